@@ -1,0 +1,66 @@
+using Microsoft.Extensions.AI;
+
+namespace RagAssistant.Core.Answering;
+
+/// <summary>A question to answer from the corpus.</summary>
+/// <param name="Question">The user's question as typed.</param>
+/// <param name="History">Earlier turns of the conversation (user and assistant messages), oldest first.</param>
+/// <param name="TopK">How many sources to retrieve; null uses the configured default.</param>
+public sealed record AnswerRequest(string Question, IReadOnlyList<ChatMessage>? History = null, int? TopK = null);
+
+/// <summary>How the answer text was produced.</summary>
+public enum AnswerMode
+{
+    /// <summary>Written by the chat model from the sources.</summary>
+    Generated,
+
+    /// <summary>Extracted sentences of the top papers; no chat model was used.</summary>
+    RetrievalOnly,
+}
+
+/// <summary>A source offered to the model, numbered as in the prompt.</summary>
+public sealed record AnswerSource(int Number, string PaperId, string Title, string? Date, string SourceFile, double Score, string Text);
+
+/// <summary>A citation marker in the answer that points to an offered source.</summary>
+public sealed record AnswerCitation(int Number, string PaperId, string Title);
+
+/// <summary>Tokens used for the answer.</summary>
+public sealed record AnswerUsage(int PromptTokens, int CompletionTokens);
+
+/// <summary>Where the time went, in milliseconds.</summary>
+public sealed record AnswerTimings(double RetrievalMs, double TimeToFirstTokenMs, double GenerationMs, double TotalMs);
+
+/// <summary>The structured result of answering one question; every front end renders this.</summary>
+public sealed record AnswerResult(
+    string Question,
+    string SearchQuery,
+    string Answer,
+    IReadOnlyList<AnswerCitation> Citations,
+    IReadOnlyList<AnswerSource> Sources,
+    IReadOnlyList<int> InvalidCitations,
+    bool Refused,
+    AnswerMode Mode,
+    AnswerUsage Usage,
+    AnswerTimings Timings);
+
+/// <summary>One step of a streamed answer.</summary>
+public abstract record AnswerUpdate;
+
+/// <summary>Retrieval finished; these sources will be offered to the model.</summary>
+public sealed record SourcesRetrievedUpdate(string SearchQuery, IReadOnlyList<AnswerSource> Sources) : AnswerUpdate;
+
+/// <summary>A piece of answer text, to show as it arrives.</summary>
+public sealed record AnswerTextUpdate(string Text) : AnswerUpdate;
+
+/// <summary>The answer is complete.</summary>
+public sealed record AnswerCompletedUpdate(AnswerResult Result) : AnswerUpdate;
+
+/// <summary>Answers questions from the corpus with cited sources.</summary>
+public interface IAnswerPipeline
+{
+    /// <summary>Streams the answer: sources first, then text pieces, then the complete result.</summary>
+    IAsyncEnumerable<AnswerUpdate> AnswerStreamingAsync(AnswerRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Answers and returns the complete result.</summary>
+    Task<AnswerResult> AnswerAsync(AnswerRequest request, CancellationToken cancellationToken = default);
+}

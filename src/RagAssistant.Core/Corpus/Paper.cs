@@ -1,0 +1,31 @@
+namespace RagAssistant.Core.Corpus;
+
+/// <summary>One paper (or user document) of the corpus, de-duplicated by normalised title.</summary>
+/// <param name="Id">Stable id derived from the normalised title, so it survives re-parsing and file moves.</param>
+/// <param name="Title">Title as written in the source.</param>
+/// <param name="Abstract">The abstract, or the whole text for user documents.</param>
+/// <param name="Date">Publication date as written ("Feb 22, 2024"), when the source has one.</param>
+/// <param name="AuthorCount">Number of authors, when the source has it.</param>
+/// <param name="SourceFile">File name (relative to the corpus folder) the paper was read from.</param>
+/// <param name="SourceLine">1-based line of the title in <paramref name="SourceFile"/>.</param>
+public sealed record Paper(
+    string Id,
+    string Title,
+    string Abstract,
+    string? Date,
+    int? AuthorCount,
+    string SourceFile,
+    int SourceLine)
+{
+    /// <summary>Link to the paper, for user documents that carry one (JSONL <c>url</c>).</summary>
+    public string? Url { get; init; }
+
+    /// <summary>Organisation named instead of an author count ("Google").</summary>
+    public string? Organization { get; init; }
+
+    /// <summary>Upvote count from the listing, when present.</summary>
+    public int? Upvotes { get; init; }
+}
+
+/// <summary>A searchable piece of a paper: a whole abstract, or one window of a longer document.</summary>
+public sealed record Passage(string Id, string PaperId, int Index, string Text);

@@ -1,0 +1,55 @@
+using RagAssistant.Core.Corpus;
+
+namespace RagAssistant.Core.Retrieval;
+
+/// <summary>Which retrievers produced a result.</summary>
+public enum RetrieverKind
+{
+    Bm25,
+    Dense,
+    Hybrid,
+}
+
+/// <summary>One retrieved passage with its paper and how each retriever ranked it.</summary>
+/// <param name="Score">The fused (or single-retriever) score; higher is better.</param>
+/// <param name="RelevanceScore">A query-length independent relevance in [0, 1], used to decide "nothing relevant".</param>
+/// <param name="Bm25Rank">1-based rank in the BM25 list, or null if BM25 did not return it.</param>
+/// <param name="DenseRank">1-based rank in the dense list, or null if dense search did not return it.</param>
+public sealed record RetrievedPassage(
+    Paper Paper,
+    Passage Passage,
+    double Score,
+    double RelevanceScore,
+    int? Bm25Rank,
+    int? DenseRank);
+
+/// <summary>The outcome of a search.</summary>
+/// <param name="Mode">What actually ran: Bm25 when no embedding model is available, whatever was asked.</param>
+/// <param name="Notice">Why the mode differs from what was asked (e.g. "no embedding model: BM25 only"), else null.</param>
+public sealed record RetrievalResult(
+    string Query,
+    IReadOnlyList<RetrievedPassage> Hits,
+    RetrieverKind Mode,
+    string? Notice);
+
+/// <summary>Searches the indexed corpus.</summary>
+public interface IPaperRetriever
+{
+    /// <summary>Finds the passages most relevant to <paramref name="query"/>.</summary>
+    /// <param name="topK">How many hits to return; null uses the configured default.</param>
+    /// <param name="kind">Which retriever to use; null uses the configured default (hybrid).</param>
+    Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Looks papers up by id, and tells what the index holds.</summary>
+public interface IPaperCatalog
+{
+    /// <summary>Number of unique papers indexed.</summary>
+    int Count { get; }
+
+    /// <summary>The paper with this id, or null.</summary>
+    Paper? GetPaper(string id);
+
+    /// <summary>All papers, in corpus order.</summary>
+    IReadOnlyList<Paper> Papers { get; }
+}
