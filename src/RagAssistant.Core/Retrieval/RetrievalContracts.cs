@@ -53,3 +53,31 @@ public interface IPaperCatalog
     /// <summary>All papers, in corpus order.</summary>
     IReadOnlyList<Paper> Papers { get; }
 }
+
+/// <summary>Progress of an index build, for progress bars and logs.</summary>
+/// <param name="Stage">What is happening ("parsing", "embedding", "indexing").</param>
+public sealed record IndexProgress(string Stage, int Done, int Total);
+
+/// <summary>What an index build did.</summary>
+/// <param name="Embedded">Passages embedded by the model in this build.</param>
+/// <param name="FromCache">Passages whose vectors came from the on-disk cache.</param>
+/// <param name="Warnings">Problems found and skipped (file and line), e.g. a malformed JSONL line.</param>
+/// <param name="DenseAvailable">False when no embedding model is configured: retrieval is BM25 only.</param>
+public sealed record IndexReport(
+    int Papers,
+    int Passages,
+    int Embedded,
+    int FromCache,
+    IReadOnlyList<string> Warnings,
+    bool DenseAvailable,
+    TimeSpan Elapsed);
+
+/// <summary>The corpus index: parses the corpus folder, embeds (with cache) and indexes it.</summary>
+public interface ICorpusIndex
+{
+    /// <summary>True once a build has completed and searches can run.</summary>
+    bool IsReady { get; }
+
+    /// <summary>Builds the index, or refreshes it incrementally (only changed files are re-read and re-embedded).</summary>
+    Task<IndexReport> BuildAsync(IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,48 @@
+namespace RagAssistant.Hosting;
+
+/// <summary>
+/// The overrides every front end accepts on its command line (--model, --embedding-model, --corpus,
+/// --retrieval-only), turned into configuration keys so they win over appsettings.json.
+/// </summary>
+public sealed record CommandLineOverrides(
+    string? ModelPath = null,
+    string? EmbeddingModelPath = null,
+    string? CorpusFolder = null,
+    bool RetrievalOnly = false)
+{
+    /// <summary>Configuration key of the chat model file.</summary>
+    public const string ChatModelPathKey = "ChatModel:ModelPath";
+
+    /// <summary>Configuration key of the embedding model file.</summary>
+    public const string EmbeddingModelPathKey = "EmbeddingModel:ModelPath";
+
+    /// <summary>Configuration key of the corpus folder.</summary>
+    public const string CorpusFolderKey = "Corpus:Folder";
+
+    /// <summary>Configuration key of retrieval-only mode.</summary>
+    public const string RetrievalOnlyKey = "Assistant:RetrievalOnly";
+
+    /// <summary>Key/value pairs to add as the last configuration source.</summary>
+    public IEnumerable<KeyValuePair<string, string?>> ToConfiguration()
+    {
+        if (ModelPath is not null)
+        {
+            yield return new(ChatModelPathKey, Path.GetFullPath(ModelPath));
+        }
+
+        if (EmbeddingModelPath is not null)
+        {
+            yield return new(EmbeddingModelPathKey, Path.GetFullPath(EmbeddingModelPath));
+        }
+
+        if (CorpusFolder is not null)
+        {
+            yield return new(CorpusFolderKey, Path.GetFullPath(CorpusFolder));
+        }
+
+        if (RetrievalOnly)
+        {
+            yield return new(RetrievalOnlyKey, "true");
+        }
+    }
+}
