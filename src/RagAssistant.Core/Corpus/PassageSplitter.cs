@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace RagAssistant.Core.Corpus;
+
+/// <summary>
+/// Splits documents longer than an abstract into overlapping passages at sentence boundaries, sized in the
+/// embedding model's tokens so no passage is truncated by the model. Abstracts stay whole: they are written
+/// to be read as one unit and fit the model.
+/// </summary>
+public sealed partial class PassageSplitter(ITokenCounter tokenCounter, int maxTokens, int overlapTokens)
+{
+    private readonly ITokenCounter _tokenCounter = tokenCounter ?? throw new ArgumentNullException(nameof(tokenCounter));
+    private readonly int _maxTokens = maxTokens > 0 ? maxTokens : throw new ArgumentOutOfRangeException(nameof(maxTokens));
+    private readonly int _overlapTokens = overlapTokens >= 0 && overlapTokens < maxTokens ? overlapTokens : throw new ArgumentOutOfRangeException(nameof(overlapTokens));
+
+    /// <summary>The passages of one corpus entry.</summary>
+    public IReadOnlyList<Passage> Split(CorpusEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var paper = entry.Paper;
+        if (entry.IsAbstract || _tokenCounter.CountTokens(paper.Abstract) <= _maxTokens)
+        {
+            return [new Passage(PassageId(paper.Id, 0), paper.Id, 0, paper.Abstract)];
+        }
+
+        var sentences = SplitSentences(paper.Abstract)
+            .SelectMany(SplitOversized)
+            .Select(s => (Text: s, Tokens: _tokenCounter.CountTokens(s)))
+            .ToList();
+
+        var passages = new List<Passage>();
+        var start = 0;
+        while (start < sentences.Count)
+        {
+            var end = start;
+            var tokens = 0;
+            while (end < sentences.Count && (end == start || tokens + sentences[end].Tokens <= _maxTokens))
+            {
+                tokens += sentences[end].Tokens;
+                end++;
+            }
+
+            var text = string.Join(' ', sentences.Skip(start).Take(end - start).Select(s => s.Text));
+            passages.Add(new Passage(PassageId(paper.Id, passages.Count), paper.Id, passages.Count, text));
+            if (end >= sentences.Count)
+            {
+                break;
+            }
+
+            // Step back over trailing sentences that fit the overlap, but always advance at least one sentence.
+            var next = end;
+            var overlap = 0;
+            while (next - 1 > start && overlap + sentences[next - 1].Tokens <= _overlapTokens)
+            {
+                next--;
+                overlap += sentences[next].Tokens;
+            }
+
+            start = next;
+        }
+
+        return passages;
+    }
+
+    /// <summary>The id of passage <paramref name="index"/> of a paper.</summary>
+    public static string PassageId(string paperId, int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"{paperId}#{index}");
+
+    internal static IEnumerable<string> SplitSentences(string text) =>
+        SentenceBoundary().Split(text.Trim()).Select(s => s.Trim()).Where(s => s.Length > 0);
+
+    // A "sentence" longer than a whole passage (a table dump, a PDF without punctuation) is cut by words.
+    private IEnumerable<string> SplitOversized(string sentence)
+    {
+        if (_tokenCounter.CountTokens(sentence) <= _maxTokens)
+        {
+            yield return sentence;
+            yield break;
+        }
+
+        var chunk = new List<string>();
+        var tokens = 0;
+        foreach (var word in sentence.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var wordTokens = _tokenCounter.CountTokens(word);
+            if (chunk.Count > 0 && tokens + wordTokens > _maxTokens)
+            {
+                yield return string.Join(' ', chunk);
+                chunk.Clear();
+                tokens = 0;
+            }
+
+            chunk.Add(word);
+            tokens += wordTokens;
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return string.Join(' ', chunk);
+        }
+    }
+
+    [GeneratedRegex(@"(?<=[.!?])\s+(?=[""'(\[]?[A-Z0-9])")]
+    private static partial Regex SentenceBoundary();
+}
