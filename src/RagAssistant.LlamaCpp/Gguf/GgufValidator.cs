@@ -1,0 +1,40 @@
+namespace RagAssistant.LlamaCpp.Gguf;
+
+/// <summary>
+/// Checks a model file before llama.cpp sees it. llama.cpp reports a bad file only as a NULL model and a log line
+/// (and a few malformed files can abort the process), so the binding validates first and gives the user a message
+/// that names the file, what is wrong and the fix.
+/// </summary>
+public static class GgufValidator
+{
+    /// <summary>
+    /// Reads and checks <paramref name="path"/>: it exists, is GGUF v2/v3, its metadata and tensor table are consistent,
+    /// every tensor's data lies inside the file, and it declares an architecture llama.cpp v0.5.0 supports.
+    /// </summary>
+    /// <exception cref="ModelFileException">The file is missing, unreadable, truncated, not GGUF, or not a supported model.</exception>
+    public static GgufFileInfo Validate(string path)
+    {
+        GgufFileInfo info = GgufReader.Read(path);
+
+        string? architecture = info.Architecture;
+        if (architecture is null)
+        {
+            throw ModelFileErrors.Create(info.Path, ModelFileProblem.UnsupportedArchitecture,
+                $"declares no model architecture ('{GgufKeys.Architecture}' is missing or not a string)");
+        }
+
+        if (architecture == LlamaArchitectures.Clip)
+        {
+            throw ModelFileErrors.Create(info.Path, ModelFileProblem.UnsupportedArchitecture,
+                "is a multimodal projector (mmproj), not a language model; point the model path at the main .gguf file instead");
+        }
+
+        if (!LlamaArchitectures.IsSupported(architecture))
+        {
+            throw ModelFileErrors.Create(info.Path, ModelFileProblem.UnsupportedArchitecture,
+                $"declares architecture '{architecture}', which the bundled llama.cpp v0.5.0 cannot run");
+        }
+
+        return info;
+    }
+}
