@@ -28,7 +28,18 @@ public sealed record AnswerCitation(int Number, string PaperId, string Title);
 public sealed record AnswerUsage(int PromptTokens, int CompletionTokens);
 
 /// <summary>Where the time went, in milliseconds.</summary>
-public sealed record AnswerTimings(double RetrievalMs, double TimeToFirstTokenMs, double GenerationMs, double TotalMs);
+/// <param name="RetrievalMs">The search itself.</param>
+/// <param name="TimeToFirstTokenMs">From the start of the request to the first answer text: what the user waits.</param>
+/// <param name="GenerationMs">From the first answer text to the end of the answer.</param>
+/// <param name="TotalMs">The whole request.</param>
+public sealed record AnswerTimings(double RetrievalMs, double TimeToFirstTokenMs, double GenerationMs, double TotalMs)
+{
+    /// <summary>Rewriting a follow-up into a standalone query (0 for a first question).</summary>
+    public double RewriteMs { get; init; }
+
+    /// <summary>From sending the prompt to the model to its first token: prompt processing (0 without a model).</summary>
+    public double PromptMs { get; init; }
+}
 
 /// <summary>The structured result of answering one question; every front end renders this.</summary>
 public sealed record AnswerResult(

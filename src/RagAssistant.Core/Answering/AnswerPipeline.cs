@@ -1,0 +1,357 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.SemanticKernel;
+using RagAssistant.Core.Retrieval;
+
+namespace RagAssistant.Core.Answering;
+
+/// <summary>
+/// Grounded, cited answers. The Semantic Kernel <see cref="Kernel"/> holds the services (the <see cref="IPaperRetriever"/>,
+/// the optional <see cref="IChatClient"/> and <see cref="IChatTokenizer"/>) and renders the prompt templates; the chat
+/// client is then called directly, not through SK's chat-completion function, so every token, the usage the runtime
+/// reports and the output limit stay under the pipeline's control.
+/// </summary>
+/// <remarks>
+/// Steps: validate the question; rewrite a follow-up into a standalone query; retrieve; if the best hit's relevance is
+/// below <see cref="AnsweringOptions.MinRelevance"/>, answer <see cref="NotCoveredMessage"/> without calling the model;
+/// without a chat model (or with <see cref="AssistantOptions.RetrievalOnly"/>) quote the top papers; otherwise pack the
+/// numbered sources into the context, stream the answer, check its citation markers and recognise the refusal phrase.
+/// </remarks>
+public sealed partial class AnswerPipeline : IAnswerPipeline
+{
+    /// <summary>The answer when retrieval finds nothing relevant enough; the model is not called.</summary>
+    public const string NotCoveredMessage = "The corpus does not cover this question: no paper in it is relevant enough to answer from.";
+
+    private readonly Kernel _kernel;
+    private readonly AnswerPromptTemplates _prompts;
+    private readonly AnsweringOptions _options;
+    private readonly AssistantOptions _assistantOptions;
+    private readonly ILogger<AnswerPipeline> _logger;
+    private readonly FollowUpRewriter _rewriter;
+
+    /// <summary>Creates the pipeline over the services <paramref name="kernel"/> holds.</summary>
+    public AnswerPipeline(
+        Kernel kernel,
+        AnswerPromptTemplates prompts,
+        IOptions<AnsweringOptions> options,
+        IOptions<AssistantOptions> assistantOptions,
+        ILogger<AnswerPipeline> logger)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(assistantOptions);
+        ArgumentNullException.ThrowIfNull(logger);
+        _kernel = kernel;
+        _prompts = prompts;
+        _options = options.Value;
+        _assistantOptions = assistantOptions.Value;
+        _logger = logger;
+        _rewriter = new FollowUpRewriter(prompts, _options, logger);
+    }
+
+    /// <summary>How answers are produced with the current services and options.</summary>
+    public AnswerMode Mode => ResolveChatClient() is null ? AnswerMode.RetrievalOnly : AnswerMode.Generated;
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The question is empty or longer than <see cref="AnsweringOptions.MaxQuestionChars"/>.</exception>
+    public IAsyncEnumerable<AnswerUpdate> AnswerStreamingAsync(AnswerRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+
+        // Validated here, before the iterator starts, so bad input fails at the call and not at the first MoveNext.
+        var question = ValidateQuestion(request.Question);
+        if (request.TopK is < 1)
+        {
+            throw new ArgumentException($"TopK must be at least 1 (got {request.TopK}).", nameof(request));
+        }
+
+        return StreamAsync(request, question, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<AnswerResult> AnswerAsync(AnswerRequest request, CancellationToken cancellationToken = default)
+    {
+        await foreach (var update in AnswerStreamingAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            if (update is AnswerCompletedUpdate completed)
+            {
+                return completed.Result;
+            }
+        }
+
+        throw new InvalidOperationException("The answer stream ended without a result.");
+    }
+
+    private string ValidateQuestion(string? question)
+    {
+        if (string.IsNullOrWhiteSpace(question))
+        {
+            throw new ArgumentException("The question is empty: type a question about the papers.", nameof(question));
+        }
+
+        var trimmed = question.Trim();
+        if (trimmed.Length > _options.MaxQuestionChars)
+        {
+            throw new ArgumentException(
+                $"The question is {trimmed.Length} characters long; the limit is {_options.MaxQuestionChars} " +
+                $"({AnsweringOptions.SectionName}:{nameof(AnsweringOptions.MaxQuestionChars)}). Shorten it.",
+                nameof(question));
+        }
+
+        // Control characters (other than line breaks and tabs) only confuse tokenizers and terminals.
+        return string.Create(trimmed.Length, trimmed, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = char.IsControl(c) && c is not '\n' and not '\t' ? ' ' : c;
+            }
+        });
+    }
+
+    private IChatClient? ResolveChatClient() =>
+        _assistantOptions.RetrievalOnly ? null : _kernel.Services.GetService<IChatClient>();
+
+    private async IAsyncEnumerable<AnswerUpdate> StreamAsync(
+        AnswerRequest request, string question, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var total = Stopwatch.StartNew();
+        var chatClient = ResolveChatClient();
+        var mode = chatClient is null ? AnswerMode.RetrievalOnly : AnswerMode.Generated;
+        var tokenizer = _kernel.Services.GetService<IChatTokenizer>() ?? new ApproximateChatTokenizer(_options.FallbackContextSize);
+        var retriever = _kernel.Services.GetRequiredService<IPaperRetriever>();
+
+        var searchQuery = await _rewriter.ToSearchQueryAsync(_kernel, chatClient, tokenizer, request.History, question, cancellationToken).ConfigureAwait(false);
+        var rewriteMs = total.Elapsed.TotalMilliseconds;
+
+        var retrievalStart = total.Elapsed;
+        var retrieval = await retriever.SearchAsync(searchQuery, request.TopK ?? _options.TopK, kind: null, cancellationToken).ConfigureAwait(false);
+        var retrievalMs = (total.Elapsed - retrievalStart).TotalMilliseconds;
+        var candidates = ToSources(retrieval.Hits);
+        var bestRelevance = retrieval.Hits.Count == 0 ? 0 : retrieval.Hits.Max(h => h.RelevanceScore);
+        Log.Retrieved(_logger, searchQuery, retrieval.Hits.Count, bestRelevance, retrieval.Mode);
+
+        if (bestRelevance < _options.MinRelevance)
+        {
+            Log.NotCovered(_logger, bestRelevance, _options.MinRelevance);
+            yield return new SourcesRetrievedUpdate(searchQuery, []);
+            yield return new AnswerTextUpdate(NotCoveredMessage);
+            var elapsedMs = total.Elapsed.TotalMilliseconds;
+            var timings = new AnswerTimings(retrievalMs, elapsedMs, 0, elapsedMs) { RewriteMs = rewriteMs };
+            yield return Completed(question, searchQuery, NotCoveredMessage, [], [], [], refused: true, mode, new AnswerUsage(0, 0), timings);
+            yield break;
+        }
+
+        AnswerPrompt? prompt = null;
+        if (chatClient is not null)
+        {
+            // A follow-up is answered as its standalone rewrite, so the prompt needs no conversation history.
+            var promptQuestion = request.History is { Count: > 0 } ? searchQuery : question;
+            prompt = await BuildPromptAsync(tokenizer, candidates, promptQuestion, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (chatClient is null || prompt is null)
+        {
+            var offered = candidates.Take(_options.ExtractivePapers).Select((s, i) => s with { Number = i + 1 }).ToList();
+            yield return new SourcesRetrievedUpdate(searchQuery, offered);
+            var extracted = ExtractiveAnswerer.Compose(searchQuery, offered, _options.ExtractiveSentencesPerPaper);
+            var firstTextMs = total.Elapsed.TotalMilliseconds;
+            yield return new AnswerTextUpdate(extracted);
+            var parser = new CitationStreamParser(offered.Select(s => s.Number).ToHashSet());
+            parser.Push(extracted);
+            parser.Flush();
+            var timings = new AnswerTimings(retrievalMs, firstTextMs, 0, total.Elapsed.TotalMilliseconds) { RewriteMs = rewriteMs };
+            yield return Completed(question, searchQuery, extracted, ToCitations(parser.Cited, offered), offered, parser.Invalid, refused: false, AnswerMode.RetrievalOnly, new AnswerUsage(0, 0), timings);
+            yield break;
+        }
+
+        yield return new SourcesRetrievedUpdate(searchQuery, prompt.Sources.Sources);
+
+        var citations = new CitationStreamParser(prompt.Sources.Sources.Select(s => s.Number).ToHashSet());
+        var shown = new StringBuilder();
+        var raw = new StringBuilder();
+        UsageDetails? usage = null;
+        var chatOptions = new ChatOptions { MaxOutputTokens = prompt.AnswerBudget, Temperature = _options.Temperature };
+        var modelStart = total.Elapsed;
+        TimeSpan? firstToken = null;
+        await foreach (var update in chatClient.GetStreamingResponseAsync(prompt.Messages, chatOptions, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var content in update.Contents)
+            {
+                if (content is UsageContent usageContent)
+                {
+                    usage = usageContent.Details;
+                }
+            }
+
+            var text = update.Text;
+            if (string.IsNullOrEmpty(text))
+            {
+                continue;
+            }
+
+            firstToken ??= total.Elapsed;
+            raw.Append(text);
+            var visible = citations.Push(text);
+            if (visible.Length > 0)
+            {
+                shown.Append(visible);
+                yield return new AnswerTextUpdate(visible);
+            }
+        }
+
+        var tail = citations.Flush();
+        if (tail.Length > 0)
+        {
+            shown.Append(tail);
+            yield return new AnswerTextUpdate(tail);
+        }
+
+        var end = total.Elapsed;
+        var answer = shown.ToString().Trim();
+        var refused = RefusalDetector.IsRefusal(answer, _options.RefusalPhrase);
+        if (citations.Invalid.Count > 0)
+        {
+            Log.InvalidCitations(_logger, string.Join(", ", citations.Invalid), prompt.Sources.Sources.Count);
+        }
+
+        var answerUsage = new AnswerUsage(
+            (int?)usage?.InputTokenCount ?? prompt.PromptTokens,
+            (int?)usage?.OutputTokenCount ?? tokenizer.CountTokens(raw.ToString()));
+        var firstTokenAt = firstToken ?? end;
+        var answerTimings = new AnswerTimings(
+            retrievalMs,
+            firstTokenAt.TotalMilliseconds,
+            (end - firstTokenAt).TotalMilliseconds,
+            end.TotalMilliseconds)
+        {
+            RewriteMs = rewriteMs,
+            PromptMs = (firstTokenAt - modelStart).TotalMilliseconds,
+        };
+        Log.Answered(_logger, answerUsage.PromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, end.TotalMilliseconds);
+        yield return Completed(question, searchQuery, answer, ToCitations(citations.Cited, prompt.Sources.Sources), prompt.Sources.Sources, citations.Invalid, refused, AnswerMode.Generated, answerUsage, answerTimings);
+    }
+
+    // Null when the context is too small for the prompts and a single source.
+    private async Task<AnswerPrompt?> BuildPromptAsync(
+        IChatTokenizer tokenizer, IReadOnlyList<AnswerSource> candidates, string question, CancellationToken cancellationToken)
+    {
+        var contextSize = tokenizer.ContextSize;
+
+        // A quarter of a small context is the most the answer may take, so sources still fit; the limit is passed to
+        // the model too, so neither side can overflow.
+        var answerBudget = Math.Min(_options.MaxAnswerTokens, contextSize / 4);
+        var overhead = 2 * _options.MessageOverheadTokens;
+        var system = await _prompts.RenderSystemAsync(_kernel, _options.RefusalPhrase, cancellationToken).ConfigureAwait(false);
+        var systemTokens = tokenizer.CountTokens(system);
+        var bareUser = await _prompts.RenderAnswerAsync(_kernel, string.Empty, question, cancellationToken).ConfigureAwait(false);
+        var budget = contextSize - answerBudget - overhead - systemTokens - tokenizer.CountTokens(bareUser);
+        var packer = new ContextPacker(tokenizer);
+
+        // Token counts of joined text can differ slightly from the sum of the parts, so the rendered prompt is
+        // measured again and the source budget shrinks by any overflow until it fits.
+        while (budget > 0)
+        {
+            var packed = packer.Pack(candidates, budget);
+            if (packed.Sources.Count == 0)
+            {
+                break;
+            }
+
+            var user = await _prompts.RenderAnswerAsync(_kernel, packed.Block, question, cancellationToken).ConfigureAwait(false);
+            var promptTokens = systemTokens + tokenizer.CountTokens(user) + overhead;
+            var overflow = promptTokens + answerBudget - contextSize;
+            if (overflow <= 0)
+            {
+                if (packed.Dropped > 0 || packed.Trimmed)
+                {
+                    Log.Packed(_logger, packed.Sources.Count, packed.Dropped, packed.Trimmed, contextSize);
+                }
+
+                ChatMessage[] messages = [new(ChatRole.System, system), new(ChatRole.User, user)];
+                return new AnswerPrompt(messages, packed, promptTokens, answerBudget);
+            }
+
+            budget -= overflow;
+        }
+
+        var questionTokens = tokenizer.CountTokens(question);
+        if (questionTokens > contextSize / 4)
+        {
+            throw new ArgumentException(
+                $"The question is too long for the chat model's context ({questionTokens} of {contextSize} tokens, " +
+                $"{answerBudget} reserved for the answer): no source fits beside it. Shorten the question.",
+                nameof(question));
+        }
+
+        // The model's context cannot hold the prompts and one source: quoting the sources still answers the user.
+        Log.ContextTooSmall(_logger, contextSize, _prompts.Folder, answerBudget);
+        return null;
+    }
+
+    private static List<AnswerSource> ToSources(IReadOnlyList<RetrievedPassage> hits)
+    {
+        // One source per paper, in the rank of its best passage; several passages of a long document are joined.
+        var sources = new List<AnswerSource>();
+        foreach (var group in hits.GroupBy(h => h.Paper.Id))
+        {
+            var best = group.First();
+            var text = string.Join(" … ", group.Select(h => h.Passage.Text.Trim()).Where(t => t.Length > 0).Distinct());
+            sources.Add(new AnswerSource(
+                sources.Count + 1,
+                best.Paper.Id,
+                best.Paper.Title,
+                best.Paper.Date,
+                best.Paper.SourceFile,
+                group.Max(h => h.RelevanceScore),
+                text.Length > 0 ? text : best.Paper.Abstract));
+        }
+
+        return sources;
+    }
+
+    private static List<AnswerCitation> ToCitations(IReadOnlyList<int> cited, IReadOnlyList<AnswerSource> sources) =>
+        cited.Select(n => sources.First(s => s.Number == n)).Select(s => new AnswerCitation(s.Number, s.PaperId, s.Title)).ToList();
+
+    private static AnswerCompletedUpdate Completed(
+        string question,
+        string searchQuery,
+        string answer,
+        IReadOnlyList<AnswerCitation> citations,
+        IReadOnlyList<AnswerSource> sources,
+        IReadOnlyList<int> invalidCitations,
+        bool refused,
+        AnswerMode mode,
+        AnswerUsage usage,
+        AnswerTimings timings) =>
+        new(new AnswerResult(question, searchQuery, answer, citations, sources, [.. invalidCitations], refused, mode, usage, timings));
+
+    private sealed record AnswerPrompt(IReadOnlyList<ChatMessage> Messages, PackedSources Sources, int PromptTokens, int AnswerBudget);
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Retrieved {Hits} hits for '{Query}' ({Mode}); best relevance {Relevance:0.000}")]
+        public static partial void Retrieved(ILogger logger, string query, int hits, double relevance, RetrieverKind mode);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Not covered: best relevance {Relevance:0.000} is below {Threshold:0.000}; the model is not called")]
+        public static partial void NotCovered(ILogger logger, double relevance, double threshold);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Packed {Sources} sources ({Dropped} dropped, trimmed: {Trimmed}) into a context of {ContextSize} tokens")]
+        public static partial void Packed(ILogger logger, int sources, int dropped, bool trimmed, int contextSize);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The chat model's context of {ContextSize} tokens cannot hold the prompts in '{PromptsFolder}', {AnswerBudget} answer tokens and one source; answering retrieval-only. Load the model with a larger context size or shorten the System prompt")]
+        public static partial void ContextTooSmall(ILogger logger, int contextSize, string promptsFolder, int answerBudget);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The answer cites [{Numbers}], but only sources 1-{Offered} were offered; flagged as invalid")]
+        public static partial void InvalidCitations(ILogger logger, string numbers, int offered);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Answered: {PromptTokens} prompt + {CompletionTokens} completion tokens, {Cited} sources cited, refused: {Refused}, {TotalMs:0} ms")]
+        public static partial void Answered(ILogger logger, int promptTokens, int completionTokens, int cited, bool refused, double totalMs);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.SemanticKernel;
+
+namespace RagAssistant.Core.Answering;
+
+/// <summary>
+/// Turns a follow-up ("and how does it compare to the second one?") into a standalone search query. The first
+/// question of a conversation goes to retrieval as typed. With a chat model the Rewrite prompt asks it for the
+/// query; without one (retrieval-only), or when the model's reply is unusable, the last user question and the new
+/// one are joined, which keeps the earlier topic's words in the search.
+/// </summary>
+internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, AnsweringOptions options, ILogger logger)
+{
+    // Each earlier message is cut to this many characters: the query needs the topic, not whole answers.
+    private const int MaxHistoryMessageChars = 600;
+
+    private static readonly string[] ReplyPrefixes = ["standalone query:", "standalone question:", "search query:", "query:"];
+
+    public async Task<string> ToSearchQueryAsync(
+        Kernel kernel,
+        IChatClient? chatClient,
+        IChatTokenizer tokenizer,
+        IReadOnlyList<ChatMessage>? history,
+        string question,
+        CancellationToken cancellationToken)
+    {
+        var turns = (history ?? [])
+            .Where(m => (m.Role == ChatRole.User || m.Role == ChatRole.Assistant) && !string.IsNullOrWhiteSpace(m.Text))
+            .TakeLast(options.MaxHistoryMessages)
+            .ToList();
+        if (turns.Count == 0)
+        {
+            return question;
+        }
+
+        var joined = JoinWithLastQuestion(turns, question);
+        if (chatClient is null)
+        {
+            return joined;
+        }
+
+        try
+        {
+            var prompt = await RenderFittingPromptAsync(kernel, tokenizer, turns, question, cancellationToken).ConfigureAwait(false);
+            if (prompt is null)
+            {
+                return joined;
+            }
+
+            var chatOptions = new ChatOptions { MaxOutputTokens = options.MaxRewriteTokens, Temperature = 0f };
+            var response = await chatClient.GetResponseAsync([new ChatMessage(ChatRole.User, prompt)], chatOptions, cancellationToken).ConfigureAwait(false);
+            var query = CleanReply(response.Text);
+            if (query.Length == 0 || query.Length > options.MaxQuestionChars)
+            {
+                Log.RewriteUnusable(logger, query.Length);
+                return joined;
+            }
+
+            Log.Rewritten(logger, question, query);
+            return query;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Rewriting only sharpens the search; a failing model must not lose the question.
+            Log.RewriteFailed(logger, ex);
+            return joined;
+        }
+    }
+
+    internal static string CleanReply(string reply)
+    {
+        var line = reply.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? string.Empty;
+        foreach (var prefix in ReplyPrefixes)
+        {
+            if (line.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                line = line[prefix.Length..].Trim();
+            }
+        }
+
+        return line.Trim('"', '\'', '`', '“', '”').Trim();
+    }
+
+    private static string JoinWithLastQuestion(List<ChatMessage> turns, string question)
+    {
+        var lastUser = turns.LastOrDefault(m => m.Role == ChatRole.User)?.Text.Trim();
+        return string.IsNullOrEmpty(lastUser) ? question : $"{lastUser} {question}";
+    }
+
+    // Drops the oldest turns until the prompt and the reply fit the context; null if even the question alone does not.
+    private async Task<string?> RenderFittingPromptAsync(
+        Kernel kernel, IChatTokenizer tokenizer, List<ChatMessage> turns, string question, CancellationToken cancellationToken)
+    {
+        var available = tokenizer.ContextSize - options.MaxRewriteTokens - options.MessageOverheadTokens;
+        for (var skip = 0; skip <= turns.Count; skip++)
+        {
+            var history = FormatHistory(turns.Skip(skip));
+            var prompt = await prompts.RenderRewriteAsync(kernel, history, question, cancellationToken).ConfigureAwait(false);
+            if (tokenizer.CountTokens(prompt) <= available)
+            {
+                return prompt;
+            }
+        }
+
+        return null;
+    }
+
+    private static string FormatHistory(IEnumerable<ChatMessage> turns)
+    {
+        var builder = new StringBuilder();
+        foreach (var turn in turns)
+        {
+            var text = string.Join(' ', turn.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            if (text.Length > MaxHistoryMessageChars)
+            {
+                text = text[..MaxHistoryMessageChars] + " …";
+            }
+
+            builder.Append(turn.Role == ChatRole.User ? "User: " : "Assistant: ").Append(text).Append('\n');
+        }
+
+        return builder.ToString().TrimEnd();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Follow-up '{Question}' rewritten as '{Query}'")]
+        public static partial void Rewritten(ILogger logger, string question, string query);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The model's standalone query was unusable ({Length} characters); searching with the joined questions")]
+        public static partial void RewriteUnusable(ILogger logger, int length);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Rewriting the follow-up failed; searching with the joined questions")]
+        public static partial void RewriteFailed(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.SemanticKernel;
+using RagAssistant.Core.Answering;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the grounded answer pipeline.</summary>
+public static class AnsweringServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="IAnswerPipeline"/>, <see cref="AnswerEvaluator"/>, the prompt templates and a Semantic Kernel
+    /// <see cref="Kernel"/> over the container's services. Binds <see cref="AnsweringOptions"/> ("Answering") and
+    /// <see cref="AssistantOptions"/> ("Assistant"), validated at start-up. Needs an <see cref="Retrieval.IPaperRetriever"/>;
+    /// an <see cref="Microsoft.Extensions.AI.IChatClient"/> and an <see cref="IChatTokenizer"/> are optional (without a
+    /// chat client answers are extracted, retrieval-only).
+    /// </summary>
+    public static IServiceCollection AddRagAnswering(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<AnsweringOptions>()
+            .Bind(configuration.GetSection(AnsweringOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnsweringOptions>, AnsweringOptionsValidator>());
+        services.AddOptions<AssistantOptions>()
+            .Bind(configuration.GetSection(AssistantOptions.SectionName))
+            .ValidateOnStart();
+
+        // The kernel sees the whole container, so it holds the retriever, the chat client and the tokenizer.
+        services.TryAddSingleton(sp => new Kernel(sp));
+        services.TryAddSingleton(sp =>
+            AnswerPromptTemplates.Load(AnswerPromptTemplates.ResolveFolder(sp.GetRequiredService<IOptions<AnsweringOptions>>().Value.PromptsFolder)));
+        services.TryAddSingleton<AnswerPipeline>();
+        services.TryAddSingleton<IAnswerPipeline>(sp => sp.GetRequiredService<AnswerPipeline>());
+        services.TryAddSingleton<AnswerEvaluator>();
+        return services;
+    }
+}

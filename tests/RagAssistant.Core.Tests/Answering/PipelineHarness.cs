@@ -1,0 +1,74 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.SemanticKernel;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Retrieval;
+
+namespace RagAssistant.Core.Tests.Answering;
+
+/// <summary>Builds an <see cref="AnswerPipeline"/> over the repository's real prompt templates and test doubles.</summary>
+internal static class PipelineHarness
+{
+    private static readonly Lazy<string> PromptsFolder = new(() => FindPromptsFolder());
+
+    public static string Prompts => PromptsFolder.Value;
+
+    public static AnswerPipeline Create(
+        IPaperRetriever retriever,
+        IChatClient? chatClient = null,
+        IChatTokenizer? tokenizer = null,
+        AnsweringOptions? options = null,
+        bool retrievalOnly = false)
+    {
+        var builder = Kernel.CreateBuilder();
+        builder.Services.AddSingleton(retriever);
+        if (chatClient is not null)
+        {
+            builder.Services.AddSingleton(chatClient);
+        }
+
+        if (tokenizer is not null)
+        {
+            builder.Services.AddSingleton(tokenizer);
+        }
+
+        return new AnswerPipeline(
+            builder.Build(),
+            AnswerPromptTemplates.Load(Prompts),
+            Options.Create(options ?? new AnsweringOptions()),
+            Options.Create(new AssistantOptions { RetrievalOnly = retrievalOnly }),
+            NullLogger<AnswerPipeline>.Instance);
+    }
+
+    public static async Task<List<AnswerUpdate>> CollectAsync(IAnswerPipeline pipeline, AnswerRequest request)
+    {
+        var updates = new List<AnswerUpdate>();
+        await foreach (var update in pipeline.AnswerStreamingAsync(request, TestContext.Current.CancellationToken))
+        {
+            updates.Add(update);
+        }
+
+        return updates;
+    }
+
+    // The repository's prompts/ folder: up from the test binaries, else up from this source file.
+    private static string FindPromptsFolder([CallerFilePath] string sourceFile = "")
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? string.Empty })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "prompts");
+                if (File.Exists(Path.Combine(candidate, AnswerPromptTemplates.SystemPrompt, "skprompt.txt")))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("The repository's prompts/ folder was not found above " + AppContext.BaseDirectory);
+    }
+}
