@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using RagAssistant.Core.Corpus;
 
 namespace RagAssistant.Core.Answering;
 
@@ -100,14 +101,14 @@ public sealed partial class AnswerEvaluator(IAnswerPipeline pipeline, ILogger<An
             {
                 var result = await pipeline.AnswerAsync(new AnswerRequest(evalCase.Question), cancellationToken).ConfigureAwait(false);
                 mode = result.Mode;
-                var gold = evalCase.GoldTitles.Select(RefusalDetector.Normalize).ToHashSet(StringComparer.Ordinal);
+                var gold = evalCase.GoldTitles.Select(PaperIdentity.NormalizeTitle).ToHashSet(StringComparer.Ordinal);
                 outcome = new AnswerEvalOutcome(
                     evalCase.Id,
                     evalCase.Kind,
                     result.Refused,
                     result.Citations.Count,
                     result.InvalidCitations.Count,
-                    result.Citations.Any(c => gold.Contains(RefusalDetector.Normalize(c.Title))),
+                    result.Citations.Any(c => gold.Contains(PaperIdentity.NormalizeTitle(c.Title))),
                     result.Timings,
                     Error: null);
             }

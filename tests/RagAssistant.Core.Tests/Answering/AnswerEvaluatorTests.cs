@@ -1,0 +1,111 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Tests.Corpus;
+
+namespace RagAssistant.Core.Tests.Answering;
+
+public sealed class AnswerEvaluatorTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ScoresRefusalsCitationsAndGoldPapers()
+    {
+        var pipeline = new CannedPipeline(new Dictionary<string, AnswerResult>
+        {
+            ["q1"] = Result(refused: false, cited: ["Densing Law of LLMs"], invalid: [], totalMs: 100),
+            ["q2"] = Result(refused: true, cited: [], invalid: [], totalMs: 300),
+            ["q3"] = Result(refused: false, cited: ["Some Other Paper"], invalid: [9], totalMs: 200),
+            ["q4"] = Result(refused: true, cited: [], invalid: [], totalMs: 400),
+            ["q5"] = Result(refused: false, cited: ["A Paper Nobody Asked About"], invalid: [], totalMs: 500),
+        });
+        AnswerEvalCase[] cases =
+        [
+            new("d1", "q1", ["DENSING law of LLMs!"], "lexical"),
+            new("d2", "q2", ["Scaling Law with Learning Rate Annealing"], "paraphrase"),
+            new("d3", "q3", ["Densing Law of LLMs"], "multi"),
+            new("u1", "q4", [], "unanswerable"),
+            new("u2", "q5", [], "unanswerable"),
+        ];
+        var evaluator = new AnswerEvaluator(pipeline, NullLogger<AnswerEvaluator>.Instance);
+
+        var report = await evaluator.EvaluateAsync(cases, cancellationToken: Ct);
+
+        Assert.Equal(0.5, report.UnanswerableRefused);
+        Assert.Equal(1.0 / 3, report.AnswerableRefused, 6);
+        Assert.Equal(3.0 / 4, report.ValidCitationShare);
+        Assert.Equal(1.0 / 3, report.GoldCitedShare, 6);
+        Assert.Equal(300, report.MedianTimings.TotalMs);
+        Assert.True(report.Outcomes[0].GoldCited);
+
+        using var json = JsonDocument.Parse(AnswerJson.Serialize(report));
+        Assert.Equal(0.5, json.RootElement.GetProperty("unanswerable_refused").GetDouble());
+        Assert.Equal(300, json.RootElement.GetProperty("median_timings_ms").GetProperty("total").GetDouble());
+        Assert.Equal(5, json.RootElement.GetProperty("per_question").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task QuestionThatFailsIsRecordedNotThrown()
+    {
+        var evaluator = new AnswerEvaluator(new CannedPipeline([]), NullLogger<AnswerEvaluator>.Instance);
+
+        var report = await evaluator.EvaluateAsync([new AnswerEvalCase("d1", "unknown", [], "lexical")], cancellationToken: Ct);
+
+        Assert.NotNull(Assert.Single(report.Outcomes).Error);
+        Assert.Null(report.ValidCitationShare);
+    }
+
+    [Fact]
+    public void LoadsTheSharedDevSet()
+    {
+        var cases = AnswerEvalCase.LoadJsonl(RepositoryPaths.RequireDevSet());
+
+        Assert.Equal(30, cases.Count);
+        Assert.All(cases, c => Assert.False(string.IsNullOrWhiteSpace(c.Question)));
+        Assert.Contains(cases, c => !c.IsAnswerable);
+        Assert.All(cases.Where(c => c.IsAnswerable), c => Assert.NotEmpty(c.GoldTitles));
+    }
+
+    [Fact]
+    public void MalformedLineIsReportedWithItsLineNumber()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"answer-eval-{Guid.NewGuid():N}.jsonl");
+        File.WriteAllText(path, "{\"id\":\"a\",\"question\":\"q\",\"gold_titles\":[],\"kind\":\"lexical\"}\n\n{not json\n");
+        try
+        {
+            var error = Assert.Throws<InvalidDataException>(() => AnswerEvalCase.LoadJsonl(path));
+            Assert.Contains(":3:", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static AnswerResult Result(bool refused, string[] cited, int[] invalid, double totalMs) => new(
+        "q",
+        "q",
+        "a",
+        [.. cited.Select((title, i) => new AnswerCitation(i + 1, "id" + i, title))],
+        [],
+        invalid,
+        refused,
+        AnswerMode.Generated,
+        new AnswerUsage(0, 0),
+        new AnswerTimings(1, 2, 3, totalMs));
+
+    private sealed class CannedPipeline(Dictionary<string, AnswerResult> results) : IAnswerPipeline
+    {
+        public Task<AnswerResult> AnswerAsync(AnswerRequest request, CancellationToken cancellationToken = default) =>
+            results.TryGetValue(request.Question, out var result)
+                ? Task.FromResult(result)
+                : throw new ArgumentException("unknown question");
+
+        public async IAsyncEnumerable<AnswerUpdate> AnswerStreamingAsync(AnswerRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            yield return new AnswerCompletedUpdate(await AnswerAsync(request, cancellationToken));
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using RagAssistant.Core.Answering;
+
+namespace RagAssistant.Core.Tests.Answering;
+
+public sealed class AnswerJsonTests
+{
+    private static AnswerResult Sample(AnswerMode mode) => new(
+        "What is the densing law?",
+        "What is the densing law?",
+        "Density doubles every three months [1] [?5].",
+        [new AnswerCitation(1, "densing-law-of-llms-1a2b3c4d", "Densing Law of LLMs")],
+        [
+            new AnswerSource(1, "densing-law-of-llms-1a2b3c4d", "Densing Law of LLMs", "Dec 5, 2024", "000_x.txt", 0.81234567, "text"),
+            new AnswerSource(2, "a-survey-of-large-language-models-00ff00ff", "A Survey of Large Language Models — ä", null, "001_y.txt", 0.4, "text"),
+        ],
+        [5],
+        false,
+        mode,
+        new AnswerUsage(300, 20),
+        new AnswerTimings(12.34, 250.5, 900.25, 1163.09));
+
+    [Fact]
+    public void SerializesExactlyTheAskJsonShape()
+    {
+        using var document = JsonDocument.Parse(AnswerJson.Serialize(Sample(AnswerMode.Generated)));
+        var root = document.RootElement;
+
+        Assert.Equal(
+            ["answer", "citations", "sources", "invalid_citations", "refused", "mode", "usage", "timings_ms"],
+            root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("Density doubles every three months [1] [?5].", root.GetProperty("answer").GetString());
+        var citation = Assert.Single(root.GetProperty("citations").EnumerateArray());
+        Assert.Equal(["n", "paper_id", "title"], citation.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(1, citation.GetProperty("n").GetInt32());
+        var sources = root.GetProperty("sources").EnumerateArray().ToList();
+        Assert.Equal(["n", "paper_id", "title", "score"], sources[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(0.8123, sources[0].GetProperty("score").GetDouble());
+        Assert.Equal("A Survey of Large Language Models — ä", sources[1].GetProperty("title").GetString());
+        Assert.Equal([5], root.GetProperty("invalid_citations").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.False(root.GetProperty("refused").GetBoolean());
+        Assert.Equal("generated", root.GetProperty("mode").GetString());
+        Assert.Equal(300, root.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal(20, root.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        var timings = root.GetProperty("timings_ms");
+        Assert.Equal(["retrieval", "first_token", "generation", "total"], timings.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(250.5, timings.GetProperty("first_token").GetDouble());
+    }
+
+    [Fact]
+    public void RetrievalOnlyModeIsNamedAsTheCliPrintsIt()
+    {
+        var node = AnswerJson.ToJsonNode(Sample(AnswerMode.RetrievalOnly));
+
+        Assert.Equal("retrieval-only", node["mode"]!.GetValue<string>());
+    }
+}

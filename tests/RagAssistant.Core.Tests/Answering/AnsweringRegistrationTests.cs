@@ -1,0 +1,65 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Retrieval;
+
+namespace RagAssistant.Core.Tests.Answering;
+
+public sealed class AnsweringRegistrationTests
+{
+    private static ServiceProvider Build(Dictionary<string, string?> settings, IChatClient? chatClient = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        services.AddSingleton<IPaperRetriever>(new FakeRetriever([FakeRetriever.Hit("Densing Law of LLMs", "Density doubles every three months.", 0.9)]));
+        if (chatClient is not null)
+        {
+            services.AddSingleton(chatClient);
+        }
+
+        services.AddRagAnswering(configuration);
+        return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public async Task ResolvesAPipelineBoundToConfiguration()
+    {
+        using var provider = Build(new()
+        {
+            ["Answering:PromptsFolder"] = PipelineHarness.Prompts,
+            ["Answering:MaxAnswerTokens"] = "100",
+            ["Assistant:RetrievalOnly"] = "true",
+        }, new ScriptedChatClient());
+
+        Assert.Equal(100, provider.GetRequiredService<IOptions<AnsweringOptions>>().Value.MaxAnswerTokens);
+        var pipeline = provider.GetRequiredService<IAnswerPipeline>();
+        var result = await pipeline.AnswerAsync(new AnswerRequest("How fast does density grow?"), TestContext.Current.CancellationToken);
+        Assert.Equal(AnswerMode.RetrievalOnly, result.Mode);
+        Assert.NotNull(provider.GetRequiredService<AnswerEvaluator>());
+    }
+
+    [Fact]
+    public void MissingPromptsFolderFailsValidationNamingTheSetting()
+    {
+        using var provider = Build(new() { ["Answering:PromptsFolder"] = "/nonexistent/prompts" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AnsweringOptions>>().Value);
+
+        Assert.Contains("Answering:PromptsFolder", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OutOfRangeValuesFailValidation()
+    {
+        using var provider = Build(new() { ["Answering:PromptsFolder"] = PipelineHarness.Prompts, ["Answering:MinRelevance"] = "1.5" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AnsweringOptions>>().Value);
+
+        Assert.Contains("MinRelevance", error.Message, StringComparison.Ordinal);
+    }
+}
