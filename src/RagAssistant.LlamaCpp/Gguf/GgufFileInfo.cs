@@ -76,7 +76,7 @@ public sealed class GgufFileInfo
     public uint? FileType => GetUInt32(GgufKeys.FileType);
 
     /// <summary>Name of <see cref="FileType"/> as llama.cpp prints it (e.g. <c>Q4_K_M</c>); null when absent.</summary>
-    public string? FileTypeName => FileType is { } fileType ? LlamaFileTypeNames.GetName(fileType) : null;
+    public string? FileTypeName => FileType is { } fileType ? GgufFileTypeNames.GetName(fileType) : null;
 
     /// <summary>Total number of weights (sum of the tensors' element counts).</summary>
     public long ParameterCount => Tensors.Sum(t => t.ElementCount);

@@ -66,6 +66,15 @@ public sealed class GgufTensorSink
 
                 _output.Write(_buffer, 0, chunk.Length * 4);
                 break;
+            case GgmlType.F16 when BitConverter.IsLittleEndian:
+                Span<Half> halves = MemoryMarshal.Cast<byte, Half>(_buffer.AsSpan(0, chunk.Length * 2));
+                for (int i = 0; i < chunk.Length; i++)
+                {
+                    halves[i] = (Half)chunk[i];
+                }
+
+                _output.Write(_buffer, 0, chunk.Length * 2);
+                break;
             case GgmlType.F16:
                 for (int i = 0; i < chunk.Length; i++)
                 {

@@ -1,7 +1,10 @@
 namespace RagAssistant.LlamaCpp.Gguf;
 
-/// <summary>Names of llama.cpp's <c>llama_ftype</c> values (<c>general.file_type</c>), as <c>llama_ftype_name</c> prints them.</summary>
-public static class LlamaFileTypeNames
+/// <summary>
+/// Names of llama.cpp's <c>llama_ftype</c> values (<c>general.file_type</c>), as <c>llama_ftype_name</c> prints them.
+/// Kept here (not in Runtime) so the GGUF reader has no dependency on the native binding.
+/// </summary>
+internal static class GgufFileTypeNames
 {
     private static readonly Dictionary<uint, string> Names = new()
     {
