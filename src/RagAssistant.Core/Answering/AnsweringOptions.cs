@@ -24,7 +24,7 @@ public sealed class AnsweringOptions
     /// cover the question and the model is not called.
     /// </summary>
     [Range(0.0, 1.0)]
-    public double MinRelevance { get; set; } = 0.2;
+    public double MinRelevance { get; set; } = 0.15;
 
     /// <summary>Longest question accepted, in characters.</summary>
     [Range(16, 1_000_000)]
