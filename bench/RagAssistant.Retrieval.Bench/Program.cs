@@ -1,1 +1,74 @@
-return 0;
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using RagAssistant.Retrieval.Bench;
+
+var jsonOption = new Option<bool>("--json") { Description = "Print results as JSON." };
+var corpusOption = new Option<string?>("--corpus") { Description = "Corpus folder (default: the shipped data/papers)." };
+var setOption = new Option<string?>("--set") { Description = "Question set in dev.jsonl format (default: ../shared/eval/dev.jsonl)." };
+
+var variants = new Command("bm25-variants", "Recall of BM25 analysis variants on a question set.") { corpusOption, setOption, jsonOption };
+variants.SetAction(async (parse, ct) =>
+{
+    var set = parse.GetValue(setOption) ?? BenchCorpus.FindDevSet();
+    if (set is null)
+    {
+        Console.Error.WriteLine("No question set: pass --set FILE (dev.jsonl format).");
+        return 2;
+    }
+
+    var results = await Bm25VariantsBenchmark.RunAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), set, ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(results, JsonDefaults.Indented));
+        return 0;
+    }
+
+    Console.WriteLine($"{"variant",-58}{"lex R@5",9}{"para R@5",9}{"para R@10",10}{"multi R@5",10}{"all MRR",9}{"sep acc",9}");
+    foreach (var r in results)
+    {
+        static double Get(Bm25VariantResult r, string kind, Func<RagAssistant.Core.Evaluation.RetrievalMetrics, double> f) =>
+            r.ByKind.TryGetValue(kind, out var m) ? f(m) : double.NaN;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{r.Variant,-58}{Get(r, "lexical", m => m.RecallAt5),9:F2}{Get(r, "paraphrase", m => m.RecallAt5),9:F2}{Get(r, "paraphrase", m => m.RecallAt10),10:F2}{Get(r, "multi", m => m.RecallAt5),10:F2}{r.Overall.MrrAt10,9:F3}{r.Relevance?.AccuracyAtBestThreshold ?? double.NaN,9:F2}"));
+    }
+
+    return 0;
+});
+
+var eval = new Command("eval", "Evaluates BM25 (default options) on a question set, with per-question detail.") { corpusOption, setOption, jsonOption };
+eval.SetAction(async (parse, ct) =>
+{
+    var set = parse.GetValue(setOption) ?? BenchCorpus.FindDevSet();
+    if (set is null)
+    {
+        Console.Error.WriteLine("No question set: pass --set FILE (dev.jsonl format).");
+        return 2;
+    }
+
+    var options = new RagAssistant.Core.Retrieval.RetrievalOptions();
+    using var index = BenchCorpus.CreateIndex(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), Path.GetTempPath(), options, generator: null);
+    var retriever = new RagAssistant.Core.Retrieval.HybridPaperRetriever(index, Microsoft.Extensions.Options.Options.Create(options));
+    var report = await new RagAssistant.Core.Evaluation.RetrievalEvaluator(retriever, index, index).EvaluateAsync(set, RagAssistant.Core.Retrieval.RetrieverKind.Bm25, ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(report.ToJson());
+        return 0;
+    }
+
+    Console.Write(report.ToTable());
+    foreach (var q in report.Questions)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{q.Id} {q.Kind,-12} rel {q.TopRelevance:F3} ranks [{string.Join(",", q.GoldRanks.Select(r => r?.ToString(CultureInfo.InvariantCulture) ?? "-"))}] top: {q.TopTitles.FirstOrDefault()}"));
+    }
+
+    return 0;
+});
+
+var root = new RootCommand("RagAssistant retrieval benchmarks.") { variants, eval };
+return await root.Parse(args).InvokeAsync();
+
+internal static class JsonDefaults
+{
+    public static JsonSerializerOptions Indented { get; } = new() { WriteIndented = true };
+}

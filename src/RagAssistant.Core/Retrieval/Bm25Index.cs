@@ -1,0 +1,229 @@
+using System.Globalization;
+using Lucene.Net.Analysis;
+using Lucene.Net.Analysis.En;
+using Lucene.Net.Analysis.Standard;
+using Lucene.Net.Analysis.Util;
+using Lucene.Net.Analysis.TokenAttributes;
+using Lucene.Net.Documents;
+using Lucene.Net.Index;
+using Lucene.Net.Search;
+using Lucene.Net.Search.Similarities;
+using Lucene.Net.Store;
+using Lucene.Net.Util;
+
+namespace RagAssistant.Core.Retrieval;
+
+/// <summary>A document of the full-text index: a passage and the title of its paper.</summary>
+public sealed record Bm25Document(string Title, string Text);
+
+/// <summary>A full-text hit: the document's position in the indexed list and its BM25 score.</summary>
+public readonly record struct Bm25Hit(int Ordinal, double Score);
+
+/// <summary>
+/// In-memory BM25 over title and text with Lucene.Net. Queries are analysed into terms and searched as a
+/// disjunction over both fields (title boosted), so user punctuation never meets the query-parser syntax.
+/// Also scores how much of a query a document covers, weighted by IDF: a [0, 1] relevance that does not grow
+/// with query length, used to decide that nothing relevant was found.
+/// </summary>
+public sealed class Bm25Index : IDisposable
+{
+    private const LuceneVersion Version = LuceneVersion.LUCENE_48;
+    private const string OrdinalField = "ord";
+    private const string TitleField = "title";
+    private const string TextField = "text";
+
+    // Lucene's English stop words plus the function words of questions ("how does", "what can we"): they carry
+    // no topic, yet would count towards both the BM25 score and the query coverage.
+    private static readonly CharArraySet QuestionStopWords = new(
+        Version,
+        EnglishAnalyzer.DefaultStopSet.Concat(
+        [
+            "how", "what", "which", "why", "when", "where", "who", "whom", "whose", "do", "does", "did", "can", "could",
+            "would", "should", "may", "might", "must", "we", "our", "us", "you", "your", "i", "me", "my", "its", "has",
+            "have", "had", "been", "being", "were", "than", "so", "them", "those", "any", "some", "about", "also", "just",
+            "very", "there", "here", "from", "other", "each",
+        ]).ToList(),
+        ignoreCase: true);
+
+    private readonly Bm25Options _options;
+    private readonly Analyzer _analyzer;
+    private readonly RAMDirectory _directory = new();
+    private readonly DirectoryReader _reader;
+    private readonly IndexSearcher _searcher;
+    private readonly int[] _ordinalOfDoc;
+    private readonly Dictionary<string, int>[] _termFrequencies;
+    private readonly Dictionary<string, int> _documentFrequency = new(StringComparer.Ordinal);
+
+    /// <summary>Indexes <paramref name="documents"/>; hits refer to them by position.</summary>
+    public Bm25Index(IReadOnlyList<Bm25Document> documents, Bm25Options options)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        var stopWords = options.QuestionStopWords ? QuestionStopWords : CharArraySet.Empty;
+        _analyzer = options.Stemming
+            ? new EnglishAnalyzer(Version, options.QuestionStopWords ? QuestionStopWords : EnglishAnalyzer.DefaultStopSet)
+            : new StandardAnalyzer(Version, stopWords);
+        var similarity = new BM25Similarity(options.K1, options.B);
+
+        _termFrequencies = new Dictionary<string, int>[documents.Count];
+        using (var writer = new IndexWriter(_directory, new IndexWriterConfig(Version, _analyzer) { Similarity = similarity }))
+        {
+            for (var i = 0; i < documents.Count; i++)
+            {
+                var document = documents[i];
+                writer.AddDocument(new Document
+                {
+                    new StoredField(OrdinalField, i),
+                    new TextField(TitleField, document.Title, Field.Store.NO),
+                    new TextField(TextField, document.Text, Field.Store.NO),
+                });
+
+                var frequencies = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var term in Analyze(document.Title + "\n" + document.Text))
+                {
+                    frequencies[term] = frequencies.GetValueOrDefault(term) + 1;
+                }
+
+                _termFrequencies[i] = frequencies;
+                foreach (var term in frequencies.Keys)
+                {
+                    _documentFrequency[term] = _documentFrequency.GetValueOrDefault(term) + 1;
+                }
+            }
+
+            writer.Commit();
+        }
+
+        _reader = DirectoryReader.Open(_directory);
+        _searcher = new IndexSearcher(_reader) { Similarity = similarity };
+
+        // Lucene doc ids may be re-ordered by merges; map them back to positions once.
+        _ordinalOfDoc = new int[_reader.MaxDoc];
+        for (var doc = 0; doc < _reader.MaxDoc; doc++)
+        {
+            _ordinalOfDoc[doc] = _reader.Document(doc).GetField(OrdinalField).GetInt32Value() ?? doc;
+        }
+    }
+
+    /// <summary>Number of indexed documents.</summary>
+    public int Count => _termFrequencies.Length;
+
+    /// <summary>The analysed terms of a text (lower-cased, stemmed and without stop words when stemming is on).</summary>
+    public IReadOnlyList<string> Analyze(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var terms = new List<string>();
+        using var stream = _analyzer.GetTokenStream(TextField, text);
+        var attribute = stream.AddAttribute<ICharTermAttribute>();
+        stream.Reset();
+        while (stream.IncrementToken())
+        {
+            terms.Add(attribute.ToString());
+        }
+
+        stream.End();
+        return terms;
+    }
+
+    /// <summary>The best <paramref name="count"/> documents for <paramref name="query"/>, best first.</summary>
+    public IReadOnlyList<Bm25Hit> Search(string query, int count)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var terms = Analyze(query).Distinct(StringComparer.Ordinal).ToList();
+        if (terms.Count == 0 || Count == 0 || count <= 0)
+        {
+            return [];
+        }
+
+        var weights = terms.ToDictionary(t => t, _ => 1f, StringComparer.Ordinal);
+        var hits = Run(weights, count);
+        if (_options.FeedbackDocuments > 0 && _options.FeedbackTerms > 0 && hits.Count > 0)
+        {
+            foreach (var (term, weight) in FeedbackTerms(hits, weights))
+            {
+                weights[term] = weight;
+            }
+
+            hits = Run(weights, count);
+        }
+
+        return hits;
+    }
+
+    /// <summary>
+    /// IDF-weighted share of the query's terms that occur in document <paramref name="ordinal"/>, in [0, 1].
+    /// Terms the corpus never uses weigh the most, so a question about an absent topic scores low.
+    /// </summary>
+    public double Coverage(IReadOnlyCollection<string> queryTerms, int ordinal)
+    {
+        ArgumentNullException.ThrowIfNull(queryTerms);
+        double total = 0, matched = 0;
+        var frequencies = _termFrequencies[ordinal];
+        foreach (var term in queryTerms.Distinct(StringComparer.Ordinal))
+        {
+            var idf = Idf(term);
+            total += idf;
+            if (frequencies.ContainsKey(term))
+            {
+                matched += idf;
+            }
+        }
+
+        return total == 0 ? 0 : matched / total;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _directory.Dispose();
+        _analyzer.Dispose();
+    }
+
+    /// <summary>Number of documents containing the analysed <paramref name="term"/>.</summary>
+    public int DocumentFrequency(string term) => _documentFrequency.GetValueOrDefault(term);
+
+    private double Idf(string term)
+    {
+        var df = _documentFrequency.GetValueOrDefault(term);
+        return Math.Log(1 + ((Count - df + 0.5) / (df + 0.5)));
+    }
+
+    private List<Bm25Hit> Run(Dictionary<string, float> weights, int count)
+    {
+        var query = new BooleanQuery();
+        foreach (var (term, weight) in weights)
+        {
+            query.Add(new TermQuery(new Term(TextField, term)) { Boost = weight }, Occur.SHOULD);
+            if (_options.TitleBoost > 0)
+            {
+                query.Add(new TermQuery(new Term(TitleField, term)) { Boost = weight * _options.TitleBoost }, Occur.SHOULD);
+            }
+        }
+
+        var top = _searcher.Search(query, count);
+        return top.ScoreDocs.Select(d => new Bm25Hit(_ordinalOfDoc[d.Doc], d.Score)).ToList();
+    }
+
+    // RM3-style expansion: the terms that weigh most (tf·idf) in the top documents, excluding the query's own.
+    private IEnumerable<(string Term, float Weight)> FeedbackTerms(List<Bm25Hit> hits, Dictionary<string, float> queryWeights)
+    {
+        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var hit in hits.Take(_options.FeedbackDocuments))
+        {
+            var frequencies = _termFrequencies[hit.Ordinal];
+            var length = frequencies.Values.Sum();
+            foreach (var (term, tf) in frequencies)
+            {
+                if (!queryWeights.ContainsKey(term) && !int.TryParse(term, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                {
+                    scores[term] = scores.GetValueOrDefault(term) + ((double)tf / length * Idf(term));
+                }
+            }
+        }
+
+        return scores.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
+            .Take(_options.FeedbackTerms)
+            .Select(p => (p.Key, _options.FeedbackWeight));
+    }
+}

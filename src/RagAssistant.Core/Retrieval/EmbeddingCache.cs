@@ -1,0 +1,277 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace RagAssistant.Core.Retrieval;
+
+/// <summary>
+/// Passage embeddings persisted on disk, keyed by the embedding model's identity and a SHA-256 of each passage's
+/// text: a restart embeds nothing, an edited file re-embeds only its changed passages. The file carries a header
+/// (magic, version, model identity, dimensions) and a SHA-256 trailer over everything before it; a corrupt,
+/// truncated or foreign file is discarded with a warning and rebuilt. Saving writes a temporary file and renames
+/// it over the old one, so an interrupted write leaves the previous cache (or none), never a half-written one.
+/// </summary>
+public sealed partial class EmbeddingCache
+{
+    private const uint Magic = 0x43454152; // "RAEC"
+    private const int FormatVersion = 1;
+    private const int HashLength = 32;
+
+    private readonly Dictionary<string, float[]> _vectors;
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+
+    private EmbeddingCache(string path, string modelIdentity, Dictionary<string, float[]> vectors, ILogger logger)
+    {
+        FilePath = path;
+        ModelIdentity = modelIdentity;
+        _vectors = vectors;
+        _logger = logger;
+    }
+
+    /// <summary>Where the cache is stored.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The embedding model the vectors belong to.</summary>
+    public string ModelIdentity { get; }
+
+    /// <summary>Vectors held (loaded or added).</summary>
+    public int Count => _vectors.Count;
+
+    /// <summary>Why the file on disk was not used, when it existed but was discarded; else null.</summary>
+    public string? DiscardReason { get; private set; }
+
+    /// <summary>The cache file for a model inside <paramref name="folder"/>: one file per model identity.</summary>
+    public static string PathFor(string folder, string modelIdentity)
+    {
+        ArgumentNullException.ThrowIfNull(modelIdentity);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(modelIdentity)).AsSpan(0, 8));
+        return Path.Combine(folder, $"embeddings-{hash}.bin");
+    }
+
+    /// <summary>Loads the cache, or starts an empty one when the file is missing or unusable (with a warning).</summary>
+    public static EmbeddingCache Load(string path, string modelIdentity, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(modelIdentity);
+        logger ??= NullLogger.Instance;
+        var cache = new EmbeddingCache(path, modelIdentity, new Dictionary<string, float[]>(StringComparer.Ordinal), logger);
+        if (!File.Exists(path))
+        {
+            return cache;
+        }
+
+        try
+        {
+            var bytes = File.ReadAllBytes(path);
+            var reason = TryRead(bytes, modelIdentity, cache._vectors);
+            if (reason is not null)
+            {
+                cache._vectors.Clear();
+                cache.DiscardReason = reason;
+                LogDiscarded(logger, path, reason);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            cache.DiscardReason = $"cannot be read ({ex.Message})";
+            LogDiscarded(logger, path, cache.DiscardReason);
+        }
+
+        return cache;
+    }
+
+    /// <summary>The hash that keys a passage text.</summary>
+    public static string HashText(string text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>The cached vector for <paramref name="text"/>, marking it as used by this build.</summary>
+    public bool TryGet(string text, out float[] vector)
+    {
+        var hash = HashText(text);
+        if (_vectors.TryGetValue(hash, out vector!))
+        {
+            _used.Add(hash);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Adds (or replaces) the vector of <paramref name="text"/>.</summary>
+    public void Set(string text, ReadOnlySpan<float> vector)
+    {
+        var hash = HashText(text);
+        _vectors[hash] = vector.ToArray();
+        _used.Add(hash);
+    }
+
+    /// <summary>
+    /// Writes the vectors used since loading (stale passages are dropped) atomically. Failure to write is
+    /// logged and returns false: the index still works, the next start just embeds again.
+    /// </summary>
+    public bool Save()
+    {
+        var temporary = $"{FilePath}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(FilePath))!);
+            var used = _vectors.Where(p => _used.Contains(p.Key)).ToList();
+            var dimensions = used.Count > 0 ? used[0].Value.Length : 0;
+            var entries = used.Where(p => p.Value.Length == dimensions).ToList();
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                using var hashing = new HashingStream(stream);
+                using (var writer = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
+                {
+                    writer.Write(Magic);
+                    writer.Write(FormatVersion);
+                    writer.Write(ModelIdentity);
+                    writer.Write(dimensions);
+                    writer.Write(entries.Count);
+                    foreach (var (hash, vector) in entries)
+                    {
+                        writer.Write(Convert.FromHexString(hash));
+                        foreach (var value in vector)
+                        {
+                            writer.Write(value);
+                        }
+                    }
+                }
+
+                stream.Write(hashing.Finish());
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, FilePath, overwrite: true);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogSaveFailed(_logger, FilePath, ex.Message);
+            TryDelete(temporary);
+            return false;
+        }
+    }
+
+    private static string? TryRead(byte[] bytes, string modelIdentity, Dictionary<string, float[]> vectors)
+    {
+        if (bytes.Length < HashLength + 16)
+        {
+            return "file is too short";
+        }
+
+        var body = bytes.AsSpan(0, bytes.Length - HashLength);
+        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - HashLength)))
+        {
+            return "checksum mismatch (corrupt or truncated)";
+        }
+
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes, 0, body.Length, writable: false), Encoding.UTF8);
+            if (reader.ReadUInt32() != Magic)
+            {
+                return "not an embedding cache file";
+            }
+
+            if (reader.ReadInt32() is var version && version != FormatVersion)
+            {
+                return $"format version {version}, expected {FormatVersion}";
+            }
+
+            if (reader.ReadString() is var identity && identity != modelIdentity)
+            {
+                return $"made by another embedding model ({identity})";
+            }
+
+            var dimensions = reader.ReadInt32();
+            var count = reader.ReadInt32();
+            if (dimensions < 0 || count < 0 || (long)count * (HashLength + (4L * dimensions)) != body.Length - reader.BaseStream.Position)
+            {
+                return "entry count does not match the file size";
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var hash = Convert.ToHexStringLower(reader.ReadBytes(HashLength));
+                var vector = new float[dimensions];
+                for (var d = 0; d < dimensions; d++)
+                {
+                    vector[d] = reader.ReadSingle();
+                }
+
+                vectors[hash] = vector;
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or FormatException or IOException)
+        {
+            return $"unreadable ({ex.Message})";
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Leftover temporary file: harmless, never loaded (it does not have the cache's name).
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding cache {Path} discarded: {Reason}. It will be rebuilt.")]
+    private static partial void LogDiscarded(ILogger logger, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding cache {Path} could not be saved: {Reason}. The next start will embed again.")]
+    private static partial void LogSaveFailed(ILogger logger, string path, string reason);
+
+    /// <summary>Passes writes through while hashing them, so the checksum costs no second pass over the file.</summary>
+    private sealed class HashingStream(Stream inner) : Stream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public byte[] Finish() => _hash.GetHashAndReset();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _hash.AppendData(buffer);
+            inner.Write(buffer);
+        }
+
+        public override void Flush() => inner.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _hash.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

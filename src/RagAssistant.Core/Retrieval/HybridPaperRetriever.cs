@@ -1,0 +1,166 @@
+using System.Numerics.Tensors;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace RagAssistant.Core.Retrieval;
+
+/// <summary>
+/// Searches the <see cref="CorpusIndex"/> with BM25, dense vectors, or both fused by reciprocal rank fusion.
+/// Without an embedding model it runs BM25 whatever was asked, and says so in the result and the log.
+/// <para>
+/// <see cref="RetrievedPassage.RelevanceScore"/> is an absolute, query-length independent relevance in [0, 1]:
+/// for BM25 the IDF-weighted share of the query's terms found in the passage (title included); for dense the
+/// cosine similarity clamped at 0; for hybrid the mean of the two. Rank-based fused scores cannot say "nothing
+/// relevant", this can: callers refuse below a threshold (see the evaluation report for its distribution).
+/// </para>
+/// </summary>
+public sealed partial class HybridPaperRetriever : IPaperRetriever
+{
+    /// <summary>The notice of results that fell back to BM25.</summary>
+    public const string Bm25OnlyNotice = "No embedding model is available: results come from BM25 (keyword) search only.";
+
+    private readonly CorpusIndex _index;
+    private readonly RetrievalOptions _options;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the retriever over <paramref name="index"/>; it builds the index on first use if needed.</summary>
+    public HybridPaperRetriever(
+        CorpusIndex index,
+        IOptions<RetrievalOptions> options,
+        IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
+        ILogger<HybridPaperRetriever>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _index = index ?? throw new ArgumentNullException(nameof(index));
+        _options = options.Value;
+        _embeddingGenerator = embeddingGenerator;
+        _logger = logger ?? NullLogger<HybridPaperRetriever>.Instance;
+    }
+
+    /// <inheritdoc/>
+    public async Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var snapshot = _index.Snapshot;
+        if (snapshot is null)
+        {
+            await _index.BuildAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            snapshot = _index.Snapshot!;
+        }
+
+        var requested = kind ?? _options.Mode;
+        var mode = requested;
+        string? notice = null;
+        if (requested != RetrieverKind.Bm25 && (snapshot.Vectors is null || _embeddingGenerator is null))
+        {
+            mode = RetrieverKind.Bm25;
+            notice = Bm25OnlyNotice;
+            LogFellBack(requested);
+        }
+
+        var count = Math.Max(1, topK ?? _options.TopK);
+        if (string.IsNullOrWhiteSpace(query) || snapshot.Passages.Count == 0)
+        {
+            return new RetrievalResult(query, [], mode, notice);
+        }
+
+        var candidates = Math.Max(_options.CandidateCount, count * _options.MaxPassagesPerPaper);
+        var queryTerms = snapshot.Bm25.Analyze(query);
+        IReadOnlyList<Bm25Hit> bm25 = mode == RetrieverKind.Dense ? [] : snapshot.Bm25.Search(query, candidates);
+        ReadOnlyMemory<float>? queryVector = null;
+        IReadOnlyList<(int Ordinal, double Score)> dense = [];
+        if (mode != RetrieverKind.Bm25)
+        {
+            try
+            {
+                queryVector = await EmbedQueryAsync(query, cancellationToken).ConfigureAwait(false);
+                dense = await DenseSearchAsync(snapshot, queryVector.Value, candidates, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The model failed on this question: answer from BM25 rather than not at all.
+                LogQueryEmbeddingFailed(ex, ex.Message);
+                mode = RetrieverKind.Bm25;
+                notice = $"The embedding model failed ({ex.Message}): results come from BM25 (keyword) search only.";
+                queryVector = null;
+                dense = [];
+                bm25 = snapshot.Bm25.Search(query, candidates);
+            }
+        }
+
+        var bm25Rank = Ranks(bm25.Select(h => h.Ordinal));
+        var denseRank = Ranks(dense.Select(h => h.Ordinal));
+        IReadOnlyList<(int Ordinal, double Score)> ranked = mode switch
+        {
+            RetrieverKind.Bm25 => bm25.Select(h => (h.Ordinal, h.Score)).ToList(),
+            RetrieverKind.Dense => dense,
+            _ => ReciprocalRankFusion.Fuse([bm25.Select(h => h.Ordinal).ToList(), dense.Select(h => h.Ordinal).ToList()], _options.RrfK),
+        };
+
+        var hits = new List<RetrievedPassage>(count);
+        var perPaper = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (ordinal, score) in ranked)
+        {
+            var passage = snapshot.Passages[ordinal];
+            var taken = perPaper.GetValueOrDefault(passage.PaperId);
+            if (taken >= _options.MaxPassagesPerPaper)
+            {
+                continue;
+            }
+
+            perPaper[passage.PaperId] = taken + 1;
+            var relevance = Relevance(snapshot, mode, queryTerms, queryVector, ordinal);
+            hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal)));
+            if (hits.Count == count)
+            {
+                break;
+            }
+        }
+
+        return new RetrievalResult(query, hits, mode, notice);
+    }
+
+    private static Dictionary<int, int?> Ranks(IEnumerable<int> ordinals) =>
+        ordinals.Select((ordinal, i) => (ordinal, rank: (int?)(i + 1))).ToDictionary(x => x.ordinal, x => x.rank);
+
+    private static double Relevance(IndexSnapshot snapshot, RetrieverKind mode, IReadOnlyList<string> queryTerms, ReadOnlyMemory<float>? queryVector, int ordinal)
+    {
+        var lexical = snapshot.Bm25.Coverage(queryTerms.ToList(), ordinal);
+        if (mode == RetrieverKind.Bm25 || queryVector is not { } query || snapshot.PassageVectors is not { } vectors)
+        {
+            return lexical;
+        }
+
+        var semantic = Math.Clamp(TensorPrimitives.CosineSimilarity(query.Span, vectors[ordinal].Span), 0f, 1f);
+        return mode == RetrieverKind.Dense ? semantic : (lexical + semantic) / 2;
+    }
+
+    private async Task<ReadOnlyMemory<float>> EmbedQueryAsync(string query, CancellationToken cancellationToken)
+    {
+        var embeddings = await _embeddingGenerator!.GenerateAsync([query], EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
+        return embeddings[0].Vector;
+    }
+
+    private static async Task<IReadOnlyList<(int Ordinal, double Score)>> DenseSearchAsync(IndexSnapshot snapshot, ReadOnlyMemory<float> query, int candidates, CancellationToken cancellationToken)
+    {
+        var hits = new List<(int, double)>(candidates);
+        await foreach (var result in snapshot.Vectors!.SearchAsync(query, candidates, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (snapshot.OrdinalOf(result.Record.Id) is { } ordinal)
+            {
+                hits.Add((ordinal, result.Score ?? 0));
+            }
+        }
+
+        return hits;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Embedding the query failed ({Reason}); this search runs BM25 only")]
+    private partial void LogQueryEmbeddingFailed(Exception exception, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Requested} search requested but no embedding model is available: BM25 only")]
+    private partial void LogFellBack(RetrieverKind requested);
+}

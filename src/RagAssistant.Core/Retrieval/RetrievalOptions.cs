@@ -1,0 +1,79 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RagAssistant.Core.Retrieval;
+
+/// <summary>How the corpus is searched. Bound from the "Retrieval" configuration section.</summary>
+public sealed class RetrievalOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Retrieval";
+
+    /// <summary>Hits returned when the caller does not say.</summary>
+    [Range(1, 100)]
+    public int TopK { get; set; } = 5;
+
+    /// <summary>Retriever used when the caller does not say; falls back to BM25 without an embedding model.</summary>
+    public RetrieverKind Mode { get; set; } = RetrieverKind.Hybrid;
+
+    /// <summary>The k of reciprocal rank fusion, 1/(k + rank): larger values flatten the head of each list.</summary>
+    [Range(1, 1000)]
+    public int RrfK { get; set; } = 60;
+
+    /// <summary>How many candidates each retriever contributes to fusion.</summary>
+    [Range(1, 1000)]
+    public int CandidateCount { get; set; } = 50;
+
+    /// <summary>Most passages of one paper among the hits (1: one hit per paper, its best passage).</summary>
+    [Range(1, 100)]
+    public int MaxPassagesPerPaper { get; set; } = 1;
+
+    /// <summary>Longest passage of a split document, in embedding-model tokens (bge-small reads 512).</summary>
+    [Range(16, 8192)]
+    public int PassageMaxTokens { get; set; } = 256;
+
+    /// <summary>Tokens repeated between consecutive passages of a split document.</summary>
+    [Range(0, 4096)]
+    public int PassageOverlapTokens { get; set; } = 32;
+
+    /// <summary>Texts per embedding request while indexing.</summary>
+    [Range(1, 4096)]
+    public int EmbeddingBatchSize { get; set; } = 32;
+
+    /// <summary>BM25 settings.</summary>
+    [Required]
+    public Bm25Options Bm25 { get; set; } = new();
+}
+
+/// <summary>BM25 settings; the defaults are the variant that measured best on the dev set.</summary>
+public sealed class Bm25Options
+{
+    /// <summary>English analysis (Porter stemming, possessives, stop words) instead of plain tokenising.</summary>
+    public bool Stemming { get; set; } = true;
+
+    /// <summary>Also drop the function words of questions ("how", "what", "does", "can we") as stop words (measured: lowers recall on the dev set).</summary>
+    public bool QuestionStopWords { get; set; }
+
+    /// <summary>Weight of a title match relative to an abstract match.</summary>
+    [Range(0.0, 20.0)]
+    public float TitleBoost { get; set; } = 0.5f;
+
+    /// <summary>BM25 term-frequency saturation.</summary>
+    [Range(0.0, 5.0)]
+    public float K1 { get; set; } = 1.2f;
+
+    /// <summary>BM25 length normalisation.</summary>
+    [Range(0.0, 1.0)]
+    public float B { get; set; } = 0.75f;
+
+    /// <summary>Pseudo-relevance feedback: top documents whose terms expand the query (0 turns it off).</summary>
+    [Range(0, 50)]
+    public int FeedbackDocuments { get; set; }
+
+    /// <summary>Pseudo-relevance feedback: expansion terms added.</summary>
+    [Range(0, 100)]
+    public int FeedbackTerms { get; set; } = 10;
+
+    /// <summary>Pseudo-relevance feedback: weight of an expansion term relative to a query term.</summary>
+    [Range(0.0, 1.0)]
+    public float FeedbackWeight { get; set; } = 0.3f;
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Evaluation;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Core.VectorStore;
+
+namespace RagAssistant.Core;
+
+/// <summary>Registers the corpus index, the retrievers and the vector store.</summary>
+public static class RetrievalServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="ICorpusIndex"/>, <see cref="IPaperCatalog"/>, <see cref="IPaperRetriever"/> (hybrid),
+    /// <see cref="RetrievalEvaluator"/> and an in-memory <see cref="Microsoft.Extensions.VectorData.VectorStore"/>,
+    /// with <see cref="CorpusOptions"/> ("Corpus") and <see cref="RetrievalOptions"/> ("Retrieval") validated at start.
+    /// An <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> is optional: without one, retrieval is BM25 only.
+    /// A keyed <see cref="ITokenCounter"/> under <see cref="ITokenCounter.EmbeddingKey"/> sizes passages, when registered.
+    /// </summary>
+    public static IServiceCollection AddRagRetrieval(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<CorpusOptions>().Bind(configuration.GetSection(CorpusOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RetrievalOptions>().Bind(configuration.GetSection(RetrievalOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RetrievalOptions>, RetrievalOptionsValidator>());
+
+        services.TryAddSingleton<Microsoft.Extensions.VectorData.VectorStore>(_ => new InMemoryVectorStore());
+        services.TryAddSingleton(sp => new CorpusIndex(
+            sp.GetRequiredService<IOptions<CorpusOptions>>(),
+            sp.GetRequiredService<IOptions<RetrievalOptions>>(),
+            sp.GetRequiredService<Microsoft.Extensions.VectorData.VectorStore>(),
+            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            sp.GetKeyedService<ITokenCounter>(ITokenCounter.EmbeddingKey),
+            sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton<ICorpusIndex>(sp => sp.GetRequiredService<CorpusIndex>());
+        services.TryAddSingleton<IPaperCatalog>(sp => sp.GetRequiredService<CorpusIndex>());
+        services.TryAddSingleton(sp => new HybridPaperRetriever(
+            sp.GetRequiredService<CorpusIndex>(),
+            sp.GetRequiredService<IOptions<RetrievalOptions>>(),
+            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            sp.GetService<ILogger<HybridPaperRetriever>>()));
+        services.TryAddSingleton<IPaperRetriever>(sp => sp.GetRequiredService<HybridPaperRetriever>());
+        services.TryAddSingleton(sp => new RetrievalEvaluator(
+            sp.GetRequiredService<IPaperRetriever>(),
+            sp.GetRequiredService<IPaperCatalog>(),
+            sp.GetRequiredService<ICorpusIndex>()));
+        return services;
+    }
+}

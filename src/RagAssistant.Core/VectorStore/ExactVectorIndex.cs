@@ -1,0 +1,190 @@
+using System.Numerics.Tensors;
+
+namespace RagAssistant.Core.VectorStore;
+
+/// <summary>
+/// Exact (brute-force) nearest-neighbour search over vectors kept in one contiguous array, scored with
+/// <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>. With <c>normalize</c> the vectors
+/// and queries are scaled to unit length on the way in, so the dot product is the cosine similarity and a query
+/// costs one SIMD dot per vector. Slots of removed vectors are reused. Not thread-safe for writes; callers lock.
+/// </summary>
+public sealed class ExactVectorIndex
+{
+    private readonly bool _normalize;
+    private float[] _vectors;
+    private bool[] _occupied;
+    private readonly Stack<int> _free = new();
+    private int _slots;
+
+    /// <summary>Creates an empty index for vectors of <paramref name="dimensions"/>.</summary>
+    public ExactVectorIndex(int dimensions, bool normalize, int initialCapacity = 16)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
+        Dimensions = dimensions;
+        _normalize = normalize;
+        _vectors = new float[Math.Max(1, initialCapacity) * dimensions];
+        _occupied = new bool[Math.Max(1, initialCapacity)];
+    }
+
+    /// <summary>Length of every vector.</summary>
+    public int Dimensions { get; }
+
+    /// <summary>Number of vectors held.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Adds a vector and returns its slot.</summary>
+    public int Add(ReadOnlySpan<float> vector)
+    {
+        var slot = _free.Count > 0 ? _free.Pop() : _slots++;
+        EnsureCapacity(slot + 1);
+        Write(slot, vector);
+        _occupied[slot] = true;
+        Count++;
+        return slot;
+    }
+
+    /// <summary>Replaces the vector in <paramref name="slot"/>.</summary>
+    public void Set(int slot, ReadOnlySpan<float> vector)
+    {
+        CheckSlot(slot);
+        Write(slot, vector);
+    }
+
+    /// <summary>Frees <paramref name="slot"/> for reuse.</summary>
+    public void Remove(int slot)
+    {
+        CheckSlot(slot);
+        _occupied[slot] = false;
+        _free.Push(slot);
+        Count--;
+    }
+
+    /// <summary>The stored (normalised, if so configured) vector of <paramref name="slot"/>.</summary>
+    public ReadOnlySpan<float> Get(int slot)
+    {
+        CheckSlot(slot);
+        return _vectors.AsSpan(slot * Dimensions, Dimensions);
+    }
+
+    /// <summary>Removes every vector.</summary>
+    public void Clear()
+    {
+        Array.Clear(_occupied);
+        _free.Clear();
+        _slots = 0;
+        Count = 0;
+    }
+
+    /// <summary>
+    /// The <paramref name="top"/> best slots for <paramref name="query"/>, best first, as (slot, similarity).
+    /// <paramref name="accept"/> filters slots before they compete; <paramref name="minScore"/> drops weak ones.
+    /// </summary>
+    public IReadOnlyList<(int Slot, float Score)> Search(ReadOnlySpan<float> query, int top, Func<int, bool>? accept = null, float minScore = float.NegativeInfinity)
+    {
+        if (query.Length != Dimensions)
+        {
+            throw new ArgumentException($"Query has {query.Length} dimensions; the index holds {Dimensions}.", nameof(query));
+        }
+
+        if (top <= 0 || Count == 0)
+        {
+            return [];
+        }
+
+        Span<float> normalized = Dimensions <= 4096 ? stackalloc float[Dimensions] : new float[Dimensions];
+        query.CopyTo(normalized);
+        if (_normalize)
+        {
+            Normalize(normalized);
+        }
+
+        // Min-heap of the best so far: the root is the weakest kept hit, replaced when a better one comes.
+        var heap = new PriorityQueue<int, float>(top + 1);
+        var vectors = _vectors.AsSpan();
+        for (var slot = 0; slot < _slots; slot++)
+        {
+            if (!_occupied[slot])
+            {
+                continue;
+            }
+
+            var score = TensorPrimitives.Dot(normalized, vectors.Slice(slot * Dimensions, Dimensions));
+            if (score < minScore || float.IsNaN(score))
+            {
+                continue;
+            }
+
+            if (heap.Count == top && (!heap.TryPeek(out _, out var weakest) || score <= weakest))
+            {
+                continue;
+            }
+
+            if (accept is not null && !accept(slot))
+            {
+                continue;
+            }
+
+            if (heap.Count == top)
+            {
+                heap.DequeueEnqueue(slot, score);
+            }
+            else
+            {
+                heap.Enqueue(slot, score);
+            }
+        }
+
+        var results = new (int Slot, float Score)[heap.Count];
+        for (var i = results.Length - 1; i >= 0; i--)
+        {
+            heap.TryDequeue(out var slot, out var score);
+            results[i] = (slot, score);
+        }
+
+        return results;
+    }
+
+    private static void Normalize(Span<float> vector)
+    {
+        var norm = TensorPrimitives.Norm(vector);
+        if (norm > 0)
+        {
+            TensorPrimitives.Divide(vector, norm, vector);
+        }
+    }
+
+    private void Write(int slot, ReadOnlySpan<float> vector)
+    {
+        if (vector.Length != Dimensions)
+        {
+            throw new ArgumentException($"Vector has {vector.Length} dimensions; the index holds {Dimensions}.", nameof(vector));
+        }
+
+        var target = _vectors.AsSpan(slot * Dimensions, Dimensions);
+        vector.CopyTo(target);
+        if (_normalize)
+        {
+            Normalize(target);
+        }
+    }
+
+    private void EnsureCapacity(int slots)
+    {
+        if (slots <= _occupied.Length)
+        {
+            return;
+        }
+
+        var capacity = Math.Max(slots, _occupied.Length * 2);
+        Array.Resize(ref _occupied, capacity);
+        Array.Resize(ref _vectors, checked(capacity * Dimensions));
+    }
+
+    private void CheckSlot(int slot)
+    {
+        if ((uint)slot >= (uint)_slots || !_occupied[slot])
+        {
+            throw new ArgumentOutOfRangeException(nameof(slot), slot, "No vector in this slot.");
+        }
+    }
+}
