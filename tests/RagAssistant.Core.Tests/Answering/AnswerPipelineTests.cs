@@ -344,16 +344,17 @@ public sealed class AnswerPipelineTests
     [Fact]
     public async Task SourceTextIsInsertedVerbatim()
     {
-        var hit = FakeRetriever.Hit("Tags & <symbols>", "Uses <b>markup</b> & \"quotes\" in the abstract.", 0.9);
+        var hit = FakeRetriever.Hit("Tags & <symbols>", "Uses <b>markup</b> & \"quotes\" and {{$question}} in the abstract.", 0.9);
         var chat = new ScriptedChatClient(["Fine [1]."]);
         var pipeline = PipelineHarness.Create(new FakeRetriever([hit]), chat);
 
-        await pipeline.AnswerAsync(new AnswerRequest("What about <b>markup</b> & quotes?"), Ct);
+        await pipeline.AnswerAsync(new AnswerRequest("What about <b>markup</b> & {{$sources}}?"), Ct);
 
+        // Neither HTML-encoded nor re-parsed as template syntax.
         var user = chat.Calls[0].Messages[1].Text;
         Assert.Contains("[1] Tags & <symbols>", user, StringComparison.Ordinal);
-        Assert.Contains("Uses <b>markup</b> & \"quotes\" in the abstract.", user, StringComparison.Ordinal);
-        Assert.Contains("What about <b>markup</b> & quotes?", user, StringComparison.Ordinal);
+        Assert.Contains("Uses <b>markup</b> & \"quotes\" and {{$question}} in the abstract.", user, StringComparison.Ordinal);
+        Assert.Contains("What about <b>markup</b> & {{$sources}}?", user, StringComparison.Ordinal);
     }
 
     [Fact]
