@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RagAssistant.LlamaCpp.Chat;
+
+/// <summary>The chat model and how it runs (configuration section "ChatModel").</summary>
+public sealed class LlamaChatClientOptions
+{
+    public const string SectionName = "ChatModel";
+
+    /// <summary>GGUF file of the chat model.</summary>
+    [Required(ErrorMessage = "ChatModel:ModelPath is required: set it in appsettings.json or pass --model FILE.")]
+    public string ModelPath { get; set; } = string.Empty;
+
+    /// <summary>Tokens of prompt plus answer.</summary>
+    [Range(256, 1_048_576)]
+    public int ContextSize { get; set; } = 4096;
+
+    /// <summary>Most prompt tokens decoded per llama.cpp call.</summary>
+    [Range(1, 65_536)]
+    public int BatchSize { get; set; } = 512;
+
+    /// <summary>CPU threads; 0 = one per core.</summary>
+    [Range(0, 1024)]
+    public int Threads { get; set; }
+
+    /// <summary>Layers offloaded to the GPU; null = all on CUDA, none on CPU.</summary>
+    public int? GpuLayers { get; set; }
+
+    /// <summary>Contexts (parallel generations); each keeps its own KV cache for follow-ups.</summary>
+    [Range(1, 64)]
+    public int Slots { get; set; } = 1;
+
+    /// <summary>Chat template text or llama.cpp built-in name ("chatml", "llama3", "phi3", ...) for models without one (or to override it).</summary>
+    public string? ChatTemplate { get; set; }
+
+    /// <summary>Answer length when the caller sets none.</summary>
+    [Range(1, 1_048_576)]
+    public int MaxTokens { get; set; } = 512;
+
+    [Range(0.0, 5.0)]
+    public float Temperature { get; set; } = 0.2f;
+
+    [Range(0, 100_000)]
+    public int TopK { get; set; } = 40;
+
+    [Range(0.0, 1.0)]
+    public float TopP { get; set; } = 0.95f;
+
+    [Range(0.0, 1.0)]
+    public float MinP { get; set; } = 0.05f;
+
+    [Range(0.0, 5.0)]
+    public float RepeatPenalty { get; set; } = 1.1f;
+
+    /// <summary>Sampling seed; null = random.</summary>
+    public uint? Seed { get; set; }
+}

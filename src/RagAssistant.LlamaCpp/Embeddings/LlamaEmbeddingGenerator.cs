@@ -1,0 +1,153 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using RagAssistant.LlamaCpp.Runtime;
+
+namespace RagAssistant.LlamaCpp.Embeddings;
+
+/// <summary>
+/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over a local GGUF embedding model run by llama.cpp:
+/// batched, the model's pooling, L2-normalised. The input kind picks the prefix: set
+/// <c>EmbeddingGenerationOptions.AdditionalProperties["input_type"]</c> to "query" or "document" (default).
+/// </summary>
+public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>Key in <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> that says what is embedded.</summary>
+    public const string InputTypeKey = "input_type";
+
+    private readonly LlamaEmbeddingGeneratorOptions _options;
+    private readonly LlamaContext _context;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly EmbeddingGeneratorMetadata _metadata;
+    private readonly ILogger _logger;
+    private bool _warnedTruncation;
+
+    public LlamaEmbeddingGenerator(IOptions<LlamaEmbeddingGeneratorOptions> options, IOptions<LlamaRuntimeOptions>? runtime = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        loggerFactory ??= NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger<LlamaEmbeddingGenerator>();
+        var runtimeOptions = runtime?.Value ?? new LlamaRuntimeOptions();
+        Native.LlamaNativeLibrary.EnsureInitialized(runtimeOptions.Backend, runtimeOptions.NativeLibraryPath, loggerFactory);
+        Model = LlamaModel.Load(_options.ModelPath, new LlamaModelLoadOptions { GpuLayers = _options.GpuLayers }, loggerFactory);
+        try
+        {
+            _context = Model.CreateContext(new LlamaContextOptions
+            {
+                Embeddings = true,
+                ContextSize = _options.ContextSize,
+                BatchSize = _options.ContextSize,
+                MaxSequences = _options.MaxBatchTexts,
+                Pooling = _options.Pooling,
+                Threads = _options.Threads,
+            });
+        }
+        catch
+        {
+            Model.Dispose();
+            throw;
+        }
+
+        // Identity for caches: a changed file (size or time) or prefix means different vectors.
+        var file = new FileInfo(_options.ModelPath);
+        var identity = $"{file.Name}:{file.Length}:{file.LastWriteTimeUtc.Ticks}:{_options.Pooling}:{_options.DocumentPrefix.GetHashCode(StringComparison.Ordinal):x8}";
+        _metadata = new EmbeddingGeneratorMetadata("llama.cpp", new Uri(file.FullName), identity, Model.Info.EmbeddingLength);
+    }
+
+    /// <summary>The loaded model.</summary>
+    public LlamaModel Model { get; }
+
+    /// <summary>Vector length.</summary>
+    public int Dimensions => Model.Info.EmbeddingLength;
+
+    public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var texts = values.ToList();
+        var isQuery = options?.AdditionalProperties?.TryGetValue(InputTypeKey, out string? kind) == true && string.Equals(kind, "query", StringComparison.OrdinalIgnoreCase);
+        var prefix = isQuery ? _options.QueryPrefix : _options.DocumentPrefix;
+        var limit = _context.BatchSize;
+        var sequences = new List<int[]>(texts.Count);
+        var inputTokens = 0;
+        foreach (var text in texts)
+        {
+            var tokens = Model.Tokenize(prefix + text, addSpecial: true, parseSpecial: false);
+            if (tokens.Length > limit)
+            {
+                if (!_warnedTruncation)
+                {
+                    _warnedTruncation = true;
+                    _logger.LogWarning("A text of {Tokens} tokens was truncated to the embedding context of {Limit} tokens; raise EmbeddingModel:ContextSize or split documents into shorter passages.", tokens.Length, limit);
+                }
+
+                tokens = tokens[..limit];
+            }
+
+            inputTokens += tokens.Length;
+            sequences.Add(tokens);
+        }
+
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        float[][] vectors;
+        try
+        {
+            vectors = await Task.Run(() => _context.Embed(sequences, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+
+        var result = new GeneratedEmbeddings<Embedding<float>>(vectors.Length)
+        {
+            Usage = new UsageDetails { InputTokenCount = inputTokens, TotalTokenCount = inputTokens },
+        };
+        var created = DateTimeOffset.UtcNow;
+        foreach (var vector in vectors)
+        {
+            Normalize(vector);
+            result.Add(new Embedding<float>(vector) { ModelId = _metadata.DefaultModelId, CreatedAt = created });
+        }
+
+        return result;
+    }
+
+    private static void Normalize(float[] vector)
+    {
+        double sum = 0;
+        foreach (var v in vector)
+        {
+            sum += v * v;
+        }
+
+        if (sum <= 0)
+        {
+            return;
+        }
+
+        var scale = (float)(1 / Math.Sqrt(sum));
+        for (var i = 0; i < vector.Length; i++)
+        {
+            vector[i] *= scale;
+        }
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is not null ? null
+            : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
+            : serviceType == typeof(LlamaModelInfo) ? Model.Info
+            : serviceType.IsInstanceOfType(this) ? this
+            : null;
+    }
+
+    public void Dispose()
+    {
+        _context.Dispose();
+        Model.Dispose();
+        _lock.Dispose();
+    }
+}

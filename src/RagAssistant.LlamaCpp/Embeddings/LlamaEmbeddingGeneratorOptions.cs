@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+using RagAssistant.LlamaCpp.Runtime;
+
+namespace RagAssistant.LlamaCpp.Embeddings;
+
+/// <summary>The embedding model and how it runs (configuration section "EmbeddingModel").</summary>
+public sealed class LlamaEmbeddingGeneratorOptions
+{
+    public const string SectionName = "EmbeddingModel";
+
+    /// <summary>GGUF file of the embedding model.</summary>
+    [Required(ErrorMessage = "EmbeddingModel:ModelPath is required: set it in appsettings.json or pass --embedding-model FILE.")]
+    public string ModelPath { get; set; } = string.Empty;
+
+    /// <summary>Most tokens per text (longer texts are truncated); also the batch size in tokens.</summary>
+    [Range(16, 65_536)]
+    public int ContextSize { get; set; } = 512;
+
+    /// <summary>Texts embedded per llama.cpp call.</summary>
+    [Range(1, 256)]
+    public int MaxBatchTexts { get; set; } = 16;
+
+    /// <summary>CPU threads; 0 = one per core.</summary>
+    [Range(0, 1024)]
+    public int Threads { get; set; }
+
+    /// <summary>Layers offloaded to the GPU; null = all on CUDA, none on CPU.</summary>
+    public int? GpuLayers { get; set; }
+
+    /// <summary>Pooling: Model (the model's own), Mean, Cls or Last.</summary>
+    public LlamaPooling Pooling { get; set; } = LlamaPooling.Model;
+
+    /// <summary>Prefix for search queries (bge: "Represent this sentence for searching relevant passages: ", nomic: "search_query: ").</summary>
+    public string QueryPrefix { get; set; } = string.Empty;
+
+    /// <summary>Prefix for documents (nomic: "search_document: ").</summary>
+    public string DocumentPrefix { get; set; } = string.Empty;
+}

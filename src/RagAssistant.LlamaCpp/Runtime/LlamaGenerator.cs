@@ -1,0 +1,105 @@
+namespace RagAssistant.LlamaCpp.Runtime;
+
+/// <summary>Why generation ended.</summary>
+public enum LlamaFinishReason
+{
+    /// <summary>The model produced an end-of-generation token.</summary>
+    EndOfGeneration,
+
+    /// <summary>A stop sequence appeared (it is not part of the output).</summary>
+    StopSequence,
+
+    /// <summary>The token limit or the context size was reached.</summary>
+    Length,
+}
+
+/// <summary>What one generation did.</summary>
+public sealed record LlamaGenerationResult(LlamaFinishReason FinishReason, int PromptTokens, int ReusedPromptTokens, int CompletionTokens);
+
+/// <summary>
+/// The generation loop on one context: prefill (reusing the cached prefix), then sample, emit, decode,
+/// until end of generation, a stop sequence or the token limit. Text is emitted UTF-8 correct (a
+/// character split across tokens is held until complete) and stop-sequence safe.
+/// </summary>
+public static class LlamaGenerator
+{
+    /// <param name="onText">Receives each piece of text as soon as it is final.</param>
+    public static LlamaGenerationResult Generate(
+        LlamaContext context,
+        ReadOnlySpan<int> prompt,
+        LlamaSamplingOptions sampling,
+        int maxTokens,
+        IEnumerable<string>? stopSequences,
+        Action<string> onText,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(sampling);
+        ArgumentNullException.ThrowIfNull(onText);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
+
+        var model = context.Model;
+        var reused = context.Prefill(prompt, cancellationToken);
+        using var sampler = LlamaSamplerFactory.Create(model, sampling, prompt);
+        var stops = new StopSequenceBuffer(stopSequences);
+        var decoder = new Utf8PieceDecoder();
+        Span<byte> piece = stackalloc byte[256];
+        var generated = 0;
+        var reason = LlamaFinishReason.Length;
+
+        while (generated < maxTokens)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var token = context.Sample(sampler);
+            if (model.IsEndOfGeneration(token))
+            {
+                reason = LlamaFinishReason.EndOfGeneration;
+                break;
+            }
+
+            generated++;
+            var length = model.TokenToBytes(token, piece);
+            var bytes = length >= 0 ? piece[..length] : LongPiece(model, token, -length);
+            if (bytes.Length > 0)
+            {
+                var visible = stops.Append(decoder.Push(bytes));
+                if (visible.Length > 0)
+                {
+                    onText(visible);
+                }
+
+                if (stops.Stopped)
+                {
+                    reason = LlamaFinishReason.StopSequence;
+                    break;
+                }
+            }
+
+            if (generated >= maxTokens || !context.HasRoomFor(1))
+            {
+                reason = LlamaFinishReason.Length;
+                break;
+            }
+
+            context.Append(token, cancellationToken);
+        }
+
+        if (!stops.Stopped)
+        {
+            var rest = stops.Append(decoder.Flush()) + stops.Flush();
+            if (rest.Length > 0)
+            {
+                onText(rest);
+            }
+        }
+
+        return new LlamaGenerationResult(reason, prompt.Length, reused, generated);
+    }
+
+    private static byte[] LongPiece(LlamaModel model, int token, int size)
+    {
+        var buffer = new byte[size];
+        var length = model.TokenToBytes(token, buffer);
+        return buffer[..Math.Max(0, length)];
+    }
+}

@@ -1,0 +1,87 @@
+using RagAssistant.LlamaCpp.Native;
+
+namespace RagAssistant.LlamaCpp.Runtime;
+
+/// <summary>How the next token is chosen. Temperature 0 is greedy (deterministic).</summary>
+public sealed record LlamaSamplingOptions
+{
+    public float Temperature { get; init; } = 0.7f;
+
+    /// <summary>Keep the k most likely tokens; 0 = off.</summary>
+    public int TopK { get; init; } = 40;
+
+    /// <summary>Nucleus sampling; 1 = off.</summary>
+    public float TopP { get; init; } = 0.95f;
+
+    /// <summary>Drop tokens less likely than this share of the best one; 0 = off.</summary>
+    public float MinP { get; init; } = 0.05f;
+
+    /// <summary>Repetition penalty over the last <see cref="RepeatLastN"/> tokens; 1 = off.</summary>
+    public float RepeatPenalty { get; init; } = 1.1f;
+
+    public int RepeatLastN { get; init; } = 64;
+
+    public float FrequencyPenalty { get; init; }
+
+    public float PresencePenalty { get; init; }
+
+    /// <summary>Random seed; null = random.</summary>
+    public uint? Seed { get; init; }
+
+    /// <summary>True when the choice is greedy.</summary>
+    public bool IsGreedy => Temperature <= 0;
+}
+
+/// <summary>Builds llama.cpp sampler chains from <see cref="LlamaSamplingOptions"/>.</summary>
+internal static class LlamaSamplerFactory
+{
+    private const uint RandomSeed = 0xFFFFFFFF;
+
+    /// <summary>penalties -> (greedy | top-k -> top-p -> min-p -> temperature -> dist).</summary>
+    public static SafeLlamaSamplerHandle Create(LlamaModel model, LlamaSamplingOptions options, ReadOnlySpan<int> history)
+    {
+        var chain = NativeMethods.llama_sampler_chain_init(NativeMethods.llama_sampler_chain_default_params());
+        var penalize = options.RepeatLastN != 0 && (options.RepeatPenalty != 1f || options.FrequencyPenalty != 0f || options.PresencePenalty != 0f);
+        if (penalize)
+        {
+            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_penalties(model.Info.VocabularySize, options.RepeatLastN, options.RepeatPenalty, options.FrequencyPenalty, options.PresencePenalty));
+        }
+
+        if (options.IsGreedy)
+        {
+            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_greedy());
+        }
+        else
+        {
+            if (options.TopK > 0)
+            {
+                NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_top_k(options.TopK));
+            }
+
+            if (options.TopP is > 0 and < 1)
+            {
+                NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_top_p(options.TopP, 1));
+            }
+
+            if (options.MinP is > 0 and < 1)
+            {
+                NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_min_p(options.MinP, 1));
+            }
+
+            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_temp(options.Temperature));
+            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_dist(options.Seed ?? RandomSeed));
+        }
+
+        if (penalize)
+        {
+            // Penalties look at recent tokens: let them see the end of the prompt too.
+            var start = options.RepeatLastN > 0 ? Math.Max(0, history.Length - options.RepeatLastN) : 0;
+            foreach (var token in history[start..])
+            {
+                NativeMethods.llama_sampler_accept(chain, token);
+            }
+        }
+
+        return chain;
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using RagAssistant.LlamaCpp.Embeddings;
+using RagAssistant.LlamaCpp.Tests.TestSupport;
+
+namespace RagAssistant.LlamaCpp.Tests.Embeddings;
+
+/// <summary>Mean-pooled embeddings through stories260K (a causal model: plumbing, not retrieval quality).</summary>
+public sealed class LlamaEmbeddingGeneratorTests
+{
+    private static LlamaEmbeddingGenerator Create(int maxBatchTexts = 4, string queryPrefix = "") => new(Options.Create(new LlamaEmbeddingGeneratorOptions
+    {
+        ModelPath = SharedData.Stories,
+        ContextSize = 128,
+        MaxBatchTexts = maxBatchTexts,
+        Threads = 2,
+        QueryPrefix = queryPrefix,
+    }));
+
+    private static readonly string[] Texts =
+    [
+        "The cat sat on the mat.",
+        "A little girl named Lily loved to play in the park.",
+        "Tom saw a big red ball.",
+        "The dog ran to the tree.",
+        "She was happy.",
+        "Once upon a time there was a boy.",
+    ];
+
+    [Fact]
+    public async Task Vectors_are_l2_normalised_and_deterministic()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var generator = Create();
+        var first = await generator.GenerateAsync(Texts, cancellationToken: ct);
+        var second = await generator.GenerateAsync(Texts, cancellationToken: ct);
+        Assert.Equal(Texts.Length, first.Count);
+        for (var i = 0; i < Texts.Length; i++)
+        {
+            var v = first[i].Vector.Span;
+            Assert.Equal(64, v.Length);
+            var norm = Math.Sqrt(v.ToArray().Sum(x => (double)x * x));
+            Assert.Equal(1.0, norm, 4);
+            Assert.Equal(first[i].Vector.ToArray(), second[i].Vector.ToArray());
+        }
+
+        Assert.True(first.Usage!.InputTokenCount > Texts.Length);
+    }
+
+    [Fact]
+    public async Task Batching_does_not_change_the_vectors()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var batched = Create(maxBatchTexts: 4);
+        using var single = Create(maxBatchTexts: 1);
+        var a = await batched.GenerateAsync(Texts, cancellationToken: ct);
+        var b = await single.GenerateAsync(Texts, cancellationToken: ct);
+        for (var i = 0; i < Texts.Length; i++)
+        {
+            var x = a[i].Vector.Span;
+            var y = b[i].Vector.Span;
+            for (var d = 0; d < x.Length; d++)
+            {
+                Assert.Equal(y[d], x[d], 3);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Query_prefix_applies_only_to_queries_and_long_texts_are_truncated_not_fatal()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var generator = Create(queryPrefix: "Question: ");
+        var asDocument = await generator.GenerateAsync(["The cat sat on the mat."], cancellationToken: ct);
+        var asQuery = await generator.GenerateAsync(["The cat sat on the mat."], new EmbeddingGenerationOptions { AdditionalProperties = new() { [LlamaEmbeddingGenerator.InputTypeKey] = "query" } }, ct);
+        Assert.NotEqual(asDocument[0].Vector.ToArray(), asQuery[0].Vector.ToArray());
+
+        var huge = string.Concat(Enumerable.Repeat("The cat sat on the mat. ", 200));
+        var truncated = await generator.GenerateAsync([huge], cancellationToken: ct);
+        Assert.Equal(64, truncated[0].Vector.Length);
+
+        var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
+        Assert.Equal(64, metadata!.DefaultModelDimensions);
+        Assert.StartsWith("stories260K.gguf:", metadata.DefaultModelId, StringComparison.Ordinal);
+    }
+}
