@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using RagAssistant.Core.Answering;
-using RagAssistant.Core.Tests.Corpus;
+using RagAssistant.Core.Evaluation;
 
 namespace RagAssistant.Core.Tests.Answering;
 
@@ -21,7 +21,7 @@ public sealed class AnswerEvaluatorTests
             ["q4"] = Result(refused: true, cited: [], invalid: [], totalMs: 400),
             ["q5"] = Result(refused: false, cited: ["A Paper Nobody Asked About"], invalid: [], totalMs: 500),
         });
-        AnswerEvalCase[] cases =
+        EvalQuestion[] cases =
         [
             new("d1", "q1", ["DENSING law of LLMs!"], "lexical"),
             new("d2", "q2", ["Scaling Law with Learning Rate Annealing"], "paraphrase"),
@@ -51,37 +51,10 @@ public sealed class AnswerEvaluatorTests
     {
         var evaluator = new AnswerEvaluator(new CannedPipeline([]), NullLogger<AnswerEvaluator>.Instance);
 
-        var report = await evaluator.EvaluateAsync([new AnswerEvalCase("d1", "unknown", [], "lexical")], cancellationToken: Ct);
+        var report = await evaluator.EvaluateAsync([new EvalQuestion("d1", "unknown", [], "lexical")], cancellationToken: Ct);
 
         Assert.NotNull(Assert.Single(report.Outcomes).Error);
         Assert.Null(report.ValidCitationShare);
-    }
-
-    [Fact]
-    public void LoadsTheSharedDevSet()
-    {
-        var cases = AnswerEvalCase.LoadJsonl(RepositoryPaths.RequireDevSet());
-
-        Assert.Equal(30, cases.Count);
-        Assert.All(cases, c => Assert.False(string.IsNullOrWhiteSpace(c.Question)));
-        Assert.Contains(cases, c => !c.IsAnswerable);
-        Assert.All(cases.Where(c => c.IsAnswerable), c => Assert.NotEmpty(c.GoldTitles));
-    }
-
-    [Fact]
-    public void MalformedLineIsReportedWithItsLineNumber()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"answer-eval-{Guid.NewGuid():N}.jsonl");
-        File.WriteAllText(path, "{\"id\":\"a\",\"question\":\"q\",\"gold_titles\":[],\"kind\":\"lexical\"}\n\n{not json\n");
-        try
-        {
-            var error = Assert.Throws<InvalidDataException>(() => AnswerEvalCase.LoadJsonl(path));
-            Assert.Contains(":3:", error.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
     }
 
     private static AnswerResult Result(bool refused, string[] cited, int[] invalid, double totalMs) => new(

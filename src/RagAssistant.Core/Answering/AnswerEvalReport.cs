@@ -1,0 +1,33 @@
+namespace RagAssistant.Core.Answering;
+
+/// <summary>How the pipeline did on one question.</summary>
+/// <param name="Answerable">False for questions no paper answers (no gold titles).</param>
+/// <param name="ValidCitations">Distinct cited numbers that name an offered source.</param>
+/// <param name="InvalidCitations">Distinct cited numbers that name no offered source.</param>
+/// <param name="GoldCited">True when the answer cites a paper whose normalised title is a gold title.</param>
+/// <param name="Error">Why the question could not be answered, else null.</param>
+public sealed record AnswerEvalOutcome(
+    string Id,
+    string Kind,
+    bool Answerable,
+    bool Refused,
+    int ValidCitations,
+    int InvalidCitations,
+    bool GoldCited,
+    AnswerTimings Timings,
+    string? Error);
+
+/// <summary>The answer-quality summary of a dev set.</summary>
+/// <param name="UnanswerableRefused">Share of unanswerable questions refused (higher is better).</param>
+/// <param name="AnswerableRefused">Share of answerable questions refused (lower is better).</param>
+/// <param name="ValidCitationShare">Cited numbers that name offered sources, over all cited numbers; null when nothing was cited.</param>
+/// <param name="GoldCitedShare">Answerable questions whose answer cites a gold paper.</param>
+/// <param name="MedianTimings">Median of each timing over the answered questions.</param>
+public sealed record AnswerEvalReport(
+    AnswerMode Mode,
+    double UnanswerableRefused,
+    double AnswerableRefused,
+    double? ValidCitationShare,
+    double GoldCitedShare,
+    AnswerTimings MedianTimings,
+    IReadOnlyList<AnswerEvalOutcome> Outcomes);

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evaluation;
+using RagAssistant.Core.Tests.Corpus;
+
+namespace RagAssistant.Core.Tests.Answering;
+
+/// <summary>The whole pipeline over the shipped corpus and the real BM25 retriever, in retrieval-only mode.</summary>
+public sealed class DevSetAnswerTests
+{
+    [Fact]
+    public async Task RetrievalOnlyAnswersCiteOfferedSourcesAndRefuseNoAnswerableQuestion()
+    {
+        var devSet = RepositoryPaths.RequireDevSet();
+        var questions = EvalQuestion.ReadSet(devSet, []);
+        using var cache = new TempFolder();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Corpus:Folder"] = RepositoryPaths.RequireShippedCorpus(),
+            ["Corpus:CacheFolder"] = cache.Path,
+            ["Answering:PromptsFolder"] = PipelineHarness.Prompts,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        services.AddRagRetrieval(configuration);
+        services.AddRagAnswering(configuration);
+        await using var provider = services.BuildServiceProvider();
+
+        var report = await provider.GetRequiredService<AnswerEvaluator>().EvaluateAsync(questions, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(AnswerMode.RetrievalOnly, report.Mode);
+        Assert.All(report.Outcomes, o => Assert.Null(o.Error));
+
+        // Lexical relevance cannot tell a reworded question from an uncovered one: the default threshold must err
+        // towards answering, and every extracted line cites a source that was offered.
+        Assert.Equal(0, report.AnswerableRefused);
+        Assert.Equal(1.0, report.ValidCitationShare);
+        Assert.True(report.GoldCitedShare >= 0.7, $"gold papers cited for {report.GoldCitedShare:P0} of answerable questions");
+    }
+}
