@@ -19,6 +19,12 @@ public sealed record CommandLineOverrides(
     /// <summary>Configuration key of the corpus folder.</summary>
     public const string CorpusFolderKey = "Corpus:Folder";
 
+    /// <summary>Set when a model file was named on the command line: then a missing file is an error, not a fallback.</summary>
+    public const string RequireChatModelKey = "Assistant:RequireChatModel";
+
+    /// <summary>Set when an embedding model file was named on the command line.</summary>
+    public const string RequireEmbeddingModelKey = "Assistant:RequireEmbeddingModel";
+
     /// <summary>Configuration key of retrieval-only mode.</summary>
     public const string RetrievalOnlyKey = "Assistant:RetrievalOnly";
 
@@ -28,11 +34,13 @@ public sealed record CommandLineOverrides(
         if (ModelPath is not null)
         {
             yield return new(ChatModelPathKey, Path.GetFullPath(ModelPath));
+            yield return new(RequireChatModelKey, "true");
         }
 
         if (EmbeddingModelPath is not null)
         {
             yield return new(EmbeddingModelPathKey, Path.GetFullPath(EmbeddingModelPath));
+            yield return new(RequireEmbeddingModelKey, "true");
         }
 
         if (CorpusFolder is not null)

@@ -1,0 +1,12 @@
+using RagAssistant.Core.Answering;
+using RagAssistant.LlamaCpp.Chat;
+
+namespace RagAssistant.Hosting.Composition;
+
+/// <summary>Core's view of the chat model's tokenizer and context size, backed by the loaded llama.cpp model.</summary>
+internal sealed class LlamaChatTokenizer(LlamaChatClient client) : IChatTokenizer
+{
+    public int ContextSize => client.ContextSize;
+
+    public int CountTokens(string text) => client.Model.CountTokens(text);
+}
