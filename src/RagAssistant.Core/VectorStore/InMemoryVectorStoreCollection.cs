@@ -29,7 +29,7 @@ public sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStoreCo
     {
         _store = store;
         Name = name;
-        _model = new InMemoryCollectionModelBuilder().Build(typeof(TKey), typeof(TRecord), definition, definition?.EmbeddingGenerator ?? store.EmbeddingGenerator);
+        _model = new InMemoryCollectionModelBuilder().Build(typeof(TRecord), typeof(TKey), definition, definition?.EmbeddingGenerator ?? store.EmbeddingGenerator);
         foreach (var vector in _model.VectorProperties)
         {
             _ = ScoreKind.Of(vector.DistanceFunction);

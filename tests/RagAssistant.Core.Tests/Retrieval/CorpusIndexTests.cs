@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Core.Tests.Corpus;
+using RagAssistant.Core.VectorStore;
+
+namespace RagAssistant.Core.Tests.Retrieval;
+
+public sealed class CorpusIndexTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Second_build_embeds_nothing_and_a_changed_file_re_embeds_only_its_passages()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
+        WritePapers(corpus, "b.jsonl", "Retrieval Augmentation", "Protein Folding");
+        var generator = new HashingEmbeddingGenerator();
+
+        var first = await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+        Assert.Equal((4, 0, true), (first.Embedded, first.FromCache, first.DenseAvailable));
+        Assert.All(generator.InputTypes, t => Assert.Equal(EmbeddingInputType.Document, t));
+
+        var second = await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+        Assert.Equal((0, 4), (second.Embedded, second.FromCache));
+
+        WritePapers(corpus, "b.jsonl", "Retrieval Augmentation", "Protein Folding Revisited");
+        var third = await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+        Assert.Equal((1, 3), (third.Embedded, third.FromCache));
+        Assert.Equal(4 + 1, generator.EmbeddedTexts);
+    }
+
+    [Fact]
+    public async Task A_corrupt_cache_is_rebuilt_with_a_warning()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
+        var generator = new HashingEmbeddingGenerator();
+        await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+        var file = Assert.Single(Directory.GetFiles(cache.Path));
+        File.WriteAllBytes(file, File.ReadAllBytes(file)[..^10]);
+
+        var report = await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+
+        Assert.Equal(2, report.Embedded);
+        Assert.Contains(report.Warnings, w => w.Contains("embedding cache discarded", StringComparison.Ordinal));
+        var again = await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+        Assert.Equal(2, again.FromCache);
+    }
+
+    [Fact]
+    public async Task A_different_model_does_not_reuse_another_models_vectors()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers");
+        await CreateIndex(corpus, cache, new HashingEmbeddingGenerator("model-a")).BuildAsync(cancellationToken: Ct);
+
+        var report = await CreateIndex(corpus, cache, new HashingEmbeddingGenerator("model-b")).BuildAsync(cancellationToken: Ct);
+
+        Assert.Equal(1, report.Embedded);
+    }
+
+    [Fact]
+    public async Task A_failing_embedding_model_leaves_a_working_bm25_index()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
+        var generator = new HashingEmbeddingGenerator { FailWith = new InvalidOperationException("model crashed") };
+        var index = CreateIndex(corpus, cache, generator);
+
+        var report = await index.BuildAsync(cancellationToken: Ct);
+
+        Assert.False(report.DenseAvailable);
+        Assert.Contains(report.Warnings, w => w.Contains("model crashed", StringComparison.Ordinal));
+        var result = await CreateRetriever(index, generator).SearchAsync("pruning", kind: RetrieverKind.Hybrid, cancellationToken: Ct);
+        Assert.Equal(RetrieverKind.Bm25, result.Mode);
+        Assert.Equal("Pruning Transformers", result.Hits[0].Paper.Title);
+    }
+
+    [Fact]
+    public async Task Build_reports_progress_for_each_stage()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
+        var stages = new List<IndexProgress>();
+
+        await CreateIndex(corpus, cache, new HashingEmbeddingGenerator()).BuildAsync(new SynchronousProgress(stages.Add), Ct);
+
+        Assert.Equal(["parsing", "embedding", "indexing"], stages.Select(s => s.Stage).Distinct());
+        Assert.Contains(new IndexProgress("embedding", 2, 2), stages);
+    }
+
+    internal static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null) =>
+        new(
+            Options.Create(new CorpusOptions { Folder = corpus.Path, CacheFolder = cache.Path }),
+            Options.Create(options ?? new RetrievalOptions()),
+            new InMemoryVectorStore(),
+            generator);
+
+    internal static HybridPaperRetriever CreateRetriever(CorpusIndex index, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null) =>
+        new(index, Options.Create(options ?? new RetrievalOptions()), generator);
+
+    internal static void WritePapers(TempFolder folder, string file, params string[] titles) =>
+        folder.Write(file, string.Join('\n', titles.Select(t =>
+            $$"""{"title": "{{t}}", "abstract": "This paper is about {{t.ToLowerInvariant()}}. We study {{t.ToLowerInvariant()}} in depth and report results."}""")));
+
+    private sealed class SynchronousProgress(Action<IndexProgress> report) : IProgress<IndexProgress>
+    {
+        public void Report(IndexProgress value) => report(value);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
+using RagAssistant.Core.Retrieval;
+
+namespace RagAssistant.Core.Tests.Retrieval;
+
+/// <summary>
+/// A deterministic stand-in for an embedding model: a hashed bag of crudely stemmed words. Texts sharing words
+/// get similar vectors, which is enough to test the dense and hybrid plumbing without a model.
+/// </summary>
+internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashing-test", int dimensions = 64) : IEmbeddingGenerator<string, Embedding<float>>
+{
+    public int EmbeddedTexts { get; private set; }
+
+    public List<string?> InputTypes { get; } = [];
+
+    public Exception? FailWith { get; set; }
+
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (FailWith is { } failure)
+        {
+            throw failure;
+        }
+
+        InputTypes.Add(options?.AdditionalProperties?.TryGetValue(EmbeddingInputType.Key, out var type) == true ? type as string : null);
+        var embeddings = new GeneratedEmbeddings<Embedding<float>>();
+        foreach (var value in values)
+        {
+            EmbeddedTexts++;
+            embeddings.Add(new Embedding<float>(Embed(value)));
+        }
+
+        return Task.FromResult(embeddings);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceType == typeof(EmbeddingGeneratorMetadata) ? new EmbeddingGeneratorMetadata("test", null, modelId, dimensions) : null;
+
+    public void Dispose()
+    {
+    }
+
+    private float[] Embed(string text)
+    {
+        var vector = new float[dimensions];
+        foreach (Match word in Word().Matches(text.ToLowerInvariant()))
+        {
+            var stem = word.Value.Length > 5 ? word.Value[..5] : word.Value;
+            var hash = (uint)StringComparer.Ordinal.GetHashCode(stem) % (uint)dimensions;
+            vector[hash] += 1;
+        }
+
+        vector[0] += 0.01f; // never the zero vector
+        return vector;
+    }
+
+    [GeneratedRegex("[a-z]{3,}")]
+    private static partial Regex Word();
+}

@@ -1,0 +1,132 @@
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Core.Tests.Corpus;
+
+namespace RagAssistant.Core.Tests.Retrieval;
+
+public sealed class HybridPaperRetrieverTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Without_an_embedding_model_every_mode_runs_bm25_and_says_so()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation");
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator: null);
+        var retriever = CorpusIndexTests.CreateRetriever(index, generator: null);
+
+        var hybrid = await retriever.SearchAsync("speech recognition", cancellationToken: Ct); // builds on first use
+        var bm25 = await retriever.SearchAsync("speech recognition", kind: RetrieverKind.Bm25, cancellationToken: Ct);
+
+        Assert.Equal(RetrieverKind.Bm25, hybrid.Mode);
+        Assert.Equal(HybridPaperRetriever.Bm25OnlyNotice, hybrid.Notice);
+        Assert.Null(bm25.Notice);
+        Assert.Equal("Speech Recognition", hybrid.Hits[0].Paper.Title);
+        Assert.All(hybrid.Hits, h => Assert.Null(h.DenseRank));
+        Assert.Equal(1, hybrid.Hits[0].Bm25Rank);
+    }
+
+    [Fact]
+    public async Task Hybrid_fuses_both_rankings_and_reports_each_rank()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation", "Protein Folding");
+        var generator = new HashingEmbeddingGenerator();
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
+        await index.BuildAsync(cancellationToken: Ct);
+        var retriever = CorpusIndexTests.CreateRetriever(index, generator);
+
+        var result = await retriever.SearchAsync("retrieval augmentation", topK: 3, cancellationToken: Ct);
+
+        Assert.Equal(RetrieverKind.Hybrid, result.Mode);
+        Assert.Null(result.Notice);
+        Assert.Equal(3, result.Hits.Count);
+        var top = result.Hits[0];
+        Assert.Equal("Retrieval Augmentation", top.Paper.Title);
+        Assert.Equal((1, 1), (top.Bm25Rank, top.DenseRank));
+        Assert.Equal(2.0 / 61, top.Score, 6); // RRF with k = 60: ranked first by both
+        Assert.Equal(EmbeddingInputType.Query, generator.InputTypes[^1]);
+        Assert.True(result.Hits.Zip(result.Hits.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+    }
+
+    [Fact]
+    public async Task Dense_mode_scores_are_cosines_and_relevance_is_bounded()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
+        var generator = new HashingEmbeddingGenerator();
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
+        var retriever = CorpusIndexTests.CreateRetriever(index, generator);
+
+        var result = await retriever.SearchAsync("pruning transformers", kind: RetrieverKind.Dense, cancellationToken: Ct);
+
+        Assert.Equal(RetrieverKind.Dense, result.Mode);
+        Assert.Equal("Pruning Transformers", result.Hits[0].Paper.Title);
+        Assert.All(result.Hits, h => Assert.InRange(h.Score, -1, 1));
+        Assert.All(result.Hits, h => Assert.InRange(h.RelevanceScore, 0, 1));
+        Assert.All(result.Hits, h => Assert.Null(h.Bm25Rank));
+    }
+
+    [Fact]
+    public async Task Relevance_does_not_depend_on_query_length_and_is_low_for_absent_topics()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation");
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator: null);
+        var retriever = CorpusIndexTests.CreateRetriever(index, generator: null);
+
+        var shortQuery = await retriever.SearchAsync("pruning", cancellationToken: Ct);
+        var longQuery = await retriever.SearchAsync("pruning transformers pruning transformers study", cancellationToken: Ct);
+        var offTopic = await retriever.SearchAsync("music composition with symbolic notation and pruning", cancellationToken: Ct);
+
+        Assert.Equal(1.0, shortQuery.Hits[0].RelevanceScore, 6);
+        Assert.Equal(1.0, longQuery.Hits[0].RelevanceScore, 6);
+        Assert.InRange(offTopic.Hits[0].RelevanceScore, 0.0, 0.3);
+    }
+
+    [Fact]
+    public async Task Long_documents_give_one_hit_per_paper_by_default()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        corpus.Write("long.md", "# Pruning Notes\n\n" + string.Join(' ', Enumerable.Range(1, 60).Select(i => $"Pruning sentence {i} removes weights.")));
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Speech Recognition");
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator: null, new RetrievalOptions { PassageMaxTokens = 64, PassageOverlapTokens = 8 });
+        await index.BuildAsync(cancellationToken: Ct);
+        Assert.True(index.Passages.Count > 5);
+
+        var one = await CorpusIndexTests.CreateRetriever(index, null).SearchAsync("pruning weights", topK: 5, cancellationToken: Ct);
+        var many = await CorpusIndexTests.CreateRetriever(index, null, new RetrievalOptions { MaxPassagesPerPaper = 3 }).SearchAsync("pruning weights", topK: 5, cancellationToken: Ct);
+
+        Assert.Single(one.Hits, h => h.Paper.Title == "Pruning Notes");
+        Assert.Equal(3, many.Hits.Count(h => h.Paper.Title == "Pruning Notes"));
+    }
+
+    [Fact]
+    public async Task Empty_corpus_and_empty_queries_return_no_hits()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator: null);
+        var report = await index.BuildAsync(cancellationToken: Ct);
+        var retriever = CorpusIndexTests.CreateRetriever(index, null);
+
+        Assert.Equal(0, report.Papers);
+        Assert.NotEmpty(report.Warnings);
+        Assert.Empty((await retriever.SearchAsync("anything", cancellationToken: Ct)).Hits);
+        Assert.Empty((await retriever.SearchAsync("  ", cancellationToken: Ct)).Hits);
+    }
+
+    [Fact]
+    public void Reciprocal_rank_fusion_rewards_agreement()
+    {
+        var fused = ReciprocalRankFusion.Fuse([["a", "b", "c"], ["b", "c", "a"]], k: 60);
+
+        Assert.Equal(["b", "a", "c"], fused.Select(f => f.Item));
+        Assert.Equal((1.0 / 62) + (1.0 / 61), fused[0].Score, 10);
+    }
+}
