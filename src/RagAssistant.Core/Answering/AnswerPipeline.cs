@@ -265,7 +265,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             }
 
             var user = await _prompts.RenderAnswerAsync(_kernel, packed.Block, question, cancellationToken).ConfigureAwait(false);
-            var promptTokens = systemTokens + tokenizer.CountTokens(user) + overhead;
+            ChatMessage[] messages = [new(ChatRole.System, system), new(ChatRole.User, user)];
+            var promptTokens = tokenizer.CountPromptTokens(messages) ?? systemTokens + tokenizer.CountTokens(user) + overhead;
             var overflow = promptTokens + answerBudget - contextSize;
             if (overflow <= 0)
             {
@@ -274,7 +275,6 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
                     Log.Packed(_logger, packed.Sources.Count, packed.Dropped, packed.Trimmed, contextSize);
                 }
 
-                ChatMessage[] messages = [new(ChatRole.System, system), new(ChatRole.User, user)];
                 return new AnswerPrompt(messages, packed, promptTokens, answerBudget);
             }
 

@@ -93,12 +93,14 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
     private async Task<string?> RenderFittingPromptAsync(
         Kernel kernel, IChatTokenizer tokenizer, List<ChatMessage> turns, string question, CancellationToken cancellationToken)
     {
-        var available = tokenizer.ContextSize - options.MaxRewriteTokens - options.MessageOverheadTokens;
+        var available = tokenizer.ContextSize - options.MaxRewriteTokens;
         for (var skip = 0; skip <= turns.Count; skip++)
         {
             var history = FormatHistory(turns.Skip(skip));
             var prompt = await prompts.RenderRewriteAsync(kernel, history, question, cancellationToken).ConfigureAwait(false);
-            if (tokenizer.CountTokens(prompt) <= available)
+            var tokens = tokenizer.CountPromptTokens([new ChatMessage(ChatRole.User, prompt)])
+                ?? tokenizer.CountTokens(prompt) + options.MessageOverheadTokens;
+            if (tokens <= available)
             {
                 return prompt;
             }

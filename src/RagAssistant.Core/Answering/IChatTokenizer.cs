@@ -1,3 +1,5 @@
+using Microsoft.Extensions.AI;
+
 namespace RagAssistant.Core.Answering;
 
 /// <summary>
@@ -11,4 +13,11 @@ public interface IChatTokenizer
 
     /// <summary>Number of tokens <paramref name="text"/> encodes to, without special tokens.</summary>
     int CountTokens(string text);
+
+    /// <summary>
+    /// Tokens <paramref name="messages"/> take once formatted with the model's chat template (role markers and
+    /// special tokens included), or null when unknown; the pipeline then adds
+    /// <see cref="AnsweringOptions.MessageOverheadTokens"/> per message to the text count.
+    /// </summary>
+    int? CountPromptTokens(IReadOnlyList<ChatMessage> messages) => null;
 }

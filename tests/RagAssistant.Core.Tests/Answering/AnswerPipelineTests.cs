@@ -95,6 +95,26 @@ public sealed class AnswerPipelineTests
         Assert.True(result.Sources.Count < hits.Count);
     }
 
+    [Theory]
+    [InlineData(512)]
+    [InlineData(1024)]
+    public async Task ExactPromptCountFromTheRuntimeIsHonoured(int contextSize)
+    {
+        // A chat template far heavier than the default per-message allowance: only the exact count keeps it in bounds.
+        var hits = Enumerable.Range(1, 8)
+            .Select(i => FakeRetriever.Hit($"Paper {i}", string.Concat(Enumerable.Repeat("Experts route tokens to blocks. ", 30)), 0.9, i))
+            .ToList();
+        var chat = new ScriptedChatClient(["Yes [1]."]);
+        var tokenizer = new WordTokenizer(contextSize, templateTokensPerMessage: 60);
+        var pipeline = PipelineHarness.Create(new FakeRetriever(hits), chat, tokenizer);
+
+        var result = await pipeline.AnswerAsync(new AnswerRequest("Do experts route tokens?", TopK: 8), Ct);
+
+        var (messages, options) = Assert.Single(chat.Calls);
+        Assert.True(tokenizer.CountPromptTokens(messages)!.Value + options!.MaxOutputTokens!.Value <= contextSize);
+        Assert.NotEmpty(result.Sources);
+    }
+
     [Fact]
     public async Task ContextTooSmallForAnySourceFallsBackToQuotingWithoutCallingTheModel()
     {

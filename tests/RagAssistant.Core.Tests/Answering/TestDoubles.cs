@@ -70,10 +70,16 @@ internal sealed class FakeRetriever(IReadOnlyList<RetrievedPassage> hits) : IPap
     }
 }
 
-/// <summary>A tokenizer counting one token per word and per punctuation mark, with a chosen context size.</summary>
-internal sealed class WordTokenizer(int contextSize) : IChatTokenizer
+/// <summary>
+/// A tokenizer counting one token per word and per punctuation mark, with a chosen context size; with
+/// <paramref name="templateTokensPerMessage"/> it also counts a chat template's tokens exactly, as a runtime would.
+/// </summary>
+internal sealed class WordTokenizer(int contextSize, int? templateTokensPerMessage = null) : IChatTokenizer
 {
     public int ContextSize { get; } = contextSize;
+
+    public int? CountPromptTokens(IReadOnlyList<ChatMessage> messages) =>
+        templateTokensPerMessage is { } perMessage ? messages.Sum(m => CountTokens(m.Text) + perMessage) : null;
 
     public int CountTokens(string text)
     {
