@@ -13,7 +13,7 @@ public sealed class LlamaEmbeddingGeneratorTests
         ModelPath = SharedData.Stories,
         ContextSize = 128,
         MaxBatchTexts = maxBatchTexts,
-        Threads = 2,
+        Threads = 1,
         QueryPrefix = queryPrefix,
     }));
 

@@ -11,7 +11,7 @@ public sealed class StoriesGenerationTests
     private static (LlamaModel Model, LlamaContext Context) Open(int contextSize = 512, int batchSize = 512)
     {
         var model = LlamaModel.Load(SharedData.Stories);
-        return (model, model.CreateContext(new LlamaContextOptions { ContextSize = contextSize, BatchSize = batchSize, Threads = 2 }));
+        return (model, model.CreateContext(new LlamaContextOptions { ContextSize = contextSize, BatchSize = batchSize, Threads = 1 }));
     }
 
     private static string Run(LlamaContext context, int[] prompt, int maxTokens, IEnumerable<string>? stops = null, LlamaSamplingOptions? sampling = null)

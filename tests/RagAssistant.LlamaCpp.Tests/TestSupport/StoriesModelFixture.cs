@@ -17,7 +17,7 @@ public sealed class StoriesModelFixture : IDisposable
             ModelPath = SharedData.Stories,
             ContextSize = contextSize,
             BatchSize = batchSize,
-            Threads = 2,
+            Threads = 1,
             Slots = slots,
             MaxTokens = 50,
             Temperature = 0,
