@@ -1,1 +1,5 @@
-return 0;
+using RagAssistant.Console.Cli;
+
+// The composition root is RagAssistant.Hosting's; the console only adds its front end.
+var application = new CliApplication(Terminal.FromSystemConsole(), new AssistantHostFactory(AssistantComposition.Compose));
+return await application.RunAsync(args);

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Hosting;
+
+namespace RagAssistant.Console.Cli;
+
+/// <summary>The real services behind the console: everything RagAssistant.Hosting registers.</summary>
+internal static class AssistantComposition
+{
+    public static void Compose(HostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using RagAssistant.Hosting;
+using RagAssistant.Hosting.Models;
+
+namespace RagAssistant.Console.Cli;
+
+/// <summary>
+/// Builds the generic host a command runs in: appsettings.json next to the executable, then the command-line
+/// overrides, then the composition (the real one in Program.cs, doubles in tests).
+/// </summary>
+/// <param name="compose">Registers the assistant's services (Core, llama.cpp adapters, options).</param>
+internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compose)
+{
+    public IHost Build(CommandLineOverrides overrides, bool verbose = false)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = "ragassistant",
+        });
+        builder.Configuration.AddInMemoryCollection(overrides.ToConfiguration());
+
+        // The console is for the conversation: logs go to stderr, warnings and above unless asked for.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddFilter<ConsoleLoggerProvider>(category: null, verbose ? LogLevel.Information : LogLevel.Warning);
+
+        builder.Services.AddModelDownloads(builder.Configuration);
+        compose(builder);
+        return builder.Build();
+    }
+}

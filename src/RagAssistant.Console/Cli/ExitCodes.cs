@@ -1,0 +1,20 @@
+namespace RagAssistant.Console.Cli;
+
+/// <summary>Process exit codes, documented in <c>--help</c> so scripts can tell the cases apart.</summary>
+internal static class ExitCodes
+{
+    /// <summary>The command did what was asked.</summary>
+    public const int Success = 0;
+
+    /// <summary>Something went wrong while running (model file invalid, download failed, index broken).</summary>
+    public const int Failure = 1;
+
+    /// <summary>The command line was wrong (unknown option, missing or empty argument).</summary>
+    public const int BadUsage = 2;
+
+    /// <summary>The user pressed Ctrl+C (128 + SIGINT, as shells report it).</summary>
+    public const int Cancelled = 130;
+
+    /// <summary>The text appended to <c>--help</c>.</summary>
+    public const string HelpText = "Exit codes: 0 success, 1 failure (bad model file, download or index error), 2 bad usage, 130 cancelled (Ctrl+C).";
+}

@@ -1,0 +1,42 @@
+using Spectre.Console;
+
+namespace RagAssistant.Console.Cli;
+
+/// <summary>
+/// The streams a command talks to. Rich output (tables, progress, colours) goes through <see cref="Ui"/>;
+/// machine output (JSON, streamed answer text) is written raw to <see cref="Out"/> so it is never re-wrapped.
+/// </summary>
+/// <param name="IsInteractive">True when a person is at the keyboard: stdin is not redirected.</param>
+internal sealed record Terminal(IAnsiConsole Ui, TextWriter Out, TextWriter Error, TextReader In, bool IsInteractive)
+{
+    /// <summary>The process console: ANSI only when stdout is a terminal.</summary>
+    public static Terminal FromSystemConsole()
+    {
+        var output = System.Console.Out;
+        var ui = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = System.Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = System.Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Interactive = System.Console.IsInputRedirected || System.Console.IsOutputRedirected ? InteractionSupport.No : InteractionSupport.Detect,
+        });
+        return new Terminal(ui, output, System.Console.Error, System.Console.In, !System.Console.IsInputRedirected && !System.Console.IsOutputRedirected);
+    }
+
+    /// <summary>A terminal over plain writers, no ANSI: for pipes and tests.</summary>
+    public static Terminal Plain(TextWriter output, TextWriter error, TextReader input)
+    {
+        var ui = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        ui.Profile.Width = 200;
+        return new Terminal(ui, output, error, input, IsInteractive: false);
+    }
+
+    /// <summary>Writes an error line to stderr.</summary>
+    public void WriteError(string message) => Error.WriteLine($"error: {message}");
+}

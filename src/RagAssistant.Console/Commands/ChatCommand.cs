@@ -1,0 +1,133 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RagAssistant.Console.Chat;
+using RagAssistant.Console.Cli;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Hosting;
+using RagAssistant.Hosting.Models;
+using Spectre.Console;
+
+namespace RagAssistant.Console.Commands;
+
+/// <summary>The interactive chat: what <c>ragassistant</c> runs with no command.</summary>
+internal static class ChatCommand
+{
+    public static async Task<int> RunAsync(CliContext context, CommandLineOverrides overrides, CancellationToken cancellationToken)
+    {
+        var terminal = context.Terminal;
+        var host = context.Hosts.Build(overrides);
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
+            if (runtime.ChatModelPath is null && !overrides.RetrievalOnly)
+            {
+                var fetched = await MissingChatModel.ResolveAsync(host.Services, terminal, cancellationToken).ConfigureAwait(false);
+                if (fetched is not null)
+                {
+                    await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                    host.Dispose();
+                    host = context.Hosts.Build(overrides with { ModelPath = fetched });
+                    await host.StartAsync(cancellationToken).ConfigureAwait(false);
+                    runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
+                }
+            }
+
+            var report = await AssistantStartup.EnsureIndexAsync(host.Services, terminal, force: false, cancellationToken).ConfigureAwait(false);
+            foreach (var warning in report?.Warnings ?? [])
+            {
+                terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
+            }
+
+            ILineReader reader = terminal.IsInteractive ? new LineEditor(new SystemConsoleKeySource(), terminal.Out) : new PlainLineReader(terminal.In, terminal.Out);
+            var session = new ChatSession(host.Services.GetRequiredService<IAnswerPipeline>(), runtime, terminal, reader);
+            session.WriteBanner(host.Services.GetService<IPaperCatalog>()?.Count);
+
+            // Ctrl+C stops the answer, not the process. At a plain (piped) prompt, the first Ctrl+C warns and the second exits.
+            var promptInterrupts = 0;
+            void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
+            {
+                if (session.CancelCurrentAnswer())
+                {
+                    e.Cancel = true;
+                    promptInterrupts = 0;
+                }
+                else if (Interlocked.Increment(ref promptInterrupts) == 1)
+                {
+                    e.Cancel = true;
+                    terminal.Error.WriteLine("(Ctrl+C again to exit)");
+                }
+            }
+
+            System.Console.CancelKeyPress += OnCancelKeyPress;
+            try
+            {
+                return await session.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                System.Console.CancelKeyPress -= OnCancelKeyPress;
+            }
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            host.Dispose();
+        }
+    }
+}
+
+/// <summary>First run without a chat model: use the default one if it was downloaded, else offer to fetch it.</summary>
+internal static class MissingChatModel
+{
+    /// <summary>Returns the path of a usable chat model, or null to continue in retrieval-only mode.</summary>
+    public static async Task<string?> ResolveAsync(IServiceProvider services, Terminal terminal, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<ModelStore>();
+        ModelEntry? model;
+        try
+        {
+            model = (await store.LoadManifestAsync(cancellationToken).ConfigureAwait(false)).Find("chat");
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model, and the model list cannot be read ({ex.Message}). Answers will be extracted, not generated.[/]");
+            return null;
+        }
+
+        if (model is null)
+        {
+            return null;
+        }
+
+        var status = store.Status(model);
+        if (status.IsPresent)
+        {
+            return status.Path;
+        }
+
+        var later = $"ragassistant models download {model.Name}";
+        var size = model.SizeBytes is { } bytes ? ModelsCommand.FormatSize(bytes) : model.ApproximateSizeMegabytes is { } mb ? $"about {mb} MB" : "size unknown";
+        if (!terminal.IsInteractive)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model: answers are extracted from the corpus, not generated. Fetch one with: {later}[/]");
+            return null;
+        }
+
+        var resume = status.HasPartialDownload ? " (resuming the earlier download)" : string.Empty;
+        if (!await terminal.Ui.ConfirmAsync($"No chat model is installed. Download {model.Name} ({size}, {model.License}){resume} now?", defaultValue: true, cancellationToken).ConfigureAwait(false))
+        {
+            terminal.Ui.MarkupLineInterpolated($"Continuing in retrieval-only mode. Fetch the model later with: [bold]{later}[/]");
+            return null;
+        }
+
+        if (await ModelsCommand.TryDownloadAsync(terminal, store, services.GetRequiredService<ModelDownloader>(), model, cancellationToken).ConfigureAwait(false))
+        {
+            return store.GetPath(model);
+        }
+
+        terminal.Ui.MarkupLineInterpolated($"Continuing in retrieval-only mode. Fetch the model later with: [bold]{later}[/]");
+        return null;
+    }
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using RagAssistant.Console.Cli;
+using RagAssistant.Core.Retrieval;
+
+namespace RagAssistant.Console.Commands;
+
+/// <summary><c>index</c>: builds the index, or refreshes it (only changed files are re-read and re-embedded).</summary>
+internal static class IndexCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("index", "Build or refresh the corpus index (embeddings are cached; only changed files are redone).");
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using var host = context.Hosts.Build(context.Globals.ToOverrides(parseResult));
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (host.Services.GetService<ICorpusIndex>() is null)
+                {
+                    context.Terminal.WriteError("this build has no corpus index registered.");
+                    return ExitCodes.Failure;
+                }
+
+                var report = await AssistantStartup.EnsureIndexAsync(host.Services, context.Terminal, force: true, cancellationToken).ConfigureAwait(false);
+                AssistantStartup.WriteReport(context.Terminal, report!);
+                return ExitCodes.Success;
+            }
+            finally
+            {
+                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,187 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using RagAssistant.Console.Cli;
+using RagAssistant.Console.Rendering;
+using RagAssistant.Hosting.Models;
+using Spectre.Console;
+
+namespace RagAssistant.Console.Commands;
+
+/// <summary><c>models list|download|verify</c>: the models named in models/models.json and the files on disk.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("models", "List, download and verify the models named in models/models.json.");
+        command.Subcommands.Add(CreateList(context));
+        command.Subcommands.Add(CreateDownload(context));
+        command.Subcommands.Add(CreateVerify(context));
+        return command;
+    }
+
+    private static Command CreateList(CliContext context)
+    {
+        var command = new Command("list", "Show the known models and whether each is present.");
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using var host = context.Hosts.Build(context.Globals.ToOverrides(parseResult));
+            var store = host.Services.GetRequiredService<ModelStore>();
+            var statuses = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+            var table = new Table().AddColumns("name", "role", "status", "size", "licence", "file");
+            foreach (var status in statuses)
+            {
+                var state = status.IsPresent ? "[green]present[/]" : status.HasPartialDownload ? "[yellow]partial (resumable)[/]" : "[grey]missing[/]";
+                var size = status.SizeOnDisk is { } bytes ? FormatSize(bytes)
+                    : status.Model.SizeBytes is { } expected ? FormatSize(expected)
+                    : status.Model.ApproximateSizeMegabytes is { } mb ? $"~{mb} MB" : "?";
+                table.AddRow(
+                    Markup.Escape(status.Model.Name), status.Model.Role, state, size, Markup.Escape(status.Model.License ?? "?"), Markup.Escape(status.Path));
+            }
+
+            context.Terminal.Ui.Write(table);
+            context.Terminal.Ui.MarkupLineInterpolated($"[grey]Models folder: {store.Folder}. Fetch one with: ragassistant models download NAME|chat|embedding[/]");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateDownload(CliContext context)
+    {
+        var models = new Argument<string[]>("model")
+        {
+            Description = "Model names or roles (chat, embedding); default: the default chat and embedding models.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var force = new Option<bool>("--force") { Description = "Download again even if the file is present." };
+        var command = new Command("download", "Download models into the models folder (resumes an interrupted download).") { models, force };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using var host = context.Hosts.Build(context.Globals.ToOverrides(parseResult));
+            var store = host.Services.GetRequiredService<ModelStore>();
+            var downloader = host.Services.GetRequiredService<ModelDownloader>();
+            var manifest = await store.LoadManifestAsync(cancellationToken).ConfigureAwait(false);
+            var wanted = parseResult.GetValue(models) is { Length: > 0 } names ? names : ["chat", "embedding"];
+            var failed = false;
+            foreach (var name in wanted)
+            {
+                var model = manifest.Find(name);
+                if (model is null)
+                {
+                    context.Terminal.WriteError($"no model named \"{name}\" in {store.ManifestPath}; `ragassistant models list` shows the names.");
+                    return ExitCodes.BadUsage;
+                }
+
+                if (store.Status(model).IsPresent && !parseResult.GetValue(force))
+                {
+                    context.Terminal.Ui.MarkupLineInterpolated($"{model.Name} is already present ({store.GetPath(model)}); `models verify` checks it.");
+                    continue;
+                }
+
+                failed |= !await TryDownloadAsync(context.Terminal, store, downloader, model, cancellationToken).ConfigureAwait(false);
+            }
+
+            return failed ? ExitCodes.Failure : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateVerify(CliContext context)
+    {
+        var models = new Argument<string[]>("model")
+        {
+            Description = "Model names or roles to check; default: every model present, and --model / --embedding-model when given.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var command = new Command("verify", "Check size, GGUF header and sha256 (where known) of model files.") { models };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using var host = context.Hosts.Build(context.Globals.ToOverrides(parseResult));
+            var store = host.Services.GetRequiredService<ModelStore>();
+            var manifest = await store.LoadManifestAsync(cancellationToken).ConfigureAwait(false);
+            var checks = new List<(string Label, string Path, long? Size, string? Sha256)>();
+            var names = parseResult.GetValue(models) ?? [];
+            foreach (var name in names)
+            {
+                var model = manifest.Find(name);
+                if (model is null)
+                {
+                    context.Terminal.WriteError($"no model named \"{name}\" in {store.ManifestPath}.");
+                    return ExitCodes.BadUsage;
+                }
+
+                checks.Add((model.Name, store.GetPath(model), model.SizeBytes, model.Sha256));
+            }
+
+            if (names.Length == 0)
+            {
+                checks.AddRange(manifest.Models.Select(store.Status).Where(s => s.IsPresent)
+                    .Select(s => (s.Model.Name, s.Path, s.Model.SizeBytes, s.Model.Sha256)));
+                foreach (var file in new[] { parseResult.GetValue(context.Globals.Model), parseResult.GetValue(context.Globals.EmbeddingModel) })
+                {
+                    if (file is not null)
+                    {
+                        checks.Add((file.Name, file.FullName, null, null));
+                    }
+                }
+            }
+
+            if (checks.Count == 0)
+            {
+                context.Terminal.Ui.MarkupLine("No model files to verify. Fetch one with: ragassistant models download chat");
+                return ExitCodes.Success;
+            }
+
+            var allValid = true;
+            foreach (var (label, path, size, sha256) in checks)
+            {
+                var verification = await ModelFileVerifier.VerifyAsync(path, size, sha256, cancellationToken).ConfigureAwait(false);
+                allValid &= verification.IsValid;
+                if (verification.IsValid)
+                {
+                    var hash = verification.Sha256 is null ? "sha256 not pinned" : "sha256 ok";
+                    context.Terminal.Ui.MarkupLineInterpolated(
+                        $"[green]ok[/]      {label}: GGUF v{verification.Header?.Version}, {FormatSize(verification.SizeBytes)}, {hash} ({path})");
+                }
+                else
+                {
+                    context.Terminal.Ui.MarkupLineInterpolated($"[red]invalid[/] {label}: {string.Join("; ", verification.Problems)} ({path})");
+                }
+            }
+
+            return allValid ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    /// <summary>Downloads one model with a progress bar; reports a failure and returns false instead of throwing.</summary>
+    internal static async Task<bool> TryDownloadAsync(Terminal terminal, ModelStore store, ModelDownloader downloader, ModelEntry model, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await DownloadProgressView.RunAsync(
+                terminal, model, progress => downloader.DownloadAsync(model, store.Folder, progress, cancellationToken)).ConfigureAwait(false);
+            var resumed = result.ResumedFromBytes > 0 ? $", resumed from {FormatSize(result.ResumedFromBytes)}" : string.Empty;
+            terminal.Ui.MarkupLineInterpolated($"[green]Downloaded[/] {model.Name}: {result.Path} ({FormatSize(result.SizeBytes)}{resumed}), verified.");
+            return true;
+        }
+        catch (ModelDownloadException ex)
+        {
+            terminal.WriteError(ex.Message);
+            return false;
+        }
+        catch (HttpRequestException ex)
+        {
+            // Offline, DNS failure, refused connection.
+            terminal.WriteError($"could not reach {model.Url.Host} ({ex.Message}). Check the connection and run `ragassistant models download {model.Name}` again.");
+            return false;
+        }
+    }
+
+    internal static string FormatSize(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.00} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
+        >= 1L << 10 => $"{bytes / 1024.0:0.0} KiB",
+        _ => $"{bytes} B",
+    };
+}

@@ -1,0 +1,149 @@
+using RagAssistant.Console.Cli;
+using RagAssistant.Core.Answering;
+using Spectre.Console;
+
+namespace RagAssistant.Console.Rendering;
+
+/// <summary>Shows a streamed answer: a status line while retrieving, the text as it arrives, then the Sources list.</summary>
+internal sealed class AnswerRenderer(Terminal terminal)
+{
+    /// <summary>The sources offered for the answer being shown (kept even if the answer is cancelled).</summary>
+    public IReadOnlyList<AnswerSource> LastSources { get; private set; } = [];
+
+    /// <summary>Consumes the stream and renders it; returns the complete result, or null if the stream ended early.</summary>
+    /// <param name="retrievalOnly">Label the text as extracted before it starts (the mode is otherwise only known at the end).</param>
+    public async Task<AnswerResult?> RenderAsync(IAsyncEnumerable<AnswerUpdate> updates, bool retrievalOnly, CancellationToken cancellationToken)
+    {
+        LastSources = [];
+        var enumerator = updates.GetAsyncEnumerator(cancellationToken);
+        await using (enumerator.ConfigureAwait(false))
+        {
+            // Everything before the first piece of text is retrieval and prompt processing: one status line covers it.
+            var hasText = terminal.IsInteractive
+                ? await terminal.Ui.Status().Spinner(Spinner.Known.Dots).StartAsync(
+                    "Searching the corpus...", ctx => AdvanceToTextAsync(enumerator, status => ctx.Status(status))).ConfigureAwait(false)
+                : await AdvanceToTextAsync(enumerator, status => { }).ConfigureAwait(false);
+
+            var labelled = false;
+            if (retrievalOnly && hasText)
+            {
+                terminal.Ui.MarkupLine("[grey]Extracted from the corpus (retrieval-only mode, not generated):[/]");
+                labelled = true;
+            }
+
+            AnswerResult? result = null;
+            for (var more = hasText; more; more = await enumerator.MoveNextAsync().ConfigureAwait(false))
+            {
+                switch (enumerator.Current)
+                {
+                    case AnswerTextUpdate text:
+                        await terminal.Out.WriteAsync(text.Text.AsMemory(), cancellationToken).ConfigureAwait(false);
+                        await terminal.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    case SourcesRetrievedUpdate sources:
+                        LastSources = sources.Sources;
+                        break;
+                    case AnswerCompletedUpdate completed:
+                        result = completed.Result;
+                        break;
+                }
+            }
+
+            await terminal.Out.WriteLineAsync().ConfigureAwait(false);
+            if (result is not null)
+            {
+                LastSources = result.Sources;
+                if (result.Mode == AnswerMode.RetrievalOnly && !labelled)
+                {
+                    terminal.Ui.MarkupLine("[grey](extracted from the corpus in retrieval-only mode, not generated)[/]");
+                }
+
+                WriteSources(result);
+            }
+
+            return result;
+        }
+
+        async Task<bool> AdvanceToTextAsync(IAsyncEnumerator<AnswerUpdate> e, Action<string> setStatus)
+        {
+            while (await e.MoveNextAsync().ConfigureAwait(false))
+            {
+                switch (e.Current)
+                {
+                    case SourcesRetrievedUpdate sources:
+                        LastSources = sources.Sources;
+                        setStatus(sources.Sources.Count == 0 ? "Nothing relevant found..." : $"Reading {sources.Sources.Count} sources...");
+                        break;
+                    default:
+                        return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>The papers the answer cites, numbered as in the answer; flags markers that name no offered source.</summary>
+    public void WriteSources(AnswerResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var cited = result.Citations.DistinctBy(c => c.Number).OrderBy(c => c.Number).ToList();
+        if (cited.Count > 0)
+        {
+            terminal.Ui.WriteLine();
+            terminal.Ui.MarkupLine("[bold]Sources[/]");
+            foreach (var citation in cited)
+            {
+                var source = result.Sources.FirstOrDefault(s => s.Number == citation.Number);
+                var details = source is null ? string.Empty : $" ({Describe(source)})";
+                terminal.Ui.MarkupLineInterpolated($"  [[{citation.Number}]] {citation.Title}[grey]{details}[/]");
+            }
+        }
+        else if (!result.Refused && result.Sources.Count > 0)
+        {
+            terminal.Ui.MarkupLine("[yellow]The answer cites no source; /sources lists the passages it was given.[/]");
+        }
+
+        if (result.InvalidCitations.Count > 0)
+        {
+            var markers = string.Join(", ", result.InvalidCitations.Distinct().Order().Select(n => $"[{n}]"));
+            terminal.Ui.MarkupLineInterpolated($"[yellow]Warning: {markers} in the answer match no source that was offered; they are not citations.[/]");
+        }
+
+        terminal.Ui.MarkupLineInterpolated($"[grey]{DescribeTimings(result)}[/]");
+    }
+
+    /// <summary>The passages offered for the last answer, for /sources.</summary>
+    public void WriteOfferedSources()
+    {
+        if (LastSources.Count == 0)
+        {
+            terminal.Ui.MarkupLine("[grey]No sources yet: ask a question first.[/]");
+            return;
+        }
+
+        foreach (var source in LastSources)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[bold][[{source.Number}]] {source.Title}[/] [grey]({Describe(source)}, score {source.Score:0.000})[/]");
+            var text = source.Text.Length > 400 ? string.Concat(source.Text.AsSpan(0, 400), "...") : source.Text;
+            terminal.Ui.WriteLine("    " + text.ReplaceLineEndings(" "));
+        }
+    }
+
+    private static string Describe(AnswerSource source) =>
+        string.Join(", ", new[] { source.Date, source.SourceFile }.Where(s => !string.IsNullOrEmpty(s)));
+
+    private static string DescribeTimings(AnswerResult result)
+    {
+        var t = result.Timings;
+        var parts = new List<string> { $"retrieval {t.RetrievalMs:0} ms" };
+        if (result.Mode == AnswerMode.Generated && result.Usage.CompletionTokens > 0)
+        {
+            parts.Add($"first token {t.TimeToFirstTokenMs:0} ms");
+            parts.Add($"{result.Usage.PromptTokens} prompt + {result.Usage.CompletionTokens} answer tokens");
+        }
+
+        parts.Add($"total {t.TotalMs / 1000:0.0} s");
+        return string.Join(" | ", parts);
+    }
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace RagAssistant.Hosting.Models;
+
+/// <summary>
+/// Downloads a model into the models folder: writes to <c>FILE.part</c>, resumes with an HTTP range request after a
+/// dropped connection (within one call, and across calls), verifies size, GGUF header and SHA-256, then renames
+/// the file into place so a half-written model is never picked up.
+/// </summary>
+public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<ModelsOptions> options, ILogger<ModelDownloader> logger)
+{
+    /// <summary>Suffix of the file being downloaded.</summary>
+    public const string PartialSuffix = ".part";
+
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Downloads <paramref name="model"/> into <paramref name="folder"/> and returns the verified file.</summary>
+    /// <exception cref="ModelDownloadException">The server failed, the connection kept dropping, or the file is corrupt.</exception>
+    public async Task<ModelDownloadResult> DownloadAsync(
+        ModelEntry model,
+        string folder,
+        IProgress<DownloadProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Directory.CreateDirectory(folder);
+        var target = Path.Combine(folder, model.File);
+        var partial = target + PartialSuffix;
+        var resumedFrom = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+        if (model.SizeBytes is { } expected && resumedFrom > expected)
+        {
+            // Longer than the model can be: not a prefix of it.
+            File.Delete(partial);
+            resumedFrom = 0;
+        }
+
+        var attempts = 0;
+        long? total = model.SizeBytes;
+        while (true)
+        {
+            attempts++;
+            try
+            {
+                total = await DownloadToPartialAsync(model, partial, total, progress, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex) when (IsTransient(ex, cancellationToken) && attempts < options.Value.DownloadAttempts)
+            {
+                var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+                LogConnectionDropped(logger, model.Name, kept, attempts, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempts), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsTransient(ex, cancellationToken))
+            {
+                var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+                throw new ModelDownloadException(
+                    $"Download of {model.Name} from {model.Url} failed after {attempts} attempts ({ex.Message}); " +
+                    $"{kept:N0} bytes are kept in {partial} and the next `ragassistant models download {model.Name}` resumes from there.",
+                    ex);
+            }
+        }
+
+        var verification = await ModelFileVerifier.VerifyAsync(partial, model.SizeBytes ?? total, model.Sha256, cancellationToken).ConfigureAwait(false);
+        if (!verification.IsValid)
+        {
+            // A corrupt file cannot be repaired by resuming: start clean next time.
+            File.Delete(partial);
+            throw new ModelDownloadException(
+                $"Downloaded {model.Name} is corrupt and was deleted: {string.Join("; ", verification.Problems)}.");
+        }
+
+        File.Move(partial, target, overwrite: true);
+        LogDownloaded(logger, model.Name, target, verification.SizeBytes);
+        return new ModelDownloadResult(target, verification.SizeBytes, resumedFrom, attempts, verification with { Path = target });
+    }
+
+    /// <summary>One connection: requests the missing bytes and appends them. Returns the full size when known.</summary>
+    private async Task<long?> DownloadToPartialAsync(
+        ModelEntry model, string partial, long? knownTotal, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        var offset = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+        if (knownTotal is { } t && offset == t && offset > 0)
+        {
+            return knownTotal;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, model.Url);
+        if (offset > 0)
+        {
+            request.Headers.Range = new RangeHeaderValue(offset, null);
+        }
+
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var stallTimeout = TimeSpan.FromSeconds(options.Value.StallTimeoutSeconds);
+        stall.CancelAfter(stallTimeout);
+        using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
+
+        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && offset > 0)
+        {
+            // The partial file is already complete (or the server cannot serve from there): let verification decide.
+            return response.Content.Headers.ContentRange?.Length ?? knownTotal ?? offset;
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            var error = $"Download of {model.Name} failed: the server answered {(int)response.StatusCode} {response.ReasonPhrase} for {model.Url}.";
+            if ((int)response.StatusCode >= 500)
+            {
+                throw new HttpRequestException(error, null, response.StatusCode);
+            }
+
+            throw new ModelDownloadException(error);
+        }
+
+        var append = response.StatusCode == HttpStatusCode.PartialContent && response.Content.Headers.ContentRange?.From == offset;
+        if (!append)
+        {
+            offset = 0; // The server ignored the range: start over.
+        }
+
+        var total = response.Content.Headers.ContentRange?.Length
+            ?? (response.Content.Headers.ContentLength is { } length ? offset + length : knownTotal);
+        if (model.SizeBytes is { } expected && total is { } announced && announced != expected)
+        {
+            throw new ModelDownloadException(
+                $"The server offers {announced:N0} bytes for {model.Name}, but models.json expects {expected:N0}: the URL or the manifest is out of date.");
+        }
+
+        var file = new FileStream(partial, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        await using (file.ConfigureAwait(false))
+        {
+            var body = await response.Content.ReadAsStreamAsync(stall.Token).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                var buffer = new byte[1 << 16];
+                var clock = Stopwatch.StartNew();
+                var lastReport = TimeSpan.Zero;
+                long received = 0;
+                int read;
+                while ((read = await body.ReadAsync(buffer, stall.Token).ConfigureAwait(false)) > 0)
+                {
+                    stall.CancelAfter(stallTimeout);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    received += read;
+                    if (progress is not null && clock.Elapsed - lastReport >= ProgressInterval)
+                    {
+                        lastReport = clock.Elapsed;
+                        progress.Report(Progress(offset + received, total, received, clock.Elapsed));
+                    }
+                }
+
+                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                progress?.Report(Progress(offset + received, total, received, clock.Elapsed));
+                if (total is { } expectedTotal && offset + received < expectedTotal)
+                {
+                    throw new IOException($"the connection closed after {offset + received:N0} of {expectedTotal:N0} bytes");
+                }
+            }
+        }
+
+        return total;
+    }
+
+    private static DownloadProgress Progress(long done, long? total, long receivedThisAttempt, TimeSpan elapsed)
+    {
+        var speed = elapsed.TotalSeconds > 0 ? receivedThisAttempt / elapsed.TotalSeconds : 0;
+        TimeSpan? remaining = total is { } t && speed > 0 ? TimeSpan.FromSeconds(Math.Max(0, t - done) / speed) : null;
+        return new DownloadProgress(done, total, speed, remaining);
+    }
+
+    /// <summary>Dropped connections, stalls and 5xx answers are worth a retry; a cancel by the user is not.</summary>
+    private static bool IsTransient(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        HttpRequestException => true,
+        IOException => true,
+        _ => false,
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Download of {Model} interrupted after {Bytes} bytes (attempt {Attempt}): {Reason}; resuming")]
+    private static partial void LogConnectionDropped(ILogger logger, string model, long bytes, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Downloaded {Model} to {Path} ({Bytes} bytes)")]
+    private static partial void LogDownloaded(ILogger logger, string model, string path, long bytes);
+}

@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+
+namespace RagAssistant.Hosting.Models;
+
+/// <summary>The outcome of checking a model file.</summary>
+/// <param name="Problems">Empty when the file is good; otherwise one line per problem.</param>
+/// <param name="Sha256">The computed hash (lower-case hex), or null when it was not computed.</param>
+public sealed record ModelVerification(string Path, long SizeBytes, GgufHeader? Header, string? Sha256, IReadOnlyList<string> Problems)
+{
+    /// <summary>True when every check passed.</summary>
+    public bool IsValid => Problems.Count == 0;
+}
+
+/// <summary>Checks a model file: present, expected size, GGUF header, SHA-256 when one is known.</summary>
+public static class ModelFileVerifier
+{
+    /// <summary>Verifies <paramref name="path"/> against what is expected of it.</summary>
+    /// <param name="expectedSize">Exact size in bytes, or null to skip the size check.</param>
+    /// <param name="expectedSha256">Hex SHA-256, or null to skip hashing (hashing a large file takes seconds).</param>
+    public static async Task<ModelVerification> VerifyAsync(string path, long? expectedSize, string? expectedSha256, CancellationToken cancellationToken = default)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists)
+        {
+            return new ModelVerification(path, 0, null, null, [$"file not found: {path}"]);
+        }
+
+        var problems = new List<string>();
+        if (expectedSize is { } size && file.Length != size)
+        {
+            problems.Add($"size is {file.Length} bytes, expected {size}");
+        }
+
+        var (header, headerProblem) = await GgufHeader.ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        if (headerProblem is not null)
+        {
+            problems.Add(headerProblem);
+        }
+
+        string? sha256 = null;
+        if (expectedSha256 is not null)
+        {
+            sha256 = await ComputeSha256Async(path, cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"sha256 is {sha256}, expected {expectedSha256.ToLowerInvariant()}");
+            }
+        }
+
+        return new ModelVerification(path, file.Length, header, sha256, problems);
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a file.</summary>
+    public static async Task<string> ComputeSha256Async(string path, CancellationToken cancellationToken = default)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20, useAsync: true);
+        await using (stream.ConfigureAwait(false))
+        {
+            var hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
+            return Convert.ToHexStringLower(hash);
+        }
+    }
+}

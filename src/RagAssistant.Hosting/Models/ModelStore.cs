@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace RagAssistant.Hosting.Models;
+
+/// <summary>A manifest entry and whether its file is in the models folder.</summary>
+public sealed record ModelStatus(ModelEntry Model, string Path, bool IsPresent, long? SizeOnDisk, bool HasPartialDownload);
+
+/// <summary>The local models folder and the manifest of models that can be fetched into it.</summary>
+public sealed class ModelStore(IOptions<ModelsOptions> options, IHostEnvironment environment)
+{
+    /// <summary>Absolute path of the models folder.</summary>
+    public string Folder => Path.GetFullPath(options.Value.Folder, environment.ContentRootPath);
+
+    /// <summary>Absolute path of the manifest.</summary>
+    public string ManifestPath => Path.GetFullPath(options.Value.ManifestPath, environment.ContentRootPath);
+
+    /// <summary>Reads the manifest.</summary>
+    /// <exception cref="FileNotFoundException">The manifest is missing.</exception>
+    /// <exception cref="InvalidDataException">The manifest is malformed.</exception>
+    public Task<ModelManifest> LoadManifestAsync(CancellationToken cancellationToken = default) =>
+        ModelManifest.LoadAsync(ManifestPath, cancellationToken);
+
+    /// <summary>Where the model's file lives (or will live) in the models folder.</summary>
+    public string GetPath(ModelEntry model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return Path.Combine(Folder, model.File);
+    }
+
+    /// <summary>Every manifest entry with what is on disk for it.</summary>
+    public async Task<IReadOnlyList<ModelStatus>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var manifest = await LoadManifestAsync(cancellationToken).ConfigureAwait(false);
+        return manifest.Models.Select(Status).ToList();
+    }
+
+    /// <summary>What is on disk for one entry.</summary>
+    public ModelStatus Status(ModelEntry model)
+    {
+        var path = GetPath(model);
+        var file = new FileInfo(path);
+        return new ModelStatus(model, path, file.Exists, file.Exists ? file.Length : null, File.Exists(path + ModelDownloader.PartialSuffix));
+    }
+}

@@ -1,0 +1,134 @@
+using RagAssistant.Console.Chat;
+using RagAssistant.Console.Cli;
+using RagAssistant.Console.Tests.TestDoubles;
+using RagAssistant.Hosting;
+
+namespace RagAssistant.Console.Tests.Chat;
+
+public sealed class ChatSessionTests
+{
+    private static readonly AssistantRuntimeInfo Runtime = new(
+        "/models/chat.gguf", "llama 292K F32", "/models/embed.gguf", "cpu", 2048, 4, "/corpus", RetrievalOnly: false, []);
+
+    [Fact]
+    public async Task Answers_then_lists_sources_and_exits_on_slash_exit()
+    {
+        var cli = new CliHarness();
+
+        var exitCode = await cli.RunAsync("What speeds up decoding?\n/sources\n/model\n/exit\nnever read\n");
+
+        Assert.Equal(0, exitCode);
+        var output = cli.Output;
+        Assert.Contains("model:     chat.gguf (llama 292K F32)", output, StringComparison.Ordinal);
+        Assert.Contains("Draft models speed up decoding [1]. See also [7].", output, StringComparison.Ordinal);
+        Assert.Contains("[1] Speculative Decoding at Scale", output, StringComparison.Ordinal);
+        Assert.Contains("score 0.550", output, StringComparison.Ordinal);
+        Assert.Contains("backend:   cpu, context 2048 tokens, 2 threads", output, StringComparison.Ordinal);
+        Assert.Single(cli.Pipeline.Requests);
+    }
+
+    [Fact]
+    public async Task Follow_up_questions_carry_the_history_until_reset()
+    {
+        var cli = new CliHarness();
+
+        await cli.RunAsync("first question\nand the second one?\n/reset\nfresh question\n");
+
+        var requests = cli.Pipeline.Requests;
+        Assert.Equal(3, requests.Count);
+        Assert.Empty(requests[0].History!);
+        Assert.Equal(["first question", "Draft models speed up decoding [1]. See also [7]."], requests[1].History!.Select(m => m.Text));
+        Assert.Empty(requests[2].History!);
+    }
+
+    [Fact]
+    public async Task Unknown_commands_and_failures_do_not_end_the_session()
+    {
+        var cli = new CliHarness();
+        cli.Pipeline.Failure = new InvalidOperationException("context overflow");
+
+        var exitCode = await cli.RunAsync("/frobnicate\nquestion\n/help\n");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Unknown command /frobnicate", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("Could not answer: context overflow", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("/sources", cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancelling_an_answer_returns_to_the_prompt()
+    {
+        using var output = new StringWriter();
+        var pipeline = new ScriptedAnswerPipeline { HoldAfterFirstPiece = new TaskCompletionSource() };
+        var reader = new QueueLineReader("a long question", "/exit");
+        var session = new ChatSession(pipeline, Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
+
+        var run = Task.Run(() => session.RunAsync(TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        await pipeline.FirstPieceConsumed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.True(session.CancelCurrentAnswer());
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Contains("Draft models", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Answer cancelled.", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Sources", output.ToString(), StringComparison.Ordinal);
+        Assert.Empty(session.History);
+        Assert.False(session.CancelCurrentAnswer());
+    }
+
+    [Fact]
+    public async Task A_second_ctrl_c_at_an_empty_prompt_exits()
+    {
+        var pipeline = new ScriptedAnswerPipeline();
+        var reader = new QueueLineReader(new LineInput(LineInputKind.Interrupt, string.Empty), new LineInput(LineInputKind.Interrupt, string.Empty));
+        using var output = new StringWriter();
+        var session = new ChatSession(pipeline, Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
+
+        Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("Ctrl+C again", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, reader.Remaining);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_on_a_half_typed_line_only_clears_it()
+    {
+        var pipeline = new ScriptedAnswerPipeline();
+        var reader = new QueueLineReader(
+            new LineInput(LineInputKind.Interrupt, "half typed"),
+            new LineInput(LineInputKind.Interrupt, string.Empty),
+            new LineInput(LineInputKind.Line, "/exit"));
+        var session = new ChatSession(pipeline, Runtime, Terminal.Plain(TextWriter.Null, TextWriter.Null, TextReader.Null), reader);
+
+        Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(0, reader.Remaining);
+    }
+
+    [Fact]
+    public async Task Retrieval_only_answers_are_labelled_as_extracted()
+    {
+        var cli = new CliHarness
+        {
+            Runtime = Runtime with { ChatModelPath = null, RetrievalOnly = true, Backend = "none", Notices = ["no chat model: run `ragassistant models download chat`"] },
+        };
+        cli.Pipeline.Mode = Core.Answering.AnswerMode.RetrievalOnly;
+
+        var exitCode = await cli.RunAsync("question\n", "--retrieval-only");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("no chat model: run `ragassistant models download chat`", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("Extracted from the corpus (retrieval-only mode, not generated)", cli.Output, StringComparison.Ordinal);
+    }
+
+    private sealed class QueueLineReader(params LineInput[] inputs) : ILineReader
+    {
+        private readonly Queue<LineInput> queue = new(inputs);
+
+        public QueueLineReader(params string[] lines)
+            : this(lines.Select(l => new LineInput(LineInputKind.Line, l)).ToArray())
+        {
+        }
+
+        public int Remaining => queue.Count;
+
+        public LineInput ReadLine(string prompt) => queue.Count > 0 ? queue.Dequeue() : LineInput.EndOfInput;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using RagAssistant.Console.Tests.TestDoubles;
+
+namespace RagAssistant.Console.Tests.Cli;
+
+public sealed class ModelsCommandTests : IDisposable
+{
+    private readonly byte[] content = GgufTestFile.Create(200_000);
+    private readonly LoopbackModelServer server;
+    private readonly DirectoryInfo folder = TestPaths.CreateTempFolder();
+    private readonly CliHarness cli = new();
+
+    public ModelsCommandTests()
+    {
+        server = new LoopbackModelServer(content);
+        var manifest = Path.Combine(folder.FullName, "models.json");
+        File.WriteAllText(manifest, $$"""
+            {
+              "models": [
+                { "name": "tiny-chat", "role": "chat", "file": "tiny-chat.gguf", "url": "{{server.FileUri}}",
+                  "size_bytes": {{content.Length}}, "sha256": "{{GgufTestFile.Sha256(content)}}", "license": "MIT" },
+                { "name": "tiny-embed", "role": "embedding", "file": "tiny-embed.gguf", "url": "{{server.FileUri}}",
+                  "size_bytes": null, "sha256": null, "license": "MIT" }
+              ]
+            }
+            """);
+        cli.Configuration["Models:ManifestPath"] = manifest;
+        cli.Configuration["Models:Folder"] = Path.Combine(folder.FullName, "models");
+        cli.Configuration["Models:DownloadAttempts"] = "1";
+    }
+
+    public void Dispose()
+    {
+        server.Dispose();
+        folder.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task Download_fetches_the_named_model_and_list_shows_it()
+    {
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "models", "download", "chat"));
+        Assert.Contains("Downloaded tiny-chat", cli.Output, StringComparison.Ordinal);
+        Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(folder.FullName, "models", "tiny-chat.gguf"), TestContext.Current.CancellationToken));
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "models", "list"));
+        Assert.Matches(@"tiny-chat\s*│\s*chat\s*│\s*present", cli.Output);
+        Assert.Matches(@"tiny-embed\s*│\s*embedding\s*│\s*missing", cli.Output);
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "models", "verify"));
+        Assert.Contains("ok      tiny-chat: GGUF v3", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("sha256 ok", cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_error_fails_the_download_with_exit_code_1()
+    {
+        server.FailWith = HttpStatusCode.InternalServerError;
+
+        Assert.Equal(1, await cli.RunAsync(string.Empty, "models", "download", "tiny-chat"));
+        Assert.Contains("500", cli.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder.FullName, "models", "tiny-chat.gguf")));
+    }
+
+    [Fact]
+    public async Task An_unknown_model_name_is_bad_usage()
+    {
+        Assert.Equal(2, await cli.RunAsync(string.Empty, "models", "download", "gpt-5"));
+        Assert.Contains("no model named \"gpt-5\"", cli.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_flags_a_corrupt_file_with_exit_code_1()
+    {
+        var bad = Path.Combine(folder.FullName, "broken.gguf");
+        await File.WriteAllTextAsync(bad, "<html><body>404: the page was not found</body></html>", TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, await cli.RunAsync(string.Empty, "models", "verify", "--model", bad));
+        Assert.Contains("invalid broken.gguf", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("not a GGUF file", cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_chat_model_the_chat_says_how_to_fetch_one_and_continues()
+    {
+        cli.Runtime = cli.Runtime with { ChatModelPath = null, Backend = "none", RetrievalOnly = true };
+
+        var exitCode = await cli.RunAsync("a question\n/exit\n");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Fetch one with: ragassistant models download tiny-chat", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("Draft models speed up decoding", cli.Output, StringComparison.Ordinal);
+        Assert.Equal(0, server.RequestCount);
+    }
+}

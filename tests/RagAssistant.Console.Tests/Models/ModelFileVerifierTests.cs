@@ -1,0 +1,55 @@
+using RagAssistant.Console.Tests.TestDoubles;
+using RagAssistant.Hosting.Models;
+
+namespace RagAssistant.Console.Tests.Models;
+
+public sealed class ModelFileVerifierTests
+{
+    [Fact]
+    public async Task Reads_the_header_and_hash_of_the_shared_stories_model()
+    {
+        var path = TestPaths.RequireStoriesModel();
+
+        var result = await ModelFileVerifier.VerifyAsync(
+            path, 1185376, "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d", TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsValid, string.Join("; ", result.Problems));
+        Assert.Equal(3u, result.Header!.Version);
+        Assert.Equal(48ul, result.Header.TensorCount);
+    }
+
+    [Fact]
+    public async Task Lists_every_problem_of_a_bad_file()
+    {
+        var folder = TestPaths.CreateTempFolder();
+        try
+        {
+            var path = Path.Combine(folder.FullName, "bad.gguf");
+            await File.WriteAllTextAsync(path, "<!DOCTYPE html><html>not a model</html>", TestContext.Current.CancellationToken);
+
+            var result = await ModelFileVerifier.VerifyAsync(path, 1000, new string('a', 64), TestContext.Current.CancellationToken);
+
+            Assert.False(result.IsValid);
+            Assert.Collection(
+                result.Problems,
+                p => Assert.Contains("expected 1000", p, StringComparison.Ordinal),
+                p => Assert.Contains("not a GGUF file", p, StringComparison.Ordinal),
+                p => Assert.Contains("sha256", p, StringComparison.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(new byte[] { (byte)'G', (byte)'G', (byte)'U', (byte)'F', 9, 0, 0, 0 }, "unsupported GGUF version 9")]
+    [InlineData(new byte[] { (byte)'G', (byte)'G' }, "shorter than a GGUF header")]
+    public void Rejects_truncated_or_unknown_headers(byte[] start, string expected)
+    {
+        var bytes = start.Length >= 8 ? start.Concat(new byte[16]).ToArray() : start;
+
+        Assert.Null(GgufHeader.TryParse(bytes, out var problem));
+        Assert.Contains(expected, problem, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using RagAssistant.Console.Cli;
+using RagAssistant.Core.Answering;
+using RagAssistant.Hosting;
+
+namespace RagAssistant.Console.Tests.TestDoubles;
+
+/// <summary>Runs the real command line in-process over string streams, with doubles for the Core services.</summary>
+internal sealed class CliHarness
+{
+    public ScriptedAnswerPipeline Pipeline { get; } = new();
+
+    public AssistantRuntimeInfo Runtime { get; set; } = new(
+        "/models/chat.gguf", "llama 292K F32", null, "cpu", 2048, 2, "/corpus", RetrievalOnly: false, []);
+
+    public Dictionary<string, string?> Configuration { get; } = [];
+
+    public string Output { get; private set; } = string.Empty;
+
+    public string Error { get; private set; } = string.Empty;
+
+    public async Task<int> RunAsync(string stdin, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var input = new StringReader(stdin);
+        var hosts = new AssistantHostFactory(builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(Configuration);
+            builder.Services.AddSingleton<IAnswerPipeline>(Pipeline);
+            builder.Services.AddSingleton(Runtime);
+        });
+        var exitCode = await new CliApplication(Terminal.Plain(output, error, input), hosts).RunAsync(args, TestContext.Current.CancellationToken);
+        Output = output.ToString();
+        Error = error.ToString();
+        return exitCode;
+    }
+}
