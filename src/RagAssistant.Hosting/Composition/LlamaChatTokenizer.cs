@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using RagAssistant.Core.Answering;
 using RagAssistant.LlamaCpp.Chat;
 
@@ -9,4 +10,7 @@ internal sealed class LlamaChatTokenizer(LlamaChatClient client) : IChatTokenize
     public int ContextSize => client.ContextSize;
 
     public int CountTokens(string text) => client.Model.CountTokens(text);
+
+    // Exact: the prompt as the chat client will format and tokenize it (template, role markers, BOS).
+    public int? CountPromptTokens(IReadOnlyList<ChatMessage> messages) => client.CountPromptTokens(messages);
 }
