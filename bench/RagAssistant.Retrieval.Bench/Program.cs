@@ -65,7 +65,49 @@ eval.SetAction(async (parse, ct) =>
     return 0;
 });
 
-var root = new RootCommand("RagAssistant retrieval benchmarks.") { variants, eval };
+var roundsOption = new Option<int>("--rounds") { Description = "Passes over the questions per retriever.", DefaultValueFactory = _ => 20 };
+var latency = new Command("latency", "Query latency p50/p99 over the corpus (query embedding excluded) and warm-cache index build time.") { corpusOption, setOption, roundsOption, jsonOption };
+latency.SetAction(async (parse, ct) =>
+{
+    var report = await LatencyBenchmark.RunAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), parse.GetValue(setOption) ?? BenchCorpus.FindDevSet(), parse.GetValue(roundsOption), ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(report, JsonDefaults.Indented));
+        return 0;
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Corpus: {report.Corpus.Papers} papers, {report.Corpus.Passages} passages, {report.Corpus.Dimensions}-dim vectors"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Index build: cold (embedding at no cost) {report.ColdBuildMs:F0} ms; warm cache p50 {report.WarmBuild.P50Ms:F0} ms, max {report.WarmBuild.MaxMs:F0} ms"));
+    foreach (var (kind, summary) in report.Query)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind,-7} query: p50 {summary.P50Ms:F3} ms  p99 {summary.P99Ms:F3} ms  mean {summary.MeanMs:F3} ms  ({summary.Samples} queries)"));
+    }
+
+    return 0;
+});
+
+var sizesOption = new Option<int[]>("--sizes") { Description = "Numbers of random vectors.", DefaultValueFactory = _ => [10_000, 100_000, 1_000_000], AllowMultipleArgumentsPerToken = true };
+var dimensionsOption = new Option<int>("--dimensions") { Description = "Vector dimension (bge-small: 384).", DefaultValueFactory = _ => 384 };
+var queriesOption = new Option<int>("--queries") { Description = "Queries per size.", DefaultValueFactory = _ => 50 };
+var scaling = new Command("scaling", "Exact search time for growing numbers of random vectors.") { sizesOption, dimensionsOption, queriesOption, jsonOption };
+scaling.SetAction(parse =>
+{
+    var results = ScalingBenchmark.Run(parse.GetValue(sizesOption)!, parse.GetValue(dimensionsOption), parse.GetValue(queriesOption), top: 10);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(results, JsonDefaults.Indented));
+        return 0;
+    }
+
+    foreach (var r in results)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Vectors,9:N0} x {r.Dimensions}: {r.VectorMemoryMb,7:F1} MB, insert {r.InsertMs,8:F0} ms, search top-10 p50 {r.Search.P50Ms,8:F2} ms  p99 {r.Search.P99Ms,8:F2} ms"));
+    }
+
+    return 0;
+});
+
+var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, scaling, variants, eval };
 return await root.Parse(args).InvokeAsync();
 
 internal static class JsonDefaults
