@@ -121,18 +121,15 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     private async IAsyncEnumerable<AnswerUpdate> StreamAsync(
         AnswerRequest request, string question, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var total = Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         var chatClient = ResolveChatClient();
-        var mode = chatClient is null ? AnswerMode.RetrievalOnly : AnswerMode.Generated;
         var tokenizer = _kernel.Services.GetService<IChatTokenizer>() ?? new ApproximateChatTokenizer(_options.FallbackContextSize);
         var retriever = _kernel.Services.GetRequiredService<IPaperRetriever>();
 
         var searchQuery = await _rewriter.ToSearchQueryAsync(_kernel, chatClient, tokenizer, request.History, question, cancellationToken).ConfigureAwait(false);
-        var rewriteMs = total.Elapsed.TotalMilliseconds;
-
-        var retrievalStart = total.Elapsed;
+        var rewriteMs = clock.Elapsed.TotalMilliseconds;
         var retrieval = await retriever.SearchAsync(searchQuery, request.TopK ?? _options.TopK, kind: null, cancellationToken).ConfigureAwait(false);
-        var retrievalMs = (total.Elapsed - retrievalStart).TotalMilliseconds;
+        var run = new AnswerRun(question, searchQuery, clock, rewriteMs, clock.Elapsed.TotalMilliseconds - rewriteMs);
         var candidates = ToSources(retrieval.Hits);
         var bestRelevance = retrieval.Hits.Count == 0 ? 0 : retrieval.Hits.Max(h => h.RelevanceScore);
         Log.Retrieved(_logger, searchQuery, retrieval.Hits.Count, bestRelevance, retrieval.Mode);
@@ -140,11 +137,11 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         if (bestRelevance < _options.MinRelevance)
         {
             Log.NotCovered(_logger, bestRelevance, _options.MinRelevance);
-            yield return new SourcesRetrievedUpdate(searchQuery, []);
-            yield return new AnswerTextUpdate(NotCoveredMessage);
-            var elapsedMs = total.Elapsed.TotalMilliseconds;
-            var timings = new AnswerTimings(retrievalMs, elapsedMs, 0, elapsedMs) { RewriteMs = rewriteMs };
-            yield return Completed(question, searchQuery, NotCoveredMessage, [], [], [], refused: true, mode, new AnswerUsage(0, 0), timings);
+            foreach (var update in NotCovered(run, chatClient is null ? AnswerMode.RetrievalOnly : AnswerMode.Generated))
+            {
+                yield return update;
+            }
+
             yield break;
         }
 
@@ -156,47 +153,61 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             prompt = await BuildPromptAsync(tokenizer, candidates, promptQuestion, cancellationToken).ConfigureAwait(false);
         }
 
-        if (chatClient is null || prompt is null)
+        var updates = chatClient is null || prompt is null
+            ? Extract(run, candidates).ToAsyncEnumerable()
+            : GenerateAsync(run, chatClient, tokenizer, prompt, cancellationToken);
+        await foreach (var update in updates.ConfigureAwait(false))
         {
-            var offered = candidates.Take(_options.ExtractivePapers).Select((s, i) => s with { Number = i + 1 }).ToList();
-            yield return new SourcesRetrievedUpdate(searchQuery, offered);
-            var extracted = ExtractiveAnswerer.Compose(searchQuery, offered, _options.ExtractiveSentencesPerPaper);
-            var firstTextMs = total.Elapsed.TotalMilliseconds;
-            yield return new AnswerTextUpdate(extracted);
-            var parser = new CitationStreamParser(offered.Select(s => s.Number).ToHashSet());
-            parser.Push(extracted);
-            parser.Flush();
-            var timings = new AnswerTimings(retrievalMs, firstTextMs, 0, total.Elapsed.TotalMilliseconds) { RewriteMs = rewriteMs };
-            yield return Completed(question, searchQuery, extracted, ToCitations(parser.Cited, offered), offered, parser.Invalid, refused: false, AnswerMode.RetrievalOnly, new AnswerUsage(0, 0), timings);
-            yield break;
+            yield return update;
         }
+    }
 
-        yield return new SourcesRetrievedUpdate(searchQuery, prompt.Sources.Sources);
+    private static IEnumerable<AnswerUpdate> NotCovered(AnswerRun run, AnswerMode mode)
+    {
+        yield return new SourcesRetrievedUpdate(run.SearchQuery, []);
+        yield return new AnswerTextUpdate(NotCoveredMessage);
+        var elapsedMs = run.Clock.Elapsed.TotalMilliseconds;
+        yield return run.Complete(NotCoveredMessage, [], [], [], refused: true, mode, new AnswerUsage(0, 0), run.Timings(elapsedMs, 0));
+    }
 
-        var citations = new CitationStreamParser(prompt.Sources.Sources.Select(s => s.Number).ToHashSet());
+    private IEnumerable<AnswerUpdate> Extract(AnswerRun run, IReadOnlyList<AnswerSource> candidates)
+    {
+        var offered = candidates.Take(_options.ExtractivePapers).Select((s, i) => s with { Number = i + 1 }).ToList();
+        yield return new SourcesRetrievedUpdate(run.SearchQuery, offered);
+        var extracted = ExtractiveAnswerer.Compose(run.SearchQuery, offered, _options.ExtractiveSentencesPerPaper);
+        var firstTextMs = run.Clock.Elapsed.TotalMilliseconds;
+        yield return new AnswerTextUpdate(extracted);
+
+        // Parsed like a model's answer, so the citations are checked the same way.
+        var citations = new CitationStreamParser(offered.Select(s => s.Number).ToHashSet());
+        citations.Push(extracted);
+        citations.Flush();
+        yield return run.Complete(extracted, ToCitations(citations.Cited, offered), offered, citations.Invalid, refused: false, AnswerMode.RetrievalOnly, new AnswerUsage(0, 0), run.Timings(firstTextMs, 0));
+    }
+
+    private async IAsyncEnumerable<AnswerUpdate> GenerateAsync(
+        AnswerRun run, IChatClient chatClient, IChatTokenizer tokenizer, AnswerPrompt prompt, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var sources = prompt.Sources.Sources;
+        yield return new SourcesRetrievedUpdate(run.SearchQuery, sources);
+
+        var citations = new CitationStreamParser(sources.Select(s => s.Number).ToHashSet());
         var shown = new StringBuilder();
         var raw = new StringBuilder();
         UsageDetails? usage = null;
         var chatOptions = new ChatOptions { MaxOutputTokens = prompt.AnswerBudget, Temperature = _options.Temperature };
-        var modelStart = total.Elapsed;
+        var modelStart = run.Clock.Elapsed;
         TimeSpan? firstToken = null;
         await foreach (var update in chatClient.GetStreamingResponseAsync(prompt.Messages, chatOptions, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var content in update.Contents)
-            {
-                if (content is UsageContent usageContent)
-                {
-                    usage = usageContent.Details;
-                }
-            }
-
+            usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
             var text = update.Text;
             if (string.IsNullOrEmpty(text))
             {
                 continue;
             }
 
-            firstToken ??= total.Elapsed;
+            firstToken ??= run.Clock.Elapsed;
             raw.Append(text);
             var visible = citations.Push(text);
             if (visible.Length > 0)
@@ -213,29 +224,25 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             yield return new AnswerTextUpdate(tail);
         }
 
-        var end = total.Elapsed;
+        var end = run.Clock.Elapsed;
         var answer = shown.ToString().Trim();
         var refused = RefusalDetector.IsRefusal(answer, _options.RefusalPhrase);
         if (citations.Invalid.Count > 0)
         {
-            Log.InvalidCitations(_logger, string.Join(", ", citations.Invalid), prompt.Sources.Sources.Count);
+            Log.InvalidCitations(_logger, string.Join(", ", citations.Invalid), sources.Count);
         }
 
+        // The runtime's own counts when it reports them; otherwise the packer's prompt count and a re-count of the text.
         var answerUsage = new AnswerUsage(
             (int?)usage?.InputTokenCount ?? prompt.PromptTokens,
             (int?)usage?.OutputTokenCount ?? tokenizer.CountTokens(raw.ToString()));
         var firstTokenAt = firstToken ?? end;
-        var answerTimings = new AnswerTimings(
-            retrievalMs,
-            firstTokenAt.TotalMilliseconds,
-            (end - firstTokenAt).TotalMilliseconds,
-            end.TotalMilliseconds)
+        var timings = run.Timings(firstTokenAt.TotalMilliseconds, (end - firstTokenAt).TotalMilliseconds) with
         {
-            RewriteMs = rewriteMs,
             PromptMs = (firstTokenAt - modelStart).TotalMilliseconds,
         };
-        Log.Answered(_logger, answerUsage.PromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, end.TotalMilliseconds);
-        yield return Completed(question, searchQuery, answer, ToCitations(citations.Cited, prompt.Sources.Sources), prompt.Sources.Sources, citations.Invalid, refused, AnswerMode.Generated, answerUsage, answerTimings);
+        Log.Answered(_logger, answerUsage.PromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, timings.TotalMs);
+        yield return run.Complete(answer, ToCitations(citations.Cited, sources), sources, citations.Invalid, refused, AnswerMode.Generated, answerUsage, timings);
     }
 
     // Null when the context is too small for the prompts and a single source.
@@ -319,18 +326,23 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     private static List<AnswerCitation> ToCitations(IReadOnlyList<int> cited, IReadOnlyList<AnswerSource> sources) =>
         cited.Select(n => sources.First(s => s.Number == n)).Select(s => new AnswerCitation(s.Number, s.PaperId, s.Title)).ToList();
 
-    private static AnswerCompletedUpdate Completed(
-        string question,
-        string searchQuery,
-        string answer,
-        IReadOnlyList<AnswerCitation> citations,
-        IReadOnlyList<AnswerSource> sources,
-        IReadOnlyList<int> invalidCitations,
-        bool refused,
-        AnswerMode mode,
-        AnswerUsage usage,
-        AnswerTimings timings) =>
-        new(new AnswerResult(question, searchQuery, answer, citations, sources, [.. invalidCitations], refused, mode, usage, timings));
+    /// <summary>What every outcome of one request shares: the question, the query searched and the clock.</summary>
+    private sealed record AnswerRun(string Question, string SearchQuery, Stopwatch Clock, double RewriteMs, double RetrievalMs)
+    {
+        public AnswerTimings Timings(double firstTextMs, double generationMs) =>
+            new(RetrievalMs, firstTextMs, generationMs, Clock.Elapsed.TotalMilliseconds) { RewriteMs = RewriteMs };
+
+        public AnswerCompletedUpdate Complete(
+            string answer,
+            IReadOnlyList<AnswerCitation> citations,
+            IReadOnlyList<AnswerSource> sources,
+            IReadOnlyList<int> invalidCitations,
+            bool refused,
+            AnswerMode mode,
+            AnswerUsage usage,
+            AnswerTimings timings) =>
+            new(new AnswerResult(Question, SearchQuery, answer, citations, sources, [.. invalidCitations], refused, mode, usage, timings));
+    }
 
     private sealed record AnswerPrompt(IReadOnlyList<ChatMessage> Messages, PackedSources Sources, int PromptTokens, int AnswerBudget);
 
