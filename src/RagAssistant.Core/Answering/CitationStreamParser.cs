@@ -6,7 +6,8 @@ namespace RagAssistant.Core.Answering;
 
 /// <summary>
 /// Recognises citation markers in streamed answer text, also when a marker is split across tokens: <c>[1]</c>,
-/// <c>[1, 3]</c>, <c>[2][4]</c>, <c>[1-3]</c>, <c>[Source 2]</c>. Text after an unclosed '[' is held back until the
+/// <c>[1, 3]</c>, <c>[2][4]</c>, <c>[1-3]</c>, <c>[Source 2]</c>, and the full-width <c>【1】</c> some instruct models
+/// write. Text after an unclosed '[' is held back until the
 /// marker closes or turns out not to be one. A number naming no offered source is recorded as invalid and shown as
 /// <c>?n</c> (<c>[7]</c> becomes <c>[?7]</c>), so it can never pass for a real citation.
 /// </summary>
@@ -43,7 +44,7 @@ internal sealed partial class CitationStreamParser(IReadOnlySet<int> offeredNumb
         {
             if (_pending.Length == 0)
             {
-                if (c == '[')
+                if (c is '[' or '【')
                 {
                     _pending.Append(c);
                 }
@@ -57,12 +58,12 @@ internal sealed partial class CitationStreamParser(IReadOnlySet<int> offeredNumb
 
             switch (c)
             {
-                case ']':
+                case ']' or '】':
                     _pending.Append(c);
                     output.Append(Resolve(_pending.ToString()));
                     _pending.Clear();
                     break;
-                case '[':
+                case '[' or '【':
                     output.Append(_pending);
                     _pending.Clear().Append(c);
                     break;

@@ -29,6 +29,7 @@ public sealed class CitationStreamParserTests
     [InlineData("See [1-3].", new[] { 1, 2, 3 })]
     [InlineData("See [Source 2; source 4].", new[] { 2, 4 })]
     [InlineData("See [3] and again [3] then [1].", new[] { 3, 1 })]
+    [InlineData("See 【2】 and 【1, 4】.", new[] { 2, 1, 4 })]
     public void MarkerFormsAreRecognised(string text, int[] expected)
     {
         var (shown, parser) = Run(text);
