@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace RagAssistant.Console.Cli;
@@ -8,5 +9,6 @@ internal static class AssistantComposition
     public static void Compose(HostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddRagAssistant(builder.Configuration);
     }
 }

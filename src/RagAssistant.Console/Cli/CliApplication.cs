@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Options;
 using RagAssistant.Console.Commands;
+using RagAssistant.Hosting;
 using RagAssistant.Hosting.Models;
 
 namespace RagAssistant.Console.Cli;
@@ -64,7 +65,7 @@ internal sealed class CliApplication
             await context.Terminal.Error.WriteLineAsync("Fix appsettings.json or the command-line options and try again.").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
-        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException or ModelDownloadException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is AssistantConfigurationException or FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException or ModelDownloadException or InvalidOperationException or ArgumentException)
         {
             context.Terminal.WriteError(ex.Message);
             return ExitCodes.Failure;

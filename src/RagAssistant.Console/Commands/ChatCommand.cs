@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RagAssistant.Console.Chat;
@@ -21,7 +22,8 @@ internal static class ChatCommand
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
-            if (runtime.ChatModelPath is null && !overrides.RetrievalOnly)
+            var retrievalOnlyAsked = host.Services.GetRequiredService<IConfiguration>().GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey);
+            if (runtime.ChatModelPath is null && !retrievalOnlyAsked)
             {
                 var fetched = await MissingChatModel.ResolveAsync(host.Services, terminal, cancellationToken).ConfigureAwait(false);
                 if (fetched is not null)

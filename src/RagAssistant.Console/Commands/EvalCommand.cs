@@ -1,12 +1,20 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Console.Cli;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evaluation;
 using RagAssistant.Core.Retrieval;
+using Spectre.Console;
 
 namespace RagAssistant.Console.Commands;
 
-/// <summary><c>eval --set FILE</c>: retrieval quality on a question set (recall@k, MRR), optionally whole answers.</summary>
+/// <summary><c>eval --set FILE</c>: retrieval quality on a question set (recall@k, MRR), and with --answers the whole pipeline.</summary>
 internal static class EvalCommand
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static Command Create(CliContext context)
     {
         var set = new Option<FileInfo>("--set")
@@ -16,16 +24,76 @@ internal static class EvalCommand
             HelpName = "FILE",
         };
         set.AcceptExistingOnly();
-        var retriever = new Option<RetrieverKind?>("--retriever") { Description = "bm25, dense or hybrid (default: configured)." };
+        var retriever = new Option<RetrieverKind?>("--retriever") { Description = "bm25, dense or hybrid (default: hybrid)." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
-        var answers = new Option<bool>("--answers") { Description = "Also run every question through the whole answer pipeline." };
+        var answers = new Option<bool>("--answers") { Description = "Also run every question through the whole answer pipeline (refusals, citations, timings)." };
         var command = new Command("eval", "Measure retrieval (and with --answers, answering) on a question set.") { set, retriever, json, answers };
-        command.SetAction((parseResult, cancellationToken) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
-            // Wired to Core.Evaluation.RetrievalEvaluator / Core.Answering.AnswerEvaluator once they land.
-            context.Terminal.WriteError("eval is not available in this build yet (the evaluators are not part of it).");
-            return Task.FromResult(ExitCodes.Failure);
+            using var host = context.Hosts.Build(context.Globals.ToOverrides(parseResult));
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var terminal = context.Terminal;
+                var asJson = parseResult.GetValue(json);
+                await AssistantStartup.EnsureIndexAsync(host.Services, asJson ? terminal with { IsInteractive = false } : terminal, force: false, cancellationToken).ConfigureAwait(false);
+                var setPath = parseResult.GetValue(set)!.FullName;
+                var evaluator = host.Services.GetRequiredService<RetrievalEvaluator>();
+                var report = await evaluator.EvaluateAsync(setPath, parseResult.GetValue(retriever) ?? RetrieverKind.Hybrid, cancellationToken).ConfigureAwait(false);
+
+                AnswerEvalReport? answerReport = null;
+                if (parseResult.GetValue(answers))
+                {
+                    var questions = EvalQuestion.ReadSet(setPath, []);
+                    var answerEvaluator = host.Services.GetRequiredService<AnswerEvaluator>();
+                    var done = 0;
+                    var progress = new InlineProgress<AnswerEvalOutcome>(o =>
+                    {
+                        done++;
+                        if (!asJson)
+                        {
+                            terminal.Ui.MarkupLineInterpolated($"[grey]{done}/{questions.Count} {o.Id}: {(o.Refused ? "refused" : $"{o.ValidCitations} citations")} in {o.Timings.TotalMs:0} ms[/]");
+                        }
+                    });
+                    answerReport = await answerEvaluator.EvaluateAsync(questions, progress, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (asJson)
+                {
+                    var document = JsonNode.Parse(report.ToJson())!.AsObject();
+                    if (answerReport is not null)
+                    {
+                        document["answers"] = AnswerJson.ToJsonNode(answerReport);
+                    }
+
+                    await terminal.Out.WriteLineAsync(document.ToJsonString(Indented)).ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
+
+                await terminal.Out.WriteAsync(report.ToTable()).ConfigureAwait(false);
+                if (answerReport is not null)
+                {
+                    WriteAnswerSummary(terminal, answerReport);
+                }
+
+                return ExitCodes.Success;
+            }
+            finally
+            {
+                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         });
         return command;
+    }
+
+    private static void WriteAnswerSummary(Terminal terminal, AnswerEvalReport report)
+    {
+        var t = report.MedianTimings;
+        terminal.Ui.MarkupLineInterpolated($"Answers ({AnswerJson.ModeName(report.Mode)}, {report.Outcomes.Count} questions):");
+        terminal.Ui.MarkupLineInterpolated($"  unanswerable refused {report.UnanswerableRefused:P0}, answerable refused {report.AnswerableRefused:P0}");
+        var valid = report.ValidCitationShare is { } share ? $"{share:P0}" : "n/a (nothing cited)";
+        terminal.Ui.MarkupLineInterpolated($"  valid citations {valid}, gold paper cited {report.GoldCitedShare:P0}");
+        terminal.Ui.MarkupLineInterpolated(
+            $"  median ms: retrieval {t.RetrievalMs:0}, first token {t.TimeToFirstTokenMs:0}, generation {t.GenerationMs:0}, total {t.TotalMs:0}");
     }
 }

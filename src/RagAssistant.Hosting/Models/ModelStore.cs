@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace RagAssistant.Hosting.Models;
@@ -7,13 +6,13 @@ namespace RagAssistant.Hosting.Models;
 public sealed record ModelStatus(ModelEntry Model, string Path, bool IsPresent, long? SizeOnDisk, bool HasPartialDownload);
 
 /// <summary>The local models folder and the manifest of models that can be fetched into it.</summary>
-public sealed class ModelStore(IOptions<ModelsOptions> options, IHostEnvironment environment)
+public sealed class ModelStore(IOptions<ModelsOptions> options)
 {
-    /// <summary>Absolute path of the models folder.</summary>
-    public string Folder => Path.GetFullPath(options.Value.Folder, environment.ContentRootPath);
+    /// <summary>Absolute path of the models folder, resolved like the model paths in appsettings.json (see <see cref="LocalPathResolver"/>).</summary>
+    public string Folder => LocalPathResolver.Resolve(options.Value.Folder);
 
     /// <summary>Absolute path of the manifest.</summary>
-    public string ManifestPath => Path.GetFullPath(options.Value.ManifestPath, environment.ContentRootPath);
+    public string ManifestPath => LocalPathResolver.Resolve(options.Value.ManifestPath);
 
     /// <summary>Reads the manifest.</summary>
     /// <exception cref="FileNotFoundException">The manifest is missing.</exception>

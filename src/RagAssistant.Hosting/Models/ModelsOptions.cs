@@ -8,11 +8,11 @@ public sealed class ModelsOptions
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Models";
 
-    /// <summary>Folder that holds model files; relative paths are resolved against the content root.</summary>
+    /// <summary>Folder that holds model files; relative paths are resolved against the working directory, then the program's folder and its parents.</summary>
     [Required]
     public string Folder { get; set; } = "models";
 
-    /// <summary>The manifest of downloadable models; relative paths are resolved against the content root.</summary>
+    /// <summary>The manifest of downloadable models; relative paths are resolved against the working directory, then the program's folder and its parents.</summary>
     [Required]
     public string ManifestPath { get; set; } = "models/models.json";
 
