@@ -1,0 +1,262 @@
+using System.Buffers.Binary;
+using System.Text;
+using RagAssistant.LlamaCpp.Gguf;
+using RagAssistant.LlamaCpp.Tests.TestSupport;
+
+namespace RagAssistant.LlamaCpp.Tests.Gguf;
+
+/// <summary>Every kind of bad model file gives a <see cref="ModelFileException"/> that names the file, the problem and the fix.</summary>
+public sealed class BadModelFileTests : IDisposable
+{
+    private readonly TemporaryFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void MissingFile()
+    {
+        string path = _folder.File("nope.gguf");
+
+        ModelFileException error = AssertRejected(path, ModelFileProblem.Missing);
+
+        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Contains("model path", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FolderInsteadOfFile() =>
+        Assert.Contains("is a folder", AssertRejected(_folder.Path, ModelFileProblem.Missing).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void EmptyFile()
+    {
+        string path = Write("empty.gguf", []);
+
+        Assert.Contains("is empty", AssertRejected(path, ModelFileProblem.Empty).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TextFileRenamedGguf()
+    {
+        string path = Write("notes.gguf", Encoding.UTF8.GetBytes("These are my notes about the model.\nNot a model.\n"));
+
+        ModelFileException error = AssertRejected(path, ModelFileProblem.NotGguf);
+
+        Assert.Contains("is not a GGUF file (it starts with 'Thes': a text file", error.Message, StringComparison.Ordinal);
+        Assert.Contains("download a .gguf model", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("<!DOCTYPE html><html><body>404 Not Found</body></html>", "HTML page")]
+    [InlineData("version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 1234\n", "git lfs pull")]
+    [InlineData("PK\u0003\u0004 zipped stuff", "zip archive")]
+    [InlineData("tjgg\u0001\u0000\u0000\u0000 old model", "legacy GGML")]
+    public void OtherFormatsAreNamed(string content, string expected)
+    {
+        string path = Write("other.gguf", Encoding.Latin1.GetBytes(content));
+
+        Assert.Contains(expected, AssertRejected(path, ModelFileProblem.NotGguf).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void RandomBytes(int seed)
+    {
+        byte[] bytes = new byte[4096];
+        new Random(seed).NextBytes(bytes);
+
+        AssertRejected(Write("random.gguf", bytes), ModelFileProblem.NotGguf);
+    }
+
+    [Fact]
+    public void TooShortForAHeader() =>
+        AssertRejected(Write("tiny.gguf", "GG"u8.ToArray()), ModelFileProblem.NotGguf);
+
+    [Theory]
+    [InlineData(6)] // inside the version
+    [InlineData(20)] // inside the counts
+    [InlineData(100)] // inside the token array
+    [InlineData(9000)] // inside the scores
+    [InlineData(13_000)] // inside the tensor table
+    [InlineData(14_160)] // in the padding before the data
+    [InlineData(500_000)] // inside the tensor data
+    [InlineData(1_185_375)] // one byte short
+    public void TruncatedCopiesOfARealModel(int length)
+    {
+        byte[] stories = File.ReadAllBytes(SharedData.Stories);
+        string path = Write("stories-cut.gguf", stories[..length]);
+
+        ModelFileException error = AssertRejected(path, ModelFileProblem.Truncated);
+
+        Assert.Contains("download it again", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TruncatedTensorDataNamesTheTensor()
+    {
+        byte[] stories = File.ReadAllBytes(SharedData.Stories);
+        string path = Write("stories-cut.gguf", stories[..1_100_000]);
+
+        ModelFileException error = AssertRejected(path, ModelFileProblem.Truncated);
+
+        Assert.Contains("the data of tensor 'blk.4.ffn_down.weight' ends at byte 1,141,088", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the file has only 1,100,000 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1u, "version 1")]
+    [InlineData(4u, "version 4")]
+    [InlineData(0x03000000u, "big-endian")]
+    public void UnsupportedVersions(uint version, string expected)
+    {
+        byte[] bytes = File.ReadAllBytes(SharedData.Stories);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), version);
+
+        Assert.Contains(expected, AssertRejected(Write("version.gguf", bytes), ModelFileProblem.UnsupportedVersion).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownArchitecture()
+    {
+        string path = _folder.File("future.gguf");
+        new GgufWriter().AddMetadata(GgufKeys.Architecture, "llama99").AddTensor("w", [4], [1f, 2f, 3f, 4f]).Save(path);
+
+        ModelFileException error = AssertRejected(path, ModelFileProblem.UnsupportedArchitecture);
+
+        Assert.Contains("declares architecture 'llama99'", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(GgufReader.Read(path)); // structurally fine: only the validator refuses it
+    }
+
+    [Fact]
+    public void MissingArchitecture()
+    {
+        string path = _folder.File("anonymous.gguf");
+        new GgufWriter().AddMetadata(GgufKeys.Name, "who knows").Save(path);
+
+        Assert.Contains("declares no model architecture", AssertRejected(path, ModelFileProblem.UnsupportedArchitecture).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MultimodalProjector()
+    {
+        string path = _folder.File("mmproj.gguf");
+        new GgufWriter().AddMetadata(GgufKeys.Architecture, "clip").Save(path);
+
+        Assert.Contains("mmproj", AssertRejected(path, ModelFileProblem.UnsupportedArchitecture).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(8, "tensor count")] // n_tensors
+    [InlineData(16, "metadata count")] // n_kv
+    [InlineData(24, "key #1")] // length of the first key
+    public void AbsurdCountsAreRejectedWithoutAllocating(int fieldOffset, string expected)
+    {
+        byte[] bytes = File.ReadAllBytes(SharedData.Stories);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(fieldOffset), ulong.MaxValue / 3);
+
+        ModelFileException error = AssertRejected(Write("absurd.gguf", bytes), ModelFileProblem.Corrupt);
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AbsurdArrayLength()
+    {
+        // First entry is tokenizer.ggml.tokens: key length (8) + key (21) + type (4) + element type (4), then the count.
+        byte[] bytes = File.ReadAllBytes(SharedData.Stories);
+        int countOffset = 24 + 8 + "tokenizer.ggml.tokens".Length + 4 + 4;
+        Assert.Equal(512ul, BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(countOffset)));
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(countOffset), 1ul << 40);
+
+        Assert.Contains("tokenizer.ggml.tokens", AssertRejected(Write("array.gguf", bytes), ModelFileProblem.Corrupt).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(99u, "unknown type 99")]
+    [InlineData(4u, "unknown type 4")] // a removed type
+    [InlineData(8u, "not a multiple of the q8_0 block size 32")] // 5 floats cannot be Q8_0 rows
+    public void BadTensorTypes(uint type, string expected)
+    {
+        string path = _folder.File("typed.gguf");
+        new GgufWriter().AddMetadata(GgufKeys.Architecture, "llama").AddTensor("w", [5], [1f, 2f, 3f, 4f, 5f]).Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        int typeOffset = IndexOf(bytes, "\u0001\0\0\0\0\0\0\0w"u8) + 9 + 4 + 8; // name, n_dims, dim
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(typeOffset), type);
+
+        Assert.Contains(expected, AssertRejected(Write("typed.gguf", bytes), ModelFileProblem.Corrupt).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OverlappingTensors()
+    {
+        string path = _folder.File("overlap.gguf");
+        new GgufWriter().AddMetadata(GgufKeys.Architecture, "llama")
+            .AddTensor("a", [16], new float[16]).AddTensor("b", [16], new float[16]).Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        int offsetOfB = IndexOf(bytes, "\u0001\0\0\0\0\0\0\0b"u8) + 9 + 4 + 8 + 4;
+        Assert.Equal(64ul, BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offsetOfB)));
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(offsetOfB), 32);
+
+        Assert.Contains("overlap", AssertRejected(Write("overlap.gguf", bytes), ModelFileProblem.Corrupt).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CorruptedBytesNeverEscapeAsAnythingButModelFileException()
+    {
+        // Flip random bytes in the header, metadata and tensor table of a real model: whatever the damage,
+        // the validator either accepts the file or says why not; it never throws anything else or hangs.
+        byte[] original = File.ReadAllBytes(SharedData.Stories);
+        var random = new Random(42);
+        string path = _folder.File("fuzz.gguf");
+        int rejected = 0;
+        for (int round = 0; round < 150; round++)
+        {
+            byte[] bytes = (byte[])original.Clone();
+            for (int flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                bytes[random.Next(0, 14_176)] = (byte)random.Next(256);
+            }
+
+            int length = round % 3 == 0 ? random.Next(0, bytes.Length) : bytes.Length;
+            File.WriteAllBytes(path, bytes[..length]);
+            try
+            {
+                GgufValidator.Validate(path);
+            }
+            catch (ModelFileException error)
+            {
+                Assert.Equal(path, error.FilePath);
+                Assert.Contains(path, error.Message, StringComparison.Ordinal);
+                rejected++;
+            }
+        }
+
+        Assert.InRange(rejected, 50, 150);
+    }
+
+    private ModelFileException AssertRejected(string path, ModelFileProblem problem)
+    {
+        ModelFileException error = Assert.Throws<ModelFileException>(() => GgufValidator.Validate(path));
+        Assert.Equal(problem, error.Problem);
+        Assert.Equal(Path.GetFullPath(path), error.FilePath);
+        Assert.StartsWith($"Model file '{Path.GetFullPath(path)}' ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Fix: ", error.Message, StringComparison.Ordinal);
+        return error;
+    }
+
+    private string Write(string name, byte[] bytes)
+    {
+        string path = _folder.File(name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    private static int IndexOf(byte[] haystack, ReadOnlySpan<byte> needle)
+    {
+        int index = haystack.AsSpan().IndexOf(needle);
+        Assert.True(index >= 0, "marker not found");
+        return index;
+    }
+}
