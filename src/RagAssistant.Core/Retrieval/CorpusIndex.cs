@@ -79,40 +79,67 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         await _buildLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var stopwatch = Stopwatch.StartNew();
-            var folder = _corpusOptions.ResolveFolder();
-            progress?.Report(new IndexProgress("parsing", 0, 1));
-            var corpus = await _loader.LoadAsync(folder, cancellationToken).ConfigureAwait(false);
-            progress?.Report(new IndexProgress("parsing", 1, 1));
-            var warnings = corpus.Warnings.Select(w => w.ToString()).ToList();
-
-            var dense = _embeddingGenerator is null
-                ? null
-                : await EmbedAsync(_embeddingGenerator, corpus, warnings, progress, cancellationToken).ConfigureAwait(false);
-
-            progress?.Report(new IndexProgress("indexing", 0, corpus.Passages.Count));
-            var titles = corpus.Papers.ToDictionary(p => p.Id, p => p.Title, StringComparer.Ordinal);
-            var bm25 = new Bm25Index(corpus.Passages.Select(p => new Bm25Document(titles[p.PaperId], p.Text)).ToList(), _retrievalOptions.Bm25);
-            progress?.Report(new IndexProgress("indexing", corpus.Passages.Count, corpus.Passages.Count));
-
-            var previous = _snapshot;
-            _snapshot = new IndexSnapshot(corpus.Papers, corpus.Passages, bm25, dense?.Collection, dense?.Vectors);
-            await RetireAsync(previous, cancellationToken).ConfigureAwait(false);
-
-            if (_embeddingGenerator is null)
-            {
-                LogBm25Only();
-            }
-
-            var report = new IndexReport(corpus.Papers.Count, corpus.Passages.Count, dense?.Embedded ?? 0, dense?.FromCache ?? 0, warnings, dense is not null, stopwatch.Elapsed);
-            LastReport = report;
-            LogBuilt(report.Papers, report.Passages, report.Embedded, report.FromCache, report.DenseAvailable, stopwatch.Elapsed.TotalMilliseconds);
-            return report;
+            return await BuildCoreAsync(progress, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _buildLock.Release();
         }
+    }
+
+    /// <summary>Builds the index unless a build has completed; concurrent callers share one build.</summary>
+    public async Task EnsureBuiltAsync(CancellationToken cancellationToken = default)
+    {
+        if (IsReady)
+        {
+            return;
+        }
+
+        await _buildLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!IsReady)
+            {
+                await BuildCoreAsync(null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _buildLock.Release();
+        }
+    }
+
+    private async Task<IndexReport> BuildCoreAsync(IProgress<IndexProgress>? progress, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var folder = _corpusOptions.ResolveFolder();
+        progress?.Report(new IndexProgress("parsing", 0, 1));
+        var corpus = await _loader.LoadAsync(folder, cancellationToken).ConfigureAwait(false);
+        progress?.Report(new IndexProgress("parsing", 1, 1));
+        var warnings = corpus.Warnings.Select(w => w.ToString()).ToList();
+
+        var dense = _embeddingGenerator is null
+            ? null
+            : await EmbedAsync(_embeddingGenerator, corpus, warnings, progress, cancellationToken).ConfigureAwait(false);
+
+        progress?.Report(new IndexProgress("indexing", 0, corpus.Passages.Count));
+        var titles = corpus.Papers.ToDictionary(p => p.Id, p => p.Title, StringComparer.Ordinal);
+        var bm25 = new Bm25Index(corpus.Passages.Select(p => new Bm25Document(titles[p.PaperId], p.Text)).ToList(), _retrievalOptions.Bm25);
+        progress?.Report(new IndexProgress("indexing", corpus.Passages.Count, corpus.Passages.Count));
+
+        var previous = _snapshot;
+        _snapshot = new IndexSnapshot(corpus.Papers, corpus.Passages, bm25, dense?.Collection, dense?.Vectors);
+        await RetireAsync(previous, cancellationToken).ConfigureAwait(false);
+
+        if (_embeddingGenerator is null)
+        {
+            LogBm25Only();
+        }
+
+        var report = new IndexReport(corpus.Papers.Count, corpus.Passages.Count, dense?.Embedded ?? 0, dense?.FromCache ?? 0, warnings, dense is not null, stopwatch.Elapsed);
+        LastReport = report;
+        LogBuilt(report.Papers, report.Passages, report.Embedded, report.FromCache, report.DenseAvailable, stopwatch.Elapsed.TotalMilliseconds);
+        return report;
     }
 
     /// <inheritdoc/>

@@ -44,12 +44,8 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     public async Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var snapshot = _index.Snapshot;
-        if (snapshot is null)
-        {
-            await _index.BuildAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            snapshot = _index.Snapshot!;
-        }
+        await _index.EnsureBuiltAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = _index.Snapshot!;
 
         var requested = kind ?? _options.Mode;
         var mode = requested;

@@ -23,12 +23,12 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
             throw failure;
         }
 
-        InputTypes.Add(options?.AdditionalProperties?.TryGetValue(EmbeddingInputType.Key, out var type) == true ? type as string : null);
-        var embeddings = new GeneratedEmbeddings<Embedding<float>>();
-        foreach (var value in values)
+        var embeddings = new GeneratedEmbeddings<Embedding<float>>(values.Select(v => new Embedding<float>(Embed(v))));
+        lock (InputTypes)
         {
-            EmbeddedTexts++;
-            embeddings.Add(new Embedding<float>(Embed(value)));
+            // Searches may run concurrently.
+            InputTypes.Add(options?.AdditionalProperties?.TryGetValue(EmbeddingInputType.Key, out var type) == true ? type as string : null);
+            EmbeddedTexts += embeddings.Count;
         }
 
         return Task.FromResult(embeddings);

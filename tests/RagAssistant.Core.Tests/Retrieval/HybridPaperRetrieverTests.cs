@@ -122,6 +122,22 @@ public sealed class HybridPaperRetrieverTests
     }
 
     [Fact]
+    public async Task Concurrent_first_searches_share_one_index_build()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation");
+        var generator = new HashingEmbeddingGenerator();
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
+        var retriever = CorpusIndexTests.CreateRetriever(index, generator);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => retriever.SearchAsync("speech", cancellationToken: Ct), Ct)));
+
+        Assert.All(results, r => Assert.Equal("Speech Recognition", r.Hits[0].Paper.Title));
+        Assert.Equal(3 + 4, generator.EmbeddedTexts); // three passages once, plus one query embedding per search
+    }
+
+    [Fact]
     public void Reciprocal_rank_fusion_rewards_agreement()
     {
         var fused = ReciprocalRankFusion.Fuse([["a", "b", "c"], ["b", "c", "a"]], k: 60);
