@@ -10,12 +10,15 @@ namespace RagAssistant.Bench.ModelRuntime;
 /// Measures generation the way an application sees it: wall clock around <see cref="IChatClient"/> streaming
 /// (<see cref="LlamaChatClient"/>), next to llama.cpp's own <c>llama_perf_context</c> figures for the same run.
 /// </summary>
-internal sealed class ChatClientBenchmark(ModelBenchmarkSettings settings, string modelPath)
+internal sealed class ChatClientBenchmark : IDisposable
 {
-    public sealed record Result(IReadOnlyList<ChatClientRun> Runs, string FirstPromptText, string ModelDescription);
+    private readonly ModelBenchmarkSettings _settings;
+    private readonly LlamaChatClient _client;
+    private readonly ChatOptions _chatOptions;
 
-    public async Task<Result> RunAsync(TextWriter log, CancellationToken cancellationToken)
+    public ChatClientBenchmark(ModelBenchmarkSettings settings, string modelPath)
     {
+        _settings = settings;
         var options = new LlamaChatClientOptions
         {
             ModelPath = modelPath,
@@ -28,45 +31,44 @@ internal sealed class ChatClientBenchmark(ModelBenchmarkSettings settings, strin
             Temperature = 0,
             RepeatPenalty = 1,
         };
-        using var client = new LlamaChatClient(Options.Create(options), Options.Create(new LlamaRuntimeOptions { Backend = settings.Backend }));
+        _client = new LlamaChatClient(Options.Create(options), Options.Create(new LlamaRuntimeOptions { Backend = settings.Backend }));
 
         // Greedy with no penalties: both runtimes then do the same per-token work (argmax over the vocabulary).
-        var chatOptions = new ChatOptions
+        _chatOptions = new ChatOptions
         {
             MaxOutputTokens = settings.Tokens,
             Temperature = 0,
             AdditionalProperties = new() { ["repeat_penalty"] = 1f },
         };
-
-        int Count(string text) => client.CountPromptTokens(BenchPrompt.Messages(text));
-
-        // Warm-up: pages the weights in and builds the compute graphs; a different prompt so nothing is reused later.
-        log.WriteLine("C#: warm-up ...");
-        string warmUp = BenchPrompt.Build(Count, Math.Min(32, settings.PromptTokens), seed: 25);
-        ChatOptions warmUpOptions = chatOptions.Clone();
-        warmUpOptions.MaxOutputTokens = 4;
-        await MeasureAsync(client, warmUp, warmUpOptions, cancellationToken);
-
-        var runs = new List<ChatClientRun>();
-        string? first = null;
-        for (int run = 0; run < settings.Runs; run++)
-        {
-            string text = BenchPrompt.Build(Count, settings.PromptTokens, seed: run);
-            first ??= text;
-            ChatClientRun result = await MeasureAsync(client, text, chatOptions, cancellationToken);
-            log.WriteLine($"C#: run {run + 1}/{settings.Runs}: prompt {result.WallPromptTps:F1} tok/s (llama.cpp {result.NativePromptTps:F1}), generation {result.WallDecodeTps:F2} tok/s (llama.cpp {result.NativeDecodeTps:F2}), TTFT {result.TtftMs:F0} ms");
-            runs.Add(result);
-        }
-
-        return new Result(runs, first!, client.Model.Info.Description);
     }
 
-    private static async Task<ChatClientRun> MeasureAsync(LlamaChatClient client, string text, ChatOptions options, CancellationToken cancellationToken)
+    /// <summary>llama.cpp's description of the model, e.g. "llama ?B Q4_K - Medium".</summary>
+    public string ModelDescription => _client.Model.Info.Description;
+
+    /// <summary>Pages the weights in and builds the compute graphs, on a prompt that later runs do not share.</summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        string text = BenchPrompt.Build(CountPromptTokens, Math.Min(32, _settings.PromptTokens), seed: 25);
+        ChatOptions options = _chatOptions.Clone();
+        options.MaxOutputTokens = 4;
+        await MeasureAsync(text, options, cancellationToken);
+    }
+
+    /// <summary>The prompt text of run <paramref name="run"/>: its own opening, cut to the prompt budget.</summary>
+    public string PromptText(int run) => BenchPrompt.Build(CountPromptTokens, _settings.PromptTokens, seed: run);
+
+    public Task<ChatClientRun> MeasureAsync(string text, CancellationToken cancellationToken) => MeasureAsync(text, _chatOptions, cancellationToken);
+
+    public void Dispose() => _client.Dispose();
+
+    private int CountPromptTokens(string text) => _client.CountPromptTokens(BenchPrompt.Messages(text));
+
+    private async Task<ChatClientRun> MeasureAsync(string text, ChatOptions options, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         long firstToken = 0;
         UsageDetails? usage = null;
-        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(BenchPrompt.Messages(text), options, cancellationToken))
+        await foreach (ChatResponseUpdate update in _client.GetStreamingResponseAsync(BenchPrompt.Messages(text), options, cancellationToken))
         {
             if (firstToken == 0 && !string.IsNullOrEmpty(update.Text))
             {
@@ -77,7 +79,7 @@ internal sealed class ChatClientBenchmark(ModelBenchmarkSettings settings, strin
         }
 
         long ended = Stopwatch.GetTimestamp();
-        if (usage is null || firstToken == 0 || client.LastPerformance is not { } native)
+        if (usage is null || firstToken == 0 || _client.LastPerformance is not { } native)
         {
             throw new InvalidOperationException("The chat client reported no text, usage or performance counters.");
         }

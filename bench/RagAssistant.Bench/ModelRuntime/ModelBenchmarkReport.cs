@@ -13,15 +13,11 @@ public sealed record ChatClientRun(
     double NativePromptMs,
     double NativeDecodeMs);
 
-/// <summary>node-llama-cpp's figures for the same file, threads and prompt size (wall clock in JavaScript).</summary>
-public sealed record NodeLlamaCppResult(
-    string NodeLlamaCppVersion,
-    int PromptTokens,
-    int CompletionTokens,
-    double TtftMs,
-    double PromptTps,
-    double DecodeTps,
-    double? PeakRssMb);
+/// <summary>One node-llama-cpp run on the same prompt text and evaluated prompt length as the C# run it follows or precedes.</summary>
+public sealed record NodeLlamaCppRun(int PromptTokens, int CompletionTokens, double TtftMs, double PromptTps, double DecodeTps);
+
+/// <summary>node-llama-cpp's figures for the same file, threads and prompts (wall clock in JavaScript).</summary>
+public sealed record NodeLlamaCppResult(string NodeLlamaCppVersion, double? PeakRssMb, IReadOnlyList<NodeLlamaCppRun> Runs);
 
 /// <summary>The benchmark's output; serialised with snake_case names (<c>wall_prompt_tps</c>, ...). Figures are medians over the runs.</summary>
 public sealed record ModelBenchmarkReport(

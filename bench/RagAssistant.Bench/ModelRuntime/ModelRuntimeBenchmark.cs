@@ -17,21 +17,56 @@ internal static class ModelRuntimeBenchmark
             log.WriteLine("note: could not reset the peak-RSS counter; peak_rss_mb includes model generation");
         }
 
-        ChatClientBenchmark.Result csharp = await new ChatClientBenchmark(settings, model).RunAsync(log, cancellationToken);
-        double? peakRss = ProcessMemory.PeakResidentMegabytes();
+        using var csharp = new ChatClientBenchmark(settings, model);
+        log.WriteLine("C#: warm-up ...");
+        await csharp.WarmUpAsync(cancellationToken);
 
-        NodeLlamaCppResult? node = null;
-        if (settings.CompareWithNode)
+        await using NodeLlamaCppSession? nodeSession = settings.CompareWithNode
+            ? await NodeLlamaCppSession.StartAsync(settings, model, log, cancellationToken)
+            : null;
+
+        // Runs alternate between the runtimes (and which goes first), so that load from anything else on the
+        // machine falls on both alike. node-llama-cpp gets the same text and the same number of evaluated tokens.
+        var runs = new List<ChatClientRun>();
+        var nodeRuns = new List<NodeLlamaCppRun>();
+        for (int run = 0; run < settings.Runs; run++)
         {
-            int promptTokens = csharp.Runs[0].PromptTokensEvaluated;
-            node = await NodeLlamaCppBenchmark.RunAsync(settings, model, promptTokens, csharp.FirstPromptText, log, cancellationToken);
+            string text = csharp.PromptText(run);
+            NodeLlamaCppRun? nodeRun = null;
+            if (nodeSession is not null && run % 2 == 1)
+            {
+                nodeRun = await nodeSession.RunAsync(text, runs.Count > 0 ? runs[0].PromptTokensEvaluated : settings.PromptTokens, settings.Tokens, cancellationToken);
+            }
+
+            ChatClientRun result = await csharp.MeasureAsync(text, cancellationToken);
+            runs.Add(result);
+            if (nodeSession is not null && run % 2 == 0)
+            {
+                nodeRun = await nodeSession.RunAsync(text, result.PromptTokensEvaluated, settings.Tokens, cancellationToken);
+            }
+
+            log.WriteLine($"run {run + 1}/{settings.Runs}: C# prompt {result.WallPromptTps:F1} tok/s (llama.cpp {result.NativePromptTps:F1}), generation {result.WallDecodeTps:F2} tok/s (llama.cpp {result.NativeDecodeTps:F2}), TTFT {result.TtftMs:F0} ms"
+                + (nodeRun is null ? string.Empty : $"; node-llama-cpp prompt {nodeRun.PromptTps:F1}, generation {nodeRun.DecodeTps:F2}"));
+            if (nodeRun is not null)
+            {
+                nodeRuns.Add(nodeRun);
+            }
         }
 
-        IReadOnlyList<ChatClientRun> runs = csharp.Runs;
+        double? peakRss = ProcessMemory.PeakResidentMegabytes();
+        NodeLlamaCppResult? node = null;
+        if (nodeSession is not null)
+        {
+            (string version, double? nodePeak) = await nodeSession.FinishAsync(cancellationToken);
+            node = new NodeLlamaCppResult(version, nodePeak, nodeRuns);
+        }
+
         double wallPrompt = Median(runs.Select(r => r.WallPromptTps));
         double wallDecode = Median(runs.Select(r => r.WallDecodeTps));
         double nativePrompt = Median(runs.Select(r => r.NativePromptTps));
         double nativeDecode = Median(runs.Select(r => r.NativeDecodeTps));
+        double? nodePrompt = node is null ? null : Median(node.Runs.Select(r => r.PromptTps));
+        double? nodeDecode = node is null ? null : Median(node.Runs.Select(r => r.DecodeTps));
 
         return new ModelBenchmarkReport(
             Model: model,
@@ -53,12 +88,12 @@ internal static class ModelRuntimeBenchmark
             PeakRssMb: peakRss,
             WallVsNativePrompt: wallPrompt / nativePrompt,
             WallVsNativeDecode: wallDecode / nativeDecode,
-            NodePromptTps: node?.PromptTps,
-            NodeDecodeTps: node?.DecodeTps,
-            NodeTtftMs: node?.TtftMs,
+            NodePromptTps: nodePrompt,
+            NodeDecodeTps: nodeDecode,
+            NodeTtftMs: node is null ? null : Median(node.Runs.Select(r => r.TtftMs)),
             NodePeakRssMb: node?.PeakRssMb,
-            VsNodePrompt: node is null ? null : wallPrompt / node.PromptTps,
-            VsNodeDecode: node is null ? null : wallDecode / node.DecodeTps,
+            VsNodePrompt: wallPrompt / nodePrompt,
+            VsNodeDecode: wallDecode / nodeDecode,
             RunDetails: runs,
             Node: node);
     }

@@ -1,8 +1,12 @@
-// Measures node-llama-cpp on the same GGUF file, thread count and prompt size as the C# benchmark,
-// wall clock as a JavaScript caller sees it. Usage: node bench.mjs '<json options>'; prints one JSON object.
-// Options: { model, threads, promptTokens, tokens, runs, text, contextSize, batchSize }.
+// node-llama-cpp side of the model-runtime benchmark: the same GGUF file, threads, batch and context size as the
+// C# measurement, wall clock as a JavaScript caller sees it.
+// Usage: node bench.mjs '<json: { model, threads, contextSize, batchSize }>'
+// Loads the model, warms up, prints {"ready":true}; then for each stdin line {"text","promptTokens","tokens"}
+// prints one result line; at end of input prints {"summary":...} and exits. Driven run by run so the C# bench can
+// interleave both runtimes' runs and machine load affects them alike.
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 
 const options = JSON.parse(process.argv[2]);
@@ -17,14 +21,15 @@ const context = await model.createContext({
 });
 const sequence = context.getSequence();
 
-// Exactly promptTokens tokens: BOS, then the text's tokens (repeated if the text is short).
+// Exactly `count` tokens: BOS, then the text's tokens (repeated if the text is short).
 function promptOf(text, count) {
     let body = model.tokenize(text, false);
     while (body.length < count - 1) body = body.concat(body);
     return [model.tokens.bos, ...body.slice(0, count - 1)];
 }
 
-async function run(prompt, tokens) {
+async function run(text, promptTokens, tokens) {
+    const prompt = promptOf(text, promptTokens);
     await sequence.clearHistory();
     const started = performance.now();
     let first = 0;
@@ -39,43 +44,31 @@ async function run(prompt, tokens) {
     // The generator yields a token before decoding it, and the last one is never decoded: tokens - 1 decodes
     // fall between the first and the last token, as in the C# measurement.
     return {
+        prompt_tokens: prompt.length,
+        completion_tokens: generated,
         ttft_ms: first - started,
         prompt_tps: prompt.length / ((first - started) / 1000),
         decode_tps: (generated - 1) / ((ended - first) / 1000),
-        completion_tokens: generated,
     };
 }
 
 function peakRssMb() {
-    const status = readFileSync("/proc/self/status", "utf8");
-    const match = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+    const match = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync("/proc/self/status", "utf8"));
     return match ? Number(match[1]) / 1024 : null;
 }
 
 // Warm-up on a different prompt so that the weights are paged in and nothing is reused.
-await run(promptOf("warm up " + options.text, 32), 4);
+await run("warm up the model before measuring", 32, 4);
+console.log(JSON.stringify({ ready: true }));
 
-const runs = [];
-for (let i = 0; i < options.runs; i++) {
-    runs.push(await run(promptOf(options.text, options.promptTokens), options.tokens));
+for await (const line of createInterface({ input: process.stdin })) {
+    if (!line.trim()) continue;
+    const request = JSON.parse(line);
+    console.log(JSON.stringify(await run(request.text, request.promptTokens, request.tokens)));
 }
 
-const median = (values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-console.log(JSON.stringify({
-    node_llama_cpp_version: JSON.parse(readFileSync(new URL("./node_modules/node-llama-cpp/package.json", import.meta.url), "utf8")).version,
-    prompt_tokens: options.promptTokens,
-    completion_tokens: runs[0]?.completion_tokens ?? 0,
-    ttft_ms: median(runs.map((r) => r.ttft_ms)),
-    prompt_tps: median(runs.map((r) => r.prompt_tps)),
-    decode_tps: median(runs.map((r) => r.decode_tps)),
-    peak_rss_mb: peakRssMb(),
-    runs,
-}));
+const version = JSON.parse(readFileSync(new URL("./node_modules/node-llama-cpp/package.json", import.meta.url), "utf8")).version;
+console.log(JSON.stringify({ summary: { node_llama_cpp_version: version, peak_rss_mb: peakRssMb() } }));
 
 await context.dispose();
 await model.dispose();
