@@ -125,7 +125,8 @@ internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo
         {
             // A failed answer must not end the conversation.
             terminal.Out.WriteLine();
-            terminal.Ui.MarkupLineInterpolated($"[red]Could not answer: {ex.Message}[/]");
+            var message = ex is ArgumentException { ParamName: { } name } ? ex.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : ex.Message;
+            terminal.Ui.MarkupLineInterpolated($"[red]Could not answer: {message}[/]");
             return false;
         }
         finally

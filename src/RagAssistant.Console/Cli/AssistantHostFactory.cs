@@ -30,6 +30,7 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddFilter<ConsoleLoggerProvider>(category: null, verbose ? LogLevel.Information : LogLevel.Warning);
 
+        builder.Services.AddSingleton<IHostLifetime, CommandLineHostLifetime>();
         builder.Services.AddModelDownloads(builder.Configuration);
         compose(builder);
         return builder.Build();

@@ -65,7 +65,13 @@ internal sealed class CliApplication
             await context.Terminal.Error.WriteLineAsync("Fix appsettings.json or the command-line options and try again.").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
-        catch (Exception ex) when (ex is AssistantConfigurationException or FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException or ModelDownloadException or InvalidOperationException or ArgumentException)
+        catch (ArgumentException ex)
+        {
+            // The pipeline rejects input it cannot take (a question over the length limit) with an actionable message.
+            context.Terminal.WriteError(ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal));
+            return ExitCodes.BadUsage;
+        }
+        catch (Exception ex) when (ex is AssistantConfigurationException or FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException or ModelDownloadException or InvalidOperationException)
         {
             context.Terminal.WriteError(ex.Message);
             return ExitCodes.Failure;

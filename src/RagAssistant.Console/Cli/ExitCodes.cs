@@ -9,12 +9,12 @@ internal static class ExitCodes
     /// <summary>Something went wrong while running (model file invalid, download failed, index broken).</summary>
     public const int Failure = 1;
 
-    /// <summary>The command line was wrong (unknown option, missing or empty argument).</summary>
+    /// <summary>The command line or the input was wrong (unknown option, empty or over-long question).</summary>
     public const int BadUsage = 2;
 
     /// <summary>The user pressed Ctrl+C (128 + SIGINT, as shells report it).</summary>
     public const int Cancelled = 130;
 
     /// <summary>The text appended to <c>--help</c>.</summary>
-    public const string HelpText = "Exit codes: 0 success, 1 failure (bad model file, download or index error), 2 bad usage, 130 cancelled (Ctrl+C).";
+    public const string HelpText = "Exit codes: 0 success, 1 failure (bad model file, download or index error), 2 bad usage or input (unknown option, empty or over-long question), 130 cancelled (Ctrl+C).";
 }

@@ -13,7 +13,7 @@ internal static class AskCommand
 {
     public static Command Create(CliContext context)
     {
-        var question = new Argument<string>("question") { Description = "The question to answer from the corpus." };
+        var question = new Argument<string>("question") { Description = "The question to answer from the corpus; - reads it from stdin (for long questions)." };
         question.Validators.Add(result =>
         {
             if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
@@ -43,7 +43,18 @@ internal static class AskCommand
                 await AssistantStartup.EnsureIndexAsync(host.Services, asJson ? terminal with { IsInteractive = false } : terminal, force: false, cancellationToken).ConfigureAwait(false);
                 var pipeline = host.Services.GetRequiredService<IAnswerPipeline>();
                 var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
-                var request = new AnswerRequest(parseResult.GetValue(question)!.Trim(), TopK: parseResult.GetValue(topK));
+                var text = parseResult.GetValue(question)!.Trim();
+                if (text == "-")
+                {
+                    text = (await terminal.In.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).Trim();
+                    if (text.Length == 0)
+                    {
+                        terminal.WriteError("The question read from stdin is empty.");
+                        return ExitCodes.BadUsage;
+                    }
+                }
+
+                var request = new AnswerRequest(text, TopK: parseResult.GetValue(topK));
 
                 if (asJson)
                 {

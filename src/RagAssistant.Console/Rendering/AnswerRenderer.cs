@@ -101,7 +101,13 @@ internal sealed class AnswerRenderer(Terminal terminal)
         }
         else if (!result.Refused && result.Sources.Count > 0)
         {
-            terminal.Ui.MarkupLine("[yellow]The answer cites no source; /sources lists the passages it was given.[/]");
+            // Nothing cited: show what the answer was based on, but never as if it were cited.
+            terminal.Ui.WriteLine();
+            terminal.Ui.MarkupLine("[bold]Sources offered[/] [yellow](the answer cites none of them)[/]");
+            foreach (var source in result.Sources)
+            {
+                terminal.Ui.MarkupLineInterpolated($"  ({source.Number}) {source.Title}[grey] ({Describe(source)})[/]");
+            }
         }
 
         if (result.InvalidCitations.Count > 0)

@@ -112,4 +112,25 @@ public sealed class AskCommandTests
             Assert.Contains(expected, cli.Output, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_dash_reads_a_long_question_from_stdin()
+    {
+        var cli = new CliHarness();
+        var question = string.Concat(Enumerable.Repeat("speculative decoding ", 5000));
+
+        var exitCode = await cli.RunAsync(question + "\n", "ask", "-", "--json");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(question.Trim(), Assert.Single(cli.Pipeline.Requests).Question);
+    }
+
+    [Fact]
+    public async Task A_dash_with_empty_stdin_is_bad_usage()
+    {
+        var cli = new CliHarness();
+
+        Assert.Equal(2, await cli.RunAsync("  \n", "ask", "-"));
+        Assert.Contains("empty", cli.Error, StringComparison.Ordinal);
+    }
 }
