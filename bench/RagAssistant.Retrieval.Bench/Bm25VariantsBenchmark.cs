@@ -16,6 +16,7 @@ internal static class Bm25VariantsBenchmark
             ("plain + title x1", new Bm25Options { Stemming = false, QuestionStopWords = false, TitleBoost = 1 }),
             ("english (stemming, Lucene stop words) + title x0.5", new Bm25Options { Stemming = true, QuestionStopWords = false, TitleBoost = 0.5f }),
             ("english (stemming, Lucene stop words) + title x1", new Bm25Options { Stemming = true, QuestionStopWords = false, TitleBoost = 1 }),
+            ("english + title x0.5, IDF² relevance", new Bm25Options { Stemming = true, TitleBoost = 0.5f, RelevanceWeighting = RelevanceWeighting.IdfSquared }),
             ("english + question stop words, no title", new Bm25Options { Stemming = true, QuestionStopWords = true, TitleBoost = 0 }),
         };
         foreach (var boost in new[] { 0.5f, 1f, 2f, 3f })

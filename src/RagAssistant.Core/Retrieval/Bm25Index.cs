@@ -151,8 +151,10 @@ public sealed class Bm25Index : IDisposable
     }
 
     /// <summary>
-    /// IDF-weighted share of the query's terms that occur in document <paramref name="ordinal"/>, in [0, 1].
-    /// Terms the corpus never uses weigh the most, so a question about an absent topic scores low.
+    /// How much of the query document <paramref name="ordinal"/> covers, in [0, 1]: with query and document as
+    /// binary term vectors weighted by IDF (or IDF², see <see cref="RelevanceWeighting"/>), the share of the query's
+    /// weight the document matches. Terms the corpus never uses weigh the most, so a question about an absent topic
+    /// scores low, and the value does not grow with the query's length.
     /// </summary>
     public double Coverage(IReadOnlyCollection<string> queryTerms, int ordinal)
     {
@@ -162,10 +164,11 @@ public sealed class Bm25Index : IDisposable
         foreach (var term in queryTerms.Distinct(StringComparer.Ordinal))
         {
             var idf = Idf(term);
-            total += idf;
+            var weight = _options.RelevanceWeighting == RelevanceWeighting.IdfSquared ? idf * idf : idf;
+            total += weight;
             if (frequencies.ContainsKey(term))
             {
-                matched += idf;
+                matched += weight;
             }
         }
 

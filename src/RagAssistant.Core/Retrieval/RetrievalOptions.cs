@@ -65,6 +65,9 @@ public sealed class Bm25Options
     [Range(0.0, 1.0)]
     public float B { get; set; } = 0.75f;
 
+    /// <summary>How query terms weigh in the lexical RelevanceScore (the share of the query a passage covers).</summary>
+    public RelevanceWeighting RelevanceWeighting { get; set; } = RelevanceWeighting.Idf;
+
     /// <summary>Pseudo-relevance feedback: top documents whose terms expand the query (0 turns it off).</summary>
     [Range(0, 50)]
     public int FeedbackDocuments { get; set; }
@@ -76,4 +79,18 @@ public sealed class Bm25Options
     /// <summary>Pseudo-relevance feedback: weight of an expansion term relative to a query term.</summary>
     [Range(0.0, 1.0)]
     public float FeedbackWeight { get; set; } = 0.3f;
+}
+
+/// <summary>Term weights of the lexical RelevanceScore.</summary>
+public enum RelevanceWeighting
+{
+    /// <summary>Each query term weighs its IDF.</summary>
+    Idf,
+
+    /// <summary>
+    /// Each query term weighs IDF²: rare, topic-bearing words dominate. Measured on the dev set it separates the
+    /// unanswerable questions better (27/30 correct at threshold 0.158, vs 25/30 for IDF, which cannot beat
+    /// answering everything), at the price of lower values for paraphrased questions.
+    /// </summary>
+    IdfSquared,
 }

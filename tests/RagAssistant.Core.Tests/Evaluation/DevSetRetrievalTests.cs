@@ -31,6 +31,24 @@ public sealed class DevSetRetrievalTests
     }
 
     [Fact]
+    public async Task Idf_squared_relevance_of_the_top_hit_separates_unanswerable_questions_better_than_answering_all()
+    {
+        var devSet = RepositoryPaths.RequireDevSet();
+        using var cache = new TempFolder();
+        var options = new RetrievalOptions { Bm25 = new Bm25Options { RelevanceWeighting = RelevanceWeighting.IdfSquared } };
+        using var index = CreateIndex(cache, generator: null, options);
+        var retriever = new HybridPaperRetriever(index, Options.Create(options));
+
+        var report = await new RetrievalEvaluator(retriever, index, index).EvaluateAsync(devSet, RetrieverKind.Bm25, Ct);
+
+        var separation = report.Relevance!;
+        Assert.True(separation.AccuracyAtBestThreshold > 25.0 / 30, $"accuracy {separation.AccuracyAtBestThreshold}"); // answering all scores 25/30
+        Assert.Equal(0, separation.UnanswerableAccepted);
+        var lexical = report.Questions.Where(q => q.Kind == "lexical").Min(q => q.TopRelevance);
+        Assert.True(separation.Unanswerable.Max < lexical / 2, $"unanswerable max {separation.Unanswerable.Max}, lexical min {lexical}");
+    }
+
+    [Fact]
     public async Task Stemmed_analysis_beats_plain_bm25_on_paraphrases()
     {
         var devSet = RepositoryPaths.RequireDevSet();
