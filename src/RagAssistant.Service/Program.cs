@@ -1,1 +1,52 @@
-return 0;
+using Microsoft.Extensions.Options;
+using RagAssistant.Service;
+using RagAssistant.Service.Options;
+using RagAssistant.Service.Security;
+
+if (!ServiceCommandLine.TryParse(args, out var commandLine, out var error))
+{
+    await Console.Error.WriteLineAsync(error);
+    return 2;
+}
+
+if (commandLine.ShowHelp)
+{
+    Console.WriteLine(ServiceCommandLine.Usage);
+    return 0;
+}
+
+var builder = WebApplication.CreateBuilder([.. commandLine.HostArguments]);
+
+// Command-line overrides win over appsettings.json and the environment.
+builder.Configuration.AddInMemoryCollection(commandLine.Overrides.ToConfiguration());
+if (ListenAddresses.FromConfiguration(builder.Configuration).Count == 0)
+{
+    // ASP.NET Core would listen on "localhost" (IPv4 and IPv6); say exactly where instead.
+    builder.WebHost.UseUrls(ServiceOptions.DefaultUrl);
+}
+
+builder.Host.UseSystemd();
+builder.Services.AddRagAssistantService(builder.Configuration);
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseMiddleware<ApiKeyMiddleware>();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.MapRagAssistantEndpoints();
+
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    // A misconfiguration (e.g. listening on the network without an API key): say what to fix, exit non-zero.
+    await Console.Error.WriteLineAsync($"The service cannot start: {string.Join(" ", ex.Failures)}");
+    return 1;
+}
+
+/// <summary>The service's entry point; public so integration tests can host it with WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Options;
+using RagAssistant.Service.Api;
+using RagAssistant.Service.Indexing;
+using RagAssistant.Service.Lifetime;
+using RagAssistant.Service.Options;
+
+namespace RagAssistant.Service.Answering;
+
+/// <summary>
+/// A question let in to the model: holds its queue slot and the token that cancels it when the client goes away
+/// or the shutdown grace period ends. Dispose it when the answer is finished to free the slot.
+/// </summary>
+internal sealed class AdmittedAnswer(AnswerQueue.AnswerSlot slot, CancellationTokenSource cancellation, ShutdownGrace grace) : IDisposable
+{
+    /// <summary>Cancelled when the client disconnects or shutdown's grace period ends.</summary>
+    public CancellationToken CancellationToken => cancellation.Token;
+
+    /// <summary>True when the answer was cancelled because the service is shutting down.</summary>
+    public bool CancelledByShutdown => grace.Expired.IsCancellationRequested;
+
+    public void Dispose()
+    {
+        slot.Dispose();
+        cancellation.Dispose();
+    }
+}
+
+/// <summary>Decides whether a question may go to the model now, later (queued), or not at all (429/503).</summary>
+internal sealed partial class AnswerAdmission(
+    AnswerQueue queue,
+    AssistantReadiness readiness,
+    ShutdownGrace grace,
+    IOptions<ServiceOptions> options,
+    ILogger<AnswerAdmission> logger)
+{
+    /// <summary>Waits for a slot; returns the admitted answer, or the problem to answer with instead.</summary>
+    public async Task<(AdmittedAnswer? Answer, IResult? Refusal)> AdmitAsync(HttpContext context)
+    {
+        var retryAfter = options.Value.RetryAfterSeconds;
+        if (grace.Stopping.IsCancellationRequested)
+        {
+            return (null, ApiProblems.ShuttingDown());
+        }
+
+        if (!readiness.HasIndex)
+        {
+            var detail = readiness.IndexState == IndexState.Failed
+                ? $"Indexing the corpus failed: {readiness.IndexError} Fix the corpus folder; the service re-indexes when files change."
+                : "The corpus is still being indexed. Retry shortly, or poll /health/ready.";
+            return (null, ApiProblems.NotReady(detail, retryAfter));
+        }
+
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, grace.Expired);
+        AnswerQueue.AnswerSlot? slot;
+        try
+        {
+            slot = await queue.TryEnterAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            cancellation.Dispose();
+
+            // The client left while waiting (nobody to answer), or shutdown ended the wait.
+            return (null, context.RequestAborted.IsCancellationRequested ? Results.Empty : ApiProblems.ShuttingDown());
+        }
+
+        if (slot is null)
+        {
+            cancellation.Dispose();
+            LogQueueFull(logger, queue.Running, queue.Waiting);
+            return (null, ApiProblems.QueueFull(retryAfter));
+        }
+
+        return (new AdmittedAnswer(slot, cancellation, grace), null);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Answer queue full ({Running} running, {Waiting} waiting): answering 429")]
+    private static partial void LogQueueFull(ILogger logger, int running, int waiting);
+}

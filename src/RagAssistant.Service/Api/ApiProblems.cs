@@ -1,0 +1,55 @@
+namespace RagAssistant.Service.Api;
+
+/// <summary>The RFC 7807 problem details the API answers with, each with a message that says what to do.</summary>
+internal static class ApiProblems
+{
+    public static IResult BadRequest(string detail) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid.");
+
+    public static IResult NotFound(string detail) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found.");
+
+    public static IResult PayloadTooLarge(long limit) =>
+        Results.Problem(
+            $"The request body is larger than {limit} bytes (Service:MaxRequestBodyBytes). Send a shorter question or history.",
+            statusCode: StatusCodes.Status413PayloadTooLarge,
+            title: "The request body is too large.");
+
+    public static IResult UnsupportedMediaType(string? contentType) =>
+        Results.Problem(
+            $"The request body must be JSON (Content-Type: application/json), not '{contentType ?? "(none)"}'.",
+            statusCode: StatusCodes.Status415UnsupportedMediaType,
+            title: "Unsupported media type.");
+
+    public static IResult QueueFull(int retryAfterSeconds) =>
+        new RetryAfterResult(
+            Results.Problem(
+                $"All answer slots are busy and the queue is full. Retry after {retryAfterSeconds} seconds.",
+                statusCode: StatusCodes.Status429TooManyRequests,
+                title: "Too many questions at once."),
+            retryAfterSeconds);
+
+    public static IResult NotReady(string detail, int retryAfterSeconds) =>
+        new RetryAfterResult(
+            Results.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The assistant is not ready."),
+            retryAfterSeconds);
+
+    public static IResult ShuttingDown() =>
+        Results.Problem(
+            "The service is shutting down; retry once it is back.",
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "The service is shutting down.");
+
+    public static IResult AnswerFailed(string detail) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status500InternalServerError, title: "Answering failed.");
+
+    /// <summary>Adds <c>Retry-After</c> to another result.</summary>
+    private sealed class RetryAfterResult(IResult inner, int seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

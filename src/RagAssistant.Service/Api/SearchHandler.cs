@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Service.Indexing;
+using RagAssistant.Service.Options;
+
+namespace RagAssistant.Service.Api;
+
+/// <summary><c>POST /api/search</c>: retrieval only, no generation, so it does not wait in the answer queue.</summary>
+internal sealed partial class SearchHandler(
+    IPaperRetriever retriever,
+    AssistantReadiness readiness,
+    JsonRequestReader reader,
+    IOptions<ServiceOptions> options,
+    ILogger<SearchHandler> logger)
+{
+    public async Task<IResult> HandleAsync(HttpContext context)
+    {
+        var body = await reader.ReadAsync<SearchRequest>(context.Request, SearchRequest.Example);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var request = body.Value!;
+        var error = QuestionRules.Check(request.Query, options.Value, "query")
+            ?? QuestionRules.CheckTopK(request.TopK, options.Value);
+        if (error is not null)
+        {
+            return ApiProblems.BadRequest(error);
+        }
+
+        if (!readiness.HasIndex)
+        {
+            return ApiProblems.NotReady("The corpus is still being indexed. Retry shortly, or poll /health/ready.", options.Value.RetryAfterSeconds);
+        }
+
+        try
+        {
+            var result = await retriever.SearchAsync(request.Query!.Trim(), request.TopK, request.Mode, context.RequestAborted);
+            return Results.Ok(SearchResponse.From(result));
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty;
+        }
+        catch (Exception ex)
+        {
+            LogFailed(logger, ex);
+            return Results.Problem($"The search failed: {ex.Message}", statusCode: StatusCodes.Status500InternalServerError, title: "Search failed.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Search failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

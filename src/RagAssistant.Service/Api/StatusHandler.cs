@@ -1,0 +1,46 @@
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Hosting;
+using RagAssistant.Service.Answering;
+using RagAssistant.Service.Indexing;
+
+namespace RagAssistant.Service.Api;
+
+/// <summary><c>GET /api/status</c>: model, backend, corpus size, index state and queue load.</summary>
+internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog catalog, AssistantReadiness readiness, AnswerQueue queue)
+{
+    /// <summary>At most this many corpus warnings are listed; the log has them all.</summary>
+    private const int MaxWarnings = 20;
+
+    public StatusResponse GetStatus()
+    {
+        // Registered by the composition root; absent only in tests that replace it.
+        var runtime = services.GetService<AssistantRuntimeInfo>();
+        var report = readiness.LastReport;
+        return new StatusResponse(
+            readiness.IsReady,
+            new ModelStatus(
+                readiness.ModelState,
+                readiness.ModelError,
+                runtime?.ChatModelPath,
+                runtime?.ChatModelDescription,
+                runtime?.EmbeddingModelPath,
+                runtime?.Backend ?? "none",
+                runtime?.ContextSize ?? 0,
+                runtime?.Threads ?? 0,
+                runtime?.RetrievalOnly ?? false,
+                runtime?.Notices ?? []),
+            new CorpusStatus(runtime?.CorpusFolder, readiness.HasIndex ? catalog.Count : 0),
+            new IndexStatus(
+                readiness.IndexState,
+                readiness.IndexError,
+                readiness.LastBuiltAt,
+                report?.Papers ?? 0,
+                report?.Passages ?? 0,
+                report?.Embedded ?? 0,
+                report?.FromCache ?? 0,
+                report?.DenseAvailable ?? false,
+                report?.Elapsed.TotalMilliseconds ?? 0,
+                report?.Warnings.Take(MaxWarnings).ToList() ?? []),
+            new QueueStatus(queue.Running, queue.Waiting, queue.MaxConcurrent, queue.MaxQueued));
+    }
+}

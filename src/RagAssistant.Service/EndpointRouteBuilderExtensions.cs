@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Service.Api;
+using RagAssistant.Service.Health;
+using RagAssistant.Service.OpenAi;
+
+namespace RagAssistant.Service;
+
+/// <summary>Maps the service's HTTP endpoints.</summary>
+public static class EndpointRouteBuilderExtensions
+{
+    /// <summary>Maps /health, /api and the OpenAI-compatible /v1 endpoints.</summary>
+    public static IEndpointRouteBuilder MapRagAssistantEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        // Live as soon as the process serves HTTP; ready only once the index and the models are loaded.
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync });
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(AssistantReadinessCheck.ReadyTag),
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        });
+
+        var api = endpoints.MapGroup("/api");
+        api.MapPost("/ask", (AskHandler handler, HttpContext context) => handler.HandleAsync(context));
+        api.MapPost("/search", (SearchHandler handler, HttpContext context) => handler.HandleAsync(context));
+        api.MapGet("/papers/{id}", (string id, IPaperCatalog catalog) => catalog.GetPaper(id) is { } paper
+            ? Results.Ok(paper)
+            : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."));
+        api.MapGet("/status", (StatusHandler handler) => handler.GetStatus());
+
+        var openAi = endpoints.MapGroup("/v1");
+        openAi.MapPost("/chat/completions", (ChatCompletionsHandler handler, HttpContext context) => handler.HandleAsync(context));
+        openAi.MapGet("/models", (ChatCompletionsHandler handler) => Results.Json(handler.ListModels(), OpenAiJson.Options));
+        return endpoints;
+    }
+}

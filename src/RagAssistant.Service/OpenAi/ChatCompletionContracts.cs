@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RagAssistant.Core.Answering;
+
+namespace RagAssistant.Service.OpenAi;
+
+// The subset of the OpenAI chat completions wire format that OpenAI clients need. Property names are
+// snake_case through OpenAiJson.Options; unknown request fields (temperature, max_tokens...) are ignored
+// because the grounded pipeline decides how to generate.
+
+/// <summary>Body of <c>POST /v1/chat/completions</c>.</summary>
+public sealed record ChatCompletionRequest(
+    string? Model,
+    IReadOnlyList<ChatCompletionMessage>? Messages,
+    bool Stream = false,
+    ChatCompletionStreamOptions? StreamOptions = null)
+{
+    internal const string Example = """{"model": "ragassistant", "messages": [{"role": "user", "content": "Which papers study speculative decoding?"}]}""";
+}
+
+/// <summary>A message; <see cref="Content"/> is a string or an array of <c>{"type": "text", "text": ...}</c> parts.</summary>
+public sealed record ChatCompletionMessage(string? Role, JsonElement Content)
+{
+    /// <summary>The text of the message, or null when the content is neither a string nor text parts.</summary>
+    internal string? Text => Content.ValueKind switch
+    {
+        JsonValueKind.String => Content.GetString(),
+        JsonValueKind.Array => string.Concat(Content.EnumerateArray()
+            .Where(part => part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
+            .Select(part => part.GetProperty("text").GetString())),
+        JsonValueKind.Null or JsonValueKind.Undefined => string.Empty,
+        _ => null,
+    };
+}
+
+/// <summary><c>stream_options</c>.</summary>
+public sealed record ChatCompletionStreamOptions(bool IncludeUsage = false);
+
+/// <summary>A non-streamed completion, with the answer's sources in the extra <c>sources</c> field.</summary>
+public sealed record ChatCompletion(
+    string Id,
+    [property: JsonPropertyName("object")] string ObjectType,
+    long Created,
+    string Model,
+    IReadOnlyList<ChatCompletionChoice> Choices,
+    ChatCompletionUsage Usage,
+    IReadOnlyList<AnswerCitation> Citations,
+    IReadOnlyList<AnswerSource> Sources);
+
+/// <summary>One choice of a completion.</summary>
+public sealed record ChatCompletionChoice(int Index, ChatCompletionResponseMessage Message, string FinishReason);
+
+/// <summary>The assistant message of a completion.</summary>
+public sealed record ChatCompletionResponseMessage(string Role, string Content);
+
+/// <summary>Token usage, as OpenAI reports it.</summary>
+public sealed record ChatCompletionUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
+{
+    internal static ChatCompletionUsage From(AnswerUsage usage) =>
+        new(usage.PromptTokens, usage.CompletionTokens, usage.PromptTokens + usage.CompletionTokens);
+}
+
+/// <summary>One streamed chunk; the last one carries the sources, a final one the usage when asked for.</summary>
+public sealed record ChatCompletionChunk(
+    string Id,
+    [property: JsonPropertyName("object")] string ObjectType,
+    long Created,
+    string Model,
+    IReadOnlyList<ChatCompletionChunkChoice> Choices,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ChatCompletionUsage? Usage = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AnswerCitation>? Citations = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AnswerSource>? Sources = null);
+
+/// <summary>One choice of a streamed chunk.</summary>
+public sealed record ChatCompletionChunkChoice(int Index, ChatCompletionDelta Delta, string? FinishReason);
+
+/// <summary>What a chunk adds to the message.</summary>
+public sealed record ChatCompletionDelta(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content = null);
+
+/// <summary>Answer of <c>GET /v1/models</c>.</summary>
+public sealed record ModelList([property: JsonPropertyName("object")] string ObjectType, IReadOnlyList<ModelCard> Data);
+
+/// <summary>One model of <c>GET /v1/models</c>.</summary>
+public sealed record ModelCard(string Id, [property: JsonPropertyName("object")] string ObjectType, long Created, string OwnedBy);
+
+/// <summary>An error sent inside an OpenAI stream, where a status code can no longer be sent.</summary>
+public sealed record StreamError(StreamErrorBody Error);
+
+/// <summary>The error of <see cref="StreamError"/>.</summary>
+public sealed record StreamErrorBody(string Message, string Type, int Code);
+
+/// <summary>Serializer settings of the OpenAI-compatible endpoints.</summary>
+internal static class OpenAiJson
+{
+    /// <summary>The model id the service answers as.</summary>
+    public const string ModelId = "ragassistant";
+
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+}

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using RagAssistant.Service.Answering;
+using RagAssistant.Service.Api;
+using RagAssistant.Service.Health;
+using RagAssistant.Service.Indexing;
+using RagAssistant.Service.Lifetime;
+using RagAssistant.Service.OpenAi;
+using RagAssistant.Service.Options;
+
+namespace RagAssistant.Service;
+
+/// <summary>Registers the hosted service's own parts; the assistant itself comes from <c>AddRagAssistant</c>.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the service options (validated at start), the answer queue, the indexing worker, health checks,
+    /// problem details and the endpoint handlers.
+    /// </summary>
+    public static IServiceCollection AddRagAssistantService(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<ServiceOptions>()
+            .Bind(configuration.GetSection(ServiceOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
+
+        // Every endpoint gets the same body limit; the JSON reader enforces it on servers without one (tests).
+        services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<ServiceOptions>>((kestrel, service) => kestrel.Limits.MaxRequestBodySize = service.Value.MaxRequestBodyBytes);
+
+        // Kestrel waits for requests in flight until the host's timeout; leave room after our grace period
+        // for the cancelled answers to send their error event.
+        services.AddOptions<HostOptions>()
+            .Configure<IOptions<ServiceOptions>>((host, service) => host.ShutdownTimeout = service.Value.ShutdownTimeout + TimeSpan.FromSeconds(5));
+
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(
+            new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
+        services.AddProblemDetails();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<AssistantReadiness>();
+        services.AddSingleton<AnswerQueue>();
+        services.AddSingleton<ShutdownGrace>();
+        services.AddSingleton<AnswerAdmission>();
+        services.AddSingleton<JsonRequestReader>();
+        services.AddSingleton<AskHandler>();
+        services.AddSingleton<SearchHandler>();
+        services.AddSingleton<StatusHandler>();
+        services.AddSingleton<ChatCompletionsHandler>();
+        services.AddHostedService<CorpusIndexingService>();
+
+        services.AddHealthChecks()
+            .AddCheck<AssistantReadinessCheck>("assistant", tags: [AssistantReadinessCheck.ReadyTag]);
+        return services;
+    }
+}

@@ -1,0 +1,226 @@
+// Web chat: posts the question to /api/ask and reads the Server-Sent Events stream with fetch (EventSource
+// cannot POST). No framework and no build step on purpose: the page must work offline from the service itself.
+"use strict";
+
+const form = document.getElementById("ask-form");
+const questionBox = document.getElementById("question");
+const askButton = document.getElementById("ask");
+const stopButton = document.getElementById("stop");
+const conversation = document.getElementById("conversation");
+const statusLine = document.getElementById("status");
+const history = [];
+let controller = null;
+
+function headers(extra) {
+  const key = sessionStorage.getItem("ragassistant-api-key");
+  return Object.assign({ "Content-Type": "application/json" }, key ? { Authorization: `Bearer ${key}` } : {}, extra || {});
+}
+
+async function fetchWithKey(url, init) {
+  let response = await fetch(url, Object.assign({}, init, { headers: headers(init && init.headers) }));
+  if (response.status === 401) {
+    const key = prompt("This service needs an API key:");
+    if (key) {
+      sessionStorage.setItem("ragassistant-api-key", key.trim());
+      response = await fetch(url, Object.assign({}, init, { headers: headers(init && init.headers) }));
+    }
+  }
+  return response;
+}
+
+async function problemText(response) {
+  try {
+    const problem = await response.json();
+    return problem.detail || problem.title || `HTTP ${response.status}`;
+  } catch {
+    return `HTTP ${response.status}`;
+  }
+}
+
+async function refreshStatus() {
+  try {
+    const response = await fetch("/health/ready");
+    const report = await response.json();
+    const ready = response.ok;
+    statusLine.textContent = ready ? "Ready" : (report.checks?.assistant?.description || "Not ready");
+    statusLine.className = "status " + (ready ? "ready" : "");
+    if (!ready) setTimeout(refreshStatus, 2000);
+  } catch {
+    statusLine.textContent = "The service is not reachable.";
+    statusLine.className = "status error";
+  }
+}
+
+// Splits "text [1] more [2, 3]" into text nodes and citation links to the numbered sources.
+function renderCited(element, text, sources) {
+  element.replaceChildren();
+  const byNumber = new Map(sources.map(s => [s.number, s]));
+  const marker = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
+  let last = 0;
+  for (const match of text.matchAll(marker)) {
+    element.append(text.slice(last, match.index));
+    element.append("[");
+    match[1].split(",").map(n => parseInt(n.trim(), 10)).forEach((number, i) => {
+      if (i > 0) element.append(", ");
+      const source = byNumber.get(number);
+      if (source) {
+        element.append(citationLink(number, source));
+      } else {
+        element.append(String(number));
+      }
+    });
+    element.append("]");
+    last = match.index + match[0].length;
+  }
+  element.append(text.slice(last));
+}
+
+function citationLink(number, source) {
+  const link = document.createElement("a");
+  link.href = `#paper-${encodeURIComponent(source.paperId)}`;
+  link.className = "citation";
+  link.textContent = String(number);
+  link.title = source.title;
+  link.dataset.paperId = source.paperId;
+  link.addEventListener("click", event => { event.preventDefault(); showPaper(source.paperId); });
+  return link;
+}
+
+async function showPaper(id) {
+  const dialog = document.getElementById("paper");
+  const response = await fetchWithKey(`/api/papers/${encodeURIComponent(id)}`, { method: "GET" });
+  if (!response.ok) {
+    document.getElementById("paper-title").textContent = "Paper not found";
+    document.getElementById("paper-meta").textContent = "";
+    document.getElementById("paper-abstract").textContent = await problemText(response);
+  } else {
+    const paper = await response.json();
+    document.getElementById("paper-title").textContent = paper.title;
+    document.getElementById("paper-meta").textContent = [paper.date, paper.sourceFile].filter(Boolean).join(" · ");
+    document.getElementById("paper-abstract").textContent = paper.abstract;
+  }
+  dialog.showModal();
+}
+
+function newTurn(question) {
+  const turn = document.createElement("article");
+  turn.className = "turn";
+  const q = document.createElement("p");
+  q.className = "question";
+  q.textContent = question;
+  const answer = document.createElement("p");
+  answer.className = "answer streaming";
+  turn.append(q, answer);
+  conversation.append(turn);
+  return { turn, answer };
+}
+
+function addLine(turn, className, text) {
+  const p = document.createElement("p");
+  p.className = className;
+  p.textContent = text;
+  turn.append(p);
+}
+
+function addSources(turn, sources) {
+  const list = document.createElement("ol");
+  list.className = "sources";
+  for (const source of sources) {
+    const item = document.createElement("li");
+    item.value = source.number;
+    const link = document.createElement("a");
+    link.href = `#paper-${encodeURIComponent(source.paperId)}`;
+    link.textContent = source.title;
+    link.dataset.paperId = source.paperId;
+    link.addEventListener("click", event => { event.preventDefault(); showPaper(source.paperId); });
+    item.append(link);
+    if (source.date) item.append(` (${source.date})`);
+    list.append(item);
+  }
+  turn.append(list);
+}
+
+// Yields {event, data} for each Server-Sent Event of the response body.
+async function* readEvents(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) event = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+      }
+      if (data.length) yield { event, data: JSON.parse(data.join("\n")) };
+    }
+  }
+}
+
+async function ask(question) {
+  const { turn, answer } = newTurn(question);
+  controller = new AbortController();
+  askButton.disabled = true;
+  stopButton.disabled = false;
+  let text = "";
+  try {
+    const response = await fetchWithKey("/api/ask", {
+      method: "POST",
+      headers: { Accept: "text/event-stream" },
+      body: JSON.stringify({ question, history: history.slice(-10) }),
+      signal: controller.signal,
+    });
+    if (!response.ok) {
+      addLine(turn, "notice", await problemText(response));
+      return;
+    }
+    for await (const { event, data } of readEvents(response)) {
+      if (event === "token") {
+        text += data.text;
+        answer.textContent = text;
+      } else if (event === "sources") {
+        renderCited(answer, text, data.sources);
+        if (data.sources.length) addSources(turn, data.sources);
+        if (data.refused) addLine(turn, "notice", "The papers do not answer this question.");
+      } else if (event === "done") {
+        const t = data.timings;
+        addLine(turn, "timings", `${data.usage.completionTokens} tokens · first token ${Math.round(t.timeToFirstTokenMs)} ms · total ${Math.round(t.totalMs)} ms`);
+        history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
+      } else if (event === "error") {
+        addLine(turn, "notice", data.detail);
+      }
+    }
+  } catch (error) {
+    addLine(turn, "notice", error.name === "AbortError" ? "Stopped." : `The answer stopped: ${error.message}`);
+  } finally {
+    answer.classList.remove("streaming");
+    controller = null;
+    askButton.disabled = false;
+    stopButton.disabled = true;
+  }
+}
+
+form.addEventListener("submit", event => {
+  event.preventDefault();
+  const question = questionBox.value.trim();
+  if (!question || controller) return;
+  questionBox.value = "";
+  ask(question);
+});
+
+questionBox.addEventListener("keydown", event => {
+  if (event.key === "Enter" && !event.shiftKey) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+stopButton.addEventListener("click", () => controller && controller.abort());
+
+refreshStatus();

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using RagAssistant.Service.Tests.Infrastructure;
+
+namespace RagAssistant.Service.Tests.Api;
+
+public sealed class AskEndpointTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Ask_streams_tokens_then_sources_then_done()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateStreamingClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        using var response = await client.PostStreamingAsync("/api/ask", new { question = "What is speculative decoding?" }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var events = await ServerSentEvents.ReadAllAsync(response, Ct);
+        var names = events.Select(e => e.Event).ToList();
+        Assert.True(names.Count(n => n == "token") > 1, "the answer arrives in several token events");
+        Assert.Equal(["sources", "done"], names.SkipWhile(n => n == "token"));
+
+        var streamed = string.Concat(events.Where(e => e.Event == "token").Select(e => e.Json.GetProperty("text").GetString()));
+        var done = events[^1].Json;
+        Assert.Equal(FakeAnswerPipeline.AnswerFor("What is speculative decoding?"), streamed);
+        Assert.Equal(streamed, done.GetProperty("answer").GetString());
+        Assert.Equal(42, done.GetProperty("usage").GetProperty("promptTokens").GetInt32());
+        Assert.True(done.GetProperty("timings").GetProperty("totalMs").GetDouble() > 0);
+
+        var sources = events[^2].Json;
+        Assert.Equal("speculative-decoding", sources.GetProperty("citations")[0].GetProperty("paperId").GetString());
+        Assert.Equal("Fast Inference with Speculative Decoding", sources.GetProperty("sources")[0].GetProperty("title").GetString());
+        Assert.Equal("generated", sources.GetProperty("mode").GetString());
+    }
+
+    [Fact]
+    public async Task Ask_with_accept_json_returns_the_structured_result()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateStreamingClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        using var response = await client.PostStreamingAsync("/api/ask", new { question = "mixture of experts?", topK = 3 }, Ct, accept: "application/json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal("mixture of experts?", result.GetProperty("question").GetString());
+        Assert.Equal(FakeAnswerPipeline.AnswerFor("mixture of experts?"), result.GetProperty("answer").GetString());
+        Assert.Equal(1, result.GetProperty("citations")[0].GetProperty("number").GetInt32());
+        Assert.False(result.GetProperty("refused").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_failure_mid_stream_arrives_as_an_error_event()
+    {
+        await using var factory = new ServiceFactory();
+        factory.Pipeline.FailAfterFirstToken = new InvalidOperationException("the model ran out of context");
+        using var client = factory.CreateStreamingClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        using var response = await client.PostStreamingAsync("/api/ask", new { question = "anything" }, Ct);
+        var events = await ServerSentEvents.ReadAllAsync(response, Ct);
+
+        Assert.Equal(["token", "error"], events.Select(e => e.Event));
+        var error = events[1].Json;
+        Assert.Contains("the model ran out of context", error.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(500, error.GetProperty("status").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("{\"question\": ", "not valid JSON")]
+    [InlineData("[1, 2]", "not valid JSON")]
+    [InlineData("null", "not null")]
+    [InlineData("", "body is empty")]
+    [InlineData("{\"question\": \"   \"}", "question is empty")]
+    [InlineData("{}", "question is empty")]
+    [InlineData("{\"question\": \"q\", \"topK\": 0}", "topK must be between 1 and")]
+    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"system\", \"content\": \"x\"}]}", "history[0].role")]
+    public async Task Bad_requests_get_a_problem_that_says_what_is_wrong(string body, string expected)
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        using var response = await client.PostRawAsync("/api/ask", body, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.ReadProblemAsync(Ct);
+        Assert.Contains(expected, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, factory.Pipeline.Started);
+    }
+
+    [Fact]
+    public async Task An_oversized_question_is_refused_with_the_configured_limit()
+    {
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Service:MaxQuestionChars"] = "40" });
+        using var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        using var response = await client.PostAsJsonAsync("/api/ask", new { question = new string('x', 41) }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString();
+        Assert.Contains("41 characters", detail, StringComparison.Ordinal);
+        Assert.Contains("Service:MaxQuestionChars", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_size_limit_is_refused_with_413()
+    {
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Service:MaxRequestBodyBytes"] = "2048" });
+        using var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        var history = Enumerable.Range(0, 10).Select(_ => new { role = "user", content = new string('y', 300) });
+        using var response = await client.PostAsJsonAsync("/api/ask", new { question = "q", history }, Ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("2048 bytes", (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_is_refused_with_415()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostRawAsync("/api/ask", "question=hi", Ct, "application/x-www-form-urlencoded");
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("application/json", (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task History_turns_reach_the_pipeline_and_too_many_are_refused()
+    {
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Service:MaxHistoryMessages"] = "2" });
+        using var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        var twoTurns = new[] { new { role = "user", content = "hi" }, new { role = "assistant", content = "hello" } };
+        using var accepted = await client.PostStreamingAsync("/api/ask", new { question = "q", history = twoTurns }, Ct, accept: "application/json");
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+
+        using var refused = await client.PostAsJsonAsync("/api/ask", new { question = "q", history = twoTurns.Append(twoTurns[0]) }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("Service:MaxHistoryMessages", (await refused.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Before_the_index_is_built_questions_get_503_with_retry_after()
+    {
+        await using var factory = new ServiceFactory(indexReady: false);
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsJsonAsync("/api/ask", new { question = "q" }, Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Contains("still being indexed", (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using RagAssistant.Service.Tests.Infrastructure;
+
+namespace RagAssistant.Service.Tests.Api;
+
+public sealed class CatalogEndpointTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Search_returns_ranked_hits_with_their_papers()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        using var response = await client.PostAsJsonAsync("/api/search", new { query = "experts routing", topK = 2, mode = "dense" }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal("bm25", result.GetProperty("mode").GetString());
+        Assert.Contains("BM25 only", result.GetProperty("notice").GetString(), StringComparison.Ordinal);
+        var first = result.GetProperty("hits")[0];
+        Assert.Equal(1, first.GetProperty("rank").GetInt32());
+        Assert.Equal("mixture-of-experts", first.GetProperty("paperId").GetString());
+        Assert.Contains("Routing each token", first.GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"query\": \"\"}", "query is empty")]
+    [InlineData("{\"query\": \"x\", \"mode\": \"telepathy\"}", "not valid JSON")]
+    [InlineData("{\"query\": \"x\", \"topK\": 1000}", "topK must be between 1 and 20")]
+    public async Task Bad_searches_get_a_problem(string body, string expected)
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        using var response = await client.PostRawAsync("/api/search", body, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(expected, (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_paper_is_found_by_id_and_an_unknown_id_is_a_404_problem()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+
+        using var found = await client.GetAsync(new Uri("/api/papers/retrieval-augmented", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+        var paper = JsonDocument.Parse(await found.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal("Retrieval-Augmented Generation for Knowledge Tasks", paper.GetProperty("title").GetString());
+        Assert.StartsWith("Retrieved passages", paper.GetProperty("abstract").GetString(), StringComparison.Ordinal);
+
+        using var missing = await client.GetAsync(new Uri("/api/papers/no-such-paper", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("no-such-paper", (await missing.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_reports_corpus_size_index_state_and_queue()
+    {
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Service:MaxConcurrentAnswers"] = "2" });
+        using var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        var status = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
+
+        Assert.True(status.GetProperty("ready").GetBoolean());
+        Assert.Equal(3, status.GetProperty("corpus").GetProperty("papers").GetInt32());
+        Assert.Equal("ready", status.GetProperty("index").GetProperty("state").GetString());
+        Assert.Equal(1, status.GetProperty("index").GetProperty("warnings").GetArrayLength());
+        Assert.Equal("loaded", status.GetProperty("model").GetProperty("state").GetString());
+        Assert.Equal(2, status.GetProperty("queue").GetProperty("maxConcurrent").GetInt32());
+    }
+
+    [Fact]
+    public async Task Unknown_routes_are_problem_details_too()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+
+        using var response = await client.GetAsync(new Uri("/api/nothing-here", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await response.ReadProblemAsync(Ct);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Text.Json;
+using RagAssistant.Service.Tests.Infrastructure;
+
+namespace RagAssistant.Service.Tests.Hosting;
+
+public sealed class HealthTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Live_answers_at_once_and_ready_only_after_the_index_is_built()
+    {
+        await using var factory = new ServiceFactory(indexReady: false);
+        using var client = factory.CreateClient();
+
+        using var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+
+        using (var notReady = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), Ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+            var report = JsonDocument.Parse(await notReady.Content.ReadAsStringAsync(Ct)).RootElement;
+            Assert.Contains("still being indexed", report.GetProperty("checks").GetProperty("assistant").GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+
+        factory.Index.BuildGate.SetResult();
+        await factory.WaitUntilReadyAsync(client);
+        Assert.Equal(1, factory.Index.Builds);
+    }
+
+    [Fact]
+    public async Task A_failed_build_is_reported_and_does_not_stop_the_service()
+    {
+        await using var factory = new ServiceFactory();
+        factory.Index.Failure = new IOException("corpus folder is unreadable");
+        using var client = factory.CreateClient();
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string? description = null;
+        while (DateTime.UtcNow < deadline && description?.Contains("failed", StringComparison.Ordinal) != true)
+        {
+            using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), Ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            description = JsonDocument.Parse(await ready.Content.ReadAsStringAsync(Ct)).RootElement
+                .GetProperty("checks").GetProperty("assistant").GetProperty("description").GetString();
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.Contains("corpus folder is unreadable", description, StringComparison.Ordinal);
+        using var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    [Fact]
+    public async Task Changes_in_the_corpus_folder_trigger_an_incremental_reindex()
+    {
+        var folder = Directory.CreateTempSubdirectory("ragassistant-watch-");
+        try
+        {
+            await using var factory = new ServiceFactory(new Dictionary<string, string?>
+            {
+                ["Service:WatchCorpus"] = "true",
+                ["Service:ReindexDelay"] = "00:00:00.050",
+                ["Corpus:Folder"] = folder.FullName,
+            });
+            using var client = factory.CreateClient();
+            await factory.WaitUntilReadyAsync(client);
+            Assert.Equal(1, factory.Index.Builds);
+
+            // Hidden files (caches) are not corpus content and must not trigger a rebuild loop.
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, ".index-cache"), "x", Ct);
+            await Task.Delay(300, Ct);
+            Assert.Equal(1, factory.Index.Builds);
+
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "notes.md"), "# A new paper\n\nAbstract.", Ct);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (factory.Index.Builds < 2 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, Ct);
+            }
+
+            Assert.True(factory.Index.Builds >= 2, "adding a file re-indexes the corpus");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}

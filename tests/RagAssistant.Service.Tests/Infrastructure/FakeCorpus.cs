@@ -1,0 +1,65 @@
+using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Retrieval;
+
+namespace RagAssistant.Service.Tests.Infrastructure;
+
+/// <summary>Three papers, enough to search, cite and look up.</summary>
+internal sealed class FakeCatalog : IPaperCatalog
+{
+    public IReadOnlyList<Paper> Papers { get; } =
+    [
+        new("speculative-decoding", "Fast Inference with Speculative Decoding", "A small draft model proposes tokens that a large model verifies in parallel.", "Feb 22, 2024", 3, "papers.txt", 1),
+        new("mixture-of-experts", "Sparse Mixture of Experts at Scale", "Routing each token to a few experts grows capacity without growing compute.", "Mar 1, 2024", 5, "papers.txt", 9),
+        new("retrieval-augmented", "Retrieval-Augmented Generation for Knowledge Tasks", "Retrieved passages ground the generator and reduce hallucination.", null, null, "more.jsonl", 2),
+    ];
+
+    public int Count => Papers.Count;
+
+    public Paper? GetPaper(string id) => Papers.FirstOrDefault(p => p.Id == id);
+}
+
+/// <summary>Ranks papers by how many query words their title and abstract contain.</summary>
+internal sealed class FakeRetriever(FakeCatalog catalog) : IPaperRetriever
+{
+    public Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
+    {
+        var words = query.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var hits = catalog.Papers
+            .Select(p => (Paper: p, Score: words.Count(w => (p.Title + " " + p.Abstract).Contains(w, StringComparison.OrdinalIgnoreCase))))
+            .Where(x => x.Score > 0)
+            .OrderByDescending(x => x.Score)
+            .Take(topK ?? 5)
+            .Select((x, i) => new RetrievedPassage(x.Paper, new Passage(x.Paper.Id + "#0", x.Paper.Id, 0, x.Paper.Abstract), x.Score, 0.5, i + 1, null))
+            .ToList();
+        return Task.FromResult(new RetrievalResult(query, hits, RetrieverKind.Bm25, kind is RetrieverKind.Bm25 or null ? null : "no embedding model: BM25 only"));
+    }
+}
+
+/// <summary>An index whose build can be held open and counted.</summary>
+internal sealed class FakeCorpusIndex : ICorpusIndex
+{
+    private int _builds;
+
+    /// <summary>Builds wait for this; complete it to let them finish.</summary>
+    public TaskCompletionSource BuildGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsReady { get; private set; }
+
+    public int Builds => Volatile.Read(ref _builds);
+
+    /// <summary>When set, builds throw this.</summary>
+    public Exception? Failure { get; set; }
+
+    public async Task<IndexReport> BuildAsync(IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await BuildGate.Task.WaitAsync(cancellationToken);
+        Interlocked.Increment(ref _builds);
+        if (Failure is not null)
+        {
+            throw Failure;
+        }
+
+        IsReady = true;
+        return new IndexReport(3, 3, 0, 0, ["more.jsonl:7: malformed JSON line skipped"], false, TimeSpan.FromMilliseconds(12));
+    }
+}

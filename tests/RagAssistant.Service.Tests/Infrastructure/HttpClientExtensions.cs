@@ -1,0 +1,30 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace RagAssistant.Service.Tests.Infrastructure;
+
+internal static class HttpClientExtensions
+{
+    /// <summary>Posts <paramref name="body"/> as JSON and returns as soon as the headers arrive, for streams.</summary>
+    public static Task<HttpResponseMessage> PostStreamingAsync(this HttpClient client, string path, object body, CancellationToken cancellationToken, string accept = "text/event-stream")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        return client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
+    /// <summary>Posts a raw string body with the given content type.</summary>
+    public static Task<HttpResponseMessage> PostRawAsync(this HttpClient client, string path, string body, CancellationToken cancellationToken, string contentType = "application/json") =>
+        client.PostAsync(new Uri(path, UriKind.Relative), new StringContent(body, Encoding.UTF8, contentType), cancellationToken);
+
+    /// <summary>Reads an RFC 7807 problem, checking its content type.</summary>
+    public static async Task<JsonElement> ReadProblemAsync(this HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
+        Assert.Equal((int)response.StatusCode, problem.GetProperty("status").GetInt32());
+        return problem;
+    }
+}

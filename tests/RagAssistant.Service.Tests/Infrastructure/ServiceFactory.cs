@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Retrieval;
+
+namespace RagAssistant.Service.Tests.Infrastructure;
+
+/// <summary>
+/// The real service pipeline (options, queue, middleware, endpoints, indexing worker) with the assistant replaced by
+/// test doubles, so each endpoint's behaviour can be checked without a model.
+/// </summary>
+internal sealed class ServiceFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings = new()
+    {
+        ["Service:WatchCorpus"] = "false",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    public ServiceFactory(IReadOnlyDictionary<string, string?>? settings = null, bool indexReady = true)
+    {
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+
+        Pipeline = new FakeAnswerPipeline(Catalog);
+        if (indexReady)
+        {
+            Index.BuildGate.SetResult();
+        }
+    }
+
+    public FakeCatalog Catalog { get; } = new();
+
+    public FakeCorpusIndex Index { get; } = new();
+
+    public FakeAnswerPipeline Pipeline { get; }
+
+    /// <summary>A client whose requests may stream for a while; the default 100 s timeout would hide hangs less well.</summary>
+    public HttpClient CreateStreamingClient()
+    {
+        var client = CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(30);
+        return client;
+    }
+
+    /// <summary>Waits until the indexing worker has built the index, as /health/ready reports it.</summary>
+    public async Task WaitUntilReadyAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        throw new TimeoutException("The service did not become ready within 10 s.");
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<IAnswerPipeline>();
+            services.RemoveAll<IPaperRetriever>();
+            services.RemoveAll<IPaperCatalog>();
+            services.RemoveAll<ICorpusIndex>();
+            services.AddSingleton<IAnswerPipeline>(Pipeline);
+            services.AddSingleton<IPaperCatalog>(Catalog);
+            services.AddSingleton<IPaperRetriever>(new FakeRetriever(Catalog));
+            services.AddSingleton<ICorpusIndex>(Index);
+        });
+    }
+}

@@ -1,0 +1,133 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using RagAssistant.Service.Tests.Infrastructure;
+
+namespace RagAssistant.Service.Tests.OpenAi;
+
+public sealed class ChatCompletionsTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static IChatClient OpenAiChatClient(HttpClient http) =>
+        new OpenAIClient(
+                new ApiKeyCredential("x"),
+                new OpenAIClientOptions { Endpoint = new Uri(http.BaseAddress!, "/v1"), Transport = new HttpClientPipelineTransport(http) })
+            .GetChatClient("ragassistant")
+            .AsIChatClient();
+
+    [Fact]
+    public async Task The_openai_client_gets_a_grounded_answer_with_citations()
+    {
+        await using var factory = new ServiceFactory();
+        using var http = factory.CreateStreamingClient();
+        await factory.WaitUntilReadyAsync(http);
+        using var chat = OpenAiChatClient(http);
+
+        var response = await chat.GetResponseAsync(
+            [new ChatMessage(ChatRole.System, "You are helpful."), new ChatMessage(ChatRole.User, "What is speculative decoding?")],
+            cancellationToken: Ct);
+
+        Assert.Equal(FakeAnswerPipeline.AnswerFor("What is speculative decoding?"), response.Text);
+        Assert.Contains("[1]", response.Text, StringComparison.Ordinal);
+        Assert.Equal(42, response.Usage?.InputTokenCount);
+        Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
+    }
+
+    [Fact]
+    public async Task The_openai_client_streams_the_answer()
+    {
+        await using var factory = new ServiceFactory();
+        using var http = factory.CreateStreamingClient();
+        await factory.WaitUntilReadyAsync(http);
+        using var chat = OpenAiChatClient(http);
+
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in chat.GetStreamingResponseAsync(
+            [new ChatMessage(ChatRole.User, "hi"), new ChatMessage(ChatRole.Assistant, "hello"), new ChatMessage(ChatRole.User, "mixture of experts?")],
+            cancellationToken: Ct))
+        {
+            updates.Add(update);
+        }
+
+        Assert.True(updates.Count(u => !string.IsNullOrEmpty(u.Text)) > 1, "text arrives in several chunks");
+        Assert.Equal(FakeAnswerPipeline.AnswerFor("mixture of experts?"), string.Concat(updates.Select(u => u.Text)));
+        Assert.Contains(updates, u => u.FinishReason == ChatFinishReason.Stop);
+    }
+
+    [Fact]
+    public async Task Raw_responses_carry_the_sources_in_an_extra_field()
+    {
+        await using var factory = new ServiceFactory();
+        using var http = factory.CreateStreamingClient();
+        await factory.WaitUntilReadyAsync(http);
+        var body = new { model = "anything", messages = new[] { new { role = "user", content = "speculative decoding" } } };
+
+        using var plain = await http.PostAsJsonAsync("/v1/chat/completions", body, Ct);
+        var completion = JsonDocument.Parse(await plain.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal("chat.completion", completion.GetProperty("object").GetString());
+        Assert.Equal("speculative-decoding", completion.GetProperty("sources")[0].GetProperty("paper_id").GetString());
+        Assert.Equal(42, completion.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+
+        using var streamed = await http.PostStreamingAsync("/v1/chat/completions", new { body.model, body.messages, stream = true, stream_options = new { include_usage = true } }, Ct);
+        var events = await ServerSentEvents.ReadAllAsync(streamed, Ct);
+        Assert.Equal("[DONE]", events[^1].Data);
+        var chunks = events.SkipLast(1).Select(e => e.Json).ToList();
+        Assert.All(chunks, c => Assert.Equal("chat.completion.chunk", c.GetProperty("object").GetString()));
+        var final = chunks.Single(c => c.GetProperty("choices").GetArrayLength() > 0 && c.GetProperty("choices")[0].GetProperty("finish_reason").ValueKind == JsonValueKind.String);
+        Assert.Equal("Fast Inference with Speculative Decoding", final.GetProperty("sources")[0].GetProperty("title").GetString());
+        Assert.Equal(42, chunks[^1].GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Models_lists_the_assistant()
+    {
+        await using var factory = new ServiceFactory();
+        using var http = factory.CreateClient();
+
+        var models = JsonDocument.Parse(await http.GetStringAsync(new Uri("/v1/models", UriKind.Relative), Ct)).RootElement;
+
+        Assert.Equal("list", models.GetProperty("object").GetString());
+        Assert.Equal("ragassistant", models.GetProperty("data")[0].GetProperty("id").GetString());
+        Assert.Equal("model", models.GetProperty("data")[0].GetProperty("object").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"messages\": [", "not valid JSON")]
+    [InlineData("{\"messages\": []}", "last message must come from the user")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}", "last message must come from the user")]
+    [InlineData("{\"messages\": [{\"role\": \"tool\", \"content\": \"q\"}]}", "messages[0].role")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": 5}]}", "messages[0].content")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \" \"}]}", "question is empty")]
+    public async Task Bad_completions_get_a_problem(string body, string expected)
+    {
+        await using var factory = new ServiceFactory();
+        using var http = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(http);
+
+        using var response = await http.PostRawAsync("/v1/chat/completions", body, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(expected, (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Content_parts_are_read_as_text()
+    {
+        await using var factory = new ServiceFactory();
+        using var http = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(http);
+
+        using var response = await http.PostRawAsync(
+            "/v1/chat/completions",
+            "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"parts \"}, {\"type\": \"text\", \"text\": \"question\"}]}]}",
+            Ct);
+
+        var completion = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(FakeAnswerPipeline.AnswerFor("parts question"), completion.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+    }
+}
