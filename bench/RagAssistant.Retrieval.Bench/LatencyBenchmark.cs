@@ -63,24 +63,23 @@ internal static class LatencyBenchmark
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            var results = new Dictionary<string, LatencySummary>();
-            foreach (var kind in kinds)
+            // Kinds are interleaved per question so that machine noise spreads evenly over them.
+            var samples = kinds.ToDictionary(k => k, _ => new List<double>());
+            GC.Collect();
+            for (var round = 0; round < rounds; round++)
             {
-                GC.Collect();
-                var samples = new List<double>();
-                for (var round = 0; round < rounds; round++)
+                foreach (var question in questions)
                 {
-                    foreach (var question in questions)
+                    foreach (var kind in kinds)
                     {
                         var watch = Stopwatch.StartNew();
                         await retriever.SearchAsync(question, 10, kind, cancellationToken);
-                        samples.Add(watch.Elapsed.TotalMilliseconds);
+                        samples[kind].Add(watch.Elapsed.TotalMilliseconds);
                     }
                 }
-
-                results[RetrievalEvalReport.Name(kind)] = LatencySummary.Of(samples);
             }
 
+            var results = samples.ToDictionary(p => RetrievalEvalReport.Name(p.Key), p => LatencySummary.Of(p.Value));
             var corpusInfo = new CorpusInfo(index!.Count, index.Passages.Count, Dimensions);
             index.Dispose();
             return new LatencyReport(corpusInfo, Math.Round(cold.Elapsed.TotalMilliseconds, 1), LatencySummary.Of(warmBuilds), results);
