@@ -106,7 +106,7 @@ internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo
         {
             var request = new AnswerRequest(question, history.ToList());
             var result = await renderer.RenderAsync(
-                pipeline.AnswerStreamingAsync(request, answerCancellation.Token), runtime.RetrievalOnly, answerCancellation.Token).ConfigureAwait(false);
+                pipeline.AnswerStreamingAsync(request, answerCancellation.Token), answerCancellation.Token).ConfigureAwait(false);
             if (result is not null)
             {
                 history.Add(new ChatMessage(ChatRole.User, question));
@@ -192,7 +192,15 @@ internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo
             terminal.Ui.MarkupLineInterpolated($"  file:      {runtime.ChatModelPath}");
         }
 
-        terminal.Ui.MarkupLineInterpolated($"  backend:   {runtime.Backend}, context {runtime.ContextSize} tokens, {runtime.Threads} threads");
+        if (runtime.ContextSize > 0)
+        {
+            terminal.Ui.MarkupLineInterpolated($"  backend:   {runtime.Backend}, context {runtime.ContextSize} tokens, {runtime.Threads} threads");
+        }
+        else
+        {
+            terminal.Ui.MarkupLineInterpolated($"  backend:   {runtime.Backend} (no chat model loaded)");
+        }
+
         terminal.Ui.MarkupLineInterpolated($"  embedding: {embedding}");
         terminal.Ui.MarkupLineInterpolated($"  corpus:    {corpus}");
     }

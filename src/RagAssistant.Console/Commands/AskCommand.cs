@@ -74,7 +74,7 @@ internal static class AskCommand
                 }
 
                 var renderer = new AnswerRenderer(terminal);
-                var completed = await renderer.RenderAsync(pipeline.AnswerStreamingAsync(request, cancellationToken), runtime.RetrievalOnly, cancellationToken).ConfigureAwait(false);
+                var completed = await renderer.RenderAsync(pipeline.AnswerStreamingAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return completed is null ? ExitCodes.Failure : ExitCodes.Success;
             }
             finally

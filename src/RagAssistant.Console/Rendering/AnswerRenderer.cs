@@ -11,8 +11,8 @@ internal sealed class AnswerRenderer(Terminal terminal)
     public IReadOnlyList<AnswerSource> LastSources { get; private set; } = [];
 
     /// <summary>Consumes the stream and renders it; returns the complete result, or null if the stream ended early.</summary>
-    /// <param name="retrievalOnly">Label the text as extracted before it starts (the mode is otherwise only known at the end).</param>
-    public async Task<AnswerResult?> RenderAsync(IAsyncEnumerable<AnswerUpdate> updates, bool retrievalOnly, CancellationToken cancellationToken)
+    /// <remarks>Retrieval-only answers carry their own "extracted, not generated" heading; the footer repeats the mode.</remarks>
+    public async Task<AnswerResult?> RenderAsync(IAsyncEnumerable<AnswerUpdate> updates, CancellationToken cancellationToken)
     {
         LastSources = [];
         var enumerator = updates.GetAsyncEnumerator(cancellationToken);
@@ -23,13 +23,6 @@ internal sealed class AnswerRenderer(Terminal terminal)
                 ? await terminal.Ui.Status().Spinner(Spinner.Known.Dots).StartAsync(
                     "Searching the corpus...", ctx => AdvanceToTextAsync(enumerator, status => ctx.Status(status))).ConfigureAwait(false)
                 : await AdvanceToTextAsync(enumerator, status => { }).ConfigureAwait(false);
-
-            var labelled = false;
-            if (retrievalOnly && hasText)
-            {
-                terminal.Ui.MarkupLine("[grey]Extracted from the corpus (retrieval-only mode, not generated):[/]");
-                labelled = true;
-            }
 
             AnswerResult? result = null;
             for (var more = hasText; more; more = await enumerator.MoveNextAsync().ConfigureAwait(false))
@@ -53,11 +46,6 @@ internal sealed class AnswerRenderer(Terminal terminal)
             if (result is not null)
             {
                 LastSources = result.Sources;
-                if (result.Mode == AnswerMode.RetrievalOnly && !labelled)
-                {
-                    terminal.Ui.MarkupLine("[grey](extracted from the corpus in retrieval-only mode, not generated)[/]");
-                }
-
                 WriteSources(result);
             }
 
@@ -142,7 +130,11 @@ internal sealed class AnswerRenderer(Terminal terminal)
     private static string DescribeTimings(AnswerResult result)
     {
         var t = result.Timings;
-        var parts = new List<string> { $"retrieval {t.RetrievalMs:0} ms" };
+        var parts = new List<string>
+        {
+            result.Mode == AnswerMode.RetrievalOnly ? "retrieval-only: extracted, not generated" : "generated",
+            $"retrieval {t.RetrievalMs:0} ms",
+        };
         if (result.Mode == AnswerMode.Generated && result.Usage.CompletionTokens > 0)
         {
             parts.Add($"first token {t.TimeToFirstTokenMs:0} ms");

@@ -115,7 +115,7 @@ public sealed class ChatSessionTests
 
         Assert.Equal(0, exitCode);
         Assert.Contains("no chat model: run `ragassistant models download chat`", cli.Output, StringComparison.Ordinal);
-        Assert.Contains("Extracted from the corpus (retrieval-only mode, not generated)", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("retrieval-only: extracted, not generated | retrieval 3 ms", cli.Output, StringComparison.Ordinal);
     }
 
     private sealed class QueueLineReader(params LineInput[] inputs) : ILineReader
