@@ -4,7 +4,7 @@ namespace RagAssistant.LlamaCpp.Gguf;
 
 /// <summary>
 /// One GGUF metadata value. Scalars are held boxed in <see cref="Value"/>; strings as <see cref="string"/>;
-/// arrays as a typed CLR array (<c>string[]</c>, <c>float[]</c>, <c>int[]</c>, ..., <c>GgufValue[]</c> for nested arrays).
+/// arrays as a typed CLR array (<c>string[]</c>, <c>float[]</c>, <c>int[]</c>, ...). Nested arrays are not supported (llama.cpp rejects them too).
 /// Arrays longer than <see cref="GgufReader.MaxMaterializedArrayLength"/> are only summarised
 /// (<see cref="Value"/> is null, <see cref="Count"/> still says how long they are) so a huge array never has to fit in memory.
 /// </summary>
@@ -94,8 +94,7 @@ public sealed class GgufValue
         GgufValueType.UInt64 => typeof(ulong[]),
         GgufValueType.Int64 => typeof(long[]),
         GgufValueType.Float64 => typeof(double[]),
-        GgufValueType.Array => typeof(GgufValue[]),
-        _ => throw new ArgumentOutOfRangeException(nameof(elementType), elementType, "Not a GGUF value type."),
+        _ => throw new ArgumentOutOfRangeException(nameof(elementType), elementType, "Not a GGUF array element type (nested arrays are not supported)."),
     };
 
     /// <summary>The value as an unsigned integer when it is a non-negative integer scalar of any width.</summary>

@@ -3,13 +3,13 @@ namespace RagAssistant.LlamaCpp.Gguf;
 /// <summary>Builds the user-facing <see cref="ModelFileException"/> messages: the file, what is wrong, what to do.</summary>
 internal static class ModelFileErrors
 {
-    private const string GetModel = "download a .gguf model (see the README, 'Getting a model') and point the configured model path at it";
+    private const string GetModel = "download a model with 'ragassistant models download chat' (see the README), or point --model / the configured model path at another .gguf file";
 
     public static ModelFileException Create(string fullPath, ModelFileProblem problem, string detail, Exception? inner = null)
     {
         string fix = problem switch
         {
-            ModelFileProblem.Missing => $"check the configured model path, or {GetModel}",
+            ModelFileProblem.Missing => $"check the path; {GetModel}",
             ModelFileProblem.Unreadable => "check the file's permissions and that no other program holds it locked",
             ModelFileProblem.Empty => $"the download probably failed; {GetModel}",
             ModelFileProblem.NotGguf => GetModel,

@@ -20,7 +20,7 @@ public sealed class BadModelFileTests : IDisposable
         ModelFileException error = AssertRejected(path, ModelFileProblem.Missing);
 
         Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
-        Assert.Contains("model path", error.Message, StringComparison.Ordinal);
+        Assert.Contains("check the path", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public sealed class BadModelFileTests : IDisposable
         ModelFileException error = AssertRejected(path, ModelFileProblem.NotGguf);
 
         Assert.Contains("is not a GGUF file (it starts with 'Thes': a text file", error.Message, StringComparison.Ordinal);
-        Assert.Contains("download a .gguf model", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ragassistant models download chat", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
