@@ -98,7 +98,7 @@ internal sealed class CliApplication
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(ModelsCommand.Create(context));
         root.SetAction((parseResult, cancellationToken) =>
-            ChatCommand.RunAsync(context, context.Globals.ToOverrides(parseResult), cancellationToken));
+            ChatCommand.RunAsync(context, context.Globals.ToOverrides(parseResult), parseResult.GetValue(context.Globals.Verbose), cancellationToken));
         return root;
     }
 }

@@ -33,7 +33,13 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
-    public IEnumerable<Option> All => [Model, EmbeddingModel, Corpus, RetrievalOnly];
+    public Option<bool> Verbose { get; } = new("--verbose")
+    {
+        Description = "Show informational logs (model loading, index builds) on stderr.",
+        Recursive = true,
+    };
+
+    public IEnumerable<Option> All => [Model, EmbeddingModel, Corpus, RetrievalOnly, Verbose];
 
     /// <summary>What the user gave on the command line, as configuration overrides.</summary>
     public CommandLineOverrides ToOverrides(ParseResult parseResult) => new(

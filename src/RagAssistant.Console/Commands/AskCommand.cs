@@ -34,7 +34,7 @@ internal static class AskCommand
         var command = new Command("ask", "Answer one question and exit.") { question, json, topK };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var host = context.Hosts.Build(context.Globals.ToOverrides(parseResult));
+            using var host = context.BuildHost(parseResult);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             try
             {

@@ -14,10 +14,10 @@ namespace RagAssistant.Console.Commands;
 /// <summary>The interactive chat: what <c>ragassistant</c> runs with no command.</summary>
 internal static class ChatCommand
 {
-    public static async Task<int> RunAsync(CliContext context, CommandLineOverrides overrides, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliContext context, CommandLineOverrides overrides, bool verbose, CancellationToken cancellationToken)
     {
         var terminal = context.Terminal;
-        var host = context.Hosts.Build(overrides);
+        var host = context.Hosts.Build(overrides, verbose);
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -30,7 +30,7 @@ internal static class ChatCommand
                 {
                     await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
                     host.Dispose();
-                    host = context.Hosts.Build(overrides with { ModelPath = fetched });
+                    host = context.Hosts.Build(overrides with { ModelPath = fetched }, verbose);
                     await host.StartAsync(cancellationToken).ConfigureAwait(false);
                     runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
                 }

@@ -30,7 +30,7 @@ internal static class EvalCommand
         var command = new Command("eval", "Measure retrieval (and with --answers, answering) on a question set.") { set, retriever, json, answers };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var host = context.Hosts.Build(context.Globals.ToOverrides(parseResult));
+            using var host = context.BuildHost(parseResult);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             try
             {

@@ -13,7 +13,7 @@ internal static class IndexCommand
         var command = new Command("index", "Build or refresh the corpus index (embeddings are cached; only changed files are redone).");
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var host = context.Hosts.Build(context.Globals.ToOverrides(parseResult));
+            using var host = context.BuildHost(parseResult);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             try
             {

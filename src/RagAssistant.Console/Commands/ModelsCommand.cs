@@ -24,7 +24,7 @@ internal static class ModelsCommand
         var command = new Command("list", "Show the known models and whether each is present.");
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var host = context.Hosts.Build(context.Globals.ToOverrides(parseResult));
+            using var host = context.BuildHost(parseResult);
             var store = host.Services.GetRequiredService<ModelStore>();
             var statuses = await store.ListAsync(cancellationToken).ConfigureAwait(false);
             var table = new Table().AddColumns("name", "role", "status", "size", "licence", "file");
@@ -56,7 +56,7 @@ internal static class ModelsCommand
         var command = new Command("download", "Download models into the models folder (resumes an interrupted download).") { models, force };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var host = context.Hosts.Build(context.Globals.ToOverrides(parseResult));
+            using var host = context.BuildHost(parseResult);
             var store = host.Services.GetRequiredService<ModelStore>();
             var downloader = host.Services.GetRequiredService<ModelDownloader>();
             var manifest = await store.LoadManifestAsync(cancellationToken).ConfigureAwait(false);
@@ -95,7 +95,7 @@ internal static class ModelsCommand
         var command = new Command("verify", "Check size, GGUF header and sha256 (where known) of model files.") { models };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var host = context.Hosts.Build(context.Globals.ToOverrides(parseResult));
+            using var host = context.BuildHost(parseResult);
             var store = host.Services.GetRequiredService<ModelStore>();
             var manifest = await store.LoadManifestAsync(cancellationToken).ConfigureAwait(false);
             var checks = new List<(string Label, string Path, long? Size, string? Sha256)>();
