@@ -258,7 +258,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var system = await _prompts.RenderSystemAsync(_kernel, _options.RefusalPhrase, cancellationToken).ConfigureAwait(false);
         var systemTokens = tokenizer.CountTokens(system);
         var bareUser = await _prompts.RenderAnswerAsync(_kernel, string.Empty, question, cancellationToken).ConfigureAwait(false);
-        var budget = contextSize - answerBudget - overhead - systemTokens - tokenizer.CountTokens(bareUser);
+        var room = contextSize - answerBudget - overhead - systemTokens - tokenizer.CountTokens(bareUser);
+        var budget = Math.Min(room, _options.MaxSourceTokens);
         var packer = new ContextPacker(tokenizer);
 
         // Token counts of joined text can differ slightly from the sum of the parts, so the rendered prompt is

@@ -26,6 +26,13 @@ public sealed class AnsweringOptions
     [Range(0.0, 1.0)]
     public double MinRelevance { get; set; } = 0.15;
 
+    /// <summary>
+    /// Most tokens the numbered sources may take even when the context has room for more: on a CPU, prompt
+    /// processing dominates the time to first token, so this bounds it.
+    /// </summary>
+    [Range(64, 1_048_576)]
+    public int MaxSourceTokens { get; set; } = 3000;
+
     /// <summary>Longest question accepted, in characters.</summary>
     [Range(16, 1_000_000)]
     public int MaxQuestionChars { get; set; } = 4000;

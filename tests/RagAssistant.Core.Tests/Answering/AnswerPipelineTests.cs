@@ -116,6 +116,22 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
+    public async Task SourceTokenCapBoundsThePromptEvenWithRoomToSpare()
+    {
+        var hits = Enumerable.Range(1, 8)
+            .Select(i => FakeRetriever.Hit($"Paper {i}", string.Concat(Enumerable.Repeat("Experts route tokens to blocks. ", 10)), 0.9, i))
+            .ToList();
+        var chat = new ScriptedChatClient(["Yes [1]."]);
+        var tokenizer = new WordTokenizer(32_768);
+        var pipeline = PipelineHarness.Create(new FakeRetriever(hits), chat, tokenizer, new AnsweringOptions { MaxSourceTokens = 200 });
+
+        var result = await pipeline.AnswerAsync(new AnswerRequest("Do experts route tokens?", TopK: 8), Ct);
+
+        Assert.InRange(result.Sources.Count, 1, 4);
+        Assert.True(tokenizer.CountTokens(ContextPacker.FormatBlock(result.Sources)) <= 200);
+    }
+
+    [Fact]
     public async Task ContextTooSmallForAnySourceFallsBackToQuotingWithoutCallingTheModel()
     {
         var chat = new ScriptedChatClient(["never"]);
