@@ -157,6 +157,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     [LoggerMessage(Level = LogLevel.Error, Message = "Embedding the query failed ({Reason}); this search runs BM25 only")]
     private partial void LogQueryEmbeddingFailed(Exception exception, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Requested} search requested but no embedding model is available: BM25 only")]
+    // Debug: the index build already warned once; a line per search would drown the log.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Requested} search requested but no embedding model is available: BM25 only")]
     private partial void LogFellBack(RetrieverKind requested);
 }
