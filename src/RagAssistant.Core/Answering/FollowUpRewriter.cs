@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
@@ -52,9 +53,9 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
             var chatOptions = new ChatOptions { MaxOutputTokens = options.MaxRewriteTokens, Temperature = 0f };
             var response = await chatClient.GetResponseAsync([new ChatMessage(ChatRole.User, prompt)], chatOptions, cancellationToken).ConfigureAwait(false);
             var query = CleanReply(response.Text);
-            if (query.Length == 0 || query.Length > options.MaxQuestionChars)
+            if (query.Length == 0 || query.Length > options.MaxQuestionChars || !SharesAWord(query, turns, question))
             {
-                Log.RewriteUnusable(logger, query.Length);
+                Log.RewriteUnusable(logger, query);
                 return joined;
             }
 
@@ -82,6 +83,21 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
 
         return line.Trim('"', '\'', '`', '“', '”').Trim();
     }
+
+    // A standalone query restates the conversation's topic; one sharing no word with it is the model drifting off.
+    private static bool SharesAWord(string query, List<ChatMessage> turns, string question)
+    {
+        var conversation = Words(question);
+        foreach (var turn in turns)
+        {
+            conversation.UnionWith(Words(turn.Text));
+        }
+
+        return Words(query).Overlaps(conversation);
+    }
+
+    private static HashSet<string> Words(string text) =>
+        WordPattern().Matches(text.ToLowerInvariant()).Select(m => m.Value).Where(w => w.Length >= 4).ToHashSet(StringComparer.Ordinal);
 
     private static string JoinWithLastQuestion(List<ChatMessage> turns, string question)
     {
@@ -126,13 +142,16 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
         return builder.ToString().TrimEnd();
     }
 
+    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial Regex WordPattern();
+
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Debug, Message = "Follow-up '{Question}' rewritten as '{Query}'")]
         public static partial void Rewritten(ILogger logger, string question, string query);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "The model's standalone query was unusable ({Length} characters); searching with the joined questions")]
-        public static partial void RewriteUnusable(ILogger logger, int length);
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The model's standalone query '{Query}' was unusable (empty, too long or off the conversation's topic); searching with the joined questions")]
+        public static partial void RewriteUnusable(ILogger logger, string query);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Rewriting the follow-up failed; searching with the joined questions")]
         public static partial void RewriteFailed(ILogger logger, Exception exception);

@@ -248,11 +248,13 @@ public sealed class AnswerPipelineTests
         Assert.Equal(["What is the densing law? How fast does it grow?"], retriever.Queries);
     }
 
-    [Fact]
-    public async Task UnusableRewriteFallsBackToTheJoinedQuestions()
+    [Theory]
+    [InlineData("\n  \n")]
+    [InlineData("Once upon a time, a little cat played in the garden.")]
+    public async Task UnusableRewriteFallsBackToTheJoinedQuestions(string reply)
     {
         var retriever = new FakeRetriever(ThreePapers);
-        var chat = new ScriptedChatClient(["\n  \n"], ["Answer [1]."]);
+        var chat = new ScriptedChatClient([reply], ["Answer [1]."]);
         var pipeline = PipelineHarness.Create(retriever, chat);
 
         await pipeline.AnswerAsync(new AnswerRequest("And its growth?", [new(ChatRole.User, "Densing law?")]), Ct);
