@@ -77,7 +77,9 @@ public sealed class DevSetRetrievalTests
 
         Assert.Equal("hybrid", report.Mode);
         Assert.Null(report.Notice);
-        Assert.Equal(1.0, report.ByKind["lexical"].RecallAt10); // the hashing stand-in is weak, but fusion keeps BM25's hits
+        // The hashing stand-in is a weak model; fusion must still keep most of BM25's lexical hits.
+        Assert.True(report.ByKind["lexical"].RecallAt10 >= 0.9, $"lexical R@10 {report.ByKind["lexical"].RecallAt10}");
+        Assert.All(report.Questions, q => Assert.InRange(q.TopRelevance, 0, 1));
         Assert.Equal(312, index.Count);
     }
 

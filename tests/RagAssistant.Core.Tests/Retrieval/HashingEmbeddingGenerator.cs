@@ -47,12 +47,23 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
         foreach (Match word in Word().Matches(text.ToLowerInvariant()))
         {
             var stem = word.Value.Length > 5 ? word.Value[..5] : word.Value;
-            var hash = (uint)StringComparer.Ordinal.GetHashCode(stem) % (uint)dimensions;
-            vector[hash] += 1;
+            vector[Fnv1a(stem) % (uint)dimensions] += 1;
         }
 
         vector[0] += 0.01f; // never the zero vector
         return vector;
+    }
+
+    // string.GetHashCode is randomised per process; tests need the same vectors on every run.
+    private static uint Fnv1a(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return hash;
     }
 
     [GeneratedRegex("[a-z]{3,}")]
