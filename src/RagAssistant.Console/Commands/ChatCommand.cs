@@ -25,7 +25,7 @@ internal static class ChatCommand
             var retrievalOnlyAsked = host.Services.GetRequiredService<IConfiguration>().GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey);
             if (runtime.ChatModelPath is null && !retrievalOnlyAsked)
             {
-                var fetched = await MissingChatModel.ResolveAsync(host.Services, terminal, cancellationToken).ConfigureAwait(false);
+                var fetched = await MissingChatModel.ResolveAsync(host.Services, runtime, terminal, cancellationToken).ConfigureAwait(false);
                 if (fetched is not null)
                 {
                     await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -84,7 +84,7 @@ internal static class ChatCommand
 internal static class MissingChatModel
 {
     /// <summary>Returns the path of a usable chat model, or null to continue in retrieval-only mode.</summary>
-    public static async Task<string?> ResolveAsync(IServiceProvider services, Terminal terminal, CancellationToken cancellationToken)
+    public static async Task<string?> ResolveAsync(IServiceProvider services, AssistantRuntimeInfo runtime, Terminal terminal, CancellationToken cancellationToken)
     {
         var store = services.GetRequiredService<ModelStore>();
         ModelEntry? model;
@@ -113,7 +113,12 @@ internal static class MissingChatModel
         var size = model.SizeBytes is { } bytes ? ModelsCommand.FormatSize(bytes) : model.ApproximateSizeMegabytes is { } mb ? $"about {mb} MB" : "size unknown";
         if (!terminal.IsInteractive)
         {
-            terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model: answers are extracted from the corpus, not generated. Fetch one with: {later}[/]");
+            // No one to ask: say how to fetch it, unless the start-up notices (shown in the banner) already do.
+            if (!runtime.Notices.Any(n => n.Contains("models download", StringComparison.Ordinal)))
+            {
+                terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model: answers are extracted from the corpus, not generated. Fetch one with: {later}[/]");
+            }
+
             return null;
         }
 

@@ -60,7 +60,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
                 {
                     case SourcesRetrievedUpdate sources:
                         LastSources = sources.Sources;
-                        setStatus(sources.Sources.Count == 0 ? "Nothing relevant found..." : $"Reading {sources.Sources.Count} sources...");
+                        setStatus(sources.Sources.Count == 0 ? "Nothing relevant found..." : $"Reading {sources.Sources.Count} source{(sources.Sources.Count == 1 ? string.Empty : "s")}...");
                         break;
                     default:
                         return true;
