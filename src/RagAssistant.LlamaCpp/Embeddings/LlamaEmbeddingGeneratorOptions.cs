@@ -20,7 +20,7 @@ public sealed class LlamaEmbeddingGeneratorOptions
     [Range(1, 256)]
     public int MaxBatchTexts { get; set; } = 16;
 
-    /// <summary>CPU threads; 0 = one per core.</summary>
+    /// <summary>CPU threads; 0 = half the logical processors (the physical cores on SMT machines).</summary>
     [Range(0, 1024)]
     public int Threads { get; set; }
 

@@ -23,8 +23,15 @@ public sealed record LlamaContextOptions
     /// <summary>Most tokens per <c>llama_decode</c> call; longer prompts are decoded in several calls.</summary>
     public int BatchSize { get; init; } = 512;
 
-    /// <summary>CPU threads for generation; 0 = one per core.</summary>
+    /// <summary>CPU threads for generation; 0 = <see cref="DefaultThreads"/>.</summary>
     public int Threads { get; init; }
+
+    /// <summary>
+    /// Half the logical processors (at least one): the physical cores on the usual two-way SMT machine, as
+    /// llama.cpp itself picks. ggml's threads spin-wait for each other, so more threads than free cores costs
+    /// far more than it gains: on a busy 2-core machine 2 threads decoded ~1000x slower than 1.
+    /// </summary>
+    public static int DefaultThreads => Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>CPU threads for prompt processing; 0 = same as <see cref="Threads"/>.</summary>
     public int BatchThreads { get; init; }
@@ -89,7 +96,7 @@ public sealed unsafe class LlamaContext : IDisposable
         _model = model;
         Options = options;
 
-        var threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        var threads = options.Threads > 0 ? options.Threads : LlamaContextOptions.DefaultThreads;
         var p = NativeMethods.llama_context_default_params();
         p.NCtx = (uint)options.ContextSize;
         p.NBatch = (uint)options.BatchSize;
