@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RagAssistant.Hosting;
 using RagAssistant.Service;
 using RagAssistant.Service.Options;
 using RagAssistant.Service.Security;
@@ -26,18 +27,28 @@ if (ListenAddresses.FromConfiguration(builder.Configuration).Count == 0)
 }
 
 builder.Host.UseSystemd();
-builder.Services.AddRagAssistantService(builder.Configuration);
+try
+{
+    builder.Services.AddRagAssistant(builder.Configuration);
+}
+catch (AssistantConfigurationException ex)
+{
+    // A model named on the command line is missing: say so instead of silently falling back.
+    await Console.Error.WriteLineAsync($"The service cannot start: {ex.Message}");
+    return 1;
+}
 
-var app = builder.Build();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseMiddleware<ApiKeyMiddleware>();
-app.UseDefaultFiles();
-app.UseStaticFiles();
-app.MapRagAssistantEndpoints();
+builder.Services.AddRagAssistantService(builder.Configuration);
 
 try
 {
+    var app = builder.Build();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.UseMiddleware<ApiKeyMiddleware>();
+    app.UseDefaultFiles();
+    app.UseStaticFiles();
+    app.MapRagAssistantEndpoints();
     await app.RunAsync();
     return 0;
 }

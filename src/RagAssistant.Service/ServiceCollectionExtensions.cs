@@ -29,13 +29,15 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
 
         // Every endpoint gets the same body limit; the JSON reader enforces it on servers without one (tests).
+        // Both read the raw settings: the host resolves them while it is being built, before validation can
+        // report a bad value with its clear message.
         services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<ServiceOptions>>((kestrel, service) => kestrel.Limits.MaxRequestBodySize = service.Value.MaxRequestBodyBytes);
+            .Configure<IConfiguration>((kestrel, config) => kestrel.Limits.MaxRequestBodySize = RawOptions(config).MaxRequestBodyBytes);
 
         // Kestrel waits for requests in flight until the host's timeout; leave room after our grace period
         // for the cancelled answers to send their error event.
         services.AddOptions<HostOptions>()
-            .Configure<IOptions<ServiceOptions>>((host, service) => host.ShutdownTimeout = service.Value.ShutdownTimeout + TimeSpan.FromSeconds(5));
+            .Configure<IConfiguration>((host, config) => host.ShutdownTimeout = RawOptions(config).ShutdownTimeout + TimeSpan.FromSeconds(5));
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(
             new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
@@ -56,5 +58,18 @@ public static class ServiceCollectionExtensions
         services.AddHealthChecks()
             .AddCheck<AssistantReadinessCheck>("assistant", tags: [AssistantReadinessCheck.ReadyTag]);
         return services;
+    }
+
+    private static ServiceOptions RawOptions(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.GetSection(ServiceOptions.SectionName).Get<ServiceOptions>() ?? new ServiceOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            // Unparsable values: validation at start-up reports them; use the defaults meanwhile.
+            return new ServiceOptions();
+        }
     }
 }

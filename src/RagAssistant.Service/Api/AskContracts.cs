@@ -91,8 +91,8 @@ public sealed record SourcesEvent(
     bool Refused,
     AnswerMode Mode);
 
-/// <summary>Payload of the <c>done</c> event: the full answer text, token usage and timings.</summary>
-public sealed record DoneEvent(string Answer, AnswerUsage Usage, AnswerTimings Timings);
+/// <summary>Payload of the <c>done</c> event: the question answered, the full answer text, token usage and timings.</summary>
+public sealed record DoneEvent(string Question, string Answer, AnswerUsage Usage, AnswerTimings Timings);
 
 /// <summary>Payload of the <c>error</c> event: the answer stopped and why.</summary>
 public sealed record ErrorEvent(string Title, string Detail, int Status);

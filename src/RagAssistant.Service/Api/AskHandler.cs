@@ -8,7 +8,8 @@ namespace RagAssistant.Service.Api;
 
 /// <summary>
 /// <c>POST /api/ask</c>: streams the answer as Server-Sent Events (<c>token</c>*, <c>sources</c>, <c>done</c>, or
-/// <c>error</c>), or returns the whole result as JSON when the client sends <c>Accept: application/json</c>.
+/// <c>error</c>), or returns the whole result as JSON (the <c>ask --json</c> shape, <see cref="AnswerJson"/>) when the
+/// client sends <c>Accept: application/json</c>.
 /// </summary>
 internal sealed partial class AskHandler(
     IAnswerPipeline pipeline,
@@ -57,8 +58,9 @@ internal sealed partial class AskHandler(
     {
         try
         {
+            // The same JSON as `ragassistant ask --json`, so scripts can switch between the two.
             var result = await pipeline.AnswerAsync(request, answer.CancellationToken);
-            return Results.Json(result, jsonOptions.Value.SerializerOptions);
+            return Results.Text(AnswerJson.Serialize(result), "application/json; charset=utf-8");
         }
         catch (OperationCanceledException) when (answer.CancellationToken.IsCancellationRequested)
         {
@@ -91,7 +93,7 @@ internal sealed partial class AskHandler(
                             "sources",
                             new SourcesEvent(result.SearchQuery, result.Citations, result.Sources, result.InvalidCitations, result.Refused, result.Mode),
                             token);
-                        await events.WriteEventAsync("done", new DoneEvent(result.Answer, result.Usage, result.Timings), token);
+                        await events.WriteEventAsync("done", new DoneEvent(result.Question, result.Answer, result.Usage, result.Timings), token);
                         break;
                 }
             }

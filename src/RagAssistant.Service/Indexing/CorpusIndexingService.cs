@@ -53,7 +53,9 @@ internal sealed partial class CorpusIndexingService(
     {
         try
         {
-            // The model adapters load their files when first resolved; do it now rather than on the first question.
+            // The model adapters load their files when first resolved (AssistantRuntimeInfo resolves them all);
+            // do it now rather than on the first question, so /health/ready means ready.
+            _ = services.GetService<AssistantRuntimeInfo>();
             _ = services.GetService<IChatClient>();
             _ = services.GetService<IEmbeddingGenerator<string, Embedding<float>>>();
             readiness.ModelsLoaded();

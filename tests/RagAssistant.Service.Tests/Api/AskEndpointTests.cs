@@ -50,10 +50,11 @@ public sealed class AskEndpointTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
-        Assert.Equal("mixture of experts?", result.GetProperty("question").GetString());
         Assert.Equal(FakeAnswerPipeline.AnswerFor("mixture of experts?"), result.GetProperty("answer").GetString());
-        Assert.Equal(1, result.GetProperty("citations")[0].GetProperty("number").GetInt32());
+        Assert.Equal(1, result.GetProperty("citations")[0].GetProperty("n").GetInt32());
+        Assert.Equal("speculative-decoding", result.GetProperty("sources")[0].GetProperty("paper_id").GetString());
         Assert.False(result.GetProperty("refused").GetBoolean());
+        Assert.Equal("generated", result.GetProperty("mode").GetString());
     }
 
     [Fact]

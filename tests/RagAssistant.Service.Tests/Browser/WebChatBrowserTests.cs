@@ -1,0 +1,108 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using RagAssistant.Service.Tests.Infrastructure;
+
+namespace RagAssistant.Service.Tests.Browser;
+
+/// <summary>The web chat in headless Chromium (Debian's package, driven by Playwright) against the service on Kestrel.</summary>
+public sealed class WebChatBrowserTests
+{
+    private const string ChromiumPath = "/usr/bin/chromium";
+
+    private static readonly string[] ChromiumArgs =
+    [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ];
+
+    [Fact]
+    public async Task A_question_streams_in_shows_sources_and_citations_open_the_paper()
+    {
+        await using var factory = StartOnKestrel(out var address);
+        factory.Pipeline.TokenDelay = TimeSpan.FromMilliseconds(60);
+        await using var browser = await LaunchAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(address);
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Ready");
+
+        await page.FillAsync("#question", "What is speculative decoding?");
+        await page.ClickAsync("#ask");
+
+        // While streaming, part of the answer is visible and the Stop button is enabled.
+        var answer = page.Locator(".turn .answer");
+        await Assertions.Expect(answer).ToContainTextAsync("Answer to:");
+        await Assertions.Expect(answer).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("streaming"));
+        await Assertions.Expect(page.Locator("#stop")).ToBeEnabledAsync();
+
+        // Then the whole answer, with its citation as a link, and the sources list.
+        await Assertions.Expect(answer).ToHaveTextAsync(FakeAnswerPipeline.AnswerFor("What is speculative decoding?"));
+        await Assertions.Expect(page.Locator(".turn .sources li")).ToHaveTextAsync("Fast Inference with Speculative Decoding (Feb 22, 2024)");
+        await page.Locator("a.citation").First.ClickAsync();
+        await Assertions.Expect(page.Locator("#paper-title")).ToHaveTextAsync("Fast Inference with Speculative Decoding");
+        await Assertions.Expect(page.Locator("#paper-abstract")).ToContainTextAsync("A small draft model proposes tokens");
+    }
+
+    [Fact]
+    public async Task Stop_cancels_the_answer_on_the_server()
+    {
+        await using var factory = StartOnKestrel(out var address);
+        factory.Pipeline.HoldAfterFirstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var browser = await LaunchAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(address);
+
+        await page.FillAsync("#question", "a long answer");
+        await page.PressAsync("#question", "Enter");
+        await Assertions.Expect(page.Locator(".turn .answer")).ToHaveTextAsync("Answer");
+        await page.ClickAsync("#stop");
+
+        await Assertions.Expect(page.Locator(".turn .notice")).ToHaveTextAsync("Stopped.");
+        await Assertions.Expect(page.Locator("#ask")).ToBeEnabledAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (factory.Pipeline.Cancelled == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(1, factory.Pipeline.Cancelled);
+    }
+
+    private static ServiceFactory StartOnKestrel(out string address)
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            Assert.Skip($"Chromium is not installed at {ChromiumPath} (apt-get install chromium); .ci/run installs it.");
+        }
+
+        var factory = new ServiceFactory();
+        factory.UseKestrel(0);
+        factory.StartServer();
+        address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return factory;
+    }
+
+    private static async Task<BrowserSession> LaunchAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ChromiumArgs,
+        });
+        return new BrowserSession(playwright, browser);
+    }
+
+    private sealed class BrowserSession(IPlaywright playwright, IBrowser browser) : IAsyncDisposable
+    {
+        public Task<IPage> NewPageAsync() => browser.NewPageAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await browser.CloseAsync();
+            playwright.Dispose();
+        }
+    }
+}

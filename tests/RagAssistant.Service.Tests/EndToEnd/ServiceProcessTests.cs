@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using RagAssistant.Service.Tests.Infrastructure;
+
+namespace RagAssistant.Service.Tests.EndToEnd;
+
+/// <summary>The real process on a loopback port: streaming, status, load, disconnects.</summary>
+public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixture<RealServiceProcess>
+{
+    private const string Question = "How does the LR-annealing scaling law predict the loss at any training step?";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private HttpClient Client()
+    {
+        if (service.SkipReason is { } reason)
+        {
+            Assert.Skip(reason);
+        }
+
+        return new HttpClient { BaseAddress = service.Process!.Address, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    [Fact]
+    public async Task A_question_streams_tokens_sources_and_done()
+    {
+        using var client = Client();
+
+        using var response = await client.PostStreamingAsync("/api/ask", new { question = Question }, Ct);
+        var events = await ServerSentEvents.ReadAllAsync(response, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(events.Any(e => e.Event == "token"), "token events: " + string.Join(",", events.Select(e => e.Event)));
+        Assert.Equal(["sources", "done"], events.TakeLast(2).Select(e => e.Event));
+        var done = events[^1].Json;
+        Assert.Equal(Question, done.GetProperty("question").GetString());
+        Assert.Equal(string.Concat(events.Where(e => e.Event == "token").Select(e => e.Json.GetProperty("text").GetString())), done.GetProperty("answer").GetString());
+        var sources = events[^2].Json.GetProperty("sources");
+        Assert.Contains(sources.EnumerateArray(), s => s.GetProperty("title").GetString() == "Scaling Law with Learning Rate Annealing");
+    }
+
+    [Fact]
+    public async Task Status_names_the_mode_corpus_and_index()
+    {
+        using var client = Client();
+
+        var status = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
+
+        Assert.True(status.GetProperty("ready").GetBoolean());
+        Assert.True(status.GetProperty("model").GetProperty("retrievalOnly").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("model").GetProperty("chatModel").ValueKind);
+        Assert.True(status.GetProperty("corpus").GetProperty("papers").GetInt32() > 100);
+        Assert.Equal("ready", status.GetProperty("index").GetProperty("state").GetString());
+        Assert.False(status.GetProperty("index").GetProperty("denseAvailable").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_askers_are_answered_in_full_or_refused_with_429_and_memory_stays_flat()
+    {
+        using var client = Client();
+        client.Timeout = TimeSpan.FromSeconds(120);
+        const int askers = 50, rounds = 3;
+
+        // Warm up (first generations allocate the contexts), then measure.
+        await AskRoundAsync(client, askers, "warm-up");
+        var before = service.Process!.ResidentBytes();
+        var outcomes = new List<AskOutcome>();
+        var clock = Stopwatch.StartNew();
+        for (var round = 0; round < rounds; round++)
+        {
+            outcomes.AddRange(await AskRoundAsync(client, askers, $"round {round}"));
+        }
+
+        var after = service.Process.ResidentBytes();
+        var answered = outcomes.Count(o => o.Answered);
+        var refused = outcomes.Count(o => o.Refused);
+
+        // Every request accounted for: none lost, none half-answered, none mixed up with another's.
+        Assert.Equal(askers * rounds, outcomes.Count);
+        Assert.Equal(outcomes.Count, answered + refused);
+        Assert.True(answered >= RealServiceProcess.MaxConcurrentAnswers * rounds, $"answered {answered}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"load test took {clock.Elapsed}");
+        var growthMb = (after - before) / 1024.0 / 1024.0;
+        Assert.True(growthMb < 100, $"resident memory grew {growthMb:F0} MB ({before / 1048576} -> {after / 1048576} MB)");
+        TestContext.Current.SendDiagnosticMessage($"load: {answered} answered, {refused} refused in {clock.Elapsed.TotalSeconds:F1} s; RSS {before / 1048576} -> {after / 1048576} MB");
+    }
+
+    [Fact]
+    public async Task A_client_killed_mid_stream_frees_its_slot()
+    {
+        using var client = Client();
+        for (var i = 0; i < RealServiceProcess.MaxConcurrentAnswers; i++)
+        {
+            using var leaving = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            using var response = await client.PostStreamingAsync("/api/ask", new { question = $"{Question} ({i})" }, leaving.Token);
+            await using var stream = await response.Content.ReadAsStreamAsync(Ct);
+            await foreach (var e in ServerSentEvents.ReadAsync(stream, leaving.Token))
+            {
+                if (e.Event == "token")
+                {
+                    // Drop the connection after the first token, as a killed client would.
+                    await leaving.CancelAsync();
+                    break;
+                }
+            }
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        int running;
+        do
+        {
+            await Task.Delay(100, Ct);
+            var status = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
+            running = status.GetProperty("queue").GetProperty("running").GetInt32();
+        }
+        while (running > 0 && DateTime.UtcNow < deadline);
+
+        Assert.Equal(0, running);
+        using var next = await client.PostStreamingAsync("/api/ask", new { question = Question }, Ct, accept: "application/json");
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
+    private static async Task<List<AskOutcome>> AskRoundAsync(HttpClient client, int askers, string label)
+    {
+        var outcomes = new ConcurrentBag<AskOutcome>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, askers), new ParallelOptions { MaxDegreeOfParallelism = askers, CancellationToken = Ct }, async (i, ct) =>
+        {
+            var question = $"{Question} [{label} asker {i}]";
+            using var response = await client.PostStreamingAsync("/api/ask", new { question }, ct);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.NotNull(response.Headers.RetryAfter);
+                outcomes.Add(new AskOutcome(Answered: false, Refused: true));
+                return;
+            }
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var events = await ServerSentEvents.ReadAllAsync(response, ct);
+            Assert.Equal("done", events[^1].Event);
+            var done = events[^1].Json;
+            Assert.Equal(question, done.GetProperty("question").GetString());
+            var streamed = string.Concat(events.Where(e => e.Event == "token").Select(e => e.Json.GetProperty("text").GetString()));
+            Assert.Equal(streamed, done.GetProperty("answer").GetString());
+            outcomes.Add(new AskOutcome(Answered: true, Refused: false));
+        });
+        return [.. outcomes];
+    }
+
+    private sealed record AskOutcome(bool Answered, bool Refused);
+}

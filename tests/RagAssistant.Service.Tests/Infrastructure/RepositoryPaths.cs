@@ -1,0 +1,42 @@
+namespace RagAssistant.Service.Tests.Infrastructure;
+
+/// <summary>Finds the repository and the shared test data by walking up from the test's base directory.</summary>
+internal static class RepositoryPaths
+{
+    /// <summary>The folder holding RagAssistant.sln.</summary>
+    public static string Root { get; } = FindUp(dir => File.Exists(Path.Combine(dir, "RagAssistant.sln")))
+        ?? throw new InvalidOperationException($"RagAssistant.sln not found above {AppContext.BaseDirectory}.");
+
+    /// <summary>The shared data folder (models, eval), a sibling of a parent folder; null when absent.</summary>
+    public static string? Shared { get; } = FindUp(dir => Directory.Exists(Path.Combine(dir, "shared", "models"))) is { } parent
+        ? Path.Combine(parent, "shared")
+        : null;
+
+    /// <summary>The tiny real chat model, or null when the shared folder is absent.</summary>
+    public static string? TinyModel => Shared is null ? null : Path.Combine(Shared, "models", "stories260K.gguf");
+
+    /// <summary>The service's own build output, in the configuration these tests were built in.</summary>
+    public static string ServiceAssembly
+    {
+        get
+        {
+            // Tests run from tests/X/bin/<Configuration>/<tfm>/.
+            var tfmFolder = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var configuration = tfmFolder.Parent!.Name;
+            return Path.Combine(Root, "src", "RagAssistant.Service", "bin", configuration, tfmFolder.Name, "RagAssistant.Service.dll");
+        }
+    }
+
+    private static string? FindUp(Func<string, bool> found)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (found(dir.FullName))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
+}
