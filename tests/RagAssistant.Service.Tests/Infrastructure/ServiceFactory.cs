@@ -18,6 +18,9 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
     {
         ["Service:WatchCorpus"] = "false",
         ["Logging:LogLevel:Default"] = "Warning",
+
+        // Not-ready probes are expected in these tests; their error log is noise here.
+        ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "None",
     };
 
     public ServiceFactory(IReadOnlyDictionary<string, string?>? settings = null, bool indexReady = true)
