@@ -10,13 +10,16 @@ namespace RagAssistant.Service.Answering;
 /// A question let in to the model: holds its queue slot and the token that cancels it when the client goes away
 /// or the shutdown grace period ends. Dispose it when the answer is finished to free the slot.
 /// </summary>
-internal sealed class AdmittedAnswer(AnswerQueue.AnswerSlot slot, CancellationTokenSource cancellation, ShutdownGrace grace) : IDisposable
+internal sealed class AdmittedAnswer(AnswerQueue.AnswerSlot slot, CancellationTokenSource cancellation, ShutdownGrace grace, CancellationToken requestAborted) : IDisposable
 {
-    /// <summary>Cancelled when the client disconnects or shutdown's grace period ends.</summary>
+    /// <summary>Cancelled when the client disconnects, the answer times out or shutdown's grace period ends.</summary>
     public CancellationToken CancellationToken => cancellation.Token;
 
     /// <summary>True when the answer was cancelled because the service is shutting down.</summary>
     public bool CancelledByShutdown => grace.Expired.IsCancellationRequested;
+
+    /// <summary>True when the answer was cancelled for taking longer than <see cref="ServiceOptions.AnswerTimeout"/>.</summary>
+    public bool TimedOut => cancellation.IsCancellationRequested && !requestAborted.IsCancellationRequested && !CancelledByShutdown;
 
     public void Dispose()
     {
@@ -71,7 +74,9 @@ internal sealed partial class AnswerAdmission(
             return (null, ApiProblems.QueueFull(retryAfter));
         }
 
-        return (new AdmittedAnswer(slot, cancellation, grace), null);
+        // The timeout starts once the answer has a slot: waiting in the queue does not count.
+        cancellation.CancelAfter(options.Value.AnswerTimeout);
+        return (new AdmittedAnswer(slot, cancellation, grace, context.RequestAborted), null);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Answer queue full ({Running} running, {Waiting} waiting): answering 429")]

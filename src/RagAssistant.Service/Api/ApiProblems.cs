@@ -40,6 +40,12 @@ internal static class ApiProblems
             statusCode: StatusCodes.Status503ServiceUnavailable,
             title: "The service is shutting down.");
 
+    public static IResult AnswerTimedOut(TimeSpan timeout) =>
+        Results.Problem(
+            $"The answer took longer than {timeout} (Service:AnswerTimeout) and was stopped. Retry, or ask a narrower question.",
+            statusCode: StatusCodes.Status504GatewayTimeout,
+            title: "The answer took too long.");
+
     public static IResult AnswerFailed(string detail) =>
         Results.Problem(detail, statusCode: StatusCodes.Status500InternalServerError, title: "Answering failed.");
 

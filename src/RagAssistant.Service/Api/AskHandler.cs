@@ -64,8 +64,10 @@ internal sealed partial class AskHandler(
         }
         catch (OperationCanceledException) when (answer.CancellationToken.IsCancellationRequested)
         {
-            LogCancelled(logger, answer.CancelledByShutdown ? "shutdown" : "client disconnected");
-            return answer.CancelledByShutdown ? ApiProblems.ShuttingDown() : Results.Empty;
+            LogCancelled(logger, answer.CancelledByShutdown ? "shutdown" : answer.TimedOut ? "timed out" : "client disconnected");
+            return answer.CancelledByShutdown ? ApiProblems.ShuttingDown()
+                : answer.TimedOut ? ApiProblems.AnswerTimedOut(options.Value.AnswerTimeout)
+                : Results.Empty;
         }
         catch (Exception ex)
         {
@@ -104,6 +106,11 @@ internal sealed partial class AskHandler(
             {
                 LogCancelled(logger, "shutdown");
                 await TryWriteErrorAsync(events, new ErrorEvent("The service is shutting down.", "The answer was stopped because the service is shutting down; ask again once it is back.", StatusCodes.Status503ServiceUnavailable));
+            }
+            else if (answer.TimedOut)
+            {
+                LogCancelled(logger, "timed out");
+                await TryWriteErrorAsync(events, new ErrorEvent("The answer took too long.", $"The answer took longer than {options.Value.AnswerTimeout} (Service:AnswerTimeout) and was stopped.", StatusCodes.Status504GatewayTimeout));
             }
             else
             {

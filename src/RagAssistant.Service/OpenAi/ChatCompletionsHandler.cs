@@ -115,8 +115,10 @@ internal sealed partial class ChatCompletionsHandler(
         }
         catch (OperationCanceledException) when (answer.CancellationToken.IsCancellationRequested)
         {
-            LogCancelled(logger, answer.CancelledByShutdown ? "shutdown" : "client disconnected");
-            return answer.CancelledByShutdown ? ApiProblems.ShuttingDown() : Results.Empty;
+            LogCancelled(logger, answer.CancelledByShutdown ? "shutdown" : answer.TimedOut ? "timed out" : "client disconnected");
+            return answer.CancelledByShutdown ? ApiProblems.ShuttingDown()
+                : answer.TimedOut ? ApiProblems.AnswerTimedOut(options.Value.AnswerTimeout)
+                : Results.Empty;
         }
         catch (Exception ex)
         {
@@ -159,10 +161,14 @@ internal sealed partial class ChatCompletionsHandler(
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            LogCancelled(logger, answer.CancelledByShutdown ? "shutdown" : "client disconnected");
+            LogCancelled(logger, answer.CancelledByShutdown ? "shutdown" : answer.TimedOut ? "timed out" : "client disconnected");
             if (answer.CancelledByShutdown)
             {
                 await TryWriteErrorAsync(events, "The service is shutting down; ask again once it is back.", StatusCodes.Status503ServiceUnavailable);
+            }
+            else if (answer.TimedOut)
+            {
+                await TryWriteErrorAsync(events, $"The answer took longer than {options.Value.AnswerTimeout} (Service:AnswerTimeout) and was stopped.", StatusCodes.Status504GatewayTimeout);
             }
         }
         catch (Exception ex)

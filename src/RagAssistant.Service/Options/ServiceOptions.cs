@@ -45,6 +45,13 @@ public sealed class ServiceOptions
     [Range(1, 3_600)]
     public int RetryAfterSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Longest an answer may take once it has a slot (generation included); past it the answer is cancelled and
+    /// its slot freed, so a stuck generation cannot hold the model forever.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan AnswerTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How long answers in flight may run after shutdown starts before they are cancelled.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -96,6 +96,29 @@ public sealed class AnswerQueueEndpointTests
         Assert.Equal(1, factory.Pipeline.Cancelled);
     }
 
+    [Fact]
+    public async Task A_stuck_answer_is_stopped_after_the_answer_timeout_and_frees_its_slot()
+    {
+        var settings = OneSlot();
+        settings["Service:AnswerTimeout"] = "00:00:01";
+        await using var factory = new ServiceFactory(settings);
+        factory.Pipeline.HoldAfterFirstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var client = factory.CreateStreamingClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        using var response = await client.PostStreamingAsync("/api/ask", new { question = "never finishes" }, Ct);
+        var events = await ServerSentEvents.ReadAllAsync(response, Ct);
+
+        Assert.Equal(["token", "error"], events.Select(e => e.Event));
+        Assert.Equal(504, events[1].Json.GetProperty("status").GetInt32());
+        Assert.Contains("Service:AnswerTimeout", events[1].Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, factory.Services.GetRequiredService<AnswerQueue>().Running);
+
+        using var json = await client.PostStreamingAsync("/api/ask", new { question = "never finishes either" }, Ct, accept: "application/json");
+        Assert.Equal(HttpStatusCode.GatewayTimeout, json.StatusCode);
+        await json.ReadProblemAsync(Ct);
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
