@@ -107,9 +107,9 @@ public sealed unsafe class LlamaModel : IDisposable
         var description = ReadString((buffer, size) => NativeMethods.llama_model_desc(handle, (byte*)buffer, size)) ?? string.Empty;
         var architecture = Meta(handle, "general.architecture") ?? "unknown";
         var template = NativeMethods.ReadUtf8(NativeMethods.llama_model_chat_template(handle, null));
-        var quantization = Meta(handle, "general.file_type") is { } fileType && int.TryParse(fileType, out var ft)
-            ? LlamaFileTypeNames.Describe(ft)
-            : LlamaFileTypeNames.Describe(NativeMethods.llama_model_ftype(handle));
+        var quantization = Meta(handle, "general.file_type") is { } fileType && uint.TryParse(fileType, out var ft)
+            ? GgufFileTypeNames.GetName(ft)
+            : GgufFileTypeNames.GetName(unchecked((uint)NativeMethods.llama_model_ftype(handle)));
         return new LlamaModelInfo(
             path,
             architecture,
