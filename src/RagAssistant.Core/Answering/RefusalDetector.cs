@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.RegularExpressions;
+using RagAssistant.Core.Corpus;
 
 namespace RagAssistant.Core.Answering;
 
@@ -29,31 +29,8 @@ internal static partial class RefusalDetector
         return text.Contains(phrase, StringComparison.Ordinal) && text.Length <= phrase.Length * 3 / 2;
     }
 
-    /// <summary>Lower case, every run of non-alphanumerics as one space.</summary>
-    internal static string Normalize(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        var pendingSpace = false;
-        foreach (var c in text)
-        {
-            if (char.IsLetterOrDigit(c))
-            {
-                if (pendingSpace && builder.Length > 0)
-                {
-                    builder.Append(' ');
-                }
-
-                builder.Append(char.ToLowerInvariant(c));
-                pendingSpace = false;
-            }
-            else
-            {
-                pendingSpace = true;
-            }
-        }
-
-        return builder.ToString();
-    }
+    // The same normalisation as titles: lower case, every run of non-alphanumerics as one space.
+    internal static string Normalize(string text) => PaperIdentity.NormalizeTitle(text);
 
     [GeneratedRegex(@"\[[^\]\n]{0,48}\]")]
     private static partial Regex MarkerPattern();
