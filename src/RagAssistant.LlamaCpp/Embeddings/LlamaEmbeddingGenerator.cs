@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -50,9 +52,11 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
             throw;
         }
 
-        // Identity for caches: a changed file (size or time) or prefix means different vectors.
+        // Identity for caches: a changed file (size or time), pooling or document prefix means different vectors.
+        // The prefix hash must be stable across processes (string.GetHashCode is randomised per process).
         var file = new FileInfo(_options.ModelPath);
-        var identity = $"{file.Name}:{file.Length}:{file.LastWriteTimeUtc.Ticks}:{_options.Pooling}:{_options.DocumentPrefix.GetHashCode(StringComparison.Ordinal):x8}";
+        var prefixHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(_options.DocumentPrefix)))[..8];
+        var identity = $"{file.Name}:{file.Length}:{file.LastWriteTimeUtc.Ticks}:{_options.Pooling}:{prefixHash}";
         _metadata = new EmbeddingGeneratorMetadata("llama.cpp", new Uri(file.FullName), identity, Model.Info.EmbeddingLength);
     }
 

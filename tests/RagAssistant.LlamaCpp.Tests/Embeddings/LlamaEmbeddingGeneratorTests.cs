@@ -82,5 +82,9 @@ public sealed class LlamaEmbeddingGeneratorTests
         var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
         Assert.Equal(64, metadata!.DefaultModelDimensions);
         Assert.StartsWith("stories260K.gguf:", metadata.DefaultModelId, StringComparison.Ordinal);
+
+        // The identity keys the on-disk embedding cache, so it must be the same in every process: the empty
+        // document prefix hashes to SHA-256("") = e3b0c442..., not to a per-process string hash code.
+        Assert.EndsWith(":Model:e3b0c442", metadata.DefaultModelId, StringComparison.Ordinal);
     }
 }
