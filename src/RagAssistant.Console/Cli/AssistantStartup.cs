@@ -51,6 +51,11 @@ internal static class AssistantStartup
             terminal.Ui.MarkupLine("[grey]No embedding model: search is BM25 only.[/]");
         }
 
+        foreach (var merge in report.Merges)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[grey]{merge}[/]");
+        }
+
         foreach (var warning in report.Warnings)
         {
             terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");

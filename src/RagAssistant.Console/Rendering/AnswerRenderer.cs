@@ -125,7 +125,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
     }
 
     private static string Describe(AnswerSource source) =>
-        string.Join(", ", new[] { source.Date, source.SourceFile }.Where(s => !string.IsNullOrEmpty(s)));
+        string.Join(", ", new[] { source.Date, string.Join(", ", source.SourceFiles) }.Where(s => !string.IsNullOrEmpty(s)));
 
     private static string DescribeTimings(AnswerResult result)
     {

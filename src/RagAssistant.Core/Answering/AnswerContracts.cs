@@ -19,7 +19,15 @@ public enum AnswerMode
 }
 
 /// <summary>A source offered to the model, numbered as in the prompt.</summary>
-public sealed record AnswerSource(int Number, string PaperId, string Title, string? Date, string SourceFile, double Score, string Text);
+public sealed record AnswerSource(int Number, string PaperId, string Title, string? Date, string SourceFile, double Score, string Text)
+{
+    /// <summary>Every file holding this paper (identical copies are one source), <see cref="SourceFile"/> first.</summary>
+    public IReadOnlyList<string> SourceFiles
+    {
+        get => field ?? [SourceFile];
+        init;
+    }
+}
 
 /// <summary>A citation marker in the answer that points to an offered source.</summary>
 public sealed record AnswerCitation(int Number, string PaperId, string Title);

@@ -176,13 +176,12 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         yield return new SourcesRetrievedUpdate(run.SearchQuery, offered);
         var extracted = ExtractiveAnswerer.Compose(run.SearchQuery, offered, _options.ExtractiveSentencesPerPaper);
         var firstTextMs = run.Clock.Elapsed.TotalMilliseconds;
-        yield return new AnswerTextUpdate(extracted);
+        yield return new AnswerTextUpdate(extracted.Text);
 
-        // Parsed like a model's answer, so the citations are checked the same way.
-        var citations = new CitationStreamParser(offered.Select(s => s.Number).ToHashSet());
-        citations.Push(extracted);
-        citations.Flush();
-        yield return run.Complete(extracted, ToCitations(citations.Cited, offered), offered, citations.Invalid, refused: false, AnswerMode.RetrievalOnly, new AnswerUsage(0, 0), run.Timings(firstTextMs, 0));
+        // The assistant's own words here are only the marker after each quote, so the citations are the quoted
+        // sources; the quotes themselves are source text and are not parsed.
+        var cited = extracted.Sources.Select(s => s.Number).ToList();
+        yield return run.Complete(extracted.Text, ToCitations(cited, offered), offered, [], refused: false, AnswerMode.RetrievalOnly, new AnswerUsage(0, 0), run.Timings(firstTextMs, 0));
     }
 
     private async IAsyncEnumerable<AnswerUpdate> GenerateAsync(
@@ -311,14 +310,19 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         {
             var best = group.First();
             var text = string.Join(" … ", group.Select(h => h.Passage.Text.Trim()).Where(t => t.Length > 0).Distinct());
+            // The source's own reference markers ("prior work [2]") would read as our source numbers: neutralised
+            // here, so the prompt, the quotes of retrieval-only mode and every front end see the same text.
             sources.Add(new AnswerSource(
                 sources.Count + 1,
                 best.Paper.Id,
-                best.Paper.Title,
+                CitationStreamParser.NeutralizeSourceMarkers(best.Paper.Title),
                 best.Paper.Date,
                 best.Paper.SourceFile,
                 group.Max(h => h.RelevanceScore),
-                text.Length > 0 ? text : best.Paper.Abstract));
+                CitationStreamParser.NeutralizeSourceMarkers(text.Length > 0 ? text : best.Paper.Abstract))
+            {
+                SourceFiles = best.Paper.SourceFiles,
+            });
         }
 
         return sources;

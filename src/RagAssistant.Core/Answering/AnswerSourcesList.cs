@@ -33,7 +33,7 @@ public static class AnswerSourcesList
                     text.Append(CultureInfo.InvariantCulture, $" ({source.Date})");
                 }
 
-                text.Append(CultureInfo.InvariantCulture, $" — {source.SourceFile}");
+                text.Append(CultureInfo.InvariantCulture, $" — {string.Join(", ", source.SourceFiles)}");
             }
         }
 

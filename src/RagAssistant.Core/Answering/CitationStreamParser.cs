@@ -86,6 +86,21 @@ internal sealed partial class CitationStreamParser(IReadOnlySet<int> offeredNumb
         return output.ToString();
     }
 
+    /// <summary>
+    /// Rewrites the reference markers a source's own text carries ("prior work [2]", "[7]", "[1, 3]") as
+    /// "(ref. 2)", so that neither the model reading the prompt nor this parser reading an answer or a quote can take
+    /// them for the numbered sources. Brackets that are not markers ("[2024]", "[CLS]") are left alone.
+    /// </summary>
+    public static string NeutralizeSourceMarkers(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.AsSpan().IndexOfAny('[', '【') < 0
+            ? text
+            : BracketPattern().Replace(text, m => MarkerPattern().IsMatch(m.Groups["inner"].Value)
+                ? $"(ref. {m.Groups["inner"].Value.Trim()})"
+                : m.Value);
+    }
+
     /// <summary>Ends the stream; returns any held-back text (an unclosed '[' is plain text).</summary>
     public string Flush()
     {
@@ -157,6 +172,9 @@ internal sealed partial class CitationStreamParser(IReadOnlySet<int> offeredNumb
     // One to three digits per number: "[2024]" is a year, not a citation.
     [GeneratedRegex(@"^\s*(?:(?:sources?|refs?|ref\.)\s*)?\d{1,3}(?:\s*[-–]\s*\d{1,3})?(?:\s*[,;]\s*(?:(?:sources?|refs?|ref\.)\s*)?\d{1,3}(?:\s*[-–]\s*\d{1,3})?)*\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex MarkerPattern();
+
+    [GeneratedRegex(@"[\[【](?<inner>[^\[\]【】\r\n]{1,48})[\]】]")]
+    private static partial Regex BracketPattern();
 
     [GeneratedRegex(@"(?<first>\d{1,3})(?:\s*[-–]\s*(?<last>\d{1,3}))?")]
     private static partial Regex ItemPattern();

@@ -21,11 +21,13 @@ internal static partial class ExtractiveAnswerer
         "papers", "according", "use", "used", "using", "two", "one", "any", "all", "not", "but", "our", "you", "your",
     };
 
-    public static string Compose(string question, IReadOnlyList<AnswerSource> sources, int sentencesPerPaper)
+    /// <summary>The answer text and the sources it quotes (each line cites its own), in order.</summary>
+    public static ExtractedAnswer Compose(string question, IReadOnlyList<AnswerSource> sources, int sentencesPerPaper)
     {
         ArgumentNullException.ThrowIfNull(sources);
         var terms = Terms(question);
         var answer = new StringBuilder(Label);
+        var quoted = new List<AnswerSource>();
         foreach (var source in sources)
         {
             var sentences = SentenceSplitter.Split(source.Text);
@@ -43,9 +45,10 @@ internal static partial class ExtractiveAnswerer
                 .Select(s => s.sentence);
             answer.Append('\n')
                 .Append(CultureInfo.InvariantCulture, $"- {string.Join(' ', chosen)} [{source.Number}]");
+            quoted.Add(source);
         }
 
-        return answer.ToString();
+        return new ExtractedAnswer(answer.ToString(), quoted);
     }
 
     private static HashSet<string> Terms(string text)
@@ -81,3 +84,6 @@ internal static partial class ExtractiveAnswerer
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex WordPattern();
 }
+
+/// <summary>A retrieval-only answer: its text and the sources it quotes, each cited by its number.</summary>
+internal sealed record ExtractedAnswer(string Text, IReadOnlyList<AnswerSource> Sources);

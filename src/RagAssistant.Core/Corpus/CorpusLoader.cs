@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -7,16 +9,33 @@ namespace RagAssistant.Core.Corpus;
 /// <param name="Papers">Unique papers, in corpus order (files by name, then position).</param>
 /// <param name="Passages">Passages of all papers, in paper order.</param>
 /// <param name="Warnings">Problems found, with file and line; the affected items were skipped.</param>
-/// <param name="Entries">Papers read before de-duplication by normalised title.</param>
+/// <param name="Entries">Papers read before identical copies were merged.</param>
 public sealed record LoadedCorpus(
     IReadOnlyList<Paper> Papers,
     IReadOnlyList<Passage> Passages,
     IReadOnlyList<CorpusWarning> Warnings,
-    int Entries);
+    int Entries)
+{
+    /// <summary>Identical copies merged into one paper, in corpus order.</summary>
+    public IReadOnlyList<CorpusMerge> Merges { get; init; } = [];
+}
+
+/// <summary>Identical copies of one document merged into one paper.</summary>
+/// <param name="Title">The paper's title.</param>
+/// <param name="Copies">How many entries were merged (a file may list the same paper twice).</param>
+/// <param name="Files">The files holding the copies, the one the paper is read from first.</param>
+public sealed record CorpusMerge(string Title, int Copies, IReadOnlyList<string> Files)
+{
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"merged {Copies} identical copies of \"{Title}\" into one source: {string.Join(", ", Files)}";
+}
 
 /// <summary>
 /// Reads every supported file of a corpus folder (listing dumps and plain documents as .txt/.md, .jsonl, .pdf),
-/// de-duplicates papers by normalised title (the first occurrence wins) and splits documents into passages.
+/// merges identical copies (the same title and text after collapsing whitespace; a title that is only the file's
+/// name does not count) into one paper naming all its files, and splits documents into passages. Documents that merely
+/// share a title are all kept.
 /// Nothing here throws for bad input: each problem becomes a <see cref="CorpusWarning"/> and the rest is kept.
 /// </summary>
 public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<CorpusLoader>? logger = null)
@@ -83,13 +102,20 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
                 return PdfDocumentParser.Parse(buffer, relative);
             }
 
-            var text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
-            return extension switch
+            var decoded = CorpusTextDecoder.Decode(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
+            var text = decoded.Text;
+            var content = extension switch
             {
                 ".jsonl" => JsonlDocumentParser.Parse(text, relative),
                 ".txt" when ListingFormatParser.LooksLikeListing(text) => ListingFormatParser.Parse(text, relative),
                 _ => PlainDocumentParser.Parse(text, relative),
             };
+            return decoded.IsFallback
+                ? content with
+                {
+                    Warnings = [new CorpusWarning(relative, null, $"is not valid UTF-8 and has no byte order mark; read as Windows-1252. Save it as UTF-8 to silence this warning"), .. content.Warnings],
+                }
+                : content;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -99,13 +125,41 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
 
     private LoadedCorpus Finish(string folder, List<CorpusEntry> entries, List<CorpusWarning> warnings)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Merged only when the content is the same: two documents sharing a title ("# Notes") are both kept.
+        var byContent = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         var unique = new List<CorpusEntry>();
+        var files = new List<List<string>>();
         foreach (var entry in entries)
         {
-            if (seen.Add(entry.Paper.Id))
+            var content = ContentKey(entry);
+            if (byContent.TryGetValue(content, out var first))
             {
-                unique.Add(entry);
+                files[first].Add(entry.Paper.SourceFile);
+                continue;
+            }
+
+            var paper = entry.Paper;
+            if (!ids.Add(paper.Id))
+            {
+                var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)).AsSpan(0, 4));
+                paper = paper with { Id = $"{paper.Id}-{hash}" };
+                ids.Add(paper.Id);
+            }
+
+            byContent[content] = unique.Count;
+            unique.Add(entry with { Paper = paper });
+            files.Add([paper.SourceFile]);
+        }
+
+        var merges = new List<CorpusMerge>();
+        for (var i = 0; i < unique.Count; i++)
+        {
+            if (files[i].Count > 1)
+            {
+                var sourceFiles = files[i].Distinct(StringComparer.Ordinal).ToList();
+                unique[i] = unique[i] with { Paper = unique[i].Paper with { SourceFiles = sourceFiles } };
+                merges.Add(new CorpusMerge(unique[i].Paper.Title, files[i].Count, sourceFiles));
             }
         }
 
@@ -115,9 +169,25 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
             LogSkipped(warning.ToString());
         }
 
+        foreach (var merge in merges)
+        {
+            LogMerged(merge.ToString());
+        }
+
         LogLoaded(folder, unique.Count, entries.Count, passages.Count, warnings.Count);
-        return new LoadedCorpus(unique.Select(e => e.Paper).ToList(), passages, warnings, entries.Count);
+        return new LoadedCorpus(unique.Select(e => e.Paper).ToList(), passages, warnings, entries.Count) { Merges = merges };
     }
+
+    // What makes two entries the same document: their text (the title too, unless it is only the file's name) with
+    // every whitespace run collapsed to one space, so line endings, wrapping and indentation do not matter.
+    private static string ContentKey(CorpusEntry entry)
+    {
+        var text = entry.TitledByFileName ? entry.Paper.Abstract : entry.Paper.Title + " " + entry.Paper.Abstract;
+        return string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Corpus: {Merge}")]
+    private partial void LogMerged(string merge);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Corpus: {Problem}")]
     private partial void LogSkipped(string problem);

@@ -1,12 +1,15 @@
 namespace RagAssistant.Core.Corpus;
 
-/// <summary>One paper (or user document) of the corpus, de-duplicated by normalised title.</summary>
-/// <param name="Id">Stable id derived from the normalised title, so it survives re-parsing and file moves.</param>
+/// <summary>One paper (or user document) of the corpus; identical copies (same content) are merged into one.</summary>
+/// <param name="Id">
+/// Stable id derived from the normalised title, so it survives re-parsing and file moves; a distinct document whose
+/// title another one already has gets a hash of its content appended.
+/// </param>
 /// <param name="Title">Title as written in the source.</param>
 /// <param name="Abstract">The abstract, or the whole text for user documents.</param>
 /// <param name="Date">Publication date as written ("Feb 22, 2024"), when the source has one.</param>
 /// <param name="AuthorCount">Number of authors, when the source has it.</param>
-/// <param name="SourceFile">File name (relative to the corpus folder) the paper was read from.</param>
+/// <param name="SourceFile">File name (relative to the corpus folder) the paper was first read from.</param>
 /// <param name="SourceLine">1-based line of the title in <paramref name="SourceFile"/>.</param>
 public sealed record Paper(
     string Id,
@@ -25,6 +28,13 @@ public sealed record Paper(
 
     /// <summary>Upvote count from the listing, when present.</summary>
     public int? Upvotes { get; init; }
+
+    /// <summary>Every file holding this paper (identical copies merged), <see cref="SourceFile"/> first.</summary>
+    public IReadOnlyList<string> SourceFiles
+    {
+        get => field ?? [SourceFile];
+        init;
+    }
 }
 
 /// <summary>A searchable piece of a paper: a whole abstract, or one window of a longer document.</summary>

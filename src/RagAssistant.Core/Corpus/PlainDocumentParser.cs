@@ -26,7 +26,8 @@ public static class PlainDocumentParser
 
         var title = lines[titleIndex].Trim().TrimStart('#').Trim();
         var body = string.Join(' ', lines.Where((l, i) => i != titleIndex).Select(l => l.Trim()).Where(l => l.Length > 0));
-        if (body.Length == 0)
+        var titledByFileName = body.Length == 0;
+        if (titledByFileName)
         {
             // A single line of prose: the text is the line, the title the file name.
             body = title;
@@ -34,6 +35,6 @@ public static class PlainDocumentParser
         }
 
         var paper = new Paper(PaperIdentity.CreateId(title), title, body, null, null, sourceFile, titleIndex + 1);
-        return new CorpusFileContent([new CorpusEntry(paper, IsAbstract: false)], []);
+        return new CorpusFileContent([new CorpusEntry(paper, IsAbstract: false) { TitledByFileName = titledByFileName }], []);
     }
 }

@@ -129,7 +129,7 @@ public sealed class Bm25Index : IDisposable
     public IReadOnlyList<Bm25Hit> Search(string query, int count)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var terms = Analyze(query).Distinct(StringComparer.Ordinal).ToList();
+        var terms = QueryTerms(Analyze(query));
         if (terms.Count == 0 || Count == 0 || count <= 0)
         {
             return [];
@@ -148,6 +148,20 @@ public sealed class Bm25Index : IDisposable
         }
 
         return hits;
+    }
+
+    /// <summary>
+    /// Most distinct terms one search sends to Lucene: each term costs a clause per field searched, pseudo-relevance
+    /// feedback adds its own, and the query must stay within Lucene's <see cref="BooleanQuery.MaxClauseCount"/>.
+    /// </summary>
+    public int MaxQueryTerms
+    {
+        get
+        {
+            var clausesPerTerm = _options.TitleBoost > 0 ? 2 : 1;
+            var feedback = _options.FeedbackDocuments > 0 ? _options.FeedbackTerms : 0;
+            return Math.Max(1, (BooleanQuery.MaxClauseCount / clausesPerTerm) - feedback);
+        }
     }
 
     /// <summary>
@@ -185,6 +199,23 @@ public sealed class Bm25Index : IDisposable
 
     /// <summary>Number of documents containing the analysed <paramref name="term"/>.</summary>
     public int DocumentFrequency(string term) => _documentFrequency.GetValueOrDefault(term);
+
+    // The distinct terms worth searching: a term no document contains matches nothing (and BM25 ignores it), and
+    // past MaxQueryTerms the rarest terms, which discriminate most, are kept. A 2,000-character question (every
+    // CJK character is a term) would otherwise exceed Lucene's clause limit and throw TooManyClausesException.
+    private List<string> QueryTerms(IReadOnlyList<string> analyzed)
+    {
+        var terms = analyzed.Distinct(StringComparer.Ordinal).Where(t => _documentFrequency.ContainsKey(t)).ToList();
+        return terms.Count <= MaxQueryTerms
+            ? terms
+            : terms.Select((term, position) => (term, position))
+                .OrderBy(t => _documentFrequency[t.term])
+                .ThenBy(t => t.position)
+                .Take(MaxQueryTerms)
+                .OrderBy(t => t.position)
+                .Select(t => t.term)
+                .ToList();
+    }
 
     private double Idf(string term)
     {

@@ -137,7 +137,10 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
             LogBm25Only();
         }
 
-        var report = new IndexReport(corpus.Papers.Count, corpus.Passages.Count, dense?.Embedded ?? 0, dense?.FromCache ?? 0, warnings, dense is not null, stopwatch.Elapsed);
+        var report = new IndexReport(corpus.Papers.Count, corpus.Passages.Count, dense?.Embedded ?? 0, dense?.FromCache ?? 0, warnings, dense is not null, stopwatch.Elapsed)
+        {
+            Merges = [.. corpus.Merges.Select(m => m.ToString())],
+        };
         LastReport = report;
         LogBuilt(report.Papers, report.Passages, report.Embedded, report.FromCache, report.DenseAvailable, stopwatch.Elapsed.TotalMilliseconds);
         return report;

@@ -70,7 +70,11 @@ public sealed record IndexReport(
     int FromCache,
     IReadOnlyList<string> Warnings,
     bool DenseAvailable,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Identical copies merged into one paper, each with its count and files (e.g. "merged 2 identical copies of ...").</summary>
+    public IReadOnlyList<string> Merges { get; init; } = [];
+}
 
 /// <summary>The corpus index: parses the corpus folder, embeds (with cache) and indexes it.</summary>
 public interface ICorpusIndex

@@ -27,7 +27,10 @@ public sealed record SearchResponse(string Query, RetrieverKind Mode, string? No
             hit.Score,
             hit.RelevanceScore,
             hit.Bm25Rank,
-            hit.DenseRank))]);
+            hit.DenseRank)
+        {
+            SourceFiles = hit.Paper.SourceFiles,
+        })]);
 }
 
 /// <summary>One search hit: the passage, its paper, and how each retriever ranked it.</summary>
@@ -42,4 +45,8 @@ public sealed record SearchHit(
     double Score,
     double RelevanceScore,
     int? Bm25Rank,
-    int? DenseRank);
+    int? DenseRank)
+{
+    /// <summary>Every file holding the paper (identical copies are one paper), <see cref="SourceFile"/> first.</summary>
+    public IReadOnlyList<string> SourceFiles { get; init; } = [SourceFile];
+}

@@ -41,17 +41,20 @@ public sealed class CorpusLoaderTests
     }
 
     [Fact]
-    public async Task Duplicates_are_merged_by_normalised_title_across_files()
+    public async Task Identical_entries_are_merged_across_files_but_a_differently_written_title_is_other_content()
     {
         using var folder = new TempFolder();
         folder.Write("a.jsonl", $$"""{"title": "HFT: Half Fine-Tuning", "abstract": "{{Abstract}}"}""");
-        folder.Write("b.jsonl", $$"""{"title": "hft -- half fine tuning", "abstract": "{{Abstract}}"}""");
+        folder.Write("b.jsonl", $$"""{"title": "HFT:  Half Fine-Tuning", "abstract": "{{Abstract}}"}""");
+        folder.Write("c.jsonl", $$"""{"title": "hft -- half fine tuning", "abstract": "{{Abstract}}"}""");
 
         var corpus = await CreateLoader().LoadAsync(folder.Path, TestContext.Current.CancellationToken);
 
-        Assert.Equal(2, corpus.Entries);
-        var paper = Assert.Single(corpus.Papers);
-        Assert.Equal("a.jsonl", paper.SourceFile);
+        Assert.Equal(3, corpus.Entries);
+        Assert.Equal(2, corpus.Papers.Count);
+        Assert.Equal(["a.jsonl", "b.jsonl"], corpus.Papers[0].SourceFiles);
+        Assert.Equal("a.jsonl", corpus.Papers[0].SourceFile);
+        Assert.NotEqual(corpus.Papers[0].Id, corpus.Papers[1].Id);
     }
 
     [Fact]

@@ -17,6 +17,18 @@ internal static class RepositoryPaths
     public static string RequireShippedCorpus() =>
         ShippedCorpus ?? throw new InvalidOperationException("data/papers not found above the test directory");
 
+    /// <summary>A file or folder of ../shared/cases (inputs from replayed bug reports), or skips the test with the reason.</summary>
+    public static string RequireCase(string relative)
+    {
+        var path = Shared is { } shared ? Path.Combine(shared, "cases", relative) : null;
+        if (path is null || !(File.Exists(path) || Directory.Exists(path)))
+        {
+            Assert.Skip($"../shared/cases/{relative} is absent beside the repository (CI and developer machines have it).");
+        }
+
+        return path;
+    }
+
     public static string RequireDevSet()
     {
         var devSet = DevSet;

@@ -19,6 +19,15 @@ internal sealed class TempFolder : IDisposable
         return full;
     }
 
+    /// <summary>Copies the files of <paramref name="folder"/> (not its sub-folders) into this one.</summary>
+    public void CopyFrom(string folder)
+    {
+        foreach (var file in Directory.GetFiles(folder))
+        {
+            File.Copy(file, System.IO.Path.Combine(Path, System.IO.Path.GetFileName(file)));
+        }
+    }
+
     public void Dispose()
     {
         try

@@ -1,0 +1,69 @@
+using RagAssistant.Core.Corpus;
+
+namespace RagAssistant.Core.Tests.Corpus;
+
+/// <summary>Merged only when the content is the same, never because titles match; every merge reported.</summary>
+public sealed class CorpusDuplicateTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static CorpusLoader CreateLoader() => new(new PassageSplitter(ApproximateTokenCounter.Instance, 256, 32));
+
+    [Fact]
+    public async Task Documents_sharing_a_title_but_not_their_text_are_both_kept_with_distinct_ids()
+    {
+        using var folder = new TempFolder();
+        folder.Write("notes_lora.md", "# Notes\n\nLow-rank adaptation trains two small matrices per layer.\n");
+        folder.Write("notes_distillation.md", "# Notes\n\nKnowledge distillation trains a small student model.\n");
+        folder.Write("papers.jsonl", """
+            {"title": "Notes", "abstract": "A third text under the same title, from a listing."}
+            """);
+
+        var corpus = await CreateLoader().LoadAsync(folder.Path, Ct);
+
+        Assert.Equal(3, corpus.Papers.Count);
+        Assert.Equal(3, corpus.Papers.Select(p => p.Id).Distinct().Count());
+        Assert.Equal(corpus.Papers.Select(p => p.Id), corpus.Passages.Select(p => p.PaperId).Distinct());
+        Assert.Empty(corpus.Merges);
+    }
+
+    [Fact]
+    public async Task Identical_copies_become_one_paper_naming_all_its_files_and_the_merge_is_reported()
+    {
+        using var folder = new TempFolder();
+        folder.Write("moe_note.txt", "Mixture-of-experts routing sends each token to two experts.\n");
+        folder.Write("moe_note - Copy.txt", "Mixture-of-experts   routing sends each token\tto two experts.  \r\n");
+        folder.Write("spec.md", "# Speculative Decoding\n\nA draft model proposes tokens.\n");
+        folder.Write("spec (copy).md", "# Speculative Decoding\r\n\r\nA draft model  proposes tokens.\r\n");
+
+        var corpus = await CreateLoader().LoadAsync(folder.Path, Ct);
+
+        Assert.Equal(2, corpus.Papers.Count);
+        var moe = Assert.Single(corpus.Papers, p => p.Abstract.StartsWith("Mixture", StringComparison.Ordinal));
+        Assert.Equal(["moe_note - Copy.txt", "moe_note.txt"], moe.SourceFiles);
+        Assert.Equal(
+            [
+                "merged 2 identical copies of \"moe_note - Copy\" into one source: moe_note - Copy.txt, moe_note.txt",
+                "merged 2 identical copies of \"Speculative Decoding\" into one source: spec (copy).md, spec.md",
+            ],
+            corpus.Merges.Select(m => m.ToString()));
+        Assert.Equal(4, corpus.Entries);
+    }
+
+    [Fact]
+    public async Task The_duplicates_folder_of_the_bug_report_keeps_both_notes_and_merges_the_copies()
+    {
+        var source = RepositoryPaths.RequireCase("duplicates");
+        using var folder = new TempFolder();
+        folder.CopyFrom(source);
+
+        var corpus = await CreateLoader().LoadAsync(folder.Path, Ct);
+
+        Assert.Equal(6, corpus.Entries);
+        Assert.Equal(4, corpus.Papers.Count); // two "# Notes" documents, one spec, one moe note
+        Assert.Contains(corpus.Papers, p => p.Abstract.Contains("Low-rank adaptation", StringComparison.Ordinal));
+        Assert.Contains(corpus.Papers, p => p.Abstract.Contains("Knowledge distillation", StringComparison.Ordinal));
+        Assert.Equal(2, corpus.Merges.Count);
+        Assert.All(corpus.Merges, m => Assert.Equal(2, m.Files.Count));
+    }
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using Lucene.Net.Search;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Core.Tests.Corpus;
+
+namespace RagAssistant.Core.Tests.Retrieval;
+
+/// <summary>Long questions must never exceed Lucene's clause limit (<see cref="BooleanQuery.MaxClauseCount"/>).</summary>
+public sealed class Bm25IndexTests
+{
+    // 520 distinct codes, each also in the corpus, so none is dropped as absent: 1,040 clauses before the cap.
+    private static readonly string[] Codes = [.. Enumerable.Range(0, 520).Select(i => string.Create(CultureInfo.InvariantCulture, $"{(char)('a' + (i / 20))}{(char)('a' + (i % 20))}{i % 10}"))];
+
+    public static TheoryData<Bm25Options> Variants => new()
+    {
+        new Bm25Options(),
+        new Bm25Options { Stemming = false, QuestionStopWords = true },
+        new Bm25Options { TitleBoost = 0 },
+        new Bm25Options { FeedbackDocuments = 5, FeedbackTerms = 100 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void A_question_with_more_terms_than_lucene_allows_clauses_searches_without_error(Bm25Options options)
+    {
+        var documents = Codes.Chunk(10).Select((chunk, i) => new Bm25Document($"Codes {i}", string.Join(' ', chunk))).ToList();
+        using var index = new Bm25Index(documents, options);
+        var question = "Which papers mention any of these codes: " + string.Join(' ', Codes) + "?";
+        Assert.InRange(question.Length, 2_000, 2_200);
+
+        var hits = index.Search(question, 10);
+
+        Assert.Equal(10, hits.Count);
+        Assert.True(index.MaxQueryTerms * (options.TitleBoost > 0 ? 2 : 1) <= BooleanQuery.MaxClauseCount);
+    }
+
+    [Fact]
+    public void Every_cjk_character_is_a_term_and_a_2000_character_cjk_question_still_searches()
+    {
+        // 2,000 distinct ideographs, all present in the corpus: the analyser makes each one a term.
+        var ideographs = Enumerable.Range(0x4E00, 2_000).Select(c => ((char)c).ToString()).ToArray();
+        var documents = ideographs.Chunk(50).Select((chunk, i) => new Bm25Document($"文档 {i}", string.Concat(chunk))).ToList();
+        using var index = new Bm25Index(documents, new Bm25Options());
+        var question = string.Concat(ideographs);
+        Assert.Equal(2_000, index.Analyze(question).Distinct().Count());
+
+        var hits = index.Search(question, 5);
+
+        Assert.Equal(5, hits.Count);
+    }
+
+    [Fact]
+    public void Past_the_cap_the_rarest_terms_are_kept_so_the_document_they_name_still_ranks_first()
+    {
+        // 600 terms every document shares, then one that only "Target" has: the rare term must survive the cap.
+        var common = Enumerable.Range(0, 600).Select(i => "common" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        var shared = string.Join(' ', common);
+        var documents = Enumerable.Range(0, 20).Select(i => new Bm25Document($"Filler {i}", shared)).ToList();
+        documents.Add(new Bm25Document("Target", shared + " zygomorphic"));
+        using var index = new Bm25Index(documents, new Bm25Options());
+
+        var hits = index.Search(shared + " zygomorphic", 3);
+
+        Assert.Equal(documents.Count - 1, hits[0].Ordinal);
+        Assert.True(hits[0].Score > hits[1].Score);
+    }
+
+    [Fact]
+    public void Terms_the_corpus_never_uses_are_not_searched_but_still_lower_coverage()
+    {
+        var documents = new[] { new Bm25Document("Speculative decoding", "A draft model proposes tokens.") };
+        using var index = new Bm25Index(documents, new Bm25Options());
+        var question = "speculative decoding " + string.Join(' ', Codes);
+
+        var hit = Assert.Single(index.Search(question, 5));
+
+        Assert.True(index.Coverage(index.Analyze(question).ToList(), hit.Ordinal) < 0.05);
+    }
+
+    [Fact]
+    public void The_long_question_of_the_bug_report_searches_without_error()
+    {
+        var question = File.ReadAllText(RepositoryPaths.RequireCase(Path.Combine("long-question", "question.txt")));
+        var documents = Codes.Select(c => new Bm25Document("Code " + c, "The code " + c + " is listed here.")).ToList();
+        using var index = new Bm25Index(documents, new Bm25Options());
+
+        var exception = Record.Exception(() => index.Search(question, 10));
+
+        Assert.Null(exception);
+    }
+}
