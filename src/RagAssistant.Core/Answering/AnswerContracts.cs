@@ -6,7 +6,25 @@ namespace RagAssistant.Core.Answering;
 /// <param name="Question">The user's question as typed.</param>
 /// <param name="History">Earlier turns of the conversation (user and assistant messages), oldest first.</param>
 /// <param name="TopK">How many sources to retrieve; null uses the configured default.</param>
-public sealed record AnswerRequest(string Question, IReadOnlyList<ChatMessage>? History = null, int? TopK = null);
+public sealed record AnswerRequest(string Question, IReadOnlyList<ChatMessage>? History = null, int? TopK = null)
+{
+    /// <summary>
+    /// Most tokens the model may write for this answer (at least 1); null, or more than the server allows
+    /// (<see cref="AnsweringOptions.MaxAnswerTokens"/>, at most a quarter of the context), uses the server's limit.
+    /// Extracted answers of retrieval-only mode are not generated and so are not limited.
+    /// </summary>
+    public int? MaxAnswerTokens { get; init; }
+}
+
+/// <summary>Why the answer text ended.</summary>
+public enum AnswerFinishReason
+{
+    /// <summary>The answer is complete: the model stopped by itself, or the answer was not generated.</summary>
+    Stop,
+
+    /// <summary>The model was cut off at the answer's token limit: the text is incomplete.</summary>
+    Length,
+}
 
 /// <summary>How the answer text was produced.</summary>
 public enum AnswerMode
@@ -60,7 +78,11 @@ public sealed record AnswerResult(
     bool Refused,
     AnswerMode Mode,
     AnswerUsage Usage,
-    AnswerTimings Timings);
+    AnswerTimings Timings)
+{
+    /// <summary>Why the answer text ended; <see cref="AnswerFinishReason.Length"/> when it was cut at the token limit.</summary>
+    public AnswerFinishReason FinishReason { get; init; }
+}
 
 /// <summary>One step of a streamed answer.</summary>
 public abstract record AnswerUpdate;

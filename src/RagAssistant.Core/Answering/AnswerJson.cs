@@ -8,7 +8,7 @@ namespace RagAssistant.Core.Answering;
 /// <summary>
 /// The JSON every front end prints or returns for an answer (<c>ask --json</c>, the service): <c>answer</c>,
 /// <c>citations</c>, <c>sources</c>, <c>invalid_citations</c>, <c>refused</c>, <c>mode</c> (<c>generated</c> |
-/// <c>retrieval-only</c>), <c>usage</c>, <c>timings_ms</c>; and the <c>answers</c> block of <c>eval --answers</c>.
+/// <c>retrieval-only</c>), <c>finish_reason</c> (<c>stop</c> | <c>length</c>), <c>usage</c>, <c>timings_ms</c>; and the <c>answers</c> block of <c>eval --answers</c>.
 /// </summary>
 public static class AnswerJson
 {
@@ -23,6 +23,9 @@ public static class AnswerJson
 
     /// <summary>The <c>mode</c> value of a result.</summary>
     public static string ModeName(AnswerMode mode) => mode == AnswerMode.RetrievalOnly ? "retrieval-only" : "generated";
+
+    /// <summary>The <c>finish_reason</c> value of a result, as OpenAI names it: <c>stop</c> or <c>length</c> (cut at the token limit).</summary>
+    public static string FinishReasonName(AnswerFinishReason reason) => reason == AnswerFinishReason.Length ? "length" : "stop";
 
     /// <summary>The answer as an indented JSON document.</summary>
     public static string Serialize(AnswerResult result) => JsonSerializer.Serialize(ToDocument(result), Context.AnswerDocument);
@@ -47,6 +50,7 @@ public static class AnswerJson
             result.InvalidCitations,
             result.Refused,
             ModeName(result.Mode),
+            FinishReasonName(result.FinishReason),
             new UsageDocument(result.Usage.PromptTokens, result.Usage.CompletionTokens),
             ToDocument(result.Timings));
     }
@@ -82,6 +86,7 @@ public sealed record AnswerDocument(
     IReadOnlyList<int> InvalidCitations,
     bool Refused,
     string Mode,
+    string FinishReason,
     UsageDocument Usage,
     TimingsDocument TimingsMs);
 

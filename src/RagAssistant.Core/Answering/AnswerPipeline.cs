@@ -71,6 +71,11 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             throw new ArgumentException($"TopK must be at least 1 (got {request.TopK}).", nameof(request));
         }
 
+        if (request.MaxAnswerTokens is < 1)
+        {
+            throw new ArgumentException($"MaxAnswerTokens must be at least 1 (got {request.MaxAnswerTokens}).", nameof(request));
+        }
+
         return StreamAsync(request, question, cancellationToken);
     }
 
@@ -150,7 +155,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         {
             // A follow-up is answered as its standalone rewrite, so the prompt needs no conversation history.
             var promptQuestion = request.History is { Count: > 0 } ? searchQuery : question;
-            prompt = await BuildPromptAsync(tokenizer, candidates, promptQuestion, cancellationToken).ConfigureAwait(false);
+            prompt = await BuildPromptAsync(tokenizer, candidates, promptQuestion, request.MaxAnswerTokens, cancellationToken).ConfigureAwait(false);
         }
 
         var updates = chatClient is null || prompt is null
@@ -194,12 +199,14 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var shown = new StringBuilder();
         var raw = new StringBuilder();
         UsageDetails? usage = null;
+        ChatFinishReason? finishReason = null;
         var chatOptions = new ChatOptions { MaxOutputTokens = prompt.AnswerBudget, Temperature = _options.Temperature };
         var modelStart = run.Clock.Elapsed;
         TimeSpan? firstToken = null;
         await foreach (var update in chatClient.GetStreamingResponseAsync(prompt.Messages, chatOptions, cancellationToken).ConfigureAwait(false))
         {
             usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
+            finishReason = update.FinishReason ?? finishReason;
             var text = update.Text;
             if (string.IsNullOrEmpty(text))
             {
@@ -240,19 +247,24 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         {
             PromptMs = (firstTokenAt - modelStart).TotalMilliseconds,
         };
+        // The client's own reason when it gives one; otherwise an answer that used its whole budget was cut there.
+        var cut = finishReason is { } reason
+            ? reason == ChatFinishReason.Length
+            : answerUsage.CompletionTokens >= prompt.AnswerBudget;
         Log.Answered(_logger, answerUsage.PromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, timings.TotalMs);
-        yield return run.Complete(answer, ToCitations(citations.Cited, sources), sources, citations.Invalid, refused, AnswerMode.Generated, answerUsage, timings);
+        var completed = run.Complete(answer, ToCitations(citations.Cited, sources), sources, citations.Invalid, refused, AnswerMode.Generated, answerUsage, timings);
+        yield return cut ? new AnswerCompletedUpdate(completed.Result with { FinishReason = AnswerFinishReason.Length }) : completed;
     }
 
     // Null when the context is too small for the prompts and a single source.
     private async Task<AnswerPrompt?> BuildPromptAsync(
-        IChatTokenizer tokenizer, IReadOnlyList<AnswerSource> candidates, string question, CancellationToken cancellationToken)
+        IChatTokenizer tokenizer, IReadOnlyList<AnswerSource> candidates, string question, int? maxAnswerTokens, CancellationToken cancellationToken)
     {
         var contextSize = tokenizer.ContextSize;
 
         // A quarter of a small context is the most the answer may take, so sources still fit; the limit is passed to
-        // the model too, so neither side can overflow.
-        var answerBudget = Math.Min(_options.MaxAnswerTokens, contextSize / 4);
+        // the model too, so neither side can overflow. A caller may ask for less, never for more.
+        var answerBudget = Math.Min(Math.Min(_options.MaxAnswerTokens, contextSize / 4), maxAnswerTokens ?? int.MaxValue);
         var overhead = 2 * _options.MessageOverheadTokens;
         var system = await _prompts.RenderSystemAsync(_kernel, _options.RefusalPhrase, cancellationToken).ConfigureAwait(false);
         var systemTokens = tokenizer.CountTokens(system);

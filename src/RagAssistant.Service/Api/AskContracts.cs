@@ -91,8 +91,11 @@ public sealed record SourcesEvent(
     bool Refused,
     AnswerMode Mode);
 
-/// <summary>Payload of the <c>done</c> event: the question answered, the full answer text, token usage and timings.</summary>
-public sealed record DoneEvent(string Question, string Answer, AnswerUsage Usage, AnswerTimings Timings);
+/// <summary>
+/// Payload of the <c>done</c> event: the question answered, the full answer text, why it ended (<c>stop</c>, or
+/// <c>length</c> when cut at the token limit), token usage and timings.
+/// </summary>
+public sealed record DoneEvent(string Question, string Answer, string FinishReason, AnswerUsage Usage, AnswerTimings Timings);
 
 /// <summary>Payload of the <c>error</c> event: the answer stopped and why.</summary>
 public sealed record ErrorEvent(string Title, string Detail, int Status);

@@ -95,7 +95,7 @@ internal sealed partial class AskHandler(
                             "sources",
                             new SourcesEvent(result.SearchQuery, result.Citations, result.Sources, result.InvalidCitations, result.Refused, result.Mode),
                             token);
-                        await events.WriteEventAsync("done", new DoneEvent(result.Question, result.Answer, result.Usage, result.Timings), token);
+                        await events.WriteEventAsync("done", new DoneEvent(result.Question, result.Answer, AnswerJson.FinishReasonName(result.FinishReason), result.Usage, result.Timings), token);
                         break;
                 }
             }

@@ -5,15 +5,20 @@ using RagAssistant.Core.Answering;
 namespace RagAssistant.Service.OpenAi;
 
 // The subset of the OpenAI chat completions wire format that OpenAI clients need. Property names are
-// snake_case through OpenAiJson.Options; unknown request fields (temperature, max_tokens...) are ignored
-// because the grounded pipeline decides how to generate.
+// snake_case through OpenAiJson.Options. Honoured: messages, stream, stream_options.include_usage, max_tokens and
+// max_completion_tokens. Other fields (model, temperature, top_p, stop, n, tools...) are ignored because the
+// grounded pipeline decides how to generate; the README lists them.
 
 /// <summary>Body of <c>POST /v1/chat/completions</c>.</summary>
+/// <param name="MaxTokens">Most answer tokens (OpenAI's older name); at least 1, capped at the server's limit.</param>
+/// <param name="MaxCompletionTokens">Most answer tokens (OpenAI's current name); wins over <paramref name="MaxTokens"/>.</param>
 public sealed record ChatCompletionRequest(
     string? Model,
     IReadOnlyList<ChatCompletionMessage>? Messages,
     bool Stream = false,
-    ChatCompletionStreamOptions? StreamOptions = null)
+    ChatCompletionStreamOptions? StreamOptions = null,
+    int? MaxTokens = null,
+    int? MaxCompletionTokens = null)
 {
     internal const string Example = """{"model": "ragassistant", "messages": [{"role": "user", "content": "Which papers study speculative decoding?"}]}""";
 }

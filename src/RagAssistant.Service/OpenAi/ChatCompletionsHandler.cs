@@ -11,8 +11,9 @@ namespace RagAssistant.Service.OpenAi;
 /// <summary>
 /// OpenAI-compatible <c>POST /v1/chat/completions</c> and <c>GET /v1/models</c>, answering through the same grounded
 /// pipeline and queue as /api/ask: the last user message is the question, earlier user/assistant messages the history,
-/// system messages are ignored (the grounded prompt is fixed), citations stay in the text and the sources come in
-/// the extra <c>sources</c> field.
+/// system messages are ignored (the grounded prompt is fixed), <c>max_completion_tokens</c> (or <c>max_tokens</c>)
+/// limits the answer up to the server's limit and <c>finish_reason</c> is <c>length</c> when it was cut there,
+/// citations stay in the text and the sources come in the extra <c>sources</c> field.
 /// </summary>
 internal sealed partial class ChatCompletionsHandler(
     IAnswerPipeline pipeline,
@@ -93,9 +94,20 @@ internal sealed partial class ChatCompletionsHandler(
         }
 
         var question = conversation[^1].Text;
-        error = QuestionRules.Check(question, options) ?? QuestionRules.CheckHistory(conversation.Count - 1, options);
-        return error is null ? new AnswerRequest(question.Trim(), conversation[..^1]) : null;
+        error = QuestionRules.Check(question, options)
+            ?? QuestionRules.CheckHistory(conversation.Count - 1, options)
+            ?? CheckTokenLimit("max_tokens", completion.MaxTokens)
+            ?? CheckTokenLimit("max_completion_tokens", completion.MaxCompletionTokens);
+        return error is null
+            ? new AnswerRequest(question.Trim(), conversation[..^1]) { MaxAnswerTokens = completion.MaxCompletionTokens ?? completion.MaxTokens }
+            : null;
     }
+
+    // Larger values are fine: the pipeline caps them at the server's limit (Answering:MaxAnswerTokens).
+    private static string? CheckTokenLimit(string field, int? value) =>
+        value is < 1 ? $"{field} must be at least 1 (got {value}); leave it out to use the server's limit." : null;
+
+    private static string FinishReason(AnswerResult result) => AnswerJson.FinishReasonName(result.FinishReason);
 
     private async Task<IResult> CompleteAsync(AnswerRequest request, string id, long created, AdmittedAnswer answer)
     {
@@ -107,7 +119,7 @@ internal sealed partial class ChatCompletionsHandler(
                 "chat.completion",
                 created,
                 OpenAiJson.ModelId,
-                [new ChatCompletionChoice(0, new ChatCompletionResponseMessage("assistant", result.Answer), "stop")],
+                [new ChatCompletionChoice(0, new ChatCompletionResponseMessage("assistant", result.Answer), FinishReason(result))],
                 ChatCompletionUsage.From(result.Usage),
                 result.Citations,
                 result.Sources);
@@ -147,7 +159,7 @@ internal sealed partial class ChatCompletionsHandler(
                         await WriteAsync(Chunk(new ChatCompletionDelta(Content: text.Text), null));
                         break;
                     case AnswerCompletedUpdate { Result: var result }:
-                        await WriteAsync(Chunk(new ChatCompletionDelta(), "stop") with { Citations = result.Citations, Sources = result.Sources });
+                        await WriteAsync(Chunk(new ChatCompletionDelta(), FinishReason(result)) with { Citations = result.Citations, Sources = result.Sources });
                         if (includeUsage)
                         {
                             await WriteAsync(new ChatCompletionChunk(id, "chat.completion.chunk", created, OpenAiJson.ModelId, [], ChatCompletionUsage.From(result.Usage)));

@@ -27,7 +27,7 @@ public sealed class AnswerJsonTests
         var root = document.RootElement;
 
         Assert.Equal(
-            ["answer", "citations", "sources", "invalid_citations", "refused", "mode", "usage", "timings_ms"],
+            ["answer", "citations", "sources", "invalid_citations", "refused", "mode", "finish_reason", "usage", "timings_ms"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal("Density doubles every three months [1] [?5].", root.GetProperty("answer").GetString());
         var citation = Assert.Single(root.GetProperty("citations").EnumerateArray());
@@ -40,6 +40,7 @@ public sealed class AnswerJsonTests
         Assert.Equal([5], root.GetProperty("invalid_citations").EnumerateArray().Select(e => e.GetInt32()));
         Assert.False(root.GetProperty("refused").GetBoolean());
         Assert.Equal("generated", root.GetProperty("mode").GetString());
+        Assert.Equal("stop", root.GetProperty("finish_reason").GetString());
         Assert.Equal(300, root.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
         Assert.Equal(20, root.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
         var timings = root.GetProperty("timings_ms");

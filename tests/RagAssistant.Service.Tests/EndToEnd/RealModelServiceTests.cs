@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using RagAssistant.Service.Tests.Infrastructure;
 
 namespace RagAssistant.Service.Tests.EndToEnd;
@@ -37,5 +39,34 @@ public sealed class RealModelServiceTests
         var done = events[^1].Json;
         Assert.Equal(string.Concat(events.Where(e => e.Event == "token").Select(e => e.Json.GetProperty("text").GetString())), done.GetProperty("answer").GetString());
         Assert.True(done.GetProperty("usage").GetProperty("completionTokens").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task Max_tokens_1_cuts_the_real_models_answer_at_one_token_and_says_length()
+    {
+        var model = RepositoryPaths.TinyModel ?? string.Empty;
+        if (!File.Exists(model))
+        {
+            Assert.Skip("The shared test models (../shared/models/stories260K.gguf) are not present on this machine.");
+        }
+
+        await using var process = ServiceProcess.Start(
+            "--model", model,
+            "--corpus", Path.Combine(RepositoryPaths.Root, "data", "papers"),
+            "--EmbeddingModel:ModelPath=",
+            "--Service:WatchCorpus=false");
+        await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        using var client = new HttpClient { BaseAddress = process.Address, Timeout = TimeSpan.FromSeconds(60) };
+        var messages = new[] { new { role = "user", content = Question } };
+
+        using var plain = await client.PostAsJsonAsync("/v1/chat/completions", new { max_tokens = 1, messages }, Ct);
+        using var streamed = await client.PostStreamingAsync("/v1/chat/completions", new { max_completion_tokens = 1, stream = true, messages }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        var completion = JsonDocument.Parse(await plain.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(1, completion.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal("length", completion.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        var chunks = (await ServerSentEvents.ReadAllAsync(streamed, Ct)).SkipLast(1).Select(e => e.Json).Where(c => c.GetProperty("choices").GetArrayLength() > 0).ToList();
+        Assert.Equal("length", chunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
     }
 }

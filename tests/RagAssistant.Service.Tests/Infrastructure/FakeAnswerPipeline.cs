@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using RagAssistant.Core.Answering;
 
@@ -21,6 +22,12 @@ internal sealed class FakeAnswerPipeline(FakeCatalog catalog) : IAnswerPipeline
 
     public TimeSpan TokenDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>The server's answer-token limit, as Answering:MaxAnswerTokens would set it; null: none.</summary>
+    public int? AnswerTokenLimit { get; set; }
+
+    /// <summary>The requests answered, in order.</summary>
+    public ConcurrentQueue<AnswerRequest> Requests { get; } = new();
+
     /// <summary>When set, answers throw this after their first token.</summary>
     public Exception? FailAfterFirstToken { get; set; }
 
@@ -35,12 +42,19 @@ internal sealed class FakeAnswerPipeline(FakeCatalog catalog) : IAnswerPipeline
     public async IAsyncEnumerable<AnswerUpdate> AnswerStreamingAsync(AnswerRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _started);
+        Requests.Enqueue(request);
         var paper = catalog.Papers[0];
         var sources = new List<AnswerSource> { new(1, paper.Id, paper.Title, paper.Date, paper.SourceFile, 0.9, paper.Abstract) };
         yield return new SourcesRetrievedUpdate(request.Question, sources);
 
         var answer = AnswerFor(request.Question);
         var pieces = answer.Split(' ').Select((w, i) => i == 0 ? w : " " + w).ToList();
+
+        // One word is one token here: the answer is cut at the smaller of the caller's and the server's limit.
+        var limit = Math.Min(request.MaxAnswerTokens ?? int.MaxValue, AnswerTokenLimit ?? int.MaxValue);
+        var cut = pieces.Count > limit;
+        pieces = [.. pieces.Take(limit)];
+        answer = string.Concat(pieces);
         var finished = false;
         try
         {
@@ -79,7 +93,10 @@ internal sealed class FakeAnswerPipeline(FakeCatalog catalog) : IAnswerPipeline
         }
 
         Interlocked.Increment(ref _completed);
-        yield return new AnswerCompletedUpdate(ResultFor(request.Question, answer, sources));
+        yield return new AnswerCompletedUpdate(ResultFor(request.Question, answer, sources) with
+        {
+            FinishReason = cut ? AnswerFinishReason.Length : AnswerFinishReason.Stop,
+        });
     }
 
     public async Task<AnswerResult> AnswerAsync(AnswerRequest request, CancellationToken cancellationToken = default)

@@ -15,6 +15,18 @@ internal static class RepositoryPaths
     /// <summary>The tiny real chat model, or null when the shared folder is absent.</summary>
     public static string? TinyModel => Shared is null ? null : Path.Combine(Shared, "models", "stories260K.gguf");
 
+    /// <summary>A file of ../shared/cases (inputs from replayed bug reports), or skips the test with the reason.</summary>
+    public static string RequireCase(string relative)
+    {
+        var path = Shared is null ? null : Path.Combine(Shared, "cases", relative);
+        if (path is null || !File.Exists(path))
+        {
+            Assert.Skip($"../shared/cases/{relative} is absent beside the repository (CI and developer machines have it).");
+        }
+
+        return path;
+    }
+
     /// <summary>The service's own build output, in the configuration these tests were built in.</summary>
     public static string ServiceAssembly
     {

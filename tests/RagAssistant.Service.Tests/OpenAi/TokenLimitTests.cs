@@ -1,0 +1,129 @@
+using System.Net;
+using System.Text.Json;
+using RagAssistant.Service.Tests.Infrastructure;
+
+namespace RagAssistant.Service.Tests.OpenAi;
+
+/// <summary>max_tokens / max_completion_tokens are honoured up to the server's limit and a cut answer says "length".</summary>
+public sealed class TokenLimitTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Body(string limits, bool stream = false) =>
+        $$"""{"model": "ragassistant", {{limits}}"stream": {{(stream ? "true" : "false")}}, "messages": [{"role": "user", "content": "What is speculative decoding?"}]}""";
+
+    [Theory]
+    [InlineData("\"max_tokens\": 1, ", 1)]
+    [InlineData("\"max_completion_tokens\": 2, ", 2)]
+    [InlineData("\"max_tokens\": 1, \"max_completion_tokens\": 3, ", 3)]
+    public async Task The_answer_is_cut_at_the_limit_and_finish_reason_is_length(string limits, int tokens)
+    {
+        await using var factory = new ServiceFactory();
+        using var http = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(http);
+
+        using var response = await http.PostRawAsync("/v1/chat/completions", Body(limits), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var completion = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(tokens, completion.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal("length", completion.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        Assert.Equal(tokens, Assert.Single(factory.Pipeline.Requests).MaxAnswerTokens);
+    }
+
+    [Fact]
+    public async Task A_limit_the_answer_fits_in_finishes_with_stop_and_a_huge_one_is_capped_by_the_server()
+    {
+        await using var factory = new ServiceFactory();
+        factory.Pipeline.AnswerTokenLimit = 3;
+        using var http = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(http);
+
+        using var fits = await http.PostRawAsync("/v1/chat/completions", Body("\"max_tokens\": 100, ").Replace("\"model\"", "\"temperature\": 0.2, \"model\"", StringComparison.Ordinal), Ct);
+        using var huge = await http.PostRawAsync("/v1/chat/completions", Body("\"max_tokens\": 2147483647, "), Ct);
+
+        // The server's limit (3 "tokens" here) cuts both; without the limit the first would have finished.
+        Assert.Equal("length", JsonDocument.Parse(await huge.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        factory.Pipeline.AnswerTokenLimit = null;
+        using var whole = await http.PostRawAsync("/v1/chat/completions", Body("\"max_tokens\": 100, "), Ct);
+        var completion = JsonDocument.Parse(await whole.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal("stop", completion.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        Assert.Equal(FakeAnswerPipeline.AnswerFor("What is speculative decoding?"), completion.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_final_streamed_chunk_says_length()
+    {
+        await using var factory = new ServiceFactory();
+        using var http = factory.CreateStreamingClient();
+        await factory.WaitUntilReadyAsync(http);
+
+        using var response = await http.PostRawAsync("/v1/chat/completions", Body("\"max_tokens\": 2, ", stream: true), Ct);
+        var events = await ServerSentEvents.ReadAllAsync(response, Ct);
+
+        var chunks = events.SkipLast(1).Select(e => e.Json).Where(c => c.GetProperty("choices").GetArrayLength() > 0).ToList();
+        var reasons = chunks.Select(c => c.GetProperty("choices")[0].GetProperty("finish_reason")).Where(r => r.ValueKind == JsonValueKind.String).ToList();
+        Assert.Equal("length", Assert.Single(reasons).GetString());
+        Assert.Equal(JsonValueKind.String, chunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").ValueKind);
+        Assert.Equal("Answer to:", string.Concat(chunks.Select(c => c.GetProperty("choices")[0].GetProperty("delta")).Where(d => d.TryGetProperty("content", out _)).Select(d => d.GetProperty("content").GetString())));
+    }
+
+    [Theory]
+    [InlineData("\"max_tokens\": 0, ", "max_tokens must be at least 1 (got 0)")]
+    [InlineData("\"max_tokens\": -1, ", "max_tokens must be at least 1 (got -1)")]
+    [InlineData("\"max_completion_tokens\": 0, ", "max_completion_tokens must be at least 1 (got 0)")]
+    [InlineData("\"max_tokens\": 1.5, ", "not valid")]
+    public async Task A_limit_below_one_is_a_400_problem(string limits, string expected)
+    {
+        await using var factory = new ServiceFactory();
+        using var http = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(http);
+
+        using var response = await http.PostRawAsync("/v1/chat/completions", Body(limits), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(expected, (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(factory.Pipeline.Requests);
+    }
+
+    [Theory]
+    [InlineData("chat_max_tokens_1.json", HttpStatusCode.OK)]
+    [InlineData("chat_max_tokens_0.json", HttpStatusCode.BadRequest)]
+    [InlineData("chat_max_tokens_-1.json", HttpStatusCode.BadRequest)]
+    public async Task The_requests_of_the_bug_report_are_honoured_or_refused(string file, HttpStatusCode expected)
+    {
+        var body = await File.ReadAllTextAsync(RepositoryPaths.RequireCase(Path.Combine("max-tokens", file)), Ct);
+        await using var factory = new ServiceFactory();
+        using var http = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(http);
+
+        using var response = await http.PostRawAsync("/v1/chat/completions", body, Ct);
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected == HttpStatusCode.OK)
+        {
+            var completion = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+            Assert.Equal(1, completion.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+            Assert.Equal("length", completion.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task The_done_event_of_api_ask_and_its_json_say_why_the_answer_ended()
+    {
+        await using var factory = new ServiceFactory();
+        factory.Pipeline.AnswerTokenLimit = 2;
+        using var http = factory.CreateStreamingClient();
+        await factory.WaitUntilReadyAsync(http);
+
+        using var streamed = await http.PostStreamingAsync("/api/ask", new { question = "What is speculative decoding?" }, Ct);
+        using var json = await http.PostStreamingAsync("/api/ask", new { question = "What is speculative decoding?" }, Ct, accept: "application/json");
+
+        var done = (await ServerSentEvents.ReadAllAsync(streamed, Ct))[^1];
+        Assert.Equal("done", done.Event);
+        Assert.Equal("length", done.Json.GetProperty("finishReason").GetString());
+        Assert.Equal("length", JsonDocument.Parse(await json.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("finish_reason").GetString());
+    }
+}
