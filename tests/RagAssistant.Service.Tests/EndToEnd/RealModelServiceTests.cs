@@ -15,19 +15,7 @@ public sealed class RealModelServiceTests
     [Fact]
     public async Task A_question_streams_generated_tokens_sources_and_done()
     {
-        var model = RepositoryPaths.TinyModel ?? string.Empty;
-        if (!File.Exists(model))
-        {
-            Assert.Skip("The shared test models (../shared/models/stories260K.gguf) are not present on this machine.");
-        }
-
-        await using var process = ServiceProcess.Start(
-            "--model", model,
-            "--corpus", Path.Combine(RepositoryPaths.Root, "data", "papers"),
-            "--EmbeddingModel:ModelPath=",
-            "--ChatModel:MaxTokens=32",
-            "--Service:WatchCorpus=false");
-        await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        await using var process = await StartAsync("--ChatModel:MaxTokens=32");
         using var client = new HttpClient { BaseAddress = process.Address, Timeout = TimeSpan.FromSeconds(60) };
 
         using var response = await client.PostStreamingAsync("/api/ask", new { question = Question }, Ct);
@@ -44,18 +32,7 @@ public sealed class RealModelServiceTests
     [Fact]
     public async Task Max_tokens_1_cuts_the_real_models_answer_at_one_token_and_says_length()
     {
-        var model = RepositoryPaths.TinyModel ?? string.Empty;
-        if (!File.Exists(model))
-        {
-            Assert.Skip("The shared test models (../shared/models/stories260K.gguf) are not present on this machine.");
-        }
-
-        await using var process = ServiceProcess.Start(
-            "--model", model,
-            "--corpus", Path.Combine(RepositoryPaths.Root, "data", "papers"),
-            "--EmbeddingModel:ModelPath=",
-            "--Service:WatchCorpus=false");
-        await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        await using var process = await StartAsync();
         using var client = new HttpClient { BaseAddress = process.Address, Timeout = TimeSpan.FromSeconds(60) };
         var messages = new[] { new { role = "user", content = Question } };
 
@@ -68,5 +45,19 @@ public sealed class RealModelServiceTests
         Assert.Equal("length", completion.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
         var chunks = (await ServerSentEvents.ReadAllAsync(streamed, Ct)).SkipLast(1).Select(e => e.Json).Where(c => c.GetProperty("choices").GetArrayLength() > 0).ToList();
         Assert.Equal("length", chunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+    }
+
+    private static async Task<ServiceProcess> StartAsync(params string[] settings)
+    {
+        var model = RepositoryPaths.TinyModel ?? string.Empty;
+        if (!File.Exists(model))
+        {
+            Assert.Skip("The shared test models (../shared/models/stories260K.gguf) are not present on this machine.");
+        }
+
+        var process = ServiceProcess.Start(
+            ["--model", model, "--corpus", Path.Combine(RepositoryPaths.Root, "data", "papers"), "--EmbeddingModel:ModelPath=", "--Service:WatchCorpus=false", .. settings]);
+        await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        return process;
     }
 }
