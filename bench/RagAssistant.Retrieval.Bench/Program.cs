@@ -86,6 +86,25 @@ latency.SetAction(async (parse, ct) =>
     return 0;
 });
 
+var longQuestions = new Command("long-questions", "BM25 search time for questions of hundreds to thousands of distinct terms.") { corpusOption, roundsOption, jsonOption };
+longQuestions.SetAction(async (parse, ct) =>
+{
+    var results = await LongQuestionBenchmark.RunAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), parse.GetValue(roundsOption), ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(results, JsonDefaults.Indented));
+        return 0;
+    }
+
+    Console.WriteLine($"{"question",-36}{"chars",7}{"terms",7}{"in corpus",10}{"cap",6}{"p50 ms",9}{"p99 ms",9}");
+    foreach (var r in results)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Question,-36}{r.Chars,7}{r.DistinctTerms,7}{r.TermsInCorpus,10}{r.MaxQueryTerms,6}{r.Search.P50Ms,9:F2}{r.Search.P99Ms,9:F2}"));
+    }
+
+    return 0;
+});
+
 var sizesOption = new Option<int[]>("--sizes") { Description = "Numbers of random vectors.", DefaultValueFactory = _ => [10_000, 100_000, 1_000_000], AllowMultipleArgumentsPerToken = true };
 var dimensionsOption = new Option<int>("--dimensions") { Description = "Vector dimension (bge-small: 384).", DefaultValueFactory = _ => 384 };
 var queriesOption = new Option<int>("--queries") { Description = "Queries per size.", DefaultValueFactory = _ => 50 };
@@ -107,7 +126,7 @@ scaling.SetAction(parse =>
     return 0;
 });
 
-var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, scaling, variants, eval };
+var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, longQuestions, scaling, variants, eval };
 return await root.Parse(args).InvokeAsync();
 
 internal static class JsonDefaults

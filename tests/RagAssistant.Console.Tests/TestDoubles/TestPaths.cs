@@ -38,6 +38,18 @@ internal static class TestPaths
         return path;
     }
 
+    /// <summary>A file of ../shared/cases (inputs from replayed bug reports), or skips the test with the reason.</summary>
+    public static string RequireCase(string relative)
+    {
+        var path = SharedFolder is { } shared ? Path.Combine(shared, "cases", relative) : null;
+        if (path is null || !File.Exists(path))
+        {
+            Assert.Skip($"../shared/cases/{relative} is absent beside the repository (CI and developer machines have it).");
+        }
+
+        return path;
+    }
+
     /// <summary>A fresh temporary folder, deleted by the caller.</summary>
     public static DirectoryInfo CreateTempFolder() => Directory.CreateTempSubdirectory("ragassistant-console-tests-");
 }

@@ -42,6 +42,45 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
         Assert.Contains(sources.EnumerateArray(), s => s.GetProperty("title").GetString() == "Scaling Law with Learning Rate Annealing");
     }
 
+    [Theory]
+    [InlineData("codes")]
+    [InlineData("cjk")]
+    public async Task Questions_of_many_hundred_terms_search_without_error_on_every_endpoint(string kind)
+    {
+        using var client = Client();
+
+        // Within Service:MaxQuestionChars (2,000): 600 distinct two-letter codes, or 1,990 distinct CJK characters (each a term).
+        var question = kind == "codes"
+            ? string.Join(' ', Enumerable.Range(0, 600).Select(i => string.Concat((char)('a' + (i / 26)), (char)('a' + (i % 26)))))
+            : "LR annealing " + string.Concat(Enumerable.Range(0x4E00, 1_980).Select(c => (char)c));
+        Assert.InRange(question.Length, 1_500, 2_000);
+        var history = new[] { new { role = "user", content = question }, new { role = "assistant", content = "Not covered." } };
+
+        using var ask = await client.PostStreamingAsync("/api/ask", new { question, history }, Ct);
+        using var search = await client.PostAsJsonAsync("/api/search", new { query = question }, Ct);
+        using var completion = await client.PostStreamingAsync("/v1/chat/completions", new { stream = true, messages = history.Append(new { role = "user", content = question }) }, Ct);
+
+        var askEvents = await ServerSentEvents.ReadAllAsync(ask, Ct);
+        Assert.Equal("done", askEvents[^1].Event);
+        Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+        var chunks = await ServerSentEvents.ReadAllAsync(completion, Ct);
+        Assert.Equal("[DONE]", chunks[^1].Data);
+        Assert.DoesNotContain(chunks, c => c.Data.Contains("\"error\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_long_question_of_the_bug_report_is_answered()
+    {
+        using var client = Client();
+        var question = await File.ReadAllTextAsync(RepositoryPaths.RequireCase(Path.Combine("long-question", "question.txt")), Ct);
+
+        using var ask = await client.PostStreamingAsync("/api/ask", new { question }, Ct, accept: "application/json");
+        using var search = await client.PostAsJsonAsync("/api/search", new { query = question }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, ask.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+    }
+
     [Fact]
     public async Task Status_names_the_mode_corpus_and_index()
     {

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text.Json;
+using RagAssistant.Console.Tests.TestDoubles;
+
+namespace RagAssistant.Console.Tests.EndToEnd;
+
+/// <summary>
+/// Every question within the limits searches without error (BM25 once threw TooManyClausesException past 512
+/// distinct terms): the real program, the shipped corpus, retrieval-only.
+/// </summary>
+public sealed class LongQuestionTests : IDisposable
+{
+    private readonly DirectoryInfo workingDirectory = TestPaths.CreateTempFolder();
+
+    /// <summary>1,000+ distinct short codes: twice the terms Lucene's clause limit allowed, within the 4,000-character limit.</summary>
+    public static string CodesQuestion { get; } = "Which papers mention any of these codes: "
+        + string.Join(' ', Enumerable.Range(0, 1_000).Select(i => string.Create(CultureInfo.InvariantCulture, $"{(char)('a' + (i / 100))}{i % 100}"))) + "?";
+
+    public void Dispose() => workingDirectory.Delete(recursive: true);
+
+    [Fact]
+    public async Task The_long_question_of_the_bug_report_gets_an_answer_from_ask_json()
+    {
+        var question = TestPaths.RequireCase(Path.Combine("long-question", "question.txt"));
+
+        var result = await ConsoleProcess.RunAsync(await File.ReadAllTextAsync(question, TestContext.Current.CancellationToken), workingDirectory.FullName, "ask", "-", "--json", "--retrieval-only");
+
+        AssertAnswered(result);
+    }
+
+    [Theory]
+    [InlineData("codes")]
+    [InlineData("cjk")]
+    public async Task Questions_of_thousands_of_terms_in_any_script_get_an_answer(string kind)
+    {
+        // Every CJK character is a term: 2,000 distinct ones, plus words the corpus has.
+        var question = kind == "codes"
+            ? CodesQuestion
+            : "speculative decoding " + string.Concat(Enumerable.Range(0x4E00, 2_000).Select(c => (char)c));
+        Assert.InRange(question.Length, 2_000, 4_000);
+
+        var result = await ConsoleProcess.RunAsync(question, workingDirectory.FullName, "ask", "-", "--json", "--retrieval-only");
+
+        AssertAnswered(result);
+    }
+
+    [Fact]
+    public async Task The_chat_joins_long_questions_into_its_search_query_without_error()
+    {
+        var result = await ConsoleProcess.RunAsync($"{CodesQuestion}\n{CodesQuestion}\nand speculative decoding?\n/exit\n", workingDirectory.FullName, "--retrieval-only");
+
+        Assert.True(result.ExitCode == 0, result.Error + result.Output);
+        Assert.DoesNotContain("TooManyClauses", result.Output + result.Error, StringComparison.Ordinal);
+        Assert.Equal(3, result.Output.Split("Extracted from the papers").Length - 1 + result.Output.Split("does not cover this question").Length - 1);
+    }
+
+    [Fact]
+    public async Task A_long_question_is_answered_by_the_real_model()
+    {
+        var model = TestPaths.RequireStoriesModel();
+
+        var result = await ConsoleProcess.RunAsync(CodesQuestion[..1_990] + " speculative decoding?", workingDirectory.FullName, "ask", "-", "--json", "--model", model);
+
+        AssertAnswered(result);
+    }
+
+    private static void AssertAnswered(ConsoleProcess.Result result)
+    {
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.DoesNotContain("TooManyClauses", result.Error, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.False(string.IsNullOrWhiteSpace(json.RootElement.GetProperty("answer").GetString()));
+    }
+}
