@@ -42,6 +42,11 @@ internal static class ChatCommand
                 terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
             }
 
+            if (report?.Merges is { Count: > 0 } merges)
+            {
+                terminal.Ui.MarkupLineInterpolated($"[grey]{merges.Count} documents had identical copies, each merged into one source ('index' lists them).[/]");
+            }
+
             ILineReader reader = terminal.IsInteractive ? new LineEditor(new SystemConsoleKeySource(), terminal.Out) : new PlainLineReader(terminal.In, terminal.Out);
             var session = new ChatSession(host.Services.GetRequiredService<IAnswerPipeline>(), runtime, terminal, reader);
             session.WriteBanner(host.Services.GetService<IPaperCatalog>()?.Count);

@@ -83,4 +83,19 @@ public sealed class CorpusEncodingTests
         var warning = Assert.Single(corpus.Warnings);
         Assert.Equal("latin1.txt: is not valid UTF-8 and has no byte order mark; read as Windows-1252. Save it as UTF-8 to silence this warning", warning.ToString());
     }
+
+    [Fact]
+    public async Task A_question_with_the_accented_words_finds_the_latin1_note()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        await File.WriteAllBytesAsync(Path.Combine(corpus.Path, "latin1.txt"), Encoding.Latin1.GetBytes(Text), Ct);
+        Retrieval.CorpusIndexTests.WritePapers(corpus, "other.jsonl", "Speech Recognition", "Protein Folding");
+        var retriever = Retrieval.CorpusIndexTests.CreateRetriever(Retrieval.CorpusIndexTests.CreateIndex(corpus, cache, generator: null), generator: null);
+
+        var result = await retriever.SearchAsync("naïve résumé screening", cancellationToken: Ct);
+
+        Assert.Equal("Naïve Bayes for résumé screening", result.Hits[0].Paper.Title);
+        Assert.True(result.Hits[0].RelevanceScore > 0.9);
+    }
 }
