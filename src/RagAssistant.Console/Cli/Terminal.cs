@@ -9,6 +9,12 @@ namespace RagAssistant.Console.Cli;
 /// <param name="IsInteractive">True when a person is at the keyboard: stdin is not redirected.</param>
 internal sealed record Terminal(IAnsiConsole Ui, TextWriter Out, TextWriter Error, TextReader In, bool IsInteractive)
 {
+    /// <summary>
+    /// True when <see cref="Out"/> is a terminal: answer text is then wrapped at word boundaries to its width
+    /// (<see cref="IAnsiConsole.Profile"/>), rather than broken mid-word by the terminal; a pipe gets it unwrapped.
+    /// </summary>
+    public bool WrapsAnswerText { get; init; }
+
     /// <summary>The process console: ANSI only when stdout is a terminal.</summary>
     public static Terminal FromSystemConsole()
     {
@@ -20,7 +26,10 @@ internal sealed record Terminal(IAnsiConsole Ui, TextWriter Out, TextWriter Erro
             ColorSystem = System.Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = System.Console.IsInputRedirected || System.Console.IsOutputRedirected ? InteractionSupport.No : InteractionSupport.Detect,
         });
-        return new Terminal(ui, output, System.Console.Error, System.Console.In, !System.Console.IsInputRedirected && !System.Console.IsOutputRedirected);
+        return new Terminal(ui, output, System.Console.Error, System.Console.In, !System.Console.IsInputRedirected && !System.Console.IsOutputRedirected)
+        {
+            WrapsAnswerText = !System.Console.IsOutputRedirected,
+        };
     }
 
     /// <summary>A terminal over plain writers, no ANSI: for pipes and tests.</summary>

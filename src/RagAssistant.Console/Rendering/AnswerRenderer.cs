@@ -25,10 +25,15 @@ internal sealed class AnswerRenderer(Terminal terminal)
                 : await AdvanceToTextAsync(enumerator, status => { }).ConfigureAwait(false);
 
             AnswerResult? result = null;
+            var wrapper = terminal.WrapsAnswerText ? new AnswerTextWrapper(terminal.Out, terminal.Ui) : null;
             for (var more = hasText; more; more = await enumerator.MoveNextAsync().ConfigureAwait(false))
             {
                 switch (enumerator.Current)
                 {
+                    case AnswerTextUpdate text when wrapper is not null:
+                        wrapper.Write(text.Text);
+                        await terminal.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        break;
                     case AnswerTextUpdate text:
                         await terminal.Out.WriteAsync(text.Text.AsMemory(), cancellationToken).ConfigureAwait(false);
                         await terminal.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -42,6 +47,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
                 }
             }
 
+            wrapper?.Flush();
             await terminal.Out.WriteLineAsync().ConfigureAwait(false);
             if (result is not null)
             {
@@ -84,7 +90,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             {
                 var source = result.Sources.FirstOrDefault(s => s.Number == citation.Number);
                 var details = source is null ? string.Empty : $" ({Describe(source)})";
-                terminal.Ui.MarkupLineInterpolated($"  [[{citation.Number}]] {citation.Title}[grey]{details}[/]");
+                WriteEntry($"[{citation.Number}]", Markup.FromInterpolated($"{citation.Title}[grey]{details}[/]"));
             }
         }
         else if (!result.Refused && result.Sources.Count > 0)
@@ -94,7 +100,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             terminal.Ui.MarkupLine("[bold]Sources offered[/] [yellow](the answer cites none of them)[/]");
             foreach (var source in result.Sources)
             {
-                terminal.Ui.MarkupLineInterpolated($"  ({source.Number}) {source.Title}[grey] ({Describe(source)})[/]");
+                WriteEntry($"({source.Number})", Markup.FromInterpolated($"{source.Title}[grey] ({Describe(source)})[/]"));
             }
         }
 
@@ -118,10 +124,18 @@ internal sealed class AnswerRenderer(Terminal terminal)
 
         foreach (var source in LastSources)
         {
-            terminal.Ui.MarkupLineInterpolated($"[bold][[{source.Number}]] {source.Title}[/] [grey]({Describe(source)}, score {source.Score:0.000})[/]");
+            WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"[bold]{source.Title}[/] [grey]({Describe(source)}, score {source.Score:0.000})[/]"));
             var text = source.Text.Length > 400 ? string.Concat(source.Text.AsSpan(0, 400), "...") : source.Text;
-            terminal.Ui.WriteLine("    " + text.ReplaceLineEndings(" "));
+            terminal.Ui.Write(new Padder(new Text(text.ReplaceLineEndings(" ")), new Padding(4, 0, 0, 0)));
         }
+    }
+
+    // "  [n] Title (details)", wrapped by Spectre at word boundaries with continuation lines under the title.
+    private void WriteEntry(string label, Markup text)
+    {
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(2).PadRight(1)).AddColumn();
+        grid.AddRow(new Text(label), text);
+        terminal.Ui.Write(grid);
     }
 
     private static string Describe(AnswerSource source) =>

@@ -117,18 +117,4 @@ public sealed class ChatSessionTests
         Assert.Contains("no chat model: run `ragassistant models download chat`", cli.Output, StringComparison.Ordinal);
         Assert.Contains("retrieval-only: extracted, not generated | retrieval 3 ms", cli.Output, StringComparison.Ordinal);
     }
-
-    private sealed class QueueLineReader(params LineInput[] inputs) : ILineReader
-    {
-        private readonly Queue<LineInput> queue = new(inputs);
-
-        public QueueLineReader(params string[] lines)
-            : this(lines.Select(l => new LineInput(LineInputKind.Line, l)).ToArray())
-        {
-        }
-
-        public int Remaining => queue.Count;
-
-        public LineInput ReadLine(string prompt) => queue.Count > 0 ? queue.Dequeue() : LineInput.EndOfInput;
-    }
 }

@@ -1,0 +1,90 @@
+using RagAssistant.Console.Chat;
+using RagAssistant.Console.Cli;
+using RagAssistant.Console.Rendering;
+using RagAssistant.Console.Tests.TestDoubles;
+using RagAssistant.Core.Answering;
+using RagAssistant.Hosting;
+
+namespace RagAssistant.Console.Tests.Rendering;
+
+/// <summary>Answers and sources wrap at word boundaries at the terminal's width, never mid-word.</summary>
+public sealed class AnswerWrappingTests
+{
+    private const string Extracted = ExtractedLabel + "\n- Speculative decoding speeds up inference by letting a small draft model propose tokens that the target model verifies in parallel, so information flows faster. [1]\n- 推测解码通过并行验证草稿模型提出的多个词元来加速大型语言模型的推理过程，同时保持输出分布不变。 [2]";
+
+    private const string ExtractedLabel = "Extracted from the papers (retrieval-only mode: no chat model, these are quotes, not a generated answer):";
+
+    private static readonly AssistantRuntimeInfo Runtime = new(null, null, null, "cpu", 2048, 1, "/corpus", RetrievalOnly: true, []);
+
+    [Theory]
+    [InlineData(40)]
+    [InlineData(57)]
+    [InlineData(80)]
+    public void Streamed_text_breaks_only_between_words_and_never_past_the_width(int width)
+    {
+        using var output = new StringWriter();
+        var terminal = NarrowTerminal(output, width);
+        var wrapper = new AnswerTextWrapper(output, terminal.Ui);
+
+        // Token-sized pieces, as a model streams them: words are split across pieces.
+        foreach (var piece in Chunk(Extracted, 3))
+        {
+            wrapper.Write(piece);
+        }
+
+        wrapper.Flush();
+        var lines = output.ToString().Split('\n');
+        Assert.All(lines, line => Assert.True(CellWidth(line) <= width, $"{CellWidth(line)} > {width}: '{line}'"));
+        Assert.Equal(string.Concat(Words(Extracted)), string.Concat(Words(output.ToString()))); // nothing lost or added
+        Assert.Equal(Words(Extracted).Where(w => w.All(char.IsAscii)), Words(output.ToString()).Where(w => w.All(char.IsAscii))); // no word split
+        Assert.True(lines.Length > Extracted.Split('\n').Length);
+        Assert.All(lines.Where(l => !l.StartsWith("- ", StringComparison.Ordinal) && l != lines[0] && !ExtractedLabel.Contains(l.Trim(), StringComparison.Ordinal)), l => Assert.StartsWith("  ", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_chat_wraps_an_extracted_answer_and_its_sources_list_at_the_terminal_width()
+    {
+        using var output = new StringWriter();
+        var pipeline = new ScriptedAnswerPipeline { Pieces = [Extracted], Mode = AnswerMode.RetrievalOnly };
+        var session = new ChatSession(pipeline, Runtime, NarrowTerminal(output, 40), new QueueLineReader("How does speculative decoding work?", "/sources", "/exit"));
+
+        Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));
+
+        var text = output.ToString();
+        Assert.All(text.Split('\n'), line => Assert.True(CellWidth(line.TrimEnd()) <= 40, $"'{line}'"));
+        Assert.Contains("information", Words(text));
+        Assert.Contains("Speculative", Words(text));
+        Assert.Contains("\n      Speculative Decoding at Scale", "\n" + text.Replace("  [1] ", "      ", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pipe_gets_the_answer_text_unwrapped()
+    {
+        var cli = new CliHarness();
+        cli.Pipeline.Pieces = [Extracted];
+
+        await cli.RunAsync(string.Empty, "ask", "How does speculative decoding work?");
+
+        Assert.Contains(Extracted.Split('\n')[1], cli.Output, StringComparison.Ordinal);
+    }
+
+    private static Terminal NarrowTerminal(StringWriter output, int width)
+    {
+        var terminal = Terminal.Plain(output, TextWriter.Null, TextReader.Null) with { WrapsAnswerText = true };
+        terminal.Ui.Profile.Width = width;
+        return terminal;
+    }
+
+    private static IEnumerable<string> Chunk(string text, int size)
+    {
+        for (var i = 0; i < text.Length; i += size)
+        {
+            yield return text.Substring(i, Math.Min(size, text.Length - i));
+        }
+    }
+
+    private static List<string> Words(string text) => [.. text.Split([' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries)];
+
+    // CJK ideographs and full-width punctuation take two cells.
+    private static int CellWidth(string line) => line.Sum(c => c is >= '\u3000' and <= '\u9FFF' or >= '\uFF00' and <= '\uFF60' ? 2 : 1);
+}

@@ -1,0 +1,18 @@
+using RagAssistant.Console.Chat;
+
+namespace RagAssistant.Console.Tests.TestDoubles;
+
+/// <summary>Returns queued lines (or Ctrl+C / Ctrl+D inputs) as if typed, then end of input.</summary>
+internal sealed class QueueLineReader(params LineInput[] inputs) : ILineReader
+{
+    private readonly Queue<LineInput> queue = new(inputs);
+
+    public QueueLineReader(params string[] lines)
+        : this(lines.Select(l => new LineInput(LineInputKind.Line, l)).ToArray())
+    {
+    }
+
+    public int Remaining => queue.Count;
+
+    public LineInput ReadLine(string prompt) => queue.Count > 0 ? queue.Dequeue() : LineInput.EndOfInput;
+}
