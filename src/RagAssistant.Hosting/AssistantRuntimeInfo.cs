@@ -9,7 +9,7 @@ namespace RagAssistant.Hosting;
 /// <param name="Threads">CPU threads used for generation.</param>
 /// <param name="CorpusFolder">The corpus folder being indexed.</param>
 /// <param name="RetrievalOnly">True when answers are extracted, not generated.</param>
-/// <param name="Notices">Why something is missing ("no chat model: run `ragassistant models download chat`").</param>
+/// <param name="Notices">Why something is missing (each names the command that fixes it, in the <see cref="Models.ConsoleCommand"/> form).</param>
 public sealed record AssistantRuntimeInfo(
     string? ChatModelPath,
     string? ChatModelDescription,

@@ -7,6 +7,7 @@ using RagAssistant.Core.Answering;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Composition;
+using RagAssistant.Hosting.Models;
 using RagAssistant.LlamaCpp;
 using RagAssistant.LlamaCpp.Chat;
 using RagAssistant.LlamaCpp.Embeddings;
@@ -78,12 +79,12 @@ public static class RagAssistantServiceCollectionExtensions
 
         if (configuration.GetValue<bool>(requireKey))
         {
-            throw new AssistantConfigurationException($"The {role} model file {path} (from {option}) does not exist. Check the path, or fetch the default one with `ragassistant models download {role}`.");
+            throw new AssistantConfigurationException($"The {role} model file {path} (from {option}) does not exist. Check the path, or fetch the default one with `{ConsoleCommand.Download(role)}`.");
         }
 
         notices.Add(role == "chat"
-            ? $"The chat model {path} is not downloaded yet: answers are retrieval-only (extracted, not generated). Fetch it with `dotnet run --project src/RagAssistant.Console -- models download chat`."
-            : $"The embedding model {path} is not downloaded yet: retrieval is BM25 only. Fetch it with `dotnet run --project src/RagAssistant.Console -- models download embedding`.");
+            ? $"The chat model {path} is not downloaded yet: answers are retrieval-only (extracted, not generated). Fetch it with `{ConsoleCommand.Download("chat")}`."
+            : $"The embedding model {path} is not downloaded yet: retrieval is BM25 only. Fetch it with `{ConsoleCommand.Download("embedding")}`.");
         return null;
     }
 }

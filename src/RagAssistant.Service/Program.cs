@@ -43,6 +43,7 @@ builder.Services.AddRagAssistantService(builder.Configuration);
 try
 {
     var app = builder.Build();
+    app.Services.ValidateStartupOptions();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.UseMiddleware<ApiKeyMiddleware>();

@@ -33,6 +33,16 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
         builder.Services.AddSingleton<IHostLifetime, CommandLineHostLifetime>();
         builder.Services.AddModelDownloads(builder.Configuration);
         compose(builder);
-        return builder.Build();
+        var host = builder.Build();
+        try
+        {
+            host.Services.ValidateStartupOptions();
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
     }
 }

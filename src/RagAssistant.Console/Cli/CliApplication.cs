@@ -32,7 +32,7 @@ internal sealed class CliApplication
                 context.Terminal.WriteError(error.Message);
             }
 
-            await context.Terminal.Error.WriteLineAsync("Run `ragassistant --help` for usage.").ConfigureAwait(false);
+            await context.Terminal.Error.WriteLineAsync($"Run `{ConsoleCommand.For("--help")}` for usage.").ConfigureAwait(false);
             return ExitCodes.BadUsage;
         }
 

@@ -4,6 +4,7 @@ using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting;
+using RagAssistant.Hosting.Models;
 using Spectre.Console;
 
 namespace RagAssistant.Console.Commands;
@@ -18,7 +19,7 @@ internal static class AskCommand
         {
             if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
             {
-                result.AddError("The question is empty: give it in quotes, e.g. ragassistant ask \"Which papers study speculative decoding?\"");
+                result.AddError($"The question is empty: give it in quotes, e.g. {ConsoleCommand.For("ask \"Which papers study speculative decoding?\"")}");
             }
         });
         var json = new Option<bool>("--json") { Description = "Print the structured result (answer, citations, sources, usage, timings) as JSON." };

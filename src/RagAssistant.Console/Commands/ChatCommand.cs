@@ -114,7 +114,7 @@ internal static class MissingChatModel
             return status.Path;
         }
 
-        var later = $"ragassistant models download {model.Name}";
+        var later = ConsoleCommand.Download(model.Name);
         var size = model.SizeBytes is { } bytes ? ModelsCommand.FormatSize(bytes) : model.ApproximateSizeMegabytes is { } mb ? $"about {mb} MB" : "size unknown";
         if (!terminal.IsInteractive)
         {

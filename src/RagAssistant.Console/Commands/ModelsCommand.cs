@@ -39,7 +39,7 @@ internal static class ModelsCommand
             }
 
             context.Terminal.Ui.Write(table);
-            context.Terminal.Ui.MarkupLineInterpolated($"[grey]Models folder: {store.Folder}. Fetch one with: ragassistant models download NAME|chat|embedding[/]");
+            context.Terminal.Ui.MarkupLineInterpolated($"[grey]Models folder: {store.Folder}. Fetch one with: {ConsoleCommand.Download("NAME|chat|embedding")}[/]");
             return ExitCodes.Success;
         });
         return command;
@@ -67,7 +67,7 @@ internal static class ModelsCommand
                 var model = manifest.Find(name);
                 if (model is null)
                 {
-                    context.Terminal.WriteError($"no model named \"{name}\" in {store.ManifestPath}; `ragassistant models list` shows the names.");
+                    context.Terminal.WriteError($"no model named \"{name}\" in {store.ManifestPath}; `{ConsoleCommand.For("models list")}` shows the names.");
                     return ExitCodes.BadUsage;
                 }
 
@@ -127,7 +127,7 @@ internal static class ModelsCommand
 
             if (checks.Count == 0)
             {
-                context.Terminal.Ui.MarkupLine("No model files to verify. Fetch one with: ragassistant models download chat");
+                context.Terminal.Ui.MarkupLineInterpolated($"No model files to verify. Fetch one with: {ConsoleCommand.Download("chat")}");
                 return ExitCodes.Success;
             }
 
@@ -172,7 +172,7 @@ internal static class ModelsCommand
         catch (HttpRequestException ex)
         {
             // Offline, DNS failure, refused connection.
-            terminal.WriteError($"could not reach {model.Url.Host} ({ex.Message}). Check the connection and run `ragassistant models download {model.Name}` again.");
+            terminal.WriteError($"could not reach {model.Url.Host} ({ex.Message}). Check the connection and run `{ConsoleCommand.Download(model.Name)}` again.");
             return false;
         }
     }

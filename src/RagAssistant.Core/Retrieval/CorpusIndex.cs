@@ -264,7 +264,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No embedding model is configured: retrieval runs BM25 only")]
+    // Information, not Warning: the front ends already show this once as a start-up notice (console banner,
+    // /api/status), and a warning repeated it above the banner at every start.
+    [LoggerMessage(Level = LogLevel.Information, Message = "No embedding model is configured: retrieval runs BM25 only")]
     private partial void LogBm25Only();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Embedded {Done}/{Total} passages")]

@@ -59,7 +59,7 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
                 var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
                 throw new ModelDownloadException(
                     $"Download of {model.Name} from {model.Url} failed after {attempts} attempts ({ex.Message}); " +
-                    $"{kept:N0} bytes are kept in {partial} and the next `ragassistant models download {model.Name}` resumes from there.",
+                    $"{kept:N0} bytes are kept in {partial} and the next `{ConsoleCommand.Download(model.Name)}` resumes from there.",
                     ex);
             }
         }

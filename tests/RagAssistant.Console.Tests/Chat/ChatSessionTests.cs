@@ -107,14 +107,14 @@ public sealed class ChatSessionTests
     {
         var cli = new CliHarness
         {
-            Runtime = Runtime with { ChatModelPath = null, RetrievalOnly = true, Backend = "none", Notices = ["no chat model: run `ragassistant models download chat`"] },
+            Runtime = Runtime with { ChatModelPath = null, RetrievalOnly = true, Backend = "none", Notices = ["no chat model: run `dotnet run --project src/RagAssistant.Console -- models download chat`"] },
         };
         cli.Pipeline.Mode = Core.Answering.AnswerMode.RetrievalOnly;
 
         var exitCode = await cli.RunAsync("question\n", "--retrieval-only");
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("no chat model: run `ragassistant models download chat`", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("no chat model: run `dotnet run --project src/RagAssistant.Console -- models download chat`", cli.Output, StringComparison.Ordinal);
         Assert.Contains("retrieval-only: extracted, not generated | retrieval 3 ms", cli.Output, StringComparison.Ordinal);
     }
 }

@@ -18,7 +18,11 @@ internal static class ConsoleProcess
 
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static async Task<Result> RunAsync(string? stdin, string workingDirectory, params string[] args)
+    public static Task<Result> RunAsync(string? stdin, string workingDirectory, params string[] args) =>
+        RunWithEnvironmentAsync(new Dictionary<string, string>(), stdin, workingDirectory, args);
+
+    /// <summary>Runs with extra environment variables (settings as <c>Section__Key</c>).</summary>
+    public static async Task<Result> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, string? stdin, string workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -36,7 +40,7 @@ internal static class ConsoleProcess
             start.ArgumentList.Add(arg);
         }
 
-        foreach (var (key, value) in FastModelSettings)
+        foreach (var (key, value) in FastModelSettings.Concat(environment))
         {
             start.Environment[key] = value;
         }

@@ -16,26 +16,40 @@ public sealed class ServiceLifecycleTests
         }
     }
 
-    [Fact]
-    public async Task Listening_on_all_interfaces_without_an_api_key_exits_with_a_clear_message()
+    [Theory]
+    [InlineData("no API key is set", "--urls", "http://0.0.0.0:0")]
+    [InlineData("MaxConcurrentAnswers", "--Service:MaxConcurrentAnswers=0")]
+    [InlineData("MaxAnswerTokens", "--Answering:MaxAnswerTokens=1")]
+    [InlineData("TopK", "--Retrieval:TopK=0")]
+    [InlineData("Folder", "--Corpus:Folder=")]
+    public async Task An_invalid_configuration_exits_1_with_only_the_message_naming_it(string named, params string[] settings)
     {
         SkipWithoutBuild();
-        await using var process = ServiceProcess.Start("--urls", "http://0.0.0.0:0", "--retrieval-only", "--Service:WatchCorpus=false");
+        await using var process = ServiceProcess.Start(["--retrieval-only", "--Service:WatchCorpus=false", .. settings]);
 
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
         Assert.Equal(1, process.ExitCode);
-        Assert.Contains("no API key is set", process.Output, StringComparison.Ordinal);
+        var output = process.Output.Trim();
+        Assert.StartsWith("The service cannot start: ", output, StringComparison.Ordinal);
+        Assert.Contains(named, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.Single(output.Split('\n'));
     }
 
     [Fact]
-    public async Task An_invalid_setting_exits_with_a_message_naming_it()
+    public async Task Status_names_the_download_command_that_works_from_the_repository_root()
     {
         SkipWithoutBuild();
-        await using var process = ServiceProcess.Start("--retrieval-only", "--Service:MaxConcurrentAnswers=0", "--Service:WatchCorpus=false");
+        await using var process = ServiceProcess.Start("--ChatModel:ModelPath=models/not-downloaded-chat.gguf", "--EmbeddingModel:ModelPath=models/not-downloaded-embedder.gguf", "--Service:WatchCorpus=false");
+        await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        using var client = new HttpClient { BaseAddress = process.Address };
 
-        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
-        Assert.Equal(1, process.ExitCode);
-        Assert.Contains("MaxConcurrentAnswers", process.Output, StringComparison.Ordinal);
+        var status = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
+
+        var notices = status.GetProperty("model").GetProperty("notices").EnumerateArray().Select(n => n.GetString()!).ToList();
+        Assert.Contains(notices, n => n.Contains("`dotnet run --project src/RagAssistant.Console -- models download chat`", StringComparison.Ordinal));
+        Assert.Contains(notices, n => n.Contains("`dotnet run --project src/RagAssistant.Console -- models download embedding`", StringComparison.Ordinal));
     }
 
     [Fact]

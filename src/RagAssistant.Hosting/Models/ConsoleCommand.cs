@@ -1,0 +1,17 @@
+namespace RagAssistant.Hosting.Models;
+
+/// <summary>
+/// How every notice, prompt and error names a console command: the one form that works as typed from the repository
+/// root on a fresh machine (there is no installed <c>ragassistant</c> command), as the README shows it.
+/// </summary>
+public static class ConsoleCommand
+{
+    /// <summary>The prefix that runs the console from the repository root.</summary>
+    public const string Run = "dotnet run --project src/RagAssistant.Console --";
+
+    /// <summary>The command line for <paramref name="arguments"/> ("models list" → "dotnet run --project src/RagAssistant.Console -- models list").</summary>
+    public static string For(string arguments) => $"{Run} {arguments}";
+
+    /// <summary>The command that fetches a model of models/models.json by role ("chat", "embedding") or name.</summary>
+    public static string Download(string model) => For($"models download {model}");
+}

@@ -1,0 +1,73 @@
+using RagAssistant.Hosting.Models;
+
+namespace RagAssistant.Console.Tests.EndToEnd;
+
+/// <summary>What a new user sees at start: one message per problem, one download command form, no stack traces.</summary>
+public sealed class StartupMessageTests : IDisposable
+{
+    private readonly DirectoryInfo workingDirectory = TestDoubles.TestPaths.CreateTempFolder();
+
+    public void Dispose() => workingDirectory.Delete(recursive: true);
+
+    [Theory]
+    [InlineData("Answering__MaxAnswerTokens", "1", "MaxAnswerTokens")]
+    [InlineData("Retrieval__TopK", "0", "TopK")]
+    [InlineData("Corpus__Folder", "", "Folder")]
+    public async Task An_invalid_setting_prints_only_the_message_and_exits_1(string key, string value, string named)
+    {
+        var environment = new Dictionary<string, string> { [key] = value };
+
+        var ask = await ConsoleProcess.RunWithEnvironmentAsync(environment, null, workingDirectory.FullName, "ask", "speculative decoding", "--retrieval-only");
+        var chat = await ConsoleProcess.RunWithEnvironmentAsync(environment, "/exit\n", workingDirectory.FullName, "--retrieval-only");
+
+        foreach (var result in new[] { ask, chat })
+        {
+            Assert.Equal(1, result.ExitCode);
+            Assert.StartsWith("error: invalid configuration: ", result.Error, StringComparison.Ordinal);
+            Assert.Contains(named, result.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Hosting failed to start", result.Error + result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.Error + result.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_embedding_notice_is_shown_once_in_the_banner_and_not_as_a_log_line()
+    {
+        var environment = new Dictionary<string, string> { ["EmbeddingModel__ModelPath"] = "models/not-downloaded-embedder.gguf" };
+
+        var result = await ConsoleProcess.RunWithEnvironmentAsync(environment, "/exit\n", workingDirectory.FullName, "--retrieval-only");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.DoesNotContain("warn:", result.Output + result.Error, StringComparison.Ordinal);
+        var output = result.Output.ReplaceLineEndings(" ");
+        Assert.Equal(1, output.Split("is not downloaded yet: retrieval is BM25 only").Length - 1);
+        Assert.Contains(ConsoleCommand.Download("embedding"), Flatten(result.Output), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_download_hint_is_the_command_that_works_from_the_repository_root()
+    {
+        var root = TestDoubles.TestPaths.RepositoryRoot ?? throw new InvalidOperationException("RagAssistant.sln not found");
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+
+        Assert.Equal("dotnet run --project src/RagAssistant.Console -- models download chat", ConsoleCommand.Download("chat"));
+        Assert.Contains(ConsoleCommand.Download("chat"), readme, StringComparison.Ordinal);
+        Assert.Contains(ConsoleCommand.Download("embedding"), readme, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(root, "src", "RagAssistant.Console", "RagAssistant.Console.csproj")));
+
+        // No other form in the front ends, the composition or the docs ("ragassistant models ..." does not exist on a fresh machine).
+        var files = new[] { "src/RagAssistant.Console", "src/RagAssistant.Hosting", "src/RagAssistant.Service", "src/RagAssistant.Core" }
+            .SelectMany(d => Directory.EnumerateFiles(Path.Combine(root, d), "*.*", SearchOption.AllDirectories))
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".js", StringComparison.Ordinal) || f.EndsWith(".html", StringComparison.Ordinal))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Append(Path.Combine(root, "README.md"))
+            .Append(Path.Combine(root, "deploy", "README.md"));
+        foreach (var file in files)
+        {
+            Assert.DoesNotContain("ragassistant models", File.ReadAllText(file), StringComparison.Ordinal);
+        }
+    }
+
+    // The console wraps notices at its width; the command must read whole once the lines are joined.
+    private static string Flatten(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+}
