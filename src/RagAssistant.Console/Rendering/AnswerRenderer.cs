@@ -155,6 +155,11 @@ internal sealed class AnswerRenderer(Terminal terminal)
             parts.Add($"{result.Usage.PromptTokens} prompt + {result.Usage.CompletionTokens} answer tokens");
         }
 
+        if (result.FinishReason == AnswerFinishReason.Length)
+        {
+            parts.Add("cut at the answer-token limit (Answering:MaxAnswerTokens)");
+        }
+
         parts.Add($"total {t.TotalMs / 1000:0.0} s");
         return string.Join(" | ", parts);
     }

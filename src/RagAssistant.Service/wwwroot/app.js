@@ -191,6 +191,7 @@ async function ask(question) {
       } else if (event === "done") {
         const t = data.timings;
         addLine(turn, "timings", `${data.usage.completionTokens} tokens · first token ${Math.round(t.timeToFirstTokenMs)} ms · total ${Math.round(t.totalMs)} ms`);
+        if (data.finishReason === "length") addLine(turn, "notice", "The answer was cut at the answer-token limit.");
         history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
       } else if (event === "error") {
         addLine(turn, "notice", data.detail);
