@@ -1,0 +1,30 @@
+using RagAssistant.Console.Tests.TestDoubles;
+
+namespace RagAssistant.Console.Tests.EndToEnd;
+
+/// <summary>What <c>index</c> tells a user about their own documents: every merge, every decoding fallback.</summary>
+public sealed class CorpusReportTests : IDisposable
+{
+    private readonly DirectoryInfo workingDirectory = TestPaths.CreateTempFolder();
+
+    public void Dispose() => workingDirectory.Delete(recursive: true);
+
+    [Fact]
+    public async Task Index_keeps_same_titled_notes_and_reports_each_merge_and_each_windows_1252_file()
+    {
+        var corpus = workingDirectory.CreateSubdirectory("corpus");
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "notes_lora.md"), "# Notes\n\nLow-rank adaptation freezes the pretrained weights.\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "notes_distillation.md"), "# Notes\n\nKnowledge distillation trains a small student.\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "moe_note.txt"), "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "moe_note - Copy.txt"), "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(corpus.FullName, "latin1.txt"), System.Text.Encoding.Latin1.GetBytes("# Naïve Bayes for résumé screening\n\nNaïve résumés.\n"), TestContext.Current.CancellationToken);
+
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.FullName, "index", "--corpus", corpus.FullName, "--retrieval-only");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var output = string.Join(' ', result.Output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("Indexed 4 papers", output, StringComparison.Ordinal);
+        Assert.Contains("merged 2 identical copies of \"moe_note - Copy\" into one source: moe_note - Copy.txt, moe_note.txt", output, StringComparison.Ordinal);
+        Assert.Contains("latin1.txt: is not valid UTF-8 and has no byte order mark; read as Windows-1252.", output, StringComparison.Ordinal);
+    }
+}
