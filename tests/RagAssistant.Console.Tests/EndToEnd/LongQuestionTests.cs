@@ -64,6 +64,18 @@ public sealed class LongQuestionTests : IDisposable
         AssertAnswered(result);
     }
 
+    [Fact]
+    public async Task The_chat_with_the_real_model_rewrites_or_joins_long_follow_ups_without_error()
+    {
+        var model = TestPaths.RequireStoriesModel();
+
+        var result = await ConsoleProcess.RunAsync($"{CodesQuestion}\n{CodesQuestion}\n/exit\n", workingDirectory.FullName, "--model", model);
+
+        Assert.True(result.ExitCode == 0, result.Error + result.Output);
+        Assert.DoesNotContain("TooManyClauses", result.Output + result.Error, StringComparison.Ordinal);
+        Assert.Equal(2, result.Output.Split("does not cover this question").Length - 1 + result.Output.Split("\nSources").Length - 1);
+    }
+
     private static void AssertAnswered(ConsoleProcess.Result result)
     {
         Assert.True(result.ExitCode == 0, result.Error);
