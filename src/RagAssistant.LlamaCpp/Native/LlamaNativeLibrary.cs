@@ -78,7 +78,8 @@ public static partial class LlamaNativeLibrary
             }
             else
             {
-                config.WithCuda(useCuda).WithVulkan(false);
+                // LLamaSharp also searches the working directory ("./"); the program's own folder comes first.
+                config.WithCuda(useCuda).WithVulkan(false).WithSearchDirectory(AppContext.BaseDirectory);
             }
 
             try

@@ -46,11 +46,13 @@ public sealed record LlamaModelInfo(
 public sealed class LlamaModel : IDisposable
 {
     private readonly LLamaWeights _weights;
+    private readonly GgufFileInfo? _gguf;
     private readonly Lazy<IReadOnlyList<(string Text, int Token)>> _specialTexts;
 
-    private LlamaModel(LLamaWeights weights, LlamaModelInfo info, bool vocabOnly)
+    private LlamaModel(LLamaWeights weights, GgufFileInfo? gguf, LlamaModelInfo info, bool vocabOnly)
     {
         _weights = weights;
+        _gguf = gguf;
         Info = info;
         VocabOnly = vocabOnly;
         var vocab = weights.NativeHandle.Vocab;
@@ -90,10 +92,7 @@ public sealed class LlamaModel : IDisposable
         options ??= new LlamaModelLoadOptions();
         var logger = (ILogger?)loggerFactory?.CreateLogger<LlamaModel>() ?? NullLogger.Instance;
         var fullPath = Path.GetFullPath(path);
-        if (!options.SkipValidation)
-        {
-            GgufValidator.Validate(fullPath);
-        }
+        var gguf = options.SkipValidation ? null : GgufValidator.Validate(fullPath);
 
         // Before the first ModelParams: creating one loads the native library.
         var native = LlamaNativeLibrary.EnsureInitialized(loggerFactory: loggerFactory);
@@ -115,21 +114,21 @@ public sealed class LlamaModel : IDisposable
             throw new ModelFileException(fullPath, ModelFileProblem.NotLoadable, $"llama.cpp could not load the model {fullPath} (see the log for llama.cpp's reason). The file passed GGUF validation, so it may use a tensor type or architecture feature this llama.cpp build does not support; try another quantization or a newer model file.", ex);
         }
 
-        var info = ReadInfo(weights.NativeHandle, fullPath);
+        var info = ReadInfo(weights.NativeHandle, gguf, fullPath);
         logger.LogInformation("Loaded {Model} ({Description}, {Parameters:N0} parameters, trained context {Context})", Path.GetFileName(fullPath), info.Description, info.ParameterCount, info.TrainedContextLength);
-        return new LlamaModel(weights, info, options.VocabOnly);
+        return new LlamaModel(weights, gguf, info, options.VocabOnly);
     }
 
-    private static LlamaModelInfo ReadInfo(SafeLlamaModelHandle handle, string path)
+    private static LlamaModelInfo ReadInfo(SafeLlamaModelHandle handle, GgufFileInfo? gguf, string path)
     {
-        var quantization = Meta(handle, "general.file_type") is { } fileType && uint.TryParse(fileType, out var ft)
+        var quantization = Meta(handle, gguf, "general.file_type") is { } fileType && uint.TryParse(fileType, out var ft)
             ? GgufFileTypeNames.GetName(ft)
             : GgufFileTypeNames.GetName(unchecked((uint)handle.FileType));
-        var template = handle.GetTemplate(null, strict: false);
+        var template = gguf?.ChatTemplate ?? handle.GetTemplate(null, strict: false);
         return new LlamaModelInfo(
             path,
-            Meta(handle, "general.architecture") ?? "unknown",
-            Meta(handle, "general.name"),
+            Meta(handle, gguf, "general.architecture") ?? "unknown",
+            Meta(handle, gguf, "general.name"),
             handle.Description,
             handle.ContextSize,
             handle.EmbeddingSize,
@@ -143,10 +142,13 @@ public sealed class LlamaModel : IDisposable
     }
 
     /// <summary>A GGUF metadata value as a string, or null when absent.</summary>
-    public string? GetMetadata(string key) => Meta(Handle, key);
+    public string? GetMetadata(string key) => Meta(Handle, _gguf, key);
 
-    private static string? Meta(SafeLlamaModelHandle handle, string key) =>
-        handle.MetadataValueByKey(key) is { } value ? Encoding.UTF8.GetString(value.Span) : null;
+    // The validator already read the header: prefer it to a native round trip per key.
+    private static string? Meta(SafeLlamaModelHandle handle, GgufFileInfo? gguf, string key) =>
+        gguf?.GetValue(key) is { } known ? known.Value as string ?? known.ToString()
+        : handle.MetadataValueByKey(key) is { } value ? Encoding.UTF8.GetString(value.Span)
+        : null;
 
     /// <summary>Is this token an end-of-generation token (EOS, EOT, ...)?</summary>
     public bool IsEndOfGeneration(int token) => ((LLamaToken)token).IsEndOfGeneration(Handle.Vocab);
