@@ -210,15 +210,18 @@ public static partial class LlamaNativeLibrary
         }
     }
 
+    /// <summary>The <see cref="ILogger"/> level of one llama.cpp log line; <see cref="LogLevel.None"/> drops it.</summary>
+    internal static LogLevel ToLogLevel(LLamaLogLevel level, bool loading) => level switch
+    {
+        LLamaLogLevel.Error => LogLevel.Error,
+        LLamaLogLevel.Warning => loading ? LogLevel.Debug : LogLevel.Warning,
+        LLamaLogLevel.Info => LogLevel.Debug, // llama.cpp is chatty at INFO: keep it out of the user's way
+        _ => LogLevel.None, // DEBUG lines arrive on every graph build
+    };
+
     private static void OnNativeLog(LLamaLogLevel level, string message)
     {
-        var logLevel = level switch
-        {
-            LLamaLogLevel.Error => LogLevel.Error,
-            LLamaLogLevel.Warning => _loading ? LogLevel.Debug : LogLevel.Warning,
-            LLamaLogLevel.Info => LogLevel.Debug, // llama.cpp is chatty at INFO: keep it out of the user's way
-            _ => LogLevel.None,
-        };
+        var logLevel = ToLogLevel(level, _loading);
         if (logLevel == LogLevel.None || !_nativeLogger.IsEnabled(logLevel))
         {
             return;

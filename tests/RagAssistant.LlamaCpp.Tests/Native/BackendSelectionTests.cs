@@ -1,3 +1,5 @@
+using LLama.Native;
+using Microsoft.Extensions.Logging;
 using RagAssistant.LlamaCpp.Native;
 
 namespace RagAssistant.LlamaCpp.Tests.Native;
@@ -55,4 +57,13 @@ public sealed class BackendSelectionTests
         Assert.Contains("runtimes/linux-x64/native/", info.LibraryFolder, StringComparison.Ordinal);
         Assert.Throws<LlamaBackendException>(() => LlamaNativeLibrary.EnsureInitialized(LlamaBackend.Cuda));
     }
+
+    [Theory]
+    [InlineData(LLamaLogLevel.Warning, true, LogLevel.Debug)] // "n_ctx_seq > n_ctx_train", "bad special token" while loading
+    [InlineData(LLamaLogLevel.Warning, false, LogLevel.Warning)]
+    [InlineData(LLamaLogLevel.Error, true, LogLevel.Error)]
+    [InlineData(LLamaLogLevel.Info, false, LogLevel.Debug)]
+    [InlineData(LLamaLogLevel.Debug, false, LogLevel.None)]
+    public void Llama_cpp_log_levels_keep_load_time_chatter_at_debug(LLamaLogLevel level, bool loading, LogLevel expected) =>
+        Assert.Equal(expected, LlamaNativeLibrary.ToLogLevel(level, loading));
 }

@@ -11,6 +11,8 @@ public sealed class VocabularyTests
     [InlineData("ggml-vocab-phi-3.gguf")]
     [InlineData("ggml-vocab-bert-bge.gguf")]
     [InlineData("ggml-vocab-gpt-2.gguf")]
+    [InlineData("ggml-vocab-qwen2.gguf")]
+    [InlineData("ggml-vocab-llama-bpe.gguf")]
     public void Tokenizer_matches_llama_cpp_reference_vectors(string file)
     {
         var path = SharedData.Model(file);
