@@ -59,36 +59,10 @@ public static partial class LlamaNativeLibrary
             var cudaVersion = SystemInfo.Get().CudaMajorVersion;
             var (useCuda, reason) = ChooseBackend(backend, nativeLibraryPath, cudaPackage, cudaVersion);
 
-            var config = NativeLibraryConfig.All;
-            if (NativeLibraryConfig.LLama.LibraryHasLoaded)
+            // A failed earlier attempt (Cuda asked for, no device) may have loaded the natives already: reuse them.
+            if (!NativeLibraryConfig.LLama.LibraryHasLoaded)
             {
-                throw new LlamaBackendException("LLamaSharp's native library was loaded before LlamaNativeLibrary.EnsureInitialized; load models only through RagAssistant.LlamaCpp so the backend choice applies.");
-            }
-
-            config.WithLogCallback(OnNativeLog);
-            if (nativeLibraryPath is not null)
-            {
-                var file = Directory.Exists(nativeLibraryPath) ? Path.Combine(nativeLibraryPath, "libllama.so") : nativeLibraryPath;
-                if (!File.Exists(file))
-                {
-                    throw new LlamaBackendException($"LlamaCpp:NativeLibraryPath names {file}, which does not exist. Point it at libllama.so of a llama.cpp build from the same commit as LLamaSharp 0.30.0, or remove the setting.");
-                }
-
-                NativeLibraryConfig.LLama.WithLibrary(file);
-            }
-            else
-            {
-                // LLamaSharp also searches the working directory ("./"); the program's own folder comes first.
-                config.WithCuda(useCuda).WithVulkan(false).WithSearchDirectory(AppContext.BaseDirectory);
-            }
-
-            try
-            {
-                NativeApi.llama_empty_call();
-            }
-            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or LLama.Exceptions.RuntimeError or TypeInitializationException)
-            {
-                throw new LlamaBackendException($"llama.cpp's native library could not be loaded ({ex.Message}). {(nativeLibraryPath is null ? "The build copies LLamaSharp.Backend.Cpu's natives under runtimes/ beside the program; rebuild." : "Check LlamaCpp:NativeLibraryPath: it must be built from the same llama.cpp commit as LLamaSharp 0.30.0.")}", ex);
+                Configure(nativeLibraryPath, useCuda);
             }
 
             NativeLogConfig.llama_log_set(OnNativeLog);
@@ -116,6 +90,36 @@ public static partial class LlamaNativeLibrary
             _info = new LlamaNativeInfo(backendInUse, LoadedFolder(), gpus, reason, systemInfo);
             LogBackend(_nativeLogger, backendInUse, reason);
             return _info;
+        }
+    }
+
+    private static void Configure(string? nativeLibraryPath, bool useCuda)
+    {
+        var config = NativeLibraryConfig.All;
+        config.WithLogCallback(OnNativeLog);
+        if (nativeLibraryPath is not null)
+        {
+            var file = Directory.Exists(nativeLibraryPath) ? Path.Combine(nativeLibraryPath, "libllama.so") : nativeLibraryPath;
+            if (!File.Exists(file))
+            {
+                throw new LlamaBackendException($"LlamaCpp:NativeLibraryPath names {file}, which does not exist. Point it at libllama.so of a llama.cpp build from the same commit as LLamaSharp 0.30.0, or remove the setting.");
+            }
+
+            NativeLibraryConfig.LLama.WithLibrary(file);
+        }
+        else
+        {
+            // LLamaSharp also searches the working directory ("./"); the program's own folder comes first.
+            config.WithCuda(useCuda).WithVulkan(false).WithSearchDirectory(AppContext.BaseDirectory);
+        }
+
+        try
+        {
+            NativeApi.llama_empty_call();
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or LLama.Exceptions.RuntimeError or TypeInitializationException)
+        {
+            throw new LlamaBackendException($"llama.cpp's native library could not be loaded ({ex.Message}). {(nativeLibraryPath is null ? "The build copies LLamaSharp.Backend.Cpu's natives under runtimes/ beside the program; rebuild." : "Check LlamaCpp:NativeLibraryPath: it must be built from the same llama.cpp commit as LLamaSharp 0.30.0.")}", ex);
         }
     }
 
