@@ -88,7 +88,8 @@ public static partial class LlamaNativeLibrary
 
             var systemInfo = Marshal.PtrToStringUTF8(NativeApi.llama_print_system_info()) ?? string.Empty;
             _info = new LlamaNativeInfo(backendInUse, LoadedFolder(), gpus, reason, systemInfo);
-            LogBackend(_nativeLogger, backendInUse, reason);
+            // Its own category: appsettings.json quiets "RagAssistant.LlamaCpp.Native" (llama.cpp's lines) to warnings.
+            LogBackend(loggerFactory?.CreateLogger("RagAssistant.LlamaCpp.Backend") ?? NullLogger.Instance, backendInUse, reason);
             return _info;
         }
     }
