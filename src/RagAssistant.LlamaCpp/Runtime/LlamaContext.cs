@@ -235,8 +235,17 @@ public sealed unsafe class LlamaContext : IDisposable
 
         if (reuse < _cachedTokens.Count)
         {
-            _handle.MemorySequenceRemove((LLamaSeqId)0, reuse, -1);
-            _cachedTokens.RemoveRange(reuse, _cachedTokens.Count - reuse);
+            if (_model.Handle.IsRecurrent)
+            {
+                // A recurrent state cannot drop a suffix (llama.cpp would refuse): start over.
+                reuse = 0;
+                Clear();
+            }
+            else
+            {
+                _handle.MemorySequenceRemove((LLamaSeqId)0, reuse, -1);
+                _cachedTokens.RemoveRange(reuse, _cachedTokens.Count - reuse);
+            }
         }
 
         for (var start = reuse; start < prompt.Length; start += BatchSize)
