@@ -3,12 +3,12 @@ namespace RagAssistant.LlamaCpp;
 /// <summary>Which llama.cpp build runs the models.</summary>
 public enum LlamaBackend
 {
-    /// <summary>CUDA where its libraries are installed and a GPU is visible, otherwise CPU.</summary>
+    /// <summary>CUDA when built with -p:LlamaCuda=true, a CUDA 12 runtime is installed and a GPU is visible; otherwise CPU. One log line says which and why.</summary>
     Auto,
 
-    /// <summary>The CPU build; ggml picks the best variant for the processor.</summary>
+    /// <summary>LLamaSharp.Backend.Cpu; LLamaSharp picks the avx512, avx2, avx or noavx build for the processor.</summary>
     Cpu,
 
-    /// <summary>The CUDA build; start-up fails with the reason when it cannot run.</summary>
+    /// <summary>LLamaSharp.Backend.Cuda12; start-up fails with the reason when it cannot run (never a silent CPU fallback).</summary>
     Cuda,
 }

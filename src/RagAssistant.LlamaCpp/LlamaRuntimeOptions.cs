@@ -8,6 +8,9 @@ public sealed class LlamaRuntimeOptions
     /// <summary>Auto (CUDA when usable, else CPU), Cpu or Cuda.</summary>
     public LlamaBackend Backend { get; set; } = LlamaBackend.Auto;
 
-    /// <summary>Folder holding the native builds (<c>cpu/</c>, <c>cuda/</c>); null = <c>native/linux-x64</c> beside the program.</summary>
+    /// <summary>
+    /// A user's own llama.cpp build: <c>libllama.so</c> or the folder holding it. It must be built from the same
+    /// llama.cpp commit as LLamaSharp 0.30.0. Null = LLamaSharp's packaged natives beside the program.
+    /// </summary>
     public string? NativeLibraryPath { get; set; }
 }

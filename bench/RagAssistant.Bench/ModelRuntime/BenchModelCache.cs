@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using RagAssistant.LlamaCpp.Gguf;
-using RagAssistant.LlamaCpp.Runtime;
+using RagAssistant.Testing.Models;
 
 namespace RagAssistant.Bench.ModelRuntime;
 
@@ -39,7 +39,7 @@ internal static class BenchModelCache
             SyntheticLlamaModel.WriteQwen05BLike(f16, seed: 1);
             log.WriteLine($"  written in {stopwatch.Elapsed.TotalSeconds:F0} s; quantizing to Q4_K_M with llama.cpp ...");
             stopwatch.Restart();
-            LlamaQuantizer.Quantize(f16, partial, LlamaFileType.Q4_K_M, threads: 0);
+            ModelQuantizer.Quantize(f16, partial, QuantizedFileType.Q4_K_M, threads: 0);
             File.Move(partial, target, overwrite: true);
             log.WriteLine($"  quantized in {stopwatch.Elapsed.TotalSeconds:F0} s: {target} ({new FileInfo(target).Length / 1048576.0:F0} MiB)");
             return target;

@@ -140,7 +140,7 @@ internal static class ModelsCommand
                 {
                     var hash = verification.Sha256 is null ? "sha256 not pinned" : "sha256 ok";
                     context.Terminal.Ui.MarkupLineInterpolated(
-                        $"[green]ok[/]      {label}: GGUF v{verification.Header?.Version}, {FormatSize(verification.SizeBytes)}, {hash} ({path})");
+                        $"[green]ok[/]      {label}: GGUF v{verification.Gguf?.Version}, {FormatSize(verification.SizeBytes)}, {hash} ({path})");
                 }
                 else
                 {

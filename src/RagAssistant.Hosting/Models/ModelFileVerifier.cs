@@ -1,17 +1,22 @@
 using System.Security.Cryptography;
+using RagAssistant.LlamaCpp.Gguf;
 
 namespace RagAssistant.Hosting.Models;
 
 /// <summary>The outcome of checking a model file.</summary>
 /// <param name="Problems">Empty when the file is good; otherwise one line per problem.</param>
+/// <param name="Gguf">What the GGUF validator read (version, metadata, tensors); null when the file is not a valid model.</param>
 /// <param name="Sha256">The computed hash (lower-case hex), or null when it was not computed.</param>
-public sealed record ModelVerification(string Path, long SizeBytes, GgufHeader? Header, string? Sha256, IReadOnlyList<string> Problems)
+public sealed record ModelVerification(string Path, long SizeBytes, GgufFileInfo? Gguf, string? Sha256, IReadOnlyList<string> Problems)
 {
     /// <summary>True when every check passed.</summary>
     public bool IsValid => Problems.Count == 0;
 }
 
-/// <summary>Checks a model file: present, expected size, GGUF header, SHA-256 when one is known.</summary>
+/// <summary>
+/// Checks a model file: present, expected size, a valid GGUF model (through <see cref="GgufValidator"/>, the one GGUF
+/// reader of the solution), SHA-256 when one is known.
+/// </summary>
 public static class ModelFileVerifier
 {
     /// <summary>Verifies <paramref name="path"/> against what is expected of it.</summary>
@@ -31,10 +36,14 @@ public static class ModelFileVerifier
             problems.Add($"size is {file.Length} bytes, expected {size}");
         }
 
-        var (header, headerProblem) = await GgufHeader.ReadAsync(path, cancellationToken).ConfigureAwait(false);
-        if (headerProblem is not null)
+        GgufFileInfo? gguf = null;
+        try
         {
-            problems.Add(headerProblem);
+            gguf = await Task.Run(() => GgufValidator.Validate(path), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModelFileException ex)
+        {
+            problems.Add(ex.Message);
         }
 
         string? sha256 = null;
@@ -47,7 +56,7 @@ public static class ModelFileVerifier
             }
         }
 
-        return new ModelVerification(path, file.Length, header, sha256, problems);
+        return new ModelVerification(path, file.Length, gguf, sha256, problems);
     }
 
     /// <summary>Lower-case hex SHA-256 of a file.</summary>

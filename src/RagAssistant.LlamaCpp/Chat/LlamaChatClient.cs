@@ -93,8 +93,12 @@ public sealed partial class LlamaChatClient : IChatClient
     public LlamaPerformance? LastPerformance { get; private set; }
 
     /// <summary>Tokens <paramref name="messages"/> take once formatted as this model's prompt.</summary>
-    public int CountPromptTokens(IEnumerable<ChatMessage> messages) =>
-        Model.Tokenize(_formatter.Format(messages).Text, addSpecial: true, parseSpecial: true).Length;
+    /// <exception cref="ArgumentException">The conversation has no system, user or assistant message.</exception>
+    public int CountPromptTokens(IEnumerable<ChatMessage> messages) => _formatter.Format(messages).Tokens.Length;
+
+    /// <summary>The prompt tokens <paramref name="messages"/> become: the template's markup as control tokens, every message's content as plain text.</summary>
+    /// <exception cref="ArgumentException">The conversation has no system, user or assistant message.</exception>
+    public IReadOnlyList<int> TokenizePrompt(IEnumerable<ChatMessage> messages) => _formatter.Format(messages).Tokens;
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
@@ -108,7 +112,7 @@ public sealed partial class LlamaChatClient : IChatClient
         ObjectDisposedException.ThrowIf(_disposed, this);
 
         var prompt = _formatter.Format(messages);
-        var tokens = Model.Tokenize(prompt.Text, addSpecial: true, parseSpecial: true);
+        var tokens = prompt.Tokens;
         var maxTokens = options?.MaxOutputTokens ?? _options.MaxTokens;
         if (maxTokens <= 0)
         {

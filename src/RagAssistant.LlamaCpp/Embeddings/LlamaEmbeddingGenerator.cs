@@ -10,10 +10,16 @@ namespace RagAssistant.LlamaCpp.Embeddings;
 
 /// <summary>
 /// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over a local GGUF embedding model run by llama.cpp:
-/// batched, the model's pooling, L2-normalised. The input kind picks the prefix: set
-/// <c>EmbeddingGenerationOptions.AdditionalProperties["input_type"]</c> to "query" or "document" (default).
+/// one persistent context, several texts per decode, the model's pooling, L2-normalised. The input kind picks the
+/// prefix: set <c>EmbeddingGenerationOptions.AdditionalProperties["input_type"]</c> to "query" or "document" (default).
 /// </summary>
-public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+/// <remarks>
+/// Over-length rule: a text longer than <see cref="LlamaEmbeddingGeneratorOptions.ContextSize"/> tokens (prefix and
+/// special tokens included) is truncated to its first ContextSize tokens, and each call that truncates logs a warning
+/// with the count. Split documents into passages that fit (the indexer does) to embed all of their text.
+/// LLamaSharp serialises every decode in the process, so GGUF embeddings and chat generation take turns.
+/// </remarks>
+public sealed partial class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
     /// <summary>Key in <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> that says what is embedded.</summary>
     public const string InputTypeKey = "input_type";
@@ -23,7 +29,6 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly ILogger _logger;
-    private bool _warnedTruncation;
 
     public LlamaEmbeddingGenerator(IOptions<LlamaEmbeddingGeneratorOptions> options, IOptions<LlamaRuntimeOptions>? runtime = null, ILoggerFactory? loggerFactory = null)
     {
@@ -75,22 +80,25 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         var limit = _context.BatchSize;
         var sequences = new List<int[]>(texts.Count);
         var inputTokens = 0;
+        var truncated = 0;
+        var longest = 0;
         foreach (var text in texts)
         {
             var tokens = Model.Tokenize(prefix + text, addSpecial: true, parseSpecial: false);
             if (tokens.Length > limit)
             {
-                if (!_warnedTruncation)
-                {
-                    _warnedTruncation = true;
-                    _logger.LogWarning("A text of {Tokens} tokens was truncated to the embedding context of {Limit} tokens; raise EmbeddingModel:ContextSize or split documents into shorter passages.", tokens.Length, limit);
-                }
-
+                truncated++;
+                longest = Math.Max(longest, tokens.Length);
                 tokens = tokens[..limit];
             }
 
             inputTokens += tokens.Length;
             sequences.Add(tokens);
+        }
+
+        if (truncated > 0)
+        {
+            LogTruncated(_logger, truncated, longest, limit);
         }
 
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -154,4 +162,7 @@ public sealed class LlamaEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         Model.Dispose();
         _lock.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} text(s) (the longest {Tokens} tokens) were truncated to the embedding context of {Limit} tokens; raise EmbeddingModel:ContextSize or split documents into shorter passages.")]
+    private static partial void LogTruncated(ILogger logger, int count, int tokens, int limit);
 }

@@ -12,7 +12,7 @@ public sealed class LlamaEmbeddingGeneratorOptions
     [Required(ErrorMessage = "EmbeddingModel:ModelPath is required: set it in appsettings.json or pass --embedding-model FILE.")]
     public string ModelPath { get; set; } = string.Empty;
 
-    /// <summary>Most tokens per text (longer texts are truncated); also the batch size in tokens.</summary>
+    /// <summary>Most tokens per text (longer texts are truncated to it, with a warning in the log); also the batch size in tokens.</summary>
     [Range(16, 65_536)]
     public int ContextSize { get; set; } = 512;
 

@@ -2,7 +2,7 @@ namespace RagAssistant.LlamaCpp.Gguf;
 
 /// <summary>
 /// Block geometry of each <see cref="GgmlType"/>: how many elements one block holds and how many bytes it takes
-/// (ggml's <c>ggml_blck_size</c> / <c>ggml_type_size</c> for llama.cpp v0.5.0). Used to compute tensor byte sizes,
+/// (ggml's <c>ggml_blck_size</c> / <c>ggml_type_size</c> for the bundled llama.cpp). Used to compute tensor byte sizes,
 /// so a tensor whose data would run past the end of the file is caught before llama.cpp maps it.
 /// </summary>
 public static class GgmlTypeTraits

@@ -313,7 +313,7 @@ public static class GgufReader
             var type = (GgmlType)rawType;
             if (!GgmlTypeTraits.TryGetBlockLayout(type, out int blockSize, out int typeSize))
             {
-                throw new GgufFormatException(ModelFileProblem.Corrupt, $"tensor '{name}' has unknown type {rawType} (a newer quantization than llama.cpp v0.5.0 knows, or a damaged file)");
+                throw new GgufFormatException(ModelFileProblem.Corrupt, $"tensor '{name}' has unknown type {rawType} (a newer quantization than the bundled llama.cpp knows, or a damaged file)");
             }
 
             if (dimensions[0] % blockSize != 0)

@@ -9,7 +9,7 @@ public static class GgufValidator
 {
     /// <summary>
     /// Reads and checks <paramref name="path"/>: it exists, is GGUF v2/v3, its metadata and tensor table are consistent,
-    /// every tensor's data lies inside the file, and it declares an architecture llama.cpp v0.5.0 supports.
+    /// every tensor's data lies inside the file, and it declares an architecture the bundled llama.cpp supports.
     /// </summary>
     /// <exception cref="ModelFileException">The file is missing, unreadable, truncated, not GGUF, or not a supported model.</exception>
     public static GgufFileInfo Validate(string path)
@@ -32,7 +32,7 @@ public static class GgufValidator
         if (!LlamaArchitectures.IsSupported(architecture))
         {
             throw ModelFileErrors.Create(info.Path, ModelFileProblem.UnsupportedArchitecture,
-                $"declares architecture '{architecture}', which the bundled llama.cpp v0.5.0 cannot run");
+                $"declares architecture '{architecture}', which the bundled llama.cpp (LLamaSharp 0.30.0) cannot run");
         }
 
         return info;

@@ -3,12 +3,12 @@ using System.Collections.Frozen;
 namespace RagAssistant.LlamaCpp.Gguf;
 
 /// <summary>
-/// The model architectures (<c>general.architecture</c>) that the bundled llama.cpp v0.5.0 can load
-/// (its <c>LLM_ARCH_NAMES</c> table, read from <c>libllama.v0.5.0.so</c>). Update with the native package.
+/// The model architectures (<c>general.architecture</c>) that the bundled the bundled llama.cpp can load
+/// (its <c>LLM_ARCH_NAMES</c> table; LLamaSharp 0.30.0's newer llama.cpp knows these and more). Update with LLamaSharp.
 /// </summary>
 public static class LlamaArchitectures
 {
-    /// <summary>Architecture names llama.cpp v0.5.0 knows.</summary>
+    /// <summary>Architecture names the bundled llama.cpp knows.</summary>
     public static FrozenSet<string> Supported { get; } = FrozenSet.ToFrozenSet(
     [
         "afmoe", "apertus", "arcee", "arctic", "arwkv7", "baichuan", "bailingmoe", "bailingmoe2", "bailingmoe3",
@@ -35,6 +35,6 @@ public static class LlamaArchitectures
     /// </summary>
     public const string Clip = "clip";
 
-    /// <summary>True when llama.cpp v0.5.0 can run a model of <paramref name="architecture"/>.</summary>
+    /// <summary>True when the bundled llama.cpp can run a model of <paramref name="architecture"/>.</summary>
     public static bool IsSupported(string? architecture) => architecture is not null && Supported.Contains(architecture);
 }

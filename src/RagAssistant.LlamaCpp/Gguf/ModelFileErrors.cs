@@ -17,7 +17,7 @@ internal static class ModelFileErrors
             ModelFileProblem.Truncated => "the file is incomplete (an interrupted download or copy?); download it again",
             ModelFileProblem.Corrupt => "the file is damaged; download it again",
             ModelFileProblem.UnsupportedArchitecture =>
-                $"use a model of an architecture llama.cpp v0.5.0 supports (llama, qwen2, qwen3, mistral3, phi3, gemma3, bert, nomic-bert, ...): {GetModel}",
+                $"use a model of an architecture LLamaSharp 0.30.0's llama.cpp supports (llama, qwen2, qwen3, mistral3, phi3, gemma3, bert, nomic-bert, ...): {GetModel}",
             _ => GetModel,
         };
 

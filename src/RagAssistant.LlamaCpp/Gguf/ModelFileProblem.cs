@@ -24,7 +24,7 @@ public enum ModelFileProblem
     /// <summary>The file contradicts itself: impossible counts or lengths, unknown types, overlapping tensors.</summary>
     Corrupt,
 
-    /// <summary>A model architecture llama.cpp v0.5.0 cannot run (or none is declared).</summary>
+    /// <summary>A model architecture the bundled llama.cpp cannot run (or none is declared).</summary>
     UnsupportedArchitecture,
 
     /// <summary>The file passed validation but llama.cpp still refused to load it (the reason is in llama.cpp's log).</summary>

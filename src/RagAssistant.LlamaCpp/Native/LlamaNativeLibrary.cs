@@ -1,6 +1,5 @@
-using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using LLama.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -8,44 +7,40 @@ namespace RagAssistant.LlamaCpp.Native;
 
 /// <summary>What <see cref="LlamaNativeLibrary"/> loaded, and why.</summary>
 /// <param name="Backend">The build in use.</param>
-/// <param name="LibraryFolder">Folder the native libraries were loaded from.</param>
-/// <param name="GpuDevices">Names of the GPUs ggml sees (empty on CPU).</param>
+/// <param name="LibraryFolder">Folder the native libraries were loaded from (empty when LLamaSharp did not say).</param>
+/// <param name="GpuDevices">Names of the GPUs ggml uses (empty on CPU).</param>
 /// <param name="Reason">Why this backend was chosen, for the start-up log.</param>
+/// <param name="SystemInfo">llama.cpp's own summary of the CPU features it was built for.</param>
 public sealed record LlamaNativeInfo(LlamaBackend Backend, string LibraryFolder, IReadOnlyList<string> GpuDevices, string Reason, string SystemInfo);
 
 /// <summary>
-/// Loads llama.cpp once per process: picks the CPU or CUDA build, maps the logical library names used by
-/// <see cref="NativeMethods"/> to that build's files, registers ggml's backends from that folder (so ggml
-/// chooses the best CPU variant), and routes native log lines to <see cref="ILogger"/>.
+/// Chooses and loads LLamaSharp's llama.cpp natives once per process: configures <see cref="NativeLibraryConfig"/>
+/// (which must happen before anything touches LLamaSharp's native API: creating <c>ModelParams</c> already loads it),
+/// confirms the chosen backend from ggml's device list, and routes llama.cpp's log to <see cref="ILogger"/>.
 /// </summary>
-public static unsafe partial class LlamaNativeLibrary
+public static partial class LlamaNativeLibrary
 {
-    private const string CpuLlama = "libllama.v0.5.0.so";
-    private const string CpuGgml = "libggml.v0.5.0.so";
-    private const string CudaLlama = "libllama.cuda.v0.5.0.so";
-    private const string CudaGgml = "libggml.cuda.v0.5.0.so";
-    private const string GgmlBase = "libggml-base.so";
-
-    // The CUDA build links against these; the -cuda-ext package would add CUDA 12 fallbacks.
-    private static readonly string[] CudaRuntimeLibraries = ["libcuda.so.1", "libcudart.so.13", "libcublas.so.13"];
+    private const string CudaPackageFolder = "runtimes/linux-x64/native/cuda12";
 
     private static readonly Lock Gate = new();
     private static LlamaNativeInfo? _info;
-    private static string? _folder;
-    private static bool _cuda;
     private static ILogger _nativeLogger = NullLogger.Instance;
-    private static int _lastLevel = (int)GgmlLogLevel.Info;
+
+    // Warnings llama.cpp prints while loading a model or creating a context (n_ctx_seq > n_ctx_train, bad special
+    // token, ...) describe the file, not a fault, and would otherwise reach the user at every start: Debug then.
+    [ThreadStatic]
+    private static bool _loading;
 
     /// <summary>What was loaded, or null before <see cref="EnsureInitialized"/>.</summary>
     public static LlamaNativeInfo? Info => _info;
 
     /// <summary>
-    /// Loads the native libraries for <paramref name="backend"/> (first call wins; a later call asking for a
-    /// different explicit backend fails, since a process cannot unload llama.cpp).
+    /// Loads llama.cpp for <paramref name="backend"/> (first call wins; a later call asking for a different explicit
+    /// backend fails, since a process cannot unload it).
     /// </summary>
-    /// <param name="nativeFolder">Folder holding <c>cpu/</c> and <c>cuda/</c>; null = <c>native/linux-x64</c> beside the program.</param>
+    /// <param name="nativeLibraryPath">A user's own <c>libllama.so</c> (or the folder holding it), built from the same llama.cpp commit as LLamaSharp 0.30.0; null = LLamaSharp's packaged natives.</param>
     /// <exception cref="LlamaBackendException">The requested backend cannot run here; the message says why and what to install.</exception>
-    public static LlamaNativeInfo EnsureInitialized(LlamaBackend backend = LlamaBackend.Auto, string? nativeFolder = null, ILoggerFactory? loggerFactory = null)
+    public static LlamaNativeInfo EnsureInitialized(LlamaBackend backend = LlamaBackend.Auto, string? nativeLibraryPath = null, ILoggerFactory? loggerFactory = null)
     {
         lock (Gate)
         {
@@ -60,153 +55,195 @@ public static unsafe partial class LlamaNativeLibrary
             }
 
             _nativeLogger = loggerFactory?.CreateLogger("RagAssistant.LlamaCpp.Native") ?? NullLogger.Instance;
-            var root = nativeFolder ?? Path.Combine(AppContext.BaseDirectory, "native", "linux-x64");
-            var (useCuda, folder, reason) = ChooseBuild(backend, root);
+            var cudaPackage = File.Exists(Path.Combine(AppContext.BaseDirectory, CudaPackageFolder, "libllama.so"));
+            var cudaVersion = SystemInfo.Get().CudaMajorVersion;
+            var (useCuda, reason) = ChooseBackend(backend, nativeLibraryPath, cudaPackage, cudaVersion);
 
-            _folder = folder;
-            _cuda = useCuda;
+            // A failed earlier attempt (Cuda asked for, no device) may have loaded the natives already: reuse them.
+            if (!NativeLibraryConfig.LLama.LibraryHasLoaded)
+            {
+                Configure(nativeLibraryPath, useCuda);
+            }
 
-            // ggml would otherwise try to attach gdb on an abort; the variable must be in the native environment.
-            _ = setenv("GGML_NO_BACKTRACE", "1", 1);
-            NativeLibrary.SetDllImportResolver(typeof(LlamaNativeLibrary).Assembly, Resolve);
-
-            NativeMethods.llama_log_set(&OnNativeLog, null);
-            NativeMethods.ggml_set_abort_callback(&OnNativeAbort);
-            NativeMethods.ggml_backend_load_all_from_path(folder);
-            NativeMethods.llama_backend_init();
-
+            NativeLogConfig.llama_log_set(OnNativeLog);
+            var loaded = NativeApi.GetLoadedNativeLibrary(NativeLibraryName.LLama)?.Metadata;
             var gpus = ListGpus();
             if (useCuda && gpus.Count == 0)
             {
                 if (backend == LlamaBackend.Cuda)
                 {
-                    throw new LlamaBackendException("Backend is Cuda but no CUDA GPU is visible (the CUDA libraries loaded, ggml found no GPU device). Check `nvidia-smi`, or set \"Backend\": \"Cpu\".");
+                    throw new LlamaBackendException(loaded is { UseCuda: true }
+                        ? "Backend is Cuda but ggml sees no CUDA device (the CUDA build loaded). Check `nvidia-smi` and the NVIDIA driver (>= 525), or set \"Backend\": \"Cpu\"."
+                        : "Backend is Cuda but LLamaSharp's CUDA 12 build could not be loaded: libcudart.so.12, libcublas.so.12 or libcublasLt.so.12 is missing, or the NVIDIA driver is older than 525. Install the CUDA 12 runtime libraries, or set \"Backend\": \"Cpu\".");
                 }
 
-                reason += "; no GPU is visible, so the models run on the CPU";
+                reason += "; the CUDA build did not load or sees no GPU, so the models run on the CPU";
             }
 
-            var backendInUse = useCuda && gpus.Count > 0 ? LlamaBackend.Cuda : LlamaBackend.Cpu;
-            var systemInfo = NativeMethods.ReadUtf8(NativeMethods.llama_print_system_info()) ?? string.Empty;
-            _info = new LlamaNativeInfo(backendInUse, folder, gpus, reason, systemInfo);
+            var backendInUse = gpus.Count > 0 ? LlamaBackend.Cuda : LlamaBackend.Cpu;
+            if (backendInUse == LlamaBackend.Cpu && loaded is not null && nativeLibraryPath is null)
+            {
+                reason += $"; CPU build {Describe(loaded.AvxLevel)}";
+            }
+
+            var systemInfo = Marshal.PtrToStringUTF8(NativeApi.llama_print_system_info()) ?? string.Empty;
+            _info = new LlamaNativeInfo(backendInUse, LoadedFolder(), gpus, reason, systemInfo);
+            // Its own category: appsettings.json quiets "RagAssistant.LlamaCpp.Native" (llama.cpp's lines) to warnings.
+            LogBackend(loggerFactory?.CreateLogger("RagAssistant.LlamaCpp.Backend") ?? NullLogger.Instance, backendInUse, reason);
             return _info;
         }
     }
 
-    internal static (bool UseCuda, string Folder, string Reason) ChooseBuild(LlamaBackend backend, string root)
+    private static void Configure(string? nativeLibraryPath, bool useCuda)
     {
-        var cpuFolder = Path.Combine(root, "cpu");
-        var cudaFolder = Path.Combine(root, "cuda");
-        var cudaBuildPresent = File.Exists(Path.Combine(cudaFolder, CudaLlama));
-
-        if (backend != LlamaBackend.Cpu)
+        var config = NativeLibraryConfig.All;
+        config.WithLogCallback(OnNativeLog);
+        if (nativeLibraryPath is not null)
         {
-            var missing = cudaBuildPresent ? CudaRuntimeLibraries.Where(lib => !CanLoad(lib)).ToList() : [];
-            if (cudaBuildPresent && missing.Count == 0)
+            var file = Directory.Exists(nativeLibraryPath) ? Path.Combine(nativeLibraryPath, "libllama.so") : nativeLibraryPath;
+            if (!File.Exists(file))
             {
-                return (true, cudaFolder, $"Backend {backend}: the CUDA build is installed and the CUDA runtime and cuBLAS load");
+                throw new LlamaBackendException($"LlamaCpp:NativeLibraryPath names {file}, which does not exist. Point it at libllama.so of a llama.cpp build from the same commit as LLamaSharp 0.30.0, or remove the setting.");
             }
 
-            if (backend == LlamaBackend.Cuda)
-            {
-                throw new LlamaBackendException(cudaBuildPresent
-                    ? $"Backend is Cuda but {string.Join(", ", missing)} cannot be loaded. Install the NVIDIA driver and the CUDA 13 runtime with cuBLAS (e.g. the cuda-runtime-13 and libcublas-13 packages), or set \"Backend\": \"Cpu\"."
-                    : $"Backend is Cuda but the CUDA build of llama.cpp is not installed in {cudaFolder}. Build with `dotnet build -p:LlamaCuda=true` (restores @node-llama-cpp/linux-x64-cuda), or set \"Backend\": \"Cpu\".");
-            }
-
-            var why = cudaBuildPresent
-                ? $"Backend Auto: CUDA build present but {string.Join(", ", missing)} not loadable, using the CPU build"
-                : "Backend Auto: CUDA build not installed (build with -p:LlamaCuda=true to add it), using the CPU build";
-            return (false, RequireCpu(cpuFolder), why);
+            NativeLibraryConfig.LLama.WithLibrary(file);
+        }
+        else
+        {
+            // LLamaSharp also searches the working directory ("./"); the program's own folder comes first.
+            config.WithCuda(useCuda).WithVulkan(false).WithSearchDirectory(AppContext.BaseDirectory);
         }
 
-        return (false, RequireCpu(cpuFolder), "Backend Cpu");
+        try
+        {
+            NativeApi.llama_empty_call();
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or LLama.Exceptions.RuntimeError or TypeInitializationException)
+        {
+            throw new LlamaBackendException($"llama.cpp's native library could not be loaded ({ex.Message}). {(nativeLibraryPath is null ? "The build copies LLamaSharp.Backend.Cpu's natives under runtimes/ beside the program; rebuild." : "Check LlamaCpp:NativeLibraryPath: it must be built from the same llama.cpp commit as LLamaSharp 0.30.0.")}", ex);
+        }
     }
 
-    private static string RequireCpu(string cpuFolder) =>
-        File.Exists(Path.Combine(cpuFolder, CpuLlama))
-            ? cpuFolder
-            : throw new LlamaBackendException($"llama.cpp's native libraries are missing from {cpuFolder}. They are restored by the build from npm (native/package.json): run `dotnet build` from the repository root with Node.js and npm installed.");
-
-    private static bool CanLoad(string library)
+    /// <summary>Decides whether to ask LLamaSharp for its CUDA build; pure, so every branch is testable.</summary>
+    /// <param name="cudaPackage">LLamaSharp.Backend.Cuda12's natives are beside the program (built with -p:LlamaCuda=true).</param>
+    /// <param name="cudaMajorVersion">LLamaSharp's CUDA detection (<c>CUDA_VERSION</c> or <c>/usr/local/cuda/version.json</c>); -1 = none.</param>
+    /// <exception cref="LlamaBackendException"><paramref name="backend"/> is Cuda and CUDA cannot be used.</exception>
+    internal static (bool UseCuda, string Reason) ChooseBackend(LlamaBackend backend, string? nativeLibraryPath, bool cudaPackage, int cudaMajorVersion)
     {
-        if (!NativeLibrary.TryLoad(library, out var handle))
+        if (nativeLibraryPath is not null)
         {
-            return false;
+            return (backend != LlamaBackend.Cpu, $"Backend {backend}: using the llama.cpp build at LlamaCpp:NativeLibraryPath ({nativeLibraryPath})");
         }
 
-        NativeLibrary.Free(handle);
-        return true;
+        if (backend == LlamaBackend.Cpu)
+        {
+            return (false, "Backend Cpu");
+        }
+
+        if (!cudaPackage)
+        {
+            return backend == LlamaBackend.Cuda
+                ? throw new LlamaBackendException("Backend is Cuda but this build does not include LLamaSharp's CUDA 12 natives. Build with `dotnet build -p:LlamaCuda=true` (adds LLamaSharp.Backend.Cuda12 0.30.0 from nuget.org), or set \"Backend\": \"Cpu\".")
+                : (false, "Backend Auto: built without the CUDA package (-p:LlamaCuda=true adds it), using the CPU build");
+        }
+
+        if (cudaMajorVersion < 12)
+        {
+            return backend == LlamaBackend.Cuda
+                ? throw new LlamaBackendException($"Backend is Cuda but no CUDA 12 runtime was found ({(cudaMajorVersion < 0 ? "neither CUDA_VERSION nor /usr/local/cuda/version.json is present" : $"CUDA {cudaMajorVersion} found")}). Install the CUDA 12 runtime libraries (libcudart.so.12, libcublas.so.12, libcublasLt.so.12), or set \"Backend\": \"Cpu\".")
+                : (false, "Backend Auto: the CUDA package is built in but no CUDA 12 runtime was found (CUDA_VERSION or /usr/local/cuda/version.json), using the CPU build");
+        }
+
+        return (true, $"Backend {backend}: the CUDA 12 package is built in and CUDA {cudaMajorVersion} is installed");
+    }
+
+    private static string Describe(AvxLevel level) => level switch
+    {
+        AvxLevel.Avx512 => "avx512 (the processor supports AVX-512)",
+        AvxLevel.Avx2 => "avx2 (the processor supports AVX2 but not AVX-512)",
+        AvxLevel.Avx => "avx (the processor supports AVX but not AVX2)",
+        _ => "noavx (the processor lacks AVX)",
+    };
+
+    private static string LoadedFolder()
+    {
+        try
+        {
+            foreach (System.Diagnostics.ProcessModule module in System.Diagnostics.Process.GetCurrentProcess().Modules)
+            {
+                if (module.ModuleName == "libllama.so")
+                {
+                    return Path.GetDirectoryName(module.FileName) ?? string.Empty;
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        return string.Empty;
     }
 
     private static List<string> ListGpus()
     {
         var names = new List<string>();
-        var count = NativeMethods.ggml_backend_dev_count();
+        var count = NativeApi.ggml_backend_dev_count();
         for (nuint i = 0; i < count; i++)
         {
-            var device = NativeMethods.ggml_backend_dev_get(i);
-            var type = (GgmlBackendDeviceType)NativeMethods.ggml_backend_dev_type(device);
-            if (type is GgmlBackendDeviceType.Gpu or GgmlBackendDeviceType.IntegratedGpu)
+            var name = Marshal.PtrToStringUTF8(NativeApi.ggml_backend_dev_name(NativeApi.ggml_backend_dev_get(i)));
+            if (name is not null && (name.StartsWith("CUDA", StringComparison.OrdinalIgnoreCase) || name.StartsWith("Vulkan", StringComparison.OrdinalIgnoreCase)))
             {
-                names.Add(NativeMethods.ReadUtf8(NativeMethods.ggml_backend_dev_description(device)) ?? NativeMethods.ReadUtf8(NativeMethods.ggml_backend_dev_name(device)) ?? "GPU");
+                names.Add(name);
             }
         }
 
         return names;
     }
 
-    private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
+    /// <summary>Runs <paramref name="action"/> with llama.cpp's load-time warnings lowered to Debug.</summary>
+    internal static T WhileLoading<T>(Func<T> action)
     {
-        var folder = _folder ?? throw new InvalidOperationException("llama.cpp was called before LlamaNativeLibrary.EnsureInitialized.");
-        var file = libraryName switch
+        var previous = _loading;
+        _loading = true;
+        try
         {
-            NativeMethods.Llama => _cuda ? CudaLlama : CpuLlama,
-            NativeMethods.Ggml => _cuda ? CudaGgml : CpuGgml,
-            NativeMethods.GgmlBase => GgmlBase,
-            _ => null,
-        };
-        return file is null ? IntPtr.Zero : NativeLibrary.Load(Path.Combine(folder, file));
+            return action();
+        }
+        finally
+        {
+            _loading = previous;
+        }
     }
 
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static void OnNativeLog(int level, byte* text, void* userData)
+    /// <summary>The <see cref="ILogger"/> level of one llama.cpp log line; <see cref="LogLevel.None"/> drops it.</summary>
+    internal static LogLevel ToLogLevel(LLamaLogLevel level, bool loading) => level switch
     {
-        // CONT continues the previous line at its level; DEBUG lines arrive on every graph build and are
-        // dropped before the string is marshalled.
-        var effective = level == (int)GgmlLogLevel.Cont ? _lastLevel : level;
-        _lastLevel = effective;
-        var logLevel = effective switch
-        {
-            (int)GgmlLogLevel.Error => LogLevel.Error,
-            (int)GgmlLogLevel.Warn => LogLevel.Warning,
-            (int)GgmlLogLevel.Info => LogLevel.Debug, // llama.cpp is chatty at INFO: keep it out of the user's way
-            _ => LogLevel.None,
-        };
-        if (logLevel == LogLevel.None || text is null || !_nativeLogger.IsEnabled(logLevel))
+        LLamaLogLevel.Error => LogLevel.Error,
+        LLamaLogLevel.Warning => loading ? LogLevel.Debug : LogLevel.Warning,
+        LLamaLogLevel.Info => LogLevel.Debug, // llama.cpp is chatty at INFO: keep it out of the user's way
+        _ => LogLevel.None, // DEBUG lines arrive on every graph build
+    };
+
+    private static void OnNativeLog(LLamaLogLevel level, string message)
+    {
+        var logLevel = ToLogLevel(level, _loading);
+        if (logLevel == LogLevel.None || !_nativeLogger.IsEnabled(logLevel))
         {
             return;
         }
 
-        var message = Marshal.PtrToStringUTF8((IntPtr)text)?.TrimEnd();
-        if (!string.IsNullOrEmpty(message))
+        var text = message.TrimEnd();
+        if (text.Length > 0)
         {
-            _nativeLogger.Log(logLevel, "llama.cpp: {NativeMessage}", message);
+            LogNative(_nativeLogger, logLevel, text);
         }
     }
 
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static void OnNativeAbort(byte* message)
-    {
-        // Called just before ggml aborts the process: a bug in our validation. Leave a trace.
-        var text = Marshal.PtrToStringUTF8((IntPtr)message);
-        _nativeLogger.LogCritical("llama.cpp is aborting the process: {NativeMessage}", text);
-        Console.Error.WriteLine($"llama.cpp aborted: {text}");
-    }
+    [LoggerMessage(Message = "llama.cpp: {NativeMessage}")]
+    private static partial void LogNative(ILogger logger, LogLevel level, string nativeMessage);
 
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    private static partial int setenv(string name, string value, int overwrite);
+    [LoggerMessage(Level = LogLevel.Information, Message = "llama.cpp backend {Backend}: {Reason}")]
+    private static partial void LogBackend(ILogger logger, LlamaBackend backend, string reason);
 }
 
 /// <summary>The requested llama.cpp backend cannot run on this machine; the message says why and what to do.</summary>

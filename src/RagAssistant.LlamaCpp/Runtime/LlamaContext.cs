@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using LLama.Native;
 using RagAssistant.LlamaCpp.Native;
 
 namespace RagAssistant.LlamaCpp.Runtime;
@@ -46,8 +47,8 @@ public sealed record LlamaContextOptions
     public int MaxSequences { get; init; } = 1;
 }
 
-/// <summary>llama.cpp's own timing of a context (<c>llama_perf_context</c>).</summary>
-public sealed record LlamaPerformance(double PromptMs, int PromptTokens, double DecodeMs, int DecodeTokens, int ReusedTokens)
+/// <summary>llama.cpp's own timing of a context (<c>llama_perf_context</c>; the context is created with <c>no_perf = false</c> so it counts).</summary>
+public sealed record LlamaPerformance(double PromptMs, int PromptTokens, double DecodeMs, int DecodeTokens)
 {
     /// <summary>Prompt tokens per second by llama.cpp's clock.</summary>
     public double PromptTokensPerSecond => PromptMs > 0 ? PromptTokens * 1000.0 / PromptMs : 0;
@@ -75,17 +76,19 @@ public sealed class LlamaContextFullException : InvalidOperationException
 }
 
 /// <summary>
-/// A llama.cpp context: the KV cache of one sequence plus decoding. Not thread-safe: one operation at a
-/// time (the chat client serialises callers). Every size is validated here before llama.cpp sees it,
-/// since llama.cpp aborts the process on an oversized batch instead of returning an error.
+/// A llama.cpp context (LLamaSharp's <see cref="SafeLLamaContextHandle"/>): the KV cache of one sequence plus
+/// decoding. Not thread-safe: one operation at a time (the chat client serialises callers). Every size is validated
+/// here before llama.cpp sees it, since llama.cpp aborts the process on an oversized batch instead of returning an
+/// error. LLamaSharp serialises every decode in the process behind one static lock, so contexts (chat slots and
+/// GGUF embeddings) never decode at the same time; slots still keep their own KV caches.
 /// </summary>
 public sealed unsafe class LlamaContext : IDisposable
 {
     private readonly LlamaModel _model;
-    private readonly SafeLlamaContextHandle _handle;
-    private readonly IntPtr _memory;
+    private readonly SafeLLamaContextHandle _handle;
     private readonly int* _abortFlag;
     private readonly List<int> _cachedTokens = [];
+    private readonly LLamaBatch _batch = new();
 
     internal LlamaContext(LlamaModel model, LlamaContextOptions options)
     {
@@ -97,59 +100,59 @@ public sealed unsafe class LlamaContext : IDisposable
         Options = options;
 
         var threads = options.Threads > 0 ? options.Threads : LlamaContextOptions.DefaultThreads;
-        var p = NativeMethods.llama_context_default_params();
-        p.NCtx = (uint)options.ContextSize;
-        p.NBatch = (uint)options.BatchSize;
-        p.NUbatch = (uint)Math.Min(options.BatchSize, 512);
-        p.NThreads = threads;
-        p.NThreadsBatch = options.BatchThreads > 0 ? options.BatchThreads : threads;
-        p.NoPerf = 0;
+        var p = LLamaContextParams.Default();
+        p.n_ctx = (uint)options.ContextSize; // always explicit: 0 would mean the model's whole training context
+        p.n_batch = (uint)options.BatchSize;
+        p.n_ubatch = (uint)Math.Min(options.BatchSize, 512);
+        p.n_seq_max = 1;
+        p.n_threads = threads;
+        p.n_threads_batch = options.BatchThreads > 0 ? options.BatchThreads : threads;
+        p.no_perf = false; // llama.cpp's counters read 0 otherwise; the benchmark compares against them
         if (options.Embeddings)
         {
             // Non-causal (BERT) inputs must fit one micro-batch; one unified KV lets any text use the whole context.
-            p.Embeddings = 1;
-            p.NBatch = p.NUbatch = (uint)options.ContextSize;
-            p.NSeqMax = (uint)Math.Max(1, options.MaxSequences);
-            p.KvUnified = 1;
-            p.PoolingType = options.Pooling switch
+            p.embeddings = true;
+            p.n_batch = p.n_ubatch = (uint)options.ContextSize;
+            p.n_seq_max = (uint)Math.Max(1, options.MaxSequences);
+            p.kv_unified = true;
+            p.llama_pooling_type = options.Pooling switch
             {
-                LlamaPooling.Mean => (int)LlamaPoolingType.Mean,
-                LlamaPooling.Cls => (int)LlamaPoolingType.Cls,
-                LlamaPooling.Last => (int)LlamaPoolingType.Last,
-                _ => (int)LlamaPoolingType.Unspecified,
+                LlamaPooling.Mean => LLamaPoolingType.Mean,
+                LlamaPooling.Cls => LLamaPoolingType.CLS,
+                LlamaPooling.Last => LLamaPoolingType.Last,
+                _ => LLamaPoolingType.Unspecified,
             };
         }
 
         _handle = Create(model, p);
-        if (options.Embeddings && NativeMethods.llama_pooling_type(_handle) == (int)LlamaPoolingType.None)
+        if (options.Embeddings && _handle.PoolingType == LLamaPoolingType.None)
         {
             // Causal models carry no pooling: mean over tokens is the usual choice for them.
             _handle.Dispose();
-            p.PoolingType = (int)LlamaPoolingType.Mean;
+            p.llama_pooling_type = LLamaPoolingType.Mean;
             _handle = Create(model, p);
         }
 
-        _memory = NativeMethods.llama_get_memory(_handle);
-        ContextSize = (int)NativeMethods.llama_n_ctx(_handle);
-        BatchSize = (int)NativeMethods.llama_n_batch(_handle);
-        MicroBatchSize = (int)NativeMethods.llama_n_ubatch(_handle);
-        MaxSequences = (int)NativeMethods.llama_n_seq_max(_handle);
+        ContextSize = (int)_handle.ContextSize;
+        BatchSize = (int)_handle.BatchSize;
+        MicroBatchSize = (int)_handle.UBatchSize;
+        MaxSequences = (int)_handle.MaxSeq;
         Threads = threads;
 
         _abortFlag = (int*)NativeMemory.AllocZeroed(sizeof(int));
-        NativeMethods.llama_set_abort_callback(_handle, &ShouldAbort, _abortFlag);
+        NativeApi.llama_set_abort_callback(_handle, (IntPtr)(delegate* unmanaged[Cdecl]<void*, byte>)&ShouldAbort, (IntPtr)_abortFlag);
     }
 
-    private static SafeLlamaContextHandle Create(LlamaModel model, LlamaContextParams p)
+    private static SafeLLamaContextHandle Create(LlamaModel model, LLamaContextParams p)
     {
-        var handle = NativeMethods.llama_init_from_model(model.Handle, p);
-        if (handle.IsInvalid)
+        try
         {
-            handle.Dispose();
-            throw new InvalidOperationException($"llama.cpp could not create a context of {p.NCtx} tokens for {Path.GetFileName(model.Info.FilePath)} (see the log; usually not enough memory: lower ContextSize).");
+            return LlamaNativeLibrary.WhileLoading(() => SafeLLamaContextHandle.Create(model.Handle, p));
         }
-
-        return handle;
+        catch (LLama.Exceptions.RuntimeError ex)
+        {
+            throw new InvalidOperationException($"llama.cpp could not create a context of {p.n_ctx} tokens for {Path.GetFileName(model.Info.FilePath)} (see the log; usually not enough memory: lower ContextSize).", ex);
+        }
     }
 
     /// <summary>The options it was created with.</summary>
@@ -176,20 +179,22 @@ public sealed unsafe class LlamaContext : IDisposable
     /// <summary>Tokens currently held in the KV cache (prompt and generated), in order.</summary>
     public IReadOnlyList<int> CachedTokens => _cachedTokens;
 
+    internal SafeLLamaContextHandle Handle => _handle;
+
     /// <summary>llama.cpp's timing counters since the last reset.</summary>
     public LlamaPerformance GetPerformance()
     {
-        var d = NativeMethods.llama_perf_context(_handle);
-        return new LlamaPerformance(d.TPromptEvalMs, d.NPromptEval, d.TEvalMs, d.NEval, d.NReused);
+        var t = _handle.GetTimings();
+        return new LlamaPerformance(t.PromptEval.TotalMilliseconds, t.PrompTokensEvaluated, t.Eval.TotalMilliseconds, t.TokensEvaluated);
     }
 
     /// <summary>Resets llama.cpp's timing counters.</summary>
-    public void ResetPerformance() => NativeMethods.llama_perf_context_reset(_handle);
+    public void ResetPerformance() => _handle.ResetTimings();
 
     /// <summary>Forgets everything in the KV cache.</summary>
     public void Clear()
     {
-        NativeMethods.llama_memory_clear(_memory, data: true);
+        _handle.MemoryClear(true);
         _cachedTokens.Clear();
     }
 
@@ -199,6 +204,9 @@ public sealed unsafe class LlamaContext : IDisposable
     /// <see cref="BatchSize"/>. Afterwards the logits of the last prompt token are ready for sampling.
     /// </summary>
     /// <returns>How many prompt tokens were reused from the cache.</returns>
+    /// <exception cref="LlamaContextFullException">The prompt does not fit the context.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A token is outside the vocabulary.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public int Prefill(ReadOnlySpan<int> prompt, CancellationToken cancellationToken = default)
     {
         ThrowIfEmbeddingContext();
@@ -227,13 +235,17 @@ public sealed unsafe class LlamaContext : IDisposable
 
         if (reuse < _cachedTokens.Count)
         {
-            if (!NativeMethods.llama_memory_seq_rm(_memory, 0, reuse, -1))
+            if (_model.Handle.IsRecurrent)
             {
+                // A recurrent state cannot drop a suffix (llama.cpp would refuse): start over.
                 reuse = 0;
-                NativeMethods.llama_memory_clear(_memory, data: false);
+                Clear();
             }
-
-            _cachedTokens.RemoveRange(reuse, _cachedTokens.Count - reuse);
+            else
+            {
+                _handle.MemorySequenceRemove((LLamaSeqId)0, reuse, -1);
+                _cachedTokens.RemoveRange(reuse, _cachedTokens.Count - reuse);
+            }
         }
 
         for (var start = reuse; start < prompt.Length; start += BatchSize)
@@ -246,6 +258,7 @@ public sealed unsafe class LlamaContext : IDisposable
     }
 
     /// <summary>Decodes one generated token so the next one can be sampled.</summary>
+    /// <exception cref="LlamaContextFullException">The context is full.</exception>
     public void Append(int token, CancellationToken cancellationToken = default)
     {
         ThrowIfEmbeddingContext();
@@ -255,14 +268,14 @@ public sealed unsafe class LlamaContext : IDisposable
             throw new LlamaContextFullException($"The context of {ContextSize} tokens is full.");
         }
 
-        Span<int> one = [token];
+        ReadOnlySpan<int> one = [token];
         Decode(one, cancellationToken);
     }
 
     /// <summary>True when <paramref name="extra"/> more tokens still fit.</summary>
     public bool HasRoomFor(int extra) => _cachedTokens.Count + extra <= ContextSize;
 
-    internal int Sample(SafeLlamaSamplerHandle sampler) => NativeMethods.llama_sampler_sample(sampler, _handle, -1);
+    internal int Sample(SafeLLamaSamplerChainHandle sampler) => (int)sampler.Sample(_handle, -1);
 
     private void Decode(ReadOnlySpan<int> tokens, CancellationToken cancellationToken)
     {
@@ -278,18 +291,21 @@ public sealed unsafe class LlamaContext : IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        int result;
+        _batch.Clear();
+        var position = _cachedTokens.Count;
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            _batch.Add(tokens[i], position + i, (LLamaSeqId)0, i == tokens.Length - 1);
+        }
+
+        DecodeResult result;
         Volatile.Write(ref *_abortFlag, 0);
         using (cancellationToken.Register(static state => Volatile.Write(ref *(int*)(IntPtr)state!, 1), (IntPtr)_abortFlag))
         {
-            fixed (int* p = tokens)
-            {
-                var batch = new LlamaBatch { NTokens = tokens.Length, Token = p };
-                result = NativeMethods.llama_decode(_handle, batch);
-            }
+            result = _handle.Decode(_batch);
         }
 
-        if (result == 0)
+        if (result == DecodeResult.Ok)
         {
             foreach (var token in tokens)
             {
@@ -303,17 +319,18 @@ public sealed unsafe class LlamaContext : IDisposable
         Clear();
         throw result switch
         {
-            1 => new LlamaContextFullException($"llama.cpp found no room in the KV cache for {tokens.Length} more tokens (context {ContextSize})."),
-            2 => new OperationCanceledException("Decoding was cancelled.", cancellationToken),
-            -1 => new ArgumentException("llama.cpp rejected the batch as invalid (see the log)."),
+            DecodeResult.NoKvSlot => new LlamaContextFullException($"llama.cpp found no room in the KV cache for {tokens.Length} more tokens (context {ContextSize})."),
+            DecodeResult.ComputeAborted => new OperationCanceledException("Decoding was cancelled.", cancellationToken),
+            DecodeResult.InvalidInputBatch => new ArgumentException("llama.cpp rejected the batch as invalid (see the log)."),
             _ => new InvalidOperationException($"llama_decode failed with {result} (see the log)."),
         };
     }
 
     /// <summary>
     /// Embeds token sequences, several per batch, returning one pooled vector (not normalised) per sequence.
-    /// Sequences longer than the context are truncated to it.
+    /// Callers keep each sequence within <see cref="BatchSize"/> tokens (<see cref="Embeddings.LlamaEmbeddingGenerator"/> splits longer texts).
     /// </summary>
+    /// <exception cref="ArgumentException">A sequence is longer than <see cref="BatchSize"/>.</exception>
     public float[][] Embed(IReadOnlyList<int[]> sequences, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sequences);
@@ -334,7 +351,12 @@ public sealed unsafe class LlamaContext : IDisposable
             var total = 0;
             while (index < sequences.Count && index - first < MaxSequences)
             {
-                var length = Math.Min(sequences[index].Length, BatchSize);
+                var length = sequences[index].Length;
+                if (length > BatchSize)
+                {
+                    throw new ArgumentException($"A sequence of {length} tokens exceeds the embedding batch of {BatchSize}; split it first.", nameof(sequences));
+                }
+
                 if (index > first && total + length > BatchSize)
                 {
                     break;
@@ -344,59 +366,44 @@ public sealed unsafe class LlamaContext : IDisposable
                 index++;
             }
 
-            NativeMethods.llama_memory_clear(_memory, data: false);
+            _handle.MemoryClear(false);
             _cachedTokens.Clear();
-            var batch = NativeMethods.llama_batch_init(Math.Max(total, 1), 0, 1);
-            try
+            _batch.Clear();
+            for (var s = first; s < index; s++)
             {
-                var n = 0;
-                for (var s = first; s < index; s++)
+                var sequence = sequences[s];
+                for (var i = 0; i < sequence.Length; i++)
                 {
-                    var sequence = sequences[s];
-                    var length = Math.Min(sequence.Length, BatchSize);
-                    for (var i = 0; i < length; i++)
-                    {
-                        _model.ValidateToken(sequence[i]);
-                        batch.Token[n] = sequence[i];
-                        batch.Pos[n] = i;
-                        batch.NSeqId[n] = 1;
-                        batch.SeqId[n][0] = s - first;
-                        batch.Logits[n] = 1;
-                        n++;
-                    }
-                }
-
-                batch.NTokens = n;
-                if (n == 0)
-                {
-                    for (var s = first; s < index; s++)
-                    {
-                        results[s] = new float[dimensions];
-                    }
-
-                    continue;
-                }
-
-                var result = NativeMethods.llama_decode(_handle, batch);
-                if (result != 0)
-                {
-                    throw new InvalidOperationException($"llama_decode failed with {result} while embedding (see the log).");
-                }
-
-                for (var s = first; s < index; s++)
-                {
-                    var vector = NativeMethods.llama_get_embeddings_seq(_handle, s - first);
-                    if (vector is null)
-                    {
-                        throw new InvalidOperationException("llama.cpp returned no pooled embedding (the model's pooling is NONE).");
-                    }
-
-                    results[s] = new ReadOnlySpan<float>(vector, dimensions).ToArray();
+                    _model.ValidateToken(sequence[i]);
+                    _batch.Add(sequence[i], i, (LLamaSeqId)(s - first), true);
                 }
             }
-            finally
+
+            if (_batch.TokenCount == 0)
             {
-                NativeMethods.llama_batch_free(batch);
+                for (var s = first; s < index; s++)
+                {
+                    results[s] = new float[dimensions];
+                }
+
+                continue;
+            }
+
+            var result = _handle.Decode(_batch);
+            if (result != DecodeResult.Ok)
+            {
+                throw new InvalidOperationException($"llama_decode failed with {result} while embedding (see the log).");
+            }
+
+            for (var s = first; s < index; s++)
+            {
+                var vector = _handle.GetEmbeddingsSeq((LLamaSeqId)(s - first));
+                if (vector.IsEmpty)
+                {
+                    throw new InvalidOperationException("llama.cpp returned no pooled embedding (the model's pooling is NONE).");
+                }
+
+                results[s] = vector[..dimensions].ToArray();
             }
         }
 

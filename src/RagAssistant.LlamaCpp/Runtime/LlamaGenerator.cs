@@ -18,8 +18,8 @@ public sealed record LlamaGenerationResult(LlamaFinishReason FinishReason, int P
 
 /// <summary>
 /// The generation loop on one context: prefill (reusing the cached prefix), then sample, emit, decode,
-/// until end of generation, a stop sequence or the token limit. Text is emitted UTF-8 correct (a
-/// character split across tokens is held until complete) and stop-sequence safe.
+/// until end of generation, a stop sequence or the token limit. Text is emitted UTF-8 correct (LLamaSharp's
+/// <c>StreamingTokenDecoder</c> holds a character split across tokens until it completes) and stop-sequence safe.
 /// </summary>
 public static class LlamaGenerator
 {
@@ -42,8 +42,7 @@ public static class LlamaGenerator
         var reused = context.Prefill(prompt, cancellationToken);
         using var sampler = LlamaSamplerFactory.Create(model, sampling, prompt);
         var stops = new StopSequenceBuffer(stopSequences);
-        var decoder = new Utf8PieceDecoder();
-        Span<byte> piece = stackalloc byte[256];
+        var decoder = model.CreateDecoder();
         var generated = 0;
         var reason = LlamaFinishReason.Length;
 
@@ -58,21 +57,17 @@ public static class LlamaGenerator
             }
 
             generated++;
-            var length = model.TokenToBytes(token, piece);
-            var bytes = length >= 0 ? piece[..length] : LongPiece(model, token, -length);
-            if (bytes.Length > 0)
+            decoder.Add(token);
+            var visible = stops.Append(decoder.Read());
+            if (visible.Length > 0)
             {
-                var visible = stops.Append(decoder.Push(bytes));
-                if (visible.Length > 0)
-                {
-                    onText(visible);
-                }
+                onText(visible);
+            }
 
-                if (stops.Stopped)
-                {
-                    reason = LlamaFinishReason.StopSequence;
-                    break;
-                }
+            if (stops.Stopped)
+            {
+                reason = LlamaFinishReason.StopSequence;
+                break;
             }
 
             if (generated >= maxTokens || !context.HasRoomFor(1))
@@ -86,7 +81,7 @@ public static class LlamaGenerator
 
         if (!stops.Stopped)
         {
-            var rest = stops.Append(decoder.Flush()) + stops.Flush();
+            var rest = stops.Flush();
             if (rest.Length > 0)
             {
                 onText(rest);
@@ -94,12 +89,5 @@ public static class LlamaGenerator
         }
 
         return new LlamaGenerationResult(reason, prompt.Length, reused, generated);
-    }
-
-    private static byte[] LongPiece(LlamaModel model, int token, int size)
-    {
-        var buffer = new byte[size];
-        var length = model.TokenToBytes(token, buffer);
-        return buffer[..Math.Max(0, length)];
     }
 }

@@ -1,5 +1,8 @@
-using System.Buffers;
 using System.Text;
+using LLama;
+using LLama.Common;
+using LLama.Exceptions;
+using LLama.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RagAssistant.LlamaCpp.Gguf;
@@ -37,22 +40,26 @@ public sealed record LlamaModelInfo(
     bool IsEncoderOnly);
 
 /// <summary>
-/// A GGUF model loaded by llama.cpp (memory-mapped). Thread-safe for tokenization; decoding happens in
-/// <see cref="LlamaContext"/>s created from it.
+/// A GGUF model loaded by llama.cpp through LLamaSharp's <see cref="LLamaWeights"/> (memory-mapped). Thread-safe for
+/// tokenization; decoding happens in <see cref="LlamaContext"/>s created from it.
 /// </summary>
-public sealed unsafe class LlamaModel : IDisposable
+public sealed class LlamaModel : IDisposable
 {
-    private readonly SafeLlamaModelHandle _handle;
-    private readonly IntPtr _vocab;
+    private readonly LLamaWeights _weights;
+    private readonly GgufFileInfo? _gguf;
+    private readonly Lazy<IReadOnlyList<(string Text, int Token)>> _specialTexts;
 
-    private LlamaModel(SafeLlamaModelHandle handle, LlamaModelInfo info, bool vocabOnly)
+    private LlamaModel(LLamaWeights weights, GgufFileInfo? gguf, LlamaModelInfo info, bool vocabOnly)
     {
-        _handle = handle;
-        _vocab = NativeMethods.llama_model_get_vocab(handle);
+        _weights = weights;
+        _gguf = gguf;
         Info = info;
         VocabOnly = vocabOnly;
-        BosToken = NativeMethods.llama_vocab_bos(_vocab);
-        EosToken = NativeMethods.llama_vocab_eos(_vocab);
+        var vocab = weights.NativeHandle.Vocab;
+        BosToken = vocab.BOS is { } bos ? (int)bos : -1;
+        EosToken = vocab.EOS is { } eos ? (int)eos : -1;
+        AddsBos = vocab.ShouldAddBOS;
+        _specialTexts = new(ReadSpecialTexts);
     }
 
     /// <summary>Metadata read from the model.</summary>
@@ -67,178 +74,168 @@ public sealed unsafe class LlamaModel : IDisposable
     /// <summary>End-of-sequence token id, or -1.</summary>
     public int EosToken { get; }
 
-    internal SafeLlamaModelHandle Handle => _handle;
+    /// <summary>True when the model wants BOS in front of every prompt.</summary>
+    public bool AddsBos { get; }
+
+    internal SafeLlamaModelHandle Handle => _weights.NativeHandle;
+
+    internal LLamaWeights Weights => _weights;
 
     /// <summary>
-    /// Validates <paramref name="path"/> as GGUF, then loads it through llama.cpp (memory-mapped).
+    /// Validates <paramref name="path"/> as GGUF, then loads it through LLamaSharp (memory-mapped).
     /// </summary>
     /// <exception cref="ModelFileException">The file is missing, not GGUF, truncated or of an unsupported kind.</exception>
+    /// <exception cref="LlamaBackendException">llama.cpp's native library cannot be loaded.</exception>
     public static LlamaModel Load(string path, LlamaModelLoadOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= new LlamaModelLoadOptions();
         var logger = (ILogger?)loggerFactory?.CreateLogger<LlamaModel>() ?? NullLogger.Instance;
         var fullPath = Path.GetFullPath(path);
-        if (!options.SkipValidation)
-        {
-            GgufValidator.Validate(fullPath);
-        }
+        var gguf = options.SkipValidation ? null : GgufValidator.Validate(fullPath);
 
+        // Before the first ModelParams: creating one loads the native library.
         var native = LlamaNativeLibrary.EnsureInitialized(loggerFactory: loggerFactory);
-        var parameters = NativeMethods.llama_model_default_params();
-        parameters.NGpuLayers = options.GpuLayers ?? (native.Backend == LlamaBackend.Cuda ? -1 : 0);
-        parameters.VocabOnly = options.VocabOnly ? (byte)1 : (byte)0;
-
-        var handle = NativeMethods.llama_model_load_from_file(fullPath, parameters);
-        if (handle.IsInvalid)
+        var parameters = new ModelParams(fullPath)
         {
-            handle.Dispose();
-            throw new ModelFileException(fullPath, $"llama.cpp could not load the model {fullPath} (see the log for llama.cpp's reason). The file passed GGUF validation, so it may use a tensor type or architecture feature this llama.cpp build does not support; try another quantization or a newer model file.");
+            // LLamaSharp defaults to 20 GPU layers and no memory-mapping; say both.
+            GpuLayerCount = options.GpuLayers ?? (native.Backend == LlamaBackend.Cuda ? -1 : 0),
+            LoadMode = LLamaLoadMode.MemoryMap,
+            VocabOnly = options.VocabOnly,
+        };
+
+        LLamaWeights weights;
+        try
+        {
+            weights = LlamaNativeLibrary.WhileLoading(() => LLamaWeights.LoadFromFile(parameters));
+        }
+        catch (LoadWeightsFailedException ex)
+        {
+            throw new ModelFileException(fullPath, ModelFileProblem.NotLoadable, $"llama.cpp could not load the model {fullPath} (see the log for llama.cpp's reason). The file passed GGUF validation, so it may use a tensor type or architecture feature this llama.cpp build does not support; try another quantization or a newer model file.", ex);
         }
 
-        var info = ReadInfo(handle, fullPath);
+        var info = ReadInfo(weights.NativeHandle, gguf, fullPath);
         logger.LogInformation("Loaded {Model} ({Description}, {Parameters:N0} parameters, trained context {Context})", Path.GetFileName(fullPath), info.Description, info.ParameterCount, info.TrainedContextLength);
-        return new LlamaModel(handle, info, options.VocabOnly);
+        return new LlamaModel(weights, gguf, info, options.VocabOnly);
     }
 
-    private static LlamaModelInfo ReadInfo(SafeLlamaModelHandle handle, string path)
+    private static LlamaModelInfo ReadInfo(SafeLlamaModelHandle handle, GgufFileInfo? gguf, string path)
     {
-        var vocab = NativeMethods.llama_model_get_vocab(handle);
-        var description = ReadString((buffer, size) => NativeMethods.llama_model_desc(handle, (byte*)buffer, size)) ?? string.Empty;
-        var architecture = Meta(handle, "general.architecture") ?? "unknown";
-        var template = NativeMethods.ReadUtf8(NativeMethods.llama_model_chat_template(handle, null));
-        var quantization = Meta(handle, "general.file_type") is { } fileType && uint.TryParse(fileType, out var ft)
+        var quantization = Meta(handle, gguf, "general.file_type") is { } fileType && uint.TryParse(fileType, out var ft)
             ? GgufFileTypeNames.GetName(ft)
-            : GgufFileTypeNames.GetName(unchecked((uint)NativeMethods.llama_model_ftype(handle)));
+            : GgufFileTypeNames.GetName(unchecked((uint)handle.FileType));
+        var template = gguf?.ChatTemplate ?? handle.GetTemplate(null, strict: false);
         return new LlamaModelInfo(
             path,
-            architecture,
-            Meta(handle, "general.name"),
-            description,
-            NativeMethods.llama_model_n_ctx_train(handle),
-            NativeMethods.llama_model_n_embd(handle),
-            NativeMethods.llama_model_n_layer(handle),
-            NativeMethods.llama_model_n_params(handle),
-            NativeMethods.llama_model_size(handle),
+            Meta(handle, gguf, "general.architecture") ?? "unknown",
+            Meta(handle, gguf, "general.name"),
+            handle.Description,
+            handle.ContextSize,
+            handle.EmbeddingSize,
+            handle.LayerCount,
+            handle.ParameterCount,
+            handle.SizeInBytes,
             quantization,
             string.IsNullOrEmpty(template) ? null : template,
-            NativeMethods.llama_vocab_n_tokens(vocab),
-            NativeMethods.llama_model_has_encoder(handle) && !NativeMethods.llama_model_has_decoder(handle));
+            handle.Vocab.Count,
+            handle.HasEncoder && !handle.HasDecoder);
     }
 
     /// <summary>A GGUF metadata value as a string, or null when absent.</summary>
-    public string? GetMetadata(string key) => Meta(_handle, key);
+    public string? GetMetadata(string key) => Meta(Handle, _gguf, key);
 
-    private static string? Meta(SafeLlamaModelHandle handle, string key) =>
-        ReadString((buffer, size) => NativeMethods.llama_model_meta_val_str(handle, key, (byte*)buffer, size));
-
-    private static string? ReadString(Func<IntPtr, nuint, int> read)
-    {
-        var size = 256;
-        for (var attempt = 0; attempt < 2; attempt++)
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(size + 1);
-            try
-            {
-                fixed (byte* p = buffer)
-                {
-                    var n = read((IntPtr)p, (nuint)buffer.Length);
-                    if (n < 0)
-                    {
-                        return null;
-                    }
-
-                    if (n < buffer.Length)
-                    {
-                        return Encoding.UTF8.GetString(buffer, 0, n);
-                    }
-
-                    size = n + 1;
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-
-        return null;
-    }
+    // The validator already read the header: prefer it to a native round trip per key.
+    private static string? Meta(SafeLlamaModelHandle handle, GgufFileInfo? gguf, string key) =>
+        gguf?.GetValue(key) is { } known ? known.Value as string ?? known.ToString()
+        : handle.MetadataValueByKey(key) is { } value ? Encoding.UTF8.GetString(value.Span)
+        : null;
 
     /// <summary>Is this token an end-of-generation token (EOS, EOT, ...)?</summary>
-    public bool IsEndOfGeneration(int token) => NativeMethods.llama_vocab_is_eog(_vocab, token);
+    public bool IsEndOfGeneration(int token) => ((LLamaToken)token).IsEndOfGeneration(Handle.Vocab);
+
+    /// <summary>Is this token one of the model's control tokens (turn markers, BOS/EOS, ...)?</summary>
+    public bool IsControl(int token)
+    {
+        ValidateToken(token);
+        return ((LLamaToken)token).IsControl(Handle.Vocab);
+    }
 
     /// <summary>Tokenizes UTF-8 text.</summary>
     /// <param name="addSpecial">Add BOS/EOS as the model configures.</param>
-    /// <param name="parseSpecial">Turn special-token text such as <c>&lt;|im_start|&gt;</c> into control tokens (prompt templates only, never user text).</param>
+    /// <param name="parseSpecial">Turn special-token text such as <c>&lt;|im_start|&gt;</c> into control tokens (a chat template's own markup only, never message or source text).</param>
     public int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var capacity = bytes.Length + 8;
-        while (true)
+        if (text.Length == 0 && !addSpecial)
         {
-            var tokens = new int[capacity];
-            int n;
-            fixed (byte* pText = bytes)
-            fixed (int* pTokens = tokens)
-            {
-                n = NativeMethods.llama_tokenize(_vocab, pText, bytes.Length, pTokens, tokens.Length, addSpecial, parseSpecial);
-            }
-
-            if (n == int.MinValue)
-            {
-                throw new ArgumentException("The text is too long to tokenize (more than 2^31 tokens).", nameof(text));
-            }
-
-            if (n >= 0)
-            {
-                return n == tokens.Length ? tokens : tokens[..n];
-            }
-
-            capacity = -n;
+            return [];
         }
+
+        var tokens = Handle.Tokenize(text, addSpecial, parseSpecial, Encoding.UTF8);
+        var ids = new int[tokens.Length];
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            ids[i] = (int)tokens[i];
+        }
+
+        return ids;
     }
 
     /// <summary>Number of tokens <paramref name="text"/> takes (no special tokens added).</summary>
     public int CountTokens(string text) => Tokenize(text, addSpecial: false, parseSpecial: false).Length;
 
+    /// <summary>
+    /// The texts of the model's control and user-defined tokens (what special-token parsing recognises), longest
+    /// first. Used to find a chat template's own markup.
+    /// </summary>
+    internal IReadOnlyList<(string Text, int Token)> SpecialTexts => _specialTexts.Value;
+
+    private List<(string Text, int Token)> ReadSpecialTexts()
+    {
+        var vocab = Handle.Vocab;
+        var texts = new List<(string Text, int Token)>();
+        for (var id = 0; id < Info.VocabularySize; id++)
+        {
+            var attributes = ((LLamaToken)id).GetAttributes(vocab);
+            if ((attributes & (LLamaTokenAttr.Control | LLamaTokenAttr.UserDefined)) == 0)
+            {
+                continue;
+            }
+
+            var text = vocab.LLamaTokenToString(id, isSpecialToken: true);
+            if (!string.IsNullOrEmpty(text))
+            {
+                texts.Add((text, id));
+            }
+        }
+
+        texts.Sort((a, b) => b.Text.Length.CompareTo(a.Text.Length));
+        return texts;
+    }
+
     /// <summary>The raw bytes of one token (may be part of a UTF-8 character).</summary>
+    /// <returns>Bytes written, or minus the size needed when <paramref name="destination"/> is too small.</returns>
     public int TokenToBytes(int token, Span<byte> destination, bool renderSpecial = false)
     {
         ValidateToken(token);
-        fixed (byte* p = destination)
-        {
-            return NativeMethods.llama_token_to_piece(_vocab, token, p, destination.Length, 0, renderSpecial);
-        }
+        var length = NativeApi.llama_token_to_piece(Handle.Vocab, token, destination, 0, renderSpecial);
+        return length;
     }
 
-    /// <summary>Turns tokens back into text.</summary>
-    public string Detokenize(ReadOnlySpan<int> tokens, bool removeSpecial = true)
+    /// <summary>A streaming decoder for this model's tokens: holds a UTF-8 character split across tokens until it completes.</summary>
+    public StreamingTokenDecoder CreateDecoder() => new(Encoding.UTF8, Handle);
+
+    /// <summary>Turns tokens back into text (control tokens are not rendered).</summary>
+    public string Detokenize(ReadOnlySpan<int> tokens)
     {
+        var decoder = CreateDecoder();
         foreach (var token in tokens)
         {
             ValidateToken(token);
+            decoder.Add(token);
         }
 
-        var capacity = Math.Max(16, tokens.Length * 8);
-        while (true)
-        {
-            var buffer = new byte[capacity];
-            int n;
-            fixed (int* pTokens = tokens)
-            fixed (byte* pText = buffer)
-            {
-                n = NativeMethods.llama_detokenize(_vocab, pTokens, tokens.Length, pText, buffer.Length, removeSpecial, unparseSpecial: false);
-            }
-
-            if (n >= 0)
-            {
-                return Encoding.UTF8.GetString(buffer, 0, n);
-            }
-
-            capacity = -n;
-        }
+        return decoder.Read();
     }
 
     /// <summary>Throws unless <paramref name="token"/> is in the vocabulary (llama.cpp would reject or misbehave).</summary>
@@ -250,7 +247,7 @@ public sealed unsafe class LlamaModel : IDisposable
         }
     }
 
-    /// <summary>Formats a conversation with a chat template through <c>llama_chat_apply_template</c>.</summary>
+    /// <summary>Formats a conversation with a chat template through LLamaSharp's <see cref="LLamaTemplate"/>.</summary>
     /// <param name="template">Template text or a built-in name ("chatml", "llama3", ...); null = the model's own.</param>
     /// <returns>The prompt, or null when the template is unknown to llama.cpp (or the model has none).</returns>
     public string? ApplyChatTemplate(IReadOnlyList<(string Role, string Content)> messages, bool addAssistantPrefix, string? template = null)
@@ -262,71 +259,27 @@ public sealed unsafe class LlamaModel : IDisposable
             return null;
         }
 
-        var templateBytes = NullTerminated(template);
-        var strings = new byte[messages.Count * 2][];
-        for (var i = 0; i < messages.Count; i++)
+        var chat = new LLamaTemplate(template) { AddAssistant = addAssistantPrefix };
+        foreach (var (role, content) in messages)
         {
-            strings[2 * i] = NullTerminated(messages[i].Role);
-            strings[(2 * i) + 1] = NullTerminated(messages[i].Content);
+            chat.Add(role, content);
         }
 
-        var handles = strings.Select(s => System.Runtime.InteropServices.GCHandle.Alloc(s, System.Runtime.InteropServices.GCHandleType.Pinned)).ToArray();
         try
         {
-            var chat = new LlamaChatMessage[messages.Count];
-            for (var i = 0; i < messages.Count; i++)
-            {
-                chat[i].Role = (byte*)handles[2 * i].AddrOfPinnedObject();
-                chat[i].Content = (byte*)handles[(2 * i) + 1].AddrOfPinnedObject();
-            }
-
-            var length = Math.Max(256, strings.Sum(s => s.Length) * 2);
-            for (var attempt = 0; attempt < 3; attempt++)
-            {
-                var buffer = new byte[length];
-                int n;
-                fixed (byte* pTemplate = templateBytes)
-                fixed (LlamaChatMessage* pChat = chat)
-                fixed (byte* pBuffer = buffer)
-                {
-                    n = NativeMethods.llama_chat_apply_template(pTemplate, pChat, (nuint)chat.Length, addAssistantPrefix, pBuffer, buffer.Length);
-                }
-
-                if (n < 0)
-                {
-                    return null;
-                }
-
-                if (n <= buffer.Length)
-                {
-                    return Encoding.UTF8.GetString(buffer, 0, n);
-                }
-
-                length = n;
-            }
-
+            return Encoding.UTF8.GetString(chat.Apply());
+        }
+        catch (MissingTemplateException)
+        {
             return null;
         }
-        finally
-        {
-            foreach (var handle in handles)
-            {
-                handle.Free();
-            }
-        }
-    }
-
-    private static byte[] NullTerminated(string text)
-    {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(text) + 1];
-        Encoding.UTF8.GetBytes(text, bytes);
-        return bytes;
     }
 
     /// <summary>Creates a decoding context on this model.</summary>
+    /// <exception cref="InvalidOperationException">The model was loaded vocabulary-only, or llama.cpp could not create the context.</exception>
     public LlamaContext CreateContext(LlamaContextOptions options)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
         if (VocabOnly)
         {
             throw new InvalidOperationException($"{Path.GetFileName(Info.FilePath)} was loaded vocabulary-only; it cannot decode. Load it without VocabOnly.");
@@ -335,5 +288,5 @@ public sealed unsafe class LlamaModel : IDisposable
         return new LlamaContext(this, options);
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose() => _weights.Dispose();
 }

@@ -1,4 +1,4 @@
-using RagAssistant.LlamaCpp.Native;
+using LLama.Native;
 
 namespace RagAssistant.LlamaCpp.Runtime;
 
@@ -32,44 +32,44 @@ public sealed record LlamaSamplingOptions
     public bool IsGreedy => Temperature <= 0;
 }
 
-/// <summary>Builds llama.cpp sampler chains from <see cref="LlamaSamplingOptions"/>.</summary>
+/// <summary>Builds llama.cpp's native sampler chains (LLamaSharp's <see cref="SafeLLamaSamplerChainHandle"/>) from <see cref="LlamaSamplingOptions"/>.</summary>
 internal static class LlamaSamplerFactory
 {
     private const uint RandomSeed = 0xFFFFFFFF;
 
     /// <summary>penalties -> (greedy | top-k -> top-p -> min-p -> temperature -> dist).</summary>
-    public static SafeLlamaSamplerHandle Create(LlamaModel model, LlamaSamplingOptions options, ReadOnlySpan<int> history)
+    public static SafeLLamaSamplerChainHandle Create(LlamaModel model, LlamaSamplingOptions options, ReadOnlySpan<int> history)
     {
-        var chain = NativeMethods.llama_sampler_chain_init(NativeMethods.llama_sampler_chain_default_params());
+        var chain = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
         var penalize = options.RepeatLastN != 0 && (options.RepeatPenalty != 1f || options.FrequencyPenalty != 0f || options.PresencePenalty != 0f);
         if (penalize)
         {
-            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_penalties(model.Info.VocabularySize, options.RepeatLastN, options.RepeatPenalty, options.FrequencyPenalty, options.PresencePenalty));
+            chain.AddPenalties(options.RepeatLastN, options.RepeatPenalty, options.FrequencyPenalty, options.PresencePenalty);
         }
 
         if (options.IsGreedy)
         {
-            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_greedy());
+            chain.AddGreedySampler();
         }
         else
         {
             if (options.TopK > 0)
             {
-                NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_top_k(options.TopK));
+                chain.AddTopK(options.TopK);
             }
 
             if (options.TopP is > 0 and < 1)
             {
-                NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_top_p(options.TopP, 1));
+                chain.AddTopP(options.TopP, 1);
             }
 
             if (options.MinP is > 0 and < 1)
             {
-                NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_min_p(options.MinP, 1));
+                chain.AddMinP(options.MinP, 1);
             }
 
-            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_temp(options.Temperature));
-            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_dist(options.Seed ?? RandomSeed));
+            chain.AddTemperature(options.Temperature);
+            chain.AddDistributionSampler(options.Seed ?? RandomSeed);
         }
 
         if (penalize)
@@ -78,7 +78,7 @@ internal static class LlamaSamplerFactory
             var start = options.RepeatLastN > 0 ? Math.Max(0, history.Length - options.RepeatLastN) : 0;
             foreach (var token in history[start..])
             {
-                NativeMethods.llama_sampler_accept(chain, token);
+                chain.Accept(token);
             }
         }
 

@@ -39,7 +39,7 @@ public sealed class ModelDownloaderTests : IDisposable
         Assert.Equal(content, await File.ReadAllBytesAsync(target, TestContext.Current.CancellationToken));
         Assert.False(File.Exists(target + ModelDownloader.PartialSuffix));
         Assert.True(result.Verification.IsValid);
-        Assert.Equal(3u, result.Verification.Header!.Version);
+        Assert.Equal(3u, result.Verification.Gguf!.Version);
         Assert.Equal(0, result.ResumedFromBytes);
         Assert.Equal(1, result.Attempts);
         var last = reports[^1];

@@ -14,8 +14,9 @@ public sealed class ModelFileVerifierTests
             path, 1185376, "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d", TestContext.Current.CancellationToken);
 
         Assert.True(result.IsValid, string.Join("; ", result.Problems));
-        Assert.Equal(3u, result.Header!.Version);
-        Assert.Equal(48ul, result.Header.TensorCount);
+        Assert.Equal(3u, result.Gguf!.Version);
+        Assert.Equal(48, result.Gguf.Tensors.Count);
+        Assert.Equal("llama", result.Gguf.Architecture);
     }
 
     [Fact]
@@ -43,13 +44,24 @@ public sealed class ModelFileVerifierTests
     }
 
     [Theory]
-    [InlineData(new byte[] { (byte)'G', (byte)'G', (byte)'U', (byte)'F', 9, 0, 0, 0 }, "unsupported GGUF version 9")]
-    [InlineData(new byte[] { (byte)'G', (byte)'G' }, "shorter than a GGUF header")]
-    public void Rejects_truncated_or_unknown_headers(byte[] start, string expected)
+    [InlineData(new byte[] { (byte)'G', (byte)'G', (byte)'U', (byte)'F', 9, 0, 0, 0 }, "version 9")]
+    [InlineData(new byte[] { (byte)'G', (byte)'G' }, "not a GGUF file")]
+    public async Task Rejects_truncated_or_unknown_headers(byte[] start, string expected)
     {
-        var bytes = start.Length >= 8 ? start.Concat(new byte[16]).ToArray() : start;
+        var folder = TestPaths.CreateTempFolder();
+        try
+        {
+            var path = Path.Combine(folder.FullName, "bad.gguf");
+            await File.WriteAllBytesAsync(path, start.Length >= 8 ? start.Concat(new byte[16]).ToArray() : start, TestContext.Current.CancellationToken);
 
-        Assert.Null(GgufHeader.TryParse(bytes, out var problem));
-        Assert.Contains(expected, problem, StringComparison.Ordinal);
+            var result = await ModelFileVerifier.VerifyAsync(path, null, null, TestContext.Current.CancellationToken);
+
+            Assert.Null(result.Gguf);
+            Assert.Contains(expected, Assert.Single(result.Problems), StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 }

@@ -1,18 +1,18 @@
-using System.Buffers.Binary;
+using RagAssistant.Testing.Gguf;
 
 namespace RagAssistant.Console.Tests.TestDoubles;
 
-/// <summary>Bytes that start like a real GGUF v3 file (magic, version, counts) followed by deterministic filler.</summary>
+/// <summary>A small GGUF v3 file the validator accepts (architecture metadata, no tensors), padded with deterministic filler.</summary>
 internal static class GgufTestFile
 {
     public static byte[] Create(int length, int seed = 7)
     {
+        using var stream = new MemoryStream();
+        new GgufWriter().AddMetadata("general.architecture", "llama").AddMetadata("general.name", "test").WriteTo(stream);
+        var header = stream.ToArray();
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
-        "GGUF"u8.CopyTo(bytes);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), 3);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8), 2);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(16), 5);
+        header.CopyTo(bytes, 0);
         return bytes;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RagAssistant.LlamaCpp.Embeddings;
 using RagAssistant.LlamaCpp.Tests.TestSupport;
@@ -8,14 +9,16 @@ namespace RagAssistant.LlamaCpp.Tests.Embeddings;
 /// <summary>Mean-pooled embeddings through stories260K (a causal model: plumbing, not retrieval quality).</summary>
 public sealed class LlamaEmbeddingGeneratorTests
 {
-    private static LlamaEmbeddingGenerator Create(int maxBatchTexts = 4, string queryPrefix = "") => new(Options.Create(new LlamaEmbeddingGeneratorOptions
-    {
-        ModelPath = SharedData.Stories,
-        ContextSize = 128,
-        MaxBatchTexts = maxBatchTexts,
-        Threads = 1,
-        QueryPrefix = queryPrefix,
-    }));
+    private static LlamaEmbeddingGenerator Create(int maxBatchTexts = 4, string queryPrefix = "", ILoggerFactory? loggerFactory = null) => new(
+        Options.Create(new LlamaEmbeddingGeneratorOptions
+        {
+            ModelPath = SharedData.Stories,
+            ContextSize = 128,
+            MaxBatchTexts = maxBatchTexts,
+            Threads = 1,
+            QueryPrefix = queryPrefix,
+        }),
+        loggerFactory: loggerFactory);
 
     private static readonly string[] Texts =
     [
@@ -86,5 +89,51 @@ public sealed class LlamaEmbeddingGeneratorTests
         // The identity keys the on-disk embedding cache, so it must be the same in every process: the empty
         // document prefix hashes to SHA-256("") = e3b0c442..., not to a per-process string hash code.
         Assert.EndsWith(":Model:e3b0c442", metadata.DefaultModelId, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_text_longer_than_the_context_is_truncated_to_its_first_tokens_with_a_warning()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var log = new CapturingLoggerFactory();
+        using var generator = Create(loggerFactory: log);
+        var start = string.Concat(Enumerable.Repeat("The cat sat on the mat. ", 40));
+
+        var vectors = await generator.GenerateAsync([start + "The dog ran to the tree.", start + "She was happy.", "Tom saw a big red ball."], cancellationToken: ct);
+
+        // Both long texts share their first 128 tokens: the rule keeps exactly those, so their vectors are equal.
+        Assert.Equal(vectors[0].Vector.ToArray(), vectors[1].Vector.ToArray());
+        Assert.NotEqual(vectors[0].Vector.ToArray(), vectors[2].Vector.ToArray());
+        var warning = Assert.Single(log.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Contains("2 text(s)", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("128 tokens", warning.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class CapturingLoggerFactory : ILoggerFactory, ILogger
+    {
+        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Entries)
+            {
+                Entries.Add((logLevel, formatter(state, exception)));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }

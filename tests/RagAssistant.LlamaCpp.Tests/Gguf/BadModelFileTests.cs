@@ -3,6 +3,9 @@ using System.Text;
 using RagAssistant.LlamaCpp.Gguf;
 using RagAssistant.LlamaCpp.Tests.TestSupport;
 
+using RagAssistant.Testing.Gguf;
+using RagAssistant.Testing.Models;
+
 namespace RagAssistant.LlamaCpp.Tests.Gguf;
 
 /// <summary>Every kind of bad model file gives a <see cref="ModelFileException"/> that names the file, the problem and the fix.</summary>

@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using RagAssistant.LlamaCpp.Gguf;
 
+using RagAssistant.Testing.Gguf;
+using RagAssistant.Testing.Models;
+
 namespace RagAssistant.LlamaCpp.Tests.Gguf;
 
 public sealed class GgufWriterTests

@@ -1,6 +1,9 @@
 using RagAssistant.LlamaCpp.Gguf;
 using RagAssistant.LlamaCpp.Tests.TestSupport;
 
+using RagAssistant.Testing.Gguf;
+using RagAssistant.Testing.Models;
+
 namespace RagAssistant.LlamaCpp.Tests.Gguf;
 
 public sealed class SyntheticLlamaModelTests : IDisposable

@@ -4,6 +4,9 @@ using RagAssistant.LlamaCpp.Chat;
 using RagAssistant.LlamaCpp.Gguf;
 using RagAssistant.LlamaCpp.Runtime;
 
+using RagAssistant.Testing.Gguf;
+using RagAssistant.Testing.Models;
+
 namespace RagAssistant.LlamaCpp.Tests.Gguf;
 
 /// <summary>Files written by <see cref="SyntheticLlamaModel"/> load and run in llama.cpp like real models.</summary>
@@ -42,7 +45,7 @@ public sealed class SyntheticModelInLlamaCppTests : IDisposable
         string q8 = _folder.File("tiny-q8_0.gguf");
         SyntheticLlamaModel.WriteTiny(f32);
 
-        LlamaQuantizer.Quantize(f32, q8, LlamaFileType.Q8_0, threads: 1);
+        ModelQuantizer.Quantize(f32, q8, QuantizedFileType.Q8_0, threads: 1);
 
         GgufFileInfo info = GgufValidator.Validate(q8);
         Assert.Equal("Q8_0", info.FileTypeName);

@@ -1,4 +1,7 @@
-namespace RagAssistant.LlamaCpp.Gguf;
+using RagAssistant.LlamaCpp.Gguf;
+using RagAssistant.Testing.Gguf;
+
+namespace RagAssistant.Testing.Models;
 
 /// <summary>
 /// Dimensions of a synthetic llama-architecture model written by <see cref="SyntheticLlamaModel"/>.

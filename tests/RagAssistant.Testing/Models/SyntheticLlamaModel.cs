@@ -1,6 +1,9 @@
 using System.Runtime.InteropServices;
 
-namespace RagAssistant.LlamaCpp.Gguf;
+using RagAssistant.LlamaCpp.Gguf;
+using RagAssistant.Testing.Gguf;
+
+namespace RagAssistant.Testing.Models;
 
 /// <summary>
 /// Writes llama-architecture GGUF models with seeded random weights and a <see cref="SyntheticVocabulary"/>:

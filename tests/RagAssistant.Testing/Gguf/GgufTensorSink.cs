@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace RagAssistant.LlamaCpp.Gguf;
+using RagAssistant.LlamaCpp.Gguf;
+
+namespace RagAssistant.Testing.Gguf;
 
 /// <summary>Produces a tensor's values when <see cref="GgufWriter"/> reaches it, so large models stream to disk in chunks.</summary>
 /// <param name="sink">Receives exactly the tensor's element count, in ggml order (row by row).</param>

@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace RagAssistant.LlamaCpp.Gguf;
+using RagAssistant.LlamaCpp.Gguf;
+
+namespace RagAssistant.Testing.Gguf;
 
 /// <summary>Little-endian GGUF primitives over a stream, tracking the position for alignment padding.</summary>
 internal sealed class GgufStreamWriter(Stream output)

@@ -1,6 +1,9 @@
 using System.Globalization;
 
-namespace RagAssistant.LlamaCpp.Gguf;
+using RagAssistant.LlamaCpp.Gguf;
+using RagAssistant.Testing.Gguf;
+
+namespace RagAssistant.Testing.Models;
 
 /// <summary>
 /// A SentencePiece-style vocabulary (<c>tokenizer.ggml.model = llama</c>) for synthetic models: <c>&lt;unk&gt;</c>,

@@ -1,4 +1,6 @@
-namespace RagAssistant.LlamaCpp.Gguf;
+using RagAssistant.LlamaCpp.Gguf;
+
+namespace RagAssistant.Testing.Gguf;
 
 /// <summary>
 /// Writes GGUF version 3 files: metadata of every GGUF value type and F32/F16/BF16 tensors, data aligned as llama.cpp
