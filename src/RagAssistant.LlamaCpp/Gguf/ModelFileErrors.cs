@@ -3,7 +3,7 @@ namespace RagAssistant.LlamaCpp.Gguf;
 /// <summary>Builds the user-facing <see cref="ModelFileException"/> messages: the file, what is wrong, what to do.</summary>
 internal static class ModelFileErrors
 {
-    private const string GetModel = "download a model with 'ragassistant models download chat' (see the README), or point --model / the configured model path at another .gguf file";
+    private const string GetModel = "download the default one with 'dotnet run --project src/RagAssistant.Console -- models download chat' from the repository root (see the README), or point --model / the configured model path at another .gguf file";
 
     public static ModelFileException Create(string fullPath, ModelFileProblem problem, string detail, Exception? inner = null)
     {

@@ -56,12 +56,13 @@ public sealed class StartupMessageTests : IDisposable
         Assert.True(File.Exists(Path.Combine(root, "src", "RagAssistant.Console", "RagAssistant.Console.csproj")));
 
         // No other form in the front ends, the composition or the docs ("ragassistant models ..." does not exist on a fresh machine).
-        var files = new[] { "src/RagAssistant.Console", "src/RagAssistant.Hosting", "src/RagAssistant.Service", "src/RagAssistant.Core" }
+        var files = new[] { "src/RagAssistant.Console", "src/RagAssistant.Hosting", "src/RagAssistant.Service", "src/RagAssistant.Core", "src/RagAssistant.LlamaCpp" }
             .SelectMany(d => Directory.EnumerateFiles(Path.Combine(root, d), "*.*", SearchOption.AllDirectories))
             .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".js", StringComparison.Ordinal) || f.EndsWith(".html", StringComparison.Ordinal))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Append(Path.Combine(root, "README.md"))
-            .Append(Path.Combine(root, "deploy", "README.md"));
+            .Append(Path.Combine(root, "deploy", "README.md"))
+            .Append(Path.Combine(root, "models", "models.json"));
         foreach (var file in files)
         {
             Assert.DoesNotContain("ragassistant models", File.ReadAllText(file), StringComparison.Ordinal);

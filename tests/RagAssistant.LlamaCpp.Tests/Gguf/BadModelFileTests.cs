@@ -46,7 +46,7 @@ public sealed class BadModelFileTests : IDisposable
         ModelFileException error = AssertRejected(path, ModelFileProblem.NotGguf);
 
         Assert.Contains("is not a GGUF file (it starts with 'Thes': a text file", error.Message, StringComparison.Ordinal);
-        Assert.Contains("ragassistant models download chat", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dotnet run --project src/RagAssistant.Console -- models download chat", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
