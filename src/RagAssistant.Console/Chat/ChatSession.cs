@@ -184,7 +184,7 @@ internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo
         var model = runtime.ChatModelPath is null
             ? "none (retrieval-only: answers are extracted, not generated)"
             : $"{Path.GetFileName(runtime.ChatModelPath)}{(runtime.ChatModelDescription is null ? string.Empty : $" ({runtime.ChatModelDescription})")}";
-        var embedding = runtime.EmbeddingModelPath is null ? "none (BM25 search only)" : Path.GetFileName(runtime.EmbeddingModelPath);
+        var embedding = runtime.EmbeddingModelDescription ?? "none (BM25 search only)";
         var corpus = paperCount is { } count ? $"{runtime.CorpusFolder} ({count} papers)" : runtime.CorpusFolder;
         terminal.Ui.MarkupLineInterpolated($"  model:     {model}");
         if (runtime.ChatModelPath is not null)
