@@ -52,7 +52,11 @@ public sealed record AnswerResult(
     bool Refused,
     AnswerMode Mode,
     AnswerUsage Usage,
-    AnswerTimings Timings);
+    AnswerTimings Timings)
+{
+    /// <summary>Why retrieval ran differently than configured (e.g. BM25 only while the vectors are being computed), or null.</summary>
+    public string? RetrievalNotice { get; init; }
+}
 
 /// <summary>One step of a streamed answer.</summary>
 public abstract record AnswerUpdate;

@@ -48,7 +48,8 @@ public static class AnswerJson
             result.Refused,
             ModeName(result.Mode),
             new UsageDocument(result.Usage.PromptTokens, result.Usage.CompletionTokens),
-            ToDocument(result.Timings));
+            ToDocument(result.Timings),
+            result.RetrievalNotice);
     }
 
     /// <summary>Maps an evaluation report to the JSON shape.</summary>
@@ -83,7 +84,8 @@ public sealed record AnswerDocument(
     bool Refused,
     string Mode,
     UsageDocument Usage,
-    TimingsDocument TimingsMs);
+    TimingsDocument TimingsMs,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? RetrievalNotice = null);
 
 /// <summary>JSON shape of a citation: the source number as in the answer, and its paper.</summary>
 public sealed record CitationDocument(int N, string PaperId, string Title);
