@@ -143,6 +143,29 @@ latency.SetAction(async (parse, ct) =>
     return 0;
 });
 
+var repeatOption = new Option<int>("--repeat") { Description = "Throughput runs of each loop (best is kept).", DefaultValueFactory = _ => 2 };
+var embedding = new Command("embedding", "Bundled embedder: indexing throughput vs the package's own encode loop, build cold/warm, query-embedding and search latency.") { corpusOption, setOption, roundsOption, repeatOption, jsonOption };
+embedding.SetAction(async (parse, ct) =>
+{
+    var r = await EmbeddingBenchmark.RunAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), parse.GetValue(setOption) ?? BenchCorpus.FindDevSet(), parse.GetValue(roundsOption), parse.GetValue(repeatOption), ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(r, JsonDefaults.Indented));
+        return 0;
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Passages} passages, {r.Threads} ONNX Runtime threads, {r.BatchTexts} texts per batch"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Throughput: package encode loop {r.PackagePassagesPerSecond:F1} passages/s, product indexing path {r.ProductPassagesPerSecond:F1} passages/s, ratio {r.Ratio:F3}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Index build: cold p50 {r.ColdBuild.P50Ms:F0} ms, warm p50 {r.WarmBuild.P50Ms:F0} ms (max {r.WarmBuild.MaxMs:F0} ms)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Query embedding: p50 {r.QueryEmbedding.P50Ms:F2} ms  p99 {r.QueryEmbedding.P99Ms:F2} ms  ({r.QueryEmbedding.Samples} queries)"));
+    foreach (var (kind, summary) in r.Search)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind,-7} search end to end: p50 {summary.P50Ms:F2} ms  p99 {summary.P99Ms:F2} ms"));
+    }
+
+    return 0;
+});
+
 var sizesOption = new Option<int[]>("--sizes") { Description = "Numbers of random vectors.", DefaultValueFactory = _ => [10_000, 100_000, 1_000_000], AllowMultipleArgumentsPerToken = true };
 var dimensionsOption = new Option<int>("--dimensions") { Description = "Vector dimension (bge-small: 384).", DefaultValueFactory = _ => 384 };
 var queriesOption = new Option<int>("--queries") { Description = "Queries per size.", DefaultValueFactory = _ => 50 };
@@ -164,7 +187,7 @@ scaling.SetAction(parse =>
     return 0;
 });
 
-var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, scaling, variants, fusion, gate, eval };
+var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, scaling, variants, fusion, gate, embedding, eval };
 return await root.Parse(args).InvokeAsync();
 
 internal static class JsonDefaults

@@ -335,6 +335,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
             }
 
             FromCache = _texts.Length - Missing.Count;
+
+            // Similar lengths in one request: the model pads a batch to its longest text, so mixed lengths waste work.
+            Missing.Sort((a, b) => _texts[a].Length.CompareTo(_texts[b].Length));
         }
 
         public List<int> Missing { get; } = [];
