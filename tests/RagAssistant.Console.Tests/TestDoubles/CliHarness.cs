@@ -14,7 +14,8 @@ internal sealed class CliHarness
     public AssistantRuntimeInfo Runtime { get; set; } = new(
         "/models/chat.gguf", "llama 292K F32", null, "cpu", 2048, 2, "/corpus", RetrievalOnly: false, []);
 
-    public Dictionary<string, string?> Configuration { get; } = [];
+    /// <summary>Configuration on top of appsettings.json; the Core services are doubles, so no embedding model is loaded.</summary>
+    public Dictionary<string, string?> Configuration { get; } = new() { ["EmbeddingModel:Provider"] = "None" };
 
     public string Output { get; private set; } = string.Empty;
 
