@@ -22,7 +22,7 @@ public sealed class RealModelServiceTests
         await using var process = ServiceProcess.Start(
             "--model", model,
             "--corpus", Path.Combine(RepositoryPaths.Root, "data", "papers"),
-            "--EmbeddingModel:ModelPath=",
+            "--EmbeddingModel:Provider=None",
             "--ChatModel:MaxTokens=32",
             "--Service:WatchCorpus=false");
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
