@@ -14,9 +14,9 @@ namespace RagAssistant.Console.Chat;
 /// Nothing the user types ends the session except /exit, Ctrl+D or the second Ctrl+C.
 /// </summary>
 /// <remarks>
-/// While the passage vectors are computed in the background, a progress line is printed above each prompt (never
-/// while the user types) and answers say they came from BM25; once the vectors are ready a line says so, and the
-/// next question is answered with hybrid search.
+/// While the passage vectors are computed in the background, progress shows as a live bar on the terminal's bottom
+/// row (<see cref="EmbeddingStatusBar"/>), or, when output is piped, as a line above each prompt; answers say they
+/// came from BM25. Once the vectors are ready a line says so, and the next question is answered with hybrid search.
 /// </remarks>
 internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo runtime, Terminal terminal, ILineReader reader, ICorpusIndex? index = null)
 {
@@ -94,7 +94,12 @@ internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo
         switch (index?.Embedding)
         {
             case { IsPending: true } progress:
-                terminal.Ui.MarkupLine(EmbeddingProgressView.PromptLine(progress));
+                // An interactive terminal has the live bar on its bottom row (EmbeddingStatusBar); piped output gets a line.
+                if (!terminal.IsInteractive)
+                {
+                    terminal.Ui.MarkupLine(EmbeddingProgressView.PromptLine(progress));
+                }
+
                 return true;
             case { State: EmbeddingState.Ready } progress when shownBefore:
                 terminal.Ui.MarkupLineInterpolated($"[green]Semantic index ready ({progress.Total} passages): answers now use hybrid search.[/]");

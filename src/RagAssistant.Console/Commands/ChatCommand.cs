@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RagAssistant.Console.Chat;
 using RagAssistant.Console.Cli;
+using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
@@ -63,6 +64,7 @@ internal static class ChatCommand
             }
 
             System.Console.CancelKeyPress += OnCancelKeyPress;
+            var statusBar = EmbeddingStatusBar.Start(host.Services.GetService<ICorpusIndex>(), terminal);
             try
             {
                 return await session.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -70,6 +72,10 @@ internal static class ChatCommand
             finally
             {
                 System.Console.CancelKeyPress -= OnCancelKeyPress;
+                if (statusBar is not null)
+                {
+                    await statusBar.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
         finally
