@@ -6,8 +6,8 @@ namespace RagAssistant.Console.Rendering;
 
 /// <summary>
 /// Shows background passage embedding: a live Spectre.Console progress bar for commands that wait for the vectors
-/// (<c>index</c>, <c>eval --retriever dense|hybrid</c>), and a one-line bar printed above the chat prompt, never while
-/// the user types, so the line being edited is not garbled.
+/// (<c>index</c>, <c>eval --retriever dense|hybrid</c>), and, when the chat's output is piped, a one-line bar printed
+/// above each prompt (an interactive chat has the live <see cref="EmbeddingStatusBar"/> instead).
 /// </summary>
 internal static class EmbeddingProgressView
 {
@@ -31,7 +31,7 @@ internal static class EmbeddingProgressView
         return text;
     }
 
-    /// <summary>The line shown above the chat prompt while the vectors are pending.</summary>
+    /// <summary>The line shown above a piped chat's prompt while the vectors are pending.</summary>
     public static string PromptLine(EmbeddingProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
