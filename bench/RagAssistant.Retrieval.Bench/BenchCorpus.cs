@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Core.VectorStore;
+using RagAssistant.Onnx.Embeddings;
 
 namespace RagAssistant.Retrieval.Bench;
 
@@ -25,6 +26,18 @@ internal static class BenchCorpus
         }
 
         return null;
+    }
+
+    /// <summary>The repository's embedding cache folder (.cache beside data/), shared with the console and service.</summary>
+    public static string CacheFolder() => new CorpusOptions().ResolveCacheFolder();
+
+    /// <summary>The bundled embedder and an index over <paramref name="folder"/> with every vector ready (cached in <paramref name="cacheFolder"/>).</summary>
+    public static async Task<(ArcticEmbeddingGenerator Generator, CorpusIndex Index)> CreateBundledIndexAsync(string folder, string cacheFolder, CancellationToken cancellationToken)
+    {
+        var generator = new ArcticEmbeddingGenerator(Options.Create(new ArcticEmbeddingGeneratorOptions()));
+        var index = CreateIndex(folder, cacheFolder, new RetrievalOptions(), generator);
+        await index.WaitForVectorsAsync(cancellationToken);
+        return (generator, index);
     }
 
     public static CorpusIndex CreateIndex(string folder, string cacheFolder, RetrievalOptions options, IEmbeddingGenerator<string, Embedding<float>>? generator) =>

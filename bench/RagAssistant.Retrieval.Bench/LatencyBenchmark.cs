@@ -24,7 +24,7 @@ internal static class LatencyBenchmark
             var cold = Stopwatch.StartNew();
             using (var first = BenchCorpus.CreateIndex(corpus, cacheFolder, options, generator))
             {
-                await first.BuildAsync(cancellationToken: cancellationToken);
+                await first.WaitForVectorsAsync(cancellationToken);
             }
 
             cold.Stop();

@@ -36,6 +36,63 @@ variants.SetAction(async (parse, ct) =>
     return 0;
 });
 
+var cacheOption = new Option<string?>("--cache") { Description = "Embedding cache folder (default: .cache under the repository)." };
+var fusion = new Command("fusion-variants", "Hybrid fusion methods vs BM25 and dense alone, per question kind, with the bundled embedder.") { corpusOption, setOption, cacheOption, jsonOption };
+fusion.SetAction(async (parse, ct) =>
+{
+    var set = parse.GetValue(setOption) ?? BenchCorpus.FindDevSet();
+    if (set is null)
+    {
+        Console.Error.WriteLine("No question set: pass --set FILE (dev.jsonl format).");
+        return 2;
+    }
+
+    var results = await FusionVariantsBenchmark.RunAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), set, parse.GetValue(cacheOption) ?? BenchCorpus.CacheFolder(), ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(results, JsonDefaults.Indented));
+        return 0;
+    }
+
+    Console.WriteLine($"{"variant",-52}{"lex R@5",8}{"lex R@10",9}{"lex MRR",8}{"para R@5",9}{"para R@10",10}{"para MRR",9}{"multi R@5",10}{"multi R@10",11}{"multi MRR",10}{"all MRR",8}{"gate",6}");
+    foreach (var r in results)
+    {
+        static string Get(FusionVariantResult r, string kind, Func<RagAssistant.Core.Evaluation.RetrievalMetrics, double> f, int width) =>
+            (r.ByKind.TryGetValue(kind, out var m) ? f(m) : double.NaN).ToString("F2", CultureInfo.InvariantCulture).PadLeft(width);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{r.Variant,-52}{Get(r, "lexical", m => m.RecallAt5, 8)}{Get(r, "lexical", m => m.RecallAt10, 9)}{Get(r, "lexical", m => m.MrrAt10, 8)}{Get(r, "paraphrase", m => m.RecallAt5, 9)}{Get(r, "paraphrase", m => m.RecallAt10, 10)}{Get(r, "paraphrase", m => m.MrrAt10, 9)}{Get(r, "multi", m => m.RecallAt5, 10)}{Get(r, "multi", m => m.RecallAt10, 11)}{Get(r, "multi", m => m.MrrAt10, 10)}{r.Overall.MrrAt10,8:F3}{r.Relevance?.AccuracyAtBestThreshold ?? double.NaN,6:F2}"));
+    }
+
+    return 0;
+});
+
+var gate = new Command("relevance-gate", "Relevance formulas for the \"not covered\" gate: threshold at <= 10% answerable refused, unanswerable caught.") { corpusOption, setOption, cacheOption, jsonOption };
+gate.SetAction(async (parse, ct) =>
+{
+    var set = parse.GetValue(setOption) ?? BenchCorpus.FindDevSet();
+    if (set is null)
+    {
+        Console.Error.WriteLine("No question set: pass --set FILE (dev.jsonl format).");
+        return 2;
+    }
+
+    var results = await RelevanceGateBenchmark.RunAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), set, parse.GetValue(cacheOption) ?? BenchCorpus.CacheFolder(), ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(results, JsonDefaults.Indented));
+        return 0;
+    }
+
+    Console.WriteLine($"{"relevance (best of top 5 hybrid hits)",-48}{"threshold",10}{"ans refused",12}{"unans caught",13}{"answerable",16}{"unanswerable",16}");
+    foreach (var r in results)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{r.Formula,-48}{r.Threshold,10:F3}{$"{r.AnswerableRefused}/{r.Answerable}",12}{$"{r.UnanswerableCaught}/{r.Unanswerable}",13}{$"{r.AnswerableMin:F2}-{r.AnswerableMax:F2}",16}{$"{r.UnanswerableMin:F2}-{r.UnanswerableMax:F2}",16}"));
+    }
+
+    return 0;
+});
+
 var eval = new Command("eval", "Evaluates BM25 (default options) on a question set, with per-question detail.") { corpusOption, setOption, jsonOption };
 eval.SetAction(async (parse, ct) =>
 {
@@ -105,6 +162,29 @@ longQuestions.SetAction(async (parse, ct) =>
     return 0;
 });
 
+var repeatOption = new Option<int>("--repeat") { Description = "Throughput runs of each loop (best is kept).", DefaultValueFactory = _ => 2 };
+var embedding = new Command("embedding", "Bundled embedder: indexing throughput vs the package's own encode loop, build cold/warm, query-embedding and search latency.") { corpusOption, setOption, roundsOption, repeatOption, jsonOption };
+embedding.SetAction(async (parse, ct) =>
+{
+    var r = await EmbeddingBenchmark.RunAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), parse.GetValue(setOption) ?? BenchCorpus.FindDevSet(), parse.GetValue(roundsOption), parse.GetValue(repeatOption), ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(r, JsonDefaults.Indented));
+        return 0;
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Passages} passages, {r.Threads} ONNX Runtime threads, {r.BatchTexts} texts per batch"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Throughput: package encode loop {r.PackagePassagesPerSecond:F1} passages/s, product indexing path {r.ProductPassagesPerSecond:F1} passages/s, ratio {r.Ratio:F3}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Index build: cold p50 {r.ColdBuild.P50Ms:F0} ms, warm p50 {r.WarmBuild.P50Ms:F0} ms (max {r.WarmBuild.MaxMs:F0} ms)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Query embedding: p50 {r.QueryEmbedding.P50Ms:F2} ms  p99 {r.QueryEmbedding.P99Ms:F2} ms  ({r.QueryEmbedding.Samples} queries)"));
+    foreach (var (kind, summary) in r.Search)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind,-7} search end to end: p50 {summary.P50Ms:F2} ms  p99 {summary.P99Ms:F2} ms"));
+    }
+
+    return 0;
+});
+
 var sizesOption = new Option<int[]>("--sizes") { Description = "Numbers of random vectors.", DefaultValueFactory = _ => [10_000, 100_000, 1_000_000], AllowMultipleArgumentsPerToken = true };
 var dimensionsOption = new Option<int>("--dimensions") { Description = "Vector dimension (bge-small: 384).", DefaultValueFactory = _ => 384 };
 var queriesOption = new Option<int>("--queries") { Description = "Queries per size.", DefaultValueFactory = _ => 50 };
@@ -126,7 +206,7 @@ scaling.SetAction(parse =>
     return 0;
 });
 
-var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, longQuestions, scaling, variants, eval };
+var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, longQuestions, scaling, variants, fusion, gate, embedding, eval };
 return await root.Parse(args).InvokeAsync();
 
 internal static class JsonDefaults

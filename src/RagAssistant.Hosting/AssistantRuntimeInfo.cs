@@ -10,6 +10,7 @@ namespace RagAssistant.Hosting;
 /// <param name="CorpusFolder">The corpus folder being indexed.</param>
 /// <param name="RetrievalOnly">True when answers are extracted, not generated.</param>
 /// <param name="Notices">Why something is missing (each names the command that fixes it, in the <see cref="Models.ConsoleCommand"/> form).</param>
+/// <param name="EmbeddingModelDescription">The embedder in words (the bundled model, or the GGUF file name), or null when retrieval is BM25 only.</param>
 public sealed record AssistantRuntimeInfo(
     string? ChatModelPath,
     string? ChatModelDescription,
@@ -19,4 +20,5 @@ public sealed record AssistantRuntimeInfo(
     int Threads,
     string CorpusFolder,
     bool RetrievalOnly,
-    IReadOnlyList<string> Notices);
+    IReadOnlyList<string> Notices,
+    string? EmbeddingModelDescription = null);

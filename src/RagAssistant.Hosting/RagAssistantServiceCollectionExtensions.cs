@@ -11,6 +11,7 @@ using RagAssistant.Hosting.Models;
 using RagAssistant.LlamaCpp;
 using RagAssistant.LlamaCpp.Chat;
 using RagAssistant.LlamaCpp.Embeddings;
+using RagAssistant.Onnx.Embeddings;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -21,10 +22,12 @@ public static class RagAssistantServiceCollectionExtensions
     /// Registers everything the front ends need from configuration: the chat model as <see cref="IChatClient"/> and
     /// the embedding model as <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> when their files exist (a model
     /// named on the command line must exist), Core's retrieval and answering, and <see cref="AssistantRuntimeInfo"/>.
+    /// The embedder is chosen by <c>EmbeddingModel:Provider</c>: Bundled (default, arctic-embed-xs inside the
+    /// application, nothing to download), Gguf (<c>EmbeddingModel:ModelPath</c> through llama.cpp) or None (BM25 only).
     /// Without a chat model answers are retrieval-only; without an embedding model retrieval is BM25 only; the
-    /// notices say so and how to fetch the model.
+    /// notices say so and how to fix it.
     /// </summary>
-    /// <exception cref="AssistantConfigurationException">A model named on the command line does not exist.</exception>
+    /// <exception cref="AssistantConfigurationException">A model named on the command line does not exist, or EmbeddingModel:Provider is unknown.</exception>
     public static IServiceCollection AddRagAssistant(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -45,17 +48,62 @@ public static class RagAssistantServiceCollectionExtensions
             notices.Add("Retrieval-only mode: answers are sentences extracted from the papers, not generated.");
         }
 
-        var embeddingPath = ResolveModel(configuration, LlamaEmbeddingGeneratorOptions.SectionName, CommandLineOverrides.RequireEmbeddingModelKey, "--embedding-model", "embedding", notices, skip: false);
-        if (embeddingPath is not null)
+        var provider = ResolveEmbeddingProvider(configuration);
+        string? embeddingPath = null;
+        string? embeddingDescription = null;
+        switch (provider)
         {
-            services.AddLlamaEmbeddingGenerator(configuration.GetSection(LlamaEmbeddingGeneratorOptions.SectionName), o => o.ModelPath = embeddingPath);
-            services.TryAddKeyedSingleton<ITokenCounter>(ITokenCounter.EmbeddingKey, (sp, _) => new LlamaEmbeddingTokenCounter(sp.GetRequiredService<LlamaEmbeddingGenerator>()));
+            case EmbeddingProvider.Bundled:
+                services.AddArcticEmbeddingGenerator(configuration.GetSection(ArcticEmbeddingGeneratorOptions.SectionName));
+                services.TryAddKeyedSingleton<ITokenCounter>(ITokenCounter.EmbeddingKey, (sp, _) => new ArcticEmbeddingTokenCounter(sp.GetRequiredService<ArcticEmbeddingGenerator>()));
+                embeddingDescription = BundledEmbeddingDescription;
+                break;
+            case EmbeddingProvider.Gguf:
+                embeddingPath = ResolveModel(configuration, LlamaEmbeddingGeneratorOptions.SectionName, CommandLineOverrides.RequireEmbeddingModelKey, "--embedding-model", "embedding", notices, skip: false);
+                if (embeddingPath is not null)
+                {
+                    services.AddLlamaEmbeddingGenerator(configuration.GetSection(LlamaEmbeddingGeneratorOptions.SectionName), o => o.ModelPath = embeddingPath);
+                    services.TryAddKeyedSingleton<ITokenCounter>(ITokenCounter.EmbeddingKey, (sp, _) => new LlamaEmbeddingTokenCounter(sp.GetRequiredService<LlamaEmbeddingGenerator>()));
+                    embeddingDescription = Path.GetFileName(embeddingPath);
+                }
+
+                break;
+            default:
+                notices.Add($"{EmbeddingProviderKey} is None: retrieval is BM25 (keyword) only. Set it to Bundled for semantic search with the built-in model.");
+                break;
         }
 
         services.AddRagRetrieval(configuration);
         services.AddRagAnswering(configuration);
-        services.TryAddSingleton(sp => AssistantRuntimeInfoFactory.Create(sp, chatPath, embeddingPath, notices));
+        services.TryAddSingleton(sp => AssistantRuntimeInfoFactory.Create(sp, chatPath, embeddingPath, embeddingDescription, notices));
         return services;
+    }
+
+    /// <summary>Configuration key of the embedder choice: Bundled (default), Gguf or None.</summary>
+    public const string EmbeddingProviderKey = "EmbeddingModel:Provider";
+
+    /// <summary>How the bundled embedder is named in the banner and /api/status.</summary>
+    public const string BundledEmbeddingDescription = "arctic-embed-xs (bundled, ONNX Runtime)";
+
+    /// <summary>The configured embedder; a GGUF file named on the command line (--embedding-model) means Gguf.</summary>
+    /// <exception cref="AssistantConfigurationException">EmbeddingModel:Provider is not Bundled, Gguf or None.</exception>
+    public static EmbeddingProvider ResolveEmbeddingProvider(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration.GetValue<bool>(CommandLineOverrides.RequireEmbeddingModelKey))
+        {
+            return EmbeddingProvider.Gguf;
+        }
+
+        var configured = configuration[EmbeddingProviderKey];
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return EmbeddingProvider.Bundled;
+        }
+
+        return Enum.TryParse<EmbeddingProvider>(configured, ignoreCase: true, out var provider) && Enum.IsDefined(provider)
+            ? provider
+            : throw new AssistantConfigurationException($"{EmbeddingProviderKey} is \"{configured}\"; use Bundled (the built-in model), Gguf (EmbeddingModel:ModelPath through llama.cpp) or None (BM25 only).");
     }
 
     private static string? ResolveModel(IConfiguration configuration, string section, string requireKey, string option, string role, List<string> notices, bool skip)
@@ -84,7 +132,7 @@ public static class RagAssistantServiceCollectionExtensions
 
         notices.Add(role == "chat"
             ? $"The chat model {path} is not downloaded yet: answers are retrieval-only (extracted, not generated). Fetch it with `{ConsoleCommand.Download("chat")}`."
-            : $"The embedding model {path} is not downloaded yet: retrieval is BM25 only. Fetch it with `{ConsoleCommand.Download("embedding")}`.");
+            : $"The GGUF embedding model {path} is not downloaded yet: retrieval is BM25 only. Fetch it with `{ConsoleCommand.Download("embedding")}`, or set {EmbeddingProviderKey} to Bundled to use the built-in model (no download).");
         return null;
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
+using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
 using Spectre.Console;
 
@@ -12,7 +13,12 @@ namespace RagAssistant.Console.Chat;
 /// the history for follow-up questions. Ctrl+C cancels the answer in progress; a second Ctrl+C at an empty prompt exits.
 /// Nothing the user types ends the session except /exit, Ctrl+D or the second Ctrl+C.
 /// </summary>
-internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo runtime, Terminal terminal, ILineReader reader)
+/// <remarks>
+/// While the passage vectors are computed in the background, progress shows as a live bar on the terminal's bottom
+/// row (<see cref="EmbeddingStatusBar"/>), or, when output is piped, as a line above each prompt; answers say they
+/// came from BM25. Once the vectors are ready a line says so, and the next question is answered with hybrid search.
+/// </remarks>
+internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo runtime, Terminal terminal, ILineReader reader, ICorpusIndex? index = null)
 {
     private const string Prompt = "> ";
     private readonly AnswerRenderer renderer = new(terminal);
@@ -42,8 +48,10 @@ internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var interruptedBefore = false;
+        var embeddingShown = false;
         while (!cancellationToken.IsCancellationRequested)
         {
+            embeddingShown = WriteEmbeddingProgress(embeddingShown);
             var input = reader.ReadLine(Prompt);
             switch (input.Kind)
             {
@@ -78,6 +86,30 @@ internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>Prints the embedding progress line while vectors are pending, and once "ready"; returns whether a pending line was shown.</summary>
+    private bool WriteEmbeddingProgress(bool shownBefore)
+    {
+        switch (index?.Embedding)
+        {
+            case { IsPending: true } progress:
+                // An interactive terminal has the live bar on its bottom row (EmbeddingStatusBar); piped output gets a line.
+                if (!terminal.IsInteractive)
+                {
+                    terminal.Ui.MarkupLine(EmbeddingProgressView.PromptLine(progress));
+                }
+
+                return true;
+            case { State: EmbeddingState.Ready } progress when shownBefore:
+                terminal.Ui.MarkupLineInterpolated($"[green]Semantic index ready ({progress.Total} passages): answers now use hybrid search.[/]");
+                return false;
+            case { State: EmbeddingState.Failed } progress when shownBefore:
+                terminal.Ui.MarkupLineInterpolated($"[yellow]Embedding the passages failed ({progress.Error}): answers keep using BM25.[/]");
+                return false;
+            default:
+                return false;
+        }
     }
 
     /// <summary>Prints the start-up banner: which model, backend and corpus are in use.</summary>
@@ -184,7 +216,7 @@ internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo
         var model = runtime.ChatModelPath is null
             ? "none (retrieval-only: answers are extracted, not generated)"
             : $"{Path.GetFileName(runtime.ChatModelPath)}{(runtime.ChatModelDescription is null ? string.Empty : $" ({runtime.ChatModelDescription})")}";
-        var embedding = runtime.EmbeddingModelPath is null ? "none (BM25 search only)" : Path.GetFileName(runtime.EmbeddingModelPath);
+        var embedding = runtime.EmbeddingModelDescription ?? "none (BM25 search only)";
         var corpus = paperCount is { } count ? $"{runtime.CorpusFolder} ({count} papers)" : runtime.CorpusFolder;
         terminal.Ui.MarkupLineInterpolated($"  model:     {model}");
         if (runtime.ChatModelPath is not null)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RagAssistant.Console.Chat;
 using RagAssistant.Console.Cli;
+using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
@@ -48,7 +49,7 @@ internal static class ChatCommand
             }
 
             ILineReader reader = terminal.IsInteractive ? new LineEditor(new SystemConsoleKeySource(), terminal.Out) : new PlainLineReader(terminal.In, terminal.Out);
-            var session = new ChatSession(host.Services.GetRequiredService<IAnswerPipeline>(), runtime, terminal, reader);
+            var session = new ChatSession(host.Services.GetRequiredService<IAnswerPipeline>(), runtime, terminal, reader, host.Services.GetService<ICorpusIndex>());
             session.WriteBanner(host.Services.GetService<IPaperCatalog>()?.Count);
 
             // Ctrl+C stops the answer, not the process. At a plain (piped) prompt, the first Ctrl+C warns and the second exits.
@@ -68,6 +69,7 @@ internal static class ChatCommand
             }
 
             System.Console.CancelKeyPress += OnCancelKeyPress;
+            var statusBar = EmbeddingStatusBar.Start(host.Services.GetService<ICorpusIndex>(), terminal);
             try
             {
                 return await session.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -75,6 +77,10 @@ internal static class ChatCommand
             finally
             {
                 System.Console.CancelKeyPress -= OnCancelKeyPress;
+                if (statusBar is not null)
+                {
+                    await statusBar.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
         finally

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Console.Cli;
+using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evaluation;
 using RagAssistant.Core.Retrieval;
@@ -38,8 +39,21 @@ internal static class EvalCommand
                 var asJson = parseResult.GetValue(json);
                 await AssistantStartup.EnsureIndexAsync(host.Services, asJson ? terminal with { IsInteractive = false } : terminal, force: false, cancellationToken).ConfigureAwait(false);
                 var setPath = parseResult.GetValue(set)!.FullName;
+                var kind = parseResult.GetValue(retriever) ?? RetrieverKind.Hybrid;
+                if (kind != RetrieverKind.Bm25 && host.Services.GetService<ICorpusIndex>() is { } index)
+                {
+                    // Dense and hybrid numbers need every vector: wait, with the progress bar.
+                    await EmbeddingProgressView.WaitAsync(index, asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
+                }
+
                 var evaluator = host.Services.GetRequiredService<RetrievalEvaluator>();
-                var report = await evaluator.EvaluateAsync(setPath, parseResult.GetValue(retriever) ?? RetrieverKind.Hybrid, cancellationToken).ConfigureAwait(false);
+                var report = await evaluator.EvaluateAsync(setPath, kind, cancellationToken).ConfigureAwait(false);
+                if (report.Mode != report.Retriever)
+                {
+                    // Never print BM25 numbers under a dense or hybrid label.
+                    terminal.WriteError($"{report.Retriever} retrieval is not available ({report.Notice ?? "no embedding model"}); nothing was measured under that label. Use --retriever bm25, or configure an embedding model (EmbeddingModel:Provider).");
+                    return ExitCodes.Failure;
+                }
 
                 AnswerEvalReport? answerReport = null;
                 if (parseResult.GetValue(answers))

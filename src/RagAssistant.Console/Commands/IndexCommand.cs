@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Console.Cli;
+using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Console.Commands;
@@ -23,8 +24,9 @@ internal static class IndexCommand
                     return ExitCodes.Failure;
                 }
 
-                var report = await AssistantStartup.EnsureIndexAsync(host.Services, context.Terminal, force: true, cancellationToken).ConfigureAwait(false);
-                AssistantStartup.WriteReport(context.Terminal, report!);
+                await AssistantStartup.EnsureIndexAsync(host.Services, context.Terminal, force: true, cancellationToken).ConfigureAwait(false);
+                var report = await EmbeddingProgressView.WaitAsync(host.Services.GetRequiredService<ICorpusIndex>(), context.Terminal, cancellationToken).ConfigureAwait(false);
+                AssistantStartup.WriteReport(context.Terminal, report);
                 return ExitCodes.Success;
             }
             finally

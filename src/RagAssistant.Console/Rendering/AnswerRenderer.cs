@@ -53,6 +53,10 @@ internal sealed class AnswerRenderer(Terminal terminal)
             {
                 LastSources = result.Sources;
                 WriteSources(result);
+                if (result.RetrievalNotice is { } notice)
+                {
+                    terminal.Ui.MarkupLineInterpolated($"[grey]({notice})[/]");
+                }
             }
 
             return result;

@@ -82,6 +82,9 @@ public sealed record AnswerResult(
 {
     /// <summary>Why the answer text ended; <see cref="AnswerFinishReason.Length"/> when it was cut at the token limit.</summary>
     public AnswerFinishReason FinishReason { get; init; }
+
+    /// <summary>Why retrieval ran differently than configured (e.g. BM25 only while the vectors are being computed), or null.</summary>
+    public string? RetrievalNotice { get; init; }
 }
 
 /// <summary>One step of a streamed answer.</summary>

@@ -52,7 +52,8 @@ public static class AnswerJson
             ModeName(result.Mode),
             FinishReasonName(result.FinishReason),
             new UsageDocument(result.Usage.PromptTokens, result.Usage.CompletionTokens),
-            ToDocument(result.Timings));
+            ToDocument(result.Timings),
+            result.RetrievalNotice);
     }
 
     /// <summary>Maps an evaluation report to the JSON shape.</summary>
@@ -88,7 +89,8 @@ public sealed record AnswerDocument(
     string Mode,
     string FinishReason,
     UsageDocument Usage,
-    TimingsDocument TimingsMs);
+    TimingsDocument TimingsMs,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? RetrievalNotice = null);
 
 /// <summary>JSON shape of a citation: the source number as in the answer, and its paper.</summary>
 public sealed record CitationDocument(int N, string PaperId, string Title);

@@ -134,7 +134,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var searchQuery = await _rewriter.ToSearchQueryAsync(_kernel, chatClient, tokenizer, request.History, question, cancellationToken).ConfigureAwait(false);
         var rewriteMs = clock.Elapsed.TotalMilliseconds;
         var retrieval = await retriever.SearchAsync(searchQuery, request.TopK ?? _options.TopK, kind: null, cancellationToken).ConfigureAwait(false);
-        var run = new AnswerRun(question, searchQuery, clock, rewriteMs, clock.Elapsed.TotalMilliseconds - rewriteMs);
+        var run = new AnswerRun(question, searchQuery, clock, rewriteMs, clock.Elapsed.TotalMilliseconds - rewriteMs, retrieval.Notice);
         var candidates = ToSources(retrieval.Hits);
         var bestRelevance = retrieval.Hits.Count == 0 ? 0 : retrieval.Hits.Max(h => h.RelevanceScore);
         Log.Retrieved(_logger, searchQuery, retrieval.Hits.Count, bestRelevance, retrieval.Mode);
@@ -344,7 +344,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         cited.Select(n => sources.First(s => s.Number == n)).Select(s => new AnswerCitation(s.Number, s.PaperId, s.Title)).ToList();
 
     /// <summary>What every outcome of one request shares: the question, the query searched and the clock.</summary>
-    private sealed record AnswerRun(string Question, string SearchQuery, Stopwatch Clock, double RewriteMs, double RetrievalMs)
+    private sealed record AnswerRun(string Question, string SearchQuery, Stopwatch Clock, double RewriteMs, double RetrievalMs, string? RetrievalNotice)
     {
         public AnswerTimings Timings(double firstTextMs, double generationMs) =>
             new(RetrievalMs, firstTextMs, generationMs, Clock.Elapsed.TotalMilliseconds) { RewriteMs = RewriteMs };
@@ -358,7 +358,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             AnswerMode mode,
             AnswerUsage usage,
             AnswerTimings timings) =>
-            new(new AnswerResult(Question, SearchQuery, answer, citations, sources, [.. invalidCitations], refused, mode, usage, timings));
+            new(new AnswerResult(Question, SearchQuery, answer, citations, sources, [.. invalidCitations], refused, mode, usage, timings) { RetrievalNotice = RetrievalNotice });
     }
 
     private sealed record AnswerPrompt(IReadOnlyList<ChatMessage> Messages, PackedSources Sources, int PromptTokens, int AnswerBudget);

@@ -31,6 +31,12 @@ public sealed class RetrievalEvaluator(IPaperRetriever retriever, IPaperCatalog 
             await index.BuildAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
+        // Dense and hybrid numbers need every vector: wait rather than measure BM25 under their label.
+        if (kind != RetrieverKind.Bm25 && index is not null)
+        {
+            await index.WaitForVectorsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var problems = new List<string>();
         var questions = EvalQuestion.ReadSet(setPath, problems);
         var known = _catalog.Papers.Select(p => PaperIdentity.NormalizeTitle(p.Title)).ToHashSet(StringComparer.Ordinal);

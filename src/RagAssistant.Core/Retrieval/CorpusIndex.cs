@@ -11,9 +11,11 @@ using RagAssistant.Core.VectorStore;
 namespace RagAssistant.Core.Retrieval;
 
 /// <summary>
-/// Parses the corpus folder, embeds every passage (through the on-disk cache) into the vector store and builds the
-/// BM25 index. Without an embedding generator, or when embedding fails, the index is BM25 only and says so.
-/// Builds are serialised; searches keep using the previous build until the new one is complete.
+/// Parses the corpus folder, builds the BM25 index, and embeds every passage (through the on-disk cache) into the
+/// vector store. A build returns as soon as BM25 is searchable: passages missing from the cache are embedded in the
+/// background (<see cref="Embedding"/> tells the progress), and a snapshot with vectors replaces the BM25-only one when
+/// they are all done. Without an embedding generator, or when embedding fails, the index is BM25 only and says so.
+/// Builds are serialised; a new build cancels the previous build's background embedding.
 /// </summary>
 public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposable
 {
@@ -27,7 +29,12 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _buildLock = new(1, 1);
     private volatile IndexSnapshot? _snapshot;
+    private volatile EmbeddingProgress _embeddingProgress = EmbeddingProgress.None;
+    private CancellationTokenSource? _embeddingCancellation;
+    private Task? _embedding;
+    private IReadOnlyList<string> _merges = [];
     private int _generation;
+    private int _disposed;
 
     /// <summary>Creates the index; nothing is read until <see cref="BuildAsync"/>.</summary>
     public CorpusIndex(
@@ -56,8 +63,15 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
     /// <summary>True when an embedding generator is configured (dense search may still be off if embedding failed).</summary>
     public bool HasEmbeddingGenerator => _embeddingGenerator is not null;
 
-    /// <summary>The last report of <see cref="BuildAsync"/>, or null before the first build.</summary>
+    /// <summary>The last build report (updated when background embedding finishes), or null before the first build.</summary>
     public IndexReport? LastReport { get; private set; }
+
+    /// <inheritdoc/>
+    public EmbeddingProgress Embedding
+    {
+        get => _embeddingProgress;
+        private set => _embeddingProgress = value;
+    }
 
     /// <inheritdoc/>
     public int Count => _snapshot?.Papers.Count ?? 0;
@@ -112,16 +126,16 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
 
     private async Task<IndexReport> BuildCoreAsync(IProgress<IndexProgress>? progress, CancellationToken cancellationToken)
     {
+        // A new build supersedes the previous build's background embedding (its finished batches stay cached).
+        await CancelEmbeddingAsync().ConfigureAwait(false);
+
         var stopwatch = Stopwatch.StartNew();
         var folder = _corpusOptions.ResolveFolder();
         progress?.Report(new IndexProgress("parsing", 0, 1));
         var corpus = await _loader.LoadAsync(folder, cancellationToken).ConfigureAwait(false);
         progress?.Report(new IndexProgress("parsing", 1, 1));
         var warnings = corpus.Warnings.Select(w => w.ToString()).ToList();
-
-        var dense = _embeddingGenerator is null
-            ? null
-            : await EmbedAsync(_embeddingGenerator, corpus, warnings, progress, cancellationToken).ConfigureAwait(false);
+        _merges = [.. corpus.Merges.Select(m => m.ToString())];
 
         progress?.Report(new IndexProgress("indexing", 0, corpus.Passages.Count));
         var titles = corpus.Papers.ToDictionary(p => p.Id, p => p.Title, StringComparer.Ordinal);
@@ -129,21 +143,63 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         progress?.Report(new IndexProgress("indexing", corpus.Passages.Count, corpus.Passages.Count));
 
         var previous = _snapshot;
-        _snapshot = new IndexSnapshot(corpus.Papers, corpus.Passages, bm25, dense?.Collection, dense?.Vectors);
-        await RetireAsync(previous, cancellationToken).ConfigureAwait(false);
-
         if (_embeddingGenerator is null)
         {
+            _snapshot = new IndexSnapshot(corpus.Papers, corpus.Passages, bm25, null, null);
+            await RetireAsync(previous, cancellationToken).ConfigureAwait(false);
             LogBm25Only();
+            return Complete(new IndexReport(corpus.Papers.Count, corpus.Passages.Count, 0, 0, warnings, false, stopwatch.Elapsed));
         }
 
-        var report = new IndexReport(corpus.Papers.Count, corpus.Passages.Count, dense?.Embedded ?? 0, dense?.FromCache ?? 0, warnings, dense is not null, stopwatch.Elapsed)
+        var job = new EmbeddingJob(this, _embeddingGenerator, corpus, bm25, warnings, stopwatch);
+        if (job.Missing.Count == 0)
         {
-            Merges = [.. corpus.Merges.Select(m => m.ToString())],
-        };
+            // Warm start: every vector is cached, so hybrid is there from the first question.
+            var report = await job.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await RetireAsync(previous, cancellationToken).ConfigureAwait(false);
+            return report;
+        }
+
+        // Cold (or partly cold) start: BM25 now, vectors in the background.
+        _snapshot = new IndexSnapshot(corpus.Papers, corpus.Passages, bm25, null, null);
+        await RetireAsync(previous, cancellationToken).ConfigureAwait(false);
+        _embeddingCancellation = new CancellationTokenSource();
+        _embedding = job.Start(_embeddingCancellation.Token);
+        return Complete(new IndexReport(corpus.Papers.Count, corpus.Passages.Count, 0, job.FromCache, warnings, false, stopwatch.Elapsed));
+    }
+
+    /// <inheritdoc/>
+    public async Task<IndexReport> WaitForVectorsAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureBuiltAsync(cancellationToken).ConfigureAwait(false);
+        if (_embedding is { } running)
+        {
+            await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return LastReport!;
+    }
+
+    private IndexReport Complete(IndexReport report)
+    {
+        report = report with { Merges = _merges };
         LastReport = report;
-        LogBuilt(report.Papers, report.Passages, report.Embedded, report.FromCache, report.DenseAvailable, stopwatch.Elapsed.TotalMilliseconds);
+        LogBuilt(report.Papers, report.Passages, report.Embedded, report.FromCache, report.DenseAvailable, report.Elapsed.TotalMilliseconds);
         return report;
+    }
+
+    private async Task CancelEmbeddingAsync()
+    {
+        if (_embedding is not { } running)
+        {
+            return;
+        }
+
+        await _embeddingCancellation!.CancelAsync().ConfigureAwait(false);
+        await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _embeddingCancellation.Dispose();
+        _embeddingCancellation = null;
+        _embedding = null;
     }
 
     /// <summary>
@@ -164,88 +220,35 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
     /// <inheritdoc/>
     public void Dispose()
     {
+        // Registered under several service types, so the container may dispose it more than once.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _embeddingCancellation?.Cancel();
+        try
+        {
+            _embedding?.Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+            // Cancelled or failed: already logged, the cache kept what was done.
+        }
+
+        _embeddingCancellation?.Dispose();
         _snapshot?.Bm25.Dispose();
         _buildLock.Dispose();
     }
 
-    private async Task<DenseBuild?> EmbedAsync(
-        IEmbeddingGenerator<string, Embedding<float>> generator,
-        LoadedCorpus corpus,
-        List<string> warnings,
-        IProgress<IndexProgress>? progress,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// What the embedding model reads for a passage: its paper's title, a blank line, then the passage text. The title
+    /// names the topic in words a question reuses (measured: dense paraphrase recall@10 0.80 without it, see README).
+    /// </summary>
+    public static string EmbeddingText(string title, Passage passage)
     {
-        var identity = EmbeddingInputType.ModelIdentity(generator);
-        var cache = EmbeddingCache.Load(EmbeddingCache.PathFor(_corpusOptions.ResolveCacheFolder(), identity), identity, _logger);
-        if (cache.DiscardReason is { } reason)
-        {
-            warnings.Add($"{cache.FilePath}: embedding cache discarded ({reason}); rebuilt");
-        }
-
-        var vectors = new ReadOnlyMemory<float>[corpus.Passages.Count];
-        var missing = new List<int>();
-        for (var i = 0; i < corpus.Passages.Count; i++)
-        {
-            if (cache.TryGet(corpus.Passages[i].Text, out var cached))
-            {
-                vectors[i] = cached;
-            }
-            else
-            {
-                missing.Add(i);
-            }
-        }
-
-        try
-        {
-            var options = EmbeddingInputType.Options(EmbeddingInputType.Document);
-            progress?.Report(new IndexProgress("embedding", 0, missing.Count));
-            for (var start = 0; start < missing.Count; start += _retrievalOptions.EmbeddingBatchSize)
-            {
-                var batch = missing.Skip(start).Take(_retrievalOptions.EmbeddingBatchSize).ToList();
-                var embeddings = await generator.GenerateAsync(batch.Select(i => corpus.Passages[i].Text), options, cancellationToken).ConfigureAwait(false);
-                if (embeddings.Count != batch.Count)
-                {
-                    throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} vectors for {batch.Count} texts.");
-                }
-
-                for (var j = 0; j < batch.Count; j++)
-                {
-                    vectors[batch[j]] = embeddings[j].Vector;
-                    cache.Set(corpus.Passages[batch[j]].Text, embeddings[j].Vector.Span);
-                }
-
-                var done = Math.Min(start + batch.Count, missing.Count);
-                progress?.Report(new IndexProgress("embedding", done, missing.Count));
-                LogEmbedded(done, missing.Count);
-            }
-
-            if (missing.Count > 0 || cache.Count != corpus.Passages.Count)
-            {
-                cache.Save();
-            }
-
-            var dimensions = vectors.Length > 0 ? vectors[0].Length : 0;
-            if (vectors.Any(v => v.Length != dimensions || v.Length == 0))
-            {
-                throw new InvalidOperationException("The embedding generator returned vectors of differing or zero length.");
-            }
-
-            var name = $"{CollectionPrefix}-{Interlocked.Increment(ref _generation)}";
-            var collection = _vectorStore.GetCollection<string, PassageVectorRecord>(name, PassageVectorRecord.CreateDefinition(Math.Max(dimensions, 1)));
-            await collection.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
-            var paperById = corpus.Papers.ToDictionary(p => p.Id, StringComparer.Ordinal);
-            await collection.UpsertAsync(corpus.Passages.Select((p, i) => PassageVectorRecord.Create(paperById[p.PaperId], p, vectors[i])), cancellationToken).ConfigureAwait(false);
-            return new DenseBuild(collection, vectors, missing.Count, corpus.Passages.Count - missing.Count);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // A broken model must not take retrieval down: keep what was embedded, search with BM25 alone.
-            cache.Save();
-            LogEmbeddingFailed(ex, ex.Message);
-            warnings.Add($"embedding failed ({ex.Message}); retrieval is BM25 only until the next build");
-            return null;
-        }
+        ArgumentNullException.ThrowIfNull(passage);
+        return string.IsNullOrWhiteSpace(title) ? passage.Text : $"{title}\n\n{passage.Text}";
     }
 
     private async Task RetireAsync(IndexSnapshot? previous, CancellationToken cancellationToken)
@@ -289,5 +292,142 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         }
     }
 
-    private sealed record DenseBuild(VectorStoreCollection<string, PassageVectorRecord> Collection, ReadOnlyMemory<float>[] Vectors, int Embedded, int FromCache);
+    /// <summary>
+    /// Embeds one build's missing passages in batches, saving the cache as it goes (each save is atomic, so an
+    /// interrupted run keeps every batch saved before it and never leaves a half-written file), then publishes a
+    /// snapshot with the vectors, unless a newer build has replaced this one meanwhile.
+    /// </summary>
+    private sealed class EmbeddingJob
+    {
+        private readonly CorpusIndex _owner;
+        private readonly IEmbeddingGenerator<string, Embedding<float>> _generator;
+        private readonly LoadedCorpus _corpus;
+        private readonly Bm25Index _bm25;
+        private readonly List<string> _warnings;
+        private readonly Stopwatch _stopwatch;
+        private readonly EmbeddingCache _cache;
+        private readonly string[] _texts;
+        private readonly ReadOnlyMemory<float>[] _vectors;
+
+        public EmbeddingJob(CorpusIndex owner, IEmbeddingGenerator<string, Embedding<float>> generator, LoadedCorpus corpus, Bm25Index bm25, List<string> warnings, Stopwatch stopwatch)
+        {
+            _owner = owner;
+            _generator = generator;
+            _corpus = corpus;
+            _bm25 = bm25;
+            _warnings = warnings;
+            _stopwatch = stopwatch;
+            var identity = EmbeddingInputType.ModelIdentity(generator);
+            _cache = EmbeddingCache.Load(EmbeddingCache.PathFor(owner._corpusOptions.ResolveCacheFolder(), identity), identity, owner._logger);
+            if (_cache.DiscardReason is { } reason)
+            {
+                warnings.Add($"{_cache.FilePath}: embedding cache discarded ({reason}); rebuilt");
+            }
+
+            var titles = corpus.Papers.ToDictionary(p => p.Id, p => p.Title, StringComparer.Ordinal);
+            _texts = corpus.Passages.Select(p => EmbeddingText(titles[p.PaperId], p)).ToArray();
+            _vectors = new ReadOnlyMemory<float>[corpus.Passages.Count];
+            for (var i = 0; i < _texts.Length; i++)
+            {
+                if (_cache.TryGet(_texts[i], out var cached))
+                {
+                    _vectors[i] = cached;
+                }
+                else
+                {
+                    Missing.Add(i);
+                }
+            }
+
+            FromCache = _texts.Length - Missing.Count;
+
+            // Similar lengths in one request: the model pads a batch to its longest text, so mixed lengths waste work.
+            Missing.Sort((a, b) => _texts[a].Length.CompareTo(_texts[b].Length));
+        }
+
+        public List<int> Missing { get; } = [];
+
+        public int FromCache { get; }
+
+        public Task Start(CancellationToken cancellationToken)
+        {
+            _owner.Embedding = new EmbeddingProgress(EmbeddingState.Running, FromCache, _texts.Length, null, null, null);
+
+            // Task.Run: the first batch must not run on the caller's thread, which goes on to answer questions.
+            return Task.Run(() => CompleteAsync(cancellationToken), CancellationToken.None);
+        }
+
+        public async Task<IndexReport> CompleteAsync(CancellationToken cancellationToken)
+        {
+            var options = EmbeddingInputType.Options(EmbeddingInputType.Document);
+            var batchSize = _owner._retrievalOptions.EmbeddingBatchSize;
+            var embedding = Stopwatch.StartNew();
+            var lastSave = embedding.Elapsed;
+            try
+            {
+                for (var start = 0; start < Missing.Count; start += batchSize)
+                {
+                    var batch = Missing.Skip(start).Take(batchSize).ToList();
+                    var embeddings = await _generator.GenerateAsync(batch.Select(i => _texts[i]), options, cancellationToken).ConfigureAwait(false);
+                    if (embeddings.Count != batch.Count)
+                    {
+                        throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} vectors for {batch.Count} texts.");
+                    }
+
+                    for (var j = 0; j < batch.Count; j++)
+                    {
+                        _vectors[batch[j]] = embeddings[j].Vector;
+                        _cache.Set(_texts[batch[j]], embeddings[j].Vector.Span);
+                    }
+
+                    var embedded = start + batch.Count;
+                    var rate = embedded / Math.Max(embedding.Elapsed.TotalSeconds, 1e-3);
+                    _owner.Embedding = new EmbeddingProgress(EmbeddingState.Running, FromCache + embedded, _texts.Length, rate, TimeSpan.FromSeconds((Missing.Count - embedded) / rate), null);
+                    _owner.LogEmbedded(FromCache + embedded, _texts.Length);
+                    if (embedding.Elapsed - lastSave >= _owner._retrievalOptions.EmbeddingCacheSaveInterval)
+                    {
+                        _cache.Save();
+                        lastSave = embedding.Elapsed;
+                    }
+                }
+
+                if (Missing.Count > 0 || _cache.Count != _texts.Length)
+                {
+                    _cache.Save();
+                }
+
+                var dimensions = _vectors.Length > 0 ? _vectors[0].Length : 0;
+                if (_vectors.Any(v => v.Length != dimensions || v.Length == 0))
+                {
+                    throw new InvalidOperationException("The embedding generator returned vectors of differing or zero length.");
+                }
+
+                var name = $"{CollectionPrefix}-{Interlocked.Increment(ref _owner._generation)}";
+                var collection = _owner._vectorStore.GetCollection<string, PassageVectorRecord>(name, PassageVectorRecord.CreateDefinition(Math.Max(dimensions, 1)));
+                await collection.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
+                var paperById = _corpus.Papers.ToDictionary(p => p.Id, StringComparer.Ordinal);
+                await collection.UpsertAsync(_corpus.Passages.Select((p, i) => PassageVectorRecord.Create(paperById[p.PaperId], p, _vectors[i])), cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                _owner._snapshot = new IndexSnapshot(_corpus.Papers, _corpus.Passages, _bm25, collection, _vectors);
+                _owner.Embedding = new EmbeddingProgress(EmbeddingState.Ready, _texts.Length, _texts.Length, _owner.Embedding.PassagesPerSecond, TimeSpan.Zero, null);
+                return _owner.Complete(new IndexReport(_corpus.Papers.Count, _corpus.Passages.Count, Missing.Count, FromCache, _warnings, true, _stopwatch.Elapsed));
+            }
+            catch (OperationCanceledException)
+            {
+                // Superseded or shutting down: keep what was embedded for the next start.
+                _cache.Save();
+                throw;
+            }
+            catch (Exception ex)
+            {
+                // A broken model must not take retrieval down: keep what was embedded, search with BM25 alone.
+                _cache.Save();
+                _owner.LogEmbeddingFailed(ex, ex.Message);
+                _warnings.Add($"embedding failed ({ex.Message}); retrieval is BM25 only until the next build");
+                _owner._snapshot = new IndexSnapshot(_corpus.Papers, _corpus.Passages, _bm25, null, null);
+                _owner.Embedding = _owner.Embedding with { State = EmbeddingState.Failed, Error = ex.Message };
+                return _owner.Complete(new IndexReport(_corpus.Papers.Count, _corpus.Passages.Count, 0, FromCache, _warnings, false, _stopwatch.Elapsed));
+            }
+        }
+    }
 }

@@ -7,18 +7,18 @@ using Microsoft.Extensions.Options;
 namespace RagAssistant.Core.Retrieval;
 
 /// <summary>
-/// Searches the <see cref="CorpusIndex"/> with BM25, dense vectors, or both fused by reciprocal rank fusion.
+/// Searches the <see cref="CorpusIndex"/> with BM25, dense vectors, or both fused by <see cref="RetrievalOptions.Fusion"/>.
 /// Without an embedding model it runs BM25 whatever was asked, and says so in the result and the log.
 /// <para>
 /// <see cref="RetrievedPassage.RelevanceScore"/> is an absolute, query-length independent relevance in [0, 1]:
-/// for BM25 the IDF-weighted share of the query's terms found in the passage (title included); for dense the
-/// cosine similarity clamped at 0; for hybrid the mean of the two. Rank-based fused scores cannot say "nothing
-/// relevant", this can: callers refuse below a threshold (see the evaluation report for its distribution).
+/// for BM25 the IDF-weighted share of the query's terms found in the passage (title included); for dense and hybrid
+/// the rescaled cosine of <see cref="RelevanceGate"/>. Rank-based fused scores cannot say "nothing relevant", this
+/// can: callers refuse below a threshold (see the evaluation report for its distribution).
 /// </para>
 /// </summary>
 public sealed partial class HybridPaperRetriever : IPaperRetriever
 {
-    /// <summary>The notice of results that fell back to BM25.</summary>
+    /// <summary>The notice of results that fell back to BM25 for want of an embedding model.</summary>
     public const string Bm25OnlyNotice = "No embedding model is available: results come from BM25 (keyword) search only.";
 
     private readonly CorpusIndex _index;
@@ -53,7 +53,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         if (requested != RetrieverKind.Bm25 && (snapshot.Vectors is null || _embeddingGenerator is null))
         {
             mode = RetrieverKind.Bm25;
-            notice = Bm25OnlyNotice;
+            notice = _embeddingGenerator is null ? Bm25OnlyNotice : FallbackNotice(_index.Embedding);
             LogFellBack(requested);
         }
 
@@ -93,7 +93,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         {
             RetrieverKind.Bm25 => bm25.Select(h => (h.Ordinal, h.Score)).ToList(),
             RetrieverKind.Dense => dense,
-            _ => ReciprocalRankFusion.Fuse([bm25.Select(h => h.Ordinal).ToList(), dense.Select(h => h.Ordinal).ToList()], _options.RrfK),
+            _ => HybridFusion.Fuse(snapshot, _options, queryTerms, queryVector!.Value, bm25, dense),
         };
 
         var hits = new List<RetrievedPassage>(count);
@@ -108,8 +108,8 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             }
 
             perPaper[passage.PaperId] = taken + 1;
-            var relevance = Relevance(snapshot, mode, queryTerms, queryVector, ordinal);
-            hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal)));
+            var (relevance, lexical, cosine) = Relevance(snapshot, mode, queryTerms, queryVector, ordinal);
+            hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal), lexical, cosine));
             if (hits.Count == count)
             {
                 break;
@@ -119,19 +119,31 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         return new RetrievalResult(query, hits, mode, notice);
     }
 
+    /// <summary>Why a search with an embedding model configured ran BM25 only: vectors pending, or embedding failed.</summary>
+    public static string FallbackNotice(EmbeddingProgress embedding)
+    {
+        ArgumentNullException.ThrowIfNull(embedding);
+        return embedding.State switch
+        {
+            EmbeddingState.Running => $"The semantic index is still being built ({embedding.Done}/{embedding.Total} passages embedded): results come from BM25 (keyword) search only.",
+            EmbeddingState.Failed => $"Embedding the passages failed ({embedding.Error}): results come from BM25 (keyword) search only.",
+            _ => Bm25OnlyNotice,
+        };
+    }
+
     private static Dictionary<int, int?> Ranks(IEnumerable<int> ordinals) =>
         ordinals.Select((ordinal, i) => (ordinal, rank: (int?)(i + 1))).ToDictionary(x => x.ordinal, x => x.rank);
 
-    private static double Relevance(IndexSnapshot snapshot, RetrieverKind mode, IReadOnlyList<string> queryTerms, ReadOnlyMemory<float>? queryVector, int ordinal)
+    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, IReadOnlyList<string> queryTerms, ReadOnlyMemory<float>? queryVector, int ordinal)
     {
         var lexical = snapshot.Bm25.Coverage(queryTerms.ToList(), ordinal);
         if (mode == RetrieverKind.Bm25 || queryVector is not { } query || snapshot.PassageVectors is not { } vectors)
         {
-            return lexical;
+            return (lexical, lexical, null);
         }
 
-        var semantic = Math.Clamp(TensorPrimitives.CosineSimilarity(query.Span, vectors[ordinal].Span), 0f, 1f);
-        return mode == RetrieverKind.Dense ? semantic : (lexical + semantic) / 2;
+        var cosine = (double)TensorPrimitives.CosineSimilarity(query.Span, vectors[ordinal].Span);
+        return (RelevanceGate.Semantic(cosine, _options.CosineFloor), lexical, cosine);
     }
 
     private async Task<ReadOnlyMemory<float>> EmbedQueryAsync(string query, CancellationToken cancellationToken)

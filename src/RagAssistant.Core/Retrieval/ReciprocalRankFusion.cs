@@ -1,21 +1,31 @@
 namespace RagAssistant.Core.Retrieval;
 
 /// <summary>
-/// Reciprocal rank fusion (Cormack et al., 2009): each list contributes 1 / (k + rank) for every item it ranks.
+/// Reciprocal rank fusion (Cormack et al., 2009): each list contributes weight / (k + rank) for every item it ranks.
 /// It needs no score calibration between retrievers, which is why BM25 scores and cosines can be fused.
 /// </summary>
 public static class ReciprocalRankFusion
 {
     /// <summary>Fuses ranked lists of ids (best first) into (id, score) pairs, best first; ties keep first-seen order.</summary>
-    public static IReadOnlyList<(T Item, double Score)> Fuse<T>(IEnumerable<IReadOnlyList<T>> rankedLists, int k)
+    /// <param name="weights">One weight per list (null: all 1).</param>
+    /// <exception cref="ArgumentException"><paramref name="weights"/> has fewer entries than there are lists.</exception>
+    public static IReadOnlyList<(T Item, double Score)> Fuse<T>(IEnumerable<IReadOnlyList<T>> rankedLists, int k, IReadOnlyList<double>? weights = null)
         where T : notnull
     {
         ArgumentNullException.ThrowIfNull(rankedLists);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
         var scores = new Dictionary<T, double>();
         var order = new List<T>();
+        var index = 0;
         foreach (var list in rankedLists)
         {
+            if (weights is not null && index >= weights.Count)
+            {
+                throw new ArgumentException($"{weights.Count} weights for more ranked lists.", nameof(weights));
+            }
+
+            var weight = weights?[index] ?? 1;
+            index++;
             for (var rank = 1; rank <= list.Count; rank++)
             {
                 var item = list[rank - 1];
@@ -24,7 +34,7 @@ public static class ReciprocalRankFusion
                     order.Add(item);
                 }
 
-                scores[item] = score + (1.0 / (k + rank));
+                scores[item] = score + (weight / (k + rank));
             }
         }
 

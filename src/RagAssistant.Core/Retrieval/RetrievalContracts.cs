@@ -15,13 +15,17 @@ public enum RetrieverKind
 /// <param name="RelevanceScore">A query-length independent relevance in [0, 1], used to decide "nothing relevant".</param>
 /// <param name="Bm25Rank">1-based rank in the BM25 list, or null if BM25 did not return it.</param>
 /// <param name="DenseRank">1-based rank in the dense list, or null if dense search did not return it.</param>
+/// <param name="LexicalRelevance">The IDF-weighted share of the query's terms the passage contains, in [0, 1].</param>
+/// <param name="Cosine">The cosine similarity of query and passage vectors, or null when dense search did not run.</param>
 public sealed record RetrievedPassage(
     Paper Paper,
     Passage Passage,
     double Score,
     double RelevanceScore,
     int? Bm25Rank,
-    int? DenseRank);
+    int? DenseRank,
+    double LexicalRelevance = 0,
+    double? Cosine = null);
 
 /// <summary>The outcome of a search.</summary>
 /// <param name="Mode">What actually ran: Bm25 when no embedding model is available, whatever was asked.</param>
@@ -62,7 +66,7 @@ public sealed record IndexProgress(string Stage, int Done, int Total);
 /// <param name="Embedded">Passages embedded by the model in this build.</param>
 /// <param name="FromCache">Passages whose vectors came from the on-disk cache.</param>
 /// <param name="Warnings">Problems found and skipped (file and line), e.g. a malformed JSONL line.</param>
-/// <param name="DenseAvailable">False when no embedding model is configured: retrieval is BM25 only.</param>
+/// <param name="DenseAvailable">True when dense search is available now; false without an embedding model, while vectors are pending, or after embedding failed.</param>
 public sealed record IndexReport(
     int Papers,
     int Passages,
@@ -76,12 +80,56 @@ public sealed record IndexReport(
     public IReadOnlyList<string> Merges { get; init; } = [];
 }
 
+/// <summary>Where passage embedding stands.</summary>
+public enum EmbeddingState
+{
+    /// <summary>No embedding model: retrieval is BM25 only.</summary>
+    None,
+
+    /// <summary>Passages are being embedded in the background; searches run BM25 meanwhile.</summary>
+    Running,
+
+    /// <summary>Every passage has its vector: dense and hybrid search are available.</summary>
+    Ready,
+
+    /// <summary>Embedding failed (see <see cref="EmbeddingProgress.Error"/>); retrieval is BM25 only until the next build.</summary>
+    Failed,
+}
+
+/// <summary>Progress of background passage embedding, for progress bars, /api/status and notices.</summary>
+/// <param name="Done">Passages with a vector (from the cache or embedded).</param>
+/// <param name="Total">Passages in the corpus.</param>
+/// <param name="PassagesPerSecond">Embedding rate in this build so far, or null before the first batch.</param>
+/// <param name="Eta">Estimated time left at that rate, or null when unknown.</param>
+/// <param name="Error">Why embedding failed, or null.</param>
+public sealed record EmbeddingProgress(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, TimeSpan? Eta, string? Error)
+{
+    /// <summary>Before any build, or without an embedding model.</summary>
+    public static EmbeddingProgress None { get; } = new(EmbeddingState.None, 0, 0, null, null, null);
+
+    /// <summary>True while vectors are still being computed.</summary>
+    public bool IsPending => State == EmbeddingState.Running;
+}
+
 /// <summary>The corpus index: parses the corpus folder, embeds (with cache) and indexes it.</summary>
 public interface ICorpusIndex
 {
-    /// <summary>True once a build has completed and searches can run.</summary>
+    /// <summary>True once a build has completed and (BM25) searches can run.</summary>
     bool IsReady { get; }
 
-    /// <summary>Builds the index, or refreshes it incrementally (only changed files are re-read and re-embedded).</summary>
+    /// <summary>Where background passage embedding stands.</summary>
+    EmbeddingProgress Embedding { get; }
+
+    /// <summary>
+    /// Waits until the passage vectors of the current build are ready (or embedding failed, or there is no model),
+    /// building the index first if needed; returns the build's final report.
+    /// </summary>
+    Task<IndexReport> WaitForVectorsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Builds the index, or refreshes it incrementally (only changed files are re-read and re-embedded). Returns once
+    /// BM25 is searchable; passages whose vectors are not cached are embedded in the background (see
+    /// <see cref="Embedding"/> and <see cref="WaitForVectorsAsync"/>).
+    /// </summary>
     Task<IndexReport> BuildAsync(IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default);
 }

@@ -15,6 +15,35 @@ public sealed class RetrievalOptions
     /// <summary>Retriever used when the caller does not say; falls back to BM25 without an embedding model.</summary>
     public RetrieverKind Mode { get; set; } = RetrieverKind.Hybrid;
 
+    /// <summary>How hybrid search combines BM25 and dense candidates (measured in Retrieval/README.md).</summary>
+    public FusionMethod Fusion { get; set; } = FusionMethod.NormalizedScore;
+
+    /// <summary>Weight of the BM25 list (reciprocal rank fusion, normalised-score combination).</summary>
+    [Range(0.0, 100.0)]
+    public double Bm25Weight { get; set; } = 1;
+
+    /// <summary>Weight of the dense list (reciprocal rank fusion, normalised-score combination).</summary>
+    [Range(0.0, 100.0)]
+    public double DenseWeight { get; set; } = 1;
+
+    /// <summary>
+    /// <see cref="FusionMethod.DenseFirst"/>: added to the cosine, times the IDF-weighted share of the question's rare
+    /// terms that the passage (with its title) contains exactly.
+    /// </summary>
+    [Range(0.0, 10.0)]
+    public double RareTermBoost { get; set; } = 0.1;
+
+    /// <summary>A question term is rare when at most this share of the passages contain it.</summary>
+    [Range(0.0, 1.0)]
+    public double RareTermMaxDocumentShare { get; set; } = 0.02;
+
+    /// <summary>
+    /// The cosine that counts as "unrelated" for the relevance gate: cosines are rescaled from [floor, 1] to [0, 1]
+    /// (see <see cref="RelevanceGate"/>). With Answering:MinRelevance 0.15, 0.58 refuses below a cosine of 0.643.
+    /// </summary>
+    [Range(0.0, 0.99)]
+    public double CosineFloor { get; set; } = 0.58;
+
     /// <summary>The k of reciprocal rank fusion, 1/(k + rank): larger values flatten the head of each list.</summary>
     [Range(1, 1000)]
     public int RrfK { get; set; } = 60;
@@ -39,9 +68,25 @@ public sealed class RetrievalOptions
     [Range(1, 4096)]
     public int EmbeddingBatchSize { get; set; } = 32;
 
+    /// <summary>How often background embedding saves the cache, so an interrupted first run keeps its work.</summary>
+    public TimeSpan EmbeddingCacheSaveInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>BM25 settings.</summary>
     [Required]
     public Bm25Options Bm25 { get; set; } = new();
+}
+
+/// <summary>How hybrid search combines the BM25 and dense candidate lists.</summary>
+public enum FusionMethod
+{
+    /// <summary>Weighted reciprocal rank fusion: Σ weight / (k + rank) over the lists.</summary>
+    ReciprocalRank,
+
+    /// <summary>BM25 score over the best BM25 score, cosine min-max normalised over the candidates, weighted sum.</summary>
+    NormalizedScore,
+
+    /// <summary>The dense cosine, plus <see cref="RetrievalOptions.RareTermBoost"/> for passages that contain the question's rare exact terms.</summary>
+    DenseFirst,
 }
 
 /// <summary>BM25 settings; the defaults are the variant that measured best on the dev set.</summary>

@@ -9,12 +9,16 @@ namespace RagAssistant.Hosting.Composition;
 /// <summary>Builds <see cref="AssistantRuntimeInfo"/>; resolving it loads the models, so start-up fails early on a bad file.</summary>
 internal static class AssistantRuntimeInfoFactory
 {
-    public static AssistantRuntimeInfo Create(IServiceProvider services, string? chatPath, string? embeddingPath, IReadOnlyList<string> notices)
+    public static AssistantRuntimeInfo Create(IServiceProvider services, string? chatPath, string? embeddingPath, string? embeddingDescription, IReadOnlyList<string> notices)
     {
         var chat = chatPath is null ? null : services.GetRequiredService<LlamaChatClient>();
         if (embeddingPath is not null)
         {
             _ = services.GetRequiredService<LlamaCpp.Embeddings.LlamaEmbeddingGenerator>();
+        }
+        else if (embeddingDescription is not null)
+        {
+            _ = services.GetRequiredService<Onnx.Embeddings.ArcticEmbeddingGenerator>();
         }
 
         var corpus = services.GetRequiredService<IOptions<CorpusOptions>>().Value.ResolveFolder();
@@ -38,6 +42,7 @@ internal static class AssistantRuntimeInfoFactory
             chat?.Threads ?? 0,
             corpus,
             chat is null,
-            allNotices);
+            allNotices,
+            embeddingDescription);
     }
 }

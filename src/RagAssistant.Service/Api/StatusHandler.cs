@@ -16,6 +16,7 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
         // Registered by the composition root; absent only in tests that replace it.
         var runtime = services.GetService<AssistantRuntimeInfo>();
         var report = readiness.LastReport;
+        var embedding = services.GetService<ICorpusIndex>()?.Embedding ?? EmbeddingProgress.None;
         return new StatusResponse(
             readiness.IsReady,
             new ModelStatus(
@@ -23,7 +24,7 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
                 readiness.ModelError,
                 runtime?.ChatModelPath,
                 runtime?.ChatModelDescription,
-                runtime?.EmbeddingModelPath,
+                runtime?.EmbeddingModelDescription ?? runtime?.EmbeddingModelPath,
                 runtime?.Backend ?? "none",
                 runtime?.ContextSize ?? 0,
                 runtime?.Threads ?? 0,
@@ -38,9 +39,16 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
                 report?.Passages ?? 0,
                 report?.Embedded ?? 0,
                 report?.FromCache ?? 0,
-                report?.DenseAvailable ?? false,
+                embedding.State == EmbeddingState.Ready,
                 report?.Elapsed.TotalMilliseconds ?? 0,
                 report?.Warnings.Take(MaxWarnings).ToList() ?? []),
-            new QueueStatus(queue.Running, queue.Waiting, queue.MaxConcurrent, queue.MaxQueued));
+            new QueueStatus(queue.Running, queue.Waiting, queue.MaxConcurrent, queue.MaxQueued),
+            new EmbeddingStatus(
+                embedding.State,
+                embedding.Done,
+                embedding.Total,
+                embedding.PassagesPerSecond is { } rate ? Math.Round(rate, 2) : null,
+                embedding.Eta is { } eta ? Math.Round(eta.TotalSeconds, 1) : null,
+                embedding.Error));
     }
 }

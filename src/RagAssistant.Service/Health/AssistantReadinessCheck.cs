@@ -1,10 +1,15 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RagAssistant.Core.Retrieval;
 using RagAssistant.Service.Indexing;
 
 namespace RagAssistant.Service.Health;
 
-/// <summary>Ready when the index is built and the models are loaded; the description says what is missing.</summary>
-internal sealed class AssistantReadinessCheck(AssistantReadiness readiness) : IHealthCheck
+/// <summary>
+/// Ready when the index is built (BM25 searchable) and the models are loaded; the description says what is missing.
+/// The <c>hybrid</c> field says whether dense search is there yet: "pending" while the passages are embedded in the
+/// background, "ready", "failed", or "unavailable" without an embedding model.
+/// </summary>
+internal sealed class AssistantReadinessCheck(AssistantReadiness readiness, IServiceProvider services) : IHealthCheck
 {
     /// <summary>Tag of the checks /health/ready runs.</summary>
     public const string ReadyTag = "ready";
@@ -16,10 +21,25 @@ internal sealed class AssistantReadinessCheck(AssistantReadiness readiness) : IH
             ["index"] = readiness.IndexState.ToString(),
             ["models"] = readiness.ModelState.ToString(),
         };
+        if (services.GetService<ICorpusIndex>() is { } index)
+        {
+            var embedding = index.Embedding;
+            data["hybrid"] = embedding.State switch
+            {
+                EmbeddingState.Running => "pending",
+                EmbeddingState.Ready => "ready",
+                EmbeddingState.Failed => "failed",
+                _ => "unavailable",
+            };
+            data["embedded"] = $"{embedding.Done}/{embedding.Total}";
+        }
 
         if (readiness.IsReady)
         {
-            return Task.FromResult(HealthCheckResult.Healthy("Index built and models loaded.", data));
+            var description = data.TryGetValue("hybrid", out var hybrid) && Equals(hybrid, "pending")
+                ? "Index built (BM25) and models loaded; hybrid search is pending while the passages are embedded."
+                : "Index built and models loaded.";
+            return Task.FromResult(HealthCheckResult.Healthy(description, data));
         }
 
         var missing = readiness.ModelState switch

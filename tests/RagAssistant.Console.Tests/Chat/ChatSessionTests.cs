@@ -1,6 +1,7 @@
 using RagAssistant.Console.Chat;
 using RagAssistant.Console.Cli;
 using RagAssistant.Console.Tests.TestDoubles;
+using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
 
 namespace RagAssistant.Console.Tests.Chat;
@@ -76,6 +77,32 @@ public sealed class ChatSessionTests
     }
 
     [Fact]
+    public async Task A_progress_line_shows_above_the_prompt_while_vectors_are_pending_then_a_ready_line()
+    {
+        using var output = new StringWriter();
+        var index = new ProgressIndex { Embedding = new EmbeddingProgress(EmbeddingState.Running, 120, 312, 35.2, TimeSpan.FromSeconds(5.5), null) };
+        var reader = new QueueLineReader("first question", "second question", "/exit");
+        reader.BeforeRead = n =>
+        {
+            if (n == 1)
+            {
+                index.Embedding = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, 35.2, TimeSpan.Zero, null);
+            }
+        };
+        var session = new ChatSession(new ScriptedAnswerPipeline(), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader, index);
+
+        await session.RunAsync(TestContext.Current.CancellationToken);
+
+        var text = output.ToString();
+        var progress = text.IndexOf("Semantic index", StringComparison.Ordinal);
+        Assert.True(progress >= 0, text);
+        Assert.Contains("120/312 passages, 35.2/s, about 6 s left; answers use BM25 (keywords) until it is ready", text, StringComparison.Ordinal);
+        var ready = text.IndexOf("Semantic index ready (312 passages): answers now use hybrid search.", StringComparison.Ordinal);
+        Assert.True(ready > progress, text);
+        Assert.Equal(1, CountOf(text, "answers now use hybrid search")); // said once, not before every prompt
+    }
+
+    [Fact]
     public async Task A_second_ctrl_c_at_an_empty_prompt_exits()
     {
         var pipeline = new ScriptedAnswerPipeline();
@@ -116,5 +143,19 @@ public sealed class ChatSessionTests
         Assert.Equal(0, exitCode);
         Assert.Contains("no chat model: run `dotnet run --project src/RagAssistant.Console -- models download chat`", cli.Output, StringComparison.Ordinal);
         Assert.Contains("retrieval-only: extracted, not generated | retrieval 3 ms", cli.Output, StringComparison.Ordinal);
+    }
+
+    private static int CountOf(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
+
+    /// <summary>Only <see cref="ICorpusIndex.Embedding"/> matters to the chat session.</summary>
+    private sealed class ProgressIndex : ICorpusIndex
+    {
+        public bool IsReady => true;
+
+        public EmbeddingProgress Embedding { get; set; } = EmbeddingProgress.None;
+
+        public Task<IndexReport> BuildAsync(IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<IndexReport> WaitForVectorsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }

@@ -14,7 +14,11 @@ internal sealed class CliHarness
     public AssistantRuntimeInfo Runtime { get; set; } = new(
         "/models/chat.gguf", "llama 292K F32", null, "cpu", 2048, 2, "/corpus", RetrievalOnly: false, []);
 
-    public Dictionary<string, string?> Configuration { get; } = [];
+    /// <summary>Configuration on top of appsettings.json; the Core services are doubles, so no embedding model is loaded.</summary>
+    public Dictionary<string, string?> Configuration { get; } = new() { ["EmbeddingModel:Provider"] = "None" };
+
+    /// <summary>Set to register Core's real retrieval (e.g. <c>AddRagRetrieval</c>) for commands that measure it.</summary>
+    public Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? ComposeRetrieval { get; set; }
 
     public string Output { get; private set; } = string.Empty;
 
@@ -30,6 +34,7 @@ internal sealed class CliHarness
             builder.Configuration.AddInMemoryCollection(Configuration);
             builder.Services.AddSingleton<IAnswerPipeline>(Pipeline);
             builder.Services.AddSingleton(Runtime);
+            ComposeRetrieval?.Invoke(builder);
         });
         var exitCode = await new CliApplication(Terminal.Plain(output, error, input), hosts).RunAsync(args, TestContext.Current.CancellationToken);
         Output = output.ToString();

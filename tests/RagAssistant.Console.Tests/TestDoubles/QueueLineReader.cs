@@ -12,7 +12,16 @@ internal sealed class QueueLineReader(params LineInput[] inputs) : ILineReader
     {
     }
 
+    private int reads;
+
     public int Remaining => queue.Count;
 
-    public LineInput ReadLine(string prompt) => queue.Count > 0 ? queue.Dequeue() : LineInput.EndOfInput;
+    /// <summary>Called with the 0-based number of each read, before it returns its line.</summary>
+    public Action<int>? BeforeRead { get; set; }
+
+    public LineInput ReadLine(string prompt)
+    {
+        BeforeRead?.Invoke(reads++);
+        return queue.Count > 0 ? queue.Dequeue() : LineInput.EndOfInput;
+    }
 }

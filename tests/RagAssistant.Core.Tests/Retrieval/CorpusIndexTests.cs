@@ -19,15 +19,15 @@ public sealed class CorpusIndexTests
         WritePapers(corpus, "b.jsonl", "Retrieval Augmentation", "Protein Folding");
         var generator = new HashingEmbeddingGenerator();
 
-        var first = await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+        var first = await CreateIndex(corpus, cache, generator).WaitForVectorsAsync(Ct);
         Assert.Equal((4, 0, true), (first.Embedded, first.FromCache, first.DenseAvailable));
         Assert.All(generator.InputTypes, t => Assert.Equal(EmbeddingInputType.Document, t));
 
-        var second = await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+        var second = await CreateIndex(corpus, cache, generator).WaitForVectorsAsync(Ct);
         Assert.Equal((0, 4), (second.Embedded, second.FromCache));
 
         WritePapers(corpus, "b.jsonl", "Retrieval Augmentation", "Protein Folding Revisited");
-        var third = await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+        var third = await CreateIndex(corpus, cache, generator).WaitForVectorsAsync(Ct);
         Assert.Equal((1, 3), (third.Embedded, third.FromCache));
         Assert.Equal(4 + 1, generator.EmbeddedTexts);
     }
@@ -39,15 +39,15 @@ public sealed class CorpusIndexTests
         using var cache = new TempFolder();
         WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
         var generator = new HashingEmbeddingGenerator();
-        await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+        await CreateIndex(corpus, cache, generator).WaitForVectorsAsync(Ct);
         var file = Assert.Single(Directory.GetFiles(cache.Path));
         File.WriteAllBytes(file, File.ReadAllBytes(file)[..^10]);
 
-        var report = await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+        var report = await CreateIndex(corpus, cache, generator).WaitForVectorsAsync(Ct);
 
         Assert.Equal(2, report.Embedded);
         Assert.Contains(report.Warnings, w => w.Contains("embedding cache discarded", StringComparison.Ordinal));
-        var again = await CreateIndex(corpus, cache, generator).BuildAsync(cancellationToken: Ct);
+        var again = await CreateIndex(corpus, cache, generator).WaitForVectorsAsync(Ct);
         Assert.Equal(2, again.FromCache);
     }
 
@@ -57,9 +57,9 @@ public sealed class CorpusIndexTests
         using var corpus = new TempFolder();
         using var cache = new TempFolder();
         WritePapers(corpus, "a.jsonl", "Pruning Transformers");
-        await CreateIndex(corpus, cache, new HashingEmbeddingGenerator("model-a")).BuildAsync(cancellationToken: Ct);
+        await CreateIndex(corpus, cache, new HashingEmbeddingGenerator("model-a")).WaitForVectorsAsync(Ct);
 
-        var report = await CreateIndex(corpus, cache, new HashingEmbeddingGenerator("model-b")).BuildAsync(cancellationToken: Ct);
+        var report = await CreateIndex(corpus, cache, new HashingEmbeddingGenerator("model-b")).WaitForVectorsAsync(Ct);
 
         Assert.Equal(1, report.Embedded);
     }
@@ -73,7 +73,7 @@ public sealed class CorpusIndexTests
         var generator = new HashingEmbeddingGenerator { FailWith = new InvalidOperationException("model crashed") };
         var index = CreateIndex(corpus, cache, generator);
 
-        var report = await index.BuildAsync(cancellationToken: Ct);
+        var report = await index.WaitForVectorsAsync(Ct);
 
         Assert.False(report.DenseAvailable);
         Assert.Contains(report.Warnings, w => w.Contains("model crashed", StringComparison.Ordinal));
@@ -83,17 +83,68 @@ public sealed class CorpusIndexTests
     }
 
     [Fact]
-    public async Task Build_reports_progress_for_each_stage()
+    public async Task Build_reports_progress_for_each_stage_and_embedding_progress_until_ready()
     {
         using var corpus = new TempFolder();
         using var cache = new TempFolder();
         WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
         var stages = new List<IndexProgress>();
+        var generator = new HashingEmbeddingGenerator { HoldDocuments = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        using var index = CreateIndex(corpus, cache, generator);
 
-        await CreateIndex(corpus, cache, new HashingEmbeddingGenerator()).BuildAsync(new SynchronousProgress(stages.Add), Ct);
+        var report = await index.BuildAsync(new SynchronousProgress(stages.Add), Ct);
 
-        Assert.Equal(["parsing", "embedding", "indexing"], stages.Select(s => s.Stage).Distinct());
-        Assert.Contains(new IndexProgress("embedding", 2, 2), stages);
+        Assert.Equal(["parsing", "indexing"], stages.Select(s => s.Stage).Distinct());
+        Assert.False(report.DenseAvailable);
+        Assert.Equal((EmbeddingState.Running, 0, 2), (index.Embedding.State, index.Embedding.Done, index.Embedding.Total));
+        generator.HoldDocuments.SetResult();
+        var final = await index.WaitForVectorsAsync(Ct);
+        Assert.True(final.DenseAvailable);
+        Assert.Equal((EmbeddingState.Ready, 2, 2), (index.Embedding.State, index.Embedding.Done, index.Embedding.Total));
+        Assert.NotNull(index.Embedding.PassagesPerSecond);
+    }
+
+    [Fact]
+    public async Task Searches_run_bm25_with_a_notice_until_the_vectors_are_ready_then_hybrid()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation");
+        var generator = new HashingEmbeddingGenerator { HoldDocuments = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        using var index = CreateIndex(corpus, cache, generator);
+        var retriever = CreateRetriever(index, generator);
+
+        var early = await retriever.SearchAsync("speech recognition", cancellationToken: Ct);
+
+        Assert.Equal(RetrieverKind.Bm25, early.Mode);
+        Assert.Contains("still being built (0/3 passages embedded)", early.Notice, StringComparison.Ordinal);
+        Assert.Equal("Speech Recognition", early.Hits[0].Paper.Title);
+        generator.HoldDocuments.SetResult();
+        await index.WaitForVectorsAsync(Ct);
+        var late = await retriever.SearchAsync("speech recognition", cancellationToken: Ct);
+        Assert.Equal((RetrieverKind.Hybrid, null), (late.Mode, late.Notice));
+        Assert.Equal("Speech Recognition", late.Hits[0].Paper.Title);
+    }
+
+    [Fact]
+    public async Task An_interrupted_first_run_keeps_what_was_embedded_and_does_not_embed_it_again()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation", "Protein Folding");
+        var options = new RetrievalOptions { EmbeddingBatchSize = 2, EmbeddingCacheSaveInterval = TimeSpan.Zero };
+        var slow = new BatchCountingGenerator(stopAfterBatches: 1);
+        var index = CreateIndex(corpus, cache, null, options, slow);
+        await index.BuildAsync(cancellationToken: Ct);
+        await slow.Stopped.Task.WaitAsync(Ct);
+        index.Dispose(); // the process is stopped half way: the second batch is cancelled
+
+        Assert.DoesNotContain(Directory.GetFiles(cache.Path), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        var generator = new HashingEmbeddingGenerator("batch-counting");
+        using var second = CreateIndex(corpus, cache, generator, options);
+        var report = await second.WaitForVectorsAsync(Ct);
+        Assert.Equal((2, 2), (report.Embedded, report.FromCache));
+        Assert.Equal(2, generator.EmbeddedTexts);
     }
 
     [Fact]
@@ -105,7 +156,7 @@ public sealed class CorpusIndexTests
         var generator = new HashingEmbeddingGenerator();
         var index = CreateIndex(corpus, cache, generator);
         Assert.Null(index.CreateTextSearch()); // nothing built yet
-        await index.BuildAsync(cancellationToken: Ct);
+        await index.WaitForVectorsAsync(Ct);
 
         var textSearch = index.CreateTextSearch()!;
         var results = await ((Microsoft.SemanticKernel.Data.ITextSearch<PassageVectorRecord>)textSearch)
@@ -118,12 +169,12 @@ public sealed class CorpusIndexTests
         Assert.Null(CreateIndex(corpus, cache, generator: null).CreateTextSearch());
     }
 
-    internal static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null) =>
+    internal static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? other = null) =>
         new(
             Options.Create(new CorpusOptions { Folder = corpus.Path, CacheFolder = cache.Path }),
             Options.Create(options ?? new RetrievalOptions()),
             new InMemoryVectorStore(),
-            generator);
+            (Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>?)generator ?? other);
 
     internal static HybridPaperRetriever CreateRetriever(CorpusIndex index, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null) =>
         new(index, Options.Create(options ?? new RetrievalOptions()), generator);
@@ -131,6 +182,30 @@ public sealed class CorpusIndexTests
     internal static void WritePapers(TempFolder folder, string file, params string[] titles) =>
         folder.Write(file, string.Join('\n', titles.Select(t =>
             $$"""{"title": "{{t}}", "abstract": "This paper is about {{t.ToLowerInvariant()}}. We study {{t.ToLowerInvariant()}} in depth and report results."}""")));
+
+    /// <summary>Embeds like <see cref="HashingEmbeddingGenerator"/> ("batch-counting"), then hangs after a number of batches until cancelled.</summary>
+    private sealed class BatchCountingGenerator(int stopAfterBatches) : Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>
+    {
+        private readonly HashingEmbeddingGenerator _inner = new("batch-counting");
+        private int _batches;
+
+        public TaskCompletionSource Stopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<Microsoft.Extensions.AI.GeneratedEmbeddings<Microsoft.Extensions.AI.Embedding<float>>> GenerateAsync(IEnumerable<string> values, Microsoft.Extensions.AI.EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            if (_batches++ >= stopAfterBatches)
+            {
+                Stopped.TrySetResult();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            return await _inner.GenerateAsync(values, options, cancellationToken);
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => _inner.GetService(serviceType, serviceKey);
+
+        public void Dispose() => _inner.Dispose();
+    }
 
     private sealed class SynchronousProgress(Action<IndexProgress> report) : IProgress<IndexProgress>
     {

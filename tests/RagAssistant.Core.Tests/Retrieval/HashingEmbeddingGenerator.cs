@@ -16,11 +16,20 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
 
     public Exception? FailWith { get; set; }
 
-    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>When set, document (passage) embedding waits for it: the background indexing can be held open.</summary>
+    public TaskCompletionSource? HoldDocuments { get; set; }
+
+    public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         if (FailWith is { } failure)
         {
             throw failure;
+        }
+
+        var isDocument = options?.AdditionalProperties?.TryGetValue(EmbeddingInputType.Key, out var kind) == true && Equals(kind, EmbeddingInputType.Document);
+        if (isDocument && HoldDocuments is { } hold)
+        {
+            await hold.Task.WaitAsync(cancellationToken);
         }
 
         var embeddings = new GeneratedEmbeddings<Embedding<float>>(values.Select(v => new Embedding<float>(Embed(v))));
@@ -31,7 +40,7 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
             EmbeddedTexts += embeddings.Count;
         }
 
-        return Task.FromResult(embeddings);
+        return embeddings;
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>

@@ -23,7 +23,7 @@ public sealed class RetrievalServiceCollectionExtensionsTests
         Assert.Same(index, provider.GetRequiredService<IPaperCatalog>());
         Assert.NotNull(provider.GetRequiredService<Microsoft.Extensions.VectorData.VectorStore>());
         Assert.NotNull(provider.GetRequiredService<RetrievalEvaluator>());
-        await index.BuildAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await index.WaitForVectorsAsync(TestContext.Current.CancellationToken);
         var result = await provider.GetRequiredService<IPaperRetriever>().SearchAsync("pruning", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(RetrieverKind.Bm25, result.Mode);
         Assert.Equal(3, provider.GetRequiredService<IOptions<RetrievalOptions>>().Value.TopK);
@@ -38,7 +38,7 @@ public sealed class RetrievalServiceCollectionExtensionsTests
         using var provider = Build(new() { ["Corpus:Folder"] = corpus.Path, ["Corpus:CacheFolder"] = cache.Path }, services =>
             services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new HashingEmbeddingGenerator()));
 
-        var report = await provider.GetRequiredService<ICorpusIndex>().BuildAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var report = await provider.GetRequiredService<ICorpusIndex>().WaitForVectorsAsync(TestContext.Current.CancellationToken);
 
         Assert.True(report.DenseAvailable);
         var result = await provider.GetRequiredService<IPaperRetriever>().SearchAsync("pruning", cancellationToken: TestContext.Current.CancellationToken);

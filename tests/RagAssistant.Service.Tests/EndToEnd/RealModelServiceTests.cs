@@ -56,7 +56,7 @@ public sealed class RealModelServiceTests
         }
 
         var process = ServiceProcess.Start(
-            ["--model", model, "--corpus", Path.Combine(RepositoryPaths.Root, "data", "papers"), "--EmbeddingModel:ModelPath=", "--Service:WatchCorpus=false", .. settings]);
+            ["--model", model, "--corpus", Path.Combine(RepositoryPaths.Root, "data", "papers"), "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false", .. settings]);
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
         return process;
     }

@@ -32,7 +32,7 @@ public sealed class RealServiceProcess : IAsyncLifetime
         Process = ServiceProcess.Start(
             "--retrieval-only",
             "--corpus", Path.Combine(RepositoryPaths.Root, "data", "papers"),
-            "--EmbeddingModel:ModelPath=",
+            "--EmbeddingModel:Provider=None",
             $"--Service:MaxConcurrentAnswers={MaxConcurrentAnswers}",
             $"--Service:MaxQueuedAnswers={MaxQueuedAnswers}",
             "--Service:WatchCorpus=false");

@@ -67,7 +67,7 @@ public sealed class ServiceLifecycleTests
     public async Task Sigterm_stops_the_service_cleanly()
     {
         SkipWithoutBuild();
-        await using var process = ServiceProcess.Start("--retrieval-only", "--EmbeddingModel:ModelPath=", "--Service:WatchCorpus=false", "--Service:ShutdownTimeout=00:00:02");
+        await using var process = ServiceProcess.Start("--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false", "--Service:ShutdownTimeout=00:00:02");
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
         using (var client = new HttpClient { BaseAddress = process.Address })
         {

@@ -30,6 +30,33 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public async Task Ready_once_bm25_is_with_hybrid_pending_and_status_reports_embedding_progress()
+    {
+        await using var factory = new ServiceFactory();
+        factory.Index.Embedding = new RagAssistant.Core.Retrieval.EmbeddingProgress(RagAssistant.Core.Retrieval.EmbeddingState.Running, 120, 312, 35.5, TimeSpan.FromSeconds(5.4), null);
+        using var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        using (var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            var check = JsonDocument.Parse(await ready.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("checks").GetProperty("assistant");
+            Assert.Equal("pending", check.GetProperty("data").GetProperty("hybrid").GetString());
+            Assert.Contains("hybrid search is pending", check.GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+
+        var status = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
+        var embedding = status.GetProperty("embedding");
+        Assert.Equal(("running", 120, 312, 5.4), (embedding.GetProperty("state").GetString(), embedding.GetProperty("done").GetInt32(), embedding.GetProperty("total").GetInt32(), embedding.GetProperty("etaSeconds").GetDouble()));
+        Assert.False(status.GetProperty("index").GetProperty("denseAvailable").GetBoolean());
+
+        factory.Index.Embedding = new RagAssistant.Core.Retrieval.EmbeddingProgress(RagAssistant.Core.Retrieval.EmbeddingState.Ready, 312, 312, 35.5, TimeSpan.Zero, null);
+        status = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
+        Assert.Equal("ready", status.GetProperty("embedding").GetProperty("state").GetString());
+        Assert.True(status.GetProperty("index").GetProperty("denseAvailable").GetBoolean());
+    }
+
+    [Fact]
     public async Task A_failed_build_is_reported_and_does_not_stop_the_service()
     {
         await using var factory = new ServiceFactory();

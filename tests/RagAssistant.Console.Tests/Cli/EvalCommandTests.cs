@@ -1,0 +1,32 @@
+using RagAssistant.Console.Tests.TestDoubles;
+
+namespace RagAssistant.Console.Tests.Cli;
+
+public sealed class EvalCommandTests
+{
+    [Fact]
+    public async Task Dense_without_an_embedding_model_fails_rather_than_report_bm25_numbers_under_its_label()
+    {
+        var set = Path.Combine(Path.GetTempPath(), $"ragassistant-eval-{Guid.NewGuid():N}.jsonl");
+        await File.WriteAllTextAsync(set, """{"id": "q1", "question": "How does speculative decoding work?", "gold_titles": [], "kind": "unanswerable"}""" + "\n", TestContext.Current.CancellationToken);
+        try
+        {
+            var cli = new CliHarness { ComposeRetrieval = b => RagAssistant.Core.RetrievalServiceCollectionExtensions.AddRagRetrieval(b.Services, b.Configuration) }; // no embedding generator registered
+
+            var dense = await cli.RunAsync(string.Empty, "eval", "--set", set, "--retriever", "dense");
+            var denseOutput = cli.Output;
+            var denseError = cli.Error;
+            var bm25 = await cli.RunAsync(string.Empty, "eval", "--set", set, "--retriever", "bm25");
+
+            Assert.Equal(1, dense);
+            Assert.Contains("dense retrieval is not available", denseError, StringComparison.Ordinal);
+            Assert.DoesNotContain("Recall", denseOutput, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(0, bm25);
+            Assert.Contains("bm25", cli.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(set);
+        }
+    }
+}

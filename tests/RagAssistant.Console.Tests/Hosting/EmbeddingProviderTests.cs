@@ -1,0 +1,62 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using RagAssistant.Hosting;
+using RagAssistant.Onnx.Embeddings;
+
+namespace RagAssistant.Console.Tests.Hosting;
+
+public sealed class EmbeddingProviderTests
+{
+    [Theory]
+    [InlineData(null, EmbeddingProvider.Bundled)]
+    [InlineData("Bundled", EmbeddingProvider.Bundled)]
+    [InlineData("gguf", EmbeddingProvider.Gguf)]
+    [InlineData("None", EmbeddingProvider.None)]
+    public void The_provider_defaults_to_the_bundled_model(string? configured, EmbeddingProvider expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["EmbeddingModel:Provider"] = configured }).Build();
+
+        Assert.Equal(expected, RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration));
+    }
+
+    [Fact]
+    public void A_gguf_file_on_the_command_line_means_gguf_and_an_unknown_provider_is_a_clear_error()
+    {
+        var named = new ConfigurationBuilder().AddInMemoryCollection(new CommandLineOverrides(EmbeddingModelPath: "bge.gguf").ToConfiguration()).Build();
+        var unknown = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["EmbeddingModel:Provider"] = "Openai" }).Build();
+
+        Assert.Equal(EmbeddingProvider.Gguf, RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(named));
+        var error = Assert.Throws<AssistantConfigurationException>(() => RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(unknown));
+        Assert.Contains("use Bundled (the built-in model), Gguf", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bundled_registers_the_onnx_generator_with_no_download_notice_and_none_registers_no_generator()
+    {
+        using var bundled = Build("Bundled");
+        using var none = Build("None");
+
+        Assert.IsType<ArcticEmbeddingGenerator>(bundled.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        var runtime = bundled.GetRequiredService<AssistantRuntimeInfo>();
+        Assert.Equal(RagAssistantServiceCollectionExtensions.BundledEmbeddingDescription, runtime.EmbeddingModelDescription);
+        Assert.DoesNotContain(runtime.Notices, n => n.Contains("download embedding", StringComparison.Ordinal));
+        Assert.Null(none.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.Contains(none.GetRequiredService<AssistantRuntimeInfo>().Notices, n => n.Contains("BM25 (keyword) only", StringComparison.Ordinal));
+    }
+
+    private static ServiceProvider Build(string provider)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["EmbeddingModel:Provider"] = provider,
+            [CommandLineOverrides.RetrievalOnlyKey] = "true",
+            ["Corpus:Folder"] = Path.GetTempPath(),
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddRagAssistant(configuration);
+        return services.BuildServiceProvider();
+    }
+}

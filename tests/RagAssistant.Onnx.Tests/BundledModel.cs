@@ -1,0 +1,135 @@
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Evaluation;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Core.VectorStore;
+using RagAssistant.Onnx.Embeddings;
+
+namespace RagAssistant.Onnx.Tests;
+
+/// <summary>One loaded bundled model for the whole test assembly (loading takes a second or two).</summary>
+public sealed class BundledModel : IDisposable
+{
+    public BundledModel()
+    {
+        Logger = new ListLogger<ArcticEmbeddingGenerator>();
+        Generator = new ArcticEmbeddingGenerator(Options.Create(new ArcticEmbeddingGeneratorOptions()), Logger);
+    }
+
+    public ArcticEmbeddingGenerator Generator { get; }
+
+    public ListLogger<ArcticEmbeddingGenerator> Logger { get; }
+
+    public void Dispose() => Generator.Dispose();
+}
+
+[CollectionDefinition(Name)]
+public sealed class BundledModelCollection : ICollectionFixture<BundledModel>
+{
+    public const string Name = "bundled model";
+}
+
+/// <summary>The shipped corpus and the dev question set (../shared/eval/dev.jsonl beside the repository).</summary>
+internal static class DevData
+{
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    public static string DevSet => Path.Combine(RepositoryRoot, "..", "shared", "eval", "dev.jsonl");
+
+    public static string ShippedCorpus => Path.Combine(RepositoryRoot, "data", "papers");
+
+    /// <summary>All papers of the shipped corpus (BM25-only index: no embedding).</summary>
+    public static async Task<IReadOnlyList<Paper>> LoadPapersAsync(CancellationToken cancellationToken)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(ShippedCorpus, cache.Path, generator: null);
+        await index.BuildAsync(cancellationToken: cancellationToken);
+        return index.Papers;
+    }
+
+    /// <summary>
+    /// Writes a small corpus: the gold papers of <paramref name="questions"/> plus the first
+    /// <paramref name="distractors"/> other papers of the shipped corpus, as JSONL (title and abstract).
+    /// </summary>
+    public static async Task WriteSubsetAsync(string folder, IReadOnlyList<EvalQuestion> questions, int distractors, CancellationToken cancellationToken)
+    {
+        var papers = await LoadPapersAsync(cancellationToken);
+        var gold = questions.SelectMany(q => q.GoldTitles).Select(PaperIdentity.NormalizeTitle).ToHashSet(StringComparer.Ordinal);
+        var chosen = papers.Where(p => gold.Contains(PaperIdentity.NormalizeTitle(p.Title)))
+            .Concat(papers.Where(p => !gold.Contains(PaperIdentity.NormalizeTitle(p.Title))).Take(distractors));
+        await File.WriteAllLinesAsync(
+            Path.Combine(folder, "subset.jsonl"),
+            chosen.Select(p => System.Text.Json.JsonSerializer.Serialize(new { title = p.Title, @abstract = p.Abstract })),
+            cancellationToken);
+    }
+
+    public static CorpusIndex CreateIndex(string corpus, string cache, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? generator, RetrievalOptions? options = null) =>
+        new(
+            Options.Create(new CorpusOptions { Folder = corpus, CacheFolder = cache }),
+            Options.Create(options ?? new RetrievalOptions()),
+            new InMemoryVectorStore(),
+            generator);
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "RagAssistant.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("RagAssistant.sln not found above the test binaries.");
+    }
+}
+
+/// <summary>A folder deleted after the test.</summary>
+internal sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ragassistant-onnx-tests-" + Guid.NewGuid().ToString("N"));
+
+    public TempFolder() => Directory.CreateDirectory(Path);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder left behind is harmless.
+        }
+    }
+}
+
+/// <summary>Keeps log messages so tests can assert what was logged.</summary>
+public sealed class ListLogger<T> : Microsoft.Extensions.Logging.ILogger<T>
+{
+    private readonly List<string> _messages = [];
+
+    public IReadOnlyList<string> Messages
+    {
+        get
+        {
+            lock (_messages)
+            {
+                return _messages.ToList();
+            }
+        }
+    }
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (_messages)
+        {
+            _messages.Add($"{logLevel}: {formatter(state, exception)}");
+        }
+    }
+}
