@@ -78,7 +78,7 @@ internal sealed class CliApplication
         }
         catch (Exception ex)
         {
-            context.Terminal.WriteError($"{ex.GetType().Name}: {ex.Message}");
+            context.Terminal.WriteError(ex.Message);
             return ExitCodes.Failure;
         }
     }

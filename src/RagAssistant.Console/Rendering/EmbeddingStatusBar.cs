@@ -51,12 +51,29 @@ internal sealed class EmbeddingStatusBar : IAsyncDisposable
         return rows < 5 ? null : new EmbeddingStatusBar(index, terminal.Out, rows);
     }
 
-    /// <summary>The bar's text: label, bar, passages done, rate and time left, in ANSI colours.</summary>
-    public static string Line(EmbeddingProgress progress, int barWidth = 30)
+    /// <summary>
+    /// The bar's text: label, bar, passages done, rate and time left, in ANSI colours, fitted to
+    /// <paramref name="width"/> terminal columns (a longer line would wrap on the reserved bottom row and garble it):
+    /// the "(BM25 until ready)" hint goes first, then the bar shrinks to 10 cells, then the text is cut.
+    /// </summary>
+    public static string Line(EmbeddingProgress progress, int barWidth = 30, int width = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(progress);
+        const string Label = "Semantic index ";
+        const string Hint = " (BM25 until ready)";
+        var describe = EmbeddingProgressView.Describe(progress);
+        var room = Math.Max(0, width - 1); // the last column would make some terminals wrap
+        var hint = Label.Length + barWidth + 1 + describe.Length + Hint.Length <= room ? Hint : string.Empty;
+        barWidth = Math.Clamp(room - Label.Length - 1 - describe.Length - hint.Length, Math.Min(10, barWidth), barWidth);
+        var textRoom = Math.Max(0, room - Label.Length - barWidth - 1);
+        if (describe.Length > textRoom)
+        {
+            describe = describe[..textRoom];
+        }
+
         var filled = progress.Total == 0 ? 0 : (int)Math.Round(barWidth * (double)progress.Done / progress.Total);
-        return $"\u001b[90mSemantic index\u001b[0m \u001b[32m{new string('━', filled)}\u001b[90m{new string('━', barWidth - filled)}\u001b[0m {EmbeddingProgressView.Describe(progress)} \u001b[90m(BM25 until ready)\u001b[0m";
+        return $"\u001b[90m{Label}\u001b[0m\u001b[32m{new string('━', filled)}\u001b[90m{new string('━', barWidth - filled)}\u001b[0m {describe}" +
+            (hint.Length == 0 ? string.Empty : $"\u001b[90m{hint}\u001b[0m");
     }
 
     public async ValueTask DisposeAsync()
@@ -72,7 +89,7 @@ internal sealed class EmbeddingStatusBar : IAsyncDisposable
         {
             while (!_stop.IsCancellationRequested && _index.Embedding.IsPending)
             {
-                Write($"\u001b7\u001b[{_rows};1H\u001b[2K{Line(_index.Embedding)}\u001b8");
+                Write($"\u001b7\u001b[{_rows};1H\u001b[2K{Line(_index.Embedding, width: TerminalWidth())}\u001b8");
                 await Task.Delay(Interval, _stop.Token).ConfigureAwait(false);
             }
         }
@@ -84,6 +101,18 @@ internal sealed class EmbeddingStatusBar : IAsyncDisposable
         {
             // Whole screen scrolls again; the bar row is cleared. The cursor stays where the user is typing.
             Write($"\u001b7\u001b[r\u001b[{_rows};1H\u001b[2K\u001b8");
+        }
+    }
+
+    private static int TerminalWidth()
+    {
+        try
+        {
+            return System.Console.WindowWidth > 0 ? System.Console.WindowWidth : 80;
+        }
+        catch (IOException)
+        {
+            return 80;
         }
     }
 

@@ -30,6 +30,7 @@ public static partial class LlamaNativeLibrary
     // token, ...) describe the file, not a fault, and would otherwise reach the user at every start: Debug then.
     [ThreadStatic]
     private static bool _loading;
+    private static CancellationToken _decodeCancellation;
 
     /// <summary>What was loaded, or null before <see cref="EnsureInitialized"/>.</summary>
     public static LlamaNativeInfo? Info => _info;
@@ -215,6 +216,25 @@ public static partial class LlamaNativeLibrary
         }
     }
 
+    /// <summary>
+    /// Runs one decode; while <paramref name="cancellationToken"/> is cancelled, llama.cpp's error lines (the abort it
+    /// reports as a failed graph compute) are lowered to Debug, since the cancellation is the caller's, not a fault.
+    /// </summary>
+    internal static T WhileCancellable<T>(Func<T> decode, CancellationToken cancellationToken)
+    {
+        // Decodes are serialised by LLamaSharp's process-wide lock, so one token at a time is enough.
+        var previous = _decodeCancellation;
+        _decodeCancellation = cancellationToken;
+        try
+        {
+            return decode();
+        }
+        finally
+        {
+            _decodeCancellation = previous;
+        }
+    }
+
     /// <summary>The <see cref="ILogger"/> level of one llama.cpp log line; <see cref="LogLevel.None"/> drops it.</summary>
     internal static LogLevel ToLogLevel(LLamaLogLevel level, bool loading) => level switch
     {
@@ -227,6 +247,11 @@ public static partial class LlamaNativeLibrary
     private static void OnNativeLog(LLamaLogLevel level, string message)
     {
         var logLevel = ToLogLevel(level, _loading);
+        if (logLevel == LogLevel.Error && _decodeCancellation.IsCancellationRequested)
+        {
+            logLevel = LogLevel.Debug;
+        }
+
         if (logLevel == LogLevel.None || !_nativeLogger.IsEnabled(logLevel))
         {
             return;

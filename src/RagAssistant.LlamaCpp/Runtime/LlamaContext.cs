@@ -302,7 +302,8 @@ public sealed unsafe class LlamaContext : IDisposable
         Volatile.Write(ref *_abortFlag, 0);
         using (cancellationToken.Register(static state => Volatile.Write(ref *(int*)(IntPtr)state!, 1), (IntPtr)_abortFlag))
         {
-            result = _handle.Decode(_batch);
+            // A cancelled decode makes llama.cpp log "failed to compute graph" / "failed to decode" errors: expected, so Debug.
+            result = LlamaNativeLibrary.WhileCancellable(() => _handle.Decode(_batch), cancellationToken);
         }
 
         if (result == DecodeResult.Ok)
