@@ -1,6 +1,5 @@
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Corpus;
-using RagAssistant.Core.Tests.Corpus;
 
 namespace RagAssistant.Core.Tests;
 

@@ -1,5 +1,4 @@
 using RagAssistant.LlamaCpp.Runtime;
-using RagAssistant.LlamaCpp.Tests.TestSupport;
 
 namespace RagAssistant.LlamaCpp.Tests.Runtime;
 
@@ -10,7 +9,7 @@ public sealed class StoriesGenerationTests
 
     private static (LlamaModel Model, LlamaContext Context) Open(int contextSize = 512, int batchSize = 512)
     {
-        var model = LlamaModel.Load(SharedData.Stories);
+        var model = LlamaModel.Load(TestPaths.Stories);
         return (model, model.CreateContext(new LlamaContextOptions { ContextSize = contextSize, BatchSize = batchSize, Threads = 1 }));
     }
 
@@ -24,7 +23,7 @@ public sealed class StoriesGenerationTests
     [Fact]
     public void Reads_the_model_metadata()
     {
-        using var model = LlamaModel.Load(SharedData.Stories);
+        using var model = LlamaModel.Load(TestPaths.Stories);
         Assert.Equal("llama", model.Info.Architecture);
         Assert.Equal(512, model.Info.VocabularySize);
         Assert.Equal(2048, model.Info.TrainedContextLength);
@@ -40,7 +39,7 @@ public sealed class StoriesGenerationTests
     [Fact]
     public void Tokenize_round_trips_and_matches_the_reference_ids()
     {
-        using var model = LlamaModel.Load(SharedData.Stories);
+        using var model = LlamaModel.Load(TestPaths.Stories);
         var tokens = model.Tokenize("Once upon a time", addSpecial: true, parseSpecial: false);
         Assert.Equal([1, 403, 407, 261, 378], tokens);
         Assert.Equal("Once upon a time", model.Detokenize(tokens).TrimStart());
