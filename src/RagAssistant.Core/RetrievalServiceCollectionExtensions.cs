@@ -1,6 +1,5 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,7 +8,7 @@ using RagAssistant.Core.Evaluation;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Core.VectorStore;
 
-namespace RagAssistant.Core;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the corpus index, the retrievers and the vector store.</summary>
 public static class RetrievalServiceCollectionExtensions

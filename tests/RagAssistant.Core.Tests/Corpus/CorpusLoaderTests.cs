@@ -96,7 +96,7 @@ public sealed class CorpusLoaderTests
         for (var i = 1; i < passages.Count; i++)
         {
             // Overlap: each passage starts with the last sentence of the one before.
-            var previousLast = SentenceSplitter.Split(passages[i - 1].Text).Last();
+            var previousLast = SentenceSplitter.Split(passages[i - 1].Text)[^1];
             Assert.StartsWith(previousLast, passages[i].Text, StringComparison.Ordinal);
         }
 

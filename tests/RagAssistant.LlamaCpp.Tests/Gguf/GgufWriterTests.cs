@@ -119,7 +119,7 @@ public sealed class GgufWriterTests
     public void RewritingStories260KReproducesItsStructure()
     {
         // Copy every metadata entry and tensor of a real model through the writer: the result must read back identically.
-        string source = TestSupport.TestPaths.Stories;
+        string source = TestPaths.Stories;
         GgufFileInfo original = GgufReader.Read(source);
         byte[] bytes = File.ReadAllBytes(source);
         var writer = new GgufWriter();

@@ -123,9 +123,9 @@ public sealed class StoriesGenerationTests
         using (context)
         {
             var tooLong = Enumerable.Repeat(403, context.ContextSize + 1).ToArray();
-            Assert.Throws<LlamaContextFullException>(() => context.Prefill(tooLong));
-            Assert.Throws<ArgumentOutOfRangeException>(() => context.Prefill([1, 99_999]));
-            Assert.Throws<ArgumentOutOfRangeException>(() => context.Prefill([-5]));
+            Assert.Throws<LlamaContextFullException>(() => context.Prefill(tooLong, TestContext.Current.CancellationToken));
+            Assert.Throws<ArgumentOutOfRangeException>(() => context.Prefill([1, 99_999], TestContext.Current.CancellationToken));
+            Assert.Throws<ArgumentOutOfRangeException>(() => context.Prefill([-5], TestContext.Current.CancellationToken));
 
             // Still usable afterwards.
             Assert.False(string.IsNullOrEmpty(Run(context, [1, 403, 407, 261, 378], 5)));
@@ -140,12 +140,12 @@ public sealed class StoriesGenerationTests
         using (context)
         {
             var prompt = model.Tokenize("Once upon a time", addSpecial: true, parseSpecial: false);
-            var result = LlamaGenerator.Generate(context, prompt, Greedy, 7, null, _ => { });
+            var result = LlamaGenerator.Generate(context, prompt, Greedy, 7, null, _ => { }, TestContext.Current.CancellationToken);
             Assert.Equal(LlamaFinishReason.Length, result.FinishReason);
             Assert.Equal(7, result.CompletionTokens);
 
             context.Clear();
-            var full = LlamaGenerator.Generate(context, prompt, new LlamaSamplingOptions { Temperature = 1, Seed = 3, RepeatPenalty = 1 }, 10_000, null, _ => { });
+            var full = LlamaGenerator.Generate(context, prompt, new LlamaSamplingOptions { Temperature = 1, Seed = 3, RepeatPenalty = 1 }, 10_000, null, _ => { }, TestContext.Current.CancellationToken);
             Assert.True(full.FinishReason is LlamaFinishReason.Length or LlamaFinishReason.EndOfGeneration);
             Assert.InRange(context.CachedTokens.Count, prompt.Length, context.ContextSize);
             if (full.FinishReason == LlamaFinishReason.Length)
