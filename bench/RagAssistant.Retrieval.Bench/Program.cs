@@ -116,7 +116,7 @@ eval.SetAction(async (parse, ct) =>
     Console.Write(report.ToTable());
     foreach (var q in report.Questions)
     {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{q.Id} {q.Kind,-12} rel {q.TopRelevance:F3} ranks [{string.Join(",", q.GoldRanks.Select(r => r?.ToString(CultureInfo.InvariantCulture) ?? "-"))}] top: {q.TopTitles.FirstOrDefault()}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{q.Id} {q.Kind,-12} rel {q.TopRelevance:F3} ranks [{string.Join(",", q.GoldRanks.Select(r => r?.ToString(CultureInfo.InvariantCulture) ?? "-"))}] top: {(q.TopTitles.Count > 0 ? q.TopTitles[0] : null)}"));
     }
 
     return 0;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using RagAssistant.Service;
 using RagAssistant.Service.Answering;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.Health;
@@ -9,7 +10,7 @@ using RagAssistant.Service.Lifetime;
 using RagAssistant.Service.OpenAi;
 using RagAssistant.Service.Options;
 
-namespace RagAssistant.Service;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the hosted service's own parts; the assistant itself comes from <c>AddRagAssistant</c>.</summary>
 public static class ServiceCollectionExtensions

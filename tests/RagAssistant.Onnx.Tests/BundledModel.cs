@@ -29,20 +29,14 @@ public sealed class BundledModelCollection : ICollectionFixture<BundledModel>
     public const string Name = "bundled model";
 }
 
-/// <summary>The shipped corpus and the dev question set (../shared/eval/dev.jsonl beside the repository).</summary>
+/// <summary>Corpora for the bundled model: the shipped corpus, and subsets of it for dev-set questions.</summary>
 internal static class DevData
 {
-    public static string RepositoryRoot { get; } = FindRoot();
-
-    public static string DevSet => Path.Combine(RepositoryRoot, "..", "shared", "eval", "dev.jsonl");
-
-    public static string ShippedCorpus => Path.Combine(RepositoryRoot, "data", "papers");
-
     /// <summary>All papers of the shipped corpus (BM25-only index: no embedding).</summary>
     public static async Task<IReadOnlyList<Paper>> LoadPapersAsync(CancellationToken cancellationToken)
     {
         using var cache = new TempFolder();
-        using var index = CreateIndex(ShippedCorpus, cache.Path, generator: null);
+        using var index = CreateIndex(TestPaths.ShippedCorpus, cache.Path, generator: null);
         await index.BuildAsync(cancellationToken: cancellationToken);
         return index.Papers;
     }
@@ -69,39 +63,6 @@ internal static class DevData
             Options.Create(options ?? new RetrievalOptions()),
             new InMemoryVectorStore(),
             generator);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "RagAssistant.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("RagAssistant.sln not found above the test binaries.");
-    }
-}
-
-/// <summary>A folder deleted after the test.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ragassistant-onnx-tests-" + Guid.NewGuid().ToString("N"));
-
-    public TempFolder() => Directory.CreateDirectory(Path);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind is harmless.
-        }
-    }
 }
 
 /// <summary>Keeps log messages so tests can assert what was logged.</summary>

@@ -16,7 +16,7 @@ public sealed class BundledRetrievalTests(BundledModel model)
         using var corpus = new TempFolder();
         using var cache = new TempFolder();
         using var set = new TempFolder();
-        var paraphrase = EvalQuestion.ReadSet(DevData.DevSet, []).Where(q => q.Kind == "paraphrase").ToList();
+        var paraphrase = EvalQuestion.ReadSet(TestPaths.RequireDevSet(), []).Where(q => q.Kind == "paraphrase").ToList();
         await DevData.WriteSubsetAsync(corpus.Path, paraphrase, distractors: 40, Ct);
         var setPath = Path.Combine(set.Path, "paraphrase.jsonl");
         await File.WriteAllLinesAsync(setPath, paraphrase.Select(q => System.Text.Json.JsonSerializer.Serialize(q)), Ct);
@@ -40,7 +40,7 @@ public sealed class BundledRetrievalTests(BundledModel model)
     {
         using var corpus = new TempFolder();
         using var cache = new TempFolder();
-        var lexical = EvalQuestion.ReadSet(DevData.DevSet, []).Where(q => q.Kind == "lexical").Take(3).ToList();
+        var lexical = EvalQuestion.ReadSet(TestPaths.RequireDevSet(), []).Where(q => q.Kind == "lexical").Take(3).ToList();
         await DevData.WriteSubsetAsync(corpus.Path, lexical, distractors: 3, Ct);
         using (var first = DevData.CreateIndex(corpus.Path, cache.Path, model.Generator))
         {
@@ -68,7 +68,7 @@ public sealed class BundledRetrievalTests(BundledModel model)
     {
         using var corpus = new TempFolder();
         using var cache = new TempFolder();
-        var questions = EvalQuestion.ReadSet(DevData.DevSet, []).Where(q => q.Kind == "lexical").Take(2).ToList();
+        var questions = EvalQuestion.ReadSet(TestPaths.RequireDevSet(), []).Where(q => q.Kind == "lexical").Take(2).ToList();
         await DevData.WriteSubsetAsync(corpus.Path, questions, distractors: 30, Ct);
         using var index = DevData.CreateIndex(corpus.Path, cache.Path, model.Generator, new RetrievalOptions { EmbeddingBatchSize = 4 });
         var retriever = new HybridPaperRetriever(index, Options.Create(new RetrievalOptions()), model.Generator);

@@ -56,18 +56,9 @@ public sealed class AnswerPromptTemplates
             LoadOne(factory, folder, RewritePrompt));
     }
 
-    /// <summary>Resolves a configured prompts folder: absolute as is, relative against the app base directory, then the current directory.</summary>
-    public static string ResolveFolder(string configured)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(configured);
-        if (Path.IsPathRooted(configured))
-        {
-            return configured;
-        }
-
-        var besideApp = Path.Combine(AppContext.BaseDirectory, configured);
-        return Directory.Exists(besideApp) ? besideApp : Path.GetFullPath(configured);
-    }
+    /// <summary>Resolves a configured prompts folder: absolute as is, relative first beside the program (where the build copies prompts/), then as <see cref="LocalPathResolver"/> does.</summary>
+    /// <exception cref="ArgumentException"><paramref name="configured"/> is null, empty or white space.</exception>
+    public static string ResolveFolder(string configured) => LocalPathResolver.Resolve(configured, AppContext.BaseDirectory);
 
     /// <summary>The system message.</summary>
     public Task<string> RenderSystemAsync(Kernel kernel, string refusalPhrase, CancellationToken cancellationToken) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using RagAssistant.Core.Corpus;
 
 namespace RagAssistant.Core.Answering;
 

@@ -22,43 +22,10 @@ public sealed class CorpusOptions
     /// <summary>Base for relative paths, normally the host's content root; null uses the working directory.</summary>
     public string? ContentRoot { get; set; }
 
-    /// <summary>The corpus folder as an absolute path: the first candidate location that exists.</summary>
-    public string ResolveFolder() => ResolveExisting(Folder);
+    /// <summary>The corpus folder as an absolute path: the first candidate location that exists (see <see cref="LocalPathResolver"/>).</summary>
+    public string ResolveFolder() => LocalPathResolver.Resolve(Folder, ContentRoot);
 
     /// <summary>The cache folder as an absolute path (under the content root when relative).</summary>
     public string ResolveCacheFolder() =>
         Path.IsPathRooted(CacheFolder) ? CacheFolder : Path.GetFullPath(Path.Combine(ContentRoot ?? Directory.GetCurrentDirectory(), CacheFolder));
-
-    private string ResolveExisting(string path)
-    {
-        if (Path.IsPathRooted(path))
-        {
-            return path;
-        }
-
-        var candidates = new List<string>();
-        if (ContentRoot is not null)
-        {
-            candidates.Add(ContentRoot);
-        }
-
-        candidates.Add(Directory.GetCurrentDirectory());
-
-        // Walking up from the binaries finds the repository's data/ when run with `dotnet run` or from tests.
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            candidates.Add(dir.FullName);
-        }
-
-        foreach (var candidate in candidates)
-        {
-            var full = Path.GetFullPath(Path.Combine(candidate, path));
-            if (Directory.Exists(full))
-            {
-                return full;
-            }
-        }
-
-        return Path.GetFullPath(Path.Combine(candidates[0], path));
-    }
 }

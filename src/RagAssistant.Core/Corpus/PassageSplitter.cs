@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace RagAssistant.Core.Corpus;
 
@@ -8,7 +7,7 @@ namespace RagAssistant.Core.Corpus;
 /// embedding model's tokens so no passage is truncated by the model. Abstracts stay whole: they are written
 /// to be read as one unit and fit the model.
 /// </summary>
-public sealed partial class PassageSplitter(ITokenCounter tokenCounter, int maxTokens, int overlapTokens)
+public sealed class PassageSplitter(ITokenCounter tokenCounter, int maxTokens, int overlapTokens)
 {
     private readonly ITokenCounter _tokenCounter = tokenCounter ?? throw new ArgumentNullException(nameof(tokenCounter));
     private readonly int _maxTokens = maxTokens > 0 ? maxTokens : throw new ArgumentOutOfRangeException(nameof(maxTokens));
@@ -24,7 +23,7 @@ public sealed partial class PassageSplitter(ITokenCounter tokenCounter, int maxT
             return [new Passage(PassageId(paper.Id, 0), paper.Id, 0, paper.Abstract)];
         }
 
-        var sentences = SplitSentences(paper.Abstract)
+        var sentences = SentenceSplitter.Split(paper.Abstract)
             .SelectMany(SplitOversized)
             .Select(s => (Text: s, Tokens: _tokenCounter.CountTokens(s)))
             .ToList();
@@ -67,9 +66,6 @@ public sealed partial class PassageSplitter(ITokenCounter tokenCounter, int maxT
     public static string PassageId(string paperId, int index) =>
         string.Create(CultureInfo.InvariantCulture, $"{paperId}#{index}");
 
-    internal static IEnumerable<string> SplitSentences(string text) =>
-        SentenceBoundary().Split(text.Trim()).Select(s => s.Trim()).Where(s => s.Length > 0);
-
     // A "sentence" longer than a whole passage (a table dump, a PDF without punctuation) is cut by words.
     private IEnumerable<string> SplitOversized(string sentence)
     {
@@ -100,7 +96,4 @@ public sealed partial class PassageSplitter(ITokenCounter tokenCounter, int maxT
             yield return string.Join(' ', chunk);
         }
     }
-
-    [GeneratedRegex(@"(?<=[.!?])\s+(?=[""'(\[]?[A-Z0-9])")]
-    private static partial Regex SentenceBoundary();
 }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.VectorData;
-using Microsoft.SemanticKernel.Data;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Core.VectorStore;
 
@@ -202,21 +201,6 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         _embedding = null;
     }
 
-    /// <summary>
-    /// Semantic Kernel text search over the current build's passage vectors (record text as the value, paper title
-    /// as the name, paper id as the link), for SK plugins and agents; null when dense search is unavailable.
-    /// It is bound to the current build: create it again after <see cref="BuildAsync"/>.
-    /// </summary>
-    public VectorStoreTextSearch<PassageVectorRecord>? CreateTextSearch()
-    {
-        if (_snapshot?.Vectors is not { } vectors || _embeddingGenerator is null)
-        {
-            return null;
-        }
-
-        return new VectorStoreTextSearch<PassageVectorRecord>(vectors, new QueryEmbeddingGenerator(_embeddingGenerator), new PassageTextMapper(), new PassageTextMapper());
-    }
-
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -280,17 +264,6 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Index built: {Papers} papers, {Passages} passages, {Embedded} embedded, {FromCache} from cache, dense {DenseAvailable}, {ElapsedMs:F0} ms")]
     private partial void LogBuilt(int papers, int passages, int embedded, int fromCache, bool denseAvailable, double elapsedMs);
-
-    private sealed class PassageTextMapper : ITextSearchStringMapper, ITextSearchResultMapper
-    {
-        public string MapFromResultToString(object result) => ((PassageVectorRecord)result).Text;
-
-        public TextSearchResult MapFromResultToTextSearchResult(object result)
-        {
-            var record = (PassageVectorRecord)result;
-            return new TextSearchResult(record.Text) { Name = record.Title, Link = record.PaperId };
-        }
-    }
 
     /// <summary>
     /// Embeds one build's missing passages in batches, saving the cache as it goes (each save is atomic, so an

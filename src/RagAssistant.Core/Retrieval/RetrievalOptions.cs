@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace RagAssistant.Core.Retrieval;
 
 /// <summary>How the corpus is searched. Bound from the "Retrieval" configuration section.</summary>
-public sealed class RetrievalOptions
+public sealed class RetrievalOptions : IValidatableObject
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Retrieval";
@@ -73,7 +74,25 @@ public sealed class RetrievalOptions
 
     /// <summary>BM25 settings.</summary>
     [Required]
+    [ValidateObjectMembers]
     public Bm25Options Bm25 { get; set; } = new();
+
+    /// <summary>The rules data annotations cannot express: relations between values.</summary>
+    /// <returns>One result per broken rule, naming the setting.</returns>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PassageOverlapTokens >= PassageMaxTokens)
+        {
+            yield return new ValidationResult(
+                $"Retrieval:PassageOverlapTokens ({PassageOverlapTokens}) must be smaller than Retrieval:PassageMaxTokens ({PassageMaxTokens}).",
+                [nameof(PassageOverlapTokens)]);
+        }
+
+        if (!Enum.IsDefined(Mode))
+        {
+            yield return new ValidationResult($"Retrieval:Mode must be one of {string.Join(", ", Enum.GetNames<RetrieverKind>())}.", [nameof(Mode)]);
+        }
+    }
 }
 
 /// <summary>How hybrid search combines the BM25 and dense candidate lists.</summary>

@@ -1,6 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace RagAssistant.Core.VectorStore;
 
 /// <summary>The records of one collection and an exact vector index per vector property, guarded by one lock.</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The lock lives as long as the store, which is never disposed before the process ends; disposing it would race with readers.")]
 internal sealed class CollectionStorage<TKey, TRecord>
     where TKey : notnull
     where TRecord : class

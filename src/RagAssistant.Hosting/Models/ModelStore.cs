@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RagAssistant.Core;
 
 namespace RagAssistant.Hosting.Models;
 

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using RagAssistant.Hosting.Models;
 
-namespace RagAssistant.Hosting.Models;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the models folder, its manifest and the downloader.</summary>
 public static class ModelsServiceCollectionExtensions

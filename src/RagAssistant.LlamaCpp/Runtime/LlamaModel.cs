@@ -43,7 +43,7 @@ public sealed record LlamaModelInfo(
 /// A GGUF model loaded by llama.cpp through LLamaSharp's <see cref="LLamaWeights"/> (memory-mapped). Thread-safe for
 /// tokenization; decoding happens in <see cref="LlamaContext"/>s created from it.
 /// </summary>
-public sealed class LlamaModel : IDisposable
+public sealed partial class LlamaModel : IDisposable
 {
     private readonly LLamaWeights _weights;
     private readonly GgufFileInfo? _gguf;
@@ -115,7 +115,7 @@ public sealed class LlamaModel : IDisposable
         }
 
         var info = ReadInfo(weights.NativeHandle, gguf, fullPath);
-        logger.LogInformation("Loaded {Model} ({Description}, {Parameters:N0} parameters, trained context {Context})", Path.GetFileName(fullPath), info.Description, info.ParameterCount, info.TrainedContextLength);
+        LogLoaded(logger, Path.GetFileName(fullPath), info.Description, info.ParameterCount, info.TrainedContextLength);
         return new LlamaModel(weights, gguf, info, options.VocabOnly);
     }
 
@@ -289,4 +289,7 @@ public sealed class LlamaModel : IDisposable
     }
 
     public void Dispose() => _weights.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Model} ({Description}, {Parameters:N0} parameters, trained context {Context})")]
+    private static partial void LogLoaded(ILogger logger, string model, string description, ulong parameters, int context);
 }

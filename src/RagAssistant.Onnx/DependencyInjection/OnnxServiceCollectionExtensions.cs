@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using RagAssistant.Onnx.Embeddings;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -17,7 +18,8 @@ public static class OnnxServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        services.AddOptions<ArcticEmbeddingGeneratorOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ArcticEmbeddingGeneratorOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ArcticEmbeddingGeneratorOptions>, ArcticEmbeddingGeneratorOptionsValidator>());
         services.TryAddSingleton<ArcticEmbeddingGenerator>();
         services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<ArcticEmbeddingGenerator>());
         return services;

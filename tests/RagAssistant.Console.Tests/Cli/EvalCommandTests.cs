@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Console.Tests.TestDoubles;
 
 namespace RagAssistant.Console.Tests.Cli;
@@ -11,7 +12,7 @@ public sealed class EvalCommandTests
         await File.WriteAllTextAsync(set, """{"id": "q1", "question": "How does speculative decoding work?", "gold_titles": [], "kind": "unanswerable"}""" + "\n", TestContext.Current.CancellationToken);
         try
         {
-            var cli = new CliHarness { ComposeRetrieval = b => RagAssistant.Core.RetrievalServiceCollectionExtensions.AddRagRetrieval(b.Services, b.Configuration) }; // no embedding generator registered
+            var cli = new CliHarness { ComposeRetrieval = b => b.Services.AddRagRetrieval(b.Configuration) }; // no embedding generator registered
 
             var dense = await cli.RunAsync(string.Empty, "eval", "--set", set, "--retriever", "dense");
             var denseOutput = cli.Output;

@@ -14,12 +14,12 @@ public sealed class DevSetAnswerTests
     [Fact]
     public async Task RetrievalOnlyAnswersCiteOfferedSourcesAndRefuseNoAnswerableQuestion()
     {
-        var devSet = RepositoryPaths.RequireDevSet();
+        var devSet = TestPaths.RequireDevSet();
         var questions = EvalQuestion.ReadSet(devSet, []);
         using var cache = new TempFolder();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Corpus:Folder"] = RepositoryPaths.RequireShippedCorpus(),
+            ["Corpus:Folder"] = TestPaths.ShippedCorpus,
             ["Corpus:CacheFolder"] = cache.Path,
             ["Answering:PromptsFolder"] = PipelineHarness.Prompts,
         }).Build();

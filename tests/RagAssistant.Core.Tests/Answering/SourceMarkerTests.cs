@@ -65,7 +65,7 @@ public sealed class SourceMarkerTests
     [Fact]
     public async Task The_citation_markers_corpus_of_the_bug_report_cites_only_what_the_assistant_quoted()
     {
-        var source = RepositoryPaths.RequireCase("citation-markers");
+        var source = TestPaths.RequireCase("citation-markers");
         using var corpus = new TempFolder();
         using var cache = new TempFolder();
         corpus.CopyFrom(source);

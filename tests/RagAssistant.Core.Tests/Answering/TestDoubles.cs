@@ -1,55 +1,9 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Core.Tests.Answering;
-
-/// <summary>An <see cref="IChatClient"/> that replies with scripted pieces, in call order, and records what it was sent.</summary>
-internal sealed class ScriptedChatClient(params string[][] replies) : IChatClient
-{
-    private readonly Queue<string[]> _replies = new(replies);
-
-    public List<(List<ChatMessage> Messages, ChatOptions? Options)> Calls { get; } = [];
-
-    public UsageDetails? Usage { get; init; }
-
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        var text = new System.Text.StringBuilder();
-        await foreach (var update in GetStreamingResponseAsync(messages, options, cancellationToken))
-        {
-            text.Append(update.Text);
-        }
-
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()));
-    }
-
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        Calls.Add(([.. messages], options));
-        var pieces = _replies.Count > 0 ? _replies.Dequeue() : throw new InvalidOperationException("No scripted reply left.");
-        foreach (var piece in pieces)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            await Task.Yield();
-            yield return new ChatResponseUpdate(ChatRole.Assistant, piece);
-        }
-
-        if (Usage is not null)
-        {
-            yield return new ChatResponseUpdate { Contents = [new UsageContent(Usage)], FinishReason = ChatFinishReason.Stop };
-        }
-    }
-
-    public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-    public void Dispose()
-    {
-    }
-}
 
 /// <summary>A retriever that returns fixed hits and records the queries it got.</summary>
 internal sealed class FakeRetriever(IReadOnlyList<RetrievedPassage> hits) : IPaperRetriever

@@ -53,7 +53,7 @@ public sealed class CorpusDuplicateTests
     [Fact]
     public async Task The_duplicates_folder_of_the_bug_report_keeps_both_notes_and_merges_the_copies()
     {
-        var source = RepositoryPaths.RequireCase("duplicates");
+        var source = TestPaths.RequireCase("duplicates");
         using var folder = new TempFolder();
         folder.CopyFrom(source);
 

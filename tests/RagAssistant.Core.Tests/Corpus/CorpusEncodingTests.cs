@@ -70,7 +70,7 @@ public sealed class CorpusEncodingTests
     [Fact]
     public async Task The_latin1_file_of_the_bug_report_reads_its_accents_and_is_found_by_them()
     {
-        var source = RepositoryPaths.RequireCase(Path.Combine("encodings", "latin1.txt"));
+        var source = TestPaths.RequireCase(Path.Combine("encodings", "latin1.txt"));
         using var folder = new TempFolder();
         File.Copy(source, Path.Combine(folder.Path, "latin1.txt"));
 

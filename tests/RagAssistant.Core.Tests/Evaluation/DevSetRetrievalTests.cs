@@ -16,7 +16,7 @@ public sealed class DevSetRetrievalTests
     [Fact]
     public async Task Bm25_with_default_analysis_meets_the_recall_targets()
     {
-        var devSet = RepositoryPaths.RequireDevSet();
+        var devSet = TestPaths.RequireDevSet();
         using var cache = new TempFolder();
         using var index = CreateIndex(cache, generator: null);
         var retriever = new HybridPaperRetriever(index, Options.Create(new RetrievalOptions()));
@@ -33,7 +33,7 @@ public sealed class DevSetRetrievalTests
     [Fact]
     public async Task Idf_squared_relevance_of_the_top_hit_separates_unanswerable_questions_better_than_answering_all()
     {
-        var devSet = RepositoryPaths.RequireDevSet();
+        var devSet = TestPaths.RequireDevSet();
         using var cache = new TempFolder();
         var options = new RetrievalOptions { Bm25 = new Bm25Options { RelevanceWeighting = RelevanceWeighting.IdfSquared } };
         using var index = CreateIndex(cache, generator: null, options);
@@ -51,7 +51,7 @@ public sealed class DevSetRetrievalTests
     [Fact]
     public async Task Stemmed_analysis_beats_plain_bm25_on_paraphrases()
     {
-        var devSet = RepositoryPaths.RequireDevSet();
+        var devSet = TestPaths.RequireDevSet();
         using var cache = new TempFolder();
         var plainOptions = new RetrievalOptions { Bm25 = new Bm25Options { Stemming = false, TitleBoost = 0 } };
         using var plainIndex = CreateIndex(cache, generator: null, plainOptions);
@@ -67,7 +67,7 @@ public sealed class DevSetRetrievalTests
     [Fact]
     public async Task Hybrid_runs_end_to_end_on_the_shipped_corpus_with_a_stand_in_model()
     {
-        var devSet = RepositoryPaths.RequireDevSet();
+        var devSet = TestPaths.RequireDevSet();
         using var cache = new TempFolder();
         var generator = new HashingEmbeddingGenerator(dimensions: 256);
         using var index = CreateIndex(cache, generator);
@@ -85,7 +85,7 @@ public sealed class DevSetRetrievalTests
 
     private static CorpusIndex CreateIndex(TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null) =>
         new(
-            Options.Create(new CorpusOptions { Folder = RepositoryPaths.RequireShippedCorpus(), CacheFolder = cache.Path }),
+            Options.Create(new CorpusOptions { Folder = TestPaths.ShippedCorpus, CacheFolder = cache.Path }),
             Options.Create(options ?? new RetrievalOptions()),
             new InMemoryVectorStore(),
             generator);

@@ -80,7 +80,7 @@ public sealed class Bm25IndexTests
     [Fact]
     public void The_long_question_of_the_bug_report_searches_without_error()
     {
-        var question = File.ReadAllText(RepositoryPaths.RequireCase(Path.Combine("long-question", "question.txt")));
+        var question = File.ReadAllText(TestPaths.RequireCase(Path.Combine("long-question", "question.txt")));
         var documents = Codes.Select(c => new Bm25Document("Code " + c, "The code " + c + " is listed here.")).ToList();
         using var index = new Bm25Index(documents, new Bm25Options());
 

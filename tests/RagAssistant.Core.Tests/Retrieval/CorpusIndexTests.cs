@@ -147,28 +147,6 @@ public sealed class CorpusIndexTests
         Assert.Equal(2, generator.EmbeddedTexts);
     }
 
-    [Fact]
-    public async Task Semantic_kernel_text_search_reads_the_passage_vectors_with_query_embeddings()
-    {
-        using var corpus = new TempFolder();
-        using var cache = new TempFolder();
-        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation");
-        var generator = new HashingEmbeddingGenerator();
-        var index = CreateIndex(corpus, cache, generator);
-        Assert.Null(index.CreateTextSearch()); // nothing built yet
-        await index.WaitForVectorsAsync(Ct);
-
-        var textSearch = index.CreateTextSearch()!;
-        var results = await ((Microsoft.SemanticKernel.Data.ITextSearch<PassageVectorRecord>)textSearch)
-            .GetTextSearchResultsAsync("speech recognition", new Microsoft.SemanticKernel.Data.TextSearchOptions<PassageVectorRecord> { Top = 1 }, Ct);
-        var first = await results.Results.FirstAsync(Ct);
-
-        Assert.Equal("Speech Recognition", first.Name);
-        Assert.Equal(PaperIdentity.CreateId("Speech Recognition"), first.Link);
-        Assert.Equal(EmbeddingInputType.Query, generator.InputTypes[^1]);
-        Assert.Null(CreateIndex(corpus, cache, generator: null).CreateTextSearch());
-    }
-
     internal static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? other = null) =>
         new(
             Options.Create(new CorpusOptions { Folder = corpus.Path, CacheFolder = cache.Path }),

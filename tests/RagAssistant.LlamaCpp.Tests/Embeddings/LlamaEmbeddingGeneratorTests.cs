@@ -2,7 +2,6 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RagAssistant.LlamaCpp.Embeddings;
-using RagAssistant.LlamaCpp.Tests.TestSupport;
 
 namespace RagAssistant.LlamaCpp.Tests.Embeddings;
 
@@ -12,7 +11,7 @@ public sealed class LlamaEmbeddingGeneratorTests
     private static LlamaEmbeddingGenerator Create(int maxBatchTexts = 4, string queryPrefix = "", ILoggerFactory? loggerFactory = null) => new(
         Options.Create(new LlamaEmbeddingGeneratorOptions
         {
-            ModelPath = SharedData.Stories,
+            ModelPath = TestPaths.Stories,
             ContextSize = 128,
             MaxBatchTexts = maxBatchTexts,
             Threads = 1,

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using RagAssistant.LlamaCpp.Gguf;
-using RagAssistant.LlamaCpp.Tests.TestSupport;
 
 using RagAssistant.Testing.Gguf;
 using RagAssistant.Testing.Models;
@@ -11,7 +10,7 @@ namespace RagAssistant.LlamaCpp.Tests.Gguf;
 /// <summary>Every kind of bad model file gives a <see cref="ModelFileException"/> that names the file, the problem and the fix.</summary>
 public sealed class BadModelFileTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
@@ -88,7 +87,7 @@ public sealed class BadModelFileTests : IDisposable
     [InlineData(1_185_375)] // one byte short
     public void TruncatedCopiesOfARealModel(int length)
     {
-        byte[] stories = File.ReadAllBytes(SharedData.Stories);
+        byte[] stories = File.ReadAllBytes(TestPaths.Stories);
         string path = Write("stories-cut.gguf", stories[..length]);
 
         ModelFileException error = AssertRejected(path, ModelFileProblem.Truncated);
@@ -99,7 +98,7 @@ public sealed class BadModelFileTests : IDisposable
     [Fact]
     public void TruncatedTensorDataNamesTheTensor()
     {
-        byte[] stories = File.ReadAllBytes(SharedData.Stories);
+        byte[] stories = File.ReadAllBytes(TestPaths.Stories);
         string path = Write("stories-cut.gguf", stories[..1_100_000]);
 
         ModelFileException error = AssertRejected(path, ModelFileProblem.Truncated);
@@ -114,7 +113,7 @@ public sealed class BadModelFileTests : IDisposable
     [InlineData(0x03000000u, "big-endian")]
     public void UnsupportedVersions(uint version, string expected)
     {
-        byte[] bytes = File.ReadAllBytes(SharedData.Stories);
+        byte[] bytes = File.ReadAllBytes(TestPaths.Stories);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), version);
 
         Assert.Contains(expected, AssertRejected(Write("version.gguf", bytes), ModelFileProblem.UnsupportedVersion).Message, StringComparison.Ordinal);
@@ -156,7 +155,7 @@ public sealed class BadModelFileTests : IDisposable
     [InlineData(24, "key #1")] // length of the first key
     public void AbsurdCountsAreRejectedWithoutAllocating(int fieldOffset, string expected)
     {
-        byte[] bytes = File.ReadAllBytes(SharedData.Stories);
+        byte[] bytes = File.ReadAllBytes(TestPaths.Stories);
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(fieldOffset), ulong.MaxValue / 3);
 
         ModelFileException error = AssertRejected(Write("absurd.gguf", bytes), ModelFileProblem.Corrupt);
@@ -168,7 +167,7 @@ public sealed class BadModelFileTests : IDisposable
     public void AbsurdArrayLength()
     {
         // First entry is tokenizer.ggml.tokens: key length (8) + key (21) + type (4) + element type (4), then the count.
-        byte[] bytes = File.ReadAllBytes(SharedData.Stories);
+        byte[] bytes = File.ReadAllBytes(TestPaths.Stories);
         int countOffset = 24 + 8 + "tokenizer.ggml.tokens".Length + 4 + 4;
         Assert.Equal(512ul, BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(countOffset)));
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(countOffset), 1ul << 40);
@@ -210,7 +209,7 @@ public sealed class BadModelFileTests : IDisposable
     {
         // Flip random bytes in the header, metadata and tensor table of a real model: whatever the damage,
         // the validator either accepts the file or says why not; it never throws anything else or hangs.
-        byte[] original = File.ReadAllBytes(SharedData.Stories);
+        byte[] original = File.ReadAllBytes(TestPaths.Stories);
         var random = new Random(42);
         string path = _folder.File("fuzz.gguf");
         int rejected = 0;

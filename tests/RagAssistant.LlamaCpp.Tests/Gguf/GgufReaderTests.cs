@@ -1,5 +1,4 @@
 using RagAssistant.LlamaCpp.Gguf;
-using RagAssistant.LlamaCpp.Tests.TestSupport;
 
 namespace RagAssistant.LlamaCpp.Tests.Gguf;
 
@@ -8,7 +7,7 @@ public sealed class GgufReaderTests
     [Fact]
     public void ReadsStories260KHeaderMetadataAndTensorTable()
     {
-        GgufFileInfo info = GgufValidator.Validate(SharedData.Stories);
+        GgufFileInfo info = GgufValidator.Validate(TestPaths.Stories);
 
         Assert.Equal(3u, info.Version);
         Assert.Equal(1_185_376, info.FileLength);
@@ -48,19 +47,19 @@ public sealed class GgufReaderTests
     [Fact]
     public void ReadsTheSharedVocabularyOnlyFiles()
     {
-        GgufFileInfo phi3 = GgufValidator.Validate(SharedData.Model("ggml-vocab-phi-3.gguf"));
+        GgufFileInfo phi3 = GgufValidator.Validate(TestPaths.RequireModel("ggml-vocab-phi-3.gguf"));
         Assert.Equal("phi3", phi3.Architecture);
         Assert.True(phi3.HasChatTemplate);
         Assert.Contains("<|assistant|>", phi3.ChatTemplate, StringComparison.Ordinal);
         Assert.Equal(32064, phi3.VocabularySize);
         Assert.Empty(phi3.Tensors);
 
-        GgufFileInfo bert = GgufValidator.Validate(SharedData.Model("ggml-vocab-bert-bge.gguf"));
+        GgufFileInfo bert = GgufValidator.Validate(TestPaths.RequireModel("ggml-vocab-bert-bge.gguf"));
         Assert.Equal("bert", bert.Architecture);
         Assert.Equal("bert", bert.TokenizerModel);
         Assert.Equal(30522, bert.VocabularySize);
 
-        GgufFileInfo gpt2 = GgufValidator.Validate(SharedData.Model("ggml-vocab-gpt-2.gguf"));
+        GgufFileInfo gpt2 = GgufValidator.Validate(TestPaths.RequireModel("ggml-vocab-gpt-2.gguf"));
         Assert.Equal("gpt2", gpt2.TokenizerModel);
         Assert.Equal(50257, gpt2.VocabularySize);
     }

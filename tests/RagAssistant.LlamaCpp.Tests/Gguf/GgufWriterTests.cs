@@ -11,7 +11,7 @@ public sealed class GgufWriterTests
     [Fact]
     public void EveryValueTypeRoundTrips()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         string path = folder.File("values.gguf");
         var writer = new GgufWriter()
             .AddMetadata(GgufKeys.Architecture, "llama")
@@ -67,7 +67,7 @@ public sealed class GgufWriterTests
     [InlineData(64u)]
     public void TensorsAreAlignedAndTheirDataRoundTrips(uint alignment)
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         string path = folder.File("tensors.gguf");
         float[] a = [1f, -2f, 0.5f, 3.75f, -0.125f];
         float[] b = Enumerable.Range(0, 6).Select(i => i * 0.25f).ToArray();
@@ -100,7 +100,7 @@ public sealed class GgufWriterTests
     [Fact]
     public void RejectsTheWrongNumberOfValuesAndLeavesNoFileBehind()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         string path = folder.File("short.gguf");
         var writer = new GgufWriter()
             .AddMetadata(GgufKeys.Architecture, "llama")
@@ -119,7 +119,7 @@ public sealed class GgufWriterTests
     public void RewritingStories260KReproducesItsStructure()
     {
         // Copy every metadata entry and tensor of a real model through the writer: the result must read back identically.
-        string source = TestSupport.SharedData.Stories;
+        string source = TestPaths.Stories;
         GgufFileInfo original = GgufReader.Read(source);
         byte[] bytes = File.ReadAllBytes(source);
         var writer = new GgufWriter();
@@ -134,7 +134,7 @@ public sealed class GgufWriterTests
             writer.AddTensor(tensor.Name, tensor.Dimensions, values);
         }
 
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         string copy = folder.File("stories-copy.gguf");
         writer.Save(copy);
 

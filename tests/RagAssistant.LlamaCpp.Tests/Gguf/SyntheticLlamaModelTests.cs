@@ -1,5 +1,4 @@
 using RagAssistant.LlamaCpp.Gguf;
-using RagAssistant.LlamaCpp.Tests.TestSupport;
 
 using RagAssistant.Testing.Gguf;
 using RagAssistant.Testing.Models;
@@ -8,7 +7,7 @@ namespace RagAssistant.LlamaCpp.Tests.Gguf;
 
 public sealed class SyntheticLlamaModelTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
@@ -19,7 +18,7 @@ public sealed class SyntheticLlamaModelTests : IDisposable
         SyntheticLlamaModel.WriteTiny(path);
 
         GgufFileInfo tiny = GgufValidator.Validate(path);
-        GgufFileInfo stories = GgufReader.Read(SharedData.Stories);
+        GgufFileInfo stories = GgufReader.Read(TestPaths.Stories);
 
         Assert.Equal("llama", tiny.Architecture);
         Assert.Equal(512, tiny.VocabularySize);

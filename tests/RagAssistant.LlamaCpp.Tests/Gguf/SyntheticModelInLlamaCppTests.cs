@@ -12,7 +12,7 @@ namespace RagAssistant.LlamaCpp.Tests.Gguf;
 /// <summary>Files written by <see cref="SyntheticLlamaModel"/> load and run in llama.cpp like real models.</summary>
 public sealed class SyntheticModelInLlamaCppTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 

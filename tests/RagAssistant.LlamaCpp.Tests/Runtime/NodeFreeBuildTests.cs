@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using RagAssistant.LlamaCpp.Tests.TestSupport;
 
 namespace RagAssistant.LlamaCpp.Tests.Runtime;
 
@@ -30,7 +29,7 @@ public sealed class NodeFreeBuildTests : IDisposable
     public async Task Builds_and_generates_with_node_and_npm_failing()
     {
         var ct = TestContext.Current.CancellationToken;
-        var stories = SharedData.Stories;
+        var stories = TestPaths.Stories;
         var root = FindRepositoryRoot();
         var stubs = Directory.CreateDirectory(Path.Combine(_folder.FullName, "stubs"));
         var calls = Path.Combine(_folder.FullName, "stub-calls.log");

@@ -1,5 +1,4 @@
 using RagAssistant.LlamaCpp.Runtime;
-using RagAssistant.LlamaCpp.Tests.TestSupport;
 
 namespace RagAssistant.LlamaCpp.Tests.Runtime;
 
@@ -10,7 +9,7 @@ public sealed class StoriesGenerationTests
 
     private static (LlamaModel Model, LlamaContext Context) Open(int contextSize = 512, int batchSize = 512)
     {
-        var model = LlamaModel.Load(SharedData.Stories);
+        var model = LlamaModel.Load(TestPaths.Stories);
         return (model, model.CreateContext(new LlamaContextOptions { ContextSize = contextSize, BatchSize = batchSize, Threads = 1 }));
     }
 
@@ -24,7 +23,7 @@ public sealed class StoriesGenerationTests
     [Fact]
     public void Reads_the_model_metadata()
     {
-        using var model = LlamaModel.Load(SharedData.Stories);
+        using var model = LlamaModel.Load(TestPaths.Stories);
         Assert.Equal("llama", model.Info.Architecture);
         Assert.Equal(512, model.Info.VocabularySize);
         Assert.Equal(2048, model.Info.TrainedContextLength);
@@ -40,7 +39,7 @@ public sealed class StoriesGenerationTests
     [Fact]
     public void Tokenize_round_trips_and_matches_the_reference_ids()
     {
-        using var model = LlamaModel.Load(SharedData.Stories);
+        using var model = LlamaModel.Load(TestPaths.Stories);
         var tokens = model.Tokenize("Once upon a time", addSpecial: true, parseSpecial: false);
         Assert.Equal([1, 403, 407, 261, 378], tokens);
         Assert.Equal("Once upon a time", model.Detokenize(tokens).TrimStart());
@@ -124,9 +123,9 @@ public sealed class StoriesGenerationTests
         using (context)
         {
             var tooLong = Enumerable.Repeat(403, context.ContextSize + 1).ToArray();
-            Assert.Throws<LlamaContextFullException>(() => context.Prefill(tooLong));
-            Assert.Throws<ArgumentOutOfRangeException>(() => context.Prefill([1, 99_999]));
-            Assert.Throws<ArgumentOutOfRangeException>(() => context.Prefill([-5]));
+            Assert.Throws<LlamaContextFullException>(() => context.Prefill(tooLong, TestContext.Current.CancellationToken));
+            Assert.Throws<ArgumentOutOfRangeException>(() => context.Prefill([1, 99_999], TestContext.Current.CancellationToken));
+            Assert.Throws<ArgumentOutOfRangeException>(() => context.Prefill([-5], TestContext.Current.CancellationToken));
 
             // Still usable afterwards.
             Assert.False(string.IsNullOrEmpty(Run(context, [1, 403, 407, 261, 378], 5)));
@@ -141,12 +140,12 @@ public sealed class StoriesGenerationTests
         using (context)
         {
             var prompt = model.Tokenize("Once upon a time", addSpecial: true, parseSpecial: false);
-            var result = LlamaGenerator.Generate(context, prompt, Greedy, 7, null, _ => { });
+            var result = LlamaGenerator.Generate(context, prompt, Greedy, 7, null, _ => { }, TestContext.Current.CancellationToken);
             Assert.Equal(LlamaFinishReason.Length, result.FinishReason);
             Assert.Equal(7, result.CompletionTokens);
 
             context.Clear();
-            var full = LlamaGenerator.Generate(context, prompt, new LlamaSamplingOptions { Temperature = 1, Seed = 3, RepeatPenalty = 1 }, 10_000, null, _ => { });
+            var full = LlamaGenerator.Generate(context, prompt, new LlamaSamplingOptions { Temperature = 1, Seed = 3, RepeatPenalty = 1 }, 10_000, null, _ => { }, TestContext.Current.CancellationToken);
             Assert.True(full.FinishReason is LlamaFinishReason.Length or LlamaFinishReason.EndOfGeneration);
             Assert.InRange(context.CachedTokens.Count, prompt.Length, context.ContextSize);
             if (full.FinishReason == LlamaFinishReason.Length)

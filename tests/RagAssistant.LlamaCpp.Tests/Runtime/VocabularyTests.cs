@@ -1,5 +1,4 @@
 using RagAssistant.LlamaCpp.Runtime;
-using RagAssistant.LlamaCpp.Tests.TestSupport;
 
 namespace RagAssistant.LlamaCpp.Tests.Runtime;
 
@@ -15,7 +14,7 @@ public sealed class VocabularyTests
     [InlineData("ggml-vocab-llama-bpe.gguf")]
     public void Tokenizer_matches_llama_cpp_reference_vectors(string file)
     {
-        var path = SharedData.Model(file);
+        var path = TestPaths.RequireModel(file);
         var inputs = File.ReadAllText(path + ".inp").Split("\n__ggml_vocab_test__\n");
         var expected = File.ReadAllLines(path + ".out");
         using var model = LlamaModel.Load(path, new LlamaModelLoadOptions { VocabOnly = true });
@@ -30,7 +29,7 @@ public sealed class VocabularyTests
     [Fact]
     public void Pieces_split_inside_a_utf8_character_are_held_until_complete()
     {
-        using var model = LlamaModel.Load(SharedData.Model("ggml-vocab-llama-spm.gguf"), new LlamaModelLoadOptions { VocabOnly = true });
+        using var model = LlamaModel.Load(TestPaths.RequireModel("ggml-vocab-llama-spm.gguf"), new LlamaModelLoadOptions { VocabOnly = true });
         const string text = "naïve café 😀 日本語 ünïcödé";
         var tokens = model.Tokenize(text, addSpecial: false, parseSpecial: false);
         var decoder = model.CreateDecoder();
@@ -53,7 +52,7 @@ public sealed class VocabularyTests
     [Fact]
     public void Applies_the_models_own_chat_template()
     {
-        using var model = LlamaModel.Load(SharedData.Model("ggml-vocab-phi-3.gguf"), new LlamaModelLoadOptions { VocabOnly = true });
+        using var model = LlamaModel.Load(TestPaths.RequireModel("ggml-vocab-phi-3.gguf"), new LlamaModelLoadOptions { VocabOnly = true });
         Assert.NotNull(model.Info.ChatTemplate);
         var prompt = model.ApplyChatTemplate([("system", "Be brief."), ("user", "Hi")], addAssistantPrefix: true);
         Assert.Equal("<|system|>\nBe brief.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\n", prompt);
@@ -66,7 +65,7 @@ public sealed class VocabularyTests
     [Fact]
     public void A_vocab_only_model_refuses_to_decode()
     {
-        using var model = LlamaModel.Load(SharedData.Model("ggml-vocab-llama-spm.gguf"), new LlamaModelLoadOptions { VocabOnly = true });
+        using var model = LlamaModel.Load(TestPaths.RequireModel("ggml-vocab-llama-spm.gguf"), new LlamaModelLoadOptions { VocabOnly = true });
         Assert.Throws<InvalidOperationException>(() => model.CreateContext(new LlamaContextOptions()));
     }
 }

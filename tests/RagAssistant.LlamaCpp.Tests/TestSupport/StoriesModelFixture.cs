@@ -14,7 +14,7 @@ public sealed class StoriesModelFixture : IDisposable
     public static LlamaChatClient Create(int slots, int contextSize = 512, int batchSize = 512) =>
         new(Options.Create(new LlamaChatClientOptions
         {
-            ModelPath = SharedData.Stories,
+            ModelPath = TestPaths.Stories,
             ContextSize = contextSize,
             BatchSize = batchSize,
             Threads = 1,

@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
 
-namespace RagAssistant.Core.Answering;
+namespace RagAssistant.Core.Corpus;
 
 /// <summary>
-/// Splits abstracts into sentences: at '.', '!' or '?' followed by white space and a capital, digit or opening
+/// Splits text into sentences (for passages, packing and extractive answers): at '.', '!' or '?' followed by white space and a capital, digit or opening
 /// bracket, except after common abbreviations ("e.g.", "et al.", "Fig.") that abstracts use mid-sentence.
 /// </summary>
 internal static partial class SentenceSplitter
@@ -51,6 +51,6 @@ internal static partial class SentenceSplitter
     }
 
     // The boundary is the punctuation mark plus the white space after it; the lookahead keeps the next sentence's start.
-    [GeneratedRegex(@"[.!?]\s+(?=[\p{Lu}\p{N}(\[""])")]
+    [GeneratedRegex(@"[.!?]\s+(?=[\p{Lu}\p{N}(\[""'])")]
     private static partial Regex BoundaryPattern();
 }

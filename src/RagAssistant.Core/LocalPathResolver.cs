@@ -1,0 +1,65 @@
+namespace RagAssistant.Core;
+
+/// <summary>
+/// Resolves the relative paths of appsettings.json (models/, data/, prompts/) the way a user expects: against a
+/// preferred root when given, then the working directory (the repository root for `dotnet run`), then the program's
+/// folder and its parents (which finds the repository's folders from bin/ and from tests).
+/// </summary>
+public static class LocalPathResolver
+{
+    /// <summary>
+    /// The first existing file or folder at <paramref name="path"/> under the candidate roots. When none exists (a model
+    /// not downloaded yet), the path beside the nearest existing parent folder (models/), else under the first root.
+    /// </summary>
+    /// <param name="path">An absolute path (returned as is) or a path relative to the candidate roots.</param>
+    /// <param name="preferredRoot">A folder searched before the working directory (a host's content root), or null.</param>
+    /// <returns>An absolute path; it need not exist.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty or white space.</exception>
+    public static string Resolve(string path, string? preferredRoot = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Path.IsPathRooted(path))
+        {
+            return path;
+        }
+
+        var roots = Roots(preferredRoot).ToList();
+        foreach (var root in roots)
+        {
+            var full = Path.GetFullPath(Path.Combine(root, path));
+            if (File.Exists(full) || Directory.Exists(full))
+            {
+                return full;
+            }
+        }
+
+        // Not there yet (a model to download): place it beside the nearest existing parent folder (models/).
+        var parent = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(parent))
+        {
+            foreach (var root in roots)
+            {
+                if (Directory.Exists(Path.Combine(root, parent)))
+                {
+                    return Path.GetFullPath(Path.Combine(root, path));
+                }
+            }
+        }
+
+        return Path.GetFullPath(Path.Combine(roots[0], path));
+    }
+
+    private static IEnumerable<string> Roots(string? preferredRoot)
+    {
+        if (!string.IsNullOrWhiteSpace(preferredRoot))
+        {
+            yield return Path.GetFullPath(preferredRoot);
+        }
+
+        yield return Directory.GetCurrentDirectory();
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            yield return dir.FullName;
+        }
+    }
+}
