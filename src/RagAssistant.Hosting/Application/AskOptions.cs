@@ -12,7 +12,7 @@ public sealed class AskOptions
     public const string SectionName = "Ask";
 
     /// <summary>Longest question (or search query) accepted, in characters, after trimming.</summary>
-    [Range(1, 100_000)]
+    [Range(16, 100_000)]
     public int MaxQuestionChars { get; set; } = 4_000;
 
     /// <summary>Most earlier conversation messages (user and assistant) accepted with a question.</summary>

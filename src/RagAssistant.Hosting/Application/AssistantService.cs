@@ -49,7 +49,7 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            return $"The {field} is empty. Send {{\"{field}\": \"...\"}} with the text of your {field}.";
+            return $"The {field} is empty: give the text of your {field}.";
         }
 
         var length = text.Trim().Length;

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -9,7 +11,7 @@ public static class AssistantServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="AssistantService"/> (singleton) and binds <see cref="AskOptions"/> from the "Ask" section,
-    /// validated at start. Does no I/O. Needs an <see cref="RagAssistant.Core.Answering.IAnswerPipeline"/> registered.
+    /// validated at start, and makes <c>Answering:MaxQuestionChars</c> follow <c>Ask:MaxQuestionChars</c>. Does no I/O. Needs an <see cref="RagAssistant.Core.Answering.IAnswerPipeline"/> registered.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
     public static IServiceCollection AddAssistantService(this IServiceCollection services, IConfiguration configuration)
@@ -21,6 +23,10 @@ public static class AssistantServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<AssistantService>();
+
+        // One limit for the question, set in one place: the pipeline's own guard follows Ask:MaxQuestionChars.
+        services.AddOptions<AnsweringOptions>()
+            .PostConfigure<IOptions<AskOptions>>((answering, ask) => answering.MaxQuestionChars = ask.Value.MaxQuestionChars);
         return services;
     }
 }
