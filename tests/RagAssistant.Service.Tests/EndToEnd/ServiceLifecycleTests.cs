@@ -41,7 +41,7 @@ public sealed class ServiceLifecycleTests
     public async Task Status_names_the_download_command_that_works_from_the_repository_root()
     {
         SkipWithoutBuild();
-        await using var process = ServiceProcess.Start("--ChatModel:ModelPath=models/not-downloaded-chat.gguf", "--EmbeddingModel:ModelPath=models/not-downloaded-embedder.gguf", "--Service:WatchCorpus=false");
+        await using var process = ServiceProcess.Start("--ChatModel:ModelPath=models/not-downloaded-chat.gguf", "--EmbeddingModel:Provider=Gguf", "--EmbeddingModel:ModelPath=models/not-downloaded-embedder.gguf", "--Service:WatchCorpus=false");
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
         using var client = new HttpClient { BaseAddress = process.Address };
 
