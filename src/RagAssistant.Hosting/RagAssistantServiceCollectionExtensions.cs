@@ -75,6 +75,7 @@ public static class RagAssistantServiceCollectionExtensions
 
         services.AddRagRetrieval(configuration);
         services.AddRagAnswering(configuration);
+        services.AddAssistantService(configuration);
         services.TryAddSingleton(sp => AssistantRuntimeInfoFactory.Create(sp, chatPath, embeddingPath, embeddingDescription, notices));
         return services;
     }

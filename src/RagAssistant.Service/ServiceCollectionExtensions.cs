@@ -49,6 +49,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<AnswerQueue>();
         services.AddSingleton<ShutdownGrace>();
         services.AddSingleton<AnswerAdmission>();
+        services.AddSingleton<AnswerEndpoint>();
         services.AddSingleton<JsonRequestReader>();
         services.AddSingleton<AskHandler>();
         services.AddSingleton<SearchHandler>();

@@ -1,10 +1,12 @@
+using System.CommandLine;
 using RagAssistant.Hosting;
 
 namespace RagAssistant.Service;
 
 /// <summary>
 /// Takes the assistant's own options (--model, --embedding-model, --corpus, --retrieval-only, --help) off the
-/// command line and leaves the rest (--urls, --environment, Section:Key=value) to ASP.NET Core's configuration.
+/// command line with System.CommandLine and leaves the rest (--urls, --environment, Section:Key=value) to ASP.NET
+/// Core's configuration.
 /// </summary>
 /// <remarks>
 /// They must be removed, not just read: ASP.NET Core would take "--retrieval-only --urls X" as the key
@@ -27,63 +29,28 @@ internal sealed record ServiceCommandLine(CommandLineOverrides Overrides, IReadO
           -h, --help                Show this help.
         """;
 
+    /// <summary>
+    /// Parses the shared options (<see cref="AssistantCommandLineOptions"/>, the same definitions as the console's) and
+    /// <c>--help</c>; every other token goes to ASP.NET Core. False, with the first error, when an option is malformed.
+    /// </summary>
     public static bool TryParse(IReadOnlyList<string> args, out ServiceCommandLine commandLine, out string? error)
     {
-        string? model = null, embeddingModel = null, corpus = null;
-        bool retrievalOnly = false, help = false;
-        var rest = new List<string>();
-        error = null;
-
-        for (var i = 0; i < args.Count && error is null; i++)
+        var shared = new AssistantCommandLineOptions();
+        var help = new Option<bool>("--help", "-h", "-?");
+        var root = new RootCommand { TreatUnmatchedTokensAsErrors = false };
+        root.Options.Clear();
+        foreach (var option in shared.All)
         {
-            var (name, inlineValue) = Split(args[i]);
-            switch (name)
-            {
-                case "--model":
-                    model = TakeValue(args, ref i, name, inlineValue, out error);
-                    break;
-                case "--embedding-model":
-                    embeddingModel = TakeValue(args, ref i, name, inlineValue, out error);
-                    break;
-                case "--corpus":
-                    corpus = TakeValue(args, ref i, name, inlineValue, out error);
-                    break;
-                case "--retrieval-only":
-                    retrievalOnly = inlineValue is null || bool.TryParse(inlineValue, out var on) && on;
-                    break;
-                case "--help" or "-h" or "-?":
-                    help = true;
-                    break;
-                default:
-                    rest.Add(args[i]);
-                    break;
-            }
+            root.Options.Add(option);
         }
 
-        commandLine = new ServiceCommandLine(new CommandLineOverrides(model, embeddingModel, corpus, retrievalOnly), rest, help);
+        root.Options.Add(help);
+        var result = root.Parse([.. args]);
+        error = result.Errors.Count > 0 ? $"{result.Errors[0].Message} Run with --help for all options." : null;
+        commandLine = new ServiceCommandLine(
+            error is null ? shared.ToOverrides(result) : new CommandLineOverrides(),
+            [.. result.UnmatchedTokens],
+            error is null && result.GetValue(help));
         return error is null;
-    }
-
-    private static (string Name, string? InlineValue) Split(string arg)
-    {
-        var equals = arg.IndexOf('=', StringComparison.Ordinal);
-        return arg.StartsWith('-') && equals > 0 ? (arg[..equals], arg[(equals + 1)..]) : (arg, null);
-    }
-
-    private static string? TakeValue(IReadOnlyList<string> args, ref int i, string name, string? inlineValue, out string? error)
-    {
-        error = null;
-        if (inlineValue is not null)
-        {
-            return inlineValue;
-        }
-
-        if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-        {
-            return args[++i];
-        }
-
-        error = $"{name} needs a value, e.g. {name} PATH. Run with --help for all options.";
-        return null;
     }
 }

@@ -4,6 +4,7 @@ using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
+using RagAssistant.Hosting.Application;
 using Spectre.Console;
 
 namespace RagAssistant.Console.Chat;
@@ -18,7 +19,7 @@ namespace RagAssistant.Console.Chat;
 /// row (<see cref="EmbeddingStatusBar"/>), or, when output is piped, as a line above each prompt; answers say they
 /// came from BM25. Once the vectors are ready a line says so, and the next question is answered with hybrid search.
 /// </remarks>
-internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo runtime, Terminal terminal, ILineReader reader, ICorpusIndex? index = null)
+internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeInfo runtime, Terminal terminal, ILineReader reader, ICorpusIndex? index = null)
 {
     private const string Prompt = "> ";
     private readonly AnswerRenderer renderer = new(terminal);
@@ -136,9 +137,16 @@ internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo
 
         try
         {
-            var request = new AnswerRequest(question, history.ToList());
+            // The conversation can outgrow the history limit: send its latest turns.
+            var validation = assistant.Validate(question, assistant.LatestHistory(history));
+            if (validation.Request is not { } request)
+            {
+                terminal.Ui.MarkupLineInterpolated($"[red]Could not answer: {validation.Error}[/]");
+                return false;
+            }
+
             var result = await renderer.RenderAsync(
-                pipeline.AnswerStreamingAsync(request, answerCancellation.Token), answerCancellation.Token).ConfigureAwait(false);
+                assistant.AskStreamingAsync(request, answerCancellation.Token), answerCancellation.Token).ConfigureAwait(false);
             if (result is not null)
             {
                 history.Add(new ChatMessage(ChatRole.User, question));
@@ -157,8 +165,7 @@ internal sealed class ChatSession(IAnswerPipeline pipeline, AssistantRuntimeInfo
         {
             // A failed answer must not end the conversation.
             terminal.Out.WriteLine();
-            var message = ex is ArgumentException { ParamName: { } name } ? ex.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : ex.Message;
-            terminal.Ui.MarkupLineInterpolated($"[red]Could not answer: {message}[/]");
+            terminal.Ui.MarkupLineInterpolated($"[red]Could not answer: {ex.Message}[/]");
             return false;
         }
         finally

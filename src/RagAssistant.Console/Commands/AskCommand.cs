@@ -4,6 +4,7 @@ using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting;
+using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Models;
 using Spectre.Console;
 
@@ -23,14 +24,7 @@ internal static class AskCommand
             }
         });
         var json = new Option<bool>("--json") { Description = "Print the structured result (answer, citations, sources, usage, timings) as JSON." };
-        var topK = new Option<int?>("--top-k") { Description = "How many sources to retrieve (default from appsettings.json)." };
-        topK.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is <= 0 or > 100)
-            {
-                result.AddError("--top-k must be between 1 and 100.");
-            }
-        });
+        var topK = new Option<int?>("--top-k") { Description = "How many sources to retrieve, 1 to Ask:MaxTopK (default Answering:TopK)." };
 
         var command = new Command("ask", "Answer one question and exit.") { question, json, topK };
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -41,41 +35,39 @@ internal static class AskCommand
             {
                 var terminal = context.Terminal;
                 var asJson = parseResult.GetValue(json);
-                await AssistantStartup.EnsureIndexAsync(host.Services, asJson ? terminal with { IsInteractive = false } : terminal, force: false, cancellationToken).ConfigureAwait(false);
-                var pipeline = host.Services.GetRequiredService<IAnswerPipeline>();
-                var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
                 var text = parseResult.GetValue(question)!.Trim();
                 if (text == "-")
                 {
-                    text = (await terminal.In.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).Trim();
-                    if (text.Length == 0)
-                    {
-                        terminal.WriteError("The question read from stdin is empty.");
-                        return ExitCodes.BadUsage;
-                    }
+                    text = await terminal.In.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                var request = new AnswerRequest(text, TopK: parseResult.GetValue(topK));
+                var assistant = host.Services.GetRequiredService<AssistantService>();
+                var validation = assistant.Validate(text, topK: parseResult.GetValue(topK));
+                if (validation.Request is not { } request)
+                {
+                    terminal.WriteError(validation.Error!);
+                    return ExitCodes.BadUsage;
+                }
 
+                await AssistantStartup.EnsureIndexAsync(host.Services, asJson ? terminal with { IsInteractive = false } : terminal, force: false, cancellationToken).ConfigureAwait(false);
+                var notices = host.Services.GetRequiredService<AssistantRuntimeInfo>().Notices;
                 if (asJson)
                 {
-                    foreach (var notice in runtime.Notices)
+                    foreach (var notice in notices)
                     {
                         await terminal.Error.WriteLineAsync($"note: {notice}").ConfigureAwait(false);
                     }
 
-                    var result = await pipeline.AnswerAsync(request, cancellationToken).ConfigureAwait(false);
-                    await terminal.Out.WriteLineAsync(AnswerJson.Serialize(result)).ConfigureAwait(false);
+                    await terminal.Out.WriteLineAsync(AnswerJson.Serialize(await assistant.AskAsync(request, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
                     return ExitCodes.Success;
                 }
 
-                foreach (var notice in runtime.Notices)
+                foreach (var notice in notices)
                 {
                     terminal.Ui.MarkupLineInterpolated($"[yellow]{notice}[/]");
                 }
 
-                var renderer = new AnswerRenderer(terminal);
-                var completed = await renderer.RenderAsync(pipeline.AnswerStreamingAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+                var completed = await new AnswerRenderer(terminal).RenderAsync(assistant.AskStreamingAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
                 return completed is null ? ExitCodes.Failure : ExitCodes.Success;
             }
             finally

@@ -7,6 +7,7 @@ using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
+using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Models;
 using Spectre.Console;
 
@@ -49,7 +50,7 @@ internal static class ChatCommand
             }
 
             ILineReader reader = terminal.IsInteractive ? new LineEditor(new SystemConsoleKeySource(), terminal.Out) : new PlainLineReader(terminal.In, terminal.Out);
-            var session = new ChatSession(host.Services.GetRequiredService<IAnswerPipeline>(), runtime, terminal, reader, host.Services.GetService<ICorpusIndex>());
+            var session = new ChatSession(host.Services.GetRequiredService<AssistantService>(), runtime, terminal, reader, host.Services.GetService<ICorpusIndex>());
             session.WriteBanner(host.Services.GetService<IPaperCatalog>()?.Count);
 
             // Ctrl+C stops the answer, not the process. At a plain (piped) prompt, the first Ctrl+C warns and the second exits.

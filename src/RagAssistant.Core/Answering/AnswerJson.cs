@@ -6,20 +6,32 @@ using System.Text.Json.Serialization;
 namespace RagAssistant.Core.Answering;
 
 /// <summary>
-/// The JSON every front end prints or returns for an answer (<c>ask --json</c>, the service): <c>answer</c>,
-/// <c>citations</c>, <c>sources</c>, <c>invalid_citations</c>, <c>refused</c>, <c>mode</c> (<c>generated</c> |
-/// <c>retrieval-only</c>), <c>finish_reason</c> (<c>stop</c> | <c>length</c>), <c>usage</c>, <c>timings_ms</c>; and the <c>answers</c> block of <c>eval --answers</c>.
+/// The one wire contract for answers, snake_case, used by every front end: <c>ask --json</c>, the JSON answer of
+/// <c>/api/ask</c> and its Server-Sent Events. An answer is <c>question</c>, <c>answer</c>, <c>citations</c>,
+/// <c>sources</c>, <c>invalid_citations</c>, <c>refused</c>, <c>mode</c> (<c>generated</c> | <c>retrieval-only</c>),
+/// <c>finish_reason</c> (<c>stop</c> | <c>length</c>), <c>usage</c>, <c>timings_ms</c> and, when retrieval ran
+/// differently than configured, <c>retrieval_notice</c>. The SSE <c>done</c> event carries exactly that object; the
+/// <c>token</c>, <c>sources</c> and <c>error</c> events are <see cref="TokenEventDocument"/>,
+/// <see cref="SourcesEventDocument"/> and <see cref="ErrorEventDocument"/>. Also the <c>answers</c> block of <c>eval --answers</c>.
 /// </summary>
 public static class AnswerJson
 {
-    private static readonly AnswerJsonContext Context = new(new JsonSerializerOptions
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
+    private static readonly AnswerJsonContext Context = new(CreateOptions(writeIndented: true));
 
-        // Titles and answers keep their accents and scripts readable; the output is JSON text, never HTML.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
+    // One JSON text per event line: Server-Sent Events carry compact JSON.
+    private static readonly AnswerJsonContext EventContext = new(CreateOptions(writeIndented: false));
+
+    /// <summary>Name of the SSE event with a piece of answer text (<see cref="TokenEventDocument"/>).</summary>
+    public const string TokenEvent = "token";
+
+    /// <summary>Name of the SSE event with the citations and sources (<see cref="SourcesEventDocument"/>), sent before <see cref="DoneEvent"/>.</summary>
+    public const string SourcesEvent = "sources";
+
+    /// <summary>Name of the last SSE event of a completed answer: the <see cref="AnswerDocument"/>, as the JSON answer.</summary>
+    public const string DoneEvent = "done";
+
+    /// <summary>Name of the SSE event that ends a stream that failed (<see cref="ErrorEventDocument"/>).</summary>
+    public const string ErrorEvent = "error";
 
     /// <summary>The <c>mode</c> value of a result.</summary>
     public static string ModeName(AnswerMode mode) => mode == AnswerMode.RetrievalOnly ? "retrieval-only" : "generated";
@@ -29,6 +41,28 @@ public static class AnswerJson
 
     /// <summary>The answer as an indented JSON document.</summary>
     public static string Serialize(AnswerResult result) => JsonSerializer.Serialize(ToDocument(result), Context.AnswerDocument);
+
+    /// <summary>The answer as one line of compact JSON: the data of the SSE <c>done</c> event.</summary>
+    public static string SerializeEvent(AnswerResult result) => JsonSerializer.Serialize(ToDocument(result), EventContext.AnswerDocument);
+
+    /// <summary>The data of the SSE <c>token</c> event: one line of compact JSON <c>{"text": "..."}</c>.</summary>
+    public static string SerializeTokenEvent(string text) => JsonSerializer.Serialize(new TokenEventDocument(text), EventContext.TokenEventDocument);
+
+    /// <summary>The data of the SSE <c>sources</c> event: one line of compact JSON (<see cref="SourcesEventDocument"/>).</summary>
+    public static string SerializeSourcesEvent(AnswerResult result)
+    {
+        var document = ToDocument(result);
+        return JsonSerializer.Serialize(
+            new SourcesEventDocument(result.SearchQuery, document.Citations, document.Sources, document.InvalidCitations, document.Refused, document.Mode),
+            EventContext.SourcesEventDocument);
+    }
+
+    /// <summary>The data of the SSE <c>error</c> event: one line of compact JSON (<see cref="ErrorEventDocument"/>).</summary>
+    /// <param name="title">One line that says what happened.</param>
+    /// <param name="detail">What happened and what to do.</param>
+    /// <param name="status">The HTTP status the error would have had before the stream started (500, 503, 504).</param>
+    public static string SerializeErrorEvent(string title, string detail, int status) =>
+        JsonSerializer.Serialize(new ErrorEventDocument(title, detail, status), EventContext.ErrorEventDocument);
 
     /// <summary>The answer as a JSON node, to embed in a larger document.</summary>
     public static JsonNode ToJsonNode(AnswerResult result) => JsonSerializer.SerializeToNode(ToDocument(result), Context.AnswerDocument)!;
@@ -44,9 +78,10 @@ public static class AnswerJson
     {
         ArgumentNullException.ThrowIfNull(result);
         return new AnswerDocument(
+            result.Question,
             result.Answer,
             [.. result.Citations.Select(c => new CitationDocument(c.Number, c.PaperId, c.Title))],
-            [.. result.Sources.Select(s => new SourceDocument(s.Number, s.PaperId, s.Title, Math.Round(s.Score, 4)))],
+            [.. result.Sources.Select(s => new SourceDocument(s.Number, s.PaperId, s.Title, Math.Round(s.Score, 4), s.Date))],
             result.InvalidCitations,
             result.Refused,
             ModeName(result.Mode),
@@ -72,6 +107,15 @@ public static class AnswerJson
                 o.Id, o.Kind, o.Refused, o.ValidCitations, o.InvalidCitations, o.GoldCited, Math.Round(o.Timings.TotalMs, 1), o.Error))]);
     }
 
+    private static JsonSerializerOptions CreateOptions(bool writeIndented) => new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = writeIndented,
+
+        // Titles and answers keep their accents and scripts readable; the output is JSON text, never HTML.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     private static TimingsDocument ToDocument(AnswerTimings timings) => new(
         Math.Round(timings.RetrievalMs, 1),
         Math.Round(timings.TimeToFirstTokenMs, 1),
@@ -79,8 +123,20 @@ public static class AnswerJson
         Math.Round(timings.TotalMs, 1));
 }
 
-/// <summary>JSON shape of one answer.</summary>
+/// <summary>JSON shape of one answer: what <c>ask --json</c> prints, <c>/api/ask</c> returns and its SSE <c>done</c> event carries.</summary>
+/// <param name="Question">The question as asked (trimmed).</param>
+/// <param name="Answer">The full answer text, with citation markers such as <c>[1]</c>.</param>
+/// <param name="Citations">The valid citation markers of the answer, in order of first use.</param>
+/// <param name="Sources">Every source offered to the model, numbered as the markers.</param>
+/// <param name="InvalidCitations">Marker numbers that name no offered source.</param>
+/// <param name="Refused">True when the answer says the papers do not answer the question.</param>
+/// <param name="Mode"><c>generated</c> or <c>retrieval-only</c>.</param>
+/// <param name="FinishReason"><c>stop</c>, or <c>length</c> when the answer was cut at its token limit.</param>
+/// <param name="Usage">Prompt and completion tokens.</param>
+/// <param name="TimingsMs">Where the time went, in milliseconds.</param>
+/// <param name="RetrievalNotice">Why retrieval ran differently than configured (e.g. BM25 only while vectors are computed); absent when it did not.</param>
 public sealed record AnswerDocument(
+    string Question,
     string Answer,
     IReadOnlyList<CitationDocument> Citations,
     IReadOnlyList<SourceDocument> Sources,
@@ -96,7 +152,32 @@ public sealed record AnswerDocument(
 public sealed record CitationDocument(int N, string PaperId, string Title);
 
 /// <summary>JSON shape of an offered source; <c>score</c> is the retrieval relevance in [0, 1].</summary>
-public sealed record SourceDocument(int N, string PaperId, string Title, double Score);
+/// <param name="Date">The paper's date as the corpus gives it; absent when unknown.</param>
+public sealed record SourceDocument(int N, string PaperId, string Title, double Score, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Date = null);
+
+/// <summary>Data of the SSE <c>token</c> event: a piece of answer text, to append to what came before.</summary>
+public sealed record TokenEventDocument(string Text);
+
+/// <summary>Data of the SSE <c>sources</c> event, sent once the answer text is complete and before <c>done</c>.</summary>
+/// <param name="SearchQuery">The query retrieval ran (a follow-up is rewritten into a standalone question).</param>
+/// <param name="Citations">As <see cref="AnswerDocument.Citations"/>.</param>
+/// <param name="Sources">As <see cref="AnswerDocument.Sources"/>.</param>
+/// <param name="InvalidCitations">As <see cref="AnswerDocument.InvalidCitations"/>.</param>
+/// <param name="Refused">As <see cref="AnswerDocument.Refused"/>.</param>
+/// <param name="Mode">As <see cref="AnswerDocument.Mode"/>.</param>
+public sealed record SourcesEventDocument(
+    string SearchQuery,
+    IReadOnlyList<CitationDocument> Citations,
+    IReadOnlyList<SourceDocument> Sources,
+    IReadOnlyList<int> InvalidCitations,
+    bool Refused,
+    string Mode);
+
+/// <summary>Data of the SSE <c>error</c> event: the stream ends without an answer.</summary>
+/// <param name="Title">One line that says what happened.</param>
+/// <param name="Detail">What happened and what to do.</param>
+/// <param name="Status">The HTTP status the failure would have had before the stream started.</param>
+public sealed record ErrorEventDocument(string Title, string Detail, int Status);
 
 /// <summary>JSON shape of token usage.</summary>
 public sealed record UsageDocument(int PromptTokens, int CompletionTokens);
@@ -128,4 +209,7 @@ public sealed record AnswerEvalQuestionDocument(
 
 [JsonSerializable(typeof(AnswerDocument))]
 [JsonSerializable(typeof(AnswerEvalDocument))]
+[JsonSerializable(typeof(TokenEventDocument))]
+[JsonSerializable(typeof(SourcesEventDocument))]
+[JsonSerializable(typeof(ErrorEventDocument))]
 internal sealed partial class AnswerJsonContext : JsonSerializerContext;

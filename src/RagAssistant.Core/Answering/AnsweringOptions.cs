@@ -33,7 +33,7 @@ public sealed class AnsweringOptions
     [Range(64, 1_048_576)]
     public int MaxSourceTokens { get; set; } = 3000;
 
-    /// <summary>Longest question accepted, in characters.</summary>
+    /// <summary>Longest question accepted, in characters. The hosts set it from <c>Ask:MaxQuestionChars</c>, the one limit every front end checks.</summary>
     [Range(16, 1_000_000)]
     public int MaxQuestionChars { get; set; } = 4000;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Retrieval;
+using RagAssistant.Hosting.Application;
 using RagAssistant.Service.Indexing;
 using RagAssistant.Service.Options;
 
@@ -9,6 +10,7 @@ namespace RagAssistant.Service.Api;
 internal sealed partial class SearchHandler(
     IPaperRetriever retriever,
     AssistantReadiness readiness,
+    AssistantService assistant,
     JsonRequestReader reader,
     IOptions<ServiceOptions> options,
     ILogger<SearchHandler> logger)
@@ -22,8 +24,7 @@ internal sealed partial class SearchHandler(
         }
 
         var request = body.Value!;
-        var error = QuestionRules.Check(request.Query, options.Value, "query")
-            ?? QuestionRules.CheckTopK(request.TopK, options.Value);
+        var error = assistant.CheckText(request.Query, "query") ?? assistant.CheckTopK(request.TopK);
         if (error is not null)
         {
             return ApiProblems.BadRequest(error);

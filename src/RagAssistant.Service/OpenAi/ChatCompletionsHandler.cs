@@ -1,10 +1,11 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Options;
 using RagAssistant.Core.Answering;
+using RagAssistant.Hosting.Application;
 using RagAssistant.Service.Answering;
 using RagAssistant.Service.Api;
-using RagAssistant.Service.Options;
 
 namespace RagAssistant.Service.OpenAi;
 
@@ -15,13 +16,11 @@ namespace RagAssistant.Service.OpenAi;
 /// limits the answer up to the server's limit and <c>finish_reason</c> is <c>length</c> when it was cut there,
 /// citations stay in the text and the sources come in the extra <c>sources</c> field.
 /// </summary>
-internal sealed partial class ChatCompletionsHandler(
-    IAnswerPipeline pipeline,
-    AnswerAdmission admission,
+internal sealed class ChatCompletionsHandler(
+    AssistantService assistant,
+    AnswerEndpoint endpoint,
     JsonRequestReader reader,
-    IOptions<ServiceOptions> options,
-    TimeProvider timeProvider,
-    ILogger<ChatCompletionsHandler> logger)
+    TimeProvider timeProvider)
 {
     public ModelList ListModels() =>
         new("list", [new ModelCard(OpenAiJson.ModelId, "model", timeProvider.GetUtcNow().ToUnixTimeSeconds(), "ragassistant")]);
@@ -35,30 +34,38 @@ internal sealed partial class ChatCompletionsHandler(
         }
 
         var completion = body.Value!;
-        var request = ToAnswerRequest(completion, options.Value, out var error);
-        if (request is null)
+        var validation = ToAnswerRequest(completion, assistant);
+        if (validation.Request is not { } request)
         {
-            return ApiProblems.BadRequest(error!);
+            return ApiProblems.BadRequest(validation.Error!);
         }
 
-        var (answer, refusal) = await admission.AdmitAsync(context);
-        if (answer is null)
-        {
-            return refusal!;
-        }
-
-        using (answer)
-        {
-            var id = $"chatcmpl-{Guid.NewGuid():N}";
-            var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();
-            return completion.Stream
-                ? await StreamAsync(request, completion.StreamOptions?.IncludeUsage ?? false, id, created, answer, context)
-                : await CompleteAsync(request, id, created, answer);
-        }
+        var id = $"chatcmpl-{Guid.NewGuid():N}";
+        var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        return completion.Stream
+            ? await endpoint.StreamAsync(
+                context,
+                token => ChunksAsync(request, completion.StreamOptions?.IncludeUsage ?? false, id, created, token),
+                failure => Data(new StreamError(new StreamErrorBody(failure.Detail, "server_error", failure.Status))))
+            : await endpoint.CompleteAsync(context, async token =>
+            {
+                var result = await assistant.AskAsync(request, token);
+                return Results.Json(
+                    new ChatCompletion(
+                        id,
+                        "chat.completion",
+                        created,
+                        OpenAiJson.ModelId,
+                        [new ChatCompletionChoice(0, new ChatCompletionResponseMessage("assistant", result.Answer), FinishReason(result))],
+                        ChatCompletionUsage.From(result.Usage),
+                        result.Citations,
+                        result.Sources),
+                    OpenAiJson.Options);
+            });
     }
 
-    /// <summary>The pipeline request for these messages, or why they cannot be answered.</summary>
-    internal static AnswerRequest? ToAnswerRequest(ChatCompletionRequest completion, ServiceOptions options, out string? error)
+    /// <summary>The checked request for these messages, or why they cannot be answered.</summary>
+    internal static AskValidation ToAnswerRequest(ChatCompletionRequest completion, AssistantService assistant)
     {
         var messages = completion.Messages ?? [];
         var conversation = new List<ChatMessage>();
@@ -68,8 +75,7 @@ internal sealed partial class ChatCompletionsHandler(
             var text = message?.Text;
             if (text is null)
             {
-                error = $"messages[{i}].content must be a string or an array of text parts.";
-                return null;
+                return AskValidation.Invalid($"messages[{i}].content must be a string or an array of text parts.");
             }
 
             if (string.Equals(message!.Role, "system", StringComparison.OrdinalIgnoreCase)
@@ -78,10 +84,9 @@ internal sealed partial class ChatCompletionsHandler(
                 continue;
             }
 
-            if (!ConversationTurn.TryGetRole(message.Role, out var role))
+            if (!AssistantService.TryParseRole(message.Role, out var role))
             {
-                error = $"messages[{i}].role must be \"system\", \"user\" or \"assistant\", not \"{message.Role}\".";
-                return null;
+                return AskValidation.Invalid($"messages[{i}].role must be \"system\", \"user\" or \"assistant\", not \"{message.Role}\".");
             }
 
             conversation.Add(new ChatMessage(role, text));
@@ -89,124 +94,52 @@ internal sealed partial class ChatCompletionsHandler(
 
         if (conversation.Count == 0 || conversation[^1].Role != ChatRole.User)
         {
-            error = "The last message must come from the user: it is the question to answer.";
-            return null;
+            return AskValidation.Invalid("The last message must come from the user: it is the question to answer.");
         }
 
-        var question = conversation[^1].Text;
-        error = QuestionRules.Check(question, options)
-            ?? QuestionRules.CheckHistory(conversation.Count - 1, options)
-            ?? CheckTokenLimit("max_tokens", completion.MaxTokens)
-            ?? CheckTokenLimit("max_completion_tokens", completion.MaxCompletionTokens);
-        return error is null
-            ? new AnswerRequest(question.Trim(), conversation[..^1]) { MaxAnswerTokens = completion.MaxCompletionTokens ?? completion.MaxTokens }
-            : null;
-    }
+        if (completion.MaxTokens is < 1)
+        {
+            return AskValidation.Invalid($"max_tokens must be at least 1 (got {completion.MaxTokens}); leave it out to use the server's limit.");
+        }
 
-    // Larger values are fine: the pipeline caps them at the server's limit (Answering:MaxAnswerTokens).
-    private static string? CheckTokenLimit(string field, int? value) =>
-        value is < 1 ? $"{field} must be at least 1 (got {value}); leave it out to use the server's limit." : null;
+        if (completion.MaxCompletionTokens is < 1)
+        {
+            return AskValidation.Invalid($"max_completion_tokens must be at least 1 (got {completion.MaxCompletionTokens}); leave it out to use the server's limit.");
+        }
+
+        return assistant.Validate(conversation[^1].Text, conversation[..^1], maxAnswerTokens: completion.MaxCompletionTokens ?? completion.MaxTokens);
+    }
 
     private static string FinishReason(AnswerResult result) => AnswerJson.FinishReasonName(result.FinishReason);
 
-    private async Task<IResult> CompleteAsync(AnswerRequest request, string id, long created, AdmittedAnswer answer)
-    {
-        try
-        {
-            var result = await pipeline.AnswerAsync(request, answer.CancellationToken);
-            var completion = new ChatCompletion(
-                id,
-                "chat.completion",
-                created,
-                OpenAiJson.ModelId,
-                [new ChatCompletionChoice(0, new ChatCompletionResponseMessage("assistant", result.Answer), FinishReason(result))],
-                ChatCompletionUsage.From(result.Usage),
-                result.Citations,
-                result.Sources);
-            return Results.Json(completion, OpenAiJson.Options);
-        }
-        catch (OperationCanceledException) when (answer.CancellationToken.IsCancellationRequested)
-        {
-            LogCancelled(logger, answer.CancelledByShutdown ? "shutdown" : answer.TimedOut ? "timed out" : "client disconnected");
-            return answer.CancelledByShutdown ? ApiProblems.ShuttingDown()
-                : answer.TimedOut ? ApiProblems.AnswerTimedOut(options.Value.AnswerTimeout)
-                : Results.Empty;
-        }
-        catch (Exception ex)
-        {
-            LogFailed(logger, ex);
-            return ApiProblems.AnswerFailed($"The answer could not be produced: {ex.Message}");
-        }
-    }
+    // OpenAI streams are unnamed events, each one JSON object, ended by "[DONE]".
+    private static SseItem<string> Data<T>(T payload) => new(JsonSerializer.Serialize(payload, OpenAiJson.Options));
 
-    private async Task<IResult> StreamAsync(AnswerRequest request, bool includeUsage, string id, long created, AdmittedAnswer answer, HttpContext context)
+    private async IAsyncEnumerable<SseItem<string>> ChunksAsync(
+        AnswerRequest request, bool includeUsage, string id, long created, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var events = new ServerSentEventWriter(context.Response, OpenAiJson.Options);
-        var token = answer.CancellationToken;
         ChatCompletionChunk Chunk(ChatCompletionDelta delta, string? finishReason) =>
             new(id, "chat.completion.chunk", created, OpenAiJson.ModelId, [new ChatCompletionChunkChoice(0, delta, finishReason)]);
-        Task WriteAsync(ChatCompletionChunk chunk) => events.WriteDataAsync(JsonSerializer.Serialize(chunk, OpenAiJson.Options), token);
 
-        try
+        yield return Data(Chunk(new ChatCompletionDelta(Role: "assistant", Content: string.Empty), null));
+        await foreach (var update in assistant.AskStreamingAsync(request, cancellationToken).WithCancellation(cancellationToken))
         {
-            await events.StartAsync(token);
-            await WriteAsync(Chunk(new ChatCompletionDelta(Role: "assistant", Content: string.Empty), null));
-            await foreach (var update in pipeline.AnswerStreamingAsync(request, token).WithCancellation(token))
+            switch (update)
             {
-                switch (update)
-                {
-                    case AnswerTextUpdate text:
-                        await WriteAsync(Chunk(new ChatCompletionDelta(Content: text.Text), null));
-                        break;
-                    case AnswerCompletedUpdate { Result: var result }:
-                        await WriteAsync(Chunk(new ChatCompletionDelta(), FinishReason(result)) with { Citations = result.Citations, Sources = result.Sources });
-                        if (includeUsage)
-                        {
-                            await WriteAsync(new ChatCompletionChunk(id, "chat.completion.chunk", created, OpenAiJson.ModelId, [], ChatCompletionUsage.From(result.Usage)));
-                        }
+                case AnswerTextUpdate text:
+                    yield return Data(Chunk(new ChatCompletionDelta(Content: text.Text), null));
+                    break;
+                case AnswerCompletedUpdate { Result: var result }:
+                    yield return Data(Chunk(new ChatCompletionDelta(), FinishReason(result)) with { Citations = result.Citations, Sources = result.Sources });
+                    if (includeUsage)
+                    {
+                        yield return Data(new ChatCompletionChunk(id, "chat.completion.chunk", created, OpenAiJson.ModelId, [], ChatCompletionUsage.From(result.Usage)));
+                    }
 
-                        break;
-                }
-            }
-
-            await events.WriteDataAsync("[DONE]", token);
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            LogCancelled(logger, answer.CancelledByShutdown ? "shutdown" : answer.TimedOut ? "timed out" : "client disconnected");
-            if (answer.CancelledByShutdown)
-            {
-                await TryWriteErrorAsync(events, "The service is shutting down; ask again once it is back.", StatusCodes.Status503ServiceUnavailable);
-            }
-            else if (answer.TimedOut)
-            {
-                await TryWriteErrorAsync(events, $"The answer took longer than {options.Value.AnswerTimeout} (Service:AnswerTimeout) and was stopped.", StatusCodes.Status504GatewayTimeout);
+                    break;
             }
         }
-        catch (Exception ex)
-        {
-            LogFailed(logger, ex);
-            await TryWriteErrorAsync(events, $"The answer stopped: {ex.Message}", StatusCodes.Status500InternalServerError);
-        }
 
-        return Results.Empty;
+        yield return new SseItem<string>("[DONE]");
     }
-
-    private async Task TryWriteErrorAsync(ServerSentEventWriter events, string message, int status)
-    {
-        try
-        {
-            await events.WriteDataAsync(JsonSerializer.Serialize(new StreamError(new StreamErrorBody(message, "server_error", status)), OpenAiJson.Options), CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
-        {
-            // The client is gone: nobody is left to tell.
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Chat completion cancelled: {Reason}")]
-    private static partial void LogCancelled(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Chat completion failed")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

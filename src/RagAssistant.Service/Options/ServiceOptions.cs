@@ -17,21 +17,9 @@ public sealed class ServiceOptions
     /// </summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>Longest question accepted, in characters.</summary>
-    [Range(1, 100_000)]
-    public int MaxQuestionChars { get; set; } = 2_000;
-
-    /// <summary>Most earlier conversation turns accepted with a question.</summary>
-    [Range(0, 200)]
-    public int MaxHistoryMessages { get; set; } = 20;
-
     /// <summary>Largest request body accepted on any endpoint, in bytes.</summary>
     [Range(1_024, 16 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
-
-    /// <summary>Most results a search or answer may ask for.</summary>
-    [Range(1, 100)]
-    public int MaxTopK { get; set; } = 20;
 
     /// <summary>Answers generated at the same time (one per model context slot).</summary>
     [Range(1, 64)]

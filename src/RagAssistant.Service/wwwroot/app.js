@@ -1,5 +1,7 @@
 // Web chat: posts the question to /api/ask and reads the Server-Sent Events stream with fetch (EventSource
-// cannot POST). No framework and no build step on purpose: the page must work offline from the service itself.
+// cannot POST). The events speak the same snake_case contract as `ask --json` (AnswerJson): token {text},
+// sources {search_query, citations, sources: [{n, paper_id, title, score, date}], ...}, done (the whole answer,
+// as the JSON answer), error {title, detail, status}. No framework and no build step on purpose: the page must work offline from the service itself.
 "use strict";
 
 const form = document.getElementById("ask-form");
@@ -54,7 +56,7 @@ async function refreshStatus() {
 // Splits "text [1] more [2, 3]" into text nodes and citation links to the numbered sources.
 function renderCited(element, text, sources) {
   element.replaceChildren();
-  const byNumber = new Map(sources.map(s => [s.number, s]));
+  const byNumber = new Map(sources.map(s => [s.n, s]));
   const marker = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
   let last = 0;
   for (const match of text.matchAll(marker)) {
@@ -77,12 +79,12 @@ function renderCited(element, text, sources) {
 
 function citationLink(number, source) {
   const link = document.createElement("a");
-  link.href = `#paper-${encodeURIComponent(source.paperId)}`;
+  link.href = `#paper-${encodeURIComponent(source.paper_id)}`;
   link.className = "citation";
   link.textContent = String(number);
   link.title = source.title;
-  link.dataset.paperId = source.paperId;
-  link.addEventListener("click", event => { event.preventDefault(); showPaper(source.paperId); });
+  link.dataset.paperId = source.paper_id;
+  link.addEventListener("click", event => { event.preventDefault(); showPaper(source.paper_id); });
   return link;
 }
 
@@ -127,12 +129,12 @@ function addSources(turn, sources) {
   list.className = "sources";
   for (const source of sources) {
     const item = document.createElement("li");
-    item.value = source.number;
+    item.value = source.n;
     const link = document.createElement("a");
-    link.href = `#paper-${encodeURIComponent(source.paperId)}`;
+    link.href = `#paper-${encodeURIComponent(source.paper_id)}`;
     link.textContent = source.title;
-    link.dataset.paperId = source.paperId;
-    link.addEventListener("click", event => { event.preventDefault(); showPaper(source.paperId); });
+    link.dataset.paperId = source.paper_id;
+    link.addEventListener("click", event => { event.preventDefault(); showPaper(source.paper_id); });
     item.append(link);
     if (source.date) item.append(` (${source.date})`);
     list.append(item);
@@ -189,9 +191,10 @@ async function ask(question) {
         if (data.sources.length) addSources(turn, data.sources);
         if (data.refused) addLine(turn, "notice", "The papers do not answer this question.");
       } else if (event === "done") {
-        const t = data.timings;
-        addLine(turn, "timings", `${data.usage.completionTokens} tokens · first token ${Math.round(t.timeToFirstTokenMs)} ms · total ${Math.round(t.totalMs)} ms`);
-        if (data.finishReason === "length") addLine(turn, "notice", "The answer was cut at the answer-token limit.");
+        const t = data.timings_ms;
+        addLine(turn, "timings", `${data.usage.completion_tokens} tokens · first token ${Math.round(t.first_token)} ms · total ${Math.round(t.total)} ms`);
+        if (data.finish_reason === "length") addLine(turn, "notice", "The answer was cut at the answer-token limit.");
+        if (data.retrieval_notice) addLine(turn, "notice", data.retrieval_notice);
         history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
       } else if (event === "error") {
         addLine(turn, "notice", data.detail);

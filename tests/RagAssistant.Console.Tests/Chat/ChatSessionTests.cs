@@ -62,7 +62,7 @@ public sealed class ChatSessionTests
         using var output = new StringWriter();
         var pipeline = new ScriptedAnswerPipeline { HoldAfterFirstPiece = new TaskCompletionSource() };
         var reader = new QueueLineReader("a long question", "/exit");
-        var session = new ChatSession(pipeline, Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
+        var session = new ChatSession(TestAssistant.For(pipeline), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
 
         var run = Task.Run(() => session.RunAsync(TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
         await pipeline.FirstPieceConsumed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
@@ -89,7 +89,7 @@ public sealed class ChatSessionTests
                 index.Embedding = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, 35.2, TimeSpan.Zero, null);
             }
         };
-        var session = new ChatSession(new ScriptedAnswerPipeline(), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader, index);
+        var session = new ChatSession(TestAssistant.For(new ScriptedAnswerPipeline()), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader, index);
 
         await session.RunAsync(TestContext.Current.CancellationToken);
 
@@ -108,7 +108,7 @@ public sealed class ChatSessionTests
         var pipeline = new ScriptedAnswerPipeline();
         var reader = new QueueLineReader(new LineInput(LineInputKind.Interrupt, string.Empty), new LineInput(LineInputKind.Interrupt, string.Empty));
         using var output = new StringWriter();
-        var session = new ChatSession(pipeline, Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
+        var session = new ChatSession(TestAssistant.For(pipeline), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
 
         Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));
         Assert.Contains("Ctrl+C again", output.ToString(), StringComparison.Ordinal);
@@ -123,7 +123,7 @@ public sealed class ChatSessionTests
             new LineInput(LineInputKind.Interrupt, "half typed"),
             new LineInput(LineInputKind.Interrupt, string.Empty),
             new LineInput(LineInputKind.Line, "/exit"));
-        var session = new ChatSession(pipeline, Runtime, Terminal.Plain(TextWriter.Null, TextWriter.Null, TextReader.Null), reader);
+        var session = new ChatSession(TestAssistant.For(pipeline), Runtime, Terminal.Plain(TextWriter.Null, TextWriter.Null, TextReader.Null), reader);
 
         Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));
         Assert.Equal(0, reader.Remaining);

@@ -1,10 +1,26 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using RagAssistant.Console.Tests.TestDoubles;
+using RagAssistant.Core.Answering;
 
 namespace RagAssistant.Console.Tests.Cli;
 
 public sealed class AskCommandTests
 {
+    [Fact]
+    public async Task Json_output_is_the_one_answer_contract_the_service_also_sends()
+    {
+        const string Question = "How does speculative decoding work?";
+        var cli = new CliHarness();
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", Question, "--json"));
+
+        // The service's JSON answer and its SSE done event are AnswerJson of the result too (AskEndpointTests).
+        var expected = JsonNode.Parse(AnswerJson.Serialize(await cli.Pipeline.AnswerAsync(new AnswerRequest(Question), TestContext.Current.CancellationToken)));
+        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(cli.Output)), cli.Output);
+        Assert.Equal(Question, JsonNode.Parse(cli.Output)!["question"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Json_output_has_the_documented_shape()
     {
@@ -117,12 +133,40 @@ public sealed class AskCommandTests
     public async Task A_dash_reads_a_long_question_from_stdin()
     {
         var cli = new CliHarness();
-        var question = string.Concat(Enumerable.Repeat("speculative decoding ", 5000));
+        // Just under Ask:MaxQuestionChars (4,000): too long to type comfortably as an argument.
+        var question = string.Concat(Enumerable.Repeat("speculative decoding ", 190));
 
         var exitCode = await cli.RunAsync(question + "\n", "ask", "-", "--json");
 
         Assert.Equal(0, exitCode);
         Assert.Equal(question.Trim(), Assert.Single(cli.Pipeline.Requests).Question);
+    }
+
+    [Fact]
+    public async Task A_question_over_the_limit_is_bad_usage_before_any_work()
+    {
+        var cli = new CliHarness();
+        cli.Configuration["Ask:MaxQuestionChars"] = "100";
+
+        Assert.Equal(2, await cli.RunAsync(new string('q', 101) + "\n", "ask", "-", "--json"));
+
+        Assert.Contains("101 characters", cli.Error, StringComparison.Ordinal);
+        Assert.Contains("Ask:MaxQuestionChars", cli.Error, StringComparison.Ordinal);
+        Assert.Empty(cli.Pipeline.Requests);
+        Assert.Equal(string.Empty, cli.Output);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("21")]
+    public async Task A_top_k_outside_the_limit_is_bad_usage(string topK)
+    {
+        var cli = new CliHarness();
+
+        Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "question", "--top-k", topK));
+
+        Assert.Contains("Ask:MaxTopK", cli.Error, StringComparison.Ordinal);
+        Assert.Empty(cli.Pipeline.Requests);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class RealRuntimeTests : IDisposable
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("100000 characters", result.Error, StringComparison.Ordinal);
-        Assert.Contains("Answering:MaxQuestionChars", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Ask:MaxQuestionChars", result.Error, StringComparison.Ordinal);
         Assert.Equal(string.Empty, result.Output);
     }
 

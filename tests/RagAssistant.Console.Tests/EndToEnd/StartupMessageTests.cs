@@ -33,6 +33,7 @@ public sealed class StartupMessageTests : IDisposable
     [Fact]
     public async Task The_embedding_notice_is_shown_once_in_the_banner_and_not_as_a_log_line()
     {
+        // The GGUF embedder: the bundled one (the default) needs no download and so has no notice.
         var environment = new Dictionary<string, string> { ["EmbeddingModel__Provider"] = "Gguf", ["EmbeddingModel__ModelPath"] = "models/not-downloaded-embedder.gguf" };
 
         var result = await ConsoleProcess.RunWithEnvironmentAsync(environment, "/exit\n", workingDirectory.FullName, "--retrieval-only");

@@ -46,7 +46,7 @@ public sealed class AnswerWrappingTests
     {
         using var output = new StringWriter();
         var pipeline = new ScriptedAnswerPipeline { Pieces = [Extracted], Mode = AnswerMode.RetrievalOnly };
-        var session = new ChatSession(pipeline, Runtime, NarrowTerminal(output, 40), new QueueLineReader("How does speculative decoding work?", "/sources", "/exit"));
+        var session = new ChatSession(TestAssistant.For(pipeline), Runtime, NarrowTerminal(output, 40), new QueueLineReader("How does speculative decoding work?", "/sources", "/exit"));
 
         Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));
 

@@ -33,6 +33,7 @@ internal sealed class CliHarness
         {
             builder.Configuration.AddInMemoryCollection(Configuration);
             builder.Services.AddSingleton<IAnswerPipeline>(Pipeline);
+            builder.Services.AddAssistantService(builder.Configuration);
             builder.Services.AddSingleton(Runtime);
             ComposeRetrieval?.Invoke(builder);
         });

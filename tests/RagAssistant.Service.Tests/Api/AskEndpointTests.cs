@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using RagAssistant.Core.Answering;
 using RagAssistant.Service.Tests.Infrastructure;
 
 namespace RagAssistant.Service.Tests.Api;
@@ -29,13 +31,44 @@ public sealed class AskEndpointTests
         var done = events[^1].Json;
         Assert.Equal(FakeAnswerPipeline.AnswerFor("What is speculative decoding?"), streamed);
         Assert.Equal(streamed, done.GetProperty("answer").GetString());
-        Assert.Equal(42, done.GetProperty("usage").GetProperty("promptTokens").GetInt32());
-        Assert.True(done.GetProperty("timings").GetProperty("totalMs").GetDouble() > 0);
+        Assert.Equal("What is speculative decoding?", done.GetProperty("question").GetString());
+        Assert.Equal(42, done.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        Assert.True(done.GetProperty("timings_ms").GetProperty("total").GetDouble() > 0);
 
         var sources = events[^2].Json;
-        Assert.Equal("speculative-decoding", sources.GetProperty("citations")[0].GetProperty("paperId").GetString());
+        Assert.Equal("speculative-decoding", sources.GetProperty("citations")[0].GetProperty("paper_id").GetString());
+        Assert.Equal(1, sources.GetProperty("sources")[0].GetProperty("n").GetInt32());
         Assert.Equal("Fast Inference with Speculative Decoding", sources.GetProperty("sources")[0].GetProperty("title").GetString());
         Assert.Equal("generated", sources.GetProperty("mode").GetString());
+    }
+
+    [Fact]
+    public async Task The_done_event_the_json_answer_and_ask_json_are_one_contract()
+    {
+        const string Question = "What is speculative decoding?";
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateStreamingClient();
+        await factory.WaitUntilReadyAsync(client);
+
+        using var streamed = await client.PostStreamingAsync("/api/ask", new { question = Question }, Ct);
+        var events = await ServerSentEvents.ReadAllAsync(streamed, Ct);
+        using var whole = await client.PostStreamingAsync("/api/ask", new { question = Question }, Ct, accept: "application/json");
+        var jsonAnswer = JsonNode.Parse(await whole.Content.ReadAsStringAsync(Ct));
+
+        // What `ask --json` prints for the same result (AskCommand writes AnswerJson.Serialize of it).
+        var askJson = JsonNode.Parse(AnswerJson.Serialize(await factory.Pipeline.AnswerAsync(new AnswerRequest(Question), Ct)));
+
+        var done = JsonNode.Parse(events.Single(e => e.Event == "done").Data);
+        Assert.True(JsonNode.DeepEquals(jsonAnswer, done), $"done event {done} differs from the JSON answer {jsonAnswer}");
+        Assert.True(JsonNode.DeepEquals(askJson, done), $"done event {done} differs from ask --json {askJson}");
+        Assert.Equal(
+            ["question", "answer", "citations", "sources", "invalid_citations", "refused", "mode", "finish_reason", "usage", "timings_ms"],
+            done!.AsObject().Select(p => p.Key));
+
+        // The sources event uses the same source and citation shapes.
+        var sources = events.Single(e => e.Event == "sources").Json;
+        Assert.Equal(done["sources"]!.ToJsonString(), JsonNode.Parse(sources.GetProperty("sources").GetRawText())!.ToJsonString());
+        Assert.Equal(done["citations"]!.ToJsonString(), JsonNode.Parse(sources.GetProperty("citations").GetRawText())!.ToJsonString());
     }
 
     [Fact]
@@ -100,7 +133,7 @@ public sealed class AskEndpointTests
     [Fact]
     public async Task An_oversized_question_is_refused_with_the_configured_limit()
     {
-        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Service:MaxQuestionChars"] = "40" });
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Ask:MaxQuestionChars"] = "40" });
         using var client = factory.CreateClient();
         await factory.WaitUntilReadyAsync(client);
 
@@ -109,7 +142,7 @@ public sealed class AskEndpointTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var detail = (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString();
         Assert.Contains("41 characters", detail, StringComparison.Ordinal);
-        Assert.Contains("Service:MaxQuestionChars", detail, StringComparison.Ordinal);
+        Assert.Contains("Ask:MaxQuestionChars", detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -141,7 +174,7 @@ public sealed class AskEndpointTests
     [Fact]
     public async Task History_turns_reach_the_pipeline_and_too_many_are_refused()
     {
-        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Service:MaxHistoryMessages"] = "2" });
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Ask:MaxHistoryMessages"] = "2" });
         using var client = factory.CreateClient();
         await factory.WaitUntilReadyAsync(client);
 
@@ -151,7 +184,7 @@ public sealed class AskEndpointTests
 
         using var refused = await client.PostAsJsonAsync("/api/ask", new { question = "q", history = twoTurns.Append(twoTurns[0]) }, Ct);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains("Service:MaxHistoryMessages", (await refused.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Ask:MaxHistoryMessages", (await refused.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class RealModelServiceTests
         Assert.Equal(["sources", "done"], events.TakeLast(2).Select(e => e.Event));
         var done = events[^1].Json;
         Assert.Equal(string.Concat(events.Where(e => e.Event == "token").Select(e => e.Json.GetProperty("text").GetString())), done.GetProperty("answer").GetString());
-        Assert.True(done.GetProperty("usage").GetProperty("completionTokens").GetInt32() > 0);
+        Assert.True(done.GetProperty("usage").GetProperty("completion_tokens").GetInt32() > 0);
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
     {
         using var client = Client();
 
-        // Within Service:MaxQuestionChars (2,000): 600 distinct two-letter codes, or 1,990 distinct CJK characters (each a term).
+        // Within Ask:MaxQuestionChars (4,000): 600 distinct two-letter codes, or 1,990 distinct CJK characters (each a term).
         var question = kind == "codes"
             ? string.Join(' ', Enumerable.Range(0, 600).Select(i => string.Concat((char)('a' + (i / 26)), (char)('a' + (i % 26)))))
             : "LR annealing " + string.Concat(Enumerable.Range(0x4E00, 1_980).Select(c => (char)c));

@@ -132,7 +132,7 @@ public sealed class TokenLimitTests
 
         var done = (await ServerSentEvents.ReadAllAsync(streamed, Ct))[^1];
         Assert.Equal("done", done.Event);
-        Assert.Equal("length", done.Json.GetProperty("finishReason").GetString());
+        Assert.Equal("length", done.Json.GetProperty("finish_reason").GetString());
         Assert.Equal("length", JsonDocument.Parse(await json.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("finish_reason").GetString());
     }
 }

@@ -1,0 +1,123 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Answering;
+
+namespace RagAssistant.Hosting.Application;
+
+/// <summary>
+/// The one way into answering for every front end: checks a question against <see cref="AskOptions"/>, normalises
+/// its history into an <see cref="AnswerRequest"/>, and runs it through the <see cref="IAnswerPipeline"/>. Front ends
+/// only parse their input (arguments, a JSON body, OpenAI messages) and render the <see cref="AnswerUpdate"/> stream
+/// or the <see cref="AnswerResult"/>; the wire shape of a result is <see cref="AnswerJson"/>.
+/// </summary>
+public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptions> options)
+{
+    /// <summary>The limits questions are checked against.</summary>
+    public AskOptions Limits => options.Value;
+
+    /// <summary>
+    /// Checks a question and builds the pipeline request, or says what is wrong in a message the user can act on
+    /// (it names the setting, e.g. <c>Ask:MaxQuestionChars</c>). Never throws for bad input.
+    /// </summary>
+    /// <param name="question">The question as received; surrounding white space is trimmed.</param>
+    /// <param name="history">Earlier user and assistant messages, oldest first; null for none. Messages without text are dropped.</param>
+    /// <param name="topK">How many sources to retrieve, 1 to <see cref="AskOptions.MaxTopK"/>; null uses <c>Answering:TopK</c>.</param>
+    /// <param name="maxAnswerTokens">Most tokens the answer may have, at least 1; null uses the server's limit.</param>
+    /// <param name="field">The name of the input the question came from, used in messages (<c>question</c>, <c>query</c>).</param>
+    public AskValidation Validate(string? question, IEnumerable<ChatMessage>? history = null, int? topK = null, int? maxAnswerTokens = null, string field = "question")
+    {
+        var error = CheckText(question, field) ?? CheckTopK(topK) ?? CheckTokenLimit(maxAnswerTokens);
+        if (error is not null)
+        {
+            return AskValidation.Invalid(error);
+        }
+
+        var turns = NormaliseHistory(history);
+        if (turns.Count > Limits.MaxHistoryMessages)
+        {
+            return AskValidation.Invalid(
+                $"The history has {turns.Count} messages; the limit is {Limits.MaxHistoryMessages} ({AskOptions.SectionName}:{nameof(AskOptions.MaxHistoryMessages)}). Send only the latest turns.");
+        }
+
+        return AskValidation.Valid(new AnswerRequest(question!.Trim(), turns, topK) { MaxAnswerTokens = maxAnswerTokens });
+    }
+
+    /// <summary>Checks a search query or question against <see cref="AskOptions.MaxQuestionChars"/>; null when it is fine.</summary>
+    /// <param name="text">The text as received.</param>
+    /// <param name="field">The name of the input, used in the message.</param>
+    public string? CheckText(string? text, string field = "question")
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return $"The {field} is empty: give the text of your {field}.";
+        }
+
+        var length = text.Trim().Length;
+        return length > Limits.MaxQuestionChars
+            ? $"The {field} is {length} characters long; the limit is {Limits.MaxQuestionChars} ({AskOptions.SectionName}:{nameof(AskOptions.MaxQuestionChars)}). Shorten it."
+            : null;
+    }
+
+    /// <summary>Checks a requested source or hit count against 1..<see cref="AskOptions.MaxTopK"/>; null when it is fine (null asks for the default).</summary>
+    public string? CheckTopK(int? topK) =>
+        topK is < 1 || topK > Limits.MaxTopK
+            ? $"topK must be between 1 and {Limits.MaxTopK} ({AskOptions.SectionName}:{nameof(AskOptions.MaxTopK)}), not {topK}."
+            : null;
+
+    /// <summary>
+    /// Keeps the latest history that fits <see cref="AskOptions.MaxHistoryMessages"/>, for a front end that owns the
+    /// conversation (the console chat) rather than receiving it.
+    /// </summary>
+    /// <param name="history">The whole conversation so far, oldest first.</param>
+    /// <returns>At most <see cref="AskOptions.MaxHistoryMessages"/> messages, the newest, oldest first.</returns>
+    public IReadOnlyList<ChatMessage> LatestHistory(IEnumerable<ChatMessage> history) =>
+        [.. NormaliseHistory(history).TakeLast(Limits.MaxHistoryMessages)];
+
+    /// <summary>Streams the answer: text pieces, then the complete result. Check the request with <see cref="Validate"/> first.</summary>
+    /// <exception cref="ArgumentException">The request breaks the pipeline's own rules (it was not validated).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public IAsyncEnumerable<AnswerUpdate> AskStreamingAsync(AnswerRequest request, CancellationToken cancellationToken = default) =>
+        pipeline.AnswerStreamingAsync(request, cancellationToken);
+
+    /// <summary>Answers and returns the complete result. Check the request with <see cref="Validate"/> first.</summary>
+    /// <exception cref="ArgumentException">The request breaks the pipeline's own rules (it was not validated).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<AnswerResult> AskAsync(AnswerRequest request, CancellationToken cancellationToken = default) =>
+        pipeline.AnswerAsync(request, cancellationToken);
+
+    /// <summary>
+    /// Maps a conversation role as the wire names it (<c>user</c>, <c>assistant</c>, any case) to a
+    /// <see cref="ChatRole"/>; false for anything else.
+    /// </summary>
+    public static bool TryParseRole(string? role, out ChatRole chatRole)
+    {
+        chatRole = role?.ToLowerInvariant() switch
+        {
+            "user" => ChatRole.User,
+            "assistant" => ChatRole.Assistant,
+            _ => default,
+        };
+        return chatRole != default;
+    }
+
+    // Empty turns carry nothing for the follow-up rewriter or the prompt; only user and assistant turns are history.
+    private static List<ChatMessage> NormaliseHistory(IEnumerable<ChatMessage>? history) =>
+        [.. (history ?? []).Where(m => (m.Role == ChatRole.User || m.Role == ChatRole.Assistant) && !string.IsNullOrWhiteSpace(m.Text))
+            .Select(m => new ChatMessage(m.Role, m.Text.Trim()))];
+
+    // Larger values are fine: the pipeline caps them at the server's limit (Answering:MaxAnswerTokens).
+    private static string? CheckTokenLimit(int? maxAnswerTokens) =>
+        maxAnswerTokens is < 1 ? $"max_tokens must be at least 1 (got {maxAnswerTokens}); leave it out to use the server's limit." : null;
+}
+
+/// <summary>A checked question: the request to answer, or the message that says what is wrong with it.</summary>
+/// <param name="Request">The request to pass to <see cref="AssistantService.AskStreamingAsync"/>; null when invalid.</param>
+/// <param name="Error">What is wrong and what to do; null when valid.</param>
+public readonly record struct AskValidation(AnswerRequest? Request, string? Error)
+{
+    /// <summary>A valid question.</summary>
+    public static AskValidation Valid(AnswerRequest request) => new(request, null);
+
+    /// <summary>An invalid question and why.</summary>
+    public static AskValidation Invalid(string error) => new(null, error);
+}

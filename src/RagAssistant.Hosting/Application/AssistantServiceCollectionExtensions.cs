@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Answering;
+using RagAssistant.Hosting.Application;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the application service every front end answers through.</summary>
+public static class AssistantServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="AssistantService"/> (singleton) and binds <see cref="AskOptions"/> from the "Ask" section,
+    /// validated at start, and makes <c>Answering:MaxQuestionChars</c> follow <c>Ask:MaxQuestionChars</c>. Does no I/O. Needs an <see cref="RagAssistant.Core.Answering.IAnswerPipeline"/> registered.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
+    public static IServiceCollection AddAssistantService(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<AskOptions>()
+            .Bind(configuration.GetSection(AskOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<AssistantService>();
+
+        // One limit for the question, set in one place: the pipeline's own guard follows Ask:MaxQuestionChars.
+        services.AddOptions<AnsweringOptions>()
+            .PostConfigure<IOptions<AskOptions>>((answering, ask) => answering.MaxQuestionChars = ask.Value.MaxQuestionChars);
+        return services;
+    }
+}
