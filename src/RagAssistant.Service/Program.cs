@@ -27,17 +27,9 @@ if (ListenAddresses.FromConfiguration(builder.Configuration).Count == 0)
 }
 
 builder.Host.UseSystemd();
-try
-{
-    builder.Services.AddRagAssistant(builder.Configuration);
-}
-catch (AssistantConfigurationException ex)
-{
-    // A model named on the command line is missing: say so instead of silently falling back.
-    await Console.Error.WriteLineAsync($"The service cannot start: {ex.Message}");
-    return 1;
-}
 
+// A model named on the command line that is missing, or a bad provider setting, fails validation below.
+builder.AddRagAssistant();
 builder.Services.AddRagAssistantService(builder.Configuration);
 
 try
