@@ -130,20 +130,11 @@ public static class RagAssistantServiceCollectionExtensions
     public static ChatModelProvider ResolveChatProvider(IConfiguration configuration, out string? error)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        error = null;
-        var configured = configuration[ChatProviderKey];
-        if (string.IsNullOrWhiteSpace(configured))
-        {
-            return ChatModelProvider.LlamaSharp;
-        }
-
-        if (Enum.TryParse<ChatModelProvider>(configured, ignoreCase: true, out var provider) && Enum.IsDefined(provider))
-        {
-            return provider;
-        }
-
-        error = $"{ChatProviderKey} is \"{configured}\"; use LlamaSharp (the GGUF file ChatModel:ModelPath, in process) or OpenAICompatible (a server at ChatModel:Endpoint serving ChatModel:ModelId).";
-        return ChatModelProvider.LlamaSharp;
+        return ParseProvider(
+            configuration[ChatProviderKey],
+            ChatModelProvider.LlamaSharp,
+            $"{ChatProviderKey} is \"{configuration[ChatProviderKey]}\"; use LlamaSharp (the GGUF file ChatModel:ModelPath, in process) or OpenAICompatible (a server at ChatModel:Endpoint serving ChatModel:ModelId).",
+            out error);
     }
 
     /// <summary>Configuration key of the embedder choice: Bundled (default), Gguf, OpenAICompatible or None.</summary>
@@ -155,29 +146,40 @@ public static class RagAssistantServiceCollectionExtensions
     /// <summary>The configured embedder; a GGUF file named on the command line (--embedding-model) means Gguf.</summary>
     /// <param name="configuration">The application's configuration.</param>
     /// <param name="error">Why <c>EmbeddingModel:Provider</c> is not a provider (and what to write instead), or null when it is one.</param>
-    /// <returns>The provider; <see cref="EmbeddingProvider.None"/> when <paramref name="error"/> is set.</returns>
+    /// <returns>The provider; <see cref="EmbeddingProvider.Bundled"/> when <paramref name="error"/> is set.</returns>
     public static EmbeddingProvider ResolveEmbeddingProvider(IConfiguration configuration, out string? error)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        error = null;
         if (configuration.GetValue<bool>(CommandLineOverrides.RequireEmbeddingModelKey))
         {
+            error = null;
             return EmbeddingProvider.Gguf;
         }
 
-        var configured = configuration[EmbeddingProviderKey];
+        return ParseProvider(
+            configuration[EmbeddingProviderKey],
+            EmbeddingProvider.Bundled,
+            $"{EmbeddingProviderKey} is \"{configuration[EmbeddingProviderKey]}\"; use Bundled (the built-in model), Gguf (EmbeddingModel:ModelPath through llama.cpp), OpenAICompatible (a server at EmbeddingModel:Endpoint) or None (BM25 only).",
+            out error);
+    }
+
+    // Unset means the default; an unknown name is an error (and the default, so registration can go on).
+    private static TProvider ParseProvider<TProvider>(string? configured, TProvider unset, string unknown, out string? error)
+        where TProvider : struct, Enum
+    {
+        error = null;
         if (string.IsNullOrWhiteSpace(configured))
         {
-            return EmbeddingProvider.Bundled;
+            return unset;
         }
 
-        if (Enum.TryParse<EmbeddingProvider>(configured, ignoreCase: true, out var provider) && Enum.IsDefined(provider))
+        if (Enum.TryParse<TProvider>(configured, ignoreCase: true, out var provider) && Enum.IsDefined(provider))
         {
             return provider;
         }
 
-        error = $"{EmbeddingProviderKey} is \"{configured}\"; use Bundled (the built-in model), Gguf (EmbeddingModel:ModelPath through llama.cpp), OpenAICompatible (a server at EmbeddingModel:Endpoint) or None (BM25 only).";
-        return EmbeddingProvider.None;
+        error = unknown;
+        return unset;
     }
 
     // A setting that registration cannot honour: reported by start-up validation (ValidateOnStart), so registering
