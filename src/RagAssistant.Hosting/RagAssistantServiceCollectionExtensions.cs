@@ -212,9 +212,11 @@ public static class RagAssistantServiceCollectionExtensions
             return null;
         }
 
+        // One wording for both front ends: a service user has no console session, so the hint also says where the
+        // file goes (any download tool will do) and that a model server is the other way; a restart picks it up.
         notices.Add(role == "chat"
-            ? $"The chat model {path} is not downloaded yet: answers are retrieval-only (extracted, not generated). Fetch it with `{ConsoleCommand.Download("chat")}`."
-            : $"The GGUF embedding model {path} is not downloaded yet: retrieval is BM25 only. Fetch it with `{ConsoleCommand.Download("embedding")}`, or set {EmbeddingProviderKey} to Bundled to use the built-in model (no download).");
+            ? $"The chat model {path} is not downloaded yet: answers are retrieval-only (extracted, not generated). Fetch it with `{ConsoleCommand.Download("chat")}` from the repository root (or save the GGUF file named in models/models.json at that path), or set {ChatProviderKey} to OpenAICompatible to use a model server; then restart."
+            : $"The GGUF embedding model {path} is not downloaded yet: retrieval is BM25 only. Fetch it with `{ConsoleCommand.Download("embedding")}` from the repository root (or save the GGUF file named in models/models.json at that path), or set {EmbeddingProviderKey} to Bundled to use the built-in model (no download).");
         return null;
     }
 

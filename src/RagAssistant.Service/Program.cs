@@ -30,6 +30,7 @@ builder.Host.UseSystemd();
 
 // A model named on the command line that is missing, or a bad provider setting, fails validation below.
 builder.AddRagAssistant();
+builder.AddRagAssistantTelemetry();
 builder.Services.AddRagAssistantService(builder.Configuration);
 
 try

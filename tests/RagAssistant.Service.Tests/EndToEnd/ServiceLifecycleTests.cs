@@ -41,7 +41,7 @@ public sealed class ServiceLifecycleTests
     public async Task Status_names_the_download_command_that_works_from_the_repository_root()
     {
         SkipWithoutBuild();
-        await using var process = ServiceProcess.Start("--ChatModel:ModelPath=models/not-downloaded-chat.gguf", "--EmbeddingModel:ModelPath=models/not-downloaded-embedder.gguf", "--Service:WatchCorpus=false");
+        await using var process = ServiceProcess.Start("--ChatModel:ModelPath=models/not-downloaded-chat.gguf", "--EmbeddingModel:Provider=Gguf", "--EmbeddingModel:ModelPath=models/not-downloaded-embedder.gguf", "--Service:WatchCorpus=false");
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
         using var client = new HttpClient { BaseAddress = process.Address };
 
@@ -50,6 +50,9 @@ public sealed class ServiceLifecycleTests
         var notices = status.GetProperty("model").GetProperty("notices").EnumerateArray().Select(n => n.GetString()!).ToList();
         Assert.Contains(notices, n => n.Contains("`dotnet run --project src/RagAssistant.Console -- models download chat`", StringComparison.Ordinal));
         Assert.Contains(notices, n => n.Contains("`dotnet run --project src/RagAssistant.Console -- models download embedding`", StringComparison.Ordinal));
+
+        // A service user has no console session: the notice also says where the file goes and names the model-server way.
+        Assert.Contains(notices, n => n.Contains("not-downloaded-chat.gguf", StringComparison.Ordinal) && n.Contains("ChatModel:Provider to OpenAICompatible", StringComparison.Ordinal));
     }
 
     [Fact]
