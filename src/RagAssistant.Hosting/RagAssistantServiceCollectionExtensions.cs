@@ -1,5 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core;
@@ -71,7 +73,7 @@ public static class RagAssistantServiceCollectionExtensions
             if (chatPath is not null)
             {
                 // Registered first, so the llama.cpp registration below keeps this pipeline as the IChatClient.
-                services.AddChatClient(sp => sp.GetRequiredService<LlamaChatClient>()).UseOpenTelemetry().UseLogging();
+                services.AddChatClient(sp => sp.GetRequiredService<LlamaChatClient>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
                 services.AddLlamaChatClient(configuration.GetSection(LlamaChatClientOptions.SectionName), o => o.ModelPath = chatPath);
                 services.TryAddSingleton<IChatTokenizer, LlamaChatTokenizer>();
             }
@@ -89,7 +91,7 @@ public static class RagAssistantServiceCollectionExtensions
         switch (provider)
         {
             case EmbeddingProvider.Bundled:
-                services.AddEmbeddingGenerator(sp => sp.GetRequiredService<ArcticEmbeddingGenerator>()).UseOpenTelemetry().UseLogging();
+                services.AddEmbeddingGenerator(sp => sp.GetRequiredService<ArcticEmbeddingGenerator>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
                 services.AddArcticEmbeddingGenerator(configuration.GetSection(ArcticEmbeddingGeneratorOptions.SectionName));
                 services.TryAddKeyedSingleton<ITokenCounter>(ITokenCounter.EmbeddingKey, (sp, _) => new ArcticEmbeddingTokenCounter(sp.GetRequiredService<ArcticEmbeddingGenerator>()));
                 embeddingDescription = BundledEmbeddingDescription;
@@ -98,7 +100,7 @@ public static class RagAssistantServiceCollectionExtensions
                 embeddingPath = ResolveModel(services, configuration, LlamaEmbeddingGeneratorOptions.SectionName, CommandLineOverrides.RequireEmbeddingModelKey, "--embedding-model", "embedding", notices, skip: false);
                 if (embeddingPath is not null)
                 {
-                    services.AddEmbeddingGenerator(sp => sp.GetRequiredService<LlamaEmbeddingGenerator>()).UseOpenTelemetry().UseLogging();
+                    services.AddEmbeddingGenerator(sp => sp.GetRequiredService<LlamaEmbeddingGenerator>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
                     services.AddLlamaEmbeddingGenerator(configuration.GetSection(LlamaEmbeddingGeneratorOptions.SectionName), o => o.ModelPath = embeddingPath);
                     services.TryAddKeyedSingleton<ITokenCounter>(ITokenCounter.EmbeddingKey, (sp, _) => new LlamaEmbeddingTokenCounter(sp.GetRequiredService<LlamaEmbeddingGenerator>()));
                     embeddingDescription = Path.GetFileName(embeddingPath);

@@ -1,6 +1,8 @@
 using System.ClientModel;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -15,12 +17,19 @@ internal static class OpenAICompatibleRegistration
     // The OpenAI SDK refuses an empty key; servers without authentication (Ollama, llama-server) ignore it.
     private const string NoApiKey = "unused";
 
+    /// <summary>
+    /// For <c>UseOpenTelemetry</c>: spans and metrics only. Given the host's logger factory it would also log every
+    /// failed or cancelled call (an answer stopped with Ctrl+C, indexing stopped at exit) as a warning; failures are
+    /// reported by the callers, and <c>UseLogging</c> logs the calls.
+    /// </summary>
+    public static readonly ILoggerFactory NoTelemetryLogs = NullLoggerFactory.Instance;
+
     /// <summary>The chat client for <c>ChatModel:Endpoint</c>/<c>ChatModel:ModelId</c>, with a conservative tokenizer over <c>ChatModel:ContextSize</c>.</summary>
     public static void AddChatModel(IServiceCollection services, IConfiguration configuration)
     {
         AddOptions(services, configuration, OpenAICompatibleModelOptions.ChatName);
         services.AddChatClient(sp => CreateClient(sp, OpenAICompatibleModelOptions.ChatName, out var modelId).GetChatClient(modelId).AsIChatClient())
-            .UseOpenTelemetry()
+            .UseOpenTelemetry(NoTelemetryLogs)
             .UseLogging();
 
         // The OpenAI API has no tokenize call: count pessimistically so the packed prompt and the answer fit the server's context.
@@ -32,7 +41,7 @@ internal static class OpenAICompatibleRegistration
     {
         AddOptions(services, configuration, OpenAICompatibleModelOptions.EmbeddingName);
         services.AddEmbeddingGenerator(sp => CreateClient(sp, OpenAICompatibleModelOptions.EmbeddingName, out var modelId).GetEmbeddingClient(modelId).AsIEmbeddingGenerator())
-            .UseOpenTelemetry()
+            .UseOpenTelemetry(NoTelemetryLogs)
             .UseLogging();
     }
 

@@ -33,7 +33,7 @@ public sealed class StartupMessageTests : IDisposable
     [Fact]
     public async Task The_embedding_notice_is_shown_once_in_the_banner_and_not_as_a_log_line()
     {
-        var environment = new Dictionary<string, string> { ["EmbeddingModel__ModelPath"] = "models/not-downloaded-embedder.gguf" };
+        var environment = new Dictionary<string, string> { ["EmbeddingModel__Provider"] = "Gguf", ["EmbeddingModel__ModelPath"] = "models/not-downloaded-embedder.gguf" };
 
         var result = await ConsoleProcess.RunWithEnvironmentAsync(environment, "/exit\n", workingDirectory.FullName, "--retrieval-only");
 
