@@ -12,7 +12,7 @@ public static class AnsweringServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="IAnswerPipeline"/>, <see cref="AnswerEvaluator"/>, the prompt templates and a Semantic Kernel
     /// <see cref="Kernel"/> over the container's services. Binds <see cref="AnsweringOptions"/> ("Answering") and
-    /// <see cref="AssistantOptions"/> ("Assistant"), validated at start-up. Needs an <see cref="Retrieval.IPaperRetriever"/>;
+    /// <see cref="AssistantOptions"/> ("Assistant"), validated at start-up. The pipeline receives by constructor injection an <see cref="Retrieval.IPaperRetriever"/> (required);
     /// an <see cref="Microsoft.Extensions.AI.IChatClient"/> and an <see cref="IChatTokenizer"/> are optional (without a
     /// chat client answers are extracted, retrieval-only).
     /// </summary>
@@ -30,7 +30,7 @@ public static class AnsweringServiceCollectionExtensions
             .Bind(configuration.GetSection(AssistantOptions.SectionName))
             .ValidateOnStart();
 
-        // The kernel sees the whole container, so it holds the retriever, the chat client and the tokenizer.
+        // The kernel renders the prompt templates; the pipeline gets its collaborators by constructor injection.
         services.TryAddSingleton(sp => new Kernel(sp));
         services.TryAddSingleton(sp =>
             AnswerPromptTemplates.Load(AnswerPromptTemplates.ResolveFolder(sp.GetRequiredService<IOptions<AnsweringOptions>>().Value.PromptsFolder)));

@@ -11,4 +11,10 @@ public enum EmbeddingProvider
 
     /// <summary>No embedding model: retrieval is BM25 only.</summary>
     None,
+
+    /// <summary>
+    /// A server that speaks the OpenAI embeddings API at <c>EmbeddingModel:Endpoint</c>, model
+    /// <c>EmbeddingModel:ModelId</c> (e.g. Ollama's nomic-embed-text, vLLM, llama-server started with --embeddings).
+    /// </summary>
+    OpenAICompatible,
 }

@@ -17,6 +17,7 @@ if (commandLine.ShowHelp)
 }
 
 var builder = WebApplication.CreateBuilder([.. commandLine.HostArguments]);
+builder.UseSharedSettingsWhenContentRootHasNone();
 
 // Command-line overrides win over appsettings.json and the environment.
 builder.Configuration.AddInMemoryCollection(commandLine.Overrides.ToConfiguration());
@@ -27,17 +28,10 @@ if (ListenAddresses.FromConfiguration(builder.Configuration).Count == 0)
 }
 
 builder.Host.UseSystemd();
-try
-{
-    builder.Services.AddRagAssistant(builder.Configuration);
-}
-catch (AssistantConfigurationException ex)
-{
-    // A model named on the command line is missing: say so instead of silently falling back.
-    await Console.Error.WriteLineAsync($"The service cannot start: {ex.Message}");
-    return 1;
-}
 
+// A model named on the command line that is missing, or a bad provider setting, fails validation below.
+builder.AddRagAssistant();
+builder.AddRagAssistantTelemetry();
 builder.Services.AddRagAssistantService(builder.Configuration);
 
 try

@@ -220,8 +220,9 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
 
     private void WriteModelInfo(int? paperCount)
     {
-        var model = runtime.ChatModelPath is null
+        var model = runtime.RetrievalOnly
             ? "none (retrieval-only: answers are extracted, not generated)"
+            : runtime.ChatModelPath is null ? runtime.ChatModelDescription ?? "remote"
             : $"{Path.GetFileName(runtime.ChatModelPath)}{(runtime.ChatModelDescription is null ? string.Empty : $" ({runtime.ChatModelDescription})")}";
         var embedding = runtime.EmbeddingModelDescription ?? "none (BM25 search only)";
         var corpus = paperCount is { } count ? $"{runtime.CorpusFolder} ({count} papers)" : runtime.CorpusFolder;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace RagAssistant.Console.Cli;
@@ -9,6 +8,6 @@ internal static class AssistantComposition
     public static void Compose(HostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddRagAssistant(builder.Configuration);
+        builder.AddRagAssistant();
     }
 }

@@ -71,7 +71,7 @@ internal sealed class CliApplication
             context.Terminal.WriteError(ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal));
             return ExitCodes.BadUsage;
         }
-        catch (Exception ex) when (ex is AssistantConfigurationException or FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException or ModelDownloadException or InvalidOperationException)
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException or ModelDownloadException or InvalidOperationException)
         {
             context.Terminal.WriteError(ex.Message);
             return ExitCodes.Failure;

@@ -25,7 +25,7 @@ internal static class ChatCommand
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
             var retrievalOnlyAsked = host.Services.GetRequiredService<IConfiguration>().GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey);
-            if (runtime.ChatModelPath is null && !retrievalOnlyAsked)
+            if (runtime.RetrievalOnly && !retrievalOnlyAsked)
             {
                 var fetched = await MissingChatModel.ResolveAsync(host.Services, runtime, terminal, cancellationToken).ConfigureAwait(false);
                 if (fetched is not null)

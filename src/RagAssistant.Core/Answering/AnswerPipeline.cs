@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
@@ -11,9 +10,9 @@ using RagAssistant.Core.Retrieval;
 namespace RagAssistant.Core.Answering;
 
 /// <summary>
-/// Grounded, cited answers. The Semantic Kernel <see cref="Kernel"/> holds the services (the <see cref="IPaperRetriever"/>,
-/// the optional <see cref="IChatClient"/> and <see cref="IChatTokenizer"/>) and renders the prompt templates; the chat
-/// client is then called directly, not through SK's chat-completion function, so every token, the usage the runtime
+/// Grounded, cited answers. The collaborators (the <see cref="IPaperRetriever"/>, the optional <see cref="IChatClient"/>
+/// and <see cref="IChatTokenizer"/>) come by constructor injection; the Semantic Kernel <see cref="Kernel"/> renders the
+/// prompt templates; the chat client is then called directly, not through SK's chat-completion function, so every token, the usage the runtime
 /// reports and the output limit stay under the pipeline's control.
 /// </summary>
 /// <remarks>
@@ -28,26 +27,45 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     public const string NotCoveredMessage = "The corpus does not cover this question: no paper in it is relevant enough to answer from.";
 
     private readonly Kernel _kernel;
+    private readonly IPaperRetriever _retriever;
+    private readonly IChatClient? _chatClient;
+    private readonly IChatTokenizer? _tokenizer;
     private readonly AnswerPromptTemplates _prompts;
     private readonly AnsweringOptions _options;
     private readonly AssistantOptions _assistantOptions;
     private readonly ILogger<AnswerPipeline> _logger;
     private readonly FollowUpRewriter _rewriter;
 
-    /// <summary>Creates the pipeline over the services <paramref name="kernel"/> holds.</summary>
+    /// <summary>Creates the pipeline from its collaborators; <paramref name="kernel"/> renders the prompt templates.</summary>
+    /// <param name="kernel">The Semantic Kernel that renders the prompt templates.</param>
+    /// <param name="retriever">Finds the passages an answer is grounded in.</param>
+    /// <param name="prompts">The system, answer and rewrite prompt templates.</param>
+    /// <param name="options">Answer limits and behaviour.</param>
+    /// <param name="assistantOptions">Whether answers are retrieval-only.</param>
+    /// <param name="logger">Logs retrieval and answer steps.</param>
+    /// <param name="chatClient">The chat model, or null for retrieval-only (extracted) answers.</param>
+    /// <param name="tokenizer">The chat model's tokenizer and context size, or null for a pessimistic estimate over <see cref="AnsweringOptions.FallbackContextSize"/>.</param>
+    /// <exception cref="ArgumentNullException">A required collaborator is null.</exception>
     public AnswerPipeline(
         Kernel kernel,
+        IPaperRetriever retriever,
         AnswerPromptTemplates prompts,
         IOptions<AnsweringOptions> options,
         IOptions<AssistantOptions> assistantOptions,
-        ILogger<AnswerPipeline> logger)
+        ILogger<AnswerPipeline> logger,
+        IChatClient? chatClient = null,
+        IChatTokenizer? tokenizer = null)
     {
         ArgumentNullException.ThrowIfNull(kernel);
+        ArgumentNullException.ThrowIfNull(retriever);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(assistantOptions);
         ArgumentNullException.ThrowIfNull(logger);
         _kernel = kernel;
+        _retriever = retriever;
+        _chatClient = chatClient;
+        _tokenizer = tokenizer;
         _prompts = prompts;
         _options = options.Value;
         _assistantOptions = assistantOptions.Value;
@@ -121,15 +139,15 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     }
 
     private IChatClient? ResolveChatClient() =>
-        _assistantOptions.RetrievalOnly ? null : _kernel.Services.GetService<IChatClient>();
+        _assistantOptions.RetrievalOnly ? null : _chatClient;
 
     private async IAsyncEnumerable<AnswerUpdate> StreamAsync(
         AnswerRequest request, string question, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var chatClient = ResolveChatClient();
-        var tokenizer = _kernel.Services.GetService<IChatTokenizer>() ?? new ApproximateChatTokenizer(_options.FallbackContextSize);
-        var retriever = _kernel.Services.GetRequiredService<IPaperRetriever>();
+        var tokenizer = _tokenizer ?? new ApproximateChatTokenizer(_options.FallbackContextSize);
+        var retriever = _retriever;
 
         var searchQuery = await _rewriter.ToSearchQueryAsync(_kernel, chatClient, tokenizer, request.History, question, cancellationToken).ConfigureAwait(false);
         var rewriteMs = clock.Elapsed.TotalMilliseconds;

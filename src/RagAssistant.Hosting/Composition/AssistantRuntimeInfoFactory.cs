@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Corpus;
@@ -6,20 +7,18 @@ using RagAssistant.LlamaCpp.Native;
 
 namespace RagAssistant.Hosting.Composition;
 
-/// <summary>Builds <see cref="AssistantRuntimeInfo"/>; resolving it loads the models, so start-up fails early on a bad file.</summary>
+/// <summary>Builds <see cref="AssistantRuntimeInfo"/>; resolving it loads the local models, so start-up fails early on a bad file.</summary>
 internal static class AssistantRuntimeInfoFactory
 {
-    public static AssistantRuntimeInfo Create(IServiceProvider services, string? chatPath, string? embeddingPath, string? embeddingDescription, IReadOnlyList<string> notices)
+    public static AssistantRuntimeInfo Create(IServiceProvider services, string? chatPath, bool chatRemote, string? embeddingPath, string? embeddingDescription, IReadOnlyList<string> notices)
     {
+        if (chatRemote)
+        {
+            return CreateRemote(services, embeddingPath, embeddingDescription, notices);
+        }
+
         var chat = chatPath is null ? null : services.GetRequiredService<LlamaChatClient>();
-        if (embeddingPath is not null)
-        {
-            _ = services.GetRequiredService<LlamaCpp.Embeddings.LlamaEmbeddingGenerator>();
-        }
-        else if (embeddingDescription is not null)
-        {
-            _ = services.GetRequiredService<Onnx.Embeddings.ArcticEmbeddingGenerator>();
-        }
+        LoadEmbeddingModel(services, embeddingDescription);
 
         var corpus = services.GetRequiredService<IOptions<CorpusOptions>>().Value.ResolveFolder();
         var native = LlamaNativeLibrary.Info;
@@ -43,6 +42,34 @@ internal static class AssistantRuntimeInfoFactory
             corpus,
             chat is null,
             allNotices,
+            embeddingDescription);
+    }
+
+    // Whichever embedder is configured (a local one loads its model here, so a bad file fails start-up early).
+    private static void LoadEmbeddingModel(IServiceProvider services, string? embeddingDescription)
+    {
+        if (embeddingDescription is not null)
+        {
+            _ = services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+        }
+    }
+
+    // A chat model on a server: nothing is loaded here, the server owns backend and threads.
+    private static AssistantRuntimeInfo CreateRemote(IServiceProvider services, string? embeddingPath, string? embeddingDescription, IReadOnlyList<string> notices)
+    {
+        var options = OpenAICompatible.OpenAICompatibleRegistration.Get(services, OpenAICompatible.OpenAICompatibleModelOptions.ChatName);
+        LoadEmbeddingModel(services, embeddingDescription);
+
+        return new AssistantRuntimeInfo(
+            ChatModelPath: null,
+            OpenAICompatible.OpenAICompatibleRegistration.Describe(services, OpenAICompatible.OpenAICompatibleModelOptions.ChatName),
+            embeddingPath,
+            Backend: "remote",
+            options.ContextSize,
+            Threads: 0,
+            services.GetRequiredService<IOptions<CorpusOptions>>().Value.ResolveFolder(),
+            RetrievalOnly: false,
+            notices,
             embeddingDescription);
     }
 }

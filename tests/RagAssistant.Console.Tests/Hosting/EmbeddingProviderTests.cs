@@ -17,7 +17,8 @@ public sealed class EmbeddingProviderTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["EmbeddingModel:Provider"] = configured }).Build();
 
-        Assert.Equal(expected, RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration));
+        Assert.Equal(expected, RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out var error));
+        Assert.Null(error);
     }
 
     [Fact]
@@ -26,9 +27,9 @@ public sealed class EmbeddingProviderTests
         var named = new ConfigurationBuilder().AddInMemoryCollection(new CommandLineOverrides(EmbeddingModelPath: "bge.gguf").ToConfiguration()).Build();
         var unknown = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["EmbeddingModel:Provider"] = "Openai" }).Build();
 
-        Assert.Equal(EmbeddingProvider.Gguf, RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(named));
-        var error = Assert.Throws<AssistantConfigurationException>(() => RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(unknown));
-        Assert.Contains("use Bundled (the built-in model), Gguf", error.Message, StringComparison.Ordinal);
+        Assert.Equal(EmbeddingProvider.Gguf, RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(named, out _));
+        RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(unknown, out var error);
+        Assert.Contains("use Bundled (the built-in model), Gguf", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -37,7 +38,7 @@ public sealed class EmbeddingProviderTests
         using var bundled = Build("Bundled");
         using var none = Build("None");
 
-        Assert.IsType<ArcticEmbeddingGenerator>(bundled.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.NotNull(bundled.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<ArcticEmbeddingGenerator>());
         var runtime = bundled.GetRequiredService<AssistantRuntimeInfo>();
         Assert.Equal(RagAssistantServiceCollectionExtensions.BundledEmbeddingDescription, runtime.EmbeddingModelDescription);
         Assert.DoesNotContain(runtime.Notices, n => n.Contains("download embedding", StringComparison.Ordinal));

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
@@ -23,24 +22,15 @@ internal static class PipelineHarness
         AnsweringOptions? options = null,
         bool retrievalOnly = false)
     {
-        var builder = Kernel.CreateBuilder();
-        builder.Services.AddSingleton(retriever);
-        if (chatClient is not null)
-        {
-            builder.Services.AddSingleton(chatClient);
-        }
-
-        if (tokenizer is not null)
-        {
-            builder.Services.AddSingleton(tokenizer);
-        }
-
         return new AnswerPipeline(
-            builder.Build(),
+            new Kernel(),
+            retriever,
             AnswerPromptTemplates.Load(Prompts),
             Options.Create(options ?? new AnsweringOptions()),
             Options.Create(new AssistantOptions { RetrievalOnly = retrievalOnly }),
-            NullLogger<AnswerPipeline>.Instance);
+            NullLogger<AnswerPipeline>.Instance,
+            chatClient,
+            tokenizer);
     }
 
     public static async Task<List<AnswerUpdate>> CollectAsync(IAnswerPipeline pipeline, AnswerRequest request)

@@ -38,6 +38,24 @@ public sealed class ServiceLifecycleTests
     }
 
     [Fact]
+    public async Task Started_outside_the_repository_root_the_service_reads_the_shared_settings()
+    {
+        // `dotnet run --project src/RagAssistant.Service` starts in the project folder, which has no appsettings.json.
+        SkipWithoutBuild();
+        using var folder = new RagAssistant.Testing.Files.TempFolder();
+        await using var process = ServiceProcess.StartIn(folder.Path, "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
+        await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        using var client = new HttpClient { BaseAddress = process.Address };
+
+        var status = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
+
+        // appsettings.json names the default chat model; without it the notice would say none is configured.
+        var notices = status.GetProperty("model").GetProperty("notices").EnumerateArray().Select(n => n.GetString()!).ToList();
+        Assert.DoesNotContain(notices, n => n.Contains("No chat model configured", StringComparison.Ordinal));
+        Assert.Contains(notices, n => n.Contains("qwen2.5-0.5b-instruct", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task Status_names_the_download_command_that_works_from_the_repository_root()
     {
         SkipWithoutBuild();
@@ -50,6 +68,9 @@ public sealed class ServiceLifecycleTests
         var notices = status.GetProperty("model").GetProperty("notices").EnumerateArray().Select(n => n.GetString()!).ToList();
         Assert.Contains(notices, n => n.Contains("`dotnet run --project src/RagAssistant.Console -- models download chat`", StringComparison.Ordinal));
         Assert.Contains(notices, n => n.Contains("`dotnet run --project src/RagAssistant.Console -- models download embedding`", StringComparison.Ordinal));
+
+        // A service user has no console session: the notice also says where the file goes and names the model-server way.
+        Assert.Contains(notices, n => n.Contains("not-downloaded-chat.gguf", StringComparison.Ordinal) && n.Contains("ChatModel:Provider to OpenAICompatible", StringComparison.Ordinal));
     }
 
     [Fact]

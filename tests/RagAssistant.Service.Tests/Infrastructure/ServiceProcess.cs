@@ -40,12 +40,18 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts the service from the repository root (so it reads the root appsettings.json) on a free port.</summary>
     public static ServiceProcess Start(params string[] arguments) => Start(FreePort(), arguments);
 
-    public static ServiceProcess Start(int port, params string[] arguments)
+    public static ServiceProcess Start(int port, params string[] arguments) => StartIn(RepositoryPaths.Root, port, arguments);
+
+    /// <summary>Starts the service in <paramref name="workingDirectory"/> on a free port.</summary>
+    public static ServiceProcess StartIn(string workingDirectory, params string[] arguments) => StartIn(workingDirectory, FreePort(), arguments);
+
+    /// <summary>Starts the service with <paramref name="workingDirectory"/> as its working directory (its default content root).</summary>
+    public static ServiceProcess StartIn(string workingDirectory, int port, params string[] arguments)
     {
         var address = new Uri($"http://127.0.0.1:{port}");
         var info = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = RepositoryPaths.Root,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

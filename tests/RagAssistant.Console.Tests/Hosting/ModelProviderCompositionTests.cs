@@ -1,0 +1,178 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using RagAssistant.Console.Tests.TestDoubles;
+using RagAssistant.Core.Answering;
+using RagAssistant.Hosting;
+using RagAssistant.LlamaCpp.Chat;
+
+namespace RagAssistant.Console.Tests.Hosting;
+
+/// <summary>What <c>AddRagAssistant</c> registers for each chat and embedding provider, and how bad settings fail.</summary>
+public sealed class ModelProviderCompositionTests
+{
+    private const string Endpoint = "http://127.0.0.1:11434/v1";
+
+    [Fact]
+    public void OpenAICompatible_chat_is_an_OpenAI_client_for_the_endpoint_and_model_behind_the_logging_pipeline()
+    {
+        using var host = Build(new()
+        {
+            ["ChatModel:Provider"] = "openaicompatible",
+            ["ChatModel:Endpoint"] = Endpoint,
+            ["ChatModel:ModelId"] = "qwen2.5:0.5b",
+            ["ChatModel:ContextSize"] = "8192",
+        });
+        host.Services.ValidateStartupOptions();
+
+        var client = host.Services.GetRequiredService<IChatClient>();
+        var metadata = client.GetService<ChatClientMetadata>();
+        Assert.NotNull(client.GetService<LoggingChatClient>());
+        Assert.NotNull(client.GetService<OpenTelemetryChatClient>());
+        Assert.Equal("qwen2.5:0.5b", metadata?.DefaultModelId);
+        Assert.StartsWith(Endpoint, metadata?.ProviderUri?.ToString(), StringComparison.Ordinal);
+
+        // The OpenAI API cannot count tokens: the pessimistic estimate packs the prompt into the configured context.
+        var tokenizer = Assert.IsType<ApproximateChatTokenizer>(host.Services.GetRequiredService<IChatTokenizer>());
+        Assert.Equal(8192, tokenizer.ContextSize);
+
+        var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
+        Assert.False(runtime.RetrievalOnly);
+        Assert.Null(runtime.ChatModelPath);
+        Assert.Equal("remote", runtime.Backend);
+        Assert.Equal(8192, runtime.ContextSize);
+        Assert.Contains("qwen2.5:0.5b", runtime.ChatModelDescription, StringComparison.Ordinal);
+        Assert.Equal(AnswerMode.Generated, host.Services.GetRequiredService<AnswerPipeline>().Mode);
+        Assert.Null(host.Services.GetService<LlamaChatClient>());
+    }
+
+    [Fact]
+    public void OpenAICompatible_embeddings_are_an_OpenAI_generator_for_the_endpoint_and_model()
+    {
+        using var host = Build(new()
+        {
+            [CommandLineOverrides.RetrievalOnlyKey] = "true",
+            ["EmbeddingModel:Provider"] = "OpenAICompatible",
+            ["EmbeddingModel:Endpoint"] = Endpoint,
+            ["EmbeddingModel:ModelId"] = "nomic-embed-text",
+        });
+        host.Services.ValidateStartupOptions();
+
+        var generator = host.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+        var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
+        Assert.NotNull(generator.GetService<LoggingEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.Equal("nomic-embed-text", metadata?.DefaultModelId);
+        Assert.StartsWith(Endpoint, metadata?.ProviderUri?.ToString(), StringComparison.Ordinal);
+        Assert.Contains("nomic-embed-text", host.Services.GetRequiredService<AssistantRuntimeInfo>().EmbeddingModelDescription, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LlamaSharp_chat_loads_the_gguf_file_behind_the_logging_pipeline()
+    {
+        using var host = Build(new() { ["ChatModel:ModelPath"] = TestPaths.RequireStoriesModel() });
+        host.Services.ValidateStartupOptions();
+
+        var client = host.Services.GetRequiredService<IChatClient>();
+        Assert.NotNull(client.GetService<LoggingChatClient>());
+        Assert.Same(host.Services.GetRequiredService<LlamaChatClient>(), client.GetService<LlamaChatClient>());
+        var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
+        Assert.False(runtime.RetrievalOnly);
+        Assert.Equal(TestPaths.RequireStoriesModel(), runtime.ChatModelPath);
+    }
+
+    [Fact]
+    public void A_configured_gguf_that_is_not_downloaded_means_retrieval_only_with_the_fetch_command()
+    {
+        using var host = Build(new() { ["ChatModel:ModelPath"] = "/nonexistent/qwen.gguf" });
+        host.Services.ValidateStartupOptions();
+
+        Assert.Null(host.Services.GetService<IChatClient>());
+        var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
+        Assert.True(runtime.RetrievalOnly);
+        Assert.Contains(runtime.Notices, n => n.Contains("/nonexistent/qwen.gguf", StringComparison.Ordinal) && n.Contains("models download chat", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_model_named_on_the_command_line_fails_validation_not_registration()
+    {
+        var settings = new CommandLineOverrides(ModelPath: "/nonexistent/named.gguf").ToConfiguration().ToDictionary(p => p.Key, p => p.Value);
+
+        using var host = Build(settings);
+
+        var error = Assert.Throws<OptionsValidationException>(host.Services.ValidateStartupOptions);
+        var failure = Assert.Single(error.Failures);
+        Assert.Contains("/nonexistent/named.gguf", failure, StringComparison.Ordinal);
+        Assert.Contains("models download chat", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ChatModel", null, "qwen", null, "Endpoint is required")]
+    [InlineData("ChatModel", "localhost:11434", "qwen", null, "absolute http:// or https:// URL")]
+    [InlineData("ChatModel", Endpoint, null, null, "ModelId is required")]
+    [InlineData("ChatModel", Endpoint, "qwen", "100", "ContextSize must be between 256")]
+    [InlineData("EmbeddingModel", null, "nomic-embed-text", null, "Endpoint is required")]
+    public void Bad_server_settings_fail_start_up_validation_with_what_to_fix(string section, string? endpoint, string? modelId, string? contextSize, string expected)
+    {
+        using var host = Build(new()
+        {
+            [CommandLineOverrides.RetrievalOnlyKey] = section == "ChatModel" ? null : "true",
+            [$"{section}:Provider"] = "OpenAICompatible",
+            [$"{section}:Endpoint"] = endpoint,
+            [$"{section}:ModelId"] = modelId,
+            [$"{section}:ContextSize"] = contextSize,
+        });
+
+        var error = Assert.Throws<OptionsValidationException>(host.Services.ValidateStartupOptions);
+        Assert.Contains(error.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("ChatModel:Provider", "Ollama", "use LlamaSharp")]
+    [InlineData("EmbeddingModel:Provider", "Openai", "OpenAICompatible (a server at EmbeddingModel:Endpoint)")]
+    public void An_unknown_provider_fails_start_up_validation_and_names_the_choices(string key, string value, string expected)
+    {
+        using var host = Build(new() { [key] = value });
+
+        var error = Assert.Throws<OptionsValidationException>(host.Services.ValidateStartupOptions);
+        Assert.Contains(error.Failures, f => f.Contains(value, StringComparison.Ordinal) && f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Environment_variables_choose_the_provider_as_appsettings_json_does()
+    {
+        Environment.SetEnvironmentVariable("RAGTEST_ChatModel__Provider", "OpenAICompatible");
+        Environment.SetEnvironmentVariable("RAGTEST_ChatModel__Endpoint", Endpoint);
+        Environment.SetEnvironmentVariable("RAGTEST_ChatModel__ModelId", "llama3");
+        try
+        {
+            var builder = CreateBuilder([]);
+            builder.Configuration.AddEnvironmentVariables("RAGTEST_");
+            using var host = builder.AddRagAssistant().Build();
+
+            Assert.Equal("llama3", host.Services.GetRequiredService<IChatClient>().GetService<ChatClientMetadata>()?.DefaultModelId);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("RAGTEST_ChatModel__Provider", null);
+            Environment.SetEnvironmentVariable("RAGTEST_ChatModel__Endpoint", null);
+            Environment.SetEnvironmentVariable("RAGTEST_ChatModel__ModelId", null);
+        }
+    }
+
+    private static IHost Build(Dictionary<string, string?> settings) => CreateBuilder(settings).AddRagAssistant().Build();
+
+    private static HostApplicationBuilder CreateBuilder(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["EmbeddingModel:Provider"] = "None",
+            ["Corpus:Folder"] = Path.GetTempPath(),
+            ["Answering:PromptsFolder"] = Path.Combine(AppContext.BaseDirectory, "prompts"),
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        return builder;
+    }
+}

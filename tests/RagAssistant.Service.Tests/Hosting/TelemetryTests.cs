@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using RagAssistant.Hosting;
+
+namespace RagAssistant.Service.Tests.Hosting;
+
+public sealed class TelemetryTests
+{
+    [Fact]
+    public void Without_an_otlp_endpoint_nothing_is_registered_and_with_one_traces_and_metrics_are()
+    {
+        using var off = Build(null);
+        using var on = Build("http://127.0.0.1:4317");
+
+        Assert.Null(off.Services.GetService<TracerProvider>());
+        Assert.Null(off.Services.GetService<MeterProvider>());
+        Assert.NotNull(on.Services.GetService<TracerProvider>());
+        Assert.NotNull(on.Services.GetService<MeterProvider>());
+    }
+
+    [Fact]
+    public void A_bad_otlp_endpoint_fails_start_up_validation_not_registration()
+    {
+        using var host = Build("localhost:4317");
+
+        var error = Assert.Throws<OptionsValidationException>(host.Services.ValidateStartupOptions);
+        Assert.Contains("OpenTelemetry:OtlpEndpoint is \"localhost:4317\"", Assert.Single(error.Failures), StringComparison.Ordinal);
+    }
+
+    private static IHost Build(string? endpoint)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [TelemetryHostApplicationBuilderExtensions.OtlpEndpointKey] = endpoint });
+        return builder.AddRagAssistantTelemetry().Build();
+    }
+}
