@@ -2,8 +2,8 @@ namespace RagAssistant.Core;
 
 /// <summary>
 /// Resolves the relative paths of appsettings.json (models/, data/, prompts/) the way a user expects: against a
-/// preferred root when given, then the working directory (the repository root for `dotnet run`), then the program's
-/// folder and its parents (which finds the repository's folders from bin/ and from tests).
+/// preferred root when given, then the working directory, then the source checkout the program was built in (the
+/// folder holding RagAssistant.sln above the program's folder, if any), then the program's folder and its parents.
 /// </summary>
 public static class LocalPathResolver
 {
@@ -57,9 +57,31 @@ public static class LocalPathResolver
         }
 
         yield return Directory.GetCurrentDirectory();
+
+        // Run from a source checkout (`dotnet run --project src/...` starts in the project folder), the checkout's own
+        // data/ and models/ win over the copies the build puts beside the program, so added documents and downloaded
+        // models are seen without a rebuild.
+        if (CheckoutRoot() is { } checkout)
+        {
+            yield return checkout;
+        }
+
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             yield return dir.FullName;
         }
+    }
+
+    private static string? CheckoutRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory).Parent; dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "RagAssistant.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
     }
 }

@@ -121,7 +121,8 @@ internal static class MissingChatModel
             return status.Path;
         }
 
-        var later = ConsoleCommand.Download(model.Name);
+        // The role, not the file's name: the same command the start-up notices, the README and the service show.
+        var later = ConsoleCommand.Download("chat");
         var size = model.SizeBytes is { } bytes ? ModelsCommand.FormatSize(bytes) : model.ApproximateSizeMegabytes is { } mb ? $"about {mb} MB" : "size unknown";
         if (!terminal.IsInteractive)
         {

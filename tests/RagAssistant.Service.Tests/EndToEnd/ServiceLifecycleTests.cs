@@ -53,6 +53,10 @@ public sealed class ServiceLifecycleTests
         var notices = status.GetProperty("model").GetProperty("notices").EnumerateArray().Select(n => n.GetString()!).ToList();
         Assert.DoesNotContain(notices, n => n.Contains("No chat model configured", StringComparison.Ordinal));
         Assert.Contains(notices, n => n.Contains("qwen2.5-0.5b-instruct", StringComparison.OrdinalIgnoreCase));
+
+        // The checkout's corpus and models folder, not the copies the build puts beside the program.
+        Assert.Equal(Path.Combine(RepositoryPaths.Root, "data", "papers"), status.GetProperty("corpus").GetProperty("folder").GetString());
+        Assert.Contains(notices, n => n.Contains(Path.Combine(RepositoryPaths.Root, "models", "qwen2.5-0.5b-instruct"), StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
