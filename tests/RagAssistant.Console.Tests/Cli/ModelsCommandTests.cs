@@ -87,7 +87,7 @@ public sealed class ModelsCommandTests : IDisposable
         var exitCode = await cli.RunAsync("a question\n/exit\n");
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("Fetch one with: dotnet run --project src/RagAssistant.Console -- models download tiny-chat", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("Fetch one with: dotnet run --project src/RagAssistant.Console -- models download chat", cli.Output, StringComparison.Ordinal);
         Assert.Contains("Draft models speed up decoding", cli.Output, StringComparison.Ordinal);
         Assert.Equal(0, server.RequestCount);
     }

@@ -40,8 +40,8 @@ public sealed class StartupMessageTests : IDisposable
 
         Assert.Equal(0, result.ExitCode);
         Assert.DoesNotContain("warn:", result.Output + result.Error, StringComparison.Ordinal);
-        var output = result.Output.ReplaceLineEndings(" ");
-        Assert.Equal(1, output.Split("is not downloaded yet: retrieval is BM25 only").Length - 1);
+        // Whitespace flattened: where the banner wraps depends on the length of the model's path.
+        Assert.Equal(1, Flatten(result.Output).Split("is not downloaded yet: retrieval is BM25 only").Length - 1);
         Assert.Contains(ConsoleCommand.Download("embedding"), Flatten(result.Output), StringComparison.Ordinal);
     }
 
