@@ -4,13 +4,14 @@ namespace RagAssistant.Core.Corpus;
 
 /// <summary>
 /// Splits text into sentences (for passages, packing and extractive answers): at '.', '!' or '?' followed by white space and a capital, digit or opening
-/// bracket, except after common abbreviations ("e.g.", "et al.", "Fig.") that abstracts use mid-sentence.
+/// bracket, except after common abbreviations ("e.g.", "et al.", "Fig.", also after an opening bracket) that abstracts use
+/// mid-sentence, and after "ref." of a neutralised source reference marker ("(ref. 2)").
 /// </summary>
 internal static partial class SentenceSplitter
 {
     private static readonly HashSet<string> Abbreviations = new(StringComparer.OrdinalIgnoreCase)
     {
-        "e.g.", "i.e.", "al.", "etc.", "vs.", "fig.", "figs.", "eq.", "eqs.", "sec.", "no.", "approx.", "cf.", "resp.", "dr.", "mr.", "ms.",
+        "e.g.", "i.e.", "al.", "ref.", "etc.", "vs.", "fig.", "figs.", "eq.", "eqs.", "sec.", "no.", "approx.", "cf.", "resp.", "dr.", "mr.", "ms.",
     };
 
     public static IReadOnlyList<string> Split(string text)
@@ -37,7 +38,8 @@ internal static partial class SentenceSplitter
     private static bool EndsWithAbbreviation(ReadOnlySpan<char> sentence)
     {
         var lastSpace = sentence.LastIndexOfAny(' ', '\n', '\t');
-        var lastWord = sentence[(lastSpace + 1)..];
+        // "(e.g." and "(ref." (the form source reference markers are rewritten to) are abbreviations too.
+        var lastWord = sentence[(lastSpace + 1)..].TrimStart("([{\"'");
         return Abbreviations.Contains(lastWord.ToString()) || (lastWord.Length == 2 && char.IsUpper(lastWord[0]));
     }
 

@@ -79,6 +79,8 @@ public sealed class SourceMarkerTests
         Assert.Empty(result.InvalidCitations);
         Assert.Equal(result.Sources.Take(new AnsweringOptions().ExtractivePapers).Select(s => s.Number), result.Citations.Select(c => c.Number));
         Assert.Contains("prior work (ref. 2) and the quantisation scheme of (ref. 7)", result.Sources[0].Text, StringComparison.Ordinal);
+        // The quote keeps the whole sentence: "(ref. 2)" is no sentence end.
+        Assert.Contains("prior work (ref. 2) and the quantisation scheme of (ref. 7).", result.Answer, StringComparison.Ordinal);
         Assert.DoesNotContain("[7]", result.Answer, StringComparison.Ordinal);
         foreach (var (quote, number) in result.Answer.Split('\n').Skip(1).Select((q, i) => (q, i + 1)))
         {
