@@ -30,13 +30,17 @@ public sealed class ShutdownGrace : IDisposable
             }
         });
         Stopping = lifetime.ApplicationStopping;
+
+        // Taken once: reading CancellationTokenSource.Token after Dispose throws, and an answer still finishing while
+        // the host disposes its services asks whether it was cut by shutdown.
+        Expired = _expired.Token;
     }
 
     /// <summary>Cancelled when shutdown starts: nothing new should begin.</summary>
     public CancellationToken Stopping { get; }
 
     /// <summary>Cancelled when the grace period after shutdown started has passed.</summary>
-    public CancellationToken Expired => _expired.Token;
+    public CancellationToken Expired { get; }
 
     /// <summary>
     /// Called when the host disposes its services. Anything still running has outlived the host's own shutdown
