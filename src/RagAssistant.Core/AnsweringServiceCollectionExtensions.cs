@@ -12,7 +12,7 @@ public static class AnsweringServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="IAnswerPipeline"/>, <see cref="AnswerEvaluator"/>, the prompt templates and a Semantic Kernel
     /// <see cref="Kernel"/> over the container's services. Binds <see cref="AnsweringOptions"/> ("Answering") and
-    /// <see cref="AssistantOptions"/> ("Assistant"), validated at start-up. The pipeline receives by constructor injection an <see cref="Retrieval.IPaperRetriever"/> (required);
+    /// <see cref="AssistantOptions"/> ("Assistant"), validated at start-up. The pipeline receives by constructor injection an <see cref="RagAssistant.Core.Retrieval.IPaperRetriever"/> (required);
     /// an <see cref="Microsoft.Extensions.AI.IChatClient"/> and an <see cref="IChatTokenizer"/> are optional (without a
     /// chat client answers are extracted, retrieval-only).
     /// </summary>
@@ -23,7 +23,6 @@ public static class AnsweringServiceCollectionExtensions
 
         services.AddOptions<AnsweringOptions>()
             .Bind(configuration.GetSection(AnsweringOptions.SectionName))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnsweringOptions>, AnsweringOptionsValidator>());
         services.AddOptions<AssistantOptions>()

@@ -152,6 +152,10 @@ public sealed record AnswerDocument(
 public sealed record CitationDocument(int N, string PaperId, string Title);
 
 /// <summary>JSON shape of an offered source; <c>score</c> is the retrieval relevance in [0, 1].</summary>
+/// <param name="N">The source number, 1-based, as the answer cites it ([n]).</param>
+/// <param name="PaperId">The paper's id in the corpus.</param>
+/// <param name="Title">The paper's title.</param>
+/// <param name="Score">The retrieval relevance in [0, 1].</param>
 /// <param name="Date">The paper's date as the corpus gives it; absent when unknown.</param>
 public sealed record SourceDocument(int N, string PaperId, string Title, double Score, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Date = null);
 

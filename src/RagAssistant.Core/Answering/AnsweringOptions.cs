@@ -2,8 +2,8 @@ using System.ComponentModel.DataAnnotations;
 
 namespace RagAssistant.Core.Answering;
 
-/// <summary>How questions are answered: prompts, budgets and the relevance threshold. Bound from "Answering".</summary>
-public sealed class AnsweringOptions
+/// <summary>How questions are answered: prompts, budgets and the relevance threshold. Bound from "Answering", validated at start.</summary>
+public sealed class AnsweringOptions : IValidatableObject
 {
     /// <summary>The configuration section these options are bound from.</summary>
     public const string SectionName = "Answering";
@@ -76,4 +76,29 @@ public sealed class AnsweringOptions
     /// <summary>Sentences quoted per paper in retrieval-only mode.</summary>
     [Range(1, 10)]
     public int ExtractiveSentencesPerPaper { get; set; } = 2;
+
+    /// <summary>The rules data annotations cannot express: the prompt templates exist and the refusal phrase has words.</summary>
+    /// <param name="validationContext">The validation context (unused).</param>
+    /// <returns>One result per broken rule, naming the setting.</returns>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // A missing folder setting is reported by [Required] already.
+        if (!string.IsNullOrWhiteSpace(PromptsFolder))
+        {
+            var folder = AnswerPromptTemplates.ResolveFolder(PromptsFolder);
+            foreach (var prompt in new[] { AnswerPromptTemplates.SystemPrompt, AnswerPromptTemplates.AnswerPrompt, AnswerPromptTemplates.RewritePrompt })
+            {
+                var template = Path.Combine(folder, prompt, "skprompt.txt");
+                if (!File.Exists(template))
+                {
+                    yield return new ValidationResult($"{SectionName}:{nameof(PromptsFolder)}: the prompt template '{template}' is missing.");
+                }
+            }
+        }
+
+        if (RefusalDetector.Normalize(RefusalPhrase ?? string.Empty).Length == 0)
+        {
+            yield return new ValidationResult($"{SectionName}:{nameof(RefusalPhrase)} must contain words.");
+        }
+    }
 }

@@ -14,8 +14,14 @@ public sealed record RetrievalMetrics(
     [property: JsonPropertyName("questions")] int Questions);
 
 /// <summary>How one question went.</summary>
+/// <param name="Id">The question's id in the dev set.</param>
+/// <param name="Kind">The question's kind in the dev set (e.g. "paraphrase", "unanswerable").</param>
 /// <param name="GoldRanks">1-based rank of each gold paper among the retrieved papers (null: not in the top 10).</param>
+/// <param name="RecallAt5">Share of the gold papers in the top 5; null for an unanswerable question.</param>
+/// <param name="RecallAt10">Share of the gold papers in the top 10; null for an unanswerable question.</param>
+/// <param name="MrrAt10">1 / rank of the first gold paper in the top 10 (0 when none); null for an unanswerable question.</param>
 /// <param name="TopRelevance">RelevanceScore of the first hit (0 when nothing was retrieved).</param>
+/// <param name="TopTitles">Titles of the retrieved papers, best first.</param>
 public sealed record QuestionOutcome(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("kind")] string Kind,

@@ -7,7 +7,12 @@ namespace RagAssistant.Core.Retrieval;
 public static class ReciprocalRankFusion
 {
     /// <summary>Fuses ranked lists of ids (best first) into (id, score) pairs, best first; ties keep first-seen order.</summary>
+    /// <param name="rankedLists">The lists to fuse, each best first.</param>
+    /// <param name="k">The k of 1/(k + rank), at least 1: larger values flatten the head of each list.</param>
     /// <param name="weights">One weight per list (null: all 1).</param>
+    /// <returns>Every item of any list once, with its fused score, best first.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="rankedLists"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is zero or negative.</exception>
     /// <exception cref="ArgumentException"><paramref name="weights"/> has fewer entries than there are lists.</exception>
     public static IReadOnlyList<(T Item, double Score)> Fuse<T>(IEnumerable<IReadOnlyList<T>> rankedLists, int k, IReadOnlyList<double>? weights = null)
         where T : notnull

@@ -5,12 +5,19 @@ namespace RagAssistant.Core.Retrieval;
 /// <summary>Which retrievers produced a result.</summary>
 public enum RetrieverKind
 {
+    /// <summary>Lexical search only: BM25 over titles and passages (Lucene.Net).</summary>
     Bm25,
+
+    /// <summary>Vector search only: cosine of the query and passage embeddings.</summary>
     Dense,
+
+    /// <summary>BM25 and dense candidates fused (see <see cref="FusionMethod"/>).</summary>
     Hybrid,
 }
 
 /// <summary>One retrieved passage with its paper and how each retriever ranked it.</summary>
+/// <param name="Paper">The paper the passage belongs to.</param>
+/// <param name="Passage">The passage that matched (the whole abstract for an unsplit paper).</param>
 /// <param name="Score">The fused (or single-retriever) score; higher is better.</param>
 /// <param name="RelevanceScore">A query-length independent relevance in [0, 1], used to decide "nothing relevant".</param>
 /// <param name="Bm25Rank">1-based rank in the BM25 list, or null if BM25 did not return it.</param>
@@ -28,6 +35,8 @@ public sealed record RetrievedPassage(
     double? Cosine = null);
 
 /// <summary>The outcome of a search.</summary>
+/// <param name="Query">The query as given.</param>
+/// <param name="Hits">The hits, best first; at most the requested top-k, empty for a blank query or an empty corpus.</param>
 /// <param name="Mode">What actually ran: Bm25 when no embedding model is available, whatever was asked.</param>
 /// <param name="Notice">Why the mode differs from what was asked (e.g. "no embedding model: BM25 only"), else null.</param>
 public sealed record RetrievalResult(
@@ -39,9 +48,14 @@ public sealed record RetrievalResult(
 /// <summary>Searches the indexed corpus.</summary>
 public interface IPaperRetriever
 {
-    /// <summary>Finds the passages most relevant to <paramref name="query"/>.</summary>
+    /// <summary>Finds the passages most relevant to <paramref name="query"/>; builds the index first when no build has completed.</summary>
+    /// <param name="query">The question or search terms; a blank query returns no hits.</param>
     /// <param name="topK">How many hits to return; null uses the configured default.</param>
     /// <param name="kind">Which retriever to use; null uses the configured default (hybrid).</param>
+    /// <param name="cancellationToken">Cancels the search (and a build it waits for).</param>
+    /// <returns>The hits, best first, and the retriever that actually ran.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default);
 }
 
@@ -60,13 +74,18 @@ public interface IPaperCatalog
 
 /// <summary>Progress of an index build, for progress bars and logs.</summary>
 /// <param name="Stage">What is happening ("parsing", "embedding", "indexing").</param>
+/// <param name="Done">Items of this stage finished (files, passages).</param>
+/// <param name="Total">Items of this stage in all.</param>
 public sealed record IndexProgress(string Stage, int Done, int Total);
 
 /// <summary>What an index build did.</summary>
+/// <param name="Papers">Unique papers indexed.</param>
+/// <param name="Passages">Passages indexed (one per unsplit paper, several per long document).</param>
 /// <param name="Embedded">Passages embedded by the model in this build.</param>
 /// <param name="FromCache">Passages whose vectors came from the on-disk cache.</param>
 /// <param name="Warnings">Problems found and skipped (file and line), e.g. a malformed JSONL line.</param>
 /// <param name="DenseAvailable">True when dense search is available now; false without an embedding model, while vectors are pending, or after embedding failed.</param>
+/// <param name="Elapsed">Wall-clock time of the build (until BM25 was searchable, or until the vectors were ready).</param>
 public sealed record IndexReport(
     int Papers,
     int Passages,
@@ -97,6 +116,7 @@ public enum EmbeddingState
 }
 
 /// <summary>Progress of background passage embedding, for progress bars, /api/status and notices.</summary>
+/// <param name="State">Where embedding stands: none, running, done or failed.</param>
 /// <param name="Done">Passages with a vector (from the cache or embedded).</param>
 /// <param name="Total">Passages in the corpus.</param>
 /// <param name="PassagesPerSecond">Embedding rate in this build so far, or null before the first batch.</param>

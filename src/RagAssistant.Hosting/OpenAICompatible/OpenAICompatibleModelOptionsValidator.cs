@@ -4,4 +4,4 @@ namespace RagAssistant.Hosting.OpenAICompatible;
 
 /// <summary>Checks <see cref="OpenAICompatibleModelOptions"/> (source-generated from its data annotations).</summary>
 [OptionsValidator]
-public sealed partial class OpenAICompatibleModelOptionsValidator : IValidateOptions<OpenAICompatibleModelOptions>;
+internal sealed partial class OpenAICompatibleModelOptionsValidator : IValidateOptions<OpenAICompatibleModelOptions>;

@@ -26,6 +26,17 @@ public sealed partial class LlamaChatClient : IChatClient
     private readonly ChatClientMetadata _metadata;
     private bool _disposed;
 
+    /// <summary>
+    /// Loads the chat model and creates one context per slot; this is where the file is read, so it takes seconds and
+    /// memory for the weights plus each slot's KV cache (<see cref="LlamaChatClientOptions.ContextSize"/> tokens).
+    /// </summary>
+    /// <param name="options">The chat model and how it runs (validated at start when registered through <c>AddLlamaChatClient</c>).</param>
+    /// <param name="runtime">The llama.cpp backend; null = <see cref="LlamaBackend.Auto"/> with the packaged natives.</param>
+    /// <param name="loggerFactory">Receives the client's and llama.cpp's log; null = no logging.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="Native.LlamaBackendException">The configured backend cannot run here.</exception>
+    /// <exception cref="Gguf.ModelFileException">The model file is missing, not a valid GGUF model, or refused by llama.cpp; the message names the file and the fix.</exception>
+    /// <exception cref="InvalidOperationException">The model is encoder-only (an embedding model): it cannot chat.</exception>
     public LlamaChatClient(IOptions<LlamaChatClientOptions> options, IOptions<LlamaRuntimeOptions>? runtime = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -98,11 +109,35 @@ public sealed partial class LlamaChatClient : IChatClient
 
     /// <summary>The prompt tokens <paramref name="messages"/> become: the template's markup as control tokens, every message's content as plain text.</summary>
     /// <exception cref="ArgumentException">The conversation has no system, user or assistant message.</exception>
-    public IReadOnlyList<int> TokenizePrompt(IEnumerable<ChatMessage> messages) => _formatter.Format(messages).Tokens;
+    internal IReadOnlyList<int> TokenizePrompt(IEnumerable<ChatMessage> messages) => _formatter.Format(messages).Tokens;
 
+    /// <summary>Generates the whole answer to <paramref name="messages"/>; see <see cref="GetStreamingResponseAsync"/>.</summary>
+    /// <param name="messages">The conversation, oldest first.</param>
+    /// <param name="options">Output limit (tokens), temperature, top-k/top-p, seed and stop sequences; null = the configured defaults.</param>
+    /// <param name="cancellationToken">Stops generation.</param>
+    /// <returns>The answer, its finish reason and token usage.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="messages"/> is null.</exception>
+    /// <exception cref="ArgumentException">The conversation has no system, user or assistant message.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="ChatOptions.MaxOutputTokens"/> is zero or negative.</exception>
+    /// <exception cref="LlamaContextFullException">The prompt alone fills the context.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Streams the answer to <paramref name="messages"/> as it is decoded, one update per piece of text, then one with
+    /// the finish reason and usage (prompt, reused-from-cache and completion tokens). Waits for a free slot when all are
+    /// busy, and takes the one whose KV cache shares the longest prefix with the prompt.
+    /// </summary>
+    /// <param name="messages">The conversation, oldest first.</param>
+    /// <param name="options">Output limit (tokens), temperature, top-k/top-p, seed and stop sequences; null = the configured defaults.</param>
+    /// <param name="cancellationToken">Stops generation; the slot is freed at the next token.</param>
+    /// <returns>The answer's updates, in order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="messages"/> is null.</exception>
+    /// <exception cref="ArgumentException">The conversation has no system, user or assistant message.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="ChatOptions.MaxOutputTokens"/> is zero or negative.</exception>
+    /// <exception cref="LlamaContextFullException">The prompt alone fills the context.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options = null,
@@ -263,6 +298,11 @@ public sealed partial class LlamaChatClient : IChatClient
         _slots.Release();
     }
 
+    /// <summary>Returns <see cref="ChatClientMetadata"/>, the model's <see cref="LlamaModelInfo"/>, or this client; null for anything else or any key.</summary>
+    /// <param name="serviceType">The type asked for.</param>
+    /// <param name="serviceKey">Must be null; keyed requests get null.</param>
+    /// <returns>The service, or null.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is null.</exception>
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
@@ -273,6 +313,7 @@ public sealed partial class LlamaChatClient : IChatClient
             : null;
     }
 
+    /// <summary>Frees the contexts (KV caches) and the model weights. Call it once no generation is running.</summary>
     public void Dispose()
     {
         if (_disposed)

@@ -2,16 +2,17 @@ using System.ComponentModel.DataAnnotations;
 
 namespace RagAssistant.LlamaCpp.Chat;
 
-/// <summary>The chat model and how it runs (configuration section "ChatModel").</summary>
-public sealed class LlamaChatClientOptions
+/// <summary>The chat model and how it runs (configuration section "ChatModel"), validated at start.</summary>
+public sealed class LlamaChatClientOptions : IValidatableObject
 {
+    /// <summary>The configuration section name.</summary>
     public const string SectionName = "ChatModel";
 
-    /// <summary>GGUF file of the chat model.</summary>
+    /// <summary>GGUF file of the chat model; it must exist.</summary>
     [Required(ErrorMessage = "ChatModel:ModelPath is required: set it in appsettings.json or pass --model FILE.")]
     public string ModelPath { get; set; } = string.Empty;
 
-    /// <summary>Tokens of prompt plus answer.</summary>
+    /// <summary>Tokens of prompt plus answer: the KV cache of each slot holds this many.</summary>
     [Range(256, 1_048_576)]
     public int ContextSize { get; set; } = 4096;
 
@@ -33,25 +34,42 @@ public sealed class LlamaChatClientOptions
     /// <summary>Chat template text or llama.cpp built-in name ("chatml", "llama3", "phi3", ...) for models without one (or to override it).</summary>
     public string? ChatTemplate { get; set; }
 
-    /// <summary>Answer length when the caller sets none.</summary>
+    /// <summary>Answer length in tokens when the caller sets none.</summary>
     [Range(1, 1_048_576)]
     public int MaxTokens { get; set; } = 512;
 
+    /// <summary>Sampling temperature when the caller sets none; 0 is greedy (deterministic).</summary>
     [Range(0.0, 5.0)]
     public float Temperature { get; set; } = 0.2f;
 
+    /// <summary>Keep the k most likely tokens when sampling; 0 = off.</summary>
     [Range(0, 100_000)]
     public int TopK { get; set; } = 40;
 
+    /// <summary>Nucleus sampling: keep the most likely tokens up to this probability mass; 1 = off.</summary>
     [Range(0.0, 1.0)]
     public float TopP { get; set; } = 0.95f;
 
+    /// <summary>Drop tokens less likely than this share of the most likely one; 0 = off.</summary>
     [Range(0.0, 1.0)]
     public float MinP { get; set; } = 0.05f;
 
+    /// <summary>Penalty on recently generated tokens; 1 = off.</summary>
     [Range(0.0, 5.0)]
     public float RepeatPenalty { get; set; } = 1.1f;
 
     /// <summary>Sampling seed; null = random.</summary>
     public uint? Seed { get; set; }
+
+    /// <summary>The rule data annotations cannot express: the model file exists.</summary>
+    /// <param name="validationContext">The validation context (unused).</param>
+    /// <returns>One result per broken rule, naming the setting.</returns>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // An empty path is reported by [Required] already.
+        if (!string.IsNullOrWhiteSpace(ModelPath) && !File.Exists(ModelPath))
+        {
+            yield return new ValidationResult($"ChatModel:ModelPath does not name an existing file: {ModelPath}.");
+        }
+    }
 }

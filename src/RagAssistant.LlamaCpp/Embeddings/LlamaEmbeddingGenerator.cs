@@ -30,6 +30,13 @@ public sealed partial class LlamaEmbeddingGenerator : IEmbeddingGenerator<string
     private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly ILogger _logger;
 
+    /// <summary>Loads the embedding model and creates its embedding context; this is where the file is read.</summary>
+    /// <param name="options">The embedding model and how it runs (validated at start when registered through <c>AddLlamaEmbeddingGenerator</c>).</param>
+    /// <param name="runtime">The llama.cpp backend; null = <see cref="LlamaBackend.Auto"/> with the packaged natives.</param>
+    /// <param name="loggerFactory">Receives the generator's and llama.cpp's log; null = no logging.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="Native.LlamaBackendException">The configured backend cannot run here.</exception>
+    /// <exception cref="Gguf.ModelFileException">The model file is missing, not a valid GGUF model, or refused by llama.cpp; the message names the file and the fix.</exception>
     public LlamaEmbeddingGenerator(IOptions<LlamaEmbeddingGeneratorOptions> options, IOptions<LlamaRuntimeOptions>? runtime = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -68,9 +75,19 @@ public sealed partial class LlamaEmbeddingGenerator : IEmbeddingGenerator<string
     /// <summary>The loaded model.</summary>
     public LlamaModel Model { get; }
 
-    /// <summary>Vector length.</summary>
+    /// <summary>Vector length (the model's embedding length, e.g. 384 for bge-small).</summary>
     public int Dimensions => Model.Info.EmbeddingLength;
 
+    /// <summary>
+    /// Embeds <paramref name="values"/>, <see cref="LlamaEmbeddingGeneratorOptions.MaxBatchTexts"/> texts per llama.cpp call.
+    /// Each vector has <see cref="Dimensions"/> floats and unit length (L2-normalised), so a dot product is the cosine.
+    /// Texts longer than <see cref="LlamaEmbeddingGeneratorOptions.ContextSize"/> tokens are truncated, with a warning in the log.
+    /// </summary>
+    /// <param name="values">The texts, in order.</param>
+    /// <param name="options"><see cref="InputTypeKey"/> = "query" in <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> prepends the query prefix; otherwise the document prefix.</param>
+    /// <param name="cancellationToken">Stops between llama.cpp calls.</param>
+    /// <returns>One embedding per text, in the same order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -146,6 +163,11 @@ public sealed partial class LlamaEmbeddingGenerator : IEmbeddingGenerator<string
         }
     }
 
+    /// <summary>Returns <see cref="EmbeddingGeneratorMetadata"/>, the model's <see cref="LlamaModelInfo"/>, or this generator; null for anything else or any key.</summary>
+    /// <param name="serviceType">The type asked for.</param>
+    /// <param name="serviceKey">Must be null; keyed requests get null.</param>
+    /// <returns>The service, or null.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is null.</exception>
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
@@ -156,6 +178,7 @@ public sealed partial class LlamaEmbeddingGenerator : IEmbeddingGenerator<string
             : null;
     }
 
+    /// <summary>Frees the embedding context and the model weights. Call it once no embedding is running.</summary>
     public void Dispose()
     {
         _context.Dispose();

@@ -3,12 +3,13 @@ using RagAssistant.LlamaCpp.Runtime;
 
 namespace RagAssistant.LlamaCpp.Embeddings;
 
-/// <summary>The embedding model and how it runs (configuration section "EmbeddingModel").</summary>
-public sealed class LlamaEmbeddingGeneratorOptions
+/// <summary>The embedding model and how it runs (configuration section "EmbeddingModel"), validated at start.</summary>
+public sealed class LlamaEmbeddingGeneratorOptions : IValidatableObject
 {
+    /// <summary>The configuration section name.</summary>
     public const string SectionName = "EmbeddingModel";
 
-    /// <summary>GGUF file of the embedding model.</summary>
+    /// <summary>GGUF file of the embedding model; it must exist.</summary>
     [Required(ErrorMessage = "EmbeddingModel:ModelPath is required: set it in appsettings.json or pass --embedding-model FILE.")]
     public string ModelPath { get; set; } = string.Empty;
 
@@ -28,6 +29,7 @@ public sealed class LlamaEmbeddingGeneratorOptions
     public int? GpuLayers { get; set; }
 
     /// <summary>Pooling: Model (the model's own), Mean, Cls or Last.</summary>
+    [EnumDataType(typeof(LlamaPooling))]
     public LlamaPooling Pooling { get; set; } = LlamaPooling.Model;
 
     /// <summary>Prefix for search queries (bge: "Represent this sentence for searching relevant passages: ", nomic: "search_query: ").</summary>
@@ -35,4 +37,16 @@ public sealed class LlamaEmbeddingGeneratorOptions
 
     /// <summary>Prefix for documents (nomic: "search_document: ").</summary>
     public string DocumentPrefix { get; set; } = string.Empty;
+
+    /// <summary>The rule data annotations cannot express: the model file exists.</summary>
+    /// <param name="validationContext">The validation context (unused).</param>
+    /// <returns>One result per broken rule, naming the setting.</returns>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // An empty path is reported by [Required] already.
+        if (!string.IsNullOrWhiteSpace(ModelPath) && !File.Exists(ModelPath))
+        {
+            yield return new ValidationResult($"EmbeddingModel:ModelPath does not name an existing file: {ModelPath}.");
+        }
+    }
 }

@@ -5,7 +5,7 @@ namespace RagAssistant.LlamaCpp.Gguf;
 /// (ggml's <c>ggml_blck_size</c> / <c>ggml_type_size</c> for the bundled llama.cpp). Used to compute tensor byte sizes,
 /// so a tensor whose data would run past the end of the file is caught before llama.cpp maps it.
 /// </summary>
-public static class GgmlTypeTraits
+internal static class GgmlTypeTraits
 {
     private const int QK_K = 256;
 

@@ -1,7 +1,7 @@
 namespace RagAssistant.LlamaCpp.Gguf;
 
 /// <summary>Well-known GGUF metadata keys (llama.cpp's <c>LLM_KV_*</c>). <c>{arch}</c> keys are built with <see cref="ForArchitecture"/>.</summary>
-public static class GgufKeys
+internal static class GgufKeys
 {
     public const string Architecture = "general.architecture";
     public const string Name = "general.name";

@@ -9,7 +9,7 @@ namespace RagAssistant.LlamaCpp.Gguf;
 /// unbounded memory or crash. Problems surface as <see cref="ModelFileException"/>.
 /// Use <see cref="GgufValidator"/> to also check the file is a model llama.cpp can run.
 /// </summary>
-public static class GgufReader
+internal static class GgufReader
 {
     /// <summary>Arrays longer than this are summarised instead of read into memory.</summary>
     public const long MaxMaterializedArrayLength = 1 << 24;

@@ -5,7 +5,7 @@ namespace RagAssistant.LlamaCpp.Gguf;
 /// <summary>
 /// One GGUF metadata value. Scalars are held boxed in <see cref="Value"/>; strings as <see cref="string"/>;
 /// arrays as a typed CLR array (<c>string[]</c>, <c>float[]</c>, <c>int[]</c>, ...). Nested arrays are not supported (llama.cpp rejects them too).
-/// Arrays longer than <see cref="GgufReader.MaxMaterializedArrayLength"/> are only summarised
+/// Arrays longer than 2^24 (16,777,216) elements are only summarised
 /// (<see cref="Value"/> is null, <see cref="Count"/> still says how long they are) so a huge array never has to fit in memory.
 /// </summary>
 public sealed class GgufValue
@@ -33,31 +33,73 @@ public sealed class GgufValue
     /// <summary>True for an array whose elements were skipped because it is too long to hold in memory.</summary>
     public bool IsSummarized => Type == GgufValueType.Array && Value is null;
 
+    /// <summary>A scalar of type <see cref="GgufValueType.UInt8"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
     public static GgufValue FromUInt8(byte value) => new(GgufValueType.UInt8, null, 1, value);
 
+    /// <summary>A scalar of type <see cref="GgufValueType.Int8"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
     public static GgufValue FromInt8(sbyte value) => new(GgufValueType.Int8, null, 1, value);
 
+    /// <summary>A scalar of type <see cref="GgufValueType.UInt16"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
     public static GgufValue FromUInt16(ushort value) => new(GgufValueType.UInt16, null, 1, value);
 
+    /// <summary>A scalar of type <see cref="GgufValueType.Int16"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
     public static GgufValue FromInt16(short value) => new(GgufValueType.Int16, null, 1, value);
 
+    /// <summary>A scalar of type <see cref="GgufValueType.UInt32"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
     public static GgufValue FromUInt32(uint value) => new(GgufValueType.UInt32, null, 1, value);
 
+    /// <summary>A scalar of type <see cref="GgufValueType.Int32"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
     public static GgufValue FromInt32(int value) => new(GgufValueType.Int32, null, 1, value);
 
+    /// <summary>A scalar of type <see cref="GgufValueType.Float32"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
     public static GgufValue FromFloat32(float value) => new(GgufValueType.Float32, null, 1, value);
 
+    /// <summary>A scalar of type <see cref="GgufValueType.Bool"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
     public static GgufValue FromBool(bool value) => new(GgufValueType.Bool, null, 1, value);
 
+    /// <summary>A <see cref="GgufValueType.String"/> scalar.</summary>
+    /// <param name="value">The string; written as UTF-8.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
     public static GgufValue FromString(string value) => new(GgufValueType.String, null, 1, value ?? throw new ArgumentNullException(nameof(value)));
 
+    /// <summary>A scalar of type <see cref="GgufValueType.UInt64"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
     public static GgufValue FromUInt64(ulong value) => new(GgufValueType.UInt64, null, 1, value);
 
+    /// <summary>A scalar of type <see cref="GgufValueType.Int64"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
     public static GgufValue FromInt64(long value) => new(GgufValueType.Int64, null, 1, value);
 
+    /// <summary>A scalar of type <see cref="GgufValueType.Float64"/>.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value, tagged with its GGUF type.</returns>
     public static GgufValue FromFloat64(double value) => new(GgufValueType.Float64, null, 1, value);
 
     /// <summary>An array value. <paramref name="elements"/> must be the CLR array that matches <paramref name="elementType"/>.</summary>
+    /// <param name="elementType">The GGUF type of each element (not <see cref="GgufValueType.Array"/>: nested arrays are not supported).</param>
+    /// <param name="elements">The elements as <c>byte[]</c>, <c>string[]</c>, <c>float[]</c>, ... matching <paramref name="elementType"/>; held, not copied.</param>
+    /// <returns>The array value.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="elements"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="elements"/> is not the CLR array type of <paramref name="elementType"/>.</exception>
     public static GgufValue FromArray(GgufValueType elementType, Array elements)
     {
         ArgumentNullException.ThrowIfNull(elements);
@@ -70,12 +112,28 @@ public sealed class GgufValue
         return new GgufValue(GgufValueType.Array, elementType, elements.LongLength, elements);
     }
 
+    /// <summary>An array of <see cref="GgufValueType.String"/> elements.</summary>
+    /// <param name="values">The elements; the array is held, not copied.</param>
+    /// <returns>The array value.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     public static GgufValue FromArray(string[] values) => FromArray(GgufValueType.String, values);
 
+    /// <summary>An array of <see cref="GgufValueType.Float32"/> elements.</summary>
+    /// <param name="values">The elements; the array is held, not copied.</param>
+    /// <returns>The array value.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     public static GgufValue FromArray(float[] values) => FromArray(GgufValueType.Float32, values);
 
+    /// <summary>An array of <see cref="GgufValueType.Int32"/> elements.</summary>
+    /// <param name="values">The elements; the array is held, not copied.</param>
+    /// <returns>The array value.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     public static GgufValue FromArray(int[] values) => FromArray(GgufValueType.Int32, values);
 
+    /// <summary>An array of <see cref="GgufValueType.UInt32"/> elements.</summary>
+    /// <param name="values">The elements; the array is held, not copied.</param>
+    /// <returns>The array value.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     public static GgufValue FromArray(uint[] values) => FromArray(GgufValueType.UInt32, values);
 
     internal static GgufValue Summarized(GgufValueType elementType, long count) => new(GgufValueType.Array, elementType, count, null);

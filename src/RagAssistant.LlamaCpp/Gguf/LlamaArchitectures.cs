@@ -6,7 +6,7 @@ namespace RagAssistant.LlamaCpp.Gguf;
 /// The model architectures (<c>general.architecture</c>) that the bundled the bundled llama.cpp can load
 /// (its <c>LLM_ARCH_NAMES</c> table; LLamaSharp 0.30.0's newer llama.cpp knows these and more). Update with LLamaSharp.
 /// </summary>
-public static class LlamaArchitectures
+internal static class LlamaArchitectures
 {
     /// <summary>Architecture names the bundled llama.cpp knows.</summary>
     public static FrozenSet<string> Supported { get; } = FrozenSet.ToFrozenSet(

@@ -6,27 +6,40 @@ namespace RagAssistant.LlamaCpp.Gguf;
 /// </summary>
 public sealed class ModelFileException : Exception
 {
+    /// <summary>Creates the exception for an unknown file, with the default message.</summary>
     public ModelFileException()
         : this(string.Empty, ModelFileProblem.Corrupt, "The model file is not usable.")
     {
     }
 
+    /// <summary>Creates the exception for an unknown file (<see cref="ModelFileProblem.Corrupt"/>).</summary>
+    /// <param name="message">What is wrong and how to fix it, fit to show the user.</param>
     public ModelFileException(string message)
         : this(string.Empty, ModelFileProblem.Corrupt, message)
     {
     }
 
+    /// <summary>Creates the exception for an unknown file (<see cref="ModelFileProblem.Corrupt"/>), with its cause.</summary>
+    /// <param name="message">What is wrong and how to fix it, fit to show the user.</param>
+    /// <param name="innerException">The underlying error.</param>
     public ModelFileException(string message, Exception innerException)
         : this(string.Empty, ModelFileProblem.Corrupt, message, innerException)
     {
     }
 
     /// <summary>A file that passed validation but that llama.cpp refused; <paramref name="message"/> should name the file and the fix.</summary>
+    /// <param name="filePath">Full path of the file.</param>
+    /// <param name="message">What is wrong and how to fix it, fit to show the user.</param>
     public ModelFileException(string filePath, string message)
         : this(filePath, ModelFileProblem.NotLoadable, message)
     {
     }
 
+    /// <summary>Creates the exception for <paramref name="filePath"/>.</summary>
+    /// <param name="filePath">Full path of the file.</param>
+    /// <param name="problem">The kind of problem.</param>
+    /// <param name="message">What is wrong and how to fix it, fit to show the user.</param>
+    /// <param name="innerException">The underlying error, if any.</param>
     public ModelFileException(string filePath, ModelFileProblem problem, string message, Exception? innerException = null)
         : base(message, innerException)
     {

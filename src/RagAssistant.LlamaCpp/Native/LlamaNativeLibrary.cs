@@ -39,8 +39,11 @@ public static partial class LlamaNativeLibrary
     /// Loads llama.cpp for <paramref name="backend"/> (first call wins; a later call asking for a different explicit
     /// backend fails, since a process cannot unload it).
     /// </summary>
+    /// <param name="backend">Auto (CUDA when usable, else CPU), Cpu or Cuda.</param>
     /// <param name="nativeLibraryPath">A user's own <c>libllama.so</c> (or the folder holding it), built from the same llama.cpp commit as LLamaSharp 0.30.0; null = LLamaSharp's packaged natives.</param>
-    /// <exception cref="LlamaBackendException">The requested backend cannot run here; the message says why and what to install.</exception>
+    /// <param name="loggerFactory">Receives the backend choice and llama.cpp's own log; null = no logging.</param>
+    /// <returns>What was loaded, and why (also <see cref="Info"/> from then on).</returns>
+    /// <exception cref="LlamaBackendException">The requested backend cannot run here, <paramref name="nativeLibraryPath"/> does not exist, or the natives fail to load; the message says why and what to do.</exception>
     public static LlamaNativeInfo EnsureInitialized(LlamaBackend backend = LlamaBackend.Auto, string? nativeLibraryPath = null, ILoggerFactory? loggerFactory = null)
     {
         lock (Gate)
@@ -126,6 +129,8 @@ public static partial class LlamaNativeLibrary
     }
 
     /// <summary>Decides whether to ask LLamaSharp for its CUDA build; pure, so every branch is testable.</summary>
+    /// <param name="backend">The backend asked for.</param>
+    /// <param name="nativeLibraryPath">A user's own llama.cpp build, or null.</param>
     /// <param name="cudaPackage">LLamaSharp.Backend.Cuda12's natives are beside the program (built with -p:LlamaCuda=true).</param>
     /// <param name="cudaMajorVersion">LLamaSharp's CUDA detection (<c>CUDA_VERSION</c> or <c>/usr/local/cuda/version.json</c>); -1 = none.</param>
     /// <exception cref="LlamaBackendException"><paramref name="backend"/> is Cuda and CUDA cannot be used.</exception>
@@ -274,15 +279,21 @@ public static partial class LlamaNativeLibrary
 /// <summary>The requested llama.cpp backend cannot run on this machine; the message says why and what to do.</summary>
 public sealed class LlamaBackendException : Exception
 {
+    /// <summary>Creates the exception with a message that says why the backend cannot run and what to install.</summary>
+    /// <param name="message">What went wrong and how to fix it, fit to show the user.</param>
     public LlamaBackendException(string message)
         : base(message)
     {
     }
 
+    /// <summary>Creates the exception with the default message.</summary>
     public LlamaBackendException()
     {
     }
 
+    /// <summary>Creates the exception with a message and the error that caused it.</summary>
+    /// <param name="message">What went wrong and how to fix it, fit to show the user.</param>
+    /// <param name="innerException">The underlying error.</param>
     public LlamaBackendException(string message, Exception innerException)
         : base(message, innerException)
     {

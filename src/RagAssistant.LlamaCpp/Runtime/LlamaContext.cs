@@ -10,13 +10,19 @@ public enum LlamaPooling
 {
     /// <summary>The model's own pooling (BERT-style GGUFs carry it); mean for models without one.</summary>
     Model,
+
+    /// <summary>The mean of the token vectors.</summary>
     Mean,
+
+    /// <summary>The vector of the first (CLS) token, as BERT-style models are trained for.</summary>
     Cls,
+
+    /// <summary>The vector of the last token, as decoder-style embedding models are trained for.</summary>
     Last,
 }
 
 /// <summary>Sizes and threads of a context.</summary>
-public sealed record LlamaContextOptions
+internal sealed record LlamaContextOptions
 {
     /// <summary>Tokens the context holds (prompt + answer). llama.cpp rounds it up to a multiple of 256.</summary>
     public int ContextSize { get; init; } = 4096;
@@ -60,15 +66,21 @@ public sealed record LlamaPerformance(double PromptMs, int PromptTokens, double 
 /// <summary>The context ran out of room for more tokens.</summary>
 public sealed class LlamaContextFullException : InvalidOperationException
 {
+    /// <summary>Creates the exception with a message that says how many tokens were asked for and how many fit.</summary>
+    /// <param name="message">What went wrong and how to fix it, fit to show the user.</param>
     public LlamaContextFullException(string message)
         : base(message)
     {
     }
 
+    /// <summary>Creates the exception with the default message.</summary>
     public LlamaContextFullException()
     {
     }
 
+    /// <summary>Creates the exception with a message and the error that caused it.</summary>
+    /// <param name="message">What went wrong and how to fix it, fit to show the user.</param>
+    /// <param name="innerException">The underlying error.</param>
     public LlamaContextFullException(string message, Exception innerException)
         : base(message, innerException)
     {
@@ -82,7 +94,7 @@ public sealed class LlamaContextFullException : InvalidOperationException
 /// error. LLamaSharp serialises every decode in the process behind one static lock, so contexts (chat slots and
 /// GGUF embeddings) never decode at the same time; slots still keep their own KV caches.
 /// </summary>
-public sealed unsafe class LlamaContext : IDisposable
+internal sealed unsafe class LlamaContext : IDisposable
 {
     private readonly LlamaModel _model;
     private readonly SafeLLamaContextHandle _handle;

@@ -1,7 +1,7 @@
 namespace RagAssistant.LlamaCpp.Runtime;
 
 /// <summary>Why generation ended.</summary>
-public enum LlamaFinishReason
+internal enum LlamaFinishReason
 {
     /// <summary>The model produced an end-of-generation token.</summary>
     EndOfGeneration,
@@ -14,16 +14,24 @@ public enum LlamaFinishReason
 }
 
 /// <summary>What one generation did.</summary>
-public sealed record LlamaGenerationResult(LlamaFinishReason FinishReason, int PromptTokens, int ReusedPromptTokens, int CompletionTokens);
+internal sealed record LlamaGenerationResult(LlamaFinishReason FinishReason, int PromptTokens, int ReusedPromptTokens, int CompletionTokens);
 
 /// <summary>
 /// The generation loop on one context: prefill (reusing the cached prefix), then sample, emit, decode,
 /// until end of generation, a stop sequence or the token limit. Text is emitted UTF-8 correct (LLamaSharp's
 /// <c>StreamingTokenDecoder</c> holds a character split across tokens until it completes) and stop-sequence safe.
 /// </summary>
-public static class LlamaGenerator
+internal static class LlamaGenerator
 {
+    /// <summary>Generates on <paramref name="context"/> until end of generation, a stop sequence or <paramref name="maxTokens"/>.</summary>
+    /// <param name="context">The context (slot) to decode on; its cached prefix of <paramref name="prompt"/> is reused.</param>
+    /// <param name="prompt">The prompt's token ids.</param>
+    /// <param name="sampling">How the next token is chosen.</param>
+    /// <param name="maxTokens">Most tokens to generate (0 = prefill only).</param>
+    /// <param name="stopSequences">Texts that end the answer (not emitted); null = none.</param>
     /// <param name="onText">Receives each piece of text as soon as it is final.</param>
+    /// <param name="cancellationToken">Stops between tokens.</param>
+    /// <returns>Why generation ended, and the token counts.</returns>
     public static LlamaGenerationResult Generate(
         LlamaContext context,
         ReadOnlySpan<int> prompt,

@@ -11,7 +11,7 @@ using RagAssistant.LlamaCpp.Native;
 namespace RagAssistant.LlamaCpp.Runtime;
 
 /// <summary>How to load a model file.</summary>
-public sealed record LlamaModelLoadOptions
+internal sealed record LlamaModelLoadOptions
 {
     /// <summary>Layers to offload to the GPU: null = all on CUDA, none on CPU; 0 = none.</summary>
     public int? GpuLayers { get; init; }
@@ -23,7 +23,20 @@ public sealed record LlamaModelLoadOptions
     public bool SkipValidation { get; init; }
 }
 
-/// <summary>What a loaded model is.</summary>
+/// <summary>What a loaded model is, from its GGUF metadata and llama.cpp.</summary>
+/// <param name="FilePath">Full path of the GGUF file.</param>
+/// <param name="Architecture">The GGUF architecture, e.g. "llama", "qwen2", "bert".</param>
+/// <param name="Name">The model's own name (general.name), or null when the file has none.</param>
+/// <param name="Description">llama.cpp's one-line description, e.g. "qwen2 1B Q4_K - Medium".</param>
+/// <param name="TrainedContextLength">The context length the model was trained with, in tokens.</param>
+/// <param name="EmbeddingLength">Hidden size: the length of an embedding vector.</param>
+/// <param name="LayerCount">Transformer blocks.</param>
+/// <param name="ParameterCount">Weights in all tensors.</param>
+/// <param name="SizeBytes">Bytes of all tensors (the memory the weights take).</param>
+/// <param name="Quantization">The file type, e.g. "Q4_K_M" or "F16".</param>
+/// <param name="ChatTemplate">The model's Jinja chat template, or null when the file has none.</param>
+/// <param name="VocabularySize">Tokens in the vocabulary.</param>
+/// <param name="IsEncoderOnly">True for encoder-only models (BERT-style embedders), which cannot generate text.</param>
 public sealed record LlamaModelInfo(
     string FilePath,
     string Architecture,
@@ -41,7 +54,7 @@ public sealed record LlamaModelInfo(
 
 /// <summary>
 /// A GGUF model loaded by llama.cpp through LLamaSharp's <see cref="LLamaWeights"/> (memory-mapped). Thread-safe for
-/// tokenization; decoding happens in <see cref="LlamaContext"/>s created from it.
+/// tokenization; decoding happens in contexts created from it (each with its own KV cache).
 /// </summary>
 public sealed partial class LlamaModel : IDisposable
 {
@@ -86,7 +99,7 @@ public sealed partial class LlamaModel : IDisposable
     /// </summary>
     /// <exception cref="ModelFileException">The file is missing, not GGUF, truncated or of an unsupported kind.</exception>
     /// <exception cref="LlamaBackendException">llama.cpp's native library cannot be loaded.</exception>
-    public static LlamaModel Load(string path, LlamaModelLoadOptions? options = null, ILoggerFactory? loggerFactory = null)
+    internal static LlamaModel Load(string path, LlamaModelLoadOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= new LlamaModelLoadOptions();
@@ -161,8 +174,11 @@ public sealed partial class LlamaModel : IDisposable
     }
 
     /// <summary>Tokenizes UTF-8 text.</summary>
+    /// <param name="text">The text; empty gives no tokens (or only BOS/EOS with <paramref name="addSpecial"/>).</param>
     /// <param name="addSpecial">Add BOS/EOS as the model configures.</param>
     /// <param name="parseSpecial">Turn special-token text such as <c>&lt;|im_start|&gt;</c> into control tokens (a chat template's own markup only, never message or source text).</param>
+    /// <returns>The token ids, in order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     public int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -182,6 +198,9 @@ public sealed partial class LlamaModel : IDisposable
     }
 
     /// <summary>Number of tokens <paramref name="text"/> takes (no special tokens added).</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The token count, 0 for empty text.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     public int CountTokens(string text) => Tokenize(text, addSpecial: false, parseSpecial: false).Length;
 
     /// <summary>
@@ -214,7 +233,11 @@ public sealed partial class LlamaModel : IDisposable
     }
 
     /// <summary>The raw bytes of one token (may be part of a UTF-8 character).</summary>
+    /// <param name="token">A token id of this model's vocabulary.</param>
+    /// <param name="destination">Receives the bytes.</param>
+    /// <param name="renderSpecial">Render control tokens as their text (e.g. <c>&lt;|im_end|&gt;</c>) instead of nothing.</param>
     /// <returns>Bytes written, or minus the size needed when <paramref name="destination"/> is too small.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="token"/> is outside the vocabulary.</exception>
     public int TokenToBytes(int token, Span<byte> destination, bool renderSpecial = false)
     {
         ValidateToken(token);
@@ -248,8 +271,11 @@ public sealed partial class LlamaModel : IDisposable
     }
 
     /// <summary>Formats a conversation with a chat template through LLamaSharp's <see cref="LLamaTemplate"/>.</summary>
+    /// <param name="messages">(role, content) pairs, oldest first; roles as the template knows them ("system", "user", "assistant").</param>
+    /// <param name="addAssistantPrefix">End with the assistant's turn opened, so the model answers next.</param>
     /// <param name="template">Template text or a built-in name ("chatml", "llama3", ...); null = the model's own.</param>
     /// <returns>The prompt, or null when the template is unknown to llama.cpp (or the model has none).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="messages"/> is null.</exception>
     public string? ApplyChatTemplate(IReadOnlyList<(string Role, string Content)> messages, bool addAssistantPrefix, string? template = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -277,7 +303,7 @@ public sealed partial class LlamaModel : IDisposable
 
     /// <summary>Creates a decoding context on this model.</summary>
     /// <exception cref="InvalidOperationException">The model was loaded vocabulary-only, or llama.cpp could not create the context.</exception>
-    public LlamaContext CreateContext(LlamaContextOptions options)
+    internal LlamaContext CreateContext(LlamaContextOptions options)
     {
         ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
         if (VocabOnly)
@@ -288,6 +314,7 @@ public sealed partial class LlamaModel : IDisposable
         return new LlamaContext(this, options);
     }
 
+    /// <summary>Frees the weights. Contexts created from the model must be disposed first.</summary>
     public void Dispose() => _weights.Dispose();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Model} ({Description}, {Parameters:N0} parameters, trained context {Context})")]

@@ -3,7 +3,7 @@ using LLama.Native;
 namespace RagAssistant.LlamaCpp.Runtime;
 
 /// <summary>How the next token is chosen. Temperature 0 is greedy (deterministic).</summary>
-public sealed record LlamaSamplingOptions
+internal sealed record LlamaSamplingOptions
 {
     public float Temperature { get; init; } = 0.7f;
 

@@ -1,0 +1,7 @@
+using Microsoft.Extensions.Options;
+
+namespace RagAssistant.LlamaCpp.Embeddings;
+
+/// <summary>Validates <see cref="LlamaEmbeddingGeneratorOptions"/> at start: its data annotations and its own rules (generated).</summary>
+[OptionsValidator]
+internal sealed partial class LlamaEmbeddingGeneratorOptionsValidator : IValidateOptions<LlamaEmbeddingGeneratorOptions>;
