@@ -22,7 +22,7 @@ public enum LlamaPooling
 }
 
 /// <summary>Sizes and threads of a context.</summary>
-internal sealed record LlamaContextOptions
+public sealed record LlamaContextOptions
 {
     /// <summary>Tokens the context holds (prompt + answer). llama.cpp rounds it up to a multiple of 256.</summary>
     public int ContextSize { get; init; } = 4096;
@@ -54,6 +54,10 @@ internal sealed record LlamaContextOptions
 }
 
 /// <summary>llama.cpp's own timing of a context (<c>llama_perf_context</c>; the context is created with <c>no_perf = false</c> so it counts).</summary>
+/// <param name="PromptMs">Milliseconds spent on prompt processing.</param>
+/// <param name="PromptTokens">Prompt tokens processed.</param>
+/// <param name="DecodeMs">Milliseconds spent decoding generated tokens.</param>
+/// <param name="DecodeTokens">Tokens generated.</param>
 public sealed record LlamaPerformance(double PromptMs, int PromptTokens, double DecodeMs, int DecodeTokens)
 {
     /// <summary>Prompt tokens per second by llama.cpp's clock.</summary>
@@ -94,7 +98,7 @@ public sealed class LlamaContextFullException : InvalidOperationException
 /// error. LLamaSharp serialises every decode in the process behind one static lock, so contexts (chat slots and
 /// GGUF embeddings) never decode at the same time; slots still keep their own KV caches.
 /// </summary>
-internal sealed unsafe class LlamaContext : IDisposable
+public sealed unsafe class LlamaContext : IDisposable
 {
     private readonly LlamaModel _model;
     private readonly SafeLLamaContextHandle _handle;
@@ -434,6 +438,7 @@ internal sealed unsafe class LlamaContext : IDisposable
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static byte ShouldAbort(void* data) => Volatile.Read(ref *(int*)data) != 0 ? (byte)1 : (byte)0;
 
+    /// <summary>Frees the KV cache and the native context.</summary>
     public void Dispose()
     {
         if (_handle.IsClosed)

@@ -1,7 +1,7 @@
 namespace RagAssistant.LlamaCpp.Runtime;
 
 /// <summary>Why generation ended.</summary>
-internal enum LlamaFinishReason
+public enum LlamaFinishReason
 {
     /// <summary>The model produced an end-of-generation token.</summary>
     EndOfGeneration,
@@ -14,14 +14,18 @@ internal enum LlamaFinishReason
 }
 
 /// <summary>What one generation did.</summary>
-internal sealed record LlamaGenerationResult(LlamaFinishReason FinishReason, int PromptTokens, int ReusedPromptTokens, int CompletionTokens);
+/// <param name="FinishReason">Why generation ended.</param>
+/// <param name="PromptTokens">Tokens of the prompt.</param>
+/// <param name="ReusedPromptTokens">Prompt tokens already in the KV cache (not decoded again).</param>
+/// <param name="CompletionTokens">Tokens generated.</param>
+public sealed record LlamaGenerationResult(LlamaFinishReason FinishReason, int PromptTokens, int ReusedPromptTokens, int CompletionTokens);
 
 /// <summary>
 /// The generation loop on one context: prefill (reusing the cached prefix), then sample, emit, decode,
 /// until end of generation, a stop sequence or the token limit. Text is emitted UTF-8 correct (LLamaSharp's
 /// <c>StreamingTokenDecoder</c> holds a character split across tokens until it completes) and stop-sequence safe.
 /// </summary>
-internal static class LlamaGenerator
+public static class LlamaGenerator
 {
     /// <summary>Generates on <paramref name="context"/> until end of generation, a stop sequence or <paramref name="maxTokens"/>.</summary>
     /// <param name="context">The context (slot) to decode on; its cached prefix of <paramref name="prompt"/> is reused.</param>

@@ -11,7 +11,7 @@ using RagAssistant.LlamaCpp.Native;
 namespace RagAssistant.LlamaCpp.Runtime;
 
 /// <summary>How to load a model file.</summary>
-internal sealed record LlamaModelLoadOptions
+public sealed record LlamaModelLoadOptions
 {
     /// <summary>Layers to offload to the GPU: null = all on CUDA, none on CPU; 0 = none.</summary>
     public int? GpuLayers { get; init; }
@@ -54,7 +54,7 @@ public sealed record LlamaModelInfo(
 
 /// <summary>
 /// A GGUF model loaded by llama.cpp through LLamaSharp's <see cref="LLamaWeights"/> (memory-mapped). Thread-safe for
-/// tokenization; decoding happens in contexts created from it (each with its own KV cache).
+/// tokenization; decoding happens in <see cref="LlamaContext"/>s created from it (each with its own KV cache).
 /// </summary>
 public sealed partial class LlamaModel : IDisposable
 {
@@ -97,9 +97,14 @@ public sealed partial class LlamaModel : IDisposable
     /// <summary>
     /// Validates <paramref name="path"/> as GGUF, then loads it through LLamaSharp (memory-mapped).
     /// </summary>
+    /// <param name="path">The GGUF file.</param>
+    /// <param name="options">GPU layers, vocabulary-only, skipping validation; null = the defaults.</param>
+    /// <param name="loggerFactory">Receives the load's log line and llama.cpp's own log; null = no logging.</param>
+    /// <returns>The loaded model; dispose it to free the weights.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty or white space.</exception>
     /// <exception cref="ModelFileException">The file is missing, not GGUF, truncated or of an unsupported kind.</exception>
     /// <exception cref="LlamaBackendException">llama.cpp's native library cannot be loaded.</exception>
-    internal static LlamaModel Load(string path, LlamaModelLoadOptions? options = null, ILoggerFactory? loggerFactory = null)
+    public static LlamaModel Load(string path, LlamaModelLoadOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= new LlamaModelLoadOptions();
@@ -302,8 +307,11 @@ public sealed partial class LlamaModel : IDisposable
     }
 
     /// <summary>Creates a decoding context on this model.</summary>
+    /// <param name="options">Context size (tokens), batch size, threads, embeddings and pooling.</param>
+    /// <returns>The context, with its own KV cache; dispose it before the model.</returns>
     /// <exception cref="InvalidOperationException">The model was loaded vocabulary-only, or llama.cpp could not create the context.</exception>
-    internal LlamaContext CreateContext(LlamaContextOptions options)
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+    public LlamaContext CreateContext(LlamaContextOptions options)
     {
         ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
         if (VocabOnly)

@@ -3,8 +3,9 @@ using LLama.Native;
 namespace RagAssistant.LlamaCpp.Runtime;
 
 /// <summary>How the next token is chosen. Temperature 0 is greedy (deterministic).</summary>
-internal sealed record LlamaSamplingOptions
+public sealed record LlamaSamplingOptions
 {
+    /// <summary>Divides the logits before sampling: below 1 sharper, above 1 flatter; 0 or less = greedy.</summary>
     public float Temperature { get; init; } = 0.7f;
 
     /// <summary>Keep the k most likely tokens; 0 = off.</summary>
@@ -19,10 +20,13 @@ internal sealed record LlamaSamplingOptions
     /// <summary>Repetition penalty over the last <see cref="RepeatLastN"/> tokens; 1 = off.</summary>
     public float RepeatPenalty { get; init; } = 1.1f;
 
+    /// <summary>How many recent tokens (prompt end included) the penalties look at; 0 = penalties off, -1 = the whole context.</summary>
     public int RepeatLastN { get; init; } = 64;
 
+    /// <summary>Subtracted from a token's logit once per time it occurs among the recent tokens; 0 = off.</summary>
     public float FrequencyPenalty { get; init; }
 
+    /// <summary>Subtracted from a token's logit once if it occurs among the recent tokens at all; 0 = off.</summary>
     public float PresencePenalty { get; init; }
 
     /// <summary>Random seed; null = random.</summary>
