@@ -6,7 +6,7 @@ namespace RagAssistant.Core.Corpus;
 /// <param name="Text">The decoded text, without its byte order mark.</param>
 /// <param name="Encoding">The encoding used.</param>
 /// <param name="IsFallback">True when the bytes were not valid UTF-8 and carried no BOM, so Windows-1252 was assumed.</param>
-public sealed record DecodedText(string Text, Encoding Encoding, bool IsFallback);
+internal sealed record DecodedText(string Text, Encoding Encoding, bool IsFallback);
 
 /// <summary>
 /// The one rule by which corpus text files are decoded: a byte order mark selects its encoding (UTF-8, UTF-16 or
@@ -14,7 +14,7 @@ public sealed record DecodedText(string Text, Encoding Encoding, bool IsFallback
 /// ISO-8859-1 that Western editors save), which maps every byte to a character, and the caller warns. Nothing is
 /// ever replaced by U+FFFD.
 /// </summary>
-public static class CorpusTextDecoder
+internal static class CorpusTextDecoder
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 

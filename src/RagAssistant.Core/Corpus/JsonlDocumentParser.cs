@@ -6,7 +6,7 @@ namespace RagAssistant.Core.Corpus;
 /// Reads JSON Lines: one paper per line with <c>title</c>, <c>abstract</c> and optional <c>url</c> and <c>date</c>.
 /// A malformed line, or one missing title or abstract, is reported with its line number and skipped.
 /// </summary>
-public static class JsonlDocumentParser
+internal static class JsonlDocumentParser
 {
     /// <summary>Parses one JSONL file.</summary>
     public static CorpusFileContent Parse(string text, string sourceFile)

@@ -9,7 +9,7 @@ namespace RagAssistant.Core.Corpus;
 /// (author count or organisation, a lone "·", a date with optional upvotes) that follow the abstract they belong to.
 /// Lines are classified one by one rather than split on blank lines, so both layouts parse the same way.
 /// </summary>
-public static partial class ListingFormatParser
+internal static partial class ListingFormatParser
 {
     // A line this long cannot be a title (titles are at most ~25 words); it is an abstract that lost its title.
     private const int MaxTitleWords = 40;

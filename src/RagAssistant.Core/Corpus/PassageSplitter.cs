@@ -14,7 +14,7 @@ public sealed class PassageSplitter(ITokenCounter tokenCounter, int maxTokens, i
     private readonly int _overlapTokens = overlapTokens >= 0 && overlapTokens < maxTokens ? overlapTokens : throw new ArgumentOutOfRangeException(nameof(overlapTokens));
 
     /// <summary>The passages of one corpus entry.</summary>
-    public IReadOnlyList<Passage> Split(CorpusEntry entry)
+    internal IReadOnlyList<Passage> Split(CorpusEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var paper = entry.Paper;

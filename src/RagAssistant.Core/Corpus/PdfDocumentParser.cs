@@ -6,7 +6,7 @@ namespace RagAssistant.Core.Corpus;
 /// Reads the text layer of a PDF with PdfPig. The title is the document's Title property, else its first line.
 /// A PDF without a text layer (a scan) or one PdfPig cannot open is reported and skipped.
 /// </summary>
-public static class PdfDocumentParser
+internal static class PdfDocumentParser
 {
     /// <summary>Parses one PDF file.</summary>
     public static CorpusFileContent Parse(Stream pdf, string sourceFile)

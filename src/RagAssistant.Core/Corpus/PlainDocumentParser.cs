@@ -4,7 +4,7 @@ namespace RagAssistant.Core.Corpus;
 /// Reads a user's own <c>.md</c> or <c>.txt</c> document as one paper: the title is the first Markdown heading
 /// (or the first line), the rest is the text; a one-line file is titled by its file name.
 /// </summary>
-public static class PlainDocumentParser
+internal static class PlainDocumentParser
 {
     /// <summary>Parses one document; an empty one yields a warning and no entry.</summary>
     public static CorpusFileContent Parse(string text, string sourceFile)

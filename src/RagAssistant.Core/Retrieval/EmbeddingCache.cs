@@ -12,7 +12,7 @@ namespace RagAssistant.Core.Retrieval;
 /// truncated or foreign file is discarded with a warning and rebuilt. Saving writes a temporary file and renames
 /// it over the old one, so an interrupted write leaves the previous cache (or none), never a half-written one.
 /// </summary>
-public sealed partial class EmbeddingCache
+internal sealed partial class EmbeddingCache
 {
     private const uint Magic = 0x43454152; // "RAEC"
     private const int FormatVersion = 1;

@@ -4,7 +4,7 @@ namespace RagAssistant.Core.Retrieval;
 /// Reciprocal rank fusion (Cormack et al., 2009): each list contributes weight / (k + rank) for every item it ranks.
 /// It needs no score calibration between retrievers, which is why BM25 scores and cosines can be fused.
 /// </summary>
-public static class ReciprocalRankFusion
+internal static class ReciprocalRankFusion
 {
     /// <summary>Fuses ranked lists of ids (best first) into (id, score) pairs, best first; ties keep first-seen order.</summary>
     /// <param name="rankedLists">The lists to fuse, each best first.</param>

@@ -7,7 +7,7 @@ namespace RagAssistant.Core.Retrieval;
 /// coverage); when only BM25 ran it is the keyword coverage. Measured on the dev set, mixing keyword coverage into the
 /// dense relevance separated unanswerable questions worse: they reuse the corpus's words (Retrieval/README.md).
 /// </summary>
-public static class RelevanceGate
+internal static class RelevanceGate
 {
     /// <summary>The RelevanceScore of a passage with cosine <paramref name="cosine"/> to the query.</summary>
     public static double Semantic(double cosine, double floor) => Math.Clamp((cosine - floor) / (1 - floor), 0, 1);

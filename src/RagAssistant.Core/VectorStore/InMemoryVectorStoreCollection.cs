@@ -17,7 +17,7 @@ namespace RagAssistant.Core.VectorStore;
 /// records themselves, so any predicate over record fields works, not only the subset databases translate.
 /// Records are stored by reference: get and search return the stored instances, so do not mutate them.
 /// </summary>
-public sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>
+internal sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>
     where TKey : notnull
     where TRecord : class
 {

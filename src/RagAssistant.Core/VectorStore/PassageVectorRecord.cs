@@ -9,7 +9,7 @@ namespace RagAssistant.Core.VectorStore;
 /// attributes describe the default model (bge-small, 384 dimensions); <see cref="CreateDefinition"/> describes
 /// the same record for whatever dimension the configured model has.
 /// </summary>
-public sealed class PassageVectorRecord
+internal sealed class PassageVectorRecord
 {
     /// <summary>The default embedding dimension (bge-small-en-v1.5).</summary>
     public const int DefaultDimensions = 384;
