@@ -171,7 +171,7 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
 
         foreach (var merge in merges)
         {
-            LogMerged(merge.ToString());
+            LogMerged(merge);
         }
 
         LogLoaded(folder, unique.Count, entries.Count, passages.Count, warnings.Count);
@@ -187,7 +187,7 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Corpus: {Merge}")]
-    private partial void LogMerged(string merge);
+    private partial void LogMerged(CorpusMerge merge);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Corpus: {Problem}")]
     private partial void LogSkipped(string problem);

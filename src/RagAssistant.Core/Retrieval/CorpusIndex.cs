@@ -235,7 +235,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         return string.IsNullOrWhiteSpace(title) ? passage.Text : $"{title}\n\n{passage.Text}";
     }
 
-    private async Task RetireAsync(IndexSnapshot? previous, CancellationToken cancellationToken)
+    private static async Task RetireAsync(IndexSnapshot? previous, CancellationToken cancellationToken)
     {
         if (previous is null)
         {
@@ -322,7 +322,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
 
         public int FromCache { get; }
 
-        public Task Start(CancellationToken cancellationToken)
+        public Task<IndexReport> Start(CancellationToken cancellationToken)
         {
             _owner.Embedding = new EmbeddingProgress(EmbeddingState.Running, FromCache, _texts.Length, null, null, null);
 

@@ -55,7 +55,7 @@ public sealed class InMemoryVectorStoreTests
         Assert.Equal(10 / Math.Sqrt(101), results[0].Score!.Value, 5); // cosine, independent of the query's length
         Assert.Equal(11 / Math.Sqrt(101) / Math.Sqrt(2), results[1].Score!.Value, 5);
 
-        var skipped = await collection.SearchAsync(new[] { 10f, 1f }, 2, new VectorSearchOptions<Note> { Skip = 1 }, Ct).ToListAsync(Ct);
+        var skipped = await collection.SearchAsync(new ReadOnlyMemory<float>([10, 1]), 2, new VectorSearchOptions<Note> { Skip = 1 }, Ct).ToListAsync(Ct);
         Assert.Equal(["ne", "n"], skipped.Select(r => r.Record.Id));
     }
 

@@ -238,7 +238,7 @@ public sealed class BadModelFileTests : IDisposable
         Assert.InRange(rejected, 50, 150);
     }
 
-    private ModelFileException AssertRejected(string path, ModelFileProblem problem)
+    private static ModelFileException AssertRejected(string path, ModelFileProblem problem)
     {
         ModelFileException error = Assert.Throws<ModelFileException>(() => GgufValidator.Validate(path));
         Assert.Equal(problem, error.Problem);

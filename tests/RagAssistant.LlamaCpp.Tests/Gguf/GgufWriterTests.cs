@@ -13,6 +13,8 @@ public sealed class GgufWriterTests
     {
         using var folder = new TempFolder();
         string path = folder.File("values.gguf");
+        bool[] bools = [true, false, true];
+        ulong[] u64s = [0, ulong.MaxValue];
         var writer = new GgufWriter()
             .AddMetadata(GgufKeys.Architecture, "llama")
             .AddMetadata("t.u8", GgufValue.FromUInt8(250))
@@ -30,8 +32,8 @@ public sealed class GgufWriterTests
             .AddMetadata("t.strings", GgufValue.FromArray(["a", "", "ÿ", "<0x0A>"]))
             .AddMetadata("t.floats", GgufValue.FromArray([1f, -2.5f, float.MaxValue]))
             .AddMetadata("t.ints", GgufValue.FromArray([1, -1, int.MinValue]))
-            .AddMetadata("t.bools", GgufValue.FromArray(GgufValueType.Bool, new[] { true, false, true }))
-            .AddMetadata("t.u64s", GgufValue.FromArray(GgufValueType.UInt64, new ulong[] { 0, ulong.MaxValue }))
+            .AddMetadata("t.bools", GgufValue.FromArray(GgufValueType.Bool, bools))
+            .AddMetadata("t.u64s", GgufValue.FromArray(GgufValueType.UInt64, u64s))
             .AddMetadata("t.empty", GgufValue.FromArray(Array.Empty<string>()));
         writer.Save(path);
 
