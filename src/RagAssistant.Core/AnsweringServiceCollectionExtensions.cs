@@ -16,6 +16,10 @@ public static class AnsweringServiceCollectionExtensions
     /// an <see cref="Microsoft.Extensions.AI.IChatClient"/> and an <see cref="IChatTokenizer"/> are optional (without a
     /// chat client answers are extracted, retrieval-only).
     /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The application configuration (root); the sections are read from it.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
     public static IServiceCollection AddRagAnswering(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);

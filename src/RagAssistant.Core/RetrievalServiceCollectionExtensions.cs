@@ -19,7 +19,12 @@ public static class RetrievalServiceCollectionExtensions
     /// with <see cref="CorpusOptions"/> ("Corpus") and <see cref="RetrievalOptions"/> ("Retrieval") validated at start.
     /// An <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> is optional: without one, retrieval is BM25 only.
     /// A keyed <see cref="ITokenCounter"/> under <see cref="ITokenCounter.EmbeddingKey"/> sizes passages, when registered.
+    /// Registration does no I/O: the corpus is read when the index is first built.
     /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The application configuration (root); the sections are read from it.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
     public static IServiceCollection AddRagRetrieval(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -38,6 +38,8 @@ public sealed record CorpusMerge(string Title, int Copies, IReadOnlyList<string>
 /// share a title are all kept.
 /// Nothing here throws for bad input: each problem becomes a <see cref="CorpusWarning"/> and the rest is kept.
 /// </summary>
+/// <param name="splitter">Splits long documents into passages (<see cref="ArgumentNullException"/> when null).</param>
+/// <param name="logger">Receives merges and warnings; null = no logging.</param>
 public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<CorpusLoader>? logger = null)
 {
     private static readonly HashSet<string> SupportedExtensions = new(StringComparer.OrdinalIgnoreCase) { ".txt", ".md", ".jsonl", ".pdf" };
@@ -45,7 +47,15 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
     private readonly PassageSplitter _splitter = splitter ?? throw new ArgumentNullException(nameof(splitter));
     private readonly ILogger _logger = logger ?? NullLogger<CorpusLoader>.Instance;
 
-    /// <summary>Loads the corpus folder.</summary>
+    /// <summary>
+    /// Loads every supported file (.txt, .md, .jsonl, .pdf) of <paramref name="folder"/> and its sub-folders. Never
+    /// throws for bad content: a missing folder, an unreadable file or a malformed line becomes a warning.
+    /// </summary>
+    /// <param name="folder">The corpus folder (absolute, or relative to the working directory).</param>
+    /// <param name="cancellationToken">Stops between files.</param>
+    /// <returns>The papers (identical copies merged), their passages, the warnings and the merges.</returns>
+    /// <exception cref="ArgumentException"><paramref name="folder"/> is null or empty.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<LoadedCorpus> LoadAsync(string folder, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);

@@ -13,6 +13,9 @@ public static class PaperIdentity
     private const int SlugMaxLength = 40;
 
     /// <summary>Lower-cases and collapses every run of non-alphanumerics to one space ("LoRA: Low-Rank" → "lora low rank").</summary>
+    /// <param name="title">The title as scraped.</param>
+    /// <returns>The normalised title; empty when it has no letters or digits.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="title"/> is null.</exception>
     public static string NormalizeTitle(string title)
     {
         ArgumentNullException.ThrowIfNull(title);
@@ -40,6 +43,9 @@ public static class PaperIdentity
     }
 
     /// <summary>A readable, stable id: a short slug of the normalised title plus a hash of all of it.</summary>
+    /// <param name="title">The title as scraped; case and punctuation do not change the id.</param>
+    /// <returns>E.g. "lora-low-rank-adaptation-of-large-language-3f2a9c1b": up to 40 slug characters, a dash and 8 hex digits.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="title"/> is null.</exception>
     public static string CreateId(string title)
     {
         var normalized = NormalizeTitle(title);

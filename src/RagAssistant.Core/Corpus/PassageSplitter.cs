@@ -7,6 +7,9 @@ namespace RagAssistant.Core.Corpus;
 /// embedding model's tokens so no passage is truncated by the model. Abstracts stay whole: they are written
 /// to be read as one unit and fit the model.
 /// </summary>
+/// <param name="tokenCounter">Counts tokens as the embedding model does (<see cref="ArgumentNullException"/> when null).</param>
+/// <param name="maxTokens">Longest passage, in tokens; positive (<see cref="ArgumentOutOfRangeException"/> otherwise).</param>
+/// <param name="overlapTokens">Tokens repeated between consecutive passages; from 0 to below <paramref name="maxTokens"/> (<see cref="ArgumentOutOfRangeException"/> otherwise).</param>
 public sealed class PassageSplitter(ITokenCounter tokenCounter, int maxTokens, int overlapTokens)
 {
     private readonly ITokenCounter _tokenCounter = tokenCounter ?? throw new ArgumentNullException(nameof(tokenCounter));
@@ -63,6 +66,9 @@ public sealed class PassageSplitter(ITokenCounter tokenCounter, int maxTokens, i
     }
 
     /// <summary>The id of passage <paramref name="index"/> of a paper.</summary>
+    /// <param name="paperId">The paper's id.</param>
+    /// <param name="index">The passage's 0-based position in the paper.</param>
+    /// <returns>"{paperId}#{index}".</returns>
     public static string PassageId(string paperId, int index) =>
         string.Create(CultureInfo.InvariantCulture, $"{paperId}#{index}");
 

@@ -19,6 +19,11 @@ public sealed record EvalQuestion(
     public bool IsUnanswerable => GoldTitles.Count == 0;
 
     /// <summary>Reads a question set; bad lines are reported with their line number in <paramref name="problems"/> and skipped.</summary>
+    /// <param name="path">A JSONL file: one question per line ({"id", "question", "gold_titles", "kind"}).</param>
+    /// <param name="problems">Receives one message per skipped line.</param>
+    /// <returns>The questions, in file order; a missing id becomes "line{n}".</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="problems"/> is null.</exception>
+    /// <exception cref="IOException"><paramref name="path"/> cannot be read (<see cref="FileNotFoundException"/> when it does not exist).</exception>
     public static IReadOnlyList<EvalQuestion> ReadSet(string path, List<string> problems)
     {
         ArgumentNullException.ThrowIfNull(problems);

@@ -9,6 +9,9 @@ namespace RagAssistant.Core.Evaluation;
 /// Unanswerable questions (no gold papers) are left out of recall and counted separately; they are used to
 /// measure how well the top hit's RelevanceScore separates answerable from unanswerable questions.
 /// </summary>
+/// <param name="retriever">The retriever measured (<see cref="ArgumentNullException"/> when null).</param>
+/// <param name="catalog">Maps retrieved passages to papers (<see cref="ArgumentNullException"/> when null).</param>
+/// <param name="index">When given, built and its vectors awaited before the first question; null = the caller did.</param>
 public sealed class RetrievalEvaluator(IPaperRetriever retriever, IPaperCatalog catalog, ICorpusIndex? index = null)
 {
     private const int Depth = 10;
@@ -17,7 +20,13 @@ public sealed class RetrievalEvaluator(IPaperRetriever retriever, IPaperCatalog 
     private readonly IPaperCatalog _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
 
     /// <summary>Evaluates <paramref name="kind"/> on the question set at <paramref name="setPath"/>.</summary>
+    /// <param name="setPath">A JSONL question set (dev.jsonl format).</param>
+    /// <param name="kind">The retriever to measure.</param>
+    /// <param name="cancellationToken">Stops between questions.</param>
+    /// <returns>Recall@5, Recall@10 and MRR@10 overall and per kind, the relevance separation, and each question's outcome.</returns>
+    /// <exception cref="ArgumentException"><paramref name="setPath"/> is null or empty.</exception>
     /// <exception cref="FileNotFoundException">The question set does not exist.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<RetrievalEvalReport> EvaluateAsync(string setPath, RetrieverKind kind, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(setPath);

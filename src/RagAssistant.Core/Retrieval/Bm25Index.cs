@@ -55,6 +55,9 @@ public sealed class Bm25Index : IDisposable
     private readonly Dictionary<string, int> _documentFrequency = new(StringComparer.Ordinal);
 
     /// <summary>Indexes <paramref name="documents"/>; hits refer to them by position.</summary>
+    /// <param name="documents">The documents (title and text), in the order hits refer to.</param>
+    /// <param name="options">Stemming, stop words, title boost, k1 and b, relevance weighting, feedback.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="documents"/> or <paramref name="options"/> is null.</exception>
     public Bm25Index(IReadOnlyList<Bm25Document> documents, Bm25Options options)
     {
         ArgumentNullException.ThrowIfNull(documents);
@@ -109,6 +112,9 @@ public sealed class Bm25Index : IDisposable
     public int Count => _termFrequencies.Length;
 
     /// <summary>The analysed terms of a text (lower-cased, stemmed and without stop words when stemming is on).</summary>
+    /// <param name="text">Any text (a question, a passage).</param>
+    /// <returns>The terms in text order, duplicates kept.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     public IReadOnlyList<string> Analyze(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -126,6 +132,10 @@ public sealed class Bm25Index : IDisposable
     }
 
     /// <summary>The best <paramref name="count"/> documents for <paramref name="query"/>, best first.</summary>
+    /// <param name="query">The query text; analysed like the documents, at most <see cref="MaxQueryTerms"/> terms kept.</param>
+    /// <param name="count">Most hits; 0 or less gives none.</param>
+    /// <returns>(document position, BM25 score) pairs, best first; empty when no term matches.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
     public IReadOnlyList<Bm25Hit> Search(string query, int count)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -170,6 +180,11 @@ public sealed class Bm25Index : IDisposable
     /// weight the document matches. Terms the corpus never uses weigh the most, so a question about an absent topic
     /// scores low, and the value does not grow with the query's length.
     /// </summary>
+    /// <param name="queryTerms">The query's analysed terms (see <see cref="Analyze"/>).</param>
+    /// <param name="ordinal">The document's position.</param>
+    /// <returns>The covered share of the query's weight, in [0, 1]; 0 for an empty query.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="queryTerms"/> is null.</exception>
+    /// <exception cref="IndexOutOfRangeException"><paramref name="ordinal"/> is not a document position.</exception>
     public double Coverage(IReadOnlyCollection<string> queryTerms, int ordinal)
     {
         ArgumentNullException.ThrowIfNull(queryTerms);

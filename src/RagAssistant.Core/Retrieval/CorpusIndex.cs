@@ -36,6 +36,13 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
     private int _disposed;
 
     /// <summary>Creates the index; nothing is read until <see cref="BuildAsync"/>.</summary>
+    /// <param name="corpusOptions">Where the corpus and the embedding cache are.</param>
+    /// <param name="retrievalOptions">Passage sizes, embedding batch size, BM25 settings.</param>
+    /// <param name="vectorStore">Holds the passage vectors (one collection per build).</param>
+    /// <param name="embeddingGenerator">Embeds passages; null = BM25 only.</param>
+    /// <param name="tokenCounter">Sizes passages in the embedding model's tokens; null = a conservative estimate.</param>
+    /// <param name="loggerFactory">Receives build and embedding logs; null = no logging.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="corpusOptions"/>, <paramref name="retrievalOptions"/> or <paramref name="vectorStore"/> is null.</exception>
     public CorpusIndex(
         IOptions<CorpusOptions> corpusOptions,
         IOptions<RetrievalOptions> retrievalOptions,
@@ -102,6 +109,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
     }
 
     /// <summary>Builds the index unless a build has completed; concurrent callers share one build.</summary>
+    /// <param name="cancellationToken">Stops waiting for, or running, the build.</param>
+    /// <returns>A task that completes once BM25 is searchable.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task EnsureBuiltAsync(CancellationToken cancellationToken = default)
     {
         if (IsReady)
@@ -229,6 +239,10 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
     /// What the embedding model reads for a passage: its paper's title, a blank line, then the passage text. The title
     /// names the topic in words a question reuses (measured: dense paraphrase recall@10 0.80 without it, see README).
     /// </summary>
+    /// <param name="title">The paper's title; blank = the passage text alone.</param>
+    /// <param name="passage">The passage.</param>
+    /// <returns>The text to embed.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="passage"/> is null.</exception>
     public static string EmbeddingText(string title, Passage passage)
     {
         ArgumentNullException.ThrowIfNull(passage);

@@ -19,10 +19,15 @@ public static class EmbeddingInputType
     public const string Document = "document";
 
     /// <summary>Options that mark the input as <paramref name="inputType"/>.</summary>
+    /// <param name="inputType"><see cref="Query"/> or <see cref="Document"/>.</param>
+    /// <returns>New options with <see cref="Key"/> set in their additional properties.</returns>
     public static EmbeddingGenerationOptions Options(string inputType) =>
         new() { AdditionalProperties = new AdditionalPropertiesDictionary { [Key] = inputType } };
 
     /// <summary>A stable identity of the generator's model, for cache keys.</summary>
+    /// <param name="generator">The embedding generator.</param>
+    /// <returns>"provider|model id|dimensions" from its <see cref="EmbeddingGeneratorMetadata"/>, else its type name.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="generator"/> is null.</exception>
     public static string ModelIdentity(IEmbeddingGenerator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);

@@ -27,6 +27,11 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private readonly ILogger _logger;
 
     /// <summary>Creates the retriever over <paramref name="index"/>; it builds the index on first use if needed.</summary>
+    /// <param name="index">The corpus index searched.</param>
+    /// <param name="options">Default mode and top-k, fusion method and weights, candidate counts.</param>
+    /// <param name="embeddingGenerator">Embeds queries for dense search; null = BM25 only.</param>
+    /// <param name="logger">Receives fallbacks to BM25; null = no logging.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="index"/> or <paramref name="options"/> is null.</exception>
     public HybridPaperRetriever(
         CorpusIndex index,
         IOptions<RetrievalOptions> options,
@@ -120,6 +125,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     }
 
     /// <summary>Why a search with an embedding model configured ran BM25 only: vectors pending, or embedding failed.</summary>
+    /// <param name="embedding">Where background embedding stands.</param>
+    /// <returns>A sentence for the user, naming progress or the error.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="embedding"/> is null.</exception>
     public static string FallbackNotice(EmbeddingProgress embedding)
     {
         ArgumentNullException.ThrowIfNull(embedding);

@@ -78,6 +78,7 @@ public sealed class RetrievalOptions : IValidatableObject
     public Bm25Options Bm25 { get; set; } = new();
 
     /// <summary>The rules data annotations cannot express: relations between values.</summary>
+    /// <param name="validationContext">The validation context (unused).</param>
     /// <returns>One result per broken rule, naming the setting.</returns>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -17,6 +17,10 @@ public sealed class ExactVectorIndex
     private int _slots;
 
     /// <summary>Creates an empty index for vectors of <paramref name="dimensions"/>.</summary>
+    /// <param name="dimensions">Length of every vector (e.g. 384).</param>
+    /// <param name="normalize">Scale vectors and queries to unit length, so scores are cosines in [-1, 1].</param>
+    /// <param name="initialCapacity">Vectors to make room for up front; the array grows by doubling.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimensions"/> is zero or negative.</exception>
     public ExactVectorIndex(int dimensions, bool normalize, int initialCapacity = 16)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
@@ -33,6 +37,9 @@ public sealed class ExactVectorIndex
     public int Count { get; private set; }
 
     /// <summary>Adds a vector and returns its slot.</summary>
+    /// <param name="vector">The vector; copied.</param>
+    /// <returns>The slot, a reused one when a vector was removed before.</returns>
+    /// <exception cref="ArgumentException"><paramref name="vector"/> is not <see cref="Dimensions"/> long.</exception>
     public int Add(ReadOnlySpan<float> vector)
     {
         var slot = _free.Count > 0 ? _free.Pop() : _slots++;
@@ -44,6 +51,10 @@ public sealed class ExactVectorIndex
     }
 
     /// <summary>Replaces the vector in <paramref name="slot"/>.</summary>
+    /// <param name="slot">An occupied slot.</param>
+    /// <param name="vector">The new vector; copied.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="slot"/> holds no vector.</exception>
+    /// <exception cref="ArgumentException"><paramref name="vector"/> is not <see cref="Dimensions"/> long.</exception>
     public void Set(int slot, ReadOnlySpan<float> vector)
     {
         CheckSlot(slot);
@@ -51,6 +62,8 @@ public sealed class ExactVectorIndex
     }
 
     /// <summary>Frees <paramref name="slot"/> for reuse.</summary>
+    /// <param name="slot">An occupied slot.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="slot"/> holds no vector.</exception>
     public void Remove(int slot)
     {
         CheckSlot(slot);
@@ -60,6 +73,9 @@ public sealed class ExactVectorIndex
     }
 
     /// <summary>The stored (normalised, if so configured) vector of <paramref name="slot"/>.</summary>
+    /// <param name="slot">An occupied slot.</param>
+    /// <returns>A view of the stored vector, valid until the next write.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="slot"/> holds no vector.</exception>
     public ReadOnlySpan<float> Get(int slot)
     {
         CheckSlot(slot);
@@ -79,6 +95,12 @@ public sealed class ExactVectorIndex
     /// The <paramref name="top"/> best slots for <paramref name="query"/>, best first, as (slot, similarity).
     /// <paramref name="accept"/> filters slots before they compete; <paramref name="minScore"/> drops weak ones.
     /// </summary>
+    /// <param name="query">The query vector, <see cref="Dimensions"/> long.</param>
+    /// <param name="top">Most results; 0 or less gives none.</param>
+    /// <param name="accept">Slots to consider (e.g. a record filter); null = all.</param>
+    /// <param name="minScore">Lowest similarity kept.</param>
+    /// <returns>(slot, similarity) pairs, best first; similarity is the dot product (the cosine when normalising).</returns>
+    /// <exception cref="ArgumentException"><paramref name="query"/> is not <see cref="Dimensions"/> long.</exception>
     public IReadOnlyList<(int Slot, float Score)> Search(ReadOnlySpan<float> query, int top, Func<int, bool>? accept = null, float minScore = float.NegativeInfinity)
     {
         if (query.Length != Dimensions)

@@ -7,8 +7,9 @@ namespace RagAssistant.Core.VectorStore;
 
 /// <summary>
 /// A <see cref="Microsoft.Extensions.VectorData.VectorStore"/> that keeps collections in process memory with exact
-/// vector search (see <see cref="InMemoryVectorStoreCollection{TKey, TRecord}"/>). Collections live as long as the store.
+/// vector search (see <see cref="ExactVectorIndex"/>). Collections live as long as the store.
 /// </summary>
+/// <param name="embeddingGenerator">Embeds text search input for collections whose definition names none; null = vectors only.</param>
 public sealed class InMemoryVectorStore(IEmbeddingGenerator? embeddingGenerator = null) : Microsoft.Extensions.VectorData.VectorStore
 {
     internal const string SystemName = "ragassistant-inmemory";

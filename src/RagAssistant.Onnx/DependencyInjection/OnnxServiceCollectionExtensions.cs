@@ -14,6 +14,10 @@ public static class OnnxServiceCollectionExtensions
     /// <see cref="ArcticEmbeddingGeneratorOptions"/> bound from <paramref name="section"/> (e.g. "EmbeddingModel:Bundled")
     /// and validated at start-up. The model loads when the generator is first resolved.
     /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="section">The configuration section the options are bound from.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="section"/> is null.</exception>
     public static IServiceCollection AddArcticEmbeddingGenerator(this IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);

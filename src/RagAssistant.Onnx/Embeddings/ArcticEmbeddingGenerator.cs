@@ -44,6 +44,9 @@ public sealed partial class ArcticEmbeddingGenerator : IEmbeddingGenerator<strin
     private long _truncated;
 
     /// <summary>Loads the bundled model (about 90 MB, a second or two) into an ONNX Runtime session.</summary>
+    /// <param name="options">Threads, batch size and query prefix (validated at start when registered through <c>AddArcticEmbeddingGenerator</c>).</param>
+    /// <param name="logger">Receives truncation warnings; null = no logging.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="OnnxRuntimeException">ONNX Runtime could not load the model (e.g. its native library is missing for this platform).</exception>
     public ArcticEmbeddingGenerator(IOptions<ArcticEmbeddingGeneratorOptions> options, ILogger<ArcticEmbeddingGenerator>? logger = null)
     {
@@ -74,6 +77,9 @@ public sealed partial class ArcticEmbeddingGenerator : IEmbeddingGenerator<strin
     public long TruncatedInputs => Interlocked.Read(ref _truncated);
 
     /// <summary>Tokens <paramref name="text"/> encodes to, without [CLS] and [SEP]; used to split passages so they fit.</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The token count (WordPiece), 0 for empty text.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     public int CountTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -81,6 +87,11 @@ public sealed partial class ArcticEmbeddingGenerator : IEmbeddingGenerator<strin
     }
 
     /// <summary>Embeds <paramref name="values"/>, one 384-float unit vector per text, in input order.</summary>
+    /// <param name="values">The texts, in order.</param>
+    /// <param name="options"><see cref="InputTypeKey"/> = "query" in <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> prepends the query prefix; otherwise none.</param>
+    /// <param name="cancellationToken">Stops between batches and terminates a running one.</param>
+    /// <returns>One embedding per text, in input order; each vector is <see cref="Dimensions"/> floats of unit length.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (a running batch is terminated).</exception>
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -4,7 +4,7 @@ namespace RagAssistant.Onnx.Embeddings;
 /// The number of physical cores this process may use. ONNX Runtime's default spreads over every logical processor;
 /// on SMT machines the sibling threads share one core's vector units, so they add contention, not throughput.
 /// </summary>
-public static class PhysicalCores
+internal static class PhysicalCores
 {
     /// <summary>Distinct (package, core) pairs of the online CPUs on Linux, at most the usable processors; elsewhere the logical processor count.</summary>
     public static int Count { get; } = Detect();

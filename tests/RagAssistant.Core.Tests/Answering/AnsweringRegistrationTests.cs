@@ -62,4 +62,30 @@ public sealed class AnsweringRegistrationTests
 
         Assert.Contains("MinRelevance", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_refusal_phrase_without_words_fails_validation_once_with_the_setting_named()
+    {
+        using var provider = Build(new() { ["Answering:PromptsFolder"] = PipelineHarness.Prompts, ["Answering:RefusalPhrase"] = "?! ..." });
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AnsweringOptions>>().Value);
+
+        Assert.Equal("Answering:RefusalPhrase must contain words.", Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public void Each_missing_prompt_template_is_named()
+    {
+        using var prompts = new TempFolder();
+        prompts.Write("Answer/skprompt.txt", "{{$question}}");
+        using var provider = Build(new() { ["Answering:PromptsFolder"] = prompts.Path });
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AnsweringOptions>>().Value);
+
+        var failures = error.Failures.ToList();
+        Assert.Equal(2, failures.Count);
+        Assert.All(failures, f => Assert.StartsWith("Answering:PromptsFolder: the prompt template", f, StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains(Path.Combine(prompts.Path, "System", "skprompt.txt"), StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains(Path.Combine(prompts.Path, "Rewrite", "skprompt.txt"), StringComparison.Ordinal));
+    }
 }
