@@ -11,7 +11,9 @@ public static class GgufValidator
     /// Reads and checks <paramref name="path"/>: it exists, is GGUF v2/v3, its metadata and tensor table are consistent,
     /// every tensor's data lies inside the file, and it declares an architecture the bundled llama.cpp supports.
     /// </summary>
-    /// <exception cref="ModelFileException">The file is missing, unreadable, truncated, not GGUF, or not a supported model.</exception>
+    /// <param name="path">The model file.</param>
+    /// <returns>What the header says: version, metadata, tensors, architecture, file type.</returns>
+    /// <exception cref="ModelFileException">The file is missing, unreadable, truncated, not GGUF, or not a supported model; <see cref="ModelFileException.Problem"/> says which.</exception>
     public static GgufFileInfo Validate(string path)
     {
         GgufFileInfo info = GgufReader.Read(path);

@@ -100,6 +100,7 @@ public sealed class GgufValue
     /// <returns>The array value.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="elements"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="elements"/> is not the CLR array type of <paramref name="elementType"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="elementType"/> is <see cref="GgufValueType.Array"/> or not a GGUF type.</exception>
     public static GgufValue FromArray(GgufValueType elementType, Array elements)
     {
         ArgumentNullException.ThrowIfNull(elements);
@@ -156,6 +157,8 @@ public sealed class GgufValue
     };
 
     /// <summary>The value as an unsigned integer when it is a non-negative integer scalar of any width.</summary>
+    /// <param name="value">The value, or 0 when this returns false.</param>
+    /// <returns>False for negative integers, floats, strings, booleans and arrays.</returns>
     public bool TryGetUInt64(out ulong value)
     {
         switch (Value)

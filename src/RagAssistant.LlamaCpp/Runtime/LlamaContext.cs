@@ -219,7 +219,11 @@ public sealed unsafe class LlamaContext : IDisposable
     /// there (a follow-up in a chat shares the conversation so far), in batches of at most
     /// <see cref="BatchSize"/>. Afterwards the logits of the last prompt token are ready for sampling.
     /// </summary>
+    /// <param name="prompt">The prompt's token ids; not empty.</param>
+    /// <param name="cancellationToken">Stops between batches and aborts a running decode.</param>
     /// <returns>How many prompt tokens were reused from the cache.</returns>
+    /// <exception cref="ArgumentException"><paramref name="prompt"/> is empty.</exception>
+    /// <exception cref="InvalidOperationException">This is an embedding context, or llama.cpp failed to decode.</exception>
     /// <exception cref="LlamaContextFullException">The prompt does not fit the context.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A token is outside the vocabulary.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
@@ -274,6 +278,10 @@ public sealed unsafe class LlamaContext : IDisposable
     }
 
     /// <summary>Decodes one generated token so the next one can be sampled.</summary>
+    /// <param name="token">The sampled token id.</param>
+    /// <param name="cancellationToken">Aborts the decode.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="token"/> is outside the vocabulary.</exception>
+    /// <exception cref="InvalidOperationException">This is an embedding context, or llama.cpp failed to decode.</exception>
     /// <exception cref="LlamaContextFullException">The context is full.</exception>
     public void Append(int token, CancellationToken cancellationToken = default)
     {
@@ -289,6 +297,8 @@ public sealed unsafe class LlamaContext : IDisposable
     }
 
     /// <summary>True when <paramref name="extra"/> more tokens still fit.</summary>
+    /// <param name="extra">Tokens to add to those cached.</param>
+    /// <returns>True when the cached tokens plus <paramref name="extra"/> are at most <see cref="ContextSize"/>.</returns>
     public bool HasRoomFor(int extra) => _cachedTokens.Count + extra <= ContextSize;
 
     internal int Sample(SafeLLamaSamplerChainHandle sampler) => (int)sampler.Sample(_handle, -1);
@@ -347,7 +357,12 @@ public sealed unsafe class LlamaContext : IDisposable
     /// Embeds token sequences, several per batch, returning one pooled vector (not normalised) per sequence.
     /// Callers keep each sequence within <see cref="BatchSize"/> tokens (<see cref="Embeddings.LlamaEmbeddingGenerator"/> splits longer texts).
     /// </summary>
+    /// <param name="sequences">Token ids per text; each within <see cref="BatchSize"/> tokens.</param>
+    /// <param name="cancellationToken">Stops between batches and aborts a running decode.</param>
+    /// <returns>One vector per sequence, in order, each the model's embedding length.</returns>
     /// <exception cref="ArgumentException">A sequence is longer than <see cref="BatchSize"/>.</exception>
+    /// <exception cref="InvalidOperationException">This is not an embedding context, or llama.cpp failed to decode.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public float[][] Embed(IReadOnlyList<int[]> sequences, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sequences);

@@ -36,6 +36,10 @@ public static class LlamaGenerator
     /// <param name="onText">Receives each piece of text as soon as it is final.</param>
     /// <param name="cancellationToken">Stops between tokens.</param>
     /// <returns>Why generation ended, and the token counts.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="context"/>, <paramref name="sampling"/> or <paramref name="onText"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is negative.</exception>
+    /// <exception cref="LlamaContextFullException">The prompt does not fit the context.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static LlamaGenerationResult Generate(
         LlamaContext context,
         ReadOnlySpan<int> prompt,

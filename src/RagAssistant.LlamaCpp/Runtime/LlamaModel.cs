@@ -160,6 +160,8 @@ public sealed partial class LlamaModel : IDisposable
     }
 
     /// <summary>A GGUF metadata value as a string, or null when absent.</summary>
+    /// <param name="key">The metadata key, e.g. "general.name" or "llama.context_length".</param>
+    /// <returns>Strings as they are; numbers and other values in their invariant text form.</returns>
     public string? GetMetadata(string key) => Meta(Handle, _gguf, key);
 
     // The validator already read the header: prefer it to a native round trip per key.
@@ -169,9 +171,14 @@ public sealed partial class LlamaModel : IDisposable
         : null;
 
     /// <summary>Is this token an end-of-generation token (EOS, EOT, ...)?</summary>
+    /// <param name="token">A token id.</param>
+    /// <returns>True when generation should stop at it.</returns>
     public bool IsEndOfGeneration(int token) => ((LLamaToken)token).IsEndOfGeneration(Handle.Vocab);
 
     /// <summary>Is this token one of the model's control tokens (turn markers, BOS/EOS, ...)?</summary>
+    /// <param name="token">A token id of this model's vocabulary.</param>
+    /// <returns>True for a control token.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="token"/> is outside the vocabulary.</exception>
     public bool IsControl(int token)
     {
         ValidateToken(token);
@@ -254,6 +261,9 @@ public sealed partial class LlamaModel : IDisposable
     public StreamingTokenDecoder CreateDecoder() => new(Encoding.UTF8, Handle);
 
     /// <summary>Turns tokens back into text (control tokens are not rendered).</summary>
+    /// <param name="tokens">Token ids of this model's vocabulary.</param>
+    /// <returns>The UTF-8 decoded text.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A token is outside the vocabulary.</exception>
     public string Detokenize(ReadOnlySpan<int> tokens)
     {
         var decoder = CreateDecoder();
