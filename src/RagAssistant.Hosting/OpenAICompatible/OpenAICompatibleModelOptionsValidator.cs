@@ -2,6 +2,6 @@ using Microsoft.Extensions.Options;
 
 namespace RagAssistant.Hosting.OpenAICompatible;
 
-/// <summary>Checks <see cref="OpenAICompatibleModelOptions"/> (source-generated from its data annotations).</summary>
+/// <summary>Validates <see cref="OpenAICompatibleModelOptions"/> (each name: chat, embedding) at start: its data annotations (generated).</summary>
 [OptionsValidator]
 internal sealed partial class OpenAICompatibleModelOptionsValidator : IValidateOptions<OpenAICompatibleModelOptions>;
