@@ -9,18 +9,6 @@ internal static class ApiProblems
     public static IResult NotFound(string detail) =>
         Results.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found.");
 
-    public static IResult PayloadTooLarge(long limit) =>
-        Results.Problem(
-            $"The request body is larger than {limit} bytes (Service:MaxRequestBodyBytes). Send a shorter question or history.",
-            statusCode: StatusCodes.Status413PayloadTooLarge,
-            title: "The request body is too large.");
-
-    public static IResult UnsupportedMediaType(string? contentType) =>
-        Results.Problem(
-            $"The request body must be JSON (Content-Type: application/json), not '{contentType ?? "(none)"}'.",
-            statusCode: StatusCodes.Status415UnsupportedMediaType,
-            title: "Unsupported media type.");
-
     public static IResult QueueFull(int retryAfterSeconds) =>
         new RetryAfterResult(
             Results.Problem(

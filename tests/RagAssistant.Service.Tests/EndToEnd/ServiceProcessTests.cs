@@ -81,6 +81,36 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
         Assert.Equal(HttpStatusCode.OK, search.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/api/ask")]
+    [InlineData("/v1/chat/completions")]
+    public async Task Kestrel_refuses_a_body_over_the_limit_with_a_problem_that_names_it(string path)
+    {
+        using var client = Client();
+
+        // Service:MaxRequestBodyBytes defaults to 64 KiB; Kestrel enforces it while minimal APIs bind the body.
+        var oversized = new { question = new string('x', 70_000), messages = Array.Empty<object>() };
+        using var response = await client.PostAsJsonAsync(path, oversized, Ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var detail = (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString();
+        Assert.Contains("65536 bytes (Service:MaxRequestBodyBytes)", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Malformed_bodies_are_problems_on_the_real_server_too()
+    {
+        using var client = Client();
+
+        using var broken = await client.PostRawAsync("/api/search", "{\"query\": ", Ct);
+        using var form = await client.PostRawAsync("/v1/chat/completions", "messages=hi", Ct, "application/x-www-form-urlencoded");
+
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        Assert.Contains("not valid JSON", (await broken.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
+        Assert.Contains("application/json", (await form.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Status_names_the_mode_corpus_and_index()
     {

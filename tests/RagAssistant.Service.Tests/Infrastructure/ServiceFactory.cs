@@ -81,6 +81,7 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
 
         builder.ConfigureTestServices(services =>
         {
+            services.AddTransient<IStartupFilter, KestrelBodyLimit>();
             services.RemoveAll<IAnswerPipeline>();
             services.RemoveAll<IPaperRetriever>();
             services.RemoveAll<IPaperCatalog>();
