@@ -72,7 +72,7 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
     public async Task The_long_question_of_the_bug_report_is_answered()
     {
         using var client = Client();
-        var question = await File.ReadAllTextAsync(RepositoryPaths.RequireCase(Path.Combine("long-question", "question.txt")), Ct);
+        var question = await File.ReadAllTextAsync(TestPaths.RequireCase(Path.Combine("long-question", "question.txt")), Ct);
 
         using var ask = await client.PostStreamingAsync("/api/ask", new { question }, Ct, accept: "application/json");
         using var search = await client.PostAsJsonAsync("/api/search", new { query = question }, Ct);
