@@ -30,7 +30,7 @@ public static class EndpointRouteBuilderExtensions
         api.MapPost("/search", ([FromBody] SearchRequest request, SearchHandler handler, HttpContext context) => handler.HandleAsync(request, context))
             .WithMetadata(new RequestBodyExample(SearchRequest.Example));
         api.MapGet("/papers/{id}", (string id, IPaperCatalog catalog) => catalog.GetPaper(id) is { } paper
-            ? Results.Ok(paper)
+            ? (IResult)TypedResults.Json(paper, ServiceJsonContext.Default.Paper)
             : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."));
         api.MapGet("/status", (StatusHandler handler) => handler.GetStatus());
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RagAssistant.Core.Corpus;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.OpenAi;
 
@@ -15,6 +16,7 @@ namespace RagAssistant.Service;
 [JsonSerializable(typeof(AskRequest))]
 [JsonSerializable(typeof(SearchRequest))]
 [JsonSerializable(typeof(SearchResponse))]
+[JsonSerializable(typeof(Paper))]
 [JsonSerializable(typeof(ChatCompletionRequest))]
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(ChatCompletionChunk))]

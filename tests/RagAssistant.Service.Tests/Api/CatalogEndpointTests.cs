@@ -55,6 +55,7 @@ public sealed class CatalogEndpointTests
         var paper = JsonDocument.Parse(await found.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal("Retrieval-Augmented Generation for Knowledge Tasks", paper.GetProperty("title").GetString());
         Assert.StartsWith("Retrieved passages", paper.GetProperty("abstract").GetString(), StringComparison.Ordinal);
+        Assert.Equal("more.jsonl", paper.GetProperty("source_file").GetString());
 
         using var missing = await client.GetAsync(new Uri("/api/papers/no-such-paper", UriKind.Relative), Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
