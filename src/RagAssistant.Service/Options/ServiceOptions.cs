@@ -61,7 +61,10 @@ public sealed class ServiceOptions : IValidatableObject
     /// </summary>
     internal IReadOnlyList<string> ListenUrls { get; set; } = [];
 
-    /// <summary>What data annotations cannot check: a usable API key, and one whenever the service listens beyond loopback.</summary>
+    /// <summary>
+    /// What data annotations cannot check: a usable API key, and one whenever the service listens beyond loopback.
+    /// The messages name the setting themselves, so they carry no member name.
+    /// </summary>
     /// <param name="validationContext">Unused: every rule reads only these options.</param>
     /// <returns>The broken rules, each with what to do; none when the options are usable.</returns>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -69,7 +72,7 @@ public sealed class ServiceOptions : IValidatableObject
         if (ApiKey is { } key && key.Trim().Length < 16)
         {
             yield return new ValidationResult(
-                "Service:ApiKey is shorter than 16 characters; use a long random value (e.g. `openssl rand -hex 32`).", [nameof(ApiKey)]);
+                "Service:ApiKey is shorter than 16 characters; use a long random value (e.g. `openssl rand -hex 32`).");
             yield break;
         }
 
@@ -85,8 +88,7 @@ public sealed class ServiceOptions : IValidatableObject
             yield return new ValidationResult(
                 $"The service is configured to listen on {string.Join(", ", exposed)}, which other machines can reach, " +
                 "but no API key is set. Set Service:ApiKey (appsettings.json or the environment variable Service__ApiKey) " +
-                "to a long random secret, or listen on loopback only (--urls http://127.0.0.1:PORT).",
-                [nameof(ApiKey)]);
+                "to a long random secret, or listen on loopback only (--urls http://127.0.0.1:PORT).");
         }
     }
 }
