@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.Health;
@@ -29,8 +31,8 @@ public static class EndpointRouteBuilderExtensions
             .WithMetadata(new RequestBodyExample(AskRequest.Example));
         api.MapPost("/search", ([FromBody] SearchRequest request, SearchHandler handler, HttpContext context) => handler.HandleAsync(request, context))
             .WithMetadata(new RequestBodyExample(SearchRequest.Example));
-        api.MapGet("/papers/{id}", (string id, IPaperCatalog catalog) => catalog.GetPaper(id) is { } paper
-            ? (IResult)TypedResults.Json(paper, ServiceJsonContext.Default.Paper)
+        api.MapGet("/papers/{id}", Results<JsonHttpResult<Paper>, ProblemHttpResult> (string id, IPaperCatalog catalog) => catalog.GetPaper(id) is { } paper
+            ? TypedResults.Json(paper, ServiceJsonContext.Default.Paper)
             : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."));
         api.MapGet("/status", (StatusHandler handler) => handler.GetStatus());
 

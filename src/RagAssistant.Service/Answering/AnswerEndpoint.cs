@@ -43,7 +43,7 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
     /// <param name="stream">True for Server-Sent Events, false for the whole answer in one response.</param>
     /// <param name="format">How the endpoint writes the answer.</param>
     public Task<IResult> AnswerAsync(HttpContext context, AskValidation validation, bool stream, AnswerWireFormat format) =>
-        validation.Request is not { } request ? Task.FromResult(ApiProblems.BadRequest(validation.Error!))
+        validation.Request is not { } request ? Task.FromResult<IResult>(ApiProblems.BadRequest(validation.Error!))
             : stream ? StreamAsync(context, request, format)
             : CompleteAsync(context, request, format);
 
