@@ -20,23 +20,21 @@ public sealed record AskRequest(
     /// <summary>Shown in error messages.</summary>
     internal const string Example = """{"question": "Which papers study speculative decoding?", "top_k": 5}""";
 
-    /// <summary>The history as chat messages, or why a turn is not one.</summary>
-    internal List<ChatMessage>? ParseHistory(out string? error)
+    /// <summary>The checked question: each history turn must be a user or assistant message, then the limits of <see cref="AssistantService.Validate"/>.</summary>
+    internal AskValidation Validate(AssistantService assistant)
     {
-        error = null;
         var history = new List<ChatMessage>();
         foreach (var (turn, i) in (History ?? []).Select((turn, i) => (turn, i)))
         {
             if (!AssistantService.TryParseRole(turn?.Role, out var role))
             {
-                error = $"history[{i}].role must be \"user\" or \"assistant\", not \"{turn?.Role}\".";
-                return null;
+                return AskValidation.Invalid($"history[{i}].role must be \"user\" or \"assistant\", not \"{turn?.Role}\".");
             }
 
             history.Add(new ChatMessage(role, turn!.Content ?? string.Empty));
         }
 
-        return history;
+        return assistant.Validate(Question, history, TopK);
     }
 }
 

@@ -12,12 +12,8 @@ namespace RagAssistant.Service.Api;
 /// </summary>
 internal sealed class AskHandler(AssistantService assistant, AnswerEndpoint endpoint)
 {
-    public Task<IResult> HandleAsync(AskRequest body, HttpContext context)
-    {
-        var history = body.ParseHistory(out var historyError);
-        var validation = history is null ? AskValidation.Invalid(historyError!) : assistant.Validate(body.Question, history, body.TopK);
-        return endpoint.AnswerAsync(context, validation, stream: !WantsJson(context.Request), AnswerEvents.Instance);
-    }
+    public Task<IResult> HandleAsync(AskRequest body, HttpContext context) =>
+        endpoint.AnswerAsync(context, body.Validate(assistant), stream: !WantsJson(context.Request), AnswerEvents.Instance);
 
     private static bool WantsJson(HttpRequest request)
     {
