@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.Health;
@@ -9,7 +12,10 @@ namespace RagAssistant.Service;
 /// <summary>Maps the service's HTTP endpoints.</summary>
 public static class EndpointRouteBuilderExtensions
 {
-    /// <summary>Maps /health, /api and the OpenAI-compatible /v1 endpoints.</summary>
+    /// <summary>
+    /// Maps /health, /api and the OpenAI-compatible /v1 endpoints. Request bodies are bound by minimal APIs; a bad
+    /// body is answered by <see cref="RequestBodyProblems"/> with the endpoint's <see cref="RequestBodyExample"/>.
+    /// </summary>
     public static IEndpointRouteBuilder MapRagAssistantEndpoints(this IEndpointRouteBuilder endpoints)
     {
         // Live as soon as the process serves HTTP; ready only once the index and the models are loaded.
@@ -21,16 +27,19 @@ public static class EndpointRouteBuilderExtensions
         });
 
         var api = endpoints.MapGroup("/api");
-        api.MapPost("/ask", (AskHandler handler, HttpContext context) => handler.HandleAsync(context));
-        api.MapPost("/search", (SearchHandler handler, HttpContext context) => handler.HandleAsync(context));
-        api.MapGet("/papers/{id}", (string id, IPaperCatalog catalog) => catalog.GetPaper(id) is { } paper
-            ? Results.Ok(paper)
+        api.MapPost("/ask", ([FromBody] AskRequest request, AskHandler handler, HttpContext context) => handler.HandleAsync(request, context))
+            .WithMetadata(new RequestBodyExample(AskRequest.Example));
+        api.MapPost("/search", ([FromBody] SearchRequest request, SearchHandler handler, HttpContext context) => handler.HandleAsync(request, context))
+            .WithMetadata(new RequestBodyExample(SearchRequest.Example));
+        api.MapGet("/papers/{id}", Results<JsonHttpResult<Paper>, ProblemHttpResult> (string id, IPaperCatalog catalog) => catalog.GetPaper(id) is { } paper
+            ? TypedResults.Json(paper, ServiceJsonContext.Default.Paper)
             : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."));
         api.MapGet("/status", (StatusHandler handler) => handler.GetStatus());
 
         var openAi = endpoints.MapGroup("/v1");
-        openAi.MapPost("/chat/completions", (ChatCompletionsHandler handler, HttpContext context) => handler.HandleAsync(context));
-        openAi.MapGet("/models", (ChatCompletionsHandler handler) => Results.Json(handler.ListModels(), OpenAiJson.Options));
+        openAi.MapPost("/chat/completions", ([FromBody] ChatCompletionRequest request, ChatCompletionsHandler handler, HttpContext context) => handler.HandleAsync(request, context))
+            .WithMetadata(new RequestBodyExample(ChatCompletionRequest.Example));
+        openAi.MapGet("/models", (ChatCompletionsHandler handler) => handler.ListModels());
         return endpoints;
     }
 }

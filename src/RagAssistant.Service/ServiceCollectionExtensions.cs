@@ -25,13 +25,13 @@ public static class ServiceCollectionExtensions
 
         services.AddOptions<ServiceOptions>()
             .Bind(configuration.GetSection(ServiceOptions.SectionName))
-            .ValidateDataAnnotations()
+            .Configure<IConfiguration>((options, config) => options.ListenUrls = ListenAddresses.FromConfiguration(config))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>());
 
-        // Every endpoint gets the same body limit; the JSON reader enforces it on servers without one (tests).
-        // Both read the raw settings: the host resolves them while it is being built, before validation can
-        // report a bad value with its clear message.
+        // Every endpoint gets the same body limit, enforced by Kestrel (binding then answers 413). It and the
+        // shutdown timeout read the raw settings: the host resolves them while it is being built, before
+        // validation can report a bad value with its clear message.
         services.AddOptions<KestrelServerOptions>()
             .Configure<IConfiguration>((kestrel, config) => kestrel.Limits.MaxRequestBodySize = RawOptions(config).MaxRequestBodyBytes);
 
@@ -40,9 +40,17 @@ public static class ServiceCollectionExtensions
         services.AddOptions<HostOptions>()
             .Configure<IConfiguration>((host, config) => host.ShutdownTimeout = RawOptions(config).ShutdownTimeout + TimeSpan.FromSeconds(5));
 
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(
-            new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
-        services.AddProblemDetails();
+        // Request bodies bind through the source-generated contract; enums (search mode) are lower-case names.
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServiceJsonContext.Default);
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+        });
+
+        // Binding failures throw (in every environment), so RequestBodyProblems can say what was wrong with the body.
+        services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<RequestBodyProblems>();
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestBodyProblems.Describe);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AssistantReadiness>();
@@ -50,7 +58,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ShutdownGrace>();
         services.AddSingleton<AnswerAdmission>();
         services.AddSingleton<AnswerEndpoint>();
-        services.AddSingleton<JsonRequestReader>();
         services.AddSingleton<AskHandler>();
         services.AddSingleton<SearchHandler>();
         services.AddSingleton<StatusHandler>();

@@ -15,33 +15,33 @@ internal sealed class AnswerRenderer(Terminal terminal)
     public async Task<AnswerResult?> RenderAsync(IAsyncEnumerable<AnswerUpdate> updates, CancellationToken cancellationToken)
     {
         LastSources = [];
-        var enumerator = updates.GetAsyncEnumerator(cancellationToken);
-        await using (enumerator.ConfigureAwait(false))
+        var steps = ConsoleSteps.Instance.ProjectAsync(updates, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (steps.ConfigureAwait(false))
         {
             // Everything before the first piece of text is retrieval and prompt processing: one status line covers it.
             var hasText = terminal.IsInteractive
                 ? await terminal.Ui.Status().Spinner(Spinner.Known.Dots).StartAsync(
-                    "Searching the corpus...", ctx => AdvanceToTextAsync(enumerator, status => ctx.Status(status))).ConfigureAwait(false)
-                : await AdvanceToTextAsync(enumerator, status => { }).ConfigureAwait(false);
+                    "Searching the corpus...", ctx => AdvanceToTextAsync(status => ctx.Status(status))).ConfigureAwait(false)
+                : await AdvanceToTextAsync(status => { }).ConfigureAwait(false);
 
             AnswerResult? result = null;
             var wrapper = terminal.WrapsAnswerText ? new AnswerTextWrapper(terminal.Out, terminal.Ui) : null;
-            for (var more = hasText; more; more = await enumerator.MoveNextAsync().ConfigureAwait(false))
+            for (var more = hasText; more; more = await steps.MoveNextAsync().ConfigureAwait(false))
             {
-                switch (enumerator.Current)
+                switch (steps.Current)
                 {
-                    case AnswerTextUpdate text when wrapper is not null:
+                    case TextStep text when wrapper is not null:
                         wrapper.Write(text.Text);
                         await terminal.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
                         break;
-                    case AnswerTextUpdate text:
+                    case TextStep text:
                         await terminal.Out.WriteAsync(text.Text.AsMemory(), cancellationToken).ConfigureAwait(false);
                         await terminal.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
                         break;
-                    case SourcesRetrievedUpdate sources:
-                        LastSources = sources.Sources;
+                    case StatusStep status:
+                        LastSources = status.Offered;
                         break;
-                    case AnswerCompletedUpdate completed:
+                    case ResultStep completed:
                         result = completed.Result;
                         break;
                 }
@@ -62,19 +62,17 @@ internal sealed class AnswerRenderer(Terminal terminal)
             return result;
         }
 
-        async Task<bool> AdvanceToTextAsync(IAsyncEnumerator<AnswerUpdate> e, Action<string> setStatus)
+        async Task<bool> AdvanceToTextAsync(Action<string> setStatus)
         {
-            while (await e.MoveNextAsync().ConfigureAwait(false))
+            while (await steps.MoveNextAsync().ConfigureAwait(false))
             {
-                switch (e.Current)
+                if (steps.Current is not StatusStep status)
                 {
-                    case SourcesRetrievedUpdate sources:
-                        LastSources = sources.Sources;
-                        setStatus(sources.Sources.Count == 0 ? "Nothing relevant found..." : $"Reading {sources.Sources.Count} source{(sources.Sources.Count == 1 ? string.Empty : "s")}...");
-                        break;
-                    default:
-                        return true;
+                    return true;
                 }
+
+                LastSources = status.Offered;
+                setStatus(status.Line);
             }
 
             return false;
@@ -167,4 +165,29 @@ internal sealed class AnswerRenderer(Terminal terminal)
         parts.Add($"total {t.TotalMs / 1000:0.0} s");
         return string.Join(" | ", parts);
     }
+
+    /// <summary>The console's view of a streamed answer: a status line while retrieving, then text, then the result.</summary>
+    private sealed class ConsoleSteps : AnswerStreamProjection<ConsoleStep>
+    {
+        public static ConsoleSteps Instance { get; } = new();
+
+        protected override IEnumerable<ConsoleStep> OnSourcesRetrieved(SourcesRetrievedUpdate update)
+        {
+            var count = update.Sources.Count;
+            yield return new StatusStep(count == 0 ? "Nothing relevant found..." : $"Reading {count} source{(count == 1 ? string.Empty : "s")}...", update.Sources);
+        }
+
+        protected override IEnumerable<ConsoleStep> OnText(string text) => [new TextStep(text)];
+
+        protected override IEnumerable<ConsoleStep> OnCompleted(AnswerResult result) => [new ResultStep(result)];
+    }
+
+    private abstract record ConsoleStep;
+
+    /// <summary>The status line to show, and the sources offered so far (for /sources, even if the answer is cancelled).</summary>
+    private sealed record StatusStep(string Line, IReadOnlyList<AnswerSource> Offered) : ConsoleStep;
+
+    private sealed record TextStep(string Text) : ConsoleStep;
+
+    private sealed record ResultStep(AnswerResult Result) : ConsoleStep;
 }

@@ -61,7 +61,7 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     /// <summary>Checks a requested source or hit count against 1..<see cref="AskOptions.MaxTopK"/>; null when it is fine (null asks for the default).</summary>
     public string? CheckTopK(int? topK) =>
         topK is < 1 || topK > Limits.MaxTopK
-            ? $"topK must be between 1 and {Limits.MaxTopK} ({AskOptions.SectionName}:{nameof(AskOptions.MaxTopK)}), not {topK}."
+            ? $"top_k must be between 1 and {Limits.MaxTopK} ({AskOptions.SectionName}:{nameof(AskOptions.MaxTopK)}), not {topK}."
             : null;
 
     /// <summary>

@@ -1,6 +1,8 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
+using RagAssistant.Core.Answering;
+using RagAssistant.Hosting.Application;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.Options;
 
@@ -13,18 +15,39 @@ namespace RagAssistant.Service.Answering;
 internal sealed record AnswerFailure(string Title, string Detail, int Status);
 
 /// <summary>
-/// The skeleton both answer endpoints (<c>/api/ask</c>, <c>/v1/chat/completions</c>) share: admission to the answer
-/// queue (429 when full, 503 before the index is ready or while shutting down), the answer timeout, cancellation when
-/// the client leaves, and failures as problem details (whole answers) or as a last error event (streams, through
-/// <see cref="TypedResults.ServerSentEvents{T}(IAsyncEnumerable{SseItem{T}})"/>). The endpoints only map their input
-/// and their output.
+/// How one answer endpoint speaks: its Server-Sent Events (the <see cref="AnswerStreamProjection{T}"/> of the answer
+/// stream), its whole answer, and the last event of a stream that failed.
 /// </summary>
-internal sealed partial class AnswerEndpoint(AnswerAdmission admission, IOptions<ServiceOptions> options, ILogger<AnswerEndpoint> logger)
+internal abstract class AnswerWireFormat : AnswerStreamProjection<SseItem<string>>
 {
-    /// <summary>Admits the question and returns the whole answer that <paramref name="answer"/> produces.</summary>
+    /// <summary>The response with the whole answer, for clients that do not stream.</summary>
+    public abstract IResult Complete(AnswerResult result);
+
+    /// <summary>The last event of a stream that failed or timed out after the response started.</summary>
+    public abstract SseItem<string> Failed(AnswerFailure failure);
+}
+
+/// <summary>
+/// The skeleton both answer endpoints (<c>/api/ask</c>, <c>/v1/chat/completions</c>) share: the checked question
+/// (400 with what is wrong), admission to the answer queue (429 when full, 503 before the index is ready or while
+/// shutting down), the answer timeout, cancellation when the client leaves, and failures as problem details (whole
+/// answers) or as a last error event (streams, through
+/// <see cref="TypedResults.ServerSentEvents{T}(IAsyncEnumerable{SseItem{T}})"/>). The endpoints only parse their input
+/// and name their <see cref="AnswerWireFormat"/>.
+/// </summary>
+internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerAdmission admission, IOptions<ServiceOptions> options, ILogger<AnswerEndpoint> logger)
+{
+    /// <summary>Answers a checked question in <paramref name="format"/>, streamed or whole.</summary>
     /// <param name="context">The request; its abort cancels the answer.</param>
-    /// <param name="answer">Produces the answer's result under the token it is given (cancelled on timeout, shutdown or disconnect).</param>
-    public async Task<IResult> CompleteAsync(HttpContext context, Func<CancellationToken, Task<IResult>> answer)
+    /// <param name="validation">The question as <see cref="AssistantService.Validate"/> checked it; invalid is a 400 problem.</param>
+    /// <param name="stream">True for Server-Sent Events, false for the whole answer in one response.</param>
+    /// <param name="format">How the endpoint writes the answer.</param>
+    public Task<IResult> AnswerAsync(HttpContext context, AskValidation validation, bool stream, AnswerWireFormat format) =>
+        validation.Request is not { } request ? Task.FromResult<IResult>(ApiProblems.BadRequest(validation.Error!))
+            : stream ? StreamAsync(context, request, format)
+            : CompleteAsync(context, request, format);
+
+    private async Task<IResult> CompleteAsync(HttpContext context, AnswerRequest request, AnswerWireFormat format)
     {
         var (admitted, refusal) = await admission.AdmitAsync(context);
         if (admitted is null)
@@ -36,7 +59,7 @@ internal sealed partial class AnswerEndpoint(AnswerAdmission admission, IOptions
         {
             try
             {
-                return await answer(admitted.CancellationToken);
+                return format.Complete(await assistant.AskAsync(request, admitted.CancellationToken));
             }
             catch (OperationCanceledException) when (admitted.CancellationToken.IsCancellationRequested)
             {
@@ -53,14 +76,8 @@ internal sealed partial class AnswerEndpoint(AnswerAdmission admission, IOptions
         }
     }
 
-    /// <summary>
-    /// Admits the question and streams the events <paramref name="events"/> produces as Server-Sent Events; a failure
-    /// or a timeout mid-stream ends it with the event <paramref name="error"/> makes, a client that left ends it quietly.
-    /// </summary>
-    /// <param name="context">The request; its abort cancels the answer.</param>
-    /// <param name="events">The events of the answer, produced under the token it is given.</param>
-    /// <param name="error">The last event of a stream that failed.</param>
-    public async Task<IResult> StreamAsync(HttpContext context, Func<CancellationToken, IAsyncEnumerable<SseItem<string>>> events, Func<AnswerFailure, SseItem<string>> error)
+    // A failure or a timeout mid-stream ends the stream with the format's error event; a client that left ends it quietly.
+    private async Task<IResult> StreamAsync(HttpContext context, AnswerRequest request, AnswerWireFormat format)
     {
         var (admitted, refusal) = await admission.AdmitAsync(context);
         if (admitted is null)
@@ -73,7 +90,8 @@ internal sealed partial class AnswerEndpoint(AnswerAdmission admission, IOptions
 
         // Reverse proxies (nginx) would otherwise buffer the stream.
         context.Response.Headers["X-Accel-Buffering"] = "no";
-        return TypedResults.ServerSentEvents(GuardAsync(events(admitted.CancellationToken), admitted, error));
+        var token = admitted.CancellationToken;
+        return TypedResults.ServerSentEvents(GuardAsync(format.ProjectAsync(assistant.AskStreamingAsync(request, token), token), admitted, format.Failed));
     }
 
     private async IAsyncEnumerable<SseItem<string>> GuardAsync(

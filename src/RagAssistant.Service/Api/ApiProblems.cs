@@ -1,25 +1,15 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace RagAssistant.Service.Api;
 
 /// <summary>The RFC 7807 problem details the API answers with, each with a message that says what to do.</summary>
 internal static class ApiProblems
 {
-    public static IResult BadRequest(string detail) =>
-        Results.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid.");
+    public static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid.");
 
-    public static IResult NotFound(string detail) =>
-        Results.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found.");
-
-    public static IResult PayloadTooLarge(long limit) =>
-        Results.Problem(
-            $"The request body is larger than {limit} bytes (Service:MaxRequestBodyBytes). Send a shorter question or history.",
-            statusCode: StatusCodes.Status413PayloadTooLarge,
-            title: "The request body is too large.");
-
-    public static IResult UnsupportedMediaType(string? contentType) =>
-        Results.Problem(
-            $"The request body must be JSON (Content-Type: application/json), not '{contentType ?? "(none)"}'.",
-            statusCode: StatusCodes.Status415UnsupportedMediaType,
-            title: "Unsupported media type.");
+    public static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found.");
 
     public static IResult QueueFull(int retryAfterSeconds) =>
         new RetryAfterResult(
@@ -34,20 +24,20 @@ internal static class ApiProblems
             Results.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The assistant is not ready."),
             retryAfterSeconds);
 
-    public static IResult ShuttingDown() =>
-        Results.Problem(
+    public static ProblemHttpResult ShuttingDown() =>
+        TypedResults.Problem(
             "The service is shutting down; retry once it is back.",
             statusCode: StatusCodes.Status503ServiceUnavailable,
             title: "The service is shutting down.");
 
-    public static IResult AnswerTimedOut(TimeSpan timeout) =>
-        Results.Problem(
+    public static ProblemHttpResult AnswerTimedOut(TimeSpan timeout) =>
+        TypedResults.Problem(
             $"The answer took longer than {timeout} (Service:AnswerTimeout) and was stopped. Retry, or ask a narrower question.",
             statusCode: StatusCodes.Status504GatewayTimeout,
             title: "The answer took too long.");
 
-    public static IResult AnswerFailed(string detail) =>
-        Results.Problem(detail, statusCode: StatusCodes.Status500InternalServerError, title: "Answering failed.");
+    public static ProblemHttpResult AnswerFailed(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status500InternalServerError, title: "Answering failed.");
 
     /// <summary>Adds <c>Retry-After</c> to another result.</summary>
     private sealed class RetryAfterResult(IResult inner, int seconds) : IResult

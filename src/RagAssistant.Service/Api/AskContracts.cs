@@ -1,34 +1,40 @@
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.AI;
 using RagAssistant.Hosting.Application;
 
 namespace RagAssistant.Service.Api;
 
-/// <summary>Body of <c>POST /api/ask</c>.</summary>
+/// <summary>
+/// Body of <c>POST /api/ask</c>, snake_case like every body of the API (<c>top_k</c>). A property the API does not
+/// know is refused (400), so a misspelt <c>topK</c> is not silently ignored.
+/// </summary>
 /// <param name="Question">The question, 1 to <c>Ask:MaxQuestionChars</c> characters.</param>
 /// <param name="History">Earlier turns, oldest first; at most <c>Ask:MaxHistoryMessages</c>.</param>
 /// <param name="TopK">How many sources to retrieve, 1 to <c>Ask:MaxTopK</c>; null uses <c>Answering:TopK</c>.</param>
-public sealed record AskRequest(string? Question, IReadOnlyList<ConversationTurn>? History = null, int? TopK = null)
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record AskRequest(
+    string? Question,
+    IReadOnlyList<ConversationTurn>? History = null,
+    [property: JsonPropertyName("top_k")] int? TopK = null)
 {
     /// <summary>Shown in error messages.</summary>
-    internal const string Example = """{"question": "Which papers study speculative decoding?", "topK": 5}""";
+    internal const string Example = """{"question": "Which papers study speculative decoding?", "top_k": 5}""";
 
-    /// <summary>The history as chat messages, or why a turn is not one.</summary>
-    internal List<ChatMessage>? ParseHistory(out string? error)
+    /// <summary>The checked question: each history turn must be a user or assistant message, then the limits of <see cref="AssistantService.Validate"/>.</summary>
+    internal AskValidation Validate(AssistantService assistant)
     {
-        error = null;
         var history = new List<ChatMessage>();
         foreach (var (turn, i) in (History ?? []).Select((turn, i) => (turn, i)))
         {
             if (!AssistantService.TryParseRole(turn?.Role, out var role))
             {
-                error = $"history[{i}].role must be \"user\" or \"assistant\", not \"{turn?.Role}\".";
-                return null;
+                return AskValidation.Invalid($"history[{i}].role must be \"user\" or \"assistant\", not \"{turn?.Role}\".");
             }
 
             history.Add(new ChatMessage(role, turn!.Content ?? string.Empty));
         }
 
-        return history;
+        return assistant.Validate(Question, history, TopK);
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
 using RagAssistant.Service.Answering;
@@ -11,31 +10,10 @@ namespace RagAssistant.Service.Api;
 /// <c>error</c>), or returns the whole result as JSON when the client sends <c>Accept: application/json</c>. Both
 /// speak <see cref="AnswerJson"/>: the <c>done</c> event carries the same object as the JSON answer and <c>ask --json</c>.
 /// </summary>
-internal sealed class AskHandler(AssistantService assistant, AnswerEndpoint endpoint, JsonRequestReader reader)
+internal sealed class AskHandler(AssistantService assistant, AnswerEndpoint endpoint)
 {
-    public async Task<IResult> HandleAsync(HttpContext context)
-    {
-        var body = await reader.ReadAsync<AskRequest>(context.Request, AskRequest.Example);
-        if (body.Problem is not null)
-        {
-            return body.Problem;
-        }
-
-        var history = body.Value!.ParseHistory(out var historyError);
-        var validation = history is null ? AskValidation.Invalid(historyError!) : assistant.Validate(body.Value.Question, history, body.Value.TopK);
-        if (validation.Request is not { } request)
-        {
-            return ApiProblems.BadRequest(validation.Error!);
-        }
-
-        return WantsJson(context.Request)
-            ? await endpoint.CompleteAsync(context, async token =>
-                Results.Text(AnswerJson.Serialize(await assistant.AskAsync(request, token)), "application/json; charset=utf-8"))
-            : await endpoint.StreamAsync(
-                context,
-                token => EventsAsync(request, token),
-                failure => new SseItem<string>(AnswerJson.SerializeErrorEvent(failure.Title, failure.Detail, failure.Status), AnswerJson.ErrorEvent));
-    }
+    public Task<IResult> HandleAsync(AskRequest body, HttpContext context) =>
+        endpoint.AnswerAsync(context, body.Validate(assistant), stream: !WantsJson(context.Request), AnswerEvents.Instance);
 
     private static bool WantsJson(HttpRequest request)
     {
@@ -44,20 +22,24 @@ internal sealed class AskHandler(AssistantService assistant, AnswerEndpoint endp
             && !accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase));
     }
 
-    private async IAsyncEnumerable<SseItem<string>> EventsAsync(AnswerRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The <see cref="AnswerJson"/> events: a <c>token</c> per text piece, then <c>sources</c> and <c>done</c>.</summary>
+    private sealed class AnswerEvents : AnswerWireFormat
     {
-        await foreach (var update in assistant.AskStreamingAsync(request, cancellationToken).WithCancellation(cancellationToken))
-        {
-            switch (update)
-            {
-                case AnswerTextUpdate text:
-                    yield return new SseItem<string>(AnswerJson.SerializeTokenEvent(text.Text), AnswerJson.TokenEvent);
-                    break;
-                case AnswerCompletedUpdate { Result: var result }:
-                    yield return new SseItem<string>(AnswerJson.SerializeSourcesEvent(result), AnswerJson.SourcesEvent);
-                    yield return new SseItem<string>(AnswerJson.SerializeEvent(result), AnswerJson.DoneEvent);
-                    break;
-            }
-        }
+        public static AnswerEvents Instance { get; } = new();
+
+        public override IResult Complete(AnswerResult result) =>
+            TypedResults.Text(AnswerJson.Serialize(result), "application/json; charset=utf-8");
+
+        public override SseItem<string> Failed(AnswerFailure failure) =>
+            new(AnswerJson.SerializeErrorEvent(failure.Title, failure.Detail, failure.Status), AnswerJson.ErrorEvent);
+
+        protected override IEnumerable<SseItem<string>> OnText(string text) =>
+            [new(AnswerJson.SerializeTokenEvent(text), AnswerJson.TokenEvent)];
+
+        protected override IEnumerable<SseItem<string>> OnCompleted(AnswerResult result) =>
+        [
+            new(AnswerJson.SerializeSourcesEvent(result), AnswerJson.SourcesEvent),
+            new(AnswerJson.SerializeEvent(result), AnswerJson.DoneEvent),
+        ];
     }
 }

@@ -1,20 +1,32 @@
+using System.Text.Json.Serialization;
 using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Service.Api;
 
-/// <summary>Body of <c>POST /api/search</c>.</summary>
+/// <summary>
+/// Body of <c>POST /api/search</c>, snake_case like every body of the API (<c>top_k</c>). A property the API does not
+/// know is refused (400), so a misspelt <c>topK</c> is not silently ignored.
+/// </summary>
+/// <param name="Query">The search text, 1 to <c>Ask:MaxQuestionChars</c> characters.</param>
+/// <param name="TopK">How many hits, 1 to <c>Ask:MaxTopK</c>; null uses <c>Retrieval:TopK</c>.</param>
 /// <param name="Mode">bm25, dense or hybrid; null uses the configured default.</param>
-public sealed record SearchRequest(string? Query, int? TopK = null, RetrieverKind? Mode = null)
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record SearchRequest(string? Query, [property: JsonPropertyName("top_k")] int? TopK = null, RetrieverKind? Mode = null)
 {
-    internal const string Example = """{"query": "speculative decoding", "topK": 5, "mode": "hybrid"}""";
+    /// <summary>Shown in error messages.</summary>
+    internal const string Example = """{"query": "speculative decoding", "top_k": 5, "mode": "hybrid"}""";
 }
 
-/// <summary>Answer of <c>POST /api/search</c>.</summary>
-public sealed record SearchResponse(string Query, RetrieverKind Mode, string? Notice, IReadOnlyList<SearchHit> Hits)
+/// <summary>Answer of <c>POST /api/search</c>, snake_case like the answers of <c>/api/ask</c>.</summary>
+/// <param name="Query">The query as searched (trimmed).</param>
+/// <param name="Mode">The retriever that ran: <c>bm25</c>, <c>dense</c> or <c>hybrid</c>.</param>
+/// <param name="Notice">Why retrieval ran differently than asked (e.g. BM25 only while vectors are computed), or null.</param>
+/// <param name="Hits">The hits, best first.</param>
+public sealed record SearchResponse(string Query, string Mode, string? Notice, IReadOnlyList<SearchHit> Hits)
 {
     internal static SearchResponse From(RetrievalResult result) => new(
         result.Query,
-        result.Mode,
+        result.Mode.ToString().ToLowerInvariant(),
         result.Notice,
         [.. result.Hits.Select((hit, i) => new SearchHit(
             i + 1,
@@ -34,6 +46,17 @@ public sealed record SearchResponse(string Query, RetrieverKind Mode, string? No
 }
 
 /// <summary>One search hit: the passage, its paper, and how each retriever ranked it.</summary>
+/// <param name="Rank">1 for the best hit.</param>
+/// <param name="PaperId">The paper's id, as in <c>/api/papers/{id}</c> and the <c>paper_id</c> of an answer's sources.</param>
+/// <param name="Title">The paper's title.</param>
+/// <param name="Date">The paper's date as the corpus gives it, or null.</param>
+/// <param name="SourceFile">The file the paper was read from.</param>
+/// <param name="PassageId">The passage's id.</param>
+/// <param name="Text">The passage.</param>
+/// <param name="Score">The fused (or single-retriever) score; higher is better.</param>
+/// <param name="RelevanceScore">Relevance in [0, 1], as the <c>score</c> of an answer's sources.</param>
+/// <param name="Bm25Rank">The passage's BM25 rank, or null when BM25 did not find it.</param>
+/// <param name="DenseRank">The passage's dense-vector rank, or null when dense search did not run or find it.</param>
 public sealed record SearchHit(
     int Rank,
     string PaperId,

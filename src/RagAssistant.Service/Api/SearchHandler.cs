@@ -11,19 +11,11 @@ internal sealed partial class SearchHandler(
     IPaperRetriever retriever,
     AssistantReadiness readiness,
     AssistantService assistant,
-    JsonRequestReader reader,
     IOptions<ServiceOptions> options,
     ILogger<SearchHandler> logger)
 {
-    public async Task<IResult> HandleAsync(HttpContext context)
+    public async Task<IResult> HandleAsync(SearchRequest request, HttpContext context)
     {
-        var body = await reader.ReadAsync<SearchRequest>(context.Request, SearchRequest.Example);
-        if (body.Problem is not null)
-        {
-            return body.Problem;
-        }
-
-        var request = body.Value!;
         var error = assistant.CheckText(request.Query, "query") ?? assistant.CheckTopK(request.TopK);
         if (error is not null)
         {
@@ -38,7 +30,7 @@ internal sealed partial class SearchHandler(
         try
         {
             var result = await retriever.SearchAsync(request.Query!.Trim(), request.TopK, request.Mode, context.RequestAborted);
-            return Results.Ok(SearchResponse.From(result));
+            return TypedResults.Json(SearchResponse.From(result), ServiceJsonContext.Default.SearchResponse);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.AI;
 using RagAssistant.Core.Answering;
+using RagAssistant.Hosting.Application;
 
 namespace RagAssistant.Service.OpenAi;
 
-// The subset of the OpenAI chat completions wire format that OpenAI clients need. Property names are
-// snake_case through OpenAiJson.Options. Honoured: messages, stream, stream_options.include_usage, max_tokens and
+// The subset of the OpenAI chat completions wire format that OpenAI clients need. Property names are snake_case:
+// responses through ServiceJsonContext, request properties by name (binding uses ASP.NET Core's options). Honoured: messages, stream, stream_options.include_usage, max_tokens and
 // max_completion_tokens. Other fields (model, temperature, top_p, stop, n, tools...) are ignored because the
 // grounded pipeline decides how to generate; the README lists them.
 
@@ -16,11 +18,61 @@ public sealed record ChatCompletionRequest(
     string? Model,
     IReadOnlyList<ChatCompletionMessage>? Messages,
     bool Stream = false,
-    ChatCompletionStreamOptions? StreamOptions = null,
-    int? MaxTokens = null,
-    int? MaxCompletionTokens = null)
+    [property: JsonPropertyName("stream_options")] ChatCompletionStreamOptions? StreamOptions = null,
+    [property: JsonPropertyName("max_tokens")] int? MaxTokens = null,
+    [property: JsonPropertyName("max_completion_tokens")] int? MaxCompletionTokens = null)
 {
+    /// <summary>Shown in error messages.</summary>
     internal const string Example = """{"model": "ragassistant", "messages": [{"role": "user", "content": "Which papers study speculative decoding?"}]}""";
+
+    /// <summary>
+    /// The checked question of these messages: the last user message is the question, earlier user and assistant
+    /// messages the history, system and developer messages are ignored (the grounded prompt is fixed).
+    /// </summary>
+    internal AskValidation Validate(AssistantService assistant)
+    {
+        var messages = Messages ?? [];
+        var conversation = new List<ChatMessage>();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            var text = message?.Text;
+            if (text is null)
+            {
+                return AskValidation.Invalid($"messages[{i}].content must be a string or an array of text parts.");
+            }
+
+            if (string.Equals(message!.Role, "system", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(message.Role, "developer", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (!AssistantService.TryParseRole(message.Role, out var role))
+            {
+                return AskValidation.Invalid($"messages[{i}].role must be \"system\", \"user\" or \"assistant\", not \"{message.Role}\".");
+            }
+
+            conversation.Add(new ChatMessage(role, text));
+        }
+
+        if (conversation.Count == 0 || conversation[^1].Role != ChatRole.User)
+        {
+            return AskValidation.Invalid("The last message must come from the user: it is the question to answer.");
+        }
+
+        if (MaxTokens is < 1)
+        {
+            return AskValidation.Invalid($"max_tokens must be at least 1 (got {MaxTokens}); leave it out to use the server's limit.");
+        }
+
+        if (MaxCompletionTokens is < 1)
+        {
+            return AskValidation.Invalid($"max_completion_tokens must be at least 1 (got {MaxCompletionTokens}); leave it out to use the server's limit.");
+        }
+
+        return assistant.Validate(conversation[^1].Text, conversation[..^1], maxAnswerTokens: MaxCompletionTokens ?? MaxTokens);
+    }
 }
 
 /// <summary>A message; <see cref="Content"/> is a string or an array of <c>{"type": "text", "text": ...}</c> parts.</summary>
@@ -39,7 +91,7 @@ public sealed record ChatCompletionMessage(string? Role, JsonElement Content)
 }
 
 /// <summary><c>stream_options</c>.</summary>
-public sealed record ChatCompletionStreamOptions(bool IncludeUsage = false);
+public sealed record ChatCompletionStreamOptions([property: JsonPropertyName("include_usage")] bool IncludeUsage = false);
 
 /// <summary>A non-streamed completion, with the answer's sources in the extra <c>sources</c> field.</summary>
 public sealed record ChatCompletion(
@@ -96,15 +148,9 @@ public sealed record StreamError(StreamErrorBody Error);
 /// <summary>The error of <see cref="StreamError"/>.</summary>
 public sealed record StreamErrorBody(string Message, string Type, int Code);
 
-/// <summary>Serializer settings of the OpenAI-compatible endpoints.</summary>
-internal static class OpenAiJson
+/// <summary>The one model the OpenAI-compatible endpoints serve.</summary>
+internal static class OpenAiModel
 {
     /// <summary>The model id the service answers as.</summary>
-    public const string ModelId = "ragassistant";
-
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    public const string Id = "ragassistant";
 }

@@ -2,8 +2,11 @@ using System.ComponentModel.DataAnnotations;
 
 namespace RagAssistant.Service.Options;
 
-/// <summary>Settings of the hosted service, bound from the "Service" section of appsettings.json.</summary>
-public sealed class ServiceOptions
+/// <summary>
+/// Settings of the hosted service, bound from the "Service" section of appsettings.json and validated at start by
+/// <see cref="ServiceOptionsValidator"/>: the ranges below, and a service reachable from other machines must have an API key.
+/// </summary>
+public sealed class ServiceOptions : IValidatableObject
 {
     /// <summary>Configuration section the options are bound from.</summary>
     public const string SectionName = "Service";
@@ -50,4 +53,42 @@ public sealed class ServiceOptions
 
     /// <summary>Re-index the corpus when files in its folder are added, changed or removed.</summary>
     public bool WatchCorpus { get; set; } = true;
+
+    /// <summary>
+    /// The addresses the service listens on, as <see cref="ListenAddresses.FromConfiguration"/> reads them from the
+    /// host's settings (<c>--urls</c>, <c>http_ports</c>, <c>Kestrel:Endpoints</c>), not from the "Service" section;
+    /// set when the options are configured so the API-key rule can be checked with the other rules.
+    /// </summary>
+    internal IReadOnlyList<string> ListenUrls { get; set; } = [];
+
+    /// <summary>
+    /// What data annotations cannot check: a usable API key, and one whenever the service listens beyond loopback.
+    /// The messages name the setting themselves, so they carry no member name.
+    /// </summary>
+    /// <param name="validationContext">Unused: every rule reads only these options.</param>
+    /// <returns>The broken rules, each with what to do; none when the options are usable.</returns>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ApiKey is { } key && key.Trim().Length < 16)
+        {
+            yield return new ValidationResult(
+                "Service:ApiKey is shorter than 16 characters; use a long random value (e.g. `openssl rand -hex 32`).");
+            yield break;
+        }
+
+        if (!string.IsNullOrWhiteSpace(ApiKey))
+        {
+            yield break;
+        }
+
+        // Without a key the corpus would be served to whoever can reach the port: refuse to start instead.
+        var exposed = ListenUrls.Where(url => !ListenAddresses.IsLoopback(url)).ToList();
+        if (exposed.Count > 0)
+        {
+            yield return new ValidationResult(
+                $"The service is configured to listen on {string.Join(", ", exposed)}, which other machines can reach, " +
+                "but no API key is set. Set Service:ApiKey (appsettings.json or the environment variable Service__ApiKey) " +
+                "to a long random secret, or listen on loopback only (--urls http://127.0.0.1:PORT).");
+        }
+    }
 }

@@ -98,7 +98,7 @@ async function showPaper(id) {
   } else {
     const paper = await response.json();
     document.getElementById("paper-title").textContent = paper.title;
-    document.getElementById("paper-meta").textContent = [paper.date, paper.sourceFile].filter(Boolean).join(" · ");
+    document.getElementById("paper-meta").textContent = [paper.date, paper.source_file].filter(Boolean).join(" · ");
     document.getElementById("paper-abstract").textContent = paper.abstract;
   }
   dialog.showModal();

@@ -35,8 +35,8 @@ public sealed class ChatSessionTests
 
         await cli.RunAsync("first question\nand the second one?\n/reset\nfresh question\n");
 
-        var requests = cli.Pipeline.Requests;
-        Assert.Equal(3, requests.Count);
+        var requests = cli.Pipeline.Requests.ToArray();
+        Assert.Equal(3, requests.Length);
         Assert.Empty(requests[0].History!);
         Assert.Equal(["first question", "Draft models speed up decoding [1]. See also [7]."], requests[1].History!.Select(m => m.Text));
         Assert.Empty(requests[2].History!);
@@ -60,12 +60,12 @@ public sealed class ChatSessionTests
     public async Task Cancelling_an_answer_returns_to_the_prompt()
     {
         using var output = new StringWriter();
-        var pipeline = new ScriptedAnswerPipeline { HoldAfterFirstPiece = new TaskCompletionSource() };
+        var pipeline = new FakeAnswerPipeline { HoldAfterFirstToken = new TaskCompletionSource() };
         var reader = new QueueLineReader("a long question", "/exit");
         var session = new ChatSession(TestAssistant.For(pipeline), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
 
         var run = Task.Run(() => session.RunAsync(TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
-        await pipeline.FirstPieceConsumed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.True(await pipeline.FirstTokenSent.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
 
         Assert.True(session.CancelCurrentAnswer());
         Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
@@ -89,7 +89,7 @@ public sealed class ChatSessionTests
                 index.Embedding = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, 35.2, TimeSpan.Zero, null);
             }
         };
-        var session = new ChatSession(TestAssistant.For(new ScriptedAnswerPipeline()), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader, index);
+        var session = new ChatSession(TestAssistant.For(new FakeAnswerPipeline()), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader, index);
 
         await session.RunAsync(TestContext.Current.CancellationToken);
 
@@ -105,7 +105,7 @@ public sealed class ChatSessionTests
     [Fact]
     public async Task A_second_ctrl_c_at_an_empty_prompt_exits()
     {
-        var pipeline = new ScriptedAnswerPipeline();
+        var pipeline = new FakeAnswerPipeline();
         var reader = new QueueLineReader(new LineInput(LineInputKind.Interrupt, string.Empty), new LineInput(LineInputKind.Interrupt, string.Empty));
         using var output = new StringWriter();
         var session = new ChatSession(TestAssistant.For(pipeline), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
@@ -118,7 +118,7 @@ public sealed class ChatSessionTests
     [Fact]
     public async Task Ctrl_c_on_a_half_typed_line_only_clears_it()
     {
-        var pipeline = new ScriptedAnswerPipeline();
+        var pipeline = new FakeAnswerPipeline();
         var reader = new QueueLineReader(
             new LineInput(LineInputKind.Interrupt, "half typed"),
             new LineInput(LineInputKind.Interrupt, string.Empty),

@@ -7,13 +7,13 @@ public sealed class ModelsCommandTests : IDisposable
 {
     private readonly byte[] content = GgufTestFile.Create(200_000);
     private readonly LoopbackModelServer server;
-    private readonly DirectoryInfo folder = TestPaths.CreateTempFolder();
+    private readonly TempFolder folder = new();
     private readonly CliHarness cli = new();
 
     public ModelsCommandTests()
     {
         server = new LoopbackModelServer(content);
-        var manifest = Path.Combine(folder.FullName, "models.json");
+        var manifest = Path.Combine(folder.Path, "models.json");
         File.WriteAllText(manifest, $$"""
             {
               "models": [
@@ -25,14 +25,14 @@ public sealed class ModelsCommandTests : IDisposable
             }
             """);
         cli.Configuration["Models:ManifestPath"] = manifest;
-        cli.Configuration["Models:Folder"] = Path.Combine(folder.FullName, "models");
+        cli.Configuration["Models:Folder"] = Path.Combine(folder.Path, "models");
         cli.Configuration["Models:DownloadAttempts"] = "1";
     }
 
     public void Dispose()
     {
         server.Dispose();
-        folder.Delete(recursive: true);
+        folder.Dispose();
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class ModelsCommandTests : IDisposable
     {
         Assert.Equal(0, await cli.RunAsync(string.Empty, "models", "download", "chat"));
         Assert.Contains("Downloaded tiny-chat", cli.Output, StringComparison.Ordinal);
-        Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(folder.FullName, "models", "tiny-chat.gguf"), TestContext.Current.CancellationToken));
+        Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(folder.Path, "models", "tiny-chat.gguf"), TestContext.Current.CancellationToken));
 
         Assert.Equal(0, await cli.RunAsync(string.Empty, "models", "list"));
         Assert.Matches(@"tiny-chat\s*│\s*chat\s*│\s*present", cli.Output);
@@ -58,7 +58,7 @@ public sealed class ModelsCommandTests : IDisposable
 
         Assert.Equal(1, await cli.RunAsync(string.Empty, "models", "download", "tiny-chat"));
         Assert.Contains("500", cli.Error, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(folder.FullName, "models", "tiny-chat.gguf")));
+        Assert.False(File.Exists(Path.Combine(folder.Path, "models", "tiny-chat.gguf")));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class ModelsCommandTests : IDisposable
     [Fact]
     public async Task Verify_flags_a_corrupt_file_with_exit_code_1()
     {
-        var bad = Path.Combine(folder.FullName, "broken.gguf");
+        var bad = Path.Combine(folder.Path, "broken.gguf");
         await File.WriteAllTextAsync(bad, "<html><body>404: the page was not found</body></html>", TestContext.Current.CancellationToken);
 
         Assert.Equal(1, await cli.RunAsync(string.Empty, "models", "verify", "--model", bad));

@@ -5,21 +5,21 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// <summary>What <c>index</c> tells a user about their own documents: every merge, every decoding fallback.</summary>
 public sealed class CorpusReportTests : IDisposable
 {
-    private readonly DirectoryInfo workingDirectory = TestPaths.CreateTempFolder();
+    private readonly TempFolder workingDirectory = new();
 
-    public void Dispose() => workingDirectory.Delete(recursive: true);
+    public void Dispose() => workingDirectory.Dispose();
 
     [Fact]
     public async Task Index_keeps_same_titled_notes_and_reports_each_merge_and_each_windows_1252_file()
     {
-        var corpus = workingDirectory.CreateSubdirectory("corpus");
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus"));
         await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "notes_lora.md"), "# Notes\n\nLow-rank adaptation freezes the pretrained weights.\n", TestContext.Current.CancellationToken);
         await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "notes_distillation.md"), "# Notes\n\nKnowledge distillation trains a small student.\n", TestContext.Current.CancellationToken);
         await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "moe_note.txt"), "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
         await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "moe_note - Copy.txt"), "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
         await File.WriteAllBytesAsync(Path.Combine(corpus.FullName, "latin1.txt"), System.Text.Encoding.Latin1.GetBytes("# Naïve Bayes for résumé screening\n\nNaïve résumés.\n"), TestContext.Current.CancellationToken);
 
-        var result = await ConsoleProcess.RunAsync(null, workingDirectory.FullName, "index", "--corpus", corpus.FullName, "--retrieval-only");
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "index", "--corpus", corpus.FullName, "--retrieval-only");
 
         Assert.True(result.ExitCode == 0, result.Error);
         var output = string.Join(' ', result.Output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));

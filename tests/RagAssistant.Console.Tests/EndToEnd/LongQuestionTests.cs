@@ -10,20 +10,20 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// </summary>
 public sealed class LongQuestionTests : IDisposable
 {
-    private readonly DirectoryInfo workingDirectory = TestPaths.CreateTempFolder();
+    private readonly TempFolder workingDirectory = new();
 
     /// <summary>1,000+ distinct short codes: twice the terms Lucene's clause limit allowed, within the 4,000-character limit.</summary>
     public static string CodesQuestion { get; } = "Which papers mention any of these codes: "
         + string.Join(' ', Enumerable.Range(0, 1_000).Select(i => string.Create(CultureInfo.InvariantCulture, $"{(char)('a' + (i / 100))}{i % 100}"))) + "?";
 
-    public void Dispose() => workingDirectory.Delete(recursive: true);
+    public void Dispose() => workingDirectory.Dispose();
 
     [Fact]
     public async Task The_long_question_of_the_bug_report_gets_an_answer_from_ask_json()
     {
         var question = TestPaths.RequireCase(Path.Combine("long-question", "question.txt"));
 
-        var result = await ConsoleProcess.RunAsync(await File.ReadAllTextAsync(question, TestContext.Current.CancellationToken), workingDirectory.FullName, "ask", "-", "--json", "--retrieval-only");
+        var result = await ConsoleProcess.RunAsync(await File.ReadAllTextAsync(question, TestContext.Current.CancellationToken), workingDirectory.Path, "ask", "-", "--json", "--retrieval-only");
 
         AssertAnswered(result);
     }
@@ -39,7 +39,7 @@ public sealed class LongQuestionTests : IDisposable
             : "speculative decoding " + string.Concat(Enumerable.Range(0x4E00, 2_000).Select(c => (char)c));
         Assert.InRange(question.Length, 2_000, 4_000);
 
-        var result = await ConsoleProcess.RunAsync(question, workingDirectory.FullName, "ask", "-", "--json", "--retrieval-only");
+        var result = await ConsoleProcess.RunAsync(question, workingDirectory.Path, "ask", "-", "--json", "--retrieval-only");
 
         AssertAnswered(result);
     }
@@ -47,7 +47,7 @@ public sealed class LongQuestionTests : IDisposable
     [Fact]
     public async Task The_chat_joins_long_questions_into_its_search_query_without_error()
     {
-        var result = await ConsoleProcess.RunAsync($"{CodesQuestion}\n{CodesQuestion}\nand speculative decoding?\n/exit\n", workingDirectory.FullName, "--retrieval-only");
+        var result = await ConsoleProcess.RunAsync($"{CodesQuestion}\n{CodesQuestion}\nand speculative decoding?\n/exit\n", workingDirectory.Path, "--retrieval-only");
 
         Assert.True(result.ExitCode == 0, result.Error + result.Output);
         Assert.DoesNotContain("TooManyClauses", result.Output + result.Error, StringComparison.Ordinal);
@@ -57,9 +57,9 @@ public sealed class LongQuestionTests : IDisposable
     [Fact]
     public async Task A_long_question_is_answered_by_the_real_model()
     {
-        var model = TestPaths.RequireStoriesModel();
+        var model = TestPaths.Stories;
 
-        var result = await ConsoleProcess.RunAsync(CodesQuestion[..1_990] + " speculative decoding?", workingDirectory.FullName, "ask", "-", "--json", "--model", model);
+        var result = await ConsoleProcess.RunAsync(CodesQuestion[..1_990] + " speculative decoding?", workingDirectory.Path, "ask", "-", "--json", "--model", model);
 
         AssertAnswered(result);
     }
@@ -67,9 +67,9 @@ public sealed class LongQuestionTests : IDisposable
     [Fact]
     public async Task The_chat_with_the_real_model_rewrites_or_joins_long_follow_ups_without_error()
     {
-        var model = TestPaths.RequireStoriesModel();
+        var model = TestPaths.Stories;
 
-        var result = await ConsoleProcess.RunAsync($"{CodesQuestion}\n{CodesQuestion}\n/exit\n", workingDirectory.FullName, "--model", model);
+        var result = await ConsoleProcess.RunAsync($"{CodesQuestion}\n{CodesQuestion}\n/exit\n", workingDirectory.Path, "--model", model);
 
         Assert.True(result.ExitCode == 0, result.Error + result.Output);
         Assert.DoesNotContain("TooManyClauses", result.Output + result.Error, StringComparison.Ordinal);

@@ -9,16 +9,16 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// </summary>
 public sealed class RealRuntimeTests : IDisposable
 {
-    private readonly DirectoryInfo workingDirectory = TestPaths.CreateTempFolder();
+    private readonly TempFolder workingDirectory = new();
 
-    public void Dispose() => workingDirectory.Delete(recursive: true);
+    public void Dispose() => workingDirectory.Dispose();
 
     [Fact]
     public async Task Ask_json_returns_a_well_formed_result_with_sources()
     {
-        var model = TestPaths.RequireStoriesModel();
+        var model = TestPaths.Stories;
 
-        var result = await ConsoleProcess.RunAsync(null, workingDirectory.FullName, "ask", "How does speculative decoding speed up inference?", "--json", "--model", model);
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "How does speculative decoding speed up inference?", "--json", "--model", model);
 
         Assert.True(result.ExitCode == 0, result.Error);
         using var json = JsonDocument.Parse(result.Output);
@@ -41,9 +41,9 @@ public sealed class RealRuntimeTests : IDisposable
     [Fact]
     public async Task The_chat_driven_through_stdin_streams_an_answer_and_sources_then_exits_0()
     {
-        var model = TestPaths.RequireStoriesModel();
+        var model = TestPaths.Stories;
 
-        var result = await ConsoleProcess.RunAsync("Which papers study speculative decoding?\n/model\n/exit\n", workingDirectory.FullName, "--model", model);
+        var result = await ConsoleProcess.RunAsync("Which papers study speculative decoding?\n/model\n/exit\n", workingDirectory.Path, "--model", model);
 
         Assert.True(result.ExitCode == 0, result.Error);
         var output = result.Output;
@@ -58,10 +58,10 @@ public sealed class RealRuntimeTests : IDisposable
     [Fact]
     public async Task A_100_kB_question_is_refused_with_an_actionable_message_and_exit_code_2()
     {
-        var model = TestPaths.RequireStoriesModel();
+        var model = TestPaths.Stories;
         var question = string.Concat(Enumerable.Repeat("Как работает спекулятивное декодирование? ", 2500))[..100_000];
 
-        var result = await ConsoleProcess.RunAsync(question, workingDirectory.FullName, "ask", "-", "--json", "--model", model);
+        var result = await ConsoleProcess.RunAsync(question, workingDirectory.Path, "ask", "-", "--json", "--model", model);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("100000 characters", result.Error, StringComparison.Ordinal);
@@ -72,9 +72,9 @@ public sealed class RealRuntimeTests : IDisposable
     [Fact]
     public async Task A_question_in_another_script_is_answered_within_the_context()
     {
-        var model = TestPaths.RequireStoriesModel();
+        var model = TestPaths.Stories;
 
-        var result = await ConsoleProcess.RunAsync(null, workingDirectory.FullName, "ask", "推测解码如何加速大型语言模型的推理？", "--json", "--model", model);
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "推测解码如何加速大型语言模型的推理？", "--json", "--model", model);
 
         Assert.True(result.ExitCode == 0, result.Error);
         using var json = JsonDocument.Parse(result.Output);
@@ -85,10 +85,10 @@ public sealed class RealRuntimeTests : IDisposable
     [Fact]
     public async Task A_model_file_that_is_not_gguf_fails_with_exit_code_1_and_a_clear_message()
     {
-        var bad = Path.Combine(workingDirectory.FullName, "not-a-model.gguf");
+        var bad = Path.Combine(workingDirectory.Path, "not-a-model.gguf");
         await File.WriteAllTextAsync(bad, "<html>this is an error page, not a model</html>", TestContext.Current.CancellationToken);
 
-        var result = await ConsoleProcess.RunAsync(null, workingDirectory.FullName, "ask", "question", "--model", bad);
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "question", "--model", bad);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("not-a-model.gguf", result.Error, StringComparison.Ordinal);
@@ -98,7 +98,7 @@ public sealed class RealRuntimeTests : IDisposable
     [Fact]
     public async Task A_missing_model_file_fails_with_exit_code_1_and_says_how_to_fetch_one()
     {
-        var result = await ConsoleProcess.RunAsync(null, workingDirectory.FullName, "ask", "question", "--model", "no-such-model.gguf");
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "question", "--model", "no-such-model.gguf");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("models download", result.Error, StringComparison.Ordinal);

@@ -10,16 +10,16 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// </summary>
 public sealed class SpecialTokenTextTests : IDisposable
 {
-    private readonly DirectoryInfo workingDirectory = TestPaths.CreateTempFolder();
+    private readonly TempFolder workingDirectory = new();
 
-    public void Dispose() => workingDirectory.Delete(recursive: true);
+    public void Dispose() => workingDirectory.Dispose();
 
-    private static string Cases => Path.Combine(TestPaths.SharedFolder ?? string.Empty, "cases", "special-tokens");
+    private static string Cases => Path.Combine(TestPaths.Shared ?? string.Empty, "cases", "special-tokens");
 
     [Fact]
     public async Task A_question_ending_in_eos_text_takes_as_many_prompt_tokens_as_its_upper_case_twin()
     {
-        var model = TestPaths.RequireStoriesModel();
+        var model = TestPaths.Stories;
 
         var corpus = Corpus("plain", string.Empty);
 
@@ -35,7 +35,7 @@ public sealed class SpecialTokenTextTests : IDisposable
     [Fact]
     public async Task A_corpus_document_ending_in_eos_text_takes_as_many_prompt_tokens_as_its_upper_case_twin()
     {
-        var model = TestPaths.RequireStoriesModel();
+        var model = TestPaths.Stories;
         var question = await ReadCaseAsync("question_base.txt");
 
         var baseline = await PromptTokensAsync(model, question, Corpus("plain", string.Empty));
@@ -51,7 +51,7 @@ public sealed class SpecialTokenTextTests : IDisposable
 
     private string Corpus(string name, string marker)
     {
-        var folder = Directory.CreateDirectory(Path.Combine(workingDirectory.FullName, name));
+        var folder = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, name));
         foreach (var file in Directory.GetFiles(Path.Combine(Cases, "corpus")))
         {
             var text = File.ReadAllText(file).TrimEnd();
@@ -64,7 +64,7 @@ public sealed class SpecialTokenTextTests : IDisposable
 
     private async Task<int> PromptTokensAsync(string model, string question, string corpus)
     {
-        var result = await ConsoleProcess.RunAsync(null, workingDirectory.FullName, "ask", question, "--json", "--model", model, "--corpus", corpus);
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", question, "--json", "--model", model, "--corpus", corpus);
         Assert.True(result.ExitCode == 0, result.Error);
         using var json = JsonDocument.Parse(result.Output);
         Assert.Contains(json.RootElement.GetProperty("sources").EnumerateArray(), s => s.GetProperty("title").GetString()!.StartsWith("Quark", StringComparison.Ordinal));

@@ -5,9 +5,9 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// <summary>What a new user sees at start: one message per problem, one download command form, no stack traces.</summary>
 public sealed class StartupMessageTests : IDisposable
 {
-    private readonly DirectoryInfo workingDirectory = TestDoubles.TestPaths.CreateTempFolder();
+    private readonly TempFolder workingDirectory = new();
 
-    public void Dispose() => workingDirectory.Delete(recursive: true);
+    public void Dispose() => workingDirectory.Dispose();
 
     [Theory]
     [InlineData("Answering__MaxAnswerTokens", "1", "MaxAnswerTokens")]
@@ -17,8 +17,8 @@ public sealed class StartupMessageTests : IDisposable
     {
         var environment = new Dictionary<string, string> { [key] = value };
 
-        var ask = await ConsoleProcess.RunWithEnvironmentAsync(environment, null, workingDirectory.FullName, "ask", "speculative decoding", "--retrieval-only");
-        var chat = await ConsoleProcess.RunWithEnvironmentAsync(environment, "/exit\n", workingDirectory.FullName, "--retrieval-only");
+        var ask = await ConsoleProcess.RunWithEnvironmentAsync(environment, null, workingDirectory.Path, "ask", "speculative decoding", "--retrieval-only");
+        var chat = await ConsoleProcess.RunWithEnvironmentAsync(environment, "/exit\n", workingDirectory.Path, "--retrieval-only");
 
         foreach (var result in new[] { ask, chat })
         {
@@ -36,7 +36,7 @@ public sealed class StartupMessageTests : IDisposable
         // The GGUF embedder: the bundled one (the default) needs no download and so has no notice.
         var environment = new Dictionary<string, string> { ["EmbeddingModel__Provider"] = "Gguf", ["EmbeddingModel__ModelPath"] = "models/not-downloaded-embedder.gguf" };
 
-        var result = await ConsoleProcess.RunWithEnvironmentAsync(environment, "/exit\n", workingDirectory.FullName, "--retrieval-only");
+        var result = await ConsoleProcess.RunWithEnvironmentAsync(environment, "/exit\n", workingDirectory.Path, "--retrieval-only");
 
         Assert.Equal(0, result.ExitCode);
         Assert.DoesNotContain("warn:", result.Output + result.Error, StringComparison.Ordinal);
@@ -48,7 +48,7 @@ public sealed class StartupMessageTests : IDisposable
     [Fact]
     public void Every_download_hint_is_the_command_that_works_from_the_repository_root()
     {
-        var root = TestDoubles.TestPaths.RepositoryRoot ?? throw new InvalidOperationException("RagAssistant.sln not found");
+        var root = TestPaths.RepositoryRoot;
         var readme = File.ReadAllText(Path.Combine(root, "README.md"));
 
         Assert.Equal("dotnet run --project src/RagAssistant.Console -- models download chat", ConsoleCommand.Download("chat"));

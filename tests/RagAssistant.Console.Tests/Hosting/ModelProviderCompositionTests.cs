@@ -71,7 +71,7 @@ public sealed class ModelProviderCompositionTests
     [Fact]
     public void LlamaSharp_chat_loads_the_gguf_file_behind_the_logging_pipeline()
     {
-        using var host = Build(new() { ["ChatModel:ModelPath"] = TestPaths.RequireStoriesModel() });
+        using var host = Build(new() { ["ChatModel:ModelPath"] = TestPaths.Stories });
         host.Services.ValidateStartupOptions();
 
         var client = host.Services.GetRequiredService<IChatClient>();
@@ -79,7 +79,7 @@ public sealed class ModelProviderCompositionTests
         Assert.Same(host.Services.GetRequiredService<LlamaChatClient>(), client.GetService<LlamaChatClient>());
         var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
         Assert.False(runtime.RetrievalOnly);
-        Assert.Equal(TestPaths.RequireStoriesModel(), runtime.ChatModelPath);
+        Assert.Equal(TestPaths.Stories, runtime.ChatModelPath);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class ModelDownloaderTests : IDisposable
     private const int FileSize = 300_000;
     private readonly byte[] content = GgufTestFile.Create(FileSize);
     private readonly LoopbackModelServer server;
-    private readonly DirectoryInfo folder = TestPaths.CreateTempFolder();
+    private readonly TempFolder folder = new();
     private readonly HttpClient httpClient = new();
 
     public ModelDownloaderTests()
@@ -23,7 +23,7 @@ public sealed class ModelDownloaderTests : IDisposable
     {
         server.Dispose();
         httpClient.Dispose();
-        folder.Delete(recursive: true);
+        folder.Dispose();
     }
 
     [Fact]
@@ -32,9 +32,9 @@ public sealed class ModelDownloaderTests : IDisposable
         var reports = new List<DownloadProgress>();
         var model = Entry(size: FileSize, sha256: GgufTestFile.Sha256(content));
 
-        var result = await Downloader().DownloadAsync(model, folder.FullName, new InlineRecorder(reports), TestContext.Current.CancellationToken);
+        var result = await Downloader().DownloadAsync(model, folder.Path, new InlineRecorder(reports), TestContext.Current.CancellationToken);
 
-        var target = Path.Combine(folder.FullName, model.File);
+        var target = Path.Combine(folder.Path, model.File);
         Assert.Equal(target, result.Path);
         Assert.Equal(content, await File.ReadAllBytesAsync(target, TestContext.Current.CancellationToken));
         Assert.False(File.Exists(target + ModelDownloader.PartialSuffix));
@@ -55,7 +55,7 @@ public sealed class ModelDownloaderTests : IDisposable
         server.CutRequests = 1;
         var model = Entry(size: null, sha256: GgufTestFile.Sha256(content));
 
-        var result = await Downloader().DownloadAsync(model, folder.FullName, null, TestContext.Current.CancellationToken);
+        var result = await Downloader().DownloadAsync(model, folder.Path, null, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, result.Attempts);
         Assert.Equal(content, await File.ReadAllBytesAsync(result.Path, TestContext.Current.CancellationToken));
@@ -69,10 +69,10 @@ public sealed class ModelDownloaderTests : IDisposable
     public async Task Resumes_a_partial_file_left_by_an_earlier_run()
     {
         var model = Entry(size: FileSize, sha256: null);
-        var partial = Path.Combine(folder.FullName, model.File + ModelDownloader.PartialSuffix);
+        var partial = Path.Combine(folder.Path, model.File + ModelDownloader.PartialSuffix);
         await File.WriteAllBytesAsync(partial, content.AsSpan(0, 123_456).ToArray(), TestContext.Current.CancellationToken);
 
-        var result = await Downloader().DownloadAsync(model, folder.FullName, null, TestContext.Current.CancellationToken);
+        var result = await Downloader().DownloadAsync(model, folder.Path, null, TestContext.Current.CancellationToken);
 
         Assert.Equal(123_456, result.ResumedFromBytes);
         Assert.Equal("bytes=123456-", Assert.Single(server.Ranges));
@@ -84,10 +84,10 @@ public sealed class ModelDownloaderTests : IDisposable
     {
         server.IgnoreRange = true;
         var model = Entry(size: FileSize, sha256: GgufTestFile.Sha256(content));
-        var partial = Path.Combine(folder.FullName, model.File + ModelDownloader.PartialSuffix);
+        var partial = Path.Combine(folder.Path, model.File + ModelDownloader.PartialSuffix);
         await File.WriteAllBytesAsync(partial, new byte[5000], TestContext.Current.CancellationToken);
 
-        var result = await Downloader().DownloadAsync(model, folder.FullName, null, TestContext.Current.CancellationToken);
+        var result = await Downloader().DownloadAsync(model, folder.Path, null, TestContext.Current.CancellationToken);
 
         Assert.Equal(content, await File.ReadAllBytesAsync(result.Path, TestContext.Current.CancellationToken));
     }
@@ -98,10 +98,10 @@ public sealed class ModelDownloaderTests : IDisposable
         var model = Entry(size: FileSize, sha256: new string('0', 64));
 
         var error = await Assert.ThrowsAsync<ModelDownloadException>(
-            () => Downloader().DownloadAsync(model, folder.FullName, null, TestContext.Current.CancellationToken));
+            () => Downloader().DownloadAsync(model, folder.Path, null, TestContext.Current.CancellationToken));
 
         Assert.Contains("sha256", error.Message, StringComparison.Ordinal);
-        Assert.Empty(folder.GetFiles());
+        Assert.Empty(Directory.GetFiles(folder.Path));
     }
 
     [Fact]
@@ -111,10 +111,10 @@ public sealed class ModelDownloaderTests : IDisposable
         var model = Entry(size: null, sha256: null);
 
         var error = await Assert.ThrowsAsync<ModelDownloadException>(
-            () => Downloader().DownloadAsync(model, folder.FullName, null, TestContext.Current.CancellationToken));
+            () => Downloader().DownloadAsync(model, folder.Path, null, TestContext.Current.CancellationToken));
 
         Assert.Contains("not a GGUF file", error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(folder.FullName, model.File)));
+        Assert.False(File.Exists(Path.Combine(folder.Path, model.File)));
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class ModelDownloaderTests : IDisposable
         var model = Entry(size: FileSize + 1, sha256: null);
 
         var error = await Assert.ThrowsAsync<ModelDownloadException>(
-            () => Downloader().DownloadAsync(model, folder.FullName, null, TestContext.Current.CancellationToken));
+            () => Downloader().DownloadAsync(model, folder.Path, null, TestContext.Current.CancellationToken));
 
         Assert.Contains("models.json expects", error.Message, StringComparison.Ordinal);
     }
@@ -134,7 +134,7 @@ public sealed class ModelDownloaderTests : IDisposable
         server.FailWith = HttpStatusCode.NotFound;
 
         var error = await Assert.ThrowsAsync<ModelDownloadException>(
-            () => Downloader().DownloadAsync(Entry(null, null), folder.FullName, null, TestContext.Current.CancellationToken));
+            () => Downloader().DownloadAsync(Entry(null, null), folder.Path, null, TestContext.Current.CancellationToken));
 
         Assert.Contains("404", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, server.RequestCount);
@@ -146,7 +146,7 @@ public sealed class ModelDownloaderTests : IDisposable
         server.FailWith = HttpStatusCode.InternalServerError;
 
         var error = await Assert.ThrowsAsync<ModelDownloadException>(
-            () => Downloader().DownloadAsync(Entry(null, null), folder.FullName, null, TestContext.Current.CancellationToken));
+            () => Downloader().DownloadAsync(Entry(null, null), folder.Path, null, TestContext.Current.CancellationToken));
 
         Assert.Contains("500", error.Message, StringComparison.Ordinal);
         Assert.Equal(2, server.RequestCount);
@@ -160,10 +160,10 @@ public sealed class ModelDownloaderTests : IDisposable
         var model = Entry(null, null) with { Url = new Uri($"http://127.0.0.1:{port}/gone.gguf") };
 
         var error = await Assert.ThrowsAsync<ModelDownloadException>(
-            () => Downloader().DownloadAsync(model, folder.FullName, null, TestContext.Current.CancellationToken));
+            () => Downloader().DownloadAsync(model, folder.Path, null, TestContext.Current.CancellationToken));
 
         Assert.Contains("models download", error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(folder.FullName, model.File)));
+        Assert.False(File.Exists(Path.Combine(folder.Path, model.File)));
     }
 
     private ModelDownloader Downloader() => new(

@@ -8,7 +8,7 @@ public sealed class ModelFileVerifierTests
     [Fact]
     public async Task Reads_the_header_and_hash_of_the_shared_stories_model()
     {
-        var path = TestPaths.RequireStoriesModel();
+        var path = TestPaths.Stories;
 
         var result = await ModelFileVerifier.VerifyAsync(
             path, 1185376, "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d", TestContext.Current.CancellationToken);
@@ -22,10 +22,10 @@ public sealed class ModelFileVerifierTests
     [Fact]
     public async Task Lists_every_problem_of_a_bad_file()
     {
-        var folder = TestPaths.CreateTempFolder();
+        var folder = new TempFolder();
         try
         {
-            var path = Path.Combine(folder.FullName, "bad.gguf");
+            var path = Path.Combine(folder.Path, "bad.gguf");
             await File.WriteAllTextAsync(path, "<!DOCTYPE html><html>not a model</html>", TestContext.Current.CancellationToken);
 
             var result = await ModelFileVerifier.VerifyAsync(path, 1000, new string('a', 64), TestContext.Current.CancellationToken);
@@ -39,7 +39,7 @@ public sealed class ModelFileVerifierTests
         }
         finally
         {
-            folder.Delete(recursive: true);
+            folder.Dispose();
         }
     }
 
@@ -48,10 +48,10 @@ public sealed class ModelFileVerifierTests
     [InlineData(new byte[] { (byte)'G', (byte)'G' }, "not a GGUF file")]
     public async Task Rejects_truncated_or_unknown_headers(byte[] start, string expected)
     {
-        var folder = TestPaths.CreateTempFolder();
+        var folder = new TempFolder();
         try
         {
-            var path = Path.Combine(folder.FullName, "bad.gguf");
+            var path = Path.Combine(folder.Path, "bad.gguf");
             await File.WriteAllBytesAsync(path, start.Length >= 8 ? start.Concat(new byte[16]).ToArray() : start, TestContext.Current.CancellationToken);
 
             var result = await ModelFileVerifier.VerifyAsync(path, null, null, TestContext.Current.CancellationToken);
@@ -61,7 +61,7 @@ public sealed class ModelFileVerifierTests
         }
         finally
         {
-            folder.Delete(recursive: true);
+            folder.Dispose();
         }
     }
 }

@@ -8,7 +8,7 @@ public sealed class ModelManifestTests
     [Fact]
     public async Task The_repository_manifest_names_a_default_chat_and_embedding_model()
     {
-        var root = TestPaths.RepositoryRoot ?? throw new InvalidOperationException("repository root not found");
+        var root = TestPaths.RepositoryRoot;
 
         var manifest = await ModelManifest.LoadAsync(Path.Combine(root, "models", "models.json"), TestContext.Current.CancellationToken);
 

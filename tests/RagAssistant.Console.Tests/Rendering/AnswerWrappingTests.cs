@@ -45,7 +45,7 @@ public sealed class AnswerWrappingTests
     public async Task The_chat_wraps_an_extracted_answer_and_its_sources_list_at_the_terminal_width()
     {
         using var output = new StringWriter();
-        var pipeline = new ScriptedAnswerPipeline { Pieces = [Extracted], Mode = AnswerMode.RetrievalOnly };
+        var pipeline = new FakeAnswerPipeline { Pieces = [Extracted], Mode = AnswerMode.RetrievalOnly };
         var session = new ChatSession(TestAssistant.For(pipeline), Runtime, NarrowTerminal(output, 40), new QueueLineReader("How does speculative decoding work?", "/sources", "/exit"));
 
         Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));

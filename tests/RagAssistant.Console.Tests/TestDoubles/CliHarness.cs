@@ -9,7 +9,7 @@ namespace RagAssistant.Console.Tests.TestDoubles;
 /// <summary>Runs the real command line in-process over string streams, with doubles for the Core services.</summary>
 internal sealed class CliHarness
 {
-    public ScriptedAnswerPipeline Pipeline { get; } = new();
+    public FakeAnswerPipeline Pipeline { get; } = new();
 
     public AssistantRuntimeInfo Runtime { get; set; } = new(
         "/models/chat.gguf", "llama 292K F32", null, "cpu", 2048, 2, "/corpus", RetrievalOnly: false, []);

@@ -21,7 +21,7 @@ public sealed class NodeFreeBuildTests : IDisposable
     public NodeFreeBuildTests()
     {
         // Under the repository so the central package versions and build settings apply; obj/ is git-ignored.
-        var root = FindRepositoryRoot();
+        var root = TestPaths.RepositoryRoot;
         _folder = Directory.CreateDirectory(Path.Combine(root, "tests", "RagAssistant.LlamaCpp.Tests", "obj", "node-free", Guid.NewGuid().ToString("N")));
     }
 
@@ -30,7 +30,7 @@ public sealed class NodeFreeBuildTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var stories = TestPaths.Stories;
-        var root = FindRepositoryRoot();
+        var root = TestPaths.RepositoryRoot;
         var stubs = Directory.CreateDirectory(Path.Combine(_folder.FullName, "stubs"));
         var calls = Path.Combine(_folder.FullName, "stub-calls.log");
         foreach (var tool in new[] { "node", "npm", "npx" })
@@ -106,19 +106,6 @@ public sealed class NodeFreeBuildTests : IDisposable
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
         return (process.ExitCode, (await stdout) + (await stderr));
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "RagAssistant.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository (RagAssistant.sln) is not above the test program.");
     }
 
     public void Dispose() => _folder.Delete(recursive: true);

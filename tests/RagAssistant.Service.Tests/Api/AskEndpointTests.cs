@@ -78,7 +78,7 @@ public sealed class AskEndpointTests
         using var client = factory.CreateStreamingClient();
         await factory.WaitUntilReadyAsync(client);
 
-        using var response = await client.PostStreamingAsync("/api/ask", new { question = "mixture of experts?", topK = 3 }, Ct, accept: "application/json");
+        using var response = await client.PostStreamingAsync("/api/ask", new { question = "mixture of experts?", top_k = 3 }, Ct, accept: "application/json");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -114,7 +114,8 @@ public sealed class AskEndpointTests
     [InlineData("", "body is empty")]
     [InlineData("{\"question\": \"   \"}", "question is empty")]
     [InlineData("{}", "question is empty")]
-    [InlineData("{\"question\": \"q\", \"topK\": 0}", "topK must be between 1 and")]
+    [InlineData("{\"question\": \"q\", \"top_k\": 0}", "top_k must be between 1 and")]
+    [InlineData("{\"question\": \"q\", \"topK\": 3}", "'topK' could not be mapped")]
     [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"system\", \"content\": \"x\"}]}", "history[0].role")]
     public async Task Bad_requests_get_a_problem_that_says_what_is_wrong(string body, string expected)
     {

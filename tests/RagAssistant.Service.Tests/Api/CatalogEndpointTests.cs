@@ -16,7 +16,7 @@ public sealed class CatalogEndpointTests
         using var client = factory.CreateClient();
         await factory.WaitUntilReadyAsync(client);
 
-        using var response = await client.PostAsJsonAsync("/api/search", new { query = "experts routing", topK = 2, mode = "dense" }, Ct);
+        using var response = await client.PostAsJsonAsync("/api/search", new { query = "experts routing", top_k = 2, mode = "dense" }, Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
@@ -24,14 +24,14 @@ public sealed class CatalogEndpointTests
         Assert.Contains("BM25 only", result.GetProperty("notice").GetString(), StringComparison.Ordinal);
         var first = result.GetProperty("hits")[0];
         Assert.Equal(1, first.GetProperty("rank").GetInt32());
-        Assert.Equal("mixture-of-experts", first.GetProperty("paperId").GetString());
+        Assert.Equal("mixture-of-experts", first.GetProperty("paper_id").GetString());
         Assert.Contains("Routing each token", first.GetProperty("text").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("{\"query\": \"\"}", "query is empty")]
     [InlineData("{\"query\": \"x\", \"mode\": \"telepathy\"}", "not valid JSON")]
-    [InlineData("{\"query\": \"x\", \"topK\": 1000}", "topK must be between 1 and 20")]
+    [InlineData("{\"query\": \"x\", \"top_k\": 1000}", "top_k must be between 1 and 20")]
     public async Task Bad_searches_get_a_problem(string body, string expected)
     {
         await using var factory = new ServiceFactory();
@@ -55,6 +55,7 @@ public sealed class CatalogEndpointTests
         var paper = JsonDocument.Parse(await found.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.Equal("Retrieval-Augmented Generation for Knowledge Tasks", paper.GetProperty("title").GetString());
         Assert.StartsWith("Retrieved passages", paper.GetProperty("abstract").GetString(), StringComparison.Ordinal);
+        Assert.Equal("more.jsonl", paper.GetProperty("source_file").GetString());
 
         using var missing = await client.GetAsync(new Uri("/api/papers/no-such-paper", UriKind.Relative), Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);

@@ -47,6 +47,7 @@ public sealed class WebChatBrowserTests
         await page.Locator("a.citation").First.ClickAsync();
         await Assertions.Expect(page.Locator("#paper-title")).ToHaveTextAsync("Fast Inference with Speculative Decoding");
         await Assertions.Expect(page.Locator("#paper-abstract")).ToContainTextAsync("A small draft model proposes tokens");
+        await Assertions.Expect(page.Locator("#paper-meta")).ToHaveTextAsync("Feb 22, 2024 · papers.txt");
     }
 
     [Fact]

@@ -12,15 +12,15 @@ public sealed class BundledEmbedderServiceTests
     [Fact]
     public async Task Ready_at_once_then_embedding_progress_reaches_ready_and_search_turns_hybrid()
     {
-        if (!File.Exists(RepositoryPaths.ServiceAssembly))
+        if (!File.Exists(ServiceProcess.ServiceAssembly))
         {
-            Assert.Skip($"The service is not built at {RepositoryPaths.ServiceAssembly}.");
+            Assert.Skip($"The service is not built at {ServiceProcess.ServiceAssembly}.");
         }
 
-        var folder = Directory.CreateTempSubdirectory("ragassistant-bundled-");
+        var folder = new TempFolder();
         try
         {
-            var corpus = Directory.CreateDirectory(Path.Combine(folder.FullName, "corpus"));
+            var corpus = Directory.CreateDirectory(Path.Combine(folder.Path, "corpus"));
             await File.WriteAllLinesAsync(Path.Combine(corpus.FullName, "papers.jsonl"), Enumerable.Range(1, 40).Select(i => JsonSerializer.Serialize(new
             {
                 title = i == 7 ? "Speculative Decoding with Draft Models" : $"Paper number {i} on topic {i % 5}",
@@ -31,7 +31,7 @@ public sealed class BundledEmbedderServiceTests
             await using var process = ServiceProcess.Start(
                 "--retrieval-only",
                 "--corpus", corpus.FullName,
-                $"--Corpus:CacheFolder={Path.Combine(folder.FullName, "cache")}",
+                $"--Corpus:CacheFolder={Path.Combine(folder.Path, "cache")}",
                 "--Service:WatchCorpus=false");
             await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
             using var client = new HttpClient { BaseAddress = process.Address };
@@ -62,7 +62,7 @@ public sealed class BundledEmbedderServiceTests
         }
         finally
         {
-            folder.Delete(recursive: true);
+            folder.Dispose();
         }
     }
 }

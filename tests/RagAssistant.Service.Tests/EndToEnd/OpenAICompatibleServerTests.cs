@@ -19,13 +19,9 @@ public sealed class OpenAICompatibleServerTests
     [Fact]
     public async Task The_assistant_answers_with_a_generated_cited_answer_through_a_server_on_loopback()
     {
-        var model = RepositoryPaths.TinyModel ?? string.Empty;
-        if (!File.Exists(model))
-        {
-            Assert.Skip("The shared test models (../shared/models/stories260K.gguf) are not present on this machine.");
-        }
+        var model = TestPaths.Stories;
 
-        var corpus = Path.Combine(RepositoryPaths.Root, "data", "papers");
+        var corpus = Path.Combine(TestPaths.RepositoryRoot, "data", "papers");
 
         // The model server: the assistant's own /v1 on stories260K. The assistant sends it the whole grounded prompt
         // (sources and question) as the user message, so its question limits are raised to take it.

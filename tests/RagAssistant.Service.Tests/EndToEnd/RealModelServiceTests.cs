@@ -49,14 +49,10 @@ public sealed class RealModelServiceTests
 
     private static async Task<ServiceProcess> StartAsync(params string[] settings)
     {
-        var model = RepositoryPaths.TinyModel ?? string.Empty;
-        if (!File.Exists(model))
-        {
-            Assert.Skip("The shared test models (../shared/models/stories260K.gguf) are not present on this machine.");
-        }
+        var model = TestPaths.Stories;
 
         var process = ServiceProcess.Start(
-            ["--model", model, "--corpus", Path.Combine(RepositoryPaths.Root, "data", "papers"), "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false", .. settings]);
+            ["--model", model, "--corpus", Path.Combine(TestPaths.RepositoryRoot, "data", "papers"), "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false", .. settings]);
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
         return process;
     }

@@ -23,15 +23,15 @@ public sealed class RealServiceProcess : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        if (!File.Exists(RepositoryPaths.ServiceAssembly))
+        if (!File.Exists(ServiceProcess.ServiceAssembly))
         {
-            SkipReason = $"The service is not built at {RepositoryPaths.ServiceAssembly}.";
+            SkipReason = $"The service is not built at {ServiceProcess.ServiceAssembly}.";
             return;
         }
 
         Process = ServiceProcess.Start(
             "--retrieval-only",
-            "--corpus", Path.Combine(RepositoryPaths.Root, "data", "papers"),
+            "--corpus", Path.Combine(TestPaths.RepositoryRoot, "data", "papers"),
             "--EmbeddingModel:Provider=None",
             $"--Service:MaxConcurrentAnswers={MaxConcurrentAnswers}",
             $"--Service:MaxQueuedAnswers={MaxQueuedAnswers}",

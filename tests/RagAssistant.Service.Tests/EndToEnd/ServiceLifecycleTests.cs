@@ -10,9 +10,9 @@ public sealed class ServiceLifecycleTests
 
     private static void SkipWithoutBuild()
     {
-        if (!File.Exists(RepositoryPaths.ServiceAssembly))
+        if (!File.Exists(ServiceProcess.ServiceAssembly))
         {
-            Assert.Skip($"The service is not built at {RepositoryPaths.ServiceAssembly}.");
+            Assert.Skip($"The service is not built at {ServiceProcess.ServiceAssembly}.");
         }
     }
 
@@ -42,7 +42,7 @@ public sealed class ServiceLifecycleTests
     {
         // `dotnet run --project src/RagAssistant.Service` starts in the project folder, which has no appsettings.json.
         SkipWithoutBuild();
-        using var folder = new RagAssistant.Testing.Files.TempFolder();
+        using var folder = new TempFolder();
         await using var process = ServiceProcess.StartIn(folder.Path, "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
         using var client = new HttpClient { BaseAddress = process.Address };
@@ -55,8 +55,8 @@ public sealed class ServiceLifecycleTests
         Assert.Contains(notices, n => n.Contains("qwen2.5-0.5b-instruct", StringComparison.OrdinalIgnoreCase));
 
         // The checkout's corpus and models folder, not the copies the build puts beside the program.
-        Assert.Equal(Path.Combine(RepositoryPaths.Root, "data", "papers"), status.GetProperty("corpus").GetProperty("folder").GetString());
-        Assert.Contains(notices, n => n.Contains(Path.Combine(RepositoryPaths.Root, "models", "qwen2.5-0.5b-instruct"), StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(Path.Combine(TestPaths.RepositoryRoot, "data", "papers"), status.GetProperty("corpus").GetProperty("folder").GetString());
+        Assert.Contains(notices, n => n.Contains(Path.Combine(TestPaths.RepositoryRoot, "models", "qwen2.5-0.5b-instruct"), StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

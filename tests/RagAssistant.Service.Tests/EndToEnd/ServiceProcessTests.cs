@@ -72,13 +72,43 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
     public async Task The_long_question_of_the_bug_report_is_answered()
     {
         using var client = Client();
-        var question = await File.ReadAllTextAsync(RepositoryPaths.RequireCase(Path.Combine("long-question", "question.txt")), Ct);
+        var question = await File.ReadAllTextAsync(TestPaths.RequireCase(Path.Combine("long-question", "question.txt")), Ct);
 
         using var ask = await client.PostStreamingAsync("/api/ask", new { question }, Ct, accept: "application/json");
         using var search = await client.PostAsJsonAsync("/api/search", new { query = question }, Ct);
 
         Assert.Equal(HttpStatusCode.OK, ask.StatusCode);
         Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/api/ask")]
+    [InlineData("/v1/chat/completions")]
+    public async Task Kestrel_refuses_a_body_over_the_limit_with_a_problem_that_names_it(string path)
+    {
+        using var client = Client();
+
+        // Service:MaxRequestBodyBytes defaults to 64 KiB; Kestrel enforces it while minimal APIs bind the body.
+        var oversized = new { question = new string('x', 70_000), messages = Array.Empty<object>() };
+        using var response = await client.PostAsJsonAsync(path, oversized, Ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var detail = (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString();
+        Assert.Contains("65536 bytes (Service:MaxRequestBodyBytes)", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Malformed_bodies_are_problems_on_the_real_server_too()
+    {
+        using var client = Client();
+
+        using var broken = await client.PostRawAsync("/api/search", "{\"query\": ", Ct);
+        using var form = await client.PostRawAsync("/v1/chat/completions", "messages=hi", Ct, "application/x-www-form-urlencoded");
+
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        Assert.Contains("not valid JSON", (await broken.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
+        Assert.Contains("application/json", (await form.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -48,11 +48,11 @@ public sealed class AccessTests
     [InlineData("http://127.0.0.1:5998;http://192.168.1.20:5999")]
     public void Listening_beyond_loopback_without_an_api_key_fails_validation(string urls)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = urls }).Build();
-        var validator = new ServiceOptionsValidator(configuration);
+        var listening = ListenAddresses.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = urls }).Build());
+        var validator = new ServiceOptionsValidator();
 
-        var refused = validator.Validate(null, new ServiceOptions());
-        var withKey = validator.Validate(null, new ServiceOptions { ApiKey = Key });
+        var refused = validator.Validate(null, new ServiceOptions { ListenUrls = listening });
+        var withKey = validator.Validate(null, new ServiceOptions { ApiKey = Key, ListenUrls = listening });
 
         Assert.True(refused.Failed);
         Assert.Contains("no API key is set", refused.FailureMessage, StringComparison.Ordinal);
@@ -65,11 +65,11 @@ public sealed class AccessTests
     [InlineData("http://localhost:5999;http://[::1]:6000")]
     public void Loopback_needs_no_api_key_but_a_short_key_is_refused(string urls)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = urls }).Build();
-        var validator = new ServiceOptionsValidator(configuration);
+        var listening = ListenAddresses.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = urls }).Build());
+        var validator = new ServiceOptionsValidator();
 
-        Assert.True(validator.Validate(null, new ServiceOptions()).Succeeded);
-        Assert.Contains("shorter than 16", validator.Validate(null, new ServiceOptions { ApiKey = "secret" }).FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, new ServiceOptions { ListenUrls = listening }).Succeeded);
+        Assert.Contains("shorter than 16", validator.Validate(null, new ServiceOptions { ApiKey = "secret", ListenUrls = listening }).FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]

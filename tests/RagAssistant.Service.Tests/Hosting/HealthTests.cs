@@ -82,25 +82,25 @@ public sealed class HealthTests
     [Fact]
     public async Task Changes_in_the_corpus_folder_trigger_an_incremental_reindex()
     {
-        var folder = Directory.CreateTempSubdirectory("ragassistant-watch-");
+        var folder = new TempFolder();
         try
         {
             await using var factory = new ServiceFactory(new Dictionary<string, string?>
             {
                 ["Service:WatchCorpus"] = "true",
                 ["Service:ReindexDelay"] = "00:00:00.050",
-                ["Corpus:Folder"] = folder.FullName,
+                ["Corpus:Folder"] = folder.Path,
             });
             using var client = factory.CreateClient();
             await factory.WaitUntilReadyAsync(client);
             Assert.Equal(1, factory.Index.Builds);
 
             // Hidden files (caches) are not corpus content and must not trigger a rebuild loop.
-            await File.WriteAllTextAsync(Path.Combine(folder.FullName, ".index-cache"), "x", Ct);
+            await File.WriteAllTextAsync(Path.Combine(folder.Path, ".index-cache"), "x", Ct);
             await Task.Delay(300, Ct);
             Assert.Equal(1, factory.Index.Builds);
 
-            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "notes.md"), "# A new paper\n\nAbstract.", Ct);
+            await File.WriteAllTextAsync(Path.Combine(folder.Path, "notes.md"), "# A new paper\n\nAbstract.", Ct);
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (factory.Index.Builds < 2 && DateTime.UtcNow < deadline)
             {
@@ -111,7 +111,7 @@ public sealed class HealthTests
         }
         finally
         {
-            folder.Delete(recursive: true);
+            folder.Dispose();
         }
     }
 }

@@ -33,7 +33,9 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
             _settings[key] = value;
         }
 
-        Pipeline = new FakeAnswerPipeline(Catalog);
+        // Answers echo the question word by word and cite the first paper of the catalog.
+        var paper = Catalog.Papers[0];
+        Pipeline = new FakeAnswerPipeline([new AnswerSource(1, paper.Id, paper.Title, paper.Date, paper.SourceFile, 0.9, paper.Abstract)]) { EchoQuestion = true };
         if (indexReady)
         {
             Index.BuildGate.SetResult();
@@ -81,6 +83,7 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
 
         builder.ConfigureTestServices(services =>
         {
+            services.AddTransient<IStartupFilter, KestrelBodyLimit>();
             services.RemoveAll<IAnswerPipeline>();
             services.RemoveAll<IPaperRetriever>();
             services.RemoveAll<IPaperCatalog>();

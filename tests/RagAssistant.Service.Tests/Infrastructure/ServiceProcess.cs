@@ -19,6 +19,18 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The service's own build output, in the configuration these tests were built in.</summary>
+    public static string ServiceAssembly
+    {
+        get
+        {
+            // Tests run from tests/X/bin/<Configuration>/<tfm>/.
+            var tfmFolder = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var configuration = tfmFolder.Parent!.Name;
+            return Path.Combine(TestPaths.RepositoryRoot, "src", "RagAssistant.Service", "bin", configuration, tfmFolder.Name, "RagAssistant.Service.dll");
+        }
+    }
+
     public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
@@ -40,7 +52,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts the service from the repository root (so it reads the root appsettings.json) on a free port.</summary>
     public static ServiceProcess Start(params string[] arguments) => Start(FreePort(), arguments);
 
-    public static ServiceProcess Start(int port, params string[] arguments) => StartIn(RepositoryPaths.Root, port, arguments);
+    public static ServiceProcess Start(int port, params string[] arguments) => StartIn(TestPaths.RepositoryRoot, port, arguments);
 
     /// <summary>Starts the service in <paramref name="workingDirectory"/> on a free port.</summary>
     public static ServiceProcess StartIn(string workingDirectory, params string[] arguments) => StartIn(workingDirectory, FreePort(), arguments);
@@ -56,7 +68,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(RepositoryPaths.ServiceAssembly);
+        info.ArgumentList.Add(ServiceAssembly);
         if (!arguments.Contains("--urls"))
         {
             info.ArgumentList.Add("--urls");

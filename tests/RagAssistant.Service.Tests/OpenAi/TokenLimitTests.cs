@@ -103,7 +103,7 @@ public sealed class TokenLimitTests
     [InlineData("chat_max_tokens_-1.json", HttpStatusCode.BadRequest)]
     public async Task The_requests_of_the_bug_report_are_honoured_or_refused(string file, HttpStatusCode expected)
     {
-        var body = await File.ReadAllTextAsync(RepositoryPaths.RequireCase(Path.Combine("max-tokens", file)), Ct);
+        var body = await File.ReadAllTextAsync(TestPaths.RequireCase(Path.Combine("max-tokens", file)), Ct);
         await using var factory = new ServiceFactory();
         using var http = factory.CreateClient();
         await factory.WaitUntilReadyAsync(http);
