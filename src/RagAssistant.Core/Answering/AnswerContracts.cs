@@ -5,7 +5,7 @@ namespace RagAssistant.Core.Answering;
 /// <summary>A question to answer from the corpus.</summary>
 /// <param name="Question">The user's question as typed.</param>
 /// <param name="History">Earlier turns of the conversation (user and assistant messages), oldest first.</param>
-/// <param name="TopK">How many sources to retrieve; null uses the configured default.</param>
+/// <param name="TopK">How many sources to retrieve; null uses <c>Retrieval:TopK</c>, the retriever's default.</param>
 public sealed record AnswerRequest(string Question, IReadOnlyList<ChatMessage>? History = null, int? TopK = null)
 {
     /// <summary>

@@ -41,10 +41,6 @@ public sealed class AnsweringOptions
     [Range(0.0, 2.0)]
     public float Temperature { get; set; } = 0.2f;
 
-    /// <summary>How many passages to retrieve when the request does not say.</summary>
-    [Range(1, 50)]
-    public int TopK { get; set; } = 5;
-
     /// <summary>
     /// Context size assumed when no <see cref="IChatTokenizer"/> is registered (the model's own size wins otherwise).
     /// </summary>

@@ -6,7 +6,7 @@ namespace RagAssistant.Service.Api;
 /// <summary>Body of <c>POST /api/ask</c>.</summary>
 /// <param name="Question">The question, 1 to <c>Ask:MaxQuestionChars</c> characters.</param>
 /// <param name="History">Earlier turns, oldest first; at most <c>Ask:MaxHistoryMessages</c>.</param>
-/// <param name="TopK">How many sources to retrieve, 1 to <c>Ask:MaxTopK</c>; null uses <c>Answering:TopK</c>.</param>
+/// <param name="TopK">How many sources to retrieve, 1 to <c>Ask:MaxTopK</c>; null uses <c>Retrieval:TopK</c>.</param>
 public sealed record AskRequest(string? Question, IReadOnlyList<ConversationTurn>? History = null, int? TopK = null)
 {
     /// <summary>Shown in error messages.</summary>
