@@ -259,7 +259,10 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         // The runtime's own counts when it reports them; otherwise the packer's prompt count and a re-count of the text.
         var answerUsage = new AnswerUsage(
             (int?)usage?.InputTokenCount ?? prompt.PromptTokens,
-            (int?)usage?.OutputTokenCount ?? tokenizer.CountTokens(raw.ToString()));
+            (int?)usage?.OutputTokenCount ?? tokenizer.CountTokens(raw.ToString()))
+        {
+            CachedPromptTokens = (int?)usage?.CachedInputTokenCount,
+        };
         var firstTokenAt = firstToken ?? end;
         var timings = run.Timings(firstTokenAt.TotalMilliseconds, (end - firstTokenAt).TotalMilliseconds) with
         {
@@ -269,7 +272,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var cut = finishReason is { } reason
             ? reason == ChatFinishReason.Length
             : answerUsage.CompletionTokens >= prompt.AnswerBudget;
-        Log.Answered(_logger, answerUsage.PromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, timings.TotalMs);
+        Log.Answered(_logger, answerUsage.PromptTokens, answerUsage.CachedPromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, timings.TotalMs);
         var completed = run.Complete(answer, ToCitations(citations.Cited, sources), sources, citations.Invalid, refused, AnswerMode.Generated, answerUsage, timings);
         yield return cut ? new AnswerCompletedUpdate(completed.Result with { FinishReason = AnswerFinishReason.Length }) : completed;
     }
@@ -398,7 +401,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         [LoggerMessage(Level = LogLevel.Warning, Message = "The answer cites [{Numbers}], but only sources 1-{Offered} were offered; flagged as invalid")]
         public static partial void InvalidCitations(ILogger logger, string numbers, int offered);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Answered: {PromptTokens} prompt + {CompletionTokens} completion tokens, {Cited} sources cited, refused: {Refused}, {TotalMs:0} ms")]
-        public static partial void Answered(ILogger logger, int promptTokens, int completionTokens, int cited, bool refused, double totalMs);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Answered: {PromptTokens} prompt ({CachedPromptTokens} from the KV cache) + {CompletionTokens} completion tokens, {Cited} sources cited, refused: {Refused}, {TotalMs:0} ms")]
+        public static partial void Answered(ILogger logger, int promptTokens, int? cachedPromptTokens, int completionTokens, int cited, bool refused, double totalMs);
     }
 }

@@ -24,7 +24,7 @@ public sealed class ConstructorInjectionTests
         services.AddRagAnswering(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Answering:PromptsFolder"] = PipelineHarness.Prompts }).Build());
         using var provider = services.BuildServiceProvider();
 
-        Assert.Equal(AnswerMode.RetrievalOnly, provider.GetRequiredService<IAnswerPipeline>() is AnswerPipeline pipeline ? pipeline.Mode : default);
+        Assert.Equal(AnswerMode.RetrievalOnly, provider.GetRequiredService<AnswerPipeline>().Mode);
         Assert.Equal(AnswerMode.Generated, PipelineHarness.Create(new FakeRetriever([]), new ScriptedChatClient(["used"])).Mode);
     }
 }

@@ -10,9 +10,12 @@ internal sealed class FakeRetriever(IReadOnlyList<RetrievedPassage> hits) : IPap
 {
     public List<string> Queries { get; } = [];
 
+    public List<int?> TopKs { get; } = [];
+
     public Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
     {
         Queries.Add(query);
+        TopKs.Add(topK);
         return Task.FromResult(new RetrievalResult(query, [.. hits.Take(topK ?? hits.Count)], RetrieverKind.Bm25, null));
     }
 
