@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
+using RagAssistant.Core;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
 
@@ -15,7 +16,7 @@ public static class AnsweringServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="IAnswerPipeline"/>, <see cref="AnswerEvaluator"/> and the prompt templates. Binds <see cref="AnsweringOptions"/> ("Answering") and
     /// <see cref="AssistantOptions"/> ("Assistant"), validated at start-up. The pipeline receives by constructor injection an <see cref="Retrieval.IPaperRetriever"/> (required);
-    /// an <see cref="Microsoft.Extensions.AI.IChatClient"/> and an <see cref="IChatTokenizer"/> are optional (without a
+    /// an <see cref="Microsoft.Extensions.AI.IChatClient"/> and a keyed <see cref="ITokenizer"/> under <see cref="ITokenizer.ChatKey"/> are optional (without a
     /// chat client answers are extracted, retrieval-only). Every <see cref="IFunctionInvocationFilter"/> and
     /// <see cref="IPromptRenderFilter"/> registered sees the pipeline's Semantic Kernel steps (search_papers,
     /// rewrite_follow_up, answer).
@@ -45,7 +46,7 @@ public static class AnsweringServiceCollectionExtensions
             sp.GetRequiredService<IOptions<AssistantOptions>>(),
             sp.GetRequiredService<ILogger<AnswerPipeline>>(),
             sp.GetService<IChatClient>(),
-            sp.GetService<IChatTokenizer>(),
+            sp.GetKeyedService<ITokenizer>(ITokenizer.ChatKey),
             sp.GetServices<IFunctionInvocationFilter>(),
             sp.GetServices<IPromptRenderFilter>()));
         services.TryAddSingleton<IAnswerPipeline>(sp => sp.GetRequiredService<AnswerPipeline>());

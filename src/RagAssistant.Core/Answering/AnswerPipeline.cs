@@ -11,7 +11,7 @@ namespace RagAssistant.Core.Answering;
 
 /// <summary>
 /// Grounded, cited answers. The collaborators (the <see cref="IPaperRetriever"/>, the optional <see cref="IChatClient"/>
-/// and <see cref="IChatTokenizer"/>, the Semantic Kernel filters) come by constructor injection. Semantic Kernel
+/// and <see cref="ITokenizer"/>, the Semantic Kernel filters) come by constructor injection. Semantic Kernel
 /// orchestrates: retrieval is the <see cref="PaperSearchPlugin"/>'s <c>search_papers</c>, the follow-up rewrite and the
 /// answer are prompt functions on the chat client, and each is invoked through one <see cref="Kernel"/>, so registered
 /// <see cref="IFunctionInvocationFilter"/>s and <see cref="IPromptRenderFilter"/>s see every step. The pipeline keeps
@@ -30,7 +30,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     public const string NotCoveredMessage = "The corpus does not cover this question: no paper in it is relevant enough to answer from.";
 
     private readonly AnswerKernel _kernel;
-    private readonly IChatTokenizer? _tokenizer;
+    private readonly ITokenizer? _tokenizer;
     private readonly AnswerPromptTemplates _prompts;
     private readonly AnsweringOptions _options;
     private readonly AssistantOptions _assistantOptions;
@@ -44,7 +44,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     /// <param name="assistantOptions">Whether answers are retrieval-only.</param>
     /// <param name="logger">Logs retrieval and answer steps.</param>
     /// <param name="chatClient">The chat model, or null for retrieval-only (extracted) answers.</param>
-    /// <param name="tokenizer">The chat model's tokenizer and context size, or null for a pessimistic estimate over <see cref="AnsweringOptions.FallbackContextSize"/>.</param>
+    /// <param name="tokenizer">The chat model's tokenizer and context size (the <see cref="ITokenizer.ChatKey"/> one), or null for <see cref="ApproximateTokenizer"/>'s pessimistic count; a context size it does not know is <see cref="AnsweringOptions.FallbackContextSize"/>.</param>
     /// <param name="functionFilters">Semantic Kernel filters that see every step: search, follow-up rewrite, answer.</param>
     /// <param name="promptFilters">Semantic Kernel filters that see every rendered prompt of the rewrite and the answer.</param>
     /// <exception cref="ArgumentNullException">A required collaborator is null.</exception>
@@ -55,7 +55,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         IOptions<AssistantOptions> assistantOptions,
         ILogger<AnswerPipeline> logger,
         IChatClient? chatClient = null,
-        IChatTokenizer? tokenizer = null,
+        ITokenizer? tokenizer = null,
         IEnumerable<IFunctionInvocationFilter>? functionFilters = null,
         IEnumerable<IPromptRenderFilter>? promptFilters = null)
     {
@@ -145,9 +145,10 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     {
         var clock = Stopwatch.StartNew();
         var generates = _kernel.HasChatModel;
-        var tokenizer = _tokenizer ?? new ApproximateChatTokenizer(_options.FallbackContextSize);
+        var tokenizer = _tokenizer ?? ApproximateTokenizer.Instance;
+        var contextSize = tokenizer.ContextSize ?? _options.FallbackContextSize;
 
-        var searchQuery = await _rewriter.ToSearchQueryAsync(_kernel, tokenizer, request.History, question, cancellationToken).ConfigureAwait(false);
+        var searchQuery = await _rewriter.ToSearchQueryAsync(_kernel, tokenizer, contextSize, request.History, question, cancellationToken).ConfigureAwait(false);
         var rewriteMs = clock.Elapsed.TotalMilliseconds;
 
         // A null TopK goes through, so the retriever's Retrieval:TopK is the one default.
@@ -173,7 +174,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         {
             // A follow-up is answered as its standalone rewrite, so the prompt needs no conversation history.
             var promptQuestion = request.History is { Count: > 0 } ? searchQuery : question;
-            prompt = await BuildPromptAsync(tokenizer, candidates, promptQuestion, request.MaxAnswerTokens, cancellationToken).ConfigureAwait(false);
+            prompt = await BuildPromptAsync(tokenizer, contextSize, candidates, promptQuestion, request.MaxAnswerTokens, cancellationToken).ConfigureAwait(false);
         }
 
         var updates = prompt is null
@@ -208,7 +209,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     }
 
     private async IAsyncEnumerable<AnswerUpdate> GenerateAsync(
-        AnswerRun run, IChatTokenizer tokenizer, AnswerPrompt prompt, [EnumeratorCancellation] CancellationToken cancellationToken)
+        AnswerRun run, ITokenizer tokenizer, AnswerPrompt prompt, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var sources = prompt.Sources.Sources;
         yield return new SourcesRetrievedUpdate(run.SearchQuery, sources);
@@ -279,9 +280,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
 
     // Null when the context is too small for the prompts and a single source.
     private async Task<AnswerPrompt?> BuildPromptAsync(
-        IChatTokenizer tokenizer, IReadOnlyList<AnswerSource> candidates, string question, int? maxAnswerTokens, CancellationToken cancellationToken)
+        ITokenizer tokenizer, int contextSize, IReadOnlyList<AnswerSource> candidates, string question, int? maxAnswerTokens, CancellationToken cancellationToken)
     {
-        var contextSize = tokenizer.ContextSize;
 
         // A quarter of a small context is the most the answer may take, so sources still fit; the limit is passed to
         // the model too, so neither side can overflow. A caller may ask for less, never for more.

@@ -42,7 +42,7 @@ public sealed class AnsweringOptions
     public float Temperature { get; set; } = 0.2f;
 
     /// <summary>
-    /// Context size assumed when no <see cref="IChatTokenizer"/> is registered (the model's own size wins otherwise).
+    /// Context size assumed when the chat model's <see cref="ITokenizer"/> does not know it, or none is registered (the model's own size wins otherwise).
     /// </summary>
     [Range(128, 1_048_576)]
     public int FallbackContextSize { get; set; } = 4096;

@@ -21,7 +21,8 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
 
     public async Task<string> ToSearchQueryAsync(
         AnswerKernel kernel,
-        IChatTokenizer tokenizer,
+        ITokenizer tokenizer,
+        int contextSize,
         IReadOnlyList<ChatMessage>? history,
         string question,
         CancellationToken cancellationToken)
@@ -43,7 +44,7 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
 
         try
         {
-            var prompt = await RenderFittingPromptAsync(kernel, tokenizer, turns, question, cancellationToken).ConfigureAwait(false);
+            var prompt = await RenderFittingPromptAsync(kernel, tokenizer, contextSize, turns, question, cancellationToken).ConfigureAwait(false);
             if (prompt is null)
             {
                 return joined;
@@ -105,9 +106,9 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
 
     // Drops the oldest turns until the prompt and the reply fit the context; null if even the question alone does not.
     private async Task<string?> RenderFittingPromptAsync(
-        AnswerKernel kernel, IChatTokenizer tokenizer, List<ChatMessage> turns, string question, CancellationToken cancellationToken)
+        AnswerKernel kernel, ITokenizer tokenizer, int contextSize, List<ChatMessage> turns, string question, CancellationToken cancellationToken)
     {
-        var available = tokenizer.ContextSize - options.MaxRewriteTokens;
+        var available = contextSize - options.MaxRewriteTokens;
         for (var skip = 0; skip <= turns.Count; skip++)
         {
             var history = FormatHistory(turns.Skip(skip));

@@ -41,7 +41,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         IOptions<RetrievalOptions> retrievalOptions,
         Microsoft.Extensions.VectorData.VectorStore vectorStore,
         IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
-        ITokenCounter? tokenCounter = null,
+        ITokenizer? tokenizer = null,
         ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(corpusOptions);
@@ -52,7 +52,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         _embeddingGenerator = embeddingGenerator;
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<CorpusIndex>();
-        var splitter = new PassageSplitter(tokenCounter ?? ApproximateTokenCounter.Instance, _retrievalOptions.PassageMaxTokens, _retrievalOptions.PassageOverlapTokens);
+        var splitter = new PassageSplitter(tokenizer ?? ApproximateTokenizer.Instance, _retrievalOptions.PassageMaxTokens, _retrievalOptions.PassageOverlapTokens);
         _loader = new CorpusLoader(splitter, loggerFactory.CreateLogger<CorpusLoader>());
     }
 

@@ -18,7 +18,7 @@ internal static class PipelineHarness
     public static AnswerPipeline Create(
         IPaperRetriever retriever,
         IChatClient? chatClient = null,
-        IChatTokenizer? tokenizer = null,
+        ITokenizer? tokenizer = null,
         AnsweringOptions? options = null,
         bool retrievalOnly = false,
         IEnumerable<IFunctionInvocationFilter>? functionFilters = null)
