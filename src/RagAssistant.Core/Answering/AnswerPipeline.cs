@@ -33,7 +33,6 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     private readonly ITokenizer? _tokenizer;
     private readonly AnswerPromptTemplates _prompts;
     private readonly AnsweringOptions _options;
-    private readonly AssistantOptions _assistantOptions;
     private readonly ILogger<AnswerPipeline> _logger;
     private readonly FollowUpRewriter _rewriter;
 
@@ -67,10 +66,9 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         _tokenizer = tokenizer;
         _prompts = prompts;
         _options = options.Value;
-        _assistantOptions = assistantOptions.Value;
 
         // Retrieval-only answers never call the model, so the kernel gets none and no step can reach it.
-        _kernel = new AnswerKernel(retriever, _assistantOptions.RetrievalOnly ? null : chatClient, functionFilters ?? [], promptFilters ?? []);
+        _kernel = new AnswerKernel(retriever, assistantOptions.Value.RetrievalOnly ? null : chatClient, functionFilters ?? [], promptFilters ?? []);
         _logger = logger;
         _rewriter = new FollowUpRewriter(prompts, _options, logger);
     }
