@@ -85,6 +85,18 @@ public sealed class SemanticKernelOrchestrationTests
     }
 
     [Fact]
+    public async Task Retrieval_only_answers_search_through_the_kernel_too()
+    {
+        var recorder = new StepRecorder();
+        var pipeline = PipelineHarness.Create(new FakeRetriever(Hits), new ScriptedChatClient(), retrievalOnly: true, functionFilters: [recorder]);
+
+        var result = await pipeline.AnswerAsync(new AnswerRequest("How fast does capacity density grow?"), Ct);
+
+        Assert.Equal(AnswerMode.RetrievalOnly, result.Mode);
+        Assert.Equal(["papers.search_papers"], recorder.Steps.Select(s => s.Name));
+    }
+
+    [Fact]
     public async Task A_filter_can_take_over_a_step()
     {
         // A step a user adds, e.g. a different search: the pipeline answers from what the filter returns.
