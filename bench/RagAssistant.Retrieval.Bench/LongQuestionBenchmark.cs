@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RagAssistant.Core;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Retrieval;
 
@@ -13,7 +14,7 @@ internal static class LongQuestionBenchmark
     public static async Task<IReadOnlyList<LongQuestionResult>> RunAsync(string corpus, int rounds, CancellationToken cancellationToken)
     {
         var options = new RetrievalOptions();
-        var loaded = await new CorpusLoader(new PassageSplitter(ApproximateTokenCounter.Instance, options.PassageMaxTokens, options.PassageOverlapTokens))
+        var loaded = await new CorpusLoader(new PassageSplitter(ApproximateTokenizer.Instance, options.PassageMaxTokens, options.PassageOverlapTokens))
             .LoadAsync(corpus, cancellationToken);
         var titles = loaded.Papers.ToDictionary(p => p.Id, p => p.Title);
         using var bm25 = new Bm25Index([.. loaded.Passages.Select(p => new Bm25Document(titles[p.PaperId], p.Text))], options.Bm25);

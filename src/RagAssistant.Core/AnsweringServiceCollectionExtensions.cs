@@ -1,8 +1,12 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
+using RagAssistant.Core;
 using RagAssistant.Core.Answering;
+using RagAssistant.Core.Retrieval;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -10,11 +14,12 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class AnsweringServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="IAnswerPipeline"/>, <see cref="AnswerEvaluator"/>, the prompt templates and a Semantic Kernel
-    /// <see cref="Kernel"/> over the container's services. Binds <see cref="AnsweringOptions"/> ("Answering") and
+    /// Adds <see cref="IAnswerPipeline"/>, <see cref="AnswerEvaluator"/> and the prompt templates. Binds <see cref="AnsweringOptions"/> ("Answering") and
     /// <see cref="AssistantOptions"/> ("Assistant"), validated at start-up. The pipeline receives by constructor injection an <see cref="RagAssistant.Core.Retrieval.IPaperRetriever"/> (required);
-    /// an <see cref="Microsoft.Extensions.AI.IChatClient"/> and an <see cref="IChatTokenizer"/> are optional (without a
-    /// chat client answers are extracted, retrieval-only).
+    /// an <see cref="Microsoft.Extensions.AI.IChatClient"/> and a keyed <see cref="ITokenizer"/> under <see cref="ITokenizer.ChatKey"/> are optional (without a
+    /// chat client answers are extracted, retrieval-only). Every <see cref="IFunctionInvocationFilter"/> and
+    /// <see cref="IPromptRenderFilter"/> registered sees the pipeline's Semantic Kernel steps (search_papers,
+    /// rewrite_follow_up, answer).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The application configuration (root); the sections are read from it.</param>
@@ -33,11 +38,20 @@ public static class AnsweringServiceCollectionExtensions
             .Bind(configuration.GetSection(AssistantOptions.SectionName))
             .ValidateOnStart();
 
-        // The kernel renders the prompt templates; the pipeline gets its collaborators by constructor injection.
-        services.TryAddSingleton(sp => new Kernel(sp));
         services.TryAddSingleton(sp =>
             AnswerPromptTemplates.Load(AnswerPromptTemplates.ResolveFolder(sp.GetRequiredService<IOptions<AnsweringOptions>>().Value.PromptsFolder)));
-        services.TryAddSingleton<AnswerPipeline>();
+
+        // The pipeline composes its own Semantic Kernel from these collaborators; filters registered here see its steps.
+        services.TryAddSingleton(sp => new AnswerPipeline(
+            sp.GetRequiredService<IPaperRetriever>(),
+            sp.GetRequiredService<AnswerPromptTemplates>(),
+            sp.GetRequiredService<IOptions<AnsweringOptions>>(),
+            sp.GetRequiredService<IOptions<AssistantOptions>>(),
+            sp.GetRequiredService<ILogger<AnswerPipeline>>(),
+            sp.GetService<IChatClient>(),
+            sp.GetKeyedService<ITokenizer>(ITokenizer.ChatKey),
+            sp.GetServices<IFunctionInvocationFilter>(),
+            sp.GetServices<IPromptRenderFilter>()));
         services.TryAddSingleton<IAnswerPipeline>(sp => sp.GetRequiredService<AnswerPipeline>());
         services.TryAddSingleton<AnswerEvaluator>();
         return services;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RagAssistant.Core;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Evaluation;
 using RagAssistant.Core.Retrieval;
@@ -18,7 +19,7 @@ public static class RetrievalServiceCollectionExtensions
     /// <see cref="RetrievalEvaluator"/> and an in-memory <see cref="Microsoft.Extensions.VectorData.VectorStore"/>,
     /// with <see cref="CorpusOptions"/> ("Corpus") and <see cref="RetrievalOptions"/> ("Retrieval") validated at start.
     /// An <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> is optional: without one, retrieval is BM25 only.
-    /// A keyed <see cref="ITokenCounter"/> under <see cref="ITokenCounter.EmbeddingKey"/> sizes passages, when registered.
+    /// A keyed <see cref="ITokenizer"/> under <see cref="ITokenizer.EmbeddingKey"/> sizes passages, when registered.
     /// Registration does no I/O: the corpus is read when the index is first built.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -41,7 +42,7 @@ public static class RetrievalServiceCollectionExtensions
             sp.GetRequiredService<IOptions<RetrievalOptions>>(),
             sp.GetRequiredService<Microsoft.Extensions.VectorData.VectorStore>(),
             sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            sp.GetKeyedService<ITokenCounter>(ITokenCounter.EmbeddingKey),
+            sp.GetKeyedService<ITokenizer>(ITokenizer.EmbeddingKey),
             sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton<ICorpusIndex>(sp => sp.GetRequiredService<CorpusIndex>());
         services.TryAddSingleton<IPaperCatalog>(sp => sp.GetRequiredService<CorpusIndex>());

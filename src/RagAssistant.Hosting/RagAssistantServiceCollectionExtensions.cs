@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core;
 using RagAssistant.Core.Answering;
-using RagAssistant.Core.Corpus;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Composition;
 using RagAssistant.Hosting.Models;
@@ -75,7 +74,7 @@ public static class RagAssistantServiceCollectionExtensions
                 // Registered first, so the llama.cpp registration below keeps this pipeline as the IChatClient.
                 services.AddChatClient(sp => sp.GetRequiredService<LlamaChatClient>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
                 services.AddLlamaChatClient(configuration.GetSection(LlamaChatClientOptions.SectionName), o => o.ModelPath = chatPath);
-                services.TryAddSingleton<IChatTokenizer, LlamaChatTokenizer>();
+                services.TryAddKeyedSingleton<ITokenizer, LlamaChatTokenizer>(ITokenizer.ChatKey);
             }
         }
 
@@ -93,7 +92,7 @@ public static class RagAssistantServiceCollectionExtensions
             case EmbeddingProvider.Bundled:
                 services.AddEmbeddingGenerator(sp => sp.GetRequiredService<ArcticEmbeddingGenerator>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
                 services.AddArcticEmbeddingGenerator(configuration.GetSection(ArcticEmbeddingGeneratorOptions.SectionName));
-                services.TryAddKeyedSingleton<ITokenCounter>(ITokenCounter.EmbeddingKey, (sp, _) => new ArcticEmbeddingTokenCounter(sp.GetRequiredService<ArcticEmbeddingGenerator>()));
+                services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.EmbeddingKey, (sp, _) => new ArcticEmbeddingTokenizer(sp.GetRequiredService<ArcticEmbeddingGenerator>()));
                 embeddingDescription = BundledEmbeddingDescription;
                 break;
             case EmbeddingProvider.Gguf:
@@ -102,7 +101,7 @@ public static class RagAssistantServiceCollectionExtensions
                 {
                     services.AddEmbeddingGenerator(sp => sp.GetRequiredService<LlamaEmbeddingGenerator>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
                     services.AddLlamaEmbeddingGenerator(configuration.GetSection(LlamaEmbeddingGeneratorOptions.SectionName), o => o.ModelPath = embeddingPath);
-                    services.TryAddKeyedSingleton<ITokenCounter>(ITokenCounter.EmbeddingKey, (sp, _) => new LlamaEmbeddingTokenCounter(sp.GetRequiredService<LlamaEmbeddingGenerator>()));
+                    services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.EmbeddingKey, (sp, _) => new LlamaEmbeddingTokenizer(sp.GetRequiredService<LlamaEmbeddingGenerator>()));
                     embeddingDescription = Path.GetFileName(embeddingPath);
                 }
 

@@ -24,7 +24,7 @@ internal static class AskCommand
             }
         });
         var json = new Option<bool>("--json") { Description = "Print the structured result (answer, citations, sources, usage, timings) as JSON." };
-        var topK = new Option<int?>("--top-k") { Description = "How many sources to retrieve, 1 to Ask:MaxTopK (default Answering:TopK)." };
+        var topK = new Option<int?>("--top-k") { Description = "How many sources to retrieve, 1 to Ask:MaxTopK (default Retrieval:TopK)." };
 
         var command = new Command("ask", "Answer one question and exit.") { question, json, topK };
         command.SetAction(async (parseResult, cancellationToken) =>

@@ -5,7 +5,7 @@ namespace RagAssistant.Core.Answering;
 /// <summary>A question to answer from the corpus.</summary>
 /// <param name="Question">The user's question as typed.</param>
 /// <param name="History">Earlier turns of the conversation (user and assistant messages), oldest first.</param>
-/// <param name="TopK">How many sources to retrieve; null uses the configured default.</param>
+/// <param name="TopK">How many sources to retrieve; null uses <c>Retrieval:TopK</c>, the retriever's default.</param>
 public sealed record AnswerRequest(string Question, IReadOnlyList<ChatMessage>? History = null, int? TopK = null)
 {
     /// <summary>
@@ -51,7 +51,13 @@ public sealed record AnswerSource(int Number, string PaperId, string Title, stri
 public sealed record AnswerCitation(int Number, string PaperId, string Title);
 
 /// <summary>Tokens used for the answer.</summary>
-public sealed record AnswerUsage(int PromptTokens, int CompletionTokens);
+/// <param name="PromptTokens">Tokens of the prompt: the runtime's count when it reports one, else the packer's.</param>
+/// <param name="CompletionTokens">Tokens the model wrote: the runtime's count when it reports one, else a re-count of the text.</param>
+public sealed record AnswerUsage(int PromptTokens, int CompletionTokens)
+{
+    /// <summary>Prompt tokens the runtime reused from its KV cache instead of processing them again; null when it does not say.</summary>
+    public int? CachedPromptTokens { get; init; }
+}
 
 /// <summary>Where the time went, in milliseconds.</summary>
 /// <param name="RetrievalMs">The search itself.</param>

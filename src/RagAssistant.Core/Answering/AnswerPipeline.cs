@@ -11,9 +11,12 @@ namespace RagAssistant.Core.Answering;
 
 /// <summary>
 /// Grounded, cited answers. The collaborators (the <see cref="IPaperRetriever"/>, the optional <see cref="IChatClient"/>
-/// and <see cref="IChatTokenizer"/>) come by constructor injection; the Semantic Kernel <see cref="Kernel"/> renders the
-/// prompt templates; the chat client is then called directly, not through SK's chat-completion function, so every token, the usage the runtime
-/// reports and the output limit stay under the pipeline's control.
+/// and <see cref="ITokenizer"/>, the Semantic Kernel filters) come by constructor injection. Semantic Kernel
+/// orchestrates: retrieval is the <see cref="PaperSearchPlugin"/>'s <c>search_papers</c>, the follow-up rewrite and the
+/// answer are prompt functions on the chat client, and each is invoked through one <see cref="Kernel"/>, so registered
+/// <see cref="IFunctionInvocationFilter"/>s and <see cref="IPromptRenderFilter"/>s see every step. The pipeline keeps
+/// control of what matters for a grounded answer: it packs the prompt in the model's tokens, sets the output limit and
+/// temperature, and reads every streamed token, the usage the runtime reports and the finish reason itself.
 /// </summary>
 /// <remarks>
 /// Steps: validate the question; rewrite a follow-up into a standalone query; retrieve; if the best hit's relevance is
@@ -26,55 +29,52 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     /// <summary>The answer when retrieval finds nothing relevant enough; the model is not called.</summary>
     public const string NotCoveredMessage = "The corpus does not cover this question: no paper in it is relevant enough to answer from.";
 
-    private readonly Kernel _kernel;
-    private readonly IPaperRetriever _retriever;
-    private readonly IChatClient? _chatClient;
-    private readonly IChatTokenizer? _tokenizer;
+    private readonly AnswerKernel _kernel;
+    private readonly ITokenizer? _tokenizer;
     private readonly AnswerPromptTemplates _prompts;
     private readonly AnsweringOptions _options;
-    private readonly AssistantOptions _assistantOptions;
     private readonly ILogger<AnswerPipeline> _logger;
     private readonly FollowUpRewriter _rewriter;
 
-    /// <summary>Creates the pipeline from its collaborators; <paramref name="kernel"/> renders the prompt templates.</summary>
-    /// <param name="kernel">The Semantic Kernel that renders the prompt templates.</param>
-    /// <param name="retriever">Finds the passages an answer is grounded in.</param>
+    /// <summary>Creates the pipeline from its collaborators and composes the Semantic Kernel it runs its steps through.</summary>
+    /// <param name="retriever">Finds the passages an answer is grounded in (through <c>search_papers</c>).</param>
     /// <param name="prompts">The system, answer and rewrite prompt templates.</param>
     /// <param name="options">Answer limits and behaviour.</param>
     /// <param name="assistantOptions">Whether answers are retrieval-only.</param>
     /// <param name="logger">Logs retrieval and answer steps.</param>
     /// <param name="chatClient">The chat model, or null for retrieval-only (extracted) answers.</param>
-    /// <param name="tokenizer">The chat model's tokenizer and context size, or null for a pessimistic estimate over <see cref="AnsweringOptions.FallbackContextSize"/>.</param>
+    /// <param name="tokenizer">The chat model's tokenizer and context size (the <see cref="ITokenizer.ChatKey"/> one), or null for <see cref="ApproximateTokenizer"/>'s pessimistic count; a context size it does not know is <see cref="AnsweringOptions.FallbackContextSize"/>.</param>
+    /// <param name="functionFilters">Semantic Kernel filters that see every step: search, follow-up rewrite, answer.</param>
+    /// <param name="promptFilters">Semantic Kernel filters that see every rendered prompt of the rewrite and the answer.</param>
     /// <exception cref="ArgumentNullException">A required collaborator is null.</exception>
     public AnswerPipeline(
-        Kernel kernel,
         IPaperRetriever retriever,
         AnswerPromptTemplates prompts,
         IOptions<AnsweringOptions> options,
         IOptions<AssistantOptions> assistantOptions,
         ILogger<AnswerPipeline> logger,
         IChatClient? chatClient = null,
-        IChatTokenizer? tokenizer = null)
+        ITokenizer? tokenizer = null,
+        IEnumerable<IFunctionInvocationFilter>? functionFilters = null,
+        IEnumerable<IPromptRenderFilter>? promptFilters = null)
     {
-        ArgumentNullException.ThrowIfNull(kernel);
         ArgumentNullException.ThrowIfNull(retriever);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(assistantOptions);
         ArgumentNullException.ThrowIfNull(logger);
-        _kernel = kernel;
-        _retriever = retriever;
-        _chatClient = chatClient;
         _tokenizer = tokenizer;
         _prompts = prompts;
         _options = options.Value;
-        _assistantOptions = assistantOptions.Value;
+
+        // Retrieval-only answers never call the model, so the kernel gets none and no step can reach it.
+        _kernel = new AnswerKernel(retriever, assistantOptions.Value.RetrievalOnly ? null : chatClient, functionFilters ?? [], promptFilters ?? []);
         _logger = logger;
         _rewriter = new FollowUpRewriter(prompts, _options, logger);
     }
 
     /// <summary>How answers are produced with the current services and options.</summary>
-    public AnswerMode Mode => ResolveChatClient() is null ? AnswerMode.RetrievalOnly : AnswerMode.Generated;
+    public AnswerMode Mode => _kernel.HasChatModel ? AnswerMode.Generated : AnswerMode.RetrievalOnly;
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The question is empty or longer than <see cref="AnsweringOptions.MaxQuestionChars"/>.</exception>
@@ -138,20 +138,19 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         });
     }
 
-    private IChatClient? ResolveChatClient() =>
-        _assistantOptions.RetrievalOnly ? null : _chatClient;
-
     private async IAsyncEnumerable<AnswerUpdate> StreamAsync(
         AnswerRequest request, string question, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var chatClient = ResolveChatClient();
-        var tokenizer = _tokenizer ?? new ApproximateChatTokenizer(_options.FallbackContextSize);
-        var retriever = _retriever;
+        var generates = _kernel.HasChatModel;
+        var tokenizer = _tokenizer ?? ApproximateTokenizer.Instance;
+        var contextSize = tokenizer.ContextSize ?? _options.FallbackContextSize;
 
-        var searchQuery = await _rewriter.ToSearchQueryAsync(_kernel, chatClient, tokenizer, request.History, question, cancellationToken).ConfigureAwait(false);
+        var searchQuery = await _rewriter.ToSearchQueryAsync(_kernel, tokenizer, contextSize, request.History, question, cancellationToken).ConfigureAwait(false);
         var rewriteMs = clock.Elapsed.TotalMilliseconds;
-        var retrieval = await retriever.SearchAsync(searchQuery, request.TopK ?? _options.TopK, kind: null, cancellationToken).ConfigureAwait(false);
+
+        // A null TopK goes through, so the retriever's Retrieval:TopK is the one default.
+        var retrieval = await _kernel.SearchAsync(searchQuery, request.TopK, cancellationToken).ConfigureAwait(false);
         var run = new AnswerRun(question, searchQuery, clock, rewriteMs, clock.Elapsed.TotalMilliseconds - rewriteMs, retrieval.Notice);
         var candidates = ToSources(retrieval.Hits);
         var bestRelevance = retrieval.Hits.Count == 0 ? 0 : retrieval.Hits.Max(h => h.RelevanceScore);
@@ -160,7 +159,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         if (bestRelevance < _options.MinRelevance)
         {
             Log.NotCovered(_logger, bestRelevance, _options.MinRelevance);
-            foreach (var update in NotCovered(run, chatClient is null ? AnswerMode.RetrievalOnly : AnswerMode.Generated))
+            foreach (var update in NotCovered(run, generates ? AnswerMode.Generated : AnswerMode.RetrievalOnly))
             {
                 yield return update;
             }
@@ -169,16 +168,16 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         }
 
         AnswerPrompt? prompt = null;
-        if (chatClient is not null)
+        if (generates)
         {
             // A follow-up is answered as its standalone rewrite, so the prompt needs no conversation history.
             var promptQuestion = request.History is { Count: > 0 } ? searchQuery : question;
-            prompt = await BuildPromptAsync(tokenizer, candidates, promptQuestion, request.MaxAnswerTokens, cancellationToken).ConfigureAwait(false);
+            prompt = await BuildPromptAsync(tokenizer, contextSize, candidates, promptQuestion, request.MaxAnswerTokens, cancellationToken).ConfigureAwait(false);
         }
 
-        var updates = chatClient is null || prompt is null
+        var updates = prompt is null
             ? Extract(run, candidates).ToAsyncEnumerable()
-            : GenerateAsync(run, chatClient, tokenizer, prompt, cancellationToken);
+            : GenerateAsync(run, tokenizer, prompt, cancellationToken);
         await foreach (var update in updates.ConfigureAwait(false))
         {
             yield return update;
@@ -208,7 +207,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     }
 
     private async IAsyncEnumerable<AnswerUpdate> GenerateAsync(
-        AnswerRun run, IChatClient chatClient, IChatTokenizer tokenizer, AnswerPrompt prompt, [EnumeratorCancellation] CancellationToken cancellationToken)
+        AnswerRun run, ITokenizer tokenizer, AnswerPrompt prompt, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var sources = prompt.Sources.Sources;
         yield return new SourcesRetrievedUpdate(run.SearchQuery, sources);
@@ -218,10 +217,10 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var raw = new StringBuilder();
         UsageDetails? usage = null;
         ChatFinishReason? finishReason = null;
-        var chatOptions = new ChatOptions { MaxOutputTokens = prompt.AnswerBudget, Temperature = _options.Temperature };
         var modelStart = run.Clock.Elapsed;
         TimeSpan? firstToken = null;
-        await foreach (var update in chatClient.GetStreamingResponseAsync(prompt.Messages, chatOptions, cancellationToken).ConfigureAwait(false))
+        var stream = _kernel.StreamAnswerAsync(prompt.System, prompt.User, prompt.AnswerBudget, _options.Temperature, cancellationToken);
+        await foreach (var update in stream.ConfigureAwait(false))
         {
             usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
             finishReason = update.FinishReason ?? finishReason;
@@ -259,7 +258,10 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         // The runtime's own counts when it reports them; otherwise the packer's prompt count and a re-count of the text.
         var answerUsage = new AnswerUsage(
             (int?)usage?.InputTokenCount ?? prompt.PromptTokens,
-            (int?)usage?.OutputTokenCount ?? tokenizer.CountTokens(raw.ToString()));
+            (int?)usage?.OutputTokenCount ?? tokenizer.CountTokens(raw.ToString()))
+        {
+            CachedPromptTokens = (int?)usage?.CachedInputTokenCount,
+        };
         var firstTokenAt = firstToken ?? end;
         var timings = run.Timings(firstTokenAt.TotalMilliseconds, (end - firstTokenAt).TotalMilliseconds) with
         {
@@ -269,24 +271,23 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var cut = finishReason is { } reason
             ? reason == ChatFinishReason.Length
             : answerUsage.CompletionTokens >= prompt.AnswerBudget;
-        Log.Answered(_logger, answerUsage.PromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, timings.TotalMs);
+        Log.Answered(_logger, answerUsage.PromptTokens, answerUsage.CachedPromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, timings.TotalMs);
         var completed = run.Complete(answer, ToCitations(citations.Cited, sources), sources, citations.Invalid, refused, AnswerMode.Generated, answerUsage, timings);
         yield return cut ? new AnswerCompletedUpdate(completed.Result with { FinishReason = AnswerFinishReason.Length }) : completed;
     }
 
     // Null when the context is too small for the prompts and a single source.
     private async Task<AnswerPrompt?> BuildPromptAsync(
-        IChatTokenizer tokenizer, IReadOnlyList<AnswerSource> candidates, string question, int? maxAnswerTokens, CancellationToken cancellationToken)
+        ITokenizer tokenizer, int contextSize, IReadOnlyList<AnswerSource> candidates, string question, int? maxAnswerTokens, CancellationToken cancellationToken)
     {
-        var contextSize = tokenizer.ContextSize;
 
         // A quarter of a small context is the most the answer may take, so sources still fit; the limit is passed to
         // the model too, so neither side can overflow. A caller may ask for less, never for more.
         var answerBudget = Math.Min(Math.Min(_options.MaxAnswerTokens, contextSize / 4), maxAnswerTokens ?? int.MaxValue);
         var overhead = 2 * _options.MessageOverheadTokens;
-        var system = await _prompts.RenderSystemAsync(_kernel, _options.RefusalPhrase, cancellationToken).ConfigureAwait(false);
+        var system = AnswerKernel.ToMessageText(await _prompts.RenderSystemAsync(_kernel.Kernel, _options.RefusalPhrase, cancellationToken).ConfigureAwait(false));
         var systemTokens = tokenizer.CountTokens(system);
-        var bareUser = await _prompts.RenderAnswerAsync(_kernel, string.Empty, question, cancellationToken).ConfigureAwait(false);
+        var bareUser = await _prompts.RenderAnswerAsync(_kernel.Kernel, string.Empty, question, cancellationToken).ConfigureAwait(false);
         var room = contextSize - answerBudget - overhead - systemTokens - tokenizer.CountTokens(bareUser);
         var budget = Math.Min(room, _options.MaxSourceTokens);
         var packer = new ContextPacker(tokenizer);
@@ -301,7 +302,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
                 break;
             }
 
-            var user = await _prompts.RenderAnswerAsync(_kernel, packed.Block, question, cancellationToken).ConfigureAwait(false);
+            var user = AnswerKernel.ToMessageText(await _prompts.RenderAnswerAsync(_kernel.Kernel, packed.Block, question, cancellationToken).ConfigureAwait(false));
             ChatMessage[] messages = [new(ChatRole.System, system), new(ChatRole.User, user)];
             var promptTokens = tokenizer.CountPromptTokens(messages) ?? systemTokens + tokenizer.CountTokens(user) + overhead;
             var overflow = promptTokens + answerBudget - contextSize;
@@ -312,7 +313,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
                     Log.Packed(_logger, packed.Sources.Count, packed.Dropped, packed.Trimmed, contextSize);
                 }
 
-                return new AnswerPrompt(messages, packed, promptTokens, answerBudget);
+                return new AnswerPrompt(system, user, packed, promptTokens, answerBudget);
             }
 
             budget -= overflow;
@@ -379,7 +380,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             new(new AnswerResult(Question, SearchQuery, answer, citations, sources, [.. invalidCitations], refused, mode, usage, timings) { RetrievalNotice = RetrievalNotice });
     }
 
-    private sealed record AnswerPrompt(IReadOnlyList<ChatMessage> Messages, PackedSources Sources, int PromptTokens, int AnswerBudget);
+    private sealed record AnswerPrompt(string System, string User, PackedSources Sources, int PromptTokens, int AnswerBudget);
 
     private static partial class Log
     {
@@ -398,7 +399,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         [LoggerMessage(Level = LogLevel.Warning, Message = "The answer cites [{Numbers}], but only sources 1-{Offered} were offered; flagged as invalid")]
         public static partial void InvalidCitations(ILogger logger, string numbers, int offered);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Answered: {PromptTokens} prompt + {CompletionTokens} completion tokens, {Cited} sources cited, refused: {Refused}, {TotalMs:0} ms")]
-        public static partial void Answered(ILogger logger, int promptTokens, int completionTokens, int cited, bool refused, double totalMs);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Answered: {PromptTokens} prompt ({CachedPromptTokens} from the KV cache) + {CompletionTokens} completion tokens, {Cited} sources cited, refused: {Refused}, {TotalMs:0} ms")]
+        public static partial void Answered(ILogger logger, int promptTokens, int? cachedPromptTokens, int completionTokens, int cited, bool refused, double totalMs);
     }
 }

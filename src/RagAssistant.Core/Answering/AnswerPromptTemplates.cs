@@ -46,8 +46,9 @@ public sealed class AnswerPromptTemplates
                 $"The prompts folder '{folder}' does not exist. Set {AnsweringOptions.SectionName}:{nameof(AnsweringOptions.PromptsFolder)} to the folder holding System/, Answer/ and Rewrite/.");
         }
 
-        // Values are inserted verbatim: the rendered text becomes one chat message and is never parsed as SK's
-        // <message> markup, so the HTML encoding SK applies against tag injection would only garble the sources.
+        // Values are inserted verbatim: the rendered text is one chat message's plain text (measured in tokens as is).
+        // It reaches the model as a value of the answer kernel's prompt functions, whose template encodes it against
+        // <message> injection and whose parser decodes it again (see AnswerKernel); encoding here too would garble it.
         var factory = new KernelPromptTemplateFactory { AllowDangerouslySetContent = true };
         return new AnswerPromptTemplates(
             folder,

@@ -41,12 +41,8 @@ public sealed class AnsweringOptions : IValidatableObject
     [Range(0.0, 2.0)]
     public float Temperature { get; set; } = 0.2f;
 
-    /// <summary>How many passages to retrieve when the request does not say.</summary>
-    [Range(1, 50)]
-    public int TopK { get; set; } = 5;
-
     /// <summary>
-    /// Context size assumed when no <see cref="IChatTokenizer"/> is registered (the model's own size wins otherwise).
+    /// Context size assumed when the chat model's <see cref="ITokenizer"/> does not know it, or none is registered (the model's own size wins otherwise).
     /// </summary>
     [Range(128, 1_048_576)]
     public int FallbackContextSize { get; set; } = 4096;

@@ -19,7 +19,7 @@ internal sealed record PackedSources(IReadOnlyList<AnswerSource> Sources, int Dr
 /// order while they fit, so the lowest-ranked go first; when not even the best one fits whole, its text is cut at
 /// the last sentence boundary that fits (at a word boundary if its first sentence alone is too long).
 /// </summary>
-internal sealed class ContextPacker(IChatTokenizer tokenizer)
+internal sealed class ContextPacker(ITokenizer tokenizer)
 {
     private const string Separator = "\n\n";
     private const string Ellipsis = " …";

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using Microsoft.SemanticKernel;
 
 namespace RagAssistant.Core.Answering;
 
@@ -10,7 +9,8 @@ namespace RagAssistant.Core.Answering;
 /// Turns a follow-up ("and how does it compare to the second one?") into a standalone search query. The first
 /// question of a conversation goes to retrieval as typed. With a chat model the Rewrite prompt asks it for the
 /// query; without one (retrieval-only), or when the model's reply is unusable, the last user question and the new
-/// one are joined, which keeps the earlier topic's words in the search.
+/// one are joined, which keeps the earlier topic's words in the search. The model is asked through the kernel's
+/// <c>rewrite_follow_up</c> prompt function, so the kernel's filters see the rewrite as a step of its own.
 /// </summary>
 internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, AnsweringOptions options, ILogger logger)
 {
@@ -20,9 +20,9 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
     private static readonly string[] ReplyPrefixes = ["standalone query:", "standalone question:", "search query:", "query:"];
 
     public async Task<string> ToSearchQueryAsync(
-        Kernel kernel,
-        IChatClient? chatClient,
-        IChatTokenizer tokenizer,
+        AnswerKernel kernel,
+        ITokenizer tokenizer,
+        int contextSize,
         IReadOnlyList<ChatMessage>? history,
         string question,
         CancellationToken cancellationToken)
@@ -37,22 +37,21 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
         }
 
         var joined = JoinWithLastQuestion(turns, question);
-        if (chatClient is null)
+        if (!kernel.HasChatModel)
         {
             return joined;
         }
 
         try
         {
-            var prompt = await RenderFittingPromptAsync(kernel, tokenizer, turns, question, cancellationToken).ConfigureAwait(false);
+            var prompt = await RenderFittingPromptAsync(kernel, tokenizer, contextSize, turns, question, cancellationToken).ConfigureAwait(false);
             if (prompt is null)
             {
                 return joined;
             }
 
-            var chatOptions = new ChatOptions { MaxOutputTokens = options.MaxRewriteTokens, Temperature = 0f };
-            var response = await chatClient.GetResponseAsync([new ChatMessage(ChatRole.User, prompt)], chatOptions, cancellationToken).ConfigureAwait(false);
-            var query = CleanReply(response.Text);
+            var reply = await kernel.RewriteAsync(prompt, options.MaxRewriteTokens, cancellationToken).ConfigureAwait(false);
+            var query = CleanReply(reply);
             if (query.Length == 0 || query.Length > options.MaxQuestionChars || !SharesAWord(query, turns, question))
             {
                 Log.RewriteUnusable(logger, query);
@@ -107,13 +106,13 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
 
     // Drops the oldest turns until the prompt and the reply fit the context; null if even the question alone does not.
     private async Task<string?> RenderFittingPromptAsync(
-        Kernel kernel, IChatTokenizer tokenizer, List<ChatMessage> turns, string question, CancellationToken cancellationToken)
+        AnswerKernel kernel, ITokenizer tokenizer, int contextSize, List<ChatMessage> turns, string question, CancellationToken cancellationToken)
     {
-        var available = tokenizer.ContextSize - options.MaxRewriteTokens;
+        var available = contextSize - options.MaxRewriteTokens;
         for (var skip = 0; skip <= turns.Count; skip++)
         {
             var history = FormatHistory(turns.Skip(skip));
-            var prompt = await prompts.RenderRewriteAsync(kernel, history, question, cancellationToken).ConfigureAwait(false);
+            var prompt = AnswerKernel.ToMessageText(await prompts.RenderRewriteAsync(kernel.Kernel, history, question, cancellationToken).ConfigureAwait(false));
             var tokens = tokenizer.CountPromptTokens([new ChatMessage(ChatRole.User, prompt)])
                 ?? tokenizer.CountTokens(prompt) + options.MessageOverheadTokens;
             if (tokens <= available)

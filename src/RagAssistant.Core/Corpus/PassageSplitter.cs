@@ -7,12 +7,12 @@ namespace RagAssistant.Core.Corpus;
 /// embedding model's tokens so no passage is truncated by the model. Abstracts stay whole: they are written
 /// to be read as one unit and fit the model.
 /// </summary>
-/// <param name="tokenCounter">Counts tokens as the embedding model does (<see cref="ArgumentNullException"/> when null).</param>
+/// <param name="tokenizer">Counts tokens as the embedding model does (<see cref="ArgumentNullException"/> when null).</param>
 /// <param name="maxTokens">Longest passage, in tokens; positive (<see cref="ArgumentOutOfRangeException"/> otherwise).</param>
 /// <param name="overlapTokens">Tokens repeated between consecutive passages; from 0 to below <paramref name="maxTokens"/> (<see cref="ArgumentOutOfRangeException"/> otherwise).</param>
-public sealed class PassageSplitter(ITokenCounter tokenCounter, int maxTokens, int overlapTokens)
+public sealed class PassageSplitter(ITokenizer tokenizer, int maxTokens, int overlapTokens)
 {
-    private readonly ITokenCounter _tokenCounter = tokenCounter ?? throw new ArgumentNullException(nameof(tokenCounter));
+    private readonly ITokenizer _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
     private readonly int _maxTokens = maxTokens > 0 ? maxTokens : throw new ArgumentOutOfRangeException(nameof(maxTokens));
     private readonly int _overlapTokens = overlapTokens >= 0 && overlapTokens < maxTokens ? overlapTokens : throw new ArgumentOutOfRangeException(nameof(overlapTokens));
 
@@ -21,14 +21,14 @@ public sealed class PassageSplitter(ITokenCounter tokenCounter, int maxTokens, i
     {
         ArgumentNullException.ThrowIfNull(entry);
         var paper = entry.Paper;
-        if (entry.IsAbstract || _tokenCounter.CountTokens(paper.Abstract) <= _maxTokens)
+        if (entry.IsAbstract || _tokenizer.CountTokens(paper.Abstract) <= _maxTokens)
         {
             return [new Passage(PassageId(paper.Id, 0), paper.Id, 0, paper.Abstract)];
         }
 
         var sentences = SentenceSplitter.Split(paper.Abstract)
             .SelectMany(SplitOversized)
-            .Select(s => (Text: s, Tokens: _tokenCounter.CountTokens(s)))
+            .Select(s => (Text: s, Tokens: _tokenizer.CountTokens(s)))
             .ToList();
 
         var passages = new List<Passage>();
@@ -75,7 +75,7 @@ public sealed class PassageSplitter(ITokenCounter tokenCounter, int maxTokens, i
     // A "sentence" longer than a whole passage (a table dump, a PDF without punctuation) is cut by words.
     private IEnumerable<string> SplitOversized(string sentence)
     {
-        if (_tokenCounter.CountTokens(sentence) <= _maxTokens)
+        if (_tokenizer.CountTokens(sentence) <= _maxTokens)
         {
             yield return sentence;
             yield break;
@@ -85,7 +85,7 @@ public sealed class PassageSplitter(ITokenCounter tokenCounter, int maxTokens, i
         var tokens = 0;
         foreach (var word in sentence.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
-            var wordTokens = _tokenCounter.CountTokens(word);
+            var wordTokens = _tokenizer.CountTokens(word);
             if (chunk.Count > 0 && tokens + wordTokens > _maxTokens)
             {
                 yield return string.Join(' ', chunk);

@@ -40,7 +40,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
     /// <param name="retrievalOptions">Passage sizes, embedding batch size, BM25 settings.</param>
     /// <param name="vectorStore">Holds the passage vectors (one collection per build).</param>
     /// <param name="embeddingGenerator">Embeds passages; null = BM25 only.</param>
-    /// <param name="tokenCounter">Sizes passages in the embedding model's tokens; null = a conservative estimate.</param>
+    /// <param name="tokenizer">Sizes passages in the embedding model's tokens; null = a conservative estimate.</param>
     /// <param name="loggerFactory">Receives build and embedding logs; null = no logging.</param>
     /// <exception cref="ArgumentNullException"><paramref name="corpusOptions"/>, <paramref name="retrievalOptions"/> or <paramref name="vectorStore"/> is null.</exception>
     public CorpusIndex(
@@ -48,7 +48,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         IOptions<RetrievalOptions> retrievalOptions,
         Microsoft.Extensions.VectorData.VectorStore vectorStore,
         IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
-        ITokenCounter? tokenCounter = null,
+        ITokenizer? tokenizer = null,
         ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(corpusOptions);
@@ -59,7 +59,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         _embeddingGenerator = embeddingGenerator;
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<CorpusIndex>();
-        var splitter = new PassageSplitter(tokenCounter ?? ApproximateTokenCounter.Instance, _retrievalOptions.PassageMaxTokens, _retrievalOptions.PassageOverlapTokens);
+        var splitter = new PassageSplitter(tokenizer ?? ApproximateTokenizer.Instance, _retrievalOptions.PassageMaxTokens, _retrievalOptions.PassageOverlapTokens);
         _loader = new CorpusLoader(splitter, loggerFactory.CreateLogger<CorpusLoader>());
     }
 

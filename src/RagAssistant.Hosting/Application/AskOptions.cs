@@ -19,7 +19,7 @@ public sealed class AskOptions
     [Range(0, 200)]
     public int MaxHistoryMessages { get; set; } = 20;
 
-    /// <summary>Most sources (or search hits) a question may ask for; the default count comes from <c>Answering:TopK</c>.</summary>
+    /// <summary>Most sources (or search hits) a question may ask for; the default count comes from <c>Retrieval:TopK</c>.</summary>
     [Range(1, 100)]
     public int MaxTopK { get; set; } = 20;
 }

@@ -21,7 +21,7 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     /// </summary>
     /// <param name="question">The question as received; surrounding white space is trimmed.</param>
     /// <param name="history">Earlier user and assistant messages, oldest first; null for none. Messages without text are dropped.</param>
-    /// <param name="topK">How many sources to retrieve, 1 to <see cref="AskOptions.MaxTopK"/>; null uses <c>Answering:TopK</c>.</param>
+    /// <param name="topK">How many sources to retrieve, 1 to <see cref="AskOptions.MaxTopK"/>; null uses <c>Retrieval:TopK</c>.</param>
     /// <param name="maxAnswerTokens">Most tokens the answer may have, at least 1; null uses the server's limit.</param>
     /// <param name="field">The name of the input the question came from, used in messages (<c>question</c>, <c>query</c>).</param>
     public AskValidation Validate(string? question, IEnumerable<ChatMessage>? history = null, int? topK = null, int? maxAnswerTokens = null, string field = "question")

@@ -1,13 +1,13 @@
 using Microsoft.Extensions.AI;
-using RagAssistant.Core.Answering;
+using RagAssistant.Core;
 using RagAssistant.LlamaCpp.Chat;
 
 namespace RagAssistant.Hosting.Composition;
 
 /// <summary>Core's view of the chat model's tokenizer and context size, backed by the loaded llama.cpp model.</summary>
-internal sealed class LlamaChatTokenizer(LlamaChatClient client) : IChatTokenizer
+internal sealed class LlamaChatTokenizer(LlamaChatClient client) : ITokenizer
 {
-    public int ContextSize => client.ContextSize;
+    public int? ContextSize => client.ContextSize;
 
     public int CountTokens(string text) => client.Model.CountTokens(text);
 

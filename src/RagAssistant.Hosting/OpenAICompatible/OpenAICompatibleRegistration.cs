@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenAI;
-using RagAssistant.Core.Answering;
+using RagAssistant.Core;
 
 namespace RagAssistant.Hosting.OpenAICompatible;
 
@@ -33,7 +33,7 @@ internal static class OpenAICompatibleRegistration
             .UseLogging();
 
         // The OpenAI API has no tokenize call: count pessimistically so the packed prompt and the answer fit the server's context.
-        services.TryAddSingleton<IChatTokenizer>(sp => new ApproximateChatTokenizer(Get(sp, OpenAICompatibleModelOptions.ChatName).ContextSize));
+        services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.ChatKey, (sp, _) => new ApproximateTokenizer(Get(sp, OpenAICompatibleModelOptions.ChatName).ContextSize));
     }
 
     /// <summary>The embedding generator for <c>EmbeddingModel:Endpoint</c>/<c>EmbeddingModel:ModelId</c>.</summary>

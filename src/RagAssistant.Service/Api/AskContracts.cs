@@ -10,7 +10,7 @@ namespace RagAssistant.Service.Api;
 /// </summary>
 /// <param name="Question">The question, 1 to <c>Ask:MaxQuestionChars</c> characters.</param>
 /// <param name="History">Earlier turns, oldest first; at most <c>Ask:MaxHistoryMessages</c>.</param>
-/// <param name="TopK">How many sources to retrieve, 1 to <c>Ask:MaxTopK</c>; null uses <c>Answering:TopK</c>.</param>
+/// <param name="TopK">How many sources to retrieve, 1 to <c>Ask:MaxTopK</c>; null uses <c>Retrieval:TopK</c>.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AskRequest(
     string? Question,

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RagAssistant.Console.Tests.TestDoubles;
+using RagAssistant.Core;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting;
 using RagAssistant.LlamaCpp.Chat;
@@ -35,7 +36,7 @@ public sealed class ModelProviderCompositionTests
         Assert.StartsWith(Endpoint, metadata?.ProviderUri?.ToString(), StringComparison.Ordinal);
 
         // The OpenAI API cannot count tokens: the pessimistic estimate packs the prompt into the configured context.
-        var tokenizer = Assert.IsType<ApproximateChatTokenizer>(host.Services.GetRequiredService<IChatTokenizer>());
+        var tokenizer = Assert.IsType<ApproximateTokenizer>(host.Services.GetRequiredKeyedService<ITokenizer>(ITokenizer.ChatKey));
         Assert.Equal(8192, tokenizer.ContextSize);
 
         var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();

@@ -188,7 +188,7 @@ public sealed class AnswerPipelineTests
 
         var result = await pipeline.AnswerAsync(new AnswerRequest("Do experts route tokens?", TopK: 10), Ct);
 
-        var estimate = new ApproximateChatTokenizer(2048);
+        var estimate = ApproximateTokenizer.Instance;
         var (messages, chatOptions) = Assert.Single(chat.Calls);
         Assert.True(messages.Sum(m => estimate.CountTokens(m.Text)) + chatOptions!.MaxOutputTokens!.Value <= 2048);
         Assert.InRange(result.Sources.Count, 1, 9);

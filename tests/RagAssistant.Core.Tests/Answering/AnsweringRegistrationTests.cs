@@ -11,7 +11,7 @@ namespace RagAssistant.Core.Tests.Answering;
 
 public sealed class AnsweringRegistrationTests
 {
-    private static ServiceProvider Build(Dictionary<string, string?> settings, IChatClient? chatClient = null)
+    private static ServiceProvider Build(Dictionary<string, string?> settings, IChatClient? chatClient = null, ITokenizer? chatTokenizer = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
@@ -20,6 +20,11 @@ public sealed class AnsweringRegistrationTests
         if (chatClient is not null)
         {
             services.AddSingleton(chatClient);
+        }
+
+        if (chatTokenizer is not null)
+        {
+            services.AddKeyedSingleton(ITokenizer.ChatKey, chatTokenizer);
         }
 
         services.AddRagAnswering(configuration);
@@ -41,6 +46,18 @@ public sealed class AnsweringRegistrationTests
         var result = await pipeline.AnswerAsync(new AnswerRequest("How fast does density grow?"), TestContext.Current.CancellationToken);
         Assert.Equal(AnswerMode.RetrievalOnly, result.Mode);
         Assert.NotNull(provider.GetRequiredService<AnswerEvaluator>());
+    }
+
+    [Fact]
+    public async Task The_chat_models_tokenizer_is_the_one_keyed_chat()
+    {
+        // A 256-token context leaves the answer a quarter of it: only the keyed tokenizer knows that size.
+        var chat = new ScriptedChatClient(["Density doubles [1]."]);
+        using var provider = Build(new() { ["Answering:PromptsFolder"] = PipelineHarness.Prompts }, chat, new WordTokenizer(256));
+
+        await provider.GetRequiredService<IAnswerPipeline>().AnswerAsync(new AnswerRequest("How fast does density grow?"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(64, chat.Calls[0].Options!.MaxOutputTokens);
     }
 
     [Fact]

@@ -18,19 +18,20 @@ internal static class PipelineHarness
     public static AnswerPipeline Create(
         IPaperRetriever retriever,
         IChatClient? chatClient = null,
-        IChatTokenizer? tokenizer = null,
+        ITokenizer? tokenizer = null,
         AnsweringOptions? options = null,
-        bool retrievalOnly = false)
+        bool retrievalOnly = false,
+        IEnumerable<IFunctionInvocationFilter>? functionFilters = null)
     {
         return new AnswerPipeline(
-            new Kernel(),
             retriever,
             AnswerPromptTemplates.Load(Prompts),
             Options.Create(options ?? new AnsweringOptions()),
             Options.Create(new AssistantOptions { RetrievalOnly = retrievalOnly }),
             NullLogger<AnswerPipeline>.Instance,
             chatClient,
-            tokenizer);
+            tokenizer,
+            functionFilters);
     }
 
     public static async Task<List<AnswerUpdate>> CollectAsync(IAnswerPipeline pipeline, AnswerRequest request)

@@ -10,9 +10,12 @@ internal sealed class FakeRetriever(IReadOnlyList<RetrievedPassage> hits) : IPap
 {
     public List<string> Queries { get; } = [];
 
+    public List<int?> TopKs { get; } = [];
+
     public Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
     {
         Queries.Add(query);
+        TopKs.Add(topK);
         return Task.FromResult(new RetrievalResult(query, [.. hits.Take(topK ?? hits.Count)], RetrieverKind.Bm25, null));
     }
 
@@ -28,9 +31,9 @@ internal sealed class FakeRetriever(IReadOnlyList<RetrievedPassage> hits) : IPap
 /// A tokenizer counting one token per word and per punctuation mark, with a chosen context size; with
 /// <paramref name="templateTokensPerMessage"/> it also counts a chat template's tokens exactly, as a runtime would.
 /// </summary>
-internal sealed class WordTokenizer(int contextSize, int? templateTokensPerMessage = null) : IChatTokenizer
+internal sealed class WordTokenizer(int contextSize, int? templateTokensPerMessage = null) : ITokenizer
 {
-    public int ContextSize { get; } = contextSize;
+    public int? ContextSize { get; } = contextSize;
 
     public int? CountPromptTokens(IReadOnlyList<ChatMessage> messages) =>
         templateTokensPerMessage is { } perMessage ? messages.Sum(m => CountTokens(m.Text) + perMessage) : null;

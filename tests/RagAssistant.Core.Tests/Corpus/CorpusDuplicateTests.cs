@@ -7,7 +7,7 @@ public sealed class CorpusDuplicateTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static CorpusLoader CreateLoader() => new(new PassageSplitter(ApproximateTokenCounter.Instance, 256, 32));
+    private static CorpusLoader CreateLoader() => new(new PassageSplitter(ApproximateTokenizer.Instance, 256, 32));
 
     [Fact]
     public async Task Documents_sharing_a_title_but_not_their_text_are_both_kept_with_distinct_ids()

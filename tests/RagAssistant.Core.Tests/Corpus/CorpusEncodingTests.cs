@@ -10,7 +10,7 @@ public sealed class CorpusEncodingTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static CorpusLoader CreateLoader() => new(new PassageSplitter(ApproximateTokenCounter.Instance, 256, 32));
+    private static CorpusLoader CreateLoader() => new(new PassageSplitter(ApproximateTokenizer.Instance, 256, 32));
 
     public static TheoryData<string, byte[]> Declared => new()
     {

@@ -17,6 +17,9 @@ public sealed class ScriptedChatClient(params string[][] replies) : IChatClient
     /// <summary>Usage reported after each reply's text, or null for none.</summary>
     public UsageDetails? Usage { get; init; }
 
+    /// <summary>The finish reason reported with <see cref="Usage"/>.</summary>
+    public ChatFinishReason FinishReason { get; init; } = ChatFinishReason.Stop;
+
     /// <inheritdoc/>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -44,7 +47,7 @@ public sealed class ScriptedChatClient(params string[][] replies) : IChatClient
 
         if (Usage is not null)
         {
-            yield return new ChatResponseUpdate { Contents = [new UsageContent(Usage)], FinishReason = ChatFinishReason.Stop };
+            yield return new ChatResponseUpdate { Contents = [new UsageContent(Usage)], FinishReason = FinishReason };
         }
     }
 

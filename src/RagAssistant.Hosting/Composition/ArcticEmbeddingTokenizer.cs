@@ -1,10 +1,10 @@
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core;
 using RagAssistant.Onnx.Embeddings;
 
 namespace RagAssistant.Hosting.Composition;
 
 /// <summary>Counts tokens as the bundled embedding model sees them, so long documents are split into passages that fit it.</summary>
-internal sealed class ArcticEmbeddingTokenCounter(ArcticEmbeddingGenerator generator) : ITokenCounter
+internal sealed class ArcticEmbeddingTokenizer(ArcticEmbeddingGenerator generator) : ITokenizer
 {
     public int CountTokens(string text) => generator.CountTokens(text);
 }
