@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RagAssistant.Core;
+using RagAssistant.Hosting.Models;
+using RagAssistant.LlamaCpp.Chat;
+using RagAssistant.LlamaCpp.Embeddings;
+
+namespace RagAssistant.Hosting.Startup;
+
+/// <summary>A GGUF model file the configuration names for in-process inference, and whether it is on disk.</summary>
+/// <param name="Role">"chat" or "embedding", as models/models.json names roles.</param>
+/// <param name="Path">The absolute path the file is (or would be) loaded from.</param>
+/// <param name="IsPresent">True when the file exists.</param>
+/// <param name="CommandLineOption">The option that named the file (<c>--model</c>, <c>--embedding-model</c>), or null when it comes from configuration.</param>
+public sealed record LocalModelFile(string Role, string Path, bool IsPresent, string? CommandLineOption);
+
+/// <summary>
+/// The local model files the assistant runs on. Filled from configuration on first resolution (probing the disk
+/// then, never while services are registered) and validated at start: a file named on the command line must exist;
+/// a configured default that is not downloaded yet only means retrieval-only answers (or BM25 only retrieval).
+/// </summary>
+public sealed class LocalModelFilesOptions
+{
+    /// <summary>The chat model file, or null when the chat model is not a local GGUF (a server, retrieval-only, none configured).</summary>
+    public LocalModelFile? Chat { get; set; }
+
+    /// <summary>The embedding model file, or null unless <c>EmbeddingModel:Provider</c> is Gguf and a path is configured.</summary>
+    public LocalModelFile? Embedding { get; set; }
+}
+
+/// <summary>Fills <see cref="LocalModelFilesOptions"/> from configuration; the file probe runs when the options are first read.</summary>
+internal sealed class LocalModelFilesSetup(IConfiguration configuration) : IConfigureOptions<LocalModelFilesOptions>
+{
+    public void Configure(LocalModelFilesOptions options)
+    {
+        var chatProvider = RagAssistantServiceCollectionExtensions.ResolveChatProvider(configuration, out _);
+        var localChat = chatProvider == ChatModelProvider.LlamaSharp && !configuration.GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey);
+        options.Chat = localChat
+            ? Probe(LlamaChatClientOptions.SectionName, CommandLineOverrides.RequireChatModelKey, "--model", "chat")
+            : null;
+        options.Embedding = RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _) == EmbeddingProvider.Gguf
+            ? Probe(LlamaEmbeddingGeneratorOptions.SectionName, CommandLineOverrides.RequireEmbeddingModelKey, "--embedding-model", "embedding")
+            : null;
+    }
+
+    private LocalModelFile? Probe(string section, string requireKey, string option, string role)
+    {
+        var configured = configuration[$"{section}:ModelPath"];
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return null;
+        }
+
+        var path = LocalPathResolver.Resolve(configured);
+        return new LocalModelFile(role, path, File.Exists(path), configuration.GetValue<bool>(requireKey) ? option : null);
+    }
+}
+
+/// <summary>Fails start-up when a model file named on the command line does not exist; a missing default is only a notice.</summary>
+internal sealed class LocalModelFilesOptionsValidator : IValidateOptions<LocalModelFilesOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LocalModelFilesOptions options)
+    {
+        var failures = new[] { options.Chat, options.Embedding }
+            .Where(file => file is { IsPresent: false, CommandLineOption: not null })
+            .Select(file => $"The {file!.Role} model file {file.Path} (from {file.CommandLineOption}) does not exist. Check the path, or fetch the default one with `{ConsoleCommand.Download(file.Role)}`.")
+            .ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>
+/// Checks a local model's settings (their data annotations) only when its file is present: a model that is not
+/// downloaded is never loaded, so its settings cannot matter yet, and a fresh checkout must start without it.
+/// </summary>
+/// <typeparam name="TOptions">The model adapter's options (<see cref="LlamaChatClientOptions"/>, <see cref="LlamaEmbeddingGeneratorOptions"/>).</typeparam>
+internal sealed class LocalModelSettingsValidator<TOptions>(IOptions<LocalModelFilesOptions> files, Func<LocalModelFilesOptions, LocalModelFile?> select) : IValidateOptions<TOptions>
+    where TOptions : class
+{
+    public ValidateOptionsResult Validate(string? name, TOptions options)
+    {
+        if (select(files.Value) is not { IsPresent: true })
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        // The same check (and message) as ValidateDataAnnotations, for a file that will be loaded.
+        return new DataAnnotationValidateOptions<TOptions>(name).Validate(name, options);
+    }
+}
