@@ -39,7 +39,7 @@ public static class RagAssistantServiceCollectionExtensions
     /// </summary>
     /// <remarks>
     /// Registration does no I/O and throws nothing: whether a model file exists is read when the services are first
-    /// resolved (<see cref="LocalModelFilesOptions"/>). A model named on the command line that does not exist, or an
+    /// resolved (<see cref="LocalModelFiles"/>). A model named on the command line that does not exist, or an
     /// unknown provider, fails start-up validation (<see cref="Microsoft.Extensions.Options.OptionsValidationException"/>
     /// from <c>ValidateStartupOptions</c> or the host's start) with a message that says what to fix.
     /// </remarks>
@@ -176,10 +176,9 @@ public static class RagAssistantServiceCollectionExtensions
         services.AddLlamaRuntime();
         services.AddOptions<LlamaChatClientOptions>()
             .Bind(configuration.GetSection(LlamaChatClientOptions.SectionName))
-            .Configure<IOptions<LocalModelFilesOptions>>((options, files) => options.ModelPath = files.Value.Chat?.Path ?? options.ModelPath)
+            .Configure<LocalModelFiles>((options, files) => options.ModelPath = files.Chat?.Path ?? options.ModelPath)
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlamaChatClientOptions>>(sp =>
-            new LocalModelSettingsValidator<LlamaChatClientOptions>(sp.GetRequiredService<IOptions<LocalModelFilesOptions>>(), files => files.Chat)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlamaChatClientOptions>, LocalChatModelSettingsValidator>());
         services.TryAddSingleton<LlamaChatClient>();
         services.AddKeyedChatClient(LocalModelKey, sp => sp.GetRequiredService<LlamaChatClient>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
         services.TryAddSingleton(sp => IsPresent(sp, files => files.Chat) ? sp.GetRequiredKeyedService<IChatClient>(LocalModelKey) : null!);
@@ -192,10 +191,9 @@ public static class RagAssistantServiceCollectionExtensions
         services.AddLlamaRuntime();
         services.AddOptions<LlamaEmbeddingGeneratorOptions>()
             .Bind(configuration.GetSection(LlamaEmbeddingGeneratorOptions.SectionName))
-            .Configure<IOptions<LocalModelFilesOptions>>((options, files) => options.ModelPath = files.Value.Embedding?.Path ?? options.ModelPath)
+            .Configure<LocalModelFiles>((options, files) => options.ModelPath = files.Embedding?.Path ?? options.ModelPath)
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlamaEmbeddingGeneratorOptions>>(sp =>
-            new LocalModelSettingsValidator<LlamaEmbeddingGeneratorOptions>(sp.GetRequiredService<IOptions<LocalModelFilesOptions>>(), files => files.Embedding)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlamaEmbeddingGeneratorOptions>, LocalEmbeddingModelSettingsValidator>());
         services.TryAddSingleton<LlamaEmbeddingGenerator>();
         services.AddKeyedEmbeddingGenerator(LocalModelKey, sp => sp.GetRequiredService<LlamaEmbeddingGenerator>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
         services.TryAddSingleton(sp => IsPresent(sp, files => files.Embedding) ? sp.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(LocalModelKey) : null!);
@@ -206,8 +204,8 @@ public static class RagAssistantServiceCollectionExtensions
     /// <summary>Key of the local model pipelines; the unkeyed client is that pipeline when its file exists, else null.</summary>
     private const string LocalModelKey = "RagAssistant.LocalModel";
 
-    private static bool IsPresent(IServiceProvider services, Func<LocalModelFilesOptions, LocalModelFile?> select) =>
-        select(services.GetRequiredService<IOptions<LocalModelFilesOptions>>().Value) is { IsPresent: true };
+    private static bool IsPresent(IServiceProvider services, Func<LocalModelFiles, LocalModelFile?> select) =>
+        select(services.GetRequiredService<LocalModelFiles>()) is { IsPresent: true };
 
     /// <summary>Carries a registration-time configuration error to start-up validation; it has no settings.</summary>
     private sealed class RegistrationFailure;

@@ -16,7 +16,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the service options (validated at start), the answer queue, the indexing worker, health checks,
+    /// Adds the service options (validated at start), the answer queue, the start-up in the background, the corpus
+    /// watcher, health checks,
     /// problem details and the endpoint handlers.
     /// </summary>
     public static IServiceCollection AddRagAssistantService(this IServiceCollection services, IConfiguration configuration)
@@ -45,7 +46,6 @@ public static class ServiceCollectionExtensions
         services.AddProblemDetails();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<AssistantReadiness>();
         services.AddSingleton<AnswerQueue>();
         services.AddSingleton<ShutdownGrace>();
         services.AddSingleton<AnswerAdmission>();
@@ -55,6 +55,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SearchHandler>();
         services.AddSingleton<StatusHandler>();
         services.AddSingleton<ChatCompletionsHandler>();
+        // The shared start-up loads the models and builds the index in the background; the watcher keeps it current.
+        services.AddAssistantStartupService();
         services.AddHostedService<CorpusIndexingService>();
 
         services.AddHealthChecks()

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using RagAssistant.Core.Answering;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Hosting.OpenAICompatible;
 using RagAssistant.Hosting.Startup;
@@ -12,7 +13,7 @@ namespace RagAssistant.Hosting.Composition;
 /// <summary>Describes what the assistant runs on from clients the start-up has already loaded; it loads nothing itself.</summary>
 internal static class AssistantRuntimeInfoFactory
 {
-    public static AssistantRuntimeInfo Create(IServiceProvider services, LocalModelFilesOptions files, IChatClient? chat, bool chatRemote, IReadOnlyList<string> notices)
+    public static AssistantRuntimeInfo Create(IServiceProvider services, LocalModelFiles files, IChatClient? chat, bool chatRemote, IReadOnlyList<string> notices)
     {
         var corpus = services.GetRequiredService<IOptions<CorpusOptions>>().Value.ResolveFolder();
         var embedding = DescribeEmbedding(services, files);
@@ -34,29 +35,42 @@ internal static class AssistantRuntimeInfoFactory
         }
 
         var llama = chat?.GetService<LlamaChatClient>();
+        if (chat is not null && llama is null)
+        {
+            // Another in-process client (a test double, an adapter a user registers): its metadata is all there is.
+            var metadata = chat.GetService<ChatClientMetadata>();
+            return new AssistantRuntimeInfo(
+                ChatModelPath: null,
+                metadata is null ? null : $"{metadata.ProviderName} {metadata.DefaultModelId}".Trim(),
+                embeddingPath,
+                Backend: "in-process",
+                services.GetService<IChatTokenizer>()?.ContextSize ?? 0,
+                Threads: 0,
+                corpus,
+                RetrievalOnly: false,
+                notices,
+                embedding);
+        }
+
         var native = LlamaNativeLibrary.Info;
         var backend = native is null ? "none"
             : native.Backend == LlamaCpp.LlamaBackend.Cuda ? $"cuda ({string.Join(", ", native.GpuDevices)})"
             : "cpu";
-        var description = llama is not null
-            ? $"{llama.Model.Info.Architecture}, {llama.Model.Info.ParameterCount / 1e6:F1}M parameters, {llama.Model.Info.Quantization}"
-            : chat?.GetService<ChatClientMetadata>() is { } metadata ? $"{metadata.ProviderName} {metadata.DefaultModelId}".Trim()
-            : null;
         return new AssistantRuntimeInfo(
             llama is null ? null : files.Chat?.Path,
-            description,
+            llama is null ? null : $"{llama.Model.Info.Architecture}, {llama.Model.Info.ParameterCount / 1e6:F1}M parameters, {llama.Model.Info.Quantization}",
             embeddingPath,
             backend,
             llama?.ContextSize ?? 0,
             llama?.Threads ?? 0,
             corpus,
-            RetrievalOnly: chat is null,
+            RetrievalOnly: llama is null,
             notices,
             embedding);
     }
 
     // The embedder in words: the bundled model, the GGUF file name, or the server's model; null when BM25 only.
-    private static string? DescribeEmbedding(IServiceProvider services, LocalModelFilesOptions files)
+    private static string? DescribeEmbedding(IServiceProvider services, LocalModelFiles files)
     {
         var configuration = services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
         return RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _) switch

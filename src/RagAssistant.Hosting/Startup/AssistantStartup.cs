@@ -3,7 +3,6 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting.Composition;
 using RagAssistant.Hosting.Models;
@@ -20,7 +19,7 @@ public sealed partial class AssistantStartup(
     IServiceProvider services,
     AssistantReadiness readiness,
     IConfiguration configuration,
-    IOptions<LocalModelFilesOptions> modelFiles,
+    LocalModelFiles modelFiles,
     IModelDownloadHint downloadHint,
     TimeProvider timeProvider,
     ILogger<AssistantStartup> logger)
@@ -121,8 +120,8 @@ public sealed partial class AssistantStartup(
 
     private async Task<AssistantRuntimeInfo> LoadModelsCoreAsync(CancellationToken cancellationToken)
     {
-        // Reading the options probes the model files: here, at start-up, not while services were registered.
-        var files = modelFiles.Value;
+        // Resolving it probed the model files: at start-up, not while services were registered.
+        var files = modelFiles;
         IChatClient? chat = null;
         var embedder = false;
         string? error = null;
@@ -152,7 +151,7 @@ public sealed partial class AssistantStartup(
         return runtime;
     }
 
-    private ChatModelState ChatState(LocalModelFilesOptions files, IChatClient? chat, string? error)
+    private ChatModelState ChatState(LocalModelFiles files, IChatClient? chat, string? error)
     {
         if (configuration.GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey))
         {
@@ -175,7 +174,7 @@ public sealed partial class AssistantStartup(
     }
 
     // One wording for both front ends; only how to fetch a missing file is the front end's (IModelDownloadHint).
-    private List<string> Notices(LocalModelFilesOptions files, IChatClient? chat, bool embedder, ChatModelState chatState, ModelManifest? manifest)
+    private List<string> Notices(LocalModelFiles files, IChatClient? chat, bool embedder, ChatModelState chatState, ModelManifest? manifest)
     {
         var notices = new List<string>();
         switch (chatState)

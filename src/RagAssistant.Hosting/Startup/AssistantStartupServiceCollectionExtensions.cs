@@ -10,7 +10,7 @@ public static class AssistantStartupServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="AssistantStartup"/> and <see cref="AssistantReadiness"/> (singletons), the model downloads
-    /// (<c>AddModelDownloads</c>), <see cref="LocalModelFilesOptions"/> validated at start (a model file named on the
+    /// (<c>AddModelDownloads</c>), <see cref="LocalModelFiles"/> (probed when first resolved) as <see cref="LocalModelFilesOptions"/> validated at start (a model file named on the
     /// command line must exist), and <see cref="DownloadCommandHint"/> as the <see cref="IModelDownloadHint"/> unless
     /// the front end registered its own. Does no I/O; <c>AddRagAssistant</c> calls it. The start-up runs when
     /// the front end awaits it, or in the background with <see cref="AddAssistantStartupService"/>.
@@ -21,8 +21,10 @@ public static class AssistantStartupServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddModelDownloads(configuration);
-        services.AddOptions<LocalModelFilesOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<LocalModelFilesOptions>, LocalModelFilesSetup>());
+        services.TryAddSingleton(sp => new LocalModelFiles(sp.GetRequiredService<IConfiguration>()));
+        services.AddOptions<LocalModelFilesOptions>()
+            .Configure<LocalModelFiles>((options, files) => (options.Chat, options.Embedding) = (files.Chat, files.Embedding))
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LocalModelFilesOptions>, LocalModelFilesOptionsValidator>());
         services.TryAddSingleton<IModelDownloadHint, DownloadCommandHint>();
         services.TryAddSingleton(TimeProvider.System);

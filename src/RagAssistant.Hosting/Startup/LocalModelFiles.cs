@@ -16,45 +16,60 @@ namespace RagAssistant.Hosting.Startup;
 public sealed record LocalModelFile(string Role, string Path, bool IsPresent, string? CommandLineOption);
 
 /// <summary>
-/// The local model files the assistant runs on. Filled from configuration on first resolution (probing the disk
-/// then, never while services are registered) and validated at start: a file named on the command line must exist;
-/// a configured default that is not downloaded yet only means retrieval-only answers (or BM25 only retrieval).
+/// The local model files the assistant runs on, read from configuration when first resolved (the disk is probed
+/// then, never while services are registered). Whether a client resolves, and the start-up's notices, follow it.
 /// </summary>
-public sealed class LocalModelFilesOptions
+public sealed class LocalModelFiles
 {
-    /// <summary>The chat model file, or null when the chat model is not a local GGUF (a server, retrieval-only, none configured).</summary>
-    public LocalModelFile? Chat { get; set; }
+    private readonly IConfiguration _configuration;
 
-    /// <summary>The embedding model file, or null unless <c>EmbeddingModel:Provider</c> is Gguf and a path is configured.</summary>
-    public LocalModelFile? Embedding { get; set; }
-}
-
-/// <summary>Fills <see cref="LocalModelFilesOptions"/> from configuration; the file probe runs when the options are first read.</summary>
-internal sealed class LocalModelFilesSetup(IConfiguration configuration) : IConfigureOptions<LocalModelFilesOptions>
-{
-    public void Configure(LocalModelFilesOptions options)
+    /// <summary>Probes the files the configuration names.</summary>
+    /// <param name="configuration">The application's configuration (model paths, providers, command-line overrides).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="configuration"/> is null.</exception>
+    public LocalModelFiles(IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
+        _configuration = configuration;
         var chatProvider = RagAssistantServiceCollectionExtensions.ResolveChatProvider(configuration, out _);
         var localChat = chatProvider == ChatModelProvider.LlamaSharp && !configuration.GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey);
-        options.Chat = localChat
+        Chat = localChat
             ? Probe(LlamaChatClientOptions.SectionName, CommandLineOverrides.RequireChatModelKey, "--model", "chat")
             : null;
-        options.Embedding = RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _) == EmbeddingProvider.Gguf
+        Embedding = RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _) == EmbeddingProvider.Gguf
             ? Probe(LlamaEmbeddingGeneratorOptions.SectionName, CommandLineOverrides.RequireEmbeddingModelKey, "--embedding-model", "embedding")
             : null;
     }
 
+    /// <summary>The chat model file, or null when the chat model is not a local GGUF (a server, retrieval-only, none configured).</summary>
+    public LocalModelFile? Chat { get; }
+
+    /// <summary>The embedding model file, or null unless <c>EmbeddingModel:Provider</c> is Gguf and a path is configured.</summary>
+    public LocalModelFile? Embedding { get; }
+
     private LocalModelFile? Probe(string section, string requireKey, string option, string role)
     {
-        var configured = configuration[$"{section}:ModelPath"];
+        var configured = _configuration[$"{section}:ModelPath"];
         if (string.IsNullOrWhiteSpace(configured))
         {
             return null;
         }
 
         var path = LocalPathResolver.Resolve(configured);
-        return new LocalModelFile(role, path, File.Exists(path), configuration.GetValue<bool>(requireKey) ? option : null);
+        return new LocalModelFile(role, path, File.Exists(path), _configuration.GetValue<bool>(requireKey) ? option : null);
     }
+}
+
+/// <summary>
+/// <see cref="LocalModelFiles"/> as options validated at start: a file named on the command line must exist; a
+/// configured default that is not downloaded yet only means retrieval-only answers (or BM25 only retrieval).
+/// </summary>
+public sealed class LocalModelFilesOptions
+{
+    /// <summary>The chat model file, or null when the chat model is not a local GGUF.</summary>
+    public LocalModelFile? Chat { get; set; }
+
+    /// <summary>The GGUF embedding model file, or null.</summary>
+    public LocalModelFile? Embedding { get; set; }
 }
 
 /// <summary>Fails start-up when a model file named on the command line does not exist; a missing default is only a notice.</summary>
@@ -75,12 +90,12 @@ internal sealed class LocalModelFilesOptionsValidator : IValidateOptions<LocalMo
 /// downloaded is never loaded, so its settings cannot matter yet, and a fresh checkout must start without it.
 /// </summary>
 /// <typeparam name="TOptions">The model adapter's options (<see cref="LlamaChatClientOptions"/>, <see cref="LlamaEmbeddingGeneratorOptions"/>).</typeparam>
-internal sealed class LocalModelSettingsValidator<TOptions>(IOptions<LocalModelFilesOptions> files, Func<LocalModelFilesOptions, LocalModelFile?> select) : IValidateOptions<TOptions>
+internal abstract class LocalModelSettingsValidator<TOptions>(LocalModelFiles files) : IValidateOptions<TOptions>
     where TOptions : class
 {
     public ValidateOptionsResult Validate(string? name, TOptions options)
     {
-        if (select(files.Value) is not { IsPresent: true })
+        if (Select(files) is not { IsPresent: true })
         {
             return ValidateOptionsResult.Skip;
         }
@@ -88,4 +103,19 @@ internal sealed class LocalModelSettingsValidator<TOptions>(IOptions<LocalModelF
         // The same check (and message) as ValidateDataAnnotations, for a file that will be loaded.
         return new DataAnnotationValidateOptions<TOptions>(name).Validate(name, options);
     }
+
+    /// <summary>The model file these settings are for.</summary>
+    protected abstract LocalModelFile? Select(LocalModelFiles files);
+}
+
+/// <summary>Checks <see cref="LlamaChatClientOptions"/> when the chat model file is present.</summary>
+internal sealed class LocalChatModelSettingsValidator(LocalModelFiles files) : LocalModelSettingsValidator<LlamaChatClientOptions>(files)
+{
+    protected override LocalModelFile? Select(LocalModelFiles files) => files.Chat;
+}
+
+/// <summary>Checks <see cref="LlamaEmbeddingGeneratorOptions"/> when the embedding model file is present.</summary>
+internal sealed class LocalEmbeddingModelSettingsValidator(LocalModelFiles files) : LocalModelSettingsValidator<LlamaEmbeddingGeneratorOptions>(files)
+{
+    protected override LocalModelFile? Select(LocalModelFiles files) => files.Embedding;
 }
