@@ -35,13 +35,15 @@ public static class AssistantStartupServiceCollectionExtensions
 
     /// <summary>
     /// Runs the start-up in the background of a long-running host (<see cref="AssistantStartupService"/>): the host
-    /// serves at once and reports not ready until the models are loaded and the index is built.
+    /// serves at once and reports not ready until the models are loaded and the index is built. Adds
+    /// <see cref="ChatModelDownload"/>, which fetches the offered chat model in the background when asked to.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
     public static IServiceCollection AddAssistantStartupService(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddHostedService<AssistantStartupService>();
+        services.TryAddSingleton<ChatModelDownload>();
         return services;
     }
 }

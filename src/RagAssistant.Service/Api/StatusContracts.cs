@@ -50,7 +50,9 @@ public sealed record ModelStatus(
 /// <param name="ApproxSizeMb">Approximate size in MB when the exact one is not pinned, else null.</param>
 /// <param name="License">SPDX licence id, or null.</param>
 /// <param name="Command">The command line that saves the file at <paramref name="Path"/>; restart the service afterwards.</param>
-public sealed record ModelDownloadStatus(string Role, string Name, string Path, Uri Url, long? SizeBytes, int? ApproxSizeMb, string? License, string Command);
+/// <param name="Endpoint">The service's own way: <c>POST</c> this path (with the API key) to download it in the background.</param>
+/// <param name="Progress">The download started through <paramref name="Endpoint"/>, or null when none was.</param>
+public sealed record ModelDownloadStatus(string Role, string Name, string Path, Uri Url, long? SizeBytes, int? ApproxSizeMb, string? License, string Command, string Endpoint, ChatModelDownloadProgress? Progress);
 
 /// <summary>The corpus being served.</summary>
 public sealed record CorpusStatus(string? Folder, int Papers);

@@ -4,10 +4,13 @@ using RagAssistant.Service.Answering;
 namespace RagAssistant.Service.Api;
 
 /// <summary><c>GET /api/status</c>: model, backend, corpus size, index state and queue load.</summary>
-internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog catalog, AssistantReadiness readiness, LocalModelFiles modelFiles, AnswerQueue queue)
+internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog catalog, AssistantReadiness readiness, LocalModelFiles modelFiles, ChatModelDownload download, AnswerQueue queue)
 {
     /// <summary>At most this many corpus warnings are listed; the log has them all.</summary>
     private const int MaxWarnings = 20;
+
+    /// <summary>Where <c>POST</c> starts the download of the offered chat model.</summary>
+    public const string ChatModelDownloadPath = "/api/models/chat/download";
 
     public StatusResponse GetStatus()
     {
@@ -29,7 +32,7 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
                 runtime?.RetrievalOnly ?? false,
                 runtime?.Notices ?? [],
                 readiness.ChatModel,
-                DownloadStatus(readiness.ChatModelOffer)),
+                DownloadStatus(readiness.ChatModelOffer, download.Progress)),
             new CorpusStatus(runtime?.CorpusFolder, readiness.HasIndex ? catalog.Count : 0),
             new IndexStatus(
                 readiness.IndexState,
@@ -53,7 +56,7 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
     }
 
     // A service user has no source checkout: the command saves the file where this service loads it from.
-    private static ModelDownloadStatus? DownloadStatus(ModelDownloadOffer? offer) => offer is null ? null : new(
+    private static ModelDownloadStatus? DownloadStatus(ModelDownloadOffer? offer, ChatModelDownloadProgress? progress) => offer is null ? null : new(
         offer.Role,
         offer.Model.Name,
         offer.TargetPath,
@@ -61,5 +64,7 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
         offer.SizeBytes,
         offer.Model.ApproximateSizeMegabytes,
         offer.Model.License,
-        DownloadCommandHint.CurlCommand(offer.TargetPath, offer.Url));
+        DownloadCommandHint.CurlCommand(offer.TargetPath, offer.Url),
+        ChatModelDownloadPath,
+        progress);
 }
