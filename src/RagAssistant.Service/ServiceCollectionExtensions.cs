@@ -56,6 +56,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StatusHandler>();
         services.AddSingleton<ChatCompletionsHandler>();
         // The shared start-up loads the models and builds the index in the background; the watcher keeps it current.
+        services.AddSingleton<IModelDownloadHint, ServiceDownloadHint>();
         services.AddAssistantStartupService();
         services.AddHostedService<CorpusIndexingService>();
 

@@ -40,7 +40,9 @@ public sealed class StatusEndpointTests
 
         // No console command in the notices: a service user may have no source checkout.
         var notices = model.GetProperty("notices").EnumerateArray().Select(n => n.GetString()!).ToList();
-        Assert.Contains(notices, n => n.Contains(download.GetProperty("command").GetString()!, StringComparison.Ordinal) && n.Contains("then restart", StringComparison.Ordinal));
+        Assert.Contains(notices, n => n.Contains(download.GetProperty("command").GetString()!, StringComparison.Ordinal)
+            && n.Contains("or POST /api/models/chat/download", StringComparison.Ordinal) && n.Contains("then restart", StringComparison.Ordinal));
+        Assert.Equal("/api/models/chat/download", download.GetProperty("endpoint").GetString());
         Assert.DoesNotContain(notices, n => n.Contains("dotnet run", StringComparison.Ordinal));
     }
 
