@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
+using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Startup;
 using RagAssistant.Testing.Chat;
 using RagAssistant.Testing.Files;
@@ -64,6 +65,7 @@ public sealed class AssistantStartupTests : IDisposable
         Assert.Equal(1, readiness.LastReport!.Papers);
         Assert.Contains("parsing", stages);
         Assert.Null(readiness.NotReadyReason());
+        Assert.Same(readiness, host.Services.GetRequiredService<AssistantService>().Readiness);
     }
 
     [Fact]
@@ -82,6 +84,7 @@ public sealed class AssistantStartupTests : IDisposable
         // Models loaded, index not built yet: not ready, and the reason says so.
         Assert.False(startup.Readiness.IsReady);
         Assert.Equal("The corpus is still being indexed.", startup.Readiness.NotReadyReason());
+        Assert.Equal("The corpus is still being indexed.", host.Services.GetRequiredService<AssistantService>().NotReadyReason());
     }
 
     [Fact]
