@@ -1,6 +1,9 @@
 namespace RagAssistant.Hosting;
 
-/// <summary>What the assistant runs on, for /model, /api/status and the start-up banner.</summary>
+/// <summary>
+/// What the assistant runs on, for /model, /api/status and the start-up banner: plain data, published by
+/// <see cref="Startup.AssistantStartup"/> once the models are loaded (see <see cref="Startup.AssistantReadiness.Runtime"/>).
+/// </summary>
 /// <param name="ChatModelPath">The chat model file, or null in retrieval-only mode.</param>
 /// <param name="ChatModelDescription">Architecture, size and quantization as llama.cpp reports them, or null.</param>
 /// <param name="EmbeddingModelPath">The embedding model file, or null when retrieval is BM25 only.</param>
@@ -9,7 +12,7 @@ namespace RagAssistant.Hosting;
 /// <param name="Threads">CPU threads used for generation.</param>
 /// <param name="CorpusFolder">The corpus folder being indexed.</param>
 /// <param name="RetrievalOnly">True when answers are extracted, not generated.</param>
-/// <param name="Notices">Why something is missing (each names the command that fixes it, in the <see cref="Models.ConsoleCommand"/> form).</param>
+/// <param name="Notices">Why something is missing, each with how to fix it (the fetch instruction is the front end's <see cref="Startup.IModelDownloadHint"/>).</param>
 /// <param name="EmbeddingModelDescription">The embedder in words (the bundled model, or the GGUF file name), or null when retrieval is BM25 only.</param>
 public sealed record AssistantRuntimeInfo(
     string? ChatModelPath,

@@ -10,6 +10,7 @@ using RagAssistant.Hosting;
 using RagAssistant.Hosting.Composition;
 using RagAssistant.Hosting.Models;
 using RagAssistant.Hosting.OpenAICompatible;
+using RagAssistant.Hosting.Startup;
 using RagAssistant.LlamaCpp;
 using RagAssistant.LlamaCpp.Chat;
 using RagAssistant.LlamaCpp.Embeddings;
@@ -22,8 +23,9 @@ public static class RagAssistantServiceCollectionExtensions
 {
     /// <summary>
     /// Registers everything the front ends need from configuration: the chat model as <see cref="IChatClient"/> and
-    /// the embedding model as <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> when their files exist (a model
-    /// named on the command line must exist), Core's retrieval and answering, and <see cref="AssistantRuntimeInfo"/>.
+    /// the embedding model as <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>, Core's retrieval and answering,
+    /// and the start-up (<see cref="AssistantStartup"/>, <see cref="AssistantReadiness"/>) that loads the models,
+    /// publishes <see cref="AssistantRuntimeInfo"/> and the notices, and builds the index.
     /// The chat model is chosen by <c>ChatModel:Provider</c>: LlamaSharp (default, the GGUF file
     /// <c>ChatModel:ModelPath</c> in process) or OpenAICompatible (a server at <c>ChatModel:Endpoint</c> serving
     /// <c>ChatModel:ModelId</c>, optional bearer key <c>ChatModel:ApiKey</c>, context <c>ChatModel:ContextSize</c>).
@@ -31,27 +33,26 @@ public static class RagAssistantServiceCollectionExtensions
     /// application, nothing to download), Gguf (<c>EmbeddingModel:ModelPath</c> through llama.cpp), OpenAICompatible
     /// (same keys as the chat model, under <c>EmbeddingModel</c>) or None (BM25 only). Both clients are built with
     /// Microsoft.Extensions.AI's <c>AddChatClient</c>/<c>AddEmbeddingGenerator</c> pipelines (OpenTelemetry, logging).
-    /// An unknown <c>ChatModel:Provider</c> or bad server settings fail start-up validation (<c>ValidateOnStart</c>).
-    /// Without a chat model answers are retrieval-only; without an embedding model retrieval is BM25 only; the
-    /// notices say so and how to fix it.
+    /// A local GGUF file that is not downloaded resolves as no client (null): answers are retrieval-only, or
+    /// retrieval is BM25 only, and the start-up's notices say so and how to fix it.
     /// </summary>
     /// <remarks>
-    /// Registration throws nothing: a model named on the command line that does not exist, or an unknown provider,
-    /// fails start-up validation (<see cref="Microsoft.Extensions.Options.OptionsValidationException"/> from
-    /// <c>ValidateStartupOptions</c> or the host's start) with a message that says what to fix.
+    /// Registration does no I/O and throws nothing: whether a model file exists is read when the services are first
+    /// resolved (<see cref="LocalModelFiles"/>). A model named on the command line that does not exist, or an
+    /// unknown provider, fails start-up validation (<see cref="Microsoft.Extensions.Options.OptionsValidationException"/>
+    /// from <c>ValidateStartupOptions</c> or the host's start) with a message that says what to fix.
     /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
     public static IServiceCollection AddRagAssistant(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        var notices = new List<string>();
         services.Configure<LlamaRuntimeOptions>(configuration.GetSection(LlamaRuntimeOptions.SectionName));
+        services.AddAssistantStartup(configuration);
 
         var retrievalOnly = configuration.GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey);
         var chatProvider = ResolveChatProvider(configuration, out var chatProviderError);
-        string? chatPath = null;
-        var chatRemote = false;
         if (chatProviderError is not null)
         {
             // Reported by start-up validation with the front end's one-line message, not thrown while registering.
@@ -59,23 +60,15 @@ public static class RagAssistantServiceCollectionExtensions
         }
         else if (retrievalOnly)
         {
-            notices.Add("Retrieval-only mode: answers are sentences extracted from the papers, not generated.");
+            // No chat client: the pipeline extracts answers.
         }
         else if (chatProvider == ChatModelProvider.OpenAICompatible)
         {
             OpenAICompatibleRegistration.AddChatModel(services, configuration);
-            chatRemote = true;
         }
         else
         {
-            chatPath = ResolveModel(services, configuration, LlamaChatClientOptions.SectionName, CommandLineOverrides.RequireChatModelKey, "--model", "chat", notices, skip: false);
-            if (chatPath is not null)
-            {
-                // Registered first, so the llama.cpp registration below keeps this pipeline as the IChatClient.
-                services.AddChatClient(sp => sp.GetRequiredService<LlamaChatClient>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
-                services.AddLlamaChatClient(configuration.GetSection(LlamaChatClientOptions.SectionName), o => o.ModelPath = chatPath);
-                services.TryAddKeyedSingleton<ITokenizer, LlamaChatTokenizer>(ITokenizer.ChatKey);
-            }
+            AddLocalChatModel(services, configuration);
         }
 
         var provider = ResolveEmbeddingProvider(configuration, out var embeddingProviderError);
@@ -84,41 +77,27 @@ public static class RagAssistantServiceCollectionExtensions
             FailAtStart(services, EmbeddingProviderKey, embeddingProviderError);
         }
 
-        string? embeddingPath = null;
-        string? embeddingDescription = null;
-        var embeddingRemote = false;
         switch (provider)
         {
             case EmbeddingProvider.Bundled:
                 services.AddEmbeddingGenerator(sp => sp.GetRequiredService<ArcticEmbeddingGenerator>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
                 services.AddArcticEmbeddingGenerator(configuration.GetSection(ArcticEmbeddingGeneratorOptions.SectionName));
                 services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.EmbeddingKey, (sp, _) => new ArcticEmbeddingTokenizer(sp.GetRequiredService<ArcticEmbeddingGenerator>()));
-                embeddingDescription = BundledEmbeddingDescription;
                 break;
             case EmbeddingProvider.Gguf:
-                embeddingPath = ResolveModel(services, configuration, LlamaEmbeddingGeneratorOptions.SectionName, CommandLineOverrides.RequireEmbeddingModelKey, "--embedding-model", "embedding", notices, skip: false);
-                if (embeddingPath is not null)
-                {
-                    services.AddEmbeddingGenerator(sp => sp.GetRequiredService<LlamaEmbeddingGenerator>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
-                    services.AddLlamaEmbeddingGenerator(configuration.GetSection(LlamaEmbeddingGeneratorOptions.SectionName), o => o.ModelPath = embeddingPath);
-                    services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.EmbeddingKey, (sp, _) => new LlamaEmbeddingTokenizer(sp.GetRequiredService<LlamaEmbeddingGenerator>()));
-                    embeddingDescription = Path.GetFileName(embeddingPath);
-                }
-
+                AddLocalEmbeddingModel(services, configuration);
                 break;
             case EmbeddingProvider.OpenAICompatible:
                 OpenAICompatibleRegistration.AddEmbeddingModel(services, configuration);
-                embeddingRemote = true;
                 break;
             default:
-                notices.Add($"{EmbeddingProviderKey} is None: retrieval is BM25 (keyword) only. Set it to Bundled for semantic search with the built-in model.");
+                // BM25 only; the start-up's notice says how to turn semantic search on.
                 break;
         }
 
         services.AddRagRetrieval(configuration);
         services.AddRagAnswering(configuration);
         services.AddAssistantService(configuration);
-        services.TryAddSingleton(sp => AssistantRuntimeInfoFactory.Create(sp, chatPath, chatRemote, embeddingPath, embeddingRemote ? OpenAICompatibleRegistration.Describe(sp, OpenAICompatibleModelOptions.EmbeddingName) : embeddingDescription, notices));
         return services;
     }
 
@@ -189,38 +168,43 @@ public static class RagAssistantServiceCollectionExtensions
     private static void FailAtStart(IServiceCollection services, string name, string message) =>
         services.AddOptions<RegistrationFailure>(name).Validate(_ => false, message).ValidateOnStart();
 
-    private static string? ResolveModel(IServiceCollection services, IConfiguration configuration, string section, string requireKey, string option, string role, List<string> notices, bool skip)
+    // The GGUF chat model in process. Whether its file exists is known only when the services are resolved: the
+    // client then resolves as null (retrieval-only) for a file that is not downloaded, so nothing loads or throws.
+    private static void AddLocalChatModel(IServiceCollection services, IConfiguration configuration)
     {
-        var configured = configuration[$"{section}:ModelPath"];
-        if (skip || string.IsNullOrWhiteSpace(configured))
-        {
-            if (!skip)
-            {
-                notices.Add($"No {role} model configured ({section}:ModelPath).");
-            }
-
-            return null;
-        }
-
-        var path = LocalPathResolver.Resolve(configured);
-        if (File.Exists(path))
-        {
-            return path;
-        }
-
-        if (configuration.GetValue<bool>(requireKey))
-        {
-            FailAtStart(services, requireKey, $"The {role} model file {path} (from {option}) does not exist. Check the path, or fetch the default one with `{ConsoleCommand.Download(role)}`.");
-            return null;
-        }
-
-        // One wording for both front ends: a service user has no console session, so the hint also says where the
-        // file goes (any download tool will do) and that a model server is the other way; a restart picks it up.
-        notices.Add(role == "chat"
-            ? $"The chat model {path} is not downloaded yet: answers are retrieval-only (extracted, not generated). Fetch it with `{ConsoleCommand.Download("chat")}` from the repository root (or save the GGUF file named in models/models.json at that path), or set {ChatProviderKey} to OpenAICompatible to use a model server; then restart."
-            : $"The GGUF embedding model {path} is not downloaded yet: retrieval is BM25 only. Fetch it with `{ConsoleCommand.Download("embedding")}` from the repository root (or save the GGUF file named in models/models.json at that path), or set {EmbeddingProviderKey} to Bundled to use the built-in model (no download).");
-        return null;
+        services.AddLlamaRuntime();
+        services.AddOptions<LlamaChatClientOptions>()
+            .Bind(configuration.GetSection(LlamaChatClientOptions.SectionName))
+            .Configure<LocalModelFiles>((options, files) => options.ModelPath = files.Chat?.Path ?? options.ModelPath)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlamaChatClientOptions>, LocalChatModelSettingsValidator>());
+        services.TryAddSingleton<LlamaChatClient>();
+        services.AddKeyedChatClient(LocalModelKey, sp => sp.GetRequiredService<LlamaChatClient>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
+        services.TryAddSingleton(sp => IsPresent(sp, files => files.Chat) ? sp.GetRequiredKeyedService<IChatClient>(LocalModelKey) : null!);
+        services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.ChatKey, (sp, _) => IsPresent(sp, files => files.Chat) ? new LlamaChatTokenizer(sp.GetRequiredService<LlamaChatClient>()) : null!);
     }
+
+    // The GGUF embedder through llama.cpp; like the chat model, it resolves as null while its file is not downloaded.
+    private static void AddLocalEmbeddingModel(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddLlamaRuntime();
+        services.AddOptions<LlamaEmbeddingGeneratorOptions>()
+            .Bind(configuration.GetSection(LlamaEmbeddingGeneratorOptions.SectionName))
+            .Configure<LocalModelFiles>((options, files) => options.ModelPath = files.Embedding?.Path ?? options.ModelPath)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlamaEmbeddingGeneratorOptions>, LocalEmbeddingModelSettingsValidator>());
+        services.TryAddSingleton<LlamaEmbeddingGenerator>();
+        services.AddKeyedEmbeddingGenerator(LocalModelKey, sp => sp.GetRequiredService<LlamaEmbeddingGenerator>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
+        services.TryAddSingleton(sp => IsPresent(sp, files => files.Embedding) ? sp.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(LocalModelKey) : null!);
+        services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.EmbeddingKey, (sp, _) =>
+            IsPresent(sp, files => files.Embedding) ? new LlamaEmbeddingTokenizer(sp.GetRequiredService<LlamaEmbeddingGenerator>()) : null!);
+    }
+
+    /// <summary>Key of the local model pipelines; the unkeyed client is that pipeline when its file exists, else null.</summary>
+    private const string LocalModelKey = "RagAssistant.LocalModel";
+
+    private static bool IsPresent(IServiceProvider services, Func<LocalModelFiles, LocalModelFile?> select) =>
+        select(services.GetRequiredService<LocalModelFiles>()) is { IsPresent: true };
 
     /// <summary>Carries a registration-time configuration error to start-up validation; it has no settings.</summary>
     private sealed class RegistrationFailure;

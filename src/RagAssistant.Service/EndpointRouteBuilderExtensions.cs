@@ -36,6 +36,11 @@ public static class EndpointRouteBuilderExtensions
             : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."));
         api.MapGet("/status", (StatusHandler handler) => handler.GetStatus());
 
+        // The service's way to fetch the offered chat model: in the background, progress in /api/status; restart to load it.
+        endpoints.MapPost(StatusHandler.ChatModelDownloadPath, (ChatModelDownload download) => download.TryStart(out var refusal)
+            ? Results.Accepted("/api/status", download.Progress)
+            : Results.Problem(refusal, statusCode: StatusCodes.Status409Conflict, title: "Nothing to download"));
+
         var openAi = endpoints.MapGroup("/v1");
         openAi.MapPost("/chat/completions", ([FromBody] ChatCompletionRequest request, ChatCompletionsHandler handler, HttpContext context) => handler.HandleAsync(request, context))
             .WithMetadata(new RequestBodyExample(ChatCompletionRequest.Example));

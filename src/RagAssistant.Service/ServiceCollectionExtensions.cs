@@ -16,7 +16,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the service options (validated at start), the answer queue, the indexing worker, health checks,
+    /// Adds the service options (validated at start), the answer queue, the start-up in the background, the corpus
+    /// watcher, health checks,
     /// problem details and the endpoint handlers.
     /// </summary>
     public static IServiceCollection AddRagAssistantService(this IServiceCollection services, IConfiguration configuration)
@@ -53,7 +54,6 @@ public static class ServiceCollectionExtensions
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestBodyProblems.Describe);
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<AssistantReadiness>();
         services.AddSingleton<AnswerQueue>();
         services.AddSingleton<ShutdownGrace>();
         services.AddSingleton<AnswerAdmission>();
@@ -62,6 +62,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SearchHandler>();
         services.AddSingleton<StatusHandler>();
         services.AddSingleton<ChatCompletionsHandler>();
+        // The shared start-up loads the models and builds the index in the background; the watcher keeps it current.
+        services.AddSingleton<IModelDownloadHint, ServiceDownloadHint>();
+        services.AddAssistantStartupService();
         services.AddHostedService<CorpusIndexingService>();
 
         services.AddHealthChecks()

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Models;
+using RagAssistant.Hosting.Startup;
 
 namespace RagAssistant.Console.Cli;
 
@@ -30,7 +31,11 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddFilter<ConsoleLoggerProvider>(category: null, verbose ? LogLevel.Information : LogLevel.Warning);
 
+        // The console reports a model or index failure itself, once, as its error message: not also as a log line.
+        builder.Logging.AddFilter<ConsoleLoggerProvider>(typeof(AssistantStartup).FullName, verbose ? LogLevel.Information : LogLevel.None);
+
         builder.Services.AddSingleton<IHostLifetime, CommandLineHostLifetime>();
+        builder.Services.AddSingleton<IModelDownloadHint, ConsoleDownloadHint>();
         builder.Services.AddModelDownloads(builder.Configuration);
         compose(builder);
         var host = builder.Build();

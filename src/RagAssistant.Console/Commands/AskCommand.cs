@@ -49,8 +49,8 @@ internal static class AskCommand
                     return ExitCodes.BadUsage;
                 }
 
-                await AssistantStartup.EnsureIndexAsync(host.Services, asJson ? terminal with { IsInteractive = false } : terminal, force: false, cancellationToken).ConfigureAwait(false);
-                var notices = host.Services.GetRequiredService<AssistantRuntimeInfo>().Notices;
+                var notices = (await StartupView.LoadModelsAsync(host.Services, cancellationToken).ConfigureAwait(false)).Notices;
+                await StartupView.BuildIndexAsync(host.Services, asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
                 if (asJson)
                 {
                     foreach (var notice in notices)

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RagAssistant.Console.Chat;
@@ -9,6 +8,7 @@ using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Models;
+using RagAssistant.Hosting.Startup;
 using Spectre.Console;
 
 namespace RagAssistant.Console.Commands;
@@ -23,22 +23,22 @@ internal static class ChatCommand
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
-            var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
-            var retrievalOnlyAsked = host.Services.GetRequiredService<IConfiguration>().GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey);
-            if (runtime.RetrievalOnly && !retrievalOnlyAsked)
+            var runtime = await StartupView.LoadModelsAsync(host.Services, cancellationToken).ConfigureAwait(false);
+            var readiness = host.Services.GetRequiredService<AssistantReadiness>();
+            if (readiness.ChatModel is ChatModelState.Missing or ChatModelState.NotConfigured)
             {
-                var fetched = await MissingChatModel.ResolveAsync(host.Services, runtime, terminal, cancellationToken).ConfigureAwait(false);
+                var fetched = await MissingChatModel.ResolveAsync(host.Services, readiness.ChatModelOffer, runtime, terminal, cancellationToken).ConfigureAwait(false);
                 if (fetched is not null)
                 {
                     await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
                     host.Dispose();
                     host = context.Hosts.Build(overrides with { ModelPath = fetched }, verbose);
                     await host.StartAsync(cancellationToken).ConfigureAwait(false);
-                    runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
+                    runtime = await StartupView.LoadModelsAsync(host.Services, cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            var report = await AssistantStartup.EnsureIndexAsync(host.Services, terminal, force: false, cancellationToken).ConfigureAwait(false);
+            var report = await StartupView.BuildIndexAsync(host.Services, terminal, cancellationToken).ConfigureAwait(false);
             foreach (var warning in report?.Warnings ?? [])
             {
                 terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
@@ -92,30 +92,29 @@ internal static class ChatCommand
     }
 }
 
-/// <summary>First run without a chat model: use the default one if it was downloaded, else offer to fetch it.</summary>
+/// <summary>
+/// First run without a chat model: use the default one if it was downloaded, else offer to fetch it. The offer is
+/// the shared start-up's (<see cref="AssistantReadiness.ChatModelOffer"/>); the console asks, the service lists it.
+/// </summary>
 internal static class MissingChatModel
 {
     /// <summary>Returns the path of a usable chat model, or null to continue in retrieval-only mode.</summary>
-    public static async Task<string?> ResolveAsync(IServiceProvider services, AssistantRuntimeInfo runtime, Terminal terminal, CancellationToken cancellationToken)
+    /// <param name="services">The host's services (the model store and downloader).</param>
+    /// <param name="offer">The default chat model of models/models.json, or null when the manifest offers none (or cannot be read).</param>
+    /// <param name="runtime">What the assistant runs on; its notices may already say how to fetch the model.</param>
+    /// <param name="terminal">Where to ask and report.</param>
+    /// <param name="cancellationToken">Stops the prompt or the download.</param>
+    public static async Task<string?> ResolveAsync(IServiceProvider services, ModelDownloadOffer? offer, AssistantRuntimeInfo runtime, Terminal terminal, CancellationToken cancellationToken)
     {
         var store = services.GetRequiredService<ModelStore>();
-        ModelEntry? model;
-        try
+        if (offer is null)
         {
-            model = (await store.LoadManifestAsync(cancellationToken).ConfigureAwait(false)).Find("chat");
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
-        {
-            terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model, and the model list cannot be read ({ex.Message}). Answers will be extracted, not generated.[/]");
+            terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model, and the model list ({store.ManifestPath}) offers none that can be downloaded. Answers will be extracted, not generated.[/]");
             return null;
         }
 
-        if (model is null)
-        {
-            return null;
-        }
-
-        var status = store.Status(model);
+        var model = offer.Model;
+        var status = offer.Download;
         if (status.IsPresent)
         {
             return status.Path;

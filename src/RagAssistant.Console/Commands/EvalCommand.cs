@@ -37,7 +37,7 @@ internal static class EvalCommand
             {
                 var terminal = context.Terminal;
                 var asJson = parseResult.GetValue(json);
-                await AssistantStartup.EnsureIndexAsync(host.Services, asJson ? terminal with { IsInteractive = false } : terminal, force: false, cancellationToken).ConfigureAwait(false);
+                await StartupView.BuildIndexAsync(host.Services, asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
                 var setPath = parseResult.GetValue(set)!.FullName;
                 var kind = parseResult.GetValue(retriever) ?? RetrieverKind.Hybrid;
                 if (kind != RetrieverKind.Bm25 && host.Services.GetService<ICorpusIndex>() is { } index)

@@ -24,9 +24,9 @@ internal static class IndexCommand
                     return ExitCodes.Failure;
                 }
 
-                await AssistantStartup.EnsureIndexAsync(host.Services, context.Terminal, force: true, cancellationToken).ConfigureAwait(false);
+                await StartupView.BuildIndexAsync(host.Services, context.Terminal, cancellationToken).ConfigureAwait(false);
                 var report = await EmbeddingProgressView.WaitAsync(host.Services.GetRequiredService<ICorpusIndex>(), context.Terminal, cancellationToken).ConfigureAwait(false);
-                AssistantStartup.WriteReport(context.Terminal, report);
+                StartupView.WriteReport(context.Terminal, report);
                 return ExitCodes.Success;
             }
             finally

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Answering;
+using RagAssistant.Hosting.Startup;
 
 namespace RagAssistant.Hosting.Application;
 
@@ -10,10 +11,22 @@ namespace RagAssistant.Hosting.Application;
 /// only parse their input (arguments, a JSON body, OpenAI messages) and render the <see cref="AnswerUpdate"/> stream
 /// or the <see cref="AnswerResult"/>; the wire shape of a result is <see cref="AnswerJson"/>.
 /// </summary>
-public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptions> options)
+/// <param name="pipeline">Answers the checked questions.</param>
+/// <param name="options">The limits on question, history and topK.</param>
+/// <param name="readiness">The start-up's progress; null where no start-up runs (a front end over a ready pipeline).</param>
+public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptions> options, AssistantReadiness? readiness = null)
 {
     /// <summary>The limits questions are checked against.</summary>
     public AskOptions Limits => options.Value;
+
+    /// <summary>Where the start-up stands (models, index, notices), or null where none runs.</summary>
+    public AssistantReadiness? Readiness => readiness;
+
+    /// <summary>
+    /// Why no question can be answered yet ("The corpus is still being indexed.", or why indexing failed), or null
+    /// when an index is searchable (or no start-up is tracked). The service answers it with 503 and Retry-After.
+    /// </summary>
+    public string? NotReadyReason() => readiness?.NotReadyReason();
 
     /// <summary>
     /// Checks a question and builds the pipeline request, or says what is wrong in a message the user can act on

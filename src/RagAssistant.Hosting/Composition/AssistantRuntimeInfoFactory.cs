@@ -1,75 +1,85 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using RagAssistant.Core;
+using RagAssistant.Core.Answering;
 using RagAssistant.Core.Corpus;
+using RagAssistant.Hosting.OpenAICompatible;
+using RagAssistant.Hosting.Startup;
 using RagAssistant.LlamaCpp.Chat;
 using RagAssistant.LlamaCpp.Native;
 
 namespace RagAssistant.Hosting.Composition;
 
-/// <summary>Builds <see cref="AssistantRuntimeInfo"/>; resolving it loads the local models, so start-up fails early on a bad file.</summary>
+/// <summary>Describes what the assistant runs on from clients the start-up has already loaded; it loads nothing itself.</summary>
 internal static class AssistantRuntimeInfoFactory
 {
-    public static AssistantRuntimeInfo Create(IServiceProvider services, string? chatPath, bool chatRemote, string? embeddingPath, string? embeddingDescription, IReadOnlyList<string> notices)
+    public static AssistantRuntimeInfo Create(IServiceProvider services, LocalModelFiles files, IChatClient? chat, bool chatRemote, IReadOnlyList<string> notices)
     {
+        var corpus = services.GetRequiredService<IOptions<CorpusOptions>>().Value.ResolveFolder();
+        var embedding = DescribeEmbedding(services, files);
+        var embeddingPath = files.Embedding is { IsPresent: true } gguf ? gguf.Path : null;
         if (chatRemote)
         {
-            return CreateRemote(services, embeddingPath, embeddingDescription, notices);
+            // A chat model on a server: the server owns backend and threads.
+            return new AssistantRuntimeInfo(
+                ChatModelPath: null,
+                OpenAICompatibleRegistration.Describe(services, OpenAICompatibleModelOptions.ChatName),
+                embeddingPath,
+                Backend: "remote",
+                OpenAICompatibleRegistration.Get(services, OpenAICompatibleModelOptions.ChatName).ContextSize,
+                Threads: 0,
+                corpus,
+                RetrievalOnly: chat is null,
+                notices,
+                embedding);
         }
 
-        var chat = chatPath is null ? null : services.GetRequiredService<LlamaChatClient>();
-        LoadEmbeddingModel(services, embeddingDescription);
+        var llama = chat?.GetService<LlamaChatClient>();
+        if (chat is not null && llama is null)
+        {
+            // Another in-process client (a test double, an adapter a user registers): its metadata is all there is.
+            var metadata = chat.GetService<ChatClientMetadata>();
+            return new AssistantRuntimeInfo(
+                ChatModelPath: null,
+                metadata is null ? null : $"{metadata.ProviderName} {metadata.DefaultModelId}".Trim(),
+                embeddingPath,
+                Backend: "in-process",
+                services.GetKeyedService<ITokenizer>(ITokenizer.ChatKey)?.ContextSize ?? 0,
+                Threads: 0,
+                corpus,
+                RetrievalOnly: false,
+                notices,
+                embedding);
+        }
 
-        var corpus = services.GetRequiredService<IOptions<CorpusOptions>>().Value.ResolveFolder();
         var native = LlamaNativeLibrary.Info;
         var backend = native is null ? "none"
             : native.Backend == LlamaCpp.LlamaBackend.Cuda ? $"cuda ({string.Join(", ", native.GpuDevices)})"
             : "cpu";
-        var description = chat is null ? null : $"{chat.Model.Info.Architecture}, {chat.Model.Info.ParameterCount / 1e6:F1}M parameters, {chat.Model.Info.Quantization}";
-        var allNotices = notices.ToList();
-        if (chat?.UsesFallbackTemplate == true)
-        {
-            allNotices.Add($"{Path.GetFileName(chatPath)} has no chat template: a plain User/Assistant format is used (set ChatModel:ChatTemplate to choose one, e.g. \"chatml\").");
-        }
-
         return new AssistantRuntimeInfo(
-            chatPath,
-            description,
+            llama is null ? null : files.Chat?.Path,
+            llama is null ? null : $"{llama.Model.Info.Architecture}, {llama.Model.Info.ParameterCount / 1e6:F1}M parameters, {llama.Model.Info.Quantization}",
             embeddingPath,
             backend,
-            chat?.ContextSize ?? 0,
-            chat?.Threads ?? 0,
+            llama?.ContextSize ?? 0,
+            llama?.Threads ?? 0,
             corpus,
-            chat is null,
-            allNotices,
-            embeddingDescription);
-    }
-
-    // Whichever embedder is configured (a local one loads its model here, so a bad file fails start-up early).
-    private static void LoadEmbeddingModel(IServiceProvider services, string? embeddingDescription)
-    {
-        if (embeddingDescription is not null)
-        {
-            _ = services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
-        }
-    }
-
-    // A chat model on a server: nothing is loaded here, the server owns backend and threads.
-    private static AssistantRuntimeInfo CreateRemote(IServiceProvider services, string? embeddingPath, string? embeddingDescription, IReadOnlyList<string> notices)
-    {
-        var options = OpenAICompatible.OpenAICompatibleRegistration.Get(services, OpenAICompatible.OpenAICompatibleModelOptions.ChatName);
-        LoadEmbeddingModel(services, embeddingDescription);
-
-        return new AssistantRuntimeInfo(
-            ChatModelPath: null,
-            OpenAICompatible.OpenAICompatibleRegistration.Describe(services, OpenAICompatible.OpenAICompatibleModelOptions.ChatName),
-            embeddingPath,
-            Backend: "remote",
-            options.ContextSize,
-            Threads: 0,
-            services.GetRequiredService<IOptions<CorpusOptions>>().Value.ResolveFolder(),
-            RetrievalOnly: false,
+            RetrievalOnly: llama is null,
             notices,
-            embeddingDescription);
+            embedding);
+    }
+
+    // The embedder in words: the bundled model, the GGUF file name, or the server's model; null when BM25 only.
+    private static string? DescribeEmbedding(IServiceProvider services, LocalModelFiles files)
+    {
+        var configuration = services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+        return RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _) switch
+        {
+            EmbeddingProvider.Bundled => RagAssistantServiceCollectionExtensions.BundledEmbeddingDescription,
+            EmbeddingProvider.Gguf when files.Embedding is { IsPresent: true } gguf => Path.GetFileName(gguf.Path),
+            EmbeddingProvider.OpenAICompatible => OpenAICompatibleRegistration.Describe(services, OpenAICompatibleModelOptions.EmbeddingName),
+            _ => null,
+        };
     }
 }

@@ -9,8 +9,17 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ModelsServiceCollectionExtensions
 {
     /// <summary>Adds <see cref="ModelStore"/>, <see cref="ModelDownloader"/> (with its own HttpClient) and validated <see cref="ModelsOptions"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
     public static IServiceCollection AddModelDownloads(this IServiceCollection services, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(ModelStore)))
+        {
+            // Already added (by AddRagAssistant and a front end): a second typed client would configure it twice.
+            return services;
+        }
+
         services.AddOptions<ModelsOptions>()
             .Bind(configuration.GetSection(ModelsOptions.SectionName))
             .ValidateOnStart();

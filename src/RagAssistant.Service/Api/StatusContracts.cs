@@ -1,5 +1,4 @@
 using RagAssistant.Core.Retrieval;
-using RagAssistant.Service.Indexing;
 
 namespace RagAssistant.Service.Api;
 
@@ -16,6 +15,18 @@ public sealed record StatusResponse(bool Ready, ModelStatus Model, CorpusStatus 
 public sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error);
 
 /// <summary>The models the service runs on.</summary>
+/// <param name="State">Loading, Loaded or Failed.</param>
+/// <param name="Error">Why loading failed, or null.</param>
+/// <param name="ChatModel">The chat model file: the loaded one, or the configured one when it is missing; null for none or a server.</param>
+/// <param name="Description">The chat model in words (architecture, size, quantization; or the server's model).</param>
+/// <param name="EmbeddingModel">The embedder in words, or its file; null when retrieval is BM25 only.</param>
+/// <param name="Backend">"cpu", "cuda (device)", "remote" or "none".</param>
+/// <param name="ContextSize">Chat context in tokens (0 without a chat model).</param>
+/// <param name="Threads">CPU threads used for generation.</param>
+/// <param name="RetrievalOnly">True when answers are extracted, not generated.</param>
+/// <param name="Notices">Why something is missing and how to fix it.</param>
+/// <param name="ChatModelState">pending, loaded, remote, missing (configured, not downloaded), notConfigured, off (retrieval-only asked) or failed.</param>
+/// <param name="ChatModelDownload">The default chat model to download when none is loaded, or null.</param>
 public sealed record ModelStatus(
     ModelState State,
     string? Error,
@@ -26,7 +37,22 @@ public sealed record ModelStatus(
     int ContextSize,
     int Threads,
     bool RetrievalOnly,
-    IReadOnlyList<string> Notices);
+    IReadOnlyList<string> Notices,
+    ChatModelState ChatModelState,
+    ModelDownloadStatus? ChatModelDownload);
+
+/// <summary>A model the service can run on once it is downloaded, and how a service user fetches it.</summary>
+/// <param name="Role">"chat".</param>
+/// <param name="Name">The model's name in models/models.json.</param>
+/// <param name="Path">Where the service loads the file from after a restart (absolute).</param>
+/// <param name="Url">The public download URL.</param>
+/// <param name="SizeBytes">Exact size when pinned, else null.</param>
+/// <param name="ApproxSizeMb">Approximate size in MB when the exact one is not pinned, else null.</param>
+/// <param name="License">SPDX licence id, or null.</param>
+/// <param name="Command">The command line that saves the file at <paramref name="Path"/>; restart the service afterwards.</param>
+/// <param name="Endpoint">The service's own way: <c>POST</c> this path (with the API key) to download it in the background.</param>
+/// <param name="Progress">The download started through <paramref name="Endpoint"/>, or null when none was.</param>
+public sealed record ModelDownloadStatus(string Role, string Name, string Path, Uri Url, long? SizeBytes, int? ApproxSizeMb, string? License, string Command, string Endpoint, ChatModelDownloadProgress? Progress);
 
 /// <summary>The corpus being served.</summary>
 public sealed record CorpusStatus(string? Folder, int Papers);

@@ -1,20 +1,21 @@
 using RagAssistant.Core.Retrieval;
-using RagAssistant.Hosting;
 using RagAssistant.Service.Answering;
-using RagAssistant.Service.Indexing;
 
 namespace RagAssistant.Service.Api;
 
 /// <summary><c>GET /api/status</c>: model, backend, corpus size, index state and queue load.</summary>
-internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog catalog, AssistantReadiness readiness, AnswerQueue queue)
+internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog catalog, AssistantReadiness readiness, LocalModelFiles modelFiles, ChatModelDownload download, AnswerQueue queue)
 {
     /// <summary>At most this many corpus warnings are listed; the log has them all.</summary>
     private const int MaxWarnings = 20;
 
+    /// <summary>Where <c>POST</c> starts the download of the offered chat model.</summary>
+    public const string ChatModelDownloadPath = "/api/models/chat/download";
+
     public StatusResponse GetStatus()
     {
-        // Registered by the composition root; absent only in tests that replace it.
-        var runtime = services.GetService<AssistantRuntimeInfo>();
+        // Published by the start-up once the models are loaded; null while they load.
+        var runtime = readiness.Runtime;
         var report = readiness.LastReport;
         var embedding = services.GetService<ICorpusIndex>()?.Embedding ?? EmbeddingProgress.None;
         return new StatusResponse(
@@ -22,14 +23,16 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
             new ModelStatus(
                 readiness.ModelState,
                 readiness.ModelError,
-                runtime?.ChatModelPath,
+                runtime?.ChatModelPath ?? (readiness.ChatModel == ChatModelState.Missing ? modelFiles.Chat?.Path : null),
                 runtime?.ChatModelDescription,
                 runtime?.EmbeddingModelDescription ?? runtime?.EmbeddingModelPath,
                 runtime?.Backend ?? "none",
                 runtime?.ContextSize ?? 0,
                 runtime?.Threads ?? 0,
                 runtime?.RetrievalOnly ?? false,
-                runtime?.Notices ?? []),
+                runtime?.Notices ?? [],
+                readiness.ChatModel,
+                DownloadStatus(readiness.ChatModelOffer, download.Progress)),
             new CorpusStatus(runtime?.CorpusFolder, readiness.HasIndex ? catalog.Count : 0),
             new IndexStatus(
                 readiness.IndexState,
@@ -51,4 +54,17 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
                 embedding.Eta is { } eta ? Math.Round(eta.TotalSeconds, 1) : null,
                 embedding.Error));
     }
+
+    // A service user has no source checkout: the command saves the file where this service loads it from.
+    private static ModelDownloadStatus? DownloadStatus(ModelDownloadOffer? offer, ChatModelDownloadProgress? progress) => offer is null ? null : new(
+        offer.Role,
+        offer.Model.Name,
+        offer.TargetPath,
+        offer.Url,
+        offer.SizeBytes,
+        offer.Model.ApproximateSizeMegabytes,
+        offer.Model.License,
+        DownloadCommandHint.CurlCommand(offer.TargetPath, offer.Url),
+        ChatModelDownloadPath,
+        progress);
 }

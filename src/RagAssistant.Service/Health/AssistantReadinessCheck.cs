@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RagAssistant.Core.Retrieval;
-using RagAssistant.Service.Indexing;
 
 namespace RagAssistant.Service.Health;
 
@@ -46,9 +45,7 @@ internal sealed class AssistantReadinessCheck(AssistantReadiness readiness, ISer
         {
             ModelState.Failed => $"Loading the models failed: {readiness.ModelError}",
             ModelState.Loading => "The models are still loading.",
-            _ => readiness.IndexState == IndexState.Failed
-                ? $"Indexing the corpus failed: {readiness.IndexError}"
-                : "The corpus is still being indexed.",
+            _ => readiness.NotReadyReason() ?? "The corpus is still being indexed.",
         };
         return Task.FromResult(HealthCheckResult.Unhealthy(missing, data: data));
     }

@@ -1,23 +1,20 @@
 using System.Threading.Channels;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
 using RagAssistant.Service.Options;
 
 namespace RagAssistant.Service.Indexing;
 
 /// <summary>
-/// Loads the models and builds (or loads from cache) the index at start, then re-indexes incrementally whenever
-/// files in the corpus folder change. Questions keep running on the previous index meanwhile; the index swaps
-/// itself in when a build completes.
+/// Keeps the index current: waits for the shared start-up (<see cref="AssistantStartup"/>, run by
+/// <see cref="AssistantStartupService"/>) to load the models and build the index, then re-indexes incrementally
+/// whenever files in the corpus folder change. Questions keep running on the previous index meanwhile; the index
+/// swaps itself in when a build completes.
 /// </summary>
 internal sealed partial class CorpusIndexingService(
-    IServiceProvider services,
-    ICorpusIndex index,
-    AssistantReadiness readiness,
+    AssistantStartup startup,
     IConfiguration configuration,
     IOptions<ServiceOptions> options,
     TimeProvider timeProvider,
@@ -29,12 +26,13 @@ internal sealed partial class CorpusIndexingService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Let the host finish starting (and /health/live answer) before the slow work begins.
         await Task.Yield();
+        if (!options.Value.WatchCorpus)
+        {
+            return;
+        }
 
-        LoadModels();
-        await BuildAsync("start", stoppingToken);
-
+        await RunAsync(() => startup.RunAsync(progress: null, stoppingToken), stoppingToken);
         using var watcher = StartWatching();
         while (await _changes.Reader.WaitToReadAsync(stoppingToken))
         {
@@ -45,62 +43,26 @@ internal sealed partial class CorpusIndexingService(
                 LogCorpusChanged(logger, path);
             }
 
-            await BuildAsync("corpus changed", stoppingToken);
+            await RunAsync(() => startup.BuildIndexAsync(progress: null, "corpus changed", stoppingToken), stoppingToken);
         }
     }
 
-    private void LoadModels()
+    // A failed build is logged and recorded in readiness by the start-up: keep serving (the previous index, if any).
+    private static async Task RunAsync(Func<Task> build, CancellationToken stoppingToken)
     {
         try
         {
-            // The model adapters load their files when first resolved (AssistantRuntimeInfo resolves them all);
-            // do it now rather than on the first question, so /health/ready means ready.
-            _ = services.GetService<AssistantRuntimeInfo>();
-            _ = services.GetService<IChatClient>();
-            _ = services.GetService<IEmbeddingGenerator<string, Embedding<float>>>();
-            readiness.ModelsLoaded();
+            await build();
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
-            LogModelLoadFailed(logger, ex);
-            readiness.ModelsFailed(ex.Message);
-        }
-    }
-
-    private async Task BuildAsync(string reason, CancellationToken stoppingToken)
-    {
-        readiness.BuildStarted();
-        LogBuildStarted(logger, reason);
-        try
-        {
-            var report = await index.BuildAsync(progress: null, stoppingToken);
-            readiness.BuildSucceeded(report, timeProvider.GetUtcNow());
-            LogBuildFinished(logger, report.Papers, report.Passages, report.Embedded, report.FromCache, report.Warnings.Count, report.Elapsed.TotalMilliseconds);
-            foreach (var warning in report.Warnings)
-            {
-                LogBuildWarning(logger, warning);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            // Never let a bad file or a full disk take the service down: report it and keep serving.
-            LogBuildFailed(logger, ex);
-            readiness.BuildFailed(ex.Message);
+            // Nothing more to do here: /health/ready and /api/status report it.
         }
     }
 
     private FileSystemWatcher? StartWatching()
     {
-        if (!options.Value.WatchCorpus)
-        {
-            return null;
-        }
-
-        var folder = services.GetService<AssistantRuntimeInfo>()?.CorpusFolder ?? configuration[CommandLineOverrides.CorpusFolderKey];
+        var folder = startup.Readiness.Runtime?.CorpusFolder ?? configuration[CommandLineOverrides.CorpusFolderKey];
         if (string.IsNullOrWhiteSpace(folder) || !Directory.Exists(folder))
         {
             LogNotWatching(logger, folder ?? "(not configured)");
@@ -155,21 +117,6 @@ internal sealed partial class CorpusIndexingService(
         return name.EndsWith('~') || name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase)
             || name.EndsWith(".swp", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".partial", StringComparison.OrdinalIgnoreCase);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Indexing the corpus ({Reason})")]
-    private static partial void LogBuildStarted(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Index ready: {Papers} papers, {Passages} passages ({Embedded} embedded, {FromCache} from cache), {Warnings} warnings, in {ElapsedMs:F0} ms")]
-    private static partial void LogBuildFinished(ILogger logger, int papers, int passages, int embedded, int fromCache, int warnings, double elapsedMs);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Corpus: {Warning}")]
-    private static partial void LogBuildWarning(ILogger logger, string warning);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Indexing the corpus failed; the service keeps serving the previous index, if any")]
-    private static partial void LogBuildFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Loading the models failed; /health/ready will report not ready")]
-    private static partial void LogModelLoadFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watching {Folder} for corpus changes")]
     private static partial void LogWatching(ILogger logger, string folder);

@@ -20,11 +20,11 @@ public sealed class ChatSessionTests
 
         Assert.Equal(0, exitCode);
         var output = cli.Output;
-        Assert.Contains("model:     chat.gguf (llama 292K F32)", output, StringComparison.Ordinal);
+        Assert.Contains("model:     scripted llama 292K F32", output, StringComparison.Ordinal);
         Assert.Contains("Draft models speed up decoding [1]. See also [7].", output, StringComparison.Ordinal);
         Assert.Contains("[1] Speculative Decoding at Scale", output, StringComparison.Ordinal);
         Assert.Contains("score 0.550", output, StringComparison.Ordinal);
-        Assert.Contains("backend:   cpu, context 2048 tokens, 2 threads", output, StringComparison.Ordinal);
+        Assert.Contains("backend:   in-process, context 2048 tokens, 0 threads", output, StringComparison.Ordinal);
         Assert.Single(cli.Pipeline.Requests);
     }
 
@@ -132,16 +132,13 @@ public sealed class ChatSessionTests
     [Fact]
     public async Task Retrieval_only_answers_are_labelled_as_extracted()
     {
-        var cli = new CliHarness
-        {
-            Runtime = Runtime with { ChatModelPath = null, RetrievalOnly = true, Backend = "none", Notices = ["no chat model: run `dotnet run --project src/RagAssistant.Console -- models download chat`"] },
-        };
+        var cli = new CliHarness { HasChatModel = false };
         cli.Pipeline.Mode = Core.Answering.AnswerMode.RetrievalOnly;
 
         var exitCode = await cli.RunAsync("question\n", "--retrieval-only");
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("no chat model: run `dotnet run --project src/RagAssistant.Console -- models download chat`", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("Retrieval-only mode: answers are sentences extracted from the papers, not generated.", cli.Output, StringComparison.Ordinal);
         Assert.Contains("retrieval-only: extracted, not generated | retrieval 3 ms", cli.Output, StringComparison.Ordinal);
     }
 

@@ -82,7 +82,7 @@ public sealed class ModelsCommandTests : IDisposable
     [Fact]
     public async Task Without_a_chat_model_the_chat_says_how_to_fetch_one_and_continues()
     {
-        cli.Runtime = cli.Runtime with { ChatModelPath = null, Backend = "none", RetrievalOnly = true };
+        cli.HasChatModel = false;
 
         var exitCode = await cli.RunAsync("a question\n/exit\n");
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Hosting;
+using RagAssistant.Hosting.Startup;
 using RagAssistant.Onnx.Embeddings;
 
 namespace RagAssistant.Console.Tests.Hosting;
@@ -33,17 +34,17 @@ public sealed class EmbeddingProviderTests
     }
 
     [Fact]
-    public void Bundled_registers_the_onnx_generator_with_no_download_notice_and_none_registers_no_generator()
+    public async Task Bundled_registers_the_onnx_generator_with_no_download_notice_and_none_registers_no_generator()
     {
         using var bundled = Build("Bundled");
         using var none = Build("None");
 
         Assert.NotNull(bundled.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<ArcticEmbeddingGenerator>());
-        var runtime = bundled.GetRequiredService<AssistantRuntimeInfo>();
+        var runtime = await bundled.GetRequiredService<AssistantStartup>().LoadModelsAsync(TestContext.Current.CancellationToken);
         Assert.Equal(RagAssistantServiceCollectionExtensions.BundledEmbeddingDescription, runtime.EmbeddingModelDescription);
         Assert.DoesNotContain(runtime.Notices, n => n.Contains("download embedding", StringComparison.Ordinal));
         Assert.Null(none.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
-        Assert.Contains(none.GetRequiredService<AssistantRuntimeInfo>().Notices, n => n.Contains("BM25 (keyword) only", StringComparison.Ordinal));
+        Assert.Contains((await none.GetRequiredService<AssistantStartup>().LoadModelsAsync(TestContext.Current.CancellationToken)).Notices, n => n.Contains("BM25 (keyword) only", StringComparison.Ordinal));
     }
 
     private static ServiceProvider Build(string provider)

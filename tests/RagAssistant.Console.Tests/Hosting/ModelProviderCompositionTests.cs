@@ -7,6 +7,7 @@ using RagAssistant.Console.Tests.TestDoubles;
 using RagAssistant.Core;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting;
+using RagAssistant.Hosting.Startup;
 using RagAssistant.LlamaCpp.Chat;
 
 namespace RagAssistant.Console.Tests.Hosting;
@@ -17,7 +18,7 @@ public sealed class ModelProviderCompositionTests
     private const string Endpoint = "http://127.0.0.1:11434/v1";
 
     [Fact]
-    public void OpenAICompatible_chat_is_an_OpenAI_client_for_the_endpoint_and_model_behind_the_logging_pipeline()
+    public async Task OpenAICompatible_chat_is_an_OpenAI_client_for_the_endpoint_and_model_behind_the_logging_pipeline()
     {
         using var host = Build(new()
         {
@@ -39,10 +40,11 @@ public sealed class ModelProviderCompositionTests
         var tokenizer = Assert.IsType<ApproximateTokenizer>(host.Services.GetRequiredKeyedService<ITokenizer>(ITokenizer.ChatKey));
         Assert.Equal(8192, tokenizer.ContextSize);
 
-        var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
+        var runtime = await LoadModelsAsync(host);
         Assert.False(runtime.RetrievalOnly);
         Assert.Null(runtime.ChatModelPath);
         Assert.Equal("remote", runtime.Backend);
+        Assert.Equal(ChatModelState.Remote, host.Services.GetRequiredService<AssistantReadiness>().ChatModel);
         Assert.Equal(8192, runtime.ContextSize);
         Assert.Contains("qwen2.5:0.5b", runtime.ChatModelDescription, StringComparison.Ordinal);
         Assert.Equal(AnswerMode.Generated, host.Services.GetRequiredService<AnswerPipeline>().Mode);
@@ -50,7 +52,7 @@ public sealed class ModelProviderCompositionTests
     }
 
     [Fact]
-    public void OpenAICompatible_embeddings_are_an_OpenAI_generator_for_the_endpoint_and_model()
+    public async Task OpenAICompatible_embeddings_are_an_OpenAI_generator_for_the_endpoint_and_model()
     {
         using var host = Build(new()
         {
@@ -66,11 +68,11 @@ public sealed class ModelProviderCompositionTests
         Assert.NotNull(generator.GetService<LoggingEmbeddingGenerator<string, Embedding<float>>>());
         Assert.Equal("nomic-embed-text", metadata?.DefaultModelId);
         Assert.StartsWith(Endpoint, metadata?.ProviderUri?.ToString(), StringComparison.Ordinal);
-        Assert.Contains("nomic-embed-text", host.Services.GetRequiredService<AssistantRuntimeInfo>().EmbeddingModelDescription, StringComparison.Ordinal);
+        Assert.Contains("nomic-embed-text", (await LoadModelsAsync(host)).EmbeddingModelDescription, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void LlamaSharp_chat_loads_the_gguf_file_behind_the_logging_pipeline()
+    public async Task LlamaSharp_chat_loads_the_gguf_file_behind_the_logging_pipeline()
     {
         using var host = Build(new() { ["ChatModel:ModelPath"] = TestPaths.Stories });
         host.Services.ValidateStartupOptions();
@@ -78,21 +80,77 @@ public sealed class ModelProviderCompositionTests
         var client = host.Services.GetRequiredService<IChatClient>();
         Assert.NotNull(client.GetService<LoggingChatClient>());
         Assert.Same(host.Services.GetRequiredService<LlamaChatClient>(), client.GetService<LlamaChatClient>());
-        var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
+        var runtime = await LoadModelsAsync(host);
         Assert.False(runtime.RetrievalOnly);
         Assert.Equal(TestPaths.Stories, runtime.ChatModelPath);
     }
 
     [Fact]
-    public void A_configured_gguf_that_is_not_downloaded_means_retrieval_only_with_the_fetch_command()
+    public async Task A_configured_gguf_that_is_not_downloaded_means_retrieval_only_with_the_fetch_command()
     {
         using var host = Build(new() { ["ChatModel:ModelPath"] = "/nonexistent/qwen.gguf" });
         host.Services.ValidateStartupOptions();
 
         Assert.Null(host.Services.GetService<IChatClient>());
-        var runtime = host.Services.GetRequiredService<AssistantRuntimeInfo>();
+        Assert.Null(host.Services.GetKeyedService<ITokenizer>(ITokenizer.ChatKey));
+        var runtime = await LoadModelsAsync(host);
         Assert.True(runtime.RetrievalOnly);
-        Assert.Contains(runtime.Notices, n => n.Contains("/nonexistent/qwen.gguf", StringComparison.Ordinal) && n.Contains("models download chat", StringComparison.Ordinal));
+        Assert.Equal(ChatModelState.Missing, host.Services.GetRequiredService<AssistantReadiness>().ChatModel);
+        Assert.Equal(AnswerMode.RetrievalOnly, host.Services.GetRequiredService<AnswerPipeline>().Mode);
+
+        // Without a front end's own hint, the notice names the command line that saves the default model there.
+        Assert.Contains(runtime.Notices, n => n.Contains("/nonexistent/qwen.gguf", StringComparison.Ordinal)
+            && n.Contains("curl -L --create-dirs -o /nonexistent/qwen.gguf https://", StringComparison.Ordinal)
+            && n.Contains("then restart", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Registering_probes_no_file_and_throws_nothing_for_models_in_a_folder_that_does_not_exist()
+    {
+        using var folder = new RagAssistant.Testing.Files.TempFolder();
+        var missing = Path.Combine(folder.Path, "not-yet");
+        var named = Path.Combine(missing, "named.gguf");
+        var builder = CreateBuilder(new()
+        {
+            ["EmbeddingModel:Provider"] = "Gguf",
+            ["EmbeddingModel:ModelPath"] = Path.Combine(missing, "embedder.gguf"),
+        });
+        builder.Configuration.AddInMemoryCollection(new CommandLineOverrides(ModelPath: named).ToConfiguration());
+
+        builder.AddRagAssistant();
+
+        // The file appears after registration: had registering probed it, start-up would now fail for --model.
+        Directory.CreateDirectory(missing);
+        File.WriteAllText(named, "not a model");
+        using var host = builder.Build();
+        host.Services.ValidateStartupOptions();
+        var files = host.Services.GetRequiredService<LocalModelFiles>();
+        Assert.Equal(new LocalModelFile("chat", named, IsPresent: true, "--model"), files.Chat);
+        Assert.Equal(new LocalModelFile("embedding", Path.Combine(missing, "embedder.gguf"), IsPresent: false, null), files.Embedding);
+        Assert.Null(host.Services.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_model_is_loaded_by_the_start_up_not_when_its_services_are_resolved()
+    {
+        using var folder = new RagAssistant.Testing.Files.TempFolder();
+        var path = Path.Combine(folder.Path, "broken.gguf");
+        await File.WriteAllTextAsync(path, "<html>not a model</html>", TestContext.Current.CancellationToken);
+        using var host = Build(new() { ["ChatModel:ModelPath"] = path });
+
+        host.Services.ValidateStartupOptions();
+        var startup = host.Services.GetRequiredService<AssistantStartup>();
+        Assert.Equal(ModelState.Loading, startup.Readiness.ModelState);
+        Assert.Null(startup.Readiness.Runtime);
+
+        var runtime = await startup.LoadModelsAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ModelState.Failed, startup.Readiness.ModelState);
+        Assert.Equal(ChatModelState.Failed, startup.Readiness.ChatModel);
+        Assert.False(string.IsNullOrWhiteSpace(startup.Readiness.ModelError));
+        Assert.True(runtime.RetrievalOnly);
+        Assert.Same(runtime, startup.Readiness.Runtime);
+        Assert.ThrowsAny<Exception>(startup.ThrowIfModelsFailed);
     }
 
     [Fact]
@@ -104,7 +162,7 @@ public sealed class ModelProviderCompositionTests
 
         var error = Assert.Throws<OptionsValidationException>(host.Services.ValidateStartupOptions);
         var failure = Assert.Single(error.Failures);
-        Assert.Contains("/nonexistent/named.gguf", failure, StringComparison.Ordinal);
+        Assert.Contains("The chat model file /nonexistent/named.gguf (from --model) does not exist", failure, StringComparison.Ordinal);
         Assert.Contains("models download chat", failure, StringComparison.Ordinal);
     }
 
@@ -161,6 +219,9 @@ public sealed class ModelProviderCompositionTests
             Environment.SetEnvironmentVariable("RAGTEST_ChatModel__ModelId", null);
         }
     }
+
+    private static Task<AssistantRuntimeInfo> LoadModelsAsync(IHost host) =>
+        host.Services.GetRequiredService<AssistantStartup>().LoadModelsAsync(TestContext.Current.CancellationToken);
 
     private static IHost Build(Dictionary<string, string?> settings) => CreateBuilder(settings).AddRagAssistant().Build();
 

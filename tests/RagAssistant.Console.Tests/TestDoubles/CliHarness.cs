@@ -1,8 +1,10 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Console.Cli;
 using RagAssistant.Core.Answering;
-using RagAssistant.Hosting;
+using RagAssistant.Core;
+using RagAssistant.Testing.Chat;
 
 namespace RagAssistant.Console.Tests.TestDoubles;
 
@@ -11,11 +13,14 @@ internal sealed class CliHarness
 {
     public FakeAnswerPipeline Pipeline { get; } = new();
 
-    public AssistantRuntimeInfo Runtime { get; set; } = new(
-        "/models/chat.gguf", "llama 292K F32", null, "cpu", 2048, 2, "/corpus", RetrievalOnly: false, []);
+    /// <summary>True to run with a chat model (a scripted client; the pipeline is the double anyway), false for retrieval-only.</summary>
+    public bool HasChatModel { get; set; } = true;
 
-    /// <summary>Configuration on top of appsettings.json; the Core services are doubles, so no embedding model is loaded.</summary>
-    public Dictionary<string, string?> Configuration { get; } = new() { ["EmbeddingModel:Provider"] = "None" };
+    /// <summary>
+    /// Configuration on top of appsettings.json; the Core services are doubles, so no embedding model is loaded, and
+    /// no chat model file is configured (the start-up would offer the default one, found or not on this machine).
+    /// </summary>
+    public Dictionary<string, string?> Configuration { get; } = new() { ["EmbeddingModel:Provider"] = "None", ["ChatModel:ModelPath"] = string.Empty };
 
     /// <summary>Set to register Core's real retrieval (e.g. <c>AddRagRetrieval</c>) for commands that measure it.</summary>
     public Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? ComposeRetrieval { get; set; }
@@ -34,12 +39,25 @@ internal sealed class CliHarness
             builder.Configuration.AddInMemoryCollection(Configuration);
             builder.Services.AddSingleton<IAnswerPipeline>(Pipeline);
             builder.Services.AddAssistantService(builder.Configuration);
-            builder.Services.AddSingleton(Runtime);
+            builder.Services.AddAssistantStartup(builder.Configuration);
+            if (HasChatModel)
+            {
+                builder.Services.AddSingleton<IChatClient>(new DescribedChatClient());
+                builder.Services.AddKeyedSingleton<ITokenizer>(ITokenizer.ChatKey, new ApproximateTokenizer(2048));
+            }
+
             ComposeRetrieval?.Invoke(builder);
         });
         var exitCode = await new CliApplication(Terminal.Plain(output, error, input), hosts).RunAsync(args, TestContext.Current.CancellationToken);
         Output = output.ToString();
         Error = error.ToString();
         return exitCode;
+    }
+
+    /// <summary>A scripted client that names itself, as the banner and /model show a chat model.</summary>
+    private sealed class DescribedChatClient() : DelegatingChatClient(new ScriptedChatClient())
+    {
+        public override object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("scripted", defaultModelId: "llama 292K F32") : base.GetService(serviceType, serviceKey);
     }
 }

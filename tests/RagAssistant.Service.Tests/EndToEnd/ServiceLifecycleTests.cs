@@ -60,7 +60,7 @@ public sealed class ServiceLifecycleTests
     }
 
     [Fact]
-    public async Task Status_names_the_download_command_that_works_from_the_repository_root()
+    public async Task Status_names_a_download_command_that_works_without_the_repository()
     {
         SkipWithoutBuild();
         await using var process = ServiceProcess.Start("--ChatModel:ModelPath=models/not-downloaded-chat.gguf", "--EmbeddingModel:Provider=Gguf", "--EmbeddingModel:ModelPath=models/not-downloaded-embedder.gguf", "--Service:WatchCorpus=false");
@@ -70,11 +70,16 @@ public sealed class ServiceLifecycleTests
         var status = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
 
         var notices = status.GetProperty("model").GetProperty("notices").EnumerateArray().Select(n => n.GetString()!).ToList();
-        Assert.Contains(notices, n => n.Contains("`dotnet run --project src/RagAssistant.Console -- models download chat`", StringComparison.Ordinal));
-        Assert.Contains(notices, n => n.Contains("`dotnet run --project src/RagAssistant.Console -- models download embedding`", StringComparison.Ordinal));
+        var chat = Path.Combine(TestPaths.RepositoryRoot, "models", "not-downloaded-chat.gguf");
+        var embedder = Path.Combine(TestPaths.RepositoryRoot, "models", "not-downloaded-embedder.gguf");
 
-        // A service user has no console session: the notice also says where the file goes and names the model-server way.
-        Assert.Contains(notices, n => n.Contains("not-downloaded-chat.gguf", StringComparison.Ordinal) && n.Contains("ChatModel:Provider to OpenAICompatible", StringComparison.Ordinal));
+        // A service user may have no console session or checkout: each notice names the command line that saves the
+        // default model where the service looks, then a restart, and the model-server way for the chat model.
+        Assert.Contains(notices, n => n.Contains($"`curl -L --create-dirs -o {chat} https://", StringComparison.Ordinal) && n.Contains("ChatModel:Provider to OpenAICompatible", StringComparison.Ordinal) && n.Contains("then restart", StringComparison.Ordinal));
+        Assert.Contains(notices, n => n.Contains($"`curl -L --create-dirs -o {embedder} https://", StringComparison.Ordinal));
+        Assert.DoesNotContain(notices, n => n.Contains("dotnet run", StringComparison.Ordinal));
+        Assert.Equal("missing", status.GetProperty("model").GetProperty("chatModelState").GetString());
+        Assert.Equal(chat, status.GetProperty("model").GetProperty("chatModel").GetString());
     }
 
     [Fact]

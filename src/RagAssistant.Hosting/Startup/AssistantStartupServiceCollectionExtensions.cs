@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using RagAssistant.Hosting.Startup;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the start-up both front ends share.</summary>
+public static class AssistantStartupServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="AssistantStartup"/> and <see cref="AssistantReadiness"/> (singletons), the model downloads
+    /// (<c>AddModelDownloads</c>), <see cref="LocalModelFiles"/> (probed when first resolved) as <see cref="LocalModelFilesOptions"/> validated at start (a model file named on the
+    /// command line must exist), and <see cref="DownloadCommandHint"/> as the <see cref="IModelDownloadHint"/> unless
+    /// the front end registered its own. Does no I/O; <c>AddRagAssistant</c> calls it. The start-up runs when
+    /// the front end awaits it, or in the background with <see cref="AddAssistantStartupService"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
+    public static IServiceCollection AddAssistantStartup(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddModelDownloads(configuration);
+        services.TryAddSingleton(sp => new LocalModelFiles(sp.GetRequiredService<IConfiguration>()));
+        services.AddOptions<LocalModelFilesOptions>()
+            .Configure<LocalModelFiles>((options, files) => (options.Chat, options.Embedding) = (files.Chat, files.Embedding))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LocalModelFilesOptions>, LocalModelFilesOptionsValidator>());
+        services.TryAddSingleton<IModelDownloadHint, DownloadCommandHint>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<AssistantReadiness>();
+        services.TryAddSingleton<AssistantStartup>();
+        return services;
+    }
+
+    /// <summary>
+    /// Runs the start-up in the background of a long-running host (<see cref="AssistantStartupService"/>): the host
+    /// serves at once and reports not ready until the models are loaded and the index is built. Adds
+    /// <see cref="ChatModelDownload"/>, which fetches the offered chat model in the background when asked to.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    public static IServiceCollection AddAssistantStartupService(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddHostedService<AssistantStartupService>();
+        services.TryAddSingleton<ChatModelDownload>();
+        return services;
+    }
+}

@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RagAssistant.Core;
+using RagAssistant.Hosting.Models;
+using RagAssistant.LlamaCpp.Chat;
+using RagAssistant.LlamaCpp.Embeddings;
+
+namespace RagAssistant.Hosting.Startup;
+
+/// <summary>A GGUF model file the configuration names for in-process inference, and whether it is on disk.</summary>
+/// <param name="Role">"chat" or "embedding", as models/models.json names roles.</param>
+/// <param name="Path">The absolute path the file is (or would be) loaded from.</param>
+/// <param name="IsPresent">True when the file exists.</param>
+/// <param name="CommandLineOption">The option that named the file (<c>--model</c>, <c>--embedding-model</c>), or null when it comes from configuration.</param>
+public sealed record LocalModelFile(string Role, string Path, bool IsPresent, string? CommandLineOption);
+
+/// <summary>
+/// The local model files the assistant runs on, read from configuration when first resolved (the disk is probed
+/// then, never while services are registered). Whether a client resolves, and the start-up's notices, follow it.
+/// </summary>
+public sealed class LocalModelFiles
+{
+    private readonly IConfiguration _configuration;
+
+    /// <summary>Probes the files the configuration names.</summary>
+    /// <param name="configuration">The application's configuration (model paths, providers, command-line overrides).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="configuration"/> is null.</exception>
+    public LocalModelFiles(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        _configuration = configuration;
+        var chatProvider = RagAssistantServiceCollectionExtensions.ResolveChatProvider(configuration, out _);
+        var localChat = chatProvider == ChatModelProvider.LlamaSharp && !configuration.GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey);
+        Chat = localChat
+            ? Probe(LlamaChatClientOptions.SectionName, CommandLineOverrides.RequireChatModelKey, "--model", "chat")
+            : null;
+        Embedding = RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _) == EmbeddingProvider.Gguf
+            ? Probe(LlamaEmbeddingGeneratorOptions.SectionName, CommandLineOverrides.RequireEmbeddingModelKey, "--embedding-model", "embedding")
+            : null;
+    }
+
+    /// <summary>The chat model file, or null when the chat model is not a local GGUF (a server, retrieval-only, none configured).</summary>
+    public LocalModelFile? Chat { get; }
+
+    /// <summary>The embedding model file, or null unless <c>EmbeddingModel:Provider</c> is Gguf and a path is configured.</summary>
+    public LocalModelFile? Embedding { get; }
+
+    private LocalModelFile? Probe(string section, string requireKey, string option, string role)
+    {
+        var configured = _configuration[$"{section}:ModelPath"];
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return null;
+        }
+
+        var path = LocalPathResolver.Resolve(configured);
+        return new LocalModelFile(role, path, File.Exists(path), _configuration.GetValue<bool>(requireKey) ? option : null);
+    }
+}
+
+/// <summary>
+/// <see cref="LocalModelFiles"/> as options validated at start: a file named on the command line must exist; a
+/// configured default that is not downloaded yet only means retrieval-only answers (or BM25 only retrieval).
+/// </summary>
+public sealed class LocalModelFilesOptions
+{
+    /// <summary>The chat model file, or null when the chat model is not a local GGUF.</summary>
+    public LocalModelFile? Chat { get; set; }
+
+    /// <summary>The GGUF embedding model file, or null.</summary>
+    public LocalModelFile? Embedding { get; set; }
+}
+
+/// <summary>Fails start-up when a model file named on the command line does not exist; a missing default is only a notice.</summary>
+internal sealed class LocalModelFilesOptionsValidator : IValidateOptions<LocalModelFilesOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LocalModelFilesOptions options)
+    {
+        var failures = new[] { options.Chat, options.Embedding }
+            .Where(file => file is { IsPresent: false, CommandLineOption: not null })
+            .Select(file => $"The {file!.Role} model file {file.Path} (from {file.CommandLineOption}) does not exist. Check the path, or fetch the default one with `{ConsoleCommand.Download(file.Role)}`.")
+            .ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>
+/// Checks a local model's settings (their data annotations) only when its file is present: a model that is not
+/// downloaded is never loaded, so its settings cannot matter yet, and a fresh checkout must start without it.
+/// </summary>
+/// <typeparam name="TOptions">The model adapter's options (<see cref="LlamaChatClientOptions"/>, <see cref="LlamaEmbeddingGeneratorOptions"/>).</typeparam>
+internal abstract class LocalModelSettingsValidator<TOptions>(LocalModelFiles files) : IValidateOptions<TOptions>
+    where TOptions : class
+{
+    public ValidateOptionsResult Validate(string? name, TOptions options)
+    {
+        if (Select(files) is not { IsPresent: true })
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        // The same check (and message) as ValidateDataAnnotations, for a file that will be loaded.
+        return new DataAnnotationValidateOptions<TOptions>(name).Validate(name, options);
+    }
+
+    /// <summary>The model file these settings are for.</summary>
+    protected abstract LocalModelFile? Select(LocalModelFiles files);
+}
+
+/// <summary>Checks <see cref="LlamaChatClientOptions"/> when the chat model file is present.</summary>
+internal sealed class LocalChatModelSettingsValidator(LocalModelFiles files) : LocalModelSettingsValidator<LlamaChatClientOptions>(files)
+{
+    protected override LocalModelFile? Select(LocalModelFiles files) => files.Chat;
+}
+
+/// <summary>Checks <see cref="LlamaEmbeddingGeneratorOptions"/> when the embedding model file is present.</summary>
+internal sealed class LocalEmbeddingModelSettingsValidator(LocalModelFiles files) : LocalModelSettingsValidator<LlamaEmbeddingGeneratorOptions>(files)
+{
+    protected override LocalModelFile? Select(LocalModelFiles files) => files.Embedding;
+}

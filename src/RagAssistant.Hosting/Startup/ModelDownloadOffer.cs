@@ -1,0 +1,60 @@
+using RagAssistant.Hosting.Models;
+
+namespace RagAssistant.Hosting.Startup;
+
+/// <summary>
+/// The default model of a role (the first of that role in models/models.json) offered for download because the
+/// assistant runs without one. The console asks whether to fetch it; the service names it in /api/status.
+/// </summary>
+/// <param name="Role">"chat".</param>
+/// <param name="Model">The manifest entry: name, URL, size, licence.</param>
+/// <param name="Download">Where a download goes in the models folder, and what is there already (a finished file, a partial one).</param>
+/// <param name="ConfiguredPath">The file the configuration names (<c>ChatModel:ModelPath</c>), or null when none is configured.</param>
+public sealed record ModelDownloadOffer(string Role, ModelEntry Model, ModelStatus Download, string? ConfiguredPath)
+{
+    /// <summary>Where a file saved by hand is picked up at the next start: the configured path, else the models folder.</summary>
+    public string TargetPath => ConfiguredPath ?? Download.Path;
+
+    /// <summary>The public download URL.</summary>
+    public Uri Url => Model.Url;
+
+    /// <summary>The exact size in bytes when the manifest pins it, else null (see <see cref="ModelEntry.ApproximateSizeMegabytes"/>).</summary>
+    public long? SizeBytes => Model.SizeBytes;
+}
+
+/// <summary>How a start-up notice tells the user to fetch a missing model; each front end words it for its user.</summary>
+public interface IModelDownloadHint
+{
+    /// <summary>The instruction, as a sentence without its final full stop ("Download it with `curl ...`").</summary>
+    /// <param name="role">"chat" or "embedding".</param>
+    /// <param name="path">The absolute path the assistant loads the file from.</param>
+    /// <param name="model">The manifest's default model of <paramref name="role"/>, or null when the manifest cannot be read.</param>
+    string Describe(string role, string path, ModelEntry? model);
+}
+
+/// <summary>
+/// The hint for a user who has no source checkout (the service): the exact command line that saves the file where
+/// the assistant looks for it. The notice around it says to restart.
+/// </summary>
+public sealed class DownloadCommandHint : IModelDownloadHint
+{
+    /// <inheritdoc/>
+    public string Describe(string role, string path, ModelEntry? model)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return model is null
+            ? $"Save the GGUF file of the {role} model named in models/models.json at that path"
+            : $"Download it with `{CurlCommand(path, model.Url)}`";
+    }
+
+    /// <summary>The curl command line that saves <paramref name="url"/> at <paramref name="path"/>, creating its folder.</summary>
+    public static string CurlCommand(string path, Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(url);
+
+        // Quoted only when needed, so the usual path reads (and copies) plainly.
+        var target = path.Any(char.IsWhiteSpace) ? $"'{path}'" : path;
+        return $"curl -L --create-dirs -o {target} {url}";
+    }
+}
