@@ -18,9 +18,25 @@ public static class LocalPathResolver
     public static string Resolve(string path, string? preferredRoot = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(RootOf(path, preferredRoot), path));
+    }
+
+    /// <summary>
+    /// The candidate root <see cref="Resolve"/> places a relative <paramref name="path"/> under: the first where it
+    /// exists, else the first with its parent folder, else the first root. Files that belong with a resolved folder
+    /// (the embedding cache of a corpus) go under the same root, so every front end finds them, whatever its working
+    /// directory.
+    /// </summary>
+    /// <param name="path">A path relative to the candidate roots.</param>
+    /// <param name="preferredRoot">A folder searched before the working directory (a host's content root), or null.</param>
+    /// <returns>An absolute folder path.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty, white space or absolute.</exception>
+    public static string RootOf(string path, string? preferredRoot = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (Path.IsPathRooted(path))
         {
-            return path;
+            throw new ArgumentException($"The path {path} is absolute: it has no candidate root.", nameof(path));
         }
 
         var roots = Roots(preferredRoot).ToList();
@@ -29,7 +45,7 @@ public static class LocalPathResolver
             var full = Path.GetFullPath(Path.Combine(root, path));
             if (File.Exists(full) || Directory.Exists(full))
             {
-                return full;
+                return root;
             }
         }
 
@@ -41,12 +57,12 @@ public static class LocalPathResolver
             {
                 if (Directory.Exists(Path.Combine(root, parent)))
                 {
-                    return Path.GetFullPath(Path.Combine(root, path));
+                    return root;
                 }
             }
         }
 
-        return Path.GetFullPath(Path.Combine(roots[0], path));
+        return roots[0];
     }
 
     private static IEnumerable<string> Roots(string? preferredRoot)

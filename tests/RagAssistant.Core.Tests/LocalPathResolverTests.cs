@@ -88,6 +88,31 @@ public sealed class LocalPathResolverTests
     }
 
     [Fact]
+    public void Both_front_ends_resolve_the_same_embedding_cache_for_the_same_corpus()
+    {
+        // The console runs from the repository root; the service (dotnet run --project) from its project folder, where
+        // the repository's data/papers is found through the checkout. The vectors of that corpus are cached once.
+        var console = new CorpusOptions { ContentRoot = TestPaths.RepositoryRoot };
+        var service = new CorpusOptions { ContentRoot = Path.Combine(TestPaths.RepositoryRoot, "src", "RagAssistant.Service") };
+
+        Assert.Equal(console.ResolveFolder(), service.ResolveFolder());
+        Assert.Equal(Path.Combine(TestPaths.RepositoryRoot, ".cache"), console.ResolveCacheFolder());
+        Assert.Equal(console.ResolveCacheFolder(), service.ResolveCacheFolder());
+    }
+
+    [Fact]
+    public void With_an_absolute_corpus_folder_a_relative_cache_folder_is_under_the_content_root()
+    {
+        using var root = new TempFolder();
+        using var corpus = new TempFolder();
+
+        var options = new CorpusOptions { Folder = corpus.Path, ContentRoot = root.Path };
+
+        Assert.Equal(Path.Combine(root.Path, ".cache"), options.ResolveCacheFolder());
+        Assert.Throws<ArgumentException>(() => LocalPathResolver.RootOf(corpus.Path));
+    }
+
+    [Fact]
     public void The_prompts_folder_is_found_from_the_program_folder()
     {
         // Core's tests do not copy prompts/ beside the program: the repository's own folder is found above it.

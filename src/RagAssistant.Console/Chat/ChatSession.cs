@@ -1,7 +1,6 @@
 using Microsoft.Extensions.AI;
 using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
-using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Application;
@@ -10,9 +9,10 @@ using Spectre.Console;
 namespace RagAssistant.Console.Chat;
 
 /// <summary>
-/// The interactive conversation: reads questions and slash commands, streams each answer with its sources, keeps
-/// the history for follow-up questions. Ctrl+C cancels the answer in progress; a second Ctrl+C at an empty prompt exits.
-/// Nothing the user types ends the session except /exit, Ctrl+D or the second Ctrl+C.
+/// The interactive conversation's front end: reads questions and slash commands and renders each answer with its
+/// sources; the turns for follow-up questions are the <see cref="AssistantConversation"/>'s. Ctrl+C cancels the answer
+/// in progress; a second Ctrl+C at an empty prompt exits. Nothing the user types ends the session except /exit,
+/// Ctrl+D or the second Ctrl+C.
 /// </summary>
 /// <remarks>
 /// While the passage vectors are computed in the background, progress shows as a live bar on the terminal's bottom
@@ -23,12 +23,12 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
 {
     private const string Prompt = "> ";
     private readonly AnswerRenderer renderer = new(terminal);
-    private readonly List<ChatMessage> history = [];
+    private readonly AssistantConversation conversation = assistant.StartConversation();
     private readonly Lock gate = new();
     private CancellationTokenSource? currentAnswer;
 
     /// <summary>Earlier turns sent with follow-up questions.</summary>
-    public IReadOnlyList<ChatMessage> History => history;
+    public IReadOnlyList<ChatMessage> History => conversation.History;
 
     /// <summary>Cancels the answer being produced; false when none is (so Ctrl+C at the prompt means something else).</summary>
     public bool CancelCurrentAnswer()
@@ -52,7 +52,7 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         var embeddingShown = false;
         while (!cancellationToken.IsCancellationRequested)
         {
-            embeddingShown = WriteEmbeddingProgress(embeddingShown);
+            embeddingShown = EmbeddingProgressView.WriteAbovePrompt(terminal, index?.Embedding, embeddingShown);
             var input = reader.ReadLine(Prompt);
             switch (input.Kind)
             {
@@ -89,42 +89,9 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         return ExitCodes.Success;
     }
 
-    /// <summary>Prints the embedding progress line while vectors are pending, and once "ready"; returns whether a pending line was shown.</summary>
-    private bool WriteEmbeddingProgress(bool shownBefore)
-    {
-        switch (index?.Embedding)
-        {
-            case { IsPending: true } progress:
-                // An interactive terminal has the live bar on its bottom row (EmbeddingStatusBar); piped output gets a line.
-                if (!terminal.IsInteractive)
-                {
-                    terminal.Ui.MarkupLine(EmbeddingProgressView.PromptLine(progress));
-                }
-
-                return true;
-            case { State: EmbeddingState.Ready } progress when shownBefore:
-                terminal.Ui.MarkupLineInterpolated($"[green]Semantic index ready ({progress.Total} passages): answers now use hybrid search.[/]");
-                return false;
-            case { State: EmbeddingState.Failed } progress when shownBefore:
-                terminal.Ui.MarkupLineInterpolated($"[yellow]Embedding the passages failed ({progress.Error}): answers keep using BM25.[/]");
-                return false;
-            default:
-                return false;
-        }
-    }
-
     /// <summary>Prints the start-up banner: which model, backend and corpus are in use.</summary>
-    public void WriteBanner(int? paperCount)
-    {
-        terminal.Ui.MarkupLine("[bold]RagAssistant[/]: questions answered from research-paper abstracts, with citations.");
-        WriteModelInfo(paperCount);
-        foreach (var notice in runtime.Notices)
-        {
-            terminal.Ui.MarkupLineInterpolated($"[yellow]{notice}[/]");
-        }
-
-        terminal.Ui.MarkupLine("[grey]Type a question, or /help. Ctrl+C cancels an answer.[/]");
-    }
+    /// <param name="paperCount">Papers in the index, or null when unknown.</param>
+    public void WriteBanner(int? paperCount) => RuntimeView.WriteBanner(terminal, runtime, paperCount);
 
     /// <summary>Answers one question; returns true when it was cancelled by Ctrl+C.</summary>
     private async Task<bool> AnswerAsync(string question, CancellationToken cancellationToken)
@@ -137,22 +104,14 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
 
         try
         {
-            // The conversation can outgrow the history limit: send its latest turns.
-            var validation = assistant.Validate(question, assistant.LatestHistory(history));
+            var validation = conversation.Validate(question);
             if (validation.Request is not { } request)
             {
                 terminal.Ui.MarkupLineInterpolated($"[red]Could not answer: {validation.Error}[/]");
                 return false;
             }
 
-            var result = await renderer.RenderAsync(
-                assistant.AskStreamingAsync(request, answerCancellation.Token), answerCancellation.Token).ConfigureAwait(false);
-            if (result is not null)
-            {
-                history.Add(new ChatMessage(ChatRole.User, question));
-                history.Add(new ChatMessage(ChatRole.Assistant, result.Answer));
-            }
-
+            await renderer.RenderAsync(conversation.AskStreamingAsync(request, answerCancellation.Token), answerCancellation.Token).ConfigureAwait(false);
             return false;
         }
         catch (OperationCanceledException) when (answerCancellation.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -192,11 +151,11 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
                 renderer.WriteOfferedSources();
                 break;
             case "/reset":
-                history.Clear();
+                conversation.Reset();
                 terminal.Ui.MarkupLine("[grey]Conversation cleared: the next question starts fresh.[/]");
                 break;
             case "/model":
-                WriteModelInfo(paperCount: null);
+                RuntimeView.WriteModelInfo(terminal, runtime, paperCount: null);
                 break;
             default:
                 terminal.Ui.MarkupLineInterpolated($"[yellow]Unknown command {command}.[/] Type /help for the list.");
@@ -216,32 +175,5 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         table.AddRow("/exit", "leave (also Ctrl+D, or Ctrl+C twice at an empty prompt)");
         terminal.Ui.Write(table);
         terminal.Ui.MarkupLine("[grey]Ctrl+C cancels the answer in progress. Up/Down recall earlier questions.[/]");
-    }
-
-    private void WriteModelInfo(int? paperCount)
-    {
-        var model = runtime.RetrievalOnly
-            ? "none (retrieval-only: answers are extracted, not generated)"
-            : runtime.ChatModelPath is null ? runtime.ChatModelDescription ?? "remote"
-            : $"{Path.GetFileName(runtime.ChatModelPath)}{(runtime.ChatModelDescription is null ? string.Empty : $" ({runtime.ChatModelDescription})")}";
-        var embedding = runtime.EmbeddingModelDescription ?? "none (BM25 search only)";
-        var corpus = paperCount is { } count ? $"{runtime.CorpusFolder} ({count} papers)" : runtime.CorpusFolder;
-        terminal.Ui.MarkupLineInterpolated($"  model:     {model}");
-        if (runtime.ChatModelPath is not null)
-        {
-            terminal.Ui.MarkupLineInterpolated($"  file:      {runtime.ChatModelPath}");
-        }
-
-        if (runtime.ContextSize > 0)
-        {
-            terminal.Ui.MarkupLineInterpolated($"  backend:   {runtime.Backend}, context {runtime.ContextSize} tokens, {runtime.Threads} threads");
-        }
-        else
-        {
-            terminal.Ui.MarkupLineInterpolated($"  backend:   {runtime.Backend} (no chat model loaded)");
-        }
-
-        terminal.Ui.MarkupLineInterpolated($"  embedding: {embedding}");
-        terminal.Ui.MarkupLineInterpolated($"  corpus:    {corpus}");
     }
 }

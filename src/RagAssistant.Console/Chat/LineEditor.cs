@@ -17,8 +17,10 @@ internal sealed class LineEditor(IKeySource keys, TextWriter output, int maxHist
 {
     private readonly List<string> history = [];
 
+    /// <summary>Earlier lines, oldest first, that Up/Down recall.</summary>
     public IReadOnlyList<string> History => history;
 
+    /// <inheritdoc/>
     public LineInput ReadLine(string prompt)
     {
         var line = new StringBuilder();
@@ -138,6 +140,7 @@ internal sealed class LineEditor(IKeySource keys, TextWriter output, int maxHist
 /// <summary>Keys from the real console, with Ctrl+C delivered as a key while the prompt is open.</summary>
 internal sealed class SystemConsoleKeySource : IKeySource
 {
+    /// <inheritdoc/>
     public ConsoleKeyInfo ReadKey()
     {
         var previous = System.Console.TreatControlCAsInput;

@@ -16,18 +16,21 @@ internal enum LineInputKind
 /// <summary>One read from the prompt.</summary>
 internal readonly record struct LineInput(LineInputKind Kind, string Text)
 {
+    /// <summary>Ctrl+D, or the end of redirected input.</summary>
     public static LineInput EndOfInput { get; } = new(LineInputKind.EndOfInput, string.Empty);
 }
 
 /// <summary>Reads the user's next line at a prompt.</summary>
 internal interface ILineReader
 {
+    /// <summary>Shows <paramref name="prompt"/> and returns the next line, a Ctrl+C, or the end of input.</summary>
     LineInput ReadLine(string prompt);
 }
 
 /// <summary>Reads lines from redirected stdin (pipes, tests): no echo, no editing.</summary>
 internal sealed class PlainLineReader(TextReader input, TextWriter output) : ILineReader
 {
+    /// <inheritdoc/>
     public LineInput ReadLine(string prompt)
     {
         output.Write(prompt);

@@ -16,6 +16,10 @@ namespace RagAssistant.Console.Cli;
 /// <param name="compose">Registers the assistant's services (Core, llama.cpp adapters, options).</param>
 internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compose)
 {
+    /// <summary>Builds (does not start) the host; checks the options that can be checked before start.</summary>
+    /// <param name="overrides">The shared options given on the command line.</param>
+    /// <param name="verbose">True to show informational logs on stderr.</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid.</exception>
     public IHost Build(CommandLineOverrides overrides, bool verbose = false)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings

@@ -14,14 +14,17 @@ internal sealed class CliApplication
 {
     private readonly CliContext context;
 
+    /// <summary>The command line over <paramref name="terminal"/>, with hosts from <paramref name="hosts"/>.</summary>
     public CliApplication(Terminal terminal, AssistantHostFactory hosts)
     {
         context = new CliContext(terminal, hosts, new GlobalOptions());
         RootCommand = CreateRootCommand(context);
     }
 
+    /// <summary>The root command: the chat, with the script commands under it.</summary>
     public RootCommand RootCommand { get; }
 
+    /// <summary>Parses <paramref name="args"/> and runs the command; returns its exit code (<see cref="ExitCodes"/>).</summary>
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
         var parseResult = RootCommand.Parse(args);

@@ -8,7 +8,9 @@ namespace RagAssistant.Console.Cli;
 /// </summary>
 internal sealed class CommandLineHostLifetime : IHostLifetime
 {
+    /// <inheritdoc/>
     public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <inheritdoc/>
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -8,16 +8,20 @@ internal sealed class GlobalOptions
 {
     private readonly AssistantCommandLineOptions shared = new();
 
+    /// <summary><c>--model FILE</c>: the chat model.</summary>
     public Option<FileInfo?> Model => shared.Model;
 
+    /// <summary><c>--embedding-model FILE</c>: a GGUF embedding model.</summary>
     public Option<FileInfo?> EmbeddingModel => shared.EmbeddingModel;
 
+    /// <summary><c>--verbose</c>: informational logs on stderr.</summary>
     public Option<bool> Verbose { get; } = new("--verbose")
     {
         Description = "Show informational logs (model loading, index builds) on stderr.",
         Recursive = true,
     };
 
+    /// <summary>Every global option, to add to the root command.</summary>
     public IEnumerable<Option> All => [.. shared.All, Verbose];
 
     /// <summary>What the user gave on the command line, as configuration overrides.</summary>

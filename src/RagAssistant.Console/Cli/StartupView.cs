@@ -53,6 +53,23 @@ internal static class StartupView
             }).ConfigureAwait(false);
     }
 
+    /// <summary>The corpus warnings of a build, and how many documents were merged as identical copies (the chat's start).</summary>
+    /// <param name="terminal">Where to write.</param>
+    /// <param name="report">The build's report, or null when no index is registered.</param>
+    public static void WriteWarnings(Terminal terminal, IndexReport? report)
+    {
+        ArgumentNullException.ThrowIfNull(terminal);
+        foreach (var warning in report?.Warnings ?? [])
+        {
+            terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
+        }
+
+        if (report?.Merges is { Count: > 0 } merges)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[grey]{merges.Count} documents had identical copies, each merged into one source ('index' lists them).[/]");
+        }
+    }
+
     /// <summary>One line about what the index holds, plus its warnings.</summary>
     public static void WriteReport(Terminal terminal, IndexReport report)
     {
@@ -78,6 +95,7 @@ internal static class StartupView
 /// <summary>The console's fetch instruction in start-up notices: the command that works from the repository root.</summary>
 internal sealed class ConsoleDownloadHint : IModelDownloadHint
 {
+    /// <inheritdoc/>
     public string Describe(string role, string path, ModelEntry? model) =>
         $"Fetch it with `{ConsoleCommand.Download(role)}` from the repository root (or save the GGUF file named in models/models.json at that path)";
 }
@@ -85,5 +103,6 @@ internal sealed class ConsoleDownloadHint : IModelDownloadHint
 /// <summary>Reports on the calling thread, in order (System.Progress posts to the thread pool and can reorder).</summary>
 internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
 {
+    /// <inheritdoc/>
     public void Report(T value) => report(value);
 }

@@ -6,6 +6,10 @@ namespace RagAssistant.Console.Cli;
 /// The streams a command talks to. Rich output (tables, progress, colours) goes through <see cref="Ui"/>;
 /// machine output (JSON, streamed answer text) is written raw to <see cref="Out"/> so it is never re-wrapped.
 /// </summary>
+/// <param name="Ui">Rich output: markup, tables, progress bars, prompts.</param>
+/// <param name="Out">Raw standard output: answer text and JSON.</param>
+/// <param name="Error">Standard error: errors, and notes that must not mix with JSON on stdout.</param>
+/// <param name="In">Standard input: piped questions, <c>ask -</c>.</param>
 /// <param name="IsInteractive">True when a person is at the keyboard: stdin is not redirected.</param>
 internal sealed record Terminal(IAnsiConsole Ui, TextWriter Out, TextWriter Error, TextReader In, bool IsInteractive)
 {

@@ -1,18 +1,15 @@
 using System.CommandLine;
-using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
-using RagAssistant.Hosting;
-using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Models;
-using Spectre.Console;
 
 namespace RagAssistant.Console.Commands;
 
 /// <summary><c>ask "question" [--json]</c>: one answer for scripts; streamed to a terminal, or the structured result as JSON.</summary>
 internal static class AskCommand
 {
+    /// <summary>The <c>ask</c> command: parses the question and options, renders the answer or its JSON.</summary>
     public static Command Create(CliContext context)
     {
         var question = new Argument<string>("question") { Description = "The question to answer from the corpus; - reads it from stdin (for long questions)." };
@@ -29,51 +26,33 @@ internal static class AskCommand
         var command = new Command("ask", "Answer one question and exit.") { question, json, topK };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var host = context.BuildHost(parseResult);
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
-            try
+            var terminal = context.Terminal;
+            var asJson = parseResult.GetValue(json);
+            var text = parseResult.GetValue(question)!.Trim();
+            if (text == "-")
             {
-                var terminal = context.Terminal;
-                var asJson = parseResult.GetValue(json);
-                var text = parseResult.GetValue(question)!.Trim();
-                if (text == "-")
-                {
-                    text = await terminal.In.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                var assistant = host.Services.GetRequiredService<AssistantService>();
-                var validation = assistant.Validate(text, topK: parseResult.GetValue(topK));
-                if (validation.Request is not { } request)
-                {
-                    terminal.WriteError(validation.Error!);
-                    return ExitCodes.BadUsage;
-                }
-
-                var notices = (await StartupView.LoadModelsAsync(host.Services, cancellationToken).ConfigureAwait(false)).Notices;
-                await StartupView.BuildIndexAsync(host.Services, asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
-                if (asJson)
-                {
-                    foreach (var notice in notices)
-                    {
-                        await terminal.Error.WriteLineAsync($"note: {notice}").ConfigureAwait(false);
-                    }
-
-                    await terminal.Out.WriteLineAsync(AnswerJson.Serialize(await assistant.AskAsync(request, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
-                    return ExitCodes.Success;
-                }
-
-                foreach (var notice in notices)
-                {
-                    terminal.Ui.MarkupLineInterpolated($"[yellow]{notice}[/]");
-                }
-
-                var completed = await new AnswerRenderer(terminal).RenderAsync(assistant.AskStreamingAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
-                return completed is null ? ExitCodes.Failure : ExitCodes.Success;
+                text = await terminal.In.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
             }
-            finally
+
+            await using var host = await CommandHost.StartAsync(context, parseResult, cancellationToken).ConfigureAwait(false);
+            var validation = host.Assistant.Validate(text, topK: parseResult.GetValue(topK));
+            if (validation.Request is not { } request)
             {
-                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                terminal.WriteError(validation.Error!);
+                return ExitCodes.BadUsage;
             }
+
+            // JSON output keeps stdout for the document: no progress bar, notices on stderr.
+            var runtime = await host.StartAssistantAsync(asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
+            RuntimeView.WriteNotices(terminal, runtime, toStandardError: asJson);
+            if (asJson)
+            {
+                await terminal.Out.WriteLineAsync(AnswerJson.Serialize(await host.Assistant.AskAsync(request, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            var completed = await new AnswerRenderer(terminal).RenderAsync(host.Assistant.AskStreamingAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return completed is null ? ExitCodes.Failure : ExitCodes.Success;
         });
         return command;
     }

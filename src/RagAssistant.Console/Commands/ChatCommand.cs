@@ -1,12 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using RagAssistant.Console.Chat;
 using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
-using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
-using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Models;
 using RagAssistant.Hosting.Startup;
 using Spectre.Console;
@@ -16,41 +13,31 @@ namespace RagAssistant.Console.Commands;
 /// <summary>The interactive chat: what <c>ragassistant</c> runs with no command.</summary>
 internal static class ChatCommand
 {
+    /// <summary>Runs the chat until the user leaves; returns the exit code.</summary>
+    /// <param name="context">The terminal and the host factory.</param>
+    /// <param name="overrides">The shared options given on the command line.</param>
+    /// <param name="verbose">True to show informational logs on stderr.</param>
+    /// <param name="cancellationToken">Ends the chat.</param>
     public static async Task<int> RunAsync(CliContext context, CommandLineOverrides overrides, bool verbose, CancellationToken cancellationToken)
     {
         var terminal = context.Terminal;
-        var host = context.Hosts.Build(overrides, verbose);
+        var host = await CommandHost.StartAsync(context.Hosts, overrides, verbose, cancellationToken).ConfigureAwait(false);
         try
         {
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
-            var runtime = await StartupView.LoadModelsAsync(host.Services, cancellationToken).ConfigureAwait(false);
+            var runtime = await host.LoadModelsAsync(cancellationToken).ConfigureAwait(false);
             var readiness = host.Services.GetRequiredService<AssistantReadiness>();
-            if (readiness.ChatModel is ChatModelState.Missing or ChatModelState.NotConfigured)
+            if (readiness.ChatModel is ChatModelState.Missing or ChatModelState.NotConfigured
+                && await MissingChatModel.ResolveAsync(host.Services, readiness.ChatModelOffer, runtime, terminal, cancellationToken).ConfigureAwait(false) is { } fetched)
             {
-                var fetched = await MissingChatModel.ResolveAsync(host.Services, readiness.ChatModelOffer, runtime, terminal, cancellationToken).ConfigureAwait(false);
-                if (fetched is not null)
-                {
-                    await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
-                    host.Dispose();
-                    host = context.Hosts.Build(overrides with { ModelPath = fetched }, verbose);
-                    await host.StartAsync(cancellationToken).ConfigureAwait(false);
-                    runtime = await StartupView.LoadModelsAsync(host.Services, cancellationToken).ConfigureAwait(false);
-                }
+                // The models load once per host: a fetched model needs a host of its own.
+                await host.DisposeAsync().ConfigureAwait(false);
+                host = await CommandHost.StartAsync(context.Hosts, overrides with { ModelPath = fetched }, verbose, cancellationToken).ConfigureAwait(false);
+                runtime = await host.LoadModelsAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var report = await StartupView.BuildIndexAsync(host.Services, terminal, cancellationToken).ConfigureAwait(false);
-            foreach (var warning in report?.Warnings ?? [])
-            {
-                terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
-            }
-
-            if (report?.Merges is { Count: > 0 } merges)
-            {
-                terminal.Ui.MarkupLineInterpolated($"[grey]{merges.Count} documents had identical copies, each merged into one source ('index' lists them).[/]");
-            }
-
+            StartupView.WriteWarnings(terminal, await host.BuildIndexAsync(terminal, cancellationToken).ConfigureAwait(false));
             ILineReader reader = terminal.IsInteractive ? new LineEditor(new SystemConsoleKeySource(), terminal.Out) : new PlainLineReader(terminal.In, terminal.Out);
-            var session = new ChatSession(host.Services.GetRequiredService<AssistantService>(), runtime, terminal, reader, host.Services.GetService<ICorpusIndex>());
+            var session = new ChatSession(host.Assistant, runtime, terminal, reader, host.Services.GetService<ICorpusIndex>());
             session.WriteBanner(host.Services.GetService<IPaperCatalog>()?.Count);
 
             // Ctrl+C stops the answer, not the process. At a plain (piped) prompt, the first Ctrl+C warns and the second exits.
@@ -86,8 +73,7 @@ internal static class ChatCommand
         }
         finally
         {
-            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            host.Dispose();
+            await host.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

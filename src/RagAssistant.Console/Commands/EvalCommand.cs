@@ -16,6 +16,7 @@ internal static class EvalCommand
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>The <c>eval</c> command: parses the set and options, renders the report as a table or JSON.</summary>
     public static Command Create(CliContext context)
     {
         var set = new Option<FileInfo>("--set")
@@ -31,71 +32,63 @@ internal static class EvalCommand
         var command = new Command("eval", "Measure retrieval (and with --answers, answering) on a question set.") { set, retriever, json, answers };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            using var host = context.BuildHost(parseResult);
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
-            try
+            await using var host = await CommandHost.StartAsync(context, parseResult, cancellationToken).ConfigureAwait(false);
+            var terminal = context.Terminal;
+            var asJson = parseResult.GetValue(json);
+            await host.BuildIndexAsync(asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
+            var setPath = parseResult.GetValue(set)!.FullName;
+            var kind = parseResult.GetValue(retriever) ?? RetrieverKind.Hybrid;
+            if (kind != RetrieverKind.Bm25 && host.Services.GetService<ICorpusIndex>() is { } index)
             {
-                var terminal = context.Terminal;
-                var asJson = parseResult.GetValue(json);
-                await StartupView.BuildIndexAsync(host.Services, asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
-                var setPath = parseResult.GetValue(set)!.FullName;
-                var kind = parseResult.GetValue(retriever) ?? RetrieverKind.Hybrid;
-                if (kind != RetrieverKind.Bm25 && host.Services.GetService<ICorpusIndex>() is { } index)
-                {
-                    // Dense and hybrid numbers need every vector: wait, with the progress bar.
-                    await EmbeddingProgressView.WaitAsync(index, asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
-                }
+                // Dense and hybrid numbers need every vector: wait, with the progress bar.
+                await EmbeddingProgressView.WaitAsync(index, asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
+            }
 
-                var evaluator = host.Services.GetRequiredService<RetrievalEvaluator>();
-                var report = await evaluator.EvaluateAsync(setPath, kind, cancellationToken).ConfigureAwait(false);
-                if (report.Mode != report.Retriever)
-                {
-                    // Never print BM25 numbers under a dense or hybrid label.
-                    terminal.WriteError($"{report.Retriever} retrieval is not available ({report.Notice ?? "no embedding model"}); nothing was measured under that label. Use --retriever bm25, or configure an embedding model (EmbeddingModel:Provider).");
-                    return ExitCodes.Failure;
-                }
+            var evaluator = host.Services.GetRequiredService<RetrievalEvaluator>();
+            var report = await evaluator.EvaluateAsync(setPath, kind, cancellationToken).ConfigureAwait(false);
+            if (report.Mode != report.Retriever)
+            {
+                // Never print BM25 numbers under a dense or hybrid label.
+                terminal.WriteError($"{report.Retriever} retrieval is not available ({report.Notice ?? "no embedding model"}); nothing was measured under that label. Use --retriever bm25, or configure an embedding model (EmbeddingModel:Provider).");
+                return ExitCodes.Failure;
+            }
 
-                AnswerEvalReport? answerReport = null;
-                if (parseResult.GetValue(answers))
+            AnswerEvalReport? answerReport = null;
+            if (parseResult.GetValue(answers))
+            {
+                var questions = EvalQuestion.ReadSet(setPath, []);
+                var answerEvaluator = host.Services.GetRequiredService<AnswerEvaluator>();
+                var done = 0;
+                var progress = new InlineProgress<AnswerEvalOutcome>(o =>
                 {
-                    var questions = EvalQuestion.ReadSet(setPath, []);
-                    var answerEvaluator = host.Services.GetRequiredService<AnswerEvaluator>();
-                    var done = 0;
-                    var progress = new InlineProgress<AnswerEvalOutcome>(o =>
+                    done++;
+                    if (!asJson)
                     {
-                        done++;
-                        if (!asJson)
-                        {
-                            terminal.Ui.MarkupLineInterpolated($"[grey]{done}/{questions.Count} {o.Id}: {(o.Refused ? "refused" : $"{o.ValidCitations} citations")} in {o.Timings.TotalMs:0} ms[/]");
-                        }
-                    });
-                    answerReport = await answerEvaluator.EvaluateAsync(questions, progress, cancellationToken).ConfigureAwait(false);
-                }
-
-                if (asJson)
-                {
-                    var document = JsonNode.Parse(report.ToJson())!.AsObject();
-                    if (answerReport is not null)
-                    {
-                        document["answers"] = AnswerJson.ToJsonNode(answerReport);
+                        terminal.Ui.MarkupLineInterpolated($"[grey]{done}/{questions.Count} {o.Id}: {(o.Refused ? "refused" : $"{o.ValidCitations} citations")} in {o.Timings.TotalMs:0} ms[/]");
                     }
+                });
+                answerReport = await answerEvaluator.EvaluateAsync(questions, progress, cancellationToken).ConfigureAwait(false);
+            }
 
-                    await terminal.Out.WriteLineAsync(document.ToJsonString(Indented)).ConfigureAwait(false);
-                    return ExitCodes.Success;
-                }
-
-                await terminal.Out.WriteAsync(report.ToTable()).ConfigureAwait(false);
+            if (asJson)
+            {
+                var document = JsonNode.Parse(report.ToJson())!.AsObject();
                 if (answerReport is not null)
                 {
-                    WriteAnswerSummary(terminal, answerReport);
+                    document["answers"] = AnswerJson.ToJsonNode(answerReport);
                 }
 
+                await terminal.Out.WriteLineAsync(document.ToJsonString(Indented)).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
-            finally
+
+            await terminal.Out.WriteAsync(report.ToTable()).ConfigureAwait(false);
+            if (answerReport is not null)
             {
-                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                WriteAnswerSummary(terminal, answerReport);
             }
+
+            return ExitCodes.Success;
         });
         return command;
     }

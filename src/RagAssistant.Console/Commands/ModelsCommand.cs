@@ -10,6 +10,7 @@ namespace RagAssistant.Console.Commands;
 /// <summary><c>models list|download|verify</c>: the models named in models/models.json and the files on disk.</summary>
 internal static class ModelsCommand
 {
+    /// <summary>The <c>models</c> command with its <c>list</c>, <c>download</c> and <c>verify</c> subcommands.</summary>
     public static Command Create(CliContext context)
     {
         var command = new Command("models", "List, download and verify the models named in models/models.json.");
@@ -177,6 +178,7 @@ internal static class ModelsCommand
         }
     }
 
+    /// <summary>"512 B", "1.5 KiB", "67.3 MiB", "0.46 GiB" (binary units).</summary>
     internal static string FormatSize(long bytes) => bytes switch
     {
         >= 1L << 30 => $"{bytes / (double)(1L << 30):0.00} GiB",

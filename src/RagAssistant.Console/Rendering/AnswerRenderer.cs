@@ -148,13 +148,19 @@ internal sealed class AnswerRenderer(Terminal terminal)
         var t = result.Timings;
         var parts = new List<string>
         {
-            result.Mode == AnswerMode.RetrievalOnly ? "retrieval-only: extracted, not generated" : "generated",
+            result.Mode switch
+            {
+                AnswerMode.RetrievalOnly => "retrieval-only: extracted, not generated",
+                AnswerMode.NotCovered => "not covered: no paper relevant enough, no model call",
+                _ => "generated",
+            },
             $"retrieval {t.RetrievalMs:0} ms",
         };
         if (result.Mode == AnswerMode.Generated && result.Usage.CompletionTokens > 0)
         {
             parts.Add($"first token {t.TimeToFirstTokenMs:0} ms");
-            parts.Add($"{result.Usage.PromptTokens} prompt + {result.Usage.CompletionTokens} answer tokens");
+            var cached = result.Usage.CachedPromptTokens is > 0 and var reused ? $" ({reused} from the KV cache)" : string.Empty;
+            parts.Add($"{result.Usage.PromptTokens} prompt{cached} + {result.Usage.CompletionTokens} answer tokens");
         }
 
         if (result.FinishReason == AnswerFinishReason.Length)
@@ -169,6 +175,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
     /// <summary>The console's view of a streamed answer: a status line while retrieving, then text, then the result.</summary>
     private sealed class ConsoleSteps : AnswerStreamProjection<ConsoleStep>
     {
+        /// <summary>The projection; it keeps no state.</summary>
         public static ConsoleSteps Instance { get; } = new();
 
         protected override IEnumerable<ConsoleStep> OnSourcesRetrieved(SourcesRetrievedUpdate update)

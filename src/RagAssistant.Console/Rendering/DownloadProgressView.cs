@@ -7,6 +7,10 @@ namespace RagAssistant.Console.Rendering;
 /// <summary>Runs a model download under a progress bar (bytes, speed, ETA), or with plain lines when not on a terminal.</summary>
 internal static class DownloadProgressView
 {
+    /// <summary>Runs <paramref name="download"/>, showing the progress it reports; returns its result.</summary>
+    /// <param name="terminal">Where to show the progress.</param>
+    /// <param name="model">The model being downloaded (its name and size label the bar).</param>
+    /// <param name="download">Starts the download with a progress sink.</param>
     public static async Task<ModelDownloadResult> RunAsync(
         Terminal terminal, ModelEntry model, Func<IProgress<DownloadProgress>, Task<ModelDownloadResult>> download)
     {

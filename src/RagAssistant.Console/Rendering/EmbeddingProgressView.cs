@@ -39,6 +39,37 @@ internal static class EmbeddingProgressView
         return $"[grey]Semantic index[/] [green]{new string('━', filled)}[/][grey]{new string('━', BarWidth - filled)}[/] [grey]{Markup.Escape(Describe(progress))}; answers use BM25 (keywords) until it is ready[/]";
     }
 
+    /// <summary>
+    /// Before a chat prompt: the progress line while the vectors are pending (piped output only: an interactive
+    /// terminal has the live bar on its bottom row), then once a line saying they are ready, or that embedding failed.
+    /// </summary>
+    /// <param name="terminal">Where to write.</param>
+    /// <param name="progress">Where embedding stands, or null without an index.</param>
+    /// <param name="shownBefore">Whether the vectors were pending at the previous prompt.</param>
+    /// <returns>Whether the vectors are pending now (pass it as <paramref name="shownBefore"/> next time).</returns>
+    public static bool WriteAbovePrompt(Cli.Terminal terminal, EmbeddingProgress? progress, bool shownBefore)
+    {
+        ArgumentNullException.ThrowIfNull(terminal);
+        switch (progress)
+        {
+            case { IsPending: true } pending:
+                if (!terminal.IsInteractive)
+                {
+                    terminal.Ui.MarkupLine(PromptLine(pending));
+                }
+
+                return true;
+            case { State: EmbeddingState.Ready } ready when shownBefore:
+                terminal.Ui.MarkupLineInterpolated($"[green]Semantic index ready ({ready.Total} passages): answers now use hybrid search.[/]");
+                return false;
+            case { State: EmbeddingState.Failed } failed when shownBefore:
+                terminal.Ui.MarkupLineInterpolated($"[yellow]Embedding the passages failed ({failed.Error}): answers keep using BM25.[/]");
+                return false;
+            default:
+                return false;
+        }
+    }
+
     /// <summary>Waits for the vectors with a progress bar (a log line per stage when not interactive); returns the final report.</summary>
     public static async Task<IndexReport> WaitAsync(ICorpusIndex index, Cli.Terminal terminal, CancellationToken cancellationToken)
     {

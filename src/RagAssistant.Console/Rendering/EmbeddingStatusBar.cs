@@ -76,6 +76,7 @@ internal sealed class EmbeddingStatusBar : IAsyncDisposable
             (hint.Length == 0 ? string.Empty : $"\u001b[90m{hint}\u001b[0m");
     }
 
+    /// <summary>Stops updating and clears the bottom row.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);

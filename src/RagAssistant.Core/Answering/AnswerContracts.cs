@@ -34,6 +34,13 @@ public enum AnswerMode
 
     /// <summary>Extracted sentences of the top papers; no chat model was used.</summary>
     RetrievalOnly,
+
+    /// <summary>
+    /// Neither: no source was relevant enough (<see cref="AnsweringOptions.MinRelevance"/>), so the answer is the fixed
+    /// <see cref="AnswerPipeline.NotCoveredMessage"/>, with no sources, no model call and no tokens; the result is refused.
+    /// Whatever the assistant is configured for (<see cref="AnswerPipeline.Mode"/>), this is what actually happened.
+    /// </summary>
+    NotCovered,
 }
 
 /// <summary>A source offered to the model, numbered as in the prompt.</summary>

@@ -22,7 +22,8 @@ public sealed partial class AnswerEvaluator(IAnswerPipeline pipeline, ILogger<An
             try
             {
                 var result = await pipeline.AnswerAsync(new AnswerRequest(question.Question), cancellationToken).ConfigureAwait(false);
-                mode = result.Mode;
+                // A not-covered answer says nothing about how the others are produced.
+                mode = result.Mode == AnswerMode.NotCovered ? mode : result.Mode;
                 var gold = question.GoldTitles.Select(PaperIdentity.NormalizeTitle).ToHashSet(StringComparer.Ordinal);
                 outcome = new AnswerEvalOutcome(
                     question.Id,

@@ -8,8 +8,10 @@ namespace RagAssistant.Core.Answering;
 /// <summary>
 /// The one wire contract for answers, snake_case, used by every front end: <c>ask --json</c>, the JSON answer of
 /// <c>/api/ask</c> and its Server-Sent Events. An answer is <c>question</c>, <c>answer</c>, <c>citations</c>,
-/// <c>sources</c>, <c>invalid_citations</c>, <c>refused</c>, <c>mode</c> (<c>generated</c> | <c>retrieval-only</c>),
-/// <c>finish_reason</c> (<c>stop</c> | <c>length</c>), <c>usage</c>, <c>timings_ms</c> and, when retrieval ran
+/// <c>sources</c>, <c>invalid_citations</c>, <c>refused</c>, <c>mode</c> (<c>generated</c> | <c>retrieval-only</c> |
+/// <c>not-covered</c>),
+/// <c>finish_reason</c> (<c>stop</c> | <c>length</c>), <c>usage</c> (<c>prompt_tokens</c>, <c>completion_tokens</c>
+/// and, when the runtime reports it, <c>cached_prompt_tokens</c>), <c>timings_ms</c> and, when retrieval ran
 /// differently than configured, <c>retrieval_notice</c>. The SSE <c>done</c> event carries exactly that object; the
 /// <c>token</c>, <c>sources</c> and <c>error</c> events are <see cref="TokenEventDocument"/>,
 /// <see cref="SourcesEventDocument"/> and <see cref="ErrorEventDocument"/>. Also the <c>answers</c> block of <c>eval --answers</c>.
@@ -33,8 +35,16 @@ public static class AnswerJson
     /// <summary>Name of the SSE event that ends a stream that failed (<see cref="ErrorEventDocument"/>).</summary>
     public const string ErrorEvent = "error";
 
-    /// <summary>The <c>mode</c> value of a result.</summary>
-    public static string ModeName(AnswerMode mode) => mode == AnswerMode.RetrievalOnly ? "retrieval-only" : "generated";
+    /// <summary>
+    /// The <c>mode</c> value of a result: <c>generated</c>, <c>retrieval-only</c>, or <c>not-covered</c> (no source was
+    /// relevant enough: the fixed refusal, without a model call).
+    /// </summary>
+    public static string ModeName(AnswerMode mode) => mode switch
+    {
+        AnswerMode.RetrievalOnly => "retrieval-only",
+        AnswerMode.NotCovered => "not-covered",
+        _ => "generated",
+    };
 
     /// <summary>The <c>finish_reason</c> value of a result, as OpenAI names it: <c>stop</c> or <c>length</c> (cut at the token limit).</summary>
     public static string FinishReasonName(AnswerFinishReason reason) => reason == AnswerFinishReason.Length ? "length" : "stop";
@@ -86,7 +96,7 @@ public static class AnswerJson
             result.Refused,
             ModeName(result.Mode),
             FinishReasonName(result.FinishReason),
-            new UsageDocument(result.Usage.PromptTokens, result.Usage.CompletionTokens),
+            new UsageDocument(result.Usage.PromptTokens, result.Usage.CompletionTokens, result.Usage.CachedPromptTokens),
             ToDocument(result.Timings),
             result.RetrievalNotice);
     }
@@ -130,9 +140,9 @@ public static class AnswerJson
 /// <param name="Sources">Every source offered to the model, numbered as the markers.</param>
 /// <param name="InvalidCitations">Marker numbers that name no offered source.</param>
 /// <param name="Refused">True when the answer says the papers do not answer the question.</param>
-/// <param name="Mode"><c>generated</c> or <c>retrieval-only</c>.</param>
+/// <param name="Mode"><c>generated</c>, <c>retrieval-only</c>, or <c>not-covered</c> when no source was relevant enough and the fixed refusal was answered without a model call.</param>
 /// <param name="FinishReason"><c>stop</c>, or <c>length</c> when the answer was cut at its token limit.</param>
-/// <param name="Usage">Prompt and completion tokens.</param>
+/// <param name="Usage">Prompt and completion tokens, and the prompt tokens reused from the KV cache when the runtime reports them.</param>
 /// <param name="TimingsMs">Where the time went, in milliseconds.</param>
 /// <param name="RetrievalNotice">Why retrieval ran differently than configured (e.g. BM25 only while vectors are computed); absent when it did not.</param>
 public sealed record AnswerDocument(
@@ -183,8 +193,18 @@ public sealed record SourcesEventDocument(
 /// <param name="Status">The HTTP status the failure would have had before the stream started.</param>
 public sealed record ErrorEventDocument(string Title, string Detail, int Status);
 
-/// <summary>JSON shape of token usage.</summary>
-public sealed record UsageDocument(int PromptTokens, int CompletionTokens);
+/// <summary>JSON shape of token usage: <c>{prompt_tokens, completion_tokens, cached_prompt_tokens?}</c>.</summary>
+/// <param name="PromptTokens">Tokens of the prompt (0 when no model was called).</param>
+/// <param name="CompletionTokens">Tokens the model wrote (0 when no model was called).</param>
+/// <param name="CachedPromptTokens">
+/// Prompt tokens the runtime reused from its KV cache instead of processing them again (a follow-up on the same
+/// slot, a shared system prompt); absent when the runtime does not report it (no model called, or a server that
+/// does not say).
+/// </param>
+public sealed record UsageDocument(
+    int PromptTokens,
+    int CompletionTokens,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? CachedPromptTokens = null);
 
 /// <summary>JSON shape of timings, in milliseconds.</summary>
 public sealed record TimingsDocument(double Retrieval, double FirstToken, double Generation, double Total);

@@ -159,7 +159,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         if (bestRelevance < _options.MinRelevance)
         {
             Log.NotCovered(_logger, bestRelevance, _options.MinRelevance);
-            foreach (var update in NotCovered(run, generates ? AnswerMode.Generated : AnswerMode.RetrievalOnly))
+            foreach (var update in NotCovered(run))
             {
                 yield return update;
             }
@@ -184,12 +184,13 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         }
     }
 
-    private static IEnumerable<AnswerUpdate> NotCovered(AnswerRun run, AnswerMode mode)
+    // Labelled NotCovered, not the configured mode: the text was neither generated nor extracted.
+    private static IEnumerable<AnswerUpdate> NotCovered(AnswerRun run)
     {
         yield return new SourcesRetrievedUpdate(run.SearchQuery, []);
         yield return new AnswerTextUpdate(NotCoveredMessage);
         var elapsedMs = run.Clock.Elapsed.TotalMilliseconds;
-        yield return run.Complete(NotCoveredMessage, [], [], [], refused: true, mode, new AnswerUsage(0, 0), run.Timings(elapsedMs, 0));
+        yield return run.Complete(NotCoveredMessage, [], [], [], refused: true, AnswerMode.NotCovered, new AnswerUsage(0, 0), run.Timings(elapsedMs, 0));
     }
 
     private IEnumerable<AnswerUpdate> Extract(AnswerRun run, IReadOnlyList<AnswerSource> candidates)

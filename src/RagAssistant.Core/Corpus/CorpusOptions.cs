@@ -15,7 +15,10 @@ public sealed class CorpusOptions
     [Required]
     public string Folder { get; set; } = "data/papers";
 
-    /// <summary>Folder for the embedding cache, resolved like <see cref="Folder"/> (created when missing).</summary>
+    /// <summary>
+    /// Folder for the embedding cache (created when missing). A relative path is resolved against the root the corpus
+    /// folder was found under (see <see cref="ResolveCacheFolder"/>), so the console and the service share one cache.
+    /// </summary>
     [Required]
     public string CacheFolder { get; set; } = ".cache";
 
@@ -25,7 +28,20 @@ public sealed class CorpusOptions
     /// <summary>The corpus folder as an absolute path: the first candidate location that exists (see <see cref="LocalPathResolver"/>).</summary>
     public string ResolveFolder() => LocalPathResolver.Resolve(Folder, ContentRoot);
 
-    /// <summary>The cache folder as an absolute path (under the content root when relative).</summary>
-    public string ResolveCacheFolder() =>
-        Path.IsPathRooted(CacheFolder) ? CacheFolder : Path.GetFullPath(Path.Combine(ContentRoot ?? Directory.GetCurrentDirectory(), CacheFolder));
+    /// <summary>
+    /// The cache folder as an absolute path. A relative one sits under the root the corpus folder was found under
+    /// (<see cref="LocalPathResolver.RootOf"/>): the same corpus gets the same cache from every front end, whatever its
+    /// working directory (the service runs from its project folder, the console from the repository root). With an
+    /// absolute corpus folder, a relative cache folder is under the content root (or the working directory).
+    /// </summary>
+    public string ResolveCacheFolder()
+    {
+        if (Path.IsPathRooted(CacheFolder))
+        {
+            return CacheFolder;
+        }
+
+        var root = Path.IsPathRooted(Folder) ? ContentRoot ?? Directory.GetCurrentDirectory() : LocalPathResolver.RootOf(Folder, ContentRoot);
+        return Path.GetFullPath(Path.Combine(root, CacheFolder));
+    }
 }

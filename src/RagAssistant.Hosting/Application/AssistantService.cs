@@ -78,12 +78,14 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
             : null;
 
     /// <summary>
-    /// Keeps the latest history that fits <see cref="AskOptions.MaxHistoryMessages"/>, for a front end that owns the
-    /// conversation (the console chat) rather than receiving it.
+    /// Starts a conversation for a front end that keeps it (the console chat) rather than receiving its history with
+    /// each question: the conversation records completed turns and sends the latest that fit.
     /// </summary>
-    /// <param name="history">The whole conversation so far, oldest first.</param>
-    /// <returns>At most <see cref="AskOptions.MaxHistoryMessages"/> messages, the newest, oldest first.</returns>
-    public IReadOnlyList<ChatMessage> LatestHistory(IEnumerable<ChatMessage> history) =>
+    /// <returns>An empty conversation over this service.</returns>
+    public AssistantConversation StartConversation() => new(this);
+
+    // At most Ask:MaxHistoryMessages messages, the newest, oldest first.
+    internal IReadOnlyList<ChatMessage> LatestHistory(IEnumerable<ChatMessage> history) =>
         [.. NormaliseHistory(history).TakeLast(Limits.MaxHistoryMessages)];
 
     /// <summary>Streams the answer: text pieces, then the complete result. Check the request with <see cref="Validate"/> first.</summary>

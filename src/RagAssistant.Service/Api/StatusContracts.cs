@@ -57,14 +57,25 @@ public sealed record ModelDownloadStatus(string Role, string Name, string Path, 
 /// <summary>The corpus being served.</summary>
 public sealed record CorpusStatus(string? Folder, int Papers);
 
-/// <summary>The index and its last build.</summary>
+/// <summary>
+/// The index and its last build. How many passages have their vector is <see cref="EmbeddingStatus.Done"/> alone:
+/// the build returns before the background embedding ends, so a count taken at the build would be stale.
+/// </summary>
+/// <param name="State">Building, Ready, Refreshing or Failed.</param>
+/// <param name="Error">Why the last build failed, or null.</param>
+/// <param name="LastBuiltAt">When the last successful build finished, or null.</param>
+/// <param name="Papers">Papers in the index.</param>
+/// <param name="Passages">Passages in the index.</param>
+/// <param name="FromCache">Passage vectors the last build found in the embedding cache.</param>
+/// <param name="DenseAvailable">True once every passage has its vector (dense and hybrid search run).</param>
+/// <param name="LastBuildMs">How long the last build took until BM25 was searchable, in milliseconds.</param>
+/// <param name="Warnings">Corpus warnings of the last build (at most 20; the log has them all).</param>
 public sealed record IndexStatus(
     IndexState State,
     string? Error,
     DateTimeOffset? LastBuiltAt,
     int Papers,
     int Passages,
-    int Embedded,
     int FromCache,
     bool DenseAvailable,
     double LastBuildMs,

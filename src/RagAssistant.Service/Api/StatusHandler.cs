@@ -40,7 +40,6 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
                 readiness.LastBuiltAt,
                 report?.Papers ?? 0,
                 report?.Passages ?? 0,
-                report?.Embedded ?? 0,
                 report?.FromCache ?? 0,
                 embedding.State == EmbeddingState.Ready,
                 report?.Elapsed.TotalMilliseconds ?? 0,

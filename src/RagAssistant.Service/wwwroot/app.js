@@ -189,10 +189,12 @@ async function ask(question) {
       } else if (event === "sources") {
         renderCited(answer, text, data.sources);
         if (data.sources.length) addSources(turn, data.sources);
-        if (data.refused) addLine(turn, "notice", "The papers do not answer this question.");
+        // A refusal's own text already says the papers do not answer: mark it, do not say it twice.
+        if (data.refused) answer.classList.add("refused");
       } else if (event === "done") {
         const t = data.timings_ms;
-        addLine(turn, "timings", `${data.usage.completion_tokens} tokens · first token ${Math.round(t.first_token)} ms · total ${Math.round(t.total)} ms`);
+        const tokens = data.usage.completion_tokens;
+        addLine(turn, "timings", `${tokens} token${tokens === 1 ? "" : "s"} · first token ${Math.round(t.first_token)} ms · total ${Math.round(t.total)} ms`);
         if (data.finish_reason === "length") addLine(turn, "notice", "The answer was cut at the answer-token limit.");
         if (data.retrieval_notice) addLine(turn, "notice", data.retrieval_notice);
         history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });

@@ -142,6 +142,34 @@ public sealed class ChatSessionTests
         Assert.Contains("retrieval-only: extracted, not generated | retrieval 3 ms", cli.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1, "1 thread")]
+    [InlineData(4, "4 threads")]
+    public void The_banner_counts_threads_in_the_right_number(int threads, string expected)
+    {
+        using var output = new StringWriter();
+        var session = new ChatSession(TestAssistant.For(new FakeAnswerPipeline()), Runtime with { Threads = threads }, Terminal.Plain(output, TextWriter.Null, TextReader.Null), new QueueLineReader("/exit"));
+
+        session.WriteBanner(paperCount: 3);
+
+        Assert.Contains(output.ToString().Split('\n'), line => line.TrimEnd() == $"  backend:   cpu, context 2048 tokens, {expected}");
+    }
+
+    [Fact]
+    public async Task A_not_covered_answer_says_no_model_was_called_and_offers_no_sources()
+    {
+        var cli = new CliHarness();
+        cli.Pipeline.Mode = Core.Answering.AnswerMode.NotCovered;
+        cli.Pipeline.Refused = true;
+        cli.Pipeline.Pieces = [Core.Answering.AnswerPipeline.NotCoveredMessage];
+
+        Assert.Equal(0, await cli.RunAsync("What is the capital of Peru?\n"));
+
+        Assert.Contains("not covered: no paper relevant enough, no model call | retrieval 3 ms", cli.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sources offered", cli.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("| generated", cli.Output, StringComparison.Ordinal);
+    }
+
     private static int CountOf(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
 
     /// <summary>Only <see cref="ICorpusIndex.Embedding"/> matters to the chat session.</summary>

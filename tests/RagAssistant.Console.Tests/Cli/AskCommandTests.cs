@@ -12,6 +12,7 @@ public sealed class AskCommandTests
     {
         const string Question = "How does speculative decoding work?";
         var cli = new CliHarness();
+        cli.Pipeline.CachedPromptTokens = 40;
 
         Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", Question, "--json"));
 
@@ -19,6 +20,7 @@ public sealed class AskCommandTests
         var expected = JsonNode.Parse(AnswerJson.Serialize(await cli.Pipeline.AnswerAsync(new AnswerRequest(Question), TestContext.Current.CancellationToken)));
         Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(cli.Output)), cli.Output);
         Assert.Equal(Question, JsonNode.Parse(cli.Output)!["question"]!.GetValue<string>());
+        Assert.Equal(40, JsonNode.Parse(cli.Output)!["usage"]!["cached_prompt_tokens"]!.GetValue<int>());
     }
 
     [Fact]
@@ -60,6 +62,17 @@ public sealed class AskCommandTests
         Assert.Contains("[1] Speculative Decoding at Scale (Feb 22, 2024, 000_a.txt)", cli.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("[2] Sparse Attention", cli.Output, StringComparison.Ordinal);
         Assert.Contains("[7] in the answer match no source", cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_footer_counts_prompt_tokens_reused_from_the_kv_cache()
+    {
+        var cli = new CliHarness();
+        cli.Pipeline.CachedPromptTokens = 40;
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", "How does speculative decoding work?"));
+
+        Assert.Contains("42 prompt (40 from the KV cache) + 3 answer tokens", cli.Output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -17,7 +17,7 @@ public sealed class AnswerJsonTests
         [5],
         false,
         mode,
-        new AnswerUsage(300, 20),
+        new AnswerUsage(300, 20) { CachedPromptTokens = 256 },
         new AnswerTimings(12.34, 250.5, 900.25, 1163.09));
 
     [Fact]
@@ -46,6 +46,8 @@ public sealed class AnswerJsonTests
         Assert.Equal("stop", root.GetProperty("finish_reason").GetString());
         Assert.Equal(300, root.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
         Assert.Equal(20, root.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(["prompt_tokens", "completion_tokens", "cached_prompt_tokens"], root.GetProperty("usage").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(256, root.GetProperty("usage").GetProperty("cached_prompt_tokens").GetInt32());
         var timings = root.GetProperty("timings_ms");
         Assert.Equal(["retrieval", "first_token", "generation", "total"], timings.EnumerateObject().Select(p => p.Name));
         Assert.Equal(250.5, timings.GetProperty("first_token").GetDouble());
@@ -57,5 +59,21 @@ public sealed class AnswerJsonTests
         var node = AnswerJson.ToJsonNode(Sample(AnswerMode.RetrievalOnly));
 
         Assert.Equal("retrieval-only", node["mode"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void CachedPromptTokensAreAbsentWhenTheRuntimeDoesNotReportThem()
+    {
+        var node = AnswerJson.ToJsonNode(Sample(AnswerMode.Generated) with { Usage = new AnswerUsage(300, 20) });
+
+        Assert.Equal(["prompt_tokens", "completion_tokens"], node["usage"]!.AsObject().Select(p => p.Key));
+    }
+
+    [Fact]
+    public void NotCoveredModeIsNamedForWhatHappened()
+    {
+        var node = AnswerJson.ToJsonNode(Sample(AnswerMode.NotCovered));
+
+        Assert.Equal("not-covered", node["mode"]!.GetValue<string>());
     }
 }

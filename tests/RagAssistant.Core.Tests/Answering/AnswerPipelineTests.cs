@@ -291,6 +291,23 @@ public sealed class AnswerPipelineTests
         Assert.Equal(AnswerPipeline.NotCoveredMessage, result.Answer);
         Assert.Empty(result.Sources);
         Assert.Equal(0, result.Usage.PromptTokens);
+
+        // What happened, not what is configured: the model could answer, but this answer was not generated.
+        Assert.Equal(AnswerMode.Generated, pipeline.Mode);
+        Assert.Equal(AnswerMode.NotCovered, result.Mode);
+    }
+
+    [Fact]
+    public async Task NotCoveredInRetrievalOnlyModeIsLabelledNotCoveredToo()
+    {
+        var weak = ThreePapers.Select(h => h with { RelevanceScore = 0.05 }).ToList();
+        var pipeline = PipelineHarness.Create(new FakeRetriever(weak), options: new AnsweringOptions { MinRelevance = 0.1 });
+
+        var result = await pipeline.AnswerAsync(new AnswerRequest("What is the capital of Peru?"), Ct);
+
+        Assert.Equal(AnswerMode.RetrievalOnly, pipeline.Mode);
+        Assert.Equal(AnswerMode.NotCovered, result.Mode);
+        Assert.True(result.Refused);
     }
 
     [Fact]

@@ -47,6 +47,7 @@ public sealed class AskEndpointTests
     {
         const string Question = "What is speculative decoding?";
         await using var factory = new ServiceFactory();
+        factory.Pipeline.CachedPromptTokens = 40;
         using var client = factory.CreateStreamingClient();
         await factory.WaitUntilReadyAsync(client);
 
@@ -64,6 +65,10 @@ public sealed class AskEndpointTests
         Assert.Equal(
             ["question", "answer", "citations", "sources", "invalid_citations", "refused", "mode", "finish_reason", "usage", "timings_ms"],
             done!.AsObject().Select(p => p.Key));
+
+        // KV-cache reuse travels in the one contract too.
+        Assert.Equal(["prompt_tokens", "completion_tokens", "cached_prompt_tokens"], done["usage"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(40, done["usage"]!["cached_prompt_tokens"]!.GetValue<int>());
 
         // The sources event uses the same source and citation shapes.
         var sources = events.Single(e => e.Event == "sources").Json;

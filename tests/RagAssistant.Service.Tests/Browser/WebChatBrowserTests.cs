@@ -51,6 +51,28 @@ public sealed class WebChatBrowserTests
     }
 
     [Fact]
+    public async Task A_refusal_is_shown_once()
+    {
+        const string Refusal = "The papers do not answer this question.";
+        await using var factory = StartOnKestrel(out var address);
+        factory.Pipeline.EchoQuestion = false;
+        factory.Pipeline.Pieces = [Refusal];
+        factory.Pipeline.Refused = true;
+        await using var browser = await LaunchAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(address);
+
+        await page.FillAsync("#question", "Who won the 1998 football world cup?");
+        await page.PressAsync("#question", "Enter");
+
+        await Assertions.Expect(page.Locator(".turn .timings")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".turn .answer")).ToHaveTextAsync(Refusal);
+        await Assertions.Expect(page.Locator(".turn .answer")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("refused"));
+        await Assertions.Expect(page.Locator(".turn .notice")).ToHaveCountAsync(0);
+        Assert.Equal(1, CountOf(await page.Locator(".turn").InnerTextAsync(), "do not answer"));
+    }
+
+    [Fact]
     public async Task Stop_cancels_the_answer_on_the_server()
     {
         await using var factory = StartOnKestrel(out var address);
@@ -74,6 +96,8 @@ public sealed class WebChatBrowserTests
 
         Assert.Equal(1, factory.Pipeline.Cancelled);
     }
+
+    private static int CountOf(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
 
     private static ServiceFactory StartOnKestrel(out string address)
     {

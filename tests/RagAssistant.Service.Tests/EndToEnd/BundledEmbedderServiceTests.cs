@@ -46,6 +46,10 @@ public sealed class BundledEmbedderServiceTests
                 if (embedding.GetProperty("state").GetString() == "ready")
                 {
                     Assert.Contains("arctic-embed-xs", status.GetProperty("model").GetProperty("embeddingModel").GetString(), StringComparison.Ordinal);
+
+                    // One count of passages with a vector: the build's own, taken before the background embedding ended, was stale.
+                    Assert.Equal(40, embedding.GetProperty("done").GetInt32());
+                    Assert.False(status.GetProperty("index").TryGetProperty("embedded", out _), status.GetProperty("index").ToString());
                     break;
                 }
 

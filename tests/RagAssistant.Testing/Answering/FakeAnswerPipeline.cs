@@ -44,6 +44,12 @@ public sealed partial class FakeAnswerPipeline : IAnswerPipeline
     /// <summary>How the answer was produced, as the result reports it.</summary>
     public AnswerMode Mode { get; set; } = AnswerMode.Generated;
 
+    /// <summary>Whether the result says the papers do not answer the question.</summary>
+    public bool Refused { get; set; }
+
+    /// <summary>Prompt tokens the result reports as reused from the KV cache; null for a runtime that does not say.</summary>
+    public int? CachedPromptTokens { get; set; }
+
     /// <summary>The server's answer-token limit, as <c>Answering:MaxAnswerTokens</c> would set it; null for none.</summary>
     public int? AnswerTokenLimit { get; set; }
 
@@ -168,9 +174,9 @@ public sealed partial class FakeAnswerPipeline : IAnswerPipeline
             [.. cited.Select(s => new AnswerCitation(s.Number, s.PaperId, s.Title))],
             Sources,
             [.. numbers.Where(n => cited.All(s => s.Number != n))],
-            Refused: false,
+            Refused,
             Mode,
-            new AnswerUsage(42, tokens),
+            new AnswerUsage(42, tokens) { CachedPromptTokens = CachedPromptTokens },
             new AnswerTimings(3, 40, 60, 105));
     }
 
