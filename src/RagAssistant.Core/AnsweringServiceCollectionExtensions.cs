@@ -51,7 +51,8 @@ public static class AnsweringServiceCollectionExtensions
             sp.GetService<IChatClient>(),
             sp.GetKeyedService<ITokenizer>(ITokenizer.ChatKey),
             sp.GetServices<IFunctionInvocationFilter>(),
-            sp.GetServices<IPromptRenderFilter>()));
+            sp.GetServices<IPromptRenderFilter>(),
+            sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton<IAnswerPipeline>(sp => sp.GetRequiredService<AnswerPipeline>());
         services.TryAddSingleton<AnswerEvaluator>();
         return services;

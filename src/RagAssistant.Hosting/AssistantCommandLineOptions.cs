@@ -60,6 +60,8 @@ public sealed class AssistantCommandLineOptions
     public IEnumerable<Option> All => [Model, EmbeddingModel, Corpus, RetrievalOnly];
 
     /// <summary>What the user gave on the command line, as configuration overrides (paths made absolute).</summary>
+    /// <param name="parseResult">The result of parsing a command that holds <see cref="All"/>.</param>
+    /// <returns>The overrides; null for each option not given.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="parseResult"/> is null.</exception>
     public CommandLineOverrides ToOverrides(ParseResult parseResult)
     {

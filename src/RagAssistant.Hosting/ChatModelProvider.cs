@@ -1,7 +1,7 @@
 namespace RagAssistant.Hosting;
 
 /// <summary>Where the chat model runs (<c>ChatModel:Provider</c>).</summary>
-public enum ChatModelProvider
+internal enum ChatModelProvider
 {
     /// <summary>In process: the GGUF file <c>ChatModel:ModelPath</c> run by llama.cpp through LLamaSharp (the default).</summary>
     LlamaSharp,

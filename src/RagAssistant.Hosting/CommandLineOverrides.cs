@@ -4,6 +4,10 @@ namespace RagAssistant.Hosting;
 /// The overrides every front end accepts on its command line (--model, --embedding-model, --corpus,
 /// --retrieval-only), turned into configuration keys so they win over appsettings.json.
 /// </summary>
+/// <param name="ModelPath">The chat model file (<c>--model</c>), or null.</param>
+/// <param name="EmbeddingModelPath">The GGUF embedding model file (<c>--embedding-model</c>), or null.</param>
+/// <param name="CorpusFolder">The corpus folder (<c>--corpus</c>), or null.</param>
+/// <param name="RetrievalOnly">True for <c>--retrieval-only</c>: extracted answers, no chat model loaded.</param>
 public sealed record CommandLineOverrides(
     string? ModelPath = null,
     string? EmbeddingModelPath = null,
@@ -29,6 +33,7 @@ public sealed record CommandLineOverrides(
     public const string RetrievalOnlyKey = "Assistant:RetrievalOnly";
 
     /// <summary>Key/value pairs to add as the last configuration source.</summary>
+    /// <returns>Only the options given: paths made absolute against the working directory, flags as "true".</returns>
     public IEnumerable<KeyValuePair<string, string?>> ToConfiguration()
     {
         if (ModelPath is not null)

@@ -1,7 +1,7 @@
 namespace RagAssistant.Hosting;
 
 /// <summary>Which embedding model dense retrieval uses (<c>EmbeddingModel:Provider</c>).</summary>
-public enum EmbeddingProvider
+internal enum EmbeddingProvider
 {
     /// <summary>arctic-embed-xs, shipped inside the application and run by ONNX Runtime: no download.</summary>
     Bundled,

@@ -42,6 +42,9 @@ public static class RagAssistantServiceCollectionExtensions
     /// unknown provider, fails start-up validation (<see cref="Microsoft.Extensions.Options.OptionsValidationException"/>
     /// from <c>ValidateStartupOptions</c> or the host's start) with a message that says what to fix.
     /// </remarks>
+    /// <param name="services">The front end's service collection.</param>
+    /// <param name="configuration">The application's configuration: appsettings.json, environment variables, the command line (<see cref="CommandLineOverrides"/>).</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
     public static IServiceCollection AddRagAssistant(this IServiceCollection services, IConfiguration configuration)
     {
@@ -66,7 +69,7 @@ public static class RagAssistantServiceCollectionExtensions
         {
             OpenAICompatibleRegistration.AddChatModel(services, configuration);
         }
-        else
+        else if (HasModelPath(configuration, LlamaChatClientOptions.SectionName))
         {
             AddLocalChatModel(services, configuration);
         }
@@ -84,7 +87,7 @@ public static class RagAssistantServiceCollectionExtensions
                 services.AddArcticEmbeddingGenerator(configuration.GetSection(ArcticEmbeddingGeneratorOptions.SectionName));
                 services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.EmbeddingKey, (sp, _) => new ArcticEmbeddingTokenizer(sp.GetRequiredService<ArcticEmbeddingGenerator>()));
                 break;
-            case EmbeddingProvider.Gguf:
+            case EmbeddingProvider.Gguf when HasModelPath(configuration, LlamaEmbeddingGeneratorOptions.SectionName):
                 AddLocalEmbeddingModel(services, configuration);
                 break;
             case EmbeddingProvider.OpenAICompatible:
@@ -102,13 +105,13 @@ public static class RagAssistantServiceCollectionExtensions
     }
 
     /// <summary>Configuration key of where the chat model runs: LlamaSharp (default, in process) or OpenAICompatible.</summary>
-    public const string ChatProviderKey = "ChatModel:Provider";
+    internal const string ChatProviderKey = "ChatModel:Provider";
 
     /// <summary>The configured chat provider: <see cref="ChatModelProvider.LlamaSharp"/> when <c>ChatModel:Provider</c> is unset.</summary>
     /// <param name="configuration">The application's configuration.</param>
     /// <param name="error">Why the configured value is not a provider (and what to write instead), or null when it is one.</param>
     /// <returns>The provider; <see cref="ChatModelProvider.LlamaSharp"/> when <paramref name="error"/> is set.</returns>
-    public static ChatModelProvider ResolveChatProvider(IConfiguration configuration, out string? error)
+    internal static ChatModelProvider ResolveChatProvider(IConfiguration configuration, out string? error)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return ParseProvider(
@@ -119,16 +122,16 @@ public static class RagAssistantServiceCollectionExtensions
     }
 
     /// <summary>Configuration key of the embedder choice: Bundled (default), Gguf, OpenAICompatible or None.</summary>
-    public const string EmbeddingProviderKey = "EmbeddingModel:Provider";
+    internal const string EmbeddingProviderKey = "EmbeddingModel:Provider";
 
     /// <summary>How the bundled embedder is named in the banner and /api/status.</summary>
-    public const string BundledEmbeddingDescription = "arctic-embed-xs (bundled, ONNX Runtime)";
+    internal const string BundledEmbeddingDescription = "arctic-embed-xs (bundled, ONNX Runtime)";
 
     /// <summary>The configured embedder; a GGUF file named on the command line (--embedding-model) means Gguf.</summary>
     /// <param name="configuration">The application's configuration.</param>
     /// <param name="error">Why <c>EmbeddingModel:Provider</c> is not a provider (and what to write instead), or null when it is one.</param>
     /// <returns>The provider; <see cref="EmbeddingProvider.Bundled"/> when <paramref name="error"/> is set.</returns>
-    public static EmbeddingProvider ResolveEmbeddingProvider(IConfiguration configuration, out string? error)
+    internal static EmbeddingProvider ResolveEmbeddingProvider(IConfiguration configuration, out string? error)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         if (configuration.GetValue<bool>(CommandLineOverrides.RequireEmbeddingModelKey))
@@ -168,18 +171,17 @@ public static class RagAssistantServiceCollectionExtensions
     private static void FailAtStart(IServiceCollection services, string name, string message) =>
         services.AddOptions<RegistrationFailure>(name).Validate(_ => false, message).ValidateOnStart();
 
-    // The GGUF chat model in process. Whether its file exists is known only when the services are resolved: the
-    // client then resolves as null (retrieval-only) for a file that is not downloaded, so nothing loads or throws.
+    // The GGUF chat model in process, registered by the llama.cpp adapter under a key. Whether its file exists is
+    // known only when the services are resolved: the unkeyed client then resolves as null (retrieval-only) for a file
+    // that is not downloaded, so nothing loads or throws; LocalModelFilesOptions fails start-up for a missing file
+    // named on the command line.
     private static void AddLocalChatModel(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddLlamaRuntime();
+        services.AddLlamaChatClient(configuration.GetSection(LlamaChatClientOptions.SectionName), serviceKey: LocalModelKey)
+            .UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs)
+            .UseLogging();
         services.AddOptions<LlamaChatClientOptions>()
-            .Bind(configuration.GetSection(LlamaChatClientOptions.SectionName))
-            .Configure<LocalModelFiles>((options, files) => options.ModelPath = files.Chat?.Path ?? options.ModelPath)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlamaChatClientOptions>, LocalChatModelSettingsValidator>());
-        services.TryAddSingleton<LlamaChatClient>();
-        services.AddKeyedChatClient(LocalModelKey, sp => sp.GetRequiredService<LlamaChatClient>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
+            .Configure<LocalModelFiles>((options, files) => options.ModelPath = files.Chat?.Path ?? options.ModelPath);
         services.TryAddSingleton(sp => IsPresent(sp, files => files.Chat) ? sp.GetRequiredKeyedService<IChatClient>(LocalModelKey) : null!);
         services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.ChatKey, (sp, _) => IsPresent(sp, files => files.Chat) ? new LlamaChatTokenizer(sp.GetRequiredService<LlamaChatClient>()) : null!);
     }
@@ -187,18 +189,20 @@ public static class RagAssistantServiceCollectionExtensions
     // The GGUF embedder through llama.cpp; like the chat model, it resolves as null while its file is not downloaded.
     private static void AddLocalEmbeddingModel(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddLlamaRuntime();
+        services.AddLlamaEmbeddingGenerator(configuration.GetSection(LlamaEmbeddingGeneratorOptions.SectionName), serviceKey: LocalModelKey)
+            .UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs)
+            .UseLogging();
         services.AddOptions<LlamaEmbeddingGeneratorOptions>()
-            .Bind(configuration.GetSection(LlamaEmbeddingGeneratorOptions.SectionName))
-            .Configure<LocalModelFiles>((options, files) => options.ModelPath = files.Embedding?.Path ?? options.ModelPath)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlamaEmbeddingGeneratorOptions>, LocalEmbeddingModelSettingsValidator>());
-        services.TryAddSingleton<LlamaEmbeddingGenerator>();
-        services.AddKeyedEmbeddingGenerator(LocalModelKey, sp => sp.GetRequiredService<LlamaEmbeddingGenerator>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
+            .Configure<LocalModelFiles>((options, files) => options.ModelPath = files.Embedding?.Path ?? options.ModelPath);
         services.TryAddSingleton(sp => IsPresent(sp, files => files.Embedding) ? sp.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(LocalModelKey) : null!);
         services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.EmbeddingKey, (sp, _) =>
             IsPresent(sp, files => files.Embedding) ? new LlamaEmbeddingTokenizer(sp.GetRequiredService<LlamaEmbeddingGenerator>()) : null!);
     }
+
+    // No local model without a path: its settings would fail validation for a model nobody asked for, and
+    // LocalModelFiles reports none (answers are retrieval-only, retrieval BM25 only).
+    private static bool HasModelPath(IConfiguration configuration, string section) =>
+        !string.IsNullOrWhiteSpace(configuration[$"{section}:ModelPath"]);
 
     /// <summary>Key of the local model pipelines; the unkeyed client is that pipeline when its file exists, else null.</summary>
     private const string LocalModelKey = "RagAssistant.LocalModel";

@@ -10,7 +10,7 @@ using RagAssistant.Service.OpenAi;
 namespace RagAssistant.Service;
 
 /// <summary>Maps the service's HTTP endpoints.</summary>
-public static class EndpointRouteBuilderExtensions
+internal static class EndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps /health, /api and the OpenAI-compatible /v1 endpoints. Request bodies are bound by minimal APIs; a bad

@@ -13,7 +13,7 @@ using RagAssistant.Service.Options;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the hosted service's own parts; the assistant itself comes from <c>AddRagAssistant</c>.</summary>
-public static class ServiceCollectionExtensions
+internal static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the service options (validated at start), the answer queue, the start-up in the background, the corpus

@@ -2,6 +2,7 @@ using System.Text;
 using System.Xml;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
 using RagAssistant.Core.Retrieval;
 
@@ -44,13 +45,21 @@ internal sealed class AnswerKernel
     /// <param name="chatClient">The chat model the prompt functions run on, or null when answers are extracted.</param>
     /// <param name="functionFilters">Filters that see every function invocation (search, rewrite, answer).</param>
     /// <param name="promptFilters">Filters that see every rendered prompt.</param>
+    /// <param name="loggerFactory">Receives Semantic Kernel's own step logs (function invoked, completed, duration); null = none.</param>
     public AnswerKernel(
         IPaperRetriever retriever,
         IChatClient? chatClient,
         IEnumerable<IFunctionInvocationFilter> functionFilters,
-        IEnumerable<IPromptRenderFilter> promptFilters)
+        IEnumerable<IPromptRenderFilter> promptFilters,
+        ILoggerFactory? loggerFactory = null)
     {
         var builder = Kernel.CreateBuilder();
+        if (loggerFactory is not null)
+        {
+            // SK logs each function invocation through the kernel's ILoggerFactory (Kernel.LoggerFactory).
+            builder.Services.AddSingleton(loggerFactory);
+        }
+
         if (chatClient is not null)
         {
             builder.Services.AddSingleton(chatClient.GetService<ChatClientMetadata>() is null ? new DescribedChatClient(chatClient) : chatClient);

@@ -46,6 +46,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     /// <param name="tokenizer">The chat model's tokenizer and context size (the <see cref="ITokenizer.ChatKey"/> one), or null for <see cref="ApproximateTokenizer"/>'s pessimistic count; a context size it does not know is <see cref="AnsweringOptions.FallbackContextSize"/>.</param>
     /// <param name="functionFilters">Semantic Kernel filters that see every step: search, follow-up rewrite, answer.</param>
     /// <param name="promptFilters">Semantic Kernel filters that see every rendered prompt of the rewrite and the answer.</param>
+    /// <param name="loggerFactory">Receives Semantic Kernel's own logs of each step (search, rewrite, answer), or null for none.</param>
     /// <exception cref="ArgumentNullException">A required collaborator is null.</exception>
     public AnswerPipeline(
         IPaperRetriever retriever,
@@ -56,7 +57,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         IChatClient? chatClient = null,
         ITokenizer? tokenizer = null,
         IEnumerable<IFunctionInvocationFilter>? functionFilters = null,
-        IEnumerable<IPromptRenderFilter>? promptFilters = null)
+        IEnumerable<IPromptRenderFilter>? promptFilters = null,
+        ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(retriever);
         ArgumentNullException.ThrowIfNull(prompts);
@@ -68,7 +70,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         _options = options.Value;
 
         // Retrieval-only answers never call the model, so the kernel gets none and no step can reach it.
-        _kernel = new AnswerKernel(retriever, assistantOptions.Value.RetrievalOnly ? null : chatClient, functionFilters ?? [], promptFilters ?? []);
+        _kernel = new AnswerKernel(retriever, assistantOptions.Value.RetrievalOnly ? null : chatClient, functionFilters ?? [], promptFilters ?? [], loggerFactory);
         _logger = logger;
         _rewriter = new FollowUpRewriter(prompts, _options, logger);
     }

@@ -37,6 +37,7 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     /// <param name="topK">How many sources to retrieve, 1 to <see cref="AskOptions.MaxTopK"/>; null uses <c>Retrieval:TopK</c>.</param>
     /// <param name="maxAnswerTokens">Most tokens the answer may have, at least 1; null uses the server's limit.</param>
     /// <param name="field">The name of the input the question came from, used in messages (<c>question</c>, <c>query</c>).</param>
+    /// <returns>The request with the trimmed question and normalised history, or the error message.</returns>
     public AskValidation Validate(string? question, IEnumerable<ChatMessage>? history = null, int? topK = null, int? maxAnswerTokens = null, string field = "question")
     {
         var error = CheckText(question, field) ?? CheckTopK(topK) ?? CheckTokenLimit(maxAnswerTokens);
@@ -58,6 +59,7 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     /// <summary>Checks a search query or question against <see cref="AskOptions.MaxQuestionChars"/>; null when it is fine.</summary>
     /// <param name="text">The text as received.</param>
     /// <param name="field">The name of the input, used in the message.</param>
+    /// <returns>What is wrong (empty, or too long and the limit), or null.</returns>
     public string? CheckText(string? text, string field = "question")
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -72,6 +74,8 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     }
 
     /// <summary>Checks a requested source or hit count against 1..<see cref="AskOptions.MaxTopK"/>; null when it is fine (null asks for the default).</summary>
+    /// <param name="topK">The requested count, or null for <c>Retrieval:TopK</c>.</param>
+    /// <returns>What is wrong (naming <c>Ask:MaxTopK</c>), or null.</returns>
     public string? CheckTopK(int? topK) =>
         topK is < 1 || topK > Limits.MaxTopK
             ? $"top_k must be between 1 and {Limits.MaxTopK} ({AskOptions.SectionName}:{nameof(AskOptions.MaxTopK)}), not {topK}."
@@ -89,12 +93,18 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
         [.. NormaliseHistory(history).TakeLast(Limits.MaxHistoryMessages)];
 
     /// <summary>Streams the answer: text pieces, then the complete result. Check the request with <see cref="Validate"/> first.</summary>
+    /// <param name="request">A request from <see cref="Validate"/>.</param>
+    /// <param name="cancellationToken">Stops retrieval and generation.</param>
+    /// <returns>Answer text pieces as they are generated, then one update with the complete <see cref="AnswerResult"/>.</returns>
     /// <exception cref="ArgumentException">The request breaks the pipeline's own rules (it was not validated).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public IAsyncEnumerable<AnswerUpdate> AskStreamingAsync(AnswerRequest request, CancellationToken cancellationToken = default) =>
         pipeline.AnswerStreamingAsync(request, cancellationToken);
 
     /// <summary>Answers and returns the complete result. Check the request with <see cref="Validate"/> first.</summary>
+    /// <param name="request">A request from <see cref="Validate"/>.</param>
+    /// <param name="cancellationToken">Stops retrieval and generation.</param>
+    /// <returns>The answer, its sources and citations, usage and timings.</returns>
     /// <exception cref="ArgumentException">The request breaks the pipeline's own rules (it was not validated).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<AnswerResult> AskAsync(AnswerRequest request, CancellationToken cancellationToken = default) =>
@@ -104,6 +114,9 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     /// Maps a conversation role as the wire names it (<c>user</c>, <c>assistant</c>, any case) to a
     /// <see cref="ChatRole"/>; false for anything else.
     /// </summary>
+    /// <param name="role">The role as received.</param>
+    /// <param name="chatRole">The role; <c>default</c> when false is returned.</param>
+    /// <returns>True for user and assistant.</returns>
     public static bool TryParseRole(string? role, out ChatRole chatRole)
     {
         chatRole = role?.ToLowerInvariant() switch
@@ -131,8 +144,12 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
 public readonly record struct AskValidation(AnswerRequest? Request, string? Error)
 {
     /// <summary>A valid question.</summary>
+    /// <param name="request">The request to answer.</param>
+    /// <returns>The validation with <see cref="Request"/> set.</returns>
     public static AskValidation Valid(AnswerRequest request) => new(request, null);
 
     /// <summary>An invalid question and why.</summary>
+    /// <param name="error">What is wrong and what to do.</param>
+    /// <returns>The validation with <see cref="Error"/> set.</returns>
     public static AskValidation Invalid(string error) => new(null, error);
 }

@@ -13,6 +13,9 @@ public static class AssistantServiceCollectionExtensions
     /// Registers <see cref="AssistantService"/> (singleton) and binds <see cref="AskOptions"/> from the "Ask" section,
     /// validated at start, and makes <c>Answering:MaxQuestionChars</c> follow <c>Ask:MaxQuestionChars</c>. Does no I/O. Needs an <see cref="RagAssistant.Core.Answering.IAnswerPipeline"/> registered.
     /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The application's configuration (the "Ask" section).</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
     public static IServiceCollection AddAssistantService(this IServiceCollection services, IConfiguration configuration)
     {
@@ -20,8 +23,8 @@ public static class AssistantServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<AskOptions>()
             .Bind(configuration.GetSection(AskOptions.SectionName))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AskOptions>, AskOptionsValidator>());
         services.TryAddSingleton<AssistantService>();
 
         // One limit for the question, set in one place: the pipeline's own guard follows Ask:MaxQuestionChars.

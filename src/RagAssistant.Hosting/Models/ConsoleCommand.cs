@@ -10,8 +10,12 @@ public static class ConsoleCommand
     public const string Run = "dotnet run --project src/RagAssistant.Console --";
 
     /// <summary>The command line for <paramref name="arguments"/> ("models list" → "dotnet run --project src/RagAssistant.Console -- models list").</summary>
+    /// <param name="arguments">The console's arguments, as typed.</param>
+    /// <returns><see cref="Run"/>, a space, then <paramref name="arguments"/>.</returns>
     public static string For(string arguments) => $"{Run} {arguments}";
 
     /// <summary>The command that fetches a model of models/models.json by role ("chat", "embedding") or name.</summary>
+    /// <param name="model">A role or a model name.</param>
+    /// <returns>The <c>models download</c> command line.</returns>
     public static string Download(string model) => For($"models download {model}");
 }

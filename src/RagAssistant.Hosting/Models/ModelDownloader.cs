@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RagAssistant.Hosting.Startup;
 
 namespace RagAssistant.Hosting.Models;
 
@@ -11,7 +12,11 @@ namespace RagAssistant.Hosting.Models;
 /// dropped connection (within one call, and across calls), verifies size, GGUF header and SHA-256, then renames
 /// the file into place so a half-written model is never picked up.
 /// </summary>
-public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<ModelsOptions> options, ILogger<ModelDownloader> logger)
+/// <param name="httpClient">The client the model is fetched with (its own, from <c>AddModelDownloads</c>: no overall timeout).</param>
+/// <param name="options">Attempts per call and the stall timeout.</param>
+/// <param name="hint">How the front end tells its user to start a failed download again (console command, service endpoint).</param>
+/// <param name="logger">Receives dropped connections and finished downloads.</param>
+public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<ModelsOptions> options, IModelDownloadHint hint, ILogger<ModelDownloader> logger)
 {
     /// <summary>Suffix of the file being downloaded.</summary>
     public const string PartialSuffix = ".part";
@@ -19,7 +24,14 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Downloads <paramref name="model"/> into <paramref name="folder"/> and returns the verified file.</summary>
-    /// <exception cref="ModelDownloadException">The server failed, the connection kept dropping, or the file is corrupt.</exception>
+    /// <param name="model">The manifest entry: URL, file name, and the size and SHA-256 to verify when known.</param>
+    /// <param name="folder">The models folder (created when missing); the file is saved there under <see cref="ModelEntry.File"/>.</param>
+    /// <param name="progress">Receives bytes on disk, total and speed about every 100 ms; optional.</param>
+    /// <param name="cancellationToken">Stops the download; the bytes so far stay in <c>FILE.part</c> for the next call to resume.</param>
+    /// <returns>The verified file, with how much was resumed and how many connections it took.</returns>
+    /// <exception cref="ModelDownloadException">The server failed, the connection kept dropping (the message says how to resume, in the front end's words: <see cref="IModelDownloadHint.DescribeRetry"/>), or the file is corrupt.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<ModelDownloadResult> DownloadAsync(
         ModelEntry model,
         string folder,
@@ -59,7 +71,7 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
                 var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
                 throw new ModelDownloadException(
                     $"Download of {model.Name} from {model.Url} failed after {attempts} attempts ({ex.Message}); " +
-                    $"{kept:N0} bytes are kept in {partial} and the next `{ConsoleCommand.Download(model.Name)}` resumes from there.",
+                    $"{kept:N0} bytes are kept in {partial} and {hint.DescribeRetry(model)} resumes from there.",
                     ex);
             }
         }

@@ -4,6 +4,8 @@ using RagAssistant.LlamaCpp.Gguf;
 namespace RagAssistant.Hosting.Models;
 
 /// <summary>The outcome of checking a model file.</summary>
+/// <param name="Path">The file checked.</param>
+/// <param name="SizeBytes">Its size in bytes (0 when it does not exist).</param>
 /// <param name="Problems">Empty when the file is good; otherwise one line per problem.</param>
 /// <param name="Gguf">What the GGUF validator read (version, metadata, tensors); null when the file is not a valid model.</param>
 /// <param name="Sha256">The computed hash (lower-case hex), or null when it was not computed.</param>
@@ -20,8 +22,11 @@ public sealed record ModelVerification(string Path, long SizeBytes, GgufFileInfo
 public static class ModelFileVerifier
 {
     /// <summary>Verifies <paramref name="path"/> against what is expected of it.</summary>
+    /// <param name="path">The model file.</param>
     /// <param name="expectedSize">Exact size in bytes, or null to skip the size check.</param>
     /// <param name="expectedSha256">Hex SHA-256, or null to skip hashing (hashing a large file takes seconds).</param>
+    /// <param name="cancellationToken">Stops validating and hashing.</param>
+    /// <returns>What was found; a missing or bad file is reported in <see cref="ModelVerification.Problems"/>, not thrown.</returns>
     public static async Task<ModelVerification> VerifyAsync(string path, long? expectedSize, string? expectedSha256, CancellationToken cancellationToken = default)
     {
         var file = new FileInfo(path);
@@ -60,6 +65,10 @@ public static class ModelFileVerifier
     }
 
     /// <summary>Lower-case hex SHA-256 of a file.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="cancellationToken">Stops hashing.</param>
+    /// <returns>64 lower-case hex digits.</returns>
+    /// <exception cref="IOException">The file cannot be read (e.g. <see cref="FileNotFoundException"/>).</exception>
     public static async Task<string> ComputeSha256Async(string path, CancellationToken cancellationToken = default)
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20, useAsync: true);

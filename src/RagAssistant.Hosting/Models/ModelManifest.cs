@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 namespace RagAssistant.Hosting.Models;
 
 /// <summary>The models the assistant knows how to fetch, read from <c>models/models.json</c>.</summary>
+/// <param name="Models">The entries, in file order; the first of a role is that role's default.</param>
 public sealed record ModelManifest(IReadOnlyList<ModelEntry> Models)
 {
     private static readonly JsonSerializerOptions SerializerOptions = new()
@@ -14,11 +15,16 @@ public sealed record ModelManifest(IReadOnlyList<ModelEntry> Models)
     };
 
     /// <summary>The entry for a role ("chat", "embedding") or a name; null when none matches.</summary>
+    /// <param name="roleOrName">A model name (matched first) or a role, case-insensitive.</param>
+    /// <returns>The entry of that name, else the first of that role, else null.</returns>
     public ModelEntry? Find(string roleOrName) =>
         Models.FirstOrDefault(m => string.Equals(m.Name, roleOrName, StringComparison.OrdinalIgnoreCase))
         ?? Models.FirstOrDefault(m => string.Equals(m.Role, roleOrName, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Parses a manifest; a malformed file gets an error that names the file and the problem.</summary>
+    /// <param name="json">The manifest's JSON: <c>{ "models": [ { "name", "role", "file", "url", "size_bytes", "sha256", ... } ] }</c>.</param>
+    /// <param name="sourceName">What error messages call the file (its path).</param>
+    /// <returns>The validated manifest.</returns>
     /// <exception cref="InvalidDataException">The file is not a valid manifest.</exception>
     public static ModelManifest Parse(string json, string sourceName)
     {
@@ -47,6 +53,9 @@ public sealed record ModelManifest(IReadOnlyList<ModelEntry> Models)
     }
 
     /// <summary>Reads and parses the manifest file.</summary>
+    /// <param name="path">The manifest file.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <returns>The validated manifest.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a valid manifest.</exception>
     public static async Task<ModelManifest> LoadAsync(string path, CancellationToken cancellationToken = default)

@@ -2,13 +2,21 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RagAssistant.Hosting.Models;
+using RagAssistant.Hosting.Startup;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the models folder, its manifest and the downloader.</summary>
 public static class ModelsServiceCollectionExtensions
 {
-    /// <summary>Adds <see cref="ModelStore"/>, <see cref="ModelDownloader"/> (with its own HttpClient) and validated <see cref="ModelsOptions"/>.</summary>
+    /// <summary>
+    /// Adds <see cref="ModelStore"/>, <see cref="ModelDownloader"/> (with its own HttpClient), validated
+    /// <see cref="ModelsOptions"/> (section "Models"), and <see cref="DownloadCommandHint"/> as the
+    /// <see cref="IModelDownloadHint"/> unless the front end registered its own. Does no I/O; calling it again does nothing.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The application's configuration (the "Models" section).</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
     public static IServiceCollection AddModelDownloads(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,6 +33,7 @@ public static class ModelsServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelsOptions>, ModelsOptionsValidator>());
         services.AddSingleton<ModelStore>();
+        services.TryAddSingleton<IModelDownloadHint, DownloadCommandHint>();
         services.AddHttpClient<ModelDownloader>(client =>
         {
             // Models are hundreds of MB: the downloader's own stall timeout replaces the overall one.

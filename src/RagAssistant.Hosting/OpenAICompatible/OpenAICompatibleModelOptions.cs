@@ -7,7 +7,7 @@ namespace RagAssistant.Hosting.OpenAICompatible;
 /// <see cref="ChatName"/>) and the <c>EmbeddingModel</c> section (name <see cref="EmbeddingName"/>) when their
 /// <c>Provider</c> is <c>OpenAICompatible</c>, and validated at start-up.
 /// </summary>
-public sealed class OpenAICompatibleModelOptions
+internal sealed class OpenAICompatibleModelOptions : IValidatableObject
 {
     /// <summary>The options name (and configuration section) of the chat model.</summary>
     public const string ChatName = "ChatModel";
@@ -20,7 +20,6 @@ public sealed class OpenAICompatibleModelOptions
     /// <c>http://127.0.0.1:11434/v1</c> (Ollama) or <c>http://gpu-box:8000/v1</c> (vLLM).
     /// </summary>
     [Required(ErrorMessage = "Endpoint is required with Provider OpenAICompatible: the server's base URL, e.g. http://127.0.0.1:11434/v1.")]
-    [Url(ErrorMessage = "Endpoint must be an absolute http:// or https:// URL, e.g. http://127.0.0.1:11434/v1.")]
     public string? Endpoint { get; set; }
 
     /// <summary>The model name the server knows it by (e.g. <c>qwen2.5:0.5b</c> in Ollama); sent as <c>model</c>.</summary>
@@ -43,4 +42,19 @@ public sealed class OpenAICompatibleModelOptions
 
     /// <summary>The endpoint as a URI; valid once validation has passed.</summary>
     internal Uri EndpointUri => new(Endpoint!, UriKind.Absolute);
+
+    /// <summary>The rule data annotations cannot express: <see cref="Endpoint"/> is an absolute http or https URL with a host.</summary>
+    /// <param name="validationContext">The validation context (unused).</param>
+    /// <returns>One result naming <see cref="Endpoint"/> when it is not such a URL; none otherwise.</returns>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // [Url] would pass ftp:// (and a bare "http://"); the OpenAI client speaks HTTP only. Empty is [Required]'s.
+        if (!string.IsNullOrWhiteSpace(Endpoint)
+            && !(Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0))
+        {
+            yield return new ValidationResult(
+                $"Endpoint must be an absolute http:// or https:// URL, e.g. http://127.0.0.1:11434/v1; it is \"{Endpoint}\".",
+                [nameof(Endpoint)]);
+        }
+    }
 }

@@ -15,6 +15,13 @@ namespace RagAssistant.Hosting.Startup;
 /// The service runs it in the background (<see cref="AssistantStartupService"/>); the console awaits it in front of
 /// its progress bar and download prompt.
 /// </summary>
+/// <param name="services">Where the models and the index are resolved from (resolving loads a model: that is the start-up's work).</param>
+/// <param name="readiness">Receives each step's outcome.</param>
+/// <param name="configuration">The application's configuration (providers, corpus folder, retrieval-only).</param>
+/// <param name="modelFiles">The local model files and whether they are downloaded.</param>
+/// <param name="downloadHint">How the front end words "fetch the missing model" in the notices.</param>
+/// <param name="timeProvider">Stamps the index builds.</param>
+/// <param name="logger">Receives the start-up's progress and failures.</param>
 public sealed partial class AssistantStartup(
     IServiceProvider services,
     AssistantReadiness readiness,

@@ -6,6 +6,7 @@ namespace RagAssistant.Hosting.Startup;
 /// Runs <see cref="AssistantStartup"/> in the background of a long-running host (the service), so the host starts
 /// serving (and <c>/health/live</c> answers) while the models load and the index is built.
 /// </summary>
+/// <param name="startup">The start-up to run.</param>
 public sealed class AssistantStartupService(AssistantStartup startup) : BackgroundService
 {
     /// <inheritdoc/>

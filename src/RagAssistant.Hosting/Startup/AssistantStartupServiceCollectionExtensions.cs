@@ -12,9 +12,12 @@ public static class AssistantStartupServiceCollectionExtensions
     /// Adds <see cref="AssistantStartup"/> and <see cref="AssistantReadiness"/> (singletons), the model downloads
     /// (<c>AddModelDownloads</c>), <see cref="LocalModelFiles"/> (probed when first resolved) as <see cref="LocalModelFilesOptions"/> validated at start (a model file named on the
     /// command line must exist), and <see cref="DownloadCommandHint"/> as the <see cref="IModelDownloadHint"/> unless
-    /// the front end registered its own. Does no I/O; <c>AddRagAssistant</c> calls it. The start-up runs when
+    /// the front end registered its own (through <c>AddModelDownloads</c>). Does no I/O; <c>AddRagAssistant</c> calls it. The start-up runs when
     /// the front end awaits it, or in the background with <see cref="AddAssistantStartupService"/>.
     /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The application's configuration (model paths, providers, command-line overrides).</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
     public static IServiceCollection AddAssistantStartup(this IServiceCollection services, IConfiguration configuration)
     {
@@ -26,7 +29,6 @@ public static class AssistantStartupServiceCollectionExtensions
             .Configure<LocalModelFiles>((options, files) => (options.Chat, options.Embedding) = (files.Chat, files.Embedding))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LocalModelFilesOptions>, LocalModelFilesOptionsValidator>());
-        services.TryAddSingleton<IModelDownloadHint, DownloadCommandHint>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AssistantReadiness>();
         services.TryAddSingleton<AssistantStartup>();
@@ -38,6 +40,8 @@ public static class AssistantStartupServiceCollectionExtensions
     /// serves at once and reports not ready until the models are loaded and the index is built. Adds
     /// <see cref="ChatModelDownload"/>, which fetches the offered chat model in the background when asked to.
     /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
     public static IServiceCollection AddAssistantStartupService(this IServiceCollection services)
     {

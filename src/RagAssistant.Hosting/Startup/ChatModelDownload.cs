@@ -30,6 +30,10 @@ public sealed record ChatModelDownloadProgress(ChatModelDownloadState State, str
 /// <see cref="ModelDownloader"/> (resumable, verified), for a front end with no one at a terminal (the service).
 /// The file is saved where the assistant loads it from; the next start uses it. One download at a time.
 /// </summary>
+/// <param name="readiness">Holds the offer: which model, and where it goes.</param>
+/// <param name="downloader">Fetches and verifies the file (its failure messages word the retry with the front end's <see cref="IModelDownloadHint"/>).</param>
+/// <param name="lifetime">Stops the download when the host stops.</param>
+/// <param name="logger">Receives the download's start, end and failure.</param>
 public sealed partial class ChatModelDownload(AssistantReadiness readiness, ModelDownloader downloader, IHostApplicationLifetime lifetime, ILogger<ChatModelDownload> logger)
 {
     private readonly Lock _gate = new();

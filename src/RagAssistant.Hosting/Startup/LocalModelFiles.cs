@@ -63,7 +63,7 @@ public sealed class LocalModelFiles
 /// <see cref="LocalModelFiles"/> as options validated at start: a file named on the command line must exist; a
 /// configured default that is not downloaded yet only means retrieval-only answers (or BM25 only retrieval).
 /// </summary>
-public sealed class LocalModelFilesOptions
+internal sealed class LocalModelFilesOptions
 {
     /// <summary>The chat model file, or null when the chat model is not a local GGUF.</summary>
     public LocalModelFile? Chat { get; set; }
@@ -83,39 +83,4 @@ internal sealed class LocalModelFilesOptionsValidator : IValidateOptions<LocalMo
             .ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-}
-
-/// <summary>
-/// Checks a local model's settings (their data annotations) only when its file is present: a model that is not
-/// downloaded is never loaded, so its settings cannot matter yet, and a fresh checkout must start without it.
-/// </summary>
-/// <typeparam name="TOptions">The model adapter's options (<see cref="LlamaChatClientOptions"/>, <see cref="LlamaEmbeddingGeneratorOptions"/>).</typeparam>
-internal abstract class LocalModelSettingsValidator<TOptions>(LocalModelFiles files) : IValidateOptions<TOptions>
-    where TOptions : class
-{
-    public ValidateOptionsResult Validate(string? name, TOptions options)
-    {
-        if (Select(files) is not { IsPresent: true })
-        {
-            return ValidateOptionsResult.Skip;
-        }
-
-        // The same check (and message) as ValidateDataAnnotations, for a file that will be loaded.
-        return new DataAnnotationValidateOptions<TOptions>(name).Validate(name, options);
-    }
-
-    /// <summary>The model file these settings are for.</summary>
-    protected abstract LocalModelFile? Select(LocalModelFiles files);
-}
-
-/// <summary>Checks <see cref="LlamaChatClientOptions"/> when the chat model file is present.</summary>
-internal sealed class LocalChatModelSettingsValidator(LocalModelFiles files) : LocalModelSettingsValidator<LlamaChatClientOptions>(files)
-{
-    protected override LocalModelFile? Select(LocalModelFiles files) => files.Chat;
-}
-
-/// <summary>Checks <see cref="LlamaEmbeddingGeneratorOptions"/> when the embedding model file is present.</summary>
-internal sealed class LocalEmbeddingModelSettingsValidator(LocalModelFiles files) : LocalModelSettingsValidator<LlamaEmbeddingGeneratorOptions>(files)
-{
-    protected override LocalModelFile? Select(LocalModelFiles files) => files.Embedding;
 }

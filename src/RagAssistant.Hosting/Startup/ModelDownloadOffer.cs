@@ -29,7 +29,22 @@ public interface IModelDownloadHint
     /// <param name="role">"chat" or "embedding".</param>
     /// <param name="path">The absolute path the assistant loads the file from.</param>
     /// <param name="model">The manifest's default model of <paramref name="role"/>, or null when the manifest cannot be read.</param>
+    /// <returns>The instruction, e.g. "Download it with `curl -L --create-dirs -o PATH URL`".</returns>
     string Describe(string role, string path, ModelEntry? model);
+
+    /// <summary>
+    /// How to start a failed download of <paramref name="model"/> again, which resumes from the bytes kept: the
+    /// subject of "... resumes from there" in <see cref="ModelDownloadException"/> messages. By default the console
+    /// command (the console downloads in the foreground); a front end that downloads otherwise words its own.
+    /// </summary>
+    /// <param name="model">The manifest entry whose download failed.</param>
+    /// <returns>A clause such as "the next `dotnet run --project src/RagAssistant.Console -- models download NAME`".</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    string DescribeRetry(ModelEntry model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return $"the next `{ConsoleCommand.Download(model.Name)}`";
+    }
 }
 
 /// <summary>
@@ -47,7 +62,18 @@ public sealed class DownloadCommandHint : IModelDownloadHint
             : $"Download it with `{CurlCommand(path, model.Url)}`";
     }
 
+    /// <inheritdoc/>
+    public string DescribeRetry(ModelEntry model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return $"downloading {model.Name} again";
+    }
+
     /// <summary>The curl command line that saves <paramref name="url"/> at <paramref name="path"/>, creating its folder.</summary>
+    /// <param name="path">Where the file goes (quoted when it holds white space).</param>
+    /// <param name="url">The model's public download URL.</param>
+    /// <returns><c>curl -L --create-dirs -o PATH URL</c>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> or <paramref name="url"/> is null.</exception>
     public static string CurlCommand(string path, Uri url)
     {
         ArgumentNullException.ThrowIfNull(path);

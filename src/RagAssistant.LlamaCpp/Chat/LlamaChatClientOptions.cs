@@ -3,12 +3,16 @@ using System.ComponentModel.DataAnnotations;
 namespace RagAssistant.LlamaCpp.Chat;
 
 /// <summary>The chat model and how it runs (configuration section "ChatModel"), validated at start.</summary>
-public sealed class LlamaChatClientOptions : IValidatableObject
+public sealed class LlamaChatClientOptions
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "ChatModel";
 
-    /// <summary>GGUF file of the chat model; it must exist.</summary>
+    /// <summary>
+    /// GGUF file of the chat model. Whether it exists is checked when <see cref="LlamaChatClient"/> loads it
+    /// (<see cref="Gguf.ModelFileException"/>, naming the file), not by validation: a composition may start without a
+    /// model that is not downloaded yet.
+    /// </summary>
     [Required(ErrorMessage = "ChatModel:ModelPath is required: set it in appsettings.json or pass --model FILE.")]
     public string ModelPath { get; set; } = string.Empty;
 
@@ -60,16 +64,4 @@ public sealed class LlamaChatClientOptions : IValidatableObject
 
     /// <summary>Sampling seed; null = random.</summary>
     public uint? Seed { get; set; }
-
-    /// <summary>The rule data annotations cannot express: the model file exists.</summary>
-    /// <param name="validationContext">The validation context (unused).</param>
-    /// <returns>One result per broken rule, naming the setting.</returns>
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        // An empty path is reported by [Required] already.
-        if (!string.IsNullOrWhiteSpace(ModelPath) && !File.Exists(ModelPath))
-        {
-            yield return new ValidationResult($"ChatModel:ModelPath does not name an existing file: {ModelPath}.");
-        }
-    }
 }

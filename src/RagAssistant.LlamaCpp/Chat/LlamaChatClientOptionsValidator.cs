@@ -2,6 +2,6 @@ using Microsoft.Extensions.Options;
 
 namespace RagAssistant.LlamaCpp.Chat;
 
-/// <summary>Validates <see cref="LlamaChatClientOptions"/> at start: its data annotations and its own rules (generated).</summary>
+/// <summary>Validates <see cref="LlamaChatClientOptions"/> at start: its data annotations (generated).</summary>
 [OptionsValidator]
 internal sealed partial class LlamaChatClientOptionsValidator : IValidateOptions<LlamaChatClientOptions>;

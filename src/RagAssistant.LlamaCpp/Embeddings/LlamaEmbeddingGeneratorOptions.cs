@@ -4,12 +4,16 @@ using RagAssistant.LlamaCpp.Runtime;
 namespace RagAssistant.LlamaCpp.Embeddings;
 
 /// <summary>The embedding model and how it runs (configuration section "EmbeddingModel"), validated at start.</summary>
-public sealed class LlamaEmbeddingGeneratorOptions : IValidatableObject
+public sealed class LlamaEmbeddingGeneratorOptions
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "EmbeddingModel";
 
-    /// <summary>GGUF file of the embedding model; it must exist.</summary>
+    /// <summary>
+    /// GGUF file of the embedding model. Whether it exists is checked when <see cref="LlamaEmbeddingGenerator"/> loads it
+    /// (<see cref="Gguf.ModelFileException"/>, naming the file), not by validation: a composition may start without a
+    /// model that is not downloaded yet.
+    /// </summary>
     [Required(ErrorMessage = "EmbeddingModel:ModelPath is required: set it in appsettings.json or pass --embedding-model FILE.")]
     public string ModelPath { get; set; } = string.Empty;
 
@@ -37,16 +41,4 @@ public sealed class LlamaEmbeddingGeneratorOptions : IValidatableObject
 
     /// <summary>Prefix for documents (nomic: "search_document: ").</summary>
     public string DocumentPrefix { get; set; } = string.Empty;
-
-    /// <summary>The rule data annotations cannot express: the model file exists.</summary>
-    /// <param name="validationContext">The validation context (unused).</param>
-    /// <returns>One result per broken rule, naming the setting.</returns>
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        // An empty path is reported by [Required] already.
-        if (!string.IsNullOrWhiteSpace(ModelPath) && !File.Exists(ModelPath))
-        {
-            yield return new ValidationResult($"EmbeddingModel:ModelPath does not name an existing file: {ModelPath}.");
-        }
-    }
 }

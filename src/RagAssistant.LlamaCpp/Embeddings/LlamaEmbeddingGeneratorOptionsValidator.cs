@@ -2,6 +2,6 @@ using Microsoft.Extensions.Options;
 
 namespace RagAssistant.LlamaCpp.Embeddings;
 
-/// <summary>Validates <see cref="LlamaEmbeddingGeneratorOptions"/> at start: its data annotations and its own rules (generated).</summary>
+/// <summary>Validates <see cref="LlamaEmbeddingGeneratorOptions"/> at start: its data annotations (generated).</summary>
 [OptionsValidator]
 internal sealed partial class LlamaEmbeddingGeneratorOptionsValidator : IValidateOptions<LlamaEmbeddingGeneratorOptions>;

@@ -8,7 +8,7 @@ namespace RagAssistant.Service.Answering;
 /// at most <see cref="ServiceOptions.MaxQueuedAnswers"/> wait, and anyone beyond that is turned away at once
 /// so memory stays bounded however many clients arrive.
 /// </summary>
-public sealed class AnswerQueue : IDisposable
+internal sealed class AnswerQueue : IDisposable
 {
     private readonly SemaphoreSlim _slots;
     private int _admitted;

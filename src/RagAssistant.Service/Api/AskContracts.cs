@@ -12,7 +12,7 @@ namespace RagAssistant.Service.Api;
 /// <param name="History">Earlier turns, oldest first; at most <c>Ask:MaxHistoryMessages</c>.</param>
 /// <param name="TopK">How many sources to retrieve, 1 to <c>Ask:MaxTopK</c>; null uses <c>Retrieval:TopK</c>.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record AskRequest(
+internal sealed record AskRequest(
     string? Question,
     IReadOnlyList<ConversationTurn>? History = null,
     [property: JsonPropertyName("top_k")] int? TopK = null)
@@ -41,4 +41,4 @@ public sealed record AskRequest(
 /// <summary>One earlier turn of the conversation.</summary>
 /// <param name="Role">"user" or "assistant".</param>
 /// <param name="Content">What was said.</param>
-public sealed record ConversationTurn(string? Role, string? Content);
+internal sealed record ConversationTurn(string? Role, string? Content);

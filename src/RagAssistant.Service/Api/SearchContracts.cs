@@ -11,7 +11,7 @@ namespace RagAssistant.Service.Api;
 /// <param name="TopK">How many hits, 1 to <c>Ask:MaxTopK</c>; null uses <c>Retrieval:TopK</c>.</param>
 /// <param name="Mode">bm25, dense or hybrid; null uses the configured default.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record SearchRequest(string? Query, [property: JsonPropertyName("top_k")] int? TopK = null, RetrieverKind? Mode = null)
+internal sealed record SearchRequest(string? Query, [property: JsonPropertyName("top_k")] int? TopK = null, RetrieverKind? Mode = null)
 {
     /// <summary>Shown in error messages.</summary>
     internal const string Example = """{"query": "speculative decoding", "top_k": 5, "mode": "hybrid"}""";
@@ -22,7 +22,7 @@ public sealed record SearchRequest(string? Query, [property: JsonPropertyName("t
 /// <param name="Mode">The retriever that ran: <c>bm25</c>, <c>dense</c> or <c>hybrid</c>.</param>
 /// <param name="Notice">Why retrieval ran differently than asked (e.g. BM25 only while vectors are computed), or null.</param>
 /// <param name="Hits">The hits, best first.</param>
-public sealed record SearchResponse(string Query, string Mode, string? Notice, IReadOnlyList<SearchHit> Hits)
+internal sealed record SearchResponse(string Query, string Mode, string? Notice, IReadOnlyList<SearchHit> Hits)
 {
     internal static SearchResponse From(RetrievalResult result) => new(
         result.Query,
@@ -57,7 +57,7 @@ public sealed record SearchResponse(string Query, string Mode, string? Notice, I
 /// <param name="RelevanceScore">Relevance in [0, 1], as the <c>score</c> of an answer's sources.</param>
 /// <param name="Bm25Rank">The passage's BM25 rank, or null when BM25 did not find it.</param>
 /// <param name="DenseRank">The passage's dense-vector rank, or null when dense search did not run or find it.</param>
-public sealed record SearchHit(
+internal sealed record SearchHit(
     int Rank,
     string PaperId,
     string Title,

@@ -15,4 +15,7 @@ internal sealed class ServiceDownloadHint : IModelDownloadHint
         var command = _command.Describe(role, path, model);
         return role == "chat" && model is not null ? $"{command} (or POST {StatusHandler.ChatModelDownloadPath})" : command;
     }
+
+    // The service downloads only the chat model, in the background (ChatModelDownload); asking again resumes it.
+    public string DescribeRetry(ModelEntry model) => $"the next POST {StatusHandler.ChatModelDownloadPath}";
 }

@@ -3,7 +3,7 @@ using RagAssistant.Core.Retrieval;
 namespace RagAssistant.Service.Api;
 
 /// <summary>Answer of <c>GET /api/status</c>.</summary>
-public sealed record StatusResponse(bool Ready, ModelStatus Model, CorpusStatus Corpus, IndexStatus Index, QueueStatus Queue, EmbeddingStatus Embedding);
+internal sealed record StatusResponse(bool Ready, ModelStatus Model, CorpusStatus Corpus, IndexStatus Index, QueueStatus Queue, EmbeddingStatus Embedding);
 
 /// <summary>Background passage embedding: until <c>State</c> is Ready, searches and answers run BM25 only.</summary>
 /// <param name="State">None (no embedding model), Running, Ready or Failed.</param>
@@ -12,7 +12,7 @@ public sealed record StatusResponse(bool Ready, ModelStatus Model, CorpusStatus 
 /// <param name="PassagesPerSecond">Embedding rate, or null before the first batch.</param>
 /// <param name="EtaSeconds">Estimated seconds left, or null when unknown.</param>
 /// <param name="Error">Why embedding failed, or null.</param>
-public sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error);
+internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error);
 
 /// <summary>The models the service runs on.</summary>
 /// <param name="State">Loading, Loaded or Failed.</param>
@@ -27,7 +27,7 @@ public sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, 
 /// <param name="Notices">Why something is missing and how to fix it.</param>
 /// <param name="ChatModelState">pending, loaded, remote, missing (configured, not downloaded), notConfigured, off (retrieval-only asked) or failed.</param>
 /// <param name="ChatModelDownload">The default chat model to download when none is loaded, or null.</param>
-public sealed record ModelStatus(
+internal sealed record ModelStatus(
     ModelState State,
     string? Error,
     string? ChatModel,
@@ -52,10 +52,10 @@ public sealed record ModelStatus(
 /// <param name="Command">The command line that saves the file at <paramref name="Path"/>; restart the service afterwards.</param>
 /// <param name="Endpoint">The service's own way: <c>POST</c> this path (with the API key) to download it in the background.</param>
 /// <param name="Progress">The download started through <paramref name="Endpoint"/>, or null when none was.</param>
-public sealed record ModelDownloadStatus(string Role, string Name, string Path, Uri Url, long? SizeBytes, int? ApproxSizeMb, string? License, string Command, string Endpoint, ChatModelDownloadProgress? Progress);
+internal sealed record ModelDownloadStatus(string Role, string Name, string Path, Uri Url, long? SizeBytes, int? ApproxSizeMb, string? License, string Command, string Endpoint, ChatModelDownloadProgress? Progress);
 
 /// <summary>The corpus being served.</summary>
-public sealed record CorpusStatus(string? Folder, int Papers);
+internal sealed record CorpusStatus(string? Folder, int Papers);
 
 /// <summary>
 /// The index and its last build. How many passages have their vector is <see cref="EmbeddingStatus.Done"/> alone:
@@ -70,7 +70,7 @@ public sealed record CorpusStatus(string? Folder, int Papers);
 /// <param name="DenseAvailable">True once every passage has its vector (dense and hybrid search run).</param>
 /// <param name="LastBuildMs">How long the last build took until BM25 was searchable, in milliseconds.</param>
 /// <param name="Warnings">Corpus warnings of the last build (at most 20; the log has them all).</param>
-public sealed record IndexStatus(
+internal sealed record IndexStatus(
     IndexState State,
     string? Error,
     DateTimeOffset? LastBuiltAt,
@@ -82,4 +82,4 @@ public sealed record IndexStatus(
     IReadOnlyList<string> Warnings);
 
 /// <summary>The answer queue right now.</summary>
-public sealed record QueueStatus(int Running, int Waiting, int MaxConcurrent, int MaxQueued);
+internal sealed record QueueStatus(int Running, int Waiting, int MaxConcurrent, int MaxQueued);

@@ -8,7 +8,7 @@ namespace RagAssistant.Service.Lifetime;
 /// Gives answers in flight <see cref="ServiceOptions.ShutdownTimeout"/> to finish once shutdown starts, then
 /// cancels them, so each stream ends with an error event instead of being cut off when the server stops.
 /// </summary>
-public sealed class ShutdownGrace : IDisposable
+internal sealed class ShutdownGrace : IDisposable
 {
     private readonly CancellationTokenSource _expired = new();
     private readonly CancellationTokenRegistration _registration;

@@ -12,9 +12,13 @@ namespace RagAssistant.Service.OpenAi;
 // grounded pipeline decides how to generate; the README lists them.
 
 /// <summary>Body of <c>POST /v1/chat/completions</c>.</summary>
+/// <param name="Model">The model the client names; ignored (the service answers with its own).</param>
+/// <param name="Messages">The conversation, oldest first; the last user message is the question.</param>
+/// <param name="Stream">True for server-sent events (chunks, then <c>[DONE]</c>); false for one JSON completion.</param>
+/// <param name="StreamOptions">With <c>include_usage</c>, a last chunk carries the token usage.</param>
 /// <param name="MaxTokens">Most answer tokens (OpenAI's older name); at least 1, capped at the server's limit.</param>
 /// <param name="MaxCompletionTokens">Most answer tokens (OpenAI's current name); wins over <paramref name="MaxTokens"/>.</param>
-public sealed record ChatCompletionRequest(
+internal sealed record ChatCompletionRequest(
     string? Model,
     IReadOnlyList<ChatCompletionMessage>? Messages,
     bool Stream = false,
@@ -76,7 +80,7 @@ public sealed record ChatCompletionRequest(
 }
 
 /// <summary>A message; <see cref="Content"/> is a string or an array of <c>{"type": "text", "text": ...}</c> parts.</summary>
-public sealed record ChatCompletionMessage(string? Role, JsonElement Content)
+internal sealed record ChatCompletionMessage(string? Role, JsonElement Content)
 {
     /// <summary>The text of the message, or null when the content is neither a string nor text parts.</summary>
     internal string? Text => Content.ValueKind switch
@@ -91,10 +95,10 @@ public sealed record ChatCompletionMessage(string? Role, JsonElement Content)
 }
 
 /// <summary><c>stream_options</c>.</summary>
-public sealed record ChatCompletionStreamOptions([property: JsonPropertyName("include_usage")] bool IncludeUsage = false);
+internal sealed record ChatCompletionStreamOptions([property: JsonPropertyName("include_usage")] bool IncludeUsage = false);
 
 /// <summary>A non-streamed completion, with the answer's sources in the extra <c>sources</c> field.</summary>
-public sealed record ChatCompletion(
+internal sealed record ChatCompletion(
     string Id,
     [property: JsonPropertyName("object")] string ObjectType,
     long Created,
@@ -105,20 +109,20 @@ public sealed record ChatCompletion(
     IReadOnlyList<AnswerSource> Sources);
 
 /// <summary>One choice of a completion.</summary>
-public sealed record ChatCompletionChoice(int Index, ChatCompletionResponseMessage Message, string FinishReason);
+internal sealed record ChatCompletionChoice(int Index, ChatCompletionResponseMessage Message, string FinishReason);
 
 /// <summary>The assistant message of a completion.</summary>
-public sealed record ChatCompletionResponseMessage(string Role, string Content);
+internal sealed record ChatCompletionResponseMessage(string Role, string Content);
 
 /// <summary>Token usage, as OpenAI reports it.</summary>
-public sealed record ChatCompletionUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
+internal sealed record ChatCompletionUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
 {
     internal static ChatCompletionUsage From(AnswerUsage usage) =>
         new(usage.PromptTokens, usage.CompletionTokens, usage.PromptTokens + usage.CompletionTokens);
 }
 
 /// <summary>One streamed chunk; the last one carries the sources, a final one the usage when asked for.</summary>
-public sealed record ChatCompletionChunk(
+internal sealed record ChatCompletionChunk(
     string Id,
     [property: JsonPropertyName("object")] string ObjectType,
     long Created,
@@ -129,24 +133,24 @@ public sealed record ChatCompletionChunk(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AnswerSource>? Sources = null);
 
 /// <summary>One choice of a streamed chunk.</summary>
-public sealed record ChatCompletionChunkChoice(int Index, ChatCompletionDelta Delta, string? FinishReason);
+internal sealed record ChatCompletionChunkChoice(int Index, ChatCompletionDelta Delta, string? FinishReason);
 
 /// <summary>What a chunk adds to the message.</summary>
-public sealed record ChatCompletionDelta(
+internal sealed record ChatCompletionDelta(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content = null);
 
 /// <summary>Answer of <c>GET /v1/models</c>.</summary>
-public sealed record ModelList([property: JsonPropertyName("object")] string ObjectType, IReadOnlyList<ModelCard> Data);
+internal sealed record ModelList([property: JsonPropertyName("object")] string ObjectType, IReadOnlyList<ModelCard> Data);
 
 /// <summary>One model of <c>GET /v1/models</c>.</summary>
-public sealed record ModelCard(string Id, [property: JsonPropertyName("object")] string ObjectType, long Created, string OwnedBy);
+internal sealed record ModelCard(string Id, [property: JsonPropertyName("object")] string ObjectType, long Created, string OwnedBy);
 
 /// <summary>An error sent inside an OpenAI stream, where a status code can no longer be sent.</summary>
-public sealed record StreamError(StreamErrorBody Error);
+internal sealed record StreamError(StreamErrorBody Error);
 
 /// <summary>The error of <see cref="StreamError"/>.</summary>
-public sealed record StreamErrorBody(string Message, string Type, int Code);
+internal sealed record StreamErrorBody(string Message, string Type, int Code);
 
 /// <summary>The one model the OpenAI-compatible endpoints serve.</summary>
 internal static class OpenAiModel

@@ -6,7 +6,7 @@ namespace RagAssistant.Service.Options;
 /// Settings of the hosted service, bound from the "Service" section of appsettings.json and validated at start by
 /// <see cref="ServiceOptionsValidator"/>: the ranges below, and a service reachable from other machines must have an API key.
 /// </summary>
-public sealed class ServiceOptions : IValidatableObject
+internal sealed class ServiceOptions : IValidatableObject
 {
     /// <summary>Configuration section the options are bound from.</summary>
     public const string SectionName = "Service";

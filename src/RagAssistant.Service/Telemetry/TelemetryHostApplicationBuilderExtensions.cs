@@ -7,7 +7,7 @@ using OpenTelemetry.Trace;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>OpenTelemetry traces and metrics for the service, exported over OTLP when an endpoint is configured.</summary>
-public static class TelemetryHostApplicationBuilderExtensions
+internal static class TelemetryHostApplicationBuilderExtensions
 {
     /// <summary>The setting that turns export on: the collector's OTLP endpoint (e.g. <c>http://127.0.0.1:4317</c>).</summary>
     public const string OtlpEndpointKey = "OpenTelemetry:OtlpEndpoint";
@@ -19,10 +19,15 @@ public static class TelemetryHostApplicationBuilderExtensions
     // usage) and its metrics under this name.
     private const string AiTelemetrySource = "Experimental.Microsoft.Extensions.AI";
 
+    // Semantic Kernel writes a span per kernel function (papers.search_papers, answering.rewrite_follow_up,
+    // answering.answer) and its function duration metrics under "Microsoft.SemanticKernel" and names below it.
+    private const string SemanticKernelTelemetrySource = "Microsoft.SemanticKernel*";
+
     /// <summary>
     /// When <c>OpenTelemetry:OtlpEndpoint</c> (or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>) is set, exports traces
     /// (ASP.NET Core requests, outgoing HTTP such as calls to an OpenAI-compatible model server, the chat and
-    /// embedding clients) and metrics (ASP.NET Core, HTTP client, .NET runtime, token usage) to it over OTLP.
+    /// embedding clients, the Semantic Kernel steps) and metrics (ASP.NET Core, HTTP client, .NET runtime, token usage,
+    /// kernel function durations) to it over OTLP.
     /// Without the setting nothing is registered and nothing is exported. Registering does no I/O.
     /// </summary>
     /// <typeparam name="TBuilder">The host builder (<c>WebApplicationBuilder</c>).</typeparam>
@@ -58,12 +63,14 @@ public static class TelemetryHostApplicationBuilderExtensions
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddSource(AiTelemetrySource))
+                .AddSource(AiTelemetrySource)
+                .AddSource(SemanticKernelTelemetrySource))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(AiTelemetrySource))
+                .AddMeter(AiTelemetrySource)
+                .AddMeter(SemanticKernelTelemetrySource))
             .UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.Grpc, collector);
         return builder;
     }

@@ -5,6 +5,10 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// <summary>What a new user sees at start: one message per problem, one download command form, no stack traces.</summary>
 public sealed class StartupMessageTests : IDisposable
 {
+    // Where a console command could be named: the front ends, the composition and the libraries they print from.
+    private static readonly string[] FrontEndAndCompositionFolders =
+        ["src/RagAssistant.Console", "src/RagAssistant.Hosting", "src/RagAssistant.Service", "src/RagAssistant.Core", "src/RagAssistant.LlamaCpp"];
+
     private readonly TempFolder workingDirectory = new();
 
     public void Dispose() => workingDirectory.Dispose();
@@ -57,7 +61,7 @@ public sealed class StartupMessageTests : IDisposable
         Assert.True(File.Exists(Path.Combine(root, "src", "RagAssistant.Console", "RagAssistant.Console.csproj")));
 
         // No other form in the front ends, the composition or the docs ("ragassistant models ..." does not exist on a fresh machine).
-        var files = new[] { "src/RagAssistant.Console", "src/RagAssistant.Hosting", "src/RagAssistant.Service", "src/RagAssistant.Core", "src/RagAssistant.LlamaCpp" }
+        var files = FrontEndAndCompositionFolders
             .SelectMany(d => Directory.EnumerateFiles(Path.Combine(root, d), "*.*", SearchOption.AllDirectories))
             .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".js", StringComparison.Ordinal) || f.EndsWith(".html", StringComparison.Ordinal))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))

@@ -10,15 +10,16 @@ namespace RagAssistant.Console.Tests.Hosting;
 public sealed class EmbeddingProviderTests
 {
     [Theory]
-    [InlineData(null, EmbeddingProvider.Bundled)]
-    [InlineData("Bundled", EmbeddingProvider.Bundled)]
-    [InlineData("gguf", EmbeddingProvider.Gguf)]
-    [InlineData("None", EmbeddingProvider.None)]
-    public void The_provider_defaults_to_the_bundled_model(string? configured, EmbeddingProvider expected)
+    [InlineData(null, nameof(EmbeddingProvider.Bundled))]
+    [InlineData("Bundled", nameof(EmbeddingProvider.Bundled))]
+    [InlineData("gguf", nameof(EmbeddingProvider.Gguf))]
+    [InlineData("None", nameof(EmbeddingProvider.None))]
+    public void The_provider_defaults_to_the_bundled_model(string? configured, string expected)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["EmbeddingModel:Provider"] = configured }).Build();
 
-        Assert.Equal(expected, RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out var error));
+        // By name: the provider enum is the composition's own (internal), and a theory's parameters must be public.
+        Assert.Equal(Enum.Parse<EmbeddingProvider>(expected), RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out var error));
         Assert.Null(error);
     }
 

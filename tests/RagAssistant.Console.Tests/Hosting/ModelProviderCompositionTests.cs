@@ -169,6 +169,8 @@ public sealed class ModelProviderCompositionTests
     [Theory]
     [InlineData("ChatModel", null, "qwen", null, "Endpoint is required")]
     [InlineData("ChatModel", "localhost:11434", "qwen", null, "absolute http:// or https:// URL")]
+    [InlineData("ChatModel", "ftp://127.0.0.1/v1", "qwen", null, "absolute http:// or https:// URL")]
+    [InlineData("EmbeddingModel", "file:///tmp/v1", "nomic-embed-text", null, "absolute http:// or https:// URL")]
     [InlineData("ChatModel", Endpoint, null, null, "ModelId is required")]
     [InlineData("ChatModel", Endpoint, "qwen", "100", "ContextSize must be between 256")]
     [InlineData("EmbeddingModel", null, "nomic-embed-text", null, "Endpoint is required")]

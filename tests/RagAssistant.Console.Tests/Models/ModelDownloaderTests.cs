@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RagAssistant.Console.Tests.TestDoubles;
 using RagAssistant.Hosting.Models;
+using RagAssistant.Hosting.Startup;
 
 namespace RagAssistant.Console.Tests.Models;
 
@@ -166,10 +167,36 @@ public sealed class ModelDownloaderTests : IDisposable
         Assert.False(File.Exists(Path.Combine(folder.Path, model.File)));
     }
 
-    private ModelDownloader Downloader() => new(
+    [Fact]
+    public async Task A_failed_download_says_how_to_resume_in_the_front_ends_words()
+    {
+        server.FailWith = HttpStatusCode.InternalServerError;
+
+        var error = await Assert.ThrowsAsync<ModelDownloadException>(
+            () => Downloader(new EndpointHint()).DownloadAsync(Entry(null, null), folder.Path, null, TestContext.Current.CancellationToken));
+
+        Assert.Contains("the next POST /retry resumes from there", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("dotnet run", error.Message, StringComparison.Ordinal);
+    }
+
+    private ModelDownloader Downloader(IModelDownloadHint? hint = null) => new(
         httpClient,
         Options.Create(new ModelsOptions { DownloadAttempts = 2, StallTimeoutSeconds = 10 }),
+        hint ?? new ConsoleWordedHint(),
         NullLogger<ModelDownloader>.Instance);
+
+    // Words only the start-up notice: a failed download keeps IModelDownloadHint's default, the console command.
+    private sealed class ConsoleWordedHint : IModelDownloadHint
+    {
+        public string Describe(string role, string path, ModelEntry? model) => "fetch it";
+    }
+
+    private sealed class EndpointHint : IModelDownloadHint
+    {
+        public string Describe(string role, string path, ModelEntry? model) => "fetch it";
+
+        public string DescribeRetry(ModelEntry model) => "the next POST /retry";
+    }
 
     private ModelEntry Entry(long? size, string? sha256) =>
         new("test-model", "chat", "test-model.gguf", server.FileUri, size, sha256, "MIT", "generated test file");

@@ -1,13 +1,15 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RagAssistant.LlamaCpp;
 using RagAssistant.LlamaCpp.Chat;
 using RagAssistant.LlamaCpp.Embeddings;
+using RagAssistant.LlamaCpp.Gguf;
 
 namespace RagAssistant.LlamaCpp.Tests.DependencyInjection;
 
-// Options only: resolving them validates without loading a model, so no GGUF file is read here.
+// Mostly options: resolving them validates without loading a model. The last tests resolve the clients themselves.
 public sealed class LlamaRegistrationTests : IDisposable
 {
     private readonly TempFolder _folder = new();
@@ -27,15 +29,16 @@ public sealed class LlamaRegistrationTests : IDisposable
     }
 
     [Fact]
-    public void A_chat_model_path_that_names_no_file_fails_validation_with_the_setting_and_the_path()
+    public void A_chat_model_path_that_names_no_file_passes_validation_and_fails_loading_with_the_path()
     {
+        // A model that is not downloaded yet must not stop start-up; resolving the client is what loads (and fails).
         var missing = _folder.File("missing.gguf");
         using var provider = Chat(new() { ["ModelPath"] = missing });
 
-        var failure = Assert.Single(Failures<LlamaChatClientOptions>(provider));
-
-        Assert.Contains("ChatModel:ModelPath does not name an existing file", failure, StringComparison.Ordinal);
-        Assert.Contains(missing, failure, StringComparison.Ordinal);
+        Assert.Equal(missing, provider.GetRequiredService<IOptions<LlamaChatClientOptions>>().Value.ModelPath);
+        var error = Assert.Throws<ModelFileException>(() => provider.GetRequiredService<IChatClient>());
+        Assert.Equal(ModelFileProblem.Missing, error.Problem);
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -66,22 +69,22 @@ public sealed class LlamaRegistrationTests : IDisposable
     public void The_command_line_model_path_applied_after_binding_is_the_one_validated()
     {
         var model = _folder.Write("named.gguf", "x");
-        var services = new ServiceCollection().AddLlamaChatClient(Section(new() { ["ModelPath"] = _folder.File("configured.gguf") }), o => o.ModelPath = model);
+        var services = new ServiceCollection();
+        services.AddLlamaChatClient(Section(new() { ["ModelPath"] = _folder.File("configured.gguf") }), o => o.ModelPath = model);
         using var provider = services.BuildServiceProvider();
 
         Assert.Equal(model, provider.GetRequiredService<IOptions<LlamaChatClientOptions>>().Value.ModelPath);
     }
 
     [Fact]
-    public void An_embedding_model_path_that_names_no_file_fails_validation_with_the_setting_and_the_path()
+    public void An_embedding_model_path_that_names_no_file_passes_validation_and_fails_loading_with_the_path()
     {
         var missing = _folder.File("missing-embed.gguf");
         using var provider = Embedding(new() { ["ModelPath"] = missing });
 
-        var failure = Assert.Single(Failures<LlamaEmbeddingGeneratorOptions>(provider));
-
-        Assert.Contains("EmbeddingModel:ModelPath does not name an existing file", failure, StringComparison.Ordinal);
-        Assert.Contains(missing, failure, StringComparison.Ordinal);
+        Assert.Equal(missing, provider.GetRequiredService<IOptions<LlamaEmbeddingGeneratorOptions>>().Value.ModelPath);
+        var error = Assert.Throws<ModelFileException>(() => provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.Equal(ModelFileProblem.Missing, error.Problem);
     }
 
     [Theory]
@@ -112,17 +115,50 @@ public sealed class LlamaRegistrationTests : IDisposable
     [Fact]
     public void Registering_twice_validates_once()
     {
-        var section = Section(new() { ["ModelPath"] = _folder.File("missing.gguf") });
-        using var provider = new ServiceCollection().AddLlamaChatClient(section).AddLlamaChatClient(section).BuildServiceProvider();
+        var section = Section(new() { ["ModelPath"] = _folder.File("model.gguf"), ["Slots"] = "0" });
+        var services = new ServiceCollection();
+        services.AddLlamaChatClient(section);
+        services.AddLlamaChatClient(section);
+        using var provider = services.BuildServiceProvider();
 
         Assert.Single(Failures<LlamaChatClientOptions>(provider));
     }
 
-    private static ServiceProvider Chat(Dictionary<string, string?> settings) =>
-        new ServiceCollection().AddLlamaChatClient(Section(settings)).BuildServiceProvider();
+    [Fact]
+    public async Task A_keyed_registration_runs_the_model_through_the_pipeline_and_leaves_the_unkeyed_client_free()
+    {
+        var services = new ServiceCollection();
+        var steps = new List<string>();
+        services.AddLlamaChatClient(Section(new() { ["ModelPath"] = TestPaths.Stories, ["ContextSize"] = "256", ["Temperature"] = "0" }), serviceKey: "local")
+            .Use((messages, options, next, cancellationToken) =>
+            {
+                steps.Add("pipeline");
+                return next(messages, options, cancellationToken);
+            });
+        using var provider = services.BuildServiceProvider();
 
-    private static ServiceProvider Embedding(Dictionary<string, string?> settings) =>
-        new ServiceCollection().AddLlamaEmbeddingGenerator(Section(settings)).BuildServiceProvider();
+        var client = provider.GetRequiredKeyedService<IChatClient>("local");
+        var response = await client.GetResponseAsync("Once upon a time", new ChatOptions { MaxOutputTokens = 8 }, TestContext.Current.CancellationToken);
+
+        Assert.NotEmpty(response.Text);
+        Assert.Equal("pipeline", Assert.Single(steps));
+        Assert.Same(provider.GetRequiredService<LlamaChatClient>(), client.GetService<LlamaChatClient>());
+        Assert.Null(provider.GetService<IChatClient>());
+    }
+
+    private static ServiceProvider Chat(Dictionary<string, string?> settings)
+    {
+        var services = new ServiceCollection();
+        services.AddLlamaChatClient(Section(settings));
+        return services.BuildServiceProvider();
+    }
+
+    private static ServiceProvider Embedding(Dictionary<string, string?> settings)
+    {
+        var services = new ServiceCollection();
+        services.AddLlamaEmbeddingGenerator(Section(settings));
+        return services.BuildServiceProvider();
+    }
 
     private static IConfiguration Section(Dictionary<string, string?> settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

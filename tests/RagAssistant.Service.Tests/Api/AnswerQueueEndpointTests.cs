@@ -24,7 +24,7 @@ public sealed class AnswerQueueEndpointTests
         await using var factory = new ServiceFactory(OneSlot(queued: 1));
         factory.Pipeline.HoldAfterFirstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var client = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using var running = await client.PostStreamingAsync("/api/ask", new { question = "first" }, Ct);
         Assert.True(await factory.Pipeline.FirstTokenSent.WaitAsync(TimeSpan.FromSeconds(10), Ct));
@@ -55,7 +55,7 @@ public sealed class AnswerQueueEndpointTests
         await using var factory = new ServiceFactory(OneSlot());
         factory.Pipeline.HoldAfterFirstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var client = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using (var leaving = CancellationTokenSource.CreateLinkedTokenSource(Ct))
         {
@@ -83,7 +83,7 @@ public sealed class AnswerQueueEndpointTests
         await using var factory = new ServiceFactory(settings);
         factory.Pipeline.HoldAfterFirstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var client = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using var response = await client.PostStreamingAsync("/api/ask", new { question = "long answer" }, Ct);
         Assert.True(await factory.Pipeline.FirstTokenSent.WaitAsync(TimeSpan.FromSeconds(10), Ct));
@@ -104,7 +104,7 @@ public sealed class AnswerQueueEndpointTests
         await using var factory = new ServiceFactory(settings);
         factory.Pipeline.HoldAfterFirstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var client = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using var response = await client.PostStreamingAsync("/api/ask", new { question = "never finishes" }, Ct);
         var events = await ServerSentEvents.ReadAllAsync(response, Ct);

@@ -16,7 +16,7 @@ public sealed class AskEndpointTests
     {
         await using var factory = new ServiceFactory();
         using var client = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using var response = await client.PostStreamingAsync("/api/ask", new { question = "What is speculative decoding?" }, Ct);
 
@@ -49,7 +49,7 @@ public sealed class AskEndpointTests
         await using var factory = new ServiceFactory();
         factory.Pipeline.CachedPromptTokens = 40;
         using var client = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using var streamed = await client.PostStreamingAsync("/api/ask", new { question = Question }, Ct);
         var events = await ServerSentEvents.ReadAllAsync(streamed, Ct);
@@ -81,7 +81,7 @@ public sealed class AskEndpointTests
     {
         await using var factory = new ServiceFactory();
         using var client = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using var response = await client.PostStreamingAsync("/api/ask", new { question = "mixture of experts?", top_k = 3 }, Ct, accept: "application/json");
 
@@ -101,7 +101,7 @@ public sealed class AskEndpointTests
         await using var factory = new ServiceFactory();
         factory.Pipeline.FailAfterFirstToken = new InvalidOperationException("the model ran out of context");
         using var client = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using var response = await client.PostStreamingAsync("/api/ask", new { question = "anything" }, Ct);
         var events = await ServerSentEvents.ReadAllAsync(response, Ct);
@@ -126,7 +126,7 @@ public sealed class AskEndpointTests
     {
         await using var factory = new ServiceFactory();
         using var client = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using var response = await client.PostRawAsync("/api/ask", body, Ct);
 
@@ -141,7 +141,7 @@ public sealed class AskEndpointTests
     {
         await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Ask:MaxQuestionChars"] = "40" });
         using var client = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using var response = await client.PostAsJsonAsync("/api/ask", new { question = new string('x', 41) }, Ct);
 
@@ -156,7 +156,7 @@ public sealed class AskEndpointTests
     {
         await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Service:MaxRequestBodyBytes"] = "2048" });
         using var client = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         var history = Enumerable.Range(0, 10).Select(_ => new { role = "user", content = new string('y', 300) });
         using var response = await client.PostAsJsonAsync("/api/ask", new { question = "q", history }, Ct);
@@ -182,7 +182,7 @@ public sealed class AskEndpointTests
     {
         await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Ask:MaxHistoryMessages"] = "2" });
         using var client = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         var twoTurns = new[] { new { role = "user", content = "hi" }, new { role = "assistant", content = "hello" } };
         using var accepted = await client.PostStreamingAsync("/api/ask", new { question = "q", history = twoTurns }, Ct, accept: "application/json");

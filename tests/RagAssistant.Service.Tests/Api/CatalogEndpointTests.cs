@@ -14,7 +14,7 @@ public sealed class CatalogEndpointTests
     {
         await using var factory = new ServiceFactory();
         using var client = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using var response = await client.PostAsJsonAsync("/api/search", new { query = "experts routing", top_k = 2, mode = "dense" }, Ct);
 
@@ -36,7 +36,7 @@ public sealed class CatalogEndpointTests
     {
         await using var factory = new ServiceFactory();
         using var client = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using var response = await client.PostRawAsync("/api/search", body, Ct);
 
@@ -67,7 +67,7 @@ public sealed class CatalogEndpointTests
     {
         await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Service:MaxConcurrentAnswers"] = "2" });
         using var client = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         var status = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
 

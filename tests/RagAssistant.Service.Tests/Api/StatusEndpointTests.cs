@@ -22,7 +22,7 @@ public sealed class StatusEndpointTests
         var configured = Path.Combine(folder.Path, "models", "chat.gguf");
         await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["ChatModel:ModelPath"] = configured });
         using var client = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         var model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
 
@@ -52,39 +52,11 @@ public sealed class StatusEndpointTests
         using var folder = new TempFolder();
         var content = GgufFile(300_000);
         await using var server = await ServeAsync(content);
-        var manifest = Path.Combine(folder.Path, "models.json");
-        await File.WriteAllTextAsync(manifest, $$"""
-            { "models": [ { "name": "tiny-chat", "role": "chat", "file": "tiny-chat.gguf", "url": "{{server.Urls.First()}}/tiny-chat.gguf",
-                            "size_bytes": {{content.Length}}, "sha256": null, "license": "MIT" } ] }
-            """, Ct);
         var configured = Path.Combine(folder.Path, "models", "tiny-chat.gguf");
-        await using var factory = new ServiceFactory(new Dictionary<string, string?>
-        {
-            ["ChatModel:ModelPath"] = configured,
-            ["Models:ManifestPath"] = manifest,
-            ["Models:Folder"] = Path.Combine(folder.Path, "models"),
-        });
+        await using var factory = await OfferingServiceAsync(folder, server, content.Length);
         using var client = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(client);
 
-        using (var started = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), null, Ct))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        }
-
-        JsonElement progress = default;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            var model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
-            progress = model.GetProperty("chatModelDownload").GetProperty("progress");
-            if (progress.GetProperty("state").GetString() != "running")
-            {
-                break;
-            }
-
-            await Task.Delay(20, Ct);
-        }
+        var progress = await DownloadAsync(client);
 
         Assert.Equal("completed", progress.GetProperty("state").GetString());
         Assert.Equal(configured, progress.GetProperty("path").GetString());
@@ -98,11 +70,27 @@ public sealed class StatusEndpointTests
     }
 
     [Fact]
+    public async Task A_failed_background_download_says_how_to_resume_it_through_the_service_not_the_console()
+    {
+        using var folder = new TempFolder();
+        await using var server = await ServeAsync(content: null);
+        await using var factory = await OfferingServiceAsync(folder, server, 300_000, ("Models:DownloadAttempts", "1"));
+        using var client = factory.CreateClient();
+
+        var progress = await DownloadAsync(client);
+
+        Assert.Equal("failed", progress.GetProperty("state").GetString());
+        var error = progress.GetProperty("error").GetString();
+        Assert.Contains("the next POST /api/models/chat/download resumes from there", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("dotnet run", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Retrieval_only_mode_has_no_chat_model_and_no_download()
     {
         await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Assistant:RetrievalOnly"] = "true" });
         using var client = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         var model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
 
@@ -135,14 +123,62 @@ public sealed class StatusEndpointTests
         return bytes;
     }
 
-    // A model host on loopback: the real HTTP path of the downloader.
-    private static async Task<WebApplication> ServeAsync(byte[] content)
+    // The service over a manifest whose chat model is served by server and not downloaded yet.
+    private static async Task<ServiceFactory> OfferingServiceAsync(TempFolder folder, WebApplication server, int size, params (string Key, string Value)[] settings)
+    {
+        var manifest = Path.Combine(folder.Path, "models.json");
+        await File.WriteAllTextAsync(manifest, $$"""
+            { "models": [ { "name": "tiny-chat", "role": "chat", "file": "tiny-chat.gguf", "url": "{{server.Urls.First()}}/tiny-chat.gguf",
+                            "size_bytes": {{size}}, "sha256": null, "license": "MIT" } ] }
+            """, Ct);
+        var configuration = new Dictionary<string, string?>
+        {
+            ["ChatModel:ModelPath"] = Path.Combine(folder.Path, "models", "tiny-chat.gguf"),
+            ["Models:ManifestPath"] = manifest,
+            ["Models:Folder"] = Path.Combine(folder.Path, "models"),
+        };
+        foreach (var (key, value) in settings)
+        {
+            configuration[key] = value;
+        }
+
+        return new ServiceFactory(configuration);
+    }
+
+    // Starts the offered download and polls /api/status until it is no longer running.
+    private static async Task<JsonElement> DownloadAsync(HttpClient client)
+    {
+        await client.WaitUntilReadyAsync();
+        using (var started = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        }
+
+        JsonElement progress = default;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
+            progress = model.GetProperty("chatModelDownload").GetProperty("progress");
+            if (progress.GetProperty("state").GetString() != "running")
+            {
+                break;
+            }
+
+            await Task.Delay(20, Ct);
+        }
+
+        return progress;
+    }
+
+    // A model host on loopback: the real HTTP path of the downloader. Without content it fails with 503.
+    private static async Task<WebApplication> ServeAsync(byte[]? content)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        app.MapGet("/tiny-chat.gguf", () => Results.Bytes(content, "application/octet-stream"));
+        app.MapGet("/tiny-chat.gguf", () => content is null ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable) : Results.Bytes(content, "application/octet-stream"));
         await app.StartAsync(Ct);
         return app;
     }

@@ -25,7 +25,7 @@ public sealed class HealthTests
         }
 
         factory.Index.BuildGate.SetResult();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
         Assert.Equal(1, factory.Index.Builds);
     }
 
@@ -35,7 +35,7 @@ public sealed class HealthTests
         await using var factory = new ServiceFactory();
         factory.Index.Embedding = new RagAssistant.Core.Retrieval.EmbeddingProgress(RagAssistant.Core.Retrieval.EmbeddingState.Running, 120, 312, 35.5, TimeSpan.FromSeconds(5.4), null);
         using var client = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(client);
+        await client.WaitUntilReadyAsync();
 
         using (var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), Ct))
         {
@@ -92,7 +92,7 @@ public sealed class HealthTests
                 ["Corpus:Folder"] = folder.Path,
             });
             using var client = factory.CreateClient();
-            await factory.WaitUntilReadyAsync(client);
+            await client.WaitUntilReadyAsync();
             Assert.Equal(1, factory.Index.Builds);
 
             // Hidden files (caches) are not corpus content and must not trigger a rebuild loop.

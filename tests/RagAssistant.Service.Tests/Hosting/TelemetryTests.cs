@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.SemanticKernel;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using RagAssistant.Hosting;
@@ -20,6 +22,28 @@ public sealed class TelemetryTests
         Assert.Null(off.Services.GetService<MeterProvider>());
         Assert.NotNull(on.Services.GetService<TracerProvider>());
         Assert.NotNull(on.Services.GetService<MeterProvider>());
+    }
+
+    [Fact]
+    public async Task With_an_otlp_endpoint_a_kernel_function_runs_inside_a_traced_semantic_kernel_span()
+    {
+        using var on = Build("http://127.0.0.1:4317");
+        _ = on.Services.GetRequiredService<TracerProvider>();
+        string? source = null;
+        string? span = null;
+        var step = KernelFunctionFactory.CreateFromMethod(
+            () =>
+            {
+                (source, span) = (Activity.Current?.Source.Name, Activity.Current?.DisplayName);
+                return "ok";
+            },
+            "search_papers");
+
+        await new Kernel().InvokeAsync(step, cancellationToken: TestContext.Current.CancellationToken);
+
+        // SK starts the span only when a listener subscribes to its source: the tracer provider does.
+        Assert.Equal("Microsoft.SemanticKernel", source);
+        Assert.Contains("search_papers", span, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,4 +27,22 @@ internal static class HttpClientExtensions
         Assert.Equal((int)response.StatusCode, problem.GetProperty("status").GetInt32());
         return problem;
     }
+
+    /// <summary>Waits until the indexing worker has built the index, as /health/ready reports it.</summary>
+    public static async Task WaitUntilReadyAsync(this HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        throw new TimeoutException("The service did not become ready within 10 s.");
+    }
 }

@@ -56,24 +56,6 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
         return client;
     }
 
-    /// <summary>Waits until the indexing worker has built the index, as /health/ready reports it.</summary>
-    public async Task WaitUntilReadyAsync(HttpClient client)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-
-        throw new TimeoutException("The service did not become ready within 10 s.");
-    }
-
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings)

@@ -25,7 +25,7 @@ public sealed class ChatCompletionsTests
     {
         await using var factory = new ServiceFactory();
         using var http = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
         using var chat = OpenAiChatClient(http);
 
         var response = await chat.GetResponseAsync(
@@ -43,7 +43,7 @@ public sealed class ChatCompletionsTests
     {
         await using var factory = new ServiceFactory();
         using var http = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
         using var chat = OpenAiChatClient(http);
 
         var updates = new List<ChatResponseUpdate>();
@@ -64,7 +64,7 @@ public sealed class ChatCompletionsTests
     {
         await using var factory = new ServiceFactory();
         using var http = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
         var body = new { model = "anything", messages = new[] { new { role = "user", content = "speculative decoding" } } };
 
         using var plain = await http.PostAsJsonAsync("/v1/chat/completions", body, Ct);
@@ -107,7 +107,7 @@ public sealed class ChatCompletionsTests
     {
         await using var factory = new ServiceFactory();
         using var http = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
 
         using var response = await http.PostRawAsync("/v1/chat/completions", body, Ct);
 
@@ -120,7 +120,7 @@ public sealed class ChatCompletionsTests
     {
         await using var factory = new ServiceFactory();
         using var http = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
 
         using var response = await http.PostRawAsync(
             "/v1/chat/completions",

@@ -20,7 +20,7 @@ public sealed class TokenLimitTests
     {
         await using var factory = new ServiceFactory();
         using var http = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
 
         using var response = await http.PostRawAsync("/v1/chat/completions", Body(limits), Ct);
 
@@ -36,7 +36,7 @@ public sealed class TokenLimitTests
     {
         await using var factory = new ServiceFactory();
         using var http = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
 
         using var response = await http.PostRawAsync("/v1/chat/completions", Body("\"max_tokens\": 100, \"temperature\": 1.5, \"top_p\": 0.1, \"n\": 3, ").Replace("ragassistant", "gpt-4o", StringComparison.Ordinal), Ct);
 
@@ -51,7 +51,7 @@ public sealed class TokenLimitTests
         await using var factory = new ServiceFactory();
         factory.Pipeline.AnswerTokenLimit = 3;
         using var http = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
 
         using var response = await http.PostRawAsync("/v1/chat/completions", Body("\"max_tokens\": 2147483647, "), Ct);
 
@@ -66,7 +66,7 @@ public sealed class TokenLimitTests
     {
         await using var factory = new ServiceFactory();
         using var http = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
 
         using var response = await http.PostRawAsync("/v1/chat/completions", Body("\"max_tokens\": 2, ", stream: true), Ct);
         var events = await ServerSentEvents.ReadAllAsync(response, Ct);
@@ -87,7 +87,7 @@ public sealed class TokenLimitTests
     {
         await using var factory = new ServiceFactory();
         using var http = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
 
         using var response = await http.PostRawAsync("/v1/chat/completions", Body(limits), Ct);
 
@@ -106,7 +106,7 @@ public sealed class TokenLimitTests
         var body = await File.ReadAllTextAsync(TestPaths.RequireCase(Path.Combine("max-tokens", file)), Ct);
         await using var factory = new ServiceFactory();
         using var http = factory.CreateClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
 
         using var response = await http.PostRawAsync("/v1/chat/completions", body, Ct);
 
@@ -125,7 +125,7 @@ public sealed class TokenLimitTests
         await using var factory = new ServiceFactory();
         factory.Pipeline.AnswerTokenLimit = 2;
         using var http = factory.CreateStreamingClient();
-        await factory.WaitUntilReadyAsync(http);
+        await http.WaitUntilReadyAsync();
 
         using var streamed = await http.PostStreamingAsync("/api/ask", new { question = "What is speculative decoding?" }, Ct);
         using var json = await http.PostStreamingAsync("/api/ask", new { question = "What is speculative decoding?" }, Ct, accept: "application/json");

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Retrieval;
+
+namespace RagAssistant.Core.Tests.Answering;
+
+/// <summary>Semantic Kernel's own logs of each step reach the application's logging through the registered pipeline.</summary>
+public sealed class KernelLoggingTests
+{
+    [Fact]
+    public async Task The_kernel_logs_the_search_step_through_the_logger_factory_from_the_container()
+    {
+        var logs = new RecordingLoggerFactory();
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(logs);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton<IPaperRetriever>(new FakeRetriever([FakeRetriever.Hit("Sparse experts", "Sparse experts keep compute flat.", 0.9)]));
+        services.AddRagAnswering(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Answering:PromptsFolder"] = PipelineHarness.Prompts }).Build());
+        using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<AnswerPipeline>().AnswerAsync(new AnswerRequest("How do sparse experts keep compute flat?"), TestContext.Current.CancellationToken);
+
+        Assert.Contains(logs.Messages, m => m.Contains(PaperSearchPlugin.SearchFunctionName, StringComparison.Ordinal));
+    }
+
+    private sealed class RecordingLoggerFactory : ILoggerFactory
+    {
+        private readonly List<string> _messages = [];
+
+        public IReadOnlyList<string> Messages
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return [.. _messages];
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => new RecordingLogger(this);
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class RecordingLogger(RecordingLoggerFactory owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (owner._messages)
+                {
+                    owner._messages.Add(formatter(state, exception));
+                }
+            }
+        }
+    }
+}
