@@ -79,7 +79,9 @@ internal sealed class LocalModelFilesOptionsValidator : IValidateOptions<LocalMo
     {
         var failures = new[] { options.Chat, options.Embedding }
             .Where(file => file is { IsPresent: false, CommandLineOption: not null })
-            .Select(file => $"The {file!.Role} model file {file.Path} (from {file.CommandLineOption}) does not exist. Check the path, or fetch the default one with `{ConsoleCommand.Download(file.Role)}`.")
+            // Worded for every front end: the service has no console command to offer, and the default model's own
+            // notice (when it is missing too) already says how each front end fetches it.
+            .Select(file => $"The {file!.Role} model file {file.Path} (from {file.CommandLineOption}) does not exist. Check the path, or leave out {file.CommandLineOption} to use {(file.Role == "chat" ? "ChatModel" : "EmbeddingModel")}:ModelPath from appsettings.json.")
             .ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

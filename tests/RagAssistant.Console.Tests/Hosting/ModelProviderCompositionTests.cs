@@ -163,7 +163,9 @@ public sealed class ModelProviderCompositionTests
         var error = Assert.Throws<OptionsValidationException>(host.Services.ValidateStartupOptions);
         var failure = Assert.Single(error.Failures);
         Assert.Contains("The chat model file /nonexistent/named.gguf (from --model) does not exist", failure, StringComparison.Ordinal);
-        Assert.Contains("models download chat", failure, StringComparison.Ordinal);
+        // Both front ends show this message: it names the setting to fall back on, not a console-only command.
+        Assert.Contains("leave out --model to use ChatModel:ModelPath", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("dotnet run", failure, StringComparison.Ordinal);
     }
 
     [Theory]
