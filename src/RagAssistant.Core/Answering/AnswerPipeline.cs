@@ -197,7 +197,10 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
 
     private IEnumerable<AnswerUpdate> Extract(AnswerRun run, IReadOnlyList<AnswerSource> candidates)
     {
-        var offered = candidates.Take(_options.ExtractivePapers).Select((s, i) => s with { Number = i + 1 }).ToList();
+        // Quoting is the whole answer here, so a paper below the relevance gate is never quoted: the fused ranking
+        // pads the list with papers that match nothing (score 0), and a quote of one reads as an answer.
+        var offered = candidates.Where(s => s.Score >= _options.MinRelevance).Take(_options.ExtractivePapers)
+            .Select((s, i) => s with { Number = i + 1 }).ToList();
         yield return new SourcesRetrievedUpdate(run.SearchQuery, offered);
         var extracted = ExtractiveAnswerer.Compose(run.SearchQuery, offered, _options.ExtractiveSentencesPerPaper);
         var firstTextMs = run.Clock.Elapsed.TotalMilliseconds;

@@ -330,6 +330,22 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
+    public async Task RetrievalOnlyAnswerNeverQuotesAPaperBelowTheRelevanceGate()
+    {
+        // The fused ranking fills the list with papers that match nothing; only the relevant one may be quoted.
+        RetrievedPassage[] hits = [ThreePapers[0], ThreePapers[1] with { RelevanceScore = 0 }, ThreePapers[2] with { RelevanceScore = 0.05 }];
+        var pipeline = PipelineHarness.Create(new FakeRetriever(hits), options: new AnsweringOptions { MinRelevance = 0.1 });
+
+        var result = await pipeline.AnswerAsync(new AnswerRequest("How fast does capacity density double?"), Ct);
+
+        var source = Assert.Single(result.Sources);
+        Assert.Equal("Densing Law of LLMs", source.Title);
+        Assert.Equal([1], result.Citations.Select(c => c.Number));
+        Assert.DoesNotContain("Mixture of experts", result.Answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("annealing", result.Answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RetrievalOnlyOptionWinsOverAnAvailableModel()
     {
         var chat = new ScriptedChatClient();
