@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace RagAssistant.Core.Corpus;
 
 /// <summary>Where the corpus and the embedding cache live. Bound from the "Corpus" configuration section.</summary>
-public sealed class CorpusOptions
+public sealed class CorpusOptions : IValidatableObject
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Corpus";
@@ -43,5 +43,28 @@ public sealed class CorpusOptions
 
         var root = Path.IsPathRooted(Folder) ? ContentRoot ?? Directory.GetCurrentDirectory() : LocalPathResolver.RootOf(Folder, ContentRoot);
         return Path.GetFullPath(Path.Combine(root, CacheFolder));
+    }
+
+    /// <summary>
+    /// Checks that the corpus folder exists: a mistyped <c>--corpus</c> or <c>Corpus:Folder</c> would otherwise index
+    /// nothing and answer every question "not covered", which looks like an answer rather than a mistake.
+    /// </summary>
+    /// <param name="validationContext">The validation context (unused).</param>
+    /// <returns>One failure naming the folder and the fix, or none.</returns>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(Folder))
+        {
+            yield break;
+        }
+
+        var folder = ResolveFolder();
+        if (!Directory.Exists(folder))
+        {
+            var what = File.Exists(folder) ? "is a file, not a folder" : "does not exist";
+            yield return new ValidationResult(
+                $"The corpus folder {folder} {what}. Point --corpus (or {SectionName}:{nameof(Folder)}) at the folder that holds your papers (.txt, .md, .jsonl, .pdf).",
+                [nameof(Folder)]);
+        }
     }
 }

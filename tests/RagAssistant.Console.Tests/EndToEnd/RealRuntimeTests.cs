@@ -96,11 +96,12 @@ public sealed class RealRuntimeTests : IDisposable
     }
 
     [Fact]
-    public async Task A_missing_model_file_fails_with_exit_code_1_and_says_how_to_fetch_one()
+    public async Task A_missing_model_file_fails_with_exit_code_1_and_names_the_path_and_the_setting_to_fall_back_on()
     {
         var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "question", "--model", "no-such-model.gguf");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("models download", result.Error, StringComparison.Ordinal);
+        Assert.Contains("no-such-model.gguf (from --model) does not exist", result.Error, StringComparison.Ordinal);
+        Assert.Contains("leave out --model to use ChatModel:ModelPath", result.Error, StringComparison.Ordinal);
     }
 }

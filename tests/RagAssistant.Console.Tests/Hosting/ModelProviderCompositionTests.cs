@@ -9,6 +9,7 @@ using RagAssistant.Core.Answering;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Startup;
 using RagAssistant.LlamaCpp.Chat;
+using RagAssistant.Testing.Files;
 
 namespace RagAssistant.Console.Tests.Hosting;
 
@@ -166,6 +167,23 @@ public sealed class ModelProviderCompositionTests
         // Both front ends show this message: it names the setting to fall back on, not a console-only command.
         Assert.Contains("leave out --model to use ChatModel:ModelPath", failure, StringComparison.Ordinal);
         Assert.DoesNotContain("dotnet run", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_corpus_folder_that_does_not_exist_fails_start_up_instead_of_indexing_nothing()
+    {
+        using var folder = new TempFolder();
+        var missing = Path.Combine(folder.Path, "typo");
+        var file = Path.Combine(folder.Path, "note.md");
+        File.WriteAllText(file, "# A note");
+
+        using var missingHost = Build(new CommandLineOverrides(CorpusFolder: missing).ToConfiguration().ToDictionary(p => p.Key, p => p.Value));
+        using var fileHost = Build(new CommandLineOverrides(CorpusFolder: file).ToConfiguration().ToDictionary(p => p.Key, p => p.Value));
+
+        var notFound = Assert.Single(Assert.Throws<OptionsValidationException>(missingHost.Services.ValidateStartupOptions).Failures);
+        Assert.Contains($"The corpus folder {missing} does not exist. Point --corpus", notFound, StringComparison.Ordinal);
+        var notAFolder = Assert.Single(Assert.Throws<OptionsValidationException>(fileHost.Services.ValidateStartupOptions).Failures);
+        Assert.Contains($"The corpus folder {file} is a file, not a folder.", notAFolder, StringComparison.Ordinal);
     }
 
     [Theory]
