@@ -37,9 +37,9 @@ internal static class EndpointRouteBuilderExtensions
         api.MapGet("/status", (StatusHandler handler) => handler.GetStatus());
 
         // The service's way to fetch the offered chat model: in the background, progress in /api/status; restart to load it.
-        endpoints.MapPost(StatusHandler.ChatModelDownloadPath, (ChatModelDownload download) => download.TryStart(out var refusal)
-            ? Results.Accepted("/api/status", download.Progress)
-            : Results.Problem(refusal, statusCode: StatusCodes.Status409Conflict, title: "Nothing to download"));
+        endpoints.MapPost(StatusHandler.ChatModelDownloadPath, Results<Accepted<ChatModelDownloadProgress>, ProblemHttpResult> (ChatModelDownload download) => download.TryStart(out var refusal)
+            ? TypedResults.Accepted("/api/status", download.Progress)
+            : TypedResults.Problem(refusal, statusCode: StatusCodes.Status409Conflict, title: "Nothing to download"));
 
         var openAi = endpoints.MapGroup("/v1");
         openAi.MapPost("/chat/completions", ([FromBody] ChatCompletionRequest request, ChatCompletionsHandler handler, HttpContext context) => handler.HandleAsync(request, context))

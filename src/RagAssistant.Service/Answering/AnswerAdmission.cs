@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.Indexing;
@@ -36,8 +37,11 @@ internal sealed partial class AnswerAdmission(
     IOptions<ServiceOptions> options,
     ILogger<AnswerAdmission> logger)
 {
-    /// <summary>Waits for a slot; returns the admitted answer, or the problem to answer with instead.</summary>
-    public async Task<(AdmittedAnswer? Answer, IResult? Refusal)> AdmitAsync(HttpContext context)
+    /// <summary>
+    /// Waits for a slot; returns the admitted answer, or what to answer with instead: a problem (429 or 503, with
+    /// <c>Retry-After</c> when retrying later helps), or an empty result when the client left while waiting.
+    /// </summary>
+    public async Task<(AdmittedAnswer? Answer, Results<ProblemHttpResult, EmptyHttpResult>? Refusal)> AdmitAsync(HttpContext context)
     {
         var retryAfter = options.Value.RetryAfterSeconds;
         if (grace.Stopping.IsCancellationRequested)
@@ -50,7 +54,7 @@ internal sealed partial class AnswerAdmission(
             var detail = readiness.IndexState == IndexState.Failed
                 ? $"Indexing the corpus failed: {readiness.IndexError} Fix the corpus folder; the service re-indexes when files change."
                 : "The corpus is still being indexed. Retry shortly, or poll /health/ready.";
-            return (null, ApiProblems.NotReady(detail, retryAfter));
+            return (null, ApiProblems.NotReady(context, detail, retryAfter));
         }
 
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, grace.Expired);
@@ -64,14 +68,14 @@ internal sealed partial class AnswerAdmission(
             cancellation.Dispose();
 
             // The client left while waiting (nobody to answer), or shutdown ended the wait.
-            return (null, context.RequestAborted.IsCancellationRequested ? Results.Empty : ApiProblems.ShuttingDown());
+            return (null, context.RequestAborted.IsCancellationRequested ? TypedResults.Empty : ApiProblems.ShuttingDown());
         }
 
         if (slot is null)
         {
             cancellation.Dispose();
             LogQueueFull(logger, queue.Running, queue.Waiting);
-            return (null, ApiProblems.QueueFull(retryAfter));
+            return (null, ApiProblems.QueueFull(context, retryAfter));
         }
 
         // The timeout starts once the answer has a slot: waiting in the queue does not count.

@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
@@ -18,10 +19,12 @@ internal sealed record AnswerFailure(string Title, string Detail, int Status);
 /// How one answer endpoint speaks: its Server-Sent Events (the <see cref="AnswerStreamProjection{T}"/> of the answer
 /// stream), its whole answer, and the last event of a stream that failed.
 /// </summary>
-internal abstract class AnswerWireFormat : AnswerStreamProjection<SseItem<string>>
+/// <typeparam name="TComplete">The result type of the whole answer, so the endpoint's signature (and its OpenAPI metadata) names it.</typeparam>
+internal abstract class AnswerWireFormat<TComplete> : AnswerStreamProjection<SseItem<string>>
+    where TComplete : IResult
 {
     /// <summary>The response with the whole answer, for clients that do not stream.</summary>
-    public abstract IResult Complete(AnswerResult result);
+    public abstract TComplete Complete(AnswerResult result);
 
     /// <summary>The last event of a stream that failed or timed out after the response started.</summary>
     public abstract SseItem<string> Failed(AnswerFailure failure);
@@ -33,7 +36,8 @@ internal abstract class AnswerWireFormat : AnswerStreamProjection<SseItem<string
 /// shutting down), the answer timeout, cancellation when the client leaves, and failures as problem details (whole
 /// answers) or as a last error event (streams, through
 /// <see cref="TypedResults.ServerSentEvents{T}(IAsyncEnumerable{SseItem{T}})"/>). The endpoints only parse their input
-/// and name their <see cref="AnswerWireFormat"/>.
+/// and name their <see cref="AnswerWireFormat{TComplete}"/>. Every outcome is in the signature: the stream, the
+/// format's whole answer, a problem, or nothing when the client left.
 /// </summary>
 internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerAdmission admission, IOptions<ServiceOptions> options, ILogger<AnswerEndpoint> logger)
 {
@@ -42,19 +46,29 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
     /// <param name="validation">The question as <see cref="AssistantService.Validate"/> checked it; invalid is a 400 problem.</param>
     /// <param name="stream">True for Server-Sent Events, false for the whole answer in one response.</param>
     /// <param name="format">How the endpoint writes the answer.</param>
-    public Task<IResult> AnswerAsync(HttpContext context, AskValidation validation, bool stream, AnswerWireFormat format) =>
-        validation.Request is not { } request ? Task.FromResult<IResult>(ApiProblems.BadRequest(validation.Error!))
-            : stream ? StreamAsync(context, request, format)
-            : CompleteAsync(context, request, format);
-
-    private async Task<IResult> CompleteAsync(HttpContext context, AnswerRequest request, AnswerWireFormat format)
+    /// <typeparam name="TComplete">The result type of the format's whole answer.</typeparam>
+    public async Task<Results<ServerSentEventsResult<string>, TComplete, ProblemHttpResult, EmptyHttpResult>> AnswerAsync<TComplete>(
+        HttpContext context, AskValidation validation, bool stream, AnswerWireFormat<TComplete> format)
+        where TComplete : IResult
     {
+        if (validation.Request is not { } request)
+        {
+            return ApiProblems.BadRequest(validation.Error!);
+        }
+
         var (admitted, refusal) = await admission.AdmitAsync(context);
         if (admitted is null)
         {
-            return refusal!;
+            return refusal!.Result is ProblemHttpResult problem ? problem : TypedResults.Empty;
         }
 
+        return stream ? Stream(context, request, admitted, format) : await CompleteAsync(request, admitted, format);
+    }
+
+    private async Task<Results<ServerSentEventsResult<string>, TComplete, ProblemHttpResult, EmptyHttpResult>> CompleteAsync<TComplete>(
+        AnswerRequest request, AdmittedAnswer admitted, AnswerWireFormat<TComplete> format)
+        where TComplete : IResult
+    {
         using (admitted)
         {
             try
@@ -66,7 +80,7 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
                 LogCancelled(logger, Reason(admitted));
                 return admitted.CancelledByShutdown ? ApiProblems.ShuttingDown()
                     : admitted.TimedOut ? ApiProblems.AnswerTimedOut(options.Value.AnswerTimeout)
-                    : Results.Empty;
+                    : TypedResults.Empty;
             }
             catch (Exception ex)
             {
@@ -77,14 +91,9 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
     }
 
     // A failure or a timeout mid-stream ends the stream with the format's error event; a client that left ends it quietly.
-    private async Task<IResult> StreamAsync(HttpContext context, AnswerRequest request, AnswerWireFormat format)
+    private ServerSentEventsResult<string> Stream<TComplete>(HttpContext context, AnswerRequest request, AdmittedAnswer admitted, AnswerWireFormat<TComplete> format)
+        where TComplete : IResult
     {
-        var (admitted, refusal) = await admission.AdmitAsync(context);
-        if (admitted is null)
-        {
-            return refusal!;
-        }
-
         // The slot is held until the response has been written, after this method returns.
         context.Response.RegisterForDispose(admitted);
 

@@ -11,18 +11,27 @@ internal static class ApiProblems
     public static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found.");
 
-    public static IResult QueueFull(int retryAfterSeconds) =>
-        new RetryAfterResult(
-            Results.Problem(
-                $"All answer slots are busy and the queue is full. Retry after {retryAfterSeconds} seconds.",
-                statusCode: StatusCodes.Status429TooManyRequests,
-                title: "Too many questions at once."),
-            retryAfterSeconds);
+    /// <summary>429 with <c>Retry-After</c>: every answer slot is busy and the queue is full.</summary>
+    /// <param name="context">The request; its response gets the <c>Retry-After</c> header, which stays when the problem is written.</param>
+    /// <param name="retryAfterSeconds">Seconds the client should wait before retrying.</param>
+    public static ProblemHttpResult QueueFull(HttpContext context, int retryAfterSeconds)
+    {
+        SetRetryAfter(context, retryAfterSeconds);
+        return TypedResults.Problem(
+            $"All answer slots are busy and the queue is full. Retry after {retryAfterSeconds} seconds.",
+            statusCode: StatusCodes.Status429TooManyRequests,
+            title: "Too many questions at once.");
+    }
 
-    public static IResult NotReady(string detail, int retryAfterSeconds) =>
-        new RetryAfterResult(
-            Results.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The assistant is not ready."),
-            retryAfterSeconds);
+    /// <summary>503 with <c>Retry-After</c>: the index is not built yet (or indexing failed).</summary>
+    /// <param name="context">The request; its response gets the <c>Retry-After</c> header, which stays when the problem is written.</param>
+    /// <param name="detail">What is not ready and what to do.</param>
+    /// <param name="retryAfterSeconds">Seconds the client should wait before retrying.</param>
+    public static ProblemHttpResult NotReady(HttpContext context, string detail, int retryAfterSeconds)
+    {
+        SetRetryAfter(context, retryAfterSeconds);
+        return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The assistant is not ready.");
+    }
 
     public static ProblemHttpResult ShuttingDown() =>
         TypedResults.Problem(
@@ -39,13 +48,7 @@ internal static class ApiProblems
     public static ProblemHttpResult AnswerFailed(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status500InternalServerError, title: "Answering failed.");
 
-    /// <summary>Adds <c>Retry-After</c> to another result.</summary>
-    private sealed class RetryAfterResult(IResult inner, int seconds) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
+    // The header is set before the result runs: ProblemHttpResult writes the body and keeps the headers already there.
+    private static void SetRetryAfter(HttpContext context, int seconds) =>
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,5 @@
 using System.Net.ServerSentEvents;
+using Microsoft.AspNetCore.Http.HttpResults;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
 using RagAssistant.Service.Answering;
@@ -12,7 +13,7 @@ namespace RagAssistant.Service.Api;
 /// </summary>
 internal sealed class AskHandler(AssistantService assistant, AnswerEndpoint endpoint)
 {
-    public Task<IResult> HandleAsync(AskRequest body, HttpContext context) =>
+    public Task<Results<ServerSentEventsResult<string>, ContentHttpResult, ProblemHttpResult, EmptyHttpResult>> HandleAsync(AskRequest body, HttpContext context) =>
         endpoint.AnswerAsync(context, body.Validate(assistant), stream: !WantsJson(context.Request), AnswerEvents.Instance);
 
     private static bool WantsJson(HttpRequest request)
@@ -23,11 +24,11 @@ internal sealed class AskHandler(AssistantService assistant, AnswerEndpoint endp
     }
 
     /// <summary>The <see cref="AnswerJson"/> events: a <c>token</c> per text piece, then <c>sources</c> and <c>done</c>.</summary>
-    private sealed class AnswerEvents : AnswerWireFormat
+    private sealed class AnswerEvents : AnswerWireFormat<ContentHttpResult>
     {
         public static AnswerEvents Instance { get; } = new();
 
-        public override IResult Complete(AnswerResult result) =>
+        public override ContentHttpResult Complete(AnswerResult result) =>
             TypedResults.Text(AnswerJson.Serialize(result), "application/json; charset=utf-8");
 
         public override SseItem<string> Failed(AnswerFailure failure) =>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting.Application;
@@ -14,7 +15,7 @@ internal sealed partial class SearchHandler(
     IOptions<ServiceOptions> options,
     ILogger<SearchHandler> logger)
 {
-    public async Task<IResult> HandleAsync(SearchRequest request, HttpContext context)
+    public async Task<Results<JsonHttpResult<SearchResponse>, ProblemHttpResult, EmptyHttpResult>> HandleAsync(SearchRequest request, HttpContext context)
     {
         var error = assistant.CheckText(request.Query, "query") ?? assistant.CheckTopK(request.TopK);
         if (error is not null)
@@ -24,7 +25,7 @@ internal sealed partial class SearchHandler(
 
         if (!readiness.HasIndex)
         {
-            return ApiProblems.NotReady("The corpus is still being indexed. Retry shortly, or poll /health/ready.", options.Value.RetryAfterSeconds);
+            return ApiProblems.NotReady(context, "The corpus is still being indexed. Retry shortly, or poll /health/ready.", options.Value.RetryAfterSeconds);
         }
 
         try
@@ -34,12 +35,12 @@ internal sealed partial class SearchHandler(
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            return Results.Empty;
+            return TypedResults.Empty;
         }
         catch (Exception ex)
         {
             LogFailed(logger, ex);
-            return Results.Problem($"The search failed: {ex.Message}", statusCode: StatusCodes.Status500InternalServerError, title: "Search failed.");
+            return TypedResults.Problem($"The search failed: {ex.Message}", statusCode: StatusCodes.Status500InternalServerError, title: "Search failed.");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.HttpResults;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
 using RagAssistant.Service.Answering;
@@ -16,11 +17,11 @@ namespace RagAssistant.Service.OpenAi;
 /// </summary>
 internal sealed class ChatCompletionsHandler(AssistantService assistant, AnswerEndpoint endpoint, TimeProvider timeProvider)
 {
-    public IResult ListModels() => TypedResults.Json(
+    public JsonHttpResult<ModelList> ListModels() => TypedResults.Json(
         new ModelList("list", [new ModelCard(OpenAiModel.Id, "model", timeProvider.GetUtcNow().ToUnixTimeSeconds(), "ragassistant")]),
         ServiceJsonContext.Default.ModelList);
 
-    public Task<IResult> HandleAsync(ChatCompletionRequest completion, HttpContext context) =>
+    public Task<Results<ServerSentEventsResult<string>, JsonHttpResult<ChatCompletion>, ProblemHttpResult, EmptyHttpResult>> HandleAsync(ChatCompletionRequest completion, HttpContext context) =>
         endpoint.AnswerAsync(
             context,
             completion.Validate(assistant),
@@ -31,9 +32,9 @@ internal sealed class ChatCompletionsHandler(AssistantService assistant, AnswerE
     /// One completion, whole or as OpenAI streams it: unnamed events of one JSON chunk each (the role, the text
     /// pieces, the finish reason with the sources, the usage when asked for), ended by <c>[DONE]</c>.
     /// </summary>
-    private sealed class CompletionFormat(string id, long created, bool includeUsage) : AnswerWireFormat
+    private sealed class CompletionFormat(string id, long created, bool includeUsage) : AnswerWireFormat<JsonHttpResult<ChatCompletion>>
     {
-        public override IResult Complete(AnswerResult result) => TypedResults.Json(
+        public override JsonHttpResult<ChatCompletion> Complete(AnswerResult result) => TypedResults.Json(
             new ChatCompletion(
                 id,
                 "chat.completion",

@@ -193,16 +193,23 @@ public sealed class AskEndpointTests
         Assert.Contains("Ask:MaxHistoryMessages", (await refused.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Before_the_index_is_built_questions_get_503_with_retry_after()
+    [Theory]
+    [InlineData("/api/ask", """{"question": "q"}""")]
+    [InlineData("/api/search", """{"query": "q"}""")]
+    [InlineData("/v1/chat/completions", """{"messages": [{"role": "user", "content": "q"}]}""")]
+    [InlineData("/v1/chat/completions", """{"messages": [{"role": "user", "content": "q"}], "stream": true}""")]
+    public async Task Before_the_index_is_built_questions_get_503_with_retry_after(string path, string body)
     {
-        await using var factory = new ServiceFactory(indexReady: false);
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Service:RetryAfterSeconds"] = "9" }, indexReady: false);
         using var client = factory.CreateClient();
 
-        using var response = await client.PostAsJsonAsync("/api/ask", new { question = "q" }, Ct);
+        using var response = await client.PostRawAsync(path, body, Ct);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.NotNull(response.Headers.RetryAfter);
-        Assert.Contains("still being indexed", (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(9), response.Headers.RetryAfter?.Delta);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.ReadProblemAsync(Ct);
+        Assert.Equal("The assistant is not ready.", problem.GetProperty("title").GetString());
+        Assert.Contains("still being indexed", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 }
