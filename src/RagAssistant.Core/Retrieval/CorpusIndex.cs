@@ -160,7 +160,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
             return Complete(new IndexReport(corpus.Papers.Count, corpus.Passages.Count, 0, 0, warnings, false, stopwatch.Elapsed));
         }
 
-        var job = new EmbeddingJob(this, _embeddingGenerator, corpus, bm25, warnings, stopwatch);
+        var job = new EmbeddingJob(this, _embeddingGenerator, folder, corpus, bm25, warnings, stopwatch);
         if (job.Missing.Count == 0)
         {
             // Warm start: every vector is cached, so hybrid is there from the first question.
@@ -296,7 +296,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         private readonly string[] _texts;
         private readonly ReadOnlyMemory<float>[] _vectors;
 
-        public EmbeddingJob(CorpusIndex owner, IEmbeddingGenerator<string, Embedding<float>> generator, LoadedCorpus corpus, Bm25Index bm25, List<string> warnings, Stopwatch stopwatch)
+        public EmbeddingJob(CorpusIndex owner, IEmbeddingGenerator<string, Embedding<float>> generator, string corpusFolder, LoadedCorpus corpus, Bm25Index bm25, List<string> warnings, Stopwatch stopwatch)
         {
             _owner = owner;
             _generator = generator;
@@ -305,7 +305,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
             _warnings = warnings;
             _stopwatch = stopwatch;
             var identity = EmbeddingInputType.ModelIdentity(generator);
-            _cache = EmbeddingCache.Load(EmbeddingCache.PathFor(owner._corpusOptions.ResolveCacheFolder(), identity), identity, owner._logger);
+            _cache = EmbeddingCache.Load(EmbeddingCache.PathFor(owner._corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, owner._logger);
             if (_cache.DiscardReason is { } reason)
             {
                 warnings.Add($"{_cache.FilePath}: embedding cache discarded ({reason}); rebuilt");

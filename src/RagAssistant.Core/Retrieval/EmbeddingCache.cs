@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace RagAssistant.Core.Retrieval;
 
 /// <summary>
-/// Passage embeddings persisted on disk, keyed by the embedding model's identity and a SHA-256 of each passage's
-/// text: a restart embeds nothing, an edited file re-embeds only its changed passages. The file carries a header
+/// Passage embeddings persisted on disk, one file per embedding model and corpus folder (see <see cref="PathFor"/>),
+/// keyed by a SHA-256 of each passage's text: a restart embeds nothing, an edited file re-embeds only its changed passages. The file carries a header
 /// (magic, version, model identity, dimensions) and a SHA-256 trailer over everything before it; a corrupt,
 /// truncated or foreign file is discarded with a warning and rebuilt. Saving writes a temporary file and renames
 /// it over the old one, so an interrupted write leaves the previous cache (or none), never a half-written one.
@@ -42,12 +42,22 @@ internal sealed partial class EmbeddingCache
     /// <summary>Why the file on disk was not used, when it existed but was discarded; else null.</summary>
     public string? DiscardReason { get; private set; }
 
-    /// <summary>The cache file for a model inside <paramref name="folder"/>: one file per model identity.</summary>
-    public static string PathFor(string folder, string modelIdentity)
+    /// <summary>
+    /// The cache file inside <paramref name="folder"/> for one embedding model and one corpus folder:
+    /// <c>embeddings-{16 hex digits}.bin</c>, the first 8 bytes of a SHA-256 over both. Each (model, corpus) pair has
+    /// its own file, because a save keeps only the vectors its build used: a shared file would lose one corpus's
+    /// vectors whenever another corpus is indexed.
+    /// </summary>
+    /// <param name="folder">The cache folder.</param>
+    /// <param name="modelIdentity">The embedding model's identity (see <see cref="EmbeddingInputType.ModelIdentity"/>).</param>
+    /// <param name="corpusFolder">The corpus folder; relative paths are made absolute against the working directory.</param>
+    public static string PathFor(string folder, string modelIdentity, string corpusFolder)
     {
         ArgumentNullException.ThrowIfNull(modelIdentity);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(modelIdentity)).AsSpan(0, 8));
-        return Path.Combine(folder, $"embeddings-{hash}.bin");
+        ArgumentException.ThrowIfNullOrEmpty(corpusFolder);
+        var corpus = Path.TrimEndingDirectorySeparator(Path.GetFullPath(corpusFolder));
+        var key = SHA256.HashData(Encoding.UTF8.GetBytes($"{modelIdentity}\n{corpus}"));
+        return Path.Combine(folder, $"embeddings-{Convert.ToHexStringLower(key.AsSpan(0, 8))}.bin");
     }
 
     /// <summary>Loads the cache, or starts an empty one when the file is missing or unusable (with a warning).</summary>

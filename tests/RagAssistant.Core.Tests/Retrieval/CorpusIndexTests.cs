@@ -33,6 +33,30 @@ public sealed class CorpusIndexTests
     }
 
     [Fact]
+    public async Task Indexing_another_corpus_with_the_same_cache_folder_keeps_each_corpus_vectors()
+    {
+        using var corpusA = new TempFolder();
+        using var corpusB = new TempFolder();
+        using var cache = new TempFolder();
+        WritePapers(corpusA, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation");
+        corpusB.Write("note.md", "# Protein Folding\n\nNotes on protein folding and structure prediction.");
+        var generator = new HashingEmbeddingGenerator();
+        var firstA = await CreateIndex(corpusA, cache, generator).WaitForVectorsAsync(Ct);
+        var firstB = await CreateIndex(corpusB, cache, generator).WaitForVectorsAsync(Ct);
+        Assert.Equal((firstA.Passages, 0), (firstA.Embedded, firstA.FromCache));
+        Assert.Equal((firstB.Passages, 0), (firstB.Embedded, firstB.FromCache));
+        var embedded = generator.EmbeddedTexts;
+
+        var againA = await CreateIndex(corpusA, cache, generator).WaitForVectorsAsync(Ct);
+        var againB = await CreateIndex(corpusB, cache, generator).WaitForVectorsAsync(Ct);
+
+        Assert.Equal((0, firstA.Passages, true), (againA.Embedded, againA.FromCache, againA.DenseAvailable));
+        Assert.Equal((0, firstB.Passages, true), (againB.Embedded, againB.FromCache, againB.DenseAvailable));
+        Assert.Equal(embedded, generator.EmbeddedTexts);
+        Assert.Equal(2, Directory.GetFiles(cache.Path, "embeddings-*.bin").Length);
+    }
+
+    [Fact]
     public async Task A_corrupt_cache_is_rebuilt_with_a_warning()
     {
         using var corpus = new TempFolder();

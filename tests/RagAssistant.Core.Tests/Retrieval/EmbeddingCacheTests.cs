@@ -6,12 +6,13 @@ namespace RagAssistant.Core.Tests.Retrieval;
 public sealed class EmbeddingCacheTests
 {
     private const string Model = "test|bge-small.gguf@abc|3";
+    private const string Corpus = "data/papers";
 
     [Fact]
     public void Saved_vectors_load_back_for_the_same_model()
     {
         using var folder = new TempFolder();
-        var path = EmbeddingCache.PathFor(folder.Path, Model);
+        var path = EmbeddingCache.PathFor(folder.Path, Model, Corpus);
         var cache = EmbeddingCache.Load(path, Model);
         cache.Set("first passage", [1, 2, 3]);
         cache.Set("second passage", [4, 5, 6]);
@@ -31,7 +32,7 @@ public sealed class EmbeddingCacheTests
     public void Only_passages_used_since_loading_are_saved()
     {
         using var folder = new TempFolder();
-        var path = EmbeddingCache.PathFor(folder.Path, Model);
+        var path = EmbeddingCache.PathFor(folder.Path, Model, Corpus);
         var cache = EmbeddingCache.Load(path, Model);
         cache.Set("kept", [1, 1, 1]);
         cache.Set("dropped", [2, 2, 2]);
@@ -47,12 +48,23 @@ public sealed class EmbeddingCacheTests
     }
 
     [Fact]
+    public void Each_corpus_folder_has_its_own_file_whatever_the_spelling_of_its_path()
+    {
+        using var folder = new TempFolder();
+        var path = EmbeddingCache.PathFor(folder.Path, Model, Corpus);
+
+        Assert.NotEqual(path, EmbeddingCache.PathFor(folder.Path, Model, "data/other"));
+        Assert.Equal(path, EmbeddingCache.PathFor(folder.Path, Model, Path.GetFullPath(Corpus) + Path.DirectorySeparatorChar));
+        Assert.Matches(@"embeddings-[0-9a-f]{16}\.bin$", path);
+    }
+
+    [Fact]
     public void Each_model_has_its_own_file_and_a_foreign_file_is_discarded()
     {
         using var folder = new TempFolder();
-        Assert.NotEqual(EmbeddingCache.PathFor(folder.Path, Model), EmbeddingCache.PathFor(folder.Path, "other|model|3"));
+        Assert.NotEqual(EmbeddingCache.PathFor(folder.Path, Model, Corpus), EmbeddingCache.PathFor(folder.Path, "other|model|3", Corpus));
 
-        var path = EmbeddingCache.PathFor(folder.Path, Model);
+        var path = EmbeddingCache.PathFor(folder.Path, Model, Corpus);
         var cache = EmbeddingCache.Load(path, "other|model|3");
         cache.Set("text", [1, 2, 3]);
         cache.Save(); // e.g. a file copied from another machine under this name
@@ -71,7 +83,7 @@ public sealed class EmbeddingCacheTests
     public void Corrupt_files_are_discarded_with_a_reason_never_thrown(string damage)
     {
         using var folder = new TempFolder();
-        var path = EmbeddingCache.PathFor(folder.Path, Model);
+        var path = EmbeddingCache.PathFor(folder.Path, Model, Corpus);
         var cache = EmbeddingCache.Load(path, Model);
         cache.Set("text", [1, 2, 3]);
         cache.Save();
