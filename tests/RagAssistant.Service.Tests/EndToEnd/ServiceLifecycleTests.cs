@@ -94,6 +94,21 @@ public sealed class ServiceLifecycleTests
     }
 
     [Fact]
+    public async Task A_port_another_program_holds_exits_1_with_a_message_not_a_crash()
+    {
+        SkipWithoutBuild();
+        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        await using var process = ServiceProcess.Start(port, "--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
+
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains($"The service cannot start: Failed to bind to address http://127.0.0.1:{port}: address already in use. Another program is listening on that address: stop it or choose another with --urls.", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sigterm_stops_the_service_cleanly()
     {
         SkipWithoutBuild();
