@@ -174,7 +174,7 @@ public static class RagAssistantServiceCollectionExtensions
     // The GGUF chat model in process, registered by the llama.cpp adapter under a key. Whether its file exists is
     // known only when the services are resolved: the unkeyed client then resolves as null (retrieval-only) for a file
     // that is not downloaded, so nothing loads or throws; LocalModelFilesOptions fails start-up for a missing file
-    // named on the command line.
+    // named on the command line. A file that fails to load resolves as null too, its failure recorded (LoadFailure).
     private static void AddLocalChatModel(IServiceCollection services, IConfiguration configuration)
     {
         services.AddLlamaChatClient(configuration.GetSection(LlamaChatClientOptions.SectionName), serviceKey: LocalModelKey)
@@ -182,8 +182,8 @@ public static class RagAssistantServiceCollectionExtensions
             .UseLogging();
         services.AddOptions<LlamaChatClientOptions>()
             .Configure<LocalModelFiles>((options, files) => options.ModelPath = files.Chat?.Path ?? options.ModelPath);
-        services.TryAddSingleton(sp => IsPresent(sp, files => files.Chat) ? sp.GetRequiredKeyedService<IChatClient>(LocalModelKey) : null!);
-        services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.ChatKey, (sp, _) => IsPresent(sp, files => files.Chat) ? new LlamaChatTokenizer(sp.GetRequiredService<LlamaChatClient>()) : null!);
+        services.TryAddSingleton(sp => LoadLocal(sp, files => files.Chat, () => sp.GetRequiredKeyedService<IChatClient>(LocalModelKey))!);
+        services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.ChatKey, (sp, _) => LoadLocal<ITokenizer>(sp, files => files.Chat, () => new LlamaChatTokenizer(sp.GetRequiredService<LlamaChatClient>()))!);
     }
 
     // The GGUF embedder through llama.cpp; like the chat model, it resolves as null while its file is not downloaded.
@@ -194,9 +194,9 @@ public static class RagAssistantServiceCollectionExtensions
             .UseLogging();
         services.AddOptions<LlamaEmbeddingGeneratorOptions>()
             .Configure<LocalModelFiles>((options, files) => options.ModelPath = files.Embedding?.Path ?? options.ModelPath);
-        services.TryAddSingleton(sp => IsPresent(sp, files => files.Embedding) ? sp.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(LocalModelKey) : null!);
+        services.TryAddSingleton(sp => LoadLocal(sp, files => files.Embedding, () => sp.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(LocalModelKey))!);
         services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.EmbeddingKey, (sp, _) =>
-            IsPresent(sp, files => files.Embedding) ? new LlamaEmbeddingTokenizer(sp.GetRequiredService<LlamaEmbeddingGenerator>()) : null!);
+            LoadLocal<ITokenizer>(sp, files => files.Embedding, () => new LlamaEmbeddingTokenizer(sp.GetRequiredService<LlamaEmbeddingGenerator>()))!);
     }
 
     // No local model without a path: its settings would fail validation for a model nobody asked for, and
@@ -207,8 +207,13 @@ public static class RagAssistantServiceCollectionExtensions
     /// <summary>Key of the local model pipelines; the unkeyed client is that pipeline when its file exists, else null.</summary>
     private const string LocalModelKey = "RagAssistant.LocalModel";
 
-    private static bool IsPresent(IServiceProvider services, Func<LocalModelFiles, LocalModelFile?> select) =>
-        select(services.GetRequiredService<LocalModelFiles>()) is { IsPresent: true };
+    // Null for a file that is not downloaded, or that failed to load once (recorded for the start-up and the 503s).
+    private static TClient? LoadLocal<TClient>(IServiceProvider services, Func<LocalModelFiles, LocalModelFile?> select, Func<TClient> load)
+        where TClient : class
+    {
+        var files = services.GetRequiredService<LocalModelFiles>();
+        return files.Load(select(files), load);
+    }
 
     /// <summary>Carries a registration-time configuration error to start-up validation; it has no settings.</summary>
     private sealed class RegistrationFailure;

@@ -53,6 +53,12 @@ catch (OptionsValidationException ex)
     await Console.Error.WriteLineAsync($"The service cannot start: {string.Join(" ", ex.Failures)}");
     return 1;
 }
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // Kestrel could not listen (another program holds the port): one line and exit 1, not an unhandled crash (134).
+    await Console.Error.WriteLineAsync($"The service cannot start: {ex.Message.TrimEnd('.')}. Another program is listening on that address: stop it or choose another with --urls.");
+    return 1;
+}
 
 /// <summary>The service's entry point; public so integration tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

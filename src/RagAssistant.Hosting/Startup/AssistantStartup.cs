@@ -145,6 +145,14 @@ public sealed partial class AssistantStartup(
             _modelFailure = ExceptionDispatchInfo.Capture(ex);
         }
 
+        // A local GGUF file that failed to load resolves as null (for whoever resolved it first); its failure is kept.
+        if (error is null && files.LoadFailure is { } failure)
+        {
+            LogModelLoadFailed(logger, failure);
+            error = failure.Message;
+            _modelFailure = ExceptionDispatchInfo.Capture(failure);
+        }
+
         var chatState = ChatState(files, chat, error);
         var manifest = chatState is ChatModelState.Missing or ChatModelState.NotConfigured || files.Embedding is { IsPresent: false }
             ? await TryLoadManifestAsync(cancellationToken).ConfigureAwait(false)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -45,6 +46,42 @@ public sealed class LocalModelFiles
 
     /// <summary>The embedding model file, or null unless <c>EmbeddingModel:Provider</c> is Gguf and a path is configured.</summary>
     public LocalModelFile? Embedding { get; }
+
+    /// <summary>
+    /// The exception that stopped the first local model that failed to load (e.g. a <c>ModelFileException</c> for a
+    /// file that is not GGUF), or null. The start-up reports it; the service answers 503 with it.
+    /// </summary>
+    public Exception? LoadFailure => _failures.Values.FirstOrDefault();
+
+    private readonly ConcurrentDictionary<string, Exception> _failures = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Loads a local model's client once: null when <paramref name="file"/> is not downloaded or already failed to
+    /// load. A failure is recorded in <see cref="LoadFailure"/>, not thrown, because dependency injection does not
+    /// cache a factory's exception: every request resolving a handler would load the file again and answer 500.
+    /// </summary>
+    /// <typeparam name="TClient">The client (chat client, embedding generator, tokenizer).</typeparam>
+    /// <param name="file">The model file, or null when none is configured.</param>
+    /// <param name="load">Builds the client, loading the file.</param>
+    /// <returns>The client, or null.</returns>
+    internal TClient? Load<TClient>(LocalModelFile? file, Func<TClient> load)
+        where TClient : class
+    {
+        if (file is not { IsPresent: true } || _failures.ContainsKey(file.Role))
+        {
+            return null;
+        }
+
+        try
+        {
+            return load();
+        }
+        catch (Exception ex)
+        {
+            _failures.TryAdd(file.Role, ex);
+            return null;
+        }
+    }
 
     private LocalModelFile? Probe(string section, string requireKey, string option, string role)
     {

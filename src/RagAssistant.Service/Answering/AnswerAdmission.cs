@@ -49,6 +49,12 @@ internal sealed partial class AnswerAdmission(
             return (null, ApiProblems.ShuttingDown());
         }
 
+        if (readiness.ModelState == ModelState.Failed)
+        {
+            // Same reason as /health/ready; the models load once, so only a fixed file and a restart help.
+            return (null, ApiProblems.NotReady($"Loading the models failed: {readiness.ModelError} Then restart the service.", retryAfter));
+        }
+
         if (!readiness.HasIndex)
         {
             var detail = readiness.IndexState == IndexState.Failed

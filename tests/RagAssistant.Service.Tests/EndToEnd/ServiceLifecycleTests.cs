@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using RagAssistant.Service.Tests.Infrastructure;
 
 namespace RagAssistant.Service.Tests.EndToEnd;
@@ -91,6 +92,74 @@ public sealed class ServiceLifecycleTests
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
         Assert.Equal(1, process.ExitCode);
         Assert.Contains("/nonexistent/model.gguf", process.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--model")]
+    [InlineData("--embedding-model")]
+    public async Task A_model_file_that_is_not_GGUF_makes_questions_503_with_the_load_error_not_500(string option)
+    {
+        SkipWithoutBuild();
+        using var folder = new TempFolder();
+        var notGguf = Path.Combine(folder.Path, "notgguf.gguf");
+        await File.WriteAllTextAsync(notGguf, "this is a text file, not a GGUF model", Ct);
+        string[] chat = option == "--model" ? [] : ["--retrieval-only"];
+        await using var process = ServiceProcess.Start([option, notGguf, .. chat, "--Service:WatchCorpus=false"]);
+        using var client = new HttpClient { BaseAddress = process.Address, Timeout = TimeSpan.FromSeconds(30) };
+
+        // Start-up loads the model once in the background; /health/ready then names the failure.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var ready = "";
+        while (DateTime.UtcNow < deadline && !ready.Contains("Loading the models failed", StringComparison.Ordinal))
+        {
+            Assert.False(process.HasExited, process.Output);
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative), Ct);
+                ready = await response.Content.ReadAsStringAsync(Ct);
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100, Ct);
+        }
+
+        Assert.Contains(notGguf, ready, StringComparison.Ordinal);
+
+        // Every question, not only the first: dependency injection would load the file again for each one.
+        foreach (var attempt in Enumerable.Range(0, 2))
+        {
+            using var ask = await client.PostStreamingAsync("/api/ask", new { question = "What is LR annealing?" }, Ct, accept: "application/json");
+            using var completion = await client.PostAsJsonAsync("/v1/chat/completions", new { messages = new[] { new { role = "user", content = "What is LR annealing?" } } }, Ct);
+
+            foreach (var response in new[] { ask, completion })
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                var problem = await response.ReadProblemAsync(Ct);
+                Assert.Equal("The assistant is not ready.", problem.GetProperty("title").GetString());
+                var detail = problem.GetProperty("detail").GetString();
+                Assert.Contains("Loading the models failed", detail, StringComparison.Ordinal);
+                Assert.Contains(notGguf, detail, StringComparison.Ordinal);
+                Assert.Contains("Fix:", detail, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_port_another_program_holds_exits_1_with_a_message_not_a_crash()
+    {
+        SkipWithoutBuild();
+        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        await using var process = ServiceProcess.Start(port, "--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
+
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains($"The service cannot start: Failed to bind to address http://127.0.0.1:{port}: address already in use. Another program is listening on that address: stop it or choose another with --urls.", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", process.Output, StringComparison.Ordinal);
     }
 
     [Fact]
