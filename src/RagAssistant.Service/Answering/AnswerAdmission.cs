@@ -52,7 +52,7 @@ internal sealed partial class AnswerAdmission(
         if (readiness.ModelState == ModelState.Failed)
         {
             // Same reason as /health/ready; the models load once, so only a fixed file and a restart help.
-            return (null, ApiProblems.NotReady(context, $"Loading the models failed: {readiness.ModelError} Then restart the service.", retryAfter));
+            return (null, ApiProblems.ModelsFailed($"Loading the models failed: {readiness.ModelError} Then restart the service."));
         }
 
         if (!readiness.HasIndex)

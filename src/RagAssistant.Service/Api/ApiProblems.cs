@@ -33,6 +33,10 @@ internal static class ApiProblems
         return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The assistant is not ready.");
     }
 
+    /// <summary>503 for a model that failed to load: no Retry-After, since only a fixed file and a restart help.</summary>
+    public static ProblemHttpResult ModelsFailed(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The assistant is not ready.");
+
     public static ProblemHttpResult ShuttingDown() =>
         TypedResults.Problem(
             "The service is shutting down; retry once it is back.",

@@ -137,6 +137,9 @@ public sealed class ServiceLifecycleTests
             foreach (var response in new[] { ask, completion })
             {
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+
+                // Retrying cannot help until the file is fixed and the service restarted, so no Retry-After.
+                Assert.Null(response.Headers.RetryAfter);
                 var problem = await response.ReadProblemAsync(Ct);
                 Assert.Equal("The assistant is not ready.", problem.GetProperty("title").GetString());
                 var detail = problem.GetProperty("detail").GetString();
