@@ -54,13 +54,11 @@ internal sealed class CliApplication(Terminal terminal, AssistantHostFactory hos
         }
         catch (OptionsValidationException ex)
         {
-            foreach (var failure in ex.Failures)
-            {
-                terminal.WriteError($"invalid configuration: {failure}");
-            }
-
-            await terminal.Error.WriteLineAsync("Fix appsettings.json or the command-line options and try again.").ConfigureAwait(false);
-            return ExitCodes.Failure;
+            return await InvalidConfigurationAsync(ex.Failures).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex) when (UsageErrors.DescribeSetting(ex) is { } failure)
+        {
+            return await InvalidConfigurationAsync([failure]).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {
@@ -78,6 +76,17 @@ internal sealed class CliApplication(Terminal terminal, AssistantHostFactory hos
             terminal.WriteError(ex.Message);
             return ExitCodes.Failure;
         }
+    }
+
+    private async Task<int> InvalidConfigurationAsync(IEnumerable<string> failures)
+    {
+        foreach (var failure in failures)
+        {
+            terminal.WriteError($"invalid configuration: {failure}");
+        }
+
+        await terminal.Error.WriteLineAsync("Fix appsettings.json, the environment or the command-line settings and try again.").ConfigureAwait(false);
+        return ExitCodes.Failure;
     }
 
     private static RootCommand CreateRootCommand(CliContext context)

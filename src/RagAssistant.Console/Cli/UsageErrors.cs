@@ -10,7 +10,8 @@ namespace RagAssistant.Console.Cli;
 /// Words System.CommandLine's parse errors for a person, for every command and option at once: an unknown option is
 /// named as such (not the token after it, which the parser may report instead when it took the option for the
 /// command's argument), a value that does not convert says what the option expects rather than a .NET type name, and
-/// each message ends with the <c>--help</c> that lists the command's options.
+/// each message ends with the <c>--help</c> that lists the command's options. A setting whose value does not
+/// convert is worded the same way (<see cref="DescribeSetting"/>).
 /// </summary>
 internal static partial class UsageErrors
 {
@@ -33,6 +34,26 @@ internal static partial class UsageErrors
         }
 
         return ([.. parseResult.Errors.Select(Describe).Distinct(StringComparer.Ordinal)], hint);
+    }
+
+    /// <summary>
+    /// Words the configuration binder's failure to convert a setting ("Failed to convert configuration value 'abc' at
+    /// 'Retrieval:TopK' to type 'System.Int32'.") as what the setting expects; null for any other exception.
+    /// </summary>
+    /// <param name="exception">What the host threw while validating the options at start.</param>
+    /// <returns>"Retrieval:TopK expects a whole number, got 'abc'.", or null.</returns>
+    public static string? DescribeSetting(InvalidOperationException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (SettingConversion().Match(exception.Message) is not { Success: true } match)
+        {
+            return null;
+        }
+
+        var typeName = match.Groups["type"].Value;
+        var type = Type.GetType(typeName) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
+        var expected = type is null ? null : Expectation(type);
+        return expected is null ? null : $"{match.Groups["key"].Value} expects {expected}, got '{match.Groups["value"].Value}'.";
     }
 
     private static string Describe(ParseError error)
@@ -111,6 +132,10 @@ internal static partial class UsageErrors
 
         return string.Join(' ', names);
     }
+
+    // Microsoft.Extensions.Configuration.Binder's message (its resources are English only).
+    [GeneratedRegex(@"^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'\.$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex SettingConversion();
 
     [GeneratedRegex("^--?[A-Za-z][A-Za-z0-9-]*(=.*)?$", RegexOptions.CultureInvariant)]
     private static partial Regex OptionShape();

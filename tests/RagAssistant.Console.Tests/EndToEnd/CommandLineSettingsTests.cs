@@ -21,14 +21,18 @@ public sealed class CommandLineSettingsTests : IDisposable
         Assert.Equal(sources, json.RootElement.GetProperty("sources").GetArrayLength());
     }
 
-    [Fact]
-    public async Task A_bad_setting_on_the_command_line_fails_start_up_validation_naming_it()
+    [Theory]
+    [InlineData("--Retrieval:TopK=0", "TopK")]
+    [InlineData("--Retrieval:TopK=abc", "Retrieval:TopK expects a whole number, got 'abc'.")]
+    [InlineData("--Retrieval:Mode=foo", "Retrieval:Mode expects one of bm25, dense, hybrid, got 'foo'.")]
+    public async Task A_bad_setting_on_the_command_line_fails_start_up_validation_naming_it(string setting, string named)
     {
-        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "speculative decoding", "--retrieval-only", "--Retrieval:TopK=0");
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "speculative decoding", "--retrieval-only", setting);
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("error: invalid configuration: ", result.Error, StringComparison.Ordinal);
-        Assert.Contains("TopK", result.Error, StringComparison.Ordinal);
+        Assert.Contains(named, result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", result.Error, StringComparison.Ordinal);
         Assert.Equal(string.Empty, result.Output);
     }
 
