@@ -3,11 +3,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
-using RagAssistant.LlamaCpp.Chat;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Models;
 using RagAssistant.Hosting.Startup;
+using RagAssistant.LlamaCpp.Chat;
 
 namespace RagAssistant.Console.Cli;
 

@@ -125,7 +125,7 @@ public sealed class AskCommandTests
         var exitCode = await cli.RunAsync(string.Empty, "--help");
 
         Assert.Equal(0, exitCode);
-        foreach (var expected in new[] { "ask", "index", "eval", "models", "--model", "--embedding-model", "--corpus", "--retrieval-only", "Exit codes: 0 success, 1 failure" })
+        foreach (var expected in new[] { "ask", "index", "eval", "models", "--model", "--embedding-model", "--corpus", "--retrieval-only", "--Section:Key=value", "Exit codes: 0 success, 1 failure" })
         {
             Assert.Contains(expected, cli.Output, StringComparison.Ordinal);
         }
