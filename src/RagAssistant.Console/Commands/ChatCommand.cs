@@ -109,13 +109,14 @@ internal static class MissingChatModel
         // The role, not the file's name: the same command the start-up notices, the README and the service show. The
         // banner's notices follow and may already say it: then it is not said here too.
         var later = ConsoleCommand.Download("chat");
-        var fetchLater = runtime.Notices.Any(n => n.Contains(later, StringComparison.Ordinal)) ? string.Empty : $" Fetch the model later with: {later}";
+        var noticesSayHow = runtime.Notices.Any(n => n.Contains(later, StringComparison.Ordinal));
+        var fetchLater = noticesSayHow ? string.Empty : $" Fetch the model later with: {later}";
         if (!terminal.IsInteractive)
         {
             // No one to ask.
-            if (fetchLater.Length > 0)
+            if (!noticesSayHow)
             {
-                terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model: answers are extracted from the corpus, not generated.{fetchLater}[/]");
+                terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model: answers are extracted from the corpus, not generated. Fetch one with: {later}[/]");
             }
 
             return null;
