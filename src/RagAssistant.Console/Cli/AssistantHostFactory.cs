@@ -3,28 +3,36 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using RagAssistant.Core.Corpus;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Models;
 using RagAssistant.Hosting.Startup;
+using RagAssistant.LlamaCpp.Chat;
 
 namespace RagAssistant.Console.Cli;
 
 /// <summary>
-/// Builds the generic host a command runs in: appsettings.json next to the executable, then the command-line
-/// overrides, then the composition (the real one in Program.cs, doubles in tests).
+/// Builds the generic host a command runs in: appsettings.json next to the executable, the environment, the
+/// <c>--Section:Key=value</c> settings of the command line, then the command-line overrides (<c>--model</c>...), then
+/// the composition (the real one in Program.cs, doubles in tests).
 /// </summary>
 /// <param name="compose">Registers the assistant's services (Core, llama.cpp adapters, options).</param>
 internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compose)
 {
     /// <summary>Builds (does not start) the host; checks the options that can be checked before start.</summary>
     /// <param name="overrides">The shared options given on the command line.</param>
+    /// <param name="settings">The <c>--Section:Key=value</c> settings given on the command line (<see cref="CommandLineSettings"/>).</param>
     /// <param name="verbose">True to show informational logs on stderr.</param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid.</exception>
-    public IHost Build(CommandLineOverrides overrides, bool verbose = false)
+    public IHost Build(CommandLineOverrides overrides, IReadOnlyList<string> settings, bool verbose = false)
     {
+        ArgumentNullException.ThrowIfNull(overrides);
+        ArgumentNullException.ThrowIfNull(settings);
+
+        // The host's own command-line configuration provider, as the service's: only the settings, never the options.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
-            Args = [],
+            Args = [.. settings],
             ContentRootPath = AppContext.BaseDirectory,
             ApplicationName = "ragassistant",
         });
@@ -37,6 +45,13 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
 
         // The console reports a model or index failure itself, once, as its error message: not also as a log line.
         builder.Logging.AddFilter<ConsoleLoggerProvider>(typeof(AssistantStartup).FullName, verbose ? LogLevel.Information : LogLevel.None);
+
+        // Warnings the console shows itself, once: the corpus's with the index (StartupView), the missing chat template
+        // as a start-up notice (RuntimeView). Logged as well, each would be said twice.
+        foreach (var shownByTheConsole in new[] { typeof(CorpusLoader), typeof(LlamaChatClient) })
+        {
+            builder.Logging.AddFilter<ConsoleLoggerProvider>(shownByTheConsole.FullName, verbose ? LogLevel.Information : LogLevel.Error);
+        }
 
         builder.Services.AddSingleton<IHostLifetime, CommandLineHostLifetime>();
         builder.Services.AddSingleton<IModelDownloadHint, ConsoleDownloadHint>();

@@ -10,39 +10,33 @@ namespace RagAssistant.Console.Cli;
 /// The command line: the interactive chat by default, and <c>ask</c>, <c>index</c>, <c>eval</c>, <c>models</c> for
 /// scripts. Maps every outcome to an exit code; no exception escapes to the runtime.
 /// </summary>
-internal sealed class CliApplication
+internal sealed class CliApplication(Terminal terminal, AssistantHostFactory hosts)
 {
-    private readonly CliContext context;
-
-    /// <summary>The command line over <paramref name="terminal"/>, with hosts from <paramref name="hosts"/>.</summary>
-    public CliApplication(Terminal terminal, AssistantHostFactory hosts)
-    {
-        context = new CliContext(terminal, hosts, new GlobalOptions());
-        RootCommand = CreateRootCommand(context);
-    }
-
-    /// <summary>The root command: the chat, with the script commands under it.</summary>
-    public RootCommand RootCommand { get; }
-
-    /// <summary>Parses <paramref name="args"/> and runs the command; returns its exit code (<see cref="ExitCodes"/>).</summary>
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the command; returns its exit code (<see cref="ExitCodes"/>). The
+    /// <c>--Section:Key=value</c> settings among them go to the configuration (<see cref="CommandLineSettings"/>).
+    /// </summary>
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
-        var parseResult = RootCommand.Parse(args);
-        if (parseResult.Errors.Count > 0)
+        var commandLine = CommandLineSettings.Split(args);
+        var context = new CliContext(terminal, hosts, new GlobalOptions(), commandLine.Settings);
+        var parseResult = CreateRootCommand(context).Parse([.. commandLine.Arguments]);
+        var (errors, hint) = UsageErrors.Describe(parseResult);
+        if (commandLine.Error is not null || errors.Count > 0)
         {
-            foreach (var error in parseResult.Errors)
+            foreach (var error in commandLine.Error is null ? errors : [commandLine.Error])
             {
-                context.Terminal.WriteError(error.Message);
+                terminal.WriteError(error);
             }
 
-            await context.Terminal.Error.WriteLineAsync($"Run `{ConsoleCommand.For("--help")}` for usage.").ConfigureAwait(false);
+            await terminal.Error.WriteLineAsync(hint).ConfigureAwait(false);
             return ExitCodes.BadUsage;
         }
 
         var configuration = new InvocationConfiguration
         {
-            Output = context.Terminal.Out,
-            Error = context.Terminal.Error,
+            Output = terminal.Out,
+            Error = terminal.Error,
             EnableDefaultExceptionHandler = false,
 
             // Ctrl+C is handled by the commands (it cancels an answer, not the process).
@@ -55,42 +49,52 @@ internal sealed class CliApplication
         }
         catch (OperationCanceledException)
         {
-            await context.Terminal.Error.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            await terminal.Error.WriteLineAsync("Cancelled.").ConfigureAwait(false);
             return ExitCodes.Cancelled;
         }
         catch (OptionsValidationException ex)
         {
-            foreach (var failure in ex.Failures)
-            {
-                context.Terminal.WriteError($"invalid configuration: {failure}");
-            }
-
-            await context.Terminal.Error.WriteLineAsync("Fix appsettings.json or the command-line options and try again.").ConfigureAwait(false);
-            return ExitCodes.Failure;
+            return await InvalidConfigurationAsync(ex.Failures).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex) when (UsageErrors.DescribeSetting(ex) is { } failure)
+        {
+            return await InvalidConfigurationAsync([failure]).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {
             // The pipeline rejects input it cannot take (a question over the length limit) with an actionable message.
-            context.Terminal.WriteError(ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal));
+            terminal.WriteError(ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal));
             return ExitCodes.BadUsage;
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException or ModelDownloadException or InvalidOperationException)
         {
-            context.Terminal.WriteError(ex.Message);
+            terminal.WriteError(ex.Message);
             return ExitCodes.Failure;
         }
         catch (Exception ex)
         {
-            context.Terminal.WriteError(ex.Message);
+            terminal.WriteError(ex.Message);
             return ExitCodes.Failure;
         }
+    }
+
+    private async Task<int> InvalidConfigurationAsync(IEnumerable<string> failures)
+    {
+        foreach (var failure in failures)
+        {
+            terminal.WriteError($"invalid configuration: {failure}");
+        }
+
+        await terminal.Error.WriteLineAsync("Fix appsettings.json, the environment or the command-line settings and try again.").ConfigureAwait(false);
+        return ExitCodes.Failure;
     }
 
     private static RootCommand CreateRootCommand(CliContext context)
     {
         var root = new RootCommand(
             "RagAssistant: ask questions about research-paper abstracts; answers stream with citations. " +
-            "With no command, opens the interactive chat. " + ExitCodes.HelpText);
+            "With no command, opens the interactive chat. Any appsettings.json value can be set for one run as " +
+            "--Section:Key=value (e.g. --Retrieval:TopK=3). " + ExitCodes.HelpText);
         foreach (var option in context.Globals.All)
         {
             root.Options.Add(option);

@@ -30,15 +30,15 @@ internal sealed class CommandHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(parseResult);
-        return StartAsync(context.Hosts, context.Globals.ToOverrides(parseResult), parseResult.GetValue(context.Globals.Verbose), cancellationToken);
+        return StartAsync(context, context.Globals.ToOverrides(parseResult), parseResult.GetValue(context.Globals.Verbose), cancellationToken);
     }
 
-    /// <summary>Builds and starts the host with <paramref name="overrides"/>.</summary>
+    /// <summary>Builds and starts the host with <paramref name="overrides"/> and the command line's settings.</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid.</exception>
-    public static async Task<CommandHost> StartAsync(AssistantHostFactory hosts, CommandLineOverrides overrides, bool verbose, CancellationToken cancellationToken)
+    public static async Task<CommandHost> StartAsync(CliContext context, CommandLineOverrides overrides, bool verbose, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(hosts);
-        var host = hosts.Build(overrides, verbose);
+        ArgumentNullException.ThrowIfNull(context);
+        var host = context.BuildHost(overrides, verbose);
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -60,15 +60,14 @@ internal sealed class CommandHost : IAsyncDisposable
     public Task<IndexReport?> BuildIndexAsync(Terminal terminal, CancellationToken cancellationToken) => StartupView.BuildIndexAsync(Services, terminal, cancellationToken);
 
     /// <summary>
-    /// What <c>ask</c> and <c>chat</c> need before the first question: the models loaded (a load failure throws),
-    /// then the index built. Returns what the assistant runs on, with its notices.
+    /// What <c>ask</c> needs before the question: the models loaded (a load failure throws), then the index built.
+    /// Returns what the assistant runs on, with its notices, and the index build's report (null when no index is registered).
     /// </summary>
     /// <exception cref="Exception">A model failed to load, or the index build failed.</exception>
-    public async Task<AssistantRuntimeInfo> StartAssistantAsync(Terminal terminal, CancellationToken cancellationToken)
+    public async Task<(AssistantRuntimeInfo Runtime, IndexReport? Index)> StartAssistantAsync(Terminal terminal, CancellationToken cancellationToken)
     {
         var runtime = await LoadModelsAsync(cancellationToken).ConfigureAwait(false);
-        await BuildIndexAsync(terminal, cancellationToken).ConfigureAwait(false);
-        return runtime;
+        return (runtime, await BuildIndexAsync(terminal, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Stops the host and disposes it; later calls do nothing.</summary>

@@ -53,17 +53,36 @@ internal static class StartupView
             }).ConfigureAwait(false);
     }
 
-    /// <summary>The corpus warnings of a build, and how many documents were merged as identical copies (the chat's start).</summary>
+    /// <summary>
+    /// The corpus warnings of a build (files read with a fallback encoding, lines skipped): yellow lines, or, when
+    /// stdout carries a document (<c>--json</c>), <c>warning:</c> lines on stderr. The console's only report of them:
+    /// their log lines are filtered (<see cref="AssistantHostFactory"/>).
+    /// </summary>
     /// <param name="terminal">Where to write.</param>
     /// <param name="report">The build's report, or null when no index is registered.</param>
-    public static void WriteWarnings(Terminal terminal, IndexReport? report)
+    /// <param name="toStandardError">True to keep stdout for machine output.</param>
+    public static void WriteWarnings(Terminal terminal, IndexReport? report, bool toStandardError = false)
     {
         ArgumentNullException.ThrowIfNull(terminal);
         foreach (var warning in report?.Warnings ?? [])
         {
-            terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
+            if (toStandardError)
+            {
+                terminal.Error.WriteLine($"warning: {warning}");
+            }
+            else
+            {
+                terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
+            }
         }
+    }
 
+    /// <summary>The chat's start: the corpus warnings, and how many documents were merged as identical copies.</summary>
+    /// <param name="terminal">Where to write.</param>
+    /// <param name="report">The build's report, or null when no index is registered.</param>
+    public static void WriteChatStart(Terminal terminal, IndexReport? report)
+    {
+        WriteWarnings(terminal, report);
         if (report?.Merges is { Count: > 0 } merges)
         {
             terminal.Ui.MarkupLineInterpolated($"[grey]{merges.Count} documents had identical copies, each merged into one source ('index' lists them).[/]");
@@ -85,10 +104,7 @@ internal static class StartupView
             terminal.Ui.MarkupLineInterpolated($"[grey]{merge}[/]");
         }
 
-        foreach (var warning in report.Warnings)
-        {
-            terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
-        }
+        WriteWarnings(terminal, report);
     }
 }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
+using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Models;
 
 namespace RagAssistant.Console.Commands;
@@ -35,7 +36,15 @@ internal static class AskCommand
             }
 
             await using var host = await CommandHost.StartAsync(context, parseResult, cancellationToken).ConfigureAwait(false);
-            var validation = host.Assistant.Validate(text, topK: parseResult.GetValue(topK));
+            var sources = parseResult.GetValue(topK);
+            if (host.Assistant.CheckTopK(sources) is not null)
+            {
+                // The shared check words it for the wire (top_k); here the user typed the option.
+                terminal.WriteError($"--top-k must be between 1 and {host.Assistant.Limits.MaxTopK} ({AskOptions.SectionName}:{nameof(AskOptions.MaxTopK)}), got {sources}.");
+                return ExitCodes.BadUsage;
+            }
+
+            var validation = host.Assistant.Validate(text, topK: sources);
             if (validation.Request is not { } request)
             {
                 terminal.WriteError(validation.Error!);
@@ -43,7 +52,8 @@ internal static class AskCommand
             }
 
             // JSON output keeps stdout for the document: no progress bar, notices on stderr.
-            var runtime = await host.StartAssistantAsync(asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
+            var (runtime, index) = await host.StartAssistantAsync(asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
+            StartupView.WriteWarnings(terminal, index, toStandardError: asJson);
             RuntimeView.WriteNotices(terminal, runtime, toStandardError: asJson);
             if (asJson)
             {

@@ -21,7 +21,7 @@ internal static class ChatCommand
     public static async Task<int> RunAsync(CliContext context, CommandLineOverrides overrides, bool verbose, CancellationToken cancellationToken)
     {
         var terminal = context.Terminal;
-        var host = await CommandHost.StartAsync(context.Hosts, overrides, verbose, cancellationToken).ConfigureAwait(false);
+        var host = await CommandHost.StartAsync(context, overrides, verbose, cancellationToken).ConfigureAwait(false);
         try
         {
             var runtime = await host.LoadModelsAsync(cancellationToken).ConfigureAwait(false);
@@ -31,11 +31,11 @@ internal static class ChatCommand
             {
                 // The models load once per host: a fetched model needs a host of its own.
                 await host.DisposeAsync().ConfigureAwait(false);
-                host = await CommandHost.StartAsync(context.Hosts, overrides with { ModelPath = fetched }, verbose, cancellationToken).ConfigureAwait(false);
+                host = await CommandHost.StartAsync(context, overrides with { ModelPath = fetched }, verbose, cancellationToken).ConfigureAwait(false);
                 runtime = await host.LoadModelsAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            StartupView.WriteWarnings(terminal, await host.BuildIndexAsync(terminal, cancellationToken).ConfigureAwait(false));
+            StartupView.WriteChatStart(terminal, await host.BuildIndexAsync(terminal, cancellationToken).ConfigureAwait(false));
             ILineReader reader = terminal.IsInteractive ? new LineEditor(new SystemConsoleKeySource(), terminal.Out) : new PlainLineReader(terminal.In, terminal.Out);
             var session = new ChatSession(host.Assistant, runtime, terminal, reader, host.Services.GetService<ICorpusIndex>());
             session.WriteBanner(host.Services.GetService<IPaperCatalog>()?.Count);
@@ -106,13 +106,15 @@ internal static class MissingChatModel
             return status.Path;
         }
 
-        // The role, not the file's name: the same command the start-up notices, the README and the service show.
+        // The role, not the file's name: the same command the start-up notices, the README and the service show. The
+        // banner's notices follow and may already say it: then it is not said here too.
         var later = ConsoleCommand.Download("chat");
-        var size = model.SizeBytes is { } bytes ? ModelsCommand.FormatSize(bytes) : model.ApproximateSizeMegabytes is { } mb ? $"about {mb} MB" : "size unknown";
+        var noticesSayHow = runtime.Notices.Any(n => n.Contains(later, StringComparison.Ordinal));
+        var fetchLater = noticesSayHow ? string.Empty : $" Fetch the model later with: {later}";
         if (!terminal.IsInteractive)
         {
-            // No one to ask: say how to fetch it, unless the start-up notices (shown in the banner) already do.
-            if (!runtime.Notices.Any(n => n.Contains("models download", StringComparison.Ordinal)))
+            // No one to ask.
+            if (!noticesSayHow)
             {
                 terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model: answers are extracted from the corpus, not generated. Fetch one with: {later}[/]");
             }
@@ -120,10 +122,9 @@ internal static class MissingChatModel
             return null;
         }
 
-        var resume = status.HasPartialDownload ? " (resuming the earlier download)" : string.Empty;
-        if (!await terminal.Ui.ConfirmAsync($"No chat model is installed. Download {model.Name} ({size}, {model.License}){resume} now?", defaultValue: true, cancellationToken).ConfigureAwait(false))
+        if (!await DownloadPrompt(offer).ShowAsync(terminal.Ui, cancellationToken).ConfigureAwait(false))
         {
-            terminal.Ui.MarkupLineInterpolated($"Continuing in retrieval-only mode. Fetch the model later with: [bold]{later}[/]");
+            terminal.Ui.MarkupLineInterpolated($"Continuing in retrieval-only mode.{fetchLater}");
             return null;
         }
 
@@ -132,7 +133,24 @@ internal static class MissingChatModel
             return store.GetPath(model);
         }
 
-        terminal.Ui.MarkupLineInterpolated($"Continuing in retrieval-only mode. Fetch the model later with: [bold]{later}[/]");
+        terminal.Ui.MarkupLineInterpolated($"Continuing in retrieval-only mode.{fetchLater}");
         return null;
+    }
+
+    /// <summary>
+    /// The download question: the model, its size and licence, and the answer Enter gives as the capital of
+    /// <c>[Y/n]</c>. Enter downloads when the size is known (the manifest pins it or gives an approximation); a
+    /// download of unknown size is never the default.
+    /// </summary>
+    /// <param name="offer">The default chat model and what is in the models folder already.</param>
+    internal static ConfirmationPrompt DownloadPrompt(ModelDownloadOffer offer)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        var model = offer.Model;
+        var size = model.SizeBytes is { } bytes ? ModelsCommand.FormatSize(bytes) : model.ApproximateSizeMegabytes is { } mb ? $"about {mb} MB" : null;
+        var resume = offer.Download.HasPartialDownload ? ", resuming the earlier download" : string.Empty;
+        var choices = size is null ? "[[y/N]]" : "[[Y/n]]";
+        var text = $"No chat model is installed. Download {Markup.Escape(model.Name)} ({size ?? "size unknown"}, {Markup.Escape(model.License ?? "licence unknown")}{resume}) now? {choices}";
+        return new ConfirmationPrompt(text) { DefaultValue = size is not null, ShowChoices = false, ShowDefaultValue = false };
     }
 }

@@ -35,7 +35,7 @@ internal static class EvalCommand
             await using var host = await CommandHost.StartAsync(context, parseResult, cancellationToken).ConfigureAwait(false);
             var terminal = context.Terminal;
             var asJson = parseResult.GetValue(json);
-            await host.BuildIndexAsync(asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
+            StartupView.WriteWarnings(terminal, await host.BuildIndexAsync(asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false), toStandardError: asJson);
             var setPath = parseResult.GetValue(set)!.FullName;
             var kind = parseResult.GetValue(retriever) ?? RetrieverKind.Hybrid;
             if (kind != RetrieverKind.Bm25 && host.Services.GetService<ICorpusIndex>() is { } index)

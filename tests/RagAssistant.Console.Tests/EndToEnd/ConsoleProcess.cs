@@ -1,11 +1,14 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace RagAssistant.Console.Tests.EndToEnd;
 
 /// <summary>Runs the built <c>ragassistant</c> as a child process with redirected stdin/stdout, like a user's pipe would.</summary>
-internal static class ConsoleProcess
+internal static partial class ConsoleProcess
 {
+    private const string Script = "/usr/bin/script";
+
     /// <summary>Settings that keep generation short on the tiny test model (environment variables override appsettings.json).</summary>
     private static readonly Dictionary<string, string> FastModelSettings = new()
     {
@@ -40,12 +43,103 @@ internal static class ConsoleProcess
             start.ArgumentList.Add(arg);
         }
 
+        return await RunAsync(start, environment, stdin);
+    }
+
+    /// <summary>
+    /// Runs the program on a pseudo-terminal (util-linux <c>script</c>), interactive as for a person at the keyboard:
+    /// each reply is typed, with Enter, once its prompt has appeared. Skips the test where <c>script</c> is absent.
+    /// </summary>
+    /// <returns>The exit code, and everything the terminal showed with its escape sequences removed as the output.</returns>
+    public static async Task<Result> RunInTerminalAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, IReadOnlyList<(string Prompt, string Reply)> replies, params string[] args)
+    {
+        if (!File.Exists(Script))
+        {
+            Assert.Skip($"{Script} (util-linux) is needed to run the console on a pseudo-terminal.");
+        }
+
+        var start = new ProcessStartInfo(Script)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        var command = string.Join(' ', new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "ragassistant.dll") }.Concat(args).Select(a => $"'{a.Replace("'", "'\\''", StringComparison.Ordinal)}'"));
+        foreach (var arg in new[] { "--quiet", "--return", "--command", command, "/dev/null" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Start(start, environment);
+        var screen = new StringBuilder();
+        var reading = Task.Run(async () =>
+        {
+            var buffer = new char[4096];
+            int read;
+            while ((read = await process.StandardOutput.ReadAsync(buffer, TestContext.Current.CancellationToken)) > 0)
+            {
+                lock (screen)
+                {
+                    screen.Append(buffer, 0, read);
+                }
+            }
+        }, TestContext.Current.CancellationToken);
+        string Shown()
+        {
+            lock (screen)
+            {
+                return Plain(screen.ToString());
+            }
+        }
+
+        try
+        {
+            var from = 0;
+            foreach (var (prompt, reply) in replies)
+            {
+                var deadline = DateTime.UtcNow.AddMinutes(2);
+                int at;
+                while ((at = Shown().IndexOf(prompt, from, StringComparison.Ordinal)) < 0)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, $"'{prompt}' did not appear:\n{Shown()}");
+                    await Task.Delay(100, TestContext.Current.CancellationToken);
+                }
+
+                from = at + prompt.Length;
+                await process.StandardInput.WriteAsync(reply + "\r");
+                await process.StandardInput.FlushAsync(TestContext.Current.CancellationToken);
+            }
+
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(3), TestContext.Current.CancellationToken);
+            await reading;
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        return new Result(process.ExitCode, Shown(), await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
+    }
+
+    private static Process Start(ProcessStartInfo start, IReadOnlyDictionary<string, string> environment)
+    {
         foreach (var (key, value) in FastModelSettings.Concat(environment))
         {
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    private static async Task<Result> RunAsync(ProcessStartInfo start, IReadOnlyDictionary<string, string> environment, string? stdin)
+    {
+        using var process = Start(start, environment);
         var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         if (stdin is not null)
@@ -66,4 +160,10 @@ internal static class ConsoleProcess
 
         return new Result(process.ExitCode, await output, await error);
     }
+
+    // What a person reads: escape sequences (colours, cursor moves, keypad mode) and carriage returns removed.
+    private static string Plain(string terminalText) => EscapeSequence().Replace(terminalText, string.Empty).Replace("\r", string.Empty, StringComparison.Ordinal);
+
+    [GeneratedRegex(@"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07]*\x07|[=>()][0-9A-Za-z]?)")]
+    private static partial Regex EscapeSequence();
 }

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using RagAssistant.Hosting.Models;
+
+namespace RagAssistant.Console.Cli;
+
+/// <summary>
+/// Words System.CommandLine's parse errors for a person, for every command and option at once: an unknown option is
+/// named as such (not the token after it, which the parser may report instead when it took the option for the
+/// command's argument), a value that does not convert says what the option expects rather than a .NET type name, and
+/// each message ends with the <c>--help</c> that lists the command's options. A setting whose value does not
+/// convert is worded the same way (<see cref="DescribeSetting"/>).
+/// </summary>
+internal static partial class UsageErrors
+{
+    /// <summary>The error lines for <paramref name="parseResult"/>, and the line that says how to see the valid options; no lines when it parsed.</summary>
+    /// <param name="parseResult">A parse of the command line.</param>
+    /// <returns>The messages without the "error: " prefix, and the closing hint (its own line, no prefix).</returns>
+    public static (IReadOnlyList<string> Errors, string Hint) Describe(ParseResult parseResult)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        var command = CommandPath(parseResult.CommandResult);
+        var hint = $"Run `{ConsoleCommand.For(command.Length == 0 ? "--help" : $"{command} --help")}` to see the valid options.";
+        // The parser reports an unknown option only where no argument can take it; otherwise it takes it as the
+        // argument (a question, a model name) and blames a later token, or nothing. What it leaves unrecognised after
+        // an unknown option follows from it, so the unknown options are all we say.
+        var unknown = UnknownOptions(parseResult).ToList();
+        if (unknown.Count > 0)
+        {
+            var where = command.Length == 0 ? string.Empty : $" for '{command}'";
+            return ([.. unknown.Select(o => $"unknown option '{o}'{where}.")], hint);
+        }
+
+        return ([.. parseResult.Errors.Select(Describe).Distinct(StringComparer.Ordinal)], hint);
+    }
+
+    /// <summary>
+    /// Words the configuration binder's failure to convert a setting ("Failed to convert configuration value 'abc' at
+    /// 'Retrieval:TopK' to type 'System.Int32'.") as what the setting expects; null for any other exception.
+    /// </summary>
+    /// <param name="exception">What the host threw while validating the options at start.</param>
+    /// <returns>"Retrieval:TopK expects a whole number, got 'abc'.", or null.</returns>
+    public static string? DescribeSetting(InvalidOperationException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (SettingConversion().Match(exception.Message) is not { Success: true } match)
+        {
+            return null;
+        }
+
+        var typeName = match.Groups["type"].Value;
+        var type = Type.GetType(typeName) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
+        var expected = type is null ? null : Expectation(type);
+        return expected is null ? null : $"{match.Groups["key"].Value} expects {expected}, got '{match.Groups["value"].Value}'.";
+    }
+
+    private static string Describe(ParseError error)
+    {
+        var (name, type, tokens) = error.SymbolResult switch
+        {
+            OptionResult o => (o.Option.Name, o.Option.ValueType, o.Tokens),
+            ArgumentResult { Parent: OptionResult o } a => (o.Option.Name, a.Argument.ValueType, a.Tokens),
+            ArgumentResult a => ($"<{a.Argument.Name}>", a.Argument.ValueType, a.Tokens),
+            _ => (null, null, null),
+        };
+        if (name is null || Expectation(type!) is not { } expected)
+        {
+            return error.Message;
+        }
+
+        return tokens!.FirstOrDefault(t => !Converts(t.Value, type!)) is { } bad
+            ? $"{name} expects {expected}, got '{bad.Value}'."
+            : error.Message;
+    }
+
+    // What a value of the type looks like to a person; null for types whose own messages say it (files, text).
+    private static string? Expectation(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsEnum)
+        {
+            return $"one of {string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant()))}";
+        }
+
+        return Type.GetTypeCode(type) switch
+        {
+            TypeCode.Byte or TypeCode.SByte or TypeCode.Int16 or TypeCode.UInt16 or TypeCode.Int32 or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64 => "a whole number",
+            TypeCode.Single or TypeCode.Double or TypeCode.Decimal => "a number",
+            TypeCode.Boolean => "true or false",
+            _ => null,
+        };
+    }
+
+    private static bool Converts(string value, Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsEnum)
+        {
+            return Enum.TryParse(type, value, ignoreCase: true, out _);
+        }
+
+        try
+        {
+            _ = Convert.ChangeType(value, type, CultureInfo.InvariantCulture);
+            return true;
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or InvalidCastException)
+        {
+            return false;
+        }
+    }
+
+    // Tokens shaped like an option ("--bogus", "-x", "--bogus=1") that the parser did not match to one; after "--"
+    // every token is a value. A question starting with "-" has spaces, "-" alone reads stdin, "-1" is a number.
+    private static IEnumerable<string> UnknownOptions(ParseResult parseResult) =>
+        parseResult.Tokens
+            .TakeWhile(t => t.Type != TokenType.DoubleDash)
+            .Where(t => t.Type == TokenType.Argument && OptionShape().IsMatch(t.Value))
+            .Select(t => t.Value.Split('=', 2)[0])
+            .Distinct(StringComparer.Ordinal);
+
+    // "ask", "models download": the command's path below the root.
+    private static string CommandPath(CommandResult result)
+    {
+        var names = new List<string>();
+        for (var current = result; current.Parent is CommandResult parent; current = parent)
+        {
+            names.Insert(0, current.Command.Name);
+        }
+
+        return string.Join(' ', names);
+    }
+
+    // Microsoft.Extensions.Configuration.Binder's message (its resources are English only).
+    [GeneratedRegex(@"^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'\.$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex SettingConversion();
+
+    [GeneratedRegex("^--?[A-Za-z][A-Za-z0-9-]*(=.*)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex OptionShape();
+}

@@ -1,0 +1,118 @@
+using RagAssistant.Console.Tests.TestDoubles;
+
+namespace RagAssistant.Console.Tests.Cli;
+
+/// <summary>What a mistyped command line tells a new user: the token that is wrong, what was expected, where the help is; exit code 2.</summary>
+public sealed class UsageErrorTests : IDisposable
+{
+    private readonly TempFolder folder = new();
+
+    public void Dispose() => folder.Dispose();
+
+    [Theory]
+    [InlineData("ask --bogus hi", "ask")]
+    [InlineData("ask hi --bogus", "ask")]
+    [InlineData("ask --bogus=3 hi", "ask")]
+    [InlineData("--bogus", "")]
+    [InlineData("--retrieval-only --bogus", "")]
+    [InlineData("index --bogus", "index")]
+    [InlineData("eval --bogus --set SET", "eval")]
+    [InlineData("models list --bogus", "models list")]
+    [InlineData("models download --bogus", "models download")]
+    public async Task An_unknown_option_is_named_with_the_help_of_its_command(string commandLine, string command)
+    {
+        var cli = new CliHarness();
+
+        var exitCode = await cli.RunAsync(string.Empty, Arguments(commandLine));
+
+        Assert.Equal(2, exitCode);
+        var lines = cli.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var where = command.Length == 0 ? string.Empty : $" for '{command}'";
+        Assert.Equal([$"error: unknown option '--bogus'{where}.", $"Run `dotnet run --project src/RagAssistant.Console -- {(command.Length == 0 ? string.Empty : command + " ")}--help` to see the valid options."], lines);
+        Assert.Empty(cli.Pipeline.Requests);
+        Assert.Equal(string.Empty, cli.Output);
+    }
+
+    [Theory]
+    [InlineData("ask hi --top-k abc", "--top-k expects a whole number, got 'abc'.")]
+    [InlineData("ask hi --top-k 2.5", "--top-k expects a whole number, got '2.5'.")]
+    [InlineData("ask hi --top-k 99999999999", "--top-k expects a whole number, got '99999999999'.")]
+    [InlineData("eval --set SET --retriever foo", "--retriever expects one of bm25, dense, hybrid, got 'foo'.")]
+    public async Task A_value_that_does_not_convert_says_what_the_option_expects_not_a_type_name(string commandLine, string message)
+    {
+        var cli = new CliHarness();
+
+        var exitCode = await cli.RunAsync(string.Empty, Arguments(commandLine));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"error: {message}", cli.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", cli.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("RagAssistant.Core", cli.Error, StringComparison.Ordinal);
+        Assert.Contains("--help` to see the valid options.", cli.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("21")]
+    public async Task A_top_k_out_of_range_names_the_option_typed_and_the_range(string topK)
+    {
+        var cli = new CliHarness();
+
+        Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "question", "--top-k", topK));
+
+        Assert.Equal($"error: --top-k must be between 1 and 20 (Ask:MaxTopK), got {topK}.", cli.Error.Trim());
+        Assert.DoesNotContain("top_k", cli.Error, StringComparison.Ordinal);
+        Assert.Empty(cli.Pipeline.Requests);
+    }
+
+    [Theory]
+    [InlineData("--Ask:MaxQuestionChars=20")]
+    [InlineData("--Ask:MaxQuestionChars 20")]
+    public async Task A_section_key_setting_on_the_command_line_reaches_the_configuration(string setting)
+    {
+        var cli = new CliHarness();
+
+        var exitCode = await cli.RunAsync(string.Empty, ["ask", "a question longer than twenty characters", .. setting.Split(' ')]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("the limit is 20 (Ask:MaxQuestionChars)", cli.Error, StringComparison.Ordinal);
+        Assert.Empty(cli.Pipeline.Requests);
+    }
+
+    [Fact]
+    public async Task A_setting_does_not_let_an_unknown_option_through()
+    {
+        var cli = new CliHarness();
+
+        Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "question", "--Ask:MaxTopK=5", "--bogus"));
+
+        Assert.Contains("error: unknown option '--bogus' for 'ask'.", cli.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_setting_without_a_value_is_bad_usage()
+    {
+        var cli = new CliHarness();
+
+        Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "question", "--Retrieval:TopK"));
+
+        Assert.Contains("error: --Retrieval:TopK needs a value, e.g. --Retrieval:TopK=VALUE.", cli.Error, StringComparison.Ordinal);
+        Assert.Empty(cli.Pipeline.Requests);
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--Ask:MaxTopK=5")]
+    public async Task After_a_double_dash_an_option_shaped_question_is_the_question(string question)
+    {
+        var cli = new CliHarness();
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", "--json", "--", question));
+
+        Assert.Equal(question, Assert.Single(cli.Pipeline.Requests).Question);
+    }
+
+    // "SET" stands for an existing question-set file, so that only the error under test is reported.
+    private string[] Arguments(string commandLine) =>
+        [.. commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a == "SET" ? folder.Write("set.jsonl", "{}\n") : a)];
+}

@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace RagAssistant.Console.Tests.EndToEnd;
+
+/// <summary>Any appsettings.json value on the console's command line (<c>--Section:Key=value</c>), as the service takes them.</summary>
+public sealed class CommandLineSettingsTests : IDisposable
+{
+    private readonly TempFolder workingDirectory = new();
+
+    public void Dispose() => workingDirectory.Dispose();
+
+    [Theory]
+    [InlineData(1, "--Retrieval:TopK=1")]
+    [InlineData(2, "--Retrieval:TopK 2")]
+    public async Task A_retrieval_setting_on_the_command_line_changes_the_number_of_sources(int sources, string setting)
+    {
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, ["ask", "How does speculative decoding speed up inference?", "--json", "--retrieval-only", .. setting.Split(' ')]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal(sources, json.RootElement.GetProperty("sources").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("--Retrieval:TopK=0", "TopK")]
+    [InlineData("--Retrieval:TopK=abc", "Retrieval:TopK expects a whole number, got 'abc'.")]
+    [InlineData("--Retrieval:Mode=foo", "Retrieval:Mode expects one of bm25, dense, hybrid, got 'foo'.")]
+    public async Task A_bad_setting_on_the_command_line_fails_start_up_validation_naming_it(string setting, string named)
+    {
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "speculative decoding", "--retrieval-only", setting);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error: invalid configuration: ", result.Error, StringComparison.Ordinal);
+        Assert.Contains(named, result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", result.Error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, result.Output);
+    }
+
+    [Fact]
+    public async Task An_unknown_option_beside_a_setting_is_still_bad_usage()
+    {
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "--bogus", "speculative decoding", "--Retrieval:TopK=1");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: unknown option '--bogus' for 'ask'.", result.Error, StringComparison.Ordinal);
+        Assert.Contains("ask --help", result.Error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,88 @@
+using RagAssistant.Hosting.Models;
+
+namespace RagAssistant.Console.Tests.EndToEnd;
+
+/// <summary>
+/// Each warning and notice a real console run shows, shown once: not also as a log line, and not again by a later
+/// step that says the same thing (stdout and stderr counted together).
+/// </summary>
+public sealed class NoticeOnceTests : IDisposable
+{
+    private const string Latin1Warning = "latin1.txt: is not valid UTF-8 and has no byte order mark";
+
+    private readonly TempFolder workingDirectory = new();
+
+    public void Dispose() => workingDirectory.Dispose();
+
+    [Theory]
+    [InlineData("index")]
+    [InlineData("ask")]
+    [InlineData("ask --json")]
+    [InlineData("chat")]
+    public async Task A_corpus_warning_is_shown_once(string command)
+    {
+        var corpus = Latin1Corpus();
+        string[] args = command switch
+        {
+            "chat" => ["--corpus", corpus, "--retrieval-only"],
+            "index" => ["index", "--corpus", corpus, "--retrieval-only"],
+            _ => [.. command.Split(' '), "naive bayes", "--corpus", corpus, "--retrieval-only"],
+        };
+
+        var result = await ConsoleProcess.RunAsync(command == "chat" ? "/exit\n" : null, workingDirectory.Path, args);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(1, Count(result.Output + "\n" + result.Error, Latin1Warning));
+    }
+
+    [Theory]
+    [InlineData("ask")]
+    [InlineData("chat")]
+    public async Task The_missing_chat_template_notice_is_shown_once_and_not_as_a_log_line(string command)
+    {
+        var model = TestPaths.Stories; // has no chat template
+        string[] args = command == "chat" ? ["--model", model] : ["ask", "speculative decoding", "--model", model];
+
+        var result = await ConsoleProcess.RunAsync(command == "chat" ? "/exit\n" : null, workingDirectory.Path, args);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(1, Count(result.Output + "\n" + result.Error, "no chat template"));
+        Assert.DoesNotContain("warn:", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Declining_the_chat_model_download_says_how_to_fetch_it_once()
+    {
+        var models = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "models")).FullName;
+        var environment = new Dictionary<string, string>
+        {
+            ["ChatModel__ModelPath"] = Path.Combine(models, "qwen2.5-0.5b-instruct-q4_k_m.gguf"),
+            ["Models__Folder"] = models,
+            ["Models__ManifestPath"] = Path.Combine(TestPaths.RepositoryRoot, "models", "models.json"),
+            ["EmbeddingModel__Provider"] = "None",
+        };
+
+        var result = await ConsoleProcess.RunInTerminalAsync(environment, workingDirectory.Path, [("now?", "n"), ("Type a question", "/exit")], "--corpus", Latin1Corpus());
+
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        var shown = Flatten(result.Output);
+        // The size and what Enter does (the capital of [Y/n]) are on the question itself.
+        Assert.Matches(@"Download qwen2\.5-0\.5b-instruct \(about \d+ MB, Apache-2\.0\) now\? \[Y/n\]", shown);
+        Assert.Contains("Continuing in retrieval-only mode.", shown, StringComparison.Ordinal);
+        Assert.Equal(1, Count(shown, ConsoleCommand.Download("chat")));
+        Assert.Empty(Directory.GetFiles(models));
+    }
+
+    private string Latin1Corpus()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus")).FullName;
+        File.WriteAllText(Path.Combine(corpus, "lora.md"), "# LoRA\n\nLow-rank adaptation freezes the pretrained weights.\n");
+        File.WriteAllBytes(Path.Combine(corpus, "latin1.txt"), System.Text.Encoding.Latin1.GetBytes("# Naïve Bayes for résumé screening\n\nNaïve résumés.\n"));
+        return corpus;
+    }
+
+    // Occurrences in the text with its line wrapping undone (the console wraps at its width).
+    private static int Count(string text, string phrase) => Flatten(text).Split(phrase).Length - 1;
+
+    private static string Flatten(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+}
