@@ -14,9 +14,11 @@ internal sealed record StatusResponse(bool Ready, ModelStatus Model, CorpusStatu
 /// <param name="Error">Why embedding failed, or null.</param>
 internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error);
 
-/// <summary>The models the service runs on.</summary>
-/// <param name="State">Loading, Loaded or Failed.</param>
-/// <param name="Error">Why loading failed, or null.</param>
+/// <summary>
+/// The models the service runs on. <paramref name="ChatModelState"/> is the one state of the chat model: there is no
+/// separate "models loaded" flag that could say loaded next to a chat model that is missing.
+/// </summary>
+/// <param name="Error">Why loading a model (chat or embedding) failed, or null; set when <paramref name="ChatModelState"/> is failed.</param>
 /// <param name="ChatModel">The chat model file: the loaded one, or the configured one when it is missing; null for none or a server.</param>
 /// <param name="Description">The chat model in words (architecture, size, quantization; or the server's model).</param>
 /// <param name="EmbeddingModel">The embedder in words, or its file; null when retrieval is BM25 only.</param>
@@ -25,10 +27,9 @@ internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total
 /// <param name="Threads">CPU threads used for generation.</param>
 /// <param name="RetrievalOnly">True when answers are extracted, not generated.</param>
 /// <param name="Notices">Why something is missing and how to fix it.</param>
-/// <param name="ChatModelState">pending, loaded, remote, missing (configured, not downloaded), notConfigured, off (retrieval-only asked) or failed.</param>
+/// <param name="ChatModelState">pending (the models are loading), loaded, remote, missing (configured, not downloaded), notConfigured, off (retrieval-only asked) or failed (see <paramref name="Error"/>).</param>
 /// <param name="ChatModelDownload">The default chat model to download when none is loaded, or null.</param>
 internal sealed record ModelStatus(
-    ModelState State,
     string? Error,
     string? ChatModel,
     string? Description,

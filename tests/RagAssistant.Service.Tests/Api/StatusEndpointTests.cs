@@ -27,6 +27,8 @@ public sealed class StatusEndpointTests
         var model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
 
         Assert.Equal("missing", model.GetProperty("chatModelState").GetString());
+        Assert.False(model.TryGetProperty("state", out _), "a second model state said \"loaded\" next to \"missing\"");
+        Assert.Equal(JsonValueKind.Null, model.GetProperty("error").ValueKind);
         Assert.Equal(configured, model.GetProperty("chatModel").GetString());
         Assert.True(model.GetProperty("retrievalOnly").GetBoolean());
 
