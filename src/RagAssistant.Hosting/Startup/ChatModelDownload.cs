@@ -13,7 +13,7 @@ public enum ChatModelDownloadState
     /// <summary>The file is verified and in place; a restart loads it.</summary>
     Completed,
 
-    /// <summary>The download failed; see <see cref="ChatModelDownloadProgress.Error"/>. Starting it again resumes.</summary>
+    /// <summary>The download failed; see <see cref="ChatModelDownloadProgress.Error"/>. Starting it again resumes from the bytes kept, if any.</summary>
     Failed,
 }
 

@@ -83,7 +83,8 @@ public sealed class StatusEndpointTests
 
         Assert.Equal("failed", progress.GetProperty("state").GetString());
         var error = progress.GetProperty("error").GetString();
-        Assert.Contains("the next POST /api/models/chat/download resumes from there", error, StringComparison.Ordinal);
+        Assert.Contains("the next POST /api/models/chat/download starts from the beginning", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(".part", error, StringComparison.Ordinal);
         Assert.DoesNotContain("dotnet run", error, StringComparison.Ordinal);
     }
 
