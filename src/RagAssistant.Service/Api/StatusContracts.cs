@@ -45,13 +45,13 @@ internal sealed record ModelStatus(
 /// <summary>A model the service can run on once it is downloaded, and how a service user fetches it.</summary>
 /// <param name="Role">"chat".</param>
 /// <param name="Name">The model's name in models/models.json.</param>
-/// <param name="Path">Where the service loads the file from after a restart (absolute).</param>
+/// <param name="Path">Where the service loads the file from (absolute).</param>
 /// <param name="Url">The public download URL.</param>
 /// <param name="SizeBytes">Exact size when pinned, else null.</param>
 /// <param name="ApproxSizeMb">Approximate size in MB when the exact one is not pinned, else null.</param>
 /// <param name="License">SPDX licence id, or null.</param>
 /// <param name="Command">The command line that saves the file at <paramref name="Path"/>; restart the service afterwards.</param>
-/// <param name="Endpoint">The service's own way: <c>POST</c> this path (with the API key) to download it in the background.</param>
+/// <param name="Endpoint">The service's own way: <c>POST</c> this path (with the API key) to download it in the background; once it is verified the service loads it and answers with it, no restart.</param>
 /// <param name="Progress">The download started through <paramref name="Endpoint"/>, or null when none was.</param>
 internal sealed record ModelDownloadStatus(string Role, string Name, string Path, Uri Url, long? SizeBytes, int? ApproxSizeMb, string? License, string Command, string Endpoint, ChatModelDownloadProgress? Progress);
 
