@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using RagAssistant.Core;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting;
+using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Composition;
 using RagAssistant.Hosting.Models;
 using RagAssistant.Hosting.OpenAICompatible;
@@ -99,6 +100,10 @@ public static class RagAssistantServiceCollectionExtensions
         }
 
         services.AddRagRetrieval(configuration);
+
+        // Before Core's own IAnswerPipeline: a chat model downloaded while running replaces the pipeline composed at start.
+        services.TryAddSingleton(sp => new SwitchableAnswerPipeline(sp.GetRequiredService<AnswerPipeline>()));
+        services.TryAddSingleton<IAnswerPipeline>(sp => sp.GetRequiredService<SwitchableAnswerPipeline>());
         services.AddRagAnswering(configuration);
         services.AddAssistantService(configuration);
         return services;
@@ -185,6 +190,18 @@ public static class RagAssistantServiceCollectionExtensions
         services.TryAddSingleton(sp => LoadLocal(sp, files => files.Chat, () => sp.GetRequiredKeyedService<IChatClient>(LocalModelKey))!);
         services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.ChatKey, (sp, _) => LoadLocal<ITokenizer>(sp, files => files.Chat, () => new LlamaChatTokenizer(sp.GetRequiredService<LlamaChatClient>()))!);
     }
+
+    /// <summary>
+    /// Loads the local GGUF chat model now, through its keyed pipeline rather than the unkeyed client (which resolved
+    /// as null while the file was missing): for a file a download has put in place after start-up.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <returns>The chat client and its tokenizer, or null when no local chat model is registered (a server, retrieval-only).</returns>
+    /// <exception cref="Exception">The file failed to load (e.g. a <c>ModelFileException</c>).</exception>
+    internal static (IChatClient Client, ITokenizer Tokenizer)? LoadLocalChatModel(IServiceProvider services) =>
+        services.GetKeyedService<IChatClient>(LocalModelKey) is { } client
+            ? (client, new LlamaChatTokenizer(services.GetRequiredService<LlamaChatClient>()))
+            : null;
 
     // The GGUF embedder through llama.cpp; like the chat model, it resolves as null while its file is not downloaded.
     private static void AddLocalEmbeddingModel(IServiceCollection services, IConfiguration configuration)

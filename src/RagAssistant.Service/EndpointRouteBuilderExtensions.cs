@@ -36,7 +36,8 @@ internal static class EndpointRouteBuilderExtensions
             : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."));
         api.MapGet("/status", (StatusHandler handler) => handler.GetStatus());
 
-        // The service's way to fetch the offered chat model: in the background, progress in /api/status; restart to load it.
+        // The service's way to fetch the offered chat model: in the background, progress in /api/status; once it is
+        // verified the service loads it and answers with it, no restart.
         endpoints.MapPost(StatusHandler.ChatModelDownloadPath, Results<Accepted<ChatModelDownloadProgress>, ProblemHttpResult> (ChatModelDownload download) => download.TryStart(out var refusal)
             ? TypedResults.Accepted("/api/status", download.Progress)
             : TypedResults.Problem(refusal, statusCode: StatusCodes.Status409Conflict, title: "Nothing to download"));

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RagAssistant.Hosting;
 using RagAssistant.Service;
+using RagAssistant.Service.Lifetime;
 using RagAssistant.Service.Options;
 using RagAssistant.Service.Security;
 
@@ -53,10 +54,11 @@ catch (OptionsValidationException ex)
     await Console.Error.WriteLineAsync($"The service cannot start: {string.Join(" ", ex.Failures)}");
     return 1;
 }
-catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+catch (IOException ex) when (PortInUseLogDemotion.IsPortInUse(ex))
 {
-    // Kestrel could not listen (another program holds the port): one line and exit 1, not an unhandled crash (134).
-    await Console.Error.WriteLineAsync($"The service cannot start: {ex.Message.TrimEnd('.')}. Another program is listening on that address: stop it or choose another with --urls.");
+    // Kestrel could not listen (another program holds the port): one line and exit 1, not an unhandled crash (134)
+    // nor the host's error with its stack trace (PortInUseLogDemotion logs that at Debug).
+    await Console.Error.WriteLineAsync($"The service cannot start: {ex.Message.TrimEnd('.')}. Another program is listening on that address: stop it, or choose another port with --urls http://127.0.0.1:PORT.");
     return 1;
 }
 

@@ -53,6 +53,10 @@ internal static class ServiceCollectionExtensions
         services.AddExceptionHandler<RequestBodyProblems>();
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestBodyProblems.Describe);
 
+        // A busy port ends in Program's one-line message; the host's error about it, with its stack trace, goes to Debug.
+        services.AddSingleton<LoggerFactory>();
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new PortInUseLogDemotion(sp.GetRequiredService<LoggerFactory>())));
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AnswerQueue>();
         services.AddSingleton<ShutdownGrace>();

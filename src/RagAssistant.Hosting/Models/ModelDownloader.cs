@@ -68,10 +68,8 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
             }
             catch (Exception ex) when (IsTransient(ex, cancellationToken))
             {
-                var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
                 throw new ModelDownloadException(
-                    $"Download of {model.Name} from {model.Url} failed after {attempts} attempts ({ex.Message}); " +
-                    $"{kept:N0} bytes are kept in {partial} and {hint.DescribeRetry(model)} resumes from there.",
+                    $"Download of {model.Name} from {model.Url} failed after {attempts} attempts ({ex.Message}); {WhatIsKept(model, partial)}.",
                     ex);
             }
         }
@@ -175,6 +173,19 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
         }
 
         return total;
+    }
+
+    // Names the partial file only when it holds bytes to resume from; an empty one is removed, not mentioned.
+    private string WhatIsKept(ModelEntry model, string partial)
+    {
+        var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+        if (kept > 0)
+        {
+            return $"{kept:N0} bytes are kept in {partial} and {hint.DescribeRetry(model)} resumes from there";
+        }
+
+        File.Delete(partial);
+        return $"nothing was saved, so {hint.DescribeRetry(model)} starts from the beginning";
     }
 
     private static DownloadProgress Progress(long done, long? total, long receivedThisAttempt, TimeSpan elapsed)

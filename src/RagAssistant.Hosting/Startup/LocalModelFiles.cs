@@ -41,8 +41,13 @@ public sealed class LocalModelFiles
             : null;
     }
 
-    /// <summary>The chat model file, or null when the chat model is not a local GGUF (a server, retrieval-only, none configured).</summary>
-    public LocalModelFile? Chat { get; }
+    /// <summary>
+    /// The chat model file, or null when the chat model is not a local GGUF (a server, retrieval-only, none configured).
+    /// Probed at start; probed again by <see cref="ProbeChatAgain"/> once a download has put the file in place.
+    /// </summary>
+    public LocalModelFile? Chat { get => Volatile.Read(ref _chat); private set => Volatile.Write(ref _chat, value); }
+
+    private LocalModelFile? _chat;
 
     /// <summary>The embedding model file, or null unless <c>EmbeddingModel:Provider</c> is Gguf and a path is configured.</summary>
     public LocalModelFile? Embedding { get; }
@@ -82,6 +87,11 @@ public sealed class LocalModelFiles
             return null;
         }
     }
+
+    /// <summary>Checks again whether the chat model file exists (a download has just saved it) and updates <see cref="Chat"/>.</summary>
+    /// <returns>The chat model file as it is now, or null when the chat model is not a local GGUF.</returns>
+    internal LocalModelFile? ProbeChatAgain() =>
+        Chat = Chat is { } chat ? chat with { IsPresent = File.Exists(chat.Path) } : null;
 
     private LocalModelFile? Probe(string section, string requireKey, string option, string role)
     {

@@ -13,7 +13,7 @@ internal sealed class ServiceDownloadHint : IModelDownloadHint
     public string Describe(string role, string path, ModelEntry? model)
     {
         var command = _command.Describe(role, path, model);
-        return role == "chat" && model is not null ? $"{command} (or POST {StatusHandler.ChatModelDownloadPath})" : command;
+        return role == "chat" && model is not null ? $"{command} (or POST {StatusHandler.ChatModelDownloadPath}, which downloads and loads it without a restart)" : command;
     }
 
     // The service downloads only the chat model, in the background (ChatModelDownload); asking again resumes it.

@@ -14,9 +14,11 @@ internal sealed record StatusResponse(bool Ready, ModelStatus Model, CorpusStatu
 /// <param name="Error">Why embedding failed, or null.</param>
 internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error);
 
-/// <summary>The models the service runs on.</summary>
-/// <param name="State">Loading, Loaded or Failed.</param>
-/// <param name="Error">Why loading failed, or null.</param>
+/// <summary>
+/// The models the service runs on. <paramref name="ChatModelState"/> is the one state of the chat model: there is no
+/// separate "models loaded" flag that could say loaded next to a chat model that is missing.
+/// </summary>
+/// <param name="Error">Why loading a model (chat or embedding) failed, or null; set when <paramref name="ChatModelState"/> is failed.</param>
 /// <param name="ChatModel">The chat model file: the loaded one, or the configured one when it is missing; null for none or a server.</param>
 /// <param name="Description">The chat model in words (architecture, size, quantization; or the server's model).</param>
 /// <param name="EmbeddingModel">The embedder in words, or its file; null when retrieval is BM25 only.</param>
@@ -25,10 +27,9 @@ internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total
 /// <param name="Threads">CPU threads used for generation.</param>
 /// <param name="RetrievalOnly">True when answers are extracted, not generated.</param>
 /// <param name="Notices">Why something is missing and how to fix it.</param>
-/// <param name="ChatModelState">pending, loaded, remote, missing (configured, not downloaded), notConfigured, off (retrieval-only asked) or failed.</param>
+/// <param name="ChatModelState">pending (the models are loading), loaded, remote, missing (configured, not downloaded), notConfigured, off (retrieval-only asked) or failed (see <paramref name="Error"/>).</param>
 /// <param name="ChatModelDownload">The default chat model to download when none is loaded, or null.</param>
 internal sealed record ModelStatus(
-    ModelState State,
     string? Error,
     string? ChatModel,
     string? Description,
@@ -44,13 +45,13 @@ internal sealed record ModelStatus(
 /// <summary>A model the service can run on once it is downloaded, and how a service user fetches it.</summary>
 /// <param name="Role">"chat".</param>
 /// <param name="Name">The model's name in models/models.json.</param>
-/// <param name="Path">Where the service loads the file from after a restart (absolute).</param>
+/// <param name="Path">Where the service loads the file from (absolute).</param>
 /// <param name="Url">The public download URL.</param>
 /// <param name="SizeBytes">Exact size when pinned, else null.</param>
 /// <param name="ApproxSizeMb">Approximate size in MB when the exact one is not pinned, else null.</param>
 /// <param name="License">SPDX licence id, or null.</param>
 /// <param name="Command">The command line that saves the file at <paramref name="Path"/>; restart the service afterwards.</param>
-/// <param name="Endpoint">The service's own way: <c>POST</c> this path (with the API key) to download it in the background.</param>
+/// <param name="Endpoint">The service's own way: <c>POST</c> this path (with the API key) to download it in the background; once it is verified the service loads it and answers with it, no restart.</param>
 /// <param name="Progress">The download started through <paramref name="Endpoint"/>, or null when none was.</param>
 internal sealed record ModelDownloadStatus(string Role, string Name, string Path, Uri Url, long? SizeBytes, int? ApproxSizeMb, string? License, string Command, string Endpoint, ChatModelDownloadProgress? Progress);
 

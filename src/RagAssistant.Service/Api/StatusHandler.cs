@@ -21,7 +21,6 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
         return new StatusResponse(
             readiness.IsReady,
             new ModelStatus(
-                readiness.ModelState,
                 readiness.ModelError,
                 runtime?.ChatModelPath ?? (readiness.ChatModel == ChatModelState.Missing ? modelFiles.Chat?.Path : null),
                 runtime?.ChatModelDescription,

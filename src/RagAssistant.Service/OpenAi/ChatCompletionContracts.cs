@@ -97,7 +97,10 @@ internal sealed record ChatCompletionMessage(string? Role, JsonElement Content)
 /// <summary><c>stream_options</c>.</summary>
 internal sealed record ChatCompletionStreamOptions([property: JsonPropertyName("include_usage")] bool IncludeUsage = false);
 
-/// <summary>A non-streamed completion, with the answer's sources in the extra <c>sources</c> field.</summary>
+/// <summary>
+/// A non-streamed completion, with the answer's citations and sources in the extra <c>citations</c> and <c>sources</c>
+/// fields, in the shape of <c>/api/ask</c> (<see cref="CitationDocument"/>, <see cref="SourceDocument"/>: <c>n</c>, rounded <c>score</c>).
+/// </summary>
 internal sealed record ChatCompletion(
     string Id,
     [property: JsonPropertyName("object")] string ObjectType,
@@ -105,8 +108,8 @@ internal sealed record ChatCompletion(
     string Model,
     IReadOnlyList<ChatCompletionChoice> Choices,
     ChatCompletionUsage Usage,
-    IReadOnlyList<AnswerCitation> Citations,
-    IReadOnlyList<AnswerSource> Sources);
+    IReadOnlyList<CitationDocument> Citations,
+    IReadOnlyList<SourceDocument> Sources);
 
 /// <summary>One choice of a completion.</summary>
 internal sealed record ChatCompletionChoice(int Index, ChatCompletionResponseMessage Message, string FinishReason);
@@ -121,7 +124,7 @@ internal sealed record ChatCompletionUsage(int PromptTokens, int CompletionToken
         new(usage.PromptTokens, usage.CompletionTokens, usage.PromptTokens + usage.CompletionTokens);
 }
 
-/// <summary>One streamed chunk; the last one carries the sources, a final one the usage when asked for.</summary>
+/// <summary>One streamed chunk; the one with the finish reason carries the citations and sources (as <see cref="ChatCompletion"/>), a final one the usage when asked for.</summary>
 internal sealed record ChatCompletionChunk(
     string Id,
     [property: JsonPropertyName("object")] string ObjectType,
@@ -129,8 +132,8 @@ internal sealed record ChatCompletionChunk(
     string Model,
     IReadOnlyList<ChatCompletionChunkChoice> Choices,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ChatCompletionUsage? Usage = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AnswerCitation>? Citations = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AnswerSource>? Sources = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<CitationDocument>? Citations = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SourceDocument>? Sources = null);
 
 /// <summary>One choice of a streamed chunk.</summary>
 internal sealed record ChatCompletionChunkChoice(int Index, ChatCompletionDelta Delta, string? FinishReason);

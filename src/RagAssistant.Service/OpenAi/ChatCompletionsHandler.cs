@@ -12,8 +12,8 @@ namespace RagAssistant.Service.OpenAi;
 /// OpenAI-compatible <c>POST /v1/chat/completions</c> and <c>GET /v1/models</c>, answering through the same grounded
 /// pipeline and queue as /api/ask (<see cref="ChatCompletionRequest.Validate"/> says how messages become a question):
 /// <c>max_completion_tokens</c> (or <c>max_tokens</c>) limits the answer up to the server's limit and
-/// <c>finish_reason</c> is <c>length</c> when it was cut there, citations stay in the text and the sources come in
-/// the extra <c>sources</c> field.
+/// <c>finish_reason</c> is <c>length</c> when it was cut there, citations stay in the text and the extra
+/// <c>citations</c> and <c>sources</c> fields are /api/ask's (<see cref="AnswerJson.ToDocument(AnswerResult)"/>).
 /// </summary>
 internal sealed class ChatCompletionsHandler(AssistantService assistant, AnswerEndpoint endpoint, TimeProvider timeProvider)
 {
@@ -34,17 +34,22 @@ internal sealed class ChatCompletionsHandler(AssistantService assistant, AnswerE
     /// </summary>
     private sealed class CompletionFormat(string id, long created, bool includeUsage) : AnswerWireFormat<JsonHttpResult<ChatCompletion>>
     {
-        public override JsonHttpResult<ChatCompletion> Complete(AnswerResult result) => TypedResults.Json(
-            new ChatCompletion(
-                id,
-                "chat.completion",
-                created,
-                OpenAiModel.Id,
-                [new ChatCompletionChoice(0, new ChatCompletionResponseMessage("assistant", result.Answer), AnswerJson.FinishReasonName(result.FinishReason))],
-                ChatCompletionUsage.From(result.Usage),
-                result.Citations,
-                result.Sources),
-            ServiceJsonContext.Default.ChatCompletion);
+        public override JsonHttpResult<ChatCompletion> Complete(AnswerResult result)
+        {
+            // Citations and sources as /api/ask writes them: one mapping (and one rounding of the score) for both APIs.
+            var document = AnswerJson.ToDocument(result);
+            return TypedResults.Json(
+                new ChatCompletion(
+                    id,
+                    "chat.completion",
+                    created,
+                    OpenAiModel.Id,
+                    [new ChatCompletionChoice(0, new ChatCompletionResponseMessage("assistant", result.Answer), document.FinishReason)],
+                    ChatCompletionUsage.From(result.Usage),
+                    document.Citations,
+                    document.Sources),
+                ServiceJsonContext.Default.ChatCompletion);
+        }
 
         public override SseItem<string> Failed(AnswerFailure failure) =>
             Data(new StreamError(new StreamErrorBody(failure.Detail, "server_error", failure.Status)), ServiceJsonContext.Default.StreamError);
@@ -66,13 +71,17 @@ internal sealed class ChatCompletionsHandler(AssistantService assistant, AnswerE
 
         protected override IEnumerable<SseItem<string>> OnEnded() => [new("[DONE]")];
 
-        private SseItem<string> Chunk(ChatCompletionDelta delta, string? finishReason, AnswerResult? result = null) => Data(
-            new ChatCompletionChunk(id, "chat.completion.chunk", created, OpenAiModel.Id, [new ChatCompletionChunkChoice(0, delta, finishReason)])
-            {
-                Citations = result?.Citations,
-                Sources = result?.Sources,
-            },
-            ServiceJsonContext.Default.ChatCompletionChunk);
+        private SseItem<string> Chunk(ChatCompletionDelta delta, string? finishReason, AnswerResult? result = null)
+        {
+            var document = result is null ? null : AnswerJson.ToDocument(result);
+            return Data(
+                new ChatCompletionChunk(id, "chat.completion.chunk", created, OpenAiModel.Id, [new ChatCompletionChunkChoice(0, delta, finishReason)])
+                {
+                    Citations = document?.Citations,
+                    Sources = document?.Sources,
+                },
+                ServiceJsonContext.Default.ChatCompletionChunk);
+        }
 
         private static SseItem<string> Data<T>(T payload, JsonTypeInfo<T> typeInfo) => new(JsonSerializer.Serialize(payload, typeInfo));
     }

@@ -175,8 +175,39 @@ public sealed class ModelDownloaderTests : IDisposable
         var error = await Assert.ThrowsAsync<ModelDownloadException>(
             () => Downloader(new EndpointHint()).DownloadAsync(Entry(null, null), folder.Path, null, TestContext.Current.CancellationToken));
 
-        Assert.Contains("the next POST /retry resumes from there", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the next POST /retry starts from the beginning", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("dotnet run", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failed_download_that_saved_nothing_names_no_partial_file()
+    {
+        server.FailWith = HttpStatusCode.InternalServerError;
+        var model = Entry(null, null);
+
+        var error = await Assert.ThrowsAsync<ModelDownloadException>(
+            () => Downloader().DownloadAsync(model, folder.Path, null, TestContext.Current.CancellationToken));
+
+        Assert.DoesNotContain(ModelDownloader.PartialSuffix, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("bytes are kept", error.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was saved", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder.Path, model.File + ModelDownloader.PartialSuffix)));
+    }
+
+    [Fact]
+    public async Task A_failed_download_that_saved_bytes_names_the_partial_file_it_resumes_from()
+    {
+        server.CutAfterBytes = 100_000;
+        server.CutRequests = int.MaxValue;
+        var model = Entry(size: FileSize, sha256: null);
+
+        var error = await Assert.ThrowsAsync<ModelDownloadException>(
+            () => Downloader(new EndpointHint()).DownloadAsync(model, folder.Path, null, TestContext.Current.CancellationToken));
+
+        var partial = Path.Combine(folder.Path, model.File + ModelDownloader.PartialSuffix);
+        var kept = new FileInfo(partial).Length;
+        Assert.True(kept >= 100_000, $"{kept} bytes kept");
+        Assert.Contains($"{kept:N0} bytes are kept in {partial} and the next POST /retry resumes from there", error.Message, StringComparison.Ordinal);
     }
 
     private ModelDownloader Downloader(IModelDownloadHint? hint = null) => new(

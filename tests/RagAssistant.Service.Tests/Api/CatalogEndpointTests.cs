@@ -65,7 +65,11 @@ public sealed class CatalogEndpointTests
     [Fact]
     public async Task Status_reports_corpus_size_index_state_and_queue()
     {
-        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Service:MaxConcurrentAnswers"] = "2" });
+        await using var factory = new ServiceFactory(new Dictionary<string, string?>
+        {
+            ["Service:MaxConcurrentAnswers"] = "2",
+            ["ChatModel:ModelPath"] = Path.Combine(Path.GetTempPath(), $"not-downloaded-{Guid.NewGuid():N}.gguf"),
+        });
         using var client = factory.CreateClient();
         await client.WaitUntilReadyAsync();
 
@@ -75,7 +79,10 @@ public sealed class CatalogEndpointTests
         Assert.Equal(3, status.GetProperty("corpus").GetProperty("papers").GetInt32());
         Assert.Equal("ready", status.GetProperty("index").GetProperty("state").GetString());
         Assert.Equal(1, status.GetProperty("index").GetProperty("warnings").GetArrayLength());
-        Assert.Equal("loaded", status.GetProperty("model").GetProperty("state").GetString());
+        // The chat model file is not downloaded: one state says so, nothing says "loaded".
+        var model = status.GetProperty("model");
+        Assert.Equal("missing", model.GetProperty("chatModelState").GetString());
+        Assert.False(model.TryGetProperty("state", out _), "model.state would contradict chatModelState");
         Assert.Equal(2, status.GetProperty("queue").GetProperty("maxConcurrent").GetInt32());
     }
 

@@ -1,9 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using RagAssistant.Service.Tests.Infrastructure;
 using RagAssistant.Testing.Files;
 using RagAssistant.Testing.Gguf;
@@ -27,6 +23,8 @@ public sealed class StatusEndpointTests
         var model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
 
         Assert.Equal("missing", model.GetProperty("chatModelState").GetString());
+        Assert.False(model.TryGetProperty("state", out _), "a second model state said \"loaded\" next to \"missing\"");
+        Assert.Equal(JsonValueKind.Null, model.GetProperty("error").ValueKind);
         Assert.Equal(configured, model.GetProperty("chatModel").GetString());
         Assert.True(model.GetProperty("retrievalOnly").GetBoolean());
 
@@ -47,41 +45,70 @@ public sealed class StatusEndpointTests
     }
 
     [Fact]
-    public async Task Post_download_fetches_the_offered_chat_model_in_the_background_with_progress_in_status()
+    public async Task Post_download_fetches_the_offered_chat_model_and_loads_it_without_a_restart()
     {
+        var content = await File.ReadAllBytesAsync(TestPaths.Stories, Ct);
         using var folder = new TempFolder();
-        var content = GgufFile(300_000);
-        await using var server = await ServeAsync(content);
+        await using var server = await ModelFileServer.StartAsync(content, Ct);
         var configured = Path.Combine(folder.Path, "models", "tiny-chat.gguf");
         await using var factory = await OfferingServiceAsync(folder, server, content.Length);
         using var client = factory.CreateClient();
 
-        var progress = await DownloadAsync(client);
+        var model = await DownloadAsync(client);
 
-        Assert.Equal("completed", progress.GetProperty("state").GetString());
-        Assert.Equal(configured, progress.GetProperty("path").GetString());
-        Assert.Equal(content.Length, progress.GetProperty("bytesReceived").GetInt64());
+        // One story: the chat model is loaded from where it was saved, answers are generated, nothing is offered.
+        Assert.Equal("loaded", model.GetProperty("chatModelState").GetString());
+        Assert.False(model.GetProperty("retrievalOnly").GetBoolean());
+        Assert.Equal(configured, model.GetProperty("chatModel").GetString());
+        Assert.Equal(JsonValueKind.Null, model.GetProperty("chatModelDownload").ValueKind);
+        Assert.True(model.GetProperty("contextSize").GetInt32() > 0);
+        Assert.DoesNotContain(model.GetProperty("notices").EnumerateArray(), n => n.GetString()!.Contains("not downloaded", StringComparison.Ordinal));
         Assert.Equal(content, await File.ReadAllBytesAsync(configured, Ct));
 
-        // Done once: the next start loads it; asking again says so.
         using var again = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), null, Ct);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Contains("restart the service", await again.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains("the chat model is Loaded", await again.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_downloaded_file_that_does_not_load_fails_with_the_reason_and_answers_stay_retrieval_only()
+    {
+        using var folder = new TempFolder();
+        var content = GgufFile(300_000);
+        await using var server = await ModelFileServer.StartAsync(content, Ct);
+        var configured = Path.Combine(folder.Path, "models", "tiny-chat.gguf");
+        await using var factory = await OfferingServiceAsync(folder, server, content.Length);
+        using var client = factory.CreateClient();
+
+        var model = await DownloadAsync(client);
+
+        var progress = model.GetProperty("chatModelDownload").GetProperty("progress");
+        Assert.Equal("failed", progress.GetProperty("state").GetString());
+        Assert.Equal(configured, progress.GetProperty("path").GetString());
+        Assert.Equal(content.Length, progress.GetProperty("bytesReceived").GetInt64());
+        var error = progress.GetProperty("error").GetString();
+        Assert.Contains($"tiny-chat was downloaded to {configured} but does not load", error, StringComparison.Ordinal);
+        Assert.Contains("answers stay retrieval-only", error, StringComparison.Ordinal);
+        Assert.Equal("missing", model.GetProperty("chatModelState").GetString());
+        Assert.Equal(JsonValueKind.Null, model.GetProperty("error").ValueKind);
+        Assert.True(model.GetProperty("retrievalOnly").GetBoolean());
+        Assert.Equal(content, await File.ReadAllBytesAsync(configured, Ct));
     }
 
     [Fact]
     public async Task A_failed_background_download_says_how_to_resume_it_through_the_service_not_the_console()
     {
         using var folder = new TempFolder();
-        await using var server = await ServeAsync(content: null);
+        await using var server = await ModelFileServer.StartAsync(content: null, Ct);
         await using var factory = await OfferingServiceAsync(folder, server, 300_000, ("Models:DownloadAttempts", "1"));
         using var client = factory.CreateClient();
 
-        var progress = await DownloadAsync(client);
+        var progress = (await DownloadAsync(client)).GetProperty("chatModelDownload").GetProperty("progress");
 
         Assert.Equal("failed", progress.GetProperty("state").GetString());
         var error = progress.GetProperty("error").GetString();
-        Assert.Contains("the next POST /api/models/chat/download resumes from there", error, StringComparison.Ordinal);
+        Assert.Contains("the next POST /api/models/chat/download starts from the beginning", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(".part", error, StringComparison.Ordinal);
         Assert.DoesNotContain("dotnet run", error, StringComparison.Ordinal);
     }
 
@@ -124,17 +151,12 @@ public sealed class StatusEndpointTests
     }
 
     // The service over a manifest whose chat model is served by server and not downloaded yet.
-    private static async Task<ServiceFactory> OfferingServiceAsync(TempFolder folder, WebApplication server, int size, params (string Key, string Value)[] settings)
+    private static async Task<ServiceFactory> OfferingServiceAsync(TempFolder folder, ModelFileServer server, int size, params (string Key, string Value)[] settings)
     {
-        var manifest = Path.Combine(folder.Path, "models.json");
-        await File.WriteAllTextAsync(manifest, $$"""
-            { "models": [ { "name": "tiny-chat", "role": "chat", "file": "tiny-chat.gguf", "url": "{{server.Urls.First()}}/tiny-chat.gguf",
-                            "size_bytes": {{size}}, "sha256": null, "license": "MIT" } ] }
-            """, Ct);
         var configuration = new Dictionary<string, string?>
         {
             ["ChatModel:ModelPath"] = Path.Combine(folder.Path, "models", "tiny-chat.gguf"),
-            ["Models:ManifestPath"] = manifest,
+            ["Models:ManifestPath"] = await server.WriteManifestAsync(folder.Path, size, Ct),
             ["Models:Folder"] = Path.Combine(folder.Path, "models"),
         };
         foreach (var (key, value) in settings)
@@ -145,7 +167,8 @@ public sealed class StatusEndpointTests
         return new ServiceFactory(configuration);
     }
 
-    // Starts the offered download and polls /api/status until it is no longer running.
+    // Starts the offered download and polls /api/status until it is no longer running; returns the status's model.
+    // A loaded download leaves no offer behind (chatModelDownload is null): that ends the wait too.
     private static async Task<JsonElement> DownloadAsync(HttpClient client)
     {
         await client.WaitUntilReadyAsync();
@@ -154,13 +177,13 @@ public sealed class StatusEndpointTests
             Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         }
 
-        JsonElement progress = default;
+        JsonElement model = default;
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            var model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
-            progress = model.GetProperty("chatModelDownload").GetProperty("progress");
-            if (progress.GetProperty("state").GetString() != "running")
+            model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
+            var offer = model.GetProperty("chatModelDownload");
+            if (offer.ValueKind == JsonValueKind.Null || offer.GetProperty("progress").GetProperty("state").GetString() != "running")
             {
                 break;
             }
@@ -168,18 +191,6 @@ public sealed class StatusEndpointTests
             await Task.Delay(20, Ct);
         }
 
-        return progress;
-    }
-
-    // A model host on loopback: the real HTTP path of the downloader. Without content it fails with 503.
-    private static async Task<WebApplication> ServeAsync(byte[]? content)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.MapGet("/tiny-chat.gguf", () => content is null ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable) : Results.Bytes(content, "application/octet-stream"));
-        await app.StartAsync(Ct);
-        return app;
+        return model;
     }
 }

@@ -161,8 +161,13 @@ public sealed class ServiceLifecycleTests
 
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
         Assert.Equal(1, process.ExitCode);
-        Assert.Contains($"The service cannot start: Failed to bind to address http://127.0.0.1:{port}: address already in use. Another program is listening on that address: stop it or choose another with --urls.", process.Output, StringComparison.Ordinal);
+        Assert.Contains($"The service cannot start: Failed to bind to address http://127.0.0.1:{port}: address already in use. Another program is listening on that address: stop it, or choose another port with --urls http://127.0.0.1:PORT.", process.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", process.Output, StringComparison.Ordinal);
+
+        // Only the message: the host's own error and its stack trace are logged at Debug, below the default level.
+        Assert.DoesNotContain("Hosting failed to start", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("AddressInUseException", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
     }
 
     [Fact]

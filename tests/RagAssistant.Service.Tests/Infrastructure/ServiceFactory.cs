@@ -46,7 +46,8 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
 
     public FakeCorpusIndex Index { get; } = new();
 
-    public FakeAnswerPipeline Pipeline { get; }
+    /// <summary>The answer pipeline the service runs; set it in an object initializer to offer other sources.</summary>
+    public FakeAnswerPipeline Pipeline { get; init; }
 
     /// <summary>A client whose requests may stream for a while; the default 100 s timeout would hide hangs less well.</summary>
     public HttpClient CreateStreamingClient()

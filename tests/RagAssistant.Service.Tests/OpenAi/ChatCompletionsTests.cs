@@ -84,6 +84,40 @@ public sealed class ChatCompletionsTests
     }
 
     [Fact]
+    public async Task Citations_and_sources_have_the_shape_of_api_ask_with_rounded_scores()
+    {
+        await using var factory = new ServiceFactory
+        {
+            Pipeline = new FakeAnswerPipeline([new(1, "speculative-decoding", "Fast Inference with Speculative Decoding", "2023", "papers.jsonl", 0.123456789, "Draft models.")]) { EchoQuestion = true },
+        };
+        using var http = factory.CreateStreamingClient();
+        await http.WaitUntilReadyAsync();
+        const string Question = "speculative decoding";
+
+        using var api = await http.PostStreamingAsync("/api/ask", new { question = Question }, Ct, accept: "application/json");
+        var answer = JsonDocument.Parse(await api.Content.ReadAsStringAsync(Ct)).RootElement;
+        using var plain = await http.PostAsJsonAsync("/v1/chat/completions", new { messages = new[] { new { role = "user", content = Question } } }, Ct);
+        var completion = JsonDocument.Parse(await plain.Content.ReadAsStringAsync(Ct)).RootElement;
+        using var streamed = await http.PostStreamingAsync("/v1/chat/completions", new { messages = new[] { new { role = "user", content = Question } }, stream = true }, Ct);
+        var final = (await ServerSentEvents.ReadAllAsync(streamed, Ct)).SkipLast(1).Select(e => e.Json).Single(c => c.TryGetProperty("sources", out _));
+
+        // The documented contract of /api/ask: n, paper_id, title (and score, date for sources), the score rounded.
+        var citation = Assert.Single(answer.GetProperty("citations").EnumerateArray());
+        Assert.Equal(1, citation.GetProperty("n").GetInt32());
+        var source = Assert.Single(answer.GetProperty("sources").EnumerateArray());
+        Assert.Equal(0.1235, source.GetProperty("score").GetDouble());
+        foreach (var openAi in new[] { completion, final })
+        {
+            foreach (var field in new[] { "citations", "sources" })
+            {
+                Assert.True(
+                    System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(answer.GetProperty(field).GetRawText()), System.Text.Json.Nodes.JsonNode.Parse(openAi.GetProperty(field).GetRawText())),
+                    $"/v1 {field} {openAi.GetProperty(field)} differ from /api/ask's {answer.GetProperty(field)}");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Models_lists_the_assistant()
     {
         await using var factory = new ServiceFactory();
