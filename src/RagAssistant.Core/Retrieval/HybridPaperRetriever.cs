@@ -46,9 +46,21 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     }
 
     /// <inheritdoc/>
-    public async Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
+    public Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default) =>
+        SearchAsync(new RetrievalQuery(query ?? throw new ArgumentNullException(nameof(query))), topK, kind, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Control tokens (<c>&lt;/s&gt;</c>, <c>&lt;|im_end|&gt;</c>, ...) are removed from the question and the context
+    /// first. A context adds its BM25 terms at <see cref="RetrievalOptions.ContextWeight"/> and its embedding to the
+    /// question's at that weight; the relevance gate scores the same weighted query.
+    /// </remarks>
+    public async Task<RetrievalResult> SearchAsync(RetrievalQuery query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        var text = ControlTokens.Remove(query.Text);
+        var context = query.Context is { } earlier && _options.ContextWeight > 0 ? ControlTokens.Remove(earlier) : null;
+        context = string.IsNullOrWhiteSpace(context) ? null : context;
         await _index.EnsureBuiltAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = _index.Snapshot!;
 
@@ -63,21 +75,21 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         }
 
         var count = Math.Max(1, topK ?? _options.TopK);
-        if (string.IsNullOrWhiteSpace(query) || snapshot.Passages.Count == 0)
+        if (string.IsNullOrWhiteSpace(text) || snapshot.Passages.Count == 0)
         {
-            return new RetrievalResult(query, [], mode, notice);
+            return new RetrievalResult(query.Text, [], mode, notice);
         }
 
         var candidates = Math.Max(_options.CandidateCount, count * _options.MaxPassagesPerPaper);
-        var queryTerms = snapshot.Bm25.Analyze(query);
-        IReadOnlyList<Bm25Hit> bm25 = mode == RetrieverKind.Dense ? [] : snapshot.Bm25.Search(query, candidates);
+        var weighted = Weigh(snapshot.Bm25, text, context);
+        IReadOnlyList<Bm25Hit> bm25 = mode == RetrieverKind.Dense ? [] : Bm25Search(snapshot, weighted, candidates);
         ReadOnlyMemory<float>? queryVector = null;
         IReadOnlyList<(int Ordinal, double Score)> dense = [];
         if (mode != RetrieverKind.Bm25)
         {
             try
             {
-                queryVector = await EmbedQueryAsync(query, cancellationToken).ConfigureAwait(false);
+                queryVector = await EmbedQueryAsync(text, context, cancellationToken).ConfigureAwait(false);
                 dense = await DenseSearchAsync(snapshot, queryVector.Value, candidates, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -88,7 +100,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 notice = $"The embedding model failed ({ex.Message}): results come from BM25 (keyword) search only.";
                 queryVector = null;
                 dense = [];
-                bm25 = snapshot.Bm25.Search(query, candidates);
+                bm25 = Bm25Search(snapshot, weighted, candidates);
             }
         }
 
@@ -98,7 +110,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         {
             RetrieverKind.Bm25 => bm25.Select(h => (h.Ordinal, h.Score)).ToList(),
             RetrieverKind.Dense => dense,
-            _ => HybridFusion.Fuse(snapshot, _options, queryTerms, queryVector!.Value, bm25, dense),
+            _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVector!.Value, bm25, dense),
         };
 
         var hits = new List<RetrievedPassage>(count);
@@ -113,7 +125,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             }
 
             perPaper[passage.PaperId] = taken + 1;
-            var (relevance, lexical, cosine) = Relevance(snapshot, mode, queryTerms, queryVector, ordinal);
+            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVector, ordinal);
             hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal), lexical, cosine));
             if (hits.Count == count)
             {
@@ -121,7 +133,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             }
         }
 
-        return new RetrievalResult(query, hits, mode, notice);
+        return new RetrievalResult(query.Text, hits, mode, notice);
     }
 
     /// <summary>Why a search with an embedding model configured ran BM25 only: vectors pending, or embedding failed.</summary>
@@ -142,9 +154,22 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private static Dictionary<int, int?> Ranks(IEnumerable<int> ordinals) =>
         ordinals.Select((ordinal, i) => (ordinal, rank: (int?)(i + 1))).ToDictionary(x => x.ordinal, x => x.rank);
 
-    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, IReadOnlyList<string> queryTerms, ReadOnlyMemory<float>? queryVector, int ordinal)
+    private static IReadOnlyList<Bm25Hit> Bm25Search(IndexSnapshot snapshot, WeightedQuery query, int candidates) =>
+        snapshot.Bm25.Search(query.Terms, query.ContextTerms, (float)query.ContextWeight, candidates);
+
+    // A follow-up's own function words ("what about its ...") would outweigh its context's topic: with a context,
+    // only the question's topic terms are searched (a standalone question keeps them, as measured on the dev set).
+    private WeightedQuery Weigh(Bm25Index bm25, string text, string? context)
     {
-        var lexical = snapshot.Bm25.Coverage(queryTerms.ToList(), ordinal);
+        var terms = bm25.Analyze(text);
+        return context is null
+            ? new WeightedQuery(terms, [], 0)
+            : new WeightedQuery(bm25.TopicTerms(terms), bm25.TopicTerms(bm25.Analyze(context)), _options.ContextWeight);
+    }
+
+    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, int ordinal)
+    {
+        var lexical = snapshot.Bm25.Coverage(weighted.Terms.ToList(), weighted.ContextTerms.ToList(), weighted.ContextWeight, ordinal);
         if (mode == RetrieverKind.Bm25 || queryVector is not { } query || snapshot.PassageVectors is not { } vectors)
         {
             return (lexical, lexical, null);
@@ -154,11 +179,40 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         return (RelevanceGate.Semantic(cosine, _options.CosineFloor), lexical, cosine);
     }
 
-    private async Task<ReadOnlyMemory<float>> EmbedQueryAsync(string query, CancellationToken cancellationToken)
+    // With a context, the question's unit vector plus ContextWeight times the context's (Rocchio-style): a passage's
+    // cosine to it ranks like cos(question) + w·cos(context), the dense counterpart of the weighted BM25 terms.
+    private async Task<ReadOnlyMemory<float>> EmbedQueryAsync(string text, string? context, CancellationToken cancellationToken)
     {
-        var embeddings = await _embeddingGenerator!.GenerateAsync([query], EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
-        return embeddings[0].Vector;
+        string[] inputs = context is null ? [text] : [text, context];
+        var embeddings = await _embeddingGenerator!.GenerateAsync(inputs, EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
+        if (context is null)
+        {
+            return embeddings[0].Vector;
+        }
+
+        var question = embeddings[0].Vector.Span;
+        var earlier = embeddings[1].Vector.Span;
+        var questionNorm = TensorPrimitives.Norm(question);
+        var earlierNorm = TensorPrimitives.Norm(earlier);
+        if (questionNorm == 0 || earlierNorm == 0 || earlier.Length != question.Length)
+        {
+            return embeddings[0].Vector;
+        }
+
+        var blended = new float[question.Length];
+        var weight = (float)_options.ContextWeight / earlierNorm;
+        for (var i = 0; i < blended.Length; i++)
+        {
+            blended[i] = (question[i] / questionNorm) + (weight * earlier[i]);
+        }
+
+        // Unit length again, as the store's vectors and a single query's are.
+        TensorPrimitives.Divide(blended, TensorPrimitives.Norm(blended), blended);
+        return blended;
     }
+
+    /// <summary>The analysed terms of a question and of its context, and the context's weight (0 without one).</summary>
+    private sealed record WeightedQuery(IReadOnlyList<string> Terms, IReadOnlyList<string> ContextTerms, double ContextWeight);
 
     private static async Task<IReadOnlyList<(int Ordinal, double Score)>> DenseSearchAsync(IndexSnapshot snapshot, ReadOnlyMemory<float> query, int candidates, CancellationToken cancellationToken)
     {
