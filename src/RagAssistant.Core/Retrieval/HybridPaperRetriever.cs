@@ -52,8 +52,10 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     /// <inheritdoc/>
     /// <remarks>
     /// Control tokens (<c>&lt;/s&gt;</c>, <c>&lt;|im_end|&gt;</c>, ...) are removed from the question and the context
-    /// first. A context adds its BM25 terms at <see cref="RetrievalOptions.ContextWeight"/> and its embedding to the
-    /// question's at that weight; the relevance gate scores the same weighted query.
+    /// first. For the ranking, a context adds its BM25 terms at <see cref="RetrievalOptions.ContextWeight"/> and its
+    /// embedding to the question's at that weight. The <see cref="RetrievedPassage.RelevanceScore"/> weighs question
+    /// and context alike: the gate asks whether the conversation's topic is covered, and a follow-up such as "what
+    /// about its limitations?" has little topic of its own.
     /// </remarks>
     public async Task<RetrievalResult> SearchAsync(RetrievalQuery query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
     {
@@ -83,14 +85,14 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         var candidates = Math.Max(_options.CandidateCount, count * _options.MaxPassagesPerPaper);
         var weighted = Weigh(snapshot.Bm25, text, context);
         IReadOnlyList<Bm25Hit> bm25 = mode == RetrieverKind.Dense ? [] : Bm25Search(snapshot, weighted, candidates);
-        ReadOnlyMemory<float>? queryVector = null;
+        QueryVectors? queryVectors = null;
         IReadOnlyList<(int Ordinal, double Score)> dense = [];
         if (mode != RetrieverKind.Bm25)
         {
             try
             {
-                queryVector = await EmbedQueryAsync(text, context, cancellationToken).ConfigureAwait(false);
-                dense = await DenseSearchAsync(snapshot, queryVector.Value, candidates, cancellationToken).ConfigureAwait(false);
+                queryVectors = await EmbedQueryAsync(text, context, cancellationToken).ConfigureAwait(false);
+                dense = await DenseSearchAsync(snapshot, queryVectors.Ranking, candidates, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -98,7 +100,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 LogQueryEmbeddingFailed(ex, ex.Message);
                 mode = RetrieverKind.Bm25;
                 notice = $"The embedding model failed ({ex.Message}): results come from BM25 (keyword) search only.";
-                queryVector = null;
+                queryVectors = null;
                 dense = [];
                 bm25 = Bm25Search(snapshot, weighted, candidates);
             }
@@ -110,7 +112,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         {
             RetrieverKind.Bm25 => bm25.Select(h => (h.Ordinal, h.Score)).ToList(),
             RetrieverKind.Dense => dense,
-            _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVector!.Value, bm25, dense),
+            _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense),
         };
 
         var hits = new List<RetrievedPassage>(count);
@@ -125,7 +127,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             }
 
             perPaper[passage.PaperId] = taken + 1;
-            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVector, ordinal);
+            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, ordinal);
             hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal), lexical, cosine));
             if (hits.Count == count)
             {
@@ -169,7 +171,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
     private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, int ordinal)
     {
-        var lexical = snapshot.Bm25.Coverage(weighted.Terms.ToList(), weighted.ContextTerms.ToList(), weighted.ContextWeight, ordinal);
+        var lexical = snapshot.Bm25.Coverage(weighted.Terms.ToList(), weighted.ContextTerms.ToList(), weighted.ContextTerms.Count > 0 ? 1 : 0, ordinal);
         if (mode == RetrieverKind.Bm25 || queryVector is not { } query || snapshot.PassageVectors is not { } vectors)
         {
             return (lexical, lexical, null);
@@ -179,37 +181,45 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         return (RelevanceGate.Semantic(cosine, _options.CosineFloor), lexical, cosine);
     }
 
-    // With a context, the question's unit vector plus ContextWeight times the context's (Rocchio-style): a passage's
-    // cosine to it ranks like cos(question) + w·cos(context), the dense counterpart of the weighted BM25 terms.
-    private async Task<ReadOnlyMemory<float>> EmbedQueryAsync(string text, string? context, CancellationToken cancellationToken)
+    // Without a context one vector serves both. With one, the ranking vector is the question's unit vector plus
+    // ContextWeight times the context's (Rocchio-style: a passage's cosine to it ranks like cos(question) +
+    // w·cos(context), the dense counterpart of the weighted BM25 terms); the gate's vector weighs both alike.
+    private async Task<QueryVectors> EmbedQueryAsync(string text, string? context, CancellationToken cancellationToken)
     {
         string[] inputs = context is null ? [text] : [text, context];
         var embeddings = await _embeddingGenerator!.GenerateAsync(inputs, EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
-        if (context is null)
+        var question = embeddings[0].Vector;
+        if (context is null || embeddings.Count < 2 || embeddings[1].Vector.Length != question.Length)
         {
-            return embeddings[0].Vector;
+            return new QueryVectors(question, question);
         }
 
-        var question = embeddings[0].Vector.Span;
-        var earlier = embeddings[1].Vector.Span;
+        var earlier = embeddings[1].Vector;
+        return new QueryVectors(Blend(question.Span, earlier.Span, (float)_options.ContextWeight), Blend(question.Span, earlier.Span, 1));
+    }
+
+    // Unit length, as the store's vectors and a single query's are; a zero vector stays as it is.
+    private static float[] Blend(ReadOnlySpan<float> question, ReadOnlySpan<float> earlier, float weight)
+    {
+        var blended = new float[question.Length];
         var questionNorm = TensorPrimitives.Norm(question);
         var earlierNorm = TensorPrimitives.Norm(earlier);
-        if (questionNorm == 0 || earlierNorm == 0 || earlier.Length != question.Length)
-        {
-            return embeddings[0].Vector;
-        }
-
-        var blended = new float[question.Length];
-        var weight = (float)_options.ContextWeight / earlierNorm;
         for (var i = 0; i < blended.Length; i++)
         {
-            blended[i] = (question[i] / questionNorm) + (weight * earlier[i]);
+            blended[i] = (questionNorm == 0 ? 0 : question[i] / questionNorm) + (earlierNorm == 0 ? 0 : weight * earlier[i] / earlierNorm);
         }
 
-        // Unit length again, as the store's vectors and a single query's are.
-        TensorPrimitives.Divide(blended, TensorPrimitives.Norm(blended), blended);
+        var norm = TensorPrimitives.Norm(blended);
+        if (norm > 0)
+        {
+            TensorPrimitives.Divide(blended, norm, blended);
+        }
+
         return blended;
     }
+
+    /// <summary>The query vector that ranks passages and the one the relevance gate compares them with.</summary>
+    private sealed record QueryVectors(ReadOnlyMemory<float> Ranking, ReadOnlyMemory<float> Gate);
 
     /// <summary>The analysed terms of a question and of its context, and the context's weight (0 without one).</summary>
     private sealed record WeightedQuery(IReadOnlyList<string> Terms, IReadOnlyList<string> ContextTerms, double ContextWeight);
