@@ -44,13 +44,35 @@ public enum AnswerMode
 }
 
 /// <summary>A source offered to the model, numbered as in the prompt.</summary>
+/// <param name="Number">The source's number in the prompt and its citations, 1-based, in ranking order.</param>
+/// <param name="PaperId">The paper's id.</param>
+/// <param name="Title">The paper's title.</param>
+/// <param name="Date">The paper's date as the corpus gives it, or null.</param>
+/// <param name="SourceFile">The corpus file holding the paper.</param>
+/// <param name="Score">
+/// The ranking score of the paper's best passage (<see cref="Retrieval.RetrievedPassage.Score"/>: fused for hybrid
+/// search, BM25 or cosine for a single retriever; higher is better): sources are in descending order of it.
+/// </param>
+/// <param name="Text">The passage text offered to the model.</param>
 public sealed record AnswerSource(int Number, string PaperId, string Title, string? Date, string SourceFile, double Score, string Text)
 {
+    private readonly double? _relevance;
+
     /// <summary>Every file holding this paper (identical copies are one source), <see cref="SourceFile"/> first.</summary>
     public IReadOnlyList<string> SourceFiles
     {
         get => field ?? [SourceFile];
         init;
+    }
+
+    /// <summary>
+    /// The retrieval relevance in [0, 1] (the best of the paper's passages), the number the "not covered" gate compares
+    /// with Answering:MinRelevance; not in ranking order. Unset, it is <see cref="Score"/>.
+    /// </summary>
+    public double Relevance
+    {
+        get => _relevance ?? Score;
+        init => _relevance = value;
     }
 }
 

@@ -91,7 +91,7 @@ public static class AnswerJson
             result.Question,
             result.Answer,
             [.. result.Citations.Select(c => new CitationDocument(c.Number, c.PaperId, c.Title))],
-            [.. result.Sources.Select(s => new SourceDocument(s.Number, s.PaperId, s.Title, Math.Round(s.Score, 4), s.Date))],
+            [.. result.Sources.Select(s => new SourceDocument(s.Number, s.PaperId, s.Title, Math.Round(s.Score, 4), Math.Round(s.Relevance, 4), s.Date))],
             result.InvalidCitations,
             result.Refused,
             ModeName(result.Mode),
@@ -161,13 +161,17 @@ public sealed record AnswerDocument(
 /// <summary>JSON shape of a citation: the source number as in the answer, and its paper.</summary>
 public sealed record CitationDocument(int N, string PaperId, string Title);
 
-/// <summary>JSON shape of an offered source; <c>score</c> is the retrieval relevance in [0, 1].</summary>
+/// <summary>
+/// JSON shape of an offered source: <c>score</c> is the ranking score the sources are ordered by (as <c>score</c> in
+/// <c>/api/search</c>), <c>relevance</c> the [0, 1] relevance the "not covered" gate judges.
+/// </summary>
 /// <param name="N">The source number, 1-based, as the answer cites it ([n]).</param>
 /// <param name="PaperId">The paper's id in the corpus.</param>
 /// <param name="Title">The paper's title.</param>
-/// <param name="Score">The retrieval relevance in [0, 1].</param>
+/// <param name="Score">The ranking score (fused for hybrid search, BM25 or cosine for one retriever; higher is better); sources come in descending order of it.</param>
+/// <param name="Relevance">The retrieval relevance in [0, 1] that the "not covered" gate compares with Answering:MinRelevance.</param>
 /// <param name="Date">The paper's date as the corpus gives it; absent when unknown.</param>
-public sealed record SourceDocument(int N, string PaperId, string Title, double Score, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Date = null);
+public sealed record SourceDocument(int N, string PaperId, string Title, double Score, double Relevance, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Date = null);
 
 /// <summary>Data of the SSE <c>token</c> event: a piece of answer text, to append to what came before.</summary>
 public sealed record TokenEventDocument(string Text);

@@ -98,9 +98,14 @@ internal sealed class AnswerKernel
 
     /// <summary>Runs <c>search_papers</c> through the kernel.</summary>
     /// <exception cref="InvalidOperationException">A filter replaced the result with something that is not a <see cref="RetrievalResult"/>.</exception>
-    public async Task<RetrievalResult> SearchAsync(string query, int? topK, CancellationToken cancellationToken)
+    public async Task<RetrievalResult> SearchAsync(RetrievalQuery query, int? topK, CancellationToken cancellationToken)
     {
-        var arguments = new KernelArguments { ["query"] = query };
+        var arguments = new KernelArguments { ["query"] = query.Text };
+        if (query.Context is { } context)
+        {
+            arguments["context"] = context;
+        }
+
         if (topK is { } count)
         {
             arguments["topK"] = count;

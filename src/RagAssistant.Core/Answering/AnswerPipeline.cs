@@ -148,11 +148,12 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var tokenizer = _tokenizer ?? ApproximateTokenizer.Instance;
         var contextSize = tokenizer.ContextSize ?? _options.FallbackContextSize;
 
-        var searchQuery = await _rewriter.ToSearchQueryAsync(_kernel, tokenizer, contextSize, request.History, question, cancellationToken).ConfigureAwait(false);
+        var query = await _rewriter.ToSearchQueryAsync(_kernel, tokenizer, contextSize, request.History, question, cancellationToken).ConfigureAwait(false);
         var rewriteMs = clock.Elapsed.TotalMilliseconds;
 
         // A null TopK goes through, so the retriever's Retrieval:TopK is the one default.
-        var retrieval = await _kernel.SearchAsync(searchQuery, request.TopK, cancellationToken).ConfigureAwait(false);
+        var retrieval = await _kernel.SearchAsync(query, request.TopK, cancellationToken).ConfigureAwait(false);
+        var searchQuery = query.ToString();
         var run = new AnswerRun(question, searchQuery, clock, rewriteMs, clock.Elapsed.TotalMilliseconds - rewriteMs, retrieval.Notice);
         var candidates = ToSources(retrieval.Hits);
         var bestRelevance = retrieval.Hits.Count == 0 ? 0 : retrieval.Hits.Max(h => h.RelevanceScore);
@@ -199,7 +200,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     {
         // Quoting is the whole answer here, so a paper below the relevance gate is never quoted: the fused ranking
         // pads the list with papers that match nothing (score 0), and a quote of one reads as an answer.
-        var offered = candidates.Where(s => s.Score >= _options.MinRelevance).Take(_options.ExtractivePapers)
+        var offered = candidates.Where(s => s.Relevance >= _options.MinRelevance).Take(_options.ExtractivePapers)
             .Select((s, i) => s with { Number = i + 1 }).ToList();
         yield return new SourcesRetrievedUpdate(run.SearchQuery, offered);
         var extracted = ExtractiveAnswerer.Compose(run.SearchQuery, offered, _options.ExtractiveSentencesPerPaper);
@@ -342,6 +343,9 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     private static List<AnswerSource> ToSources(IReadOnlyList<RetrievedPassage> hits)
     {
         // One source per paper, in the rank of its best passage; several passages of a long document are joined.
+        // Every front end shows a source's Score: it is the score that ranked the passage (fused, or the single
+        // retriever's), so the shown scores always follow the order. The relevance the "not covered" gate judges can
+        // disagree with that order (keyword coverage ranks worse than BM25 or fusion), so it travels separately.
         var sources = new List<AnswerSource>();
         foreach (var group in hits.GroupBy(h => h.Paper.Id))
         {
@@ -355,10 +359,11 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
                 CitationStreamParser.NeutralizeSourceMarkers(best.Paper.Title),
                 best.Paper.Date,
                 best.Paper.SourceFile,
-                group.Max(h => h.RelevanceScore),
+                best.Score,
                 CitationStreamParser.NeutralizeSourceMarkers(text.Length > 0 ? text : best.Paper.Abstract))
             {
                 SourceFiles = best.Paper.SourceFiles,
+                Relevance = group.Max(h => h.RelevanceScore),
             });
         }
 

@@ -2,15 +2,18 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Core.Answering;
 
 /// <summary>
 /// Turns a follow-up ("and how does it compare to the second one?") into a standalone search query. The first
 /// question of a conversation goes to retrieval as typed. With a chat model the Rewrite prompt asks it for the
-/// query; without one (retrieval-only), or when the model's reply is unusable, the last user question and the new
-/// one are joined, which keeps the earlier topic's words in the search. The model is asked through the kernel's
-/// <c>rewrite_follow_up</c> prompt function, so the kernel's filters see the rewrite as a step of its own.
+/// query; without one (retrieval-only), or when the model's reply is unusable, the question is searched with the
+/// last user question as its <see cref="RetrievalQuery.Context"/>: the question drives the search and the earlier
+/// topic only weighs in (Retrieval:ContextWeight), so a follow-up on the same paper stays there and a new topic
+/// moves on. Assistant text is never searched. The model is asked through the kernel's <c>rewrite_follow_up</c>
+/// prompt function, so the kernel's filters see the rewrite as a step of its own.
 /// </summary>
 internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, AnsweringOptions options, ILogger logger)
 {
@@ -19,7 +22,7 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
 
     private static readonly string[] ReplyPrefixes = ["standalone query:", "standalone question:", "search query:", "query:"];
 
-    public async Task<string> ToSearchQueryAsync(
+    public async Task<RetrievalQuery> ToSearchQueryAsync(
         AnswerKernel kernel,
         ITokenizer tokenizer,
         int contextSize,
@@ -33,10 +36,10 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
             .ToList();
         if (turns.Count == 0)
         {
-            return question;
+            return new RetrievalQuery(question);
         }
 
-        var joined = JoinWithLastQuestion(turns, question);
+        var joined = WithLastQuestion(turns, question);
         if (!kernel.HasChatModel)
         {
             return joined;
@@ -59,7 +62,7 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
             }
 
             Log.Rewritten(logger, question, query);
-            return query;
+            return new RetrievalQuery(query);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -98,10 +101,10 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
     private static HashSet<string> Words(string text) =>
         WordPattern().Matches(text.ToLowerInvariant()).Select(m => m.Value).Where(w => w.Length >= 4).ToHashSet(StringComparer.Ordinal);
 
-    private static string JoinWithLastQuestion(List<ChatMessage> turns, string question)
+    private static RetrievalQuery WithLastQuestion(List<ChatMessage> turns, string question)
     {
         var lastUser = turns.LastOrDefault(m => m.Role == ChatRole.User)?.Text.Trim();
-        return string.IsNullOrEmpty(lastUser) ? question : $"{lastUser} {question}";
+        return new RetrievalQuery(question, string.IsNullOrEmpty(lastUser) ? null : lastUser);
     }
 
     // Drops the oldest turns until the prompt and the reply fit the context; null if even the question alone does not.
@@ -149,10 +152,10 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
         [LoggerMessage(Level = LogLevel.Debug, Message = "Follow-up '{Question}' rewritten as '{Query}'")]
         public static partial void Rewritten(ILogger logger, string question, string query);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "The model's standalone query '{Query}' was unusable (empty, too long or off the conversation's topic); searching with the joined questions")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The model's standalone query '{Query}' was unusable (empty, too long or off the conversation's topic); searching the question with the last one as context")]
         public static partial void RewriteUnusable(ILogger logger, string query);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Rewriting the follow-up failed; searching with the joined questions")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Rewriting the follow-up failed; searching the question with the last one as context")]
         public static partial void RewriteFailed(ILogger logger, Exception exception);
     }
 }

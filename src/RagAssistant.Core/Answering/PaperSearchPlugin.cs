@@ -22,6 +22,7 @@ public sealed class PaperSearchPlugin(IPaperRetriever retriever)
     /// <summary>Searches the indexed papers with the configured retriever (hybrid by default).</summary>
     /// <param name="query">What to search for: the question, or a follow-up's standalone rewrite.</param>
     /// <param name="topK">How many passages to return, at least 1; null uses <c>Retrieval:TopK</c>.</param>
+    /// <param name="context">A follow-up's earlier user question, weighing less than <paramref name="query"/>; null for a standalone query.</param>
     /// <param name="cancellationToken">Cancels the search.</param>
     /// <returns>The ranked passages with their papers, the retriever that ran and why it differs from the one asked for.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
@@ -30,6 +31,9 @@ public sealed class PaperSearchPlugin(IPaperRetriever retriever)
     public Task<RetrievalResult> SearchAsync(
         [Description("What to search for.")] string query,
         [Description("How many passages to return; omit for the configured default.")] int? topK = null,
+        [Description("The conversation's earlier question, weighing less than the query; omit for a standalone query.")] string? context = null,
         CancellationToken cancellationToken = default) =>
-        _retriever.SearchAsync(query, topK, kind: null, cancellationToken);
+        context is null
+            ? _retriever.SearchAsync(query, topK, kind: null, cancellationToken)
+            : _retriever.SearchAsync(new RetrievalQuery(query, context), topK, kind: null, cancellationToken);
 }

@@ -34,16 +34,15 @@ public sealed class Bm25Index : IDisposable
 
     // Lucene's English stop words plus the function words of questions ("how does", "what can we"): they carry
     // no topic, yet would count towards both the BM25 score and the query coverage.
-    private static readonly CharArraySet QuestionStopWords = new(
-        Version,
-        EnglishAnalyzer.DefaultStopSet.Concat(
-        [
-            "how", "what", "which", "why", "when", "where", "who", "whom", "whose", "do", "does", "did", "can", "could",
-            "would", "should", "may", "might", "must", "we", "our", "us", "you", "your", "i", "me", "my", "its", "has",
-            "have", "had", "been", "being", "were", "than", "so", "them", "those", "any", "some", "about", "also", "just",
-            "very", "there", "here", "from", "other", "each",
-        ]).ToList(),
-        ignoreCase: true);
+    private static readonly string[] QuestionWords =
+    [
+        "how", "what", "which", "why", "when", "where", "who", "whom", "whose", "do", "does", "did", "can", "could",
+        "would", "should", "may", "might", "must", "we", "our", "us", "you", "your", "i", "me", "my", "its", "has",
+        "have", "had", "been", "being", "were", "than", "so", "them", "those", "any", "some", "about", "also", "just",
+        "very", "there", "here", "from", "other", "each",
+    ];
+
+    private static readonly CharArraySet QuestionStopWords = new(Version, EnglishAnalyzer.DefaultStopSet.Concat(QuestionWords).ToList(), ignoreCase: true);
 
     private readonly Bm25Options _options;
     private readonly Analyzer _analyzer;
@@ -53,6 +52,7 @@ public sealed class Bm25Index : IDisposable
     private readonly int[] _ordinalOfDoc;
     private readonly Dictionary<string, int>[] _termFrequencies;
     private readonly Dictionary<string, int> _documentFrequency = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _questionWordTerms;
 
     /// <summary>Indexes <paramref name="documents"/>; hits refer to them by position.</summary>
     /// <param name="documents">The documents (title and text), in the order hits refer to.</param>
@@ -67,6 +67,7 @@ public sealed class Bm25Index : IDisposable
             ? new EnglishAnalyzer(Version, options.QuestionStopWords ? QuestionStopWords : EnglishAnalyzer.DefaultStopSet)
             : new StandardAnalyzer(Version, stopWords);
         var similarity = new BM25Similarity(options.K1, options.B);
+        _questionWordTerms = new HashSet<string>(Analyze(string.Join(' ', QuestionWords)), StringComparer.Ordinal);
 
         _termFrequencies = new Dictionary<string, int>[documents.Count];
         using (var writer = new IndexWriter(_directory, new IndexWriterConfig(Version, _analyzer) { Similarity = similarity }))
@@ -139,13 +140,39 @@ public sealed class Bm25Index : IDisposable
     public IReadOnlyList<Bm25Hit> Search(string query, int count)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var terms = QueryTerms(Analyze(query));
-        if (terms.Count == 0 || Count == 0 || count <= 0)
+        return Search(Analyze(query), [], 0, count);
+    }
+
+    /// <summary>
+    /// The best <paramref name="count"/> documents for analysed <paramref name="queryTerms"/>, with the
+    /// <paramref name="contextTerms"/> the query lacks added at <paramref name="contextWeight"/> (a follow-up's
+    /// earlier question: its topic counts, the new question counts more).
+    /// </summary>
+    /// <param name="queryTerms">The query's analysed terms (see <see cref="Analyze"/>).</param>
+    /// <param name="contextTerms">The context's analysed terms, or empty; at most <see cref="MaxQueryTerms"/> terms in all are searched, the query's first.</param>
+    /// <param name="contextWeight">The boost of a context term relative to a query term's 1; 0 ignores the context.</param>
+    /// <param name="count">Most hits; 0 or less gives none.</param>
+    /// <returns>(document position, BM25 score) pairs, best first; empty when no term matches.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="queryTerms"/> or <paramref name="contextTerms"/> is null.</exception>
+    public IReadOnlyList<Bm25Hit> Search(IReadOnlyList<string> queryTerms, IReadOnlyList<string> contextTerms, float contextWeight, int count)
+    {
+        ArgumentNullException.ThrowIfNull(queryTerms);
+        ArgumentNullException.ThrowIfNull(contextTerms);
+        var terms = QueryTerms(queryTerms);
+        var weights = terms.ToDictionary(t => t, _ => 1f, StringComparer.Ordinal);
+        if (contextWeight > 0)
+        {
+            foreach (var term in QueryTerms(contextTerms).Where(t => !weights.ContainsKey(t)).Take(MaxQueryTerms - terms.Count))
+            {
+                weights[term] = contextWeight;
+            }
+        }
+
+        if (weights.Count == 0 || Count == 0 || count <= 0)
         {
             return [];
         }
 
-        var weights = terms.ToDictionary(t => t, _ => 1f, StringComparer.Ordinal);
         var hits = Run(weights, count);
         if (_options.FeedbackDocuments > 0 && _options.FeedbackTerms > 0 && hits.Count > 0)
         {
@@ -185,15 +212,36 @@ public sealed class Bm25Index : IDisposable
     /// <returns>The covered share of the query's weight, in [0, 1]; 0 for an empty query.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="queryTerms"/> is null.</exception>
     /// <exception cref="IndexOutOfRangeException"><paramref name="ordinal"/> is not a document position.</exception>
-    public double Coverage(IReadOnlyCollection<string> queryTerms, int ordinal)
+    public double Coverage(IReadOnlyCollection<string> queryTerms, int ordinal) => Coverage(queryTerms, [], 0, ordinal);
+
+    /// <summary>
+    /// <see cref="Coverage(IReadOnlyCollection{string}, int)"/> of a query with a context: the context's terms that
+    /// the query lacks count at <paramref name="contextWeight"/> times their usual weight, as in the search.
+    /// </summary>
+    /// <param name="queryTerms">The query's analysed terms.</param>
+    /// <param name="contextTerms">The context's analysed terms (a follow-up's earlier question), or empty.</param>
+    /// <param name="contextWeight">The weight of a context term relative to a query term; 0 ignores the context.</param>
+    /// <param name="ordinal">The document's position.</param>
+    /// <returns>The covered share of the weighted query, in [0, 1]; 0 for an empty query and context.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="queryTerms"/> or <paramref name="contextTerms"/> is null.</exception>
+    /// <exception cref="IndexOutOfRangeException"><paramref name="ordinal"/> is not a document position.</exception>
+    public double Coverage(IReadOnlyCollection<string> queryTerms, IReadOnlyCollection<string> contextTerms, double contextWeight, int ordinal)
     {
         ArgumentNullException.ThrowIfNull(queryTerms);
+        ArgumentNullException.ThrowIfNull(contextTerms);
+        var query = queryTerms.Distinct(StringComparer.Ordinal).Select(t => (Term: t, Boost: 1.0)).ToList();
+        if (contextWeight > 0)
+        {
+            var own = query.Select(q => q.Term).ToHashSet(StringComparer.Ordinal);
+            query.AddRange(contextTerms.Distinct(StringComparer.Ordinal).Where(t => !own.Contains(t)).Select(t => (t, contextWeight)));
+        }
+
         double total = 0, matched = 0;
         var frequencies = _termFrequencies[ordinal];
-        foreach (var term in queryTerms.Distinct(StringComparer.Ordinal))
+        foreach (var (term, boost) in query)
         {
             var idf = Idf(term);
-            var weight = _options.RelevanceWeighting == RelevanceWeighting.IdfSquared ? idf * idf : idf;
+            var weight = boost * (_options.RelevanceWeighting == RelevanceWeighting.IdfSquared ? idf * idf : idf);
             total += weight;
             if (frequencies.ContainsKey(term))
             {
@@ -210,6 +258,20 @@ public sealed class Bm25Index : IDisposable
         _reader.Dispose();
         _directory.Dispose();
         _analyzer.Dispose();
+    }
+
+    /// <summary>
+    /// <paramref name="terms"/> without the function words of questions ("what", "about", "its", "does"): a follow-up
+    /// like "what about its limitations?" is searched for "limitations", not for words any abstract may use.
+    /// </summary>
+    /// <param name="terms">Analysed terms (see <see cref="Analyze"/>).</param>
+    /// <returns>The topic terms, in order; <paramref name="terms"/> itself when nothing else is left.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="terms"/> is null.</exception>
+    public IReadOnlyList<string> TopicTerms(IReadOnlyList<string> terms)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        var topic = terms.Where(t => !_questionWordTerms.Contains(t)).ToList();
+        return topic.Count > 0 ? topic : terms;
     }
 
     /// <summary>Number of documents containing the analysed <paramref name="term"/>.</summary>

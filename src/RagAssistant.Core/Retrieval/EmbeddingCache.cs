@@ -118,16 +118,24 @@ internal sealed partial class EmbeddingCache
     }
 
     /// <summary>
-    /// Writes the vectors used since loading (stale passages are dropped) atomically. Failure to write is
-    /// logged and returns false: the index still works, the next start just embeds again.
+    /// Writes the vectors used since loading (stale passages are dropped) atomically. With no vector to keep and no
+    /// file to prune, nothing is written: a run that stopped before its first batch (a quick <c>ask</c>, a test) or an
+    /// empty corpus leaves no empty cache file behind. Failure to write is logged and returns false: the index still
+    /// works, the next start just embeds again.
     /// </summary>
+    /// <returns>True when the file holds the used vectors (or there were none and no file), false when writing failed.</returns>
     public bool Save()
     {
+        var used = _vectors.Where(p => _used.Contains(p.Key)).ToList();
+        if (used.Count == 0 && !File.Exists(FilePath))
+        {
+            return true;
+        }
+
         var temporary = $"{FilePath}.{Guid.NewGuid():N}.tmp";
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(FilePath))!);
-            var used = _vectors.Where(p => _used.Contains(p.Key)).ToList();
             var dimensions = used.Count > 0 ? used[0].Value.Length : 0;
             var entries = used.Where(p => p.Value.Length == dimensions).ToList();
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))

@@ -46,9 +46,23 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     }
 
     /// <inheritdoc/>
-    public async Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
+    public Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default) =>
+        SearchAsync(new RetrievalQuery(query ?? throw new ArgumentNullException(nameof(query))), topK, kind, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Control tokens (<c>&lt;/s&gt;</c>, <c>&lt;|im_end|&gt;</c>, ...) are removed from the question and the context
+    /// first. For the ranking, a context adds its BM25 terms at <see cref="RetrievalOptions.ContextWeight"/> and its
+    /// embedding to the question's at that weight. The <see cref="RetrievedPassage.RelevanceScore"/> weighs question
+    /// and context alike: the gate asks whether the conversation's topic is covered, and a follow-up such as "what
+    /// about its limitations?" has little topic of its own.
+    /// </remarks>
+    public async Task<RetrievalResult> SearchAsync(RetrievalQuery query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        var text = ControlTokens.Remove(query.Text);
+        var context = query.Context is { } earlier && _options.ContextWeight > 0 ? ControlTokens.Remove(earlier) : null;
+        context = string.IsNullOrWhiteSpace(context) ? null : context;
         await _index.EnsureBuiltAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = _index.Snapshot!;
 
@@ -63,22 +77,22 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         }
 
         var count = Math.Max(1, topK ?? _options.TopK);
-        if (string.IsNullOrWhiteSpace(query) || snapshot.Passages.Count == 0)
+        if (string.IsNullOrWhiteSpace(text) || snapshot.Passages.Count == 0)
         {
-            return new RetrievalResult(query, [], mode, notice);
+            return new RetrievalResult(query.Text, [], mode, notice);
         }
 
         var candidates = Math.Max(_options.CandidateCount, count * _options.MaxPassagesPerPaper);
-        var queryTerms = snapshot.Bm25.Analyze(query);
-        IReadOnlyList<Bm25Hit> bm25 = mode == RetrieverKind.Dense ? [] : snapshot.Bm25.Search(query, candidates);
-        ReadOnlyMemory<float>? queryVector = null;
+        var weighted = Weigh(snapshot.Bm25, text, context);
+        IReadOnlyList<Bm25Hit> bm25 = mode == RetrieverKind.Dense ? [] : Bm25Search(snapshot, weighted, candidates);
+        QueryVectors? queryVectors = null;
         IReadOnlyList<(int Ordinal, double Score)> dense = [];
         if (mode != RetrieverKind.Bm25)
         {
             try
             {
-                queryVector = await EmbedQueryAsync(query, cancellationToken).ConfigureAwait(false);
-                dense = await DenseSearchAsync(snapshot, queryVector.Value, candidates, cancellationToken).ConfigureAwait(false);
+                queryVectors = await EmbedQueryAsync(text, context, cancellationToken).ConfigureAwait(false);
+                dense = await DenseSearchAsync(snapshot, queryVectors.Ranking, candidates, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -86,9 +100,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 LogQueryEmbeddingFailed(ex, ex.Message);
                 mode = RetrieverKind.Bm25;
                 notice = $"The embedding model failed ({ex.Message}): results come from BM25 (keyword) search only.";
-                queryVector = null;
+                queryVectors = null;
                 dense = [];
-                bm25 = snapshot.Bm25.Search(query, candidates);
+                bm25 = Bm25Search(snapshot, weighted, candidates);
             }
         }
 
@@ -98,7 +112,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         {
             RetrieverKind.Bm25 => bm25.Select(h => (h.Ordinal, h.Score)).ToList(),
             RetrieverKind.Dense => dense,
-            _ => HybridFusion.Fuse(snapshot, _options, queryTerms, queryVector!.Value, bm25, dense),
+            _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense),
         };
 
         var hits = new List<RetrievedPassage>(count);
@@ -113,7 +127,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             }
 
             perPaper[passage.PaperId] = taken + 1;
-            var (relevance, lexical, cosine) = Relevance(snapshot, mode, queryTerms, queryVector, ordinal);
+            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, ordinal);
             hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal), lexical, cosine));
             if (hits.Count == count)
             {
@@ -121,7 +135,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             }
         }
 
-        return new RetrievalResult(query, hits, mode, notice);
+        return new RetrievalResult(query.Text, hits, mode, notice);
     }
 
     /// <summary>Why a search with an embedding model configured ran BM25 only: vectors pending, or embedding failed.</summary>
@@ -142,9 +156,22 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private static Dictionary<int, int?> Ranks(IEnumerable<int> ordinals) =>
         ordinals.Select((ordinal, i) => (ordinal, rank: (int?)(i + 1))).ToDictionary(x => x.ordinal, x => x.rank);
 
-    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, IReadOnlyList<string> queryTerms, ReadOnlyMemory<float>? queryVector, int ordinal)
+    private static IReadOnlyList<Bm25Hit> Bm25Search(IndexSnapshot snapshot, WeightedQuery query, int candidates) =>
+        snapshot.Bm25.Search(query.Terms, query.ContextTerms, (float)query.ContextWeight, candidates);
+
+    // A follow-up's own function words ("what about its ...") would outweigh its context's topic: with a context,
+    // only the question's topic terms are searched (a standalone question keeps them, as measured on the dev set).
+    private WeightedQuery Weigh(Bm25Index bm25, string text, string? context)
     {
-        var lexical = snapshot.Bm25.Coverage(queryTerms.ToList(), ordinal);
+        var terms = bm25.Analyze(text);
+        return context is null
+            ? new WeightedQuery(terms, [], 0)
+            : new WeightedQuery(bm25.TopicTerms(terms), bm25.TopicTerms(bm25.Analyze(context)), _options.ContextWeight);
+    }
+
+    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, int ordinal)
+    {
+        var lexical = snapshot.Bm25.Coverage(weighted.Terms.ToList(), weighted.ContextTerms.ToList(), weighted.ContextTerms.Count > 0 ? 1 : 0, ordinal);
         if (mode == RetrieverKind.Bm25 || queryVector is not { } query || snapshot.PassageVectors is not { } vectors)
         {
             return (lexical, lexical, null);
@@ -154,11 +181,48 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         return (RelevanceGate.Semantic(cosine, _options.CosineFloor), lexical, cosine);
     }
 
-    private async Task<ReadOnlyMemory<float>> EmbedQueryAsync(string query, CancellationToken cancellationToken)
+    // Without a context one vector serves both. With one, the ranking vector is the question's unit vector plus
+    // ContextWeight times the context's (Rocchio-style: a passage's cosine to it ranks like cos(question) +
+    // w·cos(context), the dense counterpart of the weighted BM25 terms); the gate's vector weighs both alike.
+    private async Task<QueryVectors> EmbedQueryAsync(string text, string? context, CancellationToken cancellationToken)
     {
-        var embeddings = await _embeddingGenerator!.GenerateAsync([query], EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
-        return embeddings[0].Vector;
+        string[] inputs = context is null ? [text] : [text, context];
+        var embeddings = await _embeddingGenerator!.GenerateAsync(inputs, EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
+        var question = embeddings[0].Vector;
+        if (context is null || embeddings.Count < 2 || embeddings[1].Vector.Length != question.Length)
+        {
+            return new QueryVectors(question, question);
+        }
+
+        var earlier = embeddings[1].Vector;
+        return new QueryVectors(Blend(question.Span, earlier.Span, (float)_options.ContextWeight), Blend(question.Span, earlier.Span, 1));
     }
+
+    // Unit length, as the store's vectors and a single query's are; a zero vector stays as it is.
+    private static float[] Blend(ReadOnlySpan<float> question, ReadOnlySpan<float> earlier, float weight)
+    {
+        var blended = new float[question.Length];
+        var questionNorm = TensorPrimitives.Norm(question);
+        var earlierNorm = TensorPrimitives.Norm(earlier);
+        for (var i = 0; i < blended.Length; i++)
+        {
+            blended[i] = (questionNorm == 0 ? 0 : question[i] / questionNorm) + (earlierNorm == 0 ? 0 : weight * earlier[i] / earlierNorm);
+        }
+
+        var norm = TensorPrimitives.Norm(blended);
+        if (norm > 0)
+        {
+            TensorPrimitives.Divide(blended, norm, blended);
+        }
+
+        return blended;
+    }
+
+    /// <summary>The query vector that ranks passages and the one the relevance gate compares them with.</summary>
+    private sealed record QueryVectors(ReadOnlyMemory<float> Ranking, ReadOnlyMemory<float> Gate);
+
+    /// <summary>The analysed terms of a question and of its context, and the context's weight (0 without one).</summary>
+    private sealed record WeightedQuery(IReadOnlyList<string> Terms, IReadOnlyList<string> ContextTerms, double ContextWeight);
 
     private static async Task<IReadOnlyList<(int Ordinal, double Score)>> DenseSearchAsync(IndexSnapshot snapshot, ReadOnlyMemory<float> query, int candidates, CancellationToken cancellationToken)
     {

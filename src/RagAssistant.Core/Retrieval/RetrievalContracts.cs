@@ -45,6 +45,21 @@ public sealed record RetrievalResult(
     RetrieverKind Mode,
     string? Notice);
 
+/// <summary>
+/// What to search for: the question, and for a follow-up that could not be rewritten into a standalone query, the
+/// conversation's earlier question. The question drives the search; the context only adds its topic, lightly
+/// (<see cref="RetrievalOptions.ContextWeight"/>), so "what about its limitations?" stays on the earlier paper while
+/// "and speculative decoding?" moves to the new topic.
+/// </summary>
+/// <param name="Text">The question or standalone query.</param>
+/// <param name="Context">The earlier user question of the conversation (never an answer), or null for a standalone query.</param>
+public sealed record RetrievalQuery(string Text, string? Context = null)
+{
+    /// <summary>The query as one line, context first, for logs and the answer's <c>search_query</c>.</summary>
+    /// <returns><see cref="Text"/>, preceded by <see cref="Context"/> when there is one.</returns>
+    public override string ToString() => string.IsNullOrWhiteSpace(Context) ? Text : $"{Context.Trim()} {Text}";
+}
+
 /// <summary>Searches the indexed corpus.</summary>
 public interface IPaperRetriever
 {
@@ -57,6 +72,20 @@ public interface IPaperRetriever
     /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Finds the passages most relevant to <paramref name="query"/>'s question, its context (a follow-up's earlier
+    /// question) weighing less. A retriever that cannot weigh a context searches the question alone.
+    /// </summary>
+    /// <param name="query">The question and its optional context; a blank question returns no hits.</param>
+    /// <param name="topK">How many hits to return; null uses the configured default.</param>
+    /// <param name="kind">Which retriever to use; null uses the configured default (hybrid).</param>
+    /// <param name="cancellationToken">Cancels the search (and a build it waits for).</param>
+    /// <returns>The hits, best first, and the retriever that actually ran.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    Task<RetrievalResult> SearchAsync(RetrievalQuery query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default) =>
+        SearchAsync((query ?? throw new ArgumentNullException(nameof(query))).Text, topK, kind, cancellationToken);
 }
 
 /// <summary>Looks papers up by id, and tells what the index holds.</summary>

@@ -45,6 +45,15 @@ public sealed class RetrievalOptions : IValidatableObject
     [Range(0.0, 0.99)]
     public double CosineFloor { get; set; } = 0.58;
 
+    /// <summary>
+    /// How much a follow-up's context (the conversation's earlier question, used when no chat model rewrites the
+    /// follow-up) weighs against the question itself in the ranking: each of its BM25 terms gets this boost, and its
+    /// embedding is added to the question's at this weight. 0 searches the question alone; 1 weighs both alike. The
+    /// relevance gate weighs a context (any weight above 0) as much as the question (see Retrieval/README.md).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double ContextWeight { get; set; } = 0.3;
+
     /// <summary>The k of reciprocal rank fusion, 1/(k + rank): larger values flatten the head of each list.</summary>
     [Range(1, 1000)]
     public int RrfK { get; set; } = 60;

@@ -339,6 +339,14 @@ internal static class GgufReader
 
     private static void CheckTensorData(List<GgufTensorInfo> tensors, long dataOffset, long fileLength)
     {
+        if (tensors.Count > 0 && fileLength <= dataOffset)
+        {
+            // A "weightless" file: header, metadata and tensor table written (llama.cpp's only_meta), no data.
+            throw new GgufFormatException(
+                ModelFileProblem.Truncated,
+                $"has no tensor data: its {tensors.Count} tensors should start at byte {dataOffset:N0}, where the file ends ({fileLength:N0} bytes)");
+        }
+
         long previousEnd = 0;
         string? previousName = null;
         foreach (GgufTensorInfo tensor in tensors.OrderBy(t => t.Offset))

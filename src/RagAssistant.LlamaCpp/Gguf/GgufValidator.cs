@@ -9,12 +9,21 @@ public static class GgufValidator
 {
     /// <summary>
     /// Reads and checks <paramref name="path"/>: it exists, is GGUF v2/v3, its metadata and tensor table are consistent,
-    /// every tensor's data lies inside the file, and it declares an architecture the bundled llama.cpp supports.
+    /// every tensor's data lies inside the file, it declares an architecture the bundled llama.cpp supports, and (with
+    /// <paramref name="requireTensorData"/>) it holds tensors at all.
     /// </summary>
     /// <param name="path">The model file.</param>
+    /// <param name="requireTensorData">
+    /// True when the weights will be loaded, so a file that declares no tensors is refused as
+    /// <see cref="ModelFileProblem.Truncated"/>; false (the default) also accepts vocabulary-only files such as
+    /// llama.cpp's ggml-vocab-*.gguf, which llama.cpp loads with vocab_only.
+    /// </param>
     /// <returns>What the header says: version, metadata, tensors, architecture, file type.</returns>
-    /// <exception cref="ModelFileException">The file is missing, unreadable, truncated, not GGUF, or not a supported model; <see cref="ModelFileException.Problem"/> says which.</exception>
-    public static GgufFileInfo Validate(string path)
+    /// <exception cref="ModelFileException">
+    /// The file is missing, unreadable, truncated (tensor data missing, or no tensors at all with
+    /// <paramref name="requireTensorData"/>: <see cref="ModelFileProblem.Truncated"/>), not GGUF, or not a supported model; <see cref="ModelFileException.Problem"/> says which.
+    /// </exception>
+    public static GgufFileInfo Validate(string path, bool requireTensorData = false)
     {
         GgufFileInfo info = GgufReader.Read(path);
 
@@ -35,6 +44,13 @@ public static class GgufValidator
         {
             throw ModelFileErrors.Create(info.Path, ModelFileProblem.UnsupportedArchitecture,
                 $"declares architecture '{architecture}', which the bundled llama.cpp (LLamaSharp 0.30.0) cannot run");
+        }
+
+        // llama.cpp would refuse it only as "failed to load", which reads like an unsupported tensor type.
+        if (requireTensorData && info.Tensors.Count == 0)
+        {
+            throw ModelFileErrors.Create(info.Path, ModelFileProblem.Truncated,
+                $"has no tensor data: it declares no tensors, only the header and {info.Metadata.Count} metadata entries (a weightless or vocabulary-only file, or a copy cut short)");
         }
 
         return info;

@@ -110,7 +110,7 @@ public sealed partial class LlamaModel : IDisposable
         options ??= new LlamaModelLoadOptions();
         var logger = (ILogger?)loggerFactory?.CreateLogger<LlamaModel>() ?? NullLogger.Instance;
         var fullPath = Path.GetFullPath(path);
-        var gguf = options.SkipValidation ? null : GgufValidator.Validate(fullPath);
+        var gguf = options.SkipValidation ? null : GgufValidator.Validate(fullPath, requireTensorData: !options.VocabOnly);
 
         // Before the first ModelParams: creating one loads the native library.
         var native = LlamaNativeLibrary.EnsureInitialized(loggerFactory: loggerFactory);

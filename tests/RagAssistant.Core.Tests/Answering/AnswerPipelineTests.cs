@@ -237,21 +237,29 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task FollowUpWithoutAModelJoinsTheLastQuestion()
+    public async Task FollowUpWithoutAModelSearchesTheQuestionWithTheLastQuestionAsContextAndNoAnswerText()
     {
         var retriever = new FakeRetriever(ThreePapers);
         var pipeline = PipelineHarness.Create(retriever);
-        ChatMessage[] history = [new(ChatRole.User, "What is the densing law?"), new(ChatRole.Assistant, "…")];
+        ChatMessage[] history =
+        [
+            new(ChatRole.User, "What is speculative decoding?"),
+            new(ChatRole.Assistant, "A draft model proposes tokens [1]."),
+            new(ChatRole.User, "What is the densing law?"),
+            new(ChatRole.Assistant, "Capacity density doubles every three months [1]."),
+        ];
 
-        await pipeline.AnswerAsync(new AnswerRequest("How fast does it grow?", history), Ct);
+        var result = await pipeline.AnswerAsync(new AnswerRequest("How fast does it grow?", history), Ct);
 
-        Assert.Equal(["What is the densing law? How fast does it grow?"], retriever.Queries);
+        Assert.Equal(["How fast does it grow?"], retriever.Queries);
+        Assert.Equal(["What is the densing law?"], retriever.Contexts);
+        Assert.Equal("What is the densing law? How fast does it grow?", result.SearchQuery);
     }
 
     [Theory]
     [InlineData("\n  \n")]
     [InlineData("Once upon a time, a little cat played in the garden.")]
-    public async Task UnusableRewriteFallsBackToTheJoinedQuestions(string reply)
+    public async Task UnusableRewriteFallsBackToTheQuestionWithTheLastQuestionAsContext(string reply)
     {
         var retriever = new FakeRetriever(ThreePapers);
         var chat = new ScriptedChatClient([reply], ["Answer [1]."]);
@@ -259,7 +267,8 @@ public sealed class AnswerPipelineTests
 
         await pipeline.AnswerAsync(new AnswerRequest("And its growth?", [new(ChatRole.User, "Densing law?")]), Ct);
 
-        Assert.Equal(["Densing law? And its growth?"], retriever.Queries);
+        Assert.Equal(["And its growth?"], retriever.Queries);
+        Assert.Equal(["Densing law?"], retriever.Contexts);
     }
 
     [Fact]
@@ -447,6 +456,32 @@ public sealed class AnswerPipelineTests
         });
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SourcesShowTheRankingScoreTheyAreOrderedByAndTheRelevanceApart(bool generated)
+    {
+        // A fused (hybrid) ranking whose relevance, what the "not covered" gate judges, goes up and down.
+        RetrievedPassage[] fused =
+        [
+            FakeRetriever.Hit("Densing Law of LLMs", "Capacity density doubles roughly every three months.", 0.41, 1) with { Score = 1.9 },
+            FakeRetriever.Hit("Scaling Law with Learning Rate Annealing", "The loss follows the forward area and the annealing area.", 0.67, 2) with { Score = 1.2 },
+            FakeRetriever.Hit("A Survey on Mixture of Experts", "Mixture of experts scales capacity with little compute.", 0.52, 3) with { Score = 0.7 },
+        ];
+        var chat = generated ? new ScriptedChatClient(["Density [1]."]) : null;
+        var pipeline = PipelineHarness.Create(new FakeRetriever(fused), chat);
+
+        var result = await pipeline.AnswerAsync(new AnswerRequest("How do scaling laws and capacity density relate?"), Ct);
+        var json = AnswerJson.ToDocument(result);
+
+        Assert.Equal([1.9, 1.2, 0.7], result.Sources.Select(s => s.Score));
+        Assert.Equal([0.41, 0.67, 0.52], result.Sources.Select(s => s.Relevance));
+        Assert.Equal([1, 2, 3], result.Sources.Select(s => s.Number));
+        Assert.Equal([1.9, 1.2, 0.7], json.Sources.Select(s => s.Score));
+        Assert.Equal([0.41, 0.67, 0.52], json.Sources.Select(s => s.Relevance));
+        Assert.Equal("Densing Law of LLMs", result.Citations[0].Title);
+    }
+
     [Fact]
     public async Task PassagesOfOnePaperBecomeOneSource()
     {
@@ -458,6 +493,6 @@ public sealed class AnswerPipelineTests
 
         Assert.Equal(2, result.Sources.Count);
         Assert.Contains("A later window of the same paper.", result.Sources[0].Text, StringComparison.Ordinal);
-        Assert.Equal(0.8, result.Sources[0].Score);
+        Assert.Equal(0.8, result.Sources[0].Relevance);
     }
 }

@@ -12,11 +12,18 @@ internal sealed class FakeRetriever(IReadOnlyList<RetrievedPassage> hits) : IPap
 
     public List<int?> TopKs { get; } = [];
 
-    public Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
+    /// <summary>The context of each search (a follow-up's earlier question), null for a standalone query.</summary>
+    public List<string?> Contexts { get; } = [];
+
+    public Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default) =>
+        SearchAsync(new RetrievalQuery(query), topK, kind, cancellationToken);
+
+    public Task<RetrievalResult> SearchAsync(RetrievalQuery query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
     {
-        Queries.Add(query);
+        Queries.Add(query.Text);
+        Contexts.Add(query.Context);
         TopKs.Add(topK);
-        return Task.FromResult(new RetrievalResult(query, [.. hits.Take(topK ?? hits.Count)], RetrieverKind.Bm25, null));
+        return Task.FromResult(new RetrievalResult(query.Text, [.. hits.Take(topK ?? hits.Count)], RetrieverKind.Bm25, null));
     }
 
     public static RetrievedPassage Hit(string title, string text, double relevance, int rank = 1)

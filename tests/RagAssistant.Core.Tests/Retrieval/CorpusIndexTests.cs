@@ -171,6 +171,29 @@ public sealed class CorpusIndexTests
         Assert.Equal(2, generator.EmbeddedTexts);
     }
 
+    [Fact]
+    public async Task A_run_stopped_before_its_first_batch_and_an_empty_corpus_leave_no_cache_file()
+    {
+        // A quick `ask` answers from BM25 and exits while the first batch is still embedding: it used to leave an
+        // empty embeddings-*.bin in the checkout's .cache/ (a console test did, on every run).
+        using var corpus = new TempFolder();
+        using var empty = new TempFolder();
+        using var cache = new TempFolder();
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
+        var options = new RetrievalOptions { EmbeddingCacheSaveInterval = TimeSpan.Zero };
+        var stalled = new BatchCountingGenerator(stopAfterBatches: 0);
+        var index = CreateIndex(corpus, cache, null, options, stalled);
+        await index.BuildAsync(cancellationToken: Ct);
+        await stalled.Stopped.Task.WaitAsync(Ct);
+        index.Dispose();
+        using (var emptyIndex = CreateIndex(empty, cache, new HashingEmbeddingGenerator(), options))
+        {
+            await emptyIndex.WaitForVectorsAsync(Ct);
+        }
+
+        Assert.Empty(Directory.GetFiles(cache.Path));
+    }
+
     internal static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? other = null) =>
         new(
             Options.Create(new CorpusOptions { Folder = corpus.Path, CacheFolder = cache.Path }),

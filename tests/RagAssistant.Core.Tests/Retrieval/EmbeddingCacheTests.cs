@@ -48,6 +48,23 @@ public sealed class EmbeddingCacheTests
     }
 
     [Fact]
+    public void Nothing_to_keep_writes_no_file_but_an_existing_file_is_still_pruned()
+    {
+        using var folder = new TempFolder();
+        var path = EmbeddingCache.PathFor(folder.Path, Model, Corpus);
+
+        Assert.True(EmbeddingCache.Load(path, Model).Save());
+        Assert.False(File.Exists(path)); // no empty file for a run that embedded nothing
+
+        var first = EmbeddingCache.Load(path, Model);
+        first.Set("gone", [1, 2, 3]);
+        first.Save();
+        Assert.True(EmbeddingCache.Load(path, Model).Save()); // nothing used since: the stale vector is dropped
+        Assert.Equal(0, EmbeddingCache.Load(path, Model).Count);
+        Assert.True(File.Exists(path));
+    }
+
+    [Fact]
     public void Each_corpus_folder_has_its_own_file_whatever_the_spelling_of_its_path()
     {
         using var folder = new TempFolder();

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using RagAssistant.LlamaCpp.Gguf;
+using RagAssistant.LlamaCpp.Runtime;
 
 using RagAssistant.Testing.Gguf;
 using RagAssistant.Testing.Models;
@@ -105,6 +106,47 @@ public sealed class BadModelFileTests : IDisposable
 
         Assert.Contains("the data of tensor 'blk.4.ffn_down.weight' ends at byte 1,141,088", error.Message, StringComparison.Ordinal);
         Assert.Contains("the file has only 1,100,000 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WeightlessModelWithItsTensorTableButNoTensorDataIsTruncated()
+    {
+        // What llama.cpp's "only_meta" GGUF writers produce: header, metadata and tensor table, then nothing.
+        string model = _folder.File("tiny.gguf");
+        SyntheticLlamaModel.WriteTiny(model);
+        GgufFileInfo info = GgufReader.Read(model);
+        string path = Write("weightless.gguf", File.ReadAllBytes(model)[..(int)info.DataOffset]);
+
+        ModelFileException error = AssertRejected(path, ModelFileProblem.Truncated);
+
+        Assert.Contains($"has no tensor data: its {info.Tensors.Count} tensors", error.Message, StringComparison.Ordinal);
+        Assert.Contains("download it again", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WeightlessModelDeclaringNoTensorsIsTruncatedWhenItsWeightsAreNeeded()
+    {
+        // A model's header and metadata (architecture, block count, vocabulary) with every tensor cut away.
+        string model = _folder.File("tiny.gguf");
+        SyntheticLlamaModel.WriteTiny(model);
+        var writer = new GgufWriter();
+        foreach ((string key, GgufValue value) in GgufReader.Read(model).Metadata)
+        {
+            writer.AddMetadata(key, value);
+        }
+
+        string path = _folder.File("weightless.gguf");
+        writer.Save(path);
+
+        ModelFileException error = Assert.Throws<ModelFileException>(() => GgufValidator.Validate(path, requireTensorData: true));
+        ModelFileException load = Assert.Throws<ModelFileException>(() => LlamaModel.Load(path));
+
+        Assert.Equal(ModelFileProblem.Truncated, error.Problem);
+        Assert.Contains("has no tensor data: it declares no tensors", error.Message, StringComparison.Ordinal);
+        Assert.Contains("download it again", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ModelFileProblem.Truncated, load.Problem); // not llama.cpp's "failed to load" (NotLoadable, "tensor type")
+        Assert.DoesNotContain("tensor type", load.Message, StringComparison.Ordinal);
+        Assert.Empty(GgufValidator.Validate(path).Tensors); // a vocabulary-only load needs no weights
     }
 
     [Theory]

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Core.Tests.Retrieval;
+using RagAssistant.Core.VectorStore;
+
+namespace RagAssistant.Core.Tests.Answering;
+
+/// <summary>
+/// Retrieval-only follow-ups (no chat model to rewrite them) on the shipped corpus: the new question drives the
+/// search, the previous user question only keeps its topic in view, and the assistant's text is never searched.
+/// </summary>
+public sealed class FollowUpRetrievalTests
+{
+    private const string Densing = "Densing Law of LLMs";
+    private const string AboutDensing = "What does the Densing Law say about the capacity density of LLMs?";
+
+    // The extractive answer quotes the paper it found, as a user's follow-up would see it.
+    private static readonly ChatMessage[] DensingConversation =
+    [
+        new(ChatRole.User, AboutDensing),
+        new(ChatRole.Assistant, "Extracted from the papers: capacity density, the ratio of effective to actual parameter size, doubles roughly every three months [1]."),
+    ];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_follow_up_about_the_same_paper_still_retrieves_it(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid));
+
+        var result = await pipeline.AnswerAsync(new AnswerRequest("What about its limitations?", DensingConversation), Ct);
+
+        Assert.Equal(AnswerMode.RetrievalOnly, result.Mode);
+        Assert.Equal(Densing, result.Sources[0].Title);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_follow_up_that_changes_the_topic_retrieves_the_new_topic(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var retriever = await CreateRetrieverAsync(index, hybrid);
+        var pipeline = PipelineHarness.Create(retriever);
+        const string question = "And which papers make inference faster with speculative decoding?";
+        var alone = await retriever.SearchAsync(question, cancellationToken: Ct);
+
+        var result = await pipeline.AnswerAsync(new AnswerRequest(question, DensingConversation), Ct);
+
+        Assert.Contains("Speculative", alone.Hits[0].Paper.Title, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(alone.Hits[0].Paper.Title, result.Sources[0].Title);
+        Assert.DoesNotContain(result.Sources, s => s.Title == Densing);
+    }
+
+    [Fact]
+    public async Task The_context_weighs_less_than_the_question_and_assistant_text_is_never_searched()
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid: false);
+        var retriever = await CreateRetrieverAsync(index, hybrid: false);
+        const string question = "Which papers make inference faster with speculative decoding?";
+
+        var alone = await retriever.SearchAsync(question, cancellationToken: Ct);
+        var followUp = await retriever.SearchAsync(new RetrievalQuery(question, AboutDensing), cancellationToken: Ct);
+        var unweighted = await (await CreateRetrieverAsync(index, hybrid: false, contextWeight: 0)).SearchAsync(new RetrievalQuery(question, AboutDensing), cancellationToken: Ct);
+
+        Assert.Equal(question, followUp.Query);
+        Assert.Equal(alone.Hits[0].Paper.Title, followUp.Hits[0].Paper.Title);
+        Assert.Equal(alone.Hits.Select(h => h.Paper.Id), unweighted.Hits.Select(h => h.Paper.Id)); // weight 0: the question alone
+        Assert.Equal(alone.Hits.Select(h => h.RelevanceScore), unweighted.Hits.Select(h => h.RelevanceScore));
+        Assert.Contains(followUp.Hits, h => h.Paper.Title == Densing); // the earlier topic is still in view, lower down
+    }
+
+    private static CorpusIndex CreateIndex(TempFolder cache, bool hybrid) =>
+        new(
+            Options.Create(new CorpusOptions { Folder = TestPaths.ShippedCorpus, CacheFolder = cache.Path }),
+            Options.Create(new RetrievalOptions()),
+            new InMemoryVectorStore(),
+            hybrid ? new HashingEmbeddingGenerator() : null);
+
+    private static async Task<HybridPaperRetriever> CreateRetrieverAsync(CorpusIndex index, bool hybrid, double contextWeight = 0.3)
+    {
+        if (hybrid)
+        {
+            await index.WaitForVectorsAsync(Ct);
+        }
+
+        // The hashing stand-in's cosines are lower than a real model's: no floor, so the gate sees them unscaled.
+        var options = new RetrievalOptions { ContextWeight = contextWeight, CosineFloor = hybrid ? 0 : new RetrievalOptions().CosineFloor };
+        return new HybridPaperRetriever(index, Options.Create(options), hybrid ? new HashingEmbeddingGenerator() : null);
+    }
+}
