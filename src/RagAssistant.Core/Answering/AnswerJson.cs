@@ -169,9 +169,9 @@ public sealed record CitationDocument(int N, string PaperId, string Title);
 /// <param name="PaperId">The paper's id in the corpus.</param>
 /// <param name="Title">The paper's title.</param>
 /// <param name="Score">The ranking score (fused for hybrid search, BM25 or cosine for one retriever; higher is better); sources come in descending order of it.</param>
-/// <param name="Relevance">The retrieval relevance in [0, 1] that the "not covered" gate compares with Answering:MinRelevance.</param>
+/// <param name="RelevanceScore">The retrieval relevance in [0, 1] that the "not covered" gate compares with Answering:MinRelevance.</param>
 /// <param name="Date">The paper's date as the corpus gives it; absent when unknown.</param>
-public sealed record SourceDocument(int N, string PaperId, string Title, double Score, double Relevance, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Date = null);
+public sealed record SourceDocument(int N, string PaperId, string Title, double Score, double RelevanceScore, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Date = null);
 
 /// <summary>Data of the SSE <c>token</c> event: a piece of answer text, to append to what came before.</summary>
 public sealed record TokenEventDocument(string Text);

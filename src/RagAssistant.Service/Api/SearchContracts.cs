@@ -36,8 +36,8 @@ internal sealed record SearchResponse(string Query, string Mode, string? Notice,
             hit.Paper.SourceFile,
             hit.Passage.Id,
             hit.Passage.Text,
-            hit.Score,
-            hit.RelevanceScore,
+            Math.Round(hit.Score, 4),
+            Math.Round(hit.RelevanceScore, 4),
             hit.Bm25Rank,
             hit.DenseRank)
         {
@@ -53,8 +53,8 @@ internal sealed record SearchResponse(string Query, string Mode, string? Notice,
 /// <param name="SourceFile">The file the paper was read from.</param>
 /// <param name="PassageId">The passage's id.</param>
 /// <param name="Text">The passage.</param>
-/// <param name="Score">The fused (or single-retriever) score; higher is better.</param>
-/// <param name="RelevanceScore">Relevance in [0, 1], as the <c>score</c> of an answer's sources.</param>
+/// <param name="Score">The fused (or single-retriever) ranking score, to 4 decimals; higher is better.</param>
+/// <param name="RelevanceScore">Relevance in [0, 1], to 4 decimals, as the <c>relevance_score</c> of an answer's sources.</param>
 /// <param name="Bm25Rank">The passage's BM25 rank, or null when BM25 did not find it.</param>
 /// <param name="DenseRank">The passage's dense-vector rank, or null when dense search did not run or find it.</param>
 internal sealed record SearchHit(

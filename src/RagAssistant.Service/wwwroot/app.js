@@ -1,6 +1,6 @@
 // Web chat: posts the question to /api/ask and reads the Server-Sent Events stream with fetch (EventSource
 // cannot POST). The events speak the same snake_case contract as `ask --json` (AnswerJson): token {text},
-// sources {search_query, citations, sources: [{n, paper_id, title, score, date}], ...}, done (the whole answer,
+// sources {search_query, citations, sources: [{n, paper_id, title, score, relevance_score, date}], ...}, done (the whole answer,
 // as the JSON answer), error {title, detail, status}. No framework and no build step on purpose: the page must work offline from the service itself.
 "use strict";
 

@@ -35,9 +35,9 @@ public sealed class AnswerJsonTests
         Assert.Equal(["n", "paper_id", "title"], citation.EnumerateObject().Select(p => p.Name));
         Assert.Equal(1, citation.GetProperty("n").GetInt32());
         var sources = root.GetProperty("sources").EnumerateArray().ToList();
-        Assert.Equal(["n", "paper_id", "title", "score", "relevance", "date"], sources[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["n", "paper_id", "title", "score", "relevance_score", "date"], sources[0].EnumerateObject().Select(p => p.Name));
         Assert.Equal("Dec 5, 2024", sources[0].GetProperty("date").GetString());
-        Assert.Equal(["n", "paper_id", "title", "score", "relevance"], sources[1].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["n", "paper_id", "title", "score", "relevance_score"], sources[1].EnumerateObject().Select(p => p.Name));
         Assert.Equal(0.8123, sources[0].GetProperty("score").GetDouble());
         Assert.Equal("A Survey of Large Language Models — ä", sources[1].GetProperty("title").GetString());
         Assert.Equal([5], root.GetProperty("invalid_citations").EnumerateArray().Select(e => e.GetInt32()));
