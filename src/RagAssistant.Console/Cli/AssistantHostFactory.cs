@@ -48,7 +48,8 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
 
         // Warnings the console shows itself, once: the corpus's with the index (StartupView), the missing chat template
         // as a start-up notice (RuntimeView). Logged as well, each would be said twice.
-        foreach (var shownByTheConsole in new[] { typeof(CorpusLoader), typeof(LlamaChatClient) })
+        // ModelDownloader's resumes are shown by the download's own view (above its progress bar), which a log line would break.
+        foreach (var shownByTheConsole in new[] { typeof(CorpusLoader), typeof(LlamaChatClient), typeof(ModelDownloader) })
         {
             builder.Logging.AddFilter<ConsoleLoggerProvider>(shownByTheConsole.FullName, verbose ? LogLevel.Information : LogLevel.Error);
         }
