@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RagAssistant.LlamaCpp.Gguf;
 
 namespace RagAssistant.Hosting;
 
@@ -20,6 +21,25 @@ public sealed class AssistantCommandLineOptions
                 if (result.Tokens is [{ Value: var value }] && value.StartsWith("--", StringComparison.Ordinal))
                 {
                     result.AddError($"{option.Name} needs a value, e.g. {option.Name} {option.HelpName}.");
+                }
+            });
+        }
+
+        foreach (var (option, role) in new[] { (Model, ModelFileRole.Chat), (EmbeddingModel, ModelFileRole.Embedding) })
+        {
+            // A folder is no missing file: say so, and which of its files to pick (GgufReader's wording).
+            option.Validators.Add(result =>
+            {
+                if (result.Tokens is [{ Value: var value }] && Directory.Exists(value))
+                {
+                    try
+                    {
+                        GgufValidator.Validate(value, role: role);
+                    }
+                    catch (ModelFileException ex)
+                    {
+                        result.AddError(ex.Message);
+                    }
                 }
             });
         }

@@ -24,6 +24,7 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
     /// <param name="settings">The <c>--Section:Key=value</c> settings given on the command line (<see cref="CommandLineSettings"/>).</param>
     /// <param name="verbose">True to show informational logs on stderr.</param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid.</exception>
+    /// <exception cref="ArgumentException">A setting names nothing the assistant reads (<see cref="SettingNames"/>).</exception>
     public IHost Build(CommandLineOverrides overrides, IReadOnlyList<string> settings, bool verbose = false)
     {
         ArgumentNullException.ThrowIfNull(overrides);
@@ -48,7 +49,8 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
 
         // Warnings the console shows itself, once: the corpus's with the index (StartupView), the missing chat template
         // as a start-up notice (RuntimeView). Logged as well, each would be said twice.
-        foreach (var shownByTheConsole in new[] { typeof(CorpusLoader), typeof(LlamaChatClient) })
+        // ModelDownloader's resumes are shown by the download's own view (above its progress bar), which a log line would break.
+        foreach (var shownByTheConsole in new[] { typeof(CorpusLoader), typeof(LlamaChatClient), typeof(ModelDownloader) })
         {
             builder.Logging.AddFilter<ConsoleLoggerProvider>(shownByTheConsole.FullName, verbose ? LogLevel.Information : LogLevel.Error);
         }
@@ -57,6 +59,13 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
         builder.Services.AddSingleton<IModelDownloadHint, ConsoleDownloadHint>();
         builder.Services.AddModelDownloads(builder.Configuration);
         compose(builder);
+
+        // A setting nothing reads would be ignored without a word: refuse it as bad usage (CliApplication: exit 2).
+        if (SettingNames.FindUnknown(settings, builder.Configuration) is { } unknown)
+        {
+            throw new ArgumentException(unknown);
+        }
+
         var host = builder.Build();
         try
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using RagAssistant.Console.Commands;
 using RagAssistant.Hosting;
@@ -10,7 +11,7 @@ namespace RagAssistant.Console.Cli;
 /// The command line: the interactive chat by default, and <c>ask</c>, <c>index</c>, <c>eval</c>, <c>models</c> for
 /// scripts. Maps every outcome to an exit code; no exception escapes to the runtime.
 /// </summary>
-internal sealed class CliApplication(Terminal terminal, AssistantHostFactory hosts)
+internal sealed partial class CliApplication(Terminal terminal, AssistantHostFactory hosts)
 {
     /// <summary>
     /// Parses <paramref name="args"/> and runs the command; returns its exit code (<see cref="ExitCodes"/>). The
@@ -54,7 +55,7 @@ internal sealed class CliApplication(Terminal terminal, AssistantHostFactory hos
         }
         catch (OptionsValidationException ex)
         {
-            return await InvalidConfigurationAsync(ex.Failures).ConfigureAwait(false);
+            return await InvalidConfigurationAsync([.. ex.Failures]).ConfigureAwait(false);
         }
         catch (InvalidOperationException ex) when (UsageErrors.DescribeSetting(ex) is { } failure)
         {
@@ -78,16 +79,23 @@ internal sealed class CliApplication(Terminal terminal, AssistantHostFactory hos
         }
     }
 
-    private async Task<int> InvalidConfigurationAsync(IEnumerable<string> failures)
+    private async Task<int> InvalidConfigurationAsync(IReadOnlyCollection<string> failures)
     {
         foreach (var failure in failures)
         {
             terminal.WriteError($"invalid configuration: {failure}");
         }
 
-        await terminal.Error.WriteLineAsync("Fix appsettings.json, the environment or the command-line settings and try again.").ConfigureAwait(false);
+        // A failure that names the command-line option it comes from ("(from --model)") is fixed there, not in appsettings.json.
+        var options = failures.Select(f => FromOption().Match(f)).ToList();
+        await terminal.Error.WriteLineAsync(options.All(m => m.Success)
+            ? $"Check the {string.Join(" and ", options.Select(m => m.Groups["option"].Value).Distinct(StringComparer.Ordinal))} path and try again."
+            : "Fix appsettings.json, the environment or the command-line settings and try again.").ConfigureAwait(false);
         return ExitCodes.Failure;
     }
+
+    [GeneratedRegex(@"\(from (?<option>--[a-z-]+)\)")]
+    private static partial Regex FromOption();
 
     private static RootCommand CreateRootCommand(CliContext context)
     {

@@ -19,7 +19,10 @@ internal sealed record Terminal(IAnsiConsole Ui, TextWriter Out, TextWriter Erro
     /// </summary>
     public bool WrapsAnswerText { get; init; }
 
-    /// <summary>The process console: ANSI only when stdout is a terminal.</summary>
+    /// <summary>Columns assumed for redirected output: wide enough that nothing is wrapped.</summary>
+    internal const int PipeWidth = 4096;
+
+    /// <summary>The process console: ANSI only when stdout is a terminal; no wrapping when it is not.</summary>
     public static Terminal FromSystemConsole()
     {
         var output = System.Console.Out;
@@ -30,6 +33,12 @@ internal sealed record Terminal(IAnsiConsole Ui, TextWriter Out, TextWriter Erro
             ColorSystem = System.Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = System.Console.IsInputRedirected || System.Console.IsOutputRedirected ? InteractionSupport.No : InteractionSupport.Detect,
         });
+        if (System.Console.IsOutputRedirected)
+        {
+            // A pipe has no width: Spectre's 80-column default would break table cells (model names, paths) mid-word.
+            ui.Profile.Width = PipeWidth;
+        }
+
         return new Terminal(ui, output, System.Console.Error, System.Console.In, !System.Console.IsInputRedirected && !System.Console.IsOutputRedirected)
         {
             WrapsAnswerText = !System.Console.IsOutputRedirected,

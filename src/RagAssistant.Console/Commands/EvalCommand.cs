@@ -32,11 +32,26 @@ internal static class EvalCommand
         var command = new Command("eval", "Measure retrieval (and with --answers, answering) on a question set.") { set, retriever, json, answers };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            await using var host = await CommandHost.StartAsync(context, parseResult, cancellationToken).ConfigureAwait(false);
             var terminal = context.Terminal;
+            var setPath = parseResult.GetValue(set)!.FullName;
+
+            // A set with nothing to ask would measure zeros and pass: refuse it before loading anything.
+            var setProblems = new List<string>();
+            var questions = EvalQuestion.ReadSet(setPath, setProblems);
+            if (questions.Count == 0)
+            {
+                terminal.WriteError($"no questions in {setPath}: each line must be a JSON object with \"question\" and \"gold_titles\".");
+                foreach (var problem in setProblems)
+                {
+                    await terminal.Error.WriteLineAsync($"  {problem}").ConfigureAwait(false);
+                }
+
+                return ExitCodes.BadUsage;
+            }
+
+            await using var host = await CommandHost.StartAsync(context, parseResult, cancellationToken).ConfigureAwait(false);
             var asJson = parseResult.GetValue(json);
             StartupView.WriteWarnings(terminal, await host.BuildIndexAsync(asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false), toStandardError: asJson);
-            var setPath = parseResult.GetValue(set)!.FullName;
             var kind = parseResult.GetValue(retriever) ?? RetrieverKind.Hybrid;
             if (kind != RetrieverKind.Bm25 && host.Services.GetService<ICorpusIndex>() is { } index)
             {
@@ -56,7 +71,6 @@ internal static class EvalCommand
             AnswerEvalReport? answerReport = null;
             if (parseResult.GetValue(answers))
             {
-                var questions = EvalQuestion.ReadSet(setPath, []);
                 var answerEvaluator = host.Services.GetRequiredService<AnswerEvaluator>();
                 var done = 0;
                 var progress = new InlineProgress<AnswerEvalOutcome>(o =>

@@ -17,8 +17,14 @@ internal static class DownloadProgressView
         if (!terminal.IsInteractive)
         {
             terminal.Ui.MarkupLineInterpolated($"Downloading {model.Name} from {model.Url} ...");
-            var result = await download(new Progress<DownloadProgress>()).ConfigureAwait(false);
-            return result;
+            // Only the interruptions, as plain lines: a transcript has no bar to redraw.
+            return await download(new InlineProgress<DownloadProgress>(p =>
+            {
+                if (p.Interruption is { } interruption)
+                {
+                    terminal.Ui.MarkupLineInterpolated($"[yellow]{interruption}[/]");
+                }
+            })).ConfigureAwait(false);
         }
 
         return await terminal.Ui.Progress()
@@ -32,8 +38,10 @@ internal static class DownloadProgressView
                 new SpinnerColumn())
             .StartAsync(async ctx =>
             {
-                var task = ctx.AddTask(model.Name, maxValue: model.SizeBytes ?? 1);
-                task.IsIndeterminate = model.SizeBytes is null;
+                // Until the server says the exact length: the manifest's, or its approximate size.
+                var expected = ExpectedBytes(model);
+                var task = ctx.AddTask(model.Name, maxValue: expected ?? 1);
+                task.IsIndeterminate = expected is null;
 
                 // Synchronous progress: the bar is updated on the downloading thread, in order.
                 var progress = new InlineProgress<DownloadProgress>(p =>
@@ -45,6 +53,12 @@ internal static class DownloadProgressView
                     }
 
                     task.Value = p.BytesReceived;
+
+                    // Written through the live display, above the bar, which keeps drawing below it.
+                    if (p.Interruption is { } interruption)
+                    {
+                        terminal.Ui.MarkupLineInterpolated($"[yellow]{interruption}[/]");
+                    }
                 });
                 var result = await download(progress).ConfigureAwait(false);
                 task.Value = task.MaxValue;
@@ -52,4 +66,8 @@ internal static class DownloadProgressView
                 return result;
             }).ConfigureAwait(false);
     }
+
+    /// <summary>The size to show before the server tells it: the manifest's exact size, else its approximate one (MB), else null.</summary>
+    internal static long? ExpectedBytes(ModelEntry model) =>
+        model.SizeBytes ?? (model.ApproximateSizeMegabytes is { } mb ? mb * 1_000_000L : null);
 }

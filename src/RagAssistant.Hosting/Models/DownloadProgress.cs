@@ -5,7 +5,11 @@ namespace RagAssistant.Hosting.Models;
 /// <param name="TotalBytes">Full size, when the server or the manifest tells it.</param>
 /// <param name="BytesPerSecond">Average speed of the current attempt.</param>
 /// <param name="Remaining">Estimated time left, when the total and the speed are known.</param>
-public sealed record DownloadProgress(long BytesReceived, long? TotalBytes, double BytesPerSecond, TimeSpan? Remaining);
+/// <param name="Interruption">
+/// Set on the report made when the connection dropped mid-transfer and the download resumes: what happened, in a
+/// sentence for the user (a progress bar shows it instead of a log line breaking the bar); null otherwise.
+/// </param>
+public sealed record DownloadProgress(long BytesReceived, long? TotalBytes, double BytesPerSecond, TimeSpan? Remaining, string? Interruption = null);
 
 /// <summary>A model file fetched and verified.</summary>
 /// <param name="Path">The absolute path of the file, renamed into place.</param>

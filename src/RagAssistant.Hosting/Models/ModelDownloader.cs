@@ -60,10 +60,21 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
                 total = await DownloadToPartialAsync(model, partial, total, progress, cancellationToken).ConfigureAwait(false);
                 break;
             }
+            catch (HttpRequestException ex) when (IsUnreachable(ex) && KeptBytes(partial) == resumedFrom)
+            {
+                // Not a dropped connection but no connection at all (offline, DNS, refused): retrying only repeats it.
+                throw Unreachable(model, target, partial, ex);
+            }
             catch (Exception ex) when (IsTransient(ex, cancellationToken) && attempts < options.Value.DownloadAttempts)
             {
-                var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+                var kept = KeptBytes(partial);
                 LogConnectionDropped(logger, model.Name, kept, attempts, ex.Message);
+                progress?.Report(new DownloadProgress(
+                    kept,
+                    total,
+                    0,
+                    null,
+                    $"connection to {model.Url.Host} dropped after {kept:N0} bytes ({ex.Message}); resuming (attempt {attempts + 1} of {options.Value.DownloadAttempts})"));
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempts), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsTransient(ex, cancellationToken))
@@ -173,6 +184,25 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
         }
 
         return total;
+    }
+
+    private static long KeptBytes(string partial) => File.Exists(partial) ? new FileInfo(partial).Length : 0;
+
+    /// <summary>No connection could be made: the name did not resolve or the host refused or could not be reached.</summary>
+    private static bool IsUnreachable(HttpRequestException ex) =>
+        ex.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.ProxyTunnelError;
+
+    private ModelDownloadException Unreachable(ModelEntry model, string target, string partial, HttpRequestException ex)
+    {
+        if (KeptBytes(partial) == 0)
+        {
+            File.Delete(partial);
+        }
+
+        return new ModelDownloadException(
+            $"cannot reach {model.Url.Host} (are you offline?): {ex.Message}. Once connected, {hint.DescribeRetry(model)} fetches {model.Name}; " +
+            $"or fetch it by hand: download {model.Url} on a machine that is online and save it as {target}.",
+            ex);
     }
 
     // Names the partial file only when it holds bytes to resume from; an empty one is removed, not mentioned.

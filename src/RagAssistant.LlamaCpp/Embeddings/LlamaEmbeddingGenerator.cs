@@ -4,6 +4,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using RagAssistant.LlamaCpp.Gguf;
 using RagAssistant.LlamaCpp.Runtime;
 
 namespace RagAssistant.LlamaCpp.Embeddings;
@@ -45,7 +46,7 @@ public sealed partial class LlamaEmbeddingGenerator : IEmbeddingGenerator<string
         _logger = loggerFactory.CreateLogger<LlamaEmbeddingGenerator>();
         var runtimeOptions = runtime?.Value ?? new LlamaRuntimeOptions();
         Native.LlamaNativeLibrary.EnsureInitialized(runtimeOptions.Backend, runtimeOptions.NativeLibraryPath, loggerFactory);
-        Model = LlamaModel.Load(_options.ModelPath, new LlamaModelLoadOptions { GpuLayers = _options.GpuLayers }, loggerFactory);
+        Model = LlamaModel.Load(_options.ModelPath, new LlamaModelLoadOptions { GpuLayers = _options.GpuLayers, Role = ModelFileRole.Embedding }, loggerFactory);
         try
         {
             _context = Model.CreateContext(new LlamaContextOptions

@@ -26,19 +26,21 @@ internal static class GgufReader
     private const int MinTensorInfoBytes = 8 + 4 + 8 + 4 + 8;
 
     /// <summary>Reads <paramref name="path"/>. Throws <see cref="ModelFileException"/> when the file is missing, unreadable or not valid GGUF.</summary>
-    public static GgufFileInfo Read(string path)
+    /// <param name="path">The model file.</param>
+    /// <param name="role">What the file is for: the fix in an error names that model's download and setting.</param>
+    public static GgufFileInfo Read(string path, ModelFileRole role = ModelFileRole.Chat)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string fullPath = Path.GetFullPath(path);
 
         if (Directory.Exists(fullPath))
         {
-            throw ModelFileErrors.Create(fullPath, ModelFileProblem.Missing, "is a folder, not a model file");
+            throw ModelFileErrors.Create(fullPath, ModelFileProblem.Missing, $"is a folder, not a model file ({DescribeFolder(fullPath)})", role);
         }
 
         if (!File.Exists(fullPath))
         {
-            throw ModelFileErrors.Create(fullPath, ModelFileProblem.Missing, "does not exist");
+            throw ModelFileErrors.Create(fullPath, ModelFileProblem.Missing, "does not exist", role);
         }
 
         try
@@ -48,12 +50,24 @@ internal static class GgufReader
         }
         catch (GgufFormatException ex)
         {
-            throw ModelFileErrors.Create(fullPath, ex.Problem, ex.Message, ex);
+            throw ModelFileErrors.Create(fullPath, ex.Problem, ex.Message, role, ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw ModelFileErrors.Create(fullPath, ModelFileProblem.Unreadable, $"cannot be read ({ex.Message})", ex);
+            throw ModelFileErrors.Create(fullPath, ModelFileProblem.Unreadable, $"cannot be read ({ex.Message})", role, ex);
         }
+    }
+
+    // Which file to pick instead: the .gguf files the folder holds, a few by name.
+    private static string DescribeFolder(string folder)
+    {
+        var models = Directory.EnumerateFiles(folder, "*.gguf").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        return models.Count switch
+        {
+            0 => "it holds no .gguf file",
+            <= 5 => $"pick one of its .gguf files: {string.Join(", ", models)}",
+            _ => $"pick one of its {models.Count} .gguf files, e.g. {string.Join(", ", models.Take(5))}",
+        };
     }
 
     private static GgufFileInfo Read(FileStream stream, string fullPath)

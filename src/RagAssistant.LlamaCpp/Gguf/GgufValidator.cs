@@ -23,34 +23,35 @@ public static class GgufValidator
     /// The file is missing, unreadable, truncated (tensor data missing, or no tensors at all with
     /// <paramref name="requireTensorData"/>: <see cref="ModelFileProblem.Truncated"/>), not GGUF, or not a supported model; <see cref="ModelFileException.Problem"/> says which.
     /// </exception>
-    public static GgufFileInfo Validate(string path, bool requireTensorData = false)
+    /// <param name="role">What the file is for: the fix in an error names that model's download and setting.</param>
+    public static GgufFileInfo Validate(string path, bool requireTensorData = false, ModelFileRole role = ModelFileRole.Chat)
     {
-        GgufFileInfo info = GgufReader.Read(path);
+        GgufFileInfo info = GgufReader.Read(path, role);
 
         string? architecture = info.Architecture;
         if (architecture is null)
         {
             throw ModelFileErrors.Create(info.Path, ModelFileProblem.UnsupportedArchitecture,
-                $"declares no model architecture ('{GgufKeys.Architecture}' is missing or not a string)");
+                $"declares no model architecture ('{GgufKeys.Architecture}' is missing or not a string)", role);
         }
 
         if (architecture == LlamaArchitectures.Clip)
         {
             throw ModelFileErrors.Create(info.Path, ModelFileProblem.UnsupportedArchitecture,
-                "is a multimodal projector (mmproj), not a language model; point the model path at the main .gguf file instead");
+                "is a multimodal projector (mmproj), not a language model; point the model path at the main .gguf file instead", role);
         }
 
         if (!LlamaArchitectures.IsSupported(architecture))
         {
             throw ModelFileErrors.Create(info.Path, ModelFileProblem.UnsupportedArchitecture,
-                $"declares architecture '{architecture}', which the bundled llama.cpp (LLamaSharp 0.30.0) cannot run");
+                $"declares architecture '{architecture}', which the bundled llama.cpp (LLamaSharp 0.30.0) cannot run", role);
         }
 
         // llama.cpp would refuse it only as "failed to load", which reads like an unsupported tensor type.
         if (requireTensorData && info.Tensors.Count == 0)
         {
             throw ModelFileErrors.Create(info.Path, ModelFileProblem.Truncated,
-                $"has no tensor data: it declares no tensors, only the header and {info.Metadata.Count} metadata entries (a weightless or vocabulary-only file, or a copy cut short)");
+                $"has no tensor data: it declares no tensors, only the header and {info.Metadata.Count} metadata entries (a weightless or vocabulary-only file, or a copy cut short)", role);
         }
 
         return info;

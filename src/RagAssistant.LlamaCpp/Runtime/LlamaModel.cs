@@ -21,6 +21,9 @@ public sealed record LlamaModelLoadOptions
 
     /// <summary>Skip the managed GGUF validation (only for files already validated).</summary>
     public bool SkipValidation { get; init; }
+
+    /// <summary>What the model is for: a bad file's error names that model's download and setting.</summary>
+    public ModelFileRole Role { get; init; } = ModelFileRole.Chat;
 }
 
 /// <summary>What a loaded model is, from its GGUF metadata and llama.cpp.</summary>
@@ -110,7 +113,7 @@ public sealed partial class LlamaModel : IDisposable
         options ??= new LlamaModelLoadOptions();
         var logger = (ILogger?)loggerFactory?.CreateLogger<LlamaModel>() ?? NullLogger.Instance;
         var fullPath = Path.GetFullPath(path);
-        var gguf = options.SkipValidation ? null : GgufValidator.Validate(fullPath, requireTensorData: !options.VocabOnly);
+        var gguf = options.SkipValidation ? null : GgufValidator.Validate(fullPath, requireTensorData: !options.VocabOnly, options.Role);
 
         // Before the first ModelParams: creating one loads the native library.
         var native = LlamaNativeLibrary.EnsureInitialized(loggerFactory: loggerFactory);

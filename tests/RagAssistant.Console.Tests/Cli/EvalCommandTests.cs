@@ -30,4 +30,25 @@ public sealed class EvalCommandTests
             File.Delete(set);
         }
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not json\n{\"id\": \"q1\"}\n")]
+    public async Task A_set_without_a_usable_question_is_bad_usage_naming_the_file_and_each_problem(string content)
+    {
+        using var folder = new TempFolder();
+        var set = folder.Write("set.jsonl", content);
+        var cli = new CliHarness { ComposeRetrieval = b => b.Services.AddRagRetrieval(b.Configuration) };
+
+        var exitCode = await cli.RunAsync(string.Empty, "eval", "--set", set, "--retriever", "bm25");
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith($"error: no questions in {set}", cli.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Recall", cli.Output, StringComparison.OrdinalIgnoreCase);
+        if (content.Length > 0)
+        {
+            Assert.Contains("set.jsonl:1: malformed JSON", cli.Error, StringComparison.Ordinal);
+            Assert.Contains("set.jsonl:2: needs \"question\" and \"gold_titles\"; skipped", cli.Error, StringComparison.Ordinal);
+        }
+    }
 }

@@ -22,7 +22,9 @@ public sealed class CommandLineSettingsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--Retrieval:TopK=0", "TopK")]
+    [InlineData("--Retrieval:TopK=0", "error: invalid configuration: Retrieval:TopK must be between 1 and 100, got 0.")]
+    [InlineData("--Answering:MinRelevance=2", "error: invalid configuration: Answering:MinRelevance must be between 0 and 1, got 2.")]
+    [InlineData("--Retrieval:Bm25:K1=-1", "error: invalid configuration: Retrieval:Bm25:K1 must be between 0 and 5, got -1.")]
     [InlineData("--Retrieval:TopK=abc", "Retrieval:TopK expects a whole number, got 'abc'.")]
     [InlineData("--Retrieval:Mode=foo", "Retrieval:Mode expects one of bm25, dense, hybrid, got 'foo'.")]
     public async Task A_bad_setting_on_the_command_line_fails_start_up_validation_naming_it(string setting, string named)

@@ -103,5 +103,9 @@ public sealed class RealRuntimeTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("no-such-model.gguf (from --model) does not exist", result.Error, StringComparison.Ordinal);
         Assert.Contains("leave out --model to use ChatModel:ModelPath", result.Error, StringComparison.Ordinal);
+
+        // The mistake is on the command line, so is the fix.
+        Assert.EndsWith("Check the --model path and try again.", result.Error.TrimEnd(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Fix appsettings.json", result.Error, StringComparison.Ordinal);
     }
 }

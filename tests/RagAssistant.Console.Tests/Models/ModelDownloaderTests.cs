@@ -168,6 +168,57 @@ public sealed class ModelDownloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_host_that_does_not_resolve_fails_at_once_with_how_to_fetch_the_model_by_hand()
+    {
+        var reports = new List<DownloadProgress>();
+        var model = Entry(null, null) with { Url = new Uri("http://nonexistent.invalid/model.gguf") };
+
+        var error = await Assert.ThrowsAsync<ModelDownloadException>(
+            () => Downloader(attempts: 4).DownloadAsync(model, folder.Path, new InlineRecorder(reports), TestContext.Current.CancellationToken));
+
+        Assert.StartsWith("cannot reach nonexistent.invalid (are you offline?)", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"download http://nonexistent.invalid/model.gguf on a machine that is online and save it as {Path.Combine(folder.Path, model.File)}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("models download test-model", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(reports, r => r.Interruption is not null);
+        Assert.Empty(Directory.GetFiles(folder.Path));
+    }
+
+    [Fact]
+    public async Task A_refused_connection_is_not_retried()
+    {
+        var port = server.BaseUri.Port;
+        server.Dispose();
+        var reports = new List<DownloadProgress>();
+        var model = Entry(null, null) with { Url = new Uri($"http://127.0.0.1:{port}/gone.gguf") };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<ModelDownloadException>(
+            () => Downloader(attempts: 4).DownloadAsync(model, folder.Path, new InlineRecorder(reports), TestContext.Current.CancellationToken));
+
+        Assert.StartsWith("cannot reach 127.0.0.1 (are you offline?)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(reports, r => r.Interruption is not null);
+
+        // Three retries would wait 200 + 400 + 600 ms between them.
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(1200), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_connection_dropped_mid_transfer_is_resumed_and_said_through_the_progress_sink()
+    {
+        server.CutAfterBytes = 100_000;
+        server.CutRequests = 1;
+        var reports = new List<DownloadProgress>();
+        var model = Entry(size: FileSize, sha256: null);
+
+        var result = await Downloader().DownloadAsync(model, folder.Path, new InlineRecorder(reports), TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, result.Attempts);
+        var interruption = Assert.Single(reports, r => r.Interruption is not null);
+        Assert.Matches(@"^connection to 127\.0\.0\.1 dropped after [\d,]+ bytes \(.+\); resuming \(attempt 2 of 2\)$", interruption.Interruption);
+        Assert.Equal(FileSize, interruption.TotalBytes);
+    }
+
+    [Fact]
     public async Task A_failed_download_says_how_to_resume_in_the_front_ends_words()
     {
         server.FailWith = HttpStatusCode.InternalServerError;
@@ -210,9 +261,9 @@ public sealed class ModelDownloaderTests : IDisposable
         Assert.Contains($"{kept:N0} bytes are kept in {partial} and the next POST /retry resumes from there", error.Message, StringComparison.Ordinal);
     }
 
-    private ModelDownloader Downloader(IModelDownloadHint? hint = null) => new(
+    private ModelDownloader Downloader(IModelDownloadHint? hint = null, int attempts = 2) => new(
         httpClient,
-        Options.Create(new ModelsOptions { DownloadAttempts = 2, StallTimeoutSeconds = 10 }),
+        Options.Create(new ModelsOptions { DownloadAttempts = attempts, StallTimeoutSeconds = 10 }),
         hint ?? new ConsoleWordedHint(),
         NullLogger<ModelDownloader>.Instance);
 

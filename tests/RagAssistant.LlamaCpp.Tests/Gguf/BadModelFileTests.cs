@@ -23,7 +23,7 @@ public sealed class BadModelFileTests : IDisposable
         ModelFileException error = AssertRejected(path, ModelFileProblem.Missing);
 
         Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
-        Assert.Contains("check the path", error.Message, StringComparison.Ordinal);
+        Assert.Contains("check the --model path", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,198 @@
+using System.Collections;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.CommandLine;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Hosting;
+using RagAssistant.LlamaCpp.Chat;
+using RagAssistant.Onnx.Embeddings;
+
+namespace RagAssistant.Console.Cli;
+
+/// <summary>
+/// Refuses a <c>--Section:Key=value</c> setting of the command line that nothing reads, which the configuration would
+/// otherwise ignore without a word (a typo such as <c>--Retrieval:TopKK=3</c> would run with the default). A name
+/// is known when an options class binds it (its <c>SectionName</c> and properties), when appsettings.json or another
+/// configuration source already has it, or when the composition reads it directly (the providers, the
+/// <c>Assistant:</c> switches, <c>Logging:</c>). Environment variables are not checked: they are shared by every
+/// program.
+/// </summary>
+internal static class SettingNames
+{
+    // Read by the composition from the configuration directly, not through an options class.
+    private static readonly string[] ReadDirectly =
+    [
+        "ChatModel:Provider",
+        "EmbeddingModel:Provider",
+        CommandLineOverrides.RequireChatModelKey,
+        CommandLineOverrides.RequireEmbeddingModelKey,
+        CommandLineOverrides.RetrievalOnlyKey,
+    ];
+
+    // Sections whose keys are free-form (log categories).
+    private static readonly string[] OpenSections = ["Logging"];
+
+    private static readonly Lazy<IReadOnlyList<(string Section, Type Options)>> OptionsClasses = new(FindOptionsClasses);
+
+    /// <summary>The first setting of <paramref name="settings"/> that nothing reads, worded for the user; null when all are known.</summary>
+    /// <param name="settings">The setting tokens of the command line (<see cref="CommandLineSettings.Settings"/>).</param>
+    /// <param name="configuration">The host's configuration, whose other sources (appsettings.json, the environment) name settings too.</param>
+    /// <returns>"unknown setting Bogus:Key ..." with the closest known name when one is close, or null.</returns>
+    public static string? FindUnknown(IReadOnlyList<string> settings, IConfigurationRoot configuration)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var sources = configuration.Providers.Where(p => p is not CommandLineConfigurationProvider).ToList();
+        foreach (var token in settings.Where(t => t.StartsWith("--", StringComparison.Ordinal)))
+        {
+            var key = token[2..].Split('=', 2)[0];
+            if (!IsKnown(key, sources))
+            {
+                var closest = Closest(key, sources);
+                var suggestion = closest is null ? string.Empty : $" Did you mean {closest}?";
+                return $"unknown setting {key}: no part of the assistant reads it.{suggestion}";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsKnown(string key, IReadOnlyList<IConfigurationProvider> sources) =>
+        ReadDirectly.Contains(key, StringComparer.OrdinalIgnoreCase)
+        || OpenSections.Any(s => key.StartsWith(s + ":", StringComparison.OrdinalIgnoreCase))
+        || sources.Any(p => p.TryGet(key, out _) || p.GetChildKeys([], key).Any())
+        || OptionsClasses.Value.Any(c => Binds(c.Section, c.Options, key));
+
+    // Whether the options class bound at section has the (nested) property that key names.
+    private static bool Binds(string section, Type options, string key)
+    {
+        if (!key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var type = options;
+        foreach (var name in key[(section.Length + 1)..].Split(':'))
+        {
+            if (IsCollection(type))
+            {
+                return true; // Items and dictionary keys are the user's.
+            }
+
+            var property = type.GetProperty(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property is null)
+            {
+                return false;
+            }
+
+            type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        }
+
+        return true;
+    }
+
+    private static bool IsCollection(Type type) => type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type);
+
+    // Every setting path an options class binds or a source has, for the suggestion.
+    private static IEnumerable<string> KnownNames(IReadOnlyList<IConfigurationProvider> sources)
+    {
+        foreach (var (section, options) in OptionsClasses.Value)
+        {
+            foreach (var path in Paths(section, options, depth: 0))
+            {
+                yield return path;
+            }
+        }
+
+        foreach (var provider in sources)
+        {
+            foreach (var section in provider.GetChildKeys([], null).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                foreach (var key in provider.GetChildKeys([], section).Distinct(StringComparer.OrdinalIgnoreCase))
+                {
+                    yield return $"{section}:{key}";
+                }
+            }
+        }
+
+        foreach (var key in ReadDirectly)
+        {
+            yield return key;
+        }
+    }
+
+    private static IEnumerable<string> Paths(string prefix, Type type, int depth)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            var path = $"{prefix}:{property.Name}";
+            yield return path;
+            var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (depth < 3 && propertyType.IsClass && propertyType != typeof(string) && !IsCollection(propertyType))
+            {
+                foreach (var nested in Paths(path, propertyType, depth + 1))
+                {
+                    yield return nested;
+                }
+            }
+        }
+    }
+
+    private static string? Closest(string key, IReadOnlyList<IConfigurationProvider> sources) =>
+        KnownNames(sources)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Select(name => (Name: name, Distance: EditDistance(key.ToUpperInvariant(), name.ToUpperInvariant())))
+            .Where(c => c.Distance <= Math.Max(2, key.Length / 4))
+            .OrderBy(c => c.Distance)
+            .ThenBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => c.Name)
+            .FirstOrDefault();
+
+    // Levenshtein distance, for "did you mean".
+    private static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        var current = new int[b.Length + 1];
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+
+    // The options classes of the assistant's assemblies and the section each binds: its SectionName constant; the
+    // OpenAI-compatible model options, which have none, bind the chat and embedding model sections.
+    private static List<(string Section, Type Options)> FindOptionsClasses()
+    {
+        Assembly[] assemblies =
+        [
+            typeof(CommandLineOverrides).Assembly,
+            typeof(RetrievalOptions).Assembly,
+            typeof(LlamaChatClientOptions).Assembly,
+            typeof(ArcticEmbeddingGeneratorOptions).Assembly,
+        ];
+        var classes = new List<(string, Type)>();
+        foreach (var type in assemblies.SelectMany(a => a.GetTypes()))
+        {
+            if (type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } field && field.GetRawConstantValue() is string section)
+            {
+                classes.Add((section, type));
+            }
+        }
+
+        if (typeof(CommandLineOverrides).Assembly.GetType("RagAssistant.Hosting.OpenAICompatible.OpenAICompatibleModelOptions") is { } openAI)
+        {
+            classes.Add(("ChatModel", openAI));
+            classes.Add(("EmbeddingModel", openAI));
+        }
+
+        return classes;
+    }
+}
