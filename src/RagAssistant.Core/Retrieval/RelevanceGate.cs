@@ -11,4 +11,16 @@ internal static class RelevanceGate
 {
     /// <summary>The RelevanceScore of a passage with cosine <paramref name="cosine"/> to the query.</summary>
     public static double Semantic(double cosine, double floor) => Math.Clamp((cosine - floor) / (1 - floor), 0, 1);
+
+    /// <summary>
+    /// The RelevanceScore of a passage when dense search ran: the rescaled cosine, or the passage's BM25 relevance
+    /// when that is higher and the passage contains every topic term of the question, one of them rare in the corpus
+    /// (<paramref name="exactRareMatch"/>). A short question naming a rare term ("What is LoRA?") embeds poorly, so
+    /// its cosine to the very papers named after that term stays near the floor; the exact match is the evidence.
+    /// </summary>
+    public static double Hybrid(double cosine, double floor, double lexical, bool exactRareMatch)
+    {
+        var semantic = Semantic(cosine, floor);
+        return exactRareMatch ? Math.Max(semantic, lexical) : semantic;
+    }
 }

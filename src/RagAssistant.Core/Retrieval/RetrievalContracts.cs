@@ -52,12 +52,16 @@ public sealed record RetrievalResult(
 /// "and speculative decoding?" moves to the new topic.
 /// </summary>
 /// <param name="Text">The question or standalone query.</param>
-/// <param name="Context">The earlier user question of the conversation (never an answer), or null for a standalone query.</param>
+/// <param name="Context">
+/// The earlier user questions of the conversation (never an answer), one a line, newest last, or null for a standalone
+/// query. The newest line is the context; an older one is consulted only while the newer ones have fewer than two
+/// topic terms ("How fast is it?" keeps the topic of the question before it).
+/// </param>
 public sealed record RetrievalQuery(string Text, string? Context = null)
 {
     /// <summary>The query as one line, context first, for logs and the answer's <c>search_query</c>.</summary>
     /// <returns><see cref="Text"/>, preceded by <see cref="Context"/> when there is one.</returns>
-    public override string ToString() => string.IsNullOrWhiteSpace(Context) ? Text : $"{Context.Trim()} {Text}";
+    public override string ToString() => string.IsNullOrWhiteSpace(Context) ? Text : $"{string.Join(' ', Context.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))} {Text}";
 }
 
 /// <summary>Searches the indexed corpus.</summary>

@@ -36,7 +36,7 @@ public sealed class RetrievalOptions : IValidatableObject
 
     /// <summary>A question term is rare when at most this share of the passages contain it.</summary>
     [Range(0.0, 1.0)]
-    public double RareTermMaxDocumentShare { get; set; } = 0.02;
+    public double RareTermMaxDocumentShare { get; set; } = 0.05;
 
     /// <summary>
     /// The cosine that counts as "unrelated" for the relevance gate: cosines are rescaled from [floor, 1] to [0, 1]
