@@ -22,8 +22,9 @@ public readonly record struct Bm25Hit(int Ordinal, double Score);
 /// <summary>
 /// In-memory BM25 over title and text with Lucene.Net. Queries are analysed into terms and searched as a
 /// disjunction over both fields (title boosted), so user punctuation never meets the query-parser syntax.
-/// Also scores how much of a query a document covers, weighted by IDF: a [0, 1] relevance that does not grow
-/// with query length, used to decide that nothing relevant was found.
+/// Also scores a document's relevance to a query (<see cref="Relevance(IReadOnlyCollection{string}, int)"/>): a
+/// [0, 1] value from IDF weights and BM25 term-frequency saturation that does not grow with query length, used to
+/// decide that nothing relevant was found.
 /// </summary>
 public sealed class Bm25Index : IDisposable
 {

@@ -12,8 +12,9 @@ namespace RagAssistant.Core.Retrieval;
 /// Without an embedding model it runs BM25 whatever was asked, and says so in the result and the log.
 /// <para>
 /// <see cref="RetrievedPassage.RelevanceScore"/> is an absolute, query-length independent relevance in [0, 1]:
-/// for BM25 the IDF-weighted share of the query's terms found in the passage (title included); for dense and hybrid
-/// the rescaled cosine of <see cref="RelevanceGate"/>. Rank-based fused scores cannot say "nothing relevant", this
+/// for BM25 <see cref="Bm25Index.Relevance(IReadOnlyCollection{string}, int)"/> (IDF weights, BM25 term-frequency
+/// saturation); for dense and hybrid <see cref="RelevanceGate.Hybrid"/>: the rescaled cosine, or the BM25 relevance
+/// when the passage contains every topic term of the question and one of them is rare. Rank-based fused scores cannot say "nothing relevant", this
 /// can: callers refuse below a threshold (see the evaluation report for its distribution).
 /// </para>
 /// </summary>

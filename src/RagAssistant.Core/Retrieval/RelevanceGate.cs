@@ -4,8 +4,9 @@ namespace RagAssistant.Core.Retrieval;
 /// The RelevanceScore in [0, 1] that the "not covered" gate compares with <c>Answering:MinRelevance</c>. When dense
 /// search ran it is the query-passage cosine rescaled from [<see cref="RetrievalOptions.CosineFloor"/>, 1] to [0, 1]
 /// (arctic-embed gives even unrelated text about 0.6, so the raw cosine would pass any threshold that suits keyword
-/// coverage); when only BM25 ran it is the keyword coverage. Measured on the dev set, mixing keyword coverage into the
-/// dense relevance separated unanswerable questions worse: they reuse the corpus's words (Retrieval/README.md).
+/// coverage), unless the passage matches a rare term of the question exactly (<see cref="Hybrid"/>); when only BM25 ran
+/// it is the BM25 relevance. Measured on the dev set, mixing keyword coverage into every dense relevance separated
+/// unanswerable questions worse: they reuse the corpus's words (Retrieval/README.md).
 /// </summary>
 internal static class RelevanceGate
 {

@@ -22,7 +22,7 @@ public enum RetrieverKind
 /// <param name="RelevanceScore">A query-length independent relevance in [0, 1], used to decide "nothing relevant".</param>
 /// <param name="Bm25Rank">1-based rank in the BM25 list, or null if BM25 did not return it.</param>
 /// <param name="DenseRank">1-based rank in the dense list, or null if dense search did not return it.</param>
-/// <param name="LexicalRelevance">The IDF-weighted share of the query's terms the passage contains, in [0, 1].</param>
+/// <param name="LexicalRelevance">The BM25 relevance of the passage (IDF weights, term-frequency saturation; <see cref="Bm25Index.Relevance(IReadOnlyCollection{string}, int)"/>), in [0, 1].</param>
 /// <param name="Cosine">The cosine similarity of query and passage vectors, or null when dense search did not run.</param>
 public sealed record RetrievedPassage(
     Paper Paper,
