@@ -10,13 +10,16 @@ namespace RagAssistant.Core.Answering;
 /// Turns a follow-up ("and how does it compare to the second one?") into a standalone search query. The first
 /// question of a conversation goes to retrieval as typed. With a chat model the Rewrite prompt asks it for the
 /// query; without one (retrieval-only), or when the model's reply is unusable, the question is searched with the
-/// last user question as its <see cref="RetrievalQuery.Context"/>: the question drives the search and the earlier
+/// last user questions (two, one a line) as its <see cref="RetrievalQuery.Context"/>: the question drives the search and the earlier
 /// topic only weighs in (Retrieval:ContextWeight), so a follow-up on the same paper stays there and a new topic
 /// moves on. Assistant text is never searched. The model is asked through the kernel's <c>rewrite_follow_up</c>
 /// prompt function, so the kernel's filters see the rewrite as a step of its own.
 /// </summary>
 internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, AnsweringOptions options, ILogger logger)
 {
+    // Earlier user questions passed as a retrieval-only follow-up's context.
+    private const int ContextQuestions = 2;
+
     // Each earlier message is cut to this many characters: the query needs the topic, not whole answers.
     private const int MaxHistoryMessageChars = 600;
 
@@ -101,10 +104,16 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
     private static HashSet<string> Words(string text) =>
         WordPattern().Matches(text.ToLowerInvariant()).Select(m => m.Value).Where(w => w.Length >= 4).ToHashSet(StringComparer.Ordinal);
 
+    // The last two user questions, oldest first, one a line: the retriever reads the newest and goes back to the
+    // other only when the newest has almost no topic ("How fast is it?" after "What is speculative decoding?").
     private static RetrievalQuery WithLastQuestion(List<ChatMessage> turns, string question)
     {
-        var lastUser = turns.LastOrDefault(m => m.Role == ChatRole.User)?.Text.Trim();
-        return new RetrievalQuery(question, string.IsNullOrEmpty(lastUser) ? null : lastUser);
+        var earlier = turns.Where(m => m.Role == ChatRole.User)
+            .Select(m => LineBreaks().Replace(m.Text.Trim(), " "))
+            .Where(t => t.Length > 0)
+            .TakeLast(ContextQuestions)
+            .ToList();
+        return new RetrievalQuery(question, earlier.Count == 0 ? null : string.Join('\n', earlier));
     }
 
     // Drops the oldest turns until the prompt and the reply fit the context; null if even the question alone does not.
@@ -146,6 +155,9 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex WordPattern();
+
+    [GeneratedRegex(@"\s*[\r\n]+\s*")]
+    private static partial Regex LineBreaks();
 
     private static partial class Log
     {

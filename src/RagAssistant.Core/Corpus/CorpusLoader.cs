@@ -135,31 +135,30 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
 
     private LoadedCorpus Finish(string folder, List<CorpusEntry> entries, List<CorpusWarning> warnings)
     {
-        // Merged only when the content is the same: two documents sharing a title ("# Notes") are both kept.
-        var byContent = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Merged only when the content is the same: two documents sharing a title ("# Notes") are both kept. A group
+        // of copies keeps its first entry's place in corpus order, but its paper (a one-line note's title is its file
+        // name) comes from the copy with the shortest file name, then the first in ordinal order: "moe_note.txt",
+        // not "moe_note - Copy.txt", which sorts first.
+        var groups = entries.GroupBy(ContentKey, StringComparer.Ordinal).ToList();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var unique = new List<CorpusEntry>();
         var files = new List<List<string>>();
-        foreach (var entry in entries)
+        foreach (var group in groups)
         {
-            var content = ContentKey(entry);
-            if (byContent.TryGetValue(content, out var first))
-            {
-                files[first].Add(entry.Paper.SourceFile);
-                continue;
-            }
-
-            var paper = entry.Paper;
+            var chosen = group
+                .OrderBy(e => Path.GetFileName(e.Paper.SourceFile).Length)
+                .ThenBy(e => e.Paper.SourceFile, StringComparer.Ordinal)
+                .First();
+            var paper = chosen.Paper;
             if (!ids.Add(paper.Id))
             {
-                var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)).AsSpan(0, 4));
+                var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(group.Key)).AsSpan(0, 4));
                 paper = paper with { Id = $"{paper.Id}-{hash}" };
                 ids.Add(paper.Id);
             }
 
-            byContent[content] = unique.Count;
-            unique.Add(entry with { Paper = paper });
-            files.Add([paper.SourceFile]);
+            unique.Add(chosen with { Paper = paper });
+            files.Add([paper.SourceFile, .. group.Where(e => !ReferenceEquals(e, chosen)).Select(e => e.Paper.SourceFile)]);
         }
 
         var merges = new List<CorpusMerge>();
@@ -202,6 +201,6 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
     [LoggerMessage(Level = LogLevel.Warning, Message = "Corpus: {Problem}")]
     private partial void LogSkipped(string problem);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Corpus {Folder}: {Papers} unique papers from {Entries} entries, {Passages} passages, {Warnings} problems skipped")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Corpus {Folder}: unique papers {Papers}, entries {Entries}, passages {Passages}, problems skipped {Warnings}")]
     private partial void LogLoaded(string folder, int papers, int entries, int passages, int warnings);
 }

@@ -22,8 +22,9 @@ public readonly record struct Bm25Hit(int Ordinal, double Score);
 /// <summary>
 /// In-memory BM25 over title and text with Lucene.Net. Queries are analysed into terms and searched as a
 /// disjunction over both fields (title boosted), so user punctuation never meets the query-parser syntax.
-/// Also scores how much of a query a document covers, weighted by IDF: a [0, 1] relevance that does not grow
-/// with query length, used to decide that nothing relevant was found.
+/// Also scores a document's relevance to a query (<see cref="Relevance(IReadOnlyCollection{string}, int)"/>): a
+/// [0, 1] value from IDF weights and BM25 term-frequency saturation that does not grow with query length, used to
+/// decide that nothing relevant was found.
 /// </summary>
 public sealed class Bm25Index : IDisposable
 {
@@ -51,6 +52,8 @@ public sealed class Bm25Index : IDisposable
     private readonly IndexSearcher _searcher;
     private readonly int[] _ordinalOfDoc;
     private readonly Dictionary<string, int>[] _termFrequencies;
+    private readonly int[] _lengths;
+    private readonly double _averageLength;
     private readonly Dictionary<string, int> _documentFrequency = new(StringComparer.Ordinal);
     private readonly HashSet<string> _questionWordTerms;
 
@@ -70,6 +73,7 @@ public sealed class Bm25Index : IDisposable
         _questionWordTerms = new HashSet<string>(Analyze(string.Join(' ', QuestionWords)), StringComparer.Ordinal);
 
         _termFrequencies = new Dictionary<string, int>[documents.Count];
+        _lengths = new int[documents.Count];
         using (var writer = new IndexWriter(_directory, new IndexWriterConfig(Version, _analyzer) { Similarity = similarity }))
         {
             for (var i = 0; i < documents.Count; i++)
@@ -89,6 +93,7 @@ public sealed class Bm25Index : IDisposable
                 }
 
                 _termFrequencies[i] = frequencies;
+                _lengths[i] = frequencies.Values.Sum();
                 foreach (var term in frequencies.Keys)
                 {
                     _documentFrequency[term] = _documentFrequency.GetValueOrDefault(term) + 1;
@@ -98,6 +103,7 @@ public sealed class Bm25Index : IDisposable
             writer.Commit();
         }
 
+        _averageLength = documents.Count == 0 ? 0 : _lengths.Average();
         _reader = DirectoryReader.Open(_directory);
         _searcher = new IndexSearcher(_reader) { Similarity = similarity };
 
@@ -202,30 +208,33 @@ public sealed class Bm25Index : IDisposable
     }
 
     /// <summary>
-    /// How much of the query document <paramref name="ordinal"/> covers, in [0, 1]: with query and document as
-    /// binary term vectors weighted by IDF (or IDF², see <see cref="RelevanceWeighting"/>), the share of the query's
-    /// weight the document matches. Terms the corpus never uses weigh the most, so a question about an absent topic
-    /// scores low, and the value does not grow with the query's length.
+    /// How relevant document <paramref name="ordinal"/> is to the query, in [0, 1]: each distinct query term weighs its
+    /// IDF (or IDF², see <see cref="RelevanceWeighting"/>); a term the document contains earns half its weight for
+    /// being there and up to the other half by its BM25 term-frequency saturation,
+    /// tf·(k1 + 1) / (tf + k1·(1 − b + b·length/average length)) over its limit k1 + 1; the result is the earned share
+    /// of the query's weight. Terms the corpus never uses weigh the most, so a question about an absent topic scores
+    /// low; the value does not grow with the query's length; and hits that match the same terms still differ by how
+    /// often, in how long a text, they use them (a plain coverage share gave every such hit the same value).
     /// </summary>
     /// <param name="queryTerms">The query's analysed terms (see <see cref="Analyze"/>).</param>
     /// <param name="ordinal">The document's position.</param>
-    /// <returns>The covered share of the query's weight, in [0, 1]; 0 for an empty query.</returns>
+    /// <returns>The earned share of the query's weight, in [0, 1]; 0 for an empty query.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="queryTerms"/> is null.</exception>
     /// <exception cref="IndexOutOfRangeException"><paramref name="ordinal"/> is not a document position.</exception>
-    public double Coverage(IReadOnlyCollection<string> queryTerms, int ordinal) => Coverage(queryTerms, [], 0, ordinal);
+    public double Relevance(IReadOnlyCollection<string> queryTerms, int ordinal) => Relevance(queryTerms, [], 0, ordinal);
 
     /// <summary>
-    /// <see cref="Coverage(IReadOnlyCollection{string}, int)"/> of a query with a context: the context's terms that
+    /// <see cref="Relevance(IReadOnlyCollection{string}, int)"/> of a query with a context: the context's terms that
     /// the query lacks count at <paramref name="contextWeight"/> times their usual weight, as in the search.
     /// </summary>
     /// <param name="queryTerms">The query's analysed terms.</param>
     /// <param name="contextTerms">The context's analysed terms (a follow-up's earlier question), or empty.</param>
     /// <param name="contextWeight">The weight of a context term relative to a query term; 0 ignores the context.</param>
     /// <param name="ordinal">The document's position.</param>
-    /// <returns>The covered share of the weighted query, in [0, 1]; 0 for an empty query and context.</returns>
+    /// <returns>The earned share of the weighted query, in [0, 1]; 0 for an empty query and context.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="queryTerms"/> or <paramref name="contextTerms"/> is null.</exception>
     /// <exception cref="IndexOutOfRangeException"><paramref name="ordinal"/> is not a document position.</exception>
-    public double Coverage(IReadOnlyCollection<string> queryTerms, IReadOnlyCollection<string> contextTerms, double contextWeight, int ordinal)
+    public double Relevance(IReadOnlyCollection<string> queryTerms, IReadOnlyCollection<string> contextTerms, double contextWeight, int ordinal)
     {
         ArgumentNullException.ThrowIfNull(queryTerms);
         ArgumentNullException.ThrowIfNull(contextTerms);
@@ -236,20 +245,35 @@ public sealed class Bm25Index : IDisposable
             query.AddRange(contextTerms.Distinct(StringComparer.Ordinal).Where(t => !own.Contains(t)).Select(t => (t, contextWeight)));
         }
 
-        double total = 0, matched = 0;
+        double total = 0, earned = 0;
         var frequencies = _termFrequencies[ordinal];
+        var lengthNorm = _averageLength > 0 ? 1 - _options.B + (_options.B * _lengths[ordinal] / _averageLength) : 1;
         foreach (var (term, boost) in query)
         {
             var idf = Idf(term);
             var weight = boost * (_options.RelevanceWeighting == RelevanceWeighting.IdfSquared ? idf * idf : idf);
             total += weight;
-            if (frequencies.ContainsKey(term))
+            if (frequencies.TryGetValue(term, out var tf))
             {
-                matched += weight;
+                var saturation = tf / (tf + (_options.K1 * lengthNorm));
+                earned += weight * (0.5 + (0.5 * saturation));
             }
         }
 
-        return total == 0 ? 0 : matched / total;
+        return total == 0 ? 0 : earned / total;
+    }
+
+    /// <summary>Whether document <paramref name="ordinal"/> contains every one of the analysed <paramref name="terms"/>.</summary>
+    /// <param name="terms">Analysed terms (see <see cref="Analyze"/>).</param>
+    /// <param name="ordinal">The document's position.</param>
+    /// <returns>True when each term occurs in the document (title included); false for an empty list.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="terms"/> is null.</exception>
+    /// <exception cref="IndexOutOfRangeException"><paramref name="ordinal"/> is not a document position.</exception>
+    public bool ContainsAll(IReadOnlyCollection<string> terms, int ordinal)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        var frequencies = _termFrequencies[ordinal];
+        return terms.Count > 0 && terms.All(frequencies.ContainsKey);
     }
 
     /// <inheritdoc/>

@@ -276,7 +276,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
     [LoggerMessage(Level = LogLevel.Error, Message = "Embedding failed ({Reason}); retrieval falls back to BM25 only")]
     private partial void LogEmbeddingFailed(Exception exception, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Index built: {Papers} papers, {Passages} passages, {Embedded} embedded, {FromCache} from cache, dense {DenseAvailable}, {ElapsedMs:F0} ms")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Index built in {ElapsedMs:F0} ms: papers {Papers}, passages {Passages}, embedded {Embedded}, from cache {FromCache}, dense {DenseAvailable}")]
     private partial void LogBuilt(int papers, int passages, int embedded, int fromCache, bool denseAvailable, double elapsedMs);
 
     /// <summary>

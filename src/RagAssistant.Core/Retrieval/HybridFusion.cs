@@ -41,7 +41,7 @@ internal static class HybridFusion
                 var rare = RareTerms(snapshot.Bm25, queryTerms, options.RareTermMaxDocumentShare);
                 scores = candidates.ToDictionary(
                     o => o,
-                    o => cosine[o] + (rare.Count == 0 ? 0 : options.RareTermBoost * snapshot.Bm25.Coverage(rare, o)));
+                    o => cosine[o] + (rare.Count == 0 ? 0 : options.RareTermBoost * snapshot.Bm25.Relevance(rare, o)));
                 break;
         }
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,8 +12,9 @@ namespace RagAssistant.Core.Retrieval;
 /// Without an embedding model it runs BM25 whatever was asked, and says so in the result and the log.
 /// <para>
 /// <see cref="RetrievedPassage.RelevanceScore"/> is an absolute, query-length independent relevance in [0, 1]:
-/// for BM25 the IDF-weighted share of the query's terms found in the passage (title included); for dense and hybrid
-/// the rescaled cosine of <see cref="RelevanceGate"/>. Rank-based fused scores cannot say "nothing relevant", this
+/// for BM25 <see cref="Bm25Index.Relevance(IReadOnlyCollection{string}, int)"/> (IDF weights, BM25 term-frequency
+/// saturation); for dense and hybrid <see cref="RelevanceGate.Hybrid"/>: the rescaled cosine, or the BM25 relevance
+/// when the passage contains every topic term of the question and one of them is rare. Rank-based fused scores cannot say "nothing relevant", this
 /// can: callers refuse below a threshold (see the evaluation report for its distribution).
 /// </para>
 /// </summary>
@@ -20,6 +22,12 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 {
     /// <summary>The notice of results that fell back to BM25 for want of an embedding model.</summary>
     public const string Bm25OnlyNotice = "No embedding model is available: results come from BM25 (keyword) search only.";
+
+    // A follow-up with fewer topic terms than this leans on its context more in a BM25-only search (see Weigh).
+    private const int VagueQuestionTerms = 3;
+
+    // A context line with fewer topic terms than this brings in the line before it (see ContextTopic).
+    private const int MinContextTopicTerms = 2;
 
     private readonly CorpusIndex _index;
     private readonly RetrievalOptions _options;
@@ -65,6 +73,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         context = string.IsNullOrWhiteSpace(context) ? null : context;
         await _index.EnsureBuiltAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = _index.Snapshot!;
+        context = context is null ? null : ContextInUse(snapshot.Bm25, context);
 
         var requested = kind ?? _options.Mode;
         var mode = requested;
@@ -83,7 +92,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         }
 
         var candidates = Math.Max(_options.CandidateCount, count * _options.MaxPassagesPerPaper);
-        var weighted = Weigh(snapshot.Bm25, text, context);
+        var weighted = Weigh(snapshot.Bm25, text, context, mode);
         IReadOnlyList<Bm25Hit> bm25 = mode == RetrieverKind.Dense ? [] : Bm25Search(snapshot, weighted, candidates);
         QueryVectors? queryVectors = null;
         IReadOnlyList<(int Ordinal, double Score)> dense = [];
@@ -102,6 +111,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 notice = $"The embedding model failed ({ex.Message}): results come from BM25 (keyword) search only.";
                 queryVectors = null;
                 dense = [];
+                weighted = Weigh(snapshot.Bm25, text, context, mode);
                 bm25 = Bm25Search(snapshot, weighted, candidates);
             }
         }
@@ -159,26 +169,70 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private static IReadOnlyList<Bm25Hit> Bm25Search(IndexSnapshot snapshot, WeightedQuery query, int candidates) =>
         snapshot.Bm25.Search(query.Terms, query.ContextTerms, (float)query.ContextWeight, candidates);
 
+    [GeneratedRegex(@"\b(it|its|they|them|their|this|these|those)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ReferringPronoun();
+
     // A follow-up's own function words ("what about its ...") would outweigh its context's topic: with a context,
     // only the question's topic terms are searched (a standalone question keeps them, as measured on the dev set).
-    private WeightedQuery Weigh(Bm25Index bm25, string text, string? context)
+    // Without vectors, BM25 alone must keep the topic: a follow-up with few topic terms of its own ("how fast is
+    // it?": one) leans on its context the more, ContextWeight rising towards 1 as the question's topic terms fall
+    // below VagueQuestionTerms; the dense ranking vector carries the topic when there is one.
+    private WeightedQuery Weigh(Bm25Index bm25, string text, string? context, RetrieverKind mode)
     {
         var terms = bm25.Analyze(text);
-        return context is null
-            ? new WeightedQuery(terms, [], 0)
-            : new WeightedQuery(bm25.TopicTerms(terms), bm25.TopicTerms(bm25.Analyze(context)), _options.ContextWeight);
+        if (context is null)
+        {
+            return new WeightedQuery(terms, [], 0, GateTopic(bm25.TopicTerms(terms)), RareTopic(bm25, bm25.TopicTerms(terms)));
+        }
+
+        var topic = bm25.TopicTerms(terms);
+        var contextTopic = bm25.TopicTerms(bm25.Analyze(context));
+        var weight = _options.ContextWeight;
+        if (mode == RetrieverKind.Bm25)
+        {
+            // A pronoun pointing back ("does it change ...?") says the topic is the earlier one: half the terms count.
+            var own = (double)topic.Distinct(StringComparer.Ordinal).Count(t => bm25.DocumentFrequency(t) > 0);
+            own = ReferringPronoun().IsMatch(text) ? own / 2 : own;
+            weight += (1 - weight) * Math.Max(0, VagueQuestionTerms - own) / VagueQuestionTerms;
+        }
+
+        var gateTopic = GateTopic(topic.Concat(contextTopic).ToList());
+        return new WeightedQuery(topic, contextTopic, weight, gateTopic, RareTopic(bm25, gateTopic));
     }
+
+    // The newest context line, with older lines before it while the taken ones have fewer than MinContextTopicTerms
+    // topic terms in the corpus: "How fast is it?" as a context carries no topic, the question before it does.
+    private static string ContextInUse(Bm25Index bm25, string context)
+    {
+        var lines = context.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var taken = 0;
+        var topic = new HashSet<string>(StringComparer.Ordinal);
+        while (taken < lines.Length && topic.Count < MinContextTopicTerms)
+        {
+            taken++;
+            topic.UnionWith(bm25.TopicTerms(bm25.Analyze(lines[^taken])).Where(t => bm25.DocumentFrequency(t) > 0));
+        }
+
+        return lines.Length == 0 ? context : string.Join('\n', lines[^taken..]);
+    }
+
+    // Every topic term counts, known to the corpus or not: a passage "matches exactly" only if it has them all.
+    private static List<string> GateTopic(IReadOnlyList<string> topic) => topic.Distinct(StringComparer.Ordinal).ToList();
+
+    private HashSet<string> RareTopic(Bm25Index bm25, IReadOnlyList<string> topic) =>
+        HybridFusion.RareTerms(bm25, topic, _options.RareTermMaxDocumentShare).ToHashSet(StringComparer.Ordinal);
 
     private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, int ordinal)
     {
-        var lexical = snapshot.Bm25.Coverage(weighted.Terms.ToList(), weighted.ContextTerms.ToList(), weighted.ContextTerms.Count > 0 ? 1 : 0, ordinal);
+        var lexical = snapshot.Bm25.Relevance(weighted.Terms.ToList(), weighted.ContextTerms.ToList(), weighted.ContextTerms.Count > 0 ? 1 : 0, ordinal);
         if (mode == RetrieverKind.Bm25 || queryVector is not { } query || snapshot.PassageVectors is not { } vectors)
         {
             return (lexical, lexical, null);
         }
 
         var cosine = (double)TensorPrimitives.CosineSimilarity(query.Span, vectors[ordinal].Span);
-        return (RelevanceGate.Semantic(cosine, _options.CosineFloor), lexical, cosine);
+        var exactRareMatch = snapshot.Bm25.ContainsAll(weighted.GateTopic, ordinal) && weighted.GateTopic.Any(t => weighted.RareTopic.Contains(t));
+        return (RelevanceGate.Hybrid(cosine, _options.CosineFloor, lexical, exactRareMatch), lexical, cosine);
     }
 
     // Without a context one vector serves both. With one, the ranking vector is the question's unit vector plus
@@ -222,7 +276,12 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private sealed record QueryVectors(ReadOnlyMemory<float> Ranking, ReadOnlyMemory<float> Gate);
 
     /// <summary>The analysed terms of a question and of its context, and the context's weight (0 without one).</summary>
-    private sealed record WeightedQuery(IReadOnlyList<string> Terms, IReadOnlyList<string> ContextTerms, double ContextWeight);
+    /// <param name="Terms">The question's analysed terms (its topic terms when there is a context).</param>
+    /// <param name="ContextTerms">The context's topic terms, or empty.</param>
+    /// <param name="ContextWeight">The BM25 boost of a context term, 0 without a context.</param>
+    /// <param name="GateTopic">The distinct topic terms of question and context, all of which a passage must contain for an exact match.</param>
+    /// <param name="RareTopic">Those of them that are rare in the corpus (<see cref="RetrievalOptions.RareTermMaxDocumentShare"/>).</param>
+    private sealed record WeightedQuery(IReadOnlyList<string> Terms, IReadOnlyList<string> ContextTerms, double ContextWeight, IReadOnlyList<string> GateTopic, IReadOnlySet<string> RareTopic);
 
     private static async Task<IReadOnlyList<(int Ordinal, double Score)>> DenseSearchAsync(IndexSnapshot snapshot, ReadOnlyMemory<float> query, int candidates, CancellationToken cancellationToken)
     {

@@ -22,7 +22,7 @@ public enum RetrieverKind
 /// <param name="RelevanceScore">A query-length independent relevance in [0, 1], used to decide "nothing relevant".</param>
 /// <param name="Bm25Rank">1-based rank in the BM25 list, or null if BM25 did not return it.</param>
 /// <param name="DenseRank">1-based rank in the dense list, or null if dense search did not return it.</param>
-/// <param name="LexicalRelevance">The IDF-weighted share of the query's terms the passage contains, in [0, 1].</param>
+/// <param name="LexicalRelevance">The BM25 relevance of the passage (IDF weights, term-frequency saturation; <see cref="Bm25Index.Relevance(IReadOnlyCollection{string}, int)"/>), in [0, 1].</param>
 /// <param name="Cosine">The cosine similarity of query and passage vectors, or null when dense search did not run.</param>
 public sealed record RetrievedPassage(
     Paper Paper,
@@ -52,12 +52,16 @@ public sealed record RetrievalResult(
 /// "and speculative decoding?" moves to the new topic.
 /// </summary>
 /// <param name="Text">The question or standalone query.</param>
-/// <param name="Context">The earlier user question of the conversation (never an answer), or null for a standalone query.</param>
+/// <param name="Context">
+/// The earlier user questions of the conversation (never an answer), one a line, newest last, or null for a standalone
+/// query. The newest line is the context; an older one is consulted only while the newer ones have fewer than two
+/// topic terms ("How fast is it?" keeps the topic of the question before it).
+/// </param>
 public sealed record RetrievalQuery(string Text, string? Context = null)
 {
     /// <summary>The query as one line, context first, for logs and the answer's <c>search_query</c>.</summary>
     /// <returns><see cref="Text"/>, preceded by <see cref="Context"/> when there is one.</returns>
-    public override string ToString() => string.IsNullOrWhiteSpace(Context) ? Text : $"{Context.Trim()} {Text}";
+    public override string ToString() => string.IsNullOrWhiteSpace(Context) ? Text : $"{string.Join(' ', Context.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))} {Text}";
 }
 
 /// <summary>Searches the indexed corpus.</summary>

@@ -28,15 +28,18 @@ public sealed class RetrievalOptions : IValidatableObject
     public double DenseWeight { get; set; } = 1;
 
     /// <summary>
-    /// <see cref="FusionMethod.DenseFirst"/>: added to the cosine, times the IDF-weighted share of the question's rare
-    /// terms that the passage (with its title) contains exactly.
+    /// <see cref="FusionMethod.DenseFirst"/>: added to the cosine, times the passage's BM25 relevance (title included) to
+    /// the question's rare terms alone.
     /// </summary>
     [Range(0.0, 10.0)]
     public double RareTermBoost { get; set; } = 0.1;
 
-    /// <summary>A question term is rare when at most this share of the passages contain it.</summary>
+    /// <summary>
+    /// A question term is rare when at most this share of the passages contain it: for <see cref="FusionMethod.DenseFirst"/>'s
+    /// boost, and for the relevance gate's exact rare-term match (5%: "lora" is in more than 2% of the shipped passages).
+    /// </summary>
     [Range(0.0, 1.0)]
-    public double RareTermMaxDocumentShare { get; set; } = 0.02;
+    public double RareTermMaxDocumentShare { get; set; } = 0.05;
 
     /// <summary>
     /// The cosine that counts as "unrelated" for the relevance gate: cosines are rescaled from [floor, 1] to [0, 1]

@@ -35,9 +35,12 @@ public sealed class DevSetAnswerTests
         Assert.Equal(AnswerMode.RetrievalOnly, report.Mode);
         Assert.All(report.Outcomes, o => Assert.Null(o.Error));
 
-        // Lexical relevance cannot tell a reworded question from an uncovered one: the default threshold must err
-        // towards answering, and every extracted line cites a source that was offered.
-        Assert.Equal(0, report.AnswerableRefused);
+        // Lexical relevance cannot tell a reworded question from an uncovered one: the default threshold errs
+        // towards answering. The BM25 relevance (IDF weights, tf saturation) refuses the two paraphrases that share
+        // almost no word with their paper (d14, d17: 8%, the hybrid gate's rate too) and catches one unanswerable
+        // question (d27); every extracted line cites a source that was offered.
+        Assert.InRange(report.AnswerableRefused, 0, 0.081); // shares: at most 2 of the 25
+        Assert.True(report.UnanswerableRefused >= 0.199, $"{report.UnanswerableRefused:P0} of the unanswerable questions refused"); // at least 1 of 5
         Assert.Equal(1.0, report.ValidCitationShare);
         Assert.True(report.GoldCitedShare >= 0.7, $"gold papers cited for {report.GoldCitedShare:P0} of answerable questions");
     }

@@ -79,6 +79,47 @@ public sealed class FollowUpRetrievalTests
         Assert.Contains(followUp.Hits, h => h.Paper.Title == Densing); // the earlier topic is still in view, lower down
     }
 
+    [Fact]
+    public async Task Bm25_only_vague_follow_ups_keep_the_topic_of_the_conversation()
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid: false);
+        var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid: false));
+        var history = new List<ChatMessage>();
+        var titles = new List<string>();
+
+        // The trial's conversation, as typed; each answer goes into the history as the chat would keep it.
+        foreach (var question in new[] { "What is speculative decoding?", "How fast is it?", "Does it change the output distribution?" })
+        {
+            var result = await pipeline.AnswerAsync(new AnswerRequest(question, [.. history]), Ct);
+            titles.Add(result.Sources[0].Title);
+            history.Add(new(ChatRole.User, question));
+            history.Add(new(ChatRole.Assistant, result.Answer));
+        }
+
+        Assert.All(titles, t => Assert.Contains("Speculative Decoding", t, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task A_short_question_naming_a_rare_term_passes_the_gate_and_an_absent_topic_does_not()
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid: true);
+        await index.WaitForVectorsAsync(Ct);
+
+        // A floor this high leaves the cosine no say: only the exact rare-term match can lift the relevance.
+        var retriever = new HybridPaperRetriever(index, Options.Create(new RetrievalOptions { CosineFloor = 0.999 }), new HashingEmbeddingGenerator());
+        var lora = await retriever.SearchAsync("What is LoRA?", cancellationToken: Ct);
+        var music = await retriever.SearchAsync("Can LLMs compose symbolic music in ABC notation or MIDI?", cancellationToken: Ct);
+        var minRelevance = new AnsweringOptions().MinRelevance;
+
+        Assert.Equal(RetrieverKind.Hybrid, lora.Mode);
+        var best = lora.Hits.MaxBy(h => h.RelevanceScore)!;
+        Assert.Contains("LoRA", best.Paper.Title, StringComparison.Ordinal);
+        Assert.True(best.RelevanceScore >= minRelevance, $"{best.Paper.Title}: {best.RelevanceScore}");
+        Assert.All(music.Hits, h => Assert.True(h.RelevanceScore < minRelevance, $"{h.Paper.Title}: {h.RelevanceScore}"));
+    }
+
     private static CorpusIndex CreateIndex(TempFolder cache, bool hybrid) =>
         new(
             Options.Create(new CorpusOptions { Folder = TestPaths.ShippedCorpus, CacheFolder = cache.Path }),

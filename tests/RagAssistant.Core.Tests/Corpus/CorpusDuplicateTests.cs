@@ -1,4 +1,8 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Core.VectorStore;
 
 namespace RagAssistant.Core.Tests.Corpus;
 
@@ -40,11 +44,13 @@ public sealed class CorpusDuplicateTests
 
         Assert.Equal(2, corpus.Papers.Count);
         var moe = Assert.Single(corpus.Papers, p => p.Abstract.StartsWith("Mixture", StringComparison.Ordinal));
-        Assert.Equal(["moe_note - Copy.txt", "moe_note.txt"], moe.SourceFiles);
+        Assert.Equal("moe_note", moe.Title); // the shortest file name, though the copy sorts first
+        Assert.Equal("moe_note.txt", moe.SourceFile);
+        Assert.Equal(["moe_note.txt", "moe_note - Copy.txt"], moe.SourceFiles);
         Assert.Equal(
             [
-                "merged 2 identical copies of \"moe_note - Copy\" into one source: moe_note - Copy.txt, moe_note.txt",
-                "merged 2 identical copies of \"Speculative Decoding\" into one source: spec (copy).md, spec.md",
+                "merged 2 identical copies of \"moe_note\" into one source: moe_note.txt, moe_note - Copy.txt",
+                "merged 2 identical copies of \"Speculative Decoding\" into one source: spec.md, spec (copy).md",
             ],
             corpus.Merges.Select(m => m.ToString()));
         Assert.Equal(4, corpus.Entries);
@@ -65,5 +71,24 @@ public sealed class CorpusDuplicateTests
         Assert.Contains(corpus.Papers, p => p.Abstract.Contains("Knowledge distillation", StringComparison.Ordinal));
         Assert.Equal(2, corpus.Merges.Count);
         Assert.All(corpus.Merges, m => Assert.Equal(2, m.Files.Count));
+    }
+
+    [Fact]
+    public async Task A_one_note_corpus_is_logged_without_a_plural_count()
+    {
+        using var folder = new TempFolder();
+        using var cache = new TempFolder();
+        folder.Write("moe_note.txt", "Mixture-of-experts routing sends each token to two experts.\n");
+        var logs = new RecordingLoggerFactory();
+        using var index = new CorpusIndex(
+            Options.Create(new CorpusOptions { Folder = folder.Path, CacheFolder = cache.Path }),
+            Options.Create(new RetrievalOptions()),
+            new InMemoryVectorStore(),
+            loggerFactory: logs);
+
+        await index.EnsureBuiltAsync(Ct);
+
+        Assert.Contains(logs.Messages, m => m.Contains("papers 1", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Messages, m => Regex.IsMatch(m, @"\b1 (papers|passages|entries)\b"));
     }
 }

@@ -96,6 +96,6 @@ public sealed class CorpusEncodingTests
         var result = await retriever.SearchAsync("naïve résumé screening", cancellationToken: Ct);
 
         Assert.Equal("Naïve Bayes for résumé screening", result.Hits[0].Paper.Title);
-        Assert.True(result.Hits[0].RelevanceScore > 0.9);
+        Assert.True(result.Hits[0].RelevanceScore > 0.7); // the three terms weigh alike: one unmatched would leave at most 2/3
     }
 }

@@ -74,7 +74,7 @@ public sealed class Bm25IndexTests
 
         var hit = Assert.Single(index.Search(question, 5));
 
-        Assert.True(index.Coverage(index.Analyze(question).ToList(), hit.Ordinal) < 0.05);
+        Assert.True(index.Relevance(index.Analyze(question).ToList(), hit.Ordinal) < 0.05);
     }
 
     [Fact]
