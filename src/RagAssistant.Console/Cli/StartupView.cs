@@ -89,11 +89,13 @@ internal static class StartupView
         }
     }
 
+    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
+
     /// <summary>One line about what the index holds, plus its warnings.</summary>
     public static void WriteReport(Terminal terminal, IndexReport report)
     {
         terminal.Ui.MarkupLineInterpolated(
-            $"Indexed {report.Papers} papers in {report.Passages} passages ({report.Embedded} embedded, {report.FromCache} from cache) in {report.Elapsed.TotalSeconds:0.0} s.");
+            $"Indexed {Count(report.Papers, "paper")} in {Count(report.Passages, "passage")} ({report.Embedded} embedded, {report.FromCache} from cache) in {report.Elapsed.TotalSeconds:0.0} s.");
         if (!report.DenseAvailable)
         {
             terminal.Ui.MarkupLine("[grey]No embedding model: search is BM25 only.[/]");

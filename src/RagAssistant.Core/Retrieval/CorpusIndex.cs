@@ -308,7 +308,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
             _cache = EmbeddingCache.Load(EmbeddingCache.PathFor(owner._corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, owner._logger);
             if (_cache.DiscardReason is { } reason)
             {
-                warnings.Add($"{_cache.FilePath}: embedding cache discarded ({reason}); rebuilt");
+                warnings.Add($"{_cache.FilePath}: embedding cache discarded ({reason}); its passages are embedded again");
             }
 
             var titles = corpus.Papers.ToDictionary(p => p.Id, p => p.Title, StringComparer.Ordinal);

@@ -79,14 +79,13 @@ internal sealed partial class EmbeddingCache
             if (reason is not null)
             {
                 cache._vectors.Clear();
+                // Reported once, by the index's warnings (CorpusIndex), which every front end shows.
                 cache.DiscardReason = reason;
-                LogDiscarded(logger, path, reason);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             cache.DiscardReason = $"cannot be read ({ex.Message})";
-            LogDiscarded(logger, path, cache.DiscardReason);
         }
 
         return cache;
@@ -242,9 +241,6 @@ internal sealed partial class EmbeddingCache
             // Leftover temporary file: harmless, never loaded (it does not have the cache's name).
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding cache {Path} discarded: {Reason}. It will be rebuilt.")]
-    private static partial void LogDiscarded(ILogger logger, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding cache {Path} could not be saved: {Reason}. The next start will embed again.")]
     private static partial void LogSaveFailed(ILogger logger, string path, string reason);

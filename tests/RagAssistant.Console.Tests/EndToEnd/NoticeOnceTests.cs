@@ -73,6 +73,24 @@ public sealed class NoticeOnceTests : IDisposable
         Assert.Empty(Directory.GetFiles(models));
     }
 
+    [Fact]
+    public async Task A_corrupt_embedding_cache_is_reported_once_and_embedded_again()
+    {
+        var corpus = Latin1Corpus();
+        var cache = Path.Combine(workingDirectory.Path, "cache");
+        string[] args = ["index", "--corpus", corpus, $"--Corpus:CacheFolder={cache}"];
+        var first = await ConsoleProcess.RunAsync(null, workingDirectory.Path, args);
+        Assert.True(first.ExitCode == 0, first.Error);
+        var file = Assert.Single(Directory.GetFiles(cache, "embeddings-*.bin"));
+        await File.WriteAllBytesAsync(file, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, TestContext.Current.CancellationToken);
+
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, args);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(1, Count(result.Output + "\n" + result.Error, "discarded"));
+        Assert.Contains("(2 embedded, 0 from cache)", Flatten(result.Output), StringComparison.Ordinal);
+    }
+
     private string Latin1Corpus()
     {
         var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus")).FullName;
