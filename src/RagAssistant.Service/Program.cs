@@ -19,6 +19,12 @@ if (commandLine.ShowHelp)
 
 var builder = WebApplication.CreateBuilder([.. commandLine.HostArguments]);
 builder.UseSharedSettingsWhenContentRootHasNone();
+if (!builder.Environment.IsDevelopment())
+{
+    // `dotnet run` starts in the shell's folder (RunWorkingDirectory in the project), which has no wwwroot: the build's
+    // static web assets manifest maps it to the project's. Published, there is no manifest and wwwroot is beside the program.
+    builder.WebHost.UseStaticWebAssets();
+}
 
 // Command-line overrides win over appsettings.json and the environment.
 builder.Configuration.AddInMemoryCollection(commandLine.Overrides.ToConfiguration());
