@@ -43,7 +43,8 @@ builder.Services.AddRagAssistantService(builder.Configuration);
 
 try
 {
-    var app = builder.Build();
+    // Disposed (native model owners last) only once the host has stopped, also when it fails to start.
+    await using var app = builder.Build();
     app.Services.ValidateStartupOptions();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
@@ -51,7 +52,7 @@ try
     app.UseDefaultFiles();
     app.UseStaticFiles();
     app.MapRagAssistantEndpoints();
-    await app.RunAsync();
+    await app.RunStoppingOnFailedStartAsync();
     return 0;
 }
 catch (OptionsValidationException ex)

@@ -206,6 +206,25 @@ public sealed class ServiceLifecycleTests
     }
 
     [Fact]
+    public async Task A_port_another_program_holds_exits_1_while_the_models_load_and_the_corpus_is_embedded()
+    {
+        // The start-up (llama.cpp loading the model, ONNX Runtime embedding the corpus) runs in the background while
+        // Kestrel fails to bind: exiting under it crashed the process now and then (exit 139).
+        SkipWithoutBuild();
+        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            await using var process = ServiceProcess.Start(port, "--model", TestPaths.Stories, "--Service:WatchCorpus=false");
+
+            Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
+            Assert.True(process.ExitCode == 1, $"attempt {attempt} exited {process.ExitCode}:\n{process.Output}");
+            Assert.Contains("The service cannot start: Failed to bind", process.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Sigterm_stops_the_service_cleanly()
     {
         SkipWithoutBuild();
