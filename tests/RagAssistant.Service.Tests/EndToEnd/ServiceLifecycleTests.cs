@@ -9,6 +9,15 @@ public sealed class ServiceLifecycleTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // Another program listening on a loopback port, as when a second service is started on a busy port.
+    private static System.Net.Sockets.TcpListener HoldAPort(out int port)
+    {
+        var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        return holder;
+    }
+
     private static void SkipWithoutBuild()
     {
         if (!File.Exists(ServiceProcess.ServiceAssembly))
@@ -189,9 +198,7 @@ public sealed class ServiceLifecycleTests
     public async Task A_port_another_program_holds_exits_1_with_a_message_not_a_crash()
     {
         SkipWithoutBuild();
-        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        holder.Start();
-        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        using var holder = HoldAPort(out var port);
         await using var process = ServiceProcess.Start(port, "--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
 
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
@@ -211,9 +218,7 @@ public sealed class ServiceLifecycleTests
         // The start-up (llama.cpp loading the model, ONNX Runtime embedding the corpus) runs in the background while
         // Kestrel fails to bind: exiting under it crashed the process now and then (exit 139).
         SkipWithoutBuild();
-        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        holder.Start();
-        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        using var holder = HoldAPort(out var port);
         for (var attempt = 1; attempt <= 4; attempt++)
         {
             await using var process = ServiceProcess.Start(port, "--model", TestPaths.Stories, "--Service:WatchCorpus=false");
