@@ -19,6 +19,12 @@ if (commandLine.ShowHelp)
 
 var builder = WebApplication.CreateBuilder([.. commandLine.HostArguments]);
 builder.UseSharedSettingsWhenContentRootHasNone();
+if (!builder.Environment.IsDevelopment())
+{
+    // `dotnet run` starts in the shell's folder (RunWorkingDirectory in the project), which has no wwwroot: the build's
+    // static web assets manifest maps it to the project's. Published, there is no manifest and wwwroot is beside the program.
+    builder.WebHost.UseStaticWebAssets();
+}
 
 // Command-line overrides win over appsettings.json and the environment.
 builder.Configuration.AddInMemoryCollection(commandLine.Overrides.ToConfiguration());
@@ -37,7 +43,8 @@ builder.Services.AddRagAssistantService(builder.Configuration);
 
 try
 {
-    var app = builder.Build();
+    // Disposed (native model owners last) only once the host has stopped, also when it fails to start.
+    await using var app = builder.Build();
     app.Services.ValidateStartupOptions();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
@@ -45,7 +52,7 @@ try
     app.UseDefaultFiles();
     app.UseStaticFiles();
     app.MapRagAssistantEndpoints();
-    await app.RunAsync();
+    await app.RunStoppingOnFailedStartAsync();
     return 0;
 }
 catch (OptionsValidationException ex)

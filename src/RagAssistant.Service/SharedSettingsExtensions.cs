@@ -13,8 +13,9 @@ internal static class SharedSettingsExtensions
     /// beside the program instead, at the same precedence (environment variables and the command line still win).
     /// </summary>
     /// <remarks>
-    /// `dotnet run --project src/RagAssistant.Service` starts in the project folder (the Web SDK's working directory,
-    /// so wwwroot is found there), which has no settings of its own: without this the service silently ran on defaults.
+    /// `dotnet run --project src/RagAssistant.Service` starts in the shell's folder (RunWorkingDirectory in the
+    /// project), and a published service wherever it is started: a folder with no settings of its own would otherwise
+    /// silently run the service on defaults.
     /// </remarks>
     public static WebApplicationBuilder UseSharedSettingsWhenContentRootHasNone(this WebApplicationBuilder builder)
     {

@@ -1,6 +1,9 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using RagAssistant.Service.Options;
@@ -17,7 +20,7 @@ internal sealed record RequestBodyExample(string Json);
 /// see <see cref="TryHandleAsync"/>), and answers a bare 415 for another content type and 413 for a body over
 /// <see cref="ServiceOptions.MaxRequestBodyBytes"/> (Kestrel's limit), which <see cref="Describe"/> explains.
 /// </summary>
-internal sealed class RequestBodyProblems : IExceptionHandler
+internal sealed partial class RequestBodyProblems : IExceptionHandler
 {
     /// <summary>
     /// Answers a binding failure of a request body (of an endpoint with a <see cref="RequestBodyExample"/>, or any
@@ -41,8 +44,7 @@ internal sealed class RequestBodyProblems : IExceptionHandler
             // 413 and 415 (when binding throws them) get their detail from Describe, as when it only sets the status.
             not StatusCodes.Status400BadRequest => Results.Problem(statusCode: badRequest.StatusCode),
             _ when example is null => ApiProblems.BadRequest(badRequest.Message),
-            _ when badRequest.InnerException is JsonException json =>
-                ApiProblems.BadRequest($"The request body is not valid JSON: {json.Message} Expected an object such as {example}."),
+            _ when badRequest.InnerException is JsonException json => ApiProblems.BadRequest(Explain(httpContext, json, example)),
 
             // Binding reports a missing body and the JSON literal null alike: whether there was a body tells them apart.
             _ when request.ContentLength is 0 || httpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false =>
@@ -78,4 +80,109 @@ internal sealed class RequestBodyProblems : IExceptionHandler
             problem.Detail = $"The request body must be JSON (Content-Type: application/json), not '{context.HttpContext.Request.ContentType ?? "(none)"}'.";
         }
     }
+
+    /// <summary>
+    /// Says which JSON field of the body is wrong and what it must be, in the API's own terms: System.Text.Json's
+    /// messages name the .NET types the body binds to ("could not be converted to RagAssistant.Service.Api.SearchRequest"),
+    /// which mean nothing to a client. The field is found by walking the exception's path through the request type's
+    /// JSON contract (the names and types binding uses).
+    /// </summary>
+    private static string Explain(HttpContext httpContext, JsonException json, string example)
+    {
+        var requestType = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        var options = httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        if (requestType is null || json.Path is null || !options.TryGetTypeInfo(requestType, out var root))
+        {
+            return Syntax(json, example);
+        }
+
+        var (container, field, resolved) = Walk(root, json.Path, options);
+        if (UnmappedMember().Match(json.Message) is { Success: true } unmapped)
+        {
+            var where = container == root || field.Length == 0 ? string.Empty : $" in {field}";
+            var fields = string.Join(", ", container.Properties.Select(p => p.Name));
+            return $"Unknown field '{unmapped.Groups["name"].Value}'{where}: the fields are {fields}. Example: {example}.";
+        }
+
+        if (!resolved || !json.Message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return Syntax(json, example);
+        }
+
+        return field.Length == 0
+            ? $"The request body must be a JSON object such as {example}."
+            : $"The field '{field}' must be {Expected(container, options)}. Example: {example}.";
+    }
+
+    // Malformed JSON: the reader's message names no type, only the position.
+    private static string Syntax(JsonException json, string example) =>
+        $"The request body is not valid JSON: {(TypeName().IsMatch(json.Message) ? $"at {json.Path ?? "$"}." : json.Message)} Expected an object such as {example}.";
+
+    /// <summary>The contract at the end of <paramref name="path"/> ($.history[0].role), the path as the client wrote it, and whether every step was found.</summary>
+    private static (JsonTypeInfo Contract, string Field, bool Resolved) Walk(JsonTypeInfo root, string path, JsonSerializerOptions options)
+    {
+        var contract = root;
+        var field = new System.Text.StringBuilder();
+        foreach (Match step in PathStep().Matches(path))
+        {
+            Type? next;
+            string shown;
+            if (step.Groups["index"].Success)
+            {
+                next = contract.ElementType;
+                shown = $"[{step.Groups["index"].Value}]";
+            }
+            else
+            {
+                var name = step.Groups["name"].Success ? step.Groups["name"].Value : step.Groups["quoted"].Value;
+                next = contract.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.PropertyType;
+                shown = field.Length == 0 ? name : "." + name;
+            }
+
+            if (next is null || !options.TryGetTypeInfo(next, out var nextContract))
+            {
+                return (contract, field.ToString(), false);
+            }
+
+            field.Append(shown);
+            contract = nextContract;
+        }
+
+        return (contract, field.ToString(), true);
+    }
+
+    /// <summary>What a value of <paramref name="contract"/>'s type looks like in JSON: "a whole number", "one of "bm25", "dense", "hybrid"".</summary>
+    private static string Expected(JsonTypeInfo contract, JsonSerializerOptions options)
+    {
+        var type = Nullable.GetUnderlyingType(contract.Type) ?? contract.Type;
+        if (type.IsEnum)
+        {
+            // Written through the API's own enum converter, so the names are the ones it accepts.
+            return "one of " + string.Join(", ", Enum.GetValues(type).Cast<object>().Select(v => JsonSerializer.Serialize(v, type, options)));
+        }
+
+        return Type.GetTypeCode(type) switch
+        {
+            TypeCode.String => "a string",
+            TypeCode.Boolean => "true or false",
+            TypeCode.Byte or TypeCode.Int16 or TypeCode.Int32 or TypeCode.Int64 or TypeCode.UInt16 or TypeCode.UInt32 or TypeCode.UInt64 => "a whole number",
+            TypeCode.Single or TypeCode.Double or TypeCode.Decimal => "a number",
+            _ => contract.Kind switch
+            {
+                JsonTypeInfoKind.Enumerable => "an array",
+                JsonTypeInfoKind.Object or JsonTypeInfoKind.Dictionary => "an object",
+                _ => "a valid value",
+            },
+        };
+    }
+
+    [GeneratedRegex(@"^The JSON property '(?<name>.*)' could not be mapped")]
+    private static partial Regex UnmappedMember();
+
+    [GeneratedRegex(@"\.(?<name>[^.\[]+)|\['(?<quoted>[^']*)'\]|\[(?<index>\d+)\]")]
+    private static partial Regex PathStep();
+
+    // A namespace-qualified .NET type name (RagAssistant.Service.Api.AskRequest, System.Int32) in a message.
+    [GeneratedRegex(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]")]
+    private static partial Regex TypeName();
 }

@@ -13,7 +13,12 @@ internal sealed class ServiceDownloadHint : IModelDownloadHint
     public string Describe(string role, string path, ModelEntry? model)
     {
         var command = _command.Describe(role, path, model);
-        return role == "chat" && model is not null ? $"{command} (or POST {StatusHandler.ChatModelDownloadPath}, which downloads and loads it without a restart)" : command;
+
+        // The endpoint first, in a sentence of its own: the notice ends "...; then restart", which is true of the
+        // manual download and the model server, not of the endpoint.
+        return role == "chat" && model is not null
+            ? $"Send POST {StatusHandler.ChatModelDownloadPath} to download and load it without a restart. Or {char.ToLowerInvariant(command[0])}{command[1..]}"
+            : command;
     }
 
     // The service downloads only the chat model, in the background (ChatModelDownload); asking again resumes it.

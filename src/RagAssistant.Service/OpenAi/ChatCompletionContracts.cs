@@ -35,7 +35,11 @@ internal sealed record ChatCompletionRequest(
     /// </summary>
     internal AskValidation Validate(AssistantService assistant)
     {
-        var messages = Messages ?? [];
+        if (Messages is not { Count: > 0 } messages)
+        {
+            return AskValidation.Invalid($"messages is {(Messages is null ? "missing" : "empty")}: send the conversation as an array ending with the question, e.g. {Example}.");
+        }
+
         var conversation = new List<ChatMessage>();
         for (var i = 0; i < messages.Count; i++)
         {

@@ -114,13 +114,16 @@ public sealed class AskEndpointTests
 
     [Theory]
     [InlineData("{\"question\": ", "not valid JSON")]
-    [InlineData("[1, 2]", "not valid JSON")]
+    [InlineData("[1, 2]", "The request body must be a JSON object such as {")]
     [InlineData("null", "not null")]
     [InlineData("", "body is empty")]
     [InlineData("{\"question\": \"   \"}", "question is empty")]
     [InlineData("{}", "question is empty")]
     [InlineData("{\"question\": \"q\", \"top_k\": 0}", "top_k must be between 1 and")]
-    [InlineData("{\"question\": \"q\", \"topK\": 3}", "'topK' could not be mapped")]
+    [InlineData("{\"question\": \"q\", \"topK\": 3}", "Unknown field 'topK': the fields are question, history, top_k.")]
+    [InlineData("{\"question\": \"q\", \"top_k\": \"abc\"}", "The field 'top_k' must be a whole number.")]
+    [InlineData("{\"question\": 5}", "The field 'question' must be a string.")]
+    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": 1}]}", "The field 'history[0].role' must be a string.")]
     [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"system\", \"content\": \"x\"}]}", "history[0].role")]
     public async Task Bad_requests_get_a_problem_that_says_what_is_wrong(string body, string expected)
     {
@@ -133,6 +136,7 @@ public sealed class AskEndpointTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.ReadProblemAsync(Ct);
         Assert.Contains(expected, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]", problem.GetProperty("detail").GetString()!);
         Assert.Equal(0, factory.Pipeline.Started);
     }
 

@@ -30,7 +30,10 @@ public sealed class CatalogEndpointTests
 
     [Theory]
     [InlineData("{\"query\": \"\"}", "query is empty")]
-    [InlineData("{\"query\": \"x\", \"mode\": \"telepathy\"}", "not valid JSON")]
+    [InlineData("{\"query\": \"x\", \"mode\": \"telepathy\"}", "The field 'mode' must be one of \"bm25\", \"dense\", \"hybrid\".")]
+    [InlineData("{\"query\": \"x\", \"mode\": \"fuzzy\"}", "The field 'mode' must be one of \"bm25\", \"dense\", \"hybrid\".")]
+    [InlineData("{\"query\": \"x\", \"top_k\": \"abc\"}", "The field 'top_k' must be a whole number.")]
+    [InlineData("{\"query\": \"x\", \"topK\": 3}", "Unknown field 'topK': the fields are query, top_k, mode.")]
     [InlineData("{\"query\": \"x\", \"top_k\": 1000}", "top_k must be between 1 and 20")]
     public async Task Bad_searches_get_a_problem(string body, string expected)
     {
@@ -41,7 +44,9 @@ public sealed class CatalogEndpointTests
         using var response = await client.PostRawAsync("/api/search", body, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains(expected, (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var detail = (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString()!;
+        Assert.Contains(expected, detail, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]", detail);
     }
 
     [Fact]

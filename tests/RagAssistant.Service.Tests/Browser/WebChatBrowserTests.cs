@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -107,7 +108,10 @@ public sealed class WebChatBrowserTests
         }
 
         var factory = new ServiceFactory();
-        factory.UseKestrel(0);
+        // Listen on a free loopback port through Kestrel's own options. UseKestrel(0) rewrites the server's address list
+        // after the host is built, racing Kestrel binding on the app's thread: now and then it threw "Addresses cannot be
+        // modified after the server has started" (dotnet/aspnetcore#67714).
+        factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return factory;

@@ -9,6 +9,15 @@ public sealed class ServiceLifecycleTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // Another program listening on a loopback port, as when a second service is started on a busy port.
+    private static System.Net.Sockets.TcpListener HoldAPort(out int port)
+    {
+        var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        return holder;
+    }
+
     private static void SkipWithoutBuild()
     {
         if (!File.Exists(ServiceProcess.ServiceAssembly))
@@ -41,7 +50,7 @@ public sealed class ServiceLifecycleTests
     [Fact]
     public async Task Started_outside_the_repository_root_the_service_reads_the_shared_settings()
     {
-        // `dotnet run --project src/RagAssistant.Service` starts in the project folder, which has no appsettings.json.
+        // `dotnet run --project src/RagAssistant.Service` starts in the shell's folder, which may have no appsettings.json.
         SkipWithoutBuild();
         using var folder = new TempFolder();
         await using var process = ServiceProcess.StartIn(folder.Path, "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
@@ -92,6 +101,41 @@ public sealed class ServiceLifecycleTests
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
         Assert.Equal(1, process.ExitCode);
         Assert.Contains("/nonexistent/model.gguf", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Under_dotnet_run_a_relative_model_path_is_resolved_against_the_shell_folder()
+    {
+        // The Web SDK would start `dotnet run` in the project folder; the user typed the path relative to their shell's.
+        SkipWithoutBuild();
+        using var folder = new TempFolder();
+        var shell = Directory.CreateDirectory(Path.Combine(folder.Path, "shell")).FullName;
+        await using var process = ServiceProcess.RunFrom(shell, "--model", "../models/missing.gguf");
+
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(90)), "the service must refuse to start");
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains($"The chat model file {Path.Combine(folder.Path, "models", "missing.gguf")} (from --model) does not exist.", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Under_dotnet_run_a_relative_corpus_is_resolved_against_the_shell_folder_and_the_web_chat_is_served()
+    {
+        SkipWithoutBuild();
+        using var folder = new TempFolder();
+        var shell = Directory.CreateDirectory(Path.Combine(folder.Path, "shell")).FullName;
+        folder.Write(Path.Combine("corpus", "notes.md"), "# Speculative decoding\n\nA small draft model proposes tokens that a large model verifies.\n");
+        await using var process = ServiceProcess.RunFrom(shell, "--corpus", "../corpus", "--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
+        await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        using var client = new HttpClient { BaseAddress = process.Address };
+
+        var status = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
+        using var page = await client.GetAsync(new Uri("/", UriKind.Relative), Ct);
+
+        Assert.Equal(Path.Combine(folder.Path, "corpus"), status.GetProperty("corpus").GetProperty("folder").GetString());
+
+        // The shell's folder has no wwwroot: the page comes through the build's static web assets manifest.
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<html", await page.Content.ReadAsStringAsync(Ct), StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]
@@ -154,9 +198,7 @@ public sealed class ServiceLifecycleTests
     public async Task A_port_another_program_holds_exits_1_with_a_message_not_a_crash()
     {
         SkipWithoutBuild();
-        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        holder.Start();
-        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        using var holder = HoldAPort(out var port);
         await using var process = ServiceProcess.Start(port, "--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
 
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
@@ -168,6 +210,23 @@ public sealed class ServiceLifecycleTests
         Assert.DoesNotContain("Hosting failed to start", process.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("AddressInUseException", process.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_another_program_holds_exits_1_while_the_models_load_and_the_corpus_is_embedded()
+    {
+        // The start-up (llama.cpp loading the model, ONNX Runtime embedding the corpus) runs in the background while
+        // Kestrel fails to bind: exiting under it crashed the process now and then (exit 139).
+        SkipWithoutBuild();
+        using var holder = HoldAPort(out var port);
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            await using var process = ServiceProcess.Start(port, "--model", TestPaths.Stories, "--Service:WatchCorpus=false");
+
+            Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
+            Assert.True(process.ExitCode == 1, $"attempt {attempt} exited {process.ExitCode}:\n{process.Output}");
+            Assert.Contains("The service cannot start: Failed to bind", process.Output, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

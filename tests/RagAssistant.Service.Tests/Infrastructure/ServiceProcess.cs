@@ -58,7 +58,21 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess StartIn(string workingDirectory, params string[] arguments) => StartIn(workingDirectory, FreePort(), arguments);
 
     /// <summary>Starts the service with <paramref name="workingDirectory"/> as its working directory (its default content root).</summary>
-    public static ServiceProcess StartIn(string workingDirectory, int port, params string[] arguments)
+    public static ServiceProcess StartIn(string workingDirectory, int port, params string[] arguments) =>
+        Launch(workingDirectory, port, [ServiceAssembly], arguments);
+
+    /// <summary>
+    /// Starts the service the way the README does, `dotnet run --project src/RagAssistant.Service --no-build -- ...`,
+    /// from <paramref name="workingDirectory"/> (the user's shell folder) on a free port.
+    /// </summary>
+    public static ServiceProcess RunFrom(string workingDirectory, params string[] arguments)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var project = Path.Combine(TestPaths.RepositoryRoot, "src", "RagAssistant.Service");
+        return Launch(workingDirectory, FreePort(), ["run", "--project", project, "--no-build", "-c", configuration, "--"], arguments);
+    }
+
+    private static ServiceProcess Launch(string workingDirectory, int port, string[] dotnetArguments, string[] arguments)
     {
         var address = new Uri($"http://127.0.0.1:{port}");
         var info = new ProcessStartInfo("dotnet")
@@ -68,7 +82,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(ServiceAssembly);
+        foreach (var argument in dotnetArguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         if (!arguments.Contains("--urls"))
         {
             info.ArgumentList.Add("--urls");

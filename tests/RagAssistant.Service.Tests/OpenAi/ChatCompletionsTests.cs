@@ -132,7 +132,10 @@ public sealed class ChatCompletionsTests
 
     [Theory]
     [InlineData("{\"messages\": [", "not valid JSON")]
-    [InlineData("{\"messages\": []}", "last message must come from the user")]
+    [InlineData("{\"messages\": []}", "messages is empty: send the conversation as an array ending with the question")]
+    [InlineData("{}", "messages is missing: send the conversation as an array ending with the question")]
+    [InlineData("{\"stream\": \"yes\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'stream' must be true or false.")]
+    [InlineData("{\"max_tokens\": \"many\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'max_tokens' must be a whole number.")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}", "last message must come from the user")]
     [InlineData("{\"messages\": [{\"role\": \"tool\", \"content\": \"q\"}]}", "messages[0].role")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": 5}]}", "messages[0].content")]
@@ -146,7 +149,9 @@ public sealed class ChatCompletionsTests
         using var response = await http.PostRawAsync("/v1/chat/completions", body, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains(expected, (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var detail = (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString()!;
+        Assert.Contains(expected, detail, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]", detail);
     }
 
     [Fact]
