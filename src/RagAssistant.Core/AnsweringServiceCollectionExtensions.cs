@@ -42,19 +42,35 @@ public static class AnsweringServiceCollectionExtensions
             AnswerPromptTemplates.Load(AnswerPromptTemplates.ResolveFolder(sp.GetRequiredService<IOptions<AnsweringOptions>>().Value.PromptsFolder)));
 
         // The pipeline composes its own Semantic Kernel from these collaborators; filters registered here see its steps.
-        services.TryAddSingleton(sp => new AnswerPipeline(
-            sp.GetRequiredService<IPaperRetriever>(),
-            sp.GetRequiredService<AnswerPromptTemplates>(),
-            sp.GetRequiredService<IOptions<AnsweringOptions>>(),
-            sp.GetRequiredService<IOptions<AssistantOptions>>(),
-            sp.GetRequiredService<ILogger<AnswerPipeline>>(),
-            sp.GetService<IChatClient>(),
-            sp.GetKeyedService<ITokenizer>(ITokenizer.ChatKey),
-            sp.GetServices<IFunctionInvocationFilter>(),
-            sp.GetServices<IPromptRenderFilter>(),
-            sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => ComposeAnswerPipeline(sp, sp.GetService<IChatClient>(), sp.GetKeyedService<ITokenizer>(ITokenizer.ChatKey)));
         services.TryAddSingleton<IAnswerPipeline>(sp => sp.GetRequiredService<AnswerPipeline>());
         services.TryAddSingleton<AnswerEvaluator>();
         return services;
     }
+
+    /// <summary>
+    /// The answer pipeline over <paramref name="chatClient"/>, with the container's retriever, prompts, options, filters
+    /// and logging: the one composition, used at start and when a chat model loaded later replaces the one at start.
+    /// </summary>
+    /// <param name="services">The container <see cref="AddRagAnswering"/> registered into.</param>
+    /// <param name="chatClient">The chat model, or null for retrieval-only answers.</param>
+    /// <param name="tokenizer">The chat model's tokenizer, or null to estimate.</param>
+    /// <returns>A new pipeline.</returns>
+    /// <exception cref="InvalidOperationException">A required service (retriever, prompts, options) is not registered.</exception>
+    public static AnswerPipeline ComposeAnswerPipeline(IServiceProvider services, IChatClient? chatClient, ITokenizer? tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return new AnswerPipeline(
+            services.GetRequiredService<IPaperRetriever>(),
+            services.GetRequiredService<AnswerPromptTemplates>(),
+            services.GetRequiredService<IOptions<AnsweringOptions>>(),
+            services.GetRequiredService<IOptions<AssistantOptions>>(),
+            services.GetRequiredService<ILogger<AnswerPipeline>>(),
+            chatClient,
+            tokenizer,
+            services.GetServices<IFunctionInvocationFilter>(),
+            services.GetServices<IPromptRenderFilter>(),
+            services.GetService<ILoggerFactory>());
+    }
+
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.CommandLine;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
+using RagAssistant.Hosting.OpenAICompatible;
 using RagAssistant.LlamaCpp.Chat;
 using RagAssistant.Onnx.Embeddings;
 
@@ -187,12 +188,8 @@ internal static class SettingNames
             }
         }
 
-        if (typeof(CommandLineOverrides).Assembly.GetType("RagAssistant.Hosting.OpenAICompatible.OpenAICompatibleModelOptions") is { } openAI)
-        {
-            classes.Add(("ChatModel", openAI));
-            classes.Add(("EmbeddingModel", openAI));
-        }
-
+        classes.Add((OpenAICompatibleModelOptions.ChatName, typeof(OpenAICompatibleModelOptions)));
+        classes.Add((OpenAICompatibleModelOptions.EmbeddingName, typeof(OpenAICompatibleModelOptions)));
         return classes;
     }
 }

@@ -7,7 +7,7 @@ namespace RagAssistant.Hosting.OpenAICompatible;
 /// <see cref="ChatName"/>) and the <c>EmbeddingModel</c> section (name <see cref="EmbeddingName"/>) when their
 /// <c>Provider</c> is <c>OpenAICompatible</c>, and validated at start-up.
 /// </summary>
-internal sealed class OpenAICompatibleModelOptions : IValidatableObject
+public sealed class OpenAICompatibleModelOptions : IValidatableObject
 {
     /// <summary>The options name (and configuration section) of the chat model.</summary>
     public const string ChatName = "ChatModel";

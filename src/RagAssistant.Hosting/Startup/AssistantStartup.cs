@@ -187,7 +187,7 @@ public sealed partial class AssistantStartup(
             ?? throw new InvalidOperationException("No local chat model is registered.");
 
         // Composed like the pipeline at start (same retriever, prompts, options and filters), with the loaded model.
-        services.GetService<SwitchableAnswerPipeline>()?.SwitchTo(ActivatorUtilities.CreateInstance<AnswerPipeline>(services, chat, tokenizer));
+        services.GetService<SwitchableAnswerPipeline>()?.SwitchTo(AnsweringServiceCollectionExtensions.ComposeAnswerPipeline(services, chat, tokenizer));
         LogDownloadedChatModelLoaded(logger, file.Path);
         return await PublishModelsAsync(chat, error: null, cancellationToken).ConfigureAwait(false);
     }
