@@ -180,12 +180,12 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private WeightedQuery Weigh(Bm25Index bm25, string text, string? context, RetrieverKind mode)
     {
         var terms = bm25.Analyze(text);
+        var topic = bm25.TopicTerms(terms);
         if (context is null)
         {
-            return new WeightedQuery(terms, [], 0, GateTopic(bm25.TopicTerms(terms)), RareTopic(bm25, bm25.TopicTerms(terms)));
+            return new WeightedQuery(terms, [], 0, GateTopic(topic), RareTopic(bm25, topic));
         }
 
-        var topic = bm25.TopicTerms(terms);
         var contextTopic = bm25.TopicTerms(bm25.Analyze(context));
         var weight = _options.ContextWeight;
         if (mode == RetrieverKind.Bm25)
