@@ -6,6 +6,7 @@ using RagAssistant.Core.Retrieval;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.Health;
 using RagAssistant.Service.OpenAi;
+using RagAssistant.Service.Security;
 
 namespace RagAssistant.Service;
 
@@ -26,7 +27,8 @@ internal static class EndpointRouteBuilderExtensions
             ResponseWriter = HealthResponseWriter.WriteAsync,
         });
 
-        var api = endpoints.MapGroup("/api");
+        // Every route under /api and /v1 reads the corpus, changes state or spends compute: a foreign page gets 403.
+        var api = endpoints.MapGroup("/api").RefuseCrossSiteRequests();
         api.MapPost("/ask", ([FromBody] AskRequest request, AskHandler handler, HttpContext context) => handler.HandleAsync(request, context))
             .WithMetadata(new RequestBodyExample(AskRequest.Example));
         api.MapPost("/search", ([FromBody] SearchRequest request, SearchHandler handler, HttpContext context) => handler.HandleAsync(request, context))
@@ -37,12 +39,15 @@ internal static class EndpointRouteBuilderExtensions
         api.MapGet("/status", (StatusHandler handler) => handler.GetStatus());
 
         // The service's way to fetch the offered chat model: in the background, progress in /api/status; once it is
-        // verified the service loads it and answers with it, no restart.
-        endpoints.MapPost(StatusHandler.ChatModelDownloadPath, Results<Accepted<ChatModelDownloadProgress>, ProblemHttpResult> (ChatModelDownload download) => download.TryStart(out var refusal)
-            ? TypedResults.Accepted("/api/status", download.Progress)
-            : TypedResults.Problem(refusal, statusCode: StatusCodes.Status409Conflict, title: "Nothing to download"));
+        // verified the service loads it and answers with it, no restart. It takes a JSON body ({}), which an HTML form
+        // cannot send, so a foreign page cannot start a 491 MB download even where a browser sends no Origin.
+        endpoints.MapPost(StatusHandler.ChatModelDownloadPath, Results<Accepted<ChatModelDownloadProgress>, ProblemHttpResult> (ChatModelDownload download, HttpRequest request) =>
+            !request.HasJsonContentType() ? ApiProblems.JsonBodyRequired(request, StatusHandler.ChatModelDownloadPath)
+            : download.TryStart(out var refusal) ? TypedResults.Accepted("/api/status", download.Progress)
+            : TypedResults.Problem(refusal, statusCode: StatusCodes.Status409Conflict, title: "Nothing to download"))
+            .RefuseCrossSiteRequests();
 
-        var openAi = endpoints.MapGroup("/v1");
+        var openAi = endpoints.MapGroup("/v1").RefuseCrossSiteRequests();
         openAi.MapPost("/chat/completions", ([FromBody] ChatCompletionRequest request, ChatCompletionsHandler handler, HttpContext context) => handler.HandleAsync(request, context))
             .WithMetadata(new RequestBodyExample(ChatCompletionRequest.Example));
         openAi.MapGet("/models", (ChatCompletionsHandler handler) => handler.ListModels());

@@ -46,9 +46,12 @@ try
     // Disposed (native model owners last) only once the host has stopped, also when it fails to start.
     await using var app = builder.Build();
     app.Services.ValidateStartupOptions();
+    app.UseMiddleware<SecurityHeadersMiddleware>();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    app.UseMiddleware<HostFilterMiddleware>();
     app.UseMiddleware<ApiKeyMiddleware>();
+    app.UseMiddleware<CrossSiteRequestMiddleware>();
     app.UseDefaultFiles();
     app.UseStaticFiles();
     app.MapRagAssistantEndpoints();

@@ -9,6 +9,7 @@ using RagAssistant.Service.Indexing;
 using RagAssistant.Service.Lifetime;
 using RagAssistant.Service.OpenAi;
 using RagAssistant.Service.Options;
+using RagAssistant.Service.Security;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -41,9 +42,11 @@ internal static class ServiceCollectionExtensions
         services.AddOptions<HostOptions>()
             .Configure<IConfiguration>((host, config) => host.ShutdownTimeout = RawOptions(config).ShutdownTimeout + TimeSpan.FromSeconds(5));
 
-        // Request bodies bind through the source-generated contract; enums (search mode) are lower-case names.
+        // Request bodies bind through the source-generated contract; enums (search mode) are lower-case names; numbers
+        // are JSON numbers only (the web defaults would read "5" as 5, hiding a client's bug).
         services.ConfigureHttpJsonOptions(json =>
         {
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServiceJsonContext.Default);
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
         });
@@ -58,6 +61,7 @@ internal static class ServiceCollectionExtensions
         services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new PortInUseLogDemotion(sp.GetRequiredService<LoggerFactory>())));
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<AllowedHostNames>();
         services.AddSingleton<AnswerQueue>();
         services.AddSingleton<ShutdownGrace>();
         services.AddSingleton<AnswerAdmission>();

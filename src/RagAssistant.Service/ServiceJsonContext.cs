@@ -12,7 +12,7 @@ namespace RagAssistant.Service;
 /// <c>ask --json</c> and OpenAI. Bodies are bound through ASP.NET Core's JSON options, whose camelCase policy other
 /// endpoints rely on, so every multi-word request property names its snake_case JSON name itself.
 /// </summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(AskRequest))]
 [JsonSerializable(typeof(SearchRequest))]
 [JsonSerializable(typeof(SearchResponse))]

@@ -56,8 +56,9 @@ internal sealed class AnswerKernel
         var builder = Kernel.CreateBuilder();
         if (loggerFactory is not null)
         {
-            // SK logs each function invocation through the kernel's ILoggerFactory (Kernel.LoggerFactory).
-            builder.Services.AddSingleton(loggerFactory);
+            // SK logs each function invocation through the kernel's ILoggerFactory (Kernel.LoggerFactory); a cancelled
+            // step is not a failure, so its "failed" entry goes to Debug.
+            builder.Services.AddSingleton<ILoggerFactory>(new KernelCancellationLogDemotion(loggerFactory));
         }
 
         if (chatClient is not null)

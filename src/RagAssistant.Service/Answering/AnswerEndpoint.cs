@@ -100,12 +100,16 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
         // Reverse proxies (nginx) would otherwise buffer the stream.
         context.Response.Headers["X-Accel-Buffering"] = "no";
         var token = admitted.CancellationToken;
-        return TypedResults.ServerSentEvents(GuardAsync(format.ProjectAsync(assistant.AskStreamingAsync(request, token), token), admitted, format.Failed));
+        return TypedResults.ServerSentEvents(GuardAsync(context.Response, format.ProjectAsync(assistant.AskStreamingAsync(request, token), token), admitted, format.Failed));
     }
 
     private async IAsyncEnumerable<SseItem<string>> GuardAsync(
-        IAsyncEnumerable<SseItem<string>> events, AdmittedAnswer admitted, Func<AnswerFailure, SseItem<string>> error, [EnumeratorCancellation] CancellationToken writerCancellation = default)
+        HttpResponse response, IAsyncEnumerable<SseItem<string>> events, AdmittedAnswer admitted, Func<AnswerFailure, SseItem<string>> error, [EnumeratorCancellation] CancellationToken writerCancellation = default)
     {
+        // The result has set the event-stream headers by the time it first asks for an event: send them now (a flush;
+        // starting the response alone leaves them in Kestrel's buffer), so the client knows at once that its answer was
+        // admitted, not only with the first token seconds later.
+        await response.Body.FlushAsync(writerCancellation);
         var token = admitted.CancellationToken;
         await using var enumerator = events.GetAsyncEnumerator(token);
         while (true)

@@ -8,6 +8,13 @@ internal static class ApiProblems
     public static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid.");
 
+    /// <summary>415 for a POST that must carry a JSON body (<c>{}</c> will do), so a plain HTML form cannot send it.</summary>
+    public static ProblemHttpResult JsonBodyRequired(HttpRequest request, string path) =>
+        TypedResults.Problem(
+            $"Send this request with a JSON body (Content-Type: application/json), e.g. curl --json '{{}}' http://HOST:PORT{path}; got '{request.ContentType ?? "no content type"}'.",
+            statusCode: StatusCodes.Status415UnsupportedMediaType,
+            title: "A JSON body is required.");
+
     public static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found.");
 

@@ -163,10 +163,11 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
 
         return Type.GetTypeCode(type) switch
         {
+            // Numbers and booleans are read only from their own JSON types: say so, since "5" is the usual mistake.
             TypeCode.String => "a string",
-            TypeCode.Boolean => "true or false",
-            TypeCode.Byte or TypeCode.Int16 or TypeCode.Int32 or TypeCode.Int64 or TypeCode.UInt16 or TypeCode.UInt32 or TypeCode.UInt64 => "a whole number",
-            TypeCode.Single or TypeCode.Double or TypeCode.Decimal => "a number",
+            TypeCode.Boolean => "true or false (a JSON boolean, without quotes)",
+            TypeCode.Byte or TypeCode.Int16 or TypeCode.Int32 or TypeCode.Int64 or TypeCode.UInt16 or TypeCode.UInt32 or TypeCode.UInt64 => "a whole number (a JSON number such as 5, without quotes)",
+            TypeCode.Single or TypeCode.Double or TypeCode.Decimal => "a number (a JSON number, without quotes)",
             _ => contract.Kind switch
             {
                 JsonTypeInfoKind.Enumerable => "an array",

@@ -17,7 +17,7 @@ internal sealed class ServiceDownloadHint : IModelDownloadHint
         // The endpoint first, in a sentence of its own: the notice ends "...; then restart", which is true of the
         // manual download and the model server, not of the endpoint.
         return role == "chat" && model is not null
-            ? $"Send POST {StatusHandler.ChatModelDownloadPath} to download and load it without a restart. Or {char.ToLowerInvariant(command[0])}{command[1..]}"
+            ? $"Send POST {StatusHandler.ChatModelDownloadPath} with the JSON body {{}} to download and load it without a restart. Or {char.ToLowerInvariant(command[0])}{command[1..]}"
             : command;
     }
 

@@ -20,6 +20,14 @@ internal sealed class ServiceOptions : IValidatableObject
     /// </summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// Host names the service answers besides loopback's, separated by <c>;</c>, with ASP.NET Core's host-filtering
+    /// patterns (<c>assistant.example.org;*.lab.example.org</c>, ports ignored): the name a reverse proxy forwards as
+    /// <c>Host</c>, or from which it serves the web chat. Unset, a service on loopback answers only <c>localhost</c>,
+    /// <c>127.0.0.1</c> and <c>[::1]</c> (closing DNS rebinding), and one beyond loopback any name; <c>*</c> answers any name.
+    /// </summary>
+    public string? AllowedHosts { get; set; }
+
     /// <summary>Largest request body accepted on any endpoint, in bytes.</summary>
     [Range(1_024, 16 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
@@ -61,6 +69,10 @@ internal sealed class ServiceOptions : IValidatableObject
     /// </summary>
     internal IReadOnlyList<string> ListenUrls { get; set; } = [];
 
+    /// <summary>The names of a <c>;</c>-separated host list such as <see cref="AllowedHosts"/>.</summary>
+    internal static string[] SplitHosts(string? hosts) =>
+        hosts?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
     /// <summary>
     /// What data annotations cannot check: a usable API key, and one whenever the service listens beyond loopback.
     /// The messages name the setting themselves, so they carry no member name.
@@ -69,6 +81,12 @@ internal sealed class ServiceOptions : IValidatableObject
     /// <returns>The broken rules, each with what to do; none when the options are usable.</returns>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var host in SplitHosts(AllowedHosts).Where(h => h.Contains('/', StringComparison.Ordinal) || h.Contains(' ', StringComparison.Ordinal)))
+        {
+            yield return new ValidationResult(
+                $"Service:AllowedHosts holds '{host}', which is not a host name: list names only, separated by ';' (e.g. assistant.example.org;*.lab.example.org), without scheme or path.");
+        }
+
         if (ApiKey is { } key && key.Trim().Length < 16)
         {
             yield return new ValidationResult(

@@ -32,7 +32,8 @@ public sealed class CatalogEndpointTests
     [InlineData("{\"query\": \"\"}", "query is empty")]
     [InlineData("{\"query\": \"x\", \"mode\": \"telepathy\"}", "The field 'mode' must be one of \"bm25\", \"dense\", \"hybrid\".")]
     [InlineData("{\"query\": \"x\", \"mode\": \"fuzzy\"}", "The field 'mode' must be one of \"bm25\", \"dense\", \"hybrid\".")]
-    [InlineData("{\"query\": \"x\", \"top_k\": \"abc\"}", "The field 'top_k' must be a whole number.")]
+    [InlineData("{\"query\": \"x\", \"top_k\": \"abc\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
+    [InlineData("{\"query\": \"x\", \"top_k\": \"5\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
     [InlineData("{\"query\": \"x\", \"topK\": 3}", "Unknown field 'topK': the fields are query, top_k, mode.")]
     [InlineData("{\"query\": \"x\", \"top_k\": 1000}", "top_k must be between 1 and 20")]
     public async Task Bad_searches_get_a_problem(string body, string expected)

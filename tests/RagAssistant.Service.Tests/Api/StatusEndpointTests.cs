@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using RagAssistant.Service.Tests.Infrastructure;
 using RagAssistant.Testing.Files;
@@ -40,7 +41,7 @@ public sealed class StatusEndpointTests
         var notices = model.GetProperty("notices").EnumerateArray().Select(n => n.GetString()!).ToList();
         // The endpoint needs no restart; the manual download and the model server do: each is said of its own way.
         var notice = Assert.Single(notices, n => n.Contains(download.GetProperty("command").GetString()!, StringComparison.Ordinal));
-        Assert.Contains($"Send POST /api/models/chat/download to download and load it without a restart. Or download it with `{download.GetProperty("command").GetString()}`, or set ChatModel:Provider to OpenAICompatible to use a model server; then restart.", notice, StringComparison.Ordinal);
+        Assert.Contains($"Send POST /api/models/chat/download with the JSON body {{}} to download and load it without a restart. Or download it with `{download.GetProperty("command").GetString()}`, or set ChatModel:Provider to OpenAICompatible to use a model server; then restart.", notice, StringComparison.Ordinal);
         Assert.Equal("/api/models/chat/download", download.GetProperty("endpoint").GetString());
         Assert.DoesNotContain(notices, n => n.Contains("dotnet run", StringComparison.Ordinal));
     }
@@ -66,7 +67,7 @@ public sealed class StatusEndpointTests
         Assert.DoesNotContain(model.GetProperty("notices").EnumerateArray(), n => n.GetString()!.Contains("not downloaded", StringComparison.Ordinal));
         Assert.Equal(content, await File.ReadAllBytesAsync(configured, Ct));
 
-        using var again = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), null, Ct);
+        using var again = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), JsonContent.Create(new { }), Ct);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Contains("the chat model is Loaded", await again.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
@@ -125,7 +126,7 @@ public sealed class StatusEndpointTests
         Assert.Equal("off", model.GetProperty("chatModelState").GetString());
         Assert.Equal(JsonValueKind.Null, model.GetProperty("chatModel").ValueKind);
         Assert.Equal(JsonValueKind.Null, model.GetProperty("chatModelDownload").ValueKind);
-        using var download = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), null, Ct);
+        using var download = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), JsonContent.Create(new { }), Ct);
         Assert.Equal(HttpStatusCode.Conflict, download.StatusCode);
     }
 
@@ -135,7 +136,7 @@ public sealed class StatusEndpointTests
         await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Service:ApiKey"] = "0123456789abcdef0123456789abcdef" });
         using var client = factory.CreateClient();
 
-        using var anonymous = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), null, Ct);
+        using var anonymous = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), JsonContent.Create(new { }), Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
@@ -173,7 +174,7 @@ public sealed class StatusEndpointTests
     private static async Task<JsonElement> DownloadAsync(HttpClient client)
     {
         await client.WaitUntilReadyAsync();
-        using (var started = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), null, Ct))
+        using (var started = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), JsonContent.Create(new { }), Ct))
         {
             Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         }

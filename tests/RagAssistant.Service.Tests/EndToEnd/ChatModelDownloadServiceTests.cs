@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using RagAssistant.Service.Tests.Infrastructure;
 
@@ -41,7 +42,7 @@ public sealed class ChatModelDownloadServiceTests
         var before = await AskAsync(client);
         Assert.Equal("retrieval-only", before.GetProperty("mode").GetString());
 
-        using (var started = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), null, Ct))
+        using (var started = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), JsonContent.Create(new { }), Ct))
         {
             Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         }

@@ -82,7 +82,7 @@ public sealed class TokenLimitTests
     [InlineData("\"max_tokens\": 0, ", "max_tokens must be at least 1 (got 0)")]
     [InlineData("\"max_tokens\": -1, ", "max_tokens must be at least 1 (got -1)")]
     [InlineData("\"max_completion_tokens\": 0, ", "max_completion_tokens must be at least 1 (got 0)")]
-    [InlineData("\"max_tokens\": 1.5, ", "The field 'max_tokens' must be a whole number.")]
+    [InlineData("\"max_tokens\": 1.5, ", "The field 'max_tokens' must be a whole number (a JSON number such as 5, without quotes).")]
     public async Task A_limit_below_one_is_a_400_problem(string limits, string expected)
     {
         await using var factory = new ServiceFactory();

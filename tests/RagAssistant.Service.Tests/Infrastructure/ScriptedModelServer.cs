@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace RagAssistant.Service.Tests.Infrastructure;
+
+/// <summary>
+/// A scripted OpenAI-compatible model server on loopback (<c>POST /v1/chat/completions</c>, streamed as OpenAI streams):
+/// it holds the first token until <see cref="ReleaseFirstToken"/> and then sends <see cref="Tokens"/> tokens, one each
+/// <see cref="TokenDelay"/>, so a test can see what the assistant does before the first token and in mid-answer.
+/// </summary>
+internal sealed class ScriptedModelServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private TaskCompletionSource _firstToken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _requests;
+    private int _tokensSent;
+    private int _aborted;
+
+    private ScriptedModelServer(WebApplication app) => _app = app;
+
+    /// <summary>The base URL to configure as <c>ChatModel:Endpoint</c>.</summary>
+    public Uri Endpoint => new($"{_app.Urls.First()}/v1");
+
+    /// <summary>Tokens each answer streams after the first is released.</summary>
+    public int Tokens { get; init; } = 5;
+
+    /// <summary>Pause after each token.</summary>
+    public TimeSpan TokenDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    public int TokensSent => Volatile.Read(ref _tokensSent);
+
+    /// <summary>Completions whose client (the assistant) went away before the end.</summary>
+    public int Aborted => Volatile.Read(ref _aborted);
+
+    public static async Task<ScriptedModelServer> StartAsync(CancellationToken cancellationToken, int tokens = 5, TimeSpan? tokenDelay = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var server = new ScriptedModelServer(app) { Tokens = tokens, TokenDelay = tokenDelay ?? TimeSpan.FromMilliseconds(20) };
+        app.MapPost("/v1/chat/completions", server.CompleteAsync);
+        await app.StartAsync(cancellationToken);
+        return server;
+    }
+
+    /// <summary>Lets every answer, held before its first token, go on.</summary>
+    public void ReleaseFirstToken() => Volatile.Read(ref _firstToken).TrySetResult();
+
+    /// <summary>Holds the first token of the next answers again, after a <see cref="ReleaseFirstToken"/>.</summary>
+    public void HoldFirstToken() => Volatile.Write(ref _firstToken, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    public async ValueTask DisposeAsync()
+    {
+        ReleaseFirstToken();
+        await _app.DisposeAsync();
+    }
+
+    private async Task CompleteAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _requests);
+        var aborted = context.RequestAborted;
+        context.Response.ContentType = "text/event-stream";
+        try
+        {
+            await context.Response.StartAsync(aborted);
+            await Volatile.Read(ref _firstToken).Task.WaitAsync(aborted);
+            for (var i = 0; i < Tokens; i++)
+            {
+                await WriteAsync(context.Response, new { content = $"word{i} " }, null, aborted);
+                Interlocked.Increment(ref _tokensSent);
+                await Task.Delay(TokenDelay, aborted);
+            }
+
+            await WriteAsync(context.Response, new { }, "stop", aborted);
+            await context.Response.WriteAsync("data: [DONE]\n\n", aborted);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _aborted);
+        }
+    }
+
+    private static async Task WriteAsync(HttpResponse response, object delta, string? finishReason, CancellationToken cancellationToken)
+    {
+        var chunk = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["id"] = "chatcmpl-scripted",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = 0,
+            ["model"] = "scripted",
+            ["choices"] = new object[] { new Dictionary<string, object?> { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason } },
+        });
+        await response.WriteAsync($"data: {chunk}\n\n", cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+}
