@@ -29,7 +29,11 @@ public sealed class WebChatBrowserTests
         factory.Pipeline.HoldAfterFirstToken = hold;
         await using var browser = await LaunchAsync();
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(address);
+
+        // Under the service's Content-Security-Policy: every violation Chromium reports (console and DOM event) is kept.
+        var console = await WatchPolicyViolationsAsync(page);
+        var loaded = await page.GotoAsync(address);
+        Assert.Contains("script-src 'self'", await loaded!.HeaderValueAsync("content-security-policy"), StringComparison.Ordinal);
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Ready");
 
         await page.FillAsync("#question", "What is speculative decoding?");
@@ -49,6 +53,59 @@ public sealed class WebChatBrowserTests
         await Assertions.Expect(page.Locator("#paper-title")).ToHaveTextAsync("Fast Inference with Speculative Decoding");
         await Assertions.Expect(page.Locator("#paper-abstract")).ToContainTextAsync("A small draft model proposes tokens");
         await Assertions.Expect(page.Locator("#paper-meta")).ToHaveTextAsync("Feb 22, 2024 · papers.txt");
+
+        // The source in the list opens the same paper.
+        await page.Locator("#paper button").ClickAsync();
+        await Assertions.Expect(page.Locator("#paper")).Not.ToBeVisibleAsync();
+        await page.Locator(".turn .sources a").ClickAsync();
+        await Assertions.Expect(page.Locator("#paper-title")).ToHaveTextAsync("Fast Inference with Speculative Decoding");
+        Assert.Empty(await PolicyViolationsAsync(page, console));
+    }
+
+    [Fact]
+    public async Task The_content_security_policy_is_enforced_and_the_page_cannot_be_framed()
+    {
+        await using var factory = StartOnKestrel(out var address);
+        await using var browser = await LaunchAsync();
+        var page = await browser.NewPageAsync();
+        var console = await WatchPolicyViolationsAsync(page);
+        await page.GotoAsync(address);
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Ready");
+        Assert.Empty(await PolicyViolationsAsync(page, console));
+
+        // The watch sees a violation when there is one: an inline script is refused and reported.
+        await page.EvaluateAsync("() => { const s = document.createElement('script'); s.textContent = 'window.injected = true'; document.body.append(s); }");
+        Assert.Null(await page.EvaluateAsync<bool?>("() => window.injected"));
+        Assert.NotEmpty(await PolicyViolationsAsync(page, console));
+
+        // A page of another origin cannot frame the chat (frame-ancestors 'none').
+        var framing = await browser.NewPageAsync();
+        var blocked = await WatchPolicyViolationsAsync(framing);
+        await framing.SetContentAsync($"<iframe src=\"{address}\"></iframe>");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!blocked.Any(m => m.Contains("frame-ancestors", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Contains(blocked, m => m.Contains("frame-ancestors", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_page_whose_name_was_rebound_to_loopback_cannot_read_the_service()
+    {
+        await using var factory = StartOnKestrel(out var address);
+        var port = new Uri(address).Port;
+
+        // DNS rebinding as Chromium performs it: attacker.example resolves to 127.0.0.1.
+        await using var browser = await LaunchAsync("--host-resolver-rules=MAP attacker.example 127.0.0.1");
+        var page = await browser.NewPageAsync();
+
+        var response = await page.GotoAsync($"http://attacker.example:{port}/api/status");
+
+        Assert.Equal(400, response!.Status);
+        Assert.Contains("Service:AllowedHosts", await page.ContentAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("corpus", await page.ContentAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -117,14 +174,48 @@ public sealed class WebChatBrowserTests
         return factory;
     }
 
-    private static async Task<BrowserSession> LaunchAsync()
+    // Chromium reports each violation as a console error ("Refused to ... because it violates the following Content
+    // Security Policy directive"); the page also records the securitypolicyviolation events it sees.
+    private static async Task<List<string>> WatchPolicyViolationsAsync(IPage page)
+    {
+        var messages = new List<string>();
+        page.Console += (_, message) =>
+        {
+            lock (messages)
+            {
+                messages.Add(message.Text);
+            }
+        };
+        page.PageError += (_, error) =>
+        {
+            lock (messages)
+            {
+                messages.Add(error);
+            }
+        };
+        await page.AddInitScriptAsync("window.__violations = []; document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));");
+        return messages;
+    }
+
+    private static async Task<List<string>> PolicyViolationsAsync(IPage page, List<string> console)
+    {
+        var found = (await page.EvaluateAsync<string[]>("() => window.__violations || []")).ToList();
+        lock (console)
+        {
+            found.AddRange(console.Where(m => m.Contains("Content Security Policy", StringComparison.Ordinal)));
+        }
+
+        return found;
+    }
+
+    private static async Task<BrowserSession> LaunchAsync(params string[] extraArgs)
     {
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,
             Headless = true,
-            Args = ChromiumArgs,
+            Args = [.. ChromiumArgs, .. extraArgs],
         });
         return new BrowserSession(playwright, browser);
     }

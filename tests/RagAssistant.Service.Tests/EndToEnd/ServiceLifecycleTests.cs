@@ -32,6 +32,7 @@ public sealed class ServiceLifecycleTests
     [InlineData("MaxAnswerTokens", "--Answering:MaxAnswerTokens=1")]
     [InlineData("TopK", "--Retrieval:TopK=0")]
     [InlineData("Folder", "--Corpus:Folder=")]
+    [InlineData("Service:AllowedHosts holds 'https://assistant.example.org/', which is not a host name", "--Service:AllowedHosts=https://assistant.example.org/")]
     public async Task An_invalid_configuration_exits_1_with_only_the_message_naming_it(string named, params string[] settings)
     {
         SkipWithoutBuild();
