@@ -6,6 +6,7 @@ namespace RagAssistant.Core.Tests;
 internal sealed class RecordingLoggerFactory : ILoggerFactory
 {
     private readonly List<string> _messages = [];
+    private readonly List<(LogLevel Level, string Message, Exception? Exception)> _entries = [];
 
     public IReadOnlyList<string> Messages
     {
@@ -14,6 +15,18 @@ internal sealed class RecordingLoggerFactory : ILoggerFactory
             lock (_messages)
             {
                 return [.. _messages];
+            }
+        }
+    }
+
+    /// <summary>Every entry with its level and exception, in order.</summary>
+    public IReadOnlyList<(LogLevel Level, string Message, Exception? Exception)> Entries
+    {
+        get
+        {
+            lock (_messages)
+            {
+                return [.. _entries];
             }
         }
     }
@@ -40,6 +53,7 @@ internal sealed class RecordingLoggerFactory : ILoggerFactory
             lock (owner._messages)
             {
                 owner._messages.Add(formatter(state, exception));
+                owner._entries.Add((logLevel, formatter(state, exception), exception));
             }
         }
     }
