@@ -109,7 +109,16 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
         // The result has set the event-stream headers by the time it first asks for an event: send them now (a flush;
         // starting the response alone leaves them in Kestrel's buffer), so the client knows at once that its answer was
         // admitted, not only with the first token seconds later.
-        await response.Body.FlushAsync(writerCancellation);
+        try
+        {
+            await response.Body.FlushAsync(writerCancellation);
+        }
+        catch (OperationCanceledException) when (writerCancellation.IsCancellationRequested)
+        {
+            // The client left before the headers went out: nobody to answer; the slot is freed when the response ends.
+            yield break;
+        }
+
         var token = admitted.CancellationToken;
         await using var enumerator = events.GetAsyncEnumerator(token);
         while (true)
