@@ -93,7 +93,7 @@ public sealed class WebSecurityProcessTests(RealServiceProcess service) : IClass
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
         using var client = new HttpClient { BaseAddress = process.Address };
 
-        async Task<HttpStatusCode> SearchAsync(string? host, string? origin)
+        async Task<string> SearchAsync(string? host, string? origin)
         {
             using var request = Post("/api/search", """{"query": "speculative decoding"}""");
             if (host is not null)
@@ -107,19 +107,19 @@ public sealed class WebSecurityProcessTests(RealServiceProcess service) : IClass
             }
 
             using var response = await client.SendAsync(request, Ct);
-            return response.StatusCode;
+            return response.StatusCode == HttpStatusCode.OK ? "200" : $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}\n{process.Output}";
         }
 
         // The proxy forwards its public name as Host (with or without a port), or rewrites Host to the upstream's and
         // the page's Origin keeps the public name (nginx's default); loopback still works; other names do not.
-        Assert.Equal(HttpStatusCode.OK, await SearchAsync("assistant.example.org", "https://assistant.example.org"));
-        Assert.Equal(HttpStatusCode.OK, await SearchAsync("assistant.example.org:443", null));
-        Assert.Equal(HttpStatusCode.OK, await SearchAsync("gpu1.lab.example.org", null));
-        Assert.Equal(HttpStatusCode.OK, await SearchAsync(null, "https://assistant.example.org"));
-        Assert.Equal(HttpStatusCode.OK, await SearchAsync("localhost", null));
-        Assert.Equal(HttpStatusCode.BadRequest, await SearchAsync("attacker.example", null));
-        Assert.Equal(HttpStatusCode.BadRequest, await SearchAsync("lab.example.org.attacker.example", null));
-        Assert.Equal(HttpStatusCode.Forbidden, await SearchAsync("assistant.example.org", "https://attacker.example"));
+        Assert.Equal("200", await SearchAsync("assistant.example.org", "https://assistant.example.org"));
+        Assert.Equal("200", await SearchAsync("assistant.example.org:443", null));
+        Assert.Equal("200", await SearchAsync("gpu1.lab.example.org", null));
+        Assert.Equal("200", await SearchAsync(null, "https://assistant.example.org"));
+        Assert.Equal("200", await SearchAsync("localhost", null));
+        Assert.StartsWith("400 ", await SearchAsync("attacker.example", null));
+        Assert.StartsWith("400 ", await SearchAsync("lab.example.org.attacker.example", null));
+        Assert.StartsWith("403 ", await SearchAsync("assistant.example.org", "https://attacker.example"));
     }
 
     [Theory]
