@@ -1,3 +1,4 @@
+using RagAssistant.Console.Rendering;
 using Spectre.Console;
 
 namespace RagAssistant.Console.Cli;
@@ -5,6 +6,8 @@ namespace RagAssistant.Console.Cli;
 /// <summary>
 /// The streams a command talks to. Rich output (tables, progress, colours) goes through <see cref="Ui"/>;
 /// machine output (JSON, streamed answer text) is written raw to <see cref="Out"/> so it is never re-wrapped.
+/// The factories put <see cref="TerminalTextGuard"/> on all three, so no control character or escape sequence from a
+/// document, a model or a file name reaches the terminal; the console's own sequences go to <see cref="Controls"/>.
 /// </summary>
 /// <param name="Ui">Rich output: markup, tables, progress bars, prompts.</param>
 /// <param name="Out">Raw standard output: answer text and JSON.</param>
@@ -19,6 +22,12 @@ internal sealed record Terminal(IAnsiConsole Ui, TextWriter Out, TextWriter Erro
     /// </summary>
     public bool WrapsAnswerText { get; init; }
 
+    /// <summary>
+    /// The unfiltered standard output, for the console's own escape sequences only (the embedding status bar's
+    /// scrolling region, the line editor's cursor moves); never for text from a document, a model or a file.
+    /// </summary>
+    public TextWriter Controls { get; init; } = TextWriter.Null;
+
     /// <summary>Columns assumed for redirected output: wide enough that nothing is wrapped.</summary>
     internal const int PipeWidth = 4096;
 
@@ -26,37 +35,38 @@ internal sealed record Terminal(IAnsiConsole Ui, TextWriter Out, TextWriter Erro
     public static Terminal FromSystemConsole()
     {
         var output = System.Console.Out;
-        var ui = AnsiConsole.Create(new AnsiConsoleSettings
+        var ui = TerminalTextGuard.Guard(AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
             Ansi = System.Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
             ColorSystem = System.Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = System.Console.IsInputRedirected || System.Console.IsOutputRedirected ? InteractionSupport.No : InteractionSupport.Detect,
-        });
+        }));
         if (System.Console.IsOutputRedirected)
         {
             // A pipe has no width: Spectre's 80-column default would break table cells (model names, paths) mid-word.
             ui.Profile.Width = PipeWidth;
         }
 
-        return new Terminal(ui, output, System.Console.Error, System.Console.In, !System.Console.IsInputRedirected && !System.Console.IsOutputRedirected)
+        return new Terminal(ui, TerminalTextGuard.Writer(output), TerminalTextGuard.Writer(System.Console.Error), System.Console.In, !System.Console.IsInputRedirected && !System.Console.IsOutputRedirected)
         {
             WrapsAnswerText = !System.Console.IsOutputRedirected,
+            Controls = output,
         };
     }
 
     /// <summary>A terminal over plain writers, no ANSI: for pipes and tests.</summary>
     public static Terminal Plain(TextWriter output, TextWriter error, TextReader input)
     {
-        var ui = AnsiConsole.Create(new AnsiConsoleSettings
+        var ui = TerminalTextGuard.Guard(AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
             Ansi = AnsiSupport.No,
             ColorSystem = ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
-        });
+        }));
         ui.Profile.Width = 200;
-        return new Terminal(ui, output, error, input, IsInteractive: false);
+        return new Terminal(ui, TerminalTextGuard.Writer(output), TerminalTextGuard.Writer(error), input, IsInteractive: false) { Controls = output };
     }
 
     /// <summary>Writes an error line to stderr.</summary>

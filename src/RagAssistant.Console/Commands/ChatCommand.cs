@@ -36,7 +36,7 @@ internal static class ChatCommand
             }
 
             StartupView.WriteChatStart(terminal, await host.BuildIndexAsync(terminal, cancellationToken).ConfigureAwait(false));
-            ILineReader reader = terminal.IsInteractive ? new LineEditor(new SystemConsoleKeySource(), terminal.Out) : new PlainLineReader(terminal.In, terminal.Out);
+            ILineReader reader = terminal.IsInteractive ? new LineEditor(new SystemConsoleKeySource(), terminal.Controls) : new PlainLineReader(terminal.In, terminal.Out);
             var session = new ChatSession(host.Assistant, runtime, terminal, reader, host.Services.GetService<ICorpusIndex>());
             session.WriteBanner(host.Services.GetService<IPaperCatalog>()?.Count);
 

@@ -48,7 +48,7 @@ internal sealed class EmbeddingStatusBar : IAsyncDisposable
             return null;
         }
 
-        return rows < 5 ? null : new EmbeddingStatusBar(index, terminal.Out, rows);
+        return rows < 5 ? null : new EmbeddingStatusBar(index, terminal.Controls, rows);
     }
 
     /// <summary>

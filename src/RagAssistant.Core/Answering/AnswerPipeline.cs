@@ -115,6 +115,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
 
     private string ValidateQuestion(string? question)
     {
+        // Control characters and escape sequences (line breaks and tabs aside) only confuse tokenizers and terminals.
+        question = ControlCharacters.Strip(question);
         if (string.IsNullOrWhiteSpace(question))
         {
             throw new ArgumentException("The question is empty: type a question about the papers.", nameof(question));
@@ -129,15 +131,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
                 nameof(question));
         }
 
-        // Control characters (other than line breaks and tabs) only confuse tokenizers and terminals.
-        return string.Create(trimmed.Length, trimmed, static (span, source) =>
-        {
-            for (var i = 0; i < source.Length; i++)
-            {
-                var c = source[i];
-                span[i] = char.IsControl(c) && c is not '\n' and not '\t' ? ' ' : c;
-            }
-        });
+        return trimmed;
     }
 
     private async IAsyncEnumerable<AnswerUpdate> StreamAsync(
