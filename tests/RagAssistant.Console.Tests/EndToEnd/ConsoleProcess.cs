@@ -19,7 +19,14 @@ internal static partial class ConsoleProcess
         ["DOTNET_NOLOGO"] = "1",
     };
 
-    public sealed record Result(int ExitCode, string Output, string Error);
+    public sealed record Result(int ExitCode, string Output, string Error)
+    {
+        /// <summary>The bytes written to stdout, exactly (the redirected runs only).</summary>
+        public byte[] OutputBytes { get; init; } = [];
+
+        /// <summary>The bytes written to stderr, exactly (the redirected runs only).</summary>
+        public byte[] ErrorBytes { get; init; } = [];
+    }
 
     public static Task<Result> RunAsync(string? stdin, string workingDirectory, params string[] args) =>
         RunWithEnvironmentAsync(new Dictionary<string, string>(), stdin, workingDirectory, args);
@@ -140,8 +147,8 @@ internal static partial class ConsoleProcess
     private static async Task<Result> RunAsync(ProcessStartInfo start, IReadOnlyDictionary<string, string> environment, string? stdin)
     {
         using var process = Start(start, environment);
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var output = ReadBytesAsync(process.StandardOutput.BaseStream);
+        var error = ReadBytesAsync(process.StandardError.BaseStream);
         if (stdin is not null)
         {
             await process.StandardInput.WriteAsync(stdin);
@@ -158,7 +165,15 @@ internal static partial class ConsoleProcess
             throw;
         }
 
-        return new Result(process.ExitCode, await output, await error);
+        var (outputBytes, errorBytes) = (await output, await error);
+        return new Result(process.ExitCode, Encoding.UTF8.GetString(outputBytes), Encoding.UTF8.GetString(errorBytes)) { OutputBytes = outputBytes, ErrorBytes = errorBytes };
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(Stream stream)
+    {
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, TestContext.Current.CancellationToken);
+        return buffer.ToArray();
     }
 
     // What a person reads: escape sequences (colours, cursor moves, keypad mode) and carriage returns removed.

@@ -369,6 +369,7 @@ public sealed class AnswerPipelineTests
     [Theory]
     [InlineData("")]
     [InlineData("   \n\t ")]
+    [InlineData("\u001b[2J\u001b]0;title\u0007")] // nothing left once its escape sequences are removed
     public void EmptyQuestionIsRejectedWithAClearMessage(string question)
     {
         var pipeline = PipelineHarness.Create(new FakeRetriever(ThreePapers));

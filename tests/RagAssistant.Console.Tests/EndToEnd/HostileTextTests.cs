@@ -1,0 +1,87 @@
+using System.Text;
+using System.Text.Json;
+using RagAssistant.Console.Tests.TestDoubles;
+
+namespace RagAssistant.Console.Tests.EndToEnd;
+
+/// <summary>
+/// A corpus whose titles, text and file names hold terminal escape sequences (window title, clear screen, cursor
+/// moves, 8-bit CSI): what the console prints, byte for byte, holds none of them; <c>--json</c> keeps them escaped.
+/// </summary>
+public sealed class HostileTextTests : IDisposable
+{
+    private const string WindowTitle = "\u001b]0;pwned\u0007";
+    private const string ClearScreen = "\u001b[2J";
+    private const string EraseLineAbove = "\u001b[1A\u001b[2K";
+    private const string EightBitCsi = "\u009b2J";
+
+    private readonly TempFolder workingDirectory = new();
+
+    public void Dispose() => workingDirectory.Dispose();
+
+    [Fact]
+    public async Task Index_and_ask_print_no_control_characters_from_titles_text_or_file_names()
+    {
+        var corpus = HostileCorpus();
+
+        var index = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "index", "--corpus", corpus, "--retrieval-only");
+        var ask = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "How do draft models speed up speculative decoding?", "--corpus", corpus, "--retrieval-only");
+
+        Assert.True(index.ExitCode == 0, index.Error);
+        AssertPrintable(index);
+        var indexed = Collapse(index.Output);
+        Assert.Contains("merged 2 identical copies of \"Speculative decoding with draft models\"", indexed, StringComparison.Ordinal);
+        Assert.Contains("evil.md", indexed, StringComparison.Ordinal);
+        Assert.Contains("latin.txt: is not valid UTF-8", indexed, StringComparison.Ordinal);
+
+        Assert.True(ask.ExitCode == 0, ask.Error);
+        AssertPrintable(ask);
+        Assert.Contains("Speculative decoding with draft models", ask.Output, StringComparison.Ordinal);
+        Assert.Contains("Draft models speed up decoding.", ask.Output, StringComparison.Ordinal);
+
+        // The answer's own line breaks survive: the extracted sentences are on lines of their own.
+        var answer = ask.Output[..ask.Output.IndexOf("Sources", StringComparison.Ordinal)];
+        Assert.True(answer.Trim().Split('\n').Length >= 2, answer);
+    }
+
+    [Fact]
+    public async Task Ask_json_keeps_the_text_as_escaped_json()
+    {
+        var corpus = HostileCorpus();
+
+        var ask = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "How do draft models speed up speculative decoding?", "--json", "--corpus", corpus, "--retrieval-only");
+
+        Assert.True(ask.ExitCode == 0, ask.Error);
+        AssertPrintable(ask);
+        Assert.Contains("\\u001B", ask.Output, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(ask.Output);
+        var titles = document.RootElement.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("title").GetString()).ToList();
+        Assert.Contains($"Speculative decoding {WindowTitle}with draft {ClearScreen}models", titles);
+    }
+
+    private string HostileCorpus()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus")).FullName;
+        var document = $"# Speculative decoding {WindowTitle}with draft {ClearScreen}models\n\nDraft models {EraseLineAbove}speed up decoding. A verifier{EightBitCsi} checks every drafted token in one pass.\n";
+        File.WriteAllText(Path.Combine(corpus, $"evil{WindowTitle}{ClearScreen}.md"), document);
+        File.WriteAllText(Path.Combine(corpus, $"copy{EraseLineAbove}{EightBitCsi}.md"), document);
+        File.WriteAllBytes(Path.Combine(corpus, $"latin{ClearScreen}.txt"), Encoding.Latin1.GetBytes($"# Na\u00efve Bayes {WindowTitle}for r\u00e9sum\u00e9s\n\nNa\u00efve r\u00e9sum\u00e9 screening.\n"));
+        return corpus;
+    }
+
+    // No C0 control but line breaks and tabs, no DEL, no C1 (UTF-8 C2 80..C2 9F), in either stream.
+    private static void AssertPrintable(ConsoleProcess.Result result)
+    {
+        foreach (var bytes in new[] { result.OutputBytes, result.ErrorBytes })
+        {
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                var b = bytes[i];
+                var c1 = b == 0xC2 && i + 1 < bytes.Length && bytes[i + 1] is >= 0x80 and <= 0x9F;
+                Assert.False(b is < 0x20 and not (byte)'\n' and not (byte)'\r' and not (byte)'\t' || b == 0x7F || c1, $"byte 0x{b:X2} at {i}:\n{Encoding.UTF8.GetString(bytes)}");
+            }
+        }
+    }
+
+    private static string Collapse(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+}

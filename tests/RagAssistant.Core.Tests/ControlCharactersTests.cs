@@ -1,0 +1,65 @@
+using System.Text;
+
+namespace RagAssistant.Core.Tests;
+
+/// <summary>The one control-character rule: a terminal gets none (whole sequences removed), a log gets them visible.</summary>
+public sealed class ControlCharactersTests
+{
+    [Theory]
+    [InlineData("title \u001b]0;pwned\u0007 end", "title  end")] // OSC ended by BEL: window title
+    [InlineData("title \u001b]0;pwned\u001b\\ end", "title  end")] // OSC ended by ST (ESC \)
+    [InlineData("a\u001b[2Jb", "ab")] // CSI: clear screen
+    [InlineData("a\u001b[1A\u001b[2Kb", "ab")] // cursor up, erase line
+    [InlineData("a\u009b2Jb", "ab")] // 8-bit CSI
+    [InlineData("a\u009d0;pwned\u009cb", "ab")] // 8-bit OSC ended by 8-bit ST
+    [InlineData("a\u001bPq#0;2;0;0;0\u001b\\b", "ab")] // DCS (sixel)
+    [InlineData("a\u001b_apc\u001b\\b", "ab")] // APC
+    [InlineData("a\u001b(Bb", "ab")] // charset designation: ESC with an intermediate
+    [InlineData("a\u001bcb", "ab")] // RIS: full reset
+    [InlineData("a\u001b[?1049hb", "ab")] // alternate screen, private parameters
+    [InlineData("a\u0008\u0008b\u007f\u0085c", "abc")] // backspace, DEL, NEL
+    [InlineData("hidden\rshown", "hiddenshown")] // a lone carriage return cannot overwrite the line
+    [InlineData("line one\r\nline two\n\tindented", "line one\r\nline two\n\tindented")] // line breaks and tabs stay
+    [InlineData("a \u001b]0;no terminator\nnext line", "a \nnext line")] // an unterminated string ends at the line feed
+    [InlineData("a\u001b[12\nb", "a\nb")] // a broken sequence does not eat the line feed
+    [InlineData("plain text, ünïcödé 😀", "plain text, ünïcödé 😀")]
+    public void Strip_removes_whole_escape_sequences_and_control_characters(string text, string expected)
+    {
+        Assert.Equal(expected, ControlCharacters.Strip(text));
+    }
+
+    [Fact]
+    public void A_sequence_split_over_pieces_is_removed_whole()
+    {
+        var filter = new ControlSequenceFilter();
+        var output = new StringBuilder();
+        foreach (var piece in new[] { "Draft \u001b", "]0;pw", "ned\u001b", "\\models \u001b[", "2", "J[1]\r", "\nnext \u009b", "1Aline" })
+        {
+            filter.Append(piece, output);
+        }
+
+        Assert.Equal("Draft models [1]\r\nnext line", output.ToString());
+    }
+
+    [Theory]
+    [InlineData("name\u001b[31m.md", "name\\u001b[31m.md")]
+    [InlineData("evil.md\nfail: Forged log line", "evil.md\\nfail: Forged log line")]
+    [InlineData("a\rb\tc\u009bd\u2028e", "a\\rb\\tc\\u009bd\\u2028e")]
+    [InlineData("C:\\papers\\note.md", "C:\\papers\\note.md")]
+    public void Escape_makes_every_control_character_visible(string text, string expected)
+    {
+        Assert.Equal(expected, ControlCharacters.Escape(text));
+    }
+
+    [Fact]
+    public void Every_control_character_is_removed_or_escaped()
+    {
+        for (var c = '\0'; c <= '\u00a0'; c++)
+        {
+            var text = $"a{c}b";
+            var stripped = ControlCharacters.Strip(text);
+            Assert.DoesNotContain(stripped, ch => ControlCharacters.IsControl(ch) && ch is not '\n' and not '\t');
+            Assert.False(ControlCharacters.ContainsAny(ControlCharacters.Escape(text)), $"U+{(int)c:X4}");
+        }
+    }
+}
