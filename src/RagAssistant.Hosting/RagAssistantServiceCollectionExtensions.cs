@@ -9,6 +9,7 @@ using RagAssistant.Core.Answering;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Composition;
+using RagAssistant.Hosting.Logging;
 using RagAssistant.Hosting.Models;
 using RagAssistant.Hosting.OpenAICompatible;
 using RagAssistant.Hosting.Startup;
@@ -54,6 +55,12 @@ public static class RagAssistantServiceCollectionExtensions
 
         services.Configure<LlamaRuntimeOptions>(configuration.GetSection(LlamaRuntimeOptions.SectionName));
         services.AddAssistantStartup(configuration);
+
+        // Every log entry of both front ends has its control characters escaped: file names and document text in a
+        // message can neither drive the terminal nor forge a line. A front end decorating the factory wraps this one.
+        services.TryAddSingleton<LoggerFactory>();
+        services.TryAddSingleton(sp => new ControlCharacterEscapingLoggerFactory(sp.GetRequiredService<LoggerFactory>()));
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => sp.GetRequiredService<ControlCharacterEscapingLoggerFactory>()));
 
         var retrievalOnly = configuration.GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey);
         var chatProvider = ResolveChatProvider(configuration, out var chatProviderError);

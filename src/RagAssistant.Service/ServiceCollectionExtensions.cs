@@ -57,8 +57,8 @@ internal static class ServiceCollectionExtensions
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestBodyProblems.Describe);
 
         // A busy port ends in Program's one-line message; the host's error about it, with its stack trace, goes to Debug.
-        services.AddSingleton<LoggerFactory>();
-        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new PortInUseLogDemotion(sp.GetRequiredService<LoggerFactory>())));
+        // It wraps AddRagAssistant's factory, which escapes control characters in every entry.
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new PortInUseLogDemotion(sp.GetRequiredService<RagAssistant.Hosting.Logging.ControlCharacterEscapingLoggerFactory>())));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AllowedHostNames>();
