@@ -50,9 +50,11 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
     {
         var interruptedBefore = false;
         var embeddingShown = false;
+        var cacheWarningShown = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             embeddingShown = EmbeddingProgressView.WriteAbovePrompt(terminal, index?.Embedding, embeddingShown);
+            cacheWarningShown = EmbeddingProgressView.WriteCacheWarning(terminal, index?.Embedding, cacheWarningShown);
             var input = reader.ReadLine(Prompt);
             switch (input.Kind)
             {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Models;
 using RagAssistant.Hosting.Startup;
@@ -50,9 +51,10 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
         // Warnings the console shows itself, once: the corpus's with the index (StartupView), the missing chat template
         // as a start-up notice (RuntimeView). Logged as well, each would be said twice.
         // ModelDownloader's resumes are shown by the download's own view (above its progress bar), which a log line would break.
-        foreach (var shownByTheConsole in new[] { typeof(CorpusLoader), typeof(LlamaChatClient), typeof(ModelDownloader) })
+        // The embedding cache's failed save is a notice of the chat and of 'index' (EmbeddingProgress.CacheWarning).
+        foreach (var shownByTheConsole in new[] { typeof(CorpusLoader).FullName, typeof(LlamaChatClient).FullName, typeof(ModelDownloader).FullName, CorpusIndex.CacheLogCategory })
         {
-            builder.Logging.AddFilter<ConsoleLoggerProvider>(shownByTheConsole.FullName, verbose ? LogLevel.Information : LogLevel.Error);
+            builder.Logging.AddFilter<ConsoleLoggerProvider>(shownByTheConsole, verbose ? LogLevel.Information : LogLevel.Error);
         }
 
         builder.Services.AddSingleton<IHostLifetime, CommandLineHostLifetime>();

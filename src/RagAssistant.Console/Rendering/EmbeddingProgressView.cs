@@ -70,6 +70,23 @@ internal static class EmbeddingProgressView
         }
     }
 
+    /// <summary>Before a chat prompt: the embedding cache's warning (it could not be saved), once.</summary>
+    /// <param name="terminal">Where to write.</param>
+    /// <param name="progress">Where embedding stands, or null without an index.</param>
+    /// <param name="shownBefore">Whether the warning was shown at an earlier prompt.</param>
+    /// <returns>Whether the warning has been shown now or before (pass it as <paramref name="shownBefore"/> next time).</returns>
+    public static bool WriteCacheWarning(Cli.Terminal terminal, EmbeddingProgress? progress, bool shownBefore)
+    {
+        ArgumentNullException.ThrowIfNull(terminal);
+        if (shownBefore || progress?.CacheWarning is not { } warning)
+        {
+            return shownBefore;
+        }
+
+        terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
+        return true;
+    }
+
     /// <summary>Waits for the vectors with a progress bar (a log line per stage when not interactive); returns the final report.</summary>
     public static async Task<IndexReport> WaitAsync(ICorpusIndex index, Cli.Terminal terminal, CancellationToken cancellationToken)
     {

@@ -35,24 +35,28 @@ public sealed record CorpusMerge(string Title, int Copies, IReadOnlyList<string>
 /// Reads every supported file of a corpus folder (listing dumps and plain documents as .txt/.md, .jsonl, .pdf),
 /// merges identical copies (the same title and text after collapsing whitespace; a title that is only the file's
 /// name does not count) into one paper naming all its files, and splits documents into passages. Documents that merely
-/// share a title are all kept.
+/// share a title are all kept. The folder is walked by <see cref="CorpusFolderWalker"/>: each real folder and file
+/// once, links out of the folder only when <see cref="CorpusOptions.FollowExternalLinks"/> says so; a file larger than
+/// <see cref="CorpusOptions.MaxFileBytes"/>, or empty (as pipes, sockets and devices are), is skipped unopened, so time
+/// and memory stay bounded whatever the folder holds.
 /// Nothing here throws for bad input: each problem becomes a <see cref="CorpusWarning"/> and the rest is kept.
 /// </summary>
 /// <param name="splitter">Splits long documents into passages (<see cref="ArgumentNullException"/> when null).</param>
 /// <param name="logger">Receives merges and warnings; null = no logging.</param>
-public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<CorpusLoader>? logger = null)
+/// <param name="options">Link following and the file size limit; null = the defaults.</param>
+public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<CorpusLoader>? logger = null, CorpusOptions? options = null)
 {
-    private static readonly HashSet<string> SupportedExtensions = new(StringComparer.OrdinalIgnoreCase) { ".txt", ".md", ".jsonl", ".pdf" };
-
     private readonly PassageSplitter _splitter = splitter ?? throw new ArgumentNullException(nameof(splitter));
     private readonly ILogger _logger = logger ?? NullLogger<CorpusLoader>.Instance;
+    private readonly CorpusOptions _options = options ?? new CorpusOptions();
 
     /// <summary>
     /// Loads every supported file (.txt, .md, .jsonl, .pdf) of <paramref name="folder"/> and its sub-folders. Never
-    /// throws for bad content: a missing folder, an unreadable file or a malformed line becomes a warning.
+    /// throws for bad content: a missing folder, an unreadable file, a link out of the folder or a malformed line
+    /// becomes a warning.
     /// </summary>
     /// <param name="folder">The corpus folder (absolute, or relative to the working directory).</param>
-    /// <param name="cancellationToken">Stops between files.</param>
+    /// <param name="cancellationToken">Stops between folders and files.</param>
     /// <returns>The papers (identical copies merged), their passages, the warnings and the merges.</returns>
     /// <exception cref="ArgumentException"><paramref name="folder"/> is null or empty.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
@@ -66,13 +70,10 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
             return Finish(folder, [], warnings);
         }
 
-        string[] files;
+        List<CorpusFile> files;
         try
         {
-            files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-                .Where(f => SupportedExtensions.Contains(Path.GetExtension(f)))
-                .Order(StringComparer.Ordinal)
-                .ToArray();
+            files = CorpusFolderWalker.Walk(folder, _options.FollowExternalLinks, warnings, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -80,7 +81,7 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
             return Finish(folder, [], warnings);
         }
 
-        if (files.Length == 0)
+        if (files.Count == 0)
         {
             warnings.Add(new CorpusWarning(folder, null, "corpus folder holds no .txt, .md, .jsonl or .pdf files; nothing to index"));
         }
@@ -89,8 +90,7 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
         foreach (var file in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var relative = Path.GetRelativePath(folder, file).Replace('\\', '/');
-            var content = await ReadFileAsync(file, relative, cancellationToken).ConfigureAwait(false);
+            var content = await ReadFileAsync(file.Path, file.Relative, cancellationToken).ConfigureAwait(false);
             entries.AddRange(content.Entries);
             warnings.AddRange(content.Warnings);
         }
@@ -98,21 +98,38 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
         return Finish(folder, entries, warnings);
     }
 
-    private static async Task<CorpusFileContent> ReadFileAsync(string path, string relative, CancellationToken cancellationToken)
+    private async Task<CorpusFileContent> ReadFileAsync(string path, string relative, CancellationToken cancellationToken)
     {
         try
         {
-            var extension = Path.GetExtension(path).ToLowerInvariant();
+            var length = new FileInfo(path).Length;
+            if (length == 0)
+            {
+                // Never opened: opening a named pipe waits for a writer, and a device can be read forever.
+                return new CorpusFileContent([], [new CorpusWarning(relative, null, "is empty, or not a regular file (a pipe, socket or device); skipped")]);
+            }
+
+            if (length > _options.MaxFileBytes)
+            {
+                return new CorpusFileContent([], [new CorpusWarning(relative, null,
+                    $"is {length:N0} bytes, more than {CorpusOptions.SectionName}:{nameof(CorpusOptions.MaxFileBytes)} ({_options.MaxFileBytes:N0}); skipped. Split it, or raise the limit")]);
+            }
+
+            var bytes = await ReadAtMostAsync(path, _options.MaxFileBytes, cancellationToken).ConfigureAwait(false);
+            if (bytes is null)
+            {
+                return new CorpusFileContent([], [new CorpusWarning(relative, null,
+                    $"grew past {CorpusOptions.SectionName}:{nameof(CorpusOptions.MaxFileBytes)} ({_options.MaxFileBytes:N0} bytes) while being read; skipped")]);
+            }
+
+            var extension = Path.GetExtension(relative).ToLowerInvariant();
             if (extension == ".pdf")
             {
-                await using var stream = File.OpenRead(path);
-                using var buffer = new MemoryStream();
-                await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-                buffer.Position = 0;
+                using var buffer = new MemoryStream(bytes, writable: false);
                 return PdfDocumentParser.Parse(buffer, relative);
             }
 
-            var decoded = CorpusTextDecoder.Decode(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
+            var decoded = CorpusTextDecoder.Decode(bytes);
             var text = decoded.Text;
             var content = extension switch
             {
@@ -131,6 +148,26 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
         {
             return new CorpusFileContent([], [new CorpusWarning(relative, null, $"cannot be read ({ex.Message}); skipped")]);
         }
+    }
+
+    // The file's bytes, or null when it holds more than the limit (it grew after its size was read).
+    private static async Task<byte[]?> ReadAtMostAsync(string path, long limit, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     private LoadedCorpus Finish(string folder, List<CorpusEntry> entries, List<CorpusWarning> warnings)

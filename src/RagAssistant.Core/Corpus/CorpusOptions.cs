@@ -22,6 +22,24 @@ public sealed class CorpusOptions : IValidatableObject
     [Required]
     public string CacheFolder { get; set; } = ".cache";
 
+    /// <summary>
+    /// Whether a symbolic link (or junction) inside the corpus folder whose target lies outside it is followed. Off by
+    /// default: such a link is skipped with a warning naming it, so a stray link to <c>/etc</c> or a home folder never
+    /// serves its files through the assistant. Turn it on to index a folder linked in on purpose (a Zotero storage
+    /// folder, a shared drive). Either way each real folder and file is read once, so link loops cost nothing.
+    /// </summary>
+    public bool FollowExternalLinks { get; set; }
+
+    /// <summary>
+    /// Largest corpus file read, in bytes (default 100 MiB, at most 2 GiB): a bigger file is skipped with a warning
+    /// that names it and this setting, so one huge or endless file cannot exhaust memory.
+    /// </summary>
+    [Range(1L, MaxFileBytesLimit)]
+    public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>The most <see cref="MaxFileBytes"/> may be: what one array holds.</summary>
+    public const long MaxFileBytesLimit = 2_147_483_591L;
+
     /// <summary>Base for relative paths, normally the host's content root; null uses the working directory.</summary>
     public string? ContentRoot { get; set; }
 

@@ -26,6 +26,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
     private readonly CorpusLoader _loader;
     private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly SemaphoreSlim _buildLock = new(1, 1);
     private volatile IndexSnapshot? _snapshot;
     private volatile EmbeddingProgress _embeddingProgress = EmbeddingProgress.None;
@@ -59,9 +60,16 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         _embeddingGenerator = embeddingGenerator;
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<CorpusIndex>();
+        _loggerFactory = loggerFactory;
         var splitter = new PassageSplitter(tokenizer ?? ApproximateTokenizer.Instance, _retrievalOptions.PassageMaxTokens, _retrievalOptions.PassageOverlapTokens);
-        _loader = new CorpusLoader(splitter, loggerFactory.CreateLogger<CorpusLoader>());
+        _loader = new CorpusLoader(splitter, loggerFactory.CreateLogger<CorpusLoader>(), _corpusOptions);
     }
+
+    /// <summary>
+    /// The log category of the embedding cache's own warning (a save that failed), which every front end also shows
+    /// as <see cref="EmbeddingProgress.CacheWarning"/>: the console filters it out of its log so it is said once.
+    /// </summary>
+    public const string CacheLogCategory = "RagAssistant.Core.Retrieval.EmbeddingCache";
 
     /// <inheritdoc/>
     public bool IsReady => _snapshot is not null;
@@ -295,6 +303,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         private readonly EmbeddingCache _cache;
         private readonly string[] _texts;
         private readonly ReadOnlyMemory<float>[] _vectors;
+        private readonly int? _dimensions;
+        private string? _cacheWarning;
 
         public EmbeddingJob(CorpusIndex owner, IEmbeddingGenerator<string, Embedding<float>> generator, string corpusFolder, LoadedCorpus corpus, Bm25Index bm25, List<string> warnings, Stopwatch stopwatch)
         {
@@ -305,7 +315,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
             _warnings = warnings;
             _stopwatch = stopwatch;
             var identity = EmbeddingInputType.ModelIdentity(generator);
-            _cache = EmbeddingCache.Load(EmbeddingCache.PathFor(owner._corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, owner._logger);
+            _dimensions = (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
+            _cache = EmbeddingCache.Load(EmbeddingCache.PathFor(owner._corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, _dimensions, owner._loggerFactory.CreateLogger(CacheLogCategory));
             if (_cache.DiscardReason is { } reason)
             {
                 warnings.Add($"{_cache.FilePath}: embedding cache discarded ({reason}); its passages are embedded again");
@@ -363,24 +374,30 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
 
                     for (var j = 0; j < batch.Count; j++)
                     {
+                        // The cache's own check: a model that returns NaN must not reach the vector store (or the cache).
+                        if (EmbeddingCache.VectorProblem(embeddings[j].Vector.Span, _dimensions) is { } problem)
+                        {
+                            throw new InvalidOperationException($"The embedding model returned {problem}.");
+                        }
+
                         _vectors[batch[j]] = embeddings[j].Vector;
                         _cache.Set(_texts[batch[j]], embeddings[j].Vector.Span);
                     }
 
                     var embedded = start + batch.Count;
                     var rate = embedded / Math.Max(embedding.Elapsed.TotalSeconds, 1e-3);
-                    _owner.Embedding = new EmbeddingProgress(EmbeddingState.Running, FromCache + embedded, _texts.Length, rate, TimeSpan.FromSeconds((Missing.Count - embedded) / rate), null);
+                    _owner.Embedding = new EmbeddingProgress(EmbeddingState.Running, FromCache + embedded, _texts.Length, rate, TimeSpan.FromSeconds((Missing.Count - embedded) / rate), null) { CacheWarning = _cacheWarning };
                     _owner.LogEmbedded(FromCache + embedded, _texts.Length);
                     if (embedding.Elapsed - lastSave >= _owner._retrievalOptions.EmbeddingCacheSaveInterval)
                     {
-                        _cache.Save();
+                        SaveCache();
                         lastSave = embedding.Elapsed;
                     }
                 }
 
                 if (Missing.Count > 0 || _cache.Count != _texts.Length)
                 {
-                    _cache.Save();
+                    SaveCache();
                 }
 
                 var dimensions = _vectors.Length > 0 ? _vectors[0].Length : 0;
@@ -396,25 +413,40 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
                 await collection.UpsertAsync(_corpus.Passages.Select((p, i) => PassageVectorRecord.Create(paperById[p.PaperId], p, _vectors[i])), cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 _owner._snapshot = new IndexSnapshot(_corpus.Papers, _corpus.Passages, _bm25, collection, _vectors);
-                _owner.Embedding = new EmbeddingProgress(EmbeddingState.Ready, _texts.Length, _texts.Length, _owner.Embedding.PassagesPerSecond, TimeSpan.Zero, null);
-                return _owner.Complete(new IndexReport(_corpus.Papers.Count, _corpus.Passages.Count, Missing.Count, FromCache, _warnings, true, _stopwatch.Elapsed));
+                _owner.Embedding = new EmbeddingProgress(EmbeddingState.Ready, _texts.Length, _texts.Length, _owner.Embedding.PassagesPerSecond, TimeSpan.Zero, null) { CacheWarning = _cacheWarning };
+                return _owner.Complete(new IndexReport(_corpus.Papers.Count, _corpus.Passages.Count, Missing.Count, FromCache, FinalWarnings(), true, _stopwatch.Elapsed));
             }
             catch (OperationCanceledException)
             {
                 // Superseded or shutting down: keep what was embedded for the next start.
-                _cache.Save();
+                SaveCache();
                 throw;
             }
             catch (Exception ex)
             {
                 // A broken model must not take retrieval down: keep what was embedded, search with BM25 alone.
-                _cache.Save();
+                SaveCache();
                 _owner.LogEmbeddingFailed(ex, ex.Message);
                 _warnings.Add($"embedding failed ({ex.Message}); retrieval is BM25 only until the next build");
                 _owner._snapshot = new IndexSnapshot(_corpus.Papers, _corpus.Passages, _bm25, null, null);
                 _owner.Embedding = _owner.Embedding with { State = EmbeddingState.Failed, Error = ex.Message };
-                return _owner.Complete(new IndexReport(_corpus.Papers.Count, _corpus.Passages.Count, 0, FromCache, _warnings, false, _stopwatch.Elapsed));
+                return _owner.Complete(new IndexReport(_corpus.Papers.Count, _corpus.Passages.Count, 0, FromCache, FinalWarnings(), false, _stopwatch.Elapsed));
             }
         }
+
+        // Saves the cache; the first failure becomes the build's one cache warning (the cache logs it once too).
+        private void SaveCache()
+        {
+            if (_cache.Save() || _cacheWarning is not null || _cache.SaveError is not { } error)
+            {
+                return;
+            }
+
+            _cacheWarning = $"{_cache.FilePath}: embedding cache cannot be saved ({error}); answers work, but the next start embeds every passage again. Make {Path.GetDirectoryName(_cache.FilePath)} writable, or set {CorpusOptions.SectionName}:{nameof(CorpusOptions.CacheFolder)}";
+            _owner.Embedding = _owner.Embedding with { CacheWarning = _cacheWarning };
+        }
+
+        // The build's warnings, with the cache warning at the end when the cache could not be saved.
+        private List<string> FinalWarnings() => _cacheWarning is null ? _warnings : [.. _warnings, _cacheWarning];
     }
 }

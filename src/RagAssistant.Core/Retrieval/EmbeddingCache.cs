@@ -9,7 +9,9 @@ namespace RagAssistant.Core.Retrieval;
 /// Passage embeddings persisted on disk, one file per embedding model and corpus folder (see <see cref="PathFor"/>),
 /// keyed by a SHA-256 of each passage's text: a restart embeds nothing, an edited file re-embeds only its changed passages. The file carries a header
 /// (magic, version, model identity, dimensions) and a SHA-256 trailer over everything before it; a corrupt,
-/// truncated or foreign file is discarded with a warning and rebuilt. Saving writes a temporary file and renames
+/// truncated or foreign file is discarded with a warning and rebuilt, and so is one whose checksum holds but whose
+/// content makes no sense (vectors of another dimension than the model's, a NaN or infinite value, an all-zero
+/// vector: see <see cref="VectorProblem"/>). Saving writes a temporary file and renames
 /// it over the old one, so an interrupted write leaves the previous cache (or none), never a half-written one.
 /// </summary>
 internal sealed partial class EmbeddingCache
@@ -21,6 +23,8 @@ internal sealed partial class EmbeddingCache
     private readonly Dictionary<string, float[]> _vectors;
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
+
+    private string? _saveError;
 
     private EmbeddingCache(string path, string modelIdentity, Dictionary<string, float[]> vectors, ILogger logger)
     {
@@ -42,6 +46,9 @@ internal sealed partial class EmbeddingCache
     /// <summary>Why the file on disk was not used, when it existed but was discarded; else null.</summary>
     public string? DiscardReason { get; private set; }
 
+    /// <summary>Why the last <see cref="Save"/> failed (a read-only folder, a full disk), or null when it succeeded.</summary>
+    public string? SaveError => Volatile.Read(ref _saveError);
+
     /// <summary>
     /// The cache file inside <paramref name="folder"/> for one embedding model and one corpus folder:
     /// <c>embeddings-{16 hex digits}.bin</c>, the first 8 bytes of a SHA-256 over both. Each (model, corpus) pair has
@@ -60,8 +67,12 @@ internal sealed partial class EmbeddingCache
         return Path.Combine(folder, $"embeddings-{Convert.ToHexStringLower(key.AsSpan(0, 8))}.bin");
     }
 
-    /// <summary>Loads the cache, or starts an empty one when the file is missing or unusable (with a warning).</summary>
-    public static EmbeddingCache Load(string path, string modelIdentity, ILogger? logger = null)
+    /// <summary>Loads the cache, or starts an empty one when the file is missing or unusable (see <see cref="DiscardReason"/>).</summary>
+    /// <param name="path">The cache file.</param>
+    /// <param name="modelIdentity">The embedding model's identity; a file made by another is discarded.</param>
+    /// <param name="dimensions">The embedding model's vector length, when it says; a file of another is discarded.</param>
+    /// <param name="logger">Receives the one warning of a failed save; null = none.</param>
+    public static EmbeddingCache Load(string path, string modelIdentity, int? dimensions = null, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(modelIdentity);
@@ -75,7 +86,7 @@ internal sealed partial class EmbeddingCache
         try
         {
             var bytes = File.ReadAllBytes(path);
-            var reason = TryRead(bytes, modelIdentity, cache._vectors);
+            var reason = TryRead(bytes, modelIdentity, dimensions, cache._vectors);
             if (reason is not null)
             {
                 cache._vectors.Clear();
@@ -117,10 +128,38 @@ internal sealed partial class EmbeddingCache
     }
 
     /// <summary>
+    /// What is wrong with <paramref name="vector"/> as an embedding, or null when nothing is: its length is not
+    /// <paramref name="dimensions"/> (when known) or zero, it holds a NaN or infinite value, or every value is zero (no
+    /// direction, so no cosine). The one check for vectors read from the cache and vectors a model returns.
+    /// </summary>
+    /// <param name="vector">The vector.</param>
+    /// <param name="dimensions">The expected length, or null when unknown.</param>
+    public static string? VectorProblem(ReadOnlySpan<float> vector, int? dimensions)
+    {
+        if (vector.Length == 0 || (dimensions is { } expected && vector.Length != expected))
+        {
+            return $"a vector of {vector.Length} dimensions, where the embedding model makes {dimensions?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "more than 0"}";
+        }
+
+        var zero = true;
+        foreach (var value in vector)
+        {
+            if (!float.IsFinite(value))
+            {
+                return $"a non-finite value ({value.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+            }
+
+            zero &= value == 0;
+        }
+
+        return zero ? "an all-zero vector" : null;
+    }
+
+    /// <summary>
     /// Writes the vectors used since loading (stale passages are dropped) atomically. With no vector to keep and no
     /// file to prune, nothing is written: a run that stopped before its first batch (a quick <c>ask</c>, a test) or an
-    /// empty corpus leaves no empty cache file behind. Failure to write is logged and returns false: the index still
-    /// works, the next start just embeds again.
+    /// empty corpus leaves no empty cache file behind. Failure to write is logged once (not again until a save
+    /// succeeds), kept in <see cref="SaveError"/> and returns false: the index still works, the next start just embeds again.
     /// </summary>
     /// <returns>True when the file holds the used vectors (or there were none and no file), false when writing failed.</returns>
     public bool Save()
@@ -162,17 +201,22 @@ internal sealed partial class EmbeddingCache
             }
 
             File.Move(temporary, FilePath, overwrite: true);
+            Volatile.Write(ref _saveError, null);
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            LogSaveFailed(_logger, FilePath, ex.Message);
+            if (Interlocked.Exchange(ref _saveError, ex.Message) is null)
+            {
+                LogSaveFailed(_logger, FilePath, ex.Message);
+            }
+
             TryDelete(temporary);
             return false;
         }
     }
 
-    private static string? TryRead(byte[] bytes, string modelIdentity, Dictionary<string, float[]> vectors)
+    private static string? TryRead(byte[] bytes, string modelIdentity, int? expectedDimensions, Dictionary<string, float[]> vectors)
     {
         if (bytes.Length < HashLength + 16)
         {
@@ -217,6 +261,12 @@ internal sealed partial class EmbeddingCache
                 for (var d = 0; d < dimensions; d++)
                 {
                     vector[d] = reader.ReadSingle();
+                }
+
+                // A valid checksum says the file is as written, not that what was written makes sense.
+                if (VectorProblem(vector, expectedDimensions) is { } problem)
+                {
+                    return $"holds {problem}";
                 }
 
                 vectors[hash] = vector;

@@ -162,6 +162,12 @@ public sealed record EmbeddingProgress(EmbeddingState State, int Done, int Total
 
     /// <summary>True while vectors are still being computed.</summary>
     public bool IsPending => State == EmbeddingState.Running;
+
+    /// <summary>
+    /// Why the embedding cache could not be saved (a read-only folder, a full disk), naming the file, or null: answers
+    /// work, but the next start embeds again. Set from the first failed save of a build; front ends show it once.
+    /// </summary>
+    public string? CacheWarning { get; init; }
 }
 
 /// <summary>The corpus index: parses the corpus folder, embeds (with cache) and indexes it.</summary>

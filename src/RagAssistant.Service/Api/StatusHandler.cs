@@ -42,7 +42,7 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
                 report?.FromCache ?? 0,
                 embedding.State == EmbeddingState.Ready,
                 report?.Elapsed.TotalMilliseconds ?? 0,
-                report?.Warnings.Take(MaxWarnings).ToList() ?? []),
+                Warnings(report, embedding)),
             new QueueStatus(queue.Running, queue.Waiting, queue.MaxConcurrent, queue.MaxQueued),
             new EmbeddingStatus(
                 embedding.State,
@@ -52,6 +52,10 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
                 embedding.Eta is { } eta ? Math.Round(eta.TotalSeconds, 1) : null,
                 embedding.Error));
     }
+
+    // The build's warnings, then the embedding cache's (a save that failed after the build), each once.
+    private static List<string> Warnings(IndexReport? report, EmbeddingProgress embedding) =>
+        [.. (report?.Warnings ?? []).Append(embedding.CacheWarning).OfType<string>().Distinct(StringComparer.Ordinal).Take(MaxWarnings)];
 
     // A service user has no source checkout: the command saves the file where this service loads it from.
     private static ModelDownloadStatus? DownloadStatus(ModelDownloadOffer? offer, ChatModelDownloadProgress? progress) => offer is null ? null : new(
