@@ -147,7 +147,7 @@ public sealed class CorpusLoaderTests
         Assert.Contains(warnings, w => w.StartsWith("good.jsonl:3: line lacks", StringComparison.Ordinal));
         Assert.Contains(warnings, w => w.StartsWith("scan.pdf: PDF has no text layer", StringComparison.Ordinal));
         Assert.Contains(warnings, w => w.StartsWith("garbage.pdf: not a readable PDF", StringComparison.Ordinal));
-        Assert.Contains(warnings, w => w.StartsWith("unreadable.md: cannot be read", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.StartsWith("unreadable.md: is a broken link: its target", StringComparison.Ordinal));
         Assert.Contains(warnings, w => w.StartsWith("empty.md: document is empty", StringComparison.Ordinal));
         Assert.Equal(6, warnings.Count);
     }

@@ -130,4 +130,66 @@ public sealed class EmbeddingCacheTests
         Assert.True(loaded.Save());
         Assert.Equal(1, EmbeddingCache.Load(path, Model).Count); // rebuilt
     }
+
+    [Theory]
+    [InlineData("nan", 3)]
+    [InlineData("infinity", 3)]
+    [InlineData("nan", null)] // the model does not say its dimension: a NaN is still nonsense
+    [InlineData("one dimension", 3)]
+    [InlineData("zero vector", 3)]
+    public void A_file_with_a_valid_checksum_but_senseless_vectors_is_discarded(string content, int? dimensions)
+    {
+        using var folder = new TempFolder();
+        var path = EmbeddingCache.PathFor(folder.Path, Model, Corpus);
+        var cache = EmbeddingCache.Load(path, Model);
+        if (content != "one dimension")
+        {
+            cache.Set("good", [0.1f, 0.2f, 0.3f]);
+        }
+
+        cache.Set("text", content switch
+        {
+            "nan" => [0.1f, float.NaN, 0.3f],
+            "infinity" => [float.PositiveInfinity, 0.2f, 0.3f],
+            "zero vector" => [0f, 0f, 0f],
+            _ => [0.5f], // every vector of the file one-dimensional, as a hand-made file would be
+        });
+        Assert.True(cache.Save()); // written whole, with its checksum
+
+        var loaded = EmbeddingCache.Load(path, Model, dimensions);
+
+        Assert.Equal(0, loaded.Count);
+        Assert.StartsWith("holds ", loaded.DiscardReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_check_names_what_is_wrong_with_a_vector()
+    {
+        Assert.Null(EmbeddingCache.VectorProblem([0.1f, -0.2f, 0.3f], 3));
+        Assert.Null(EmbeddingCache.VectorProblem([0.1f, -0.2f], null));
+        Assert.Equal("a vector of 1 dimensions, where the embedding model makes 384", EmbeddingCache.VectorProblem([0.5f], 384));
+        Assert.Equal("a non-finite value (NaN)", EmbeddingCache.VectorProblem([0.5f, float.NaN], null));
+        Assert.Equal("an all-zero vector", EmbeddingCache.VectorProblem([0f, 0f], 2));
+        Assert.NotNull(EmbeddingCache.VectorProblem([], null));
+    }
+
+    [Fact]
+    public void A_cache_that_cannot_be_saved_is_logged_once_and_says_why()
+    {
+        using var folder = new TempFolder();
+
+        // A file where the cache folder should be: no user, root included, can create the cache there.
+        var blocked = folder.Write("not-a-folder", "a file");
+        var logs = new RecordingLoggerFactory();
+        var cache = EmbeddingCache.Load(EmbeddingCache.PathFor(blocked, Model, Corpus), Model, 3, logs.CreateLogger("cache"));
+        cache.Set("text", [1, 2, 3]);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.False(cache.Save());
+        }
+
+        Assert.NotNull(cache.SaveError);
+        Assert.Single(logs.Messages, m => m.Contains("could not be saved", StringComparison.Ordinal));
+    }
 }

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using RagAssistant.Core.Corpus;
+
+namespace RagAssistant.Core.Tests.Corpus;
+
+/// <summary>
+/// The corpus walk always ends and reads each real thing once: link loops cost nothing, links out of the folder are
+/// skipped and reported unless asked for, pipes and devices are never opened, and a huge file is skipped with a warning.
+/// </summary>
+public sealed class CorpusTraversalTests : IDisposable
+{
+    private const string Text = "Speculative decoding drafts several tokens with a small model and verifies them in one pass of the large model.";
+
+    private readonly TempFolder corpus = new();
+    private readonly TempFolder outside = new();
+
+    public void Dispose()
+    {
+        corpus.Dispose();
+        outside.Dispose();
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static CorpusLoader Loader(CorpusOptions? options = null) =>
+        new(new PassageSplitter(ApproximateTokenizer.Instance, 256, 32), options: options);
+
+    [Fact]
+    public async Task Link_loops_are_walked_once_and_each_file_is_read_once()
+    {
+        corpus.Write("notes.md", $"# Drafting\n\n{Text}\n");
+        corpus.Write("sub/deeper/more.md", "# Attention\n\nSparse attention skips far tokens.\n");
+        Directory.CreateSymbolicLink(corpus.File("l1"), ".");
+        Directory.CreateSymbolicLink(corpus.File("l2"), ".");
+        Directory.CreateSymbolicLink(corpus.File("sub/deeper/up"), "../..");
+        Directory.CreateSymbolicLink(corpus.File("alias-of-sub"), corpus.File("sub"));
+        File.CreateSymbolicLink(corpus.File("a-link.md"), "notes.md");
+        File.CreateSymbolicLink(corpus.File("sub/b-link.md"), corpus.File("notes.md"));
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        var loaded = await Loader().LoadAsync(corpus.Path, timeout.Token);
+
+        Assert.Equal(2, loaded.Entries);
+        Assert.Equal(["notes.md", "sub/deeper/more.md"], loaded.Papers.Select(p => p.SourceFile).Order(StringComparer.Ordinal));
+        Assert.Empty(loaded.Merges); // one file read once, not copies merged
+        Assert.Empty(loaded.Warnings);
+    }
+
+    [Fact]
+    public async Task A_link_out_of_the_folder_is_skipped_and_reported_once_unless_following_is_on()
+    {
+        corpus.Write("notes.md", $"# Drafting\n\n{Text}\n");
+        outside.Write("secret.md", "# Private notes\n\nNothing here belongs in the corpus.\n");
+        outside.Write("deep/private.txt", "# Private too\n\nAlso outside the corpus folder.\n");
+        Directory.CreateSymbolicLink(corpus.File("zotero"), outside.Path);
+        File.CreateSymbolicLink(corpus.File("passwd.md"), outside.File("secret.md"));
+        Directory.CreateSymbolicLink(corpus.File("l1"), ".");
+
+        var skipped = await Loader().LoadAsync(corpus.Path, Ct);
+        var followed = await Loader(new CorpusOptions { FollowExternalLinks = true }).LoadAsync(corpus.Path, Ct);
+
+        Assert.Equal(["notes.md"], skipped.Papers.Select(p => p.SourceFile));
+        var warnings = skipped.Warnings.Select(w => w.ToString()).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Single(warnings, w => w.StartsWith($"zotero: links to {CorpusFolderWalker.RealPath(outside.Path)}, outside the corpus folder; skipped. Set Corpus:FollowExternalLinks=true", StringComparison.Ordinal));
+        Assert.Single(warnings, w => w.StartsWith("passwd.md: links to ", StringComparison.Ordinal));
+
+        Assert.Empty(followed.Warnings);
+        Assert.Equal(["notes.md", "zotero/deep/private.txt", "zotero/secret.md"], followed.Papers.Select(p => p.SourceFile).Order(StringComparer.Ordinal));
+        Assert.Empty(followed.Merges); // secret.md reached through two links is one file
+    }
+
+    [Fact]
+    public async Task Broken_links_and_link_chains_that_loop_are_warnings()
+    {
+        corpus.Write("notes.md", $"# Drafting\n\n{Text}\n");
+        File.CreateSymbolicLink(corpus.File("gone.md"), "missing.md");
+        File.CreateSymbolicLink(corpus.File("ping.md"), "pong.md");
+        File.CreateSymbolicLink(corpus.File("pong.md"), "ping.md");
+
+        var loaded = await Loader().LoadAsync(corpus.Path, Ct);
+
+        Assert.Equal(["notes.md"], loaded.Papers.Select(p => p.SourceFile));
+        Assert.Contains(loaded.Warnings, w => w.File == "gone.md" && w.Message.StartsWith("is a broken link", StringComparison.Ordinal));
+        Assert.Contains(loaded.Warnings, w => w.File == "ping.md" && w.Message.StartsWith("is a link that cannot be resolved", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_named_pipe_is_never_opened_and_a_huge_file_is_skipped_with_the_setting_named()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Named pipes in a folder are a Unix thing.");
+        }
+
+        corpus.Write("notes.md", $"# Drafting\n\n{Text}\n");
+        corpus.Write("huge.txt", new string('x', 5000));
+        using (var mkfifo = Process.Start("mkfifo", corpus.File("pipe.md")))
+        {
+            await mkfifo.WaitForExitAsync(Ct);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        var loaded = await Loader(new CorpusOptions { MaxFileBytes = 4096 }).LoadAsync(corpus.Path, timeout.Token);
+
+        Assert.Equal(["notes.md"], loaded.Papers.Select(p => p.SourceFile));
+        Assert.Contains(loaded.Warnings, w => w.ToString() == "pipe.md: is empty, or not a regular file (a pipe, socket or device); skipped");
+        Assert.Contains(loaded.Warnings, w => w.ToString() == "huge.txt: is 5,000 bytes, more than Corpus:MaxFileBytes (4,096); skipped. Split it, or raise the limit");
+    }
+}
