@@ -103,6 +103,26 @@ public sealed class ChatSessionTests
     }
 
     [Fact]
+    public async Task A_cache_that_could_not_be_saved_is_said_once_above_a_prompt()
+    {
+        using var output = new StringWriter();
+        var index = new ProgressIndex { Embedding = new EmbeddingProgress(EmbeddingState.Running, 120, 312, 35.2, TimeSpan.FromSeconds(5.5), null) };
+        var reader = new QueueLineReader("first question", "second question", "third question", "/exit");
+        reader.BeforeRead = n =>
+        {
+            if (n == 1)
+            {
+                index.Embedding = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, 35.2, TimeSpan.Zero, null) { CacheWarning = "/ro/.cache/embeddings-1.bin: embedding cache cannot be saved (read-only file system)" };
+            }
+        };
+        var session = new ChatSession(TestAssistant.For(new FakeAnswerPipeline()), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader, index);
+
+        await session.RunAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, CountOf(output.ToString(), "warning: /ro/.cache/embeddings-1.bin: embedding cache cannot be saved (read-only file system)"));
+    }
+
+    [Fact]
     public async Task A_second_ctrl_c_at_an_empty_prompt_exits()
     {
         var pipeline = new FakeAnswerPipeline();
