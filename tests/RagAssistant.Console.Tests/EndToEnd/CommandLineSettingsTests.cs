@@ -27,6 +27,8 @@ public sealed class CommandLineSettingsTests : IDisposable
     [InlineData("--Retrieval:Bm25:K1=-1", "error: invalid configuration: Retrieval:Bm25:K1 must be between 0 and 5, got -1.")]
     [InlineData("--Retrieval:TopK=abc", "Retrieval:TopK expects a whole number, got 'abc'.")]
     [InlineData("--Retrieval:Mode=foo", "Retrieval:Mode expects one of bm25, dense, hybrid, got 'foo'.")]
+    [InlineData("--Corpus:FollowExternalLinks=maybe", "Corpus:FollowExternalLinks expects true or false, got 'maybe'.")]
+    [InlineData("--Corpus:MaxFileBytes=0", "error: invalid configuration: Corpus:MaxFileBytes must be between 1 and 2147483591, got 0.")]
     public async Task A_bad_setting_on_the_command_line_fails_start_up_validation_naming_it(string setting, string named)
     {
         var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "speculative decoding", "--retrieval-only", setting);
