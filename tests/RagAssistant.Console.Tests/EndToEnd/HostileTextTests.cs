@@ -24,7 +24,8 @@ public sealed class HostileTextTests : IDisposable
     {
         var corpus = HostileCorpus();
 
-        var index = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "index", "--corpus", corpus, "--retrieval-only");
+        // --verbose: the loader's log lines, which name the files, go to stderr as well.
+        var index = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "index", "--corpus", corpus, "--retrieval-only", "--verbose");
         var ask = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "How do draft models speed up speculative decoding?", "--corpus", corpus, "--retrieval-only");
 
         Assert.True(index.ExitCode == 0, index.Error);
@@ -33,6 +34,7 @@ public sealed class HostileTextTests : IDisposable
         Assert.Contains("merged 2 identical copies of \"Speculative decoding with draft models\"", indexed, StringComparison.Ordinal);
         Assert.Contains("evil.md", indexed, StringComparison.Ordinal);
         Assert.Contains("latin.txt: is not valid UTF-8", indexed, StringComparison.Ordinal);
+        Assert.Contains("latin\\u001b[2J.txt: is not valid UTF-8", index.Error, StringComparison.Ordinal); // the log escapes, visibly
 
         Assert.True(ask.ExitCode == 0, ask.Error);
         AssertPrintable(ask);
