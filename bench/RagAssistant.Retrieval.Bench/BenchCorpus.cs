@@ -28,6 +28,21 @@ internal static class BenchCorpus
         return null;
     }
 
+    /// <summary>The held-out set committed with the repository (data/eval/heldout.jsonl), or null.</summary>
+    public static string? FindHeldOutSet()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "data", "eval", "heldout.jsonl");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The repository's embedding cache folder (.cache beside data/), shared with the console and service.</summary>
     public static string CacheFolder() => new CorpusOptions().ResolveCacheFolder();
 

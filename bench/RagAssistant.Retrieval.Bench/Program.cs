@@ -206,7 +206,49 @@ scaling.SetAction(parse =>
     return 0;
 });
 
-var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, longQuestions, scaling, variants, fusion, gate, embedding, eval };
+
+var setsOption = new Option<string[]>("--sets") { Description = "Question sets pooled for cross-validation (default: ../shared/eval/dev.jsonl and data/eval/heldout.jsonl).", AllowMultipleArgumentsPerToken = true };
+var foldsOption = new Option<int>("--folds") { Description = "Folds (stratified by set and kind).", DefaultValueFactory = _ => 5 };
+var crossValidate = new Command("cross-validate", "Chooses the first-stage ranking by k-fold cross-validation over the pooled question sets; per-fold choice and test scores.") { corpusOption, setsOption, cacheOption, foldsOption, jsonOption };
+crossValidate.SetAction(async (parse, ct) =>
+{
+    var sets = parse.GetValue(setsOption) is { Length: > 0 } given ? given : new[] { BenchCorpus.FindDevSet(), BenchCorpus.FindHeldOutSet() }.OfType<string>().ToArray();
+    var r = await CrossValidationBenchmark.RunAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), sets, parse.GetValue(cacheOption) ?? BenchCorpus.CacheFolder(), parse.GetValue(foldsOption), ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(r, JsonDefaults.Indented));
+        return 0;
+    }
+
+    static string M(Metric m) => string.Create(CultureInfo.InvariantCulture, $"para R@5 {m.ParaphraseR5:F2} para R@10 {m.ParaphraseR10:F2} R@5 {m.R5:F2} R@10 {m.R10:F2} MRR@10 {m.Mrr10:F3} (n={m.Questions})");
+    Console.WriteLine($"{r.Questions} questions ({r.Answerable} answerable), {r.Folds} folds, {r.Configurations} configurations");
+    foreach (var f in r.FoldResults)
+    {
+        Console.WriteLine($"fold {f.Fold}: chose [{f.Chosen}]  test: {M(f.Test)}");
+    }
+
+    Console.WriteLine($"mean of folds: {M(r.MeanTest)}");
+    Console.WriteLine($"MRR@10 fold spread: {r.FoldResults.Min(f => f.Test.Mrr10):F3}..{r.FoldResults.Max(f => f.Test.Mrr10):F3}; para R@5 {r.FoldResults.Min(f => f.Test.ParaphraseR5):F2}..{r.FoldResults.Max(f => f.Test.ParaphraseR5):F2}");
+    Console.WriteLine($"chosen on all folds: [{r.Chosen}]");
+    Console.WriteLine("per idea (best member of each family, cross-validated):");
+    foreach (var f in r.Families)
+    {
+        Console.WriteLine($"  {f.Family,-30} ({f.Members,2} settings) {M(f.CrossValidated)}");
+    }
+
+    Console.WriteLine("per set (in-sample for the chosen row):");
+    foreach (var c in r.Table)
+    {
+        foreach (var (set, m) in c.BySet)
+        {
+            Console.WriteLine($"  {c.Config,-60} {set,-9} {M(m)}");
+        }
+    }
+
+    return 0;
+});
+
+var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, longQuestions, scaling, variants, fusion, gate, embedding, eval, crossValidate };
 return await root.Parse(args).InvokeAsync();
 
 internal static class JsonDefaults

