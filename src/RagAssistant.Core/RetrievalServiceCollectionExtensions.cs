@@ -50,7 +50,9 @@ public static class RetrievalServiceCollectionExtensions
             sp.GetRequiredService<CorpusIndex>(),
             sp.GetRequiredService<IOptions<RetrievalOptions>>(),
             sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            sp.GetService<ILogger<HybridPaperRetriever>>()));
+            sp.GetService<ILogger<HybridPaperRetriever>>(),
+            sp.GetService<IReranker>()));
+        services.TryAddSingleton<IReranker, RankOrderReranker>();
         services.TryAddSingleton<IPaperRetriever>(sp => sp.GetRequiredService<HybridPaperRetriever>());
         services.TryAddSingleton(sp => new RetrievalEvaluator(
             sp.GetRequiredService<IPaperRetriever>(),

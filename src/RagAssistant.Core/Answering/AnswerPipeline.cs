@@ -149,7 +149,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var retrieval = await _kernel.SearchAsync(query, request.TopK, cancellationToken).ConfigureAwait(false);
         var searchQuery = query.ToString();
         var run = new AnswerRun(question, searchQuery, clock, rewriteMs, clock.Elapsed.TotalMilliseconds - rewriteMs, retrieval.Notice);
-        var candidates = ToSources(retrieval.Hits);
+        var candidates = OnTopic(ToSources(retrieval.Hits), _options.MinRelevance);
         var bestRelevance = retrieval.Hits.Count == 0 ? 0 : retrieval.Hits.Max(h => h.RelevanceScore);
         Log.Retrieved(_logger, searchQuery, retrieval.Hits.Count, bestRelevance, retrieval.Mode);
 
@@ -194,10 +194,10 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     {
         // Quoting is the whole answer here, so a paper below the relevance gate is never quoted: the fused ranking
         // pads the list with papers that match nothing (score 0), and a quote of one reads as an answer.
-        var offered = candidates.Where(s => s.Relevance >= _options.MinRelevance).Take(_options.ExtractivePapers)
-            .Select((s, i) => s with { Number = i + 1 }).ToList();
+        // The same sources a model would read (OnTopic); the quotes come from the first ExtractivePapers of them.
+        var offered = candidates;
         yield return new SourcesRetrievedUpdate(run.SearchQuery, offered);
-        var extracted = ExtractiveAnswerer.Compose(run.SearchQuery, offered, _options.ExtractiveSentencesPerPaper);
+        var extracted = ExtractiveAnswerer.Compose(run.SearchQuery, offered.Take(_options.ExtractivePapers).ToList(), _options.ExtractiveSentencesPerPaper);
         var firstTextMs = run.Clock.Elapsed.TotalMilliseconds;
         yield return new AnswerTextUpdate(extracted.Text);
 
@@ -332,6 +332,30 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         // The model's context cannot hold the prompts and one source: quoting the sources still answers the user.
         Log.ContextTooSmall(_logger, contextSize, _prompts.Folder, answerBudget);
         return null;
+    }
+
+    /// <summary>
+    /// The sources every mode offers: the ranking's prefix down to the last source whose relevance passes
+    /// <paramref name="minRelevance"/>, renumbered from 1. The ranking is the better judge of order (fusion beats
+    /// relevance alone at ranking), so a source ranked above a passing one is kept even when its own relevance is
+    /// lower ("Direct Alignment of Draft Model for Speculative Decoding", second with 0.124, was dropped while a
+    /// weaker third at 0.164 stayed); the sources ranked below the last passing one (the fused list's padding) go.
+    /// </summary>
+    /// <param name="sources">The sources in rank order.</param>
+    /// <param name="minRelevance">The relevance a source needs to extend the prefix (Answering:MinRelevance).</param>
+    /// <returns>The kept prefix, numbered 1..n; empty when no source passes.</returns>
+    internal static List<AnswerSource> OnTopic(IReadOnlyList<AnswerSource> sources, double minRelevance)
+    {
+        var last = -1;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i].Relevance >= minRelevance)
+            {
+                last = i;
+            }
+        }
+
+        return sources.Take(last + 1).Select((s, i) => s with { Number = i + 1 }).ToList();
     }
 
     private static List<AnswerSource> ToSources(IReadOnlyList<RetrievedPassage> hits)

@@ -33,19 +33,23 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private readonly RetrievalOptions _options;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
     private readonly ILogger _logger;
+    private readonly IReranker _reranker;
 
     /// <summary>Creates the retriever over <paramref name="index"/>; it builds the index on first use if needed.</summary>
     /// <param name="index">The corpus index searched.</param>
     /// <param name="options">Default mode and top-k, fusion method and weights, candidate counts.</param>
     /// <param name="embeddingGenerator">Embeds queries for dense search; null = BM25 only.</param>
     /// <param name="logger">Receives fallbacks to BM25; null = no logging.</param>
+    /// <param name="reranker">Orders the first stage's <see cref="RetrievalOptions.CandidateDepth"/> candidates before the top k is cut; null = <see cref="RankOrderReranker"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="index"/> or <paramref name="options"/> is null.</exception>
     public HybridPaperRetriever(
         CorpusIndex index,
         IOptions<RetrievalOptions> options,
         IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
-        ILogger<HybridPaperRetriever>? logger = null)
+        ILogger<HybridPaperRetriever>? logger = null,
+        IReranker? reranker = null)
     {
+        _reranker = reranker ?? new RankOrderReranker();
         ArgumentNullException.ThrowIfNull(options);
         _index = index ?? throw new ArgumentNullException(nameof(index));
         _options = options.Value;
@@ -74,6 +78,17 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         await _index.EnsureBuiltAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = _index.Snapshot!;
         context = context is null ? null : ContextInUse(snapshot.Bm25, context);
+        if (context is not null && !ReferringPronoun().IsMatch(text))
+        {
+            // The question on its own first: a new topic ("What is LoRA?" after two speculative decoding questions)
+            // must not be outweighed by the last one. The conversation is leaned on only when the question points
+            // back (it, its, they, ...) or finds too little alone.
+            var alone = await SearchAsync(new RetrievalQuery(query.Text), topK, kind, cancellationToken).ConfigureAwait(false);
+            if (alone.Hits.Count > 0 && alone.Hits.Max(h => h.RelevanceScore) >= _options.StandaloneMinRelevance)
+            {
+                return alone;
+            }
+        }
 
         var requested = kind ?? _options.Mode;
         var mode = requested;
@@ -86,12 +101,13 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         }
 
         var count = Math.Max(1, topK ?? _options.TopK);
+        var depth = _reranker.KeepsOrder ? count : Math.Max(count, _options.CandidateDepth);
         if (string.IsNullOrWhiteSpace(text) || snapshot.Passages.Count == 0)
         {
             return new RetrievalResult(query.Text, [], mode, notice);
         }
 
-        var candidates = Math.Max(_options.CandidateCount, count * _options.MaxPassagesPerPaper);
+        var candidates = Math.Max(_options.CandidateCount, depth * _options.MaxPassagesPerPaper);
         var weighted = Weigh(snapshot.Bm25, text, context, mode);
         IReadOnlyList<Bm25Hit> bm25 = mode == RetrieverKind.Dense ? [] : Bm25Search(snapshot, weighted, candidates);
         QueryVectors? queryVectors = null;
@@ -125,7 +141,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense),
         };
 
-        var hits = new List<RetrievedPassage>(count);
+        var hits = new List<RetrievedPassage>(depth);
         var perPaper = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (ordinal, score) in ranked)
         {
@@ -139,13 +155,14 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             perPaper[passage.PaperId] = taken + 1;
             var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, ordinal);
             hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal), lexical, cosine));
-            if (hits.Count == count)
+            if (hits.Count == depth)
             {
                 break;
             }
         }
 
-        return new RetrievalResult(query.Text, hits, mode, notice);
+        var reranked = _reranker.KeepsOrder ? hits : await _reranker.RerankAsync(text, hits, cancellationToken).ConfigureAwait(false);
+        return new RetrievalResult(query.Text, reranked.Take(count).ToList(), mode, notice);
     }
 
     /// <summary>Why a search with an embedding model configured ran BM25 only: vectors pending, or embedding failed.</summary>

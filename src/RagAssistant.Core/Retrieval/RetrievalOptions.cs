@@ -57,6 +57,21 @@ public sealed class RetrievalOptions : IValidatableObject
     [Range(0.0, 1.0)]
     public double ContextWeight { get; set; } = 0.3;
 
+    /// <summary>
+    /// A follow-up that does not point back with a pronoun (it, its, they, this, ...) is searched on its own first;
+    /// when its best RelevanceScore reaches this value that result stands and the conversation is not consulted
+    /// (the same value as Answering:MinRelevance: a question that would be answered alone is answered alone).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double StandaloneMinRelevance { get; set; } = 0.15;
+
+    /// <summary>
+    /// How many candidates the first stage hands the <see cref="IReranker"/> before the top k is cut (at least the
+    /// top k). The default reranker keeps the order, so this changes nothing without another one registered.
+    /// </summary>
+    [Range(1, 1000)]
+    public int CandidateDepth { get; set; } = 50;
+
     /// <summary>The k of reciprocal rank fusion, 1/(k + rank): larger values flatten the head of each list.</summary>
     [Range(1, 1000)]
     public int RrfK { get; set; } = 60;
