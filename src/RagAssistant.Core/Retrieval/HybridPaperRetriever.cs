@@ -116,7 +116,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         {
             try
             {
-                queryVectors = await EmbedQueryAsync(text, context, cancellationToken).ConfigureAwait(false);
+                queryVectors = await EmbedQueryAsync(text, context, weighted.ContextWeight, cancellationToken).ConfigureAwait(false);
                 dense = await DenseSearchAsync(snapshot, queryVectors.Ranking, candidates, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -191,9 +191,10 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
     // A follow-up's own function words ("what about its ...") would outweigh its context's topic: with a context,
     // only the question's topic terms are searched (a standalone question keeps them, as measured on the dev set).
-    // Without vectors, BM25 alone must keep the topic: a follow-up with few topic terms of its own ("how fast is
-    // it?": one) leans on its context the more, ContextWeight rising towards 1 as the question's topic terms fall
-    // below VagueQuestionTerms; the dense ranking vector carries the topic when there is one.
+    // Without vectors, BM25 alone must keep the topic, and with vectors so must a follow-up that points back ("how
+    // much faster is it?"): one with few topic terms of its own leans on its context the more, ContextWeight rising
+    // towards 1 as the question's topic terms fall below VagueQuestionTerms (BM25 terms and the dense blend alike).
+    // A follow-up that does not point back and finds enough alone never gets here (SearchAsync searches it alone).
     private WeightedQuery Weigh(Bm25Index bm25, string text, string? context, RetrieverKind mode)
     {
         var terms = bm25.Analyze(text);
@@ -205,7 +206,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
         var contextTopic = bm25.TopicTerms(bm25.Analyze(context));
         var weight = _options.ContextWeight;
-        if (mode == RetrieverKind.Bm25)
+        if (mode == RetrieverKind.Bm25 || ReferringPronoun().IsMatch(text))
         {
             // A pronoun pointing back ("does it change ...?") says the topic is the earlier one: half the terms count.
             var own = (double)topic.Distinct(StringComparer.Ordinal).Count(t => bm25.DocumentFrequency(t) > 0);
@@ -255,7 +256,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     // Without a context one vector serves both. With one, the ranking vector is the question's unit vector plus
     // ContextWeight times the context's (Rocchio-style: a passage's cosine to it ranks like cos(question) +
     // w·cos(context), the dense counterpart of the weighted BM25 terms); the gate's vector weighs both alike.
-    private async Task<QueryVectors> EmbedQueryAsync(string text, string? context, CancellationToken cancellationToken)
+    private async Task<QueryVectors> EmbedQueryAsync(string text, string? context, double contextWeight, CancellationToken cancellationToken)
     {
         string[] inputs = context is null ? [text] : [text, context];
         var embeddings = await _embeddingGenerator!.GenerateAsync(inputs, EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
@@ -266,7 +267,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         }
 
         var earlier = embeddings[1].Vector;
-        return new QueryVectors(Blend(question.Span, earlier.Span, (float)_options.ContextWeight), Blend(question.Span, earlier.Span, 1));
+        return new QueryVectors(Blend(question.Span, earlier.Span, (float)contextWeight), Blend(question.Span, earlier.Span, 1));
     }
 
     // Unit length, as the store's vectors and a single query's are; a zero vector stays as it is.

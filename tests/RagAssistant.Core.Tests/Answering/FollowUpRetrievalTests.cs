@@ -61,7 +61,7 @@ public sealed class FollowUpRetrievalTests
     }
 
     [Fact]
-    public async Task The_context_weighs_less_than_the_question_and_assistant_text_is_never_searched()
+    public async Task A_question_that_finds_enough_alone_is_searched_alone_and_assistant_text_is_never_searched()
     {
         using var cache = new TempFolder();
         using var index = CreateIndex(cache, hybrid: false);
@@ -73,10 +73,49 @@ public sealed class FollowUpRetrievalTests
         var unweighted = await (await CreateRetrieverAsync(index, hybrid: false, contextWeight: 0)).SearchAsync(new RetrievalQuery(question, AboutDensing), cancellationToken: Ct);
 
         Assert.Equal(question, followUp.Query);
-        Assert.Equal(alone.Hits[0].Paper.Title, followUp.Hits[0].Paper.Title);
+        Assert.Equal(alone.Hits.Select(h => h.Paper.Id), followUp.Hits.Select(h => h.Paper.Id)); // the old topic does not leak in
+        Assert.Equal(alone.Hits.Select(h => h.RelevanceScore), followUp.Hits.Select(h => h.RelevanceScore));
         Assert.Equal(alone.Hits.Select(h => h.Paper.Id), unweighted.Hits.Select(h => h.Paper.Id)); // weight 0: the question alone
-        Assert.Equal(alone.Hits.Select(h => h.RelevanceScore), unweighted.Hits.Select(h => h.RelevanceScore));
-        Assert.Contains(followUp.Hits, h => h.Paper.Title == Densing); // the earlier topic is still in view, lower down
+        Assert.DoesNotContain(followUp.Hits, h => h.Paper.Title == Densing);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_new_topic_after_a_vague_follow_up_is_answered_not_refused(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid));
+        var history = new List<ChatMessage>();
+        var results = new List<AnswerResult>();
+
+        // The issue's conversation: the third question changes the topic and was refused ("best relevance 0.019").
+        foreach (var question in new[] { "Which papers study speculative decoding?", "How much faster is it?", "What is LoRA?" })
+        {
+            var result = await pipeline.AnswerAsync(new AnswerRequest(question, [.. history]), Ct);
+            results.Add(result);
+            history.Add(new(ChatRole.User, question));
+            history.Add(new(ChatRole.Assistant, result.Answer));
+        }
+
+        Assert.True(results[1].Sources.Any(s => s.Title.Contains("Speculative Decoding", StringComparison.OrdinalIgnoreCase)), $"{results[1].Mode}: {string.Join(" / ", results[1].Sources.Select(s => s.Title))}");
+        Assert.Equal(AnswerMode.RetrievalOnly, results[2].Mode);
+        Assert.Contains("LoRA", results[2].Sources[0].Title, StringComparison.Ordinal);
+        Assert.DoesNotContain(results[2].Sources, s => s.Title.Contains("Speculative", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task The_on_topic_cut_keeps_the_ranking_prefix_down_to_the_last_passing_source()
+    {
+        static AnswerSource Source(int n, double relevance) => new(n, $"p{n}", $"Paper {n}", null, "f.txt", 1.0 / n, "text") { Relevance = relevance };
+        AnswerSource[] ranked = [Source(1, 0.40), Source(2, 0.124), Source(3, 0.164), Source(4, 0.05), Source(5, 0.02)];
+
+        var kept = AnswerPipeline.OnTopic(ranked, 0.15);
+
+        Assert.Equal(["p1", "p2", "p3"], kept.Select(s => s.PaperId)); // the second stays although a weaker third passes
+        Assert.Equal([1, 2, 3], kept.Select(s => s.Number));
+        Assert.Empty(AnswerPipeline.OnTopic([Source(1, 0.1), Source(2, 0.05)], 0.15));
     }
 
     [Fact]
