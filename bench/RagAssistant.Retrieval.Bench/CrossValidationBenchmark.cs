@@ -51,7 +51,8 @@ internal static partial class CrossValidationBenchmark
         using var bm25Title = new Bm25Index(docs.Select(d => new Bm25Document(d.Title, string.Empty)).ToList(), new Bm25Options { TitleBoost = 1 });
         using var bm25Text = new Bm25Index(docs.Select(d => new Bm25Document(string.Empty, d.Text)).ToList(), new Bm25Options());
 
-        var known = passages.Select((p, i) => (Title: PaperIdentity.NormalizeTitle(titles[i]), i)).ToList();
+        var retriever = new HybridPaperRetriever(index, Microsoft.Extensions.Options.Options.Create(new RetrievalOptions()), arctic);
+        var gateFeatures = new List<Dictionary<string, double>>();
         var questions = new List<QuestionSignals>();
         foreach (var set in sets)
         {
@@ -81,6 +82,29 @@ internal static partial class CrossValidationBenchmark
                 }
 
                 signals["sentence"] = best;
+
+                // The product's own top 5 (hybrid), and the evidence a "not covered" gate could use.
+                var hits = (await retriever.SearchAsync(q.Question, 5, RetrieverKind.Hybrid, cancellationToken)).Hits;
+                var top = hits.Select(h => snapshot.OrdinalOf(h.Passage.Id)!.Value).ToList();
+                gateFeatures.Add(new Dictionary<string, double>(StringComparer.Ordinal)
+                {
+                    ["relevance (today)"] = hits.Select(h => h.RelevanceScore).DefaultIfEmpty(0).Max(),
+                    ["top-1 relevance"] = hits.Select(h => h.RelevanceScore).FirstOrDefault(),
+                    ["cosine"] = top.Select(o => signals["dense"][o]).DefaultIfEmpty(0).Max(),
+                    ["lexical"] = hits.Select(h => h.LexicalRelevance).DefaultIfEmpty(0).Max(),
+                    ["best sentence cosine"] = top.Select(o => best[o]).DefaultIfEmpty(0).Max(),
+                    ["minilm cosine"] = top.Select(o => signals["minilm"][o]).DefaultIfEmpty(0).Max(),
+                    ["cosine + best sentence"] = top.Select(o => signals["dense"][o] + best[o]).DefaultIfEmpty(0).Max(),
+                    ["cosine + minilm"] = top.Select(o => signals["dense"][o] + signals["minilm"][o]).DefaultIfEmpty(0).Max(),
+                    ["relevance + 0.5 lexical"] = hits.Select(h => h.RelevanceScore + (0.5 * h.LexicalRelevance)).DefaultIfEmpty(0).Max(),
+                    ["dense z"] = Z(signals["dense"], top),
+                    ["bm25 z"] = Z(signals["bm25"], top),
+                    ["minilm z"] = Z(signals["minilm"], top),
+                    ["sentence z"] = Z(best, top),
+                    ["dense z + bm25 z"] = Z(signals["dense"], top) + Z(signals["bm25"], top),
+                    ["dense z + minilm z"] = Z(signals["dense"], top) + Z(signals["minilm"], top),
+                    ["dense z + sentence z"] = Z(signals["dense"], top) + Z(best, top),
+                });
                 signals["dense-prf"] = DensePrf(queryArctic.Span, passageVectors, signals["dense"]);
                 questions.Add(new QuestionSignals(Path.GetFileNameWithoutExtension(set), q.Id, q.Kind, goldPapers, q.IsUnanswerable, signals));
             }
@@ -118,11 +142,54 @@ internal static partial class CrossValidationBenchmark
             return new FamilyResult(g.Key, g.Count(), Mean(perFold));
         }).ToList();
 
-        return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families);
+        var gates = gateFeatures[0].Keys.Select(feature =>
+        {
+            var perFold = Enumerable.Range(0, folds).Select(f =>
+            {
+                var train = questions.Select((q, i) => (q, i)).Where(x => foldOf[x.i] != f).Select(x => (x.q.Unanswerable, gateFeatures[x.i][feature])).ToList();
+                var test = questions.Select((q, i) => (q, i)).Where(x => foldOf[x.i] == f).Select(x => (x.q.Unanswerable, gateFeatures[x.i][feature])).ToList();
+                var threshold = GateThreshold(train);
+                return (Threshold: threshold, AnswerableRefused: test.Count(x => !x.Unanswerable && x.Item2 < threshold), Answerable: test.Count(x => !x.Unanswerable), UnanswerableRefused: test.Count(x => x.Unanswerable && x.Item2 < threshold), Unanswerable: test.Count(x => x.Unanswerable));
+            }).ToList();
+            var all = questions.Select((q, i) => (q.Unanswerable, gateFeatures[i][feature])).ToList();
+            return new GateEvidenceResult(
+                feature,
+                perFold.Select(x => Math.Round(x.Threshold, 4)).ToList(),
+                (double)perFold.Sum(x => x.AnswerableRefused) / perFold.Sum(x => x.Answerable),
+                (double)perFold.Sum(x => x.UnanswerableRefused) / perFold.Sum(x => x.Unanswerable),
+                perFold.Select(x => x.Unanswerable == 0 ? 0 : (double)x.UnanswerableRefused / x.Unanswerable).ToList(),
+                Math.Round(GateThreshold(all), 4),
+                all.Where(x => !x.Unanswerable).Min(x => x.Item2),
+                all.Where(x => x.Unanswerable).Max(x => x.Item2));
+        }).ToList();
+
+        return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families, gates);
+    }
+
+    // The highest threshold that refuses at most 5% of the answerable questions given (the target), halfway
+    // between the value it lets through and the next lower one.
+    private static double GateThreshold(List<(bool Unanswerable, double Value)> questions)
+    {
+        var answerable = questions.Where(x => !x.Unanswerable).Select(x => x.Value).Order().ToList();
+        var allowed = (int)Math.Floor(0.05 * answerable.Count);
+        return allowed == 0 ? answerable[0] - 1e-6 : (answerable[allowed - 1] + answerable[allowed]) / 2;
     }
 
     private static Metric Mean(IReadOnlyList<Metric> m) => new(
         m.Average(x => x.ParaphraseR5), m.Average(x => x.ParaphraseR10), m.Average(x => x.R5), m.Average(x => x.R10), m.Average(x => x.Mrr10), m.Sum(x => x.Questions));
+
+    // How far the best of the top hits stands above the corpus: (max - mean) / standard deviation over every passage.
+    private static double Z(double[] scores, List<int> top)
+    {
+        if (top.Count == 0)
+        {
+            return 0;
+        }
+
+        var mean = scores.Average();
+        var sd = Math.Sqrt(scores.Average(x => (x - mean) * (x - mean)));
+        return sd > 0 ? (top.Max(o => scores[o]) - mean) / sd : 0;
+    }
 
     private static double[] Bm25(Bm25Index index, string question, int n)
     {
@@ -420,4 +487,6 @@ internal sealed record ConfigResult(string Config, IReadOnlyDictionary<string, M
 
 internal sealed record FamilyResult(string Family, int Members, Metric CrossValidated);
 
-internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families);
+internal sealed record GateEvidenceResult(string Evidence, IReadOnlyList<double> FoldThresholds, double AnswerableRefused, double UnanswerableRefused, IReadOnlyList<double> UnanswerableRefusedPerFold, double ThresholdOnAll, double AnswerableMin, double UnanswerableMax);
+
+internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families, IReadOnlyList<GateEvidenceResult> Gates);

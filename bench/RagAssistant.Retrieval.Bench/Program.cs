@@ -236,6 +236,12 @@ crossValidate.SetAction(async (parse, ct) =>
         Console.WriteLine($"  {f.Family,-30} ({f.Members,2} settings) {M(f.CrossValidated)}");
     }
 
+    Console.WriteLine("\"not covered\" gate, threshold per fold = highest refusing <= 5% of the training answerable (test: refused share):");
+    foreach (var g in r.Gates)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {g.Evidence,-26} answerable refused {g.AnswerableRefused:F2}  unanswerable refused {g.UnanswerableRefused:F2} (folds {string.Join(" ", g.UnanswerableRefusedPerFold.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))})  thresholds {string.Join(" ", g.FoldThresholds.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)))}  on all {g.ThresholdOnAll:F3}  answerable min {g.AnswerableMin:F3} unanswerable max {g.UnanswerableMax:F3}"));
+    }
+
     Console.WriteLine("per set (in-sample for the chosen row):");
     foreach (var c in r.Table)
     {

@@ -70,7 +70,8 @@ public static class AnsweringServiceCollectionExtensions
             tokenizer,
             services.GetServices<IFunctionInvocationFilter>(),
             services.GetServices<IPromptRenderFilter>(),
-            services.GetService<ILoggerFactory>());
+            services.GetService<ILoggerFactory>(),
+            services.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
     }
 
 }

@@ -52,7 +52,9 @@ public static class RetrievalServiceCollectionExtensions
             sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
             sp.GetService<ILogger<HybridPaperRetriever>>(),
             sp.GetService<IReranker>()));
-        services.TryAddSingleton<IReranker, RankOrderReranker>();
+        services.TryAddSingleton<IReranker>(sp => sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Reranker == RerankerKind.Llm
+            ? new LlmReranker(sp, sp.GetRequiredService<IOptions<RetrievalOptions>>(), sp.GetService<ILogger<LlmReranker>>())
+            : new RankOrderReranker());
         services.TryAddSingleton<IPaperRetriever>(sp => sp.GetRequiredService<HybridPaperRetriever>());
         services.TryAddSingleton(sp => new RetrievalEvaluator(
             sp.GetRequiredService<IPaperRetriever>(),

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
@@ -35,6 +36,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     private readonly AnsweringOptions _options;
     private readonly ILogger<AnswerPipeline> _logger;
     private readonly FollowUpRewriter _rewriter;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
 
     /// <summary>Creates the pipeline from its collaborators and composes the Semantic Kernel it runs its steps through.</summary>
     /// <param name="retriever">Finds the passages an answer is grounded in (through <c>search_papers</c>).</param>
@@ -47,6 +49,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     /// <param name="functionFilters">Semantic Kernel filters that see every step: search, follow-up rewrite, answer.</param>
     /// <param name="promptFilters">Semantic Kernel filters that see every rendered prompt of the rewrite and the answer.</param>
     /// <param name="loggerFactory">Receives Semantic Kernel's own logs of each step (search, rewrite, answer), or null for none.</param>
+    /// <param name="embeddingGenerator">Scores retrieval-only quotes by how well they answer the question (sentence similarity), or null to score them by shared words.</param>
     /// <exception cref="ArgumentNullException">A required collaborator is null.</exception>
     public AnswerPipeline(
         IPaperRetriever retriever,
@@ -58,9 +61,11 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         ITokenizer? tokenizer = null,
         IEnumerable<IFunctionInvocationFilter>? functionFilters = null,
         IEnumerable<IPromptRenderFilter>? promptFilters = null,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null)
     {
         ArgumentNullException.ThrowIfNull(retriever);
+        _embeddingGenerator = embeddingGenerator;
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(assistantOptions);
@@ -173,7 +178,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         }
 
         var updates = prompt is null
-            ? Extract(run, candidates).ToAsyncEnumerable()
+            ? ExtractAsync(run, question, candidates, cancellationToken)
             : GenerateAsync(run, tokenizer, prompt, cancellationToken);
         await foreach (var update in updates.ConfigureAwait(false))
         {
@@ -190,14 +195,16 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         yield return run.Complete(NotCoveredMessage, [], [], [], refused: true, AnswerMode.NotCovered, new AnswerUsage(0, 0), run.Timings(elapsedMs, 0));
     }
 
-    private IEnumerable<AnswerUpdate> Extract(AnswerRun run, IReadOnlyList<AnswerSource> candidates)
+    private async IAsyncEnumerable<AnswerUpdate> ExtractAsync(AnswerRun run, string question, IReadOnlyList<AnswerSource> candidates, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Quoting is the whole answer here, so a paper below the relevance gate is never quoted: the fused ranking
         // pads the list with papers that match nothing (score 0), and a quote of one reads as an answer.
         // The same sources a model would read (OnTopic); the quotes come from the first ExtractivePapers of them.
         var offered = candidates;
         yield return new SourcesRetrievedUpdate(run.SearchQuery, offered);
-        var extracted = ExtractiveAnswerer.Compose(run.SearchQuery, offered.Take(_options.ExtractivePapers).ToList(), _options.ExtractiveSentencesPerPaper);
+        var quoted = offered.Take(_options.ExtractivePapers).ToList();
+        var similarity = await SentenceSimilarityAsync(question, quoted, cancellationToken).ConfigureAwait(false);
+        var extracted = ExtractiveAnswerer.Compose(run.SearchQuery, quoted, _options.ExtractiveSentencesPerPaper, similarity);
         var firstTextMs = run.Clock.Elapsed.TotalMilliseconds;
         yield return new AnswerTextUpdate(extracted.Text);
 
@@ -205,6 +212,35 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         // sources; the quotes themselves are source text and are not parsed.
         var cited = extracted.Sources.Select(s => s.Number).ToList();
         yield return run.Complete(extracted.Text, ToCitations(cited, offered), offered, [], refused: false, AnswerMode.RetrievalOnly, new AnswerUsage(0, 0), run.Timings(firstTextMs, 0));
+    }
+
+    // How well each sentence of the quoted sources answers the question itself (not the search query, which for a
+    // follow-up carries the earlier question and would choose the earlier quotes again): the cosine of their
+    // embeddings, a few dozen short texts per answer. Null without an embedding model or when it fails: the quotes
+    // are then chosen by shared words.
+    private async Task<IReadOnlyDictionary<string, double>?> SentenceSimilarityAsync(string question, List<AnswerSource> sources, CancellationToken cancellationToken)
+    {
+        if (_embeddingGenerator is null || sources.Count == 0)
+        {
+            return null;
+        }
+
+        var sentences = sources.SelectMany(ExtractiveAnswerer.Sentences).Distinct(StringComparer.Ordinal).ToList();
+        try
+        {
+            var query = await _embeddingGenerator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
+            var embedded = await _embeddingGenerator.GenerateAsync(sentences, EmbeddingInputType.Options(EmbeddingInputType.Document), cancellationToken).ConfigureAwait(false);
+            var q = query[0].Vector;
+            return sentences.Zip(embedded).ToDictionary(
+                x => x.First,
+                x => x.Second.Vector.Length == q.Length ? (double)TensorPrimitives.CosineSimilarity(q.Span, x.Second.Vector.Span) : 0,
+                StringComparer.Ordinal);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.QuoteSimilarityFailed(_logger, ex, ex.Message);
+            return null;
+        }
     }
 
     private async IAsyncEnumerable<AnswerUpdate> GenerateAsync(
@@ -415,6 +451,9 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     {
         [LoggerMessage(Level = LogLevel.Debug, Message = "Retrieved {Hits} hits for '{Query}' ({Mode}); best relevance {Relevance:0.000}")]
         public static partial void Retrieved(ILogger logger, string query, int hits, double relevance, RetrieverKind mode);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding the quote candidates failed ({Reason}); quotes are chosen by shared words")]
+        public static partial void QuoteSimilarityFailed(ILogger logger, Exception exception, string reason);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Not covered: best relevance {Relevance:0.000} is below {Threshold:0.000}; the model is not called")]
         public static partial void NotCovered(ILogger logger, double relevance, double threshold);

@@ -22,8 +22,15 @@ internal static partial class ExtractiveAnswerer
         "papers", "according", "use", "used", "using", "two", "one", "any", "all", "not", "but", "our", "you", "your",
     };
 
+    /// <summary>The sentences <see cref="Compose"/> chooses from, per source, in order.</summary>
+    public static IReadOnlyList<string> Sentences(AnswerSource source) => SentenceSplitter.Split(source.Text);
+
     /// <summary>The answer text and the sources it quotes (each line cites its own), in order.</summary>
-    public static ExtractedAnswer Compose(string question, IReadOnlyList<AnswerSource> sources, int sentencesPerPaper)
+    /// <param name="question">The question (or search query) whose words score a sentence without <paramref name="similarity"/>.</param>
+    /// <param name="sources">The sources quoted, in order.</param>
+    /// <param name="sentencesPerPaper">Sentences chosen per source (a sentence that cannot stand alone brings the one before it too).</param>
+    /// <param name="similarity">How well each sentence answers the question (cosine of question and sentence embeddings), or null to score by shared words.</param>
+    public static ExtractedAnswer Compose(string question, IReadOnlyList<AnswerSource> sources, int sentencesPerPaper, IReadOnlyDictionary<string, double>? similarity = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         var terms = Terms(question);
@@ -37,13 +44,13 @@ internal static partial class ExtractiveAnswerer
                 continue;
             }
 
-            var chosen = sentences
-                .Select((sentence, index) => (sentence, index, score: Overlap(terms, sentence)))
+            var best = sentences
+                .Select((sentence, index) => (sentence, index, score: similarity?.GetValueOrDefault(sentence) ?? Overlap(terms, sentence)))
                 .OrderByDescending(s => s.score)
                 .ThenBy(s => s.index)
                 .Take(sentencesPerPaper)
-                .OrderBy(s => s.index)
-                .Select(s => s.sentence);
+                .Select(s => s.index);
+            var chosen = WithAntecedents(sentences, best).Select(i => sentences[i]);
             answer.Append('\n')
                 .Append(CultureInfo.InvariantCulture, $"- {string.Join(' ', chosen)} [{source.Number}]");
             quoted.Add(source);
@@ -51,6 +58,32 @@ internal static partial class ExtractiveAnswerer
 
         return new ExtractedAnswer(answer.ToString(), quoted);
     }
+
+    /// <summary>
+    /// The chosen sentence positions, in order, each one that opens by pointing back ("However, their ...", "This
+    /// ...", "They ...") preceded by the sentence it points to, so every quote can be read on its own.
+    /// </summary>
+    internal static IEnumerable<int> WithAntecedents(IReadOnlyList<string> sentences, IEnumerable<int> chosen)
+    {
+        var taken = new SortedSet<int>();
+        foreach (var index in chosen)
+        {
+            var i = index;
+            taken.Add(i);
+            while (i > 0 && LeansOnPrevious(sentences[i]) && taken.Add(i - 1))
+            {
+                i--;
+            }
+        }
+
+        return taken;
+    }
+
+    /// <summary>True when the sentence cannot stand alone: it opens with a connective or a pronoun whose referent is in the sentence before.</summary>
+    internal static bool LeansOnPrevious(string sentence) => DanglingOpening().IsMatch(sentence);
+
+    [GeneratedRegex(@"^\W*(however|but|yet|nevertheless|nonetheless|moreover|furthermore|additionally|in addition|thus|therefore|hence|consequently|as a result|instead|also|this|these|that|those|such|it|its|they|their|them|he|she|his|her|the latter|the former|here|specifically|similarly|likewise|in contrast|on the other hand|finally|second|secondly|third|then)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DanglingOpening();
 
     private static HashSet<string> Terms(string text)
     {

@@ -72,6 +72,17 @@ public sealed class RetrievalOptions : IValidatableObject
     [Range(1, 1000)]
     public int CandidateDepth { get; set; } = 50;
 
+    /// <summary>The second stage: None keeps the first stage's order (the default); Llm asks the chat model (<see cref="LlmReranker"/>).</summary>
+    public RerankerKind Reranker { get; set; } = RerankerKind.None;
+
+    /// <summary>How many of the candidates the LLM reranker reads (its prompt grows by about 60 tokens per candidate).</summary>
+    [Range(2, 100)]
+    public int RerankerCandidates { get; set; } = 10;
+
+    /// <summary>Characters of each candidate's passage the LLM reranker reads, after its title.</summary>
+    [Range(50, 4000)]
+    public int RerankerPassageChars { get; set; } = 300;
+
     /// <summary>The k of reciprocal rank fusion, 1/(k + rank): larger values flatten the head of each list.</summary>
     [Range(1, 1000)]
     public int RrfK { get; set; } = 60;
@@ -116,11 +127,26 @@ public sealed class RetrievalOptions : IValidatableObject
                 [nameof(PassageOverlapTokens)]);
         }
 
+        if (!Enum.IsDefined(Reranker))
+        {
+            yield return new ValidationResult($"Retrieval:Reranker must be one of {string.Join(", ", Enum.GetNames<RerankerKind>())}.", [nameof(Reranker)]);
+        }
+
         if (!Enum.IsDefined(Mode))
         {
             yield return new ValidationResult($"Retrieval:Mode must be one of {string.Join(", ", Enum.GetNames<RetrieverKind>())}.", [nameof(Mode)]);
         }
     }
+}
+
+/// <summary>Which <see cref="IReranker"/> orders the first stage's candidates.</summary>
+public enum RerankerKind
+{
+    /// <summary>None: the first stage's order (<see cref="RankOrderReranker"/>).</summary>
+    None,
+
+    /// <summary>The registered chat model reorders the top candidates (<see cref="LlmReranker"/>).</summary>
+    Llm,
 }
 
 /// <summary>How hybrid search combines the BM25 and dense candidate lists.</summary>

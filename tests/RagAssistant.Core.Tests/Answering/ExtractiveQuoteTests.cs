@@ -1,0 +1,48 @@
+using RagAssistant.Core.Answering;
+
+namespace RagAssistant.Core.Tests.Answering;
+
+/// <summary>Retrieval-only quotes: chosen by how well they answer, and never a sentence that leans on one not quoted.</summary>
+public sealed class ExtractiveQuoteTests
+{
+    // Chimera's abstract, as the issue quoted it: the second sentence has no subject of its own.
+    private const string Chimera =
+        "Large language models (LLMs) have demonstrated remarkable capabilities across various tasks. " +
+        "However, their widespread application is hindered by the resource-intensive decoding process. " +
+        "Chimera achieves an average latency speedup ratio of 2.7x compared to vanilla auto-regressive decoding.";
+
+    private static AnswerSource Source(string text) => new(1, "p1", "Chimera", null, "f.txt", 1, text);
+
+    [Theory]
+    [InlineData("However, their widespread application is hindered.", true)]
+    [InlineData("This highlights the potential of the framework.", true)]
+    [InlineData("They propose a draft model.", true)]
+    [InlineData("Its cost is low.", true)]
+    [InlineData("\"Moreover, it runs fast.\"", true)]
+    [InlineData("Speculative decoding speeds up inference.", false)]
+    [InlineData("Theory predicts the loss.", false)]
+    [InlineData("Therapeutic text is absent.", false)]
+    public void A_sentence_that_points_back_cannot_stand_alone(string sentence, bool leans) =>
+        Assert.Equal(leans, ExtractiveAnswerer.LeansOnPrevious(sentence));
+
+    [Fact]
+    public void A_quote_that_cannot_stand_alone_takes_the_sentence_before_it()
+    {
+        var answer = ExtractiveAnswerer.Compose("Why is the widespread application of LLMs hindered?", [Source(Chimera)], sentencesPerPaper: 1);
+
+        Assert.Contains("Large language models (LLMs) have demonstrated remarkable capabilities across various tasks. However, their widespread application", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Quotes_follow_the_similarity_given_not_the_shared_words()
+    {
+        var sentences = ExtractiveAnswerer.Sentences(Source(Chimera));
+        var similarity = sentences.ToDictionary(s => s, s => s.Contains("2.7x", StringComparison.Ordinal) ? 0.9 : 0.1);
+
+        // "capabilities" and "tasks" are shared with the first sentence; the similarity says the third answers.
+        var answer = ExtractiveAnswerer.Compose("How much faster is it across tasks and capabilities?", [Source(Chimera)], sentencesPerPaper: 1, similarity);
+
+        Assert.Contains("2.7x", answer.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("remarkable capabilities", answer.Text, StringComparison.Ordinal);
+    }
+}
