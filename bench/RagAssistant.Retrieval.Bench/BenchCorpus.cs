@@ -14,26 +14,17 @@ internal static class BenchCorpus
     public static string FindFolder(string? corpus) => corpus ?? new CorpusOptions().ResolveFolder();
 
     /// <summary>The dev set beside the repository (../shared/eval/dev.jsonl), or null.</summary>
-    public static string? FindDevSet()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "eval", "dev.jsonl");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    public static string? FindDevSet() => FindAbove(Path.Combine("shared", "eval", "dev.jsonl"));
 
     /// <summary>The held-out set committed with the repository (data/eval/heldout.jsonl), or null.</summary>
-    public static string? FindHeldOutSet()
+    public static string? FindHeldOutSet() => FindAbove(Path.Combine("data", "eval", "heldout.jsonl"));
+
+    // The first folder above the binaries holding relativePath.
+    private static string? FindAbove(string relativePath)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "data", "eval", "heldout.jsonl");
+            var candidate = Path.Combine(dir.FullName, relativePath);
             if (File.Exists(candidate))
             {
                 return candidate;
