@@ -5,6 +5,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
+using RagAssistant.Core.Evidence;
 using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Core.Answering;
@@ -35,6 +36,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     private readonly AnsweringOptions _options;
     private readonly ILogger<AnswerPipeline> _logger;
     private readonly FollowUpRewriter _rewriter;
+    private readonly IEvidenceChecker _evidence;
 
     /// <summary>Creates the pipeline from its collaborators and composes the Semantic Kernel it runs its steps through.</summary>
     /// <param name="retriever">Finds the passages an answer is grounded in (through <c>search_papers</c>).</param>
@@ -47,6 +49,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     /// <param name="functionFilters">Semantic Kernel filters that see every step: search, follow-up rewrite, answer.</param>
     /// <param name="promptFilters">Semantic Kernel filters that see every rendered prompt of the rewrite and the answer.</param>
     /// <param name="loggerFactory">Receives Semantic Kernel's own logs of each step (search, rewrite, answer), or null for none.</param>
+    /// <param name="evidenceChecker">Checks each claim of a generated answer against its cited sources; null checks by word overlap alone.</param>
     /// <exception cref="ArgumentNullException">A required collaborator is null.</exception>
     public AnswerPipeline(
         IPaperRetriever retriever,
@@ -58,7 +61,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         ITokenizer? tokenizer = null,
         IEnumerable<IFunctionInvocationFilter>? functionFilters = null,
         IEnumerable<IPromptRenderFilter>? promptFilters = null,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        IEvidenceChecker? evidenceChecker = null)
     {
         ArgumentNullException.ThrowIfNull(retriever);
         ArgumentNullException.ThrowIfNull(prompts);
@@ -73,6 +77,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         _kernel = new AnswerKernel(retriever, assistantOptions.Value.RetrievalOnly ? null : chatClient, functionFilters ?? [], promptFilters ?? [], loggerFactory);
         _logger = logger;
         _rewriter = new FollowUpRewriter(prompts, _options, logger);
+        _evidence = evidenceChecker ?? new EvidenceChecker(Microsoft.Extensions.Options.Options.Create(new EvidenceOptions()));
     }
 
     /// <summary>How answers are produced with the current services and options.</summary>
@@ -204,7 +209,16 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         // The assistant's own words here are only the marker after each quote, so the citations are the quoted
         // sources; the quotes themselves are source text and are not parsed.
         var cited = extracted.Sources.Select(s => s.Number).ToList();
-        yield return run.Complete(extracted.Text, ToCitations(cited, offered), offered, [], refused: false, AnswerMode.RetrievalOnly, new AnswerUsage(0, 0), run.Timings(firstTextMs, 0));
+
+        // The claims are the quoted sentences themselves: exact evidence.
+        var claims = extracted.Quotes.Select(q => EvidenceChecker.Quote(q.Sentence, q.Number)).ToList();
+        foreach (var claim in claims)
+        {
+            yield return new ClaimCheckedUpdate(claim);
+        }
+
+        var completed = run.Complete(extracted.Text, ToCitations(cited, offered), offered, [], refused: false, AnswerMode.RetrievalOnly, new AnswerUsage(0, 0), run.Timings(firstTextMs, 0));
+        yield return new AnswerCompletedUpdate(completed.Result with { Claims = claims });
     }
 
     private async IAsyncEnumerable<AnswerUpdate> GenerateAsync(
@@ -214,6 +228,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         yield return new SourcesRetrievedUpdate(run.SearchQuery, sources);
 
         var citations = new CitationStreamParser(sources.Select(s => s.Number).ToHashSet());
+        var claimSplitter = new ClaimSplitter(_options.RefusalPhrase);
+        var claims = new List<AnswerClaim>();
         var shown = new StringBuilder();
         var raw = new StringBuilder();
         UsageDetails? usage = null;
@@ -238,6 +254,14 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             {
                 shown.Append(visible);
                 yield return new AnswerTextUpdate(visible);
+
+                // A claim is checked as soon as its sentence is complete, while the model writes the next one.
+                foreach (var claim in claimSplitter.Push(visible))
+                {
+                    var checkedClaim = await _evidence.CheckAsync(claim, sources, cancellationToken).ConfigureAwait(false);
+                    claims.Add(checkedClaim);
+                    yield return new ClaimCheckedUpdate(checkedClaim);
+                }
             }
         }
 
@@ -249,6 +273,14 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         }
 
         var end = run.Clock.Elapsed;
+        foreach (var claim in claimSplitter.Push(tail).Concat(claimSplitter.Flush()))
+        {
+            var checkedClaim = await _evidence.CheckAsync(claim, sources, cancellationToken).ConfigureAwait(false);
+            claims.Add(checkedClaim);
+            yield return new ClaimCheckedUpdate(checkedClaim);
+        }
+
+        var evidenceMs = (run.Clock.Elapsed - end).TotalMilliseconds;
         var answer = shown.ToString().Trim();
         var refused = RefusalDetector.IsRefusal(answer, _options.RefusalPhrase);
         if (citations.Invalid.Count > 0)
@@ -267,6 +299,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var timings = run.Timings(firstTokenAt.TotalMilliseconds, (end - firstTokenAt).TotalMilliseconds) with
         {
             PromptMs = (firstTokenAt - modelStart).TotalMilliseconds,
+            EvidenceMs = evidenceMs,
         };
         // The client's own reason when it gives one; otherwise an answer that used its whole budget was cut there.
         var cut = finishReason is { } reason
@@ -274,7 +307,11 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             : answerUsage.CompletionTokens >= prompt.AnswerBudget;
         Log.Answered(_logger, answerUsage.PromptTokens, answerUsage.CachedPromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, timings.TotalMs);
         var completed = run.Complete(answer, ToCitations(citations.Cited, sources), sources, citations.Invalid, refused, AnswerMode.Generated, answerUsage, timings);
-        yield return cut ? new AnswerCompletedUpdate(completed.Result with { FinishReason = AnswerFinishReason.Length }) : completed;
+        yield return new AnswerCompletedUpdate(completed.Result with
+        {
+            FinishReason = cut ? AnswerFinishReason.Length : AnswerFinishReason.Stop,
+            Claims = refused ? [] : claims,
+        });
     }
 
     // Null when the context is too small for the prompts and a single source.
@@ -344,7 +381,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         foreach (var group in hits.GroupBy(h => h.Paper.Id))
         {
             var best = group.First();
-            var text = string.Join(" … ", group.Select(h => h.Passage.Text.Trim()).Where(t => t.Length > 0).Distinct());
+            var text = string.Join(Evidence.SourceSentences.PassageSeparator, group.Select(h => h.Passage.Text.Trim()).Where(t => t.Length > 0).Distinct());
             // The source's own reference markers ("prior work [2]") would read as our source numbers: neutralised
             // here, so the prompt, the quotes of retrieval-only mode and every front end see the same text.
             sources.Add(new AnswerSource(
