@@ -199,10 +199,19 @@ public sealed partial class ClaimSplitter
     }
 
     /// <summary>The text without its bracketed citation markers.</summary>
-    internal static string Plain(string text) =>
-        CitationStreamParser.FindBrackets(text).Aggregate(text, (t, m) => t.Replace(m.Value, " ", StringComparison.Ordinal)).Trim();
+    internal static string Plain(string text)
+    {
+        var bare = CitationStreamParser.FindBrackets(text).Aggregate(text, (t, m) => t.Replace(m.Value, " ", StringComparison.Ordinal));
+        return SpaceBeforePunctuation().Replace(Spaces().Replace(bare, " "), "$1").Trim();
+    }
 
     private static bool HasWords(string text) => text.Any(char.IsLetterOrDigit);
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
+
+    [GeneratedRegex(@" ([.,;:!?])")]
+    private static partial Regex SpaceBeforePunctuation();
 
     // One or more citation markers (with the spaces and commas between them) at the start of a sentence.
     [GeneratedRegex(@"^(?:[\[【][^\[\]【】\r\n]{1,48}[\]】][\s,.;]*)+")]

@@ -18,7 +18,7 @@ public sealed class EvidenceOptions
 
     /// <summary>Least support score, with an embedder, at which a source supports a claim.</summary>
     [Range(0.0, 1.0)]
-    public double SupportThreshold { get; set; } = 0.45;
+    public double SupportThreshold { get; set; } = 0.5;
 
     /// <summary>Least support score (word overlap alone) at which a source supports a claim when no embedder is configured.</summary>
     [Range(0.0, 1.0)]
@@ -26,7 +26,7 @@ public sealed class EvidenceOptions
 
     /// <summary>The embedder's share of the support score; the rest is word overlap.</summary>
     [Range(0.0, 1.0)]
-    public double SimilarityWeight { get; set; } = 0.5;
+    public double SimilarityWeight { get; set; } = 0.4;
 
     /// <summary>The cosine similarity that counts as no support at all (unrelated sentences of one field score about this).</summary>
     [Range(0.0, 0.99)]
