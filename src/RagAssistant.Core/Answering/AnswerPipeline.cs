@@ -252,15 +252,28 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             var visible = citations.Push(text);
             if (visible.Length > 0)
             {
+                // A claim is checked as soon as its sentence is complete (the next one has begun). The text is sent
+                // in two pieces around it, so the claim follows exactly the text it covers and a front end can mark
+                // it right after its citation.
+                var before = shown.Length;
                 shown.Append(visible);
-                yield return new AnswerTextUpdate(visible);
+                var complete = claimSplitter.Push(visible);
+                var split = complete.Count == 0 ? visible.Length : Math.Clamp(claimSplitter.CompletedEnd - before, 0, visible.Length);
+                if (split > 0)
+                {
+                    yield return new AnswerTextUpdate(visible[..split]);
+                }
 
-                // A claim is checked as soon as its sentence is complete, while the model writes the next one.
-                foreach (var claim in claimSplitter.Push(visible))
+                foreach (var claim in complete)
                 {
                     var checkedClaim = await _evidence.CheckAsync(claim, sources, cancellationToken).ConfigureAwait(false);
                     claims.Add(checkedClaim);
                     yield return new ClaimCheckedUpdate(checkedClaim);
+                }
+
+                if (split < visible.Length)
+                {
+                    yield return new AnswerTextUpdate(visible[split..]);
                 }
             }
         }

@@ -25,6 +25,9 @@ public sealed partial class ClaimSplitter
     private readonly StringBuilder _pending = new();
     private readonly string _refusalPhrase;
 
+    // Characters of the answer before the pending text: handed out already.
+    private int _offset;
+
     /// <summary>Creates a splitter for one answer.</summary>
     /// <param name="refusalPhrase">The fixed refusal the system prompt asks for; a sentence that is it is no claim.</param>
     public ClaimSplitter(string refusalPhrase)
@@ -32,6 +35,12 @@ public sealed partial class ClaimSplitter
         ArgumentNullException.ThrowIfNull(refusalPhrase);
         _refusalPhrase = refusalPhrase;
     }
+
+    /// <summary>
+    /// Where, in the whole answer text pushed so far, the last sentence handed out ends (its closing punctuation and
+    /// markers included, the space after it not): a front end puts the claim's mark there.
+    /// </summary>
+    public int CompletedEnd { get; private set; }
 
     /// <summary>The claims of a whole answer, in order.</summary>
     /// <param name="answer">The answer text as shown, citation markers included.</param>
@@ -62,6 +71,8 @@ public sealed partial class ClaimSplitter
             claims.AddRange(Claims(pending[spans[i].Start..spans[i].End]));
         }
 
+        CompletedEnd = _offset + spans[^2].End;
+        _offset += spans[^1].Start;
         _pending.Clear().Append(pending[spans[^1].Start..]);
         return claims;
     }
@@ -71,6 +82,8 @@ public sealed partial class ClaimSplitter
     {
         var pending = _pending.ToString();
         _pending.Clear();
+        CompletedEnd = _offset + pending.TrimEnd().Length;
+        _offset += pending.Length;
         return [.. Sentences(pending).SelectMany(span => Claims(pending[span.Start..span.End]))];
     }
 
