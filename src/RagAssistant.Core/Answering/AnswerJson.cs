@@ -150,7 +150,10 @@ public static class AnswerJson
             report.GoldCitedShare,
             ToDocument(report.MedianTimings),
             [.. report.Outcomes.Select(o => new AnswerEvalQuestionDocument(
-                o.Id, o.Kind, o.Refused, o.ValidCitations, o.InvalidCitations, o.GoldCited, Math.Round(o.Timings.TotalMs, 1), o.Error))]);
+                o.Id, o.Kind, o.Refused, o.ValidCitations, o.InvalidCitations, o.GoldCited, Math.Round(o.Timings.TotalMs, 1), o.Error) { Grounding = ToDocument(o.Grounding) })])
+        {
+            Grounding = GroundingSharesDocument.Of(report.Grounding),
+        };
     }
 
     private static JsonSerializerOptions CreateOptions(bool writeIndented) => new()
@@ -285,7 +288,23 @@ public sealed record AnswerEvalDocument(
     double? ValidCitationShare,
     double GoldCitedShare,
     TimingsDocument MedianTimingsMs,
-    IReadOnlyList<AnswerEvalQuestionDocument> PerQuestion);
+    IReadOnlyList<AnswerEvalQuestionDocument> PerQuestion)
+{
+    /// <summary>The verdicts of all answers' claims: their number and the share of each verdict.</summary>
+    public GroundingSharesDocument Grounding { get; init; } = new(0, 0, 0, 0, 0);
+}
+
+/// <summary>JSON shape of grounding shares over many answers: the number of claims and the share (0 to 1, 3 decimals) of each verdict.</summary>
+public sealed record GroundingSharesDocument(int Claims, double Supported, double Partly, double Unsupported, double Uncited)
+{
+    /// <summary>The shares of <paramref name="grounding"/>; all 0 when there is no claim.</summary>
+    public static GroundingSharesDocument Of(GroundingSummary grounding)
+    {
+        ArgumentNullException.ThrowIfNull(grounding);
+        double Share(int count) => grounding.Claims == 0 ? 0 : Math.Round((double)count / grounding.Claims, 3);
+        return new(grounding.Claims, Share(grounding.Supported), Share(grounding.Partly), Share(grounding.Unsupported), Share(grounding.Uncited));
+    }
+}
 
 /// <summary>JSON shape of one evaluated question.</summary>
 public sealed record AnswerEvalQuestionDocument(
@@ -296,7 +315,11 @@ public sealed record AnswerEvalQuestionDocument(
     int InvalidCitations,
     bool GoldCited,
     double TotalMs,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error)
+{
+    /// <summary>How many of the answer's claims got each verdict.</summary>
+    public GroundingDocument Grounding { get; init; } = new(0, 0, 0, 0, 0);
+}
 
 [JsonSerializable(typeof(AnswerDocument))]
 [JsonSerializable(typeof(AnswerEvalDocument))]
