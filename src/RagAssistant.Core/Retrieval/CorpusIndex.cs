@@ -430,7 +430,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
                     if (lastSave.Elapsed >= _owner._retrievalOptions.EmbeddingCacheSaveInterval)
                     {
-                        _cache.Save();
+                        SaveCache();
                         lastSave.Restart();
                     }
                 }
@@ -441,7 +441,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             }
             finally
             {
-                _cache.Save();
+                SaveCache();
             }
         }
 
