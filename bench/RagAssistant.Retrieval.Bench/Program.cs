@@ -254,7 +254,50 @@ crossValidate.SetAction(async (parse, ct) =>
     return 0;
 });
 
-var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, longQuestions, scaling, variants, fusion, gate, embedding, eval, crossValidate };
+var evidenceTuning = new Command("evidence-tuning", "Evidence check on the dev set's answer points cited to the right paper, a wrong retrieved paper and nothing: support scores per weight, floor and threshold (5-fold CV).") { corpusOption, setOption, cacheOption, jsonOption };
+evidenceTuning.SetAction(async (parse, ct) =>
+{
+    var set = parse.GetValue(setOption) ?? BenchCorpus.FindDevSet();
+    if (set is null)
+    {
+        Console.Error.WriteLine("No question set: pass --set FILE (dev.jsonl format with answer_points).");
+        return 2;
+    }
+
+    var tuning = await EvidenceBenchmark.TuneAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), set, parse.GetValue(cacheOption) ?? BenchCorpus.CacheFolder(), ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(tuning, JsonDefaults.Indented));
+        return 0;
+    }
+
+    Console.WriteLine($"{tuning.Claims} claims of {tuning.Questions} questions; columns: all-data threshold, then 5-fold cross-validated");
+    Console.WriteLine($"{"weight",7}{"floor",7}{"thresh",8}{"right",7}{"wrong",7}{"uncited",9}{"cv right",10}{"cv wrong",10}{"cv uncited",12}");
+    foreach (var r in tuning.Rows)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{r.SimilarityWeight,7:F2}{(r.SimilarityFloor is { } f ? f.ToString("F2", CultureInfo.InvariantCulture) : "-"),7}{r.Threshold,8:F2}{r.RightSupported,7:F2}{r.WrongFlagged,7:F2}{r.UncitedToRight,9:F2}{r.CvRightSupported,10:F2}{r.CvWrongFlagged,10:F2}{r.CvUncitedToRight,12:F2}{(r.Default ? "  <- default" : string.Empty)}"));
+    }
+
+    return 0;
+});
+
+var evidenceLatency = new Command("evidence-latency", "Time the evidence check adds after the last token: one claim against five sources, and a whole answer's claims.") { corpusOption, setOption, cacheOption, roundsOption, jsonOption };
+evidenceLatency.SetAction(async (parse, ct) =>
+{
+    var set = parse.GetValue(setOption) ?? BenchCorpus.FindDevSet();
+    if (set is null)
+    {
+        Console.Error.WriteLine("No question set: pass --set FILE (dev.jsonl format with answer_points).");
+        return 2;
+    }
+
+    var latency = await EvidenceBenchmark.LatencyAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), set, parse.GetValue(cacheOption) ?? BenchCorpus.CacheFolder(), parse.GetValue(roundsOption), ct);
+    Console.WriteLine(JsonSerializer.Serialize(latency, JsonDefaults.Indented));
+    return 0;
+});
+
+var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, longQuestions, scaling, variants, fusion, gate, embedding, eval, crossValidate, evidenceTuning, evidenceLatency };
 return await root.Parse(args).InvokeAsync();
 
 internal static class JsonDefaults

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
 using RagAssistant.Core;
 using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evidence;
 using RagAssistant.Core.Retrieval;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -37,6 +38,15 @@ public static class AnsweringServiceCollectionExtensions
         services.AddOptions<AssistantOptions>()
             .Bind(configuration.GetSection(AssistantOptions.SectionName))
             .ValidateOnStart();
+
+        services.AddOptions<EvidenceOptions>()
+            .Bind(configuration.GetSection(EvidenceOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EvidenceOptions>, EvidenceOptionsValidator>());
+        services.TryAddSingleton<IEvidenceChecker>(sp => new EvidenceChecker(
+            sp.GetRequiredService<IOptions<EvidenceOptions>>(),
+            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            sp.GetService<ISourceSentenceVectors>()));
 
         services.TryAddSingleton(sp =>
             AnswerPromptTemplates.Load(AnswerPromptTemplates.ResolveFolder(sp.GetRequiredService<IOptions<AnsweringOptions>>().Value.PromptsFolder)));
@@ -71,7 +81,8 @@ public static class AnsweringServiceCollectionExtensions
             services.GetServices<IFunctionInvocationFilter>(),
             services.GetServices<IPromptRenderFilter>(),
             services.GetService<ILoggerFactory>(),
-            services.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
+            services.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            services.GetService<IEvidenceChecker>());
     }
 
 }

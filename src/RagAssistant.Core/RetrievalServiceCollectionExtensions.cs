@@ -46,6 +46,7 @@ public static class RetrievalServiceCollectionExtensions
             sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton<ICorpusIndex>(sp => sp.GetRequiredService<CorpusIndex>());
         services.TryAddSingleton<IPaperCatalog>(sp => sp.GetRequiredService<CorpusIndex>());
+        services.TryAddSingleton<RagAssistant.Core.Evidence.ISourceSentenceVectors>(sp => sp.GetRequiredService<CorpusIndex>());
         services.TryAddSingleton(sp => new HybridPaperRetriever(
             sp.GetRequiredService<CorpusIndex>(),
             sp.GetRequiredService<IOptions<RetrievalOptions>>(),

@@ -152,6 +152,9 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
             case "/sources":
                 renderer.WriteOfferedSources();
                 break;
+            case "/evidence":
+                renderer.WriteEvidence(renderer.LastResult);
+                break;
             case "/reset":
                 conversation.Reset();
                 terminal.Ui.MarkupLine("[grey]Conversation cleared: the next question starts fresh.[/]");
@@ -172,6 +175,7 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         var table = new Table().NoBorder().HideHeaders().AddColumn("command").AddColumn("what it does");
         table.AddRow("/help", "this list");
         table.AddRow("/sources", "the passages offered for the last answer, with scores");
+        table.AddRow("/evidence", "each claim of the last answer with the sentence of each source that supports it, or not");
         table.AddRow("/reset", "forget the conversation (follow-ups start fresh)");
         table.AddRow("/model", "what is loaded: model file, backend, context size, threads");
         table.AddRow("/exit", "leave (also Ctrl+D, or Ctrl+C twice at an empty prompt)");

@@ -23,8 +23,9 @@ internal static class AskCommand
         });
         var json = new Option<bool>("--json") { Description = "Print the structured result (answer, citations, sources, usage, timings) as JSON." };
         var topK = new Option<int?>("--top-k") { Description = "How many sources to retrieve, 1 to Ask:MaxTopK (default Retrieval:TopK)." };
+        var evidence = new Option<bool>("--evidence") { Description = "After the answer, print each claim with the quoted sentence of each source (cited and suggested)." };
 
-        var command = new Command("ask", "Answer one question and exit.") { question, json, topK };
+        var command = new Command("ask", "Answer one question and exit.") { question, json, topK, evidence };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var terminal = context.Terminal;
@@ -61,7 +62,13 @@ internal static class AskCommand
                 return ExitCodes.Success;
             }
 
-            var completed = await new AnswerRenderer(terminal).RenderAsync(host.Assistant.AskStreamingAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var renderer = new AnswerRenderer(terminal);
+            var completed = await renderer.RenderAsync(host.Assistant.AskStreamingAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (completed is not null && parseResult.GetValue(evidence))
+            {
+                renderer.WriteEvidence(completed);
+            }
+
             return completed is null ? ExitCodes.Failure : ExitCodes.Success;
         });
         return command;

@@ -114,6 +114,9 @@ internal static class EvalCommand
         terminal.Ui.MarkupLineInterpolated($"  unanswerable refused {report.UnanswerableRefused:P0}, answerable refused {report.AnswerableRefused:P0}");
         var valid = report.ValidCitationShare is { } share ? $"{share:P0}" : "n/a (nothing cited)";
         terminal.Ui.MarkupLineInterpolated($"  valid citations {valid}, gold paper cited {report.GoldCitedShare:P0}");
+        var g = GroundingSharesDocument.Of(report.Grounding);
+        terminal.Ui.MarkupLineInterpolated(
+            $"  claims {g.Claims}: supported by their sources {g.Supported:P0}, partly {g.Partly:P0}, unsupported {g.Unsupported:P0}, uncited {g.Uncited:P0}");
         terminal.Ui.MarkupLineInterpolated(
             $"  median ms: retrieval {t.RetrievalMs:0}, first token {t.TimeToFirstTokenMs:0}, generation {t.GenerationMs:0}, total {t.TotalMs:0}");
     }

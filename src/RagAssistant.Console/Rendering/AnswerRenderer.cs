@@ -1,14 +1,59 @@
 using RagAssistant.Console.Cli;
 using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evidence;
 using Spectre.Console;
 
 namespace RagAssistant.Console.Rendering;
 
-/// <summary>Shows a streamed answer: a status line while retrieving, the text as it arrives, then the Sources list.</summary>
+/// <summary>
+/// Shows a streamed answer: a status line while retrieving, the text as it arrives with a verdict mark after each
+/// claim (<see cref="Mark"/>: readable without colour), then the Sources list and the grounding summary.
+/// </summary>
 internal sealed class AnswerRenderer(Terminal terminal)
 {
+    /// <summary>"Supported", worded honestly: what the check shows, and what it does not.</summary>
+    public const string SupportedMeaning = "\"supported\" means the cited source holds a sentence close to the claim; it is not a proof";
+
     /// <summary>The sources offered for the answer being shown (kept even if the answer is cancelled).</summary>
     public IReadOnlyList<AnswerSource> LastSources { get; private set; } = [];
+
+    /// <summary>The last complete answer, for /evidence; null before the first.</summary>
+    public AnswerResult? LastResult { get; private set; }
+
+    private bool Unicode => terminal.Ui.Profile.Capabilities.Unicode;
+
+    /// <summary>
+    /// The mark written after a claim: ✓ supported, ~ partly, ✗ unsupported, ? uncited (+, ~, x, ? without Unicode),
+    /// followed by the suggested sources ("✗→[4]") when there are any.
+    /// </summary>
+    public static string Mark(AnswerClaim claim, bool unicode)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var symbol = claim.Verdict switch
+        {
+            ClaimVerdict.Supported => unicode ? "✓" : "+",
+            ClaimVerdict.Partly => "~",
+            ClaimVerdict.Unsupported => unicode ? "✗" : "x",
+            _ => "?",
+        };
+        var suggestion = claim.Suggested.Count == 0 ? string.Empty : (unicode ? "→" : "->") + string.Concat(claim.Suggested.Select(n => $"[{n}]"));
+        return symbol + suggestion;
+    }
+
+    /// <summary>"3 of 4 claims supported by their sources", with the others counted; null when the answer makes no claim.</summary>
+    public static string? DescribeGrounding(GroundingSummary grounding)
+    {
+        ArgumentNullException.ThrowIfNull(grounding);
+        if (grounding.Claims == 0)
+        {
+            return null;
+        }
+
+        var others = new[] { (grounding.Partly, "partly"), (grounding.Unsupported, "unsupported"), (grounding.Uncited, "uncited") }
+            .Where(o => o.Item1 > 0).Select(o => $"{o.Item1} {o.Item2}");
+        var rest = string.Join(", ", others);
+        return $"{grounding.Supported} of {grounding.Claims} claim{(grounding.Claims == 1 ? string.Empty : "s")} supported by their sources{(rest.Length > 0 ? $" ({rest})" : string.Empty)}";
+    }
 
     /// <summary>Consumes the stream and renders it; returns the complete result, or null if the stream ended early.</summary>
     /// <remarks>Retrieval-only answers carry their own "extracted, not generated" heading; the footer repeats the mode.</remarks>
@@ -41,6 +86,12 @@ internal sealed class AnswerRenderer(Terminal terminal)
                     case StatusStep status:
                         LastSources = status.Offered;
                         break;
+                    case ClaimStep claim when wrapper is not null:
+                        wrapper.Write(" " + Mark(claim.Claim, Unicode));
+                        break;
+                    case ClaimStep claim:
+                        await terminal.Out.WriteAsync((" " + Mark(claim.Claim, Unicode)).AsMemory(), cancellationToken).ConfigureAwait(false);
+                        break;
                     case ResultStep completed:
                         result = completed.Result;
                         break;
@@ -51,6 +102,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             await terminal.Out.WriteLineAsync().ConfigureAwait(false);
             if (result is not null)
             {
+                LastResult = result;
                 LastSources = result.Sources;
                 WriteSources(result);
                 if (result.RetrievalNotice is { } notice)
@@ -112,7 +164,45 @@ internal sealed class AnswerRenderer(Terminal terminal)
             terminal.Ui.MarkupLineInterpolated($"[yellow]Warning: {markers} in the answer match no source that was offered; they are not citations.[/]");
         }
 
+        if (DescribeGrounding(result.Grounding) is { } grounding)
+        {
+            var legend = Unicode ? "✓ supported, ~ partly, ✗ unsupported, ? uncited, →[n] a source that supports it" : "+ supported, ~ partly, x unsupported, ? uncited, ->[n] a source that supports it";
+            terminal.Ui.MarkupLineInterpolated($"{grounding} [grey]({legend}; {SupportedMeaning}; /evidence or --evidence shows the sentences)[/]");
+        }
+
         terminal.Ui.MarkupLineInterpolated($"[grey]{DescribeTimings(result)}[/]");
+    }
+
+    /// <summary>Each claim of <paramref name="result"/> with its verdict and the quoted sentence of each source (cited, then suggested), for /evidence and ask --evidence.</summary>
+    public void WriteEvidence(AnswerResult? result)
+    {
+        if (result is null)
+        {
+            terminal.Ui.MarkupLine("[grey]No answer yet: ask a question first.[/]");
+            return;
+        }
+
+        if (result.Claims.Count == 0)
+        {
+            terminal.Ui.MarkupLine("[grey]The last answer makes no claim to check.[/]");
+            return;
+        }
+
+        terminal.Ui.WriteLine();
+        terminal.Ui.MarkupLine("[bold]Evidence[/]");
+        for (var i = 0; i < result.Claims.Count; i++)
+        {
+            var claim = result.Claims[i];
+            WriteEntry($"{i + 1}. {Mark(claim, Unicode)}", Markup.FromInterpolated($"{claim.Text} [grey]({AnswerJson.VerdictName(claim.Verdict)})[/]"));
+            foreach (var evidence in claim.Evidence)
+            {
+                var role = claim.Cited.Contains(evidence.Number) ? "cited" : "suggested";
+                var quote = Unicode ? $"“{evidence.Sentence}”" : $"\"{evidence.Sentence}\"";
+                var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(6).PadRight(1)).AddColumn();
+                grid.AddRow(new Text($"[{evidence.Number}]"), Markup.FromInterpolated($"[grey]{role}, score {evidence.Score:0.00}:[/] {quote}"));
+                terminal.Ui.Write(grid);
+            }
+        }
     }
 
     /// <summary>The passages offered for the last answer, for /sources.</summary>
@@ -186,6 +276,8 @@ internal sealed class AnswerRenderer(Terminal terminal)
 
         protected override IEnumerable<ConsoleStep> OnText(string text) => [new TextStep(text)];
 
+        protected override IEnumerable<ConsoleStep> OnClaim(AnswerClaim claim) => [new ClaimStep(claim)];
+
         protected override IEnumerable<ConsoleStep> OnCompleted(AnswerResult result) => [new ResultStep(result)];
     }
 
@@ -197,4 +289,6 @@ internal sealed class AnswerRenderer(Terminal terminal)
     private sealed record TextStep(string Text) : ConsoleStep;
 
     private sealed record ResultStep(AnswerResult Result) : ConsoleStep;
+
+    private sealed record ClaimStep(AnswerClaim Claim) : ConsoleStep;
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using RagAssistant.Core.Evidence;
 
 namespace RagAssistant.Core.Answering;
 
@@ -100,6 +101,9 @@ public sealed record AnswerTimings(double RetrievalMs, double TimeToFirstTokenMs
 
     /// <summary>From sending the prompt to the model to its first token: prompt processing (0 without a model).</summary>
     public double PromptMs { get; init; }
+
+    /// <summary>The evidence check of the claims completed by the last token: what it added after the answer ended.</summary>
+    public double EvidenceMs { get; init; }
 }
 
 /// <summary>The structured result of answering one question; every front end renders this.</summary>
@@ -120,6 +124,15 @@ public sealed record AnswerResult(
 
     /// <summary>Why retrieval ran differently than configured (e.g. BM25 only while the vectors are being computed), or null.</summary>
     public string? RetrievalNotice { get; init; }
+
+    /// <summary>
+    /// The answer's claims, each checked against the sources it cites (<see cref="IEvidenceChecker"/>), in order; empty
+    /// when the answer makes none (a refusal, "not covered").
+    /// </summary>
+    public IReadOnlyList<AnswerClaim> Claims { get; init; } = [];
+
+    /// <summary>How many of <see cref="Claims"/> got each verdict.</summary>
+    public GroundingSummary Grounding => GroundingSummary.Of(Claims);
 }
 
 /// <summary>One step of a streamed answer.</summary>
@@ -130,6 +143,9 @@ public sealed record SourcesRetrievedUpdate(string SearchQuery, IReadOnlyList<An
 
 /// <summary>A piece of answer text, to show as it arrives.</summary>
 public sealed record AnswerTextUpdate(string Text) : AnswerUpdate;
+
+/// <summary>A claim of the answer is complete and checked: sent as soon as its sentence is, while the answer streams on.</summary>
+public sealed record ClaimCheckedUpdate(AnswerClaim Claim) : AnswerUpdate;
 
 /// <summary>The answer is complete.</summary>
 public sealed record AnswerCompletedUpdate(AnswerResult Result) : AnswerUpdate;

@@ -1,3 +1,5 @@
+using RagAssistant.Core.Evidence;
+
 namespace RagAssistant.Core.Answering;
 
 /// <summary>How the pipeline did on one question.</summary>
@@ -19,7 +21,11 @@ public sealed record AnswerEvalOutcome(
     int InvalidCitations,
     bool GoldCited,
     AnswerTimings Timings,
-    string? Error);
+    string? Error)
+{
+    /// <summary>How many of the answer's claims got each verdict.</summary>
+    public GroundingSummary Grounding { get; init; } = new(0, 0, 0, 0, 0);
+}
 
 /// <summary>The answer-quality summary of a dev set.</summary>
 /// <param name="Mode">Generated (a chat model answered) or retrieval-only (sentences were extracted).</param>
@@ -36,4 +42,13 @@ public sealed record AnswerEvalReport(
     double? ValidCitationShare,
     double GoldCitedShare,
     AnswerTimings MedianTimings,
-    IReadOnlyList<AnswerEvalOutcome> Outcomes);
+    IReadOnlyList<AnswerEvalOutcome> Outcomes)
+{
+    /// <summary>The verdicts of every answer's claims, added up over the questions.</summary>
+    public GroundingSummary Grounding => new(
+        Outcomes.Sum(o => o.Grounding.Claims),
+        Outcomes.Sum(o => o.Grounding.Supported),
+        Outcomes.Sum(o => o.Grounding.Partly),
+        Outcomes.Sum(o => o.Grounding.Unsupported),
+        Outcomes.Sum(o => o.Grounding.Uncited));
+}

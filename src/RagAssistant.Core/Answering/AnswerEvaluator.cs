@@ -34,7 +34,10 @@ public sealed partial class AnswerEvaluator(IAnswerPipeline pipeline, ILogger<An
                     result.InvalidCitations.Count,
                     result.Citations.Any(c => gold.Contains(PaperIdentity.NormalizeTitle(c.Title))),
                     result.Timings,
-                    Error: null);
+                    Error: null)
+                {
+                    Grounding = result.Grounding,
+                };
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
             {

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using RagAssistant.Core.Evidence;
 
 namespace RagAssistant.Core.Answering;
 
@@ -12,9 +13,11 @@ namespace RagAssistant.Core.Answering;
 /// <c>not-covered</c>),
 /// <c>finish_reason</c> (<c>stop</c> | <c>length</c>), <c>usage</c> (<c>prompt_tokens</c>, <c>completion_tokens</c>
 /// and, when the runtime reports it, <c>cached_prompt_tokens</c>), <c>timings_ms</c> and, when retrieval ran
-/// differently than configured, <c>retrieval_notice</c>. The SSE <c>done</c> event carries exactly that object; the
-/// <c>token</c>, <c>sources</c> and <c>error</c> events are <see cref="TokenEventDocument"/>,
-/// <see cref="SourcesEventDocument"/> and <see cref="ErrorEventDocument"/>. Also the <c>answers</c> block of <c>eval --answers</c>.
+/// differently than configured, <c>retrieval_notice</c>; then <c>claims</c> (each <c>text</c>, <c>cited</c>,
+/// <c>verdict</c> (<c>supported</c> | <c>partly</c> | <c>unsupported</c> | <c>uncited</c>), <c>evidence</c> (<c>n</c>,
+/// <c>sentence</c>, <c>score</c>) and <c>suggested</c>) and <c>grounding</c> (the count of each verdict). The SSE <c>done</c> event carries exactly that object; the
+/// <c>token</c>, <c>claim</c>, <c>sources</c> and <c>error</c> events are <see cref="TokenEventDocument"/>,
+/// <see cref="ClaimDocument"/>, <see cref="SourcesEventDocument"/> and <see cref="ErrorEventDocument"/>. Also the <c>answers</c> block of <c>eval --answers</c>.
 /// </summary>
 public static class AnswerJson
 {
@@ -25,6 +28,9 @@ public static class AnswerJson
 
     /// <summary>Name of the SSE event with a piece of answer text (<see cref="TokenEventDocument"/>).</summary>
     public const string TokenEvent = "token";
+
+    /// <summary>Name of the SSE event with one checked claim (<see cref="ClaimDocument"/>), sent as soon as the claim's sentence is complete.</summary>
+    public const string ClaimEvent = "claim";
 
     /// <summary>Name of the SSE event with the citations and sources (<see cref="SourcesEventDocument"/>), sent before <see cref="DoneEvent"/>.</summary>
     public const string SourcesEvent = "sources";
@@ -57,6 +63,32 @@ public static class AnswerJson
 
     /// <summary>The data of the SSE <c>token</c> event: one line of compact JSON <c>{"text": "..."}</c>.</summary>
     public static string SerializeTokenEvent(string text) => JsonSerializer.Serialize(new TokenEventDocument(text), EventContext.TokenEventDocument);
+
+    /// <summary>The data of the SSE <c>claim</c> event: one line of compact JSON (<see cref="ClaimDocument"/>).</summary>
+    public static string SerializeClaimEvent(AnswerClaim claim) => JsonSerializer.Serialize(ToDocument(claim), EventContext.ClaimDocument);
+
+    /// <summary>The <c>verdict</c> value of a claim: <c>supported</c>, <c>partly</c>, <c>unsupported</c> or <c>uncited</c>.</summary>
+    public static string VerdictName(ClaimVerdict verdict) => verdict switch
+    {
+        ClaimVerdict.Supported => "supported",
+        ClaimVerdict.Partly => "partly",
+        ClaimVerdict.Unsupported => "unsupported",
+        _ => "uncited",
+    };
+
+    /// <summary>Maps a checked claim to the JSON shape.</summary>
+    public static ClaimDocument ToDocument(AnswerClaim claim)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        return new ClaimDocument(claim.Text, claim.Cited, VerdictName(claim.Verdict), [.. claim.Evidence.Select(e => new EvidenceDocument(e.Number, e.Sentence, e.Score))], claim.Suggested);
+    }
+
+    /// <summary>Maps a grounding summary to the JSON shape.</summary>
+    public static GroundingDocument ToDocument(GroundingSummary grounding)
+    {
+        ArgumentNullException.ThrowIfNull(grounding);
+        return new GroundingDocument(grounding.Claims, grounding.Supported, grounding.Partly, grounding.Unsupported, grounding.Uncited);
+    }
 
     /// <summary>The data of the SSE <c>sources</c> event: one line of compact JSON (<see cref="SourcesEventDocument"/>).</summary>
     public static string SerializeSourcesEvent(AnswerResult result)
@@ -98,7 +130,11 @@ public static class AnswerJson
             FinishReasonName(result.FinishReason),
             new UsageDocument(result.Usage.PromptTokens, result.Usage.CompletionTokens, result.Usage.CachedPromptTokens),
             ToDocument(result.Timings),
-            result.RetrievalNotice);
+            result.RetrievalNotice)
+        {
+            Claims = [.. result.Claims.Select(ToDocument)],
+            Grounding = ToDocument(result.Grounding),
+        };
     }
 
     /// <summary>Maps an evaluation report to the JSON shape.</summary>
@@ -114,7 +150,10 @@ public static class AnswerJson
             report.GoldCitedShare,
             ToDocument(report.MedianTimings),
             [.. report.Outcomes.Select(o => new AnswerEvalQuestionDocument(
-                o.Id, o.Kind, o.Refused, o.ValidCitations, o.InvalidCitations, o.GoldCited, Math.Round(o.Timings.TotalMs, 1), o.Error))]);
+                o.Id, o.Kind, o.Refused, o.ValidCitations, o.InvalidCitations, o.GoldCited, Math.Round(o.Timings.TotalMs, 1), o.Error) { Grounding = ToDocument(o.Grounding) })])
+        {
+            Grounding = GroundingSharesDocument.Of(report.Grounding),
+        };
     }
 
     private static JsonSerializerOptions CreateOptions(bool writeIndented) => new()
@@ -156,7 +195,34 @@ public sealed record AnswerDocument(
     string FinishReason,
     UsageDocument Usage,
     TimingsDocument TimingsMs,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? RetrievalNotice = null);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? RetrievalNotice = null)
+{
+    /// <summary>The answer's claims, each checked against the sources it cites; empty when it makes none.</summary>
+    public IReadOnlyList<ClaimDocument> Claims { get; init; } = [];
+
+    /// <summary>How many claims got each verdict.</summary>
+    public GroundingDocument Grounding { get; init; } = new(0, 0, 0, 0, 0);
+}
+
+/// <summary>
+/// JSON shape of a checked claim, also the data of the SSE <c>claim</c> event. "Supported" means the cited source holds
+/// a sentence close to the claim; it is not a proof.
+/// </summary>
+/// <param name="Text">The claim as it appears in the answer, citation markers included.</param>
+/// <param name="Cited">The source numbers it cites.</param>
+/// <param name="Verdict"><c>supported</c> (every cited source supports it), <c>partly</c> (some do), <c>unsupported</c> (none does) or <c>uncited</c> (it cites nothing).</param>
+/// <param name="Evidence">One entry for each cited source, then one for each suggested source.</param>
+/// <param name="Suggested">Offered sources it does not cite that support it, best first (for a claim that is not supported).</param>
+public sealed record ClaimDocument(string Text, IReadOnlyList<int> Cited, string Verdict, IReadOnlyList<EvidenceDocument> Evidence, IReadOnlyList<int> Suggested);
+
+/// <summary>JSON shape of one source's evidence for a claim.</summary>
+/// <param name="N">The source number.</param>
+/// <param name="Sentence">The sentence of that source that best supports the claim, verbatim.</param>
+/// <param name="Score">The support score in [0, 1], to 2 decimals; 1 for a quote.</param>
+public sealed record EvidenceDocument(int N, string Sentence, double Score);
+
+/// <summary>JSON shape of the grounding summary: how many claims got each verdict.</summary>
+public sealed record GroundingDocument(int Claims, int Supported, int Partly, int Unsupported, int Uncited);
 
 /// <summary>JSON shape of a citation: the source number as in the answer, and its paper.</summary>
 public sealed record CitationDocument(int N, string PaperId, string Title);
@@ -222,7 +288,23 @@ public sealed record AnswerEvalDocument(
     double? ValidCitationShare,
     double GoldCitedShare,
     TimingsDocument MedianTimingsMs,
-    IReadOnlyList<AnswerEvalQuestionDocument> PerQuestion);
+    IReadOnlyList<AnswerEvalQuestionDocument> PerQuestion)
+{
+    /// <summary>The verdicts of all answers' claims: their number and the share of each verdict.</summary>
+    public GroundingSharesDocument Grounding { get; init; } = new(0, 0, 0, 0, 0);
+}
+
+/// <summary>JSON shape of grounding shares over many answers: the number of claims and the share (0 to 1, 3 decimals) of each verdict.</summary>
+public sealed record GroundingSharesDocument(int Claims, double Supported, double Partly, double Unsupported, double Uncited)
+{
+    /// <summary>The shares of <paramref name="grounding"/>; all 0 when there is no claim.</summary>
+    public static GroundingSharesDocument Of(GroundingSummary grounding)
+    {
+        ArgumentNullException.ThrowIfNull(grounding);
+        double Share(int count) => grounding.Claims == 0 ? 0 : Math.Round((double)count / grounding.Claims, 3);
+        return new(grounding.Claims, Share(grounding.Supported), Share(grounding.Partly), Share(grounding.Unsupported), Share(grounding.Uncited));
+    }
+}
 
 /// <summary>JSON shape of one evaluated question.</summary>
 public sealed record AnswerEvalQuestionDocument(
@@ -233,11 +315,16 @@ public sealed record AnswerEvalQuestionDocument(
     int InvalidCitations,
     bool GoldCited,
     double TotalMs,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error)
+{
+    /// <summary>How many of the answer's claims got each verdict.</summary>
+    public GroundingDocument Grounding { get; init; } = new(0, 0, 0, 0, 0);
+}
 
 [JsonSerializable(typeof(AnswerDocument))]
 [JsonSerializable(typeof(AnswerEvalDocument))]
 [JsonSerializable(typeof(TokenEventDocument))]
+[JsonSerializable(typeof(ClaimDocument))]
 [JsonSerializable(typeof(SourcesEventDocument))]
 [JsonSerializable(typeof(ErrorEventDocument))]
 internal sealed partial class AnswerJsonContext : JsonSerializerContext;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
+using RagAssistant.Core.Evidence;
 using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Core.Answering;
@@ -37,6 +38,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     private readonly ILogger<AnswerPipeline> _logger;
     private readonly FollowUpRewriter _rewriter;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
+    private readonly IEvidenceChecker _evidence;
 
     /// <summary>Creates the pipeline from its collaborators and composes the Semantic Kernel it runs its steps through.</summary>
     /// <param name="retriever">Finds the passages an answer is grounded in (through <c>search_papers</c>).</param>
@@ -50,6 +52,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     /// <param name="promptFilters">Semantic Kernel filters that see every rendered prompt of the rewrite and the answer.</param>
     /// <param name="loggerFactory">Receives Semantic Kernel's own logs of each step (search, rewrite, answer), or null for none.</param>
     /// <param name="embeddingGenerator">Scores retrieval-only quotes by how well they answer the question (sentence similarity), or null to score them by shared words.</param>
+    /// <param name="evidenceChecker">Checks each claim of a generated answer against its cited sources; null checks by word overlap alone.</param>
     /// <exception cref="ArgumentNullException">A required collaborator is null.</exception>
     public AnswerPipeline(
         IPaperRetriever retriever,
@@ -62,7 +65,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         IEnumerable<IFunctionInvocationFilter>? functionFilters = null,
         IEnumerable<IPromptRenderFilter>? promptFilters = null,
         ILoggerFactory? loggerFactory = null,
-        IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null)
+        IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
+        IEvidenceChecker? evidenceChecker = null)
     {
         ArgumentNullException.ThrowIfNull(retriever);
         _embeddingGenerator = embeddingGenerator;
@@ -78,6 +82,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         _kernel = new AnswerKernel(retriever, assistantOptions.Value.RetrievalOnly ? null : chatClient, functionFilters ?? [], promptFilters ?? [], loggerFactory);
         _logger = logger;
         _rewriter = new FollowUpRewriter(prompts, _options, logger);
+        _evidence = evidenceChecker ?? new EvidenceChecker(Microsoft.Extensions.Options.Options.Create(new EvidenceOptions()));
     }
 
     /// <summary>How answers are produced with the current services and options.</summary>
@@ -211,7 +216,16 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         // The assistant's own words here are only the marker after each quote, so the citations are the quoted
         // sources; the quotes themselves are source text and are not parsed.
         var cited = extracted.Sources.Select(s => s.Number).ToList();
-        yield return run.Complete(extracted.Text, ToCitations(cited, offered), offered, [], refused: false, AnswerMode.RetrievalOnly, new AnswerUsage(0, 0), run.Timings(firstTextMs, 0));
+
+        // The claims are the quoted sentences themselves: exact evidence.
+        var claims = extracted.Quotes.Select(q => EvidenceChecker.Quote(q.Sentence, q.Number)).ToList();
+        foreach (var claim in claims)
+        {
+            yield return new ClaimCheckedUpdate(claim);
+        }
+
+        var completed = run.Complete(extracted.Text, ToCitations(cited, offered), offered, [], refused: false, AnswerMode.RetrievalOnly, new AnswerUsage(0, 0), run.Timings(firstTextMs, 0));
+        yield return new AnswerCompletedUpdate(completed.Result with { Claims = claims });
     }
 
     // How well each sentence of the quoted sources answers the question itself (not the search query, which for a
@@ -250,6 +264,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         yield return new SourcesRetrievedUpdate(run.SearchQuery, sources);
 
         var citations = new CitationStreamParser(sources.Select(s => s.Number).ToHashSet());
+        var claimSplitter = new ClaimSplitter(_options.RefusalPhrase);
+        var claims = new List<AnswerClaim>();
         var shown = new StringBuilder();
         var raw = new StringBuilder();
         UsageDetails? usage = null;
@@ -272,8 +288,29 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             var visible = citations.Push(text);
             if (visible.Length > 0)
             {
+                // A claim is checked as soon as its sentence is complete (the next one has begun). The text is sent
+                // in two pieces around it, so the claim follows exactly the text it covers and a front end can mark
+                // it right after its citation.
+                var before = shown.Length;
                 shown.Append(visible);
-                yield return new AnswerTextUpdate(visible);
+                var complete = claimSplitter.Push(visible);
+                var split = complete.Count == 0 ? visible.Length : Math.Clamp(claimSplitter.CompletedEnd - before, 0, visible.Length);
+                if (split > 0)
+                {
+                    yield return new AnswerTextUpdate(visible[..split]);
+                }
+
+                foreach (var claim in complete)
+                {
+                    var checkedClaim = await _evidence.CheckAsync(claim, sources, cancellationToken).ConfigureAwait(false);
+                    claims.Add(checkedClaim);
+                    yield return new ClaimCheckedUpdate(checkedClaim);
+                }
+
+                if (split < visible.Length)
+                {
+                    yield return new AnswerTextUpdate(visible[split..]);
+                }
             }
         }
 
@@ -285,6 +322,14 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         }
 
         var end = run.Clock.Elapsed;
+        foreach (var claim in claimSplitter.Push(tail).Concat(claimSplitter.Flush()))
+        {
+            var checkedClaim = await _evidence.CheckAsync(claim, sources, cancellationToken).ConfigureAwait(false);
+            claims.Add(checkedClaim);
+            yield return new ClaimCheckedUpdate(checkedClaim);
+        }
+
+        var evidenceMs = (run.Clock.Elapsed - end).TotalMilliseconds;
         var answer = shown.ToString().Trim();
         var refused = RefusalDetector.IsRefusal(answer, _options.RefusalPhrase);
         if (citations.Invalid.Count > 0)
@@ -303,6 +348,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var timings = run.Timings(firstTokenAt.TotalMilliseconds, (end - firstTokenAt).TotalMilliseconds) with
         {
             PromptMs = (firstTokenAt - modelStart).TotalMilliseconds,
+            EvidenceMs = evidenceMs,
         };
         // The client's own reason when it gives one; otherwise an answer that used its whole budget was cut there.
         var cut = finishReason is { } reason
@@ -310,7 +356,11 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             : answerUsage.CompletionTokens >= prompt.AnswerBudget;
         Log.Answered(_logger, answerUsage.PromptTokens, answerUsage.CachedPromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, timings.TotalMs);
         var completed = run.Complete(answer, ToCitations(citations.Cited, sources), sources, citations.Invalid, refused, AnswerMode.Generated, answerUsage, timings);
-        yield return cut ? new AnswerCompletedUpdate(completed.Result with { FinishReason = AnswerFinishReason.Length }) : completed;
+        yield return new AnswerCompletedUpdate(completed.Result with
+        {
+            FinishReason = cut ? AnswerFinishReason.Length : AnswerFinishReason.Stop,
+            Claims = refused ? [] : claims,
+        });
     }
 
     // Null when the context is too small for the prompts and a single source.
@@ -404,7 +454,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         foreach (var group in hits.GroupBy(h => h.Paper.Id))
         {
             var best = group.First();
-            var text = string.Join(" … ", group.Select(h => h.Passage.Text.Trim()).Where(t => t.Length > 0).Distinct());
+            var text = string.Join(Evidence.SourceSentences.PassageSeparator, group.Select(h => h.Passage.Text.Trim()).Where(t => t.Length > 0).Distinct());
             // The source's own reference markers ("prior work [2]") would read as our source numbers: neutralised
             // here, so the prompt, the quotes of retrieval-only mode and every front end see the same text.
             sources.Add(new AnswerSource(

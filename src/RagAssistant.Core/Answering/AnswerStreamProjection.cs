@@ -33,6 +33,7 @@ public abstract class AnswerStreamProjection<T>
             {
                 SourcesRetrievedUpdate sources => OnSourcesRetrieved(sources),
                 AnswerTextUpdate text => OnText(text.Text),
+                ClaimCheckedUpdate claim => OnClaim(claim.Claim),
                 AnswerCompletedUpdate completed => OnCompleted(completed.Result),
                 _ => [],
             };
@@ -58,6 +59,10 @@ public abstract class AnswerStreamProjection<T>
     /// <summary>A piece of answer text, to append to what came before; nothing by default.</summary>
     /// <param name="text">The piece, possibly part of a word or of a citation marker.</param>
     protected virtual IEnumerable<T> OnText(string text) => [];
+
+    /// <summary>A claim's sentence is complete and checked against its sources; nothing by default.</summary>
+    /// <param name="claim">The checked claim: text, cited sources, verdict, evidence, suggestions.</param>
+    protected virtual IEnumerable<T> OnClaim(Evidence.AnswerClaim claim) => [];
 
     /// <summary>The answer is complete; nothing by default.</summary>
     /// <param name="result">The whole result: text, citations, sources, usage, timings.</param>

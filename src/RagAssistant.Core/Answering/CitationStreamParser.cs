@@ -109,15 +109,19 @@ internal sealed partial class CitationStreamParser(IReadOnlySet<int> offeredNumb
         return rest;
     }
 
-    private string Resolve(string marker)
+    /// <summary>
+    /// The source numbers a bracketed citation marker names (<c>[1]</c>, <c>[1, 3]</c>, <c>[1-3]</c>, <c>[Source 2]</c>,
+    /// <c>【1】</c>), in the order written; false when the bracketed text is not a marker ("[2024]", "[CLS]").
+    /// </summary>
+    public static bool TryParseMarker(string marker, out List<int> numbers)
     {
+        numbers = [];
         var inner = marker[1..^1];
         if (!MarkerPattern().IsMatch(inner))
         {
-            return marker;
+            return false;
         }
 
-        var numbers = new List<int>();
         foreach (Match item in ItemPattern().Matches(inner))
         {
             var first = int.Parse(item.Groups["first"].Value, CultureInfo.InvariantCulture);
@@ -137,6 +141,19 @@ internal sealed partial class CitationStreamParser(IReadOnlySet<int> offeredNumb
                 numbers.Add(first);
                 numbers.Add(last);
             }
+        }
+
+        return true;
+    }
+
+    /// <summary>Bracketed spans that may be citation markers, at most <see cref="MaxMarkerLength"/> characters inside, on one line.</summary>
+    public static MatchCollection FindBrackets(string text) => BracketPattern().Matches(text);
+
+    private string Resolve(string marker)
+    {
+        if (!TryParseMarker(marker, out var numbers))
+        {
+            return marker;
         }
 
         var allValid = true;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Evidence;
 
 namespace RagAssistant.Core.Answering;
 
@@ -14,16 +14,8 @@ internal static partial class ExtractiveAnswerer
     /// <summary>The first line of every retrieval-only answer.</summary>
     public const string Label = "Extracted from the papers (retrieval-only mode: no chat model, these are quotes, not a generated answer):";
 
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
-    {
-        "the", "and", "for", "are", "was", "were", "what", "which", "how", "does", "did", "with", "that", "this", "from",
-        "its", "their", "they", "them", "into", "about", "can", "when", "why", "who", "whom", "has", "have", "had",
-        "been", "being", "than", "then", "there", "these", "those", "such", "also", "both", "each", "between", "paper",
-        "papers", "according", "use", "used", "using", "two", "one", "any", "all", "not", "but", "our", "you", "your",
-    };
-
     /// <summary>The sentences <see cref="Compose"/> chooses from, per source, in order.</summary>
-    public static IReadOnlyList<string> Sentences(AnswerSource source) => SentenceSplitter.Split(source.Text);
+    public static IReadOnlyList<string> Sentences(AnswerSource source) => SourceSentences.Split(source.Text);
 
     /// <summary>The answer text and the sources it quotes (each line cites its own), in order.</summary>
     /// <param name="question">The question (or search query) whose words score a sentence without <paramref name="similarity"/>.</param>
@@ -33,12 +25,13 @@ internal static partial class ExtractiveAnswerer
     public static ExtractedAnswer Compose(string question, IReadOnlyList<AnswerSource> sources, int sentencesPerPaper, IReadOnlyDictionary<string, double>? similarity = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        var terms = Terms(question);
+        var terms = ContentWords.Terms(question);
         var answer = new StringBuilder(Label);
         var quoted = new List<AnswerSource>();
+        var quotes = new List<SourceQuote>();
         foreach (var source in sources)
         {
-            var sentences = SentenceSplitter.Split(source.Text);
+            var sentences = SourceSentences.Split(source.Text);
             if (sentences.Count == 0)
             {
                 continue;
@@ -50,13 +43,14 @@ internal static partial class ExtractiveAnswerer
                 .ThenBy(s => s.index)
                 .Take(sentencesPerPaper)
                 .Select(s => s.index);
-            var chosen = WithAntecedents(sentences, best).Select(i => sentences[i]);
+            var chosen = WithAntecedents(sentences, best).Select(i => sentences[i]).ToList();
             answer.Append('\n')
                 .Append(CultureInfo.InvariantCulture, $"- {string.Join(' ', chosen)} [{source.Number}]");
             quoted.Add(source);
+            quotes.AddRange(chosen.Select(sentence => new SourceQuote(source.Number, sentence)));
         }
 
-        return new ExtractedAnswer(answer.ToString(), quoted);
+        return new ExtractedAnswer(answer.ToString(), quoted, quotes);
     }
 
     /// <summary>
@@ -85,24 +79,10 @@ internal static partial class ExtractiveAnswerer
     [GeneratedRegex(@"^\W*(however|but|yet|nevertheless|nonetheless|moreover|furthermore|additionally|in addition|thus|therefore|hence|consequently|as a result|instead|also|this|these|that|those|such|it|its|they|their|them|he|she|his|her|the latter|the former|here|specifically|similarly|likewise|in contrast|on the other hand|finally|second|secondly|third|then)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DanglingOpening();
 
-    private static HashSet<string> Terms(string text)
-    {
-        var terms = new HashSet<string>(StringComparer.Ordinal);
-        foreach (Match word in WordPattern().Matches(text.ToLowerInvariant()))
-        {
-            if (word.Length >= 3 && !StopWords.Contains(word.Value))
-            {
-                terms.Add(Stem(word.Value));
-            }
-        }
-
-        return terms;
-    }
-
     // Shared distinct terms, lightly favouring shorter sentences so a long sentence does not win by size alone.
     private static double Overlap(HashSet<string> questionTerms, string sentence)
     {
-        var sentenceTerms = Terms(sentence);
+        var sentenceTerms = ContentWords.Terms(sentence);
         if (sentenceTerms.Count == 0)
         {
             return 0;
@@ -111,13 +91,10 @@ internal static partial class ExtractiveAnswerer
         var shared = sentenceTerms.Count(questionTerms.Contains);
         return shared / Math.Sqrt(sentenceTerms.Count);
     }
-
-    // A crude stem (first five letters) so "training" meets "trains" and "models" meets "model".
-    private static string Stem(string word) => word.Length > 5 ? word[..5] : word.TrimEnd('s');
-
-    [GeneratedRegex(@"[\p{L}\p{N}]+")]
-    private static partial Regex WordPattern();
 }
 
-/// <summary>A retrieval-only answer: its text and the sources it quotes, each cited by its number.</summary>
-internal sealed record ExtractedAnswer(string Text, IReadOnlyList<AnswerSource> Sources);
+/// <summary>A retrieval-only answer: its text, the sources it quotes (each cited by its number) and every quoted sentence.</summary>
+internal sealed record ExtractedAnswer(string Text, IReadOnlyList<AnswerSource> Sources, IReadOnlyList<SourceQuote> Quotes);
+
+/// <summary>One sentence quoted verbatim from source <paramref name="Number"/>.</summary>
+internal sealed record SourceQuote(int Number, string Sentence);

@@ -1,10 +1,13 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.VectorData;
+using RagAssistant.Core.Answering;
 using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Evidence;
 using RagAssistant.Core.VectorStore;
 
 namespace RagAssistant.Core.Retrieval;
@@ -16,7 +19,12 @@ namespace RagAssistant.Core.Retrieval;
 /// they are all done. Without an embedding generator, or when embedding fails, the index is BM25 only and says so.
 /// Builds are serialised; a new build cancels the previous build's background embedding.
 /// </summary>
-public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposable
+/// <remarks>
+/// The sentences of every passage (as answers quote them, see <see cref="SourceSentences"/>) are embedded too, after
+/// the passages and through the same cache file, so the evidence check of an answer embeds only its claims
+/// (<see cref="ISourceSentenceVectors"/>).
+/// </remarks>
+public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSentenceVectors, IDisposable
 {
     private const string CollectionPrefix = "passages";
 
@@ -30,6 +38,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
     private readonly SemaphoreSlim _buildLock = new(1, 1);
     private volatile IndexSnapshot? _snapshot;
     private volatile EmbeddingProgress _embeddingProgress = EmbeddingProgress.None;
+    private volatile ConcurrentDictionary<string, ReadOnlyMemory<float>> _sentenceVectors = new(StringComparer.Ordinal);
     private CancellationTokenSource? _embeddingCancellation;
     private Task? _embedding;
     private IReadOnlyList<string> _merges = [];
@@ -98,6 +107,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
 
     /// <inheritdoc/>
     public Paper? GetPaper(string id) => _snapshot?.GetPaper(id);
+
+    /// <inheritdoc/>
+    public bool TryGet(string sentence, out ReadOnlyMemory<float> vector) => _sentenceVectors.TryGetValue(sentence, out vector);
 
     /// <summary>The current build, or null before the first one.</summary>
     internal IndexSnapshot? Snapshot => _snapshot;
@@ -174,6 +186,13 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
             // Warm start: every vector is cached, so hybrid is there from the first question.
             var report = await job.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await RetireAsync(previous, cancellationToken).ConfigureAwait(false);
+            if (job.MissingSentences.Count > 0)
+            {
+                _embeddingCancellation = new CancellationTokenSource();
+                var token = _embeddingCancellation.Token;
+                _embedding = Task.Run(() => job.EmbedSentencesAsync(token), CancellationToken.None);
+            }
+
             return report;
         }
 
@@ -284,6 +303,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
     [LoggerMessage(Level = LogLevel.Error, Message = "Embedding failed ({Reason}); retrieval falls back to BM25 only")]
     private partial void LogEmbeddingFailed(Exception exception, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding the source sentences failed ({Reason}); the evidence check embeds those it needs")]
+    private partial void LogSentenceEmbeddingFailed(Exception exception, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Index built in {ElapsedMs:F0} ms: papers {Papers}, passages {Passages}, embedded {Embedded}, from cache {FromCache}, dense {DenseAvailable}")]
     private partial void LogBuilt(int papers, int passages, int embedded, int fromCache, bool denseAvailable, double elapsedMs);
 
@@ -305,6 +327,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
         private readonly ReadOnlyMemory<float>[] _vectors;
         private readonly int? _dimensions;
         private string? _cacheWarning;
+        private readonly ConcurrentDictionary<string, ReadOnlyMemory<float>> _sentenceVectors = new(StringComparer.Ordinal);
 
         public EmbeddingJob(CorpusIndex owner, IEmbeddingGenerator<string, Embedding<float>> generator, string corpusFolder, LoadedCorpus corpus, Bm25Index bm25, List<string> warnings, Stopwatch stopwatch)
         {
@@ -339,11 +362,29 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
 
             FromCache = _texts.Length - Missing.Count;
 
+            // Every sentence is looked up now, so a save during the passages keeps the cached sentence vectors.
+            foreach (var sentence in corpus.Passages.SelectMany(p => SourceSentences.Split(CitationStreamParser.NeutralizeSourceMarkers(p.Text))).Distinct(StringComparer.Ordinal))
+            {
+                if (_cache.TryGet(sentence, out var cached))
+                {
+                    _sentenceVectors[sentence] = cached;
+                }
+                else
+                {
+                    MissingSentences.Add(sentence);
+                }
+            }
+
+            MissingSentences.Sort((a, b) => a.Length.CompareTo(b.Length));
+            owner._sentenceVectors = _sentenceVectors;
+
             // Similar lengths in one request: the model pads a batch to its longest text, so mixed lengths waste work.
             Missing.Sort((a, b) => _texts[a].Length.CompareTo(_texts[b].Length));
         }
 
         public List<int> Missing { get; } = [];
+
+        public List<string> MissingSentences { get; } = [];
 
         public int FromCache { get; }
 
@@ -352,7 +393,56 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, IDisposab
             _owner.Embedding = new EmbeddingProgress(EmbeddingState.Running, FromCache, _texts.Length, null, null, null);
 
             // Task.Run: the first batch must not run on the caller's thread, which goes on to answer questions.
-            return Task.Run(() => CompleteAsync(cancellationToken), CancellationToken.None);
+            return Task.Run(
+                async () =>
+                {
+                    var report = await CompleteAsync(cancellationToken).ConfigureAwait(false);
+                    if (report.DenseAvailable)
+                    {
+                        await EmbedSentencesAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return report;
+                },
+                CancellationToken.None);
+        }
+
+        /// <summary>
+        /// Embeds the sentences the cache lacks, after the passages (search needs those first), and saves them with
+        /// them. A failure only leaves the evidence check to embed the sentences it needs itself.
+        /// </summary>
+        public async Task EmbedSentencesAsync(CancellationToken cancellationToken)
+        {
+            var options = EmbeddingInputType.Options(EmbeddingInputType.Document);
+            var batchSize = _owner._retrievalOptions.EmbeddingBatchSize;
+            var lastSave = Stopwatch.StartNew();
+            try
+            {
+                for (var start = 0; start < MissingSentences.Count; start += batchSize)
+                {
+                    var batch = MissingSentences.Skip(start).Take(batchSize).ToList();
+                    var embeddings = await _generator.GenerateAsync(batch, options, cancellationToken).ConfigureAwait(false);
+                    for (var j = 0; j < batch.Count && j < embeddings.Count; j++)
+                    {
+                        _sentenceVectors[batch[j]] = embeddings[j].Vector;
+                        _cache.Set(batch[j], embeddings[j].Vector.Span);
+                    }
+
+                    if (lastSave.Elapsed >= _owner._retrievalOptions.EmbeddingCacheSaveInterval)
+                    {
+                        SaveCache();
+                        lastSave.Restart();
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _owner.LogSentenceEmbeddingFailed(ex, ex.Message);
+            }
+            finally
+            {
+                SaveCache();
+            }
         }
 
         public async Task<IndexReport> CompleteAsync(CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ using RagAssistant.Service.Answering;
 namespace RagAssistant.Service.Api;
 
 /// <summary>
-/// <c>POST /api/ask</c>: streams the answer as Server-Sent Events (<c>token</c>*, <c>sources</c>, <c>done</c>, or
+/// <c>POST /api/ask</c>: streams the answer as Server-Sent Events (<c>token</c>* with a <c>claim</c> as each claim's sentence completes, <c>sources</c>, <c>done</c>, or
 /// <c>error</c>), or returns the whole result as JSON when the client sends <c>Accept: application/json</c>. Both
 /// speak <see cref="AnswerJson"/>: the <c>done</c> event carries the same object as the JSON answer and <c>ask --json</c>.
 /// </summary>
@@ -23,7 +23,7 @@ internal sealed class AskHandler(AssistantService assistant, AnswerEndpoint endp
             && !accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>The <see cref="AnswerJson"/> events: a <c>token</c> per text piece, then <c>sources</c> and <c>done</c>.</summary>
+    /// <summary>The <see cref="AnswerJson"/> events: a <c>token</c> per text piece, a <c>claim</c> per checked claim, then <c>sources</c> and <c>done</c>.</summary>
     private sealed class AnswerEvents : AnswerWireFormat<ContentHttpResult>
     {
         public static AnswerEvents Instance { get; } = new();
@@ -36,6 +36,9 @@ internal sealed class AskHandler(AssistantService assistant, AnswerEndpoint endp
 
         protected override IEnumerable<SseItem<string>> OnText(string text) =>
             [new(AnswerJson.SerializeTokenEvent(text), AnswerJson.TokenEvent)];
+
+        protected override IEnumerable<SseItem<string>> OnClaim(Core.Evidence.AnswerClaim claim) =>
+            [new(AnswerJson.SerializeClaimEvent(claim), AnswerJson.ClaimEvent)];
 
         protected override IEnumerable<SseItem<string>> OnCompleted(AnswerResult result) =>
         [

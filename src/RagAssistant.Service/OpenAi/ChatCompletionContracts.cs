@@ -103,7 +103,8 @@ internal sealed record ChatCompletionStreamOptions([property: JsonPropertyName("
 
 /// <summary>
 /// A non-streamed completion, with the answer's citations and sources in the extra <c>citations</c> and <c>sources</c>
-/// fields, in the shape of <c>/api/ask</c> (<see cref="CitationDocument"/>, <see cref="SourceDocument"/>: <c>n</c>, rounded <c>score</c>).
+/// fields, in the shape of <c>/api/ask</c> (<see cref="CitationDocument"/>, <see cref="SourceDocument"/>: <c>n</c>, rounded <c>score</c>),
+/// and its checked claims in the extension fields <c>claims</c> and <c>grounding</c> (<see cref="ClaimDocument"/>, <see cref="GroundingDocument"/>).
 /// </summary>
 internal sealed record ChatCompletion(
     string Id,
@@ -113,7 +114,14 @@ internal sealed record ChatCompletion(
     IReadOnlyList<ChatCompletionChoice> Choices,
     ChatCompletionUsage Usage,
     IReadOnlyList<CitationDocument> Citations,
-    IReadOnlyList<SourceDocument> Sources);
+    IReadOnlyList<SourceDocument> Sources)
+{
+    /// <summary>Extension: the answer's claims, each checked against its cited sources, as in <c>/api/ask</c>.</summary>
+    public IReadOnlyList<ClaimDocument> Claims { get; init; } = [];
+
+    /// <summary>Extension: how many claims got each verdict, as in <c>/api/ask</c>.</summary>
+    public GroundingDocument? Grounding { get; init; }
+}
 
 /// <summary>One choice of a completion.</summary>
 internal sealed record ChatCompletionChoice(int Index, ChatCompletionResponseMessage Message, string FinishReason);
@@ -128,7 +136,7 @@ internal sealed record ChatCompletionUsage(int PromptTokens, int CompletionToken
         new(usage.PromptTokens, usage.CompletionTokens, usage.PromptTokens + usage.CompletionTokens);
 }
 
-/// <summary>One streamed chunk; the one with the finish reason carries the citations and sources (as <see cref="ChatCompletion"/>), a final one the usage when asked for.</summary>
+/// <summary>One streamed chunk; the one with the finish reason carries the citations, sources, claims and grounding (as <see cref="ChatCompletion"/>), a final one the usage when asked for.</summary>
 internal sealed record ChatCompletionChunk(
     string Id,
     [property: JsonPropertyName("object")] string ObjectType,
@@ -137,7 +145,16 @@ internal sealed record ChatCompletionChunk(
     IReadOnlyList<ChatCompletionChunkChoice> Choices,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ChatCompletionUsage? Usage = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<CitationDocument>? Citations = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SourceDocument>? Sources = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SourceDocument>? Sources = null)
+{
+    /// <summary>Extension, on the chunk with the finish reason: the answer's checked claims.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ClaimDocument>? Claims { get; init; }
+
+    /// <summary>Extension, on the chunk with the finish reason: how many claims got each verdict.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GroundingDocument? Grounding { get; init; }
+}
 
 /// <summary>One choice of a streamed chunk.</summary>
 internal sealed record ChatCompletionChunkChoice(int Index, ChatCompletionDelta Delta, string? FinishReason);

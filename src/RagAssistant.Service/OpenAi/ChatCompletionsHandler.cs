@@ -13,7 +13,7 @@ namespace RagAssistant.Service.OpenAi;
 /// pipeline and queue as /api/ask (<see cref="ChatCompletionRequest.Validate"/> says how messages become a question):
 /// <c>max_completion_tokens</c> (or <c>max_tokens</c>) limits the answer up to the server's limit and
 /// <c>finish_reason</c> is <c>length</c> when it was cut there, citations stay in the text and the extra
-/// <c>citations</c> and <c>sources</c> fields are /api/ask's (<see cref="AnswerJson.ToDocument(AnswerResult)"/>).
+/// <c>citations</c>, <c>sources</c>, <c>claims</c> and <c>grounding</c> fields are /api/ask's (<see cref="AnswerJson.ToDocument(AnswerResult)"/>).
 /// </summary>
 internal sealed class ChatCompletionsHandler(AssistantService assistant, AnswerEndpoint endpoint, TimeProvider timeProvider)
 {
@@ -47,7 +47,11 @@ internal sealed class ChatCompletionsHandler(AssistantService assistant, AnswerE
                     [new ChatCompletionChoice(0, new ChatCompletionResponseMessage("assistant", result.Answer), document.FinishReason)],
                     ChatCompletionUsage.From(result.Usage),
                     document.Citations,
-                    document.Sources),
+                    document.Sources)
+                {
+                    Claims = document.Claims,
+                    Grounding = document.Grounding,
+                },
                 ServiceJsonContext.Default.ChatCompletion);
         }
 
@@ -79,6 +83,8 @@ internal sealed class ChatCompletionsHandler(AssistantService assistant, AnswerE
                 {
                     Citations = document?.Citations,
                     Sources = document?.Sources,
+                    Claims = document?.Claims,
+                    Grounding = document?.Grounding,
                 },
                 ServiceJsonContext.Default.ChatCompletionChunk);
         }

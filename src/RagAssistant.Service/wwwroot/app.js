@@ -1,7 +1,8 @@
 // Web chat: posts the question to /api/ask and reads the Server-Sent Events stream with fetch (EventSource
 // cannot POST). The events speak the same snake_case contract as `ask --json` (AnswerJson): token {text},
+// claim {text, cited, verdict, evidence: [{n, sentence, score}], suggested} as each claim's sentence completes,
 // sources {search_query, citations, sources: [{n, paper_id, title, score, relevance_score, date}], ...}, done (the whole answer,
-// as the JSON answer), error {title, detail, status}. No framework and no build step on purpose: the page must work offline from the service itself.
+// as the JSON answer, with claims and grounding), error {title, detail, status}. No framework and no build step on purpose: the page must work offline from the service itself.
 "use strict";
 
 const form = document.getElementById("ask-form");
@@ -53,10 +54,9 @@ async function refreshStatus() {
   }
 }
 
-// Splits "text [1] more [2, 3]" into text nodes and citation links to the numbered sources.
-function renderCited(element, text, sources) {
-  element.replaceChildren();
-  const byNumber = new Map(sources.map(s => [s.n, s]));
+// Splits "text [1] more [2, 3]" into text nodes and citation links to the numbered sources; a link opens its paper
+// with the evidence sentence of that source for the claim (when known) highlighted.
+function appendCited(element, text, byNumber, claim) {
   const marker = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
   let last = 0;
   for (const match of text.matchAll(marker)) {
@@ -66,7 +66,8 @@ function renderCited(element, text, sources) {
       if (i > 0) element.append(", ");
       const source = byNumber.get(number);
       if (source) {
-        element.append(citationLink(number, source));
+        const evidence = claim && claim.evidence.find(e => e.n === number);
+        element.append(citationLink(number, source, evidence && evidence.sentence));
       } else {
         element.append(String(number));
       }
@@ -77,18 +78,65 @@ function renderCited(element, text, sources) {
   element.append(text.slice(last));
 }
 
-function citationLink(number, source) {
+const verdictMarks = { supported: "✓", partly: "~", unsupported: "✗", uncited: "?" };
+const verdictWords = { supported: "supported", partly: "partly supported", unsupported: "not supported by its source", uncited: "cites no source" };
+
+// The answer with each checked claim wrapped and marked by its verdict; an unsupported, partly supported or uncited
+// claim shows on hover or focus the sources that do support it, with their sentences.
+function renderAnswer(element, text, sources, claims) {
+  element.replaceChildren();
+  const byNumber = new Map(sources.map(s => [s.n, s]));
+  let last = 0;
+  for (const claim of claims) {
+    const at = text.indexOf(claim.text, last);
+    if (at < 0) continue;
+    appendCited(element, text.slice(last, at), byNumber, null);
+    const span = document.createElement("span");
+    span.className = `claim claim-${claim.verdict}`;
+    span.dataset.verdict = claim.verdict;
+    appendCited(span, claim.text, byNumber, claim);
+    const mark = document.createElement("span");
+    mark.className = "verdict";
+    mark.textContent = ` ${verdictMarks[claim.verdict] || "?"}`;
+    mark.setAttribute("aria-label", verdictWords[claim.verdict] || claim.verdict);
+    span.append(mark);
+    if (claim.verdict !== "supported") {
+      span.tabIndex = 0;
+      const tip = document.createElement("span");
+      tip.className = "suggestion";
+      tip.setAttribute("role", "tooltip");
+      const lines = [verdictWords[claim.verdict] + "."];
+      if (claim.suggested.length) {
+        for (const n of claim.suggested) {
+          const evidence = claim.evidence.find(e => e.n === n);
+          const source = byNumber.get(n);
+          lines.push(`Supported by [${n}]${source ? " " + source.title : ""}${evidence ? `: “${evidence.sentence}”` : ""}`);
+        }
+      } else {
+        lines.push("No offered source supports it.");
+      }
+      tip.textContent = lines.join(" ");
+      span.append(tip);
+    }
+    element.append(span);
+    last = at + claim.text.length;
+  }
+  appendCited(element, text.slice(last), byNumber, null);
+}
+
+function citationLink(number, source, evidence) {
   const link = document.createElement("a");
   link.href = `#paper-${encodeURIComponent(source.paper_id)}`;
   link.className = "citation";
   link.textContent = String(number);
   link.title = source.title;
   link.dataset.paperId = source.paper_id;
-  link.addEventListener("click", event => { event.preventDefault(); showPaper(source.paper_id); });
+  if (evidence) link.dataset.evidence = evidence;
+  link.addEventListener("click", event => { event.preventDefault(); showPaper(source.paper_id, evidence); });
   return link;
 }
 
-async function showPaper(id) {
+async function showPaper(id, evidence) {
   const dialog = document.getElementById("paper");
   const response = await fetchWithKey(`/api/papers/${encodeURIComponent(id)}`, { method: "GET" });
   if (!response.ok) {
@@ -99,9 +147,33 @@ async function showPaper(id) {
     const paper = await response.json();
     document.getElementById("paper-title").textContent = paper.title;
     document.getElementById("paper-meta").textContent = [paper.date, paper.source_file].filter(Boolean).join(" · ");
-    document.getElementById("paper-abstract").textContent = paper.abstract;
+    showAbstract(document.getElementById("paper-abstract"), paper.abstract, evidence);
   }
   dialog.showModal();
+  const highlighted = dialog.querySelector("mark.evidence");
+  if (highlighted) highlighted.scrollIntoView({ block: "center" });
+}
+
+// The abstract, with the evidence sentence (verbatim from the source) highlighted when it is in it.
+function showAbstract(element, text, evidence) {
+  element.replaceChildren();
+  const at = evidence ? text.indexOf(evidence) : -1;
+  if (at < 0) {
+    element.textContent = text;
+    return;
+  }
+  const mark = document.createElement("mark");
+  mark.className = "evidence";
+  mark.textContent = evidence;
+  element.append(text.slice(0, at), mark, text.slice(at + evidence.length));
+}
+
+function groundingLine(grounding) {
+  if (!grounding || !grounding.claims) return null;
+  const others = [["partly", grounding.partly], ["unsupported", grounding.unsupported], ["uncited", grounding.uncited]]
+    .filter(([, count]) => count > 0).map(([name, count]) => `${count} ${name}`);
+  return `${grounding.supported} of ${grounding.claims} claim${grounding.claims === 1 ? "" : "s"} supported by their sources`
+    + (others.length ? ` (${others.join(", ")})` : "") + ". “Supported” means the cited source holds a sentence close to the claim; it is not a proof.";
 }
 
 function newTurn(question) {
@@ -171,6 +243,8 @@ async function ask(question) {
   askButton.disabled = true;
   stopButton.disabled = false;
   let text = "";
+  let sources = [];
+  const claims = [];
   try {
     const response = await fetchWithKey("/api/ask", {
       method: "POST",
@@ -185,13 +259,22 @@ async function ask(question) {
     for await (const { event, data } of readEvents(response)) {
       if (event === "token") {
         text += data.text;
-        answer.textContent = text;
+        if (claims.length) renderAnswer(answer, text, sources, claims);
+        else answer.textContent = text;
+      } else if (event === "claim") {
+        // Marked while the answer is still being written.
+        claims.push(data);
+        renderAnswer(answer, text, sources, claims);
       } else if (event === "sources") {
-        renderCited(answer, text, data.sources);
+        sources = data.sources;
+        renderAnswer(answer, text, sources, claims);
         if (data.sources.length) addSources(turn, data.sources);
         // A refusal's own text already says the papers do not answer: mark it, do not say it twice.
         if (data.refused) answer.classList.add("refused");
       } else if (event === "done") {
+        renderAnswer(answer, data.answer, data.sources, data.claims || []);
+        const grounding = groundingLine(data.grounding);
+        if (grounding) addLine(turn, "grounding", grounding);
         const t = data.timings_ms;
         const tokens = data.usage.completion_tokens;
         addLine(turn, "timings", `${tokens} token${tokens === 1 ? "" : "s"} · first token ${Math.round(t.first_token)} ms · total ${Math.round(t.total)} ms`);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using RagAssistant.Console.Tests.TestDoubles;
 using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evidence;
 
 namespace RagAssistant.Console.Tests.Cli;
 
@@ -62,6 +63,32 @@ public sealed class AskCommandTests
         Assert.Contains("[1] Speculative Decoding at Scale (Feb 22, 2024, 000_a.txt)", cli.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("[2] Sparse Attention", cli.Output, StringComparison.Ordinal);
         Assert.Contains("[7] in the answer match no source", cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Each_claim_is_marked_after_its_citation_and_evidence_quotes_each_sources_sentence()
+    {
+        var cli = new CliHarness();
+        cli.Pipeline.Pieces = ["Draft models speed up decoding [1].", " Attention is dense [1].", " Sparse attention helps."];
+        cli.Pipeline.Claims =
+        [
+            (0, new AnswerClaim("Draft models speed up decoding [1].", [1], ClaimVerdict.Supported, [new ClaimEvidence(1, "We speed up decoding with a draft model.", 0.81)], [])),
+            (1, new AnswerClaim("Attention is dense [1].", [1], ClaimVerdict.Unsupported, [new ClaimEvidence(1, "We speed up decoding with a draft model.", 0.1), new ClaimEvidence(2, "Attention can be sparse.", 0.62)], [2])),
+            (2, new AnswerClaim("Sparse attention helps.", [], ClaimVerdict.Uncited, [new ClaimEvidence(2, "Attention can be sparse.", 0.7)], [2])),
+        ];
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", "How does speculative decoding work?", "--evidence"));
+
+        // Marks readable without colour, right after each claim; the footer counts the verdicts and says what they mean.
+        Assert.Contains("Draft models speed up decoding [1]. ✓ Attention is dense [1]. ✗→[2] Sparse attention helps. ?→[2]", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("1 of 3 claims supported by their sources (1 unsupported, 1 uncited)", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("it is not a proof", cli.Output, StringComparison.Ordinal);
+
+        // --evidence: each claim, then the quoted sentence of each cited and suggested source.
+        var evidence = cli.Output[cli.Output.IndexOf("Evidence", StringComparison.Ordinal)..];
+        Assert.Contains("2. ✗→[2] Attention is dense [1]. (unsupported)", evidence, StringComparison.Ordinal);
+        Assert.Contains("[1] cited, score 0.10: “We speed up decoding with a draft model.”", evidence, StringComparison.Ordinal);
+        Assert.Contains("[2] suggested, score 0.62: “Attention can be sparse.”", evidence, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evaluation;
+using RagAssistant.Core.Evidence;
 
 namespace RagAssistant.Core.Tests.Answering;
 
@@ -15,9 +16,17 @@ public sealed class AnswerEvaluatorTests
     {
         var pipeline = new CannedPipeline(new Dictionary<string, AnswerResult>
         {
-            ["q1"] = Result(refused: false, cited: ["Densing Law of LLMs"], invalid: [], totalMs: 100),
+            ["q1"] = Result(refused: false, cited: ["Densing Law of LLMs"], invalid: [], totalMs: 100) with
+            {
+                Claims =
+                [
+                    new("A", [1], ClaimVerdict.Supported, [], []),
+                    new("B", [1], ClaimVerdict.Unsupported, [], []),
+                    new("C", [], ClaimVerdict.Uncited, [], []),
+                ],
+            },
             ["q2"] = Result(refused: true, cited: [], invalid: [], totalMs: 300),
-            ["q3"] = Result(refused: false, cited: ["Some Other Paper"], invalid: [9], totalMs: 200),
+            ["q3"] = Result(refused: false, cited: ["Some Other Paper"], invalid: [9], totalMs: 200) with { Claims = [new("D", [1], ClaimVerdict.Supported, [], [])] },
             ["q4"] = Result(refused: true, cited: [], invalid: [], totalMs: 400),
             ["q5"] = Result(refused: false, cited: ["A Paper Nobody Asked About"], invalid: [], totalMs: 500),
         });
@@ -44,6 +53,14 @@ public sealed class AnswerEvaluatorTests
         Assert.Equal(0.5, json.RootElement.GetProperty("unanswerable_refused").GetDouble());
         Assert.Equal(300, json.RootElement.GetProperty("median_timings_ms").GetProperty("total").GetDouble());
         Assert.Equal(5, json.RootElement.GetProperty("per_question").GetArrayLength());
+
+        // The grounding shares: the claims of every answer, by verdict.
+        Assert.Equal(new GroundingSummary(4, 2, 0, 1, 1), report.Grounding);
+        var grounding = json.RootElement.GetProperty("grounding");
+        Assert.Equal(4, grounding.GetProperty("claims").GetInt32());
+        Assert.Equal(0.5, grounding.GetProperty("supported").GetDouble());
+        Assert.Equal(0.25, grounding.GetProperty("uncited").GetDouble());
+        Assert.Equal(3, json.RootElement.GetProperty("per_question")[0].GetProperty("grounding").GetProperty("claims").GetInt32());
     }
 
     [Fact]

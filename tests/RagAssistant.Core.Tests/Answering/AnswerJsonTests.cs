@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evidence;
 
 namespace RagAssistant.Core.Tests.Answering;
 
@@ -21,13 +22,38 @@ public sealed class AnswerJsonTests
         new AnswerTimings(12.34, 250.5, 900.25, 1163.09));
 
     [Fact]
+    public void Claims_and_grounding_have_exactly_the_documented_names()
+    {
+        var claims = new[]
+        {
+            new AnswerClaim("Density doubles [2].", [2], ClaimVerdict.Unsupported, [new ClaimEvidence(2, "Two.", 0.21), new ClaimEvidence(4, "Four.", 0.834)], [4]),
+            new AnswerClaim("Loss is predictable.", [], ClaimVerdict.Uncited, [], []),
+        };
+        using var document = JsonDocument.Parse(AnswerJson.Serialize(Sample(AnswerMode.Generated) with { Claims = claims }));
+        var root = document.RootElement;
+
+        var claim = root.GetProperty("claims")[0];
+        Assert.Equal(["text", "cited", "verdict", "evidence", "suggested"], claim.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("unsupported", claim.GetProperty("verdict").GetString());
+        Assert.Equal(["n", "sentence", "score"], claim.GetProperty("evidence")[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(4, claim.GetProperty("suggested")[0].GetInt32());
+        Assert.Equal("uncited", root.GetProperty("claims")[1].GetProperty("verdict").GetString());
+        Assert.Equal(
+            """{"claims":2,"supported":0,"partly":0,"unsupported":1,"uncited":1}""",
+            JsonSerializer.Serialize(root.GetProperty("grounding")));
+        Assert.Equal(
+            """{"text":"Density doubles [2].","cited":[2],"verdict":"unsupported","evidence":[{"n":2,"sentence":"Two.","score":0.21},{"n":4,"sentence":"Four.","score":0.834}],"suggested":[4]}""",
+            AnswerJson.SerializeClaimEvent(claims[0]));
+    }
+
+    [Fact]
     public void SerializesExactlyTheAskJsonShape()
     {
         using var document = JsonDocument.Parse(AnswerJson.Serialize(Sample(AnswerMode.Generated)));
         var root = document.RootElement;
 
         Assert.Equal(
-            ["question", "answer", "citations", "sources", "invalid_citations", "refused", "mode", "finish_reason", "usage", "timings_ms"],
+            ["question", "answer", "citations", "sources", "invalid_citations", "refused", "mode", "finish_reason", "usage", "timings_ms", "claims", "grounding"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal("What is the densing law?", root.GetProperty("question").GetString());
         Assert.Equal("Density doubles every three months [1] [?5].", root.GetProperty("answer").GetString());

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evidence;
 using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Core.Tests.Answering;
@@ -30,7 +31,7 @@ public sealed class AnswerPipelineTests
 
         var sources = Assert.IsType<SourcesRetrievedUpdate>(updates[0]);
         Assert.Equal([1, 2, 3], sources.Sources.Select(s => s.Number));
-        Assert.All(updates[1..^1], u => Assert.IsType<AnswerTextUpdate>(u));
+        Assert.All(updates[1..^1], u => Assert.True(u is AnswerTextUpdate or ClaimCheckedUpdate, u.GetType().Name));
         var result = Assert.IsType<AnswerCompletedUpdate>(updates[^1]).Result;
         Assert.Equal("Capacity density doubles every three months [1]. Loss is predictable [2][?7].", result.Answer);
         Assert.Equal(result.Answer, string.Concat(updates.OfType<AnswerTextUpdate>().Select(u => u.Text)).Trim());
@@ -51,6 +52,46 @@ public sealed class AnswerPipelineTests
         Assert.Contains("[1] Densing Law of LLMs (Jan 1, 2025)", messages[1].Text, StringComparison.Ordinal);
         Assert.Contains("How fast does capacity density grow?", messages[1].Text, StringComparison.Ordinal);
         Assert.Equal(new AnsweringOptions().MaxAnswerTokens, options!.MaxOutputTokens);
+    }
+
+    [Fact]
+    public async Task Each_claim_is_checked_as_soon_as_its_sentence_is_complete_and_the_result_carries_them_all()
+    {
+        var chat = new ScriptedChatClient(["Hello! Capacity density is the effective parameter size divided by the actual parameter size [2].", " Fitting one curve predicts the loss at any step", " [2]. Routing picks experts per token."]);
+        var pipeline = PipelineHarness.Create(new FakeRetriever(ThreePapers), chat);
+
+        var updates = await PipelineHarness.CollectAsync(pipeline, new AnswerRequest("How fast does capacity density grow?"));
+
+        // The first claim is out before the text of the second sentence is complete.
+        var firstClaim = updates.FindIndex(u => u is ClaimCheckedUpdate);
+        Assert.True(firstClaim < updates.FindLastIndex(u => u is AnswerTextUpdate), "the first claim must be sent while the answer still streams");
+        var claims = updates.OfType<ClaimCheckedUpdate>().Select(u => u.Claim).ToList();
+        var result = Assert.IsType<AnswerCompletedUpdate>(updates[^1]).Result;
+        Assert.Equal(claims, result.Claims);
+        Assert.Equal(
+            [ClaimVerdict.Unsupported, ClaimVerdict.Supported, ClaimVerdict.Uncited],
+            claims.Select(c => c.Verdict));
+        Assert.Equal([1], claims[0].Suggested);
+        Assert.Equal([3], claims[2].Suggested);
+        Assert.Equal(new GroundingSummary(3, 1, 0, 1, 1), result.Grounding);
+    }
+
+    [Fact]
+    public async Task Retrieval_only_claims_are_the_quoted_sentences_with_exact_evidence()
+    {
+        var pipeline = PipelineHarness.Create(new FakeRetriever(ThreePapers), retrievalOnly: true);
+
+        var result = await pipeline.AnswerAsync(new AnswerRequest("How fast does capacity density grow?"), Ct);
+
+        Assert.NotEmpty(result.Claims);
+        Assert.All(result.Claims, c =>
+        {
+            Assert.Equal(ClaimVerdict.Supported, c.Verdict);
+            var evidence = Assert.Single(c.Evidence);
+            Assert.Equal(1, evidence.Score);
+            Assert.Equal(c.Text, evidence.Sentence);
+            Assert.Contains(c.Text, result.Answer, StringComparison.Ordinal);
+        });
     }
 
     [Fact]

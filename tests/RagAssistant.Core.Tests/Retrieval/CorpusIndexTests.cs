@@ -29,7 +29,13 @@ public sealed class CorpusIndexTests
         WritePapers(corpus, "b.jsonl", "Retrieval Augmentation", "Protein Folding Revisited");
         var third = await CreateIndex(corpus, cache, generator).WaitForVectorsAsync(Ct);
         Assert.Equal((1, 3), (third.Embedded, third.FromCache));
-        Assert.Equal(4 + 1, generator.EmbeddedTexts);
+
+        // Each passage once, and each passage's two sentences once (for the evidence check), kept in the same cache.
+        Assert.Equal((4 + 1) * 3, generator.EmbeddedTexts);
+        using var last = CreateIndex(corpus, cache, generator);
+        await last.WaitForVectorsAsync(Ct);
+        Assert.Equal((4 + 1) * 3, generator.EmbeddedTexts);
+        Assert.True(last.TryGet("We study protein folding revisited in depth and report results.", out var sentence) && sentence.Length > 0);
     }
 
     [Fact]
@@ -168,7 +174,7 @@ public sealed class CorpusIndexTests
         using var second = CreateIndex(corpus, cache, generator, options);
         var report = await second.WaitForVectorsAsync(Ct);
         Assert.Equal((2, 2), (report.Embedded, report.FromCache));
-        Assert.Equal(2, generator.EmbeddedTexts);
+        Assert.Equal(2 + (4 * 2), generator.EmbeddedTexts); // the two passages left, then every passage's two sentences
     }
 
     [Fact]

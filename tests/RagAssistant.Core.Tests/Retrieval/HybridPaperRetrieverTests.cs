@@ -162,7 +162,7 @@ public sealed class HybridPaperRetrieverTests
         await index.WaitForVectorsAsync(Ct);
 
         Assert.All(results, r => Assert.Equal("Speech Recognition", r.Hits[0].Paper.Title));
-        Assert.Equal(3, generator.EmbeddedTexts - generator.InputTypes.Count(t => t == EmbeddingInputType.Query)); // three passages, once
+        Assert.Equal(3 * 3, generator.EmbeddedTexts - generator.InputTypes.Count(t => t == EmbeddingInputType.Query)); // three passages and their two sentences each, once
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class AskEndpointTests
         Assert.True(JsonNode.DeepEquals(jsonAnswer, done), $"done event {done} differs from the JSON answer {jsonAnswer}");
         Assert.True(JsonNode.DeepEquals(askJson, done), $"done event {done} differs from ask --json {askJson}");
         Assert.Equal(
-            ["question", "answer", "citations", "sources", "invalid_citations", "refused", "mode", "finish_reason", "usage", "timings_ms"],
+            ["question", "answer", "citations", "sources", "invalid_citations", "refused", "mode", "finish_reason", "usage", "timings_ms", "claims", "grounding"],
             done!.AsObject().Select(p => p.Key));
 
         // KV-cache reuse travels in the one contract too.

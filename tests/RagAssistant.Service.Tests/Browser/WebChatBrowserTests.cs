@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evidence;
 using RagAssistant.Service.Tests.Infrastructure;
 
 namespace RagAssistant.Service.Tests.Browser;
@@ -109,6 +111,63 @@ public sealed class WebChatBrowserTests
     }
 
     [Fact]
+    public async Task Claims_are_marked_their_suggestion_shows_on_focus_and_a_citation_opens_the_paper_at_its_evidence()
+    {
+        var catalog = new FakeCatalog();
+        var (decoding, experts) = (catalog.Papers[0], catalog.Papers[1]);
+        const string Supported = "Draft models propose tokens that a large model checks [1].";
+        const string Unsupported = "Experts keep compute flat [1].";
+        const string Uncited = "Routing sends each token to a few experts.";
+        var pipeline = new FakeAnswerPipeline(
+        [
+            new AnswerSource(1, decoding.Id, decoding.Title, decoding.Date, decoding.SourceFile, 0.9, decoding.Abstract),
+            new AnswerSource(2, experts.Id, experts.Title, experts.Date, experts.SourceFile, 0.5, experts.Abstract),
+        ])
+        {
+            Pieces = [Supported, " " + Unsupported, " " + Uncited],
+            TokenDelay = TimeSpan.FromMilliseconds(20),
+            Claims =
+            [
+                (0, new AnswerClaim(Supported, [1], ClaimVerdict.Supported, [new ClaimEvidence(1, decoding.Abstract, 0.8)], [])),
+                (1, new AnswerClaim(Unsupported, [1], ClaimVerdict.Unsupported, [new ClaimEvidence(1, decoding.Abstract, 0.1), new ClaimEvidence(2, experts.Abstract, 0.7)], [2])),
+                (2, new AnswerClaim(Uncited, [], ClaimVerdict.Uncited, [new ClaimEvidence(2, experts.Abstract, 0.75)], [2])),
+            ],
+        };
+        await using var factory = StartOnKestrel(out var address, pipeline);
+        await using var browser = await LaunchAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(address);
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Ready");
+
+        await page.FillAsync("#question", "How do draft models and experts help?");
+        await page.ClickAsync("#ask");
+
+        // Each claim marked by its verdict, in words for screen readers and a symbol for the eye.
+        await Assertions.Expect(page.Locator(".turn .grounding")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^1 of 3 claims supported by their sources \\(1 unsupported, 1 uncited\\)\\. .*it is not a proof\\.$"));
+        await Assertions.Expect(page.Locator(".claim")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator(".claim-supported .verdict")).ToHaveAttributeAsync("aria-label", "supported");
+        await Assertions.Expect(page.Locator(".claim-unsupported .verdict")).ToHaveTextAsync(" ✗");
+        await Assertions.Expect(page.Locator(".claim-uncited .verdict")).ToHaveTextAsync(" ?");
+
+        // The suggestion shows on focus (keyboard) and on hover.
+        // (The pointer is moved off the answer first: the conversation grew under where the Ask button was clicked.)
+        var suggestion = page.Locator(".claim-unsupported .suggestion");
+        await page.Mouse.MoveAsync(0, 0);
+        await Assertions.Expect(suggestion).ToBeHiddenAsync();
+        await page.Locator(".claim-unsupported").FocusAsync();
+        await Assertions.Expect(suggestion).ToBeVisibleAsync();
+        await Assertions.Expect(suggestion).ToContainTextAsync($"Supported by [2] {experts.Title}: “{experts.Abstract}”");
+        await page.Locator(".claim-uncited").HoverAsync();
+        await Assertions.Expect(page.Locator(".claim-uncited .suggestion")).ToBeVisibleAsync();
+
+        // A citation opens its paper with the evidence sentence highlighted and in view.
+        await page.Locator(".claim-supported a.citation").ClickAsync();
+        var evidence = page.Locator("#paper-abstract mark.evidence");
+        await Assertions.Expect(evidence).ToHaveTextAsync(decoding.Abstract);
+        await Assertions.Expect(evidence).ToBeInViewportAsync();
+    }
+
+    [Fact]
     public async Task A_refusal_is_shown_once()
     {
         const string Refusal = "The papers do not answer this question.";
@@ -157,14 +216,14 @@ public sealed class WebChatBrowserTests
 
     private static int CountOf(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
 
-    private static ServiceFactory StartOnKestrel(out string address)
+    private static ServiceFactory StartOnKestrel(out string address, FakeAnswerPipeline? pipeline = null)
     {
         if (!File.Exists(ChromiumPath))
         {
             Assert.Skip($"Chromium is not installed at {ChromiumPath} (apt-get install chromium); .ci/run installs it.");
         }
 
-        var factory = new ServiceFactory();
+        var factory = pipeline is null ? new ServiceFactory() : new ServiceFactory { Pipeline = pipeline };
         // Listen on a free loopback port through Kestrel's own options. UseKestrel(0) rewrites the server's address list
         // after the host is built, racing Kestrel binding on the app's thread: now and then it threw "Addresses cannot be
         // modified after the server has started" (dotnet/aspnetcore#67714).

@@ -134,6 +134,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
             {
                 // Not listening yet.
             }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A probe slower than the client's timeout (a loaded machine, a model loading): ask again until the deadline.
+            }
 
             await Task.Delay(100, cancellationToken);
         }

@@ -59,6 +59,9 @@ public sealed partial class FakeAnswerPipeline : IAnswerPipeline
     /// <summary>When set, answers throw this before they start (no sources, no text).</summary>
     public Exception? Failure { get; set; }
 
+    /// <summary>Checked claims to stream, each after the piece whose index it names, and to report in the result.</summary>
+    public IReadOnlyList<(int AfterPiece, RagAssistant.Core.Evidence.AnswerClaim Claim)> Claims { get; set; } = [];
+
     /// <summary>When set, answers throw this after their first piece.</summary>
     public Exception? FailAfterFirstToken { get; set; }
 
@@ -116,6 +119,11 @@ public sealed partial class FakeAnswerPipeline : IAnswerPipeline
 
                 cancellationToken.ThrowIfCancellationRequested();
                 yield return new AnswerTextUpdate(pieces[i]);
+                foreach (var (_, claim) in Claims.Where(c => c.AfterPiece == i))
+                {
+                    yield return new ClaimCheckedUpdate(claim);
+                }
+
                 if (i == 0)
                 {
                     FirstTokenSent.Release();
@@ -145,6 +153,7 @@ public sealed partial class FakeAnswerPipeline : IAnswerPipeline
         yield return new AnswerCompletedUpdate(Result(request.Question, string.Concat(pieces), pieces.Count) with
         {
             FinishReason = cut ? AnswerFinishReason.Length : AnswerFinishReason.Stop,
+            Claims = [.. Claims.Select(c => c.Claim)],
         });
     }
 
