@@ -89,8 +89,8 @@ public sealed class ServiceLifecycleTests
         Assert.Contains(notices, n => n.Contains($"`curl -L --create-dirs -o {chat} https://", StringComparison.Ordinal) && n.Contains("ChatModel:Provider to OpenAICompatible", StringComparison.Ordinal) && n.Contains("then restart", StringComparison.Ordinal));
         Assert.Contains(notices, n => n.Contains($"`curl -L --create-dirs -o {embedder} https://", StringComparison.Ordinal));
         Assert.DoesNotContain(notices, n => n.Contains("dotnet run", StringComparison.Ordinal));
-        Assert.Equal("missing", status.GetProperty("model").GetProperty("chatModelState").GetString());
-        Assert.Equal(chat, status.GetProperty("model").GetProperty("chatModel").GetString());
+        Assert.Equal("missing", status.GetProperty("model").GetProperty("chat_model_state").GetString());
+        Assert.Equal(chat, status.GetProperty("model").GetProperty("chat_model").GetString());
     }
 
     [Fact]

@@ -152,7 +152,7 @@ public sealed class ChatCompletionsTests
         using var response = await http.PostRawAsync("/v1/chat/completions", body, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var detail = (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString()!;
+        var detail = (await response.ReadOpenAiErrorAsync(Ct)).GetProperty("message").GetString()!;
         Assert.Contains(expected, detail, StringComparison.Ordinal);
         Assert.DoesNotMatch(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]", detail);
     }
