@@ -121,12 +121,16 @@ internal sealed record ChatCompletionChoice(int Index, ChatCompletionResponseMes
 /// <summary>The assistant message of a completion.</summary>
 internal sealed record ChatCompletionResponseMessage(string Role, string Content);
 
-/// <summary>Token usage, as OpenAI reports it.</summary>
-internal sealed record ChatCompletionUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
+/// <summary>Token usage, as OpenAI reports it: <c>prompt_tokens_details.cached_tokens</c> are the prompt tokens reused from the KV cache (left out when the runtime does not say).</summary>
+internal sealed record ChatCompletionUsage(int PromptTokens, int CompletionTokens, int TotalTokens, PromptTokensDetails? PromptTokensDetails = null)
 {
     internal static ChatCompletionUsage From(AnswerUsage usage) =>
-        new(usage.PromptTokens, usage.CompletionTokens, usage.PromptTokens + usage.CompletionTokens);
+        new(usage.PromptTokens, usage.CompletionTokens, usage.PromptTokens + usage.CompletionTokens, usage.CachedPromptTokens is { } cached ? new PromptTokensDetails(cached) : null);
 }
+
+/// <summary>OpenAI's breakdown of the prompt tokens.</summary>
+/// <param name="CachedTokens">Prompt tokens reused from the KV cache (the <c>cached_prompt_tokens</c> of <c>/api/ask</c>).</param>
+internal sealed record PromptTokensDetails(int CachedTokens);
 
 /// <summary>One streamed chunk; the one with the finish reason carries the citations and sources (as <see cref="ChatCompletion"/>), a final one the usage when asked for.</summary>
 internal sealed record ChatCompletionChunk(
