@@ -10,11 +10,15 @@ internal sealed class AnswerRenderer(Terminal terminal)
     /// <summary>The sources offered for the answer being shown (kept even if the answer is cancelled).</summary>
     public IReadOnlyList<AnswerSource> LastSources { get; private set; } = [];
 
+    /// <summary>The last complete answer, or null before the first (or when the last one was cancelled).</summary>
+    public AnswerResult? LastResult { get; private set; }
+
     /// <summary>Consumes the stream and renders it; returns the complete result, or null if the stream ended early.</summary>
     /// <remarks>Retrieval-only answers carry their own "extracted, not generated" heading; the footer repeats the mode.</remarks>
     public async Task<AnswerResult?> RenderAsync(IAsyncEnumerable<AnswerUpdate> updates, CancellationToken cancellationToken)
     {
         LastSources = [];
+        LastResult = null;
         var steps = ConsoleSteps.Instance.ProjectAsync(updates, cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using (steps.ConfigureAwait(false))
         {
@@ -52,6 +56,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             if (result is not null)
             {
                 LastSources = result.Sources;
+                LastResult = result;
                 WriteSources(result);
                 if (result.RetrievalNotice is { } notice)
                 {
@@ -91,7 +96,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             foreach (var citation in cited)
             {
                 var source = result.Sources.FirstOrDefault(s => s.Number == citation.Number);
-                var details = source is null ? string.Empty : $" ({Describe(source)})";
+                var details = source is null ? string.Empty : Details(source);
                 WriteEntry($"[{citation.Number}]", Markup.FromInterpolated($"{citation.Title}[grey]{details}[/]"));
             }
         }
@@ -102,7 +107,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             terminal.Ui.MarkupLine("[bold]Sources offered[/] [yellow](the answer cites none of them)[/]");
             foreach (var source in result.Sources)
             {
-                WriteEntry($"({source.Number})", Markup.FromInterpolated($"{source.Title}[grey] ({Describe(source)})[/]"));
+                WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"{source.Title}[grey]{Details(source)}[/]"));
             }
         }
 
@@ -120,13 +125,20 @@ internal sealed class AnswerRenderer(Terminal terminal)
     {
         if (LastSources.Count == 0)
         {
-            terminal.Ui.MarkupLine("[grey]No sources yet: ask a question first.[/]");
+            // After a refusal there is an answer, just no source behind it: say why rather than "ask first".
+            terminal.Ui.MarkupLine(LastResult switch
+            {
+                { Mode: AnswerMode.NotCovered } => "[grey]No sources: the last question was not covered by the corpus (no paper was relevant enough, so none was offered).[/]",
+                { Refused: true } => "[grey]No sources: the last answer was a refusal, based on no paper.[/]",
+                not null => "[grey]No sources: none was offered for the last question.[/]",
+                null => "[grey]No sources yet: ask a question first.[/]",
+            });
             return;
         }
 
         foreach (var source in LastSources)
         {
-            WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"[bold]{source.Title}[/] [grey]({Describe(source)}, score {source.Score:0.000})[/]"));
+            WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"[bold]{source.Title}[/] [grey]({(source.Label is { Length: > 0 } label ? label + ", " : string.Empty)}score {source.Score:0.000})[/]"));
             var text = source.Text.Length > 400 ? string.Concat(source.Text.AsSpan(0, 400), "...") : source.Text;
             terminal.Ui.Write(new Padder(new Text(text.ReplaceLineEndings(" ")), new Padding(4, 0, 0, 0)));
         }
@@ -140,8 +152,8 @@ internal sealed class AnswerRenderer(Terminal terminal)
         terminal.Ui.Write(grid);
     }
 
-    private static string Describe(AnswerSource source) =>
-        string.Join(", ", new[] { source.Date, string.Join(", ", source.SourceFiles) }.Where(s => !string.IsNullOrEmpty(s)));
+    // " (Feb 22, 2024)", " (my-notes.md)": what identifies the source, or nothing.
+    private static string Details(AnswerSource source) => source.Label is { Length: > 0 } label ? $" ({label})" : string.Empty;
 
     private static string DescribeTimings(AnswerResult result)
     {
