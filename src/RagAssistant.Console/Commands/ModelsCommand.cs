@@ -190,7 +190,7 @@ internal static class ModelsCommand
         catch (HttpRequestException ex)
         {
             // Offline, DNS failure, refused connection.
-            terminal.WriteError($"could not reach {model.Url.Host} ({ex.Message}). Check the connection and run `{ConsoleCommand.Download(model.Name)}` again.");
+            terminal.WriteError($"could not reach {model.Url.Host} ({ex.Message}). Check the connection and run `{ConsoleCommand.Download(model.DownloadArgument)}` again.");
             return false;
         }
     }

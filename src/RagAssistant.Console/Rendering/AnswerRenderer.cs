@@ -23,10 +23,20 @@ internal sealed class AnswerRenderer(Terminal terminal)
         await using (steps.ConfigureAwait(false))
         {
             // Everything before the first piece of text is retrieval and prompt processing: one status line covers it.
-            var hasText = terminal.IsInteractive
-                ? await terminal.Ui.Status().Spinner(Spinner.Known.Dots).StartAsync(
-                    "Searching the corpus...", ctx => AdvanceToTextAsync(status => ctx.Status(status))).ConfigureAwait(false)
-                : await AdvanceToTextAsync(status => { }).ConfigureAwait(false);
+            bool hasText;
+            if (terminal.IsInteractive)
+            {
+                // A log line meanwhile clears the spinner's line first (TerminalLogFormatter) rather than overprint it.
+                using (StatusLine.Show())
+                {
+                    hasText = await terminal.Ui.Status().Spinner(Spinner.Known.Dots).StartAsync(
+                        "Searching the corpus...", ctx => AdvanceToTextAsync(status => ctx.Status(status))).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                hasText = await AdvanceToTextAsync(status => { }).ConfigureAwait(false);
+            }
 
             AnswerResult? result = null;
             var wrapper = terminal.WrapsAnswerText ? new AnswerTextWrapper(terminal.Out, terminal.Ui) : null;
