@@ -1,21 +1,20 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
+using Spectre.Console;
 
 namespace RagAssistant.Console.Cli;
 
 /// <summary>
 /// The console's log lines, as the simple formatter writes them (<c>warn: Category[id]</c>, the message indented
-/// below), except that a line logged while a status line (the "Searching the corpus..." spinner) is shown first
-/// clears that line: the log gets a line of its own instead of overprinting the spinner, which draws itself again below.
+/// below), except while a status line (the "Searching the corpus..." spinner) is shown: then the entry is written
+/// through the terminal the spinner is drawn on, which puts it on lines of its own above the spinner and draws the
+/// spinner again below, instead of the log overprinting it (and the spinner's redraw erasing the log).
 /// </summary>
 internal sealed class TerminalLogFormatter() : ConsoleFormatter(Name)
 {
     /// <summary>The formatter's name in the console logger options.</summary>
     public new const string Name = "terminal";
-
-    // Carriage return, then erase the whole line (ECMA-48 EL 2).
-    private const string ClearLine = "\r\u001b[2K";
 
     private static readonly string Indent = new(' ', 6);
 
@@ -28,21 +27,26 @@ internal sealed class TerminalLogFormatter() : ConsoleFormatter(Name)
             return;
         }
 
-        if (StatusLine.IsShown && !System.Console.IsErrorRedirected)
-        {
-            textWriter.Write(ClearLine);
-        }
-
-        textWriter.Write($"{Level(logEntry.LogLevel)}: {logEntry.Category}[{logEntry.EventId.Id}]{Environment.NewLine}");
+        var text = new StringWriter();
+        text.Write($"{Level(logEntry.LogLevel)}: {logEntry.Category}[{logEntry.EventId.Id}]{Environment.NewLine}");
         if (message is not null)
         {
-            textWriter.Write($"{Indent}{message.ReplaceLineEndings(Environment.NewLine + Indent)}{Environment.NewLine}");
+            text.Write($"{Indent}{message.ReplaceLineEndings(Environment.NewLine + Indent)}{Environment.NewLine}");
         }
 
         if (logEntry.Exception is { } exception)
         {
-            textWriter.Write($"{Indent}{exception.ToString().ReplaceLineEndings(Environment.NewLine + Indent)}{Environment.NewLine}");
+            text.Write($"{Indent}{exception.ToString().ReplaceLineEndings(Environment.NewLine + Indent)}{Environment.NewLine}");
         }
+
+        // Nothing is written to the logger's own stream then: an empty entry is not queued.
+        if (StatusLine.Current is { } terminal)
+        {
+            terminal.Write(new Text(text.ToString()));
+            return;
+        }
+
+        textWriter.Write(text.ToString());
     }
 
     private static string Level(LogLevel level) => level switch
@@ -57,31 +61,24 @@ internal sealed class TerminalLogFormatter() : ConsoleFormatter(Name)
     };
 }
 
-/// <summary>Whether a status line (a spinner that redraws one line) is on the terminal now; log lines clear it first.</summary>
+/// <summary>The terminal a status line (a spinner Spectre redraws in place) is shown on now, if any: log entries go through it meanwhile.</summary>
 internal static class StatusLine
 {
-    private static int _shown;
+    private static IAnsiConsole? _current;
 
-    /// <summary>True while a status line is shown.</summary>
-    public static bool IsShown => Volatile.Read(ref _shown) > 0;
+    /// <summary>The terminal with a status line on it, or null when none is shown.</summary>
+    public static IAnsiConsole? Current => Volatile.Read(ref _current);
 
-    /// <summary>Marks a status line as shown until the returned scope is disposed.</summary>
-    public static IDisposable Show()
+    /// <summary>Marks a status line as shown on <paramref name="terminal"/> until the returned scope is disposed.</summary>
+    /// <param name="terminal">Where the status line is drawn.</param>
+    public static IDisposable Show(IAnsiConsole terminal)
     {
-        Interlocked.Increment(ref _shown);
-        return new Scope();
+        Volatile.Write(ref _current, terminal);
+        return new Scope(terminal);
     }
 
-    private sealed class Scope : IDisposable
+    private sealed class Scope(IAnsiConsole terminal) : IDisposable
     {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                Interlocked.Decrement(ref _shown);
-            }
-        }
+        public void Dispose() => Interlocked.CompareExchange(ref _current, null, terminal);
     }
 }

@@ -26,8 +26,8 @@ internal sealed class AnswerRenderer(Terminal terminal)
             bool hasText;
             if (terminal.IsInteractive)
             {
-                // A log line meanwhile clears the spinner's line first (TerminalLogFormatter) rather than overprint it.
-                using (StatusLine.Show())
+                // A log entry meanwhile is written above the spinner (TerminalLogFormatter) rather than over it.
+                using (StatusLine.Show(terminal.Ui))
                 {
                     hasText = await terminal.Ui.Status().Spinner(Spinner.Known.Dots).StartAsync(
                         "Searching the corpus...", ctx => AdvanceToTextAsync(status => ctx.Status(status))).ConfigureAwait(false);

@@ -39,7 +39,7 @@ public sealed partial class SourceLabelTests : IDisposable
         var corpus = Path.Combine(TestPaths.RepositoryRoot, "data", "papers");
 
         // stories260K writes stories, not citations: its sources are listed as offered, uncited.
-        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "speculative decoding draft model", "--corpus", corpus, "--model", TestPaths.Stories, "--EmbeddingModel:Provider=None", "--Answering:MaxAnswerTokens=8");
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "speculative decoding draft model", "--corpus", corpus, "--model", TestPaths.Stories, "--EmbeddingModel:Provider=None", "--Answering:MaxAnswerTokens=16");
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Matches(@"(?m)^\s+\[1\] ", result.Output);
