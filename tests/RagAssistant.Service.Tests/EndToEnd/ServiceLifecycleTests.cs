@@ -18,13 +18,7 @@ public sealed class ServiceLifecycleTests
         return holder;
     }
 
-    private static void SkipWithoutBuild()
-    {
-        if (!File.Exists(ServiceProcess.ServiceAssembly))
-        {
-            Assert.Skip($"The service is not built at {ServiceProcess.ServiceAssembly}.");
-        }
-    }
+    private static void SkipWithoutBuild() => ServiceProcess.SkipUnlessBuilt();
 
     [Theory]
     [InlineData("no API key is set", "--urls", "http://0.0.0.0:0")]

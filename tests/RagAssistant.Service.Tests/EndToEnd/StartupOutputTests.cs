@@ -52,11 +52,5 @@ public sealed class StartupOutputTests
         return process.Output;
     }
 
-    private static void SkipWithoutBuild()
-    {
-        if (!File.Exists(ServiceProcess.ServiceAssembly))
-        {
-            Assert.Skip($"The service is not built at {ServiceProcess.ServiceAssembly}.");
-        }
-    }
+    private static void SkipWithoutBuild() => ServiceProcess.SkipUnlessBuilt();
 }
