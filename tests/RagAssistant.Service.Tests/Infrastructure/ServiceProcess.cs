@@ -49,7 +49,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the service from the repository root (so it reads the root appsettings.json) on a free port.</summary>
     /// <summary>Skips the calling test when the service has not been built beside the tests.</summary>
     public static void SkipUnlessBuilt()
     {
@@ -59,6 +58,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the service from the repository root (so it reads the root appsettings.json) on a free port.</summary>
     public static ServiceProcess Start(params string[] arguments) => Start(FreePort(), arguments);
 
     public static ServiceProcess Start(int port, params string[] arguments) => StartIn(TestPaths.RepositoryRoot, port, arguments);
