@@ -179,9 +179,20 @@ public sealed class ServiceLifecycleTests
 
                 // Retrying cannot help until the file is fixed and the service restarted, so no Retry-After.
                 Assert.Null(response.Headers.RetryAfter);
-                var problem = await response.ReadProblemAsync(Ct);
-                Assert.Equal("The assistant is not ready.", problem.GetProperty("title").GetString());
-                var detail = problem.GetProperty("detail").GetString();
+
+                // /v1 says it in OpenAI's error shape, /api as a problem.
+                string? detail;
+                if (response == completion)
+                {
+                    detail = (await response.ReadOpenAiErrorAsync(Ct)).GetProperty("message").GetString();
+                }
+                else
+                {
+                    var problem = await response.ReadProblemAsync(Ct);
+                    Assert.Equal("The assistant is not ready.", problem.GetProperty("title").GetString());
+                    detail = problem.GetProperty("detail").GetString();
+                }
+
                 Assert.Contains("Loading the models failed", detail, StringComparison.Ordinal);
                 Assert.Contains(notGguf, detail, StringComparison.Ordinal);
                 Assert.Contains("Fix:", detail, StringComparison.Ordinal);

@@ -93,7 +93,9 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
         using var response = await client.PostAsJsonAsync(path, oversized, Ct);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        var detail = (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString();
+        var detail = path.StartsWith("/v1", StringComparison.Ordinal)
+            ? (await response.ReadOpenAiErrorAsync(Ct)).GetProperty("message").GetString()
+            : (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString();
         Assert.Contains("65536 bytes (Service:MaxRequestBodyBytes)", detail, StringComparison.Ordinal);
     }
 
@@ -108,7 +110,7 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
         Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
         Assert.Contains("not valid JSON", (await broken.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
-        Assert.Contains("application/json", (await form.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("application/json", (await form.ReadOpenAiErrorAsync(Ct)).GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
