@@ -36,9 +36,19 @@ internal static class HttpClientExtensions
         return error;
     }
 
-    /// <summary>Reads an RFC 7807 problem, checking its content type.</summary>
+    /// <summary>
+    /// Reads an RFC 7807 problem, checking its content type. A <c>/v1</c> response is checked to be in OpenAI's error
+    /// shape instead (<see cref="ReadOpenAiErrorAsync"/>) and returned as <c>{detail, status}</c>, so a test of both
+    /// route groups reads the message one way.
+    /// </summary>
     public static async Task<JsonElement> ReadProblemAsync(this HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        if (response.RequestMessage?.RequestUri?.AbsolutePath.StartsWith("/v1", StringComparison.Ordinal) == true)
+        {
+            var error = await response.ReadOpenAiErrorAsync(cancellationToken);
+            return JsonSerializer.SerializeToElement(new { detail = error.GetProperty("message").GetString(), status = (int)response.StatusCode });
+        }
+
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
         Assert.Equal((int)response.StatusCode, problem.GetProperty("status").GetInt32());
