@@ -55,6 +55,9 @@ internal sealed partial class ServiceBanner(IServer server, IHostApplicationLife
             case ChatModelState.Failed:
                 // The start-up has logged why; readiness reports it.
                 break;
+            case ChatModelState.Off:
+                LogRetrievalOnly(logger, "as asked (--retrieval-only)");
+                break;
             default:
                 LogRetrievalOnly(logger, runtime.Notices.Count > 0 ? runtime.Notices[0] : "no chat model is loaded");
                 break;

@@ -143,6 +143,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
             {
                 // Not listening yet.
             }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A probe slower than its 5 s on a loaded machine (a cold process still compiling): ask again.
+            }
 
             await Task.Delay(100, cancellationToken);
         }
