@@ -137,7 +137,7 @@ public static class RagAssistantServiceCollectionExtensions
     internal const string EmbeddingProviderKey = "EmbeddingModel:Provider";
 
     /// <summary>How the bundled embedder is named in the banner and /api/status.</summary>
-    internal const string BundledEmbeddingDescription = "arctic-embed-xs (bundled, ONNX Runtime)";
+    internal const string BundledEmbeddingDescription = $"{BundledEmbedder.Name} (bundled, ONNX Runtime)";
 
     /// <summary>The configured embedder; a GGUF file named on the command line (--embedding-model) means Gguf.</summary>
     /// <param name="configuration">The application's configuration.</param>

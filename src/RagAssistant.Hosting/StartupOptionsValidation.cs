@@ -66,8 +66,7 @@ public static partial class StartupOptionsValidation
         if (RangeFailure().Match(message) is { Success: true } range)
         {
             var value = configuration?[path];
-            var got = value is null ? string.Empty : $", got {value}";
-            return $"{path} must be between {range.Groups["min"].Value} and {range.Groups["max"].Value}{got}.";
+            return ValueRange.Between(path, range.Groups["min"].Value, range.Groups["max"].Value, value);
         }
 
         if (RequiredFailure().IsMatch(message))

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Service.Api;
@@ -25,6 +26,14 @@ internal static class EndpointRouteBuilderExtensions
         {
             Predicate = check => check.Tags.Contains(AssistantReadinessCheck.ReadyTag),
             ResponseWriter = HealthResponseWriter.WriteAsync,
+
+            // Degraded is "still starting" (AssistantReadinessCheck): not ready either.
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
         });
 
         // Every route under /api and /v1 reads the corpus, changes state or spends compute: a foreign page gets 403.

@@ -42,18 +42,15 @@ internal static class ServiceCollectionExtensions
         services.AddOptions<HostOptions>()
             .Configure<IConfiguration>((host, config) => host.ShutdownTimeout = RawOptions(config).ShutdownTimeout + TimeSpan.FromSeconds(5));
 
-        // Request bodies bind through the source-generated contract; enums (search mode) are lower-case names; numbers
-        // are JSON numbers only (the web defaults would read "5" as 5, hiding a client's bug).
-        services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
-            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServiceJsonContext.Default);
-            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
-        });
+        // One convention for every JSON body the service reads or writes, as ask --json and OpenAI: snake_case names and
+        // enum values, and a null value left out. Bodies bind through the source-generated contract.
+        services.ConfigureHttpJsonOptions(json => ServiceJsonContext.UseServiceConventions(json.SerializerOptions));
 
         // Binding failures throw (in every environment), so RequestBodyProblems can say what was wrong with the body.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddExceptionHandler<RequestBodyProblems>();
+        // Before the problem details writer: a /v1 request gets OpenAI's error shape instead.
+        services.AddSingleton<IProblemDetailsWriter, OpenAiErrorWriter>();
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestBodyProblems.Describe);
 
         // A busy port ends in Program's one-line message; the host's error about it, with its stack trace, goes to Debug.
@@ -74,11 +71,18 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<IModelDownloadHint, ServiceDownloadHint>();
         services.AddAssistantStartupService();
         services.AddHostedService<CorpusIndexingService>();
+        services.AddHostedService<ServiceBanner>();
 
+        // The health check service logs a Degraded probe (still starting: normal) as a warning on every probe; only a
+        // failed start (Unhealthy) is worth a line, at Error.
+        services.Configure<LoggerFilterOptions>(filters => filters.AddFilter(HealthCheckServiceCategory, LogLevel.Error));
         services.AddHealthChecks()
             .AddCheck<AssistantReadinessCheck>("assistant", tags: [AssistantReadinessCheck.ReadyTag]);
         return services;
     }
+
+    /// <summary>The log category of Microsoft.Extensions.Diagnostics.HealthChecks' <c>DefaultHealthCheckService</c>.</summary>
+    internal const string HealthCheckServiceCategory = "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService";
 
     private static ServiceOptions RawOptions(IConfiguration configuration)
     {

@@ -8,11 +8,12 @@ namespace RagAssistant.Service;
 
 /// <summary>
 /// Source-generated JSON metadata for the bodies the service binds and the responses it writes besides answers
-/// (those are <see cref="Core.Answering.AnswerJson"/>). Responses are written with these options: snake_case, like
-/// <c>ask --json</c> and OpenAI. Bodies are bound through ASP.NET Core's JSON options, whose camelCase policy other
-/// endpoints rely on, so every multi-word request property names its snake_case JSON name itself.
+/// (those are <see cref="Core.Answering.AnswerJson"/>). Every body follows one convention, that of <c>ask --json</c>
+/// and OpenAI: snake_case property names and enum values, and a null value left out (a property that OpenAI always
+/// sends, such as <c>finish_reason</c>, says so itself). Bodies are bound, and the responses of endpoints that return
+/// an object, written through ASP.NET Core's JSON options, which <see cref="UseServiceConventions"/> sets the same way.
 /// </summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.Strict)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.Strict, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AskRequest))]
 [JsonSerializable(typeof(SearchRequest))]
 [JsonSerializable(typeof(SearchResponse))]
@@ -21,5 +22,23 @@ namespace RagAssistant.Service;
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(ModelList))]
-[JsonSerializable(typeof(StreamError))]
-internal sealed partial class ServiceJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(OpenAiError))]
+internal sealed partial class ServiceJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// Sets the service's one JSON convention on <paramref name="options"/> (ASP.NET Core's, for binding and for the
+    /// endpoints that return an object): this context first, snake_case names and enum values, nulls left out.
+    /// </summary>
+    /// <param name="options">The options to change.</param>
+    public static void UseServiceConventions(JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.TypeInfoResolverChain.Insert(0, Default);
+
+        // Numbers are JSON numbers only (the web defaults would read "5" as 5, hiding a client's bug).
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+    }
+}

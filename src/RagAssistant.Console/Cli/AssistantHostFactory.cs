@@ -42,7 +42,11 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
 
         // The console is for the conversation: logs go to stderr, warnings and above unless asked for.
         builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddConsole(o =>
+        {
+            o.LogToStandardErrorThreshold = LogLevel.Trace;
+            o.FormatterName = TerminalLogFormatter.Name;
+        }).AddConsoleFormatter<TerminalLogFormatter, ConsoleFormatterOptions>();
         builder.Logging.AddFilter<ConsoleLoggerProvider>(category: null, verbose ? LogLevel.Information : LogLevel.Warning);
 
         // The console reports a model or index failure itself, once, as its error message: not also as a log line.

@@ -81,16 +81,24 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
 
     private async Task<int> InvalidConfigurationAsync(IReadOnlyCollection<string> failures)
     {
+        // A failure that names the command-line option it comes from ("(from --model)") is bad usage, fixed on the
+        // command line: its message says how, once; exit 2 as for any other bad option.
+        if (failures.All(f => FromOption().IsMatch(f)))
+        {
+            foreach (var failure in failures)
+            {
+                terminal.WriteError(failure);
+            }
+
+            return ExitCodes.BadUsage;
+        }
+
         foreach (var failure in failures)
         {
             terminal.WriteError($"invalid configuration: {failure}");
         }
 
-        // A failure that names the command-line option it comes from ("(from --model)") is fixed there, not in appsettings.json.
-        var options = failures.Select(f => FromOption().Match(f)).ToList();
-        await terminal.Error.WriteLineAsync(options.All(m => m.Success)
-            ? $"Check the {string.Join(" and ", options.Select(m => m.Groups["option"].Value).Distinct(StringComparer.Ordinal))} path and try again."
-            : "Fix appsettings.json, the environment or the command-line settings and try again.").ConfigureAwait(false);
+        await terminal.Error.WriteLineAsync("Fix appsettings.json, the environment or the command-line settings and try again.").ConfigureAwait(false);
         return ExitCodes.Failure;
     }
 

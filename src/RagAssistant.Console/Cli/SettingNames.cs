@@ -49,9 +49,7 @@ internal static class SettingNames
             var key = token[2..].Split('=', 2)[0];
             if (!IsKnown(key, sources))
             {
-                var closest = Closest(key, sources);
-                var suggestion = closest is null ? string.Empty : $" Did you mean {closest}?";
-                return $"unknown setting {key}: no part of the assistant reads it.{suggestion}";
+                return $"unknown setting {key}: no part of the assistant reads it.{SpellingSuggestion.DidYouMean(key, KnownNames(sources))}";
             }
         }
 
@@ -137,35 +135,6 @@ internal static class SettingNames
                 }
             }
         }
-    }
-
-    private static string? Closest(string key, IReadOnlyList<IConfigurationProvider> sources) =>
-        KnownNames(sources)
-            .Distinct(StringComparer.OrdinalIgnoreCase)
-            .Select(name => (Name: name, Distance: EditDistance(key.ToUpperInvariant(), name.ToUpperInvariant())))
-            .Where(c => c.Distance <= Math.Max(2, key.Length / 4))
-            .OrderBy(c => c.Distance)
-            .ThenBy(c => c.Name, StringComparer.Ordinal)
-            .Select(c => c.Name)
-            .FirstOrDefault();
-
-    // Levenshtein distance, for "did you mean".
-    private static int EditDistance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        var current = new int[b.Length + 1];
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
     }
 
     // The options classes of the assistant's assemblies and the section each binds: its SectionName constant; the

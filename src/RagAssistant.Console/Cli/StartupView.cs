@@ -1,4 +1,8 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Models;
@@ -77,15 +81,20 @@ internal static class StartupView
         }
     }
 
-    /// <summary>The chat's start: the corpus warnings, and how many documents were merged as identical copies.</summary>
+    /// <summary>
+    /// The chat's start: the corpus warnings, and how many documents were merged as identical copies, said once per
+    /// change of those merges (what was said is remembered in the cache folder, one file per corpus folder), not at
+    /// every start; <c>index</c> lists them whenever it runs.
+    /// </summary>
     /// <param name="terminal">Where to write.</param>
     /// <param name="report">The build's report, or null when no index is registered.</param>
-    public static void WriteChatStart(Terminal terminal, IndexReport? report)
+    /// <param name="services">The host's services (the corpus options: where the cache folder is).</param>
+    public static void WriteChatStart(Terminal terminal, IndexReport? report, IServiceProvider services)
     {
         WriteWarnings(terminal, report);
-        if (report?.Merges is { Count: > 0 } merges)
+        if (report?.Merges is { Count: > 0 } merges && MergeReport.IsNew(services.GetRequiredService<IOptions<CorpusOptions>>().Value, merges))
         {
-            terminal.Ui.MarkupLineInterpolated($"[grey]{merges.Count} documents had identical copies, each merged into one source ('index' lists them).[/]");
+            terminal.Ui.MarkupLineInterpolated($"[grey]{Count(merges.Count, "document")} had identical copies, each merged into one source ('index' lists them).[/]");
         }
     }
 
@@ -123,4 +132,38 @@ internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
 {
     /// <inheritdoc/>
     public void Report(T value) => report(value);
+}
+
+/// <summary>
+/// Which merges of identical copies the chat last reported for a corpus folder, in a small file of the cache folder, so
+/// the same merges are not reported at every start. A file that cannot be read or written only means saying it again.
+/// </summary>
+internal static class MergeReport
+{
+    /// <summary>True when <paramref name="merges"/> differ from those last reported for this corpus (and records them).</summary>
+    /// <param name="corpus">Where the corpus and the cache folder are.</param>
+    /// <param name="merges">The merges of the build just done.</param>
+    public static bool IsNew(CorpusOptions corpus, IReadOnlyList<string> merges)
+    {
+        var folder = corpus.ResolveFolder();
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(folder)))[..16];
+        var path = Path.Combine(corpus.ResolveCacheFolder(), $"merges-reported-{key}.txt");
+        var text = string.Join('\n', merges);
+        try
+        {
+            if (File.Exists(path) && string.Equals(File.ReadAllText(path), text, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, text);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Said again next time: harmless.
+        }
+
+        return true;
+    }
 }

@@ -30,7 +30,16 @@ internal static partial class UsageErrors
         if (unknown.Count > 0)
         {
             var where = command.Length == 0 ? string.Empty : $" for '{command}'";
-            return ([.. unknown.Select(o => $"unknown option '{o}'{where}.")], hint);
+            var options = OptionNames(parseResult.CommandResult).ToList();
+            return ([.. unknown.Select(o => $"unknown option '{o}'{where}.{SpellingSuggestion.DidYouMean(o, options)}")], hint);
+        }
+
+        // A mistyped command ("asks"): the first token the parser could not place where a command was expected.
+        if (UnknownCommand(parseResult) is { } typed)
+        {
+            var commands = parseResult.CommandResult.Command.Subcommands.Select(c => c.Name);
+            var where = command.Length == 0 ? string.Empty : $" of '{command}'";
+            return ([$"unknown command '{typed}'{where}.{SpellingSuggestion.DidYouMean(typed, commands)}"], hint);
         }
 
         return ([.. parseResult.Errors.Select(Describe).Distinct(StringComparer.Ordinal)], hint);
@@ -120,6 +129,34 @@ internal static partial class UsageErrors
             .Where(t => t.Type == TokenType.Argument && OptionShape().IsMatch(t.Value))
             .Select(t => t.Value.Split('=', 2)[0])
             .Distinct(StringComparer.Ordinal);
+
+    // The options valid where the command line stopped: the command's own, and the recursive ones of its parents.
+    private static IEnumerable<string> OptionNames(CommandResult result)
+    {
+        for (SymbolResult? current = result; current is CommandResult command; current = command.Parent)
+        {
+            foreach (var option in command.Command.Options.Where(o => ReferenceEquals(command, result) || o.Recursive))
+            {
+                yield return option.Name;
+                foreach (var alias in option.Aliases)
+                {
+                    yield return alias;
+                }
+            }
+        }
+    }
+
+    // The first unmatched token, when the command takes subcommands and no argument of its own could have taken it.
+    private static string? UnknownCommand(ParseResult parseResult)
+    {
+        var command = parseResult.CommandResult.Command;
+        if (command.Subcommands.Count == 0 || command.Arguments.Count > 0)
+        {
+            return null;
+        }
+
+        return parseResult.UnmatchedTokens is [var token, ..] && !token.StartsWith('-') ? token : null;
+    }
 
     // "ask", "models download": the command's path below the root.
     private static string CommandPath(CommandResult result)

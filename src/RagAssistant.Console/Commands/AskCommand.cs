@@ -38,10 +38,10 @@ internal static class AskCommand
 
             await using var host = await CommandHost.StartAsync(context, parseResult, cancellationToken).ConfigureAwait(false);
             var sources = parseResult.GetValue(topK);
-            if (host.Assistant.CheckTopK(sources) is not null)
+            if (host.Assistant.CheckTopK(sources, "--top-k") is { } badTopK)
             {
-                // The shared check words it for the wire (top_k); here the user typed the option.
-                terminal.WriteError($"--top-k must be between 1 and {host.Assistant.Limits.MaxTopK} ({AskOptions.SectionName}:{nameof(AskOptions.MaxTopK)}), got {sources}.");
+                // The shared check, named as the user typed it.
+                terminal.WriteError(badTopK);
                 return ExitCodes.BadUsage;
             }
 

@@ -35,7 +35,7 @@ internal static class ChatCommand
                 runtime = await host.LoadModelsAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            StartupView.WriteChatStart(terminal, await host.BuildIndexAsync(terminal, cancellationToken).ConfigureAwait(false));
+            StartupView.WriteChatStart(terminal, await host.BuildIndexAsync(terminal, cancellationToken).ConfigureAwait(false), host.Services);
             ILineReader reader = terminal.IsInteractive ? new LineEditor(new SystemConsoleKeySource(), terminal.Controls) : new PlainLineReader(terminal.In, terminal.Out);
             var session = new ChatSession(host.Assistant, runtime, terminal, reader, host.Services.GetService<ICorpusIndex>());
             session.WriteBanner(host.Services.GetService<IPaperCatalog>()?.Count);
@@ -122,9 +122,22 @@ internal static class MissingChatModel
             return null;
         }
 
+        // Declined once, not asked again at every start: the choice is remembered in the models folder.
+        var declined = new DeclinedDownload(store.Folder, model);
+        if (declined.IsRemembered)
+        {
+            if (!noticesSayHow)
+            {
+                terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model: answers are extracted from the corpus, not generated. Fetch one with: {later}[/]");
+            }
+
+            return null;
+        }
+
         if (!await DownloadPrompt(offer).ShowAsync(terminal.Ui, cancellationToken).ConfigureAwait(false))
         {
-            terminal.Ui.MarkupLineInterpolated($"Continuing in retrieval-only mode.{fetchLater}");
+            var remembered = declined.TryRemember() ? $" Not asking again (delete {declined.Path} to be asked)." : string.Empty;
+            terminal.Ui.MarkupLineInterpolated($"Continuing in retrieval-only mode.{remembered}{fetchLater}");
             return null;
         }
 
@@ -152,5 +165,48 @@ internal static class MissingChatModel
         var choices = size is null ? "[[y/N]]" : "[[Y/n]]";
         var text = $"No chat model is installed. Download {Markup.Escape(model.Name)} ({size ?? "size unknown"}, {Markup.Escape(model.License ?? "licence unknown")}{resume}) now? {choices}";
         return new ConfirmationPrompt(text) { DefaultValue = size is not null, ShowChoices = false, ShowDefaultValue = false };
+    }
+}
+
+/// <summary>
+/// The user's "no" to the download question, remembered in the models folder so the chat does not ask at every start:
+/// a file that names the declined model. A different default model (models/models.json changed) is asked about again.
+/// </summary>
+/// <param name="folder">The models folder (<see cref="ModelStore.Folder"/>).</param>
+/// <param name="model">The model offered.</param>
+internal sealed class DeclinedDownload(string folder, ModelEntry model)
+{
+    /// <summary>The file that remembers the choice; deleting it brings the question back.</summary>
+    public string Path { get; } = System.IO.Path.Combine(folder, ".download-declined");
+
+    /// <summary>True when this model's download was declined before.</summary>
+    public bool IsRemembered
+    {
+        get
+        {
+            try
+            {
+                return File.Exists(Path) && File.ReadAllLines(Path).Contains(model.Name, StringComparer.Ordinal);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Remembers the "no"; false when the folder cannot be written (the question then comes back next time).</summary>
+    public bool TryRemember()
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            File.AppendAllLines(Path, [model.Name]);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
@@ -97,6 +99,11 @@ internal static class EvalCommand
             }
 
             await terminal.Out.WriteAsync(report.ToTable()).ConfigureAwait(false);
+            if (report.Relevance is { } relevance)
+            {
+                await terminal.Out.WriteLineAsync(RefusalAdvice(relevance.BestThreshold, host.Services.GetRequiredService<IOptions<AnsweringOptions>>().Value.MinRelevance)).ConfigureAwait(false);
+            }
+
             if (answerReport is not null)
             {
                 WriteAnswerSummary(terminal, answerReport);
@@ -105,6 +112,19 @@ internal static class EvalCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>What to do with the best refusal threshold: the setting it is, its value now, and how to set it.</summary>
+    /// <param name="best">The threshold that best separated answerable from unanswerable questions on this set.</param>
+    /// <param name="configured">Answering:MinRelevance as configured now.</param>
+    internal static string RefusalAdvice(double best, double configured)
+    {
+        var setting = $"{AnsweringOptions.SectionName}:{nameof(AnsweringOptions.MinRelevance)}";
+        var value = best.ToString("0.###", CultureInfo.InvariantCulture);
+        return Math.Abs(best - configured) < 0.0005
+            ? $"{setting} (the relevance below which a question is refused as not covered) is {configured.ToString("0.###", CultureInfo.InvariantCulture)} already: the best threshold on this set."
+            : $"{setting} (the relevance below which a question is refused as not covered) is {configured.ToString("0.###", CultureInfo.InvariantCulture)}; to use the best threshold on this set, " +
+              $"pass --{setting}={value} for one run, or set \"{AnsweringOptions.SectionName}\": {{ \"{nameof(AnsweringOptions.MinRelevance)}\": {value} }} in appsettings.json (a threshold tuned on a small set may not carry over: check it on questions of your own).";
     }
 
     private static void WriteAnswerSummary(Terminal terminal, AnswerEvalReport report)

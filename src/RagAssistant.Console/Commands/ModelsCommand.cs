@@ -1,7 +1,9 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
+using RagAssistant.Hosting;
 using RagAssistant.Hosting.Models;
 using Spectre.Console;
 
@@ -37,6 +39,21 @@ internal static class ModelsCommand
                     : status.Model.ApproximateSizeMegabytes is { } mb ? $"~{mb} MB" : "?";
                 table.AddRow(
                     Markup.Escape(status.Model.Name), status.Model.Role, state, size, Markup.Escape(status.Model.License ?? "?"), Markup.Escape(status.Path));
+            }
+
+            // The models the assistant may run on besides the manifest's: the embedder that ships with it, and the files
+            // given on this command line (a missing one stopped the command before this: it is a usage error).
+            var configuration = host.Services.GetRequiredService<IConfiguration>();
+            var bundled = BundledEmbedder.IsInUse(configuration) ? "[green]bundled, in use[/]" : "[grey]bundled[/]";
+            table.AddRow(BundledEmbedder.Name, "embedding", bundled, "-", BundledEmbedder.License, BundledEmbedder.Location);
+            foreach (var (file, role, option) in new[] { (parseResult.GetValue(context.Globals.Model), "chat", "--model"), (parseResult.GetValue(context.Globals.EmbeddingModel), "embedding", "--embedding-model") })
+            {
+                if (file is not null)
+                {
+                    file.Refresh();
+                    var state = file.Exists ? $"[green]present, in use ({option})[/]" : $"[red]missing ({option})[/]";
+                    table.AddRow(Markup.Escape(file.Name), role, state, file.Exists ? FormatSize(file.Length) : "?", "?", Markup.Escape(file.FullName));
+                }
             }
 
             context.Terminal.Ui.Write(table);
@@ -173,7 +190,7 @@ internal static class ModelsCommand
         catch (HttpRequestException ex)
         {
             // Offline, DNS failure, refused connection.
-            terminal.WriteError($"could not reach {model.Url.Host} ({ex.Message}). Check the connection and run `{ConsoleCommand.Download(model.Name)}` again.");
+            terminal.WriteError($"could not reach {model.Url.Host} ({ex.Message}). Check the connection and run `{ConsoleCommand.Download(model.DownloadArgument)}` again.");
             return false;
         }
     }

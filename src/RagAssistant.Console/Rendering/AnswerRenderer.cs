@@ -60,14 +60,25 @@ internal sealed class AnswerRenderer(Terminal terminal)
     public async Task<AnswerResult?> RenderAsync(IAsyncEnumerable<AnswerUpdate> updates, CancellationToken cancellationToken)
     {
         LastSources = [];
+        LastResult = null;
         var steps = ConsoleSteps.Instance.ProjectAsync(updates, cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using (steps.ConfigureAwait(false))
         {
             // Everything before the first piece of text is retrieval and prompt processing: one status line covers it.
-            var hasText = terminal.IsInteractive
-                ? await terminal.Ui.Status().Spinner(Spinner.Known.Dots).StartAsync(
-                    "Searching the corpus...", ctx => AdvanceToTextAsync(status => ctx.Status(status))).ConfigureAwait(false)
-                : await AdvanceToTextAsync(status => { }).ConfigureAwait(false);
+            bool hasText;
+            if (terminal.IsInteractive)
+            {
+                // A log entry meanwhile is written above the spinner (TerminalLogFormatter) rather than over it.
+                using (StatusLine.Show(terminal.Ui))
+                {
+                    hasText = await terminal.Ui.Status().Spinner(Spinner.Known.Dots).StartAsync(
+                        "Searching the corpus...", ctx => AdvanceToTextAsync(status => ctx.Status(status))).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                hasText = await AdvanceToTextAsync(status => { }).ConfigureAwait(false);
+            }
 
             AnswerResult? result = null;
             var wrapper = terminal.WrapsAnswerText ? new AnswerTextWrapper(terminal.Out, terminal.Ui) : null;
@@ -143,7 +154,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             foreach (var citation in cited)
             {
                 var source = result.Sources.FirstOrDefault(s => s.Number == citation.Number);
-                var details = source is null ? string.Empty : $" ({Describe(source)})";
+                var details = source is null ? string.Empty : Details(source);
                 WriteEntry($"[{citation.Number}]", Markup.FromInterpolated($"{citation.Title}[grey]{details}[/]"));
             }
         }
@@ -154,7 +165,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             terminal.Ui.MarkupLine("[bold]Sources offered[/] [yellow](the answer cites none of them)[/]");
             foreach (var source in result.Sources)
             {
-                WriteEntry($"({source.Number})", Markup.FromInterpolated($"{source.Title}[grey] ({Describe(source)})[/]"));
+                WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"{source.Title}[grey]{Details(source)}[/]"));
             }
         }
 
@@ -210,13 +221,20 @@ internal sealed class AnswerRenderer(Terminal terminal)
     {
         if (LastSources.Count == 0)
         {
-            terminal.Ui.MarkupLine("[grey]No sources yet: ask a question first.[/]");
+            // After a refusal there is an answer, just no source behind it: say why rather than "ask first".
+            terminal.Ui.MarkupLine(LastResult switch
+            {
+                { Mode: AnswerMode.NotCovered } => "[grey]No sources: the last question was not covered by the corpus (no paper was relevant enough, so none was offered).[/]",
+                { Refused: true } => "[grey]No sources: the last answer was a refusal, based on no paper.[/]",
+                not null => "[grey]No sources: none was offered for the last question.[/]",
+                null => "[grey]No sources yet: ask a question first.[/]",
+            });
             return;
         }
 
         foreach (var source in LastSources)
         {
-            WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"[bold]{source.Title}[/] [grey]({Describe(source)}, score {source.Score:0.000})[/]"));
+            WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"[bold]{source.Title}[/] [grey]({(source.Label is { Length: > 0 } label ? label + ", " : string.Empty)}score {source.Score:0.000})[/]"));
             var text = source.Text.Length > 400 ? string.Concat(source.Text.AsSpan(0, 400), "...") : source.Text;
             terminal.Ui.Write(new Padder(new Text(text.ReplaceLineEndings(" ")), new Padding(4, 0, 0, 0)));
         }
@@ -230,8 +248,8 @@ internal sealed class AnswerRenderer(Terminal terminal)
         terminal.Ui.Write(grid);
     }
 
-    private static string Describe(AnswerSource source) =>
-        string.Join(", ", new[] { source.Date, string.Join(", ", source.SourceFiles) }.Where(s => !string.IsNullOrEmpty(s)));
+    // " (Feb 22, 2024)", " (my-notes.md)": what identifies the source, or nothing.
+    private static string Details(AnswerSource source) => source.Label is { Length: > 0 } label ? $" ({label})" : string.Empty;
 
     private static string DescribeTimings(AnswerResult result)
     {

@@ -66,6 +66,15 @@ public sealed record AnswerSource(int Number, string PaperId, string Title, stri
         init;
     }
 
+    /// <summary>True when the paper is an entry of a listing dump, whose file name does not identify it (<see cref="Corpus.Paper.FromListing"/>).</summary>
+    public bool FromListing { get; init; }
+
+    /// <summary>
+    /// What identifies the source to a reader, for a label: its date when known, and the file names of a user's own
+    /// document (never a listing dump's file name); empty when there is neither.
+    /// </summary>
+    public string Label => string.Join(", ", new[] { Date, FromListing ? null : string.Join(", ", SourceFiles) }.Where(s => !string.IsNullOrEmpty(s)));
+
     /// <summary>
     /// The retrieval relevance in [0, 1] (the best of the paper's passages), the number the "not covered" gate compares
     /// with Answering:MinRelevance; not in ranking order. Unset, it is <see cref="Score"/>.

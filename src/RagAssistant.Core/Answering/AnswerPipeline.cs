@@ -467,6 +467,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
                 CitationStreamParser.NeutralizeSourceMarkers(text.Length > 0 ? text : best.Paper.Abstract))
             {
                 SourceFiles = best.Paper.SourceFiles,
+                FromListing = best.Paper.FromListing,
                 Relevance = group.Max(h => h.RelevanceScore),
             });
         }

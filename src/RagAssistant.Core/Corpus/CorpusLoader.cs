@@ -215,6 +215,12 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
             LogSkipped(warning.ToString());
         }
 
+        // One line at start however many copies were merged; each merge only at Debug (the console's `index` lists them).
+        if (merges.Count > 0)
+        {
+            LogMergedCount(merges.Count);
+        }
+
         foreach (var merge in merges)
         {
             LogMerged(merge);
@@ -232,8 +238,11 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
         return string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Corpus: {Merge}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Corpus: {Merge}")]
     private partial void LogMerged(CorpusMerge merge);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Corpus: {Count} documents had identical copies, each merged into one source")]
+    private partial void LogMergedCount(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Corpus: {Problem}")]
     private partial void LogSkipped(string problem);

@@ -239,6 +239,7 @@ internal static partial class ListingFormatParser
         {
             Organization = Organization,
             Upvotes = Upvotes,
+            FromListing = true,
         };
     }
 }

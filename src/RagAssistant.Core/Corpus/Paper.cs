@@ -35,6 +35,12 @@ public sealed record Paper(
         get => field ?? [SourceFile];
         init;
     }
+
+    /// <summary>
+    /// True for an entry of a paper-listing dump, one of many in a file whose name (<c>002_49bc1748ff374979.txt</c>)
+    /// says nothing about it; false for a user's own document, whose file name identifies it.
+    /// </summary>
+    public bool FromListing { get; init; }
 }
 
 /// <summary>A searchable piece of a paper: a whole abstract, or one window of a longer document.</summary>

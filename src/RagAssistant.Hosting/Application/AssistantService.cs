@@ -75,10 +75,11 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
 
     /// <summary>Checks a requested source or hit count against 1..<see cref="AskOptions.MaxTopK"/>; null when it is fine (null asks for the default).</summary>
     /// <param name="topK">The requested count, or null for <c>Retrieval:TopK</c>.</param>
-    /// <returns>What is wrong (naming <c>Ask:MaxTopK</c>), or null.</returns>
-    public string? CheckTopK(int? topK) =>
+    /// <param name="field">How the user gave it: <c>top_k</c> in a request body, <c>--top-k</c> on the command line.</param>
+    /// <returns>What is wrong (<see cref="ValueRange.Between"/>, then the setting of the limit), or null.</returns>
+    public string? CheckTopK(int? topK, string field = "top_k") =>
         topK is < 1 || topK > Limits.MaxTopK
-            ? $"top_k must be between 1 and {Limits.MaxTopK} ({AskOptions.SectionName}:{nameof(AskOptions.MaxTopK)}), not {topK}."
+            ? $"{ValueRange.Between(field, 1, Limits.MaxTopK, topK)} The limit is {AskOptions.SectionName}:{nameof(AskOptions.MaxTopK)}."
             : null;
 
     /// <summary>
@@ -135,7 +136,13 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
 
     // Larger values are fine: the pipeline caps them at the server's limit (Answering:MaxAnswerTokens).
     private static string? CheckTokenLimit(int? maxAnswerTokens) =>
-        maxAnswerTokens is < 1 ? $"max_tokens must be at least 1 (got {maxAnswerTokens}); leave it out to use the server's limit." : null;
+        maxAnswerTokens is < 1 ? TokenLimitError("max_tokens", maxAnswerTokens) : null;
+
+    /// <summary>The message for an answer token limit below 1, in the one range wording.</summary>
+    /// <param name="field">The request field (<c>max_tokens</c>, <c>max_completion_tokens</c>).</param>
+    /// <param name="value">The value given.</param>
+    public static string TokenLimitError(string field, int? value) =>
+        $"{ValueRange.AtLeast(field, 1, value)} Leave it out to use the server's limit.";
 }
 
 /// <summary>A checked question: the request to answer, or the message that says what is wrong with it.</summary>

@@ -49,7 +49,11 @@ public sealed record ModelManifest(IReadOnlyList<ModelEntry> Models)
             throw new InvalidDataException($"{sourceName}: {string.Join("; ", problems)}.");
         }
 
-        return manifest;
+        // The first of each role is its default: the one `models download ROLE` fetches.
+        return manifest with
+        {
+            Models = [.. manifest.Models.Select((m, i) => m with { IsRoleDefault = manifest.Models.Take(i).All(earlier => !string.Equals(earlier.Role, m.Role, StringComparison.OrdinalIgnoreCase)) })],
+        };
     }
 
     /// <summary>Reads and parses the manifest file.</summary>
@@ -94,6 +98,17 @@ public sealed record ModelEntry(
     /// <summary>Approximate size for display when the exact size is not pinned.</summary>
     [JsonPropertyName("approx_size_mb")]
     public int? ApproximateSizeMegabytes { get; init; }
+
+    /// <summary>True for the first model of its role in the manifest: the one <c>models download ROLE</c> fetches.</summary>
+    [JsonIgnore]
+    public bool IsRoleDefault { get; init; }
+
+    /// <summary>
+    /// What to type after <c>models download</c> to fetch this model: its role for a role's default (the one command
+    /// every message names, <c>models download chat</c>), else its name.
+    /// </summary>
+    [JsonIgnore]
+    public string DownloadArgument => IsRoleDefault ? Role : Name;
 
     internal IEnumerable<string> Validate()
     {

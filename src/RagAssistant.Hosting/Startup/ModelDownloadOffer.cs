@@ -43,7 +43,7 @@ public interface IModelDownloadHint
     string DescribeRetry(ModelEntry model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return $"the next `{ConsoleCommand.Download(model.Name)}`";
+        return $"the next `{ConsoleCommand.Download(model.DownloadArgument)}`";
     }
 }
 

@@ -4,25 +4,35 @@ using RagAssistant.Core.Retrieval;
 namespace RagAssistant.Service.Api;
 
 /// <summary>
-/// Body of <c>POST /api/search</c>, snake_case like every body of the API (<c>top_k</c>). A property the API does not
-/// know is refused (400), so a misspelt <c>topK</c> is not silently ignored.
+/// Body of <c>POST /api/search</c>, snake_case like every body of the API (<c>top_k</c>), and named like
+/// <c>/api/ask</c>'s: the text is <c>question</c>. A property the API does not know is refused (400), so a misspelt
+/// <c>topK</c> is not silently ignored.
 /// </summary>
-/// <param name="Query">The search text, 1 to <c>Ask:MaxQuestionChars</c> characters.</param>
+/// <param name="Question">The search text, 1 to <c>Ask:MaxQuestionChars</c> characters.</param>
 /// <param name="TopK">How many hits, 1 to <c>Ask:MaxTopK</c>; null uses <c>Retrieval:TopK</c>.</param>
 /// <param name="Mode">bm25, dense or hybrid; null uses the configured default.</param>
+/// <param name="Query">Deprecated alias of <paramref name="Question"/> (the name before it matched <c>/api/ask</c>), still accepted so older clients keep working; giving both is refused.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed record SearchRequest(string? Query, [property: JsonPropertyName("top_k")] int? TopK = null, RetrieverKind? Mode = null)
+internal sealed record SearchRequest(string? Question = null, [property: JsonPropertyName("top_k")] int? TopK = null, RetrieverKind? Mode = null, string? Query = null)
 {
     /// <summary>Shown in error messages.</summary>
-    internal const string Example = """{"query": "speculative decoding", "top_k": 5, "mode": "hybrid"}""";
+    internal const string Example = """{"question": "speculative decoding", "top_k": 5, "mode": "hybrid"}""";
+
+    /// <summary>The search text, whichever name carried it; null when neither did.</summary>
+    internal string? Text => Question ?? Query;
+
+    /// <summary>The message for a body that gives both names, else null.</summary>
+    internal string? CheckNames() => Question is not null && Query is not null
+        ? "Give the search text once, as question (query is its deprecated older name), not both."
+        : null;
 }
 
 /// <summary>Answer of <c>POST /api/search</c>, snake_case like the answers of <c>/api/ask</c>.</summary>
-/// <param name="Query">The query as searched (trimmed).</param>
+/// <param name="Question">The question as searched (trimmed), named as in the request and in <c>/api/ask</c>'s answer.</param>
 /// <param name="Mode">The retriever that ran: <c>bm25</c>, <c>dense</c> or <c>hybrid</c>.</param>
 /// <param name="Notice">Why retrieval ran differently than asked (e.g. BM25 only while vectors are computed), or null.</param>
 /// <param name="Hits">The hits, best first.</param>
-internal sealed record SearchResponse(string Query, string Mode, string? Notice, IReadOnlyList<SearchHit> Hits)
+internal sealed record SearchResponse(string Question, string Mode, string? Notice, IReadOnlyList<SearchHit> Hits)
 {
     internal static SearchResponse From(RetrievalResult result) => new(
         result.Query,

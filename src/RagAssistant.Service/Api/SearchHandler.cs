@@ -17,7 +17,7 @@ internal sealed partial class SearchHandler(
 {
     public async Task<Results<JsonHttpResult<SearchResponse>, ProblemHttpResult, EmptyHttpResult>> HandleAsync(SearchRequest request, HttpContext context)
     {
-        var error = assistant.CheckText(request.Query, "query") ?? assistant.CheckTopK(request.TopK);
+        var error = request.CheckNames() ?? assistant.CheckText(request.Text, request.Question is null && request.Query is not null ? "query" : "question") ?? assistant.CheckTopK(request.TopK);
         if (error is not null)
         {
             return ApiProblems.BadRequest(error);
@@ -30,7 +30,7 @@ internal sealed partial class SearchHandler(
 
         try
         {
-            var result = await retriever.SearchAsync(request.Query!.Trim(), request.TopK, request.Mode, context.RequestAborted);
+            var result = await retriever.SearchAsync(request.Text!.Trim(), request.TopK, request.Mode, context.RequestAborted);
             return TypedResults.Json(SearchResponse.From(result), ServiceJsonContext.Default.SearchResponse);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

@@ -47,6 +47,11 @@ internal sealed class AssistantReadinessCheck(AssistantReadiness readiness, ISer
             ModelState.Loading => "The models are still loading.",
             _ => readiness.NotReadyReason() ?? "The corpus is still being indexed.",
         };
-        return Task.FromResult(HealthCheckResult.Unhealthy(missing, data: data));
+
+        // Still starting is normal, not a failure: Degraded (503 all the same, see StartingStatusCode), which the
+        // health check service does not log as an error. Unhealthy is kept for a start that failed.
+        return Task.FromResult(readiness.ModelState == ModelState.Failed || readiness.IndexState == IndexState.Failed
+            ? HealthCheckResult.Unhealthy(missing, data: data)
+            : HealthCheckResult.Degraded(missing, data: data));
     }
 }

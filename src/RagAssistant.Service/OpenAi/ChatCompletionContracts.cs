@@ -71,12 +71,12 @@ internal sealed record ChatCompletionRequest(
 
         if (MaxTokens is < 1)
         {
-            return AskValidation.Invalid($"max_tokens must be at least 1 (got {MaxTokens}); leave it out to use the server's limit.");
+            return AskValidation.Invalid(AssistantService.TokenLimitError("max_tokens", MaxTokens));
         }
 
         if (MaxCompletionTokens is < 1)
         {
-            return AskValidation.Invalid($"max_completion_tokens must be at least 1 (got {MaxCompletionTokens}); leave it out to use the server's limit.");
+            return AskValidation.Invalid(AssistantService.TokenLimitError("max_completion_tokens", MaxCompletionTokens));
         }
 
         return assistant.Validate(conversation[^1].Text, conversation[..^1], maxAnswerTokens: MaxCompletionTokens ?? MaxTokens);
@@ -129,12 +129,16 @@ internal sealed record ChatCompletionChoice(int Index, ChatCompletionResponseMes
 /// <summary>The assistant message of a completion.</summary>
 internal sealed record ChatCompletionResponseMessage(string Role, string Content);
 
-/// <summary>Token usage, as OpenAI reports it.</summary>
-internal sealed record ChatCompletionUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
+/// <summary>Token usage, as OpenAI reports it: <c>prompt_tokens_details.cached_tokens</c> are the prompt tokens reused from the KV cache (left out when the runtime does not say).</summary>
+internal sealed record ChatCompletionUsage(int PromptTokens, int CompletionTokens, int TotalTokens, PromptTokensDetails? PromptTokensDetails = null)
 {
     internal static ChatCompletionUsage From(AnswerUsage usage) =>
-        new(usage.PromptTokens, usage.CompletionTokens, usage.PromptTokens + usage.CompletionTokens);
+        new(usage.PromptTokens, usage.CompletionTokens, usage.PromptTokens + usage.CompletionTokens, usage.CachedPromptTokens is { } cached ? new PromptTokensDetails(cached) : null);
 }
+
+/// <summary>OpenAI's breakdown of the prompt tokens.</summary>
+/// <param name="CachedTokens">Prompt tokens reused from the KV cache (the <c>cached_prompt_tokens</c> of <c>/api/ask</c>).</param>
+internal sealed record PromptTokensDetails(int CachedTokens);
 
 /// <summary>One streamed chunk; the one with the finish reason carries the citations, sources, claims and grounding (as <see cref="ChatCompletion"/>), a final one the usage when asked for.</summary>
 internal sealed record ChatCompletionChunk(
@@ -157,7 +161,7 @@ internal sealed record ChatCompletionChunk(
 }
 
 /// <summary>One choice of a streamed chunk.</summary>
-internal sealed record ChatCompletionChunkChoice(int Index, ChatCompletionDelta Delta, string? FinishReason);
+internal sealed record ChatCompletionChunkChoice(int Index, ChatCompletionDelta Delta, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
 
 /// <summary>What a chunk adds to the message.</summary>
 internal sealed record ChatCompletionDelta(
@@ -170,11 +174,22 @@ internal sealed record ModelList([property: JsonPropertyName("object")] string O
 /// <summary>One model of <c>GET /v1/models</c>.</summary>
 internal sealed record ModelCard(string Id, [property: JsonPropertyName("object")] string ObjectType, long Created, string OwnedBy);
 
-/// <summary>An error sent inside an OpenAI stream, where a status code can no longer be sent.</summary>
-internal sealed record StreamError(StreamErrorBody Error);
+/// <summary>
+/// OpenAI's error body, <c>{"error": {...}}</c>: every <c>/v1</c> error response (<see cref="OpenAiErrorWriter"/>),
+/// and an error inside a stream, where a status code can no longer be sent.
+/// </summary>
+internal sealed record OpenAiError(OpenAiErrorBody Error);
 
-/// <summary>The error of <see cref="StreamError"/>.</summary>
-internal sealed record StreamErrorBody(string Message, string Type, int Code);
+/// <summary>The error of <see cref="OpenAiError"/>; <c>param</c> and <c>code</c> are written as null when unknown, as OpenAI does.</summary>
+/// <param name="Message">What went wrong and what to do.</param>
+/// <param name="Type">The kind of failure (<c>invalid_request_error</c>, <c>server_error</c>...).</param>
+/// <param name="Param">The request field at fault, or null.</param>
+/// <param name="Code">A short code (<c>rate_limit_exceeded</c>...), or null.</param>
+internal sealed record OpenAiErrorBody(
+    string Message,
+    string Type,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Param,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Code);
 
 /// <summary>The one model the OpenAI-compatible endpoints serve.</summary>
 internal static class OpenAiModel

@@ -56,7 +56,7 @@ internal sealed class ChatCompletionsHandler(AssistantService assistant, AnswerE
         }
 
         public override SseItem<string> Failed(AnswerFailure failure) =>
-            Data(new StreamError(new StreamErrorBody(failure.Detail, "server_error", failure.Status)), ServiceJsonContext.Default.StreamError);
+            Data(new OpenAiError(new OpenAiErrorBody(failure.Detail, OpenAiErrorWriter.TypeOf(failure.Status), Param: null, OpenAiErrorWriter.CodeOf(failure.Status))), ServiceJsonContext.Default.OpenAiError);
 
         protected override IEnumerable<SseItem<string>> OnStarted() => [Chunk(new ChatCompletionDelta(Role: "assistant", Content: string.Empty), null)];
 

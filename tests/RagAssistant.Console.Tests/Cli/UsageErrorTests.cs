@@ -34,6 +34,24 @@ public sealed class UsageErrorTests : IDisposable
     }
 
     [Theory]
+    [InlineData("ask hi --topk 3", "unknown option '--topk' for 'ask'. Did you mean --top-k?")]
+    [InlineData("ask hi --retrieval-onyl", "unknown option '--retrieval-onyl' for 'ask'. Did you mean --retrieval-only?")]
+    [InlineData("--verbos", "unknown option '--verbos'. Did you mean --verbose?")]
+    [InlineData("asks hi", "unknown command 'asks'. Did you mean ask?")]
+    [InlineData("indx", "unknown command 'indx'. Did you mean index?")]
+    [InlineData("models lsit", "unknown command 'lsit' of 'models'. Did you mean list?")]
+    public async Task A_mistyped_option_or_command_gets_did_you_mean_like_a_mistyped_setting(string commandLine, string message)
+    {
+        var cli = new CliHarness();
+
+        var exitCode = await cli.RunAsync(string.Empty, Arguments(commandLine));
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal($"error: {message}", cli.Error.Split('\n')[0].Trim());
+        Assert.Empty(cli.Pipeline.Requests);
+    }
+
+    [Theory]
     [InlineData("ask hi --top-k abc", "--top-k expects a whole number, got 'abc'.")]
     [InlineData("ask hi --top-k 2.5", "--top-k expects a whole number, got '2.5'.")]
     [InlineData("ask hi --top-k 99999999999", "--top-k expects a whole number, got '99999999999'.")]
@@ -60,7 +78,8 @@ public sealed class UsageErrorTests : IDisposable
 
         Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "question", "--top-k", topK));
 
-        Assert.Equal($"error: --top-k must be between 1 and 20 (Ask:MaxTopK), got {topK}.", cli.Error.Trim());
+        // The one range wording, as for settings and the API: "must be between 1 and 20, got 0."
+        Assert.Equal($"error: --top-k must be between 1 and 20, got {topK}. The limit is Ask:MaxTopK.", cli.Error.Trim());
         Assert.DoesNotContain("top_k", cli.Error, StringComparison.Ordinal);
         Assert.Empty(cli.Pipeline.Requests);
     }

@@ -49,4 +49,29 @@ public sealed class CommandLineSettingsTests : IDisposable
         Assert.StartsWith("error: unknown option '--bogus' for 'ask'.", result.Error, StringComparison.Ordinal);
         Assert.Contains("ask --help", result.Error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("error: unknown command 'asks'. Did you mean ask?", "asks", "speculative decoding")]
+    [InlineData("error: unknown option '--topk' for 'ask'. Did you mean --top-k?", "ask", "speculative decoding", "--topk", "3")]
+    public async Task A_mistyped_command_or_option_gets_a_suggestion_from_the_real_program(string expected, params string[] args)
+    {
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(expected, result.Error.Split('\n')[0]);
+    }
+
+    [Fact]
+    public async Task Eval_says_what_to_do_with_the_best_refusal_threshold()
+    {
+        var set = TestPaths.RequireDevSet();
+
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "eval", "--set", set, "--retriever", "bm25", "--retrieval-only", "--EmbeddingModel:Provider=None");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var output = string.Join(' ', result.Output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("Best refusal threshold", output, StringComparison.Ordinal);
+        Assert.Matches(@"Answering:MinRelevance \(the relevance below which a question is refused as not covered\) is 0\.15", output);
+        Assert.Matches(@"pass --Answering:MinRelevance=0\.\d+ for one run, or set ""Answering"": \{ ""MinRelevance"": 0\.\d+ \} in appsettings\.json", output);
+    }
 }

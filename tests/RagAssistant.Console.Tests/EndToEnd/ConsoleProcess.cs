@@ -26,6 +26,9 @@ internal static partial class ConsoleProcess
 
         /// <summary>The bytes written to stderr, exactly (the redirected runs only).</summary>
         public byte[] ErrorBytes { get; init; } = [];
+
+        /// <summary>What the pseudo-terminal received, escape sequences and carriage returns included (terminal runs only).</summary>
+        public string Raw { get; init; } = string.Empty;
     }
 
     public static Task<Result> RunAsync(string? stdin, string workingDirectory, params string[] args) =>
@@ -131,7 +134,13 @@ internal static partial class ConsoleProcess
             }
         }
 
-        return new Result(process.ExitCode, Shown(), await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
+        string raw;
+        lock (screen)
+        {
+            raw = screen.ToString();
+        }
+
+        return new Result(process.ExitCode, Shown(), await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken)) { Raw = raw };
     }
 
     private static Process Start(ProcessStartInfo start, IReadOnlyDictionary<string, string> environment)

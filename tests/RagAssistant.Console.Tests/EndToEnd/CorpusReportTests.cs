@@ -27,4 +27,26 @@ public sealed class CorpusReportTests : IDisposable
         Assert.Contains("merged 2 identical copies of \"moe_note\" into one source: moe_note.txt, moe_note - Copy.txt", output, StringComparison.Ordinal);
         Assert.Contains("latin1.txt: is not valid UTF-8 and has no byte order mark; read as Windows-1252.", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_chat_reports_merged_copies_once_per_change_while_index_lists_them_every_time()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus"));
+        var cache = Path.Combine(workingDirectory.Path, "cache");
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "moe_note.txt"), "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "moe_note - Copy.txt"), "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
+        string[] chat = ["--corpus", corpus.FullName, "--retrieval-only", $"--Corpus:CacheFolder={cache}"];
+
+        var first = await ConsoleProcess.RunAsync("/exit\n", workingDirectory.Path, chat);
+        var second = await ConsoleProcess.RunAsync("/exit\n", workingDirectory.Path, chat);
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "lora.md"), "# LoRA\n\nLow-rank adapters.\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "lora copy.md"), "# LoRA\n\nLow-rank adapters.\n", TestContext.Current.CancellationToken);
+        var changed = await ConsoleProcess.RunAsync("/exit\n", workingDirectory.Path, chat);
+        var index = await ConsoleProcess.RunAsync(null, workingDirectory.Path, ["index", .. chat]);
+
+        Assert.Contains("1 document had identical copies", first.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("identical copies", second.Output, StringComparison.Ordinal);
+        Assert.Contains("2 documents had identical copies", changed.Output, StringComparison.Ordinal);
+        Assert.Contains("merged 2 identical copies of \"moe_note\"", index.Output, StringComparison.Ordinal);
+    }
 }

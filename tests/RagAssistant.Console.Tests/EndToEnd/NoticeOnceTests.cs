@@ -53,14 +53,7 @@ public sealed class NoticeOnceTests : IDisposable
     [Fact]
     public async Task Declining_the_chat_model_download_says_how_to_fetch_it_once()
     {
-        var models = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "models")).FullName;
-        var environment = new Dictionary<string, string>
-        {
-            ["ChatModel__ModelPath"] = Path.Combine(models, "qwen2.5-0.5b-instruct-q4_k_m.gguf"),
-            ["Models__Folder"] = models,
-            ["Models__ManifestPath"] = Path.Combine(TestPaths.RepositoryRoot, "models", "models.json"),
-            ["EmbeddingModel__Provider"] = "None",
-        };
+        var environment = NoChatModel(out var models);
 
         var result = await ConsoleProcess.RunInTerminalAsync(environment, workingDirectory.Path, [("now?", "n"), ("Type a question", "/exit")], "--corpus", Latin1Corpus());
 
@@ -70,7 +63,25 @@ public sealed class NoticeOnceTests : IDisposable
         Assert.Matches(@"Download qwen2\.5-0\.5b-instruct \(about \d+ MB, Apache-2\.0\) now\? \[Y/n\]", shown);
         Assert.Contains("Continuing in retrieval-only mode.", shown, StringComparison.Ordinal);
         Assert.Equal(1, Count(shown, ConsoleCommand.Download("chat")));
-        Assert.Empty(Directory.GetFiles(models));
+        Assert.Empty(Directory.GetFiles(models, "*.gguf*"));
+    }
+
+    [Fact]
+    public async Task A_declined_download_is_not_asked_again_at_the_next_start()
+    {
+        var environment = NoChatModel(out _);
+        var corpus = Latin1Corpus();
+        var first = await ConsoleProcess.RunInTerminalAsync(environment, workingDirectory.Path, [("now?", "n"), ("Type a question", "/exit")], "--corpus", corpus);
+        Assert.True(first.ExitCode == 0, first.Output + first.Error);
+        Assert.Contains("Not asking again", Flatten(first.Output), StringComparison.Ordinal);
+
+        var second = await ConsoleProcess.RunInTerminalAsync(environment, workingDirectory.Path, [("Type a question", "/exit")], "--corpus", corpus);
+
+        Assert.True(second.ExitCode == 0, second.Output + second.Error);
+        var shown = Flatten(second.Output);
+        Assert.DoesNotContain("now?", shown, StringComparison.Ordinal);
+        Assert.Equal(1, Count(shown, ConsoleCommand.Download("chat")));
+        Assert.Contains("retrieval-only", shown, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,6 +100,19 @@ public sealed class NoticeOnceTests : IDisposable
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(1, Count(result.Output + "\n" + result.Error, "discarded"));
         Assert.Contains("(2 embedded, 0 from cache)", Flatten(result.Output), StringComparison.Ordinal);
+    }
+
+    // The default chat model configured but not downloaded, in a models folder of this test's own.
+    private Dictionary<string, string> NoChatModel(out string models)
+    {
+        models = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "models")).FullName;
+        return new Dictionary<string, string>
+        {
+            ["ChatModel__ModelPath"] = Path.Combine(models, "qwen2.5-0.5b-instruct-q4_k_m.gguf"),
+            ["Models__Folder"] = models,
+            ["Models__ManifestPath"] = Path.Combine(TestPaths.RepositoryRoot, "models", "models.json"),
+            ["EmbeddingModel__Provider"] = "None",
+        };
     }
 
     private string Latin1Corpus()

@@ -29,5 +29,9 @@ public sealed class OfflineDownloadTests : IDisposable
         Assert.Contains($"save it as {workingDirectory.File("models/far-chat.gguf")}", error, StringComparison.Ordinal);
         Assert.DoesNotContain("warn:", result.Error + result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("resuming", result.Error + result.Output, StringComparison.Ordinal);
+
+        // The one download command every message names: by role for a role's default model, as the banner says it.
+        Assert.Contains("models download chat`", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("models download far-chat", error, StringComparison.Ordinal);
     }
 }

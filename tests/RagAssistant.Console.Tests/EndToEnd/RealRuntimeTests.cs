@@ -95,17 +95,20 @@ public sealed class RealRuntimeTests : IDisposable
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_missing_model_file_fails_with_exit_code_1_and_names_the_path_and_the_setting_to_fall_back_on()
+    [Theory]
+    [InlineData("ask", "question")]
+    [InlineData("models", "list")]
+    [InlineData("index")]
+    public async Task A_missing_model_file_is_bad_usage_said_once_exit_2_naming_the_path_and_the_setting_to_fall_back_on(params string[] command)
     {
-        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "question", "--model", "no-such-model.gguf");
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, [.. command, "--model", "no-such-model.gguf"]);
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains("no-such-model.gguf (from --model) does not exist", result.Error, StringComparison.Ordinal);
-        Assert.Contains("leave out --model to use ChatModel:ModelPath", result.Error, StringComparison.Ordinal);
-
-        // The mistake is on the command line, so is the fix.
-        Assert.EndsWith("Check the --model path and try again.", result.Error.TrimEnd(), StringComparison.Ordinal);
-        Assert.DoesNotContain("Fix appsettings.json", result.Error, StringComparison.Ordinal);
+        // A usage error (exit 2 by the README's table), in one line: the path, the option, the fix.
+        Assert.Equal(2, result.ExitCode);
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: The chat model file ", error, StringComparison.Ordinal);
+        Assert.Contains("no-such-model.gguf (from --model) does not exist", error, StringComparison.Ordinal);
+        Assert.Contains("leave out --model to use ChatModel:ModelPath", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("invalid configuration", error, StringComparison.Ordinal);
     }
 }

@@ -54,10 +54,13 @@ public sealed class StartupMessageTests : IDisposable
     {
         var root = TestPaths.RepositoryRoot;
         var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var consoleReadme = File.ReadAllText(Path.Combine(root, "src", "RagAssistant.Console", "README.md"));
 
+        // The top README names the one command a newcomer needs; the console's README has both.
         Assert.Equal("dotnet run --project src/RagAssistant.Console -- models download chat", ConsoleCommand.Download("chat"));
         Assert.Contains(ConsoleCommand.Download("chat"), readme, StringComparison.Ordinal);
-        Assert.Contains(ConsoleCommand.Download("embedding"), readme, StringComparison.Ordinal);
+        Assert.Contains(ConsoleCommand.Download("chat"), consoleReadme, StringComparison.Ordinal);
+        Assert.Contains(ConsoleCommand.Download("embedding"), consoleReadme, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(root, "src", "RagAssistant.Console", "RagAssistant.Console.csproj")));
 
         // No other form in the front ends, the composition or the docs ("ragassistant models ..." does not exist on a fresh machine).
@@ -66,6 +69,7 @@ public sealed class StartupMessageTests : IDisposable
             .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".js", StringComparison.Ordinal) || f.EndsWith(".html", StringComparison.Ordinal))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Append(Path.Combine(root, "README.md"))
+            .Append(Path.Combine(root, "src", "RagAssistant.Console", "README.md"))
             .Append(Path.Combine(root, "deploy", "README.md"))
             .Append(Path.Combine(root, "models", "models.json"));
         foreach (var file in files)

@@ -119,7 +119,7 @@ public sealed class AskEndpointTests
     [InlineData("", "body is empty")]
     [InlineData("{\"question\": \"   \"}", "question is empty")]
     [InlineData("{}", "question is empty")]
-    [InlineData("{\"question\": \"q\", \"top_k\": 0}", "top_k must be between 1 and")]
+    [InlineData("{\"question\": \"q\", \"top_k\": 0}", "top_k must be between 1 and 20, got 0.")]
     [InlineData("{\"question\": \"q\", \"topK\": 3}", "Unknown field 'topK': the fields are question, history, top_k.")]
     [InlineData("{\"question\": \"q\", \"top_k\": \"abc\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
     [InlineData("{\"question\": \"q\", \"top_k\": \"5\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
@@ -212,7 +212,16 @@ public sealed class AskEndpointTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(9), response.Headers.RetryAfter?.Delta);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        if (path.StartsWith("/v1", StringComparison.Ordinal))
+        {
+            // OpenAI clients read error.message: /v1 answers in OpenAI's error shape.
+            var error = await response.ReadOpenAiErrorAsync(Ct);
+            Assert.Contains("still being indexed", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Equal("server_error", error.GetProperty("type").GetString());
+            Assert.Equal("service_unavailable", error.GetProperty("code").GetString());
+            return;
+        }
+
         var problem = await response.ReadProblemAsync(Ct);
         Assert.Equal("The assistant is not ready.", problem.GetProperty("title").GetString());
         Assert.Contains("still being indexed", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);

@@ -16,7 +16,7 @@ public sealed class CatalogEndpointTests
         using var client = factory.CreateClient();
         await client.WaitUntilReadyAsync();
 
-        using var response = await client.PostAsJsonAsync("/api/search", new { query = "experts routing", top_k = 2, mode = "dense" }, Ct);
+        using var response = await client.PostAsJsonAsync("/api/search", new { question = "experts routing", top_k = 2, mode = "dense" }, Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
@@ -34,8 +34,10 @@ public sealed class CatalogEndpointTests
     [InlineData("{\"query\": \"x\", \"mode\": \"fuzzy\"}", "The field 'mode' must be one of \"bm25\", \"dense\", \"hybrid\".")]
     [InlineData("{\"query\": \"x\", \"top_k\": \"abc\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
     [InlineData("{\"query\": \"x\", \"top_k\": \"5\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
-    [InlineData("{\"query\": \"x\", \"topK\": 3}", "Unknown field 'topK': the fields are query, top_k, mode.")]
-    [InlineData("{\"query\": \"x\", \"top_k\": 1000}", "top_k must be between 1 and 20")]
+    [InlineData("{\"query\": \"x\", \"topK\": 3}", "Unknown field 'topK': the fields are question, top_k, mode, query.")]
+    [InlineData("{\"query\": \"x\", \"top_k\": 1000}", "top_k must be between 1 and 20, got 1000.")]
+    [InlineData("{\"question\": \"\"}", "question is empty")]
+    [InlineData("{\"question\": \"x\", \"query\": \"x\"}", "Give the search text once, as question")]
     public async Task Bad_searches_get_a_problem(string body, string expected)
     {
         await using var factory = new ServiceFactory();
@@ -87,9 +89,9 @@ public sealed class CatalogEndpointTests
         Assert.Equal(1, status.GetProperty("index").GetProperty("warnings").GetArrayLength());
         // The chat model file is not downloaded: one state says so, nothing says "loaded".
         var model = status.GetProperty("model");
-        Assert.Equal("missing", model.GetProperty("chatModelState").GetString());
+        Assert.Equal("missing", model.GetProperty("chat_model_state").GetString());
         Assert.False(model.TryGetProperty("state", out _), "model.state would contradict chatModelState");
-        Assert.Equal(2, status.GetProperty("queue").GetProperty("maxConcurrent").GetInt32());
+        Assert.Equal(2, status.GetProperty("queue").GetProperty("max_concurrent").GetInt32());
     }
 
     [Fact]

@@ -23,14 +23,14 @@ public sealed class StatusEndpointTests
 
         var model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
 
-        Assert.Equal("missing", model.GetProperty("chatModelState").GetString());
+        Assert.Equal("missing", model.GetProperty("chat_model_state").GetString());
         Assert.False(model.TryGetProperty("state", out _), "a second model state said \"loaded\" next to \"missing\"");
-        Assert.Equal(JsonValueKind.Null, model.GetProperty("error").ValueKind);
-        Assert.Equal(configured, model.GetProperty("chatModel").GetString());
-        Assert.True(model.GetProperty("retrievalOnly").GetBoolean());
+        Assert.False(model.TryGetProperty("error", out _), "error is left out when empty");
+        Assert.Equal(configured, model.GetProperty("chat_model").GetString());
+        Assert.True(model.GetProperty("retrieval_only").GetBoolean());
 
         // The default chat model of models/models.json, saved where this service loads it from.
-        var download = model.GetProperty("chatModelDownload");
+        var download = model.GetProperty("chat_model_download");
         var url = download.GetProperty("url").GetString()!;
         Assert.Equal("chat", download.GetProperty("role").GetString());
         Assert.Equal(configured, download.GetProperty("path").GetString());
@@ -59,11 +59,11 @@ public sealed class StatusEndpointTests
         var model = await DownloadAsync(client);
 
         // One story: the chat model is loaded from where it was saved, answers are generated, nothing is offered.
-        Assert.Equal("loaded", model.GetProperty("chatModelState").GetString());
-        Assert.False(model.GetProperty("retrievalOnly").GetBoolean());
-        Assert.Equal(configured, model.GetProperty("chatModel").GetString());
-        Assert.Equal(JsonValueKind.Null, model.GetProperty("chatModelDownload").ValueKind);
-        Assert.True(model.GetProperty("contextSize").GetInt32() > 0);
+        Assert.Equal("loaded", model.GetProperty("chat_model_state").GetString());
+        Assert.False(model.GetProperty("retrieval_only").GetBoolean());
+        Assert.Equal(configured, model.GetProperty("chat_model").GetString());
+        Assert.False(model.TryGetProperty("chat_model_download", out _), "chat_model_download is left out when empty");
+        Assert.True(model.GetProperty("context_size").GetInt32() > 0);
         Assert.DoesNotContain(model.GetProperty("notices").EnumerateArray(), n => n.GetString()!.Contains("not downloaded", StringComparison.Ordinal));
         Assert.Equal(content, await File.ReadAllBytesAsync(configured, Ct));
 
@@ -84,16 +84,16 @@ public sealed class StatusEndpointTests
 
         var model = await DownloadAsync(client);
 
-        var progress = model.GetProperty("chatModelDownload").GetProperty("progress");
+        var progress = model.GetProperty("chat_model_download").GetProperty("progress");
         Assert.Equal("failed", progress.GetProperty("state").GetString());
         Assert.Equal(configured, progress.GetProperty("path").GetString());
-        Assert.Equal(content.Length, progress.GetProperty("bytesReceived").GetInt64());
+        Assert.Equal(content.Length, progress.GetProperty("bytes_received").GetInt64());
         var error = progress.GetProperty("error").GetString();
         Assert.Contains($"tiny-chat was downloaded to {configured} but does not load", error, StringComparison.Ordinal);
         Assert.Contains("answers stay retrieval-only", error, StringComparison.Ordinal);
-        Assert.Equal("missing", model.GetProperty("chatModelState").GetString());
-        Assert.Equal(JsonValueKind.Null, model.GetProperty("error").ValueKind);
-        Assert.True(model.GetProperty("retrievalOnly").GetBoolean());
+        Assert.Equal("missing", model.GetProperty("chat_model_state").GetString());
+        Assert.False(model.TryGetProperty("error", out _), "error is left out when empty");
+        Assert.True(model.GetProperty("retrieval_only").GetBoolean());
         Assert.Equal(content, await File.ReadAllBytesAsync(configured, Ct));
     }
 
@@ -105,7 +105,7 @@ public sealed class StatusEndpointTests
         await using var factory = await OfferingServiceAsync(folder, server, 300_000, ("Models:DownloadAttempts", "1"));
         using var client = factory.CreateClient();
 
-        var progress = (await DownloadAsync(client)).GetProperty("chatModelDownload").GetProperty("progress");
+        var progress = (await DownloadAsync(client)).GetProperty("chat_model_download").GetProperty("progress");
 
         Assert.Equal("failed", progress.GetProperty("state").GetString());
         var error = progress.GetProperty("error").GetString();
@@ -123,9 +123,9 @@ public sealed class StatusEndpointTests
 
         var model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
 
-        Assert.Equal("off", model.GetProperty("chatModelState").GetString());
-        Assert.Equal(JsonValueKind.Null, model.GetProperty("chatModel").ValueKind);
-        Assert.Equal(JsonValueKind.Null, model.GetProperty("chatModelDownload").ValueKind);
+        Assert.Equal("off", model.GetProperty("chat_model_state").GetString());
+        Assert.False(model.TryGetProperty("chat_model", out _), "chat_model is left out when empty");
+        Assert.False(model.TryGetProperty("chat_model_download", out _), "chat_model_download is left out when empty");
         using var download = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), JsonContent.Create(new { }), Ct);
         Assert.Equal(HttpStatusCode.Conflict, download.StatusCode);
     }
@@ -184,8 +184,7 @@ public sealed class StatusEndpointTests
         while (DateTime.UtcNow < deadline)
         {
             model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
-            var offer = model.GetProperty("chatModelDownload");
-            if (offer.ValueKind == JsonValueKind.Null || offer.GetProperty("progress").GetProperty("state").GetString() != "running")
+            if (!model.TryGetProperty("chat_model_download", out var offer) || offer.GetProperty("progress").GetProperty("state").GetString() != "running")
             {
                 break;
             }

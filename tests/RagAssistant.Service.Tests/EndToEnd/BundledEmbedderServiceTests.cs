@@ -45,7 +45,7 @@ public sealed class BundledEmbedderServiceTests
                 Assert.Equal(40, embedding.GetProperty("total").GetInt32());
                 if (embedding.GetProperty("state").GetString() == "ready")
                 {
-                    Assert.Contains("arctic-embed-xs", status.GetProperty("model").GetProperty("embeddingModel").GetString(), StringComparison.Ordinal);
+                    Assert.Contains("arctic-embed-xs", status.GetProperty("model").GetProperty("embedding_model").GetString(), StringComparison.Ordinal);
 
                     // One count of passages with a vector: the build's own, taken before the background embedding ended, was stale.
                     Assert.Equal(40, embedding.GetProperty("done").GetInt32());
@@ -59,7 +59,7 @@ public sealed class BundledEmbedderServiceTests
             Assert.Equal("ready", embedding.GetProperty("state").GetString());
             var ready = JsonDocument.Parse(await client.GetStringAsync(new Uri("/health/ready", UriKind.Relative), Ct)).RootElement;
             Assert.Equal("ready", ready.GetProperty("checks").GetProperty("assistant").GetProperty("data").GetProperty("hybrid").GetString());
-            using var search = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new { query = "how do draft models make generation faster?" }, Ct);
+            using var search = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new { question = "how do draft models make generation faster?" }, Ct);
             var result = JsonDocument.Parse(await search.Content.ReadAsStringAsync(Ct)).RootElement;
             Assert.Equal("hybrid", result.GetProperty("mode").GetString());
             Assert.Equal("Speculative Decoding with Draft Models", result.GetProperty("hits")[0].GetProperty("title").GetString());

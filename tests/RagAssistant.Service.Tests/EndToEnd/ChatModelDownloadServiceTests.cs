@@ -48,8 +48,8 @@ public sealed class ChatModelDownloadServiceTests
         }
 
         var model = await WaitForChatModelAsync(client, process);
-        Assert.Equal("loaded", model.GetProperty("chatModelState").GetString());
-        Assert.False(model.GetProperty("retrievalOnly").GetBoolean());
+        Assert.Equal("loaded", model.GetProperty("chat_model_state").GetString());
+        Assert.False(model.GetProperty("retrieval_only").GetBoolean());
 
         var after = await AskAsync(client);
         Assert.Equal("generated", after.GetProperty("mode").GetString());
@@ -72,12 +72,12 @@ public sealed class ChatModelDownloadServiceTests
         while (DateTime.UtcNow < deadline)
         {
             var model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
-            if (model.GetProperty("chatModelState").GetString() != "missing")
+            if (model.GetProperty("chat_model_state").GetString() != "missing")
             {
                 return model;
             }
 
-            var progress = model.GetProperty("chatModelDownload").GetProperty("progress");
+            var progress = model.GetProperty("chat_model_download").GetProperty("progress");
             Assert.True(progress.GetProperty("state").GetString() != "failed", $"{progress}\n{process.Output}");
             await Task.Delay(100, Ct);
         }

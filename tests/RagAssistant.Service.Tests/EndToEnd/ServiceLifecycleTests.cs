@@ -18,13 +18,7 @@ public sealed class ServiceLifecycleTests
         return holder;
     }
 
-    private static void SkipWithoutBuild()
-    {
-        if (!File.Exists(ServiceProcess.ServiceAssembly))
-        {
-            Assert.Skip($"The service is not built at {ServiceProcess.ServiceAssembly}.");
-        }
-    }
+    private static void SkipWithoutBuild() => ServiceProcess.SkipUnlessBuilt();
 
     [Theory]
     [InlineData("no API key is set", "--urls", "http://0.0.0.0:0")]
@@ -89,8 +83,8 @@ public sealed class ServiceLifecycleTests
         Assert.Contains(notices, n => n.Contains($"`curl -L --create-dirs -o {chat} https://", StringComparison.Ordinal) && n.Contains("ChatModel:Provider to OpenAICompatible", StringComparison.Ordinal) && n.Contains("then restart", StringComparison.Ordinal));
         Assert.Contains(notices, n => n.Contains($"`curl -L --create-dirs -o {embedder} https://", StringComparison.Ordinal));
         Assert.DoesNotContain(notices, n => n.Contains("dotnet run", StringComparison.Ordinal));
-        Assert.Equal("missing", status.GetProperty("model").GetProperty("chatModelState").GetString());
-        Assert.Equal(chat, status.GetProperty("model").GetProperty("chatModel").GetString());
+        Assert.Equal("missing", status.GetProperty("model").GetProperty("chat_model_state").GetString());
+        Assert.Equal(chat, status.GetProperty("model").GetProperty("chat_model").GetString());
     }
 
     [Fact]
@@ -185,9 +179,20 @@ public sealed class ServiceLifecycleTests
 
                 // Retrying cannot help until the file is fixed and the service restarted, so no Retry-After.
                 Assert.Null(response.Headers.RetryAfter);
-                var problem = await response.ReadProblemAsync(Ct);
-                Assert.Equal("The assistant is not ready.", problem.GetProperty("title").GetString());
-                var detail = problem.GetProperty("detail").GetString();
+
+                // /v1 says it in OpenAI's error shape, /api as a problem.
+                string? detail;
+                if (response == completion)
+                {
+                    detail = (await response.ReadOpenAiErrorAsync(Ct)).GetProperty("message").GetString();
+                }
+                else
+                {
+                    var problem = await response.ReadProblemAsync(Ct);
+                    Assert.Equal("The assistant is not ready.", problem.GetProperty("title").GetString());
+                    detail = problem.GetProperty("detail").GetString();
+                }
+
                 Assert.Contains("Loading the models failed", detail, StringComparison.Ordinal);
                 Assert.Contains(notGguf, detail, StringComparison.Ordinal);
                 Assert.Contains("Fix:", detail, StringComparison.Ordinal);

@@ -57,7 +57,7 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
         var history = new[] { new { role = "user", content = question }, new { role = "assistant", content = "Not covered." } };
 
         using var ask = await client.PostStreamingAsync("/api/ask", new { question, history }, Ct);
-        using var search = await client.PostAsJsonAsync("/api/search", new { query = question }, Ct);
+        using var search = await client.PostAsJsonAsync("/api/search", new { question }, Ct);
         using var completion = await client.PostStreamingAsync("/v1/chat/completions", new { stream = true, messages = history.Append(new { role = "user", content = question }) }, Ct);
 
         var askEvents = await ServerSentEvents.ReadAllAsync(ask, Ct);
@@ -75,7 +75,7 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
         var question = await File.ReadAllTextAsync(TestPaths.RequireCase(Path.Combine("long-question", "question.txt")), Ct);
 
         using var ask = await client.PostStreamingAsync("/api/ask", new { question }, Ct, accept: "application/json");
-        using var search = await client.PostAsJsonAsync("/api/search", new { query = question }, Ct);
+        using var search = await client.PostAsJsonAsync("/api/search", new { question }, Ct);
 
         Assert.Equal(HttpStatusCode.OK, ask.StatusCode);
         Assert.Equal(HttpStatusCode.OK, search.StatusCode);
@@ -93,7 +93,9 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
         using var response = await client.PostAsJsonAsync(path, oversized, Ct);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        var detail = (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString();
+        var detail = path.StartsWith("/v1", StringComparison.Ordinal)
+            ? (await response.ReadOpenAiErrorAsync(Ct)).GetProperty("message").GetString()
+            : (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString();
         Assert.Contains("65536 bytes (Service:MaxRequestBodyBytes)", detail, StringComparison.Ordinal);
     }
 
@@ -108,7 +110,7 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
         Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
         Assert.Contains("not valid JSON", (await broken.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
-        Assert.Contains("application/json", (await form.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("application/json", (await form.ReadOpenAiErrorAsync(Ct)).GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -119,11 +121,11 @@ public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixt
         var status = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
 
         Assert.True(status.GetProperty("ready").GetBoolean());
-        Assert.True(status.GetProperty("model").GetProperty("retrievalOnly").GetBoolean());
-        Assert.Equal(JsonValueKind.Null, status.GetProperty("model").GetProperty("chatModel").ValueKind);
+        Assert.True(status.GetProperty("model").GetProperty("retrieval_only").GetBoolean());
+        Assert.False(status.GetProperty("model").TryGetProperty("chat_model", out _), "chat_model is left out when empty");
         Assert.True(status.GetProperty("corpus").GetProperty("papers").GetInt32() > 100);
         Assert.Equal("ready", status.GetProperty("index").GetProperty("state").GetString());
-        Assert.False(status.GetProperty("index").GetProperty("denseAvailable").GetBoolean());
+        Assert.False(status.GetProperty("index").GetProperty("dense_available").GetBoolean());
     }
 
     [Fact]

@@ -171,7 +171,7 @@ public sealed class WebSecurityProcessTests(RealServiceProcess service) : IClass
         }
 
         var status = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
-        Assert.Equal("off", status.GetProperty("model").GetProperty("chatModelState").GetString());
+        Assert.Equal("off", status.GetProperty("model").GetProperty("chat_model_state").GetString());
 
         // A JSON body reaches the route: this retrieval-only service has nothing to download (409), the route itself works.
         using var json = await client.SendAsync(Post("/api/models/chat/download", "{}"), Ct);

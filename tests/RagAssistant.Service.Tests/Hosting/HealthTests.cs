@@ -47,13 +47,13 @@ public sealed class HealthTests
 
         var status = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
         var embedding = status.GetProperty("embedding");
-        Assert.Equal(("running", 120, 312, 5.4), (embedding.GetProperty("state").GetString(), embedding.GetProperty("done").GetInt32(), embedding.GetProperty("total").GetInt32(), embedding.GetProperty("etaSeconds").GetDouble()));
-        Assert.False(status.GetProperty("index").GetProperty("denseAvailable").GetBoolean());
+        Assert.Equal(("running", 120, 312, 5.4), (embedding.GetProperty("state").GetString(), embedding.GetProperty("done").GetInt32(), embedding.GetProperty("total").GetInt32(), embedding.GetProperty("eta_seconds").GetDouble()));
+        Assert.False(status.GetProperty("index").GetProperty("dense_available").GetBoolean());
 
         factory.Index.Embedding = new RagAssistant.Core.Retrieval.EmbeddingProgress(RagAssistant.Core.Retrieval.EmbeddingState.Ready, 312, 312, 35.5, TimeSpan.Zero, null);
         status = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement;
         Assert.Equal("ready", status.GetProperty("embedding").GetProperty("state").GetString());
-        Assert.True(status.GetProperty("index").GetProperty("denseAvailable").GetBoolean());
+        Assert.True(status.GetProperty("index").GetProperty("dense_available").GetBoolean());
     }
 
     [Fact]

@@ -19,9 +19,36 @@ internal static class HttpClientExtensions
     public static Task<HttpResponseMessage> PostRawAsync(this HttpClient client, string path, string body, CancellationToken cancellationToken, string contentType = "application/json") =>
         client.PostAsync(new Uri(path, UriKind.Relative), new StringContent(body, Encoding.UTF8, contentType), cancellationToken);
 
-    /// <summary>Reads an RFC 7807 problem, checking its content type.</summary>
+    /// <summary>
+    /// Reads a <c>/v1</c> error in OpenAI's shape, <c>{"error": {"message", "type", "param", "code"}}</c>, checking that
+    /// every one of the four is there (param and code may be null) and returns the <c>error</c> object.
+    /// </summary>
+    public static async Task<JsonElement> ReadOpenAiErrorAsync(this HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
+        var error = body.GetProperty("error");
+        Assert.Equal(JsonValueKind.String, error.GetProperty("message").ValueKind);
+        Assert.Equal(JsonValueKind.String, error.GetProperty("type").ValueKind);
+        Assert.True(error.TryGetProperty("param", out _), "error.param");
+        Assert.True(error.TryGetProperty("code", out _), "error.code");
+        Assert.Single(body.EnumerateObject());
+        return error;
+    }
+
+    /// <summary>
+    /// Reads an RFC 7807 problem, checking its content type. A <c>/v1</c> response is checked to be in OpenAI's error
+    /// shape instead (<see cref="ReadOpenAiErrorAsync"/>) and returned as <c>{detail, status}</c>, so a test of both
+    /// route groups reads the message one way.
+    /// </summary>
     public static async Task<JsonElement> ReadProblemAsync(this HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        if (response.RequestMessage?.RequestUri?.AbsolutePath.StartsWith("/v1", StringComparison.Ordinal) == true)
+        {
+            var error = await response.ReadOpenAiErrorAsync(cancellationToken);
+            return JsonSerializer.SerializeToElement(new { detail = error.GetProperty("message").GetString(), status = (int)response.StatusCode });
+        }
+
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
         Assert.Equal((int)response.StatusCode, problem.GetProperty("status").GetInt32());

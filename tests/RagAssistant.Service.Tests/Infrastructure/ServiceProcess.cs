@@ -49,6 +49,15 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Skips the calling test when the service has not been built beside the tests.</summary>
+    public static void SkipUnlessBuilt()
+    {
+        if (!File.Exists(ServiceAssembly))
+        {
+            Assert.Skip($"The service is not built at {ServiceAssembly}.");
+        }
+    }
+
     /// <summary>Starts the service from the repository root (so it reads the root appsettings.json) on a free port.</summary>
     public static ServiceProcess Start(params string[] arguments) => Start(FreePort(), arguments);
 

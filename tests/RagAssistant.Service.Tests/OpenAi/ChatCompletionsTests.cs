@@ -84,6 +84,23 @@ public sealed class ChatCompletionsTests
     }
 
     [Fact]
+    public async Task Usage_reports_the_prompt_tokens_reused_from_the_kv_cache_as_openai_does()
+    {
+        await using var factory = new ServiceFactory { Pipeline = new FakeAnswerPipeline { CachedPromptTokens = 30 } };
+        using var http = factory.CreateStreamingClient();
+        await http.WaitUntilReadyAsync();
+        var messages = new[] { new { role = "user", content = "speculative decoding" } };
+
+        using var plain = await http.PostAsJsonAsync("/v1/chat/completions", new { messages }, Ct);
+        using var streamed = await http.PostStreamingAsync("/v1/chat/completions", new { messages, stream = true, stream_options = new { include_usage = true } }, Ct);
+
+        var completion = JsonDocument.Parse(await plain.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(30, completion.GetProperty("usage").GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32());
+        var chunks = (await ServerSentEvents.ReadAllAsync(streamed, Ct)).SkipLast(1).Select(e => e.Json).ToList();
+        Assert.Equal(30, chunks[^1].GetProperty("usage").GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task Citations_and_sources_have_the_shape_of_api_ask_with_rounded_scores()
     {
         await using var factory = new ServiceFactory
@@ -152,7 +169,7 @@ public sealed class ChatCompletionsTests
         using var response = await http.PostRawAsync("/v1/chat/completions", body, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var detail = (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString()!;
+        var detail = (await response.ReadOpenAiErrorAsync(Ct)).GetProperty("message").GetString()!;
         Assert.Contains(expected, detail, StringComparison.Ordinal);
         Assert.DoesNotMatch(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]", detail);
     }

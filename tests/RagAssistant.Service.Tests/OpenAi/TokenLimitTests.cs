@@ -79,11 +79,11 @@ public sealed class TokenLimitTests
     }
 
     [Theory]
-    [InlineData("\"max_tokens\": 0, ", "max_tokens must be at least 1 (got 0)")]
-    [InlineData("\"max_tokens\": -1, ", "max_tokens must be at least 1 (got -1)")]
-    [InlineData("\"max_completion_tokens\": 0, ", "max_completion_tokens must be at least 1 (got 0)")]
+    [InlineData("\"max_tokens\": 0, ", "max_tokens must be at least 1, got 0.")]
+    [InlineData("\"max_tokens\": -1, ", "max_tokens must be at least 1, got -1.")]
+    [InlineData("\"max_completion_tokens\": 0, ", "max_completion_tokens must be at least 1, got 0.")]
     [InlineData("\"max_tokens\": 1.5, ", "The field 'max_tokens' must be a whole number (a JSON number such as 5, without quotes).")]
-    public async Task A_limit_below_one_is_a_400_problem(string limits, string expected)
+    public async Task A_limit_below_one_is_a_400_openai_error(string limits, string expected)
     {
         await using var factory = new ServiceFactory();
         using var http = factory.CreateClient();
@@ -92,8 +92,9 @@ public sealed class TokenLimitTests
         using var response = await http.PostRawAsync("/v1/chat/completions", Body(limits), Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(expected, (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var error = await response.ReadOpenAiErrorAsync(Ct);
+        Assert.Contains(expected, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
         Assert.Empty(factory.Pipeline.Requests);
     }
 
