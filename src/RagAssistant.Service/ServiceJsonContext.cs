@@ -22,4 +22,7 @@ namespace RagAssistant.Service;
 [JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(StreamError))]
+[JsonSerializable(typeof(ConversationListResponse))]
+[JsonSerializable(typeof(ConversationResponse))]
+[JsonSerializable(typeof(ConversationPatchRequest))]
 internal sealed partial class ServiceJsonContext : JsonSerializerContext;
