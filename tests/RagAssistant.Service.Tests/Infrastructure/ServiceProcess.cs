@@ -33,6 +33,15 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Skips the test, with the reason, when the service has not been built (its assembly is what runs).</summary>
+    public static void SkipWithoutBuild()
+    {
+        if (!File.Exists(ServiceAssembly))
+        {
+            Assert.Skip($"The service is not built at {ServiceAssembly}.");
+        }
+    }
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
