@@ -155,6 +155,30 @@ public sealed class ConversationEndpointTests
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
     }
 
+    [Fact]
+    public async Task A_foreign_web_page_can_neither_read_nor_change_conversations()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateStreamingClient();
+        await client.WaitUntilReadyAsync();
+        var id = (await AskJsonAsync(client, new { question = "q1" })).GetProperty("conversation_id").GetString()!;
+
+        foreach (var (method, path) in new[] { ("POST", "/api/ask"), ("GET", "/api/conversations"), ("GET", $"/api/conversations/{id}"), ("PATCH", $"/api/conversations/{id}"), ("DELETE", $"/api/conversations/{id}"), ("GET", $"/api/conversations/{id}/export") })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+            request.Headers.Add("Origin", "https://evil.example");
+            if (method is "POST" or "PATCH")
+            {
+                request.Content = JsonContent.Create(new { question = "q", title = "pwned" });
+            }
+
+            using var response = await client.SendAsync(request, Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{method} {path}: {response.StatusCode}");
+        }
+
+        Assert.Equal("q1", (await client.GetFromJsonAsync<JsonElement>($"/api/conversations/{id}", Ct)).GetProperty("title").GetString());
+    }
+
     private static async Task<JsonElement> AskJsonAsync(HttpClient client, object body)
     {
         using var response = await client.PostStreamingAsync("/api/ask", body, Ct, accept: "application/json");
