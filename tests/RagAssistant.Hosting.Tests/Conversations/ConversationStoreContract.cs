@@ -103,7 +103,8 @@ public abstract class ConversationStoreContract : IAsyncLifetime
             ids.Add((await Store.CreateAsync(i % 2 == 0 ? $"Attention {i}" : $"Decoding 100%_{i}", Ct)).Id);
         }
 
-        // Touching the oldest makes it the newest.
+        // Touching the oldest makes it the newest (a later millisecond: times are stored to the millisecond).
+        await Task.Delay(10, Ct);
         await Store.AddQuestionAsync(ids[0], "again", Ct);
 
         var pages = new List<ConversationPage>();
