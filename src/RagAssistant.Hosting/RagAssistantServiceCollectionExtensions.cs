@@ -113,6 +113,7 @@ public static class RagAssistantServiceCollectionExtensions
         services.TryAddSingleton<IAnswerPipeline>(sp => sp.GetRequiredService<SwitchableAnswerPipeline>());
         services.AddRagAnswering(configuration);
         services.AddAssistantService(configuration);
+        services.AddConversations(configuration);
         return services;
     }
 

@@ -47,6 +47,15 @@ internal static class EndpointRouteBuilderExtensions
             : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."));
         api.MapGet("/status", (StatusHandler handler) => handler.GetStatus());
 
+        // Stored conversations (/api/ask adds their turns); /v1/chat/completions stays stateless, as OpenAI clients expect.
+        var conversations = api.MapGroup("/conversations");
+        conversations.MapGet("/", (string? query, int? limit, string? cursor, ConversationsHandler handler, CancellationToken ct) => handler.ListAsync(query, limit, cursor, ct));
+        conversations.MapGet("/{id}", (string id, ConversationsHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
+        conversations.MapPatch("/{id}", (string id, [FromBody] ConversationPatchRequest body, ConversationsHandler handler, CancellationToken ct) => handler.RenameAsync(id, body, ct))
+            .WithMetadata(new RequestBodyExample(ConversationPatchRequest.Example));
+        conversations.MapDelete("/{id}", (string id, ConversationsHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct));
+        conversations.MapGet("/{id}/export", (string id, ConversationsHandler handler, CancellationToken ct) => handler.ExportAsync(id, ct));
+
         // The service's way to fetch the offered chat model: in the background, progress in /api/status; once it is
         // verified the service loads it and answers with it, no restart. It takes a JSON body ({}), which an HTML form
         // cannot send, so a foreign page cannot start a 491 MB download even where a browser sends no Origin.

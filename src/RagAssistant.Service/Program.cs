@@ -64,6 +64,12 @@ catch (OptionsValidationException ex)
     await Console.Error.WriteLineAsync($"The service cannot start: {string.Join(" ", ex.Failures)}");
     return 1;
 }
+catch (RagAssistant.Hosting.Conversations.ConversationStoreException ex)
+{
+    // The conversation store cannot be opened (a newer schema, an unreachable server): its message says what to do.
+    await Console.Error.WriteLineAsync($"The service cannot start: {ex.Message}");
+    return 1;
+}
 catch (IOException ex) when (PortInUseLogDemotion.IsPortInUse(ex))
 {
     // Kestrel could not listen (another program holds the port): one line and exit 1, not an unhandled crash (134)

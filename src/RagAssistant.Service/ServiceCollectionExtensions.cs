@@ -66,6 +66,8 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<AskHandler>();
         services.AddSingleton<SearchHandler>();
         services.AddSingleton<StatusHandler>();
+        services.AddSingleton<ConversationsHandler>();
+        services.AddConversationStoreStartup();
         services.AddSingleton<ChatCompletionsHandler>();
         // The shared start-up loads the models and builds the index in the background; the watcher keeps it current.
         services.AddSingleton<IModelDownloadHint, ServiceDownloadHint>();

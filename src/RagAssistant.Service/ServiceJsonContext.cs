@@ -23,6 +23,9 @@ namespace RagAssistant.Service;
 [JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(OpenAiError))]
+[JsonSerializable(typeof(ConversationListResponse))]
+[JsonSerializable(typeof(ConversationResponse))]
+[JsonSerializable(typeof(ConversationPatchRequest))]
 internal sealed partial class ServiceJsonContext : JsonSerializerContext
 {
     /// <summary>

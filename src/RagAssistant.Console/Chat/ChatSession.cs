@@ -4,6 +4,7 @@ using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Application;
+using RagAssistant.Hosting.Conversations;
 using Spectre.Console;
 
 namespace RagAssistant.Console.Chat;
@@ -12,20 +13,58 @@ namespace RagAssistant.Console.Chat;
 /// The interactive conversation's front end: reads questions and slash commands and renders each answer with its
 /// sources; the turns for follow-up questions are the <see cref="AssistantConversation"/>'s. Ctrl+C cancels the answer
 /// in progress; a second Ctrl+C at an empty prompt exits. Nothing the user types ends the session except /exit,
-/// Ctrl+D or the second Ctrl+C.
+/// Ctrl+D or the second Ctrl+C. With a <see cref="ConversationService"/> the conversation is stored (created on its
+/// first question): <c>/history</c> lists the recent ones, <c>/open N</c> switches to one, <c>/new</c> starts fresh,
+/// and <see cref="ResumeAsync"/> continues one (<c>--continue</c>, <c>--conversation ID</c>).
 /// </summary>
 /// <remarks>
 /// While the passage vectors are computed in the background, progress shows as a live bar on the terminal's bottom
 /// row (<see cref="EmbeddingStatusBar"/>), or, when output is piped, as a line above each prompt; answers say they
 /// came from BM25. Once the vectors are ready a line says so, and the next question is answered with hybrid search.
 /// </remarks>
-internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeInfo runtime, Terminal terminal, ILineReader reader, ICorpusIndex? index = null)
+internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeInfo runtime, Terminal terminal, ILineReader reader, ICorpusIndex? index = null, ConversationService? conversations = null)
 {
     private const string Prompt = "> ";
+
+    // Conversations /history lists.
+    private const int HistoryPageSize = 10;
+
     private readonly AnswerRenderer renderer = new(terminal);
-    private readonly AssistantConversation conversation = assistant.StartConversation();
     private readonly Lock gate = new();
+    private AssistantConversation conversation = conversations?.StartConversation() ?? assistant.StartConversation();
+    private IReadOnlyList<ConversationSummary> listed = [];
     private CancellationTokenSource? currentAnswer;
+
+    /// <summary>The stored conversation's id; null before its first question, or without a store.</summary>
+    public string? ConversationId => conversation.Id;
+
+    /// <summary>
+    /// Continues a stored conversation: the one with <paramref name="id"/>, or the most recently updated when
+    /// <paramref name="id"/> is null. Says which, with its last turn; false (and says why) when there is none.
+    /// </summary>
+    /// <param name="id">The conversation, or null for the latest.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>True when a conversation was resumed.</returns>
+    public async Task<bool> ResumeAsync(string? id, CancellationToken cancellationToken)
+    {
+        if (conversations is null)
+        {
+            return false;
+        }
+
+        if (id is null && (await conversations.Store.ListAsync(null, 1, null, cancellationToken).ConfigureAwait(false)).Conversations is [var latest])
+        {
+            id = latest.Id;
+        }
+
+        if (id is null)
+        {
+            terminal.Ui.MarkupLine("[grey]No earlier conversation: starting a new one.[/]");
+            return false;
+        }
+
+        return await OpenAsync(id, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Earlier turns sent with follow-up questions.</summary>
     public IReadOnlyList<ChatMessage> History => conversation.History;
@@ -77,7 +116,7 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
 
             if (text.StartsWith('/'))
             {
-                if (!RunCommand(text))
+                if (!await RunCommandAsync(text, cancellationToken).ConfigureAwait(false))
                 {
                     return ExitCodes.Success;
                 }
@@ -122,6 +161,13 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
             terminal.Ui.MarkupLine("[yellow]Answer cancelled.[/]");
             return true;
         }
+        catch (ConversationStoreException ex)
+        {
+            // The store failed (a full disk): the chat goes on, and says so.
+            terminal.Out.WriteLine();
+            terminal.Ui.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            return false;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A failed answer must not end the conversation.
@@ -139,9 +185,23 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
     }
 
     /// <summary>Runs a slash command; returns false for /exit.</summary>
-    private bool RunCommand(string text)
+    private async Task<bool> RunCommandAsync(string text, CancellationToken cancellationToken)
     {
-        var command = text.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries)[0].ToLowerInvariant();
+        var parts = text.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var command = parts[0].ToLowerInvariant();
+        try
+        {
+            return await RunCommandAsync(command, parts.Length > 1 ? parts[1] : null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConversationStoreException ex)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            return true;
+        }
+    }
+
+    private async Task<bool> RunCommandAsync(string command, string? argument, CancellationToken cancellationToken)
+    {
         switch (command)
         {
             case "/exit" or "/quit":
@@ -155,9 +215,20 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
             case "/evidence":
                 renderer.WriteEvidence(renderer.LastResult);
                 break;
-            case "/reset":
+            case "/reset" or "/new":
                 conversation.Reset();
-                terminal.Ui.MarkupLine("[grey]Conversation cleared: the next question starts fresh.[/]");
+                terminal.Ui.MarkupLine(conversations is null
+                    ? "[grey]Conversation cleared: the next question starts fresh.[/]"
+                    : "[grey]New conversation: the next question starts fresh (/history lists the earlier ones).[/]");
+                break;
+            case "/history" when conversations is not null:
+                await WriteHistoryAsync(argument, cancellationToken).ConfigureAwait(false);
+                break;
+            case "/open" when conversations is not null:
+                await OpenListedAsync(argument, cancellationToken).ConfigureAwait(false);
+                break;
+            case "/history" or "/open":
+                terminal.Ui.MarkupLine("[yellow]Conversations are not stored in this chat.[/]");
                 break;
             case "/model":
                 RuntimeView.WriteModelInfo(terminal, runtime, paperCount: null);
@@ -176,10 +247,89 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         table.AddRow("/help", "this list");
         table.AddRow("/sources", "the passages offered for the last answer, with scores");
         table.AddRow("/evidence", "each claim of the last answer with the sentence of each source that supports it, or not");
-        table.AddRow("/reset", "forget the conversation (follow-ups start fresh)");
+        table.AddRow("/new", "start a new conversation (follow-ups start fresh; also /reset)");
+        if (conversations is not null)
+        {
+            table.AddRow("/history [[words]]", $"the {HistoryPageSize} most recent conversations (with words: those whose title has them)");
+            table.AddRow("/open N", "continue conversation N of /history (or /open ID)");
+        }
+
         table.AddRow("/model", "what is loaded: model file, backend, context size, threads");
         table.AddRow("/exit", "leave (also Ctrl+D, or Ctrl+C twice at an empty prompt)");
         terminal.Ui.Write(table);
         terminal.Ui.MarkupLine("[grey]Ctrl+C cancels the answer in progress. Up/Down recall earlier questions.[/]");
+    }
+
+    private async Task WriteHistoryAsync(string? query, CancellationToken cancellationToken)
+    {
+        listed = (await conversations!.Store.ListAsync(query, HistoryPageSize, null, cancellationToken).ConfigureAwait(false)).Conversations;
+        if (listed.Count == 0)
+        {
+            terminal.Ui.MarkupLine(query is null ? "[grey]No stored conversations yet.[/]" : "[grey]No conversation title has those words.[/]");
+            return;
+        }
+
+        var table = new Table().NoBorder().HideHeaders().AddColumn("n").AddColumn("title").AddColumn("turns").AddColumn("updated");
+        foreach (var (item, i) in listed.Select((item, i) => (item, i)))
+        {
+            var current = item.Id == conversation.Id ? " [green](current)[/]" : string.Empty;
+            table.AddRow(
+                $"{i + 1}.",
+                Markup.Escape(item.Title) + current,
+                $"{item.TurnCount} turn{(item.TurnCount == 1 ? string.Empty : "s")}",
+                item.Updated.ToLocalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        terminal.Ui.Write(table);
+        terminal.Ui.MarkupLine("[grey]/open N continues one.[/]");
+    }
+
+    private async Task OpenListedAsync(string? argument, CancellationToken cancellationToken)
+    {
+        if (argument is null)
+        {
+            terminal.Ui.MarkupLine("[yellow]Say which: /open N (a number of /history) or /open ID.[/]");
+            return;
+        }
+
+        if (int.TryParse(argument, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            if (listed.Count == 0)
+            {
+                listed = (await conversations!.Store.ListAsync(null, HistoryPageSize, null, cancellationToken).ConfigureAwait(false)).Conversations;
+            }
+
+            if (n < 1 || n > listed.Count)
+            {
+                terminal.Ui.MarkupLineInterpolated($"[yellow]There is no conversation {argument}: /history lists {listed.Count}.[/]");
+                return;
+            }
+
+            argument = listed[n - 1].Id;
+        }
+
+        await OpenAsync(argument, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> OpenAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await conversations!.OpenConversationAsync(id, cancellationToken).ConfigureAwait(false) is not var (opened, stored))
+        {
+            terminal.Ui.MarkupLineInterpolated($"[yellow]No conversation has the id {id}. /history lists them.[/]");
+            return false;
+        }
+
+        conversation = opened;
+        terminal.Ui.MarkupLineInterpolated($"[green]Continuing \"{stored.Title}\"[/] [grey]({stored.Turns.Count} turn{(stored.Turns.Count == 1 ? string.Empty : "s")}, id {stored.Id})[/]");
+        if (stored.Turns.Count > 0 && stored.Turns[^1] is var last)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[grey]Last question:[/] {last.Question}");
+            if (!string.IsNullOrEmpty(last.AnswerText))
+            {
+                terminal.Ui.MarkupLineInterpolated($"[grey]Answer:[/] {last.AnswerText}");
+            }
+        }
+
+        return true;
     }
 }

@@ -116,12 +116,21 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
             root.Options.Add(option);
         }
 
+        var continueLast = new Option<bool>("--continue") { Description = "Continue the most recent stored conversation." };
+        var conversation = new Option<string?>("--conversation") { Description = "Continue the stored conversation with this id (see /history, GET /api/conversations)." };
+        root.Options.Add(continueLast);
+        root.Options.Add(conversation);
         root.Subcommands.Add(AskCommand.Create(context));
         root.Subcommands.Add(IndexCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(ModelsCommand.Create(context));
         root.SetAction((parseResult, cancellationToken) =>
-            ChatCommand.RunAsync(context, context.Globals.ToOverrides(parseResult), parseResult.GetValue(context.Globals.Verbose), cancellationToken));
+            ChatCommand.RunAsync(
+                context,
+                context.Globals.ToOverrides(parseResult),
+                parseResult.GetValue(context.Globals.Verbose),
+                new ChatResume(parseResult.GetValue(continueLast), parseResult.GetValue(conversation)),
+                cancellationToken));
         return root;
     }
 }

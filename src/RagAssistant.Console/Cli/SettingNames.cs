@@ -28,6 +28,7 @@ internal static class SettingNames
         CommandLineOverrides.RequireChatModelKey,
         CommandLineOverrides.RequireEmbeddingModelKey,
         CommandLineOverrides.RetrievalOnlyKey,
+        Hosting.Conversations.ConversationOptions.ConnectionStringKey,
     ];
 
     // Sections whose keys are free-form (log categories).

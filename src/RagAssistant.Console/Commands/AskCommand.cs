@@ -2,7 +2,9 @@ using System.CommandLine;
 using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
+using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Hosting.Application;
+using RagAssistant.Hosting.Conversations;
 using RagAssistant.Hosting.Models;
 
 namespace RagAssistant.Console.Commands;
@@ -25,7 +27,9 @@ internal static class AskCommand
         var topK = new Option<int?>("--top-k") { Description = "How many sources to retrieve, 1 to Ask:MaxTopK (default Retrieval:TopK)." };
         var evidence = new Option<bool>("--evidence") { Description = "After the answer, print each claim with the quoted sentence of each source (cited and suggested)." };
 
-        var command = new Command("ask", "Answer one question and exit.") { question, json, topK, evidence };
+        var conversation = new Option<string?>("--conversation") { Description = "Add the answer as the next turn of this stored conversation, with its earlier turns as history." };
+
+        var command = new Command("ask", "Answer one question and exit.") { question, json, topK, evidence, conversation };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var terminal = context.Terminal;
@@ -45,7 +49,31 @@ internal static class AskCommand
                 return ExitCodes.BadUsage;
             }
 
-            var validation = host.Assistant.Validate(text, topK: sources);
+            var conversationId = parseResult.GetValue(conversation);
+            ConversationAsk? turn = null;
+            ConversationService? conversations = null;
+            if (conversationId is not null)
+            {
+                conversations = host.Services.GetRequiredService<ConversationService>();
+                try
+                {
+                    var prepared = await conversations.PrepareAsync(conversationId, text, null, sources, cancellationToken).ConfigureAwait(false);
+                    if (prepared.Ask is null)
+                    {
+                        terminal.WriteError(prepared.Error!);
+                        return ExitCodes.BadUsage;
+                    }
+
+                    turn = prepared.Ask;
+                }
+                catch (ConversationStoreException ex)
+                {
+                    terminal.WriteError(ex.Message);
+                    return ex.Error == ConversationStoreError.NotFound ? ExitCodes.BadUsage : ExitCodes.Failure;
+                }
+            }
+
+            var validation = turn is null ? host.Assistant.Validate(text, topK: sources) : AskValidation.Valid(turn.Request);
             if (validation.Request is not { } request)
             {
                 terminal.WriteError(validation.Error!);
@@ -56,20 +84,32 @@ internal static class AskCommand
             var (runtime, index) = await host.StartAssistantAsync(asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
             StartupView.WriteWarnings(terminal, index, toStandardError: asJson);
             RuntimeView.WriteNotices(terminal, runtime, toStandardError: asJson);
-            if (asJson)
+            try
             {
-                await terminal.Out.WriteLineAsync(AnswerJson.Serialize(await host.Assistant.AskAsync(request, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
-                return ExitCodes.Success;
-            }
+                if (asJson)
+                {
+                    // With --conversation the object names it, as /api/ask's does.
+                    await terminal.Out.WriteLineAsync(turn is null
+                        ? AnswerJson.Serialize(await host.Assistant.AskAsync(request, cancellationToken).ConfigureAwait(false))
+                        : ConversationService.ToAnswerJson(await conversations!.AskAsync(turn, cancellationToken).ConfigureAwait(false), turn.ConversationId, indented: true)).ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
 
-            var renderer = new AnswerRenderer(terminal);
-            var completed = await renderer.RenderAsync(host.Assistant.AskStreamingAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
-            if (completed is not null && parseResult.GetValue(evidence))
+                var updates = turn is null ? host.Assistant.AskStreamingAsync(request, cancellationToken) : conversations!.AskStreamingAsync(turn, cancellationToken);
+                var renderer = new AnswerRenderer(terminal);
+                var completed = await renderer.RenderAsync(updates, cancellationToken).ConfigureAwait(false);
+                if (completed is not null && parseResult.GetValue(evidence))
+                {
+                    renderer.WriteEvidence(completed);
+                }
+
+                return completed is null ? ExitCodes.Failure : ExitCodes.Success;
+            }
+            catch (ConversationStoreException ex)
             {
-                renderer.WriteEvidence(completed);
+                terminal.WriteError(ex.Message);
+                return ExitCodes.Failure;
             }
-
-            return completed is null ? ExitCodes.Failure : ExitCodes.Success;
         });
         return command;
     }

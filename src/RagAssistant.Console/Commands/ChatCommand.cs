@@ -4,6 +4,7 @@ using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
+using RagAssistant.Hosting.Conversations;
 using RagAssistant.Hosting.Models;
 using RagAssistant.Hosting.Startup;
 using Spectre.Console;
@@ -17,8 +18,9 @@ internal static class ChatCommand
     /// <param name="context">The terminal and the host factory.</param>
     /// <param name="overrides">The shared options given on the command line.</param>
     /// <param name="verbose">True to show informational logs on stderr.</param>
+    /// <param name="resume">Which stored conversation to continue (<c>--continue</c>, <c>--conversation ID</c>); default starts a new one.</param>
     /// <param name="cancellationToken">Ends the chat.</param>
-    public static async Task<int> RunAsync(CliContext context, CommandLineOverrides overrides, bool verbose, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliContext context, CommandLineOverrides overrides, bool verbose, ChatResume resume, CancellationToken cancellationToken)
     {
         var terminal = context.Terminal;
         var host = await CommandHost.StartAsync(context, overrides, verbose, cancellationToken).ConfigureAwait(false);
@@ -37,8 +39,20 @@ internal static class ChatCommand
 
             StartupView.WriteChatStart(terminal, await host.BuildIndexAsync(terminal, cancellationToken).ConfigureAwait(false), host.Services);
             ILineReader reader = terminal.IsInteractive ? new LineEditor(new SystemConsoleKeySource(), terminal.Controls) : new PlainLineReader(terminal.In, terminal.Out);
-            var session = new ChatSession(host.Assistant, runtime, terminal, reader, host.Services.GetService<ICorpusIndex>());
+            var session = new ChatSession(host.Assistant, runtime, terminal, reader, host.Services.GetService<ICorpusIndex>(), host.Services.GetService<ConversationService>());
             session.WriteBanner(host.Services.GetService<IPaperCatalog>()?.Count);
+            try
+            {
+                if (resume.Resumes && !await session.ResumeAsync(resume.ConversationId, cancellationToken).ConfigureAwait(false) && resume.ConversationId is not null)
+                {
+                    return ExitCodes.BadUsage;
+                }
+            }
+            catch (ConversationStoreException ex)
+            {
+                terminal.WriteError(ex.Message);
+                return ExitCodes.Failure;
+            }
 
             // Ctrl+C stops the answer, not the process. At a plain (piped) prompt, the first Ctrl+C warns and the second exits.
             var promptInterrupts = 0;
@@ -76,6 +90,15 @@ internal static class ChatCommand
             await host.DisposeAsync().ConfigureAwait(false);
         }
     }
+}
+
+/// <summary>Which stored conversation the chat continues: <c>--continue</c> (the latest) or <c>--conversation ID</c>.</summary>
+/// <param name="Latest">True for <c>--continue</c>.</param>
+/// <param name="ConversationId">The id of <c>--conversation</c>, or null.</param>
+internal readonly record struct ChatResume(bool Latest, string? ConversationId)
+{
+    /// <summary>Whether a stored conversation is continued at all.</summary>
+    public bool Resumes => Latest || ConversationId is not null;
 }
 
 /// <summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
+using RagAssistant.Hosting.Conversations;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.Options;
 
@@ -46,9 +47,10 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
     /// <param name="validation">The question as <see cref="AssistantService.Validate"/> checked it; invalid is a 400 problem.</param>
     /// <param name="stream">True for Server-Sent Events, false for the whole answer in one response.</param>
     /// <param name="format">How the endpoint writes the answer.</param>
+    /// <param name="answer">Produces the answer stream once admitted; null answers the request with <see cref="AssistantService.AskStreamingAsync"/> (a stored conversation's turn passes its own).</param>
     /// <typeparam name="TComplete">The result type of the format's whole answer.</typeparam>
     public async Task<Results<ServerSentEventsResult<string>, TComplete, ProblemHttpResult, EmptyHttpResult>> AnswerAsync<TComplete>(
-        HttpContext context, AskValidation validation, bool stream, AnswerWireFormat<TComplete> format)
+        HttpContext context, AskValidation validation, bool stream, AnswerWireFormat<TComplete> format, Func<CancellationToken, IAsyncEnumerable<AnswerUpdate>>? answer = null)
         where TComplete : IResult
     {
         if (validation.Request is not { } request)
@@ -62,18 +64,27 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
             return refusal!.Result is ProblemHttpResult problem ? problem : TypedResults.Empty;
         }
 
-        return stream ? Stream(context, request, admitted, format) : await CompleteAsync(request, admitted, format);
+        answer ??= ct => assistant.AskStreamingAsync(request, ct);
+        return stream ? Stream(context, answer, admitted, format) : await CompleteAsync(answer, admitted, format);
     }
 
     private async Task<Results<ServerSentEventsResult<string>, TComplete, ProblemHttpResult, EmptyHttpResult>> CompleteAsync<TComplete>(
-        AnswerRequest request, AdmittedAnswer admitted, AnswerWireFormat<TComplete> format)
+        Func<CancellationToken, IAsyncEnumerable<AnswerUpdate>> answer, AdmittedAnswer admitted, AnswerWireFormat<TComplete> format)
         where TComplete : IResult
     {
         using (admitted)
         {
             try
             {
-                return format.Complete(await assistant.AskAsync(request, admitted.CancellationToken));
+                await foreach (var update in answer(admitted.CancellationToken))
+                {
+                    if (update is AnswerCompletedUpdate completed)
+                    {
+                        return format.Complete(completed.Result);
+                    }
+                }
+
+                throw new InvalidOperationException("The answer ended without a result.");
             }
             catch (OperationCanceledException) when (admitted.CancellationToken.IsCancellationRequested)
             {
@@ -81,6 +92,11 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
                 return admitted.CancelledByShutdown ? ApiProblems.ShuttingDown()
                     : admitted.TimedOut ? ApiProblems.AnswerTimedOut(options.Value.AnswerTimeout)
                     : TypedResults.Empty;
+            }
+            catch (ConversationStoreException ex)
+            {
+                LogFailed(logger, ex);
+                return ApiProblems.Conversation(ex);
             }
             catch (Exception ex)
             {
@@ -91,7 +107,7 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
     }
 
     // A failure or a timeout mid-stream ends the stream with the format's error event; a client that left ends it quietly.
-    private ServerSentEventsResult<string> Stream<TComplete>(HttpContext context, AnswerRequest request, AdmittedAnswer admitted, AnswerWireFormat<TComplete> format)
+    private ServerSentEventsResult<string> Stream<TComplete>(HttpContext context, Func<CancellationToken, IAsyncEnumerable<AnswerUpdate>> answer, AdmittedAnswer admitted, AnswerWireFormat<TComplete> format)
         where TComplete : IResult
     {
         // The slot is held until the response has been written, after this method returns.
@@ -100,7 +116,7 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
         // Reverse proxies (nginx) would otherwise buffer the stream.
         context.Response.Headers["X-Accel-Buffering"] = "no";
         var token = admitted.CancellationToken;
-        return TypedResults.ServerSentEvents(GuardAsync(context.Response, format.ProjectAsync(assistant.AskStreamingAsync(request, token), token), admitted, format.Failed));
+        return TypedResults.ServerSentEvents(GuardAsync(context.Response, format.ProjectAsync(answer(token), token), admitted, format.Failed));
     }
 
     private async IAsyncEnumerable<SseItem<string>> GuardAsync(
@@ -142,6 +158,11 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
                     // The client left: nobody is listening.
                     yield break;
                 }
+            }
+            catch (ConversationStoreException ex)
+            {
+                LogFailed(logger, ex);
+                failure = new AnswerFailure("The conversation could not be stored.", ex.Message, ApiProblems.StatusOf(ex));
             }
             catch (Exception ex)
             {

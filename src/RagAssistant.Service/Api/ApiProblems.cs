@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using RagAssistant.Hosting.Conversations;
 
 namespace RagAssistant.Service.Api;
 
@@ -58,6 +59,26 @@ internal static class ApiProblems
 
     public static ProblemHttpResult AnswerFailed(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status500InternalServerError, title: "Answering failed.");
+
+    /// <summary>A conversation store failure: 404 (no such conversation), 409 (a limit), 507 (disk full), 503 (unreachable), 500 (newer schema).</summary>
+    public static ProblemHttpResult Conversation(ConversationStoreException exception) =>
+        TypedResults.Problem(exception.Message, statusCode: StatusOf(exception), title: exception.Error switch
+        {
+            ConversationStoreError.NotFound => "Not found.",
+            ConversationStoreError.LimitReached => "Conversation limit reached.",
+            ConversationStoreError.Full => "The conversation store is full.",
+            _ => "The conversation store cannot be used.",
+        });
+
+    /// <summary>The HTTP status of a conversation store failure.</summary>
+    public static int StatusOf(ConversationStoreException exception) => exception.Error switch
+    {
+        ConversationStoreError.NotFound => StatusCodes.Status404NotFound,
+        ConversationStoreError.LimitReached => StatusCodes.Status409Conflict,
+        ConversationStoreError.Full => StatusCodes.Status507InsufficientStorage,
+        ConversationStoreError.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
 
     // The header is set before the result runs: ProblemHttpResult writes the body and keeps the headers already there.
     private static void SetRetryAfter(HttpContext context, int seconds) =>

@@ -11,30 +11,34 @@ namespace RagAssistant.Service.Api;
 /// <param name="Question">The question, 1 to <c>Ask:MaxQuestionChars</c> characters.</param>
 /// <param name="History">Earlier turns, oldest first; at most <c>Ask:MaxHistoryMessages</c>.</param>
 /// <param name="TopK">How many sources to retrieve, 1 to <c>Ask:MaxTopK</c>; null uses <c>Retrieval:TopK</c>.</param>
+/// <param name="ConversationId">The stored conversation to continue (its history comes from the store); null starts a new one.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record AskRequest(
     string? Question,
     IReadOnlyList<ConversationTurn>? History = null,
-    [property: JsonPropertyName("top_k")] int? TopK = null)
+    [property: JsonPropertyName("top_k")] int? TopK = null,
+    [property: JsonPropertyName("conversation_id")] string? ConversationId = null)
 {
     /// <summary>Shown in error messages.</summary>
-    internal const string Example = """{"question": "Which papers study speculative decoding?", "top_k": 5}""";
+    internal const string Example = """{"question": "Which papers study speculative decoding?", "top_k": 5, "conversation_id": "(optional: from an earlier answer)"}""";
 
-    /// <summary>The checked question: each history turn must be a user or assistant message, then the limits of <see cref="AssistantService.Validate"/>.</summary>
-    internal AskValidation Validate(AssistantService assistant)
+    /// <summary>The history as chat messages, or what is wrong with it: each turn must be a user or assistant message.</summary>
+    /// <param name="history">The messages, oldest first.</param>
+    /// <returns>Null when the history is well formed, else the message.</returns>
+    internal string? TryReadHistory(out List<ChatMessage> history)
     {
-        var history = new List<ChatMessage>();
+        history = [];
         foreach (var (turn, i) in (History ?? []).Select((turn, i) => (turn, i)))
         {
             if (!AssistantService.TryParseRole(turn?.Role, out var role))
             {
-                return AskValidation.Invalid($"history[{i}].role must be \"user\" or \"assistant\", not \"{turn?.Role}\".");
+                return $"history[{i}].role must be \"user\" or \"assistant\", not \"{turn?.Role}\".";
             }
 
             history.Add(new ChatMessage(role, turn!.Content ?? string.Empty));
         }
 
-        return assistant.Validate(Question, history, TopK);
+        return null;
     }
 }
 

@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
+using RagAssistant.Hosting.Conversations;
 using RagAssistant.Service.Answering;
 
 namespace RagAssistant.Service.Api;
@@ -11,10 +12,65 @@ namespace RagAssistant.Service.Api;
 /// <c>error</c>), or returns the whole result as JSON when the client sends <c>Accept: application/json</c>. Both
 /// speak <see cref="AnswerJson"/>: the <c>done</c> event carries the same object as the JSON answer and <c>ask --json</c>.
 /// </summary>
-internal sealed class AskHandler(AssistantService assistant, AnswerEndpoint endpoint)
+/// <remarks>
+/// Every answer is a turn of a stored conversation (<see cref="ConversationService"/>): <c>conversation_id</c>
+/// continues one, with its history from the store; without it a conversation is created, titled after the question.
+/// The answer object carries its <c>conversation_id</c>. A conversation created for a question that was then refused
+/// (queue full, not ready) is removed again.
+/// </remarks>
+internal sealed class AskHandler(ConversationService conversations, AnswerEndpoint endpoint)
 {
-    public Task<Results<ServerSentEventsResult<string>, ContentHttpResult, ProblemHttpResult, EmptyHttpResult>> HandleAsync(AskRequest body, HttpContext context) =>
-        endpoint.AnswerAsync(context, body.Validate(assistant), stream: !WantsJson(context.Request), AnswerEvents.Instance);
+    public async Task<Results<ServerSentEventsResult<string>, ContentHttpResult, ProblemHttpResult, EmptyHttpResult>> HandleAsync(AskRequest body, HttpContext context)
+    {
+        if (body.TryReadHistory(out var history) is { } historyError)
+        {
+            return ApiProblems.BadRequest(historyError);
+        }
+
+        ConversationAskValidation prepared;
+        try
+        {
+            prepared = await conversations.PrepareAsync(body.ConversationId, body.Question, history, body.TopK, context.RequestAborted);
+        }
+        catch (ConversationStoreException ex)
+        {
+            return ApiProblems.Conversation(ex);
+        }
+
+        if (prepared.Ask is not { } ask)
+        {
+            return ApiProblems.BadRequest(prepared.Error!);
+        }
+
+        context.Response.Headers[ConversationIdHeader] = ask.ConversationId;
+        var result = await endpoint.AnswerAsync(
+            context, AskValidation.Valid(ask.Request), stream: !WantsJson(context.Request), new AnswerEvents(ask.ConversationId), ct => conversations.AskStreamingAsync(ask, ct));
+        if (body.ConversationId is null && result.Result is ProblemHttpResult or EmptyHttpResult)
+        {
+            await RemoveIfUnusedAsync(ask.ConversationId);
+        }
+
+        return result;
+    }
+
+    /// <summary>Response header naming the answer's conversation, there before the first event of a stream.</summary>
+    internal const string ConversationIdHeader = "X-Conversation-Id";
+
+    // Only a conversation the refused question created, and only while it has no turn.
+    private async Task RemoveIfUnusedAsync(string id)
+    {
+        try
+        {
+            if (await conversations.Store.GetAsync(id, CancellationToken.None) is { Turns.Count: 0 })
+            {
+                await conversations.Store.DeleteAsync(id, CancellationToken.None);
+            }
+        }
+        catch (ConversationStoreException)
+        {
+            // The refusal is what the client needs to hear; an empty conversation left over is harmless.
+        }
+    }
 
     private static bool WantsJson(HttpRequest request)
     {
@@ -24,12 +80,10 @@ internal sealed class AskHandler(AssistantService assistant, AnswerEndpoint endp
     }
 
     /// <summary>The <see cref="AnswerJson"/> events: a <c>token</c> per text piece, a <c>claim</c> per checked claim, then <c>sources</c> and <c>done</c>.</summary>
-    private sealed class AnswerEvents : AnswerWireFormat<ContentHttpResult>
+    private sealed class AnswerEvents(string conversationId) : AnswerWireFormat<ContentHttpResult>
     {
-        public static AnswerEvents Instance { get; } = new();
-
         public override ContentHttpResult Complete(AnswerResult result) =>
-            TypedResults.Text(AnswerJson.Serialize(result), "application/json; charset=utf-8");
+            TypedResults.Text(ConversationService.ToAnswerJson(result, conversationId, indented: true), "application/json; charset=utf-8");
 
         public override SseItem<string> Failed(AnswerFailure failure) =>
             new(AnswerJson.SerializeErrorEvent(failure.Title, failure.Detail, failure.Status), AnswerJson.ErrorEvent);
@@ -43,7 +97,7 @@ internal sealed class AskHandler(AssistantService assistant, AnswerEndpoint endp
         protected override IEnumerable<SseItem<string>> OnCompleted(AnswerResult result) =>
         [
             new(AnswerJson.SerializeSourcesEvent(result), AnswerJson.SourcesEvent),
-            new(AnswerJson.SerializeEvent(result), AnswerJson.DoneEvent),
+            new(ConversationService.ToAnswerJson(result, conversationId, indented: false), AnswerJson.DoneEvent),
         ];
     }
 }

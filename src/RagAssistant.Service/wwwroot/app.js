@@ -3,6 +3,8 @@
 // claim {text, cited, verdict, evidence: [{n, sentence, score}], suggested} as each claim's sentence completes,
 // sources {search_query, citations, sources: [{n, paper_id, title, score, relevance_score, date}], ...}, done (the whole answer,
 // as the JSON answer, with claims and grounding), error {title, detail, status}. No framework and no build step on purpose: the page must work offline from the service itself.
+// The conversation is kept by the service: the page sends only the question and the conversation id (from the
+// X-Conversation-Id header of the first answer, remembered in localStorage), and a reload shows the stored turns again.
 "use strict";
 
 const form = document.getElementById("ask-form");
@@ -11,7 +13,8 @@ const askButton = document.getElementById("ask");
 const stopButton = document.getElementById("stop");
 const conversation = document.getElementById("conversation");
 const statusLine = document.getElementById("status");
-const history = [];
+const newButton = document.getElementById("new");
+const conversationKey = "ragassistant-conversation";
 let controller = null;
 
 function headers(extra) {
@@ -249,13 +252,17 @@ async function ask(question) {
     const response = await fetchWithKey("/api/ask", {
       method: "POST",
       headers: { Accept: "text/event-stream" },
-      body: JSON.stringify({ question, history: history.slice(-10) }),
+      body: JSON.stringify(Object.assign({ question }, localStorage.getItem(conversationKey) ? { conversation_id: localStorage.getItem(conversationKey) } : {})),
       signal: controller.signal,
     });
     if (!response.ok) {
+      // A conversation deleted elsewhere: the next question starts a new one.
+      if (response.status === 404) localStorage.removeItem(conversationKey);
       addLine(turn, "notice", await problemText(response));
       return;
     }
+    const conversationId = response.headers.get("X-Conversation-Id");
+    if (conversationId) localStorage.setItem(conversationKey, conversationId);
     for await (const { event, data } of readEvents(response)) {
       if (event === "token") {
         text += data.text;
@@ -280,7 +287,6 @@ async function ask(question) {
         addLine(turn, "timings", `${tokens} token${tokens === 1 ? "" : "s"} · first token ${Math.round(t.first_token)} ms · total ${Math.round(t.total)} ms`);
         if (data.finish_reason === "length") addLine(turn, "notice", "The answer was cut at the answer-token limit.");
         if (data.retrieval_notice) addLine(turn, "notice", data.retrieval_notice);
-        history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
       } else if (event === "error") {
         addLine(turn, "notice", data.detail);
       }
@@ -312,4 +318,37 @@ questionBox.addEventListener("keydown", event => {
 
 stopButton.addEventListener("click", () => controller && controller.abort());
 
+newButton.addEventListener("click", () => {
+  if (controller) return;
+  localStorage.removeItem(conversationKey);
+  conversation.replaceChildren();
+  questionBox.focus();
+});
+
+// Shows the stored turns of the remembered conversation (after a reload or a restart of the service).
+async function restoreConversation() {
+  const id = localStorage.getItem(conversationKey);
+  if (!id) return;
+  const response = await fetchWithKey(`/api/conversations/${encodeURIComponent(id)}`);
+  if (response.status === 404) {
+    localStorage.removeItem(conversationKey);
+    return;
+  }
+  if (!response.ok) return;
+  const stored = await response.json();
+  for (const storedTurn of stored.turns) {
+    const { turn, answer } = newTurn(storedTurn.question);
+    answer.classList.remove("streaming");
+    if (storedTurn.answer) {
+      renderCited(answer, storedTurn.answer.answer, storedTurn.answer.sources);
+      if (storedTurn.answer.refused) answer.classList.add("refused");
+      if (storedTurn.answer.sources.length) addSources(turn, storedTurn.answer.sources);
+    } else {
+      answer.textContent = storedTurn.partial_answer || "";
+      addLine(turn, "notice", storedTurn.status === "failed" ? `The answer failed: ${storedTurn.error}` : "The answer was stopped.");
+    }
+  }
+}
+
 refreshStatus();
+restoreConversation();

@@ -20,7 +20,14 @@ internal sealed class CliHarness
     /// Configuration on top of appsettings.json; the Core services are doubles, so no embedding model is loaded, and
     /// no chat model file is configured (the start-up would offer the default one, found or not on this machine).
     /// </summary>
-    public Dictionary<string, string?> Configuration { get; } = new() { ["EmbeddingModel:Provider"] = "None", ["ChatModel:ModelPath"] = string.Empty };
+    public Dictionary<string, string?> Configuration { get; } = new()
+    {
+        ["EmbeddingModel:Provider"] = "None",
+        ["ChatModel:ModelPath"] = string.Empty,
+
+        // Each harness keeps its conversations in a file of its own (created only when a command stores one).
+        ["ConnectionStrings:Conversations"] = $"Data Source={Path.Combine(Path.GetTempPath(), "ragassistant-cli-tests", Guid.NewGuid().ToString("N") + ".db")}",
+    };
 
     /// <summary>Set to register Core's real retrieval (e.g. <c>AddRagRetrieval</c>) for commands that measure it.</summary>
     public Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? ComposeRetrieval { get; set; }
@@ -40,6 +47,7 @@ internal sealed class CliHarness
             builder.Services.AddSingleton<IAnswerPipeline>(Pipeline);
             builder.Services.AddAssistantService(builder.Configuration);
             builder.Services.AddAssistantStartup(builder.Configuration);
+            builder.Services.AddConversations(builder.Configuration);
             if (HasChatModel)
             {
                 builder.Services.AddSingleton<IChatClient>(new DescribedChatClient());

@@ -60,6 +60,14 @@ public sealed class AskEndpointTests
         var askJson = JsonNode.Parse(AnswerJson.Serialize(await factory.Pipeline.AnswerAsync(new AnswerRequest(Question), Ct)));
 
         var done = JsonNode.Parse(events.Single(e => e.Event == "done").Data);
+
+        // Each answer names the conversation it was stored in (two questions without an id: two conversations), as
+        // the X-Conversation-Id header did before the first event; ask --json without --conversation stores nothing.
+        Assert.Equal(streamed.Headers.GetValues("X-Conversation-Id").Single(), done!["conversation_id"]!.GetValue<string>());
+        Assert.Equal(whole.Headers.GetValues("X-Conversation-Id").Single(), jsonAnswer!["conversation_id"]!.GetValue<string>());
+        Assert.Equal("conversation_id", done.AsObject().First().Key);
+        done.AsObject().Remove("conversation_id");
+        jsonAnswer.AsObject().Remove("conversation_id");
         Assert.True(JsonNode.DeepEquals(jsonAnswer, done), $"done event {done} differs from the JSON answer {jsonAnswer}");
         Assert.True(JsonNode.DeepEquals(askJson, done), $"done event {done} differs from ask --json {askJson}");
         Assert.Equal(
@@ -120,7 +128,7 @@ public sealed class AskEndpointTests
     [InlineData("{\"question\": \"   \"}", "question is empty")]
     [InlineData("{}", "question is empty")]
     [InlineData("{\"question\": \"q\", \"top_k\": 0}", "top_k must be between 1 and 20, got 0.")]
-    [InlineData("{\"question\": \"q\", \"topK\": 3}", "Unknown field 'topK': the fields are question, history, top_k.")]
+    [InlineData("{\"question\": \"q\", \"topK\": 3}", "Unknown field 'topK': the fields are question, history, top_k, conversation_id.")]
     [InlineData("{\"question\": \"q\", \"top_k\": \"abc\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
     [InlineData("{\"question\": \"q\", \"top_k\": \"5\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
     [InlineData("{\"question\": 5}", "The field 'question' must be a string.")]

@@ -30,7 +30,7 @@ public sealed class HostileCorpusServiceTests : IDisposable
     [Fact]
     public async Task Link_loops_cost_nothing_an_outside_link_is_reported_once_and_hostile_file_names_forge_no_log_line()
     {
-        SkipUnlessBuilt();
+        ServiceProcess.SkipWithoutBuild();
         var corpus = Directory.CreateDirectory(Path.Combine(folder.Path, "corpus")).FullName;
         await File.WriteAllTextAsync(Path.Combine(corpus, "drafting.md"), Drafting, Ct);
         outside.Write("private.md", "# Private notes\n\nThe user's diary, outside the corpus folder.\n");
@@ -67,7 +67,7 @@ public sealed class HostileCorpusServiceTests : IDisposable
     [InlineData("one dimension")]
     public async Task A_cache_file_with_a_valid_checksum_but_senseless_vectors_is_warned_re_embedded_and_answers_work(string damage)
     {
-        SkipUnlessBuilt();
+        ServiceProcess.SkipWithoutBuild();
         var corpus = SmallCorpus();
         var cacheFolder = Path.Combine(folder.Path, "cache");
         string[] arguments = ["--retrieval-only", "--corpus", corpus, $"--Corpus:CacheFolder={cacheFolder}", "--Service:WatchCorpus=false"];
@@ -111,7 +111,7 @@ public sealed class HostileCorpusServiceTests : IDisposable
     [Fact]
     public async Task A_cache_that_cannot_be_saved_is_one_status_warning_and_one_log_line()
     {
-        SkipUnlessBuilt();
+        ServiceProcess.SkipWithoutBuild();
         var corpus = SmallCorpus();
 
         // A file where the cache folder should be: no user, root included, can save there.
@@ -125,14 +125,6 @@ public sealed class HostileCorpusServiceTests : IDisposable
         var warning = Assert.Single(Warnings(status), w => w.Contains("embedding cache cannot be saved", StringComparison.Ordinal));
         Assert.Contains("Corpus:CacheFolder", warning, StringComparison.Ordinal);
         Assert.Single(service.Output.Split('\n'), line => line.Contains("could not be saved", StringComparison.Ordinal));
-    }
-
-    private static void SkipUnlessBuilt()
-    {
-        if (!File.Exists(ServiceProcess.ServiceAssembly))
-        {
-            Assert.Skip($"The service is not built at {ServiceProcess.ServiceAssembly}.");
-        }
     }
 
     private string SmallCorpus()

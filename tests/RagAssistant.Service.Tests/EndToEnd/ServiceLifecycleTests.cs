@@ -18,7 +18,6 @@ public sealed class ServiceLifecycleTests
         return holder;
     }
 
-    private static void SkipWithoutBuild() => ServiceProcess.SkipUnlessBuilt();
 
     [Theory]
     [InlineData("no API key is set", "--urls", "http://0.0.0.0:0")]
@@ -29,7 +28,7 @@ public sealed class ServiceLifecycleTests
     [InlineData("Service:AllowedHosts holds 'https://assistant.example.org/', which is not a host name", "--Service:AllowedHosts=https://assistant.example.org/")]
     public async Task An_invalid_configuration_exits_1_with_only_the_message_naming_it(string named, params string[] settings)
     {
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
         await using var process = ServiceProcess.Start(["--retrieval-only", "--Service:WatchCorpus=false", .. settings]);
 
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
@@ -46,7 +45,7 @@ public sealed class ServiceLifecycleTests
     public async Task Started_outside_the_repository_root_the_service_reads_the_shared_settings()
     {
         // `dotnet run --project src/RagAssistant.Service` starts in the shell's folder, which may have no appsettings.json.
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
         using var folder = new TempFolder();
         await using var process = ServiceProcess.StartIn(folder.Path, "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
@@ -67,7 +66,7 @@ public sealed class ServiceLifecycleTests
     [Fact]
     public async Task Status_names_a_download_command_that_works_without_the_repository()
     {
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
         await using var process = ServiceProcess.Start("--ChatModel:ModelPath=models/not-downloaded-chat.gguf", "--EmbeddingModel:Provider=Gguf", "--EmbeddingModel:ModelPath=models/not-downloaded-embedder.gguf", "--Service:WatchCorpus=false");
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
         using var client = new HttpClient { BaseAddress = process.Address };
@@ -90,7 +89,7 @@ public sealed class ServiceLifecycleTests
     [Fact]
     public async Task A_missing_model_named_on_the_command_line_exits_with_a_clear_message()
     {
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
         await using var process = ServiceProcess.Start("--model", "/nonexistent/model.gguf");
 
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
@@ -102,7 +101,7 @@ public sealed class ServiceLifecycleTests
     public async Task Under_dotnet_run_a_relative_model_path_is_resolved_against_the_shell_folder()
     {
         // The Web SDK would start `dotnet run` in the project folder; the user typed the path relative to their shell's.
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
         using var folder = new TempFolder();
         var shell = Directory.CreateDirectory(Path.Combine(folder.Path, "shell")).FullName;
         await using var process = ServiceProcess.RunFrom(shell, "--model", "../models/missing.gguf");
@@ -115,7 +114,7 @@ public sealed class ServiceLifecycleTests
     [Fact]
     public async Task Under_dotnet_run_a_relative_corpus_is_resolved_against_the_shell_folder_and_the_web_chat_is_served()
     {
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
         using var folder = new TempFolder();
         var shell = Directory.CreateDirectory(Path.Combine(folder.Path, "shell")).FullName;
         folder.Write(Path.Combine("corpus", "notes.md"), "# Speculative decoding\n\nA small draft model proposes tokens that a large model verifies.\n");
@@ -138,7 +137,7 @@ public sealed class ServiceLifecycleTests
     [InlineData("--embedding-model")]
     public async Task A_model_file_that_is_not_GGUF_makes_questions_503_with_the_load_error_not_500(string option)
     {
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
         using var folder = new TempFolder();
         var notGguf = Path.Combine(folder.Path, "notgguf.gguf");
         await File.WriteAllTextAsync(notGguf, "this is a text file, not a GGUF model", Ct);
@@ -203,7 +202,7 @@ public sealed class ServiceLifecycleTests
     [Fact]
     public async Task A_port_another_program_holds_exits_1_with_a_message_not_a_crash()
     {
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
         using var holder = HoldAPort(out var port);
         await using var process = ServiceProcess.Start(port, "--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
 
@@ -223,7 +222,7 @@ public sealed class ServiceLifecycleTests
     {
         // The start-up (llama.cpp loading the model, ONNX Runtime embedding the corpus) runs in the background while
         // Kestrel fails to bind: exiting under it crashed the process now and then (exit 139).
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
         using var holder = HoldAPort(out var port);
         for (var attempt = 1; attempt <= 4; attempt++)
         {
@@ -238,7 +237,7 @@ public sealed class ServiceLifecycleTests
     [Fact]
     public async Task Sigterm_stops_the_service_cleanly()
     {
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
         await using var process = ServiceProcess.Start("--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false", "--Service:ShutdownTimeout=00:00:02");
         await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
         using (var client = new HttpClient { BaseAddress = process.Address })

@@ -10,7 +10,7 @@ public sealed class StartupOutputTests
     [Fact]
     public async Task It_says_where_it_listens_and_that_it_answers_retrieval_only_without_noise()
     {
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
 
         // The shipped corpus has identical copies; polling readiness while it indexes is the probe a user's curl makes.
         await using var process = ServiceProcess.Start("--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false", "--Logging:LogLevel:Default=Information");
@@ -27,7 +27,7 @@ public sealed class StartupOutputTests
     [Fact]
     public async Task With_a_chat_model_it_names_the_model_that_generates_the_answers()
     {
-        SkipWithoutBuild();
+        ServiceProcess.SkipWithoutBuild();
         var model = TestPaths.Stories;
 
         await using var process = ServiceProcess.Start("--model", model, "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false", "--Logging:LogLevel:Default=Information");
@@ -52,5 +52,4 @@ public sealed class StartupOutputTests
         return process.Output;
     }
 
-    private static void SkipWithoutBuild() => ServiceProcess.SkipUnlessBuilt();
 }

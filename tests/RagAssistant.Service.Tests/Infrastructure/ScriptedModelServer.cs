@@ -9,7 +9,8 @@ namespace RagAssistant.Service.Tests.Infrastructure;
 /// <summary>
 /// A scripted OpenAI-compatible model server on loopback (<c>POST /v1/chat/completions</c>, streamed as OpenAI streams):
 /// it holds the first token until <see cref="ReleaseFirstToken"/> and then sends <see cref="Tokens"/> tokens, one each
-/// <see cref="TokenDelay"/>, so a test can see what the assistant does before the first token and in mid-answer.
+/// <see cref="TokenDelay"/>, so a test can see what the assistant does before the first token and in mid-answer. A
+/// request that does not stream (the follow-up rewrite) gets <see cref="Completion"/> at once.
 /// </summary>
 internal sealed class ScriptedModelServer : IAsyncDisposable
 {
@@ -24,11 +25,14 @@ internal sealed class ScriptedModelServer : IAsyncDisposable
     /// <summary>The base URL to configure as <c>ChatModel:Endpoint</c>.</summary>
     public Uri Endpoint => new($"{_app.Urls.First()}/v1");
 
-    /// <summary>Tokens each answer streams after the first is released.</summary>
-    public int Tokens { get; init; } = 5;
+    /// <summary>Tokens each answer streams after the first is released (a test may change it between answers).</summary>
+    public int Tokens { get; set; } = 5;
 
-    /// <summary>Pause after each token.</summary>
-    public TimeSpan TokenDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+    /// <summary>Pause after each token (a test may change it between answers).</summary>
+    public TimeSpan TokenDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The whole answer to a request that does not stream (the assistant's rewrite of a follow-up into a standalone query).</summary>
+    public string Completion { get; set; } = "word0 word1 word2";
 
     public int Requests => Volatile.Read(ref _requests);
 
@@ -65,6 +69,24 @@ internal sealed class ScriptedModelServer : IAsyncDisposable
     {
         Interlocked.Increment(ref _requests);
         var aborted = context.RequestAborted;
+        using (var request = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: aborted))
+        {
+            if (!request.RootElement.TryGetProperty("stream", out var stream) || stream.ValueKind != JsonValueKind.True)
+            {
+                await context.Response.WriteAsJsonAsync(
+                    new Dictionary<string, object?>
+                    {
+                        ["id"] = "chatcmpl-scripted",
+                        ["object"] = "chat.completion",
+                        ["created"] = 0,
+                        ["model"] = "scripted",
+                        ["choices"] = new object[] { new Dictionary<string, object?> { ["index"] = 0, ["message"] = new { role = "assistant", content = Completion }, ["finish_reason"] = "stop" } },
+                    },
+                    aborted);
+                return;
+            }
+        }
+
         context.Response.ContentType = "text/event-stream";
         try
         {

@@ -26,8 +26,12 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
         ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "None",
     };
 
+    // Each factory keeps its conversations in its own SQLite file, removed with it.
+    private readonly TempFolder _data = new();
+
     public ServiceFactory(IReadOnlyDictionary<string, string?>? settings = null, bool indexReady = true)
     {
+        _settings["ConnectionStrings:Conversations"] = $"Data Source={_data.File("conversations.db")}";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
@@ -55,6 +59,16 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
         var client = CreateClient();
         client.Timeout = TimeSpan.FromSeconds(30);
         return client;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            _data.Dispose();
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

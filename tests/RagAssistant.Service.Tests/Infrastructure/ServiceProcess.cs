@@ -33,6 +33,15 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Skips the test, with the reason, when the service has not been built (its assembly is what runs).</summary>
+    public static void SkipWithoutBuild()
+    {
+        if (!File.Exists(ServiceAssembly))
+        {
+            Assert.Skip($"The service is not built at {ServiceAssembly}.");
+        }
+    }
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
@@ -46,15 +55,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
             {
                 return _output.ToString();
             }
-        }
-    }
-
-    /// <summary>Skips the calling test when the service has not been built beside the tests.</summary>
-    public static void SkipUnlessBuilt()
-    {
-        if (!File.Exists(ServiceAssembly))
-        {
-            Assert.Skip($"The service is not built at {ServiceAssembly}.");
         }
     }
 

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using RagAssistant.Console.Tests.TestDoubles;
+using RagAssistant.Hosting.Conversations;
+
+namespace RagAssistant.Console.Tests.Chat;
+
+/// <summary>The console's stored conversations: <c>--continue</c>, <c>--conversation ID</c>, <c>/history</c>, <c>/open N</c>, <c>/new</c>, <c>ask --conversation ID</c>, over the real SQLite store.</summary>
+public sealed class StoredConversationTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_restarted_chat_continues_the_last_conversation_with_its_history()
+    {
+        var cli = new CliHarness { Pipeline = { EchoQuestion = true } };
+        Assert.Equal(0, await cli.RunAsync("What is speculative decoding?\n/exit\n"));
+
+        Assert.Equal(0, await cli.RunAsync("And its cost?\n/exit\n", "--continue"));
+
+        Assert.Contains("Continuing \"What is speculative decoding?\" (1 turn", cli.Output, StringComparison.Ordinal);
+        Assert.Equal(
+            ["What is speculative decoding?", FakeAnswerPipeline.AnswerFor("What is speculative decoding?")],
+            cli.Pipeline.Requests.Last().History!.Select(m => m.Text));
+        var conversation = Assert.Single((await ListAsync(cli)).Conversations);
+        Assert.Equal(2, conversation.TurnCount);
+    }
+
+    [Fact]
+    public async Task History_lists_recent_conversations_open_switches_and_new_starts_fresh()
+    {
+        var cli = new CliHarness { Pipeline = { EchoQuestion = true } };
+
+        var exitCode = await cli.RunAsync("Attention sinks?\n/new\nDecoding speed?\n/history\n/open 2\nWhy do sinks appear?\n/exit\n");
+
+        Assert.Equal(0, exitCode);
+        var listing = cli.Output[cli.Output.IndexOf("1. ", StringComparison.Ordinal)..];
+        Assert.True(listing.IndexOf("Decoding speed?", StringComparison.Ordinal) < listing.IndexOf("Attention sinks?", StringComparison.Ordinal), cli.Output);
+        Assert.Contains("Continuing \"Attention sinks?\"", cli.Output, StringComparison.Ordinal);
+        Assert.Equal(["Attention sinks?", FakeAnswerPipeline.AnswerFor("Attention sinks?")], cli.Pipeline.Requests.Last().History!.Select(m => m.Text));
+        Assert.Equal([2, 1], (await ListAsync(cli)).Conversations.Select(c => c.TurnCount));
+    }
+
+    [Fact]
+    public async Task Ask_with_a_conversation_adds_a_turn_and_names_it_and_an_unknown_id_is_bad_usage()
+    {
+        var cli = new CliHarness { Pipeline = { EchoQuestion = true } };
+        Assert.Equal(0, await cli.RunAsync("What is attention?\n/exit\n"));
+        var id = (await ListAsync(cli)).Conversations[0].Id;
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", "And sparse attention?", "--conversation", id, "--json"));
+        using var json = JsonDocument.Parse(cli.Output);
+        Assert.Equal(id, json.RootElement.GetProperty("conversation_id").GetString());
+        Assert.Equal(["What is attention?", FakeAnswerPipeline.AnswerFor("What is attention?")], cli.Pipeline.Requests.Last().History!.Select(m => m.Text));
+
+        Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "q", "--conversation", "0123456789abcdef0123456789abcdef"));
+        Assert.Contains("No conversation has the id", cli.Error, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("/exit\n", "--conversation", "0123456789abcdef0123456789abcdef"));
+        Assert.Equal(2, (await ListAsync(cli)).Conversations[0].TurnCount);
+    }
+
+    private static async Task<ConversationPage> ListAsync(CliHarness cli)
+    {
+        var path = new SqliteConnectionStringBuilder(cli.Configuration["ConnectionStrings:Conversations"]).DataSource;
+        await using var store = new SqliteConversationStore(path, new ConversationOptions());
+        return await store.ListAsync(null, 10, null, Ct);
+    }
+}
