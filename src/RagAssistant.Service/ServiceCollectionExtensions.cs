@@ -51,6 +51,9 @@ internal static class ServiceCollectionExtensions
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
         });
 
+        // The OpenAPI document of the routes (/openapi/v1.json), from the endpoints' metadata and the JSON options above.
+        services.AddOpenApi();
+
         // Binding failures throw (in every environment), so RequestBodyProblems can say what was wrong with the body.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddExceptionHandler<RequestBodyProblems>();
