@@ -134,6 +134,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
             {
                 // Not listening yet.
             }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // One poll outlived the client's timeout (a loaded machine): poll again until the deadline.
+            }
 
             await Task.Delay(100, cancellationToken);
         }
