@@ -75,5 +75,6 @@ internal sealed record ServiceCommandLine(CommandLineOverrides Overrides, IReadO
     }
 
     private static IEnumerable<string> Constants(Type type) =>
-        type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!);
+        // WebHostDefaults' keys are static readonly fields, HostDefaults' constants: read both as values.
+        type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.FieldType == typeof(string)).Select(f => (string)f.GetValue(null)!);
 }
