@@ -54,6 +54,7 @@ public static class RagAssistantServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
 
         services.Configure<LlamaRuntimeOptions>(configuration.GetSection(LlamaRuntimeOptions.SectionName));
+        AddDefaultThreads(services);
         services.AddAssistantStartup(configuration);
 
         // Every log entry of both front ends has its control characters escaped: file names and document text in a
@@ -177,6 +178,15 @@ public static class RagAssistantServiceCollectionExtensions
 
         error = unknown;
         return unset;
+    }
+
+    // One answer to "how many threads" for every model in process: the physical cores, where Threads is left at 0.
+    // After the binding and the adapters' own Configure calls, so only an unset value changes.
+    private static void AddDefaultThreads(IServiceCollection services)
+    {
+        services.PostConfigure<LlamaChatClientOptions>(options => options.Threads = options.Threads > 0 ? options.Threads : PhysicalCores.Count);
+        services.PostConfigure<LlamaEmbeddingGeneratorOptions>(options => options.Threads = options.Threads > 0 ? options.Threads : PhysicalCores.Count);
+        services.PostConfigure<ArcticEmbeddingGeneratorOptions>(options => options.Threads = options.Threads > 0 ? options.Threads : PhysicalCores.Count);
     }
 
     // A setting that registration cannot honour: reported by start-up validation (ValidateOnStart), so registering

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RagAssistant.Core.Answering;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Service.Api;
@@ -15,11 +16,15 @@ namespace RagAssistant.Service;
 internal static class EndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps /health, /api and the OpenAI-compatible /v1 endpoints. Request bodies are bound by minimal APIs; a bad
-    /// body is answered by <see cref="RequestBodyProblems"/> with the endpoint's <see cref="RequestBodyExample"/>.
+    /// Maps /health, /api and the OpenAI-compatible /v1 endpoints, and their OpenAPI document at /openapi/v1.json.
+    /// Request bodies are bound by minimal APIs; a bad body is answered by <see cref="RequestBodyProblems"/> with the
+    /// endpoint's <see cref="RequestBodyExample"/>.
     /// </summary>
     public static IEndpointRouteBuilder MapRagAssistantEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        // The API's description (routes, request and response bodies), generated from these mappings.
+        endpoints.MapOpenApi();
+
         // Live as soon as the process serves HTTP; ready only once the index and the models are loaded.
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
@@ -39,12 +44,15 @@ internal static class EndpointRouteBuilderExtensions
         // Every route under /api and /v1 reads the corpus, changes state or spends compute: a foreign page gets 403.
         var api = endpoints.MapGroup("/api").RefuseCrossSiteRequests();
         api.MapPost("/ask", ([FromBody] AskRequest request, AskHandler handler, HttpContext context) => handler.HandleAsync(request, context))
-            .WithMetadata(new RequestBodyExample(AskRequest.Example));
+            .WithMetadata(new RequestBodyExample(AskRequest.Example))
+            .Produces<AnswerDocument>(StatusCodes.Status200OK, "application/json");
         api.MapPost("/search", ([FromBody] SearchRequest request, SearchHandler handler, HttpContext context) => handler.HandleAsync(request, context))
-            .WithMetadata(new RequestBodyExample(SearchRequest.Example));
+            .WithMetadata(new RequestBodyExample(SearchRequest.Example))
+            .Produces<SearchResponse>();
         api.MapGet("/papers/{id}", Results<JsonHttpResult<Paper>, ProblemHttpResult> (string id, IPaperCatalog catalog) => catalog.GetPaper(id) is { } paper
             ? TypedResults.Json(paper, ServiceJsonContext.Default.Paper)
-            : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."));
+            : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."))
+            .Produces<Paper>();
         api.MapGet("/status", (StatusHandler handler) => handler.GetStatus());
 
         // Stored conversations (/api/ask adds their turns); /v1/chat/completions stays stateless, as OpenAI clients expect.
@@ -67,8 +75,10 @@ internal static class EndpointRouteBuilderExtensions
 
         var openAi = endpoints.MapGroup("/v1").RefuseCrossSiteRequests();
         openAi.MapPost("/chat/completions", ([FromBody] ChatCompletionRequest request, ChatCompletionsHandler handler, HttpContext context) => handler.HandleAsync(request, context))
-            .WithMetadata(new RequestBodyExample(ChatCompletionRequest.Example));
-        openAi.MapGet("/models", (ChatCompletionsHandler handler) => handler.ListModels());
+            .WithMetadata(new RequestBodyExample(ChatCompletionRequest.Example))
+            .Produces<ChatCompletion>();
+        openAi.MapGet("/models", (ChatCompletionsHandler handler) => handler.ListModels())
+            .Produces<ModelList>();
         return endpoints;
     }
 }

@@ -46,6 +46,9 @@ internal static class ServiceCollectionExtensions
         // enum values, and a null value left out. Bodies bind through the source-generated contract.
         services.ConfigureHttpJsonOptions(json => ServiceJsonContext.UseServiceConventions(json.SerializerOptions));
 
+        // The OpenAPI document of the routes (/openapi/v1.json), from the endpoints' metadata and the JSON options above.
+        services.AddOpenApi();
+
         // Binding failures throw (in every environment), so RequestBodyProblems can say what was wrong with the body.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddExceptionHandler<RequestBodyProblems>();

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Reflection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Hosting;
 using RagAssistant.Hosting;
 
 namespace RagAssistant.Service;
@@ -30,6 +33,23 @@ internal sealed record ServiceCommandLine(CommandLineOverrides Overrides, IReadO
         """;
 
     /// <summary>
+    /// What the service reads besides the assistant's options, for <see cref="SettingNames"/>: its own options classes
+    /// (<c>Service</c>), the web host's settings (<c>urls</c>, <c>environment</c>... every <see cref="WebHostDefaults"/>
+    /// and <see cref="HostDefaults"/> key), Kestrel's and the host filter's sections, and the telemetry endpoint.
+    /// </summary>
+    public static FrontEndSettings Settings { get; } = new(
+        typeof(ServiceCommandLine).Assembly,
+        [
+            .. Constants(typeof(WebHostDefaults)),
+            .. Constants(typeof(HostDefaults)),
+            "Kestrel",
+            "AllowedHosts",
+            "https_port",
+            TelemetryHostApplicationBuilderExtensions.OtlpEndpointKey,
+            TelemetryHostApplicationBuilderExtensions.StandardOtlpEndpointKey,
+        ]);
+
+    /// <summary>
     /// Parses the shared options (<see cref="AssistantCommandLineOptions"/>, the same definitions as the console's) and
     /// <c>--help</c>; every other token goes to ASP.NET Core. False, with the first error, when an option is malformed.
     /// </summary>
@@ -53,4 +73,8 @@ internal sealed record ServiceCommandLine(CommandLineOverrides Overrides, IReadO
             error is null && result.GetValue(help));
         return error is null;
     }
+
+    private static IEnumerable<string> Constants(Type type) =>
+        // WebHostDefaults' keys are static readonly fields, HostDefaults' constants: read both as values.
+        type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.FieldType == typeof(string)).Select(f => (string)f.GetValue(null)!);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Evaluation;
@@ -12,13 +13,13 @@ public sealed class BundledModel : IDisposable
 {
     public BundledModel()
     {
-        Logger = new ListLogger<ArcticEmbeddingGenerator>();
+        Logger = new FakeLogger<ArcticEmbeddingGenerator>();
         Generator = new ArcticEmbeddingGenerator(Options.Create(new ArcticEmbeddingGeneratorOptions()), Logger);
     }
 
     public ArcticEmbeddingGenerator Generator { get; }
 
-    public ListLogger<ArcticEmbeddingGenerator> Logger { get; }
+    public FakeLogger<ArcticEmbeddingGenerator> Logger { get; }
 
     public void Dispose() => Generator.Dispose();
 }
@@ -63,34 +64,4 @@ internal static class DevData
             Options.Create(options ?? new RetrievalOptions()),
             new InMemoryVectorStore(),
             generator);
-}
-
-/// <summary>Keeps log messages so tests can assert what was logged.</summary>
-public sealed class ListLogger<T> : Microsoft.Extensions.Logging.ILogger<T>
-{
-    private readonly List<string> _messages = [];
-
-    public IReadOnlyList<string> Messages
-    {
-        get
-        {
-            lock (_messages)
-            {
-                return _messages.ToList();
-            }
-        }
-    }
-
-    public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => null;
-
-    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-    {
-        lock (_messages)
-        {
-            _messages.Add($"{logLevel}: {formatter(state, exception)}");
-        }
-    }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using RagAssistant.Hosting;
 using RagAssistant.Hosting.Models;
 
 namespace RagAssistant.Console.Cli;

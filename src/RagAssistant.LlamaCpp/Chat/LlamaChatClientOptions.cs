@@ -24,7 +24,7 @@ public sealed class LlamaChatClientOptions
     [Range(1, 65_536)]
     public int BatchSize { get; set; } = 512;
 
-    /// <summary>CPU threads; 0 = half the logical processors (the physical cores on SMT machines).</summary>
+    /// <summary>CPU threads; 0 = half the logical processors (LLamaSharp's default). The application (RagAssistant.Hosting) sets the physical cores instead, as for the embedder.</summary>
     [Range(0, 1024)]
     public int Threads { get; set; }
 

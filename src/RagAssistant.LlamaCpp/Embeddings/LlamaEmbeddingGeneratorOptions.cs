@@ -25,7 +25,7 @@ public sealed class LlamaEmbeddingGeneratorOptions
     [Range(1, 256)]
     public int MaxBatchTexts { get; set; } = 16;
 
-    /// <summary>CPU threads; 0 = half the logical processors (the physical cores on SMT machines).</summary>
+    /// <summary>CPU threads; 0 = half the logical processors (LLamaSharp's default). The application (RagAssistant.Hosting) sets the physical cores instead.</summary>
     [Range(0, 1024)]
     public int Threads { get; set; }
 

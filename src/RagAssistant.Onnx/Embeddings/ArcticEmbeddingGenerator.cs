@@ -53,7 +53,7 @@ public sealed partial class ArcticEmbeddingGenerator : IEmbeddingGenerator<strin
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _logger = logger ?? NullLogger<ArcticEmbeddingGenerator>.Instance;
-        Threads = _options.Threads > 0 ? _options.Threads : PhysicalCores.Count;
+        Threads = _options.Threads > 0 ? _options.Threads : Environment.ProcessorCount;
         using var sessionOptions = new SessionOptions
         {
             IntraOpNumThreads = Threads,

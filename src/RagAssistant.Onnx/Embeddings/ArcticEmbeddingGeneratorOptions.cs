@@ -11,7 +11,7 @@ public sealed class ArcticEmbeddingGeneratorOptions
     /// <summary>The prefix arctic-embed was trained with for search queries; documents get none.</summary>
     public const string DefaultQueryPrefix = "Represent this sentence for searching relevant passages: ";
 
-    /// <summary>ONNX Runtime intra-op threads; 0 = the machine's physical cores (online CPUs' distinct cores on Linux).</summary>
+    /// <summary>ONNX Runtime intra-op threads; 0 = the logical processors. The application (RagAssistant.Hosting) sets the physical cores instead, as for the chat model.</summary>
     [Range(0, 1024)]
     public int Threads { get; set; }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using RagAssistant.Core.Answering;
 
 namespace RagAssistant.Core.Tests.Answering;
@@ -9,8 +10,9 @@ public sealed class KernelCancellationLogDemotionTests
     [Fact]
     public void A_cancelled_step_is_logged_at_debug_without_its_exception_and_a_real_failure_stays_an_error()
     {
-        var logs = new RecordingLoggerFactory();
-        var logger = new KernelCancellationLogDemotion(logs).CreateLogger("answering-answer");
+        using var logs = new FakeLoggerProvider();
+        using var factory = new LoggerFactory([logs], new LoggerFilterOptions { MinLevel = LogLevel.Trace });
+        var logger = new KernelCancellationLogDemotion(factory).CreateLogger("answering-answer");
 
         // As SK's LogFunctionError writes them: the message and the exception it ended with.
         Log(logger, LogLevel.Error, "Function answering-answer failed. Error: The operation was canceled.", new TaskCanceledException("The operation was canceled."));
@@ -18,7 +20,7 @@ public sealed class KernelCancellationLogDemotionTests
         Log(logger, LogLevel.Error, "Function answering-answer failed.", new InvalidOperationException("llama_decode failed"));
         Log(logger, LogLevel.Information, "Function answering-answer invoking.", null);
 
-        var entries = logs.Entries;
+        var entries = logs.Collector.GetSnapshot();
         Assert.Equal([LogLevel.Debug, LogLevel.Debug, LogLevel.Error, LogLevel.Information], entries.Select(e => e.Level));
         Assert.Equal("Function answering-answer failed. Error: The operation was canceled.", entries[0].Message);
         Assert.Null(entries[0].Exception);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
 
@@ -12,16 +13,14 @@ public sealed class KernelLoggingTests
     [Fact]
     public async Task The_kernel_logs_the_search_step_through_the_logger_factory_from_the_container()
     {
-        var logs = new RecordingLoggerFactory();
         var services = new ServiceCollection();
-        services.AddSingleton<ILoggerFactory>(logs);
-        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddFakeLogging());
         services.AddSingleton<IPaperRetriever>(new FakeRetriever([FakeRetriever.Hit("Sparse experts", "Sparse experts keep compute flat.", 0.9)]));
         services.AddRagAnswering(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Answering:PromptsFolder"] = PipelineHarness.Prompts }).Build());
         using var provider = services.BuildServiceProvider();
 
         await provider.GetRequiredService<AnswerPipeline>().AnswerAsync(new AnswerRequest("How do sparse experts keep compute flat?"), TestContext.Current.CancellationToken);
 
-        Assert.Contains(logs.Messages, m => m.Contains(PaperSearchPlugin.SearchFunctionName, StringComparison.Ordinal));
+        Assert.Contains(provider.GetFakeLogCollector().GetSnapshot(), r => r.Message.Contains(PaperSearchPlugin.SearchFunctionName, StringComparison.Ordinal));
     }
 }

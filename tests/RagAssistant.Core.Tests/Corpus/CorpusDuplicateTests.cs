@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Retrieval;
@@ -79,16 +81,18 @@ public sealed class CorpusDuplicateTests
         using var folder = new TempFolder();
         using var cache = new TempFolder();
         folder.Write("moe_note.txt", "Mixture-of-experts routing sends each token to two experts.\n");
-        var logs = new RecordingLoggerFactory();
+        using var logs = new FakeLoggerProvider();
+        using var factory = new LoggerFactory([logs], new LoggerFilterOptions { MinLevel = LogLevel.Trace });
         using var index = new CorpusIndex(
             Options.Create(new CorpusOptions { Folder = folder.Path, CacheFolder = cache.Path }),
             Options.Create(new RetrievalOptions()),
             new InMemoryVectorStore(),
-            loggerFactory: logs);
+            loggerFactory: factory);
 
         await index.EnsureBuiltAsync(Ct);
 
-        Assert.Contains(logs.Messages, m => m.Contains("papers 1", StringComparison.Ordinal));
-        Assert.DoesNotContain(logs.Messages, m => Regex.IsMatch(m, @"\b1 (papers|passages|entries)\b"));
+        var messages = logs.Collector.GetSnapshot().Select(r => r.Message).ToList();
+        Assert.Contains(messages, m => m.Contains("papers 1", StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => Regex.IsMatch(m, @"\b1 (papers|passages|entries)\b"));
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Testing;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Core.Tests.Corpus;
 
@@ -180,7 +181,7 @@ public sealed class EmbeddingCacheTests
 
         // A file where the cache folder should be: no user, root included, can create the cache there.
         var blocked = folder.Write("not-a-folder", "a file");
-        var logs = new RecordingLoggerFactory();
+        using var logs = new FakeLoggerProvider();
         var cache = EmbeddingCache.Load(EmbeddingCache.PathFor(blocked, Model, Corpus), Model, 3, logs.CreateLogger("cache"));
         cache.Set("text", [1, 2, 3]);
 
@@ -190,6 +191,6 @@ public sealed class EmbeddingCacheTests
         }
 
         Assert.NotNull(cache.SaveError);
-        Assert.Single(logs.Messages, m => m.Contains("could not be saved", StringComparison.Ordinal));
+        Assert.Single(logs.Collector.GetSnapshot(), r => r.Message.Contains("could not be saved", StringComparison.Ordinal));
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using RagAssistant.LlamaCpp.Embeddings;
 
@@ -94,8 +95,9 @@ public sealed class LlamaEmbeddingGeneratorTests
     public async Task A_text_longer_than_the_context_is_truncated_to_its_first_tokens_with_a_warning()
     {
         var ct = TestContext.Current.CancellationToken;
-        var log = new CapturingLoggerFactory();
-        using var generator = Create(loggerFactory: log);
+        using var log = new FakeLoggerProvider();
+        using var factory = new LoggerFactory([log], new LoggerFilterOptions { MinLevel = LogLevel.Trace });
+        using var generator = Create(loggerFactory: factory);
         var start = string.Concat(Enumerable.Repeat("The cat sat on the mat. ", 40));
 
         var vectors = await generator.GenerateAsync([start + "The dog ran to the tree.", start + "She was happy.", "Tom saw a big red ball."], cancellationToken: ct);
@@ -103,36 +105,8 @@ public sealed class LlamaEmbeddingGeneratorTests
         // Both long texts share their first 128 tokens: the rule keeps exactly those, so their vectors are equal.
         Assert.Equal(vectors[0].Vector.ToArray(), vectors[1].Vector.ToArray());
         Assert.NotEqual(vectors[0].Vector.ToArray(), vectors[2].Vector.ToArray());
-        var warning = Assert.Single(log.Entries, e => e.Level == LogLevel.Warning);
+        var warning = Assert.Single(log.Collector.GetSnapshot(), e => e.Level == LogLevel.Warning);
         Assert.Contains("2 text(s)", warning.Message, StringComparison.Ordinal);
         Assert.Contains("128 tokens", warning.Message, StringComparison.Ordinal);
-    }
-
-    private sealed class CapturingLoggerFactory : ILoggerFactory, ILogger
-    {
-        public List<(LogLevel Level, string Message)> Entries { get; } = [];
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Entries)
-            {
-                Entries.Add((logLevel, formatter(state, exception)));
-            }
-        }
-
-        public void Dispose()
-        {
-        }
     }
 }

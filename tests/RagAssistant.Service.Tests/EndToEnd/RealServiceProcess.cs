@@ -21,6 +21,17 @@ public sealed class RealServiceProcess : IAsyncLifetime
     /// <summary>Why the tests cannot run here, or null.</summary>
     public string? SkipReason { get; private set; }
 
+    /// <summary>A client of the process (60 s timeout); skips the test when the service is not built.</summary>
+    internal HttpClient CreateClient()
+    {
+        if (SkipReason is { } reason)
+        {
+            Assert.Skip(reason);
+        }
+
+        return new HttpClient { BaseAddress = Process!.Address, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
     public async ValueTask InitializeAsync()
     {
         if (!File.Exists(ServiceProcess.ServiceAssembly))

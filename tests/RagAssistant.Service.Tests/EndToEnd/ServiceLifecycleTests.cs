@@ -41,6 +41,22 @@ public sealed class ServiceLifecycleTests
         Assert.Single(output.Split('\n'));
     }
 
+    [Theory]
+    [InlineData("unknown setting Retrieval:TopKK: no part of the assistant reads it. Did you mean Retrieval:TopK?", "--Retrieval:TopKK", "3")]
+    [InlineData("unknown setting Service:MaxConcurentAnswers: no part of the assistant reads it. Did you mean Service:MaxConcurrentAnswers?", "--Service:MaxConcurentAnswers=2")]
+    [InlineData("unknown setting Bogus:Key: no part of the assistant reads it.", "--Bogus:Key=1")]
+    public async Task An_unknown_setting_exits_2_with_the_consoles_message(string message, params string[] settings)
+    {
+        ServiceProcess.SkipWithoutBuild();
+
+        // Beside settings the service and its web host read (--urls from ServiceProcess, --environment, Service:, Kestrel:).
+        await using var process = ServiceProcess.Start(["--retrieval-only", "--environment", "Production", "--Service:WatchCorpus=false", "--Kestrel:AddServerHeader=false", .. settings]);
+
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
+        Assert.Equal(2, process.ExitCode);
+        Assert.Equal(message, process.Output.Trim());
+    }
+
     [Fact]
     public async Task Started_outside_the_repository_root_the_service_reads_the_shared_settings()
     {

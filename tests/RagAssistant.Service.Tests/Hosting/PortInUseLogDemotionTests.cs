@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using RagAssistant.Service.Lifetime;
 
 namespace RagAssistant.Service.Tests.Hosting;
@@ -33,32 +33,10 @@ public sealed class PortInUseLogDemotionTests
 
     private static List<(LogLevel Level, Exception? Exception)> Log(string category, int eventId, Exception exception)
     {
-        var provider = new RecordingProvider();
+        using var provider = new FakeLoggerProvider();
         using var inner = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(provider));
         using var factory = new PortInUseLogDemotion(inner);
         factory.CreateLogger(category).Log(LogLevel.Error, new EventId(eventId), "Hosting failed to start", exception, (state, _) => state);
-        return [.. provider.Entries];
-    }
-
-    private sealed class RecordingProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<(LogLevel Level, Exception? Exception)> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Recorder(Entries);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Recorder(ConcurrentQueue<(LogLevel, Exception?)> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                entries.Enqueue((logLevel, exception));
-        }
+        return [.. provider.Collector.GetSnapshot().Select(r => (r.Level, r.Exception))];
     }
 }

@@ -18,23 +18,6 @@ internal sealed class FakeCatalog : IPaperCatalog
     public Paper? GetPaper(string id) => Papers.FirstOrDefault(p => p.Id == id);
 }
 
-/// <summary>Ranks papers by how many query words their title and abstract contain.</summary>
-internal sealed class FakeRetriever(FakeCatalog catalog) : IPaperRetriever
-{
-    public Task<RetrievalResult> SearchAsync(string query, int? topK = null, RetrieverKind? kind = null, CancellationToken cancellationToken = default)
-    {
-        var words = query.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var hits = catalog.Papers
-            .Select(p => (Paper: p, Score: words.Count(w => (p.Title + " " + p.Abstract).Contains(w, StringComparison.OrdinalIgnoreCase))))
-            .Where(x => x.Score > 0)
-            .OrderByDescending(x => x.Score)
-            .Take(topK ?? 5)
-            .Select((x, i) => new RetrievedPassage(x.Paper, new Passage(x.Paper.Id + "#0", x.Paper.Id, 0, x.Paper.Abstract), x.Score, 0.5, i + 1, null))
-            .ToList();
-        return Task.FromResult(new RetrievalResult(query, hits, RetrieverKind.Bm25, kind is RetrieverKind.Bm25 or null ? null : "no embedding model: BM25 only"));
-    }
-}
-
 /// <summary>An index whose build can be held open and counted.</summary>
 internal sealed class FakeCorpusIndex : ICorpusIndex
 {

@@ -87,7 +87,7 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
             services.RemoveAll<ICorpusIndex>();
             services.AddSingleton<IAnswerPipeline>(Pipeline);
             services.AddSingleton<IPaperCatalog>(Catalog);
-            services.AddSingleton<IPaperRetriever>(new FakeRetriever(Catalog));
+            services.AddSingleton<IPaperRetriever>(FakeRetriever.RankingByWords(Catalog.Papers));
             services.AddSingleton<ICorpusIndex>(Index);
         });
     }

@@ -1,9 +1,15 @@
-namespace RagAssistant.Onnx.Embeddings;
+namespace RagAssistant.Hosting.Composition;
 
 /// <summary>
-/// The number of physical cores this process may use. ONNX Runtime's default spreads over every logical processor;
-/// on SMT machines the sibling threads share one core's vector units, so they add contention, not throughput.
+/// The number of physical cores this process may use: the default thread count of every model run in process (the
+/// llama.cpp chat model and embedder, the bundled ONNX embedder), set by the composition where a setting leaves
+/// <c>Threads</c> at 0. On SMT machines the sibling threads share one core's vector units, so more threads add
+/// contention, not throughput; fewer (e.g. half the logical processors on a machine without SMT) leave cores idle.
 /// </summary>
+/// <remarks>
+/// It lives in the composition, not in an adapter: the adapters never reference each other, and this is the one place
+/// that configures both.
+/// </remarks>
 internal static class PhysicalCores
 {
     /// <summary>Distinct (package, core) pairs of the online CPUs on Linux, at most the usable processors; elsewhere the logical processor count.</summary>

@@ -3,12 +3,11 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.CommandLine;
 using RagAssistant.Core.Retrieval;
-using RagAssistant.Hosting;
 using RagAssistant.Hosting.OpenAICompatible;
 using RagAssistant.LlamaCpp.Chat;
 using RagAssistant.Onnx.Embeddings;
 
-namespace RagAssistant.Console.Cli;
+namespace RagAssistant.Hosting;
 
 /// <summary>
 /// Refuses a <c>--Section:Key=value</c> setting of the command line that nothing reads, which the configuration would
@@ -16,11 +15,13 @@ namespace RagAssistant.Console.Cli;
 /// is known when an options class binds it (its <c>SectionName</c> and properties), when appsettings.json or another
 /// configuration source already has it, or when the composition reads it directly (the providers, the
 /// <c>Assistant:</c> switches, <c>Logging:</c>). Environment variables are not checked: they are shared by every
-/// program.
+/// program. One check for both front ends: the console runs it before building its host, the service before building
+/// its web application; each refuses an unknown name as bad usage (exit code 2).
 /// </summary>
-internal static class SettingNames
+public static class SettingNames
 {
-    // Read by the composition from the configuration directly, not through an options class.
+    // Read by the composition from the configuration directly, not through an options class; each name covers the
+    // keys under it (Logging's are free-form log categories).
     private static readonly string[] ReadDirectly =
     [
         "ChatModel:Provider",
@@ -28,40 +29,44 @@ internal static class SettingNames
         CommandLineOverrides.RequireChatModelKey,
         CommandLineOverrides.RequireEmbeddingModelKey,
         CommandLineOverrides.RetrievalOnlyKey,
-        Hosting.Conversations.ConversationOptions.ConnectionStringKey,
+        Conversations.ConversationOptions.ConnectionStringKey,
+        "Logging",
     ];
 
-    // Sections whose keys are free-form (log categories).
-    private static readonly string[] OpenSections = ["Logging"];
-
-    private static readonly Lazy<IReadOnlyList<(string Section, Type Options)>> OptionsClasses = new(FindOptionsClasses);
+    private static readonly Lazy<IReadOnlyList<(string Section, Type Options)>> OptionsClasses = new(AssistantOptionsClasses);
 
     /// <summary>The first setting of <paramref name="settings"/> that nothing reads, worded for the user; null when all are known.</summary>
-    /// <param name="settings">The setting tokens of the command line (<see cref="CommandLineSettings.Settings"/>).</param>
+    /// <param name="settings">The command-line tokens left for the configuration (<c>--Section:Key=value</c> or <c>--Section:Key value</c>); tokens not starting with <c>--</c> are values and are skipped.</param>
     /// <param name="configuration">The host's configuration, whose other sources (appsettings.json, the environment) name settings too.</param>
-    /// <returns>"unknown setting Bogus:Key ..." with the closest known name when one is close, or null.</returns>
-    public static string? FindUnknown(IReadOnlyList<string> settings, IConfigurationRoot configuration)
+    /// <param name="frontEnd">
+    /// What the front end reads besides the assistant's options classes: the assembly holding its own options classes
+    /// (a public constant <c>SectionName</c>), and names its host reads directly, each covering everything under it
+    /// (e.g. <c>urls</c>, <c>Kestrel</c>). Null for none.
+    /// </param>
+    /// <returns>"unknown setting Bogus:Key: no part of the assistant reads it." with the closest known name when one is close, or null.</returns>
+    public static string? FindUnknown(IReadOnlyList<string> settings, IConfigurationRoot configuration, FrontEndSettings? frontEnd = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(configuration);
         var sources = configuration.Providers.Where(p => p is not CommandLineConfigurationProvider).ToList();
+        var readDirectly = ReadDirectly.Concat(frontEnd?.ReadDirectly ?? []).ToList();
+        var classes = frontEnd?.OptionsAssembly is { } assembly ? [.. OptionsClasses.Value, .. FindOptionsClasses([assembly])] : OptionsClasses.Value;
         foreach (var token in settings.Where(t => t.StartsWith("--", StringComparison.Ordinal)))
         {
             var key = token[2..].Split('=', 2)[0];
-            if (!IsKnown(key, sources))
+            if (!IsKnown(key, sources, readDirectly, classes))
             {
-                return $"unknown setting {key}: no part of the assistant reads it.{SpellingSuggestion.DidYouMean(key, KnownNames(sources))}";
+                return $"unknown setting {key}: no part of the assistant reads it.{SpellingSuggestion.DidYouMean(key, KnownNames(sources, readDirectly, classes))}";
             }
         }
 
         return null;
     }
 
-    private static bool IsKnown(string key, IReadOnlyList<IConfigurationProvider> sources) =>
-        ReadDirectly.Contains(key, StringComparer.OrdinalIgnoreCase)
-        || OpenSections.Any(s => key.StartsWith(s + ":", StringComparison.OrdinalIgnoreCase))
+    private static bool IsKnown(string key, IReadOnlyList<IConfigurationProvider> sources, IReadOnlyList<string> readDirectly, IReadOnlyList<(string Section, Type Options)> classes) =>
+        readDirectly.Any(name => key.Equals(name, StringComparison.OrdinalIgnoreCase) || key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))
         || sources.Any(p => p.TryGet(key, out _) || p.GetChildKeys([], key).Any())
-        || OptionsClasses.Value.Any(c => Binds(c.Section, c.Options, key));
+        || classes.Any(c => Binds(c.Section, c.Options, key));
 
     // Whether the options class bound at section has the (nested) property that key names.
     private static bool Binds(string section, Type options, string key)
@@ -94,9 +99,9 @@ internal static class SettingNames
     private static bool IsCollection(Type type) => type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type);
 
     // Every setting path an options class binds or a source has, for the suggestion.
-    private static IEnumerable<string> KnownNames(IReadOnlyList<IConfigurationProvider> sources)
+    private static IEnumerable<string> KnownNames(IReadOnlyList<IConfigurationProvider> sources, IReadOnlyList<string> readDirectly, IReadOnlyList<(string Section, Type Options)> classes)
     {
-        foreach (var (section, options) in OptionsClasses.Value)
+        foreach (var (section, options) in classes)
         {
             foreach (var path in Paths(section, options, depth: 0))
             {
@@ -115,7 +120,7 @@ internal static class SettingNames
             }
         }
 
-        foreach (var key in ReadDirectly)
+        foreach (var key in readDirectly)
         {
             yield return key;
         }
@@ -138,17 +143,25 @@ internal static class SettingNames
         }
     }
 
-    // The options classes of the assistant's assemblies and the section each binds: its SectionName constant; the
-    // OpenAI-compatible model options, which have none, bind the chat and embedding model sections.
-    private static List<(string Section, Type Options)> FindOptionsClasses()
+    // The options classes of the assistant's assemblies and the section each binds; the OpenAI-compatible model
+    // options, which have no SectionName, bind the chat and embedding model sections.
+    private static List<(string Section, Type Options)> AssistantOptionsClasses()
     {
-        Assembly[] assemblies =
+        var classes = FindOptionsClasses(
         [
             typeof(CommandLineOverrides).Assembly,
             typeof(RetrievalOptions).Assembly,
             typeof(LlamaChatClientOptions).Assembly,
             typeof(ArcticEmbeddingGeneratorOptions).Assembly,
-        ];
+        ]);
+        classes.Add((OpenAICompatibleModelOptions.ChatName, typeof(OpenAICompatibleModelOptions)));
+        classes.Add((OpenAICompatibleModelOptions.EmbeddingName, typeof(OpenAICompatibleModelOptions)));
+        return classes;
+    }
+
+    // The types of the assemblies with a public string constant SectionName, and that section.
+    private static List<(string Section, Type Options)> FindOptionsClasses(IEnumerable<Assembly> assemblies)
+    {
         var classes = new List<(string, Type)>();
         foreach (var type in assemblies.SelectMany(a => a.GetTypes()))
         {
@@ -158,8 +171,11 @@ internal static class SettingNames
             }
         }
 
-        classes.Add((OpenAICompatibleModelOptions.ChatName, typeof(OpenAICompatibleModelOptions)));
-        classes.Add((OpenAICompatibleModelOptions.EmbeddingName, typeof(OpenAICompatibleModelOptions)));
         return classes;
     }
 }
+
+/// <summary>What a front end reads from the configuration besides the assistant's options (<see cref="SettingNames"/>).</summary>
+/// <param name="OptionsAssembly">The front end's assembly, whose options classes (a public constant <c>SectionName</c>) bind their sections; null for none.</param>
+/// <param name="ReadDirectly">Names its host reads directly, each covering the keys under it (e.g. <c>urls</c>, <c>Kestrel</c>).</param>
+public sealed record FrontEndSettings(Assembly? OptionsAssembly, IReadOnlyList<string> ReadDirectly);

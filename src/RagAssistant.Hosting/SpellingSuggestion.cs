@@ -1,10 +1,10 @@
-namespace RagAssistant.Console.Cli;
+namespace RagAssistant.Hosting;
 
 /// <summary>
 /// "Did you mean ...?" for every name a person types: settings, options and commands. The closest known name by edit
 /// distance (case-insensitive), when it is close enough to be a typo: at most 2 edits, or a quarter of the length.
 /// </summary>
-internal static class SpellingSuggestion
+public static class SpellingSuggestion
 {
     /// <summary>The known name closest to <paramref name="typed"/>, or null when none is close enough.</summary>
     /// <param name="typed">What the user typed (<c>--topk</c>, <c>asks</c>, <c>Retrieval:TopKK</c>).</param>
