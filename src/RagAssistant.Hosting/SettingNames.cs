@@ -64,7 +64,9 @@ public static class SettingNames
     }
 
     private static bool IsKnown(string key, IReadOnlyList<IConfigurationProvider> sources, IReadOnlyList<string> readDirectly, IReadOnlyList<(string Section, Type Options)> classes) =>
-        readDirectly.Any(name => key.Equals(name, StringComparison.OrdinalIgnoreCase) || key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))
+        // A section above a known name counts too: hosts that flatten their configuration into arguments (the test
+        // host's UseSetting) pass each parent section ("ConnectionStrings") as an empty setting of its own.
+        readDirectly.Any(name => key.Equals(name, StringComparison.OrdinalIgnoreCase) || key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase) || name.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase))
         || sources.Any(p => p.TryGet(key, out _) || p.GetChildKeys([], key).Any())
         || classes.Any(c => Binds(c.Section, c.Options, key));
 

@@ -58,7 +58,7 @@ public sealed class ConversationEndpointTests
         Assert.Equal([ids[2], ids[1]], page.GetProperty("conversations").EnumerateArray().Select(c => c.GetProperty("id").GetString()));
         Assert.Equal(["id", "title", "updated", "turn_count"], page.GetProperty("conversations")[0].EnumerateObject().Select(p => p.Name));
         Assert.Equal([ids[0]], rest.GetProperty("conversations").EnumerateArray().Select(c => c.GetProperty("id").GetString()));
-        Assert.Equal(JsonValueKind.Null, rest.GetProperty("next").ValueKind);
+        Assert.False(rest.TryGetProperty("next", out _), rest.ToString()); // the last page: no next cursor (nulls are left out)
         Assert.Equal(2, search.GetProperty("conversations").GetArrayLength());
 
         using var renamed = await client.PatchAsJsonAsync($"/api/conversations/{ids[0]}", new { title = "Heads" }, Ct);
@@ -132,7 +132,7 @@ public sealed class ConversationEndpointTests
 
         Assert.Equal("cancelled", turn.GetProperty("status").GetString());
         Assert.Equal("Answer", turn.GetProperty("partial_answer").GetString());
-        Assert.Equal(JsonValueKind.Null, turn.GetProperty("answer").ValueKind);
+        Assert.False(turn.TryGetProperty("answer", out _), turn.ToString()); // no answer object for a cancelled turn
     }
 
     [Fact]

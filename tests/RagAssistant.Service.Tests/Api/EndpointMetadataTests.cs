@@ -18,7 +18,10 @@ public sealed class EndpointMetadataTests
         using var client = factory.CreateClient();
 
         // Untyped IResult handlers declare nothing; the Results<ServerSentEventsResult<string>, ...> union declares the stream.
-        var stream = Assert.Single(Produces(factory, route));
+        // Beside it, the JSON answer the same route gives for Accept: application/json (for the OpenAPI document).
+        var produces = Produces(factory, route);
+        var stream = Assert.Single(produces, p => p.ContentTypes.Contains("text/event-stream"));
+        Assert.Single(produces, p => p.ContentTypes.Contains("application/json"));
         Assert.Equal(200, stream.StatusCode);
         Assert.Equal(typeof(SseItem<string>), stream.Type);
         Assert.Equal(["text/event-stream"], stream.ContentTypes);
