@@ -6,6 +6,7 @@ using RagAssistant.Core.Answering;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Service.Api;
+using RagAssistant.Service.Documents;
 using RagAssistant.Service.Health;
 using RagAssistant.Service.OpenAi;
 using RagAssistant.Service.Security;
@@ -53,6 +54,11 @@ internal static class EndpointRouteBuilderExtensions
             ? TypedResults.Json(paper, ServiceJsonContext.Default.Paper)
             : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."))
             .Produces<Paper>();
+        api.MapGet("/papers", (string? query, int? offset, int? limit, PapersHandler handler) => handler.List(query, offset, limit))
+            .Produces<PaperList>();
+        api.MapGet("/documents", (DocumentsHandler handler) => handler.List());
+        api.MapPost("/documents", (DocumentsHandler handler, HttpContext context) => handler.UploadAsync(context));
+        api.MapDelete("/documents/{name}", (string name, DocumentsHandler handler) => handler.Delete(name));
         api.MapGet("/status", (StatusHandler handler) => handler.GetStatus());
 
         // Stored conversations (/api/ask adds their turns); /v1/chat/completions stays stateless, as OpenAI clients expect.

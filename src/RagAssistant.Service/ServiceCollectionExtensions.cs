@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RagAssistant.Service;
 using RagAssistant.Service.Answering;
 using RagAssistant.Service.Api;
+using RagAssistant.Service.Documents;
 using RagAssistant.Service.Health;
 using RagAssistant.Service.Indexing;
 using RagAssistant.Service.Lifetime;
@@ -71,6 +72,9 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<StatusHandler>();
         services.AddSingleton<ConversationsHandler>();
         services.AddConversationStoreStartup();
+        services.AddSingleton<PapersHandler>();
+        services.AddSingleton<UploadedDocuments>();
+        services.AddSingleton<DocumentsHandler>();
         services.AddSingleton<ChatCompletionsHandler>();
         // The shared start-up loads the models and builds the index in the background; the watcher keeps it current.
         services.AddSingleton<IModelDownloadHint, ServiceDownloadHint>();

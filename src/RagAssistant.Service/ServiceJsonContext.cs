@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using RagAssistant.Core.Corpus;
 using RagAssistant.Service.Api;
+using RagAssistant.Service.Documents;
 using RagAssistant.Service.OpenAi;
 
 namespace RagAssistant.Service;
@@ -18,6 +19,9 @@ namespace RagAssistant.Service;
 [JsonSerializable(typeof(SearchRequest))]
 [JsonSerializable(typeof(SearchResponse))]
 [JsonSerializable(typeof(Paper))]
+[JsonSerializable(typeof(PaperList))]
+[JsonSerializable(typeof(DocumentList))]
+[JsonSerializable(typeof(DocumentUpload))]
 [JsonSerializable(typeof(ChatCompletionRequest))]
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(ChatCompletionChunk))]

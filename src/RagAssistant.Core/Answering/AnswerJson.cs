@@ -26,6 +26,12 @@ public static class AnswerJson
     // One JSON text per event line: Server-Sent Events carry compact JSON.
     private static readonly AnswerJsonContext EventContext = new(CreateOptions(writeIndented: false));
 
+    /// <summary>
+    /// Name of the SSE event sent as soon as retrieval has chosen the sources, before any answer text
+    /// (<see cref="RetrievedEventDocument"/>), so a client can show them while the model reads them.
+    /// </summary>
+    public const string RetrievedEvent = "retrieved";
+
     /// <summary>Name of the SSE event with a piece of answer text (<see cref="TokenEventDocument"/>).</summary>
     public const string TokenEvent = "token";
 
@@ -63,6 +69,13 @@ public static class AnswerJson
 
     /// <summary>The data of the SSE <c>token</c> event: one line of compact JSON <c>{"text": "..."}</c>.</summary>
     public static string SerializeTokenEvent(string text) => JsonSerializer.Serialize(new TokenEventDocument(text), EventContext.TokenEventDocument);
+
+    /// <summary>The data of the SSE <c>retrieved</c> event: one line of compact JSON (<see cref="RetrievedEventDocument"/>).</summary>
+    public static string SerializeRetrievedEvent(SourcesRetrievedUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return JsonSerializer.Serialize(new RetrievedEventDocument(update.SearchQuery, [.. update.Sources.Select(ToDocument)]), EventContext.RetrievedEventDocument);
+    }
 
     /// <summary>The data of the SSE <c>claim</c> event: one line of compact JSON (<see cref="ClaimDocument"/>).</summary>
     public static string SerializeClaimEvent(AnswerClaim claim) => JsonSerializer.Serialize(ToDocument(claim), EventContext.ClaimDocument);
@@ -123,7 +136,7 @@ public static class AnswerJson
             result.Question,
             result.Answer,
             [.. result.Citations.Select(c => new CitationDocument(c.Number, c.PaperId, c.Title))],
-            [.. result.Sources.Select(s => new SourceDocument(s.Number, s.PaperId, s.Title, Math.Round(s.Score, 4), Math.Round(s.Relevance, 4), s.Date))],
+            [.. result.Sources.Select(ToDocument)],
             result.InvalidCitations,
             result.Refused,
             ModeName(result.Mode),
@@ -164,6 +177,8 @@ public static class AnswerJson
         // Titles and answers keep their accents and scripts readable; the output is JSON text, never HTML.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+
+    private static SourceDocument ToDocument(AnswerSource s) => new(s.Number, s.PaperId, s.Title, Math.Round(s.Score, 4), Math.Round(s.Relevance, 4), s.Date);
 
     private static TimingsDocument ToDocument(AnswerTimings timings) => new(
         Math.Round(timings.RetrievalMs, 1),
@@ -241,6 +256,11 @@ public sealed record SourceDocument(int N, string PaperId, string Title, double 
 
 /// <summary>Data of the SSE <c>token</c> event: a piece of answer text, to append to what came before.</summary>
 public sealed record TokenEventDocument(string Text);
+
+/// <summary>Data of the SSE <c>retrieved</c> event: the sources the model is about to read, before any answer text.</summary>
+/// <param name="SearchQuery">The query retrieval ran (a follow-up is rewritten into a standalone question).</param>
+/// <param name="Sources">The offered sources, numbered as the answer will cite them; empty when none was relevant enough.</param>
+public sealed record RetrievedEventDocument(string SearchQuery, IReadOnlyList<SourceDocument> Sources);
 
 /// <summary>Data of the SSE <c>sources</c> event, sent once the answer text is complete and before <c>done</c>.</summary>
 /// <param name="SearchQuery">The query retrieval ran (a follow-up is rewritten into a standalone question).</param>
@@ -326,5 +346,6 @@ public sealed record AnswerEvalQuestionDocument(
 [JsonSerializable(typeof(TokenEventDocument))]
 [JsonSerializable(typeof(ClaimDocument))]
 [JsonSerializable(typeof(SourcesEventDocument))]
+[JsonSerializable(typeof(RetrievedEventDocument))]
 [JsonSerializable(typeof(ErrorEventDocument))]
 internal sealed partial class AnswerJsonContext : JsonSerializerContext;

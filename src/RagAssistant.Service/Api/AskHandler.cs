@@ -8,7 +8,7 @@ using RagAssistant.Service.Answering;
 namespace RagAssistant.Service.Api;
 
 /// <summary>
-/// <c>POST /api/ask</c>: streams the answer as Server-Sent Events (<c>token</c>* with a <c>claim</c> as each claim's sentence completes, <c>sources</c>, <c>done</c>, or
+/// <c>POST /api/ask</c>: streams the answer as Server-Sent Events (<c>retrieved</c>, <c>token</c>* with a <c>claim</c> as each claim's sentence completes, <c>sources</c>, <c>done</c>, or
 /// <c>error</c>), or returns the whole result as JSON when the client sends <c>Accept: application/json</c>. Both
 /// speak <see cref="AnswerJson"/>: the <c>done</c> event carries the same object as the JSON answer and <c>ask --json</c>.
 /// </summary>
@@ -79,7 +79,7 @@ internal sealed class AskHandler(ConversationService conversations, AnswerEndpoi
             && !accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>The <see cref="AnswerJson"/> events: a <c>token</c> per text piece, a <c>claim</c> per checked claim, then <c>sources</c> and <c>done</c>.</summary>
+    /// <summary>The <see cref="AnswerJson"/> events: <c>retrieved</c> once the sources are chosen, a <c>token</c> per text piece, a <c>claim</c> per checked claim, then <c>sources</c> and <c>done</c>.</summary>
     private sealed class AnswerEvents(string conversationId) : AnswerWireFormat<ContentHttpResult>
     {
         public override ContentHttpResult Complete(AnswerResult result) =>
@@ -87,6 +87,9 @@ internal sealed class AskHandler(ConversationService conversations, AnswerEndpoi
 
         public override SseItem<string> Failed(AnswerFailure failure) =>
             new(AnswerJson.SerializeErrorEvent(failure.Title, failure.Detail, failure.Status), AnswerJson.ErrorEvent);
+
+        protected override IEnumerable<SseItem<string>> OnSourcesRetrieved(SourcesRetrievedUpdate update) =>
+            [new(AnswerJson.SerializeRetrievedEvent(update), AnswerJson.RetrievedEvent)];
 
         protected override IEnumerable<SseItem<string>> OnText(string text) =>
             [new(AnswerJson.SerializeTokenEvent(text), AnswerJson.TokenEvent)];

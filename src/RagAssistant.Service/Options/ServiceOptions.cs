@@ -59,6 +59,18 @@ internal sealed class ServiceOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan ReindexDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Largest document accepted by <c>POST /api/documents</c>, in bytes (that endpoint's own body limit is derived from it).</summary>
+    [Range(1_024, 256 * 1024 * 1024)]
+    public long MaxDocumentBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Documents accepted in one <c>POST /api/documents</c>.</summary>
+    [Range(1, 100)]
+    public int MaxDocumentsPerUpload { get; set; } = 10;
+
+    /// <summary>Uploaded documents kept at once in the corpus folder's <c>uploads</c> folder; more are refused until some are removed.</summary>
+    [Range(1, 100_000)]
+    public int MaxUploadedDocuments { get; set; } = 200;
+
     /// <summary>Re-index the corpus when files in its folder are added, changed or removed.</summary>
     public bool WatchCorpus { get; set; } = true;
 

@@ -91,8 +91,8 @@ public sealed class AnswerQueueEndpointTests
 
         var events = await ServerSentEvents.ReadAllAsync(response, Ct);
 
-        Assert.Equal(["token", "error"], events.Select(e => e.Event));
-        Assert.Equal(503, events[1].Json.GetProperty("status").GetInt32());
+        Assert.Equal(["retrieved", "token", "error"], events.Select(e => e.Event));
+        Assert.Equal(503, events[^1].Json.GetProperty("status").GetInt32());
         Assert.Equal(1, factory.Pipeline.Cancelled);
     }
 
@@ -109,9 +109,9 @@ public sealed class AnswerQueueEndpointTests
         using var response = await client.PostStreamingAsync("/api/ask", new { question = "never finishes" }, Ct);
         var events = await ServerSentEvents.ReadAllAsync(response, Ct);
 
-        Assert.Equal(["token", "error"], events.Select(e => e.Event));
-        Assert.Equal(504, events[1].Json.GetProperty("status").GetInt32());
-        Assert.Contains("Service:AnswerTimeout", events[1].Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["retrieved", "token", "error"], events.Select(e => e.Event));
+        Assert.Equal(504, events[^1].Json.GetProperty("status").GetInt32());
+        Assert.Contains("Service:AnswerTimeout", events[^1].Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, factory.Services.GetRequiredService<AnswerQueue>().Running);
 
         using var json = await client.PostStreamingAsync("/api/ask", new { question = "never finishes either" }, Ct, accept: "application/json");

@@ -24,8 +24,9 @@ public sealed class AskEndpointTests
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var events = await ServerSentEvents.ReadAllAsync(response, Ct);
         var names = events.Select(e => e.Event).ToList();
+        Assert.Equal("retrieved", names[0]);
         Assert.True(names.Count(n => n == "token") > 1, "the answer arrives in several token events");
-        Assert.Equal(["sources", "done"], names.SkipWhile(n => n == "token"));
+        Assert.Equal(["sources", "done"], names.Skip(1).SkipWhile(n => n == "token"));
 
         var streamed = string.Concat(events.Where(e => e.Event == "token").Select(e => e.Json.GetProperty("text").GetString()));
         var done = events[^1].Json;
@@ -40,6 +41,11 @@ public sealed class AskEndpointTests
         Assert.Equal(1, sources.GetProperty("sources")[0].GetProperty("n").GetInt32());
         Assert.Equal("Fast Inference with Speculative Decoding", sources.GetProperty("sources")[0].GetProperty("title").GetString());
         Assert.Equal("generated", sources.GetProperty("mode").GetString());
+
+        // The sources are known before any answer text: the retrieved event names them with the same shape.
+        var retrieved = events[0].Json;
+        Assert.Equal("What is speculative decoding?", retrieved.GetProperty("search_query").GetString());
+        Assert.Equal(sources.GetProperty("sources").GetRawText(), retrieved.GetProperty("sources").GetRawText());
     }
 
     [Fact]
@@ -114,8 +120,8 @@ public sealed class AskEndpointTests
         using var response = await client.PostStreamingAsync("/api/ask", new { question = "anything" }, Ct);
         var events = await ServerSentEvents.ReadAllAsync(response, Ct);
 
-        Assert.Equal(["token", "error"], events.Select(e => e.Event));
-        var error = events[1].Json;
+        Assert.Equal(["retrieved", "token", "error"], events.Select(e => e.Event));
+        var error = events[^1].Json;
         Assert.Contains("the model ran out of context", error.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(500, error.GetProperty("status").GetInt32());
     }

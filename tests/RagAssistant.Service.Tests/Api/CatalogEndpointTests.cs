@@ -28,6 +28,34 @@ public sealed class CatalogEndpointTests
         Assert.Contains("Routing each token", first.GetProperty("text").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Papers_are_listed_page_by_page_and_filtered_by_every_word_of_the_query()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+        await client.WaitUntilReadyAsync();
+
+        var first = await GetJsonAsync(client, "/api/papers?limit=2");
+        Assert.Equal(3, first.GetProperty("total").GetInt32());
+        Assert.Equal(2, first.GetProperty("next").GetInt32());
+        Assert.Equal(["speculative-decoding", "mixture-of-experts"], first.GetProperty("papers").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+        var last = await GetJsonAsync(client, "/api/papers?limit=2&offset=2");
+        Assert.False(last.TryGetProperty("next", out _), "the last page has no next offset");
+        Assert.Equal("more.jsonl", last.GetProperty("papers")[0].GetProperty("source_file").GetString());
+
+        // Every word must match, title or abstract, in any case.
+        var found = await GetJsonAsync(client, "/api/papers?query=ROUTING%20experts");
+        Assert.Equal("mixture-of-experts", Assert.Single(found.GetProperty("papers").EnumerateArray()).GetProperty("id").GetString());
+        Assert.Equal(0, (await GetJsonAsync(client, "/api/papers?query=routing%20zebra")).GetProperty("total").GetInt32());
+
+        using var bad = await client.GetAsync(new Uri("/api/papers?limit=500", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("limit must be between 1 and 100, got 500.", await bad.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    private static async Task<JsonElement> GetJsonAsync(HttpClient client, string path) =>
+        JsonDocument.Parse(await client.GetStringAsync(new Uri(path, UriKind.Relative), Ct)).RootElement;
+
     [Theory]
     [InlineData("{\"query\": \"\"}", "query is empty")]
     [InlineData("{\"query\": \"x\", \"mode\": \"telepathy\"}", "The field 'mode' must be one of \"bm25\", \"dense\", \"hybrid\".")]

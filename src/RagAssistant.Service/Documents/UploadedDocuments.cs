@@ -1,0 +1,287 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Hosting;
+using RagAssistant.Service.Options;
+
+namespace RagAssistant.Service.Documents;
+
+/// <summary>
+/// The documents a user added through the web chat: files in the <c>uploads</c> folder of the corpus folder, where
+/// the corpus watcher (<see cref="Indexing.CorpusIndexingService"/>) picks them up and re-indexes. Every name is chosen
+/// here from the client's file name reduced to letters, digits, '-' and '_' (no path from the client is used), with
+/// one of the corpus extensions; content is checked for its type (a PDF starts with <c>%PDF-</c>, text has no NUL
+/// byte) and each file is written to a hidden temporary name first, so the watcher never reads half a file.
+/// </summary>
+internal sealed partial class UploadedDocuments(
+    AssistantReadiness readiness,
+    IConfiguration configuration,
+    IOptions<ServiceOptions> options,
+    IServiceProvider services,
+    TimeProvider timeProvider,
+    ILogger<UploadedDocuments> logger) : IDisposable
+{
+    /// <summary>The folder, inside the corpus folder, that uploads are written to.</summary>
+    public const string FolderName = "uploads";
+
+    /// <summary>The file types the corpus reads.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".md", ".txt", ".pdf", ".jsonl"];
+
+    private const int MaxStemLength = 60;
+
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    /// <summary>The limits a client should check before sending, as the page shows them.</summary>
+    public DocumentLimits Limits => new(options.Value.MaxDocumentBytes, options.Value.MaxDocumentsPerUpload, options.Value.MaxUploadedDocuments, Extensions);
+
+    /// <summary>The uploaded documents, newest first, each with the papers the current index read from it.</summary>
+    public DocumentList List()
+    {
+        var folder = UploadFolder();
+        var files = folder is not null && Directory.Exists(folder)
+            ? new DirectoryInfo(folder).EnumerateFiles().Where(f => IsDocument(f.Name)).OrderByDescending(f => f.LastWriteTimeUtc).ToList()
+            : [];
+        var catalog = readiness.HasIndex ? services.GetService<IPaperCatalog>() : null;
+        var byFile = (catalog?.Papers ?? [])
+            .SelectMany(p => p.SourceFiles.Select(file => (File: file.Replace('\\', '/'), Paper: p)))
+            .Where(x => x.File.StartsWith(FolderName + "/", StringComparison.Ordinal))
+            .ToLookup(x => x.File[(FolderName.Length + 1)..], x => new DocumentPaper(x.Paper.Id, x.Paper.Title), StringComparer.Ordinal);
+        return new DocumentList(
+            [.. files.Select(f => new UploadedDocument(f.Name, f.Length, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero), byFile.Contains(f.Name), [.. byFile[f.Name]]))],
+            Limits,
+            folder is null ? "The corpus folder is not known yet; try again once the service is ready." : WatchRefusal());
+    }
+
+    /// <summary>
+    /// Checks and writes <paramref name="files"/> into the uploads folder. Nothing is written unless every file passes:
+    /// a bad file is named in the error with what to change.
+    /// </summary>
+    /// <returns>The names the files were saved under, or the refusal (with its HTTP status).</returns>
+    public async Task<(IReadOnlyList<string>? Saved, DocumentRefusal? Refusal)> SaveAsync(IFormFileCollection files, CancellationToken cancellationToken)
+    {
+        var limits = Limits;
+        if (UploadFolder() is not { } folder)
+        {
+            return (null, new("The corpus folder is not known yet; try again once the service is ready.", StatusCodes.Status503ServiceUnavailable));
+        }
+
+        if (WatchRefusal() is { } watch)
+        {
+            return (null, new(watch, StatusCodes.Status409Conflict));
+        }
+
+        if (files.Count == 0)
+        {
+            return (null, new("No file was sent: send the documents as multipart/form-data fields named \"files\".", StatusCodes.Status400BadRequest));
+        }
+
+        if (files.Count > limits.MaxFiles)
+        {
+            return (null, new($"{files.Count} files were sent; at most {limits.MaxFiles} are accepted at once (Service:MaxDocumentsPerUpload).", StatusCodes.Status400BadRequest));
+        }
+
+        foreach (var file in files)
+        {
+            if (Check(file, limits) is { } problem)
+            {
+                return (null, problem);
+            }
+        }
+
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var existing = Directory.EnumerateFiles(folder).Count(f => IsDocument(Path.GetFileName(f)));
+            if (existing + files.Count > limits.MaxDocuments)
+            {
+                return (null, new($"The uploads folder holds {existing} documents; at most {limits.MaxDocuments} are kept (Service:MaxUploadedDocuments). Remove some first.", StatusCodes.Status409Conflict));
+            }
+
+            var saved = new List<string>();
+            foreach (var file in files)
+            {
+                saved.Add(await WriteAsync(folder, file, cancellationToken));
+            }
+
+            return (saved, null);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _writeGate.Dispose();
+
+    /// <summary>Removes the uploaded document named <paramref name="name"/>; false when there is none by that name.</summary>
+    public bool Delete(string name)
+    {
+        // Only a name this class could have chosen: never a path.
+        if (UploadFolder() is not { } folder || !IsDocument(name) || SafeStem(Path.GetFileNameWithoutExtension(name)) != Path.GetFileNameWithoutExtension(name))
+        {
+            return false;
+        }
+
+        var path = Path.Combine(folder, name);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        LogDeleted(logger, name);
+        return true;
+    }
+
+    private static DocumentRefusal? Check(IFormFile file, DocumentLimits limits)
+    {
+        var name = ClientFileName(file.FileName);
+        var extension = Path.GetExtension(name).ToLowerInvariant();
+        if (!Extensions.Contains(extension))
+        {
+            return new($"\"{name}\" is not a document the corpus reads: send .md, .txt, .pdf or .jsonl files.", StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        if (file.Length == 0)
+        {
+            return new($"\"{name}\" is empty.", StatusCodes.Status400BadRequest);
+        }
+
+        if (file.Length > limits.MaxBytes)
+        {
+            return new($"\"{name}\" is {Megabytes(file.Length)}; documents may be at most {Megabytes(limits.MaxBytes)} (Service:MaxDocumentBytes).", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        // The extension must match the content: a renamed binary would be indexed as garbage.
+        using var stream = file.OpenReadStream();
+        var head = new byte[Math.Min(8192, file.Length)];
+        stream.ReadExactly(head);
+        var isPdf = head.AsSpan().StartsWith("%PDF-"u8);
+        if (extension == ".pdf" && !isPdf)
+        {
+            return new($"\"{name}\" is not a PDF (it does not start with %PDF-).", StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        if (extension != ".pdf" && (isPdf || head.AsSpan().Contains((byte)0) && !HasUtf16ByteOrderMark(head)))
+        {
+            return new($"\"{name}\" is not a text file (it holds binary data); .md, .txt and .jsonl documents must be text.", StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        return null;
+    }
+
+    private static bool HasUtf16ByteOrderMark(byte[] head) => head.AsSpan().StartsWith(new byte[] { 0xFF, 0xFE }) || head.AsSpan().StartsWith(new byte[] { 0xFE, 0xFF });
+
+    private async Task<string> WriteAsync(string folder, IFormFile file, CancellationToken cancellationToken)
+    {
+        var clientName = ClientFileName(file.FileName);
+        var extension = Path.GetExtension(clientName).ToLowerInvariant();
+        var stem = SafeStem(Path.GetFileNameWithoutExtension(clientName));
+        var name = stem + extension;
+        for (var i = 2; File.Exists(Path.Combine(folder, name)); i++)
+        {
+            name = string.Create(CultureInfo.InvariantCulture, $"{stem}-{i}{extension}");
+        }
+
+        // Hidden while it is written: the watcher ignores names starting with '.', then sees one rename.
+        var temporary = Path.Combine(folder, $".upload-{Guid.NewGuid():N}.partial");
+        try
+        {
+            await using (var target = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            {
+                await file.CopyToAsync(target, cancellationToken);
+            }
+
+            File.Move(temporary, Path.Combine(folder, name));
+            File.SetLastWriteTimeUtc(Path.Combine(folder, name), timeProvider.GetUtcNow().UtcDateTime);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+
+        LogSaved(logger, name, file.Length);
+        return name;
+    }
+
+    /// <summary>The last segment of the client's name, whichever separator it used.</summary>
+    private static string ClientFileName(string? fileName) =>
+        (fileName ?? string.Empty).Split('/', '\\')[^1].Trim();
+
+    /// <summary>Letters and digits (any script), '-' and '_'; everything else becomes '-'; never empty, never hidden.</summary>
+    internal static string SafeStem(string stem)
+    {
+        var builder = new StringBuilder(Math.Min(stem.Length, MaxStemLength));
+        foreach (var c in stem.Normalize(NormalizationForm.FormC))
+        {
+            if (builder.Length == MaxStemLength)
+            {
+                break;
+            }
+
+            var ok = char.IsLetterOrDigit(c) || c is '-' or '_';
+            if (ok || (builder.Length > 0 && builder[^1] != '-'))
+            {
+                builder.Append(ok ? c : '-');
+            }
+        }
+
+        var safe = builder.ToString().Trim('-');
+        return safe.Length == 0 ? "document" : safe;
+    }
+
+    private static bool IsDocument(string name) =>
+        !name.StartsWith('.') && Extensions.Contains(Path.GetExtension(name).ToLowerInvariant());
+
+    private static string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024.0):0.#} MB");
+
+    private string? UploadFolder()
+    {
+        var corpus = readiness.Runtime?.CorpusFolder ?? configuration[CommandLineOverrides.CorpusFolderKey];
+        return string.IsNullOrWhiteSpace(corpus) ? null : Path.Combine(corpus, FolderName);
+    }
+
+    private string? WatchRefusal() => options.Value.WatchCorpus
+        ? null
+        : "The corpus folder is not watched (Service:WatchCorpus=false), so an uploaded document would never be indexed. Turn watching on to add documents from the page.";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Saved uploaded document {Name} ({Bytes} bytes)")]
+    private static partial void LogSaved(ILogger logger, string name, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed uploaded document {Name}")]
+    private static partial void LogDeleted(ILogger logger, string name);
+}
+
+/// <summary>Why an upload was refused, with the HTTP status to answer.</summary>
+internal sealed record DocumentRefusal(string Detail, int Status);
+
+/// <summary>The limits on uploads.</summary>
+/// <param name="MaxBytes">Largest document, in bytes.</param>
+/// <param name="MaxFiles">Documents per upload.</param>
+/// <param name="MaxDocuments">Uploaded documents kept at once.</param>
+/// <param name="Extensions">Accepted file extensions, with their dot.</param>
+internal sealed record DocumentLimits(long MaxBytes, int MaxFiles, int MaxDocuments, IReadOnlyList<string> Extensions);
+
+/// <summary>Answer of <c>GET /api/documents</c>.</summary>
+/// <param name="Documents">The uploaded documents, newest first.</param>
+/// <param name="Limits">The limits uploads must keep.</param>
+/// <param name="Unavailable">Why documents cannot be added now, or null.</param>
+internal sealed record DocumentList(IReadOnlyList<UploadedDocument> Documents, DocumentLimits Limits, string? Unavailable);
+
+/// <summary>One uploaded document.</summary>
+/// <param name="Name">Its file name in the uploads folder (chosen by the service).</param>
+/// <param name="SizeBytes">Its size in bytes.</param>
+/// <param name="Uploaded">When it was saved.</param>
+/// <param name="Indexed">True once the index has read it: it is searchable and can be cited.</param>
+/// <param name="Papers">The papers the index read from it (a .jsonl file holds several).</param>
+internal sealed record UploadedDocument(string Name, long SizeBytes, DateTimeOffset Uploaded, bool Indexed, IReadOnlyList<DocumentPaper> Papers);
+
+/// <summary>A paper read from an uploaded document.</summary>
+internal sealed record DocumentPaper(string Id, string Title);
+
+/// <summary>Answer of <c>POST /api/documents</c>.</summary>
+/// <param name="Saved">The names the documents were saved under; poll <c>GET /api/documents</c> until they are indexed.</param>
+internal sealed record DocumentUpload(IReadOnlyList<string> Saved);

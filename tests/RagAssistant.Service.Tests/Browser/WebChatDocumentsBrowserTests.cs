@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Playwright;
+using RagAssistant.Service.Tests.Infrastructure;
+
+namespace RagAssistant.Service.Tests.Browser;
+
+/// <summary>
+/// Your own documents, end to end: the real service process (real corpus reader, index, watcher and retrieval-only
+/// answers) on a corpus folder of its own, driven from the page in headless Chromium and through the HTTP API.
+/// </summary>
+public sealed class WebChatDocumentsBrowserTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Upload_then_ask_about_the_uploaded_file_cites_it_and_it_can_be_removed()
+    {
+        Chromium.SkipUnlessInstalled();
+        using var corpus = new TempFolder();
+        corpus.Write("notes.md", "# Speculative decoding notes\n\nA small draft model proposes tokens that a larger model verifies in parallel.\n");
+        await using var service = ServiceProcess.Start(
+            "--retrieval-only", "--corpus", corpus.Path, "--EmbeddingModel:Provider=None", "--Service:ReindexDelay=00:00:00.200");
+        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.NewPageAsync();
+        await page.GotoAsync(service.Address.ToString());
+        await Assertions.Expect(page.Locator("#status-corpus")).ToHaveTextAsync("1 paper");
+
+        // A name with a path and odd characters: the service chooses a safe one inside the corpus folder.
+        await page.SetInputFilesAsync("#document-files", new FilePayload
+        {
+            Name = "../../Zebrafish heart (notes).md",
+            MimeType = "text/markdown",
+            Buffer = Encoding.UTF8.GetBytes("# Zebrafish heart regeneration\n\nZebrafish regrow their heart muscle after injury through cardiomyocyte proliferation.\n"),
+        });
+        await Assertions.Expect(page.Locator("#upload-status")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("Indexed .*searchable now"), new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#document-list li")).ToContainTextAsync("Zebrafish-heart-notes.md");
+        Assert.True(File.Exists(Path.Combine(corpus.Path, "uploads", "Zebrafish-heart-notes.md")), string.Join(", ", Directory.EnumerateFiles(corpus.Path, "*", SearchOption.AllDirectories)));
+        await Assertions.Expect(page.Locator("#status-corpus")).ToHaveTextAsync("2 papers", new() { Timeout = 20_000 });
+
+        await page.FillAsync("#question", "How do zebrafish regrow heart muscle?");
+        await page.PressAsync("#question", "Enter");
+        await Assertions.Expect(page.Locator(".turn .timings")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator(".turn .sources li.cited").First).ToContainTextAsync("Zebrafish heart regeneration");
+        await Assertions.Expect(page.Locator(".turn .answer")).ToContainTextAsync("cardiomyocyte proliferation");
+        await page.Locator(".turn .answer button.chip").First.ClickAsync();
+        await Assertions.Expect(page.Locator("#paper-meta")).ToHaveTextAsync("uploads/Zebrafish-heart-notes.md");
+        await Assertions.Expect(page.Locator("#paper-abstract mark.evidence")).ToContainTextAsync("cardiomyocyte proliferation");
+        await page.Keyboard.PressAsync("Escape");
+
+        // A file of the wrong type is refused with a message, before and after the page's own check.
+        await page.SetInputFilesAsync("#document-files", new FilePayload { Name = "tool.exe", MimeType = "application/octet-stream", Buffer = [0x4d, 0x5a, 0, 0] });
+        await Assertions.Expect(page.Locator("#upload-status")).ToHaveTextAsync("“tool.exe” is not a .md, .txt, .pdf or .jsonl file.");
+
+        // Removed from the page: gone from the folder, then from the index.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove Zebrafish-heart-notes.md" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#document-list li")).ToHaveCountAsync(0);
+        Assert.False(File.Exists(Path.Combine(corpus.Path, "uploads", "Zebrafish-heart-notes.md")));
+        await Assertions.Expect(page.Locator("#status-corpus")).ToHaveTextAsync("1 paper", new() { Timeout = 20_000 });
+        Assert.Empty(chromium.Errors);
+    }
+
+    [Fact]
+    public async Task The_documents_API_refuses_bad_types_sizes_counts_and_paths_with_clear_messages()
+    {
+        using var corpus = new TempFolder();
+        corpus.Write("notes.md", "# Notes\n\nSomething to index.\n");
+        await using var service = ServiceProcess.Start(
+            "--retrieval-only", "--corpus", corpus.Path, "--EmbeddingModel:Provider=None",
+            "--Service:MaxDocumentBytes=2048", "--Service:MaxDocumentsPerUpload=2", "--Service:MaxUploadedDocuments=3");
+        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        using var client = new HttpClient { BaseAddress = service.Address };
+
+        // Without the upload header (what a form on another site would send) nothing is written.
+        using (var form = new MultipartFormDataContent { { new ByteArrayContent("# A\n\nB."u8.ToArray()), "files", "a.md" } })
+        using (var headerless = await client.PostAsync(new Uri("/api/documents", UriKind.Relative), form, Ct))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, headerless.StatusCode);
+            Assert.Contains("X-RagAssistant-Upload", await headerless.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
+        client.DefaultRequestHeaders.Add("X-RagAssistant-Upload", "1");
+
+        var (status, detail) = await UploadAsync(client, ("binary.txt", [0x00, 0x01, 0x02, 0x41]));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        Assert.Contains("is not a text file", detail, StringComparison.Ordinal);
+
+        (status, detail) = await UploadAsync(client, ("fake.pdf", "not a pdf"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        Assert.Contains("is not a PDF", detail, StringComparison.Ordinal);
+
+        (status, detail) = await UploadAsync(client, ("big.md", new byte[3000]));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Contains("Service:MaxDocumentBytes", detail, StringComparison.Ordinal);
+
+        (status, detail) = await UploadAsync(client, ("a.md", "a"u8.ToArray()), ("b.md", "b"u8.ToArray()), ("c.md", "c"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("at most 2", detail, StringComparison.Ordinal);
+
+        // A path in the name is dropped; a second file of the same name gets a number.
+        (status, _) = await UploadAsync(client, ("../../../etc/.passwd.md", "# One\n\nFirst."u8.ToArray()), ("..\\..\\.passwd.md", "# Two\n\nSecond."u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal(["passwd-2.md", "passwd.md"], Directory.EnumerateFiles(Path.Combine(corpus.Path, "uploads")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        (status, detail) = await UploadAsync(client, ("d.md", "d"u8.ToArray()), ("e.md", "e"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("Remove some first", detail, StringComparison.Ordinal);
+
+        using var traversal = await client.DeleteAsync(new Uri("/api/documents/..%2Fnotes.md", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, traversal.StatusCode);
+        Assert.True(File.Exists(Path.Combine(corpus.Path, "notes.md")));
+        using var removed = await client.DeleteAsync(new Uri("/api/documents/passwd.md", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+    }
+
+    private static async Task<(HttpStatusCode Status, string Detail)> UploadAsync(HttpClient client, params (string Name, byte[] Content)[] files)
+    {
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, content) in files)
+        {
+            var part = new ByteArrayContent(content);
+            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            form.Add(part, "files", name);
+        }
+
+        using var response = await client.PostAsync(new Uri("/api/documents", UriKind.Relative), form, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        var detail = response.IsSuccessStatusCode ? body : JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!;
+        return (response.StatusCode, detail);
+    }
+}
