@@ -31,7 +31,11 @@ public sealed class EvidenceServiceTests
         await using var model = await ScriptedOpenAIServer.StartAsync(Answer, Ct);
         await using var assistant = ServiceProcess.Start(
             "--corpus", Path.Combine(folder.Path, "corpus"), $"--Corpus:CacheFolder={Path.Combine(folder.Path, "cache")}", "--Service:WatchCorpus=false",
-            "--ChatModel:Provider=OpenAICompatible", $"--ChatModel:Endpoint={model.Endpoint}", "--ChatModel:ModelId=scripted");
+            "--ChatModel:Provider=OpenAICompatible", $"--ChatModel:Endpoint={model.Endpoint}", "--ChatModel:ModelId=scripted",
+
+            // Every paper of this four-paper corpus is offered (the on-topic cut would keep only Diffusion-LM), so the
+            // answer can cite the wrong one, as the issue's answer did over the shipped corpus.
+            "--Answering:MinRelevance=0.001");
         await assistant.WaitUntilReadyAsync(TimeSpan.FromSeconds(120), Ct);
         using var client = new HttpClient { BaseAddress = assistant.Address, Timeout = TimeSpan.FromSeconds(120) };
 

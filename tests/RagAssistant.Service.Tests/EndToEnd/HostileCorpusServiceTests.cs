@@ -91,10 +91,12 @@ public sealed class HostileCorpusServiceTests : IDisposable
         var embedding = await WaitForEmbeddingAsync(http);
         var status = await StatusAsync(http);
 
-        Assert.Equal(40, embedding.GetProperty("done").GetInt32());
+        // All 40 passages embedded again (and their sentences, for the evidence check, counted in the same progress).
+        Assert.Equal(embedding.GetProperty("total").GetInt32(), embedding.GetProperty("done").GetInt32());
+        Assert.True(embedding.GetProperty("done").GetInt32() >= 40, embedding.ToString());
         var expected = damage == "nan" ? "holds a non-finite value (NaN)" : "holds a vector of 1 dimensions, where the embedding model makes 384";
         Assert.Single(Warnings(status), w => w.Contains($"embedding cache discarded ({expected}); its passages are embedded again", StringComparison.Ordinal));
-        Assert.Equal(0, status.GetProperty("index").GetProperty("fromCache").GetInt32());
+        Assert.Equal(0, status.GetProperty("index").GetProperty("from_cache").GetInt32());
 
         using var ask = await http.PostStreamingAsync("/api/ask", new { question = "How do draft models speed up inference?" }, Ct, accept: "application/json");
         Assert.Equal(HttpStatusCode.OK, ask.StatusCode);
@@ -105,7 +107,9 @@ public sealed class HostileCorpusServiceTests : IDisposable
 
         // Re-embedded and saved: the next start takes every vector from the cache.
         var reloaded = Assert.Single(Directory.GetFiles(cacheFolder, "embeddings-*.bin"));
-        Assert.Equal(40, CountEntries(reloaded));
+        // Every passage (40) is in it; the sentences embedded after them for the evidence check may be too.
+        var entries = CountEntries(reloaded);
+        Assert.True(entries is >= 40 and <= 80, $"{entries} entries");
     }
 
     [Fact]
