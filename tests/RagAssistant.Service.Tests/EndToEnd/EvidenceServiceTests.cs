@@ -28,7 +28,7 @@ public sealed class EvidenceServiceTests
 
         using var folder = new TempFolder();
         WriteCorpus(folder, DiffusionLm, SteeringVectors, "Quark: Controllable Text Generation with Reinforced Unlearning", "Plug and Play Language Models: A Simple Approach to Controlled Text Generation");
-        await using var model = await ScriptedOpenAIServer.StartAsync(Answer, Ct);
+        await using var model = await ScriptedModelServer.StartAsync(Answer, Ct);
         await using var assistant = ServiceProcess.Start(
             "--corpus", Path.Combine(folder.Path, "corpus"), $"--Corpus:CacheFolder={Path.Combine(folder.Path, "cache")}", "--Service:WatchCorpus=false",
             "--ChatModel:Provider=OpenAICompatible", $"--ChatModel:Endpoint={model.Endpoint}", "--ChatModel:ModelId=scripted",
@@ -89,8 +89,8 @@ public sealed class EvidenceServiceTests
 
         static string Answer(string prompt)
         {
-            var d = ScriptedOpenAIServer.SourceNumber(prompt, DiffusionLm);
-            var s = ScriptedOpenAIServer.SourceNumber(prompt, SteeringVectors);
+            var d = ScriptedModelServer.SourceNumber(prompt, DiffusionLm);
+            var s = ScriptedModelServer.SourceNumber(prompt, SteeringVectors);
             return "Hello! Here is what the papers say:\n\n"
                 + $"Diffusion-LM iteratively denoises a sequence of Gaussian vectors into word vectors, giving intermediate latent variables [{d}]. "
                 + $"Its continuous latent variables let a simple gradient-based algorithm carry out six fine-grained control tasks [{s}]. "

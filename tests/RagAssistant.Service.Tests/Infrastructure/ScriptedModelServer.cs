@@ -10,7 +10,9 @@ namespace RagAssistant.Service.Tests.Infrastructure;
 /// A scripted OpenAI-compatible model server on loopback (<c>POST /v1/chat/completions</c>, streamed as OpenAI streams):
 /// it holds the first token until <see cref="ReleaseFirstToken"/> and then sends <see cref="Tokens"/> tokens, one each
 /// <see cref="TokenDelay"/>, so a test can see what the assistant does before the first token and in mid-answer. A
-/// request that does not stream (the follow-up rewrite) gets <see cref="Completion"/> at once.
+/// request that does not stream (the follow-up rewrite) gets <see cref="Completion"/> at once. Started with a script
+/// instead, it answers at once what the script writes for the prompt it was sent (streamed a few words a chunk, or
+/// whole), so an answer can cite the numbers the assistant gave its papers (<see cref="SourceNumber"/>).
 /// </summary>
 internal sealed class ScriptedModelServer : IAsyncDisposable
 {
@@ -19,6 +21,7 @@ internal sealed class ScriptedModelServer : IAsyncDisposable
     private int _requests;
     private int _tokensSent;
     private int _aborted;
+    private Func<string, string>? _script;
 
     private ScriptedModelServer(WebApplication app) => _app = app;
 
@@ -53,6 +56,33 @@ internal sealed class ScriptedModelServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts a server whose every answer is what <paramref name="script"/> writes for the last user message it is sent.</summary>
+    public static async Task<ScriptedModelServer> StartAsync(Func<string, string> script, CancellationToken cancellationToken)
+    {
+        var server = await StartAsync(cancellationToken, tokens: 0, TimeSpan.Zero);
+        server._script = script;
+        server.ReleaseFirstToken();
+        return server;
+    }
+
+    /// <summary>The number the prompt gave the paper titled <paramref name="title"/> ("[n] Title ..."), or null.</summary>
+    public static int? SourceNumber(string prompt, string title) =>
+        SourceNumbers(prompt).Where(s => s.Title.StartsWith(title, StringComparison.OrdinalIgnoreCase)).Select(s => (int?)s.Number).FirstOrDefault();
+
+    /// <summary>The sources the prompt offered ("[n] Title ..." lines), in order.</summary>
+    public static IEnumerable<(int Number, string Title)> SourceNumbers(string prompt)
+    {
+        foreach (var line in prompt.Split('\n'))
+        {
+            var trimmed = line.TrimStart();
+            var close = trimmed.IndexOf("] ", StringComparison.Ordinal);
+            if (trimmed.StartsWith('[') && close > 1 && int.TryParse(trimmed[1..close], out var number))
+            {
+                yield return (number, trimmed[(close + 2)..]);
+            }
+        }
+    }
+
     /// <summary>Lets every answer, held before its first token, go on.</summary>
     public void ReleaseFirstToken() => Volatile.Read(ref _firstToken).TrySetResult();
 
@@ -69,8 +99,11 @@ internal sealed class ScriptedModelServer : IAsyncDisposable
     {
         Interlocked.Increment(ref _requests);
         var aborted = context.RequestAborted;
+        string? scripted;
         using (var request = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: aborted))
         {
+            var prompt = request.RootElement.GetProperty("messages").EnumerateArray().Last(m => m.GetProperty("role").GetString() == "user").GetProperty("content").ToString();
+            scripted = _script?.Invoke(prompt);
             if (!request.RootElement.TryGetProperty("stream", out var stream) || stream.ValueKind != JsonValueKind.True)
             {
                 await context.Response.WriteAsJsonAsync(
@@ -80,7 +113,7 @@ internal sealed class ScriptedModelServer : IAsyncDisposable
                         ["object"] = "chat.completion",
                         ["created"] = 0,
                         ["model"] = "scripted",
-                        ["choices"] = new object[] { new Dictionary<string, object?> { ["index"] = 0, ["message"] = new { role = "assistant", content = Completion }, ["finish_reason"] = "stop" } },
+                        ["choices"] = new object[] { new Dictionary<string, object?> { ["index"] = 0, ["message"] = new { role = "assistant", content = scripted ?? Completion }, ["finish_reason"] = "stop" } },
                     },
                     aborted);
                 return;
@@ -92,6 +125,15 @@ internal sealed class ScriptedModelServer : IAsyncDisposable
         {
             await context.Response.StartAsync(aborted);
             await Volatile.Read(ref _firstToken).Task.WaitAsync(aborted);
+            if (scripted is not null)
+            {
+                foreach (var piece in scripted.Split(' ').Select((w, i) => i == 0 ? w : " " + w).Chunk(3).Select(words => string.Concat(words)))
+                {
+                    await WriteAsync(context.Response, new { content = piece }, null, aborted);
+                    Interlocked.Increment(ref _tokensSent);
+                }
+            }
+
             for (var i = 0; i < Tokens; i++)
             {
                 await WriteAsync(context.Response, new { content = $"word{i} " }, null, aborted);
