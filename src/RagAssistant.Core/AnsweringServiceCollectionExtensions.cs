@@ -82,7 +82,8 @@ public static class AnsweringServiceCollectionExtensions
             services.GetServices<IPromptRenderFilter>(),
             services.GetService<ILoggerFactory>(),
             services.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            services.GetService<IEvidenceChecker>());
+            services.GetService<IEvidenceChecker>(),
+            services.GetService<ISourceSentenceVectors>());
     }
 
 }

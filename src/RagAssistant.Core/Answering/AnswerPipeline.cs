@@ -38,6 +38,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     private readonly ILogger<AnswerPipeline> _logger;
     private readonly FollowUpRewriter _rewriter;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
+    private readonly ISourceSentenceVectors? _sentenceVectors;
     private readonly IEvidenceChecker _evidence;
 
     /// <summary>Creates the pipeline from its collaborators and composes the Semantic Kernel it runs its steps through.</summary>
@@ -53,6 +54,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     /// <param name="loggerFactory">Receives Semantic Kernel's own logs of each step (search, rewrite, answer), or null for none.</param>
     /// <param name="embeddingGenerator">Scores retrieval-only quotes by how well they answer the question (sentence similarity), or null to score them by shared words.</param>
     /// <param name="evidenceChecker">Checks each claim of a generated answer against its cited sources; null checks by word overlap alone.</param>
+    /// <param name="sentenceVectors">The source sentences' vectors the index embedded once per corpus (retrieval-only quotes read them, embedding only a sentence the index has not), or null.</param>
     /// <exception cref="ArgumentNullException">A required collaborator is null.</exception>
     public AnswerPipeline(
         IPaperRetriever retriever,
@@ -66,10 +68,12 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         IEnumerable<IPromptRenderFilter>? promptFilters = null,
         ILoggerFactory? loggerFactory = null,
         IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
-        IEvidenceChecker? evidenceChecker = null)
+        IEvidenceChecker? evidenceChecker = null,
+        ISourceSentenceVectors? sentenceVectors = null)
     {
         ArgumentNullException.ThrowIfNull(retriever);
         _embeddingGenerator = embeddingGenerator;
+        _sentenceVectors = sentenceVectors;
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(assistantOptions);
@@ -243,11 +247,30 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         try
         {
             var query = await _embeddingGenerator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
-            var embedded = await _embeddingGenerator.GenerateAsync(sentences, EmbeddingInputType.Options(EmbeddingInputType.Document), cancellationToken).ConfigureAwait(false);
+            var vectors = new Dictionary<string, ReadOnlyMemory<float>>(StringComparer.Ordinal);
+            foreach (var sentence in sentences)
+            {
+                if (_sentenceVectors?.TryGet(sentence, out var cached) == true)
+                {
+                    vectors[sentence] = cached;
+                }
+            }
+
+            // Only what the index has not embedded yet (while its sentence vectors are still being computed).
+            var missing = sentences.Where(s => !vectors.ContainsKey(s)).ToList();
+            if (missing.Count > 0)
+            {
+                var embedded = await _embeddingGenerator.GenerateAsync(missing, EmbeddingInputType.Options(EmbeddingInputType.Document), cancellationToken).ConfigureAwait(false);
+                foreach (var (sentence, embedding) in missing.Zip(embedded))
+                {
+                    vectors[sentence] = embedding.Vector;
+                }
+            }
+
             var q = query[0].Vector;
-            return sentences.Zip(embedded).ToDictionary(
-                x => x.First,
-                x => x.Second.Vector.Length == q.Length ? (double)TensorPrimitives.CosineSimilarity(q.Span, x.Second.Vector.Span) : 0,
+            return vectors.ToDictionary(
+                x => x.Key,
+                x => x.Value.Length == q.Length ? (double)TensorPrimitives.CosineSimilarity(q.Span, x.Value.Span) : 0,
                 StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

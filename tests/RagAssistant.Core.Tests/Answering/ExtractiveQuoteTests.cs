@@ -1,4 +1,9 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evidence;
+using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Core.Tests.Answering;
 
@@ -44,5 +49,58 @@ public sealed class ExtractiveQuoteTests
 
         Assert.Contains("2.7x", answer.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("remarkable capabilities", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Retrieval_only_quotes_read_the_sentence_vectors_the_index_embedded_once()
+    {
+        var sentences = ExtractiveAnswerer.Sentences(Source(Chimera));
+        var index = new SentenceVectors(sentences.ToDictionary(s => s, s => new[] { s.Contains("2.7x", StringComparison.Ordinal) ? 1f : 0f, 1f }));
+        var embedder = new CountingEmbedder();
+        var pipeline = new AnswerPipeline(
+            new FakeRetriever([FakeRetriever.Hit("Chimera", Chimera, 0.9)]),
+            AnswerPromptTemplates.Load(PipelineHarness.Prompts),
+            Options.Create(new AnsweringOptions()),
+            Options.Create(new AssistantOptions { RetrievalOnly = true }),
+            NullLogger<AnswerPipeline>.Instance,
+            embeddingGenerator: embedder,
+            sentenceVectors: index);
+
+        var updates = await PipelineHarness.CollectAsync(pipeline, new AnswerRequest("How much faster is it across tasks and capabilities?"));
+
+        // Only the question was embedded; the sentences' vectors came from the index and chose the quote.
+        Assert.Equal(["How much faster is it across tasks and capabilities?"], embedder.Texts);
+        Assert.Contains("2.7x", Assert.Single(updates.OfType<AnswerCompletedUpdate>()).Result.Answer, StringComparison.Ordinal);
+    }
+
+    private sealed class SentenceVectors(Dictionary<string, float[]> vectors) : ISourceSentenceVectors
+    {
+        public bool TryGet(string sentence, out ReadOnlyMemory<float> vector)
+        {
+            var found = vectors.TryGetValue(sentence, out var v);
+            vector = v ?? default(ReadOnlyMemory<float>);
+            return found;
+        }
+    }
+
+    // Embeds every text as (1, 1), so the question is as close as can be to the sentence the index gave (1, 1).
+    private sealed class CountingEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        private static readonly float[] Unit = [1f, 1f];
+
+        public List<string> Texts { get; } = [];
+
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var texts = values.ToList();
+            Texts.AddRange(texts);
+            return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(texts.Select(_ => new Embedding<float>(Unit))));
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
     }
 }
