@@ -221,12 +221,9 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         // sources; the quotes themselves are source text and are not parsed.
         var cited = extracted.Sources.Select(s => s.Number).ToList();
 
-        // The claims are the quoted sentences themselves: exact evidence.
+        // The claims are the quoted sentences themselves: exact evidence. They come with the result only: the text
+        // came whole, so there is no sentence to mark as it streams (a mark per quote would pile up after the last).
         var claims = extracted.Quotes.Select(q => EvidenceChecker.Quote(q.Sentence, q.Number)).ToList();
-        foreach (var claim in claims)
-        {
-            yield return new ClaimCheckedUpdate(claim);
-        }
 
         var completed = run.Complete(extracted.Text, ToCitations(cited, offered), offered, [], refused: false, AnswerMode.RetrievalOnly, new AnswerUsage(0, 0), run.Timings(firstTextMs, 0));
         yield return new AnswerCompletedUpdate(completed.Result with { Claims = claims });
