@@ -103,11 +103,7 @@ public sealed partial class AssistantStartup(
             var report = await index.BuildAsync(progress, cancellationToken).ConfigureAwait(false);
             readiness.BuildSucceeded(report, timeProvider.GetUtcNow());
             LogBuildFinished(logger, report.Papers, report.Passages, report.Embedded, report.FromCache, report.Warnings.Count, report.Elapsed.TotalMilliseconds);
-            foreach (var warning in report.Warnings)
-            {
-                LogBuildWarning(logger, warning);
-            }
-
+            // Each warning was logged once where it arose (the corpus loader, the cache); the count above points to them.
             return report;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -292,9 +288,6 @@ public sealed partial class AssistantStartup(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Index ready: {Papers} papers, {Passages} passages ({Embedded} embedded, {FromCache} from cache), {Warnings} warnings, in {ElapsedMs:F0} ms")]
     private static partial void LogBuildFinished(ILogger logger, int papers, int passages, int embedded, int fromCache, int warnings, double elapsedMs);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Corpus: {Warning}")]
-    private static partial void LogBuildWarning(ILogger logger, string warning);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Indexing the corpus failed; the previous index, if any, stays searchable")]
     private static partial void LogBuildFailed(ILogger logger, Exception exception);
