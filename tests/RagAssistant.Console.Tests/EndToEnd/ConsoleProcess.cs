@@ -123,7 +123,7 @@ internal static partial class ConsoleProcess
                 await process.StandardInput.FlushAsync(TestContext.Current.CancellationToken);
             }
 
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(3), TestContext.Current.CancellationToken);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(6), TestContext.Current.CancellationToken);
             await reading;
         }
         finally
@@ -166,7 +166,7 @@ internal static partial class ConsoleProcess
         process.StandardInput.Close();
         try
         {
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(3), TestContext.Current.CancellationToken);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(6), TestContext.Current.CancellationToken);
         }
         catch (TimeoutException)
         {
