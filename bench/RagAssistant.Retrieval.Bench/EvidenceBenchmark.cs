@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Answering;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Evidence;
 using RagAssistant.Core.Retrieval;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using RagAssistant.Core;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Retrieval.Bench;

@@ -8,6 +8,7 @@ using RagAssistant.Core;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evidence;
 using RagAssistant.Core.Retrieval;
+using RagAssistant.Core.Evaluation;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

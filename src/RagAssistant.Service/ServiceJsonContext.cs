@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.Documents;
 using RagAssistant.Service.OpenAi;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Evaluation;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Core.VectorStore;

@@ -66,7 +66,7 @@ public sealed record AnswerSource(int Number, string PaperId, string Title, stri
         init;
     }
 
-    /// <summary>True when the paper is an entry of a listing dump, whose file name does not identify it (<see cref="Corpus.Paper.FromListing"/>).</summary>
+    /// <summary>True when the paper is an entry of a listing dump, whose file name does not identify it (<see cref="Ingestion.Paper.FromListing"/>).</summary>
     public bool FromListing { get; init; }
 
     /// <summary>

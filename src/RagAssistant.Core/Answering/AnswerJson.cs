@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using RagAssistant.Core.Evidence;
+using RagAssistant.Core.Evaluation;
 
 namespace RagAssistant.Core.Answering;
 

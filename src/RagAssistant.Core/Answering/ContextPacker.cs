@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 
 namespace RagAssistant.Core.Answering;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 
 namespace RagAssistant.Core.Answering;
 

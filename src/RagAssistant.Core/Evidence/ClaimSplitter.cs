@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using RagAssistant.Core.Answering;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 
 namespace RagAssistant.Core.Evidence;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.VectorData;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.VectorStore;
 
 namespace RagAssistant.Core.Retrieval;

@@ -1,4 +1,4 @@
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 
 namespace RagAssistant.Core.Retrieval;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 
 namespace RagAssistant.Core.Retrieval;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.VectorData;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 
 namespace RagAssistant.Core.VectorStore;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core;
 using RagAssistant.Core.Answering;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Hosting.OpenAICompatible;
 using RagAssistant.Hosting.Startup;
 using RagAssistant.LlamaCpp.Chat;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Hosting.Conversations;
 
 namespace Microsoft.Extensions.DependencyInjection;

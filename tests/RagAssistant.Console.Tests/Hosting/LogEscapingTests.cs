@@ -19,7 +19,7 @@ public sealed class LogEscapingTests
     {
         var provider = new RecordingProvider();
         using var services = Compose(provider);
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("RagAssistant.Core.Corpus.CorpusLoader");
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("RagAssistant.Core.Ingestion.CorpusLoader");
 
         Skipped(logger, $"{HostileName}: cannot be read; skipped", new IOException($"Could not find file '/corpus/{HostileName}'."));
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
+using RagAssistant.Core.Evaluation;
 
 namespace RagAssistant.Core.Tests.Answering;
 

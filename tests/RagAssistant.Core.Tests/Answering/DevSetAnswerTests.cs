@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evaluation;
-using RagAssistant.Core.Tests.Corpus;
+using RagAssistant.Core.Tests.Ingestion;
 
 namespace RagAssistant.Core.Tests.Answering;
 

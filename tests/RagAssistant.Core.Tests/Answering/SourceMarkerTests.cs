@@ -1,6 +1,6 @@
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
-using RagAssistant.Core.Tests.Corpus;
+using RagAssistant.Core.Tests.Ingestion;
 using RagAssistant.Core.Tests.Retrieval;
 
 namespace RagAssistant.Core.Tests.Answering;

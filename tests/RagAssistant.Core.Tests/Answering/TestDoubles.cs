@@ -1,6 +1,6 @@
 using Microsoft.Extensions.AI;
 using RagAssistant.Core.Answering;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Core.Tests.Answering;

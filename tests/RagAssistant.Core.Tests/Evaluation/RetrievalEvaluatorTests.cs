@@ -1,8 +1,8 @@
 using System.Text.Json;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Evaluation;
 using RagAssistant.Core.Retrieval;
-using RagAssistant.Core.Tests.Corpus;
+using RagAssistant.Core.Tests.Ingestion;
 
 namespace RagAssistant.Core.Tests.Evaluation;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Lucene.Net.Search;
 using RagAssistant.Core.Retrieval;
-using RagAssistant.Core.Tests.Corpus;
+using RagAssistant.Core.Tests.Ingestion;
 
 namespace RagAssistant.Core.Tests.Retrieval;
 

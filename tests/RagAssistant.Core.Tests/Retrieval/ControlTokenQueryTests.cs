@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Answering;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Core.Tests.Answering;
 using RagAssistant.Core.VectorStore;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
-using RagAssistant.Core.Tests.Corpus;
+using RagAssistant.Core.Tests.Ingestion;
 using RagAssistant.Core.VectorStore;
 
 namespace RagAssistant.Core.Tests.Retrieval;

@@ -1,5 +1,5 @@
 using RagAssistant.Core.Retrieval;
-using RagAssistant.Core.Tests.Corpus;
+using RagAssistant.Core.Tests.Ingestion;
 
 namespace RagAssistant.Core.Tests.Retrieval;
 

@@ -2,10 +2,10 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Evaluation;
 using RagAssistant.Core.Retrieval;
-using RagAssistant.Core.Tests.Corpus;
+using RagAssistant.Core.Tests.Ingestion;
 
 namespace RagAssistant.Core.Tests.Retrieval;
 

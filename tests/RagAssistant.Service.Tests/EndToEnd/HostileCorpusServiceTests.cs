@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using RagAssistant.Service.Tests.Infrastructure;
+using RagAssistant.Core.Ingestion;
 
 namespace RagAssistant.Service.Tests.EndToEnd;
 

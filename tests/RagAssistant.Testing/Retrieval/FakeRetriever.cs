@@ -1,4 +1,4 @@
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Testing.Retrieval;

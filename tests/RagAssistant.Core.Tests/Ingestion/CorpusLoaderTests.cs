@@ -1,10 +1,10 @@
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using UglyToad.PdfPig.Content;
 using UglyToad.PdfPig.Core;
 using UglyToad.PdfPig.Fonts.Standard14Fonts;
 using UglyToad.PdfPig.Writer;
 
-namespace RagAssistant.Core.Tests.Corpus;
+namespace RagAssistant.Core.Tests.Ingestion;
 
 public sealed class CorpusLoaderTests
 {

@@ -1,4 +1,4 @@
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>
 /// Reads a user's own <c>.md</c> or <c>.txt</c> document as one paper: the title is the first Markdown heading

@@ -1,6 +1,7 @@
 using RagAssistant.Core.Evidence;
+using RagAssistant.Core.Answering;
 
-namespace RagAssistant.Core.Answering;
+namespace RagAssistant.Core.Evaluation;
 
 /// <summary>How the pipeline did on one question.</summary>
 /// <param name="Id">The question's id in the dev set.</param>

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>
 /// Splits text into sentences (for passages, packing and extractive answers): at '.', '!' or '?' followed by white space and a capital, digit or opening

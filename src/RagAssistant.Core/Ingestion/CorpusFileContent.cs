@@ -1,4 +1,4 @@
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>What a corpus file reader produced: papers (before de-duplication) and the problems it skipped.</summary>
 internal sealed record CorpusFileContent(IReadOnlyList<CorpusEntry> Entries, IReadOnlyList<CorpusWarning> Warnings);

@@ -1,6 +1,6 @@
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 
-namespace RagAssistant.Core.Tests.Corpus;
+namespace RagAssistant.Core.Tests.Ingestion;
 
 public sealed class ListingFormatParserTests
 {

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>
 /// Reads JSON Lines: one paper per line with <c>title</c>, <c>abstract</c> and optional <c>url</c> and <c>date</c>.

@@ -2,11 +2,11 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Core.VectorStore;
 
-namespace RagAssistant.Core.Tests.Corpus;
+namespace RagAssistant.Core.Tests.Ingestion;
 
 /// <summary>Merged only when the content is the same, never because titles match; every merge reported.</summary>
 public sealed class CorpusDuplicateTests

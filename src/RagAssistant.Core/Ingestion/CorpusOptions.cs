@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>Where the corpus and the embedding cache live. Bound from the "Corpus" configuration section.</summary>
 public sealed class CorpusOptions : IValidatableObject

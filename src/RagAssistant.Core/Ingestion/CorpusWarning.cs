@@ -1,4 +1,4 @@
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>A problem found while reading the corpus: the item was skipped (or, for a file in an undeclared encoding, read by the fallback rule), the rest was kept.</summary>
 /// <param name="File">File name relative to the corpus folder.</param>

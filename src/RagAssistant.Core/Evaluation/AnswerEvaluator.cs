@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Logging;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Evaluation;
+using RagAssistant.Core.Answering;
 
-namespace RagAssistant.Core.Answering;
+namespace RagAssistant.Core.Evaluation;
 
 /// <summary>Runs dev-set questions through the whole answer pipeline and scores refusals, citations and timings.</summary>
 public sealed partial class AnswerEvaluator(IAnswerPipeline pipeline, ILogger<AnswerEvaluator> logger)

@@ -1,4 +1,4 @@
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>One paper (or user document) of the corpus; identical copies (same content) are merged into one.</summary>
 /// <param name="Id">

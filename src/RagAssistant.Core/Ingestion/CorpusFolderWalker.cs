@@ -1,4 +1,4 @@
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>One corpus file to read.</summary>
 /// <param name="Path">Where to read it: its real path, symbolic links resolved.</param>

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Logging.Testing;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
-using RagAssistant.Core.Tests.Corpus;
+using RagAssistant.Core.Tests.Ingestion;
 
-namespace RagAssistant.Core.Tests.Retrieval;
+namespace RagAssistant.Core.Tests.Ingestion;
 
 public sealed class EmbeddingCacheTests
 {

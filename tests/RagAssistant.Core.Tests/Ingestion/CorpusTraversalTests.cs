@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 
-namespace RagAssistant.Core.Tests.Corpus;
+namespace RagAssistant.Core.Tests.Ingestion;
 
 /// <summary>
 /// The corpus walk always ends and reads each real thing once: link loops cost nothing, links out of the folder are

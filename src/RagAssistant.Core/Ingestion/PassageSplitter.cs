@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>
 /// Splits documents longer than an abstract into overlapping passages at sentence boundaries, sized in the

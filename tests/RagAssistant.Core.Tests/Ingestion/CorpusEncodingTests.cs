@@ -1,7 +1,7 @@
 using System.Text;
-using RagAssistant.Core.Corpus;
+using RagAssistant.Core.Ingestion;
 
-namespace RagAssistant.Core.Tests.Corpus;
+namespace RagAssistant.Core.Tests.Ingestion;
 
 /// <summary>One declared decoding rule: BOM, else valid UTF-8, else Windows-1252 with a warning; never U+FFFD.</summary>
 public sealed class CorpusEncodingTests

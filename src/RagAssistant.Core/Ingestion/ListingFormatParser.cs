@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>
 /// Parses the paper-listing dumps (daily-papers pages copied as text): titles and abstracts alternate as single

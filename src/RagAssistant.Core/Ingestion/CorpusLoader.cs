@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>The parsed corpus: unique papers, their passages, and everything that was skipped.</summary>
 /// <param name="Papers">Unique papers, in corpus order (files by name, then position).</param>

@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace RagAssistant.Core.Retrieval;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>
 /// Passage embeddings persisted on disk, one file per embedding model and corpus folder (see <see cref="PathFor"/>),
@@ -56,7 +56,7 @@ internal sealed partial class EmbeddingCache
     /// vectors whenever another corpus is indexed.
     /// </summary>
     /// <param name="folder">The cache folder.</param>
-    /// <param name="modelIdentity">The embedding model's identity (see <see cref="EmbeddingInputType.ModelIdentity"/>).</param>
+    /// <param name="modelIdentity">The embedding model's identity (see <see cref="Retrieval.EmbeddingInputType.ModelIdentity"/>).</param>
     /// <param name="corpusFolder">The corpus folder; relative paths are made absolute against the working directory.</param>
     public static string PathFor(string folder, string modelIdentity, string corpusFolder)
     {

@@ -1,6 +1,6 @@
 using UglyToad.PdfPig;
 
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>
 /// Reads the text layer of a PDF with PdfPig. The title is the document's Title property, else its first line.

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace RagAssistant.Core.Corpus;
+namespace RagAssistant.Core.Ingestion;
 
 /// <summary>A text file's characters and the encoding they were read with.</summary>
 /// <param name="Text">The decoded text, without its byte order mark.</param>

@@ -5,7 +5,7 @@ using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evaluation;
 using RagAssistant.Core.Evidence;
 
-namespace RagAssistant.Core.Tests.Answering;
+namespace RagAssistant.Core.Tests.Evaluation;
 
 public sealed class AnswerEvaluatorTests
 {
