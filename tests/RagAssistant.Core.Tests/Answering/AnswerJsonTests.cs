@@ -47,7 +47,7 @@ public sealed class AnswerJsonTests
     }
 
     [Fact]
-    public void SerializesExactlyTheAskJsonShape()
+    public void Serializes_exactly_the_ask_JSON_shape()
     {
         using var document = JsonDocument.Parse(AnswerJson.Serialize(Sample(AnswerMode.Generated)));
         var root = document.RootElement;
@@ -80,7 +80,7 @@ public sealed class AnswerJsonTests
     }
 
     [Fact]
-    public void RetrievalOnlyModeIsNamedAsTheCliPrintsIt()
+    public void Retrieval_only_mode_is_named_as_the_CLI_prints_it()
     {
         var node = AnswerJson.ToJsonNode(Sample(AnswerMode.RetrievalOnly));
 
@@ -88,7 +88,7 @@ public sealed class AnswerJsonTests
     }
 
     [Fact]
-    public void CachedPromptTokensAreAbsentWhenTheRuntimeDoesNotReportThem()
+    public void Cached_prompt_tokens_are_absent_when_the_runtime_does_not_report_them()
     {
         var node = AnswerJson.ToJsonNode(Sample(AnswerMode.Generated) with { Usage = new AnswerUsage(300, 20) });
 
@@ -96,7 +96,7 @@ public sealed class AnswerJsonTests
     }
 
     [Fact]
-    public void NotCoveredModeIsNamedForWhatHappened()
+    public void Not_covered_mode_is_named_for_what_happened()
     {
         var node = AnswerJson.ToJsonNode(Sample(AnswerMode.NotCovered));
 

@@ -19,7 +19,7 @@ public sealed class AnswerPipelineTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task StreamsSourcesThenTextThenResultWithValidatedCitations()
+    public async Task Streams_sources_then_text_then_result_with_validated_citations()
     {
         var chat = new ScriptedChatClient(["Capacity density doubles every three months ", "[", "1", "]. Loss is predictable [2][7]."])
         {
@@ -95,7 +95,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task UsageFallsBackToTokenizerCountsWhenTheModelReportsNone()
+    public async Task Usage_falls_back_to_tokenizer_counts_when_the_model_reports_none()
     {
         var chat = new ScriptedChatClient(["Density doubles [1]."]);
         var tokenizer = new WordTokenizer(4096);
@@ -113,7 +113,7 @@ public sealed class AnswerPipelineTests
     [InlineData(384)]
     [InlineData(512)]
     [InlineData(1024)]
-    public async Task PromptPlusAnswerBudgetNeverExceedsTheContext(int contextSize)
+    public async Task Prompt_plus_answer_budget_never_exceeds_the_context(int contextSize)
     {
         // Twelve long sources, far more than fit: the packed prompt must still leave the answer its budget.
         var sentence = "Sparse experts route each token to a few feed-forward blocks, which keeps compute flat while capacity grows. ";
@@ -139,7 +139,7 @@ public sealed class AnswerPipelineTests
     [Theory]
     [InlineData(512)]
     [InlineData(1024)]
-    public async Task ExactPromptCountFromTheRuntimeIsHonoured(int contextSize)
+    public async Task Exact_prompt_count_from_the_runtime_is_honoured(int contextSize)
     {
         // A chat template far heavier than the default per-message allowance: only the exact count keeps it in bounds.
         var hits = Enumerable.Range(1, 8)
@@ -157,7 +157,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task SourceTokenCapBoundsThePromptEvenWithRoomToSpare()
+    public async Task Source_token_cap_bounds_the_prompt_even_with_room_to_spare()
     {
         var hits = Enumerable.Range(1, 8)
             .Select(i => FakeRetriever.Hit($"Paper {i}", string.Concat(Enumerable.Repeat("Experts route tokens to blocks. ", 10)), 0.9, i))
@@ -173,7 +173,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task ContextTooSmallForAnySourceFallsBackToQuotingWithoutCallingTheModel()
+    public async Task Context_too_small_for_any_source_falls_back_to_quoting_without_calling_the_model()
     {
         var chat = new ScriptedChatClient(["never"]);
         var pipeline = PipelineHarness.Create(new FakeRetriever(ThreePapers), chat, new WordTokenizer(128));
@@ -186,7 +186,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task QuestionTooLongForTheContextIsAClearError()
+    public async Task Question_too_long_for_the_context_is_a_clear_error()
     {
         var chat = new ScriptedChatClient(["never"]);
         var pipeline = PipelineHarness.Create(new FakeRetriever(ThreePapers), chat, new WordTokenizer(512));
@@ -199,7 +199,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task OverLongSingleSourceIsTrimmedAtASentenceBoundary()
+    public async Task Over_long_single_source_is_trimmed_at_a_sentence_boundary()
     {
         var sentences = Enumerable.Range(1, 60).Select(i => $"Finding number {i} holds for every model size we tried.").ToList();
         var hit = FakeRetriever.Hit("One very long document", string.Join(' ', sentences), 0.9);
@@ -218,7 +218,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task SourcesFitWithoutATokenizerUsingTheConservativeEstimate()
+    public async Task Sources_fit_without_a_tokenizer_using_the_conservative_estimate()
     {
         var hits = Enumerable.Range(1, 10)
             .Select(i => FakeRetriever.Hit($"Paper {i}", string.Concat(Enumerable.Repeat("Experts route tokens. ", 200)), 0.9, i))
@@ -236,7 +236,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task FirstQuestionGoesToRetrievalAsTypedWithoutARewrite()
+    public async Task First_question_goes_to_retrieval_as_typed_without_a_rewrite()
     {
         var retriever = new FakeRetriever(ThreePapers);
         var chat = new ScriptedChatClient(["Answer [1]."]);
@@ -249,7 +249,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task FollowUpIsRewrittenIntoAStandaloneQueryUsingTheHistory()
+    public async Task Follow_up_is_rewritten_into_a_standalone_query_using_the_history()
     {
         var retriever = new FakeRetriever(ThreePapers);
         var chat = new ScriptedChatClient(
@@ -278,7 +278,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task FollowUpWithoutAModelSearchesTheQuestionWithTheLastQuestionAsContextAndNoAnswerText()
+    public async Task Follow_up_without_a_model_searches_the_question_with_the_last_question_as_context_and_no_answer_text()
     {
         var retriever = new FakeRetriever(ThreePapers);
         var pipeline = PipelineHarness.Create(retriever);
@@ -300,7 +300,7 @@ public sealed class AnswerPipelineTests
     [Theory]
     [InlineData("\n  \n")]
     [InlineData("Once upon a time, a little cat played in the garden.")]
-    public async Task UnusableRewriteFallsBackToTheQuestionWithTheLastQuestionAsContext(string reply)
+    public async Task Unusable_rewrite_falls_back_to_the_question_with_the_last_question_as_context(string reply)
     {
         var retriever = new FakeRetriever(ThreePapers);
         var chat = new ScriptedChatClient([reply], ["Answer [1]."]);
@@ -313,7 +313,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task RefusalPhraseFromTheModelIsReportedAsRefused()
+    public async Task Refusal_phrase_from_the_model_is_reported_as_refused()
     {
         var chat = new ScriptedChatClient(["The provided sources ", "do not answer this question", "."]);
         var pipeline = PipelineHarness.Create(new FakeRetriever(ThreePapers), chat);
@@ -326,7 +326,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task NothingRelevantAnswersNotCoveredWithoutCallingTheModel()
+    public async Task Nothing_relevant_answers_not_covered_without_calling_the_model()
     {
         var weak = ThreePapers.Select(h => h with { RelevanceScore = 0.05 }).ToList();
         var chat = new ScriptedChatClient();
@@ -348,7 +348,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task NotCoveredInRetrievalOnlyModeIsLabelledNotCoveredToo()
+    public async Task Not_covered_in_retrieval_only_mode_is_labelled_not_covered_too()
     {
         var weak = ThreePapers.Select(h => h with { RelevanceScore = 0.05 }).ToList();
         var pipeline = PipelineHarness.Create(new FakeRetriever(weak), options: new AnsweringOptions { MinRelevance = 0.1 });
@@ -361,7 +361,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task RetrievalOnlyAnswerQuotesTopPapersWithValidCitations()
+    public async Task Retrieval_only_answer_quotes_top_papers_with_valid_citations()
     {
         var pipeline = PipelineHarness.Create(new FakeRetriever(ThreePapers));
 
@@ -380,7 +380,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task RetrievalOnlyAnswerNeverQuotesAPaperBelowTheRelevanceGate()
+    public async Task Retrieval_only_answer_never_quotes_a_paper_below_the_relevance_gate()
     {
         // The fused ranking fills the list with papers that match nothing; only the relevant one may be quoted.
         RetrievedPassage[] hits = [ThreePapers[0], ThreePapers[1] with { RelevanceScore = 0 }, ThreePapers[2] with { RelevanceScore = 0.05 }];
@@ -396,7 +396,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task RetrievalOnlyOptionWinsOverAnAvailableModel()
+    public async Task Retrieval_only_option_wins_over_an_available_model()
     {
         var chat = new ScriptedChatClient();
         var pipeline = PipelineHarness.Create(new FakeRetriever(ThreePapers), chat, retrievalOnly: true);
@@ -411,7 +411,7 @@ public sealed class AnswerPipelineTests
     [InlineData("")]
     [InlineData("   \n\t ")]
     [InlineData("\u001b[2J\u001b]0;title\u0007")] // nothing left once its escape sequences are removed
-    public void EmptyQuestionIsRejectedWithAClearMessage(string question)
+    public void Empty_question_is_rejected_with_a_clear_message(string question)
     {
         var pipeline = PipelineHarness.Create(new FakeRetriever(ThreePapers));
 
@@ -421,7 +421,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task HundredKilobyteQuestionIsRejectedBeforeAnyWork()
+    public async Task Hundred_kilobyte_question_is_rejected_before_any_work()
     {
         var retriever = new FakeRetriever(ThreePapers);
         var pipeline = PipelineHarness.Create(retriever, new ScriptedChatClient());
@@ -436,7 +436,7 @@ public sealed class AnswerPipelineTests
     [Theory]
     [InlineData("Что такое закон плотности больших языковых моделей?")]
     [InlineData("大型语言模型的能力密度是如何定义的？")]
-    public async Task QuestionInAnotherScriptIsAnsweredWithoutCrashing(string question)
+    public async Task Question_in_another_script_is_answered_without_crashing(string question)
     {
         var retriever = new FakeRetriever([]);
         var pipeline = PipelineHarness.Create(retriever, new ScriptedChatClient());
@@ -449,7 +449,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task InjectionQuestionStillGoesThroughTheGroundedPath()
+    public async Task Injection_question_still_goes_through_the_grounded_path()
     {
         var chat = new ScriptedChatClient([Refusal]);
         var pipeline = PipelineHarness.Create(new FakeRetriever(ThreePapers), chat);
@@ -464,7 +464,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task SourceTextIsInsertedVerbatim()
+    public async Task Source_text_is_inserted_verbatim()
     {
         var hit = FakeRetriever.Hit("Tags & <symbols>", "Uses <b>markup</b> & \"quotes\" and {{$question}} in the abstract.", 0.9);
         var chat = new ScriptedChatClient(["Fine [1]."]);
@@ -480,7 +480,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task CancellationStopsTheStream()
+    public async Task Cancellation_stops_the_stream()
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var chat = new ScriptedChatClient(["one ", "two ", "three ", "four"]);
@@ -501,7 +501,7 @@ public sealed class AnswerPipelineTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task SourcesShowTheRankingScoreTheyAreOrderedByAndTheRelevanceApart(bool generated)
+    public async Task Sources_show_the_ranking_score_they_are_ordered_by_and_the_relevance_apart(bool generated)
     {
         // A fused (hybrid) ranking whose relevance, what the "not covered" gate judges, goes up and down.
         RetrievedPassage[] fused =
@@ -525,7 +525,7 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
-    public async Task PassagesOfOnePaperBecomeOneSource()
+    public async Task Passages_of_one_paper_become_one_source()
     {
         var first = ThreePapers[0];
         var second = first with { Passage = first.Passage with { Id = "x#1", Index = 1, Text = "A later window of the same paper." }, RelevanceScore = 0.7 };

@@ -8,7 +8,7 @@ public sealed class AnswerPromptTemplatesTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task RendersTheRepositoryTemplatesWithTheirVariables()
+    public async Task Renders_the_repository_templates_with_their_variables()
     {
         var templates = AnswerPromptTemplates.Load(PipelineHarness.Prompts);
         var kernel = new Kernel();
@@ -25,7 +25,7 @@ public sealed class AnswerPromptTemplatesTests
     }
 
     [Fact]
-    public async Task EditedTemplatesAreUsedWithoutRecompiling()
+    public async Task Edited_templates_are_used_without_recompiling()
     {
         var folder = Path.Combine(Path.GetTempPath(), $"prompts-{Guid.NewGuid():N}");
         foreach (var name in new[] { AnswerPromptTemplates.SystemPrompt, AnswerPromptTemplates.AnswerPrompt, AnswerPromptTemplates.RewritePrompt })
@@ -47,7 +47,7 @@ public sealed class AnswerPromptTemplatesTests
     }
 
     [Fact]
-    public void MissingTemplateIsNamedInTheError()
+    public void Missing_template_is_named_in_the_error()
     {
         var folder = Path.Combine(Path.GetTempPath(), $"prompts-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);

@@ -33,7 +33,7 @@ public sealed class AnsweringRegistrationTests
     }
 
     [Fact]
-    public async Task ResolvesAPipelineBoundToConfiguration()
+    public async Task Resolves_a_pipeline_bound_to_configuration()
     {
         using var provider = Build(new()
         {
@@ -62,7 +62,7 @@ public sealed class AnsweringRegistrationTests
     }
 
     [Fact]
-    public void MissingPromptsFolderFailsValidationNamingTheSetting()
+    public void Missing_prompts_folder_fails_validation_naming_the_setting()
     {
         using var provider = Build(new() { ["Answering:PromptsFolder"] = "/nonexistent/prompts" });
 
@@ -72,7 +72,7 @@ public sealed class AnsweringRegistrationTests
     }
 
     [Fact]
-    public void OutOfRangeValuesFailValidation()
+    public void Out_of_range_values_fail_validation()
     {
         using var provider = Build(new() { ["Answering:PromptsFolder"] = PipelineHarness.Prompts, ["Answering:MinRelevance"] = "1.5" });
 

@@ -14,7 +14,7 @@ public sealed class CitationStreamParserTests
     }
 
     [Fact]
-    public void MarkerSplitAcrossTokensIsRecognised()
+    public void Marker_split_across_tokens_is_recognised()
     {
         var (shown, parser) = Run("Loss falls ", "[", "2", "]", " with scale.");
 
@@ -30,7 +30,7 @@ public sealed class CitationStreamParserTests
     [InlineData("See [Source 2; source 4].", new[] { 2, 4 })]
     [InlineData("See [3] and again [3] then [1].", new[] { 3, 1 })]
     [InlineData("See 【2】 and 【1, 4】.", new[] { 2, 1, 4 })]
-    public void MarkerFormsAreRecognised(string text, int[] expected)
+    public void Marker_forms_are_recognised(string text, int[] expected)
     {
         var (shown, parser) = Run(text);
 
@@ -40,7 +40,7 @@ public sealed class CitationStreamParserTests
     }
 
     [Fact]
-    public void MarkerNamingNoOfferedSourceIsFlaggedNotShownAsCitation()
+    public void Marker_naming_no_offered_source_is_flagged_not_shown_as_citation()
     {
         var (shown, parser) = Run("True [", "7]. Also [1, ", "9].");
 
@@ -56,7 +56,7 @@ public sealed class CitationStreamParserTests
     [InlineData("an array [] here")]
     [InlineData("unclosed [1")]
     [InlineData("nested [[1] here")]
-    public void BracketsThatAreNotMarkersPassThrough(string text)
+    public void Brackets_that_are_not_markers_pass_through(string text)
     {
         var (shown, parser) = Run(text);
 
@@ -66,7 +66,7 @@ public sealed class CitationStreamParserTests
     }
 
     [Fact]
-    public void EverySplitOfTheStreamGivesTheSameResult()
+    public void Every_split_of_the_stream_gives_the_same_result()
     {
         const string text = "A [1] b [2][4] c [1, 3] d [8] e [x] f [2-3] g [";
         var (expected, whole) = Run(text);
@@ -87,7 +87,7 @@ public sealed class CitationStreamParserTests
     }
 
     [Fact]
-    public void LongBracketedProseIsReleasedWithoutWaitingForTheEnd()
+    public void Long_bracketed_prose_is_released_without_waiting_for_the_end()
     {
         var parser = new CitationStreamParser(Offered);
         var shown = parser.Push("[" + new string('a', 100));

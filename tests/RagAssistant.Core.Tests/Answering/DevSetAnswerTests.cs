@@ -12,7 +12,7 @@ namespace RagAssistant.Core.Tests.Answering;
 public sealed class DevSetAnswerTests
 {
     [Fact]
-    public async Task RetrievalOnlyAnswersCiteOfferedSourcesAndRefuseNoAnswerableQuestion()
+    public async Task Retrieval_only_answers_cite_offered_sources_and_refuse_no_answerable_question()
     {
         var devSet = TestPaths.RequireDevSet();
         var questions = EvalQuestion.ReadSet(devSet, []);

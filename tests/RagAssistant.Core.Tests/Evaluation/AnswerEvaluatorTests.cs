@@ -12,7 +12,7 @@ public sealed class AnswerEvaluatorTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task ScoresRefusalsCitationsAndGoldPapers()
+    public async Task Scores_refusals_citations_and_gold_papers()
     {
         var pipeline = new CannedPipeline(new Dictionary<string, AnswerResult>
         {
@@ -64,7 +64,7 @@ public sealed class AnswerEvaluatorTests
     }
 
     [Fact]
-    public async Task QuestionThatFailsIsRecordedNotThrown()
+    public async Task Question_that_fails_is_recorded_not_thrown()
     {
         var evaluator = new AnswerEvaluator(new CannedPipeline([]), NullLogger<AnswerEvaluator>.Instance);
 

@@ -16,7 +16,7 @@ public sealed class BadModelFileTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public void MissingFile()
+    public void A_missing_file_is_refused_with_the_path_to_check()
     {
         string path = _folder.File("nope.gguf");
 
@@ -27,11 +27,11 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void FolderInsteadOfFile() =>
+    public void A_folder_instead_of_a_file_is_called_a_folder() =>
         Assert.Contains("is a folder", AssertRejected(_folder.Path, ModelFileProblem.Missing).Message, StringComparison.Ordinal);
 
     [Fact]
-    public void EmptyFile()
+    public void An_empty_file_is_called_empty()
     {
         string path = Write("empty.gguf", []);
 
@@ -39,7 +39,7 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void TextFileRenamedGguf()
+    public void A_text_file_renamed_to_gguf_is_not_GGUF_and_the_download_command_is_offered()
     {
         string path = Write("notes.gguf", Encoding.UTF8.GetBytes("These are my notes about the model.\nNot a model.\n"));
 
@@ -54,7 +54,7 @@ public sealed class BadModelFileTests : IDisposable
     [InlineData("version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 1234\n", "git lfs pull")]
     [InlineData("PK\u0003\u0004 zipped stuff", "zip archive")]
     [InlineData("tjgg\u0001\u0000\u0000\u0000 old model", "legacy GGML")]
-    public void OtherFormatsAreNamed(string content, string expected)
+    public void Other_formats_are_named(string content, string expected)
     {
         string path = Write("other.gguf", Encoding.Latin1.GetBytes(content));
 
@@ -65,7 +65,7 @@ public sealed class BadModelFileTests : IDisposable
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void RandomBytes(int seed)
+    public void Random_bytes_are_not_GGUF(int seed)
     {
         byte[] bytes = new byte[4096];
         new Random(seed).NextBytes(bytes);
@@ -74,7 +74,7 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void TooShortForAHeader() =>
+    public void A_file_too_short_for_a_header_is_not_GGUF() =>
         AssertRejected(Write("tiny.gguf", "GG"u8.ToArray()), ModelFileProblem.NotGguf);
 
     [Theory]
@@ -86,7 +86,7 @@ public sealed class BadModelFileTests : IDisposable
     [InlineData(14_160)] // in the padding before the data
     [InlineData(500_000)] // inside the tensor data
     [InlineData(1_185_375)] // one byte short
-    public void TruncatedCopiesOfARealModel(int length)
+    public void Truncated_copies_of_a_real_model_are_truncated_and_say_to_download_it_again(int length)
     {
         byte[] stories = File.ReadAllBytes(TestPaths.Stories);
         string path = Write("stories-cut.gguf", stories[..length]);
@@ -97,7 +97,7 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void TruncatedTensorDataNamesTheTensor()
+    public void Truncated_tensor_data_names_the_tensor()
     {
         byte[] stories = File.ReadAllBytes(TestPaths.Stories);
         string path = Write("stories-cut.gguf", stories[..1_100_000]);
@@ -109,7 +109,7 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void WeightlessModelWithItsTensorTableButNoTensorDataIsTruncated()
+    public void A_weightless_model_with_its_tensor_table_but_no_tensor_data_is_truncated()
     {
         // What llama.cpp's "only_meta" GGUF writers produce: header, metadata and tensor table, then nothing.
         string model = _folder.File("tiny.gguf");
@@ -124,7 +124,7 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void WeightlessModelDeclaringNoTensorsIsTruncatedWhenItsWeightsAreNeeded()
+    public void A_weightless_model_declaring_no_tensors_is_truncated_when_its_weights_are_needed()
     {
         // A model's header and metadata (architecture, block count, vocabulary) with every tensor cut away.
         string model = _folder.File("tiny.gguf");
@@ -153,7 +153,7 @@ public sealed class BadModelFileTests : IDisposable
     [InlineData(1u, "version 1")]
     [InlineData(4u, "version 4")]
     [InlineData(0x03000000u, "big-endian")]
-    public void UnsupportedVersions(uint version, string expected)
+    public void Unsupported_versions_are_named(uint version, string expected)
     {
         byte[] bytes = File.ReadAllBytes(TestPaths.Stories);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), version);
@@ -162,7 +162,7 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void UnknownArchitecture()
+    public void An_unknown_architecture_is_named()
     {
         string path = _folder.File("future.gguf");
         new GgufWriter().AddMetadata(GgufKeys.Architecture, "llama99").AddTensor("w", [4], [1f, 2f, 3f, 4f]).Save(path);
@@ -174,7 +174,7 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void MissingArchitecture()
+    public void A_missing_architecture_is_named()
     {
         string path = _folder.File("anonymous.gguf");
         new GgufWriter().AddMetadata(GgufKeys.Name, "who knows").Save(path);
@@ -183,7 +183,7 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void MultimodalProjector()
+    public void A_multimodal_projector_is_refused_as_mmproj()
     {
         string path = _folder.File("mmproj.gguf");
         new GgufWriter().AddMetadata(GgufKeys.Architecture, "clip").Save(path);
@@ -195,7 +195,7 @@ public sealed class BadModelFileTests : IDisposable
     [InlineData(8, "tensor count")] // n_tensors
     [InlineData(16, "metadata count")] // n_kv
     [InlineData(24, "key #1")] // length of the first key
-    public void AbsurdCountsAreRejectedWithoutAllocating(int fieldOffset, string expected)
+    public void Absurd_counts_are_rejected_without_allocating(int fieldOffset, string expected)
     {
         byte[] bytes = File.ReadAllBytes(TestPaths.Stories);
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(fieldOffset), ulong.MaxValue / 3);
@@ -206,7 +206,7 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void AbsurdArrayLength()
+    public void An_absurd_array_length_names_the_array()
     {
         // First entry is tokenizer.ggml.tokens: key length (8) + key (21) + type (4) + element type (4), then the count.
         byte[] bytes = File.ReadAllBytes(TestPaths.Stories);
@@ -221,7 +221,7 @@ public sealed class BadModelFileTests : IDisposable
     [InlineData(99u, "unknown type 99")]
     [InlineData(4u, "unknown type 4")] // a removed type
     [InlineData(8u, "not a multiple of the q8_0 block size 32")] // 5 floats cannot be Q8_0 rows
-    public void BadTensorTypes(uint type, string expected)
+    public void Bad_tensor_types_are_corrupt_and_named(uint type, string expected)
     {
         string path = _folder.File("typed.gguf");
         new GgufWriter().AddMetadata(GgufKeys.Architecture, "llama").AddTensor("w", [5], [1f, 2f, 3f, 4f, 5f]).Save(path);
@@ -233,7 +233,7 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void OverlappingTensors()
+    public void Overlapping_tensors_are_corrupt()
     {
         string path = _folder.File("overlap.gguf");
         new GgufWriter().AddMetadata(GgufKeys.Architecture, "llama")
@@ -247,7 +247,7 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void CorruptedBytesNeverEscapeAsAnythingButModelFileException()
+    public void Corrupted_bytes_never_escape_as_anything_but_a_ModelFileException()
     {
         // Flip random bytes in the header, metadata and tensor table of a real model: whatever the damage,
         // the validator either accepts the file or says why not; it never throws anything else or hangs.

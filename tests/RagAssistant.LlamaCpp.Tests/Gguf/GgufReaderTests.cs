@@ -5,7 +5,7 @@ namespace RagAssistant.LlamaCpp.Tests.Gguf;
 public sealed class GgufReaderTests
 {
     [Fact]
-    public void ReadsStories260KHeaderMetadataAndTensorTable()
+    public void Reads_stories260K_header_metadata_and_tensor_table()
     {
         GgufFileInfo info = GgufValidator.Validate(TestPaths.Stories);
 
@@ -45,7 +45,7 @@ public sealed class GgufReaderTests
     }
 
     [Fact]
-    public void ReadsTheSharedVocabularyOnlyFiles()
+    public void Reads_the_shared_vocabulary_only_files()
     {
         GgufFileInfo phi3 = GgufValidator.Validate(TestPaths.RequireModel("ggml-vocab-phi-3.gguf"));
         Assert.Equal("phi3", phi3.Architecture);
@@ -71,14 +71,14 @@ public sealed class GgufReaderTests
     [InlineData(GgmlType.Q4_K, 256, 144)]
     [InlineData(GgmlType.Q6_K, 512, 420)]
     [InlineData(GgmlType.Q5_0, 896, 616)]
-    public void TensorByteSizesFollowTheBlockLayout(GgmlType type, int rowLength, long expectedRowBytes)
+    public void Tensor_byte_sizes_follow_the_block_layout(GgmlType type, int rowLength, long expectedRowBytes)
     {
         Assert.True(GgmlTypeTraits.TryGetBlockLayout(type, out int blockSize, out int typeSize));
         Assert.Equal(expectedRowBytes, (long)rowLength / blockSize * typeSize);
     }
 
     [Fact]
-    public void TypeNamesMatchGgml()
+    public void Type_names_match_ggml()
     {
         Assert.Equal("q4_K", GgmlTypeTraits.GetName(GgmlType.Q4_K));
         Assert.Equal("q8_0", GgmlTypeTraits.GetName(GgmlType.Q8_0));

@@ -9,7 +9,7 @@ namespace RagAssistant.LlamaCpp.Tests.Gguf;
 public sealed class GgufWriterTests
 {
     [Fact]
-    public void EveryValueTypeRoundTrips()
+    public void Every_value_type_round_trips()
     {
         using var folder = new TempFolder();
         string path = folder.File("values.gguf");
@@ -67,7 +67,7 @@ public sealed class GgufWriterTests
     [Theory]
     [InlineData(32u)]
     [InlineData(64u)]
-    public void TensorsAreAlignedAndTheirDataRoundTrips(uint alignment)
+    public void Tensors_are_aligned_and_their_data_round_trips(uint alignment)
     {
         using var folder = new TempFolder();
         string path = folder.File("tensors.gguf");
@@ -100,7 +100,7 @@ public sealed class GgufWriterTests
     }
 
     [Fact]
-    public void RejectsTheWrongNumberOfValuesAndLeavesNoFileBehind()
+    public void Rejects_the_wrong_number_of_values_and_leaves_no_file_behind()
     {
         using var folder = new TempFolder();
         string path = folder.File("short.gguf");
@@ -118,7 +118,7 @@ public sealed class GgufWriterTests
     }
 
     [Fact]
-    public void RewritingStories260KReproducesItsStructure()
+    public void Rewriting_stories260K_reproduces_its_structure()
     {
         // Copy every metadata entry and tensor of a real model through the writer: the result must read back identically.
         string source = TestPaths.Stories;

@@ -12,7 +12,7 @@ public sealed class SyntheticLlamaModelTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public void TinyModelHasTheLayoutOfARealLlamaModel()
+    public void The_tiny_model_has_the_layout_of_a_real_llama_model()
     {
         string path = _folder.File("tiny.gguf");
         SyntheticLlamaModel.WriteTiny(path);
@@ -46,7 +46,7 @@ public sealed class SyntheticLlamaModelTests : IDisposable
     }
 
     [Fact]
-    public void SameSeedGivesTheSameFileAndAnotherSeedDifferentWeights()
+    public void Same_seed_gives_the_same_file_and_another_seed_different_weights()
     {
         string a = _folder.File("a.gguf");
         string b = _folder.File("b.gguf");
@@ -63,7 +63,7 @@ public sealed class SyntheticLlamaModelTests : IDisposable
     }
 
     [Fact]
-    public void ControlTokensCannotWinGreedySampling()
+    public void Control_tokens_cannot_win_greedy_sampling()
     {
         string path = _folder.File("tiny.gguf");
         SyntheticLlamaModel.WriteTiny(path);
@@ -84,7 +84,7 @@ public sealed class SyntheticLlamaModelTests : IDisposable
     [Theory]
     [InlineData(512)]
     [InlineData(151_936)]
-    public void VocabularyHasUniqueTokensAllBytesAndExactSize(int size)
+    public void Vocabulary_has_unique_tokens_all_bytes_and_exact_size(int size)
     {
         var vocabulary = SyntheticVocabulary.Create(size, includeChatMarkers: true);
 
@@ -98,7 +98,7 @@ public sealed class SyntheticLlamaModelTests : IDisposable
     }
 
     [Fact]
-    public void Qwen05BLikeDimensionsReadBack()
+    public void Qwen_0_5B_like_dimensions_read_back()
     {
         // One block and a smaller vocabulary keep this test fast in Debug builds; every other dimension is the preset's.
         SyntheticLlamaModelSpec preset = SyntheticLlamaModelSpec.Qwen05BLike;
@@ -132,7 +132,7 @@ public sealed class SyntheticLlamaModelTests : IDisposable
     }
 
     [Fact]
-    public void RejectsImpossibleDimensions()
+    public void Rejects_impossible_dimensions()
     {
         Assert.Throws<ArgumentException>(() => SyntheticLlamaModel.Write(_folder.File("x.gguf"), SyntheticLlamaModelSpec.Tiny with { HeadCount = 5 }));
         Assert.Throws<ArgumentException>(() => SyntheticLlamaModel.Write(_folder.File("x.gguf"), SyntheticLlamaModelSpec.Tiny with { VocabularySize = 100 }));

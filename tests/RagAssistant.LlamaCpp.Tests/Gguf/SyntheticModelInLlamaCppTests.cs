@@ -17,7 +17,7 @@ public sealed class SyntheticModelInLlamaCppTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public async Task TinyModelLoadsAndGeneratesDeterministically()
+    public async Task The_tiny_model_loads_and_generates_deterministically()
     {
         string path = _folder.File("tiny.gguf");
         SyntheticLlamaModel.WriteTiny(path);
@@ -39,7 +39,7 @@ public sealed class SyntheticModelInLlamaCppTests : IDisposable
     }
 
     [Fact]
-    public async Task TinyModelQuantizedToQ8_0StillRuns()
+    public async Task The_tiny_model_quantized_to_Q8_0_still_runs()
     {
         string f32 = _folder.File("tiny-f32.gguf");
         string q8 = _folder.File("tiny-q8_0.gguf");
