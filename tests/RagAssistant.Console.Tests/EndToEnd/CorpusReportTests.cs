@@ -3,6 +3,7 @@ using RagAssistant.Console.Tests.TestDoubles;
 namespace RagAssistant.Console.Tests.EndToEnd;
 
 /// <summary>What <c>index</c> tells a user about their own documents: every merge, every decoding fallback.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class CorpusReportTests : IDisposable
 {
     private readonly TempFolder workingDirectory = new();

@@ -8,6 +8,7 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// A corpus whose titles, text and file names hold terminal escape sequences (window title, clear screen, cursor
 /// moves, 8-bit CSI): what the console prints, byte for byte, holds none of them; <c>--json</c> keeps them escaped.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class HostileTextTests : IDisposable
 {
     private const string WindowTitle = "\u001b]0;pwned\u0007";

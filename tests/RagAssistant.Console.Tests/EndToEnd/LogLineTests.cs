@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace RagAssistant.Console.Tests.EndToEnd;
 
 /// <summary>A log line written while the spinner is shown, seen on a real pseudo-terminal: on a line of its own.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed partial class LogLineTests : IDisposable
 {
     private readonly TempFolder workingDirectory = new();

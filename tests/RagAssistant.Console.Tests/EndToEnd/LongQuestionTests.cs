@@ -8,6 +8,7 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// Every question within the limits searches without error (BM25 once threw TooManyClausesException past 512
 /// distinct terms): the real program, the shipped corpus, retrieval-only.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class LongQuestionTests : IDisposable
 {
     private readonly TempFolder workingDirectory = new();

@@ -6,6 +6,7 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// Each warning and notice a real console run shows, shown once: not also as a log line, and not again by a later
 /// step that says the same thing (stdout and stderr counted together).
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class NoticeOnceTests : IDisposable
 {
     private const string Latin1Warning = "latin1.txt: is not valid UTF-8 and has no byte order mark";

@@ -1,6 +1,7 @@
 namespace RagAssistant.Console.Tests.EndToEnd;
 
 /// <summary><c>models download</c> with no way to reach the server: one clear error, no retries, no log lines.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class OfflineDownloadTests : IDisposable
 {
     private readonly TempFolder workingDirectory = new();

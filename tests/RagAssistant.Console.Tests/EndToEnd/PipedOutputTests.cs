@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 namespace RagAssistant.Console.Tests.EndToEnd;
 
 /// <summary>Output to a pipe is not wrapped at the 80 columns Spectre assumes when there is no terminal.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class PipedOutputTests : IDisposable
 {
     private readonly TempFolder workingDirectory = new();

@@ -7,6 +7,7 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// The real program on the real llama.cpp runtime with shared/models/stories260K.gguf: its answers are nonsense,
 /// but model loading, retrieval, prompt packing, streaming and rendering are all real.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class RealRuntimeTests : IDisposable
 {
     private readonly TempFolder workingDirectory = new();

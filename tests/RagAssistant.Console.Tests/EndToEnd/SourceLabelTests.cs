@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 namespace RagAssistant.Console.Tests.EndToEnd;
 
 /// <summary>How the real console names and numbers sources: what identifies a paper, <c>[n]</c> everywhere, and a true /sources.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed partial class SourceLabelTests : IDisposable
 {
     private readonly TempFolder workingDirectory = new();

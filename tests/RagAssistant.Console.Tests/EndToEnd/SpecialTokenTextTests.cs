@@ -8,6 +8,7 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 /// question or in a corpus document is plain text, so it counts like its upper-case twin <c>&lt;/S&gt;</c> (parsed as
 /// control tokens, 40 copies were 80 tokens fewer).
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class SpecialTokenTextTests : IDisposable
 {
     private readonly TempFolder workingDirectory = new();

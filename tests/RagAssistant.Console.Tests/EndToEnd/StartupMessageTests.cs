@@ -3,6 +3,7 @@ using RagAssistant.Hosting.Models;
 namespace RagAssistant.Console.Tests.EndToEnd;
 
 /// <summary>What a new user sees at start: one message per problem, one download command form, no stack traces.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class StartupMessageTests : IDisposable
 {
     // Where a console command could be named: the front ends, the composition and the libraries they print from.

@@ -9,6 +9,7 @@ using RagAssistant.Testing.Files;
 namespace RagAssistant.Console.Tests.Hosting;
 
 /// <summary>The chat model and the embedder get one default thread count, the physical cores; a setting still wins.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class DefaultThreadsTests
 {
     [Fact]

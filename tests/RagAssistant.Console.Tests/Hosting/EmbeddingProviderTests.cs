@@ -34,6 +34,7 @@ public sealed class EmbeddingProviderTests
         Assert.Contains("use Bundled (the built-in model), Gguf", error, StringComparison.Ordinal);
     }
 
+    [Trait("Category", "EndToEnd")]
     [Fact]
     public async Task Bundled_registers_the_onnx_generator_with_no_download_notice_and_none_registers_no_generator()
     {

@@ -72,6 +72,7 @@ public sealed class ModelProviderCompositionTests
         Assert.Contains("nomic-embed-text", (await LoadModelsAsync(host)).EmbeddingModelDescription, StringComparison.Ordinal);
     }
 
+    [Trait("Category", "EndToEnd")]
     [Fact]
     public async Task LlamaSharp_chat_loads_the_gguf_file_behind_the_logging_pipeline()
     {

@@ -8,6 +8,7 @@ namespace RagAssistant.Hosting.Tests.Conversations;
 /// The store suite on a real PostgreSQL server (a throwaway cluster on loopback, a fresh database per test), and what
 /// only a shared server does: instances that serialise turns and see each other's conversations.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class PostgresConversationStoreTests : ConversationStoreContract
 {
     private string _connectionString = null!;

@@ -5,6 +5,7 @@ using RagAssistant.LlamaCpp.Tests.TestSupport;
 namespace RagAssistant.LlamaCpp.Tests.Chat;
 
 /// <summary>The IChatClient adapter end to end on the real stories260K model (which has no chat template).</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class LlamaChatClientTests(StoriesModelFixture fixture) : IClassFixture<StoriesModelFixture>
 {
     private static readonly ChatMessage[] Story = [new(ChatRole.User, "Once upon a time")];

@@ -124,6 +124,7 @@ public sealed class LlamaRegistrationTests : IDisposable
         Assert.Single(Failures<LlamaChatClientOptions>(provider));
     }
 
+    [Trait("Category", "EndToEnd")]
     [Fact]
     public async Task A_keyed_registration_runs_the_model_through_the_pipeline_and_leaves_the_unkeyed_client_free()
     {

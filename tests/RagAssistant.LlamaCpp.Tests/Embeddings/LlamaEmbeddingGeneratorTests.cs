@@ -7,6 +7,7 @@ using RagAssistant.LlamaCpp.Embeddings;
 namespace RagAssistant.LlamaCpp.Tests.Embeddings;
 
 /// <summary>Mean-pooled embeddings through stories260K (a causal model: plumbing, not retrieval quality).</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class LlamaEmbeddingGeneratorTests
 {
     private static LlamaEmbeddingGenerator Create(int maxBatchTexts = 4, string queryPrefix = "", ILoggerFactory? loggerFactory = null) => new(

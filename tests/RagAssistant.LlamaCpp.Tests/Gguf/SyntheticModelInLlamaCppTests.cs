@@ -10,6 +10,7 @@ using RagAssistant.Testing.Models;
 namespace RagAssistant.LlamaCpp.Tests.Gguf;
 
 /// <summary>Files written by <see cref="SyntheticLlamaModel"/> load and run in llama.cpp like real models.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class SyntheticModelInLlamaCppTests : IDisposable
 {
     private readonly TempFolder _folder = new();

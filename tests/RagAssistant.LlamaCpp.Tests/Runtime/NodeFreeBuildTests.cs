@@ -6,6 +6,7 @@ namespace RagAssistant.LlamaCpp.Tests.Runtime;
 /// Building and running needs only the .NET SDK: with <c>node</c> and <c>npm</c> replaced by failing stubs, a program
 /// referencing RagAssistant.LlamaCpp builds, gets LLamaSharp's natives copied beside it, and generates text.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class NodeFreeBuildTests : IDisposable
 {
 #if DEBUG

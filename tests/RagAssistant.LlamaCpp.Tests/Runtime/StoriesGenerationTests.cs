@@ -3,6 +3,7 @@ using RagAssistant.LlamaCpp.Runtime;
 namespace RagAssistant.LlamaCpp.Tests.Runtime;
 
 /// <summary>The runtime on the real trained model ../shared/models/stories260K.gguf.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class StoriesGenerationTests
 {
     private static readonly LlamaSamplingOptions Greedy = new() { Temperature = 0, RepeatPenalty = 1 };

@@ -3,6 +3,7 @@ using RagAssistant.LlamaCpp.Runtime;
 namespace RagAssistant.LlamaCpp.Tests.Runtime;
 
 /// <summary>llama.cpp's own tokenizer test vectors, through the binding, on vocabulary-only models.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class VocabularyTests
 {
     [Theory]

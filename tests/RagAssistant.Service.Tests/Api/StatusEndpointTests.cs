@@ -46,6 +46,7 @@ public sealed class StatusEndpointTests
         Assert.DoesNotContain(notices, n => n.Contains("dotnet run", StringComparison.Ordinal));
     }
 
+    [Trait("Category", "EndToEnd")]
     [Fact]
     public async Task Post_download_fetches_the_offered_chat_model_and_loads_it_without_a_restart()
     {

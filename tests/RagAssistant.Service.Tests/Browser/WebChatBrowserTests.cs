@@ -18,6 +18,7 @@ namespace RagAssistant.Service.Tests.Browser;
 /// test per feature. Answers come from the service's test pipeline, or, where the page must show a given answer
 /// (claims and their evidence), from a scripted Server-Sent Events stream in the answer contract.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class WebChatBrowserTests
 {
     private const string Title = "Fast Inference with Speculative Decoding";

@@ -11,6 +11,7 @@ namespace RagAssistant.Service.Tests.Browser;
 /// Your own documents, end to end: the real service process (real corpus reader, index, watcher and retrieval-only
 /// answers) on a corpus folder of its own, driven from the page in headless Chromium and through the HTTP API.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class WebChatDocumentsBrowserTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

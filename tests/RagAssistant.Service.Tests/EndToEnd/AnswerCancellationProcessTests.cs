@@ -9,6 +9,7 @@ namespace RagAssistant.Service.Tests.EndToEnd;
 /// token: the event-stream headers go out as soon as the answer is admitted, and a client that leaves mid-answer is
 /// logged as one Information line, never as a failure with a stack trace.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class AnswerCancellationProcessTests
 {
     private const string Question = "How does the LR-annealing scaling law predict the loss at any training step?";

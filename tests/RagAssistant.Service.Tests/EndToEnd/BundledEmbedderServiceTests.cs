@@ -5,6 +5,7 @@ using RagAssistant.Service.Tests.Infrastructure;
 namespace RagAssistant.Service.Tests.EndToEnd;
 
 /// <summary>The real service with the default, bundled embedding model on a small corpus: ready on BM25 first, then hybrid.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class BundledEmbedderServiceTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

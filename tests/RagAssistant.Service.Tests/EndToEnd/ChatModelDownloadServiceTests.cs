@@ -9,6 +9,7 @@ namespace RagAssistant.Service.Tests.EndToEnd;
 /// The real process fetching its missing chat model through <c>POST /api/models/chat/download</c> (stories260K served
 /// from loopback as the download URL) and answering with it as soon as it is loaded, without a restart.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class ChatModelDownloadServiceTests
 {
     private const string Question = "How does the LR-annealing scaling law predict the loss at any training step?";

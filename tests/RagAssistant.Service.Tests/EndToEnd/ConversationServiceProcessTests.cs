@@ -12,6 +12,7 @@ namespace RagAssistant.Service.Tests.EndToEnd;
 /// Conversations kept by the service as users run it (its own process): across a restart on SQLite, between two
 /// instances sharing one PostgreSQL server, and through a <c>kill -9</c> in the middle of an answer.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class ConversationServiceProcessTests
 {
     private const string Question = "How does the LR-annealing scaling law predict the loss at any training step?";

@@ -12,6 +12,7 @@ namespace RagAssistant.Service.Tests.EndToEnd;
 /// the bundled embedder. The shares are the Answering README's (right supported, wrong flagged, uncited attributed to
 /// the right paper), held to a margin below what the threshold was chosen at, so a reworded set of the same kind passes.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class EvidenceDevSetServiceTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -10,6 +10,7 @@ namespace RagAssistant.Service.Tests.EndToEnd;
 /// server on loopback and the bundled embedder: the Diffusion-LM answer, one claim its cited paper supports, one
 /// cited to a paper that says nothing of the kind, one cited to nothing.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class EvidenceServiceTests
 {
     private const string Question = "How does Diffusion-LM make text generation controllable?";

@@ -13,6 +13,7 @@ namespace RagAssistant.Service.Tests.EndToEnd;
 /// escape sequences and line breaks, cache files whose checksum holds but whose vectors make no sense, and a cache
 /// folder that cannot be written.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class HostileCorpusServiceTests : IDisposable
 {
     private const string Drafting = "# Speculative decoding with draft models\n\nA small draft model proposes several tokens that the large model verifies in one parallel pass, which speeds up inference.\n";

@@ -10,6 +10,7 @@ namespace RagAssistant.Service.Tests.EndToEnd;
 /// process whose <c>/v1</c> endpoint runs stories260K through llama.cpp. The assistant under test loads no chat model
 /// itself; every generated token comes over HTTP through Microsoft.Extensions.AI.OpenAI.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class OpenAICompatibleServerTests
 {
     private const string Question = "How does the LR-annealing scaling law predict the loss at any training step?";

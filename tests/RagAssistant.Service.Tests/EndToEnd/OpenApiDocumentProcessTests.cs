@@ -5,6 +5,7 @@ using RagAssistant.Service.Tests.Infrastructure;
 namespace RagAssistant.Service.Tests.EndToEnd;
 
 /// <summary>The OpenAPI document at <c>/openapi/v1.json</c>, from the real process, behind the same host filter and headers as every route.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class OpenApiDocumentProcessTests(RealServiceProcess service) : IClassFixture<RealServiceProcess>
 {
     private static readonly Uri Document = new("/openapi/v1.json", UriKind.Relative);

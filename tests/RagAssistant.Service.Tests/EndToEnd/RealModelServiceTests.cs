@@ -6,6 +6,7 @@ using RagAssistant.Service.Tests.Infrastructure;
 namespace RagAssistant.Service.Tests.EndToEnd;
 
 /// <summary>The real process answering with the tiny real chat model (stories260K) through llama.cpp.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class RealModelServiceTests
 {
     private const string Question = "How does the LR-annealing scaling law predict the loss at any training step?";

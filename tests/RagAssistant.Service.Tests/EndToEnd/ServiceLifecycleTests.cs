@@ -5,6 +5,7 @@ using RagAssistant.Service.Tests.Infrastructure;
 namespace RagAssistant.Service.Tests.EndToEnd;
 
 /// <summary>Starting and stopping the real process: refusal to start exposed, clean exit on SIGTERM.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class ServiceLifecycleTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

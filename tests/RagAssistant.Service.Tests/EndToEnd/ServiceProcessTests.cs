@@ -8,6 +8,7 @@ using RagAssistant.Service.Tests.Infrastructure;
 namespace RagAssistant.Service.Tests.EndToEnd;
 
 /// <summary>The real process on a loopback port: streaming, status, load, disconnects.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class ServiceProcessTests(RealServiceProcess service) : IClassFixture<RealServiceProcess>
 {
     private const string Question = "How does the LR-annealing scaling law predict the loss at any training step?";

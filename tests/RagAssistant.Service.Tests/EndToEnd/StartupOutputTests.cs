@@ -3,6 +3,7 @@ using RagAssistant.Service.Tests.Infrastructure;
 namespace RagAssistant.Service.Tests.EndToEnd;
 
 /// <summary>What the real process prints while it starts, at the default log level: where it listens, how it answers, no noise.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class StartupOutputTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

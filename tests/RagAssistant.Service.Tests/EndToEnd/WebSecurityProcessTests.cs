@@ -14,6 +14,7 @@ namespace RagAssistant.Service.Tests.EndToEnd;
 /// what must keep working: the web chat's own requests and the real request shapes of curl, the <c>openai</c>
 /// packages, Semantic Kernel and Open WebUI.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class WebSecurityProcessTests(RealServiceProcess service) : IClassFixture<RealServiceProcess>
 {
     private const string Question = "How does the LR-annealing scaling law predict the loss at any training step?";
