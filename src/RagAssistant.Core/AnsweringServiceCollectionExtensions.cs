@@ -19,9 +19,9 @@ public static class AnsweringServiceCollectionExtensions
     /// Adds <see cref="IAnswerPipeline"/>, <see cref="AnswerEvaluator"/> and the prompt templates. Binds <see cref="AnsweringOptions"/> ("Answering") and
     /// <see cref="AssistantOptions"/> ("Assistant"), validated at start-up. The pipeline receives by constructor injection an <see cref="RagAssistant.Core.Retrieval.IPaperRetriever"/> (required);
     /// an <see cref="Microsoft.Extensions.AI.IChatClient"/> and a keyed <see cref="ITokenizer"/> under <see cref="ITokenizer.ChatKey"/> are optional (without a
-    /// chat client answers are extracted, retrieval-only). Every <see cref="IFunctionInvocationFilter"/> and
-    /// <see cref="IPromptRenderFilter"/> registered sees the pipeline's Semantic Kernel steps (search_papers,
-    /// rewrite_follow_up, answer).
+    /// chat client answers are extracted, retrieval-only). Every <see cref="IFunctionInvocationFilter"/> registered
+    /// sees the pipeline's Semantic Kernel steps (<see cref="AnswerSteps"/>: rewrite_follow_up, search_papers, answer,
+    /// check_claim), the answer telemetry filter (<see cref="AnswerTelemetryServiceCollectionExtensions.AddRagAnswerTelemetry"/>) among them.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The application configuration (root); the sections are read from it.</param>
@@ -56,6 +56,7 @@ public static class AnsweringServiceCollectionExtensions
         services.TryAddSingleton(sp => ComposeAnswerPipeline(sp, sp.GetService<IChatClient>(), sp.GetKeyedService<ITokenizer>(ITokenizer.ChatKey)));
         services.TryAddSingleton<IAnswerPipeline>(sp => sp.GetRequiredService<AnswerPipeline>());
         services.TryAddSingleton<AnswerEvaluator>();
+        services.AddRagAnswerTelemetry();
         return services;
     }
 
@@ -80,7 +81,6 @@ public static class AnsweringServiceCollectionExtensions
             chatClient,
             tokenizer,
             services.GetServices<IFunctionInvocationFilter>(),
-            services.GetServices<IPromptRenderFilter>(),
             services.GetService<ILoggerFactory>(),
             services.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
             services.GetService<IEvidenceChecker>(),

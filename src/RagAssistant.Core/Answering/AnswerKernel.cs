@@ -1,56 +1,47 @@
-using System.Text;
-using System.Xml;
+using System.ComponentModel;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
+using RagAssistant.Core.Evidence;
 using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Core.Answering;
 
 /// <summary>
-/// The Semantic Kernel the answer pipeline runs its steps through: <c>papers.search_papers</c> (the
-/// <see cref="PaperSearchPlugin"/>), and the prompt functions <c>answering.rewrite_follow_up</c> and
-/// <c>answering.answer</c>, which SK runs on the chat client in the kernel's services. Every step is invoked through
-/// the kernel, so the function-invocation and prompt-render filters given here see each one.
+/// The Semantic Kernel the answer pipeline runs its steps through, each a kernel function with typed arguments and a
+/// typed result (names in <see cref="AnswerSteps"/>): <c>papers.search_papers</c> (a <see cref="RetrievalQuery"/> in,
+/// a <see cref="RetrievalResult"/> out), <c>answering.rewrite_follow_up</c> and <c>answering.answer</c> (the rendered
+/// <see cref="ChatMessage"/>s and their <see cref="ChatOptions"/> in, the chat client's reply out) and
+/// <c>evidence.check_claim</c> (a <see cref="ClaimText"/> and the offered sources in, the <see cref="AnswerClaim"/> out).
+/// Every step is invoked through the kernel, so the <see cref="IFunctionInvocationFilter"/>s given here see, and may
+/// change, each one's arguments and result.
 /// </summary>
 /// <remarks>
-/// The kernel is composed from the pipeline's own collaborators (its chat client, its retriever), so the model SK
-/// calls is always the one the pipeline was given; the pipeline never looks anything up in <see cref="Kernel.Services"/>.
-/// The prompt functions take messages the pipeline has already rendered from the prompts/ templates and measured in
-/// tokens: their template only marks the roles. Values are HTML-encoded by SK's template engine (its default) and
-/// decoded by its chat prompt parser, so a source or question holding <c>&lt;message&gt;</c> markup or
-/// <c>{{...}}</c> template syntax reaches the model as text, neither a new message nor an executed function.
+/// The kernel is composed from the pipeline's own collaborators (its chat client, its retriever, its evidence checker),
+/// so the model a step calls is always the one the pipeline was given; nothing is looked up in
+/// <see cref="Kernel.Services"/>. The chat functions send the messages as they are: no prompt markup is parsed, so text
+/// in a source or question (<c>&lt;message&gt;</c>, <c>&amp;</c>, control characters) reaches the model unchanged and
+/// inside its own message.
 /// </remarks>
 internal sealed class AnswerKernel
 {
-    /// <summary>The plugin of the two prompt functions.</summary>
-    public const string PluginName = "answering";
-
-    /// <summary>The prompt function that writes the grounded answer.</summary>
-    public const string AnswerFunctionName = "answer";
-
-    /// <summary>The prompt function that turns a follow-up into a standalone search query.</summary>
-    public const string RewriteFunctionName = "rewrite_follow_up";
-
-    private const string SystemVariable = "system";
-    private const string UserVariable = "user";
-
     private readonly KernelFunction _search;
     private readonly KernelFunction _answer;
     private readonly KernelFunction _rewrite;
+    private readonly KernelFunction _checkClaim;
 
     /// <summary>Composes the kernel.</summary>
     /// <param name="retriever">The retriever behind <c>search_papers</c>.</param>
-    /// <param name="chatClient">The chat model the prompt functions run on, or null when answers are extracted.</param>
-    /// <param name="functionFilters">Filters that see every function invocation (search, rewrite, answer).</param>
-    /// <param name="promptFilters">Filters that see every rendered prompt.</param>
+    /// <param name="chatClient">The chat model the chat functions call, or null when answers are extracted.</param>
+    /// <param name="evidence">The checker behind <c>check_claim</c>.</param>
+    /// <param name="functionFilters">Filters that see every function invocation (search, rewrite, answer, claim check).</param>
     /// <param name="loggerFactory">Receives Semantic Kernel's own step logs (function invoked, completed, duration); null = none.</param>
     public AnswerKernel(
         IPaperRetriever retriever,
         IChatClient? chatClient,
+        IEvidenceChecker evidence,
         IEnumerable<IFunctionInvocationFilter> functionFilters,
-        IEnumerable<IPromptRenderFilter> promptFilters,
         ILoggerFactory? loggerFactory = null)
     {
         var builder = Kernel.CreateBuilder();
@@ -61,152 +52,115 @@ internal sealed class AnswerKernel
             builder.Services.AddSingleton<ILoggerFactory>(new KernelCancellationLogDemotion(loggerFactory));
         }
 
-        if (chatClient is not null)
-        {
-            builder.Services.AddSingleton(chatClient.GetService<ChatClientMetadata>() is null ? new DescribedChatClient(chatClient) : chatClient);
-        }
-
         foreach (var filter in functionFilters)
         {
             builder.Services.AddSingleton(filter);
         }
 
-        foreach (var filter in promptFilters)
-        {
-            builder.Services.AddSingleton(filter);
-        }
-
-        var search = KernelPluginFactory.CreateFromObject(new PaperSearchPlugin(retriever), PaperSearchPlugin.PluginName);
-        var prompts = KernelPluginFactory.CreateFromFunctions(PluginName,
-        [
-            CreateChatFunction(AnswerFunctionName, "Writes the grounded, cited answer from the system message and the user message with the numbered sources.", withSystem: true),
-            CreateChatFunction(RewriteFunctionName, "Turns a follow-up question into a standalone search query.", withSystem: false),
-        ]);
         Kernel = builder.Build();
-        Kernel.Plugins.Add(search);
-        Kernel.Plugins.Add(prompts);
+        var search = Kernel.Plugins.AddFromObject(new PaperSearchPlugin(retriever), AnswerSteps.SearchPlugin);
+        var answering = Kernel.Plugins.AddFromObject(new ChatFunctions(chatClient), AnswerSteps.AnsweringPlugin);
+        var claims = Kernel.Plugins.AddFromObject(new EvidenceFunctions(evidence), AnswerSteps.EvidencePlugin);
         HasChatModel = chatClient is not null;
-        _search = search[PaperSearchPlugin.SearchFunctionName];
-        _answer = prompts[AnswerFunctionName];
-        _rewrite = prompts[RewriteFunctionName];
+        _search = search[AnswerSteps.Search];
+        _answer = answering[AnswerSteps.Answer];
+        _rewrite = answering[AnswerSteps.Rewrite];
+        _checkClaim = claims[AnswerSteps.CheckClaim];
     }
 
     /// <summary>The kernel; the prompts/ templates are rendered with it too.</summary>
     public Kernel Kernel { get; }
 
-    /// <summary>True when the prompt functions have a chat model to run on.</summary>
+    /// <summary>True when the chat functions have a chat model to call.</summary>
     public bool HasChatModel { get; }
 
     /// <summary>Runs <c>search_papers</c> through the kernel.</summary>
     /// <exception cref="InvalidOperationException">A filter replaced the result with something that is not a <see cref="RetrievalResult"/>.</exception>
     public async Task<RetrievalResult> SearchAsync(RetrievalQuery query, int? topK, CancellationToken cancellationToken)
     {
-        var arguments = new KernelArguments { ["query"] = query.Text };
-        if (query.Context is { } context)
-        {
-            arguments["context"] = context;
-        }
-
+        var arguments = new KernelArguments { [AnswerSteps.QueryArgument] = query };
         if (topK is { } count)
         {
-            arguments["topK"] = count;
+            // Left out rather than null, so the retriever's Retrieval:TopK is the one default.
+            arguments[AnswerSteps.TopKArgument] = count;
         }
 
         var result = await Kernel.InvokeAsync(_search, arguments, cancellationToken).ConfigureAwait(false);
-        return result.GetValue<RetrievalResult>()
-            ?? throw new InvalidOperationException($"{PaperSearchPlugin.SearchFunctionName} returned no {nameof(RetrievalResult)}; check the function-invocation filters.");
+        return Expect<RetrievalResult>(result);
     }
 
     /// <summary>
-    /// Streams the answer to <paramref name="system"/> and <paramref name="user"/> through the <c>answer</c> function;
-    /// the chat client's own updates come back unchanged, with their usage and finish reason.
+    /// Streams the answer to <paramref name="messages"/> through the <c>answer</c> function: the chat client's own
+    /// updates come back unchanged, with their usage and finish reason.
     /// </summary>
-    /// <param name="system">The rendered system prompt.</param>
-    /// <param name="user">The rendered user message: the numbered sources and the question.</param>
-    /// <param name="maxOutputTokens">The model's output limit (ChatOptions.MaxOutputTokens).</param>
-    /// <param name="temperature">The sampling temperature.</param>
+    /// <param name="messages">The rendered system message and user message (the numbered sources and the question).</param>
+    /// <param name="options">The output limit and the temperature.</param>
     /// <param name="cancellationToken">Stops the answer; the stream then ends with <see cref="OperationCanceledException"/>.</param>
-    public IAsyncEnumerable<ChatResponseUpdate> StreamAnswerAsync(string system, string user, int maxOutputTokens, float temperature, CancellationToken cancellationToken)
+    public IAsyncEnumerable<ChatResponseUpdate> StreamAnswerAsync(IList<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken) =>
+        Kernel.InvokeStreamingAsync<ChatResponseUpdate>(_answer, ChatArguments(messages, options), cancellationToken);
+
+    /// <summary>The model's reply to <paramref name="messages"/> through the <c>rewrite_follow_up</c> function.</summary>
+    /// <exception cref="InvalidOperationException">A filter replaced the result with something that is not a string.</exception>
+    public async Task<string> RewriteAsync(IList<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
-        var arguments = new KernelArguments(Settings(maxOutputTokens, temperature)) { [SystemVariable] = system, [UserVariable] = user };
-        return Kernel.InvokeStreamingAsync<ChatResponseUpdate>(_answer, arguments, cancellationToken);
+        var result = await Kernel.InvokeAsync(_rewrite, ChatArguments(messages, options), cancellationToken).ConfigureAwait(false);
+        return Expect<string>(result);
     }
 
-    /// <summary>The model's reply to <paramref name="user"/> through the <c>rewrite_follow_up</c> function.</summary>
-    public async Task<string> RewriteAsync(string user, int maxOutputTokens, CancellationToken cancellationToken)
+    /// <summary>Checks one claim against the offered sources through the <c>check_claim</c> function.</summary>
+    /// <exception cref="InvalidOperationException">A filter replaced the result with something that is not an <see cref="AnswerClaim"/>.</exception>
+    public async Task<AnswerClaim> CheckClaimAsync(ClaimText claim, IReadOnlyList<AnswerSource> sources, CancellationToken cancellationToken)
     {
-        var arguments = new KernelArguments(Settings(maxOutputTokens, temperature: 0f)) { [UserVariable] = user };
-        var result = await Kernel.InvokeAsync(_rewrite, arguments, cancellationToken).ConfigureAwait(false);
-        return result.GetValue<string>() ?? string.Empty;
+        var arguments = new KernelArguments { [AnswerSteps.ClaimArgument] = claim, [AnswerSteps.SourcesArgument] = sources };
+        var result = await Kernel.InvokeAsync(_checkClaim, arguments, cancellationToken).ConfigureAwait(false);
+        return Expect<AnswerClaim>(result);
     }
 
-    /// <summary>
-    /// <paramref name="text"/> as one chat message will carry it: without the characters XML 1.0 cannot hold (SK's chat
-    /// prompt parser would reject the whole prompt and send its markup as one message) and without surrounding white
-    /// space (the parser trims it). The pipeline measures this text, so the count is of what the model receives.
-    /// </summary>
-    public static string ToMessageText(string text)
+    private static KernelArguments ChatArguments(IList<ChatMessage> messages, ChatOptions options) =>
+        new() { [AnswerSteps.MessagesArgument] = messages, [AnswerSteps.OptionsArgument] = options };
+
+    // A filter may replace a step's result (FunctionResult holds any object): one of another type is its mistake, and
+    // the message names the step and both types rather than SK's bare cast failure.
+    private static T Expect<T>(FunctionResult result) => result.GetValue<object>() is T value
+        ? value
+        : throw new InvalidOperationException(
+            $"The result of {result.Function.PluginName}.{result.Function.Name} is {result.GetValue<object>()?.GetType().Name ?? "null"}, not the {typeof(T).Name} it returns; " +
+            $"a function-invocation filter that replaces it must set a {typeof(T).Name} (new FunctionResult(context.Function, value)).");
+
+    /// <summary>The chat model steps: the rendered messages go to the chat client as they are.</summary>
+    private sealed class ChatFunctions(IChatClient? chatClient)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        var builder = (StringBuilder?)null;
-        for (var i = 0; i < text.Length; i++)
+        [KernelFunction(AnswerSteps.Rewrite)]
+        [Description("Turns a follow-up question into a standalone search query.")]
+        public async Task<string> RewriteAsync(
+            [Description("The rendered Rewrite prompt as one user message.")] IList<ChatMessage> messages,
+            [Description("The output limit and temperature.")] ChatOptions options,
+            CancellationToken cancellationToken)
         {
-            var c = text[i];
-            var pair = char.IsHighSurrogate(c) && i + 1 < text.Length && XmlConvert.IsXmlSurrogatePair(text[i + 1], c);
-            if (pair)
-            {
-                builder?.Append(c).Append(text[i + 1]);
-                i++;
-                continue;
-            }
-
-            if (XmlConvert.IsXmlChar(c))
-            {
-                builder?.Append(c);
-                continue;
-            }
-
-            builder ??= new StringBuilder(text.Length).Append(text, 0, i);
-            builder.Append(' ');
+            var response = await Client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            return response.Text;
         }
 
-        return (builder?.ToString() ?? text).Trim();
+        [KernelFunction(AnswerSteps.Answer)]
+        [Description("Streams the grounded, cited answer to the system message and the user message with the numbered sources.")]
+        public IAsyncEnumerable<ChatResponseUpdate> AnswerAsync(
+            [Description("The rendered System and Answer prompts.")] IList<ChatMessage> messages,
+            [Description("The output limit and temperature.")] ChatOptions options,
+            CancellationToken cancellationToken) =>
+            Client.GetStreamingResponseAsync(messages, options, cancellationToken);
+
+        private IChatClient Client => chatClient ?? throw new InvalidOperationException("No chat model is loaded: answers are retrieval-only.");
     }
 
-    // SK turns these keys into ChatOptions.MaxOutputTokens and ChatOptions.Temperature for an IChatClient.
-    private static PromptExecutionSettings Settings(int maxOutputTokens, float temperature) => new()
+    /// <summary>The claim check as a step of its own.</summary>
+    private sealed class EvidenceFunctions(IEvidenceChecker evidence)
     {
-        ExtensionData = new Dictionary<string, object> { ["max_tokens"] = maxOutputTokens, ["temperature"] = temperature },
-    };
-
-    private static KernelFunction CreateChatFunction(string name, string description, bool withSystem)
-    {
-        var user = $"<message role=\"user\">{{{{${UserVariable}}}}}</message>";
-        var config = new PromptTemplateConfig(withSystem ? $"<message role=\"system\">{{{{${SystemVariable}}}}}</message>\n{user}" : user)
-        {
-            Name = name,
-            Description = description,
-        };
-        if (withSystem)
-        {
-            config.InputVariables.Add(new InputVariable { Name = SystemVariable, Description = "The rendered System prompt.", IsRequired = true });
-        }
-
-        config.InputVariables.Add(new InputVariable { Name = UserVariable, Description = "The rendered user message.", IsRequired = true });
-
-        // The default factory: AllowDangerouslySetContent stays off, so values are encoded against markup injection.
-        return KernelFunctionFactory.CreateFromPrompt(config, new KernelPromptTemplateFactory());
-    }
-
-    /// <summary>
-    /// SK runs prompt functions only on a chat client that describes itself with <see cref="ChatClientMetadata"/>;
-    /// <see cref="IChatClient.GetService"/> may return null for it, so such a client is described by its type name.
-    /// </summary>
-    private sealed class DescribedChatClient(IChatClient inner) : DelegatingChatClient(inner)
-    {
-        private readonly ChatClientMetadata _metadata = new(inner.GetType().Name);
-
-        public override object? GetService(Type serviceType, object? serviceKey = null) =>
-            serviceKey is null && serviceType == typeof(ChatClientMetadata) ? _metadata : base.GetService(serviceType, serviceKey);
+        [KernelFunction(AnswerSteps.CheckClaim)]
+        [Description("Checks one claim of the answer against the sources it cites and suggests the offered sources that support it.")]
+        public Task<AnswerClaim> CheckAsync(
+            [Description("The claim and the source numbers it cites.")] ClaimText claim,
+            [Description("Every source offered for the answer, numbered as its citations.")] IReadOnlyList<AnswerSource> sources,
+            CancellationToken cancellationToken) =>
+            evidence.CheckAsync(claim, sources, cancellationToken);
     }
 }

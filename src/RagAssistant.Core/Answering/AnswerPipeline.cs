@@ -13,12 +13,13 @@ namespace RagAssistant.Core.Answering;
 
 /// <summary>
 /// Grounded, cited answers. The collaborators (the <see cref="IPaperRetriever"/>, the optional <see cref="IChatClient"/>
-/// and <see cref="ITokenizer"/>, the Semantic Kernel filters) come by constructor injection. Semantic Kernel
-/// orchestrates: retrieval is the <see cref="PaperSearchPlugin"/>'s <c>search_papers</c>, the follow-up rewrite and the
-/// answer are prompt functions on the chat client, and each is invoked through one <see cref="Kernel"/>, so registered
-/// <see cref="IFunctionInvocationFilter"/>s and <see cref="IPromptRenderFilter"/>s see every step. The pipeline keeps
-/// control of what matters for a grounded answer: it packs the prompt in the model's tokens, sets the output limit and
-/// temperature, and reads every streamed token, the usage the runtime reports and the finish reason itself.
+/// and <see cref="ITokenizer"/>, the evidence checker, the Semantic Kernel filters) come by constructor injection.
+/// Semantic Kernel orchestrates: retrieval (<see cref="AnswerSteps.Search"/>), the follow-up rewrite, the answer and
+/// each claim check are kernel functions with typed arguments and results, invoked through one <see cref="Kernel"/>, so
+/// registered <see cref="IFunctionInvocationFilter"/>s see every step (<see cref="AnswerSteps"/> names them). The
+/// pipeline keeps control of what matters for a grounded answer: it renders the prompts/ templates once into the chat
+/// messages, packs them in the model's tokens, sets the output limit and temperature (<see cref="ChatOptions"/>), and
+/// reads every streamed token, the usage the runtime reports and the finish reason itself.
 /// </summary>
 /// <remarks>
 /// Steps: validate the question; rewrite a follow-up into a standalone query; retrieve; if the best hit's relevance is
@@ -39,7 +40,6 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     private readonly FollowUpRewriter _rewriter;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
     private readonly ISourceSentenceVectors? _sentenceVectors;
-    private readonly IEvidenceChecker _evidence;
 
     /// <summary>Creates the pipeline from its collaborators and composes the Semantic Kernel it runs its steps through.</summary>
     /// <param name="retriever">Finds the passages an answer is grounded in (through <c>search_papers</c>).</param>
@@ -49,9 +49,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     /// <param name="logger">Logs retrieval and answer steps.</param>
     /// <param name="chatClient">The chat model, or null for retrieval-only (extracted) answers.</param>
     /// <param name="tokenizer">The chat model's tokenizer and context size (the <see cref="ITokenizer.ChatKey"/> one), or null for <see cref="ApproximateTokenizer"/>'s pessimistic count; a context size it does not know is <see cref="AnsweringOptions.FallbackContextSize"/>.</param>
-    /// <param name="functionFilters">Semantic Kernel filters that see every step: search, follow-up rewrite, answer.</param>
-    /// <param name="promptFilters">Semantic Kernel filters that see every rendered prompt of the rewrite and the answer.</param>
-    /// <param name="loggerFactory">Receives Semantic Kernel's own logs of each step (search, rewrite, answer), or null for none.</param>
+    /// <param name="functionFilters">Semantic Kernel filters that see every step: follow-up rewrite, search, answer, claim check (<see cref="AnswerSteps"/>).</param>
+    /// <param name="loggerFactory">Receives Semantic Kernel's own logs of each step, or null for none.</param>
     /// <param name="embeddingGenerator">Scores retrieval-only quotes by how well they answer the question (sentence similarity), or null to score them by shared words.</param>
     /// <param name="evidenceChecker">Checks each claim of a generated answer against its cited sources; null checks by word overlap alone.</param>
     /// <param name="sentenceVectors">The source sentences' vectors the index embedded once per corpus (retrieval-only quotes read them, embedding only a sentence the index has not), or null.</param>
@@ -65,7 +64,6 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         IChatClient? chatClient = null,
         ITokenizer? tokenizer = null,
         IEnumerable<IFunctionInvocationFilter>? functionFilters = null,
-        IEnumerable<IPromptRenderFilter>? promptFilters = null,
         ILoggerFactory? loggerFactory = null,
         IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
         IEvidenceChecker? evidenceChecker = null,
@@ -83,10 +81,10 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         _options = options.Value;
 
         // Retrieval-only answers never call the model, so the kernel gets none and no step can reach it.
-        _kernel = new AnswerKernel(retriever, assistantOptions.Value.RetrievalOnly ? null : chatClient, functionFilters ?? [], promptFilters ?? [], loggerFactory);
+        var evidence = evidenceChecker ?? new EvidenceChecker(Microsoft.Extensions.Options.Options.Create(new EvidenceOptions()));
+        _kernel = new AnswerKernel(retriever, assistantOptions.Value.RetrievalOnly ? null : chatClient, evidence, functionFilters ?? [], loggerFactory);
         _logger = logger;
         _rewriter = new FollowUpRewriter(prompts, _options, logger);
-        _evidence = evidenceChecker ?? new EvidenceChecker(Microsoft.Extensions.Options.Options.Create(new EvidenceOptions()));
     }
 
     /// <summary>How answers are produced with the current services and options.</summary>
@@ -292,7 +290,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         ChatFinishReason? finishReason = null;
         var modelStart = run.Clock.Elapsed;
         TimeSpan? firstToken = null;
-        var stream = _kernel.StreamAnswerAsync(prompt.System, prompt.User, prompt.AnswerBudget, _options.Temperature, cancellationToken);
+        var options = new ChatOptions { MaxOutputTokens = prompt.AnswerBudget, Temperature = _options.Temperature };
+        var stream = _kernel.StreamAnswerAsync(prompt.Messages, options, cancellationToken);
         await foreach (var update in stream.ConfigureAwait(false))
         {
             usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
@@ -322,7 +321,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
 
                 foreach (var claim in complete)
                 {
-                    var checkedClaim = await _evidence.CheckAsync(claim, sources, cancellationToken).ConfigureAwait(false);
+                    var checkedClaim = await _kernel.CheckClaimAsync(claim, sources, cancellationToken).ConfigureAwait(false);
                     claims.Add(checkedClaim);
                     yield return new ClaimCheckedUpdate(checkedClaim);
                 }
@@ -344,7 +343,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var end = run.Clock.Elapsed;
         foreach (var claim in claimSplitter.Push(tail).Concat(claimSplitter.Flush()))
         {
-            var checkedClaim = await _evidence.CheckAsync(claim, sources, cancellationToken).ConfigureAwait(false);
+            var checkedClaim = await _kernel.CheckClaimAsync(claim, sources, cancellationToken).ConfigureAwait(false);
             claims.Add(checkedClaim);
             yield return new ClaimCheckedUpdate(checkedClaim);
         }
@@ -392,7 +391,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         // the model too, so neither side can overflow. A caller may ask for less, never for more.
         var answerBudget = Math.Min(Math.Min(_options.MaxAnswerTokens, contextSize / 4), maxAnswerTokens ?? int.MaxValue);
         var overhead = 2 * _options.MessageOverheadTokens;
-        var system = AnswerKernel.ToMessageText(await _prompts.RenderSystemAsync(_kernel.Kernel, _options.RefusalPhrase, cancellationToken).ConfigureAwait(false));
+        var system = await _prompts.RenderSystemAsync(_kernel.Kernel, _options.RefusalPhrase, cancellationToken).ConfigureAwait(false);
         var systemTokens = tokenizer.CountTokens(system);
         var bareUser = await _prompts.RenderAnswerAsync(_kernel.Kernel, string.Empty, question, cancellationToken).ConfigureAwait(false);
         var room = contextSize - answerBudget - overhead - systemTokens - tokenizer.CountTokens(bareUser);
@@ -409,7 +408,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
                 break;
             }
 
-            var user = AnswerKernel.ToMessageText(await _prompts.RenderAnswerAsync(_kernel.Kernel, packed.Block, question, cancellationToken).ConfigureAwait(false));
+            // Rendered once: the messages measured here are the messages the model gets.
+            var user = await _prompts.RenderAnswerAsync(_kernel.Kernel, packed.Block, question, cancellationToken).ConfigureAwait(false);
             ChatMessage[] messages = [new(ChatRole.System, system), new(ChatRole.User, user)];
             var promptTokens = tokenizer.CountPromptTokens(messages) ?? systemTokens + tokenizer.CountTokens(user) + overhead;
             var overflow = promptTokens + answerBudget - contextSize;
@@ -420,7 +420,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
                     Log.Packed(_logger, packed.Sources.Count, packed.Dropped, packed.Trimmed, contextSize);
                 }
 
-                return new AnswerPrompt(system, user, packed, promptTokens, answerBudget);
+                return new AnswerPrompt(messages, packed, promptTokens, answerBudget);
             }
 
             budget -= overflow;
@@ -516,7 +516,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             new(new AnswerResult(Question, SearchQuery, answer, citations, sources, [.. invalidCitations], refused, mode, usage, timings) { RetrievalNotice = RetrievalNotice });
     }
 
-    private sealed record AnswerPrompt(string System, string User, PackedSources Sources, int PromptTokens, int AnswerBudget);
+    private sealed record AnswerPrompt(IList<ChatMessage> Messages, PackedSources Sources, int PromptTokens, int AnswerBudget);
 
     private static partial class Log
     {

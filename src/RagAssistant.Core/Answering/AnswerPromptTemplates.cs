@@ -46,9 +46,9 @@ public sealed class AnswerPromptTemplates
                 $"The prompts folder '{folder}' does not exist. Set {AnsweringOptions.SectionName}:{nameof(AnsweringOptions.PromptsFolder)} to the folder holding System/, Answer/ and Rewrite/.");
         }
 
-        // Values are inserted verbatim: the rendered text is one chat message's plain text (measured in tokens as is).
-        // It reaches the model as a value of the answer kernel's prompt functions, whose template encodes it against
-        // <message> injection and whose parser decodes it again (see AnswerKernel); encoding here too would garble it.
+        // Values are inserted verbatim: the rendered text is one chat message's content, sent as it is (never parsed as
+        // prompt markup), so encoding them would garble what the model reads. A value is not rendered again either:
+        // "{{search_papers}}" in a question stays those characters.
         var factory = new KernelPromptTemplateFactory { AllowDangerouslySetContent = true };
         return new AnswerPromptTemplates(
             folder,
@@ -61,17 +61,21 @@ public sealed class AnswerPromptTemplates
     /// <exception cref="ArgumentException"><paramref name="configured"/> is null, empty or white space.</exception>
     public static string ResolveFolder(string configured) => LocalPathResolver.Resolve(configured, AppContext.BaseDirectory);
 
-    /// <summary>The system message.</summary>
+    /// <summary>The system message's text.</summary>
     public Task<string> RenderSystemAsync(Kernel kernel, string refusalPhrase, CancellationToken cancellationToken) =>
-        _system.RenderAsync(kernel, new KernelArguments { ["refusal_phrase"] = refusalPhrase }, cancellationToken);
+        RenderAsync(_system, kernel, new KernelArguments { ["refusal_phrase"] = refusalPhrase }, cancellationToken);
 
-    /// <summary>The user message carrying the numbered sources and the question.</summary>
+    /// <summary>The user message's text: the numbered sources and the question.</summary>
     public Task<string> RenderAnswerAsync(Kernel kernel, string sources, string question, CancellationToken cancellationToken) =>
-        _answer.RenderAsync(kernel, new KernelArguments { ["sources"] = sources, ["question"] = question }, cancellationToken);
+        RenderAsync(_answer, kernel, new KernelArguments { ["sources"] = sources, ["question"] = question }, cancellationToken);
 
-    /// <summary>The user message asking for a standalone search query.</summary>
+    /// <summary>The user message's text asking for a standalone search query.</summary>
     public Task<string> RenderRewriteAsync(Kernel kernel, string history, string question, CancellationToken cancellationToken) =>
-        _rewrite.RenderAsync(kernel, new KernelArguments { ["history"] = history, ["question"] = question }, cancellationToken);
+        RenderAsync(_rewrite, kernel, new KernelArguments { ["history"] = history, ["question"] = question }, cancellationToken);
+
+    // The white space around a template file's text is the file's layout, not part of the message.
+    private static async Task<string> RenderAsync(IPromptTemplate template, Kernel kernel, KernelArguments arguments, CancellationToken cancellationToken) =>
+        (await template.RenderAsync(kernel, arguments, cancellationToken).ConfigureAwait(false)).Trim();
 
     private static IPromptTemplate LoadOne(KernelPromptTemplateFactory factory, string folder, string name)
     {

@@ -13,7 +13,8 @@ namespace RagAssistant.Core.Answering;
 /// last user questions (two, one a line) as its <see cref="RetrievalQuery.Context"/>: the question drives the search and the earlier
 /// topic only weighs in (Retrieval:ContextWeight), so a follow-up on the same paper stays there and a new topic
 /// moves on. Assistant text is never searched. The model is asked through the kernel's <c>rewrite_follow_up</c>
-/// prompt function, so the kernel's filters see the rewrite as a step of its own.
+/// function with the rendered Rewrite prompt as one user message, so the kernel's filters see the rewrite as a step of
+/// its own.
 /// </summary>
 internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, AnsweringOptions options, ILogger logger)
 {
@@ -50,13 +51,15 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
 
         try
         {
-            var prompt = await RenderFittingPromptAsync(kernel, tokenizer, contextSize, turns, question, cancellationToken).ConfigureAwait(false);
-            if (prompt is null)
+            var messages = await RenderFittingPromptAsync(kernel, tokenizer, contextSize, turns, question, cancellationToken).ConfigureAwait(false);
+            if (messages is null)
             {
                 return joined;
             }
 
-            var reply = await kernel.RewriteAsync(prompt, options.MaxRewriteTokens, cancellationToken).ConfigureAwait(false);
+            // No sampling: the query should be the likeliest restatement, the same each time.
+            var chatOptions = new ChatOptions { MaxOutputTokens = options.MaxRewriteTokens, Temperature = 0f };
+            var reply = await kernel.RewriteAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false);
             var query = CleanReply(reply);
             if (query.Length == 0 || query.Length > options.MaxQuestionChars || !SharesAWord(query, turns, question))
             {
@@ -117,19 +120,19 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
     }
 
     // Drops the oldest turns until the prompt and the reply fit the context; null if even the question alone does not.
-    private async Task<string?> RenderFittingPromptAsync(
+    private async Task<ChatMessage[]?> RenderFittingPromptAsync(
         AnswerKernel kernel, ITokenizer tokenizer, int contextSize, List<ChatMessage> turns, string question, CancellationToken cancellationToken)
     {
         var available = contextSize - options.MaxRewriteTokens;
         for (var skip = 0; skip <= turns.Count; skip++)
         {
             var history = FormatHistory(turns.Skip(skip));
-            var prompt = AnswerKernel.ToMessageText(await prompts.RenderRewriteAsync(kernel.Kernel, history, question, cancellationToken).ConfigureAwait(false));
-            var tokens = tokenizer.CountPromptTokens([new ChatMessage(ChatRole.User, prompt)])
-                ?? tokenizer.CountTokens(prompt) + options.MessageOverheadTokens;
+            var prompt = await prompts.RenderRewriteAsync(kernel.Kernel, history, question, cancellationToken).ConfigureAwait(false);
+            ChatMessage[] messages = [new(ChatRole.User, prompt)];
+            var tokens = tokenizer.CountPromptTokens(messages) ?? tokenizer.CountTokens(prompt) + options.MessageOverheadTokens;
             if (tokens <= available)
             {
-                return prompt;
+                return messages;
             }
         }
 
