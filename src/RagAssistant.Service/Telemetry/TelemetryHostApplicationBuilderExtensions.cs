@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using RagAssistant.Core.Answering;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -20,14 +21,15 @@ internal static class TelemetryHostApplicationBuilderExtensions
     private const string AiTelemetrySource = "Experimental.Microsoft.Extensions.AI";
 
     // Semantic Kernel writes a span per kernel function (papers.search_papers, answering.rewrite_follow_up,
-    // answering.answer) and its function duration metrics under "Microsoft.SemanticKernel" and names below it.
+    // answering.answer, evidence.check_claim) and its function duration metrics under "Microsoft.SemanticKernel" and
+    // names below it.
     private const string SemanticKernelTelemetrySource = "Microsoft.SemanticKernel*";
 
     /// <summary>
     /// When <c>OpenTelemetry:OtlpEndpoint</c> (or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>) is set, exports traces
     /// (ASP.NET Core requests, outgoing HTTP such as calls to an OpenAI-compatible model server, the chat and
     /// embedding clients, the Semantic Kernel steps) and metrics (ASP.NET Core, HTTP client, .NET runtime, token usage,
-    /// kernel function durations) to it over OTLP.
+    /// kernel function durations, the answer steps' <see cref="AnswerTelemetryFilter.MeterName"/>) to it over OTLP.
     /// Without the setting nothing is registered and nothing is exported. Registering does no I/O.
     /// </summary>
     /// <typeparam name="TBuilder">The host builder (<c>WebApplicationBuilder</c>).</typeparam>
@@ -70,7 +72,8 @@ internal static class TelemetryHostApplicationBuilderExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(AiTelemetrySource)
-                .AddMeter(SemanticKernelTelemetrySource))
+                .AddMeter(SemanticKernelTelemetrySource)
+                .AddMeter(AnswerTelemetryFilter.MeterName))
             .UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.Grpc, collector);
         return builder;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using RagAssistant.Core.Answering;
 using RagAssistant.Hosting;
 
 namespace RagAssistant.Service.Tests.Hosting;
@@ -44,6 +46,19 @@ public sealed class TelemetryTests
         // SK starts the span only when a listener subscribes to its source: the tracer provider does.
         Assert.Equal("Microsoft.SemanticKernel", source);
         Assert.Contains("search_papers", span, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_an_otlp_endpoint_the_answer_steps_meter_is_exported()
+    {
+        using var on = Build("http://127.0.0.1:4317");
+        _ = on.Services.GetRequiredService<MeterProvider>();
+        using var meter = new Meter(AnswerTelemetryFilter.MeterName);
+
+        var retrieval = meter.CreateHistogram<double>(AnswerTelemetryFilter.RetrievalDuration);
+
+        // The meter provider's listener enables the instrument as it is published.
+        Assert.True(retrieval.Enabled);
     }
 
     [Fact]
