@@ -18,12 +18,6 @@ namespace RagAssistant.Core.Tests.Answering;
 /// </summary>
 public sealed class AnswerFilterTests
 {
-    private static readonly RetrievedPassage[] Hits =
-    [
-        FakeRetriever.Hit("Densing Law of LLMs", "Capacity density doubles roughly every three months.", 0.8, 1),
-        FakeRetriever.Hit("A Survey on Mixture of Experts", "Routing picks experts per token.", 0.6, 2),
-    ];
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -31,7 +25,7 @@ public sealed class AnswerFilterTests
     {
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddFakeLogging());
-        services.AddSingleton<IPaperRetriever>(new FakeRetriever(Hits));
+        services.AddSingleton<IPaperRetriever>(new FakeRetriever(PipelineHarness.TwoPapers));
         services.AddSingleton<IChatClient>(new ScriptedChatClient(["Density doubles [1]."]));
         services.AddRagAnswering(Configuration());
 
@@ -59,7 +53,7 @@ public sealed class AnswerFilterTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IMeterFactory>(meters);
-        services.AddSingleton<IPaperRetriever>(new FakeRetriever(Hits));
+        services.AddSingleton<IPaperRetriever>(new FakeRetriever(PipelineHarness.TwoPapers));
         services.AddSingleton<IChatClient>(new ScriptedChatClient(["Density ", "doubles [1]. ", "Routing picks experts [2]."]));
         services.AddRagAnswering(Configuration());
         services.AddRagAnswerTelemetry();
@@ -85,7 +79,7 @@ public sealed class AnswerFilterTests
         using var meters = new TestMeterFactory();
         using var generation = new MetricCollector<double>(meters, AnswerTelemetryFilter.MeterName, AnswerTelemetryFilter.GenerationDuration);
         var filter = new AnswerTelemetryFilter(meters);
-        var pipeline = PipelineHarness.Create(new FakeRetriever(Hits), new ScriptedChatClient(["Density ", "doubles ", "[1]."]), functionFilters: [filter]);
+        var pipeline = PipelineHarness.Create(new FakeRetriever(PipelineHarness.TwoPapers), new ScriptedChatClient(["Density ", "doubles ", "[1]."]), functionFilters: [filter]);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>

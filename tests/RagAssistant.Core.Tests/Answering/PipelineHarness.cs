@@ -15,6 +15,13 @@ internal static class PipelineHarness
 
     public static string Prompts => PromptsFolder.Value;
 
+    /// <summary>Two hits on two papers, relevance 0.8 and 0.6: the density paper first, the experts survey second.</summary>
+    public static RetrievedPassage[] TwoPapers { get; } =
+    [
+        FakeRetriever.Hit("Densing Law of LLMs", "Capacity density doubles roughly every three months.", 0.8, 1),
+        FakeRetriever.Hit("A Survey on Mixture of Experts", "Routing picks experts per token.", 0.6, 2),
+    ];
+
     public static AnswerPipeline Create(
         IPaperRetriever retriever,
         IChatClient? chatClient = null,
