@@ -14,6 +14,7 @@ namespace RagAssistant.Hosting.Tests.Composition;
 /// they are, so markup, entities and control characters in a source and a question stay text inside the user message,
 /// and the prompt the pipeline measured is the prompt the model read.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class RealModelMessageTests
 {
     [Fact]
