@@ -42,13 +42,6 @@ internal static class AskCommand
 
             await using var host = await CommandHost.StartAsync(context, parseResult, cancellationToken).ConfigureAwait(false);
             var sources = parseResult.GetValue(topK);
-            if (host.Assistant.CheckTopK(sources, "--top-k") is { } badTopK)
-            {
-                // The shared check, named as the user typed it.
-                terminal.WriteError(badTopK);
-                return ExitCodes.BadUsage;
-            }
-
             var conversationId = parseResult.GetValue(conversation);
             ConversationAsk? turn = null;
             ConversationService? conversations = null;
@@ -57,7 +50,7 @@ internal static class AskCommand
                 conversations = host.Services.GetRequiredService<ConversationService>();
                 try
                 {
-                    var prepared = await conversations.PrepareAsync(conversationId, text, null, sources, cancellationToken).ConfigureAwait(false);
+                    var prepared = await conversations.PrepareAsync(conversationId, text, null, sources, AskFieldNames.CommandLine, cancellationToken).ConfigureAwait(false);
                     if (prepared.Ask is null)
                     {
                         terminal.WriteError(prepared.Error!);
@@ -73,7 +66,7 @@ internal static class AskCommand
                 }
             }
 
-            var validation = turn is null ? host.Assistant.Validate(text, topK: sources) : AskValidation.Valid(turn.Request);
+            var validation = turn is null ? host.Assistant.Validate(text, topK: sources, fields: AskFieldNames.CommandLine) : AskValidation.Valid(turn.Request);
             if (validation.Request is not { } request)
             {
                 terminal.WriteError(validation.Error!);

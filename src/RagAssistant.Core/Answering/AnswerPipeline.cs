@@ -91,24 +91,15 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     public AnswerMode Mode => _kernel.HasChatModel ? AnswerMode.Generated : AnswerMode.RetrievalOnly;
 
     /// <inheritdoc/>
-    /// <exception cref="ArgumentException">The question is empty or longer than <see cref="AnsweringOptions.MaxQuestionChars"/>.</exception>
+    /// <remarks>
+    /// The request is trusted as checked: the application service (Hosting's <c>AssistantService.Validate</c>) is the
+    /// one place the question's length, the source count and the answer token limit are checked.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The question with its sources does not fit the model's context.</exception>
     public IAsyncEnumerable<AnswerUpdate> AnswerStreamingAsync(AnswerRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-
-        // Validated here, before the iterator starts, so bad input fails at the call and not at the first MoveNext.
-        var question = ValidateQuestion(request.Question);
-        if (request.TopK is < 1)
-        {
-            throw new ArgumentException($"TopK must be at least 1 (got {request.TopK}).", nameof(request));
-        }
-
-        if (request.MaxAnswerTokens is < 1)
-        {
-            throw new ArgumentException($"MaxAnswerTokens must be at least 1 (got {request.MaxAnswerTokens}).", nameof(request));
-        }
-
-        return StreamAsync(request, question, cancellationToken);
+        return StreamAsync(request, request.Question, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -123,27 +114,6 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         }
 
         throw new InvalidOperationException("The answer stream ended without a result.");
-    }
-
-    private string ValidateQuestion(string? question)
-    {
-        // Control characters and escape sequences (line breaks and tabs aside) only confuse tokenizers and terminals.
-        question = ControlCharacters.Strip(question);
-        if (string.IsNullOrWhiteSpace(question))
-        {
-            throw new ArgumentException("The question is empty: type a question about the papers.", nameof(question));
-        }
-
-        var trimmed = question.Trim();
-        if (trimmed.Length > _options.MaxQuestionChars)
-        {
-            throw new ArgumentException(
-                $"The question is {trimmed.Length} characters long; the limit is {_options.MaxQuestionChars} " +
-                $"({AnsweringOptions.SectionName}:{nameof(AnsweringOptions.MaxQuestionChars)}). Shorten it.",
-                nameof(question));
-        }
-
-        return trimmed;
     }
 
     private async IAsyncEnumerable<AnswerUpdate> StreamAsync(

@@ -33,10 +33,6 @@ public sealed class AnsweringOptions : IValidatableObject
     [Range(64, 1_048_576)]
     public int MaxSourceTokens { get; set; } = 3000;
 
-    /// <summary>Longest question accepted, in characters. The hosts set it from <c>Ask:MaxQuestionChars</c>, the one limit every front end checks.</summary>
-    [Range(16, 1_000_000)]
-    public int MaxQuestionChars { get; set; } = 4000;
-
     /// <summary>Sampling temperature of the answer.</summary>
     [Range(0.0, 2.0)]
     public float Temperature { get; set; } = 0.2f;

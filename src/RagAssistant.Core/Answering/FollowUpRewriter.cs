@@ -61,7 +61,7 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
             var chatOptions = new ChatOptions { MaxOutputTokens = options.MaxRewriteTokens, Temperature = 0f };
             var reply = await kernel.RewriteAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false);
             var query = CleanReply(reply);
-            if (query.Length == 0 || query.Length > options.MaxQuestionChars || !SharesAWord(query, turns, question))
+            if (query.Length == 0 || !SharesAWord(query, turns, question))
             {
                 Log.RewriteUnusable(logger, query);
                 return joined;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
+using RagAssistant.Core;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Startup;
 
@@ -30,17 +31,19 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
 
     /// <summary>
     /// Checks a question and builds the pipeline request, or says what is wrong in a message the user can act on
-    /// (it names the setting, e.g. <c>Ask:MaxQuestionChars</c>). Never throws for bad input.
+    /// (it names the input as the front end calls it, and the setting of the limit, e.g. <c>Ask:MaxQuestionChars</c>).
+    /// The one place the question's limits are checked: the pipeline trusts the request it builds. Never throws for bad input.
     /// </summary>
-    /// <param name="question">The question as received; surrounding white space is trimmed.</param>
+    /// <param name="question">The question as received; control characters and surrounding white space are removed.</param>
     /// <param name="history">Earlier user and assistant messages, oldest first; null for none. Messages without text are dropped.</param>
     /// <param name="topK">How many sources to retrieve, 1 to <see cref="AskOptions.MaxTopK"/>; null uses <c>Retrieval:TopK</c>.</param>
-    /// <param name="maxAnswerTokens">Most tokens the answer may have, at least 1; null uses the server's limit.</param>
-    /// <param name="field">The name of the input the question came from, used in messages (<c>question</c>, <c>query</c>).</param>
-    /// <returns>The request with the trimmed question and normalised history, or the error message.</returns>
-    public AskValidation Validate(string? question, IEnumerable<ChatMessage>? history = null, int? topK = null, int? maxAnswerTokens = null, string field = "question")
+    /// <param name="maxAnswerTokens">Most tokens the answer may have, at least 1; null uses the server's limit (larger values are capped there).</param>
+    /// <param name="fields">How the front end names these inputs in its messages; null for the API's (<see cref="AskFieldNames.Api"/>).</param>
+    /// <returns>The request with the cleaned question and normalised history, or the error message.</returns>
+    public AskValidation Validate(string? question, IEnumerable<ChatMessage>? history = null, int? topK = null, int? maxAnswerTokens = null, AskFieldNames? fields = null)
     {
-        var error = CheckText(question, field) ?? CheckTopK(topK) ?? CheckTokenLimit(maxAnswerTokens);
+        fields ??= AskFieldNames.Api;
+        var error = CheckText(question, fields.Question, out var text) ?? CheckTopK(topK, fields.TopK) ?? CheckTokenLimit(maxAnswerTokens, fields.MaxAnswerTokens);
         if (error is not null)
         {
             return AskValidation.Invalid(error);
@@ -53,34 +56,23 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
                 $"The history has {turns.Count} messages; the limit is {Limits.MaxHistoryMessages} ({AskOptions.SectionName}:{nameof(AskOptions.MaxHistoryMessages)}). Send only the latest turns.");
         }
 
-        return AskValidation.Valid(new AnswerRequest(question!.Trim(), turns, topK) { MaxAnswerTokens = maxAnswerTokens });
+        return AskValidation.Valid(new AnswerRequest(text, turns, topK) { MaxAnswerTokens = maxAnswerTokens });
     }
 
-    /// <summary>Checks a search query or question against <see cref="AskOptions.MaxQuestionChars"/>; null when it is fine.</summary>
-    /// <param name="text">The text as received.</param>
-    /// <param name="field">The name of the input, used in the message.</param>
-    /// <returns>What is wrong (empty, or too long and the limit), or null.</returns>
-    public string? CheckText(string? text, string field = "question")
+    /// <summary>
+    /// Checks a search (retrieval without an answer) against the limits a question obeys: the text as
+    /// <see cref="AskOptions.MaxQuestionChars"/>, the hit count as <see cref="AskOptions.MaxTopK"/>.
+    /// </summary>
+    /// <param name="text">The search text as received.</param>
+    /// <param name="topK">How many hits, or null for <c>Retrieval:TopK</c>.</param>
+    /// <param name="fields">How the front end names these inputs; null for the API's.</param>
+    /// <returns>The cleaned search text, or what is wrong.</returns>
+    public SearchValidation ValidateSearch(string? text, int? topK, AskFieldNames? fields = null)
     {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return $"The {field} is empty: give the text of your {field}.";
-        }
-
-        var length = text.Trim().Length;
-        return length > Limits.MaxQuestionChars
-            ? $"The {field} is {length} characters long; the limit is {Limits.MaxQuestionChars} ({AskOptions.SectionName}:{nameof(AskOptions.MaxQuestionChars)}). Shorten it."
-            : null;
+        fields ??= AskFieldNames.Api;
+        var error = CheckText(text, fields.Question, out var cleaned) ?? CheckTopK(topK, fields.TopK);
+        return new SearchValidation(error is null ? cleaned : null, error);
     }
-
-    /// <summary>Checks a requested source or hit count against 1..<see cref="AskOptions.MaxTopK"/>; null when it is fine (null asks for the default).</summary>
-    /// <param name="topK">The requested count, or null for <c>Retrieval:TopK</c>.</param>
-    /// <param name="field">How the user gave it: <c>top_k</c> in a request body, <c>--top-k</c> on the command line.</param>
-    /// <returns>What is wrong (<see cref="ValueRange.Between"/>, then the setting of the limit), or null.</returns>
-    public string? CheckTopK(int? topK, string field = "top_k") =>
-        topK is < 1 || topK > Limits.MaxTopK
-            ? $"{ValueRange.Between(field, 1, Limits.MaxTopK, topK)} The limit is {AskOptions.SectionName}:{nameof(AskOptions.MaxTopK)}."
-            : null;
 
     /// <summary>
     /// Starts a conversation for a front end that keeps it (the console chat) rather than receiving its history with
@@ -134,15 +126,29 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
         [.. (history ?? []).Where(m => (m.Role == ChatRole.User || m.Role == ChatRole.Assistant) && !string.IsNullOrWhiteSpace(m.Text))
             .Select(m => new ChatMessage(m.Role, m.Text.Trim()))];
 
-    // Larger values are fine: the pipeline caps them at the server's limit (Answering:MaxAnswerTokens).
-    private static string? CheckTokenLimit(int? maxAnswerTokens) =>
-        maxAnswerTokens is < 1 ? TokenLimitError("max_tokens", maxAnswerTokens) : null;
+    // Control characters and escape sequences (line breaks and tabs aside) only confuse tokenizers and terminals:
+    // removed before the text is measured, so a question of nothing but escapes is empty.
+    private string? CheckText(string? text, string field, out string cleaned)
+    {
+        cleaned = ControlCharacters.Strip(text).Trim();
+        if (cleaned.Length == 0)
+        {
+            return $"The {field} is empty: give the text of your {field}.";
+        }
 
-    /// <summary>The message for an answer token limit below 1, in the one range wording.</summary>
-    /// <param name="field">The request field (<c>max_tokens</c>, <c>max_completion_tokens</c>).</param>
-    /// <param name="value">The value given.</param>
-    public static string TokenLimitError(string field, int? value) =>
-        $"{ValueRange.AtLeast(field, 1, value)} Leave it out to use the server's limit.";
+        return cleaned.Length > Limits.MaxQuestionChars
+            ? $"The {field} is {cleaned.Length} characters long; the limit is {Limits.MaxQuestionChars} ({AskOptions.SectionName}:{nameof(AskOptions.MaxQuestionChars)}). Shorten it."
+            : null;
+    }
+
+    private string? CheckTopK(int? topK, string field) =>
+        topK is < 1 || topK > Limits.MaxTopK
+            ? $"{ValueRange.Between(field, 1, Limits.MaxTopK, topK)} The limit is {AskOptions.SectionName}:{nameof(AskOptions.MaxTopK)}."
+            : null;
+
+    // Larger values are fine: the pipeline caps them at the server's limit (Answering:MaxAnswerTokens).
+    private static string? CheckTokenLimit(int? maxAnswerTokens, string field) =>
+        maxAnswerTokens is < 1 ? $"{ValueRange.AtLeast(field, 1, maxAnswerTokens)} Leave it out to use the server's limit." : null;
 }
 
 /// <summary>A checked question: the request to answer, or the message that says what is wrong with it.</summary>
@@ -159,4 +165,25 @@ public readonly record struct AskValidation(AnswerRequest? Request, string? Erro
     /// <param name="error">What is wrong and what to do.</param>
     /// <returns>The validation with <see cref="Error"/> set.</returns>
     public static AskValidation Invalid(string error) => new(null, error);
+}
+
+/// <summary>A checked search: the cleaned text to search for, or the message that says what is wrong.</summary>
+/// <param name="Text">The search text without control characters and surrounding white space; null when invalid.</param>
+/// <param name="Error">What is wrong and what to do; null when valid.</param>
+public readonly record struct SearchValidation(string? Text, string? Error);
+
+/// <summary>
+/// How a front end names the inputs of a question, so <see cref="AssistantService"/>'s messages name what the user
+/// typed: <c>top_k</c> in a request body, <c>--top-k</c> on the command line.
+/// </summary>
+/// <param name="Question">The question's (or search text's) name: <c>question</c>, <c>query</c>.</param>
+/// <param name="TopK">The source count's name.</param>
+/// <param name="MaxAnswerTokens">The answer token limit's name: <c>max_tokens</c>, <c>max_completion_tokens</c>.</param>
+public sealed record AskFieldNames(string Question = "question", string TopK = "top_k", string MaxAnswerTokens = "max_tokens")
+{
+    /// <summary>The names of the HTTP API's bodies (snake_case).</summary>
+    public static AskFieldNames Api { get; } = new();
+
+    /// <summary>The names of the console's <c>ask</c> command.</summary>
+    public static AskFieldNames CommandLine { get; } = new(TopK: "--top-k");
 }

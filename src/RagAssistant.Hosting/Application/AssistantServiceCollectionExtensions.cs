@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -11,7 +10,7 @@ public static class AssistantServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="AssistantService"/> (singleton) and binds <see cref="AskOptions"/> from the "Ask" section,
-    /// validated at start, and makes <c>Answering:MaxQuestionChars</c> follow <c>Ask:MaxQuestionChars</c>. Does no I/O. Needs an <see cref="RagAssistant.Core.Answering.IAnswerPipeline"/> registered.
+    /// validated at start: the limits every question is checked against, once. Does no I/O. Needs an <see cref="RagAssistant.Core.Answering.IAnswerPipeline"/> registered.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The application's configuration (the "Ask" section).</param>
@@ -26,10 +25,6 @@ public static class AssistantServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AskOptions>, AskOptionsValidator>());
         services.TryAddSingleton<AssistantService>();
-
-        // One limit for the question, set in one place: the pipeline's own guard follows Ask:MaxQuestionChars.
-        services.AddOptions<AnsweringOptions>()
-            .PostConfigure<IOptions<AskOptions>>((answering, ask) => answering.MaxQuestionChars = ask.Value.MaxQuestionChars);
         return services;
     }
 }

@@ -38,17 +38,18 @@ public sealed partial class ConversationService(IConversationStore store, Assist
     /// <param name="question">The question as received.</param>
     /// <param name="history">History a stateless client sends instead of an id (only without <paramref name="conversationId"/>), or null.</param>
     /// <param name="topK">Sources to retrieve, or null for <c>Retrieval:TopK</c>.</param>
+    /// <param name="fields">How the front end names its inputs in messages; null for the API's.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>The turn to answer, or what is wrong with the input.</returns>
     /// <exception cref="ConversationStoreException">No conversation has the id (<see cref="ConversationStoreError.NotFound"/>), a limit is reached, or the store fails.</exception>
-    public async Task<ConversationAskValidation> PrepareAsync(string? conversationId, string? question, IReadOnlyList<ChatMessage>? history, int? topK, CancellationToken cancellationToken = default)
+    public async Task<ConversationAskValidation> PrepareAsync(string? conversationId, string? question, IReadOnlyList<ChatMessage>? history, int? topK, AskFieldNames? fields = null, CancellationToken cancellationToken = default)
     {
         if (conversationId is not null && history is { Count: > 0 })
         {
             return ConversationAskValidation.Invalid("Send either conversation_id or history, not both: a stored conversation keeps its own history.");
         }
 
-        var checkedQuestion = assistant.Validate(question, history, topK);
+        var checkedQuestion = assistant.Validate(question, history, topK, fields: fields);
         if (checkedQuestion.Request is not { } request)
         {
             return ConversationAskValidation.Invalid(checkedQuestion.Error!);

@@ -3,13 +3,15 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 using RagAssistant.Hosting.Startup;
 
 namespace RagAssistant.Hosting.Models;
 
 /// <summary>
 /// Downloads a model into the models folder: writes to <c>FILE.part</c>, resumes with an HTTP range request after a
-/// dropped connection (within one call, and across calls), verifies size, GGUF header and SHA-256, then renames
+/// dropped connection (within one call, with Polly's retry strategy, and across calls), verifies size, GGUF header and SHA-256, then renames
 /// the file into place so a half-written model is never picked up.
 /// </summary>
 /// <param name="httpClient">The client the model is fetched with (its own, from <c>AddModelDownloads</c>: no overall timeout).</param>
@@ -22,6 +24,9 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
     public const string PartialSuffix = ".part";
 
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
+
+    // The first retry waits this long, each further one this much longer.
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Downloads <paramref name="model"/> into <paramref name="folder"/> and returns the verified file.</summary>
     /// <param name="model">The manifest entry: URL, file name, and the size and SHA-256 to verify when known.</param>
@@ -50,39 +55,52 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
             resumedFrom = 0;
         }
 
+        // Each attempt resumes from what the last one kept in FILE.part; Polly's retry (the resilience pipeline of
+        // Microsoft.Extensions.Http.Resilience) decides when to try again and how long to wait.
         var attempts = 0;
         long? total = model.SizeBytes;
-        while (true)
+        var retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
-            attempts++;
-            try
-            {
-                total = await DownloadToPartialAsync(model, partial, total, progress, cancellationToken).ConfigureAwait(false);
-                break;
-            }
-            catch (HttpRequestException ex) when (IsUnreachable(ex) && KeptBytes(partial) == resumedFrom)
-            {
-                // Not a dropped connection but no connection at all (offline, DNS, refused): retrying only repeats it.
-                throw Unreachable(model, target, partial, ex);
-            }
-            catch (Exception ex) when (IsTransient(ex, cancellationToken) && attempts < options.Value.DownloadAttempts)
+            MaxRetryAttempts = options.Value.DownloadAttempts - 1,
+            BackoffType = DelayBackoffType.Linear,
+            Delay = RetryDelay,
+            UseJitter = false,
+            ShouldHandle = args => ValueTask.FromResult(
+                args.Outcome.Exception is { } ex && !IsFirstConnectionRefused(ex, partial, resumedFrom) && IsTransient(ex, cancellationToken)),
+            OnRetry = args =>
             {
                 var kept = KeptBytes(partial);
-                LogConnectionDropped(logger, model.Name, kept, attempts, ex.Message);
+                var reason = args.Outcome.Exception!.Message;
+                LogConnectionDropped(logger, model.Name, kept, attempts, reason);
                 progress?.Report(new DownloadProgress(
                     kept,
                     total,
                     0,
                     null,
-                    $"connection to {model.Url.Host} dropped after {kept:N0} bytes ({ex.Message}); resuming (attempt {attempts + 1} of {options.Value.DownloadAttempts})"));
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempts), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (IsTransient(ex, cancellationToken))
-            {
-                throw new ModelDownloadException(
-                    $"Download of {model.Name} from {model.Url} failed after {attempts} attempts ({ex.Message}); {WhatIsKept(model, partial)}.",
-                    ex);
-            }
+                    $"connection to {model.Url.Host} dropped after {kept:N0} bytes ({reason}); resuming (attempt {attempts + 1} of {options.Value.DownloadAttempts})"));
+                return ValueTask.CompletedTask;
+            },
+        }).Build();
+        try
+        {
+            total = await retry.ExecuteAsync(
+                async ct =>
+                {
+                    attempts++;
+                    return await DownloadToPartialAsync(model, partial, total, progress, ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex) when (IsFirstConnectionRefused(ex, partial, resumedFrom))
+        {
+            // Not a dropped connection but no connection at all (offline, DNS, refused): retrying only repeats it.
+            throw Unreachable(model, target, partial, ex);
+        }
+        catch (Exception ex) when (IsTransient(ex, cancellationToken))
+        {
+            throw new ModelDownloadException(
+                $"Download of {model.Name} from {model.Url} failed after {attempts} attempts ({ex.Message}); {WhatIsKept(model, partial)}.",
+                ex);
         }
 
         var verification = await ModelFileVerifier.VerifyAsync(partial, model.SizeBytes ?? total, model.Sha256, cancellationToken).ConfigureAwait(false);
@@ -185,6 +203,10 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
 
         return total;
     }
+
+    // No connection at all, before a byte of this call arrived: retrying only repeats it.
+    private static bool IsFirstConnectionRefused(Exception ex, string partial, long resumedFrom) =>
+        ex is HttpRequestException http && IsUnreachable(http) && KeptBytes(partial) == resumedFrom;
 
     private static long KeptBytes(string partial) => File.Exists(partial) ? new FileInfo(partial).Length : 0;
 

@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RagAssistant.Service.Api;
@@ -11,7 +12,7 @@ namespace RagAssistant.Service.Answering;
 /// A question let in to the model: holds its queue slot and the token that cancels it when the client goes away
 /// or the shutdown grace period ends. Dispose it when the answer is finished to free the slot.
 /// </summary>
-internal sealed class AdmittedAnswer(AnswerQueue.AnswerSlot slot, CancellationTokenSource cancellation, ShutdownGrace grace, CancellationToken requestAborted) : IDisposable
+internal sealed class AdmittedAnswer(RateLimitLease slot, CancellationTokenSource cancellation, ShutdownGrace grace, CancellationToken requestAborted) : IDisposable
 {
     /// <summary>Cancelled when the client disconnects, the answer times out or shutdown's grace period ends.</summary>
     public CancellationToken CancellationToken => cancellation.Token;
@@ -64,7 +65,7 @@ internal sealed partial class AnswerAdmission(
         }
 
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, grace.Expired);
-        AnswerQueue.AnswerSlot? slot;
+        RateLimitLease? slot;
         try
         {
             slot = await queue.TryEnterAsync(cancellation.Token);

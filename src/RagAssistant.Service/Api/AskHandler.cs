@@ -30,7 +30,7 @@ internal sealed class AskHandler(ConversationService conversations, AnswerEndpoi
         ConversationAskValidation prepared;
         try
         {
-            prepared = await conversations.PrepareAsync(body.ConversationId, body.Question, history, body.TopK, context.RequestAborted);
+            prepared = await conversations.PrepareAsync(body.ConversationId, body.Question, history, body.TopK, cancellationToken: context.RequestAborted);
         }
         catch (ConversationStoreException ex)
         {

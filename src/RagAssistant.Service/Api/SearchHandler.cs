@@ -17,10 +17,15 @@ internal sealed partial class SearchHandler(
 {
     public async Task<Results<JsonHttpResult<SearchResponse>, ProblemHttpResult, EmptyHttpResult>> HandleAsync(SearchRequest request, HttpContext context)
     {
-        var error = request.CheckNames() ?? assistant.CheckText(request.Text, request.Question is null && request.Query is not null ? "query" : "question") ?? assistant.CheckTopK(request.TopK);
-        if (error is not null)
+        if (request.CheckNames() is { } names)
         {
-            return ApiProblems.BadRequest(error);
+            return ApiProblems.BadRequest(names);
+        }
+
+        var search = assistant.ValidateSearch(request.Text, request.TopK, request.Question is null && request.Query is not null ? new AskFieldNames(Question: "query") : null);
+        if (search.Text is not { } text)
+        {
+            return ApiProblems.BadRequest(search.Error!);
         }
 
         if (!readiness.HasIndex)
@@ -30,7 +35,7 @@ internal sealed partial class SearchHandler(
 
         try
         {
-            var result = await retriever.SearchAsync(request.Text!.Trim(), request.TopK, request.Mode, context.RequestAborted);
+            var result = await retriever.SearchAsync(text, request.TopK, request.Mode, context.RequestAborted);
             return TypedResults.Json(SearchResponse.From(result), ServiceJsonContext.Default.SearchResponse);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

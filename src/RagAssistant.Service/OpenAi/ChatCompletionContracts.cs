@@ -69,17 +69,9 @@ internal sealed record ChatCompletionRequest(
             return AskValidation.Invalid("The last message must come from the user: it is the question to answer.");
         }
 
-        if (MaxTokens is < 1)
-        {
-            return AskValidation.Invalid(AssistantService.TokenLimitError("max_tokens", MaxTokens));
-        }
-
-        if (MaxCompletionTokens is < 1)
-        {
-            return AskValidation.Invalid(AssistantService.TokenLimitError("max_completion_tokens", MaxCompletionTokens));
-        }
-
-        return assistant.Validate(conversation[^1].Text, conversation[..^1], maxAnswerTokens: MaxCompletionTokens ?? MaxTokens);
+        // max_completion_tokens wins when both are given, so the limit checked (and named) is the one that counts.
+        var tokenLimit = MaxCompletionTokens is null ? (MaxTokens, "max_tokens") : (MaxCompletionTokens, "max_completion_tokens");
+        return assistant.Validate(conversation[^1].Text, conversation[..^1], maxAnswerTokens: tokenLimit.Item1, fields: new AskFieldNames(MaxAnswerTokens: tokenLimit.Item2));
     }
 }
 

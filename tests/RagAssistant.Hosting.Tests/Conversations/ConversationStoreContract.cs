@@ -207,8 +207,8 @@ public abstract class ConversationStoreContract : IAsyncLifetime
     {
         var pipeline = new FakeAnswerPipeline { EchoQuestion = true, TokenDelay = TimeSpan.FromMilliseconds(20) };
         var service = Service(pipeline, Store);
-        var ask = (await service.PrepareAsync(null, "What is attention?", null, null, Ct)).Ask!;
-        var followUp = (await service.PrepareAsync(ask.ConversationId, "And sparse attention?", null, null, Ct)).Ask!;
+        var ask = (await service.PrepareAsync(null, "What is attention?", null, null, null, Ct)).Ask!;
+        var followUp = (await service.PrepareAsync(ask.ConversationId, "And sparse attention?", null, null, null, Ct)).Ask!;
 
         await Task.WhenAll(service.AskAsync(ask, Ct), service.AskAsync(followUp, Ct));
 
@@ -228,7 +228,7 @@ public abstract class ConversationStoreContract : IAsyncLifetime
     {
         var pipeline = new FakeAnswerPipeline { HoldAfterFirstToken = new TaskCompletionSource() };
         var service = Service(pipeline, Store);
-        var ask = (await service.PrepareAsync(null, "q1", null, null, Ct)).Ask!;
+        var ask = (await service.PrepareAsync(null, "q1", null, null, null, Ct)).Ask!;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
         var answering = service.AskAsync(ask, cancel.Token);
@@ -238,10 +238,10 @@ public abstract class ConversationStoreContract : IAsyncLifetime
 
         pipeline.HoldAfterFirstToken = null;
         pipeline.FailAfterFirstToken = new InvalidOperationException("the model server went away");
-        var failing = (await service.PrepareAsync(ask.ConversationId, "q2", null, null, Ct)).Ask!;
+        var failing = (await service.PrepareAsync(ask.ConversationId, "q2", null, null, null, Ct)).Ask!;
         await Assert.ThrowsAsync<InvalidOperationException>(() => service.AskAsync(failing, Ct));
         pipeline.FailAfterFirstToken = null;
-        await service.AskAsync((await service.PrepareAsync(ask.ConversationId, "q3", null, null, Ct)).Ask!, Ct);
+        await service.AskAsync((await service.PrepareAsync(ask.ConversationId, "q3", null, null, null, Ct)).Ask!, Ct);
 
         var turns = (await Store.GetAsync(ask.ConversationId, Ct))!.Turns;
         Assert.Equal([TurnStatus.Cancelled, TurnStatus.Failed, TurnStatus.Completed], turns.Select(t => t.Status));
@@ -255,13 +255,13 @@ public abstract class ConversationStoreContract : IAsyncLifetime
     {
         var limits = new ConversationOptions { MaxTurnsPerConversation = 1 };
         var service = Service(new FakeAnswerPipeline(), Open(limits), limits);
-        var ask = (await service.PrepareAsync(null, "q1", null, null, Ct)).Ask!;
+        var ask = (await service.PrepareAsync(null, "q1", null, null, null, Ct)).Ask!;
         await service.AskAsync(ask, Ct);
 
-        var full = await Assert.ThrowsAsync<ConversationStoreException>(() => service.PrepareAsync(ask.ConversationId, "q2", null, null, Ct));
-        var unknown = await Assert.ThrowsAsync<ConversationStoreException>(() => service.PrepareAsync("0123456789abcdef0123456789abcdef", "q", null, null, Ct));
-        var both = await service.PrepareAsync(ask.ConversationId, "q", [new ChatMessage(ChatRole.User, "hi")], null, Ct);
-        var empty = await service.PrepareAsync(null, "  ", null, null, Ct);
+        var full = await Assert.ThrowsAsync<ConversationStoreException>(() => service.PrepareAsync(ask.ConversationId, "q2", null, null, null, Ct));
+        var unknown = await Assert.ThrowsAsync<ConversationStoreException>(() => service.PrepareAsync("0123456789abcdef0123456789abcdef", "q", null, null, null, Ct));
+        var both = await service.PrepareAsync(ask.ConversationId, "q", [new ChatMessage(ChatRole.User, "hi")], null, null, Ct);
+        var empty = await service.PrepareAsync(null, "  ", null, null, null, Ct);
 
         Assert.Equal(ConversationStoreError.LimitReached, full.Error);
         Assert.Equal(ConversationStoreError.NotFound, unknown.Error);
@@ -275,10 +275,10 @@ public abstract class ConversationStoreContract : IAsyncLifetime
     {
         var pipeline = new FakeAnswerPipeline { Pieces = ["Sparse [2] and drafts [1]."] };
         var service = Service(pipeline, Store);
-        var ask = (await service.PrepareAsync(null, "What do the papers say?", null, null, Ct)).Ask!;
+        var ask = (await service.PrepareAsync(null, "What do the papers say?", null, null, null, Ct)).Ask!;
         await service.AskAsync(ask, Ct);
         pipeline.Pieces = ["Drafts again [1]."];
-        await service.AskAsync((await service.PrepareAsync(ask.ConversationId, "Only drafts?", null, null, Ct)).Ask!, Ct);
+        await service.AskAsync((await service.PrepareAsync(ask.ConversationId, "Only drafts?", null, null, null, Ct)).Ask!, Ct);
 
         var markdown = ConversationMarkdown.Write((await Store.GetAsync(ask.ConversationId, Ct))!);
 

@@ -29,7 +29,7 @@ public sealed class OpenAICompatibleServerTests
         await using var server = ServiceProcess.Start(
             "--model", model, "--corpus", corpus, "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false",
             "--ChatModel:ContextSize=8192", "--ChatModel:MaxTokens=24",
-            "--Answering:MaxQuestionChars=100000");
+            "--Ask:MaxQuestionChars=100000");
         await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
 
         await using var assistant = ServiceProcess.Start(
