@@ -42,7 +42,7 @@ builder.AddRagAssistantTelemetry();
 builder.Services.AddRagAssistantService(builder.Configuration);
 
 // A setting nothing reads would be ignored without a word: refuse it as bad usage, with the console's check and words.
-if (SettingNames.FindUnknown(commandLine.HostArguments, builder.Configuration, ServiceCommandLine.Settings) is { } unknown)
+if (KnownSettings.FindUnknown(commandLine.HostArguments, builder.Configuration, ServiceCommandLine.Settings) is { } unknown)
 {
     await Console.Error.WriteLineAsync(unknown);
     return 2;

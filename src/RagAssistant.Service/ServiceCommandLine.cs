@@ -3,6 +3,7 @@ using System.Reflection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 using RagAssistant.Hosting;
+using RagAssistant.Service.Options;
 
 namespace RagAssistant.Service;
 
@@ -33,12 +34,12 @@ internal sealed record ServiceCommandLine(CommandLineOverrides Overrides, IReadO
         """;
 
     /// <summary>
-    /// What the service reads besides the assistant's options, for <see cref="SettingNames"/>: its own options classes
+    /// What the service reads besides the assistant's options, for <see cref="KnownSettings"/>: its own options
     /// (<c>Service</c>), the web host's settings (<c>urls</c>, <c>environment</c>... every <see cref="WebHostDefaults"/>
     /// and <see cref="HostDefaults"/> key), Kestrel's and the host filter's sections, and the telemetry endpoint.
     /// </summary>
     public static FrontEndSettings Settings { get; } = new(
-        typeof(ServiceCommandLine).Assembly,
+        [new SettingsSection(ServiceOptions.SectionName, typeof(ServiceOptions))],
         [
             .. Constants(typeof(WebHostDefaults)),
             .. Constants(typeof(HostDefaults)),

@@ -25,7 +25,7 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
     /// <param name="settings">The <c>--Section:Key=value</c> settings given on the command line (<see cref="CommandLineSettings"/>).</param>
     /// <param name="verbose">True to show informational logs on stderr.</param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid.</exception>
-    /// <exception cref="ArgumentException">A setting names nothing the assistant reads (<see cref="SettingNames"/>).</exception>
+    /// <exception cref="ArgumentException">A setting names nothing the assistant reads (<see cref="KnownSettings"/>).</exception>
     public IHost Build(CommandLineOverrides overrides, IReadOnlyList<string> settings, bool verbose = false)
     {
         ArgumentNullException.ThrowIfNull(overrides);
@@ -67,7 +67,7 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
         compose(builder);
 
         // A setting nothing reads would be ignored without a word: refuse it as bad usage (CliApplication: exit 2).
-        if (SettingNames.FindUnknown(settings, builder.Configuration) is { } unknown)
+        if (KnownSettings.FindUnknown(settings, builder.Configuration) is { } unknown)
         {
             throw new ArgumentException(unknown);
         }

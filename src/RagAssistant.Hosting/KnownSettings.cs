@@ -1,0 +1,165 @@
+using System.Collections;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.CommandLine;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evidence;
+using RagAssistant.Core.Ingestion;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Hosting.Application;
+using RagAssistant.Hosting.Conversations;
+using RagAssistant.Hosting.Models;
+using RagAssistant.Hosting.OpenAICompatible;
+using RagAssistant.LlamaCpp;
+using RagAssistant.LlamaCpp.Chat;
+using RagAssistant.LlamaCpp.Embeddings;
+using RagAssistant.Onnx.Embeddings;
+
+namespace RagAssistant.Hosting;
+
+/// <summary>
+/// Refuses a <c>--Section:Key=value</c> setting of the command line that nothing reads, which the configuration would
+/// otherwise ignore without a word (a typo such as <c>--Retrieval:TopKK=3</c> would run with the default). Each
+/// setting is bound, as the host binds its section, into the options classes of that section
+/// (<see cref="Sections"/>) with <see cref="BinderOptions.ErrorOnUnknownConfiguration"/>: the configuration binder
+/// itself says whether a key names a property, nested ones included. A section no options class binds is unknown
+/// unless the composition reads it directly (the providers, the <c>Assistant:</c> switches, <c>Logging:</c>) or
+/// another configuration source (appsettings.json) already has the key. Environment variables are not checked: they
+/// are shared by every program. One check for both front ends: the console runs it before building its host, the
+/// service before building its web application; each refuses an unknown name as bad usage (exit code 2).
+/// </summary>
+public static class KnownSettings
+{
+    /// <summary>
+    /// The sections the assistant's options classes are bound from. A section two classes bind (the chat model's
+    /// llama.cpp and OpenAI-compatible settings) knows the keys of both: which one binds depends on its provider.
+    /// </summary>
+    public static IReadOnlyList<SettingsSection> Sections { get; } =
+    [
+        new(AskOptions.SectionName, typeof(AskOptions)),
+        new(ModelsOptions.SectionName, typeof(ModelsOptions)),
+        new(ConversationOptions.SectionName, typeof(ConversationOptions)),
+        new(AssistantOptions.SectionName, typeof(AssistantOptions)),
+        new(AnsweringOptions.SectionName, typeof(AnsweringOptions)),
+        new(EvidenceOptions.SectionName, typeof(EvidenceOptions)),
+        new(CorpusOptions.SectionName, typeof(CorpusOptions)),
+        new(RetrievalOptions.SectionName, typeof(RetrievalOptions)),
+        new(LlamaRuntimeOptions.SectionName, typeof(LlamaRuntimeOptions)),
+        new(LlamaChatClientOptions.SectionName, typeof(LlamaChatClientOptions), typeof(OpenAICompatibleModelOptions)),
+        new(LlamaEmbeddingGeneratorOptions.SectionName, typeof(LlamaEmbeddingGeneratorOptions), typeof(OpenAICompatibleModelOptions)),
+        new(ArcticEmbeddingGeneratorOptions.SectionName, typeof(ArcticEmbeddingGeneratorOptions)),
+    ];
+
+    // Read by the composition from the configuration directly, not through an options class; each name covers the
+    // keys under it (Logging's are free-form log categories).
+    private static readonly string[] ReadDirectly =
+    [
+        "ChatModel:Provider",
+        "EmbeddingModel:Provider",
+        CommandLineOverrides.RequireChatModelKey,
+        CommandLineOverrides.RequireEmbeddingModelKey,
+        CommandLineOverrides.RetrievalOnlyKey,
+        ConversationOptions.ConnectionStringKey,
+        "Logging",
+    ];
+
+    /// <summary>The first setting of <paramref name="settings"/> that nothing reads, worded for the user; null when all are known.</summary>
+    /// <param name="settings">The command-line tokens left for the configuration (<c>--Section:Key=value</c> or <c>--Section:Key value</c>); tokens not starting with <c>--</c> are values and are skipped.</param>
+    /// <param name="configuration">The host's configuration, whose other sources (appsettings.json, the environment) name settings too.</param>
+    /// <param name="frontEnd">What the front end reads besides the assistant's options: its own options sections, and names its host reads directly (e.g. <c>urls</c>, <c>Kestrel</c>). Null for none.</param>
+    /// <returns>"unknown setting Bogus:Key: no part of the assistant reads it." with the closest known name when one is close, or null.</returns>
+    public static string? FindUnknown(IReadOnlyList<string> settings, IConfigurationRoot configuration, FrontEndSettings? frontEnd = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var sources = configuration.Providers.Where(p => p is not CommandLineConfigurationProvider).ToList();
+        var readDirectly = ReadDirectly.Concat(frontEnd?.ReadDirectly ?? []).ToList();
+        var sections = Sections.Concat(frontEnd?.Sections ?? []).ToList();
+        foreach (var token in settings.Where(t => t.StartsWith("--", StringComparison.Ordinal)))
+        {
+            var key = token[2..].Split('=', 2)[0];
+            if (!IsKnown(key, sources, readDirectly, sections))
+            {
+                var known = sections.SelectMany(s => s.Options.SelectMany(type => Paths(s.Name, type, depth: 0)))
+                    .Concat(sources.SelectMany(SecondLevelKeys))
+                    .Concat(readDirectly);
+                return $"unknown setting {key}: no part of the assistant reads it.{SpellingSuggestion.DidYouMean(key, known)}";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsKnown(string key, IReadOnlyList<IConfigurationProvider> sources, IReadOnlyList<string> readDirectly, IReadOnlyList<SettingsSection> sections) =>
+        readDirectly.Any(name => key.Equals(name, StringComparison.OrdinalIgnoreCase) || key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase) || IsAbove(key, name))
+        || sections.Any(s => key.Equals(s.Name, StringComparison.OrdinalIgnoreCase) || IsAbove(key, s.Name) || s.Binds(key))
+        || sources.Any(p => p.TryGet(key, out _) || p.GetChildKeys([], key).Any());
+
+    // A section above a known name counts too: hosts that flatten their configuration into arguments (the test host's
+    // UseSetting) pass each parent section ("ConnectionStrings") as an empty setting of its own.
+    private static bool IsAbove(string key, string name) => name.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase);
+
+    // Every setting path an options class binds, for the suggestion.
+    private static IEnumerable<string> Paths(string prefix, Type type, int depth)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            var path = $"{prefix}:{property.Name}";
+            yield return path;
+            var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (depth < 3 && propertyType.IsClass && propertyType != typeof(string) && !typeof(IEnumerable).IsAssignableFrom(propertyType))
+            {
+                foreach (var nested in Paths(path, propertyType, depth + 1))
+                {
+                    yield return nested;
+                }
+            }
+        }
+    }
+
+    // Section:Key names another configuration source (appsettings.json) has, for the suggestion.
+    private static IEnumerable<string> SecondLevelKeys(IConfigurationProvider provider) =>
+        provider.GetChildKeys([], null).Distinct(StringComparer.OrdinalIgnoreCase)
+            .SelectMany(section => provider.GetChildKeys([], section).Distinct(StringComparer.OrdinalIgnoreCase).Select(key => $"{section}:{key}"));
+}
+
+/// <summary>A configuration section and the options classes bound from it (<see cref="KnownSettings"/>).</summary>
+/// <param name="Name">The section's path, e.g. <c>Retrieval</c> or <c>EmbeddingModel:Bundled</c>.</param>
+/// <param name="Options">The classes bound from it; a key is known when one of them has it.</param>
+public sealed record SettingsSection(string Name, params Type[] Options)
+{
+    /// <summary>
+    /// Whether <paramref name="key"/> (<c>Retrieval:Bm25:K1</c>) lies in this section and one of its classes binds it:
+    /// the key alone, without a value, is bound with <see cref="BinderOptions.ErrorOnUnknownConfiguration"/>, so the
+    /// binder refuses it exactly when the host's binding would ignore it.
+    /// </summary>
+    /// <param name="key">The setting's full path, any case.</param>
+    /// <returns>True when the key names a property (nested ones and collection items included).</returns>
+    public bool Binds(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!key.StartsWith(Name + ":", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var alone = new ConfigurationBuilder().AddInMemoryCollection([new(key[(Name.Length + 1)..], null)]).Build();
+        return Options.Any(type =>
+        {
+            try
+            {
+                alone.Get(type, binder => binder.ErrorOnUnknownConfiguration = true);
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        });
+    }
+}
+
+/// <summary>What a front end reads from the configuration besides the assistant's options (<see cref="KnownSettings"/>).</summary>
+/// <param name="Sections">The sections of the front end's own options classes.</param>
+/// <param name="ReadDirectly">Names its host reads directly, each covering the keys under it (e.g. <c>urls</c>, <c>Kestrel</c>).</param>
+public sealed record FrontEndSettings(IReadOnlyList<SettingsSection> Sections, IReadOnlyList<string> ReadDirectly);

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Configuration;
+
+namespace RagAssistant.Hosting.Tests;
+
+/// <summary>
+/// The check both front ends run on their <c>--Section:Key=value</c> settings: the configuration binder, refusing
+/// unknown configuration, decides whether an options class has the key.
+/// </summary>
+public sealed class KnownSettingsTests
+{
+    private static string? FindUnknown(params string[] settings) =>
+        KnownSettings.FindUnknown(settings, new ConfigurationBuilder().AddCommandLine(settings).Build());
+
+    [Theory]
+    [InlineData("--Retrieval:TopK=3")]
+    [InlineData("--RETRIEVAL:topk=3")]
+    [InlineData("--Retrieval:Bm25:K1=1.1")]
+    [InlineData("--ChatModel:Threads=2")] // llama.cpp's chat model
+    [InlineData("--ChatModel:Endpoint=http://127.0.0.1:8080/v1")] // the OpenAI-compatible one, the same section
+    [InlineData("--EmbeddingModel:Bundled:MaxBatchTexts=8")]
+    [InlineData("--Ask:MaxTopK=10")]
+    [InlineData("--Logging:LogLevel:Default=Debug")]
+    [InlineData("--ChatModel:Provider=OpenAICompatible")]
+    [InlineData("--ConnectionStrings:Conversations=Data Source=x.db")]
+    [InlineData("--EmbeddingModel")] // a parent section on its own, as the test host passes it
+    public void A_setting_an_options_class_or_the_composition_reads_is_known(string setting) =>
+        Assert.Null(FindUnknown(setting, "1"));
+
+    [Theory]
+    [InlineData("--Retrieval:TopKK=3", "unknown setting Retrieval:TopKK: no part of the assistant reads it. Did you mean Retrieval:TopK?")]
+    [InlineData("--Retrieval:Bm25:K3=1", "unknown setting Retrieval:Bm25:K3: no part of the assistant reads it. Did you mean Retrieval:Bm25:K1?")]
+    [InlineData("--EmbeddingModel:Bundled:Threadz=1", "unknown setting EmbeddingModel:Bundled:Threadz: no part of the assistant reads it. Did you mean EmbeddingModel:Bundled:Threads?")]
+    [InlineData("--Retreival:TopK=3", "unknown setting Retreival:TopK: no part of the assistant reads it. Did you mean Retrieval:TopK?")]
+    [InlineData("--Bogus:Key=1", "unknown setting Bogus:Key: no part of the assistant reads it.")]
+    public void A_setting_nothing_reads_is_named_with_the_closest_known_one(string setting, string message) =>
+        Assert.Equal(message, FindUnknown(setting));
+
+    [Fact]
+    public void A_front_end_adds_its_own_sections_and_host_settings()
+    {
+        string[] settings = ["--Web:Port=1", "--urls=http://127.0.0.1:1"];
+        var frontEnd = new FrontEndSettings([new SettingsSection("Web", typeof(WebOptions))], ["urls"]);
+
+        Assert.Null(KnownSettings.FindUnknown(settings, new ConfigurationBuilder().AddCommandLine(settings).Build(), frontEnd));
+        Assert.StartsWith("unknown setting Web:Prot", KnownSettings.FindUnknown(["--Web:Prot=1"], new ConfigurationBuilder().Build(), frontEnd), StringComparison.Ordinal);
+    }
+
+    private sealed class WebOptions
+    {
+        public int Port { get; set; }
+    }
+}
