@@ -18,8 +18,9 @@ internal static class EndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps /health, /api and the OpenAI-compatible /v1 endpoints, and their OpenAPI document at /openapi/v1.json.
-    /// Request bodies are bound by minimal APIs; a bad body is answered by <see cref="RequestBodyProblems"/> with the
-    /// endpoint's <see cref="RequestBodyExample"/>.
+    /// Request bodies are bound by minimal APIs and checked by their validation (<c>AddValidation</c>: the bodies'
+    /// DataAnnotations); a bad body is answered by <see cref="RequestBodyProblems"/> with the endpoint's
+    /// <see cref="RequestBodyExample"/>. Services are marked <see cref="FromServicesAttribute"/> so validation leaves them alone.
     /// </summary>
     public static IEndpointRouteBuilder MapRagAssistantEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -50,7 +51,7 @@ internal static class EndpointRouteBuilderExtensions
         api.MapPost("/search", ([FromBody] SearchRequest request, SearchHandler handler, HttpContext context) => handler.HandleAsync(request, context))
             .WithMetadata(new RequestBodyExample(SearchRequest.Example))
             .Produces<SearchResponse>();
-        api.MapGet("/papers/{id}", Results<JsonHttpResult<Paper>, ProblemHttpResult> (string id, IPaperCatalog catalog) => catalog.GetPaper(id) is { } paper
+        api.MapGet("/papers/{id}", Results<JsonHttpResult<Paper>, ProblemHttpResult> (string id, [FromServices] IPaperCatalog catalog) => catalog.GetPaper(id) is { } paper
             ? TypedResults.Json(paper, ServiceJsonContext.Default.Paper)
             : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."))
             .Produces<Paper>();
@@ -73,7 +74,7 @@ internal static class EndpointRouteBuilderExtensions
         // The service's way to fetch the offered chat model: in the background, progress in /api/status; once it is
         // verified the service loads it and answers with it, no restart. It takes a JSON body ({}), which an HTML form
         // cannot send, so a foreign page cannot start a 491 MB download even where a browser sends no Origin.
-        endpoints.MapPost(StatusHandler.ChatModelDownloadPath, Results<Accepted<ChatModelDownloadProgress>, ProblemHttpResult> (ChatModelDownload download, HttpRequest request) =>
+        endpoints.MapPost(StatusHandler.ChatModelDownloadPath, Results<Accepted<ChatModelDownloadProgress>, ProblemHttpResult> ([FromServices] ChatModelDownload download, HttpRequest request) =>
             !request.HasJsonContentType() ? ApiProblems.JsonBodyRequired(request, StatusHandler.ChatModelDownloadPath)
             : download.TryStart(out var refusal) ? TypedResults.Accepted("/api/status", download.Progress)
             : TypedResults.Problem(refusal, statusCode: StatusCodes.Status409Conflict, title: "Nothing to download"))

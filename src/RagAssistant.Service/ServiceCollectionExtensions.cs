@@ -53,6 +53,10 @@ internal static class ServiceCollectionExtensions
         // Binding failures throw (in every environment), so RequestBodyProblems can say what was wrong with the body.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddExceptionHandler<RequestBodyProblems>();
+
+        // Request bodies are checked against their types' DataAnnotations (and IValidatableObject) before a handler runs;
+        // a fault is a 400 problem whose detail is the attributes' messages (RequestBodyProblems.Describe).
+        services.AddValidation();
         // Before the problem details writer: a /v1 request gets OpenAI's error shape instead.
         services.AddSingleton<IProblemDetailsWriter, OpenAiErrorWriter>();
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = RequestBodyProblems.Describe);

@@ -59,7 +59,8 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
         // Microsoft.Extensions.Http.Resilience) decides when to try again and how long to wait.
         var attempts = 0;
         long? total = model.SizeBytes;
-        var retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        // One attempt allowed (Models:DownloadAttempts = 1) is no retry at all: Polly's retry needs at least one.
+        var retry = options.Value.DownloadAttempts < 2 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
             MaxRetryAttempts = options.Value.DownloadAttempts - 1,
             BackoffType = DelayBackoffType.Linear,

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.AI;
 using RagAssistant.Hosting.Application;
@@ -13,7 +14,7 @@ namespace RagAssistant.Service.Api;
 /// <param name="TopK">How many sources to retrieve, 1 to <c>Ask:MaxTopK</c>; null uses <c>Retrieval:TopK</c>.</param>
 /// <param name="ConversationId">The stored conversation to continue (its history comes from the store); null starts a new one.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed record AskRequest(
+public sealed record AskRequest(
     string? Question,
     IReadOnlyList<ConversationTurn>? History = null,
     [property: JsonPropertyName("top_k")] int? TopK = null,
@@ -22,27 +23,19 @@ internal sealed record AskRequest(
     /// <summary>Shown in error messages.</summary>
     internal const string Example = """{"question": "Which papers study speculative decoding?", "top_k": 5, "conversation_id": "(optional: from an earlier answer)"}""";
 
-    /// <summary>The history as chat messages, or what is wrong with it: each turn must be a user or assistant message.</summary>
-    /// <param name="history">The messages, oldest first.</param>
-    /// <returns>Null when the history is well formed, else the message.</returns>
-    internal string? TryReadHistory(out List<ChatMessage> history)
-    {
-        history = [];
-        foreach (var (turn, i) in (History ?? []).Select((turn, i) => (turn, i)))
-        {
-            if (!AssistantService.TryParseRole(turn?.Role, out var role))
-            {
-                return $"history[{i}].role must be \"user\" or \"assistant\", not \"{turn?.Role}\".";
-            }
-
-            history.Add(new ChatMessage(role, turn!.Content ?? string.Empty));
-        }
-
-        return null;
-    }
+    /// <summary>The history as chat messages (the endpoint's validation has checked each role).</summary>
+    internal List<ChatMessage> HistoryMessages() =>
+        [.. (History ?? []).Select(turn => new ChatMessage(AssistantService.TryParseRole(turn.Role, out var role) ? role : ChatRole.User, turn.Content ?? string.Empty))];
 }
 
 /// <summary>One earlier turn of the conversation.</summary>
-/// <param name="Role">"user" or "assistant".</param>
+/// <param name="Role">"user" or "assistant" (any case).</param>
 /// <param name="Content">What was said.</param>
-internal sealed record ConversationTurn(string? Role, string? Content);
+public sealed record ConversationTurn(
+    [property: Required(ErrorMessage = ConversationTurn.RoleMessage)]
+    [property: RegularExpression("^(?i:user|assistant)$", ErrorMessage = ConversationTurn.RoleMessage)]
+    string? Role,
+    string? Content)
+{
+    private const string RoleMessage = "role must be \"user\" or \"assistant\".";
+}

@@ -22,15 +22,10 @@ internal sealed class AskHandler(ConversationService conversations, AnswerEndpoi
 {
     public async Task<Results<ServerSentEventsResult<string>, ContentHttpResult, ProblemHttpResult, EmptyHttpResult>> HandleAsync(AskRequest body, HttpContext context)
     {
-        if (body.TryReadHistory(out var history) is { } historyError)
-        {
-            return ApiProblems.BadRequest(historyError);
-        }
-
         ConversationAskValidation prepared;
         try
         {
-            prepared = await conversations.PrepareAsync(body.ConversationId, body.Question, history, body.TopK, cancellationToken: context.RequestAborted);
+            prepared = await conversations.PrepareAsync(body.ConversationId, body.Question, body.HistoryMessages(), body.TopK, cancellationToken: context.RequestAborted);
         }
         catch (ConversationStoreException ex)
         {

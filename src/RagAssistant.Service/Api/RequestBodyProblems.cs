@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
@@ -18,7 +19,8 @@ internal sealed record RequestBodyExample(string Json);
 /// Turns every way a JSON request body can be wrong into a problem that says what was wrong and shows an example.
 /// Minimal-API binding throws <see cref="BadHttpRequestException"/> for a body that is missing, null or not JSON (400,
 /// see <see cref="TryHandleAsync"/>), and answers a bare 415 for another content type and 413 for a body over
-/// <see cref="ServiceOptions.MaxRequestBodyBytes"/> (Kestrel's limit), which <see cref="Describe"/> explains.
+/// <see cref="ServiceOptions.MaxRequestBodyBytes"/> (Kestrel's limit), which <see cref="Describe"/> explains. A body that
+/// binds but breaks its type's validation attributes (<c>AddValidation</c>) gets their messages as the detail (<see cref="Describe"/>).
 /// </summary>
 internal sealed partial class RequestBodyProblems : IExceptionHandler
 {
@@ -68,6 +70,15 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
             return;
         }
 
+        if (problem is HttpValidationProblemDetails { Errors.Count: > 0 } validation)
+        {
+            // The attributes' messages (ErrorMessage) as one detail, like every other 400 of the API; the errors stay
+            // beside it, keyed by field.
+            problem.Title = "The request is not valid.";
+            problem.Detail = string.Join(" ", validation.Errors.SelectMany(error => error.Value.Select(message => Named(context.HttpContext, error.Key, message))));
+            return;
+        }
+
         if (problem.Status == StatusCodes.Status413PayloadTooLarge)
         {
             var limit = context.HttpContext.RequestServices.GetRequiredService<IOptions<ServiceOptions>>().Value.MaxRequestBodyBytes;
@@ -81,32 +92,53 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
         }
     }
 
+    // Validation keys the errors by .NET member (History[0].Role); the client wrote the JSON names (history[0].role).
+    // An attribute's message names its field as declared ("role must be ..."); the key says which one.
+    private static string Named(HttpContext httpContext, string key, string message)
+    {
+        var naming = httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions.PropertyNamingPolicy;
+        var field = naming is null ? key : string.Join('.', key.Split('.').Select(step => step.IndexOf('[', StringComparison.Ordinal) is var index and > 0
+            ? naming.ConvertName(step[..index]) + step[index..]
+            : step.Length > 0 && !step.StartsWith('[') ? naming.ConvertName(step) : step));
+        var name = field[(field.LastIndexOfAny(['.', ']']) + 1)..];
+        return name.Length > 0 && field != name && message.StartsWith(name + " ", StringComparison.OrdinalIgnoreCase)
+            ? field + message[name.Length..]
+            : message;
+    }
+
     /// <summary>
     /// Says which JSON field of the body is wrong and what it must be, in the API's own terms: System.Text.Json's
     /// messages name the .NET types the body binds to ("could not be converted to RagAssistant.Service.Api.SearchRequest"),
-    /// which mean nothing to a client. The field is found by walking the exception's path through the request type's
-    /// JSON contract (the names and types binding uses).
+    /// which mean nothing to a client. The field is <see cref="JsonException.Path"/>, walked through the request type's
+    /// JSON contract (the names and types binding uses); malformed JSON is told by the reader's exception inside.
     /// </summary>
     private static string Explain(HttpContext httpContext, JsonException json, string example)
     {
+        // The reader's own message names no type, only what it found and where.
+        if (json.InnerException is JsonException)
+        {
+            return $"The request body is not valid JSON: {json.Message} Expected an object such as {example}.";
+        }
+
         var requestType = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
         var options = httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         if (requestType is null || json.Path is null || !options.TryGetTypeInfo(requestType, out var root))
         {
-            return Syntax(json, example);
+            return NotValidAt(json, example);
         }
 
-        var (container, field, resolved) = Walk(root, json.Path, options);
-        if (UnmappedMember().Match(json.Message) is { Success: true } unmapped)
+        var (container, field, unresolved) = Walk(root, json.Path, options);
+        if (unresolved is { } name && container.Kind == JsonTypeInfoKind.Object && container.UnmappedMemberHandling == JsonUnmappedMemberHandling.Disallow)
         {
+            // The path ends at a name the contract does not have, which the contract refuses: an unknown field.
             var where = container == root || field.Length == 0 ? string.Empty : $" in {field}";
             var fields = string.Join(", ", container.Properties.Select(p => p.Name));
-            return $"Unknown field '{unmapped.Groups["name"].Value}'{where}: the fields are {fields}. Example: {example}.";
+            return $"Unknown field '{name}'{where}: the fields are {fields}. Example: {example}.";
         }
 
-        if (!resolved || !json.Message.Contains("could not be converted", StringComparison.Ordinal))
+        if (unresolved is not null)
         {
-            return Syntax(json, example);
+            return NotValidAt(json, example);
         }
 
         return field.Length == 0
@@ -114,12 +146,14 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
             : $"The field '{field}' must be {Expected(container, options)}. Example: {example}.";
     }
 
-    // Malformed JSON: the reader's message names no type, only the position.
-    private static string Syntax(JsonException json, string example) =>
-        $"The request body is not valid JSON: {(TypeName().IsMatch(json.Message) ? $"at {json.Path ?? "$"}." : json.Message)} Expected an object such as {example}.";
+    private static string NotValidAt(JsonException json, string example) =>
+        $"The request body is not valid JSON: at {json.Path ?? "$"}. Expected an object such as {example}.";
 
-    /// <summary>The contract at the end of <paramref name="path"/> ($.history[0].role), the path as the client wrote it, and whether every step was found.</summary>
-    private static (JsonTypeInfo Contract, string Field, bool Resolved) Walk(JsonTypeInfo root, string path, JsonSerializerOptions options)
+    /// <summary>
+    /// The contract at the end of <paramref name="path"/> ($.history[0].role) and the path as the client wrote it;
+    /// or, where a step names nothing in the contract, the contract reached, the path before it, and that step's name.
+    /// </summary>
+    private static (JsonTypeInfo Contract, string Field, string? Unresolved) Walk(JsonTypeInfo root, string path, JsonSerializerOptions options)
     {
         var contract = root;
         var field = new System.Text.StringBuilder();
@@ -127,28 +161,30 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
         {
             Type? next;
             string shown;
+            string name;
             if (step.Groups["index"].Success)
             {
                 next = contract.ElementType;
-                shown = $"[{step.Groups["index"].Value}]";
+                name = step.Groups["index"].Value;
+                shown = $"[{name}]";
             }
             else
             {
-                var name = step.Groups["name"].Success ? step.Groups["name"].Value : step.Groups["quoted"].Value;
+                name = step.Groups["name"].Success ? step.Groups["name"].Value : step.Groups["quoted"].Value;
                 next = contract.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.PropertyType;
                 shown = field.Length == 0 ? name : "." + name;
             }
 
             if (next is null || !options.TryGetTypeInfo(next, out var nextContract))
             {
-                return (contract, field.ToString(), false);
+                return (contract, field.ToString(), name);
             }
 
             field.Append(shown);
             contract = nextContract;
         }
 
-        return (contract, field.ToString(), true);
+        return (contract, field.ToString(), null);
     }
 
     /// <summary>What a value of <paramref name="contract"/>'s type looks like in JSON: "a whole number", "one of "bm25", "dense", "hybrid"".</summary>
@@ -177,13 +213,6 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
         };
     }
 
-    [GeneratedRegex(@"^The JSON property '(?<name>.*)' could not be mapped")]
-    private static partial Regex UnmappedMember();
-
     [GeneratedRegex(@"\.(?<name>[^.\[]+)|\['(?<quoted>[^']*)'\]|\[(?<index>\d+)\]")]
     private static partial Regex PathStep();
-
-    // A namespace-qualified .NET type name (RagAssistant.Service.Api.AskRequest, System.Int32) in a message.
-    [GeneratedRegex(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]")]
-    private static partial Regex TypeName();
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using RagAssistant.Core.Retrieval;
 
@@ -13,7 +14,7 @@ namespace RagAssistant.Service.Api;
 /// <param name="Mode">bm25, dense or hybrid; null uses the configured default.</param>
 /// <param name="Query">Deprecated alias of <paramref name="Question"/> (the name before it matched <c>/api/ask</c>), still accepted so older clients keep working; giving both is refused.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed record SearchRequest(string? Question = null, [property: JsonPropertyName("top_k")] int? TopK = null, RetrieverKind? Mode = null, string? Query = null)
+public sealed record SearchRequest(string? Question = null, [property: JsonPropertyName("top_k")] int? TopK = null, RetrieverKind? Mode = null, string? Query = null) : IValidatableObject
 {
     /// <summary>Shown in error messages.</summary>
     internal const string Example = """{"question": "speculative decoding", "top_k": 5, "mode": "hybrid"}""";
@@ -21,10 +22,16 @@ internal sealed record SearchRequest(string? Question = null, [property: JsonPro
     /// <summary>The search text, whichever name carried it; null when neither did.</summary>
     internal string? Text => Question ?? Query;
 
-    /// <summary>The message for a body that gives both names, else null.</summary>
-    internal string? CheckNames() => Question is not null && Query is not null
-        ? "Give the search text once, as question (query is its deprecated older name), not both."
-        : null;
+    /// <summary>Refuses a body that gives the search text under both names.</summary>
+    /// <param name="validationContext">The endpoint's validation.</param>
+    /// <returns>The one fault, or none.</returns>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Question is not null && Query is not null)
+        {
+            yield return new ValidationResult("Give the search text once, as question (query is its deprecated older name), not both.", [nameof(Query)]);
+        }
+    }
 }
 
 /// <summary>Answer of <c>POST /api/search</c>, snake_case like the answers of <c>/api/ask</c>.</summary>

@@ -17,11 +17,6 @@ internal sealed partial class SearchHandler(
 {
     public async Task<Results<JsonHttpResult<SearchResponse>, ProblemHttpResult, EmptyHttpResult>> HandleAsync(SearchRequest request, HttpContext context)
     {
-        if (request.CheckNames() is { } names)
-        {
-            return ApiProblems.BadRequest(names);
-        }
-
         var search = assistant.ValidateSearch(request.Text, request.TopK, request.Question is null && request.Query is not null ? new AskFieldNames(Question: "query") : null);
         if (search.Text is not { } text)
         {

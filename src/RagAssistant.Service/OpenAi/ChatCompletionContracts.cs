@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.AI;
@@ -11,73 +12,84 @@ namespace RagAssistant.Service.OpenAi;
 // max_completion_tokens. Other fields (model, temperature, top_p, stop, n, tools...) are ignored because the
 // grounded pipeline decides how to generate; the README lists them.
 
-/// <summary>Body of <c>POST /v1/chat/completions</c>.</summary>
+/// <summary>
+/// Body of <c>POST /v1/chat/completions</c>. Its shape (messages present, each a system, developer, user or assistant
+/// message of text, the last from the user) is checked by the endpoint's validation before the handler runs; the
+/// question's limits then by <see cref="AssistantService.Validate"/>.
+/// </summary>
 /// <param name="Model">The model the client names; ignored (the service answers with its own).</param>
 /// <param name="Messages">The conversation, oldest first; the last user message is the question.</param>
 /// <param name="Stream">True for server-sent events (chunks, then <c>[DONE]</c>); false for one JSON completion.</param>
 /// <param name="StreamOptions">With <c>include_usage</c>, a last chunk carries the token usage.</param>
 /// <param name="MaxTokens">Most answer tokens (OpenAI's older name); at least 1, capped at the server's limit.</param>
 /// <param name="MaxCompletionTokens">Most answer tokens (OpenAI's current name); wins over <paramref name="MaxTokens"/>.</param>
-internal sealed record ChatCompletionRequest(
+public sealed record ChatCompletionRequest(
     string? Model,
+    [property: Required(ErrorMessage = ChatCompletionRequest.MessagesMissing)]
+    [property: MinLength(1, ErrorMessage = "messages is empty: " + ChatCompletionRequest.MessagesShape)]
     IReadOnlyList<ChatCompletionMessage>? Messages,
     bool Stream = false,
     [property: JsonPropertyName("stream_options")] ChatCompletionStreamOptions? StreamOptions = null,
     [property: JsonPropertyName("max_tokens")] int? MaxTokens = null,
-    [property: JsonPropertyName("max_completion_tokens")] int? MaxCompletionTokens = null)
+    [property: JsonPropertyName("max_completion_tokens")] int? MaxCompletionTokens = null) : IValidatableObject
 {
     /// <summary>Shown in error messages.</summary>
     internal const string Example = """{"model": "ragassistant", "messages": [{"role": "user", "content": "Which papers study speculative decoding?"}]}""";
 
+    private const string MessagesShape = "send the conversation as an array ending with the question, each message a role (system, user or assistant) and its content.";
+    private const string MessagesMissing = "messages is missing: " + MessagesShape;
+
     /// <summary>
-    /// The checked question of these messages: the last user message is the question, earlier user and assistant
-    /// messages the history, system and developer messages are ignored (the grounded prompt is fixed).
+    /// The question of these (validated) messages, checked against the question's limits: the last user message is
+    /// the question, earlier user and assistant messages the history, system and developer messages are ignored (the
+    /// grounded prompt is fixed).
     /// </summary>
-    internal AskValidation Validate(AssistantService assistant)
+    internal AskValidation ToQuestion(AssistantService assistant)
     {
-        if (Messages is not { Count: > 0 } messages)
-        {
-            return AskValidation.Invalid($"messages is {(Messages is null ? "missing" : "empty")}: send the conversation as an array ending with the question, e.g. {Example}.");
-        }
-
-        var conversation = new List<ChatMessage>();
-        for (var i = 0; i < messages.Count; i++)
-        {
-            var message = messages[i];
-            var text = message?.Text;
-            if (text is null)
-            {
-                return AskValidation.Invalid($"messages[{i}].content must be a string or an array of text parts.");
-            }
-
-            if (string.Equals(message!.Role, "system", StringComparison.OrdinalIgnoreCase)
-                || string.Equals(message.Role, "developer", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            if (!AssistantService.TryParseRole(message.Role, out var role))
-            {
-                return AskValidation.Invalid($"messages[{i}].role must be \"system\", \"user\" or \"assistant\", not \"{message.Role}\".");
-            }
-
-            conversation.Add(new ChatMessage(role, text));
-        }
-
-        if (conversation.Count == 0 || conversation[^1].Role != ChatRole.User)
-        {
-            return AskValidation.Invalid("The last message must come from the user: it is the question to answer.");
-        }
+        var conversation = Conversation();
 
         // max_completion_tokens wins when both are given, so the limit checked (and named) is the one that counts.
         var tokenLimit = MaxCompletionTokens is null ? (MaxTokens, "max_tokens") : (MaxCompletionTokens, "max_completion_tokens");
         return assistant.Validate(conversation[^1].Text, conversation[..^1], maxAnswerTokens: tokenLimit.Item1, fields: new AskFieldNames(MaxAnswerTokens: tokenLimit.Item2));
     }
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Each message's own faults are its members' to report; the order is only judged over well-formed messages.
+        if (Messages is { Count: > 0 } messages && messages.All(m => m?.Text is not null && m.ChatRole is not null))
+        {
+            var conversation = Conversation();
+            if (conversation.Count == 0 || conversation[^1].Role != ChatRole.User)
+            {
+                yield return new ValidationResult("The last message must come from the user: it is the question to answer.", [nameof(Messages)]);
+            }
+        }
+    }
+
+    // The user and assistant messages, oldest first.
+    private List<ChatMessage> Conversation() =>
+        [.. (Messages ?? []).Where(m => m.ChatRole is { } role && role != ChatRole.System).Select(m => new ChatMessage(m.ChatRole!.Value, m.Text))];
 }
 
 /// <summary>A message; <see cref="Content"/> is a string or an array of <c>{"type": "text", "text": ...}</c> parts.</summary>
-internal sealed record ChatCompletionMessage(string? Role, JsonElement Content)
+/// <param name="Role">system, developer, user or assistant (any case).</param>
+/// <param name="Content">The text, or an array of text parts.</param>
+public sealed record ChatCompletionMessage(
+    [property: Required(ErrorMessage = ChatCompletionMessage.RoleMessage)]
+    [property: RegularExpression("^(?i:system|developer|user|assistant)$", ErrorMessage = ChatCompletionMessage.RoleMessage)]
+    string? Role,
+    JsonElement Content) : IValidatableObject
 {
+    private const string RoleMessage = "role must be \"system\", \"user\" or \"assistant\".";
+
+    /// <summary>The role as a chat role (developer is a system message); null when it is none of them.</summary>
+    internal ChatRole? ChatRole => Role?.ToLowerInvariant() switch
+    {
+        "system" or "developer" => Microsoft.Extensions.AI.ChatRole.System,
+        _ => AssistantService.TryParseRole(Role, out var role) ? role : null,
+    };
+
     /// <summary>The text of the message, or null when the content is neither a string nor text parts.</summary>
     internal string? Text => Content.ValueKind switch
     {
@@ -88,10 +100,19 @@ internal sealed record ChatCompletionMessage(string? Role, JsonElement Content)
         JsonValueKind.Null or JsonValueKind.Undefined => string.Empty,
         _ => null,
     };
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Text is null)
+        {
+            yield return new ValidationResult("content must be a string or an array of text parts.", [nameof(Content)]);
+        }
+    }
 }
 
 /// <summary><c>stream_options</c>.</summary>
-internal sealed record ChatCompletionStreamOptions([property: JsonPropertyName("include_usage")] bool IncludeUsage = false);
+public sealed record ChatCompletionStreamOptions([property: JsonPropertyName("include_usage")] bool IncludeUsage = false);
 
 /// <summary>
 /// A non-streamed completion, with the answer's citations and sources in the extra <c>citations</c> and <c>sources</c>

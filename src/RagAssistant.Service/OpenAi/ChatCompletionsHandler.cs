@@ -10,7 +10,7 @@ namespace RagAssistant.Service.OpenAi;
 
 /// <summary>
 /// OpenAI-compatible <c>POST /v1/chat/completions</c> and <c>GET /v1/models</c>, answering through the same grounded
-/// pipeline and queue as /api/ask (<see cref="ChatCompletionRequest.Validate"/> says how messages become a question):
+/// pipeline and queue as /api/ask (<see cref="ChatCompletionRequest.ToQuestion"/> says how messages become a question):
 /// <c>max_completion_tokens</c> (or <c>max_tokens</c>) limits the answer up to the server's limit and
 /// <c>finish_reason</c> is <c>length</c> when it was cut there, citations stay in the text and the extra
 /// <c>citations</c>, <c>sources</c>, <c>claims</c> and <c>grounding</c> fields are /api/ask's (<see cref="AnswerJson.ToDocument(AnswerResult)"/>).
@@ -24,7 +24,7 @@ internal sealed class ChatCompletionsHandler(AssistantService assistant, AnswerE
     public Task<Results<ServerSentEventsResult<string>, JsonHttpResult<ChatCompletion>, ProblemHttpResult, EmptyHttpResult>> HandleAsync(ChatCompletionRequest completion, HttpContext context) =>
         endpoint.AnswerAsync(
             context,
-            completion.Validate(assistant),
+            completion.ToQuestion(assistant),
             completion.Stream,
             new CompletionFormat($"chatcmpl-{Guid.NewGuid():N}", timeProvider.GetUtcNow().ToUnixTimeSeconds(), completion.StreamOptions?.IncludeUsage ?? false));
 

@@ -139,7 +139,8 @@ public sealed class AskEndpointTests
     [InlineData("{\"question\": \"q\", \"top_k\": \"5\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
     [InlineData("{\"question\": 5}", "The field 'question' must be a string.")]
     [InlineData("{\"question\": \"q\", \"history\": [{\"role\": 1}]}", "The field 'history[0].role' must be a string.")]
-    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"system\", \"content\": \"x\"}]}", "history[0].role")]
+    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"system\", \"content\": \"x\"}]}", "history[0].role must be \"user\" or \"assistant\".")]
+    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"user\", \"content\": \"x\"}, {\"content\": \"y\"}]}", "history[1].role must be \"user\" or \"assistant\".")]
     public async Task Bad_requests_get_a_problem_that_says_what_is_wrong(string body, string expected)
     {
         await using var factory = new ServiceFactory();
@@ -153,6 +154,38 @@ public sealed class AskEndpointTests
         Assert.Contains(expected, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.DoesNotMatch(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]", problem.GetProperty("detail").GetString()!);
         Assert.Equal(0, factory.Pipeline.Started);
+    }
+
+    [Fact]
+    public async Task A_body_its_validation_refuses_keeps_the_problem_shape_with_the_errors_by_field()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+        await client.WaitUntilReadyAsync();
+
+        using var response = await client.PostRawAsync("/api/ask", "{\"question\": \"q\", \"history\": [{\"role\": \"robot\", \"content\": \"x\"}]}", Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.ReadProblemAsync(Ct);
+        Assert.Equal("The request is not valid.", problem.GetProperty("title").GetString());
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.Equal("history[0].role must be \"user\" or \"assistant\".", problem.GetProperty("detail").GetString());
+        Assert.Equal(JsonValueKind.Object, problem.GetProperty("errors").ValueKind);
+        Assert.Equal(0, factory.Pipeline.Started);
+    }
+
+    [Fact]
+    public async Task A_history_role_in_any_case_is_accepted()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+        await client.WaitUntilReadyAsync();
+
+        using var response = await client.PostRawAsync("/api/ask", "{\"question\": \"q\", \"history\": [{\"role\": \"User\", \"content\": \"x\"}, {\"role\": \"ASSISTANT\", \"content\": \"y\"}]}", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["user", "assistant"], factory.Pipeline.Requests.Single().History!.Select(m => m.Role.Value));
     }
 
     [Fact]

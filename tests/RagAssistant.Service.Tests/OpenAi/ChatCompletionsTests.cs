@@ -157,8 +157,9 @@ public sealed class ChatCompletionsTests
     [InlineData("{\"max_tokens\": \"5\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'max_tokens' must be a whole number (a JSON number such as 5, without quotes).")]
     [InlineData("{\"max_completion_tokens\": \"5\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'max_completion_tokens' must be a whole number (a JSON number such as 5, without quotes).")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}", "last message must come from the user")]
-    [InlineData("{\"messages\": [{\"role\": \"tool\", \"content\": \"q\"}]}", "messages[0].role")]
-    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": 5}]}", "messages[0].content")]
+    [InlineData("{\"messages\": [{\"role\": \"tool\", \"content\": \"q\"}]}", "messages[0].role must be \"system\", \"user\" or \"assistant\".")]
+    [InlineData("{\"messages\": [{\"content\": \"q\"}]}", "messages[0].role must be \"system\", \"user\" or \"assistant\".")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": 5}]}", "messages[0].content must be a string or an array of text parts.")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \" \"}]}", "question is empty")]
     public async Task Bad_completions_get_a_problem(string body, string expected)
     {
