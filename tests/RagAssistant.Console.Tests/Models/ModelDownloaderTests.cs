@@ -203,6 +203,23 @@ public sealed class ModelDownloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task With_one_attempt_allowed_a_dropped_connection_is_not_retried_and_the_bytes_are_kept()
+    {
+        server.CutAfterBytes = 100_000;
+        server.CutRequests = 1;
+        var reports = new List<DownloadProgress>();
+        var model = Entry(size: FileSize, sha256: null);
+
+        var error = await Assert.ThrowsAsync<ModelDownloadException>(
+            () => Downloader(attempts: 1).DownloadAsync(model, folder.Path, new InlineRecorder(reports), TestContext.Current.CancellationToken));
+
+        Assert.Contains("failed after 1 attempts", error.Message, StringComparison.Ordinal);
+        Assert.Contains("resumes from there", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(reports, r => r.Interruption is not null);
+        Assert.True(new FileInfo(Path.Combine(folder.Path, model.File + ModelDownloader.PartialSuffix)).Length > 0);
+    }
+
+    [Fact]
     public async Task A_connection_dropped_mid_transfer_is_resumed_and_said_through_the_progress_sink()
     {
         server.CutAfterBytes = 100_000;
