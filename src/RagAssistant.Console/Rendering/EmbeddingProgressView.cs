@@ -31,6 +31,13 @@ internal static class EmbeddingProgressView
         return text;
     }
 
+    /// <summary>"source sentences 1200/2681 embedded": the relevance gate's sentence vectors, embedded after the passages.</summary>
+    public static string DescribeSentences(EmbeddingProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        return string.Create(CultureInfo.InvariantCulture, $"source sentences {progress.SentencesDone}/{progress.SentencesTotal} embedded");
+    }
+
     /// <summary>The line shown above a piped chat's prompt while the vectors are pending.</summary>
     public static string PromptLine(EmbeddingProgress progress)
     {
@@ -61,6 +68,11 @@ internal static class EmbeddingProgressView
                 return true;
             case { State: EmbeddingState.Ready } ready when shownBefore:
                 terminal.Ui.MarkupLineInterpolated($"[green]Semantic index ready ({ready.Total} passages): answers now use hybrid search.[/]");
+                if (ready.SentencesPending)
+                {
+                    terminal.Ui.MarkupLineInterpolated($"[grey]{DescribeSentences(ready)} (in the background; the \"not covered\" check uses them once all are done).[/]");
+                }
+
                 return false;
             case { State: EmbeddingState.Failed } failed when shownBefore:
                 terminal.Ui.MarkupLineInterpolated($"[yellow]Embedding the passages failed ({failed.Error}): answers keep using BM25.[/]");
@@ -93,7 +105,7 @@ internal static class EmbeddingProgressView
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(terminal);
         var waiting = index.WaitForVectorsAsync(cancellationToken);
-        if (!terminal.IsInteractive || !index.Embedding.IsPending)
+        if (!terminal.IsInteractive || !(index.Embedding.IsPending || index.Embedding.SentencesPending))
         {
             return await waiting.ConfigureAwait(false);
         }
@@ -107,9 +119,10 @@ internal static class EmbeddingProgressView
                 while (!waiting.IsCompleted)
                 {
                     var progress = index.Embedding;
-                    task.MaxValue = Math.Max(1, progress.Total);
-                    task.Value = progress.Done;
-                    task.Description = Markup.Escape($"Embedding {Describe(progress)}");
+                    var sentences = progress.SentencesPending;
+                    task.MaxValue = Math.Max(1, sentences ? progress.SentencesTotal : progress.Total);
+                    task.Value = sentences ? progress.SentencesDone : progress.Done;
+                    task.Description = Markup.Escape($"Embedding {(sentences ? DescribeSentences(progress) : Describe(progress))}");
                     await Task.WhenAny(waiting, Task.Delay(200, cancellationToken)).ConfigureAwait(false);
                 }
 

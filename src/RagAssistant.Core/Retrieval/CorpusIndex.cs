@@ -276,6 +276,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         return string.IsNullOrWhiteSpace(title) ? passage.Text : $"{title}\n\n{passage.Text}";
     }
 
+    /// <summary>The sentences of <paramref name="passage"/> as answers quote them, the keys of its sentence vectors.</summary>
+    internal static IReadOnlyList<string> SentencesOf(Passage passage) => SourceSentences.Split(CitationStreamParser.NeutralizeSourceMarkers(passage.Text));
+
     private static async Task RetireAsync(IndexSnapshot? previous, CancellationToken cancellationToken)
     {
         if (previous is null)
@@ -363,7 +366,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             FromCache = _texts.Length - Missing.Count;
 
             // Every sentence is looked up now, so a save during the passages keeps the cached sentence vectors.
-            foreach (var sentence in corpus.Passages.SelectMany(p => SourceSentences.Split(CitationStreamParser.NeutralizeSourceMarkers(p.Text))).Distinct(StringComparer.Ordinal))
+            foreach (var sentence in corpus.Passages.SelectMany(SentencesOf).Distinct(StringComparer.Ordinal))
             {
                 if (_cache.TryGet(sentence, out var cached))
                 {
@@ -376,6 +379,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             }
 
             MissingSentences.Sort((a, b) => a.Length.CompareTo(b.Length));
+            SentencesTotal = _sentenceVectors.Count + MissingSentences.Count;
             owner._sentenceVectors = _sentenceVectors;
 
             // Similar lengths in one request: the model pads a batch to its longest text, so mixed lengths waste work.
@@ -388,9 +392,11 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
         public int FromCache { get; }
 
+        public int SentencesTotal { get; }
+
         public Task<IndexReport> Start(CancellationToken cancellationToken)
         {
-            _owner.Embedding = new EmbeddingProgress(EmbeddingState.Running, FromCache, _texts.Length, null, null, null);
+            _owner.Embedding = new EmbeddingProgress(EmbeddingState.Running, FromCache, _texts.Length, null, null, null) { SentencesDone = _sentenceVectors.Count, SentencesTotal = SentencesTotal };
 
             // Task.Run: the first batch must not run on the caller's thread, which goes on to answer questions.
             return Task.Run(
@@ -427,6 +433,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                         _sentenceVectors[batch[j]] = embeddings[j].Vector;
                         _cache.Set(batch[j], embeddings[j].Vector.Span);
                     }
+
+                    _owner.Embedding = _owner.Embedding with { SentencesDone = _sentenceVectors.Count };
 
                     if (lastSave.Elapsed >= _owner._retrievalOptions.EmbeddingCacheSaveInterval)
                     {
@@ -476,7 +484,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
                     var embedded = start + batch.Count;
                     var rate = embedded / Math.Max(embedding.Elapsed.TotalSeconds, 1e-3);
-                    _owner.Embedding = new EmbeddingProgress(EmbeddingState.Running, FromCache + embedded, _texts.Length, rate, TimeSpan.FromSeconds((Missing.Count - embedded) / rate), null) { CacheWarning = _cacheWarning };
+                    _owner.Embedding = new EmbeddingProgress(EmbeddingState.Running, FromCache + embedded, _texts.Length, rate, TimeSpan.FromSeconds((Missing.Count - embedded) / rate), null) { CacheWarning = _cacheWarning, SentencesDone = _sentenceVectors.Count, SentencesTotal = SentencesTotal };
                     _owner.LogEmbedded(FromCache + embedded, _texts.Length);
                     if (embedding.Elapsed - lastSave >= _owner._retrievalOptions.EmbeddingCacheSaveInterval)
                     {
@@ -503,7 +511,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 await collection.UpsertAsync(_corpus.Passages.Select((p, i) => PassageVectorRecord.Create(paperById[p.PaperId], p, _vectors[i])), cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 _owner._snapshot = new IndexSnapshot(_corpus.Papers, _corpus.Passages, _bm25, collection, _vectors);
-                _owner.Embedding = new EmbeddingProgress(EmbeddingState.Ready, _texts.Length, _texts.Length, _owner.Embedding.PassagesPerSecond, TimeSpan.Zero, null) { CacheWarning = _cacheWarning };
+                _owner.Embedding = new EmbeddingProgress(EmbeddingState.Ready, _texts.Length, _texts.Length, _owner.Embedding.PassagesPerSecond, TimeSpan.Zero, null) { CacheWarning = _cacheWarning, SentencesDone = _sentenceVectors.Count, SentencesTotal = SentencesTotal };
                 return _owner.Complete(new IndexReport(_corpus.Papers.Count, _corpus.Passages.Count, Missing.Count, FromCache, FinalWarnings(), true, _stopwatch.Elapsed));
             }
             catch (OperationCanceledException)

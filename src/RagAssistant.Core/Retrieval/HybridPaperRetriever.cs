@@ -13,8 +13,9 @@ namespace RagAssistant.Core.Retrieval;
 /// <para>
 /// <see cref="RetrievedPassage.RelevanceScore"/> is an absolute, query-length independent relevance in [0, 1]:
 /// for BM25 <see cref="Bm25Index.Relevance(IReadOnlyCollection{string}, int)"/> (IDF weights, BM25 term-frequency
-/// saturation); for dense and hybrid <see cref="RelevanceGate.Hybrid"/>: the rescaled cosine, or the BM25 relevance
-/// when the passage contains every topic term of the question and one of them is rare. Rank-based fused scores cannot say "nothing relevant", this
+/// saturation); for dense and hybrid <see cref="RelevanceGate.Hybrid"/>: how far the passage's best sentence stands above
+/// the corpus (<see cref="SentenceStanding"/>, once the index has embedded every sentence; the rescaled cosine before),
+/// or the BM25 relevance when the passage contains every topic term of the question and one of them is rare. Rank-based fused scores cannot say "nothing relevant", this
 /// can: callers refuse below a threshold (see the evaluation report for its distribution).
 /// </para>
 /// </summary>
@@ -34,6 +35,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
     private readonly ILogger _logger;
     private readonly IReranker _reranker;
+    private volatile SentenceSet? _sentenceSet;
 
     /// <summary>Creates the retriever over <paramref name="index"/>; it builds the index on first use if needed.</summary>
     /// <param name="index">The corpus index searched.</param>
@@ -141,6 +143,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense),
         };
 
+        var standing = queryVectors is null ? null : StandingOf(snapshot)?.StandardScores(queryVectors.Gate.Span);
         var hits = new List<RetrievedPassage>(depth);
         var perPaper = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (ordinal, score) in ranked)
@@ -153,7 +156,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             }
 
             perPaper[passage.PaperId] = taken + 1;
-            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, ordinal);
+            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, standing, ordinal);
             hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal), lexical, cosine));
             if (hits.Count == depth)
             {
@@ -240,7 +243,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private HashSet<string> RareTopic(Bm25Index bm25, IReadOnlyList<string> topic) =>
         HybridFusion.RareTerms(bm25, topic, _options.RareTermMaxDocumentShare).ToHashSet(StringComparer.Ordinal);
 
-    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, int ordinal)
+    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, double[]? standing, int ordinal)
     {
         var lexical = snapshot.Bm25.Relevance(weighted.Terms.ToList(), weighted.ContextTerms.ToList(), weighted.ContextTerms.Count > 0 ? 1 : 0, ordinal);
         if (mode == RetrieverKind.Bm25 || queryVector is not { } query || snapshot.PassageVectors is not { } vectors)
@@ -250,8 +253,36 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
         var cosine = (double)TensorPrimitives.CosineSimilarity(query.Span, vectors[ordinal].Span);
         var exactRareMatch = snapshot.Bm25.ContainsAll(weighted.GateTopic, ordinal) && weighted.GateTopic.Any(t => weighted.RareTopic.Contains(t));
-        return (RelevanceGate.Hybrid(cosine, _options.CosineFloor, lexical, exactRareMatch), lexical, cosine);
+        var semantic = standing is null ? RelevanceGate.Semantic(cosine, _options.CosineFloor) : RelevanceGate.Sentence(standing[ordinal], _options.SentenceScoreScale);
+        return (RelevanceGate.Hybrid(semantic, lexical, exactRareMatch), lexical, cosine);
     }
+
+    // The snapshot's sentence standing, once the index has a vector for every sentence (null before: the gate keeps
+    // the cosine). The sentences are split once per snapshot; until the standing exists each search looks it up again.
+    private SentenceStanding? StandingOf(IndexSnapshot snapshot)
+    {
+        if (snapshot.PassageVectors is null)
+        {
+            return null;
+        }
+
+        var set = _sentenceSet;
+        if (set is null || !ReferenceEquals(set.Snapshot, snapshot))
+        {
+            set = new SentenceSet(snapshot, snapshot.Passages.Select(CorpusIndex.SentencesOf).ToList(), null);
+        }
+
+        if (set.Standing is null)
+        {
+            set = set with { Standing = SentenceStanding.TryCreate(set.Sentences, _index) };
+        }
+
+        _sentenceSet = set;
+        return set.Standing;
+    }
+
+    /// <summary>One snapshot's sentences by passage ordinal, and their standing once every one has a vector.</summary>
+    private sealed record SentenceSet(IndexSnapshot Snapshot, IReadOnlyList<IReadOnlyList<string>> Sentences, SentenceStanding? Standing);
 
     // Without a context one vector serves both. With one, the ranking vector is the question's unit vector plus
     // ContextWeight times the context's (Rocchio-style: a passage's cosine to it ranks like cos(question) +

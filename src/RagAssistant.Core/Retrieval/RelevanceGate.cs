@@ -2,7 +2,8 @@ namespace RagAssistant.Core.Retrieval;
 
 /// <summary>
 /// The RelevanceScore in [0, 1] that the "not covered" gate compares with <c>Answering:MinRelevance</c>. When dense
-/// search ran it is the query-passage cosine rescaled from [<see cref="RetrievalOptions.CosineFloor"/>, 1] to [0, 1]
+/// search ran and the corpus's sentence vectors are ready, it is how far the passage's best sentence stands above the
+/// corpus (<see cref="Sentence"/>); while they are still being embedded, the query-passage cosine rescaled from [<see cref="RetrievalOptions.CosineFloor"/>, 1] to [0, 1]
 /// (arctic-embed gives even unrelated text about 0.6, so the raw cosine would pass any threshold that suits keyword
 /// coverage), unless the passage matches a rare term of the question exactly (<see cref="Hybrid"/>); when only BM25 ran
 /// it is the BM25 relevance. Measured on the dev set, mixing keyword coverage into every dense relevance separated
@@ -14,14 +15,19 @@ internal static class RelevanceGate
     public static double Semantic(double cosine, double floor) => Math.Clamp((cosine - floor) / (1 - floor), 0, 1);
 
     /// <summary>
-    /// The RelevanceScore of a passage when dense search ran: the rescaled cosine, or the passage's BM25 relevance
-    /// when that is higher and the passage contains every topic term of the question, one of them rare in the corpus
+    /// The RelevanceScore of a passage whose best sentence stands <paramref name="standardScore"/> standard deviations
+    /// above the corpus's passages (<see cref="SentenceStanding"/>): the score over <paramref name="scale"/>, clamped
+    /// to [0, 1].
+    /// </summary>
+    public static double Sentence(double standardScore, double scale) => Math.Clamp(standardScore / scale, 0, 1);
+
+    /// <summary>
+    /// The RelevanceScore of a passage when dense search ran: its <paramref name="semantic"/> relevance (<see cref="Sentence"/>
+    /// once the sentence vectors are ready, <see cref="Semantic"/> before), or the passage's BM25 relevance when that
+    /// is higher and the passage contains every topic term of the question, one of them rare in the corpus
     /// (<paramref name="exactRareMatch"/>). A short question naming a rare term ("What is LoRA?") embeds poorly, so
     /// its cosine to the very papers named after that term stays near the floor; the exact match is the evidence.
     /// </summary>
-    public static double Hybrid(double cosine, double floor, double lexical, bool exactRareMatch)
-    {
-        var semantic = Semantic(cosine, floor);
-        return exactRareMatch ? Math.Max(semantic, lexical) : semantic;
-    }
+    public static double Hybrid(double semantic, double lexical, bool exactRareMatch) =>
+        exactRareMatch ? Math.Max(semantic, lexical) : semantic;
 }

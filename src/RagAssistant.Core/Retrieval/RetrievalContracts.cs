@@ -168,6 +168,19 @@ public sealed record EmbeddingProgress(EmbeddingState State, int Done, int Total
     /// work, but the next start embeds again. Set from the first failed save of a build; front ends show it once.
     /// </summary>
     public string? CacheWarning { get; init; }
+
+    /// <summary>
+    /// Source sentences with a vector (from the cache or embedded). They are embedded after the passages, so hybrid
+    /// search is ready before them; until every one has its vector the relevance gate judges by the passage cosine
+    /// (Retrieval/README.md, "RelevanceScore and the "not covered" gate").
+    /// </summary>
+    public int SentencesDone { get; init; }
+
+    /// <summary>Distinct source sentences in the corpus (0 before a build or without an embedding model).</summary>
+    public int SentencesTotal { get; init; }
+
+    /// <summary>True while the passages are ready and the sentences are still being embedded.</summary>
+    public bool SentencesPending => State == EmbeddingState.Ready && SentencesDone < SentencesTotal;
 }
 
 /// <summary>The corpus index: parses the corpus folder, embeds (with cache) and indexes it.</summary>

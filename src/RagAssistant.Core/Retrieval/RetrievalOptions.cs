@@ -49,6 +49,16 @@ public sealed class RetrievalOptions : IValidatableObject
     public double CosineFloor { get; set; } = 0.58;
 
     /// <summary>
+    /// The best-sentence standard score that counts as full relevance once the corpus's sentence vectors are ready:
+    /// the relevance gate's value is a passage's best-sentence cosine to the question, in standard deviations above
+    /// the corpus's passages, over this (see <see cref="RelevanceGate"/>). With Answering:MinRelevance 0.15, 15 refuses
+    /// below 2.25 standard deviations, the threshold 5-fold cross-validation over the dev and held-out sets chose
+    /// (folds 2.04..2.26; Retrieval/README.md).
+    /// </summary>
+    [Range(0.1, 1000.0)]
+    public double SentenceScoreScale { get; set; } = 15;
+
+    /// <summary>
     /// How much a follow-up's context (the conversation's earlier question, used when no chat model rewrites the
     /// follow-up) weighs against the question itself in the ranking: each of its BM25 terms gets this boost, and its
     /// embedding is added to the question's at this weight. 0 searches the question alone; 1 weighs both alike. The

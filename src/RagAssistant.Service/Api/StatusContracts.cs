@@ -12,7 +12,9 @@ internal sealed record StatusResponse(bool Ready, ModelStatus Model, CorpusStatu
 /// <param name="PassagesPerSecond">Embedding rate, or null before the first batch.</param>
 /// <param name="EtaSeconds">Estimated seconds left, or null when unknown.</param>
 /// <param name="Error">Why embedding failed, or null.</param>
-internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error);
+/// <param name="SentencesDone">Source sentences with a vector so far; embedded after the passages (search is hybrid before they are all done).</param>
+/// <param name="SentencesTotal">Source sentences in the corpus; until all have a vector the "not covered" gate judges by the passage cosine.</param>
+internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error, int SentencesDone, int SentencesTotal);
 
 /// <summary>
 /// The models the service runs on. <paramref name="ChatModelState"/> is the one state of the chat model: there is no

@@ -50,7 +50,9 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
                 embedding.Total,
                 embedding.PassagesPerSecond is { } rate ? Math.Round(rate, 2) : null,
                 embedding.Eta is { } eta ? Math.Round(eta.TotalSeconds, 1) : null,
-                embedding.Error));
+                embedding.Error,
+                embedding.SentencesDone,
+                embedding.SentencesTotal));
     }
 
     // The build's warnings, then the embedding cache's (a save that failed after the build), each once.
