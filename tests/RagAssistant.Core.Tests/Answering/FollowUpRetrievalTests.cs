@@ -146,8 +146,9 @@ public sealed class FollowUpRetrievalTests
         using var index = CreateIndex(cache, hybrid: true);
         await index.WaitForVectorsAsync(Ct);
 
-        // A floor this high leaves the cosine no say: only the exact rare-term match can lift the relevance.
-        var retriever = new HybridPaperRetriever(index, Options.Create(new RetrievalOptions { CosineFloor = 0.999 }), new HashingEmbeddingGenerator());
+        // A floor and a sentence scale this high leave the cosine and the sentence standing no say: only the exact
+        // rare-term match can lift the relevance.
+        var retriever = new HybridPaperRetriever(index, Options.Create(new RetrievalOptions { CosineFloor = 0.999, SentenceScoreScale = 1000 }), new HashingEmbeddingGenerator());
         var lora = await retriever.SearchAsync("What is LoRA?", cancellationToken: Ct);
         var music = await retriever.SearchAsync("Can LLMs compose symbolic music in ABC notation or MIDI?", cancellationToken: Ct);
         var minRelevance = new AnsweringOptions().MinRelevance;

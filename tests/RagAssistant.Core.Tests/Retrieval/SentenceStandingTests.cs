@@ -1,0 +1,56 @@
+using RagAssistant.Core.Evidence;
+using RagAssistant.Core.Retrieval;
+
+namespace RagAssistant.Core.Tests.Retrieval;
+
+public sealed class SentenceStandingTests
+{
+    [Fact]
+    public void Each_passage_scores_its_best_sentence_in_standard_deviations_above_the_corpus()
+    {
+        // Passage 0's second sentence points along the query; every other sentence is orthogonal to it.
+        var vectors = new SentenceVectors();
+        var passages = new List<IReadOnlyList<string>>();
+        for (var p = 0; p < SentenceStanding.MinPassages; p++)
+        {
+            passages.Add([$"p{p} a", $"p{p} b"]);
+            vectors.Add($"p{p} a", [0, 1, 0]);
+            vectors.Add($"p{p} b", p == 0 ? [2, 0, 0] : [0, 0, 1]);
+        }
+
+        var scores = SentenceStanding.TryCreate(passages, vectors)!.StandardScores([3, 0, 0])!;
+
+        // Best cosines: 1 for passage 0, 0 for the other n - 1; mean 1/n, standard deviation sqrt(n - 1)/n.
+        double n = SentenceStanding.MinPassages;
+        Assert.Equal((1 - (1 / n)) / (Math.Sqrt(n - 1) / n), scores[0], 6);
+        Assert.All(scores.Skip(1), z => Assert.Equal(-(1 / n) / (Math.Sqrt(n - 1) / n), z, 6));
+    }
+
+    [Fact]
+    public void There_is_no_standing_until_every_sentence_has_a_vector_nor_for_a_corpus_too_small_to_be_a_background()
+    {
+        var vectors = new SentenceVectors();
+        var passages = Enumerable.Range(0, SentenceStanding.MinPassages).Select(p => (IReadOnlyList<string>)[$"s{p}"]).ToList();
+        foreach (var p in Enumerable.Range(1, SentenceStanding.MinPassages - 1))
+        {
+            vectors.Add($"s{p}", [1, p]);
+        }
+
+        Assert.Null(SentenceStanding.TryCreate(passages, vectors));
+        vectors.Add("s0", [1, 0]);
+        Assert.NotNull(SentenceStanding.TryCreate(passages, vectors));
+        Assert.Null(SentenceStanding.TryCreate(passages.Take(SentenceStanding.MinPassages - 1).ToList(), vectors));
+
+        // A query of another dimension (another model) has no standing: the gate keeps the cosine.
+        Assert.Null(SentenceStanding.TryCreate(passages, vectors)!.StandardScores([1, 0, 0]));
+    }
+
+    private sealed class SentenceVectors : ISourceSentenceVectors
+    {
+        private readonly Dictionary<string, ReadOnlyMemory<float>> _vectors = new(StringComparer.Ordinal);
+
+        public void Add(string sentence, float[] vector) => _vectors[sentence] = vector;
+
+        public bool TryGet(string sentence, out ReadOnlyMemory<float> vector) => _vectors.TryGetValue(sentence, out vector);
+    }
+}
