@@ -86,7 +86,13 @@ function showStatus(status) {
   const embedding = status.embedding || {};
   const embeddingState = state(embedding.state);
   const embedder = field(model, "embedding_model");
-  if (embeddingState === "ready") {
+  const sentencesDone = field(embedding, "sentences_done") || 0;
+  const sentencesTotal = field(embedding, "sentences_total") || 0;
+  if (embeddingState === "ready" && sentencesDone < sentencesTotal) {
+    // The "not covered" check reads the sentence vectors once all are embedded (in the background, after the passages).
+    setItem("status-retrieval", `Hybrid search${embedder ? ` · ${embedder}` : ""} · source sentences ${sentencesDone.toLocaleString("en")} of ${sentencesTotal.toLocaleString("en")} embedded`);
+    busy = true;
+  } else if (embeddingState === "ready") {
     setItem("status-retrieval", `Hybrid search${embedder ? ` · ${embedder}` : ""}`);
   } else if (embeddingState === "running") {
     const total = embedding.total || 0;

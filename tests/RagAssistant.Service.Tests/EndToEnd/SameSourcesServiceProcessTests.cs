@@ -29,7 +29,7 @@ public sealed class SameSourcesServiceProcessTests
         List<string>[] extracted;
         await using (var retrievalOnly = ServiceProcess.Start([.. common, "--retrieval-only", $"--ConnectionStrings:Conversations=Data Source={Path.Combine(folder.Path, "a.db")}"]))
         {
-            extracted = await ConversationAsync(retrievalOnly, "retrieval_only");
+            extracted = await ConversationAsync(retrievalOnly, "retrieval-only");
         }
 
         await using var model = await ScriptedModelServer.StartAsync(Ct);
