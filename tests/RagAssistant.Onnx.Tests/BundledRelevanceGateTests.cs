@@ -11,6 +11,7 @@ namespace RagAssistant.Onnx.Tests;
 /// questions than the passage cosine it replaces, while still answering its answerable ones.
 /// </summary>
 [Collection(BundledModelCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class BundledRelevanceGateTests(BundledModel model)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

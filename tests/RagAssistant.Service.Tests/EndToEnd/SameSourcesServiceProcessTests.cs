@@ -11,6 +11,7 @@ namespace RagAssistant.Service.Tests.EndToEnd;
 /// and the model keeps it as it is, as a model should. A model's rewrite of a vague follow-up ("How much faster is
 /// it?") may differ from the retrieval-only context search, and its sources with it (Retrieval/README.md).
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class SameSourcesServiceProcessTests
 {
     private const string First = "Which papers study speculative decoding?";
