@@ -86,7 +86,8 @@ public sealed class ChatSessionTests
         {
             if (n == 1)
             {
-                index.Embedding = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, 35.2, TimeSpan.Zero, null);
+                // Hybrid search is ready; the source sentences the "not covered" check reads go on in the background.
+                index.Embedding = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, 35.2, TimeSpan.Zero, null) { SentencesDone = 1200, SentencesTotal = 2674 };
             }
         };
         var session = new ChatSession(TestAssistant.For(new FakeAnswerPipeline()), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader, index);
@@ -94,6 +95,7 @@ public sealed class ChatSessionTests
         await session.RunAsync(TestContext.Current.CancellationToken);
 
         var text = output.ToString();
+        Assert.True(text.IndexOf("source sentences 1200/2674 embedded (in the background", StringComparison.Ordinal) > text.IndexOf("answers now use hybrid search", StringComparison.Ordinal), text);
         var progress = text.IndexOf("Semantic index", StringComparison.Ordinal);
         Assert.True(progress >= 0, text);
         Assert.Contains("120/312 passages, 35.2/s, about 6 s left; answers use BM25 (keywords) until it is ready", text, StringComparison.Ordinal);
