@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using RagAssistant.Hosting.Contract;
 using RagAssistant.Hosting.Conversations;
 using RagAssistant.Testing.Databases;
 

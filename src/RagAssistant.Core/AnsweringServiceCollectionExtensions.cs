@@ -16,7 +16,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class AnsweringServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="IAnswerPipeline"/>, <see cref="AnswerEvaluator"/> and the prompt templates. Binds <see cref="AnsweringOptions"/> ("Answering") and
+    /// Adds <see cref="IAnswerPipeline"/> (composed by <see cref="AnswerPipelineFactory"/>), <see cref="AnswerEvaluator"/> and the prompt templates. Binds <see cref="AnsweringOptions"/> ("Answering") and
     /// <see cref="AssistantOptions"/> ("Assistant"), validated at start-up. The pipeline receives by constructor injection an <see cref="RagAssistant.Core.Retrieval.IPaperRetriever"/> (required);
     /// an <see cref="Microsoft.Extensions.AI.IChatClient"/> and a keyed <see cref="ITokenizer"/> under <see cref="ITokenizer.ChatKey"/> are optional (without a
     /// chat client answers are extracted, retrieval-only). Every <see cref="IFunctionInvocationFilter"/> registered
@@ -53,38 +53,11 @@ public static class AnsweringServiceCollectionExtensions
             AnswerPromptTemplates.Load(AnswerPromptTemplates.ResolveFolder(sp.GetRequiredService<IOptions<AnsweringOptions>>().Value.PromptsFolder)));
 
         // The pipeline composes its own Semantic Kernel from these collaborators; filters registered here see its steps.
-        services.TryAddSingleton(sp => ComposeAnswerPipeline(sp, sp.GetService<IChatClient>(), sp.GetKeyedService<ITokenizer>(ITokenizer.ChatKey)));
+        services.TryAddSingleton<AnswerPipelineFactory>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<AnswerPipelineFactory>().Create(sp.GetService<IChatClient>(), sp.GetKeyedService<ITokenizer>(ITokenizer.ChatKey)));
         services.TryAddSingleton<IAnswerPipeline>(sp => sp.GetRequiredService<AnswerPipeline>());
         services.TryAddSingleton<AnswerEvaluator>();
         services.AddRagAnswerTelemetry();
         return services;
     }
-
-    /// <summary>
-    /// The answer pipeline over <paramref name="chatClient"/>, with the container's retriever, prompts, options, filters
-    /// and logging: the one composition, used at start and when a chat model loaded later replaces the one at start.
-    /// </summary>
-    /// <param name="services">The container <see cref="AddRagAnswering"/> registered into.</param>
-    /// <param name="chatClient">The chat model, or null for retrieval-only answers.</param>
-    /// <param name="tokenizer">The chat model's tokenizer, or null to estimate.</param>
-    /// <returns>A new pipeline.</returns>
-    /// <exception cref="InvalidOperationException">A required service (retriever, prompts, options) is not registered.</exception>
-    public static AnswerPipeline ComposeAnswerPipeline(IServiceProvider services, IChatClient? chatClient, ITokenizer? tokenizer)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        return new AnswerPipeline(
-            services.GetRequiredService<IPaperRetriever>(),
-            services.GetRequiredService<AnswerPromptTemplates>(),
-            services.GetRequiredService<IOptions<AnsweringOptions>>(),
-            services.GetRequiredService<IOptions<AssistantOptions>>(),
-            services.GetRequiredService<ILogger<AnswerPipeline>>(),
-            chatClient,
-            tokenizer,
-            services.GetServices<IFunctionInvocationFilter>(),
-            services.GetService<ILoggerFactory>(),
-            services.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            services.GetService<IEvidenceChecker>(),
-            services.GetService<ISourceSentenceVectors>());
-    }
-
 }

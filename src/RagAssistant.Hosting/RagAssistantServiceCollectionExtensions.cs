@@ -110,8 +110,11 @@ public static class RagAssistantServiceCollectionExtensions
         services.AddRagRetrieval(configuration);
 
         // Before Core's own IAnswerPipeline: a chat model downloaded while running replaces the pipeline composed at start.
-        services.TryAddSingleton(sp => new SwitchableAnswerPipeline(sp.GetRequiredService<AnswerPipeline>()));
-        services.TryAddSingleton<IAnswerPipeline>(sp => sp.GetRequiredService<SwitchableAnswerPipeline>());
+        services.TryAddSingleton(sp => new ChatModelRuntime(
+            () => sp.GetRequiredService<AnswerPipeline>(),
+            () => sp.GetService<IChatClient>(),
+            () => sp.GetRequiredService<AnswerPipelineFactory>()));
+        services.TryAddSingleton<IAnswerPipeline>(sp => sp.GetRequiredService<ChatModelRuntime>());
         services.AddRagAnswering(configuration);
         services.AddAssistantService(configuration);
         services.AddConversations(configuration);
@@ -207,19 +210,13 @@ public static class RagAssistantServiceCollectionExtensions
             .Configure<LocalModelFiles>((options, files) => options.ModelPath = files.Chat?.Path ?? options.ModelPath);
         services.TryAddSingleton(sp => LoadLocal(sp, files => files.Chat, () => sp.GetRequiredKeyedService<IChatClient>(LocalModelKey))!);
         services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.ChatKey, (sp, _) => LoadLocal<ITokenizer>(sp, files => files.Chat, () => new LlamaChatTokenizer(sp.GetRequiredService<LlamaChatClient>()))!);
-    }
 
-    /// <summary>
-    /// Loads the local GGUF chat model now, through its keyed pipeline rather than the unkeyed client (which resolved
-    /// as null while the file was missing): for a file a download has put in place after start-up.
-    /// </summary>
-    /// <param name="services">The application's services.</param>
-    /// <returns>The chat client and its tokenizer, or null when no local chat model is registered (a server, retrieval-only).</returns>
-    /// <exception cref="Exception">The file failed to load (e.g. a <c>ModelFileException</c>).</exception>
-    internal static (IChatClient Client, ITokenizer Tokenizer)? LoadLocalChatModel(IServiceProvider services) =>
-        services.GetKeyedService<IChatClient>(LocalModelKey) is { } client
-            ? (client, new LlamaChatTokenizer(services.GetRequiredService<LlamaChatClient>()))
-            : null;
+        // A file a download puts in place after start-up is loaded through the keyed pipeline: the unkeyed client
+        // resolved as null while the file was missing.
+        services.TryAddSingleton(sp => new LocalChatModelLoader(
+            () => sp.GetRequiredKeyedService<IChatClient>(LocalModelKey),
+            () => new LlamaChatTokenizer(sp.GetRequiredService<LlamaChatClient>())));
+    }
 
     // The GGUF embedder through llama.cpp; like the chat model, it resolves as null while its file is not downloaded.
     private static void AddLocalEmbeddingModel(IServiceCollection services, IConfiguration configuration)

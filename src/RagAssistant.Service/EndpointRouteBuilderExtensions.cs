@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
+using RagAssistant.Hosting.Contract;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.Documents;
 using RagAssistant.Service.Health;

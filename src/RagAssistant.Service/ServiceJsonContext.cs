@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RagAssistant.Core.Ingestion;
+using RagAssistant.Hosting.Contract;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.Documents;
 using RagAssistant.Service.OpenAi;
@@ -9,7 +10,7 @@ namespace RagAssistant.Service;
 
 /// <summary>
 /// Source-generated JSON metadata for the bodies the service binds and the responses it writes besides answers
-/// (those are <see cref="Core.Answering.AnswerJson"/>). Every body follows one convention, that of <c>ask --json</c>
+/// (those are <see cref="AnswerJson"/>). Every body follows one convention, that of <c>ask --json</c>
 /// and OpenAI: snake_case property names and enum values, and a null value left out (a property that OpenAI always
 /// sends, such as <c>finish_reason</c>, says so itself). Bodies are bound, and the responses of endpoints that return
 /// an object, written through ASP.NET Core's JSON options, which <see cref="UseServiceConventions"/> sets the same way.

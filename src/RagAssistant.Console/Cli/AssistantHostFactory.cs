@@ -49,8 +49,9 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
         }).AddConsoleFormatter<TerminalLogFormatter, ConsoleFormatterOptions>();
         builder.Logging.AddFilter<ConsoleLoggerProvider>(category: null, verbose ? LogLevel.Information : LogLevel.Warning);
 
-        // The console reports a model or index failure itself, once, as its error message: not also as a log line.
-        builder.Logging.AddFilter<ConsoleLoggerProvider>(typeof(AssistantStartup).FullName, verbose ? LogLevel.Information : LogLevel.None);
+        // The console reports a model or index failure itself, once, as its error message: not also as a log line
+        // (the start-up's steps log under its namespace).
+        builder.Logging.AddFilter<ConsoleLoggerProvider>(typeof(AssistantStartup).Namespace, verbose ? LogLevel.Information : LogLevel.None);
 
         // Warnings the console shows itself, once: the corpus's with the index (StartupView), the missing chat template
         // as a start-up notice (RuntimeView). Logged as well, each would be said twice.

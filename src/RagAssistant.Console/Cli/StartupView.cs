@@ -125,6 +125,13 @@ internal sealed class ConsoleDownloadHint : IModelDownloadHint
     /// <inheritdoc/>
     public string Describe(string role, string path, ModelEntry? model) =>
         $"Fetch it with `{ConsoleCommand.Download(role)}` from the repository root (or save the GGUF file named in models/models.json at that path)";
+
+    /// <inheritdoc/>
+    public string DescribeRetry(ModelEntry model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return $"the next `{ConsoleCommand.Download(model.DownloadArgument)}`";
+    }
 }
 
 /// <summary>Reports on the calling thread, in order (System.Progress posts to the thread pool and can reorder).</summary>

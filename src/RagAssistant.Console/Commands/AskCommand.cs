@@ -4,6 +4,7 @@ using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
 using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Hosting.Application;
+using RagAssistant.Hosting.Contract;
 using RagAssistant.Hosting.Conversations;
 using RagAssistant.Hosting.Models;
 

@@ -9,6 +9,7 @@ using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evaluation;
 using RagAssistant.Core.Retrieval;
+using RagAssistant.Hosting.Contract;
 using Spectre.Console;
 
 namespace RagAssistant.Console.Commands;

@@ -1,6 +1,7 @@
 using RagAssistant.Console.Cli;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evidence;
+using RagAssistant.Hosting.Contract;
 using Spectre.Console;
 
 namespace RagAssistant.Console.Rendering;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core;
 using RagAssistant.Core.Answering;
+using RagAssistant.Hosting.Contract;
 using RagAssistant.Hosting.Startup;
 
 namespace RagAssistant.Hosting.Application;
@@ -24,10 +25,10 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     public AssistantReadiness? Readiness => readiness;
 
     /// <summary>
-    /// Why no question can be answered yet ("The corpus is still being indexed.", or why indexing failed), or null
-    /// when an index is searchable (or no start-up is tracked). The service answers it with 503 and Retry-After.
+    /// Why no question can be answered yet (<see cref="AssistantReadiness.NotReady"/>), or null when one can (or no
+    /// start-up is tracked). Each front end words it (the service: 503 with Retry-After).
     /// </summary>
-    public string? NotReadyReason() => readiness?.NotReadyReason();
+    public NotReadyReason? NotReady() => readiness?.NotReady();
 
     /// <summary>
     /// Checks a question and builds the pipeline request, or says what is wrong in a message the user can act on

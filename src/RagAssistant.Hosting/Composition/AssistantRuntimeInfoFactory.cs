@@ -1,8 +1,8 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core;
-using RagAssistant.Core.Answering;
 using RagAssistant.Core.Ingestion;
 using RagAssistant.Hosting.OpenAICompatible;
 using RagAssistant.Hosting.Startup;
@@ -12,24 +12,40 @@ using RagAssistant.LlamaCpp.Native;
 namespace RagAssistant.Hosting.Composition;
 
 /// <summary>Describes what the assistant runs on from clients the start-up has already loaded; it loads nothing itself.</summary>
-internal static class AssistantRuntimeInfoFactory
+/// <param name="configuration">The application's configuration (the embedding provider).</param>
+/// <param name="files">The local model files.</param>
+/// <param name="corpus">The corpus folder.</param>
+/// <param name="servers">The model servers' settings (OpenAI-compatible chat and embedding).</param>
+/// <param name="chatTokenizer">Returns the chat model's tokenizer (for the context size of another in-process client), or null.</param>
+public sealed class AssistantRuntimeInfoFactory(
+    IConfiguration configuration,
+    LocalModelFiles files,
+    IOptions<CorpusOptions> corpus,
+    IOptionsMonitor<OpenAICompatibleModelOptions> servers,
+    Func<ITokenizer?> chatTokenizer)
 {
-    public static AssistantRuntimeInfo Create(IServiceProvider services, LocalModelFiles files, IChatClient? chat, bool chatRemote, IReadOnlyList<string> notices)
+    /// <summary>The description of the assistant answering with <paramref name="chat"/>.</summary>
+    /// <param name="chat">The chat model's client, or null for retrieval-only answers.</param>
+    /// <param name="chatRemote">True when the chat model is a model server.</param>
+    /// <param name="notices">The start-up notices to carry.</param>
+    /// <returns>The models, backend, context, threads and corpus in use.</returns>
+    public AssistantRuntimeInfo Create(IChatClient? chat, bool chatRemote, IReadOnlyList<string> notices)
     {
-        var corpus = services.GetRequiredService<IOptions<CorpusOptions>>().Value.ResolveFolder();
-        var embedding = DescribeEmbedding(services, files);
+        var corpusFolder = corpus.Value.ResolveFolder();
+        var embedding = DescribeEmbedding();
         var embeddingPath = files.Embedding is { IsPresent: true } gguf ? gguf.Path : null;
         if (chatRemote)
         {
             // A chat model on a server: the server owns backend and threads.
+            var server = servers.Get(OpenAICompatibleModelOptions.ChatName);
             return new AssistantRuntimeInfo(
                 ChatModelPath: null,
-                OpenAICompatibleRegistration.Describe(services, OpenAICompatibleModelOptions.ChatName),
+                Describe(server),
                 embeddingPath,
                 Backend: "remote",
-                OpenAICompatibleRegistration.Get(services, OpenAICompatibleModelOptions.ChatName).ContextSize,
+                server.ContextSize,
                 Threads: 0,
-                corpus,
+                corpusFolder,
                 RetrievalOnly: chat is null,
                 notices,
                 embedding);
@@ -45,9 +61,9 @@ internal static class AssistantRuntimeInfoFactory
                 metadata is null ? null : $"{metadata.ProviderName} {metadata.DefaultModelId}".Trim(),
                 embeddingPath,
                 Backend: "in-process",
-                services.GetKeyedService<ITokenizer>(ITokenizer.ChatKey)?.ContextSize ?? 0,
+                chatTokenizer()?.ContextSize ?? 0,
                 Threads: 0,
-                corpus,
+                corpusFolder,
                 RetrievalOnly: false,
                 notices,
                 embedding);
@@ -64,22 +80,22 @@ internal static class AssistantRuntimeInfoFactory
             backend,
             llama?.ContextSize ?? 0,
             llama?.Threads ?? 0,
-            corpus,
+            corpusFolder,
             RetrievalOnly: llama is null,
             notices,
             embedding);
     }
 
+    // "model qwen2.5:0.5b at http://127.0.0.1:11434/v1 (OpenAI-compatible)", for the banner and /api/status.
+    private static string Describe(OpenAICompatibleModelOptions server) => $"model {server.ModelId} at {server.Endpoint} (OpenAI-compatible)";
+
     // The embedder in words: the bundled model, the GGUF file name, or the server's model; null when BM25 only.
-    private static string? DescribeEmbedding(IServiceProvider services, LocalModelFiles files)
-    {
-        var configuration = services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
-        return RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _) switch
+    private string? DescribeEmbedding() =>
+        RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _) switch
         {
             EmbeddingProvider.Bundled => RagAssistantServiceCollectionExtensions.BundledEmbeddingDescription,
             EmbeddingProvider.Gguf when files.Embedding is { IsPresent: true } gguf => Path.GetFileName(gguf.Path),
-            EmbeddingProvider.OpenAICompatible => OpenAICompatibleRegistration.Describe(services, OpenAICompatibleModelOptions.EmbeddingName),
+            EmbeddingProvider.OpenAICompatible => Describe(servers.Get(OpenAICompatibleModelOptions.EmbeddingName)),
             _ => null,
         };
-    }
 }

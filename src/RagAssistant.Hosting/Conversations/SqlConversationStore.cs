@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
+using RagAssistant.Hosting.Contract;
 
 namespace RagAssistant.Hosting.Conversations;
 

@@ -45,13 +45,6 @@ internal static class OpenAICompatibleRegistration
             .UseLogging();
     }
 
-    /// <summary>"model qwen2.5:0.5b at http://127.0.0.1:11434/v1 (OpenAI-compatible)", for the banner and /api/status.</summary>
-    public static string Describe(IServiceProvider services, string name)
-    {
-        var options = Get(services, name);
-        return $"model {options.ModelId} at {options.Endpoint} (OpenAI-compatible)";
-    }
-
     /// <summary>The validated options of <paramref name="name"/> (<see cref="OpenAICompatibleModelOptions.ChatName"/> or <see cref="OpenAICompatibleModelOptions.EmbeddingName"/>).</summary>
     public static OpenAICompatibleModelOptions Get(IServiceProvider services, string name) =>
         services.GetRequiredService<IOptionsMonitor<OpenAICompatibleModelOptions>>().Get(name);

@@ -56,6 +56,35 @@ public enum ChatModelState
     Failed,
 }
 
+/// <summary>What keeps the assistant from answering now.</summary>
+public enum NotReadyCause
+{
+    /// <summary>Loading the models failed; only a fixed model file and a restart help.</summary>
+    ModelsFailed,
+
+    /// <summary>The models are still loading.</summary>
+    ModelsLoading,
+
+    /// <summary>The first index build failed (no index to search).</summary>
+    IndexFailed,
+
+    /// <summary>The first index build has not finished yet.</summary>
+    IndexBuilding,
+}
+
+/// <summary>
+/// Why the assistant cannot answer (or search) now: the one statement of "not ready", derived from
+/// <see cref="AssistantReadiness"/>. It holds facts only; each front end words it for its user (the service's 503
+/// and /health/ready).
+/// </summary>
+/// <param name="Cause">What keeps the assistant from answering.</param>
+/// <param name="Error">The failure's message for <see cref="NotReadyCause.ModelsFailed"/> and <see cref="NotReadyCause.IndexFailed"/>; else null.</param>
+public sealed record NotReadyReason(NotReadyCause Cause, string? Error = null)
+{
+    /// <summary>True when the start-up failed (waiting does not help), false while it is still running.</summary>
+    public bool IsFailure => Cause is NotReadyCause.ModelsFailed or NotReadyCause.IndexFailed;
+}
+
 /// <summary>
 /// What the start-up (<see cref="AssistantStartup"/>) has done so far: models, index, the runtime description, the
 /// notices and the download offer. Both front ends and /health/ready read it. Thread-safe.
@@ -110,18 +139,40 @@ public sealed class AssistantReadiness
     public bool HasIndex { get { lock (_gate) { return _hasIndex; } } }
 
     /// <summary>
-    /// Why a question cannot be answered now ("the index is still being built", or why it failed), or null when an
-    /// index is searchable. Front ends answer it with their own "not ready" (HTTP 503, a console message).
+    /// Why a question cannot be answered now, or null when it can (<see cref="IsReady"/>): a model failure first
+    /// (it outlasts everything else), then models still loading, then the index (failed or still building).
     /// </summary>
-    public string? NotReadyReason()
+    /// <returns>The reason, or null when ready.</returns>
+    public NotReadyReason? NotReady()
     {
         lock (_gate)
         {
-            return _hasIndex ? null
-                : _indexState == IndexState.Failed ? $"Indexing the corpus failed: {IndexError}"
-                : "The corpus is still being indexed.";
+            return _modelState switch
+            {
+                ModelState.Failed => new NotReadyReason(NotReadyCause.ModelsFailed, ModelError),
+                ModelState.Loading => new NotReadyReason(NotReadyCause.ModelsLoading),
+                _ => IndexNotReadyCore(),
+            };
         }
     }
+
+    /// <summary>
+    /// Why nothing can be searched now (the first index build failed or has not finished), or null once some index
+    /// is searchable, even while a refresh runs or after one failed. Searching needs no chat model.
+    /// </summary>
+    /// <returns>The reason, or null when an index is searchable.</returns>
+    public NotReadyReason? NotSearchable()
+    {
+        lock (_gate)
+        {
+            return IndexNotReadyCore();
+        }
+    }
+
+    private NotReadyReason? IndexNotReadyCore() =>
+        _hasIndex ? null
+        : _indexState == IndexState.Failed ? new NotReadyReason(NotReadyCause.IndexFailed, IndexError)
+        : new NotReadyReason(NotReadyCause.IndexBuilding);
 
     internal void ModelsPublished(AssistantRuntimeInfo runtime, ChatModelState chatModel, ModelDownloadOffer? offer, string? error)
     {

@@ -31,15 +31,15 @@ public sealed record ChatModelDownloadProgress(ChatModelDownloadState State, str
 /// <summary>
 /// Fetches the offered default chat model (<see cref="AssistantReadiness.ChatModelOffer"/>) in the background through
 /// <see cref="ModelDownloader"/> (resumable, verified), for a front end with no one at a terminal (the service).
-/// The file is saved where the assistant loads it from, then loaded (<see cref="AssistantStartup.LoadDownloadedChatModelAsync"/>):
+/// The file is saved where the assistant loads it from, then loaded (<see cref="DownloadedChatModelSwitch"/>):
 /// answers switch from retrieval-only to generated without a restart. One download at a time.
 /// </summary>
 /// <param name="readiness">Holds the offer: which model, and where it goes.</param>
-/// <param name="startup">Loads the downloaded file and switches answers to it.</param>
+/// <param name="chatModelSwitch">Loads the downloaded file and switches answers to it.</param>
 /// <param name="downloader">Fetches and verifies the file (its failure messages word the retry with the front end's <see cref="IModelDownloadHint"/>).</param>
 /// <param name="lifetime">Stops the download when the host stops.</param>
 /// <param name="logger">Receives the download's start, end and failure.</param>
-public sealed partial class ChatModelDownload(AssistantReadiness readiness, AssistantStartup startup, ModelDownloader downloader, IHostApplicationLifetime lifetime, ILogger<ChatModelDownload> logger)
+public sealed partial class ChatModelDownload(AssistantReadiness readiness, DownloadedChatModelSwitch chatModelSwitch, ModelDownloader downloader, IHostApplicationLifetime lifetime, ILogger<ChatModelDownload> logger)
 {
     private readonly Lock _gate = new();
     private ChatModelDownloadProgress? _progress;
@@ -101,7 +101,7 @@ public sealed partial class ChatModelDownload(AssistantReadiness readiness, Assi
         var size = new FileInfo(target).Length;
         try
         {
-            await startup.LoadDownloadedChatModelAsync(cancellationToken).ConfigureAwait(false);
+            await chatModelSwitch.SwitchAsync(cancellationToken).ConfigureAwait(false);
             Set(new ChatModelDownloadProgress(ChatModelDownloadState.Completed, target, size, size, null));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -34,17 +34,13 @@ public interface IModelDownloadHint
 
     /// <summary>
     /// How to start a failed download of <paramref name="model"/> again, which resumes from the bytes kept: the
-    /// subject of "... resumes from there" in <see cref="ModelDownloadException"/> messages. By default the console
-    /// command (the console downloads in the foreground); a front end that downloads otherwise words its own.
+    /// subject of "... resumes from there" in <see cref="ModelDownloadException"/> messages, in the words of the front
+    /// end that downloads (the console's command, the service's endpoint).
     /// </summary>
     /// <param name="model">The manifest entry whose download failed.</param>
     /// <returns>A clause such as "the next `dotnet run --project src/RagAssistant.Console -- models download NAME`".</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
-    string DescribeRetry(ModelEntry model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        return $"the next `{ConsoleCommand.Download(model.DownloadArgument)}`";
-    }
+    string DescribeRetry(ModelEntry model);
 }
 
 /// <summary>

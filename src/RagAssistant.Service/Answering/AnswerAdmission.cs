@@ -50,18 +50,10 @@ internal sealed partial class AnswerAdmission(
             return (null, ApiProblems.ShuttingDown());
         }
 
-        if (readiness.ModelState == ModelState.Failed)
+        if (readiness.NotReady() is { } notReady)
         {
-            // Same reason as /health/ready; the models load once, so only a fixed file and a restart help.
-            return (null, ApiProblems.ModelsFailed($"Loading the models failed: {readiness.ModelError} Then restart the service."));
-        }
-
-        if (!readiness.HasIndex)
-        {
-            var detail = readiness.IndexState == IndexState.Failed
-                ? $"Indexing the corpus failed: {readiness.IndexError} Fix the corpus folder; the service re-indexes when files change."
-                : "The corpus is still being indexed. Retry shortly, or poll /health/ready.";
-            return (null, ApiProblems.NotReady(context, detail, retryAfter));
+            // The same reason as /health/ready gives.
+            return (null, ApiProblems.NotReady(context, notReady, retryAfter));
         }
 
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, grace.Expired);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
+using RagAssistant.Hosting.Contract;
 using RagAssistant.Hosting.Conversations;
 using RagAssistant.Service.Api;
 using RagAssistant.Service.Options;

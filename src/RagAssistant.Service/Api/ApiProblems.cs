@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using RagAssistant.Hosting.Conversations;
+using RagAssistant.Hosting.Startup;
 
 namespace RagAssistant.Service.Api;
 
@@ -31,19 +32,22 @@ internal static class ApiProblems
             title: "Too many questions at once.");
     }
 
-    /// <summary>503 with <c>Retry-After</c>: the index is not built yet (or indexing failed).</summary>
+    /// <summary>
+    /// 503 in the service's words (<see cref="NotReadyWording"/>), with <c>Retry-After</c> unless the models failed to
+    /// load (only a fixed file and a restart help then).
+    /// </summary>
     /// <param name="context">The request; its response gets the <c>Retry-After</c> header, which stays when the problem is written.</param>
-    /// <param name="detail">What is not ready and what to do.</param>
+    /// <param name="reason">Why the assistant cannot answer now.</param>
     /// <param name="retryAfterSeconds">Seconds the client should wait before retrying.</param>
-    public static ProblemHttpResult NotReady(HttpContext context, string detail, int retryAfterSeconds)
+    public static ProblemHttpResult NotReady(HttpContext context, NotReadyReason reason, int retryAfterSeconds)
     {
-        SetRetryAfter(context, retryAfterSeconds);
-        return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The assistant is not ready.");
-    }
+        if (reason.Cause != NotReadyCause.ModelsFailed)
+        {
+            SetRetryAfter(context, retryAfterSeconds);
+        }
 
-    /// <summary>503 for a model that failed to load: no Retry-After, since only a fixed file and a restart help.</summary>
-    public static ProblemHttpResult ModelsFailed(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The assistant is not ready.");
+        return TypedResults.Problem(NotReadyWording.Describe(reason), statusCode: StatusCodes.Status503ServiceUnavailable, title: "The assistant is not ready.");
+    }
 
     public static ProblemHttpResult ShuttingDown() =>
         TypedResults.Problem(

@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
+using RagAssistant.Hosting.Contract;
 using RagAssistant.Hosting.Conversations;
 using RagAssistant.Service.Answering;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RagAssistant.Hosting.Contract;
 using RagAssistant.Hosting.Conversations;
 
 namespace RagAssistant.Service.Api;

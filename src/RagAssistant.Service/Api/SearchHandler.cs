@@ -23,9 +23,9 @@ internal sealed partial class SearchHandler(
             return ApiProblems.BadRequest(search.Error!);
         }
 
-        if (!readiness.HasIndex)
+        if (readiness.NotSearchable() is { } notSearchable)
         {
-            return ApiProblems.NotReady(context, "The corpus is still being indexed. Retry shortly, or poll /health/ready.", options.Value.RetryAfterSeconds);
+            return ApiProblems.NotReady(context, notSearchable, options.Value.RetryAfterSeconds);
         }
 
         try

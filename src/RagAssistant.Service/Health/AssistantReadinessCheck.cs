@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RagAssistant.Core.Retrieval;
+using RagAssistant.Service.Api;
 
 namespace RagAssistant.Service.Health;
 
@@ -33,7 +34,7 @@ internal sealed class AssistantReadinessCheck(AssistantReadiness readiness, ISer
             data["embedded"] = $"{embedding.Done}/{embedding.Total}";
         }
 
-        if (readiness.IsReady)
+        if (readiness.NotReady() is not { } notReady)
         {
             var description = data.TryGetValue("hybrid", out var hybrid) && Equals(hybrid, "pending")
                 ? "Index built (BM25) and models loaded; hybrid search is pending while the passages are embedded."
@@ -41,17 +42,11 @@ internal sealed class AssistantReadinessCheck(AssistantReadiness readiness, ISer
             return Task.FromResult(HealthCheckResult.Healthy(description, data));
         }
 
-        var missing = readiness.ModelState switch
-        {
-            ModelState.Failed => $"Loading the models failed: {readiness.ModelError}",
-            ModelState.Loading => "The models are still loading.",
-            _ => readiness.NotReadyReason() ?? "The corpus is still being indexed.",
-        };
-
         // Still starting is normal, not a failure: Degraded (503 all the same, see StartingStatusCode), which the
         // health check service does not log as an error. Unhealthy is kept for a start that failed.
-        return Task.FromResult(readiness.ModelState == ModelState.Failed || readiness.IndexState == IndexState.Failed
-            ? HealthCheckResult.Unhealthy(missing, data: data)
-            : HealthCheckResult.Degraded(missing, data: data));
+        var why = NotReadyWording.Describe(notReady);
+        return Task.FromResult(notReady.IsFailure
+            ? HealthCheckResult.Unhealthy(why, data: data)
+            : HealthCheckResult.Degraded(why, data: data));
     }
 }

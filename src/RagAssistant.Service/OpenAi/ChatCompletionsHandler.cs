@@ -4,6 +4,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
+using RagAssistant.Hosting.Contract;
 using RagAssistant.Service.Answering;
 
 namespace RagAssistant.Service.OpenAi;

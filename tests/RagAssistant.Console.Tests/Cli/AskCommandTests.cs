@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using RagAssistant.Console.Tests.TestDoubles;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evidence;
+using RagAssistant.Hosting.Contract;
 
 namespace RagAssistant.Console.Tests.Cli;
 

@@ -1,4 +1,4 @@
-using RagAssistant.Hosting.Models;
+using RagAssistant.Console.Cli;
 
 namespace RagAssistant.Console.Tests.EndToEnd;
 

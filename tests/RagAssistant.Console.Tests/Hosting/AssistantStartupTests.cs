@@ -64,7 +64,7 @@ public sealed class AssistantStartupTests : IDisposable
         Assert.Equal(IndexState.Ready, readiness.IndexState);
         Assert.Equal(1, readiness.LastReport!.Papers);
         Assert.Contains("parsing", stages);
-        Assert.Null(readiness.NotReadyReason());
+        Assert.Null(readiness.NotReady());
         Assert.Same(readiness, host.Services.GetRequiredService<AssistantService>().Readiness);
     }
 
@@ -83,8 +83,9 @@ public sealed class AssistantStartupTests : IDisposable
 
         // Models loaded, index not built yet: not ready, and the reason says so.
         Assert.False(startup.Readiness.IsReady);
-        Assert.Equal("The corpus is still being indexed.", startup.Readiness.NotReadyReason());
-        Assert.Equal("The corpus is still being indexed.", host.Services.GetRequiredService<AssistantService>().NotReadyReason());
+        Assert.Equal(new NotReadyReason(NotReadyCause.IndexBuilding), startup.Readiness.NotReady());
+        Assert.Equal(new NotReadyReason(NotReadyCause.IndexBuilding), startup.Readiness.NotSearchable());
+        Assert.Equal(new NotReadyReason(NotReadyCause.IndexBuilding), host.Services.GetRequiredService<AssistantService>().NotReady());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using RagAssistant.Console.Cli;
 using RagAssistant.Console.Tests.TestDoubles;
 using RagAssistant.Hosting.Models;
 using RagAssistant.Hosting.Startup;
@@ -281,14 +282,8 @@ public sealed class ModelDownloaderTests : IDisposable
     private ModelDownloader Downloader(IModelDownloadHint? hint = null, int attempts = 2) => new(
         httpClient,
         Options.Create(new ModelsOptions { DownloadAttempts = attempts, StallTimeoutSeconds = 10 }),
-        hint ?? new ConsoleWordedHint(),
+        hint ?? new ConsoleDownloadHint(),
         NullLogger<ModelDownloader>.Instance);
-
-    // Words only the start-up notice: a failed download keeps IModelDownloadHint's default, the console command.
-    private sealed class ConsoleWordedHint : IModelDownloadHint
-    {
-        public string Describe(string role, string path, ModelEntry? model) => "fetch it";
-    }
 
     private sealed class EndpointHint : IModelDownloadHint
     {

@@ -45,17 +45,6 @@ public sealed class AnswerTokenLimitTests
         Assert.Equal(AnswerFinishReason.Stop, complete.FinishReason);
     }
 
-    [Fact]
-    public void The_json_of_ask_names_the_finish_reason()
-    {
-        var result = new AnswerResult("q", "q", "a", [], [], [], false, AnswerMode.Generated, new AnswerUsage(1, 1), new AnswerTimings(0, 0, 0, 0))
-        {
-            FinishReason = AnswerFinishReason.Length,
-        };
-
-        Assert.Contains("\"finish_reason\": \"length\"", AnswerJson.Serialize(result), StringComparison.Ordinal);
-    }
-
     /// <summary>Writes up to <c>words</c> one-token words, stopping at MaxOutputTokens as a runtime does.</summary>
     private sealed class LimitedChatClient(int words, bool reportReason) : IChatClient
     {

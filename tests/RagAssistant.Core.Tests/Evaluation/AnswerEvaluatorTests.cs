@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evaluation;
@@ -49,18 +48,11 @@ public sealed class AnswerEvaluatorTests
         Assert.Equal(300, report.MedianTimings.TotalMs);
         Assert.True(report.Outcomes[0].GoldCited);
 
-        using var json = JsonDocument.Parse(AnswerJson.Serialize(report));
-        Assert.Equal(0.5, json.RootElement.GetProperty("unanswerable_refused").GetDouble());
-        Assert.Equal(300, json.RootElement.GetProperty("median_timings_ms").GetProperty("total").GetDouble());
-        Assert.Equal(5, json.RootElement.GetProperty("per_question").GetArrayLength());
+        Assert.Equal(5, report.Outcomes.Count);
 
-        // The grounding shares: the claims of every answer, by verdict.
+        // The grounding: the claims of every answer, by verdict (the shares are the wire contract's, in Hosting).
         Assert.Equal(new GroundingSummary(4, 2, 0, 1, 1), report.Grounding);
-        var grounding = json.RootElement.GetProperty("grounding");
-        Assert.Equal(4, grounding.GetProperty("claims").GetInt32());
-        Assert.Equal(0.5, grounding.GetProperty("supported").GetDouble());
-        Assert.Equal(0.25, grounding.GetProperty("uncited").GetDouble());
-        Assert.Equal(3, json.RootElement.GetProperty("per_question")[0].GetProperty("grounding").GetProperty("claims").GetInt32());
+        Assert.Equal(3, report.Outcomes[0].Grounding.Claims);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using RagAssistant.Core.Answering;
+using RagAssistant.Hosting.Contract;
 using RagAssistant.Service.Tests.Infrastructure;
 
 namespace RagAssistant.Service.Tests.Api;

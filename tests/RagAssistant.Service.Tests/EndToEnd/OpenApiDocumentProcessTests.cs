@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using RagAssistant.Hosting.Contract;
 using RagAssistant.Service.Tests.Infrastructure;
 
 namespace RagAssistant.Service.Tests.EndToEnd;

@@ -2,10 +2,11 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evidence;
 using RagAssistant.Core.Evaluation;
 
-namespace RagAssistant.Core.Answering;
+namespace RagAssistant.Hosting.Contract;
 
 /// <summary>
 /// The one wire contract for answers, snake_case, used by every front end: <c>ask --json</c>, the JSON answer of

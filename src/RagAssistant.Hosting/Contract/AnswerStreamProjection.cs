@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
+using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evidence;
 
-namespace RagAssistant.Core.Answering;
+namespace RagAssistant.Hosting.Contract;
 
 /// <summary>
 /// The one mapping of a streamed answer (<see cref="IAnswerPipeline.AnswerStreamingAsync"/>) to what a front end
@@ -62,7 +64,7 @@ public abstract class AnswerStreamProjection<T>
 
     /// <summary>A claim's sentence is complete and checked against its sources; nothing by default.</summary>
     /// <param name="claim">The checked claim: text, cited sources, verdict, evidence, suggestions.</param>
-    protected virtual IEnumerable<T> OnClaim(Evidence.AnswerClaim claim) => [];
+    protected virtual IEnumerable<T> OnClaim(AnswerClaim claim) => [];
 
     /// <summary>The answer is complete; nothing by default.</summary>
     /// <param name="result">The whole result: text, citations, sources, usage, timings.</param>

@@ -1,10 +1,10 @@
-namespace RagAssistant.Hosting.Models;
+namespace RagAssistant.Console.Cli;
 
 /// <summary>
-/// How every notice, prompt and error names a console command: the one form that works as typed from the repository
+/// How every notice, prompt and error of the console names a console command: the one form that works as typed from the repository
 /// root on a fresh machine (there is no installed <c>ragassistant</c> command), as the README shows it.
 /// </summary>
-public static class ConsoleCommand
+internal static class ConsoleCommand
 {
     /// <summary>The prefix that runs the console from the repository root.</summary>
     public const string Run = "dotnet run --project src/RagAssistant.Console --";

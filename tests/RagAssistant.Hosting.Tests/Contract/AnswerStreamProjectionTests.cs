@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using RagAssistant.Core.Answering;
+using RagAssistant.Hosting.Contract;
 
-namespace RagAssistant.Core.Tests.Answering;
+namespace RagAssistant.Hosting.Tests.Contract;
 
 public sealed class AnswerStreamProjectionTests
 {

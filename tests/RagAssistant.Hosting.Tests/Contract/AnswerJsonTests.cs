@@ -1,8 +1,10 @@
 using System.Text.Json;
 using RagAssistant.Core.Answering;
+using RagAssistant.Core.Evaluation;
 using RagAssistant.Core.Evidence;
+using RagAssistant.Hosting.Contract;
 
-namespace RagAssistant.Core.Tests.Answering;
+namespace RagAssistant.Hosting.Tests.Contract;
 
 public sealed class AnswerJsonTests
 {
@@ -101,5 +103,52 @@ public sealed class AnswerJsonTests
         var node = AnswerJson.ToJsonNode(Sample(AnswerMode.NotCovered));
 
         Assert.Equal("not-covered", node["mode"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void The_json_of_ask_names_the_finish_reason()
+    {
+        var result = new AnswerResult("q", "q", "a", [], [], [], false, AnswerMode.Generated, new AnswerUsage(1, 1), new AnswerTimings(0, 0, 0, 0))
+        {
+            FinishReason = AnswerFinishReason.Length,
+        };
+
+        Assert.Contains("\"finish_reason\": \"length\"", AnswerJson.Serialize(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sources_carry_the_ranking_score_they_are_ordered_by_and_the_relevance_apart()
+    {
+        var sources = new[]
+        {
+            new AnswerSource(1, "a", "A", null, "a.txt", 1.9, "text") { Relevance = 0.41 },
+            new AnswerSource(2, "b", "B", null, "b.txt", 1.2, "text") { Relevance = 0.67 },
+        };
+
+        var document = AnswerJson.ToDocument(Sample(AnswerMode.Generated) with { Sources = sources });
+
+        Assert.Equal([1.9, 1.2], document.Sources.Select(s => s.Score));
+        Assert.Equal([0.41, 0.67], document.Sources.Select(s => s.RelevanceScore));
+    }
+
+    [Fact]
+    public void The_eval_summary_has_the_documented_names_and_the_grounding_shares()
+    {
+        AnswerEvalOutcome Outcome(string id, double totalMs, GroundingSummary grounding) =>
+            new(id, "lexical", Answerable: true, Refused: false, ValidCitations: 1, InvalidCitations: 0, GoldCited: true, new AnswerTimings(0, 0, 0, totalMs), Error: null) { Grounding = grounding };
+        var report = new AnswerEvalReport(
+            AnswerMode.Generated, 0.5, 1.0 / 3, 0.75, 1.0 / 3, new AnswerTimings(0, 0, 0, 300),
+            [Outcome("d1", 100, new GroundingSummary(3, 1, 0, 1, 1)), Outcome("d2", 300, new GroundingSummary(1, 1, 0, 0, 0)), Outcome("d3", 500, new GroundingSummary(0, 0, 0, 0, 0))]);
+
+        using var json = JsonDocument.Parse(AnswerJson.Serialize(report));
+
+        Assert.Equal(0.5, json.RootElement.GetProperty("unanswerable_refused").GetDouble());
+        Assert.Equal(300, json.RootElement.GetProperty("median_timings_ms").GetProperty("total").GetDouble());
+        Assert.Equal(3, json.RootElement.GetProperty("per_question").GetArrayLength());
+        var grounding = json.RootElement.GetProperty("grounding");
+        Assert.Equal(4, grounding.GetProperty("claims").GetInt32());
+        Assert.Equal(0.5, grounding.GetProperty("supported").GetDouble());
+        Assert.Equal(0.25, grounding.GetProperty("uncited").GetDouble());
+        Assert.Equal(3, json.RootElement.GetProperty("per_question")[0].GetProperty("grounding").GetProperty("claims").GetInt32());
     }
 }

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace RagAssistant.Hosting.Startup;
+
+/// <summary>What loading the models at start gave.</summary>
+/// <param name="Chat">The chat model's client, or null (none configured, not downloaded, retrieval-only, or failed).</param>
+/// <param name="HasEmbedder">True when an embedding model is loaded (dense search is possible).</param>
+/// <param name="Failure">The exception that stopped a model from loading, or null.</param>
+public sealed record LoadedModels(IChatClient? Chat, bool HasEmbedder, Exception? Failure);
+
+/// <summary>
+/// Loads the chat and embedding models, at start-up rather than on the first question: the adapters load their files
+/// when their clients are first created. A model that fails to load is reported in the result, not thrown.
+/// </summary>
+/// <param name="chatClient">Creates (and so loads) the chat client; null when there is none.</param>
+/// <param name="embeddingGenerator">Creates (and so loads) the embedding generator; null when there is none.</param>
+/// <param name="files">The local model files, whose load failures are recorded rather than thrown.</param>
+/// <param name="logger">Receives a load failure.</param>
+public sealed partial class ModelLoader(
+    Func<IChatClient?> chatClient,
+    Func<IEmbeddingGenerator<string, Embedding<float>>?> embeddingGenerator,
+    LocalModelFiles files,
+    ILogger<ModelLoader> logger)
+{
+    /// <summary>Loads the models now.</summary>
+    /// <returns>The clients loaded and the failure, if any.</returns>
+    public LoadedModels Load()
+    {
+        IChatClient? chat = null;
+        var embedder = false;
+        Exception? failure = null;
+        try
+        {
+            chat = chatClient();
+            embedder = embeddingGenerator() is not null;
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        // A local GGUF file that failed to load resolves as null (for whoever resolved it first); its failure is kept.
+        failure ??= files.LoadFailure;
+        if (failure is not null)
+        {
+            LogModelLoadFailed(logger, failure);
+        }
+
+        return new LoadedModels(chat, embedder, failure);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Loading the models failed; the assistant is not ready")]
+    private static partial void LogModelLoadFailed(ILogger logger, Exception exception);
+}
