@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using RagAssistant.Hosting.Composition;
 
 namespace RagAssistant.Hosting;
 
@@ -21,5 +21,5 @@ public static class BundledEmbedder
     /// <summary>True when the configuration uses it (<c>EmbeddingModel:Provider</c> is Bundled, the default).</summary>
     /// <param name="configuration">The application's configuration, command-line overrides included.</param>
     public static bool IsInUse(IConfiguration configuration) =>
-        RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _) == EmbeddingProvider.Bundled;
+        ModelProviders.ResolveEmbedding(configuration, out _) == EmbeddingProvider.Bundled;
 }

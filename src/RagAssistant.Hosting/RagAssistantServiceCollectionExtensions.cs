@@ -64,11 +64,11 @@ public static class RagAssistantServiceCollectionExtensions
         services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => sp.GetRequiredService<ControlCharacterEscapingLoggerFactory>()));
 
         var retrievalOnly = configuration.GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey);
-        var chatProvider = ResolveChatProvider(configuration, out var chatProviderError);
+        var chatProvider = ModelProviders.ResolveChat(configuration, out var chatProviderError);
         if (chatProviderError is not null)
         {
             // Reported by start-up validation with the front end's one-line message, not thrown while registering.
-            FailAtStart(services, ChatProviderKey, chatProviderError);
+            FailAtStart(services, ModelProviders.ChatKey, chatProviderError);
         }
         else if (retrievalOnly)
         {
@@ -83,10 +83,10 @@ public static class RagAssistantServiceCollectionExtensions
             AddLocalChatModel(services, configuration);
         }
 
-        var provider = ResolveEmbeddingProvider(configuration, out var embeddingProviderError);
+        var provider = ModelProviders.ResolveEmbedding(configuration, out var embeddingProviderError);
         if (embeddingProviderError is not null)
         {
-            FailAtStart(services, EmbeddingProviderKey, embeddingProviderError);
+            FailAtStart(services, ModelProviders.EmbeddingKey, embeddingProviderError);
         }
 
         switch (provider)
@@ -119,68 +119,6 @@ public static class RagAssistantServiceCollectionExtensions
         services.AddAssistantService(configuration);
         services.AddConversations(configuration);
         return services;
-    }
-
-    /// <summary>Configuration key of where the chat model runs: LlamaSharp (default, in process) or OpenAICompatible.</summary>
-    internal const string ChatProviderKey = "ChatModel:Provider";
-
-    /// <summary>The configured chat provider: <see cref="ChatModelProvider.LlamaSharp"/> when <c>ChatModel:Provider</c> is unset.</summary>
-    /// <param name="configuration">The application's configuration.</param>
-    /// <param name="error">Why the configured value is not a provider (and what to write instead), or null when it is one.</param>
-    /// <returns>The provider; <see cref="ChatModelProvider.LlamaSharp"/> when <paramref name="error"/> is set.</returns>
-    internal static ChatModelProvider ResolveChatProvider(IConfiguration configuration, out string? error)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        return ParseProvider(
-            configuration[ChatProviderKey],
-            ChatModelProvider.LlamaSharp,
-            $"{ChatProviderKey} is \"{configuration[ChatProviderKey]}\"; use LlamaSharp (the GGUF file ChatModel:ModelPath, in process) or OpenAICompatible (a server at ChatModel:Endpoint serving ChatModel:ModelId).",
-            out error);
-    }
-
-    /// <summary>Configuration key of the embedder choice: Bundled (default), Gguf, OpenAICompatible or None.</summary>
-    internal const string EmbeddingProviderKey = "EmbeddingModel:Provider";
-
-    /// <summary>How the bundled embedder is named in the banner and /api/status.</summary>
-    internal const string BundledEmbeddingDescription = $"{BundledEmbedder.Name} (bundled, ONNX Runtime)";
-
-    /// <summary>The configured embedder; a GGUF file named on the command line (--embedding-model) means Gguf.</summary>
-    /// <param name="configuration">The application's configuration.</param>
-    /// <param name="error">Why <c>EmbeddingModel:Provider</c> is not a provider (and what to write instead), or null when it is one.</param>
-    /// <returns>The provider; <see cref="EmbeddingProvider.Bundled"/> when <paramref name="error"/> is set.</returns>
-    internal static EmbeddingProvider ResolveEmbeddingProvider(IConfiguration configuration, out string? error)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        if (configuration.GetValue<bool>(CommandLineOverrides.RequireEmbeddingModelKey))
-        {
-            error = null;
-            return EmbeddingProvider.Gguf;
-        }
-
-        return ParseProvider(
-            configuration[EmbeddingProviderKey],
-            EmbeddingProvider.Bundled,
-            $"{EmbeddingProviderKey} is \"{configuration[EmbeddingProviderKey]}\"; use Bundled (the built-in model), Gguf (EmbeddingModel:ModelPath through llama.cpp), OpenAICompatible (a server at EmbeddingModel:Endpoint) or None (BM25 only).",
-            out error);
-    }
-
-    // Unset means the default; an unknown name is an error (and the default, so registration can go on).
-    private static TProvider ParseProvider<TProvider>(string? configured, TProvider unset, string unknown, out string? error)
-        where TProvider : struct, Enum
-    {
-        error = null;
-        if (string.IsNullOrWhiteSpace(configured))
-        {
-            return unset;
-        }
-
-        if (Enum.TryParse<TProvider>(configured, ignoreCase: true, out var provider) && Enum.IsDefined(provider))
-        {
-            return provider;
-        }
-
-        error = unknown;
-        return unset;
     }
 
     // One answer to "how many threads" for every model in process: the physical cores, where Threads is left at 0.

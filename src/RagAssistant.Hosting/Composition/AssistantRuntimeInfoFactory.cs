@@ -1,6 +1,5 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core;
 using RagAssistant.Core.Ingestion;
@@ -91,9 +90,9 @@ public sealed class AssistantRuntimeInfoFactory(
 
     // The embedder in words: the bundled model, the GGUF file name, or the server's model; null when BM25 only.
     private string? DescribeEmbedding() =>
-        RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _) switch
+        ModelProviders.ResolveEmbedding(configuration, out _) switch
         {
-            EmbeddingProvider.Bundled => RagAssistantServiceCollectionExtensions.BundledEmbeddingDescription,
+            EmbeddingProvider.Bundled => ModelProviders.BundledEmbeddingDescription,
             EmbeddingProvider.Gguf when files.Embedding is { IsPresent: true } gguf => Path.GetFileName(gguf.Path),
             EmbeddingProvider.OpenAICompatible => Describe(servers.Get(OpenAICompatibleModelOptions.EmbeddingName)),
             _ => null,

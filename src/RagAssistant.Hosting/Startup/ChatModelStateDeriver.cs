@@ -1,6 +1,5 @@
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using RagAssistant.Hosting.Composition;
 
 namespace RagAssistant.Hosting.Startup;
 
@@ -25,7 +24,7 @@ public sealed class ChatModelStateDeriver(IConfiguration configuration, LocalMod
             return ChatModelState.Failed;
         }
 
-        if (RagAssistantServiceCollectionExtensions.ResolveChatProvider(configuration, out _) == ChatModelProvider.OpenAICompatible)
+        if (ModelProviders.ResolveChat(configuration, out _) == ChatModelProvider.OpenAICompatible)
         {
             return ChatModelState.Remote;
         }

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core;
+using RagAssistant.Hosting.Composition;
 using RagAssistant.Hosting.Models;
 using RagAssistant.LlamaCpp.Chat;
 using RagAssistant.LlamaCpp.Embeddings;
@@ -31,12 +31,12 @@ public sealed class LocalModelFiles
     {
         ArgumentNullException.ThrowIfNull(configuration);
         _configuration = configuration;
-        var chatProvider = RagAssistantServiceCollectionExtensions.ResolveChatProvider(configuration, out _);
+        var chatProvider = ModelProviders.ResolveChat(configuration, out _);
         var localChat = chatProvider == ChatModelProvider.LlamaSharp && !configuration.GetValue<bool>(CommandLineOverrides.RetrievalOnlyKey);
         Chat = localChat
             ? Probe(LlamaChatClientOptions.SectionName, CommandLineOverrides.RequireChatModelKey, "--model", "chat")
             : null;
-        Embedding = RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _) == EmbeddingProvider.Gguf
+        Embedding = ModelProviders.ResolveEmbedding(configuration, out _) == EmbeddingProvider.Gguf
             ? Probe(LlamaEmbeddingGeneratorOptions.SectionName, CommandLineOverrides.RequireEmbeddingModelKey, "--embedding-model", "embedding")
             : null;
     }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using RagAssistant.Hosting.Composition;
 using RagAssistant.Hosting.Models;
 using RagAssistant.LlamaCpp.Chat;
 
@@ -30,7 +30,7 @@ public sealed class StartupNotices(IConfiguration configuration, LocalModelFiles
                 notices.Add("Retrieval-only mode: answers are sentences extracted from the papers, not generated.");
                 break;
             case ChatModelState.Missing:
-                notices.Add($"The chat model {files.Chat!.Path} is not downloaded yet: answers are retrieval-only (extracted, not generated). {downloadHint.Describe("chat", files.Chat.Path, manifest?.Find("chat"))}, or set {RagAssistantServiceCollectionExtensions.ChatProviderKey} to OpenAICompatible to use a model server; then restart.");
+                notices.Add($"The chat model {files.Chat!.Path} is not downloaded yet: answers are retrieval-only (extracted, not generated). {downloadHint.Describe("chat", files.Chat.Path, manifest?.Find("chat"))}, or set {ModelProviders.ChatKey} to OpenAICompatible to use a model server; then restart.");
                 break;
             case ChatModelState.NotConfigured:
                 notices.Add("No chat model configured (ChatModel:ModelPath).");
@@ -42,15 +42,15 @@ public sealed class StartupNotices(IConfiguration configuration, LocalModelFiles
             notices.Add($"{Path.GetFileName(files.Chat?.Path)} has no chat template: a plain User/Assistant format is used (set ChatModel:ChatTemplate to choose one, e.g. \"chatml\").");
         }
 
-        var embeddingProvider = RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out _);
+        var embeddingProvider = ModelProviders.ResolveEmbedding(configuration, out _);
         if (embeddingProvider == EmbeddingProvider.None)
         {
-            notices.Add($"{RagAssistantServiceCollectionExtensions.EmbeddingProviderKey} is None: retrieval is BM25 (keyword) only. Set it to Bundled for semantic search with the built-in model.");
+            notices.Add($"{ModelProviders.EmbeddingKey} is None: retrieval is BM25 (keyword) only. Set it to Bundled for semantic search with the built-in model.");
         }
         else if (embeddingProvider == EmbeddingProvider.Gguf && !models.HasEmbedder)
         {
             notices.Add(files.Embedding is { IsPresent: false } missing
-                ? $"The GGUF embedding model {missing.Path} is not downloaded yet: retrieval is BM25 only. {downloadHint.Describe("embedding", missing.Path, manifest?.Find("embedding"))}, or set {RagAssistantServiceCollectionExtensions.EmbeddingProviderKey} to Bundled to use the built-in model (no download)."
+                ? $"The GGUF embedding model {missing.Path} is not downloaded yet: retrieval is BM25 only. {downloadHint.Describe("embedding", missing.Path, manifest?.Find("embedding"))}, or set {ModelProviders.EmbeddingKey} to Bundled to use the built-in model (no download)."
                 : "No embedding model configured (EmbeddingModel:ModelPath).");
         }
 

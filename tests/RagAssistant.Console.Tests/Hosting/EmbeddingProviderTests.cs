@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using RagAssistant.Hosting.Composition;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Startup;
 using RagAssistant.Onnx.Embeddings;
@@ -19,7 +20,7 @@ public sealed class EmbeddingProviderTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["EmbeddingModel:Provider"] = configured }).Build();
 
         // By name: the provider enum is the composition's own (internal), and a theory's parameters must be public.
-        Assert.Equal(Enum.Parse<EmbeddingProvider>(expected), RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(configuration, out var error));
+        Assert.Equal(Enum.Parse<EmbeddingProvider>(expected), ModelProviders.ResolveEmbedding(configuration, out var error));
         Assert.Null(error);
     }
 
@@ -29,8 +30,8 @@ public sealed class EmbeddingProviderTests
         var named = new ConfigurationBuilder().AddInMemoryCollection(new CommandLineOverrides(EmbeddingModelPath: "bge.gguf").ToConfiguration()).Build();
         var unknown = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["EmbeddingModel:Provider"] = "Openai" }).Build();
 
-        Assert.Equal(EmbeddingProvider.Gguf, RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(named, out _));
-        RagAssistantServiceCollectionExtensions.ResolveEmbeddingProvider(unknown, out var error);
+        Assert.Equal(EmbeddingProvider.Gguf, ModelProviders.ResolveEmbedding(named, out _));
+        ModelProviders.ResolveEmbedding(unknown, out var error);
         Assert.Contains("use Bundled (the built-in model), Gguf", error, StringComparison.Ordinal);
     }
 
@@ -43,7 +44,7 @@ public sealed class EmbeddingProviderTests
 
         Assert.NotNull(bundled.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<ArcticEmbeddingGenerator>());
         var runtime = await bundled.GetRequiredService<AssistantStartup>().LoadModelsAsync(TestContext.Current.CancellationToken);
-        Assert.Equal(RagAssistantServiceCollectionExtensions.BundledEmbeddingDescription, runtime.EmbeddingModelDescription);
+        Assert.Equal(ModelProviders.BundledEmbeddingDescription, runtime.EmbeddingModelDescription);
         Assert.DoesNotContain(runtime.Notices, n => n.Contains("download embedding", StringComparison.Ordinal));
         Assert.Null(none.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
         Assert.Contains((await none.GetRequiredService<AssistantStartup>().LoadModelsAsync(TestContext.Current.CancellationToken)).Notices, n => n.Contains("BM25 (keyword) only", StringComparison.Ordinal));
