@@ -34,6 +34,10 @@ public sealed class ChatModelDownloadServiceTests
             "--EmbeddingModel:Provider=None",
             "--Service:WatchCorpus=false",
             "--ChatModel:MaxTokens=16",
+
+            // The answer's own limit: the pipeline passes it to the model, so without it the answer runs to 512
+            // tokens, which took close to the client's minute on a loaded two-core machine.
+            "--Answering:MaxAnswerTokens=16",
             $"--ChatModel:ModelPath={target}",
             $"--Models:ManifestPath={manifest}",
             $"--Models:Folder={Path.Combine(folder.Path, "models")}");
