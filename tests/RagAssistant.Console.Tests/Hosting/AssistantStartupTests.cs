@@ -89,6 +89,25 @@ public sealed class AssistantStartupTests : IDisposable
     }
 
     [Fact]
+    public async Task Creating_the_start_up_and_the_answer_pipeline_loads_no_model_until_the_start_up_runs()
+    {
+        var created = 0;
+        using var host = Build(new() { ["ChatModel:ModelPath"] = Path.Combine(folder.Path, "models", "tiny-chat.gguf") }, services => services.AddSingleton<IChatClient>(_ =>
+        {
+            created++;
+            return new ScriptedChatClient();
+        }));
+
+        var startup = host.Services.GetRequiredService<AssistantStartup>();
+        _ = host.Services.GetRequiredService<RagAssistant.Core.Answering.IAnswerPipeline>();
+        Assert.Equal(0, created);
+
+        await startup.LoadModelsAsync(Ct);
+        Assert.Equal(1, created);
+        Assert.Equal(ChatModelState.Loaded, startup.Readiness.ChatModel);
+    }
+
+    [Fact]
     public async Task The_hosted_service_runs_the_start_up_in_the_background_once()
     {
         using var host = Build(new() { [CommandLineOverrides.RetrievalOnlyKey] = "true" }, services => services.AddAssistantStartupService());
