@@ -108,6 +108,22 @@ public sealed class AssistantStartupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_switch_to_a_downloaded_chat_model_is_refused_while_its_file_is_missing_and_changes_nothing()
+    {
+        var configured = Path.Combine(folder.Path, "models", "tiny-chat.gguf");
+        using var host = Build(new() { ["ChatModel:ModelPath"] = configured });
+        var startup = host.Services.GetRequiredService<AssistantStartup>();
+        var runtime = host.Services.GetRequiredService<ChatModelRuntime>();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.Services.GetRequiredService<DownloadedChatModelSwitch>().SwitchAsync(Ct));
+
+        Assert.Contains($"The chat model file {configured} is not there yet", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ChatModelState.Missing, startup.Readiness.ChatModel);
+        Assert.NotNull(startup.Readiness.ChatModelOffer);
+        Assert.Null(runtime.ChatClient);
+    }
+
+    [Fact]
     public async Task The_hosted_service_runs_the_start_up_in_the_background_once()
     {
         using var host = Build(new() { [CommandLineOverrides.RetrievalOnlyKey] = "true" }, services => services.AddAssistantStartupService());
