@@ -51,30 +51,12 @@ internal sealed class CorpusVectors(Microsoft.Extensions.VectorData.VectorStore 
     }
 
     /// <summary>The passage collection, created for vectors of <paramref name="dimensions"/> on first use.</summary>
-    public async Task<VectorStoreCollection<string, PassageVectorRecord>> PassagesAsync(int dimensions, CancellationToken cancellationToken)
-    {
-        if (Passages is { } existing)
-        {
-            return existing;
-        }
-
-        var collection = store.GetCollection<string, PassageVectorRecord>($"passages-{Key}", PassageVectorRecord.CreateDefinition(dimensions));
-        await collection.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
-        return Passages = collection;
-    }
+    public async Task<VectorStoreCollection<string, PassageVectorRecord>> PassagesAsync(int dimensions, CancellationToken cancellationToken) =>
+        Passages ??= await CreateAsync<PassageVectorRecord>("passages", PassageVectorRecord.CreateDefinition(dimensions), cancellationToken).ConfigureAwait(false);
 
     /// <summary>The sentence collection, created for vectors of <paramref name="dimensions"/> on first use.</summary>
-    public async Task<VectorStoreCollection<string, SentenceVectorRecord>> SentencesAsync(int dimensions, CancellationToken cancellationToken)
-    {
-        if (Sentences is { } existing)
-        {
-            return existing;
-        }
-
-        var collection = store.GetCollection<string, SentenceVectorRecord>($"sentences-{Key}", SentenceVectorRecord.CreateDefinition(dimensions));
-        await collection.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
-        return Sentences = collection;
-    }
+    public async Task<VectorStoreCollection<string, SentenceVectorRecord>> SentencesAsync(int dimensions, CancellationToken cancellationToken) =>
+        Sentences ??= await CreateAsync<SentenceVectorRecord>("sentences", SentenceVectorRecord.CreateDefinition(dimensions), cancellationToken).ConfigureAwait(false);
 
     /// <summary>Deletes both collections (when the corpus or model changes, these vectors are no one's).</summary>
     public async Task DeleteAsync(CancellationToken cancellationToken)
@@ -85,5 +67,13 @@ internal sealed class CorpusVectors(Microsoft.Extensions.VectorData.VectorStore 
         Sentences = null;
         StoredPassages.Clear();
         StoredSentences.Clear();
+    }
+
+    private async Task<VectorStoreCollection<string, TRecord>> CreateAsync<TRecord>(string prefix, VectorStoreCollectionDefinition definition, CancellationToken cancellationToken)
+        where TRecord : class
+    {
+        var collection = store.GetCollection<string, TRecord>($"{prefix}-{Key}", definition);
+        await collection.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
+        return collection;
     }
 }

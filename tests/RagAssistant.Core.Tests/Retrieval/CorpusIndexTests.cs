@@ -211,11 +211,7 @@ public sealed class CorpusIndexTests
         WritePapers(corpus, "b.jsonl", "Retrieval Augmentation", "Protein Folding");
         var generator = new HashingEmbeddingGenerator();
         var store = new InMemoryVectorStore();
-        using var index = new CorpusIndex(
-            Options.Create(new CorpusOptions { Folder = corpus.Path, CacheFolder = cache.Path }),
-            Options.Create(new RetrievalOptions()),
-            store,
-            generator);
+        using var index = CreateIndex(corpus, cache, generator, store: store);
         await index.WaitForVectorsAsync(Ct);
         var names = await store.ListCollectionNamesAsync(Ct).ToListAsync(Ct);
         Assert.Equal(2, names.Count);
@@ -242,11 +238,11 @@ public sealed class CorpusIndexTests
         Assert.Single(present);
     }
 
-    internal static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? other = null) =>
+    internal static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? other = null, InMemoryVectorStore? store = null) =>
         new(
             Options.Create(new CorpusOptions { Folder = corpus.Path, CacheFolder = cache.Path }),
             Options.Create(options ?? new RetrievalOptions()),
-            new InMemoryVectorStore(),
+            store ?? new InMemoryVectorStore(),
             (Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>?)generator ?? other);
 
     internal static HybridPaperRetriever CreateRetriever(CorpusIndex index, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null) =>
