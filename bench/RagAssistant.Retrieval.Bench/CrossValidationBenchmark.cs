@@ -27,7 +27,7 @@ internal static class CrossValidationBenchmark
         var passages = snapshot.Passages;
         var titles = passages.Select(p => snapshot.PaperOf(p).Title).ToList();
         var stored = await snapshot.PassageVectorsAsync(Enumerable.Range(0, passages.Count), cancellationToken);
-        var passageVectors = Enumerable.Range(0, passages.Count).Select(o => stored[o]).ToList();
+        IReadOnlyList<ReadOnlyMemory<float>> passageVectors = Enumerable.Range(0, passages.Count).Select(o => stored[o]).ToArray();
 
         // Extra vectors, cached beside the product's cache so a rerun embeds nothing.
         var store = new VectorFile(Path.Combine(cacheFolder, "bench-cv-vectors.bin"));
