@@ -43,6 +43,9 @@ internal static class MemoryBenchmark
                 throw new InvalidOperationException($"The warm build embedded {report.Embedded} passages (dense {report.DenseAvailable}): the cache did not work.");
             }
 
+            // Measured from a fresh stack: this continuation may run inline inside the build's completion, whose
+            // frames would keep the build's temporaries (the loaded cache among them) alive through the collection.
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
             var after = HeapAfterFullCollection();
             using var process = Process.GetCurrentProcess();
             process.Refresh();
