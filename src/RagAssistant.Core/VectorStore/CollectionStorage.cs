@@ -39,6 +39,29 @@ internal sealed class CollectionStorage<TKey, TRecord>
         }
     }
 
+    /// <summary>The records of those <paramref name="keys"/> present, in key order, under one read lock.</summary>
+    public List<(TRecord Record, float[]?[]? Vectors)> Get(IEnumerable<TKey> keys, bool includeVectors)
+    {
+        var found = new List<(TRecord, float[]?[]?)>();
+        _lock.EnterReadLock();
+        try
+        {
+            foreach (var key in keys)
+            {
+                if (_entries.TryGetValue(key, out var entry))
+                {
+                    found.Add((entry.Record, includeVectors ? VectorsOf(entry) : null));
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        return found;
+    }
+
     public List<TRecord> Snapshot()
     {
         _lock.EnterReadLock();

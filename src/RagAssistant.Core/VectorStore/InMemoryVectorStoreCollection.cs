@@ -68,6 +68,19 @@ internal sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>One read of the storage for all keys (fusion reads about 100 per search); missing keys are skipped.</remarks>
+    public override async IAsyncEnumerable<TRecord> GetAsync(IEnumerable<TKey> keys, RecordRetrievalOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        await Task.CompletedTask.ConfigureAwait(false);
+        foreach (var (record, vectors) in Storage(createIfMissing: false)?.Get(keys, options?.IncludeVectors == true) ?? [])
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return vectors is null ? record : WithVectors(record, vectors);
+        }
+    }
+
+    /// <inheritdoc/>
     public override async IAsyncEnumerable<TRecord> GetAsync(
         Expression<Func<TRecord, bool>> filter,
         int top,
