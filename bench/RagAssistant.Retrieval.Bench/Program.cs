@@ -297,7 +297,31 @@ evidenceLatency.SetAction(async (parse, ct) =>
     return 0;
 });
 
-var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, longQuestions, scaling, variants, fusion, gate, embedding, eval, crossValidate, evidenceTuning, evidenceLatency };
+var passagesOption = new Option<int>("--passages") { Description = "Synthetic passages (one-sentence abstracts) to index.", DefaultValueFactory = _ => 100_000 };
+var coldBuildOption = new Option<string?>("--cold-build") { Description = "Internal: embed the corpus under this folder into its cache and exit.", Hidden = true };
+var memory = new Command("memory", "Resident memory of a warm-built index over synthetic passages (stand-in embedder, vectors from the cache).") { passagesOption, dimensionsOption, coldBuildOption, jsonOption };
+memory.SetAction(async (parse, ct) =>
+{
+    if (parse.GetValue(coldBuildOption) is { } coldRoot)
+    {
+        await MemoryBenchmark.ColdBuildAsync(coldRoot, parse.GetValue(dimensionsOption), ct);
+        return 0;
+    }
+
+    var r = await MemoryBenchmark.RunAsync(parse.GetValue(passagesOption), parse.GetValue(dimensionsOption), ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(r, JsonDefaults.Indented));
+        return 0;
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Passages} passages x {r.Dimensions} dimensions (one copy of the passage vectors: {r.OneVectorCopyMb} MB)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"index GC heap after full collection: {r.IndexHeapMb} MB; process working set {r.WorkingSetMb} MB"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"build cold {r.ColdBuildSeconds} s, warm {r.WarmBuildSeconds} s"));
+    return 0;
+});
+
+var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, memory, longQuestions, scaling, variants, fusion, gate, embedding, eval, crossValidate, evidenceTuning, evidenceLatency };
 return await root.Parse(args).InvokeAsync();
 
 internal static class JsonDefaults

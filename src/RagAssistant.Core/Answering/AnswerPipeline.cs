@@ -212,14 +212,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         try
         {
             var query = await _embeddingGenerator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
-            var vectors = new Dictionary<string, ReadOnlyMemory<float>>(StringComparer.Ordinal);
-            foreach (var sentence in sentences)
-            {
-                if (_sentenceVectors?.TryGet(sentence, out var cached) == true)
-                {
-                    vectors[sentence] = cached;
-                }
-            }
+            var vectors = _sentenceVectors is null ? [] : new Dictionary<string, ReadOnlyMemory<float>>(await _sentenceVectors.GetAsync(sentences, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
 
             // Only what the index has not embedded yet (while its sentence vectors are still being computed).
             var missing = sentences.Where(s => !vectors.ContainsKey(s)).ToList();

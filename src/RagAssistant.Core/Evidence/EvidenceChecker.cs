@@ -124,14 +124,16 @@ public sealed class EvidenceChecker : IEvidenceChecker
     {
         var vectors = new Dictionary<string, ReadOnlyMemory<float>>(StringComparer.Ordinal);
         var missing = new List<string>();
-        foreach (var sentence in sentences)
+        var all = sentences as IReadOnlyCollection<string> ?? sentences.ToList();
+        var indexed = _indexVectors is null ? null : await _indexVectors.GetAsync(all, cancellationToken).ConfigureAwait(false);
+        foreach (var sentence in all)
         {
             if (vectors.ContainsKey(sentence))
             {
                 continue;
             }
 
-            if (_indexVectors?.TryGet(sentence, out var vector) == true || _ownVectors.TryGetValue(sentence, out vector))
+            if (indexed?.TryGetValue(sentence, out var vector) == true || _ownVectors.TryGetValue(sentence, out vector))
             {
                 vectors[sentence] = vector;
             }

@@ -19,9 +19,15 @@ public interface IEvidenceChecker
     Task<AnswerClaim> CheckAsync(ClaimText claim, IReadOnlyList<AnswerSource> sources, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Sentence vectors computed ahead of answers (by the corpus index, cached with the passage vectors).</summary>
+/// <summary>
+/// Sentence vectors computed ahead of answers (by the corpus index, kept in its sentence collection of the vector
+/// store and cached on disk with the passage vectors).
+/// </summary>
 public interface ISourceSentenceVectors
 {
-    /// <summary>The vector of <paramref name="sentence"/> (as <see cref="SourceSentences.Split"/> gives it), when computed.</summary>
-    bool TryGet(string sentence, out ReadOnlyMemory<float> vector);
+    /// <summary>The vectors of those <paramref name="sentences"/> (as <see cref="SourceSentences.Split"/> gives them) already computed, in one read.</summary>
+    /// <param name="sentences">The sentences; repeats are read once.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>Vector by sentence; a sentence not computed yet is absent.</returns>
+    Task<IReadOnlyDictionary<string, ReadOnlyMemory<float>>> GetAsync(IEnumerable<string> sentences, CancellationToken cancellationToken = default);
 }

@@ -51,21 +51,15 @@ internal sealed partial class EmbeddingCache
 
     /// <summary>
     /// The cache file inside <paramref name="folder"/> for one embedding model and one corpus folder:
-    /// <c>embeddings-{16 hex digits}.bin</c>, the first 8 bytes of a SHA-256 over both. Each (model, corpus) pair has
+    /// <c>embeddings-{16 hex digits}.bin</c>, the key of <see cref="CorpusVectors.KeyOf"/>. Each (model, corpus) pair has
     /// its own file, because a save keeps only the vectors its build used: a shared file would lose one corpus's
     /// vectors whenever another corpus is indexed.
     /// </summary>
     /// <param name="folder">The cache folder.</param>
     /// <param name="modelIdentity">The embedding model's identity (see <see cref="Retrieval.EmbeddingInputType.ModelIdentity"/>).</param>
     /// <param name="corpusFolder">The corpus folder; relative paths are made absolute against the working directory.</param>
-    public static string PathFor(string folder, string modelIdentity, string corpusFolder)
-    {
-        ArgumentNullException.ThrowIfNull(modelIdentity);
-        ArgumentException.ThrowIfNullOrEmpty(corpusFolder);
-        var corpus = Path.TrimEndingDirectorySeparator(Path.GetFullPath(corpusFolder));
-        var key = SHA256.HashData(Encoding.UTF8.GetBytes($"{modelIdentity}\n{corpus}"));
-        return Path.Combine(folder, $"embeddings-{Convert.ToHexStringLower(key.AsSpan(0, 8))}.bin");
-    }
+    public static string PathFor(string folder, string modelIdentity, string corpusFolder) =>
+        Path.Combine(folder, $"embeddings-{CorpusVectors.KeyOf(modelIdentity, corpusFolder)}.bin");
 
     /// <summary>Loads the cache, or starts an empty one when the file is missing or unusable (see <see cref="DiscardReason"/>).</summary>
     /// <param name="path">The cache file.</param>

@@ -10,16 +10,17 @@ namespace RagAssistant.Core.Retrieval;
 internal static class HybridFusion
 {
     /// <summary>Ranks the candidates, best first.</summary>
+    /// <remarks><paramref name="vectors"/> are the candidates' stored vectors (<see cref="IndexSnapshot.PassageVectorsAsync"/>); a candidate without one (removed by a concurrent update) is left out.</remarks>
     public static IReadOnlyList<(int Ordinal, double Score)> Fuse(
         IndexSnapshot snapshot,
         RetrievalOptions options,
         IReadOnlyList<string> queryTerms,
         ReadOnlyMemory<float> queryVector,
         IReadOnlyList<Bm25Hit> bm25,
-        IReadOnlyList<(int Ordinal, double Score)> dense)
+        IReadOnlyList<(int Ordinal, double Score)> dense,
+        IReadOnlyDictionary<int, ReadOnlyMemory<float>> vectors)
     {
-        var vectors = snapshot.PassageVectors!;
-        var candidates = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).Distinct().ToList();
+        var candidates = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).Distinct().Where(vectors.ContainsKey).ToList();
         var cosine = candidates.ToDictionary(o => o, o => (double)TensorPrimitives.CosineSimilarity(queryVector.Span, vectors[o].Span));
         Dictionary<int, double> scores;
         switch (options.Fusion)

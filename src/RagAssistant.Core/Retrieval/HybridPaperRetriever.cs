@@ -114,12 +114,14 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         IReadOnlyList<Bm25Hit> bm25 = mode == RetrieverKind.Dense ? [] : Bm25Search(snapshot, weighted, candidates);
         QueryVectors? queryVectors = null;
         IReadOnlyList<(int Ordinal, double Score)> dense = [];
+        IReadOnlyDictionary<int, ReadOnlyMemory<float>> vectors = new Dictionary<int, ReadOnlyMemory<float>>();
         if (mode != RetrieverKind.Bm25)
         {
             try
             {
                 queryVectors = await EmbedQueryAsync(text, context, weighted.ContextWeight, cancellationToken).ConfigureAwait(false);
                 dense = await DenseSearchAsync(snapshot, queryVectors.Ranking, candidates, cancellationToken).ConfigureAwait(false);
+                vectors = await snapshot.PassageVectorsAsync(bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -140,10 +142,10 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         {
             RetrieverKind.Bm25 => bm25.Select(h => (h.Ordinal, h.Score)).ToList(),
             RetrieverKind.Dense => dense,
-            _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense),
+            _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense, vectors),
         };
 
-        var standing = queryVectors is null ? null : StandingOf(snapshot)?.StandardScores(queryVectors.Gate.Span);
+        var standing = queryVectors is null ? null : (await StandingOfAsync(snapshot, cancellationToken).ConfigureAwait(false))?.StandardScores(queryVectors.Gate.Span);
         var hits = new List<RetrievedPassage>(depth);
         var perPaper = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (ordinal, score) in ranked)
@@ -156,7 +158,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             }
 
             perPaper[passage.PaperId] = taken + 1;
-            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, standing, ordinal);
+            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, vectors, standing, ordinal);
             hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal), lexical, cosine));
             if (hits.Count == depth)
             {
@@ -243,15 +245,15 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private HashSet<string> RareTopic(Bm25Index bm25, IReadOnlyList<string> topic) =>
         HybridFusion.RareTerms(bm25, topic, _options.RareTermMaxDocumentShare).ToHashSet(StringComparer.Ordinal);
 
-    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, double[]? standing, int ordinal)
+    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, IReadOnlyDictionary<int, ReadOnlyMemory<float>> vectors, double[]? standing, int ordinal)
     {
         var lexical = snapshot.Bm25.Relevance(weighted.Terms.ToList(), weighted.ContextTerms.ToList(), weighted.ContextTerms.Count > 0 ? 1 : 0, ordinal);
-        if (mode == RetrieverKind.Bm25 || queryVector is not { } query || snapshot.PassageVectors is not { } vectors)
+        if (mode == RetrieverKind.Bm25 || queryVector is not { } query || !vectors.TryGetValue(ordinal, out var vector))
         {
             return (lexical, lexical, null);
         }
 
-        var cosine = (double)TensorPrimitives.CosineSimilarity(query.Span, vectors[ordinal].Span);
+        var cosine = (double)TensorPrimitives.CosineSimilarity(query.Span, vector.Span);
         var exactRareMatch = snapshot.Bm25.ContainsAll(weighted.GateTopic, ordinal) && weighted.GateTopic.Any(t => weighted.RareTopic.Contains(t));
         var semantic = standing is null ? RelevanceGate.Semantic(cosine, _options.CosineFloor) : RelevanceGate.Sentence(standing[ordinal], _options.SentenceScoreScale);
         return (RelevanceGate.Hybrid(semantic, lexical, exactRareMatch), lexical, cosine);
@@ -259,9 +261,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
     // The snapshot's sentence standing, once the index has a vector for every sentence (null before: the gate keeps
     // the cosine). The sentences are split once per snapshot; until the standing exists each search looks it up again.
-    private SentenceStanding? StandingOf(IndexSnapshot snapshot)
+    private async Task<SentenceStanding?> StandingOfAsync(IndexSnapshot snapshot, CancellationToken cancellationToken)
     {
-        if (snapshot.PassageVectors is null)
+        if (snapshot.Vectors is null || (_sentenceSet?.Standing is null && _index.Embedding is { } progress && progress.SentencesDone < progress.SentencesTotal))
         {
             return null;
         }
@@ -274,7 +276,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
         if (set.Standing is null)
         {
-            set = set with { Standing = SentenceStanding.TryCreate(set.Sentences, _index) };
+            set = set with { Standing = await SentenceStanding.TryCreateAsync(set.Sentences, _index, cancellationToken).ConfigureAwait(false) };
         }
 
         _sentenceSet = set;

@@ -9,8 +9,7 @@ internal sealed class IndexSnapshot(
     IReadOnlyList<Paper> papers,
     IReadOnlyList<Passage> passages,
     Bm25Index bm25,
-    VectorStoreCollection<string, PassageVectorRecord>? vectors,
-    IReadOnlyList<ReadOnlyMemory<float>>? passageVectors)
+    VectorStoreCollection<string, PassageVectorRecord>? vectors)
 {
     private readonly Dictionary<string, Paper> _paperById = papers.ToDictionary(p => p.Id, StringComparer.Ordinal);
     private readonly Dictionary<string, int> _passageOrdinal = passages.Select((p, i) => (p.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
@@ -21,11 +20,36 @@ internal sealed class IndexSnapshot(
 
     public Bm25Index Bm25 { get; } = bm25;
 
-    /// <summary>The dense index, or null when no embedding model is available.</summary>
+    /// <summary>
+    /// The passage collection, the one home of the passage vectors (the index keeps no copy), or null while dense
+    /// search is unavailable (no embedding model, vectors pending, embedding failed).
+    /// </summary>
     public VectorStoreCollection<string, PassageVectorRecord>? Vectors { get; } = vectors;
 
-    /// <summary>Passage embeddings by passage ordinal (same order as <see cref="Passages"/>), when dense is available.</summary>
-    public IReadOnlyList<ReadOnlyMemory<float>>? PassageVectors { get; } = passageVectors;
+    /// <summary>
+    /// The stored vectors of the passages at <paramref name="ordinals"/>, read from <see cref="Vectors"/> in one
+    /// request (unit length: the collection is cosine). A passage whose record is gone (a build updating the
+    /// collection meanwhile) is left out.
+    /// </summary>
+    /// <param name="ordinals">Passage ordinals in <see cref="Passages"/>; repeats are read once.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>Vector by ordinal.</returns>
+    /// <exception cref="InvalidOperationException">The snapshot has no vectors.</exception>
+    public async Task<Dictionary<int, ReadOnlyMemory<float>>> PassageVectorsAsync(IEnumerable<int> ordinals, CancellationToken cancellationToken)
+    {
+        var collection = Vectors ?? throw new InvalidOperationException("This snapshot has no passage vectors.");
+        var ids = ordinals.Distinct().Select(o => Passages[o].Id).ToList();
+        var vectors = new Dictionary<int, ReadOnlyMemory<float>>(ids.Count);
+        await foreach (var record in collection.GetAsync(ids, new RecordRetrievalOptions { IncludeVectors = true }, cancellationToken).ConfigureAwait(false))
+        {
+            if (OrdinalOf(record.Id) is { } ordinal)
+            {
+                vectors[ordinal] = record.Vector;
+            }
+        }
+
+        return vectors;
+    }
 
     public Paper? GetPaper(string id) => _paperById.GetValueOrDefault(id);
 

@@ -40,12 +40,15 @@ internal sealed class SentenceStanding
     /// </summary>
     /// <param name="sentencesByPassage">Each passage's sentences, by passage ordinal (<see cref="CorpusIndex.SentencesOf"/>).</param>
     /// <param name="vectors">The sentence vectors computed so far.</param>
-    public static SentenceStanding? TryCreate(IReadOnlyList<IReadOnlyList<string>> sentencesByPassage, ISourceSentenceVectors vectors)
+    /// <param name="cancellationToken">Cancels the read of the sentence vectors.</param>
+    public static async Task<SentenceStanding?> TryCreateAsync(IReadOnlyList<IReadOnlyList<string>> sentencesByPassage, ISourceSentenceVectors vectors, CancellationToken cancellationToken)
     {
         if (sentencesByPassage.Count < MinPassages)
         {
             return null;
         }
+
+        var stored = await vectors.GetAsync(sentencesByPassage.SelectMany(s => s), cancellationToken).ConfigureAwait(false);
 
         var found = new List<ReadOnlyMemory<float>>();
         var owner = new List<int>();
@@ -53,7 +56,7 @@ internal sealed class SentenceStanding
         {
             foreach (var sentence in sentencesByPassage[p])
             {
-                if (!vectors.TryGet(sentence, out var vector) || vector.Length == 0 || (found.Count > 0 && vector.Length != found[0].Length))
+                if (!stored.TryGetValue(sentence, out var vector) || vector.Length == 0 || (found.Count > 0 && vector.Length != found[0].Length))
                 {
                     return null;
                 }

@@ -2,7 +2,11 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace RagAssistant.Core.VectorStore;
 
-/// <summary>The records of one collection and an exact vector index per vector property, guarded by one lock.</summary>
+/// <summary>
+/// The records of one collection and an exact vector index per vector property, guarded by one lock. The records are
+/// kept without their vectors (the collection stores copies with vector properties left empty): each vector is held
+/// once, in its index.
+/// </summary>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The lock lives as long as the store, which is never disposed before the process ends; disposing it would race with readers.")]
 internal sealed class CollectionStorage<TKey, TRecord>
     where TKey : notnull
@@ -21,17 +25,41 @@ internal sealed class CollectionStorage<TKey, TRecord>
         _slotKeys = vectorSpecs.Select(_ => new List<TKey?>()).ToArray();
     }
 
-    public TRecord? Get(TKey key)
+    /// <summary>The record of <paramref name="key"/> and, when <paramref name="includeVectors"/>, copies of its stored vectors.</summary>
+    public (TRecord Record, float[]?[]? Vectors)? Get(TKey key, bool includeVectors)
     {
         _lock.EnterReadLock();
         try
         {
-            return _entries.TryGetValue(key, out var entry) ? entry.Record : null;
+            return _entries.TryGetValue(key, out var entry) ? (entry.Record, includeVectors ? VectorsOf(entry) : null) : null;
         }
         finally
         {
             _lock.ExitReadLock();
         }
+    }
+
+    /// <summary>The records of those <paramref name="keys"/> present, in key order, under one read lock.</summary>
+    public List<(TRecord Record, float[]?[]? Vectors)> Get(IEnumerable<TKey> keys, bool includeVectors)
+    {
+        var found = new List<(TRecord, float[]?[]?)>();
+        _lock.EnterReadLock();
+        try
+        {
+            foreach (var key in keys)
+            {
+                if (_entries.TryGetValue(key, out var entry))
+                {
+                    found.Add((entry.Record, includeVectors ? VectorsOf(entry) : null));
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        return found;
     }
 
     public List<TRecord> Snapshot()
@@ -117,7 +145,7 @@ internal sealed class CollectionStorage<TKey, TRecord>
         }
     }
 
-    public List<(TRecord Record, float Similarity)> Search(int property, ReadOnlySpan<float> query, int top, Func<TRecord, bool>? filter, float minSimilarity)
+    public List<(TRecord Record, float Similarity, float[]?[]? Vectors)> Search(int property, ReadOnlySpan<float> query, int top, Func<TRecord, bool>? filter, float minSimilarity, bool includeVectors)
     {
         _lock.EnterReadLock();
         try
@@ -131,13 +159,25 @@ internal sealed class CollectionStorage<TKey, TRecord>
             var keys = _slotKeys[property];
             Func<int, bool>? accept = filter is null ? null : slot => filter(_entries[keys[slot]!].Record);
             return index.Search(query, top, accept, minSimilarity)
-                .Select(hit => (_entries[keys[hit.Slot]!].Record, hit.Score))
+                .Select(hit => _entries[keys[hit.Slot]!] is var entry ? (entry.Record, hit.Score, includeVectors ? VectorsOf(entry) : null) : default)
                 .ToList();
         }
         finally
         {
             _lock.ExitReadLock();
         }
+    }
+
+    // Copies: the index's array is rewritten by later upserts, and callers may keep what they were given.
+    private float[]?[] VectorsOf(Entry entry)
+    {
+        var vectors = new float[]?[entry.Slots.Length];
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            vectors[i] = entry.Slots[i] >= 0 ? _indexes[i]!.Get(entry.Slots[i]).ToArray() : null;
+        }
+
+        return vectors;
     }
 
     private void FreeSlots(Entry entry)

@@ -3,15 +3,20 @@ using System.Numerics.Tensors;
 namespace RagAssistant.Core.VectorStore;
 
 /// <summary>
-/// Exact (brute-force) nearest-neighbour search over vectors kept in one contiguous array, scored with
+/// Exact (brute-force) nearest-neighbour search over vectors kept in contiguous blocks of
+/// <see cref="BlockVectors"/> vectors (growing adds a block: it never copies every vector nor reserves room for as
+/// many again, as doubling one array would), scored with
 /// <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>. With <c>normalize</c> the vectors
 /// and queries are scaled to unit length on the way in, so the dot product is the cosine similarity and a query
 /// costs one SIMD dot per vector. Slots of removed vectors are reused. Not thread-safe for writes; callers lock.
 /// </summary>
 public sealed class ExactVectorIndex
 {
+    /// <summary>Vectors per block (a block of 384-dimension vectors is 1.5 MiB).</summary>
+    public const int BlockVectors = 1024;
+
     private readonly bool _normalize;
-    private float[] _vectors;
+    private readonly List<float[]> _blocks = [];
     private bool[] _occupied;
     private readonly Stack<int> _free = new();
     private int _slots;
@@ -19,15 +24,15 @@ public sealed class ExactVectorIndex
     /// <summary>Creates an empty index for vectors of <paramref name="dimensions"/>.</summary>
     /// <param name="dimensions">Length of every vector (e.g. 384).</param>
     /// <param name="normalize">Scale vectors and queries to unit length, so scores are cosines in [-1, 1].</param>
-    /// <param name="initialCapacity">Vectors to make room for up front; the array grows by doubling.</param>
+    /// <param name="initialCapacity">Vectors to make room for up front; blocks are added as needed.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimensions"/> is zero or negative.</exception>
     public ExactVectorIndex(int dimensions, bool normalize, int initialCapacity = 16)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
         Dimensions = dimensions;
         _normalize = normalize;
-        _vectors = new float[Math.Max(1, initialCapacity) * dimensions];
         _occupied = new bool[Math.Max(1, initialCapacity)];
+        EnsureCapacity(Math.Max(1, initialCapacity));
     }
 
     /// <summary>Length of every vector.</summary>
@@ -79,7 +84,7 @@ public sealed class ExactVectorIndex
     public ReadOnlySpan<float> Get(int slot)
     {
         CheckSlot(slot);
-        return _vectors.AsSpan(slot * Dimensions, Dimensions);
+        return Slice(slot);
     }
 
     /// <summary>Removes every vector.</summary>
@@ -122,7 +127,6 @@ public sealed class ExactVectorIndex
 
         // Min-heap of the best so far: the root is the weakest kept hit, replaced when a better one comes.
         var heap = new PriorityQueue<int, float>(top + 1);
-        var vectors = _vectors.AsSpan();
         for (var slot = 0; slot < _slots; slot++)
         {
             if (!_occupied[slot])
@@ -130,7 +134,7 @@ public sealed class ExactVectorIndex
                 continue;
             }
 
-            var score = TensorPrimitives.Dot(normalized, vectors.Slice(slot * Dimensions, Dimensions));
+            var score = TensorPrimitives.Dot(normalized, Slice(slot));
             if (score < minScore || float.IsNaN(score))
             {
                 continue;
@@ -182,7 +186,7 @@ public sealed class ExactVectorIndex
             throw new ArgumentException($"Vector has {vector.Length} dimensions; the index holds {Dimensions}.", nameof(vector));
         }
 
-        var target = _vectors.AsSpan(slot * Dimensions, Dimensions);
+        var target = Slice(slot);
         vector.CopyTo(target);
         if (_normalize)
         {
@@ -190,17 +194,34 @@ public sealed class ExactVectorIndex
         }
     }
 
+    private Span<float> Slice(int slot) =>
+        _blocks[slot / BlockVectors].AsSpan(slot % BlockVectors * Dimensions, Dimensions);
+
+    // Blocks before the last are full; the last grows by doubling up to a full block, so a small index stays small.
     private void EnsureCapacity(int slots)
     {
-        if (slots <= _occupied.Length)
+        var full = BlockVectors * Dimensions;
+        while (Capacity < slots)
         {
-            return;
+            if (_blocks.Count > 0 && _blocks[^1].Length < full)
+            {
+                var last = _blocks[^1];
+                Array.Resize(ref last, Math.Min(last.Length * 2, full));
+                _blocks[^1] = last;
+            }
+            else
+            {
+                _blocks.Add(new float[Math.Clamp(slots - Capacity, 16, BlockVectors) * Dimensions]);
+            }
         }
 
-        var capacity = Math.Max(slots, _occupied.Length * 2);
-        Array.Resize(ref _occupied, capacity);
-        Array.Resize(ref _vectors, checked(capacity * Dimensions));
+        if (slots > _occupied.Length)
+        {
+            Array.Resize(ref _occupied, Math.Max(slots, _occupied.Length * 2));
+        }
     }
+
+    private int Capacity => _blocks.Count == 0 ? 0 : ((_blocks.Count - 1) * BlockVectors) + (_blocks[^1].Length / Dimensions);
 
     private void CheckSlot(int slot)
     {

@@ -15,7 +15,10 @@ namespace RagAssistant.Core.VectorStore;
 /// Supported distance functions: cosine similarity (default), cosine distance and dot product.
 /// Filters (<see cref="VectorSearchOptions{TRecord}.Filter"/>) are LINQ expressions compiled once and run on the
 /// records themselves, so any predicate over record fields works, not only the subset databases translate.
-/// Records are stored by reference: get and search return the stored instances, so do not mutate them.
+/// Each vector is held once, in the exact index: the store keeps a copy of each record with its vector properties
+/// left empty, as a database returns rows without their vectors unless asked. Get and search return that stored copy
+/// (do not mutate it); with <c>IncludeVectors</c> they return a new copy with the vectors filled in from the index
+/// (unit length for the cosine functions, which store vectors normalised).
 /// </summary>
 internal sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>
     where TKey : notnull
@@ -24,6 +27,7 @@ internal sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStore
     private readonly InMemoryVectorStore _store;
     private readonly CollectionModel _model;
     private readonly ConditionalWeakTable<Expression<Func<TRecord, bool>>, Func<TRecord, bool>> _compiledFilters = new();
+    private readonly Func<TRecord, TRecord>? _copyData;
 
     internal InMemoryVectorStoreCollection(InMemoryVectorStore store, string name, VectorStoreCollectionDefinition? definition)
     {
@@ -34,6 +38,8 @@ internal sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStore
         {
             _ = ScoreKind.Of(vector.DistanceFunction);
         }
+
+        _copyData = CompileDataCopy(_model);
     }
 
     /// <inheritdoc/>
@@ -58,7 +64,20 @@ internal sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStore
     public override Task<TRecord?> GetAsync(TKey key, RecordRetrievalOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Task.FromResult(Storage(createIfMissing: false)?.Get(key));
+        return Task.FromResult(Storage(createIfMissing: false)?.Get(key, options?.IncludeVectors == true) is { } found ? (found.Vectors is null ? found.Record : WithVectors(found.Record, found.Vectors)) : null);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One read of the storage for all keys (fusion reads about 100 per search); missing keys are skipped.</remarks>
+    public override async IAsyncEnumerable<TRecord> GetAsync(IEnumerable<TKey> keys, RecordRetrievalOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        await Task.CompletedTask.ConfigureAwait(false);
+        foreach (var (record, vectors) in Storage(createIfMissing: false)?.Get(keys, options?.IncludeVectors == true) ?? [])
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return vectors is null ? record : WithVectors(record, vectors);
+        }
     }
 
     /// <inheritdoc/>
@@ -93,10 +112,11 @@ internal sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStore
             records = ordered ?? records;
         }
 
+        var storage = Storage(createIfMissing: false);
         foreach (var record in records.Skip(options?.Skip ?? 0).Take(top))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return record;
+            yield return options?.IncludeVectors == true && storage?.Get(Key(record), includeVectors: true) is { } found ? WithVectors(found.Record, found.Vectors) : record;
         }
     }
 
@@ -124,9 +144,9 @@ internal sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStore
         foreach (var record in records)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var key = (TKey)(_model.KeyProperty.GetValueAsObject(record) ?? throw new ArgumentException("Record has no key.", nameof(records)));
+            var key = Key(record);
             var vectors = _model.VectorProperties.Select(p => ReadVector(p.GetValueAsObject(record))).ToArray();
-            storage.Upsert(key, record, vectors);
+            storage.Upsert(key, WithVectors(record, null), vectors);
         }
 
         return Task.CompletedTask;
@@ -154,11 +174,11 @@ internal sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStore
 
         var filter = options.Filter is { } expression ? Compile(expression) : null;
         var minSimilarity = options.ScoreThreshold is { } threshold ? scoreKind.MinSimilarity(threshold) : float.NegativeInfinity;
-        var hits = storage.Search(propertyIndex, query.Span, top + options.Skip, filter, minSimilarity);
-        foreach (var (record, similarity) in hits.Skip(options.Skip))
+        var hits = storage.Search(propertyIndex, query.Span, top + options.Skip, filter, minSimilarity, options.IncludeVectors);
+        foreach (var (record, similarity, vectors) in hits.Skip(options.Skip))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return new VectorSearchResult<TRecord>(record, scoreKind.Score(similarity));
+            yield return new VectorSearchResult<TRecord>(vectors is null ? record : WithVectors(record, vectors), scoreKind.Score(similarity));
         }
     }
 
@@ -171,6 +191,60 @@ internal sealed class InMemoryVectorStoreCollection<TKey, TRecord> : VectorStore
             : serviceType.IsInstanceOfType(this) ? this
             : null;
     }
+
+    private TKey Key(TRecord record) =>
+        (TKey)(_model.KeyProperty.GetValueAsObject(record) ?? throw new ArgumentException("Record has no key.", nameof(record)));
+
+    // A new record with the key and data of record and the given vectors (null: vector properties left empty).
+    private TRecord WithVectors(TRecord record, float[]?[]? vectors)
+    {
+        TRecord copy;
+        if (_copyData is { } copyData)
+        {
+            copy = copyData(record);
+        }
+        else
+        {
+            copy = _model.CreateRecord<TRecord>();
+            _model.KeyProperty.SetValueAsObject(copy, _model.KeyProperty.GetValueAsObject(record));
+            foreach (var data in _model.DataProperties)
+            {
+                data.SetValueAsObject(copy, data.GetValueAsObject(record));
+            }
+        }
+
+        for (var i = 0; vectors is not null && i < vectors.Length; i++)
+        {
+            if (vectors[i] is { } vector)
+            {
+                var property = _model.VectorProperties[i];
+                property.SetValueAsObject(copy, WriteVector(vector, property.Type));
+            }
+        }
+
+        return copy;
+    }
+
+    // record => new TRecord { Key = record.Key, Data1 = record.Data1, ... }, compiled once: fusion copies about 100
+    // records per search, and property reflection made that the larger part of reading their vectors. Null (the
+    // reflection path) for a record type without a public parameterless constructor or plain properties.
+    private static Func<TRecord, TRecord>? CompileDataCopy(CollectionModel model)
+    {
+        var properties = model.DataProperties.Cast<PropertyModel>().Prepend(model.KeyProperty).Select(p => p.PropertyInfo).ToList();
+        if (typeof(TRecord).GetConstructor(Type.EmptyTypes) is null || properties.Any(p => p is null || !p.CanRead || !p.CanWrite))
+        {
+            return null;
+        }
+
+        var source = Expression.Parameter(typeof(TRecord), "record");
+        var body = Expression.MemberInit(Expression.New(typeof(TRecord)), properties.Select(p => Expression.Bind(p!, Expression.Property(source, p!))));
+        return Expression.Lambda<Func<TRecord, TRecord>>(body, source).Compile();
+    }
+
+    private static object WriteVector(float[] vector, Type type) =>
+        type == typeof(float[]) ? vector
+        : type == typeof(Embedding<float>) ? new Embedding<float>(vector)
+        : new ReadOnlyMemory<float>(vector);
 
     private static ReadOnlyMemory<float>? ReadVector(object? value) => value switch
     {

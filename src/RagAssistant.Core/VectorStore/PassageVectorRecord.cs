@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.VectorData;
 using RagAssistant.Core.Ingestion;
 
@@ -57,6 +60,18 @@ internal sealed class PassageVectorRecord
             SourceFile = paper.SourceFile,
             Vector = vector,
         };
+    }
+
+    /// <summary>
+    /// What the record of <paramref name="passage"/> holds apart from its vector, as a 128-bit digest: equal digests
+    /// mean the stored record is current, so an update in place skips it.
+    /// </summary>
+    public static UInt128 Fingerprint(Paper paper, Passage passage)
+    {
+        ArgumentNullException.ThrowIfNull(paper);
+        ArgumentNullException.ThrowIfNull(passage);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{passage.Id}\n{paper.Id}\n{paper.Title}\n{paper.Date}\n{paper.SourceFile}\n{passage.Text}"));
+        return BinaryPrimitives.ReadUInt128LittleEndian(hash);
     }
 
     /// <summary>The collection definition for vectors of <paramref name="dimensions"/>.</summary>

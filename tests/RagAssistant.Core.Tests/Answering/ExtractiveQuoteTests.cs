@@ -75,12 +75,8 @@ public sealed class ExtractiveQuoteTests
 
     private sealed class SentenceVectors(Dictionary<string, float[]> vectors) : ISourceSentenceVectors
     {
-        public bool TryGet(string sentence, out ReadOnlyMemory<float> vector)
-        {
-            var found = vectors.TryGetValue(sentence, out var v);
-            vector = v ?? default(ReadOnlyMemory<float>);
-            return found;
-        }
+        public Task<IReadOnlyDictionary<string, ReadOnlyMemory<float>>> GetAsync(IEnumerable<string> sentences, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyDictionary<string, ReadOnlyMemory<float>>>(sentences.Distinct().Where(vectors.ContainsKey).ToDictionary(s => s, s => new ReadOnlyMemory<float>(vectors[s])));
     }
 
     // Embeds every text as (1, 1), so the question is as close as can be to the sentence the index gave (1, 1).

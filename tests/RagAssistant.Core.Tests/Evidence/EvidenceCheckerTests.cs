@@ -114,10 +114,10 @@ public sealed class EvidenceCheckerTests
     {
         private readonly Dictionary<string, ReadOnlyMemory<float>> _vectors = sentences.Distinct().ToDictionary(s => s, s => CountingEmbedder.Embed(s).Vector);
 
-        public bool TryGet(string sentence, out ReadOnlyMemory<float> vector)
+        public Task<IReadOnlyDictionary<string, ReadOnlyMemory<float>>> GetAsync(IEnumerable<string> sentences, CancellationToken cancellationToken = default)
         {
             _ = embedder;
-            return _vectors.TryGetValue(sentence, out vector);
+            return Task.FromResult<IReadOnlyDictionary<string, ReadOnlyMemory<float>>>(sentences.Distinct().Where(_vectors.ContainsKey).ToDictionary(s => s, s => _vectors[s]));
         }
     }
 }

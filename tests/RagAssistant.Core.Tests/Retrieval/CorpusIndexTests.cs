@@ -1,3 +1,4 @@
+using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
@@ -35,7 +36,8 @@ public sealed class CorpusIndexTests
         using var last = CreateIndex(corpus, cache, generator);
         await last.WaitForVectorsAsync(Ct);
         Assert.Equal((4 + 1) * 3, generator.EmbeddedTexts);
-        Assert.True(last.TryGet("We study protein folding revisited in depth and report results.", out var sentence) && sentence.Length > 0);
+        var sentences = await last.GetAsync(["We study protein folding revisited in depth and report results."], Ct);
+        Assert.True(sentences.TryGetValue("We study protein folding revisited in depth and report results.", out var sentence) && sentence.Length > 0);
     }
 
     [Fact]
@@ -200,11 +202,47 @@ public sealed class CorpusIndexTests
         Assert.Empty(Directory.GetFiles(cache.Path));
     }
 
-    internal static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? other = null) =>
+    [Fact]
+    public async Task Rebuilds_update_one_collection_per_corpus_and_model_in_place()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
+        WritePapers(corpus, "b.jsonl", "Retrieval Augmentation", "Protein Folding");
+        var generator = new HashingEmbeddingGenerator();
+        var store = new InMemoryVectorStore();
+        using var index = CreateIndex(corpus, cache, generator, store: store);
+        await index.WaitForVectorsAsync(Ct);
+        var names = await store.ListCollectionNamesAsync(Ct).ToListAsync(Ct);
+        Assert.Equal(2, names.Count);
+        Assert.Matches("^passages-[0-9a-f]{16}$", names[0]);
+        Assert.Equal(names[0].Replace("passages-", "sentences-", StringComparison.Ordinal), names[1]);
+
+        // One paper changed, one removed: the same collections, holding exactly the current passages.
+        WritePapers(corpus, "b.jsonl", "Protein Folding Revisited");
+        await index.BuildAsync(cancellationToken: Ct);
+        await index.WaitForVectorsAsync(Ct);
+
+        Assert.Equal(names, await store.ListCollectionNamesAsync(Ct).ToListAsync(Ct));
+        var collection = store.GetCollection<string, PassageVectorRecord>(names[0], PassageVectorRecord.CreateDefinition(64));
+        var stored = await collection.GetAsync(r => true, 100, new FilteredRecordRetrievalOptions<PassageVectorRecord> { IncludeVectors = true }, Ct).ToListAsync(Ct);
+        Assert.Equal(index.Passages.Select(p => p.Id).Order(StringComparer.Ordinal), stored.Select(r => r.Id).Order(StringComparer.Ordinal));
+        var revised = Assert.Single(stored, r => r.Title == "Protein Folding Revisited");
+        var expected = (await generator.GenerateAsync([CorpusIndex.EmbeddingText(revised.Title, index.Passages.Single(p => p.Id == revised.Id))], cancellationToken: Ct))[0].Vector;
+        Assert.Equal(1, System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(expected.Span, revised.Vector.Span), 5);
+
+        // The removed paper's sentences are gone from the sentence collection; the new paper's are there.
+        var gone = await index.GetAsync(["We study retrieval augmentation in depth and report results."], Ct);
+        var present = await index.GetAsync(["We study protein folding revisited in depth and report results."], Ct);
+        Assert.Empty(gone);
+        Assert.Single(present);
+    }
+
+    internal static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? other = null, InMemoryVectorStore? store = null) =>
         new(
             Options.Create(new CorpusOptions { Folder = corpus.Path, CacheFolder = cache.Path }),
             Options.Create(options ?? new RetrievalOptions()),
-            new InMemoryVectorStore(),
+            store ?? new InMemoryVectorStore(),
             (Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>?)generator ?? other);
 
     internal static HybridPaperRetriever CreateRetriever(CorpusIndex index, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null) =>

@@ -6,7 +6,7 @@ namespace RagAssistant.Core.Tests.Retrieval;
 public sealed class SentenceStandingTests
 {
     [Fact]
-    public void Each_passage_scores_its_best_sentence_in_standard_deviations_above_the_corpus()
+    public async Task Each_passage_scores_its_best_sentence_in_standard_deviations_above_the_corpus()
     {
         // Passage 0's second sentence points along the query; every other sentence is orthogonal to it.
         var vectors = new SentenceVectors();
@@ -18,7 +18,7 @@ public sealed class SentenceStandingTests
             vectors.Add($"p{p} b", p == 0 ? [2, 0, 0] : [0, 0, 1]);
         }
 
-        var scores = SentenceStanding.TryCreate(passages, vectors)!.StandardScores([3, 0, 0])!;
+        var scores = (await SentenceStanding.TryCreateAsync(passages, vectors, TestContext.Current.CancellationToken))!.StandardScores([3, 0, 0])!;
 
         // Best cosines: 1 for passage 0, 0 for the other n - 1; mean 1/n, standard deviation sqrt(n - 1)/n.
         double n = SentenceStanding.MinPassages;
@@ -27,7 +27,7 @@ public sealed class SentenceStandingTests
     }
 
     [Fact]
-    public void There_is_no_standing_until_every_sentence_has_a_vector_nor_for_a_corpus_too_small_to_be_a_background()
+    public async Task There_is_no_standing_until_every_sentence_has_a_vector_nor_for_a_corpus_too_small_to_be_a_background()
     {
         var vectors = new SentenceVectors();
         var passages = Enumerable.Range(0, SentenceStanding.MinPassages).Select(p => (IReadOnlyList<string>)[$"s{p}"]).ToList();
@@ -36,13 +36,13 @@ public sealed class SentenceStandingTests
             vectors.Add($"s{p}", [1, p]);
         }
 
-        Assert.Null(SentenceStanding.TryCreate(passages, vectors));
+        Assert.Null(await SentenceStanding.TryCreateAsync(passages, vectors, TestContext.Current.CancellationToken));
         vectors.Add("s0", [1, 0]);
-        Assert.NotNull(SentenceStanding.TryCreate(passages, vectors));
-        Assert.Null(SentenceStanding.TryCreate(passages.Take(SentenceStanding.MinPassages - 1).ToList(), vectors));
+        Assert.NotNull(await SentenceStanding.TryCreateAsync(passages, vectors, TestContext.Current.CancellationToken));
+        Assert.Null(await SentenceStanding.TryCreateAsync(passages.Take(SentenceStanding.MinPassages - 1).ToList(), vectors, TestContext.Current.CancellationToken));
 
         // A query of another dimension (another model) has no standing: the gate keeps the cosine.
-        Assert.Null(SentenceStanding.TryCreate(passages, vectors)!.StandardScores([1, 0, 0]));
+        Assert.Null((await SentenceStanding.TryCreateAsync(passages, vectors, TestContext.Current.CancellationToken))!.StandardScores([1, 0, 0]));
     }
 
     private sealed class SentenceVectors : ISourceSentenceVectors
@@ -51,6 +51,7 @@ public sealed class SentenceStandingTests
 
         public void Add(string sentence, float[] vector) => _vectors[sentence] = vector;
 
-        public bool TryGet(string sentence, out ReadOnlyMemory<float> vector) => _vectors.TryGetValue(sentence, out vector);
+        public Task<IReadOnlyDictionary<string, ReadOnlyMemory<float>>> GetAsync(IEnumerable<string> sentences, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyDictionary<string, ReadOnlyMemory<float>>>(sentences.Distinct().Where(_vectors.ContainsKey).ToDictionary(s => s, s => _vectors[s]));
     }
 }

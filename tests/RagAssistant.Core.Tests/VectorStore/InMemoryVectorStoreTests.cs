@@ -44,6 +44,31 @@ public sealed class InMemoryVectorStoreTests
     }
 
     [Fact]
+    public async Task Each_vector_is_held_once_in_the_index_and_read_back_only_when_asked()
+    {
+        using var store = new InMemoryVectorStore();
+        var collection = await CreateAsync(store);
+        var given = Note.Of("far", 3, 4, "far north-east");
+        await collection.UpsertAsync(given, Ct);
+
+        // The stored record is a copy without the vector (the caller's array is not kept).
+        var plain = await collection.GetAsync("far", cancellationToken: Ct);
+        Assert.NotSame(given, plain);
+        Assert.Equal(("far", "far north-east", 0), (plain!.Id, plain.Label, plain.Vector.Length));
+        var found = await collection.SearchAsync(new ReadOnlyMemory<float>([3, 4]), 1, cancellationToken: Ct).SingleAsync(Ct);
+        Assert.Equal(0, found.Record.Vector.Length);
+
+        // Asked for, the vector comes from the index: unit length, as the cosine collection stores it.
+        var withVector = await collection.GetAsync("far", new RecordRetrievalOptions { IncludeVectors = true }, Ct);
+        Assert.Equal([0.6f, 0.8f], withVector!.Vector.ToArray());
+        var searched = await collection.SearchAsync(new ReadOnlyMemory<float>([3, 4]), 1, new VectorSearchOptions<Note> { IncludeVectors = true }, Ct).SingleAsync(Ct);
+        Assert.Equal([0.6f, 0.8f], searched.Record.Vector.ToArray());
+        var many = await collection.GetAsync(["far", "n", "missing"], new RecordRetrievalOptions { IncludeVectors = true }, Ct).ToListAsync(Ct);
+        Assert.Equal(["far", "n"], many.Select(r => r.Id));
+        Assert.Equal([0f, 1f], many[1].Vector.ToArray());
+    }
+
+    [Fact]
     public async Task Search_ranks_by_cosine_similarity_with_top_and_skip()
     {
         using var store = new InMemoryVectorStore();
