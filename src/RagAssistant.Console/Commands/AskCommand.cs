@@ -2,6 +2,7 @@ using System.CommandLine;
 using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Answering;
+using RagAssistant.Core.Retrieval;
 using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Contract;
@@ -103,6 +104,10 @@ internal static class AskCommand
             {
                 terminal.WriteError(ex.Message);
                 return ExitCodes.Failure;
+            }
+            finally
+            {
+                EmbeddingProgressView.WriteUnfinishedOnExit(terminal, host.Services.GetService<ICorpusIndex>());
             }
         });
         return command;

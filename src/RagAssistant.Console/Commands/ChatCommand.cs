@@ -83,6 +83,8 @@ internal static class ChatCommand
                 {
                     await statusBar.DisposeAsync().ConfigureAwait(false);
                 }
+
+                EmbeddingProgressView.WriteUnfinishedOnExit(terminal, host.Services.GetService<ICorpusIndex>());
             }
         }
         finally

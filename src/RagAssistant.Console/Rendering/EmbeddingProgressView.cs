@@ -38,6 +38,27 @@ internal static class EmbeddingProgressView
         return string.Create(CultureInfo.InvariantCulture, $"source sentences {progress.SentencesDone}/{progress.SentencesTotal} embedded");
     }
 
+    /// <summary>
+    /// When a command ends before the passage vectors are all embedded: a note on standard error that the semantic
+    /// index is unfinished, that what was embedded is kept (the cache is saved as it goes and when the job stops), and
+    /// how to finish it, so that a user of short <c>ask</c> runs is not left with keyword search without knowing why.
+    /// </summary>
+    /// <param name="terminal">Where to write (its standard error).</param>
+    /// <param name="index">The corpus index, or null without one.</param>
+    /// <returns>Whether the note was written.</returns>
+    public static bool WriteUnfinishedOnExit(Cli.Terminal terminal, ICorpusIndex? index)
+    {
+        ArgumentNullException.ThrowIfNull(terminal);
+        if (index?.Embedding is not { State: EmbeddingState.Running } progress || progress.Done >= progress.Total)
+        {
+            return false;
+        }
+
+        terminal.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"The semantic index is not finished ({progress.Done}/{progress.Total} passages embedded; what is embedded is kept). It goes on at the next start; `{Cli.ConsoleCommand.For("index")}` builds it in full."));
+        return true;
+    }
+
     /// <summary>The line shown above a piped chat's prompt while the vectors are pending.</summary>
     public static string PromptLine(EmbeddingProgress progress)
     {

@@ -1,5 +1,6 @@
 using RagAssistant.Console.Chat;
 using RagAssistant.Console.Cli;
+using RagAssistant.Console.Rendering;
 using RagAssistant.Console.Tests.TestDoubles;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
@@ -193,6 +194,43 @@ public sealed class ChatSessionTests
     }
 
     private static int CountOf(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
+
+    [Theory]
+    [InlineData(0, 312, true)]
+    [InlineData(160, 312, true)]
+    [InlineData(312, 312, false)]
+    public void A_command_that_ends_before_the_semantic_index_is_finished_says_so_and_how_to_finish_it(int done, int total, bool noted)
+    {
+        using var error = new StringWriter();
+        var terminal = Terminal.Plain(TextWriter.Null, error, TextReader.Null);
+        var index = new ProgressIndex { Embedding = new EmbeddingProgress(EmbeddingState.Running, done, total, null, null, null) };
+
+        Assert.Equal(noted, EmbeddingProgressView.WriteUnfinishedOnExit(terminal, index));
+
+        if (noted)
+        {
+            Assert.Contains($"not finished ({done}/{total} passages embedded; what is embedded is kept)", error.ToString(), StringComparison.Ordinal);
+            Assert.Contains("-- index` builds it in full", error.ToString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(string.Empty, error.ToString());
+        }
+    }
+
+    [Theory]
+    [InlineData(EmbeddingState.Ready)]
+    [InlineData(EmbeddingState.Failed)]
+    [InlineData(EmbeddingState.None)]
+    public void A_finished_failed_or_absent_semantic_index_gets_no_exit_note(EmbeddingState state)
+    {
+        using var error = new StringWriter();
+        var index = new ProgressIndex { Embedding = new EmbeddingProgress(state, 3, 312, null, null, null) };
+
+        Assert.False(EmbeddingProgressView.WriteUnfinishedOnExit(Terminal.Plain(TextWriter.Null, error, TextReader.Null), index));
+        Assert.False(EmbeddingProgressView.WriteUnfinishedOnExit(Terminal.Plain(TextWriter.Null, error, TextReader.Null), null));
+        Assert.Equal(string.Empty, error.ToString());
+    }
 
     /// <summary>Only <see cref="ICorpusIndex.Embedding"/> matters to the chat session.</summary>
     private sealed class ProgressIndex : ICorpusIndex
