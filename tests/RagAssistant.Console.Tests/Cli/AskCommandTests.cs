@@ -132,7 +132,7 @@ public sealed class AskCommandTests
         var exitCode = await cli.RunAsync(string.Empty, "ask", question);
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("The question is empty", cli.Error, StringComparison.Ordinal);
+        Assert.Contains("error: the question is empty", cli.Error, StringComparison.Ordinal);
         Assert.Empty(cli.Pipeline.Requests);
     }
 
