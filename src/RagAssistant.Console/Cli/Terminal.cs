@@ -1,4 +1,5 @@
 using RagAssistant.Console.Rendering;
+using System.Text.RegularExpressions;
 using Spectre.Console;
 
 namespace RagAssistant.Console.Cli;
@@ -14,7 +15,7 @@ namespace RagAssistant.Console.Cli;
 /// <param name="Error">Standard error: errors, and notes that must not mix with JSON on stdout.</param>
 /// <param name="In">Standard input: piped questions, <c>ask -</c>.</param>
 /// <param name="IsInteractive">True when a person is at the keyboard: stdin is not redirected.</param>
-internal sealed record Terminal(IAnsiConsole Ui, TextWriter Out, TextWriter Error, TextReader In, bool IsInteractive)
+internal sealed partial record Terminal(IAnsiConsole Ui, TextWriter Out, TextWriter Error, TextReader In, bool IsInteractive)
 {
     /// <summary>
     /// True when <see cref="Out"/> is a terminal: answer text is then wrapped at word boundaries to its width
@@ -69,6 +70,15 @@ internal sealed record Terminal(IAnsiConsole Ui, TextWriter Out, TextWriter Erro
         return new Terminal(ui, TerminalTextGuard.Writer(output), TerminalTextGuard.Writer(error), input, IsInteractive: false) { Controls = output };
     }
 
-    /// <summary>Writes an error line to stderr.</summary>
-    public void WriteError(string message) => Error.WriteLine($"error: {message}");
+    /// <summary>
+    /// Writes "error: <paramref name="message"/>" to stderr: the one place the prefix is worded, for the console's own
+    /// messages, System.CommandLine's ("Required argument missing ...") and exceptions' alike. The message reads on
+    /// from the prefix in one style: a plain capitalised opening word ("The question is empty") is lowercased; a
+    /// name ("Retrieval:TopK", "--top-k", "LLM", "I/O") is kept as written.
+    /// </summary>
+    public void WriteError(string message) =>
+        Error.WriteLine($"error: {(CapitalisedOpening().IsMatch(message) ? string.Concat(message[..1].ToLowerInvariant(), message.AsSpan(1)) : message)}");
+
+    [GeneratedRegex(@"^(?:\p{Lu}\p{Ll}+|A) ", RegexOptions.CultureInvariant)]
+    private static partial Regex CapitalisedOpening();
 }

@@ -82,6 +82,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             }
 
             AnswerResult? result = null;
+            var marked = false;
             var wrapper = terminal.WrapsAnswerText ? new AnswerTextWrapper(terminal.Out, terminal.Ui) : null;
             for (var more = hasText; more; more = await steps.MoveNextAsync().ConfigureAwait(false))
             {
@@ -100,8 +101,10 @@ internal sealed class AnswerRenderer(Terminal terminal)
                         break;
                     case ClaimStep claim when wrapper is not null:
                         wrapper.Write(" " + Mark(claim.Claim, Unicode));
+                        marked = true;
                         break;
                     case ClaimStep claim:
+                        marked = true;
                         await terminal.Out.WriteAsync((" " + Mark(claim.Claim, Unicode)).AsMemory(), cancellationToken).ConfigureAwait(false);
                         break;
                     case ResultStep completed:
@@ -116,7 +119,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             {
                 LastResult = result;
                 LastSources = result.Sources;
-                WriteSources(result);
+                WriteSources(result, marked);
                 if (result.RetrievalNotice is { } notice)
                 {
                     terminal.Ui.MarkupLineInterpolated($"[grey]({notice})[/]");
@@ -143,10 +146,13 @@ internal sealed class AnswerRenderer(Terminal terminal)
         }
     }
 
-    /// <summary>The papers the answer cites, numbered as in the answer; flags markers that name no offered source.</summary>
-    public void WriteSources(AnswerResult result)
+    /// <summary>
+    /// The papers the answer cites, numbered as in the answer; flags markers that name no offered source; counts the
+    /// claims' verdicts, with the legend of the marks only when <paramref name="marked"/> (a retrieval-only answer's
+    /// claims are its verbatim quotes, checked with the result and not marked in the text).
+    /// </summary>
+    private void WriteSources(AnswerResult result, bool marked)
     {
-        ArgumentNullException.ThrowIfNull(result);
         var cited = result.Citations.DistinctBy(c => c.Number).OrderBy(c => c.Number).ToList();
         if (cited.Count > 0)
         {
@@ -178,8 +184,10 @@ internal sealed class AnswerRenderer(Terminal terminal)
 
         if (DescribeGrounding(result.Grounding) is { } grounding)
         {
-            var legend = Unicode ? "✓ supported, ~ partly, ✗ unsupported, ? uncited, →[n] a source that supports it" : "+ supported, ~ partly, x unsupported, ? uncited, ->[n] a source that supports it";
-            terminal.Ui.MarkupLineInterpolated($"{grounding} [grey]({legend}; {SupportedMeaning}; /evidence or --evidence shows the sentences)[/]");
+            var legend = !marked ? string.Empty
+                : Unicode ? "✓ supported, ~ partly, ✗ unsupported, ? uncited, →[n] a source that supports it; "
+                : "+ supported, ~ partly, x unsupported, ? uncited, ->[n] a source that supports it; ";
+            terminal.Ui.MarkupLineInterpolated($"{grounding} [grey]({legend}{SupportedMeaning}; /evidence or --evidence shows the sentences)[/]");
         }
 
         terminal.Ui.MarkupLineInterpolated($"[grey]{DescribeTimings(result)}[/]");

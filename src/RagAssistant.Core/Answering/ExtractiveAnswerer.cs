@@ -43,14 +43,34 @@ internal static partial class ExtractiveAnswerer
                 .ThenBy(s => s.index)
                 .Take(sentencesPerPaper)
                 .Select(s => s.index);
-            var chosen = WithAntecedents(sentences, best).Select(i => sentences[i]).ToList();
+            var chosen = WithAntecedents(sentences, best).ToList();
             answer.Append('\n')
-                .Append(CultureInfo.InvariantCulture, $"- {string.Join(' ', chosen)} [{source.Number}]");
+                .Append(CultureInfo.InvariantCulture, $"- {Join(sentences, chosen)} [{source.Number}]");
             quoted.Add(source);
-            quotes.AddRange(chosen.Select(sentence => new SourceQuote(source.Number, sentence)));
+            quotes.AddRange(chosen.Select(i => new SourceQuote(source.Number, sentences[i])));
         }
 
         return new ExtractedAnswer(answer.ToString(), quoted, quotes);
+    }
+
+    /// <summary>
+    /// The sentences at <paramref name="positions"/> (ascending) as one quote: adjacent ones joined by a space, and
+    /// " … " where the source has sentences between them, so the quote never reads as one passage when it is not.
+    /// </summary>
+    internal static string Join(IReadOnlyList<string> sentences, IReadOnlyList<int> positions)
+    {
+        var quote = new StringBuilder();
+        for (var k = 0; k < positions.Count; k++)
+        {
+            if (k > 0)
+            {
+                quote.Append(positions[k] == positions[k - 1] + 1 ? " " : " … ");
+            }
+
+            quote.Append(sentences[positions[k]]);
+        }
+
+        return quote.ToString();
     }
 
     /// <summary>
@@ -73,10 +93,15 @@ internal static partial class ExtractiveAnswerer
         return taken;
     }
 
-    /// <summary>True when the sentence cannot stand alone: it opens with a connective or a pronoun whose referent is in the sentence before.</summary>
+    /// <summary>
+    /// True when the sentence cannot stand alone: it opens with a connective, an enumeration step ("Firstly,",
+    /// "Next,"), a pronoun whose referent is in the sentence before, or an opening phrase that points back ("To
+    /// address this challenge,", "In light of these limitations,"; "In this paper," names the paper). A hyphenated compound ("Next-token
+    /// prediction ...") is a noun, not a connective.
+    /// </summary>
     internal static bool LeansOnPrevious(string sentence) => DanglingOpening().IsMatch(sentence);
 
-    [GeneratedRegex(@"^\W*(however|but|yet|nevertheless|nonetheless|moreover|furthermore|additionally|in addition|thus|therefore|hence|consequently|as a result|instead|also|this|these|that|those|such|it|its|they|their|them|he|she|his|her|the latter|the former|here|specifically|similarly|likewise|in contrast|on the other hand|finally|second|secondly|third|then)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\W*(however|but|yet|nevertheless|nonetheless|moreover|furthermore|additionally|in addition|thus|therefore|hence|consequently|as a result|instead|also|this|these|that|those|such|it|its|they|their|them|he|she|his|her|the latter|the former|here|specifically|similarly|likewise|in contrast|on the other hand|first|firstly|second|secondly|third|thirdly|fourth|fourthly|next|lastly|finally|then|meanwhile|besides|accordingly|subsequently|conversely|otherwise|to this end|for example|for instance|in particular)\b(?!-)|^\W*(?:[\w-]+ ){0,4}(?:this|these|those|such)\b(?! (?:paper|work|study|article|survey|report)\b)[^,.;:]{0,40},", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DanglingOpening();
 
     // Shared distinct terms, lightly favouring shorter sentences so a long sentence does not win by size alone.

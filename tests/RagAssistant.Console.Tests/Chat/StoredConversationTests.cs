@@ -54,7 +54,7 @@ public sealed class StoredConversationTests
         Assert.Equal(["What is attention?", FakeAnswerPipeline.AnswerFor("What is attention?")], cli.Pipeline.Requests.Last().History!.Select(m => m.Text));
 
         Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "q", "--conversation", "0123456789abcdef0123456789abcdef"));
-        Assert.Contains("No conversation has the id", cli.Error, StringComparison.Ordinal);
+        Assert.Contains("error: no conversation has the id", cli.Error, StringComparison.Ordinal);
         Assert.Equal(2, await cli.RunAsync("/exit\n", "--conversation", "0123456789abcdef0123456789abcdef"));
         Assert.Equal(2, (await ListAsync(cli)).Conversations[0].TurnCount);
     }

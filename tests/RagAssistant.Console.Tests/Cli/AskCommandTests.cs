@@ -84,12 +84,31 @@ public sealed class AskCommandTests
         Assert.Contains("Draft models speed up decoding [1]. ✓ Attention is dense [1]. ✗→[2] Sparse attention helps. ?→[2]", cli.Output, StringComparison.Ordinal);
         Assert.Contains("1 of 3 claims supported by their sources (1 unsupported, 1 uncited)", cli.Output, StringComparison.Ordinal);
         Assert.Contains("it is not a proof", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("(✓ supported, ~ partly, ✗ unsupported, ? uncited, →[n] a source that supports it;", cli.Output, StringComparison.Ordinal);
 
         // --evidence: each claim, then the quoted sentence of each cited and suggested source.
         var evidence = cli.Output[cli.Output.IndexOf("Evidence", StringComparison.Ordinal)..];
         Assert.Contains("2. ✗→[2] Attention is dense [1]. (unsupported)", evidence, StringComparison.Ordinal);
         Assert.Contains("[1] cited, score 0.10: “We speed up decoding with a draft model.”", evidence, StringComparison.Ordinal);
         Assert.Contains("[2] suggested, score 0.62: “Attention can be sparse.”", evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_retrieval_only_answer_shows_no_legend_of_marks_it_does_not_show()
+    {
+        // The quotes' claims come with the result only (exact evidence, no mark in the text): the footer counts them
+        // without the marks' legend, and --evidence still shows each one.
+        var cli = new CliHarness();
+        cli.Pipeline.Mode = AnswerMode.RetrievalOnly;
+        cli.Pipeline.Pieces = ["Extracted from the papers:\n- We speed up decoding with a draft model. [1]"];
+        cli.Pipeline.Claims = [(-1, new AnswerClaim("We speed up decoding with a draft model.", [1], ClaimVerdict.Supported, [new ClaimEvidence(1, "We speed up decoding with a draft model.", 1)], []))];
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", "How does speculative decoding work?", "--evidence"));
+
+        Assert.Contains("- We speed up decoding with a draft model. [1]\n", cli.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("1 of 1 claim supported by their sources (\"supported\" means", cli.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("partly", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("1. ✓ We speed up decoding with a draft model. (supported)", cli.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -113,7 +132,7 @@ public sealed class AskCommandTests
         var exitCode = await cli.RunAsync(string.Empty, "ask", question);
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("The question is empty", cli.Error, StringComparison.Ordinal);
+        Assert.Contains("error: the question is empty", cli.Error, StringComparison.Ordinal);
         Assert.Empty(cli.Pipeline.Requests);
     }
 

@@ -98,6 +98,23 @@ public sealed class UsageErrorTests : IDisposable
         Assert.Empty(cli.Pipeline.Requests);
     }
 
+    [Theory]
+    [InlineData("error: unknown setting Bogus:Key: no part of the assistant reads it.", "ask", "hi", "--Bogus:Key=1")]
+    [InlineData("error: the question is empty: give it in quotes", "ask", "")]
+    [InlineData("error: required argument missing for command: 'ask'.", "ask")]
+    [InlineData("error: --Retrieval:TopK needs a value", "ask", "hi", "--Retrieval:TopK")]
+    public async Task Every_usage_error_reads_in_one_style_after_one_prefix(string start, params string[] args)
+    {
+        // The console's own messages, System.CommandLine's and a setting's: "error: " then the message in lower case,
+        // a name such as Retrieval:TopK kept as written.
+        var cli = new CliHarness();
+
+        Assert.Equal(2, await cli.RunAsync(string.Empty, args));
+
+        Assert.StartsWith(start, cli.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Error:", cli.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_setting_does_not_let_an_unknown_option_through()
     {

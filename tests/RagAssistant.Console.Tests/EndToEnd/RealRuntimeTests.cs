@@ -107,7 +107,7 @@ public sealed class RealRuntimeTests : IDisposable
         // A usage error (exit 2 by the README's table), in one line: the path, the option, the fix.
         Assert.Equal(2, result.ExitCode);
         var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: The chat model file ", error, StringComparison.Ordinal);
+        Assert.StartsWith("error: the chat model file ", error, StringComparison.Ordinal);
         Assert.Contains("no-such-model.gguf (from --model) does not exist", error, StringComparison.Ordinal);
         Assert.Contains("leave out --model to use ChatModel:ModelPath", error, StringComparison.Ordinal);
         Assert.DoesNotContain("invalid configuration", error, StringComparison.Ordinal);

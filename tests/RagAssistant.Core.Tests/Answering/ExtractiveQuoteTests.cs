@@ -16,6 +16,20 @@ public sealed class ExtractiveQuoteTests
         "However, their widespread application is hindered by the resource-intensive decoding process. " +
         "Chimera achieves an average latency speedup ratio of 2.7x compared to vanilla auto-regressive decoding.";
 
+    // Chimera's whole abstract (arXiv 2402.15758): an enumeration ("Firstly, ... Secondly, ...") and openings that
+    // point back ("To address this challenge,", "In light of these limitations,") between sentences that stand alone.
+    private const string ChimeraAbstract =
+        "Large language models (LLMs) have demonstrated remarkable capabilities across various tasks. " +
+        "However, their widespread application is hindered by the resource-intensive decoding process. " +
+        "To address this challenge, current approaches have incorporated additional decoding heads to enable parallel prediction of multiple subsequent tokens, thereby achieving inference acceleration. " +
+        "Nevertheless, the accuracy of these decoding heads falls short of the auto-regressive decoding approach. " +
+        "In light of these limitations, we propose Chimera, a novel framework specifically designed for speculative sampling. " +
+        "Within this framework, we introduce a lightweight draft model that effectively utilizes previously generated tokens to predict subsequent words. " +
+        "To ensure both accuracy and efficiency, we present two strategies within the lightweight draft model. " +
+        "Firstly, we focus on capturing short-range dependencies at the bottom layer. " +
+        "Secondly, we leverage the readily available representations from the original LLM. " +
+        "Through empirical evaluation on the Vicuna and LlaMA-2 series, Chimera demonstrates impressive results, achieving an average latency speedup ratio of 2.7x compared to the vanilla auto-regressive decoding approach.";
+
     private static AnswerSource Source(string text) => new(1, "p1", "Chimera", null, "f.txt", 1, text);
 
     [Theory]
@@ -24,6 +38,14 @@ public sealed class ExtractiveQuoteTests
     [InlineData("They propose a draft model.", true)]
     [InlineData("Its cost is low.", true)]
     [InlineData("\"Moreover, it runs fast.\"", true)]
+    [InlineData("Firstly, we focus on short-range dependencies.", true)]
+    [InlineData("First, we draft tokens.", true)]
+    [InlineData("Next, the target model verifies them.", true)]
+    [InlineData("To address this challenge, we add decoding heads.", true)]
+    [InlineData("In light of these limitations, we propose Chimera.", true)]
+    [InlineData("In this paper, we propose Chimera.", false)]
+    [InlineData("Next-token prediction is the training objective.", false)]
+    [InlineData("First-order methods converge slowly.", false)]
     [InlineData("Speculative decoding speeds up inference.", false)]
     [InlineData("Theory predicts the loss.", false)]
     [InlineData("Therapeutic text is absent.", false)]
@@ -36,6 +58,48 @@ public sealed class ExtractiveQuoteTests
         var answer = ExtractiveAnswerer.Compose("Why is the widespread application of LLMs hindered?", [Source(Chimera)], sentencesPerPaper: 1);
 
         Assert.Contains("Large language models (LLMs) have demonstrated remarkable capabilities across various tasks. However, their widespread application", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Quoted_sentences_that_are_not_adjacent_in_the_source_are_marked_with_an_ellipsis_and_each_run_reads_on_its_own()
+    {
+        // Every pair of sentences the similarity could choose: each run of the quote between ellipses is a passage of
+        // the abstract as written, starts where the reader needs nothing before it, and the runs are not adjacent.
+        var sentences = ExtractiveAnswerer.Sentences(Source(ChimeraAbstract));
+        Assert.Equal(10, sentences.Count);
+        for (var i = 0; i < sentences.Count; i++)
+        {
+            for (var j = i + 1; j < sentences.Count; j++)
+            {
+                var (a, b) = (sentences[i], sentences[j]);
+                var similarity = sentences.ToDictionary(s => s, s => s == a || s == b ? 0.9 : 0.1);
+                var line = ExtractiveAnswerer.Compose("question", [Source(ChimeraAbstract)], sentencesPerPaper: 2, similarity).Text.Split('\n')[1];
+                var quote = line["- ".Length..line.LastIndexOf(" [1]", StringComparison.Ordinal)];
+                var runs = quote.Split(" … ");
+
+                Assert.All(runs, run => Assert.Contains(run, ChimeraAbstract, StringComparison.Ordinal));
+                Assert.All(runs, run => Assert.True(run == sentences[0] || run.StartsWith(sentences[0], StringComparison.Ordinal) || !ExtractiveAnswerer.LeansOnPrevious(run), $"'{run}' leans on a sentence not quoted"));
+                Assert.All(runs.Zip(runs.Skip(1)), pair => Assert.DoesNotContain(pair.First + " " + pair.Second, ChimeraAbstract, StringComparison.Ordinal));
+                Assert.Contains(a, quote, StringComparison.Ordinal);
+                Assert.Contains(b, quote, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void An_enumeration_step_is_quoted_with_what_it_enumerates()
+    {
+        var sentences = ExtractiveAnswerer.Sentences(Source(ChimeraAbstract));
+        var similarity = sentences.ToDictionary(s => s, s => s.StartsWith("Secondly", StringComparison.Ordinal) || s.Contains("inference acceleration", StringComparison.Ordinal) ? 0.9 : 0.1);
+
+        var answer = ExtractiveAnswerer.Compose("How is inference accelerated?", [Source(ChimeraAbstract)], sentencesPerPaper: 2, similarity);
+
+        Assert.Contains(
+            "- Large language models (LLMs) have demonstrated remarkable capabilities across various tasks. However, their widespread application is hindered by the resource-intensive decoding process. " +
+            "To address this challenge, current approaches have incorporated additional decoding heads to enable parallel prediction of multiple subsequent tokens, thereby achieving inference acceleration. … " +
+            "To ensure both accuracy and efficiency, we present two strategies within the lightweight draft model. Firstly, we focus on capturing short-range dependencies at the bottom layer. Secondly, we leverage",
+            answer.Text,
+            StringComparison.Ordinal);
     }
 
     [Fact]
