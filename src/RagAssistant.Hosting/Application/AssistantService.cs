@@ -44,17 +44,27 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     public AskValidation Validate(string? question, IEnumerable<ChatMessage>? history = null, int? topK = null, int? maxAnswerTokens = null, AskFieldNames? fields = null)
     {
         fields ??= AskFieldNames.Api;
-        var error = CheckText(question, fields.Question, out var text) ?? CheckTopK(topK, fields.TopK) ?? CheckTokenLimit(maxAnswerTokens, fields.MaxAnswerTokens);
-        if (error is not null)
+        if (CheckText(question, fields.Question, out var text) is { } textError)
         {
-            return AskValidation.Invalid(error);
+            return AskValidation.Invalid(textError, fields.Question);
+        }
+
+        if (CheckTopK(topK, fields.TopK) is { } topKError)
+        {
+            return AskValidation.Invalid(topKError, fields.TopK);
+        }
+
+        if (CheckTokenLimit(maxAnswerTokens, fields.MaxAnswerTokens) is { } tokenError)
+        {
+            return AskValidation.Invalid(tokenError, fields.MaxAnswerTokens);
         }
 
         var turns = NormaliseHistory(history);
         if (turns.Count > Limits.MaxHistoryMessages)
         {
             return AskValidation.Invalid(
-                $"The history has {turns.Count} messages; the limit is {Limits.MaxHistoryMessages} ({AskOptions.SectionName}:{nameof(AskOptions.MaxHistoryMessages)}). Send only the latest turns.");
+                $"The history has {turns.Count} messages; the limit is {Limits.MaxHistoryMessages} ({AskOptions.SectionName}:{nameof(AskOptions.MaxHistoryMessages)}). Send only the latest turns.",
+                fields.History);
         }
 
         return AskValidation.Valid(new AnswerRequest(text, turns, topK) { MaxAnswerTokens = maxAnswerTokens });
@@ -71,8 +81,12 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     public SearchValidation ValidateSearch(string? text, int? topK, AskFieldNames? fields = null)
     {
         fields ??= AskFieldNames.Api;
-        var error = CheckText(text, fields.Question, out var cleaned) ?? CheckTopK(topK, fields.TopK);
-        return new SearchValidation(error is null ? cleaned : null, error);
+        if (CheckText(text, fields.Question, out var cleaned) is { } textError)
+        {
+            return new SearchValidation(null, textError, fields.Question);
+        }
+
+        return CheckTopK(topK, fields.TopK) is { } topKError ? new SearchValidation(null, topKError, fields.TopK) : new SearchValidation(cleaned, null);
     }
 
     /// <summary>
@@ -155,7 +169,8 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
 /// <summary>A checked question: the request to answer, or the message that says what is wrong with it.</summary>
 /// <param name="Request">The request to pass to <see cref="AssistantService.AskStreamingAsync"/>; null when invalid.</param>
 /// <param name="Error">What is wrong and what to do; null when valid.</param>
-public readonly record struct AskValidation(AnswerRequest? Request, string? Error)
+/// <param name="Field">The input at fault, as <see cref="AskFieldNames"/> names it (<c>question</c>, <c>top_k</c>); null when valid or when no one input is.</param>
+public readonly record struct AskValidation(AnswerRequest? Request, string? Error, string? Field = null)
 {
     /// <summary>A valid question.</summary>
     /// <param name="request">The request to answer.</param>
@@ -164,14 +179,16 @@ public readonly record struct AskValidation(AnswerRequest? Request, string? Erro
 
     /// <summary>An invalid question and why.</summary>
     /// <param name="error">What is wrong and what to do.</param>
+    /// <param name="field">The input at fault, or null.</param>
     /// <returns>The validation with <see cref="Error"/> set.</returns>
-    public static AskValidation Invalid(string error) => new(null, error);
+    public static AskValidation Invalid(string error, string? field = null) => new(null, error, field);
 }
 
 /// <summary>A checked search: the cleaned text to search for, or the message that says what is wrong.</summary>
 /// <param name="Text">The search text without control characters and surrounding white space; null when invalid.</param>
 /// <param name="Error">What is wrong and what to do; null when valid.</param>
-public readonly record struct SearchValidation(string? Text, string? Error);
+/// <param name="Field">The input at fault (<c>query</c>, <c>top_k</c>); null when valid.</param>
+public readonly record struct SearchValidation(string? Text, string? Error, string? Field = null);
 
 /// <summary>
 /// How a front end names the inputs of a question, so <see cref="AssistantService"/>'s messages name what the user
@@ -180,7 +197,8 @@ public readonly record struct SearchValidation(string? Text, string? Error);
 /// <param name="Question">The question's (or search text's) name: <c>question</c>, <c>query</c>.</param>
 /// <param name="TopK">The source count's name.</param>
 /// <param name="MaxAnswerTokens">The answer token limit's name: <c>max_tokens</c>, <c>max_completion_tokens</c>.</param>
-public sealed record AskFieldNames(string Question = "question", string TopK = "top_k", string MaxAnswerTokens = "max_tokens")
+/// <param name="History">The earlier turns' name: <c>history</c>, <c>messages</c>.</param>
+public sealed record AskFieldNames(string Question = "question", string TopK = "top_k", string MaxAnswerTokens = "max_tokens", string History = "history")
 {
     /// <summary>The names of the HTTP API's bodies (snake_case).</summary>
     public static AskFieldNames Api { get; } = new();

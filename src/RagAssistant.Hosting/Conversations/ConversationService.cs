@@ -47,13 +47,13 @@ public sealed partial class ConversationService(IConversationStore store, Assist
     {
         if (conversationId is not null && history is { Count: > 0 })
         {
-            return ConversationAskValidation.Invalid("Send either conversation_id or history, not both: a stored conversation keeps its own history.");
+            return ConversationAskValidation.Invalid("Send either conversation_id or history, not both: a stored conversation keeps its own history.", (fields ?? AskFieldNames.Api).History);
         }
 
         var checkedQuestion = assistant.Validate(question, history, topK, fields: fields);
         if (checkedQuestion.Request is not { } request)
         {
-            return ConversationAskValidation.Invalid(checkedQuestion.Error!);
+            return ConversationAskValidation.Invalid(checkedQuestion.Error!, checkedQuestion.Field);
         }
 
         if (conversationId is null)
@@ -265,11 +265,12 @@ public sealed record ConversationAsk(string ConversationId, AnswerRequest Reques
 /// <summary>A prepared turn, or what is wrong with the input.</summary>
 /// <param name="Ask">The turn; null when invalid.</param>
 /// <param name="Error">What is wrong and what to do; null when valid.</param>
-public readonly record struct ConversationAskValidation(ConversationAsk? Ask, string? Error)
+/// <param name="Field">The input at fault, as <see cref="AskFieldNames"/> names it; null when valid or when no one input is.</param>
+public readonly record struct ConversationAskValidation(ConversationAsk? Ask, string? Error, string? Field = null)
 {
     /// <summary>A valid turn.</summary>
     public static ConversationAskValidation Valid(ConversationAsk ask) => new(ask, null);
 
     /// <summary>An invalid input and why.</summary>
-    public static ConversationAskValidation Invalid(string error) => new(null, error);
+    public static ConversationAskValidation Invalid(string error, string? field = null) => new(null, error, field);
 }

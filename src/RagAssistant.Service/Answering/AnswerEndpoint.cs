@@ -56,7 +56,7 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
     {
         if (validation.Request is not { } request)
         {
-            return ApiProblems.BadRequest(validation.Error!);
+            return ApiProblems.BadRequest(validation.Error!, validation.Field);
         }
 
         var (admitted, refusal) = await admission.AdmitAsync(context);

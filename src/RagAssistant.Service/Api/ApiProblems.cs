@@ -7,8 +7,26 @@ namespace RagAssistant.Service.Api;
 /// <summary>The RFC 7807 problem details the API answers with, each with a message that says what to do.</summary>
 internal static class ApiProblems
 {
-    public static ProblemHttpResult BadRequest(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid.");
+    /// <summary>
+    /// 400 for a request that is not valid: <paramref name="detail"/> says what to do, and <c>errors</c> repeats it
+    /// under the field at fault as the client wrote it (the JSON path: <c>question</c>, <c>history[0].role</c>; <c>$</c>
+    /// for the body as a whole), as a validation problem does.
+    /// </summary>
+    /// <param name="detail">What is wrong and what to do.</param>
+    /// <param name="field">The JSON path of the field at fault; null for the body as a whole.</param>
+    public static ProblemHttpResult BadRequest(string detail, string? field) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field ?? BodyField] = [detail] })
+        {
+            Detail = detail,
+            Status = StatusCodes.Status400BadRequest,
+            Title = InvalidTitle,
+        });
+
+    /// <summary>The title of every 400.</summary>
+    public const string InvalidTitle = "The request is not valid.";
+
+    /// <summary>The <c>errors</c> key of a fault of the body as a whole (not JSON, empty, null): the JSON path of the root.</summary>
+    public const string BodyField = "$";
 
     /// <summary>415 for a POST that must carry a JSON body (<c>{}</c> will do), so a plain HTML form cannot send it.</summary>
     public static ProblemHttpResult JsonBodyRequired(HttpRequest request, string path) =>

@@ -35,7 +35,7 @@ internal sealed class AskHandler(ConversationService conversations, AnswerEndpoi
 
         if (prepared.Ask is not { } ask)
         {
-            return ApiProblems.BadRequest(prepared.Error!);
+            return ApiProblems.BadRequest(prepared.Error!, prepared.Field);
         }
 
         context.Response.Headers[ConversationIdHeader] = ask.ConversationId;

@@ -16,7 +16,7 @@ internal sealed class ConversationsHandler(ConversationService conversations)
     {
         if (limit is < 1 or > MaxPageSize)
         {
-            return ApiProblems.BadRequest($"limit must be between 1 and {MaxPageSize}, not {limit}.");
+            return ApiProblems.BadRequest($"limit must be between 1 and {MaxPageSize}, not {limit}.", "limit");
         }
 
         try
@@ -28,7 +28,7 @@ internal sealed class ConversationsHandler(ConversationService conversations)
         }
         catch (ArgumentException ex)
         {
-            return ApiProblems.BadRequest(ex.Message);
+            return ApiProblems.BadRequest(ex.Message, "cursor");
         }
         catch (ConversationStoreException ex)
         {
@@ -56,7 +56,7 @@ internal sealed class ConversationsHandler(ConversationService conversations)
         {
             if (await conversations.RenameAsync(id, body.Title, cancellationToken) is { } error)
             {
-                return ApiProblems.BadRequest(error);
+                return ApiProblems.BadRequest(error, "title");
             }
 
             var renamed = await conversations.Store.GetAsync(id, cancellationToken) ?? throw SqlConversationStore.NotFound(id);

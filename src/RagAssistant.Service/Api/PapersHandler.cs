@@ -23,12 +23,12 @@ internal sealed class PapersHandler(IPaperCatalog catalog, AssistantReadiness re
         var take = limit ?? DefaultLimit;
         if (skip < 0)
         {
-            return ApiProblems.BadRequest($"offset must be 0 or more, got {skip}.");
+            return ApiProblems.BadRequest($"offset must be 0 or more, got {skip}.", "offset");
         }
 
         if (take is < 1 or > MaxLimit)
         {
-            return ApiProblems.BadRequest($"limit must be between 1 and {MaxLimit}, got {take}.");
+            return ApiProblems.BadRequest($"limit must be between 1 and {MaxLimit}, got {take}.", "limit");
         }
 
         // Before the first index build the catalog is empty: say so as an empty list, not an error.

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using RagAssistant.Hosting;
 using RagAssistant.Service.Options;
 
 namespace RagAssistant.Service.Api;
@@ -45,13 +46,13 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
         {
             // 413 and 415 (when binding throws them) get their detail from Describe, as when it only sets the status.
             not StatusCodes.Status400BadRequest => Results.Problem(statusCode: badRequest.StatusCode),
-            _ when example is null => ApiProblems.BadRequest(badRequest.Message),
-            _ when badRequest.InnerException is JsonException json => ApiProblems.BadRequest(Explain(httpContext, json, example)),
+            _ when example is null => ApiProblems.BadRequest(badRequest.Message, field: null),
+            _ when badRequest.InnerException is JsonException json => BadRequest(Explain(httpContext, json, example)),
 
             // Binding reports a missing body and the JSON literal null alike: whether there was a body tells them apart.
             _ when request.ContentLength is 0 || httpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false =>
-                ApiProblems.BadRequest($"The request body is empty. Send a JSON object such as {example}."),
-            _ => ApiProblems.BadRequest($"The request body must be a JSON object such as {example}, not null."),
+                ApiProblems.BadRequest($"The request body is empty. Send a JSON object such as {example}.", field: null),
+            _ => ApiProblems.BadRequest($"The request body must be a JSON object such as {example}, not null.", field: null),
         };
         await problem.ExecuteAsync(httpContext);
         return true;
@@ -73,9 +74,19 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
         if (problem is HttpValidationProblemDetails { Errors.Count: > 0 } validation)
         {
             // The attributes' messages (ErrorMessage) as one detail, like every other 400 of the API; the errors stay
-            // beside it, keyed by field.
-            problem.Title = "The request is not valid.";
-            problem.Detail = string.Join(" ", validation.Errors.SelectMany(error => error.Value.Select(message => Named(context.HttpContext, error.Key, message))));
+            // beside it, keyed by the field's JSON path and worded as the detail words them.
+            var errors = validation.Errors
+                .Select(error => (Field: WirePath(context.HttpContext, error.Key), error.Value))
+                .GroupBy(error => error.Field, StringComparer.Ordinal)
+                .ToDictionary(group => group.Key, group => group.SelectMany(error => error.Value.Select(message => Named(group.Key, message))).ToArray(), StringComparer.Ordinal);
+            validation.Errors.Clear();
+            foreach (var (field, messages) in errors)
+            {
+                validation.Errors[field] = messages;
+            }
+
+            problem.Title = ApiProblems.InvalidTitle;
+            problem.Detail = string.Join(" ", errors.Values.SelectMany(messages => messages));
             return;
         }
 
@@ -93,13 +104,23 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
     }
 
     // Validation keys the errors by .NET member (History[0].Role); the client wrote the JSON names (history[0].role).
-    // An attribute's message names its field as declared ("role must be ..."); the key says which one.
-    private static string Named(HttpContext httpContext, string key, string message)
+    // A key of no member (an object's own check) is the body as a whole.
+    private static string WirePath(HttpContext httpContext, string key)
     {
+        if (key.Length == 0)
+        {
+            return ApiProblems.BodyField;
+        }
+
         var naming = httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions.PropertyNamingPolicy;
-        var field = naming is null ? key : string.Join('.', key.Split('.').Select(step => step.IndexOf('[', StringComparison.Ordinal) is var index and > 0
+        return naming is null ? key : string.Join('.', key.Split('.').Select(step => step.IndexOf('[', StringComparison.Ordinal) is var index and > 0
             ? naming.ConvertName(step[..index]) + step[index..]
             : step.Length > 0 && !step.StartsWith('[') ? naming.ConvertName(step) : step));
+    }
+
+    // An attribute's message names its field as declared ("role must be ..."); the path says which one (history[0].role).
+    private static string Named(string field, string message)
+    {
         var name = field[(field.LastIndexOfAny(['.', ']']) + 1)..];
         return name.Length > 0 && field != name && message.StartsWith(name + " ", StringComparison.OrdinalIgnoreCase)
             ? field + message[name.Length..]
@@ -111,20 +132,23 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
     /// messages name the .NET types the body binds to ("could not be converted to RagAssistant.Service.Api.SearchRequest"),
     /// which mean nothing to a client. The field is <see cref="JsonException.Path"/>, walked through the request type's
     /// JSON contract (the names and types binding uses); malformed JSON is told by the reader's exception inside.
+    /// Returns the detail and the JSON path of the field at fault (null for the body as a whole).
     /// </summary>
-    private static string Explain(HttpContext httpContext, JsonException json, string example)
+    private static (string Detail, string? Field) Explain(HttpContext httpContext, JsonException json, string example)
     {
-        // The reader's own message names no type, only what it found and where.
+        // Malformed JSON: the reader's message is .NET's ("Expected the literal 'null'. Path: $ | LineNumber: 0"); the
+        // position (0-based in the exception) is what a client can use.
         if (json.InnerException is JsonException)
         {
-            return $"The request body is not valid JSON: {json.Message} Expected an object such as {example}.";
+            var where = json.LineNumber is { } line && json.BytePositionInLine is { } column ? $" (line {line + 1}, column {column + 1})" : string.Empty;
+            return ($"The request body is not valid JSON{where}. Send a JSON object such as {example}.", null);
         }
 
         var requestType = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
         var options = httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         if (requestType is null || json.Path is null || !options.TryGetTypeInfo(requestType, out var root))
         {
-            return NotValidAt(json, example);
+            return (NotValidAt(json, example), null);
         }
 
         var (container, field, unresolved) = Walk(root, json.Path, options);
@@ -132,19 +156,22 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
         {
             // The path ends at a name the contract does not have, which the contract refuses: an unknown field.
             var where = container == root || field.Length == 0 ? string.Empty : $" in {field}";
-            var fields = string.Join(", ", container.Properties.Select(p => p.Name));
-            return $"Unknown field '{name}'{where}: the fields are {fields}. Example: {example}.";
+            var known = container.Properties.Select(p => p.Name).ToList();
+            var suggestion = SpellingSuggestion.Closest(name, known) is { } closest ? $" Did you mean '{closest}'?" : string.Empty;
+            return ($"Unknown field '{name}'{where}: the fields are {string.Join(", ", known)}.{suggestion} Example: {example}.", field.Length == 0 ? name : $"{field}.{name}");
         }
 
         if (unresolved is not null)
         {
-            return NotValidAt(json, example);
+            return (NotValidAt(json, example), null);
         }
 
         return field.Length == 0
-            ? $"The request body must be a JSON object such as {example}."
-            : $"The field '{field}' must be {Expected(container, options)}. Example: {example}.";
+            ? ($"The request body must be a JSON object such as {example}.", null)
+            : ($"The field '{field}' must be {Expected(container, options)}. Example: {example}.", field);
     }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult BadRequest((string Detail, string? Field) fault) => ApiProblems.BadRequest(fault.Detail, fault.Field);
 
     private static string NotValidAt(JsonException json, string example) =>
         $"The request body is not valid JSON: at {json.Path ?? "$"}. Expected an object such as {example}.";

@@ -20,7 +20,7 @@ internal sealed partial class SearchHandler(
         var search = assistant.ValidateSearch(request.Text, request.TopK, request.Question is null && request.Query is not null ? new AskFieldNames(Question: "query") : null);
         if (search.Text is not { } text)
         {
-            return ApiProblems.BadRequest(search.Error!);
+            return ApiProblems.BadRequest(search.Error!, search.Field);
         }
 
         if (readiness.NotSearchable() is { } notSearchable)

@@ -14,35 +14,56 @@ internal sealed record StatusResponse(bool Ready, ModelStatus Model, CorpusStatu
 /// <param name="Error">Why embedding failed, or null.</param>
 /// <param name="SentencesDone">Source sentences with a vector so far; embedded after the passages (search is hybrid before they are all done).</param>
 /// <param name="SentencesTotal">Source sentences in the corpus; until all have a vector the "not covered" gate judges by the passage cosine.</param>
-internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error, int SentencesDone, int SentencesTotal);
+/// <param name="Sentences">
+/// The source sentences' own state: <paramref name="State"/>, <paramref name="EtaSeconds"/> and the rate are the
+/// passages' (ready means hybrid search runs), and the sentences are embedded after them, so ready passages with
+/// sentences still running are "ready" above and "running" here.
+/// </param>
+internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error, int SentencesDone, int SentencesTotal, SentenceEmbeddingStatus Sentences);
+
+/// <summary>Background embedding of the source sentences, which the "not covered" gate reads once all have a vector.</summary>
+/// <param name="State">None (no embedding model), Running (the passages or the sentences are still being embedded), Ready or Failed.</param>
+/// <param name="Done">Sentences with a vector so far.</param>
+/// <param name="Total">Distinct source sentences in the corpus (0 until the passages are embedded).</param>
+internal sealed record SentenceEmbeddingStatus(EmbeddingState State, int Done, int Total)
+{
+    /// <summary>The sentences' state within <paramref name="embedding"/>'s progress.</summary>
+    /// <param name="embedding">The background embedding as the index reports it.</param>
+    public static SentenceEmbeddingStatus From(EmbeddingProgress embedding) => new(
+        embedding.SentencesPending ? EmbeddingState.Running : embedding.State,
+        embedding.SentencesDone,
+        embedding.SentencesTotal);
+}
 
 /// <summary>
 /// The models the service runs on. <paramref name="ChatModelState"/> is the one state of the chat model: there is no
 /// separate "models loaded" flag that could say loaded next to a chat model that is missing.
 /// </summary>
 /// <param name="Error">Why loading a model (chat or embedding) failed, or null; set when <paramref name="ChatModelState"/> is failed.</param>
-/// <param name="ChatModel">The chat model file: the loaded one, or the configured one when it is missing; null for none or a server.</param>
+/// <param name="ChatModel">The chat model file that is loaded; null (left out) while none is: pending, missing, off, failed, or a server.</param>
 /// <param name="Description">The chat model in words (architecture, size, quantization; or the server's model).</param>
 /// <param name="EmbeddingModel">The embedder in words, or its file; null when retrieval is BM25 only.</param>
 /// <param name="Backend">"cpu", "cuda (device)", "remote" or "none".</param>
-/// <param name="ContextSize">Chat context in tokens (0 without a chat model).</param>
-/// <param name="Threads">CPU threads used for generation.</param>
+/// <param name="ContextSize">Chat context in tokens; null (left out) without a loaded chat model.</param>
+/// <param name="Threads">CPU threads used for generation; null (left out) without a loaded chat model.</param>
 /// <param name="RetrievalOnly">True when answers are extracted, not generated.</param>
 /// <param name="Notices">Why something is missing and how to fix it.</param>
 /// <param name="ChatModelState">pending (the models are loading), loaded, remote, missing (configured, not downloaded), notConfigured, off (retrieval-only asked) or failed (see <paramref name="Error"/>).</param>
 /// <param name="ChatModelDownload">The default chat model to download when none is loaded, or null.</param>
+/// <param name="MissingChatModel">The configured chat model file that is not there (<paramref name="ChatModelState"/> missing), or null.</param>
 internal sealed record ModelStatus(
     string? Error,
     string? ChatModel,
     string? Description,
     string? EmbeddingModel,
     string Backend,
-    int ContextSize,
-    int Threads,
+    int? ContextSize,
+    int? Threads,
     bool RetrievalOnly,
     IReadOnlyList<string> Notices,
     ChatModelState ChatModelState,
-    ModelDownloadStatus? ChatModelDownload);
+    ModelDownloadStatus? ChatModelDownload,
+    string? MissingChatModel);
 
 /// <summary>A model the service can run on once it is downloaded, and how a service user fetches it.</summary>
 /// <param name="Role">"chat".</param>

@@ -18,20 +18,24 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
         var runtime = readiness.Runtime;
         var report = readiness.LastReport;
         var embedding = services.GetService<ICorpusIndex>()?.Embedding ?? EmbeddingProgress.None;
+
+        // Only a loaded chat model has a file, a context and threads: a missing one is named as missing, not as the model.
+        var chat = readiness.ChatModel is ChatModelState.Loaded or ChatModelState.Remote ? runtime : null;
         return new StatusResponse(
             readiness.IsReady,
             new ModelStatus(
                 readiness.ModelError,
-                runtime?.ChatModelPath ?? (readiness.ChatModel == ChatModelState.Missing ? modelFiles.Chat?.Path : null),
+                readiness.ChatModel == ChatModelState.Loaded ? runtime?.ChatModelPath : null,
                 runtime?.ChatModelDescription,
                 runtime?.EmbeddingModelDescription ?? runtime?.EmbeddingModelPath,
                 runtime?.Backend ?? "none",
-                runtime?.ContextSize ?? 0,
-                runtime?.Threads ?? 0,
+                chat?.ContextSize is > 0 and var contextSize ? contextSize : null,
+                chat?.Threads is > 0 and var threads ? threads : null,
                 runtime?.RetrievalOnly ?? false,
                 runtime?.Notices ?? [],
                 readiness.ChatModel,
-                DownloadStatus(readiness.ChatModelOffer, download.Progress)),
+                DownloadStatus(readiness.ChatModelOffer, download.Progress),
+                readiness.ChatModel == ChatModelState.Missing ? modelFiles.Chat?.Path ?? runtime?.ChatModelPath : null),
             new CorpusStatus(runtime?.CorpusFolder, readiness.HasIndex ? catalog.Count : 0),
             new IndexStatus(
                 readiness.IndexState,
@@ -52,7 +56,8 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
                 embedding.Eta is { } eta ? Math.Round(eta.TotalSeconds, 1) : null,
                 embedding.Error,
                 embedding.SentencesDone,
-                embedding.SentencesTotal));
+                embedding.SentencesTotal,
+                SentenceEmbeddingStatus.From(embedding)));
     }
 
     // The build's warnings, then the embedding cache's (a save that failed after the build), each once.

@@ -32,7 +32,7 @@ internal sealed class DocumentsHandler(UploadedDocuments documents, IOptions<Ser
 
         if (!context.Request.HasFormContentType)
         {
-            return ApiProblems.BadRequest("Send the documents as multipart/form-data, each in a field named \"files\".");
+            return ApiProblems.BadRequest("Send the documents as multipart/form-data, each in a field named \"files\".", "files");
         }
 
         // This endpoint alone takes more than Service:MaxRequestBodyBytes: every document at its limit, plus the form's framing.

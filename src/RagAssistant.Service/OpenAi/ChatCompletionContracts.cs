@@ -51,7 +51,11 @@ public sealed record ChatCompletionRequest(
 
         // max_completion_tokens wins when both are given, so the limit checked (and named) is the one that counts.
         var tokenLimit = MaxCompletionTokens is null ? (MaxTokens, "max_tokens") : (MaxCompletionTokens, "max_completion_tokens");
-        return assistant.Validate(conversation[^1].Text, conversation[..^1], maxAnswerTokens: tokenLimit.Item1, fields: new AskFieldNames(MaxAnswerTokens: tokenLimit.Item2));
+        var fields = new AskFieldNames(MaxAnswerTokens: tokenLimit.Item2);
+        var validation = assistant.Validate(conversation[^1].Text, conversation[..^1], maxAnswerTokens: tokenLimit.Item1, fields: fields);
+
+        // The question and its history are both read from messages: that is the field (OpenAI's param) at fault.
+        return validation.Field == fields.Question || validation.Field == fields.History ? validation with { Field = "messages" } : validation;
     }
 
     /// <inheritdoc/>

@@ -26,9 +26,17 @@ internal sealed class OpenAiErrorWriter(IOptions<ProblemDetailsOptions> options)
         problem.Status ??= http.Response.StatusCode;
         options.Value.CustomizeProblemDetails?.Invoke(context);
         var message = problem.Detail ?? problem.Title ?? $"The request failed with status {problem.Status}.";
-        var error = new OpenAiError(new OpenAiErrorBody(message, TypeOf(problem.Status ?? http.Response.StatusCode), Param: null, CodeOf(problem.Status ?? http.Response.StatusCode)));
+        var error = new OpenAiError(new OpenAiErrorBody(message, TypeOf(problem.Status ?? http.Response.StatusCode), ParamOf(problem), CodeOf(problem.Status ?? http.Response.StatusCode)));
         return new ValueTask(http.Response.WriteAsJsonAsync(error, ServiceJsonContext.Default.OpenAiError, contentType: "application/json; charset=utf-8", http.RequestAborted));
     }
+
+    /// <summary>
+    /// The request field at fault: the first <c>errors</c> key of a validation problem, the JSON path as the client
+    /// wrote it (<c>messages</c>, <c>messages[0].role</c>, <c>max_tokens</c>); null for the body as a whole or another problem.
+    /// </summary>
+    /// <param name="problem">The problem, after its customisation (which writes the keys as JSON paths).</param>
+    internal static string? ParamOf(Microsoft.AspNetCore.Mvc.ProblemDetails problem) =>
+        problem is HttpValidationProblemDetails validation && validation.Errors.Keys.FirstOrDefault() is { } field && field != Api.ApiProblems.BodyField ? field : null;
 
     /// <summary>OpenAI's error type for an HTTP status: what kind of failure a client should handle.</summary>
     /// <param name="status">The HTTP status code.</param>

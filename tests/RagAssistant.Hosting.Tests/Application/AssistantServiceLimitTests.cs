@@ -87,6 +87,22 @@ public sealed class AssistantServiceLimitTests
     }
 
     [Fact]
+    public void Each_refusal_names_the_input_at_fault_as_the_front_end_names_it()
+    {
+        var (assistant, _) = Create(new AskOptions { MaxHistoryMessages = 1 });
+        var fields = new AskFieldNames(Question: "query", MaxAnswerTokens: "max_completion_tokens", History: "messages");
+        ChatMessage[] history = [new(ChatRole.User, "one"), new(ChatRole.Assistant, "two")];
+
+        Assert.Equal("query", assistant.Validate(" ", fields: fields).Field);
+        Assert.Equal("top_k", assistant.Validate("question", topK: 0, fields: fields).Field);
+        Assert.Equal("max_completion_tokens", assistant.Validate("question", maxAnswerTokens: 0, fields: fields).Field);
+        Assert.Equal("messages", assistant.Validate("question", history, fields: fields).Field);
+        Assert.Null(assistant.Validate("question", fields: fields).Field);
+        Assert.Equal("query", assistant.ValidateSearch("", null, fields).Field);
+        Assert.Equal("top_k", assistant.ValidateSearch("question", 0, fields).Field);
+    }
+
+    [Fact]
     public void A_search_gets_its_text_cleaned_and_an_empty_query_named_as_sent()
     {
         var (assistant, _) = Create();

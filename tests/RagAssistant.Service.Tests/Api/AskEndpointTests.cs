@@ -128,21 +128,25 @@ public sealed class AskEndpointTests
     }
 
     [Theory]
-    [InlineData("{\"question\": ", "not valid JSON")]
-    [InlineData("[1, 2]", "The request body must be a JSON object such as {")]
-    [InlineData("null", "not null")]
-    [InlineData("", "body is empty")]
-    [InlineData("{\"question\": \"   \"}", "question is empty")]
-    [InlineData("{}", "question is empty")]
-    [InlineData("{\"question\": \"q\", \"top_k\": 0}", "top_k must be between 1 and 20, got 0.")]
-    [InlineData("{\"question\": \"q\", \"topK\": 3}", "Unknown field 'topK': the fields are question, history, top_k, conversation_id.")]
-    [InlineData("{\"question\": \"q\", \"top_k\": \"abc\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
-    [InlineData("{\"question\": \"q\", \"top_k\": \"5\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
-    [InlineData("{\"question\": 5}", "The field 'question' must be a string.")]
-    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": 1}]}", "The field 'history[0].role' must be a string.")]
-    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"system\", \"content\": \"x\"}]}", "history[0].role must be \"user\" or \"assistant\".")]
-    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"user\", \"content\": \"x\"}, {\"content\": \"y\"}]}", "history[1].role must be \"user\" or \"assistant\".")]
-    public async Task Bad_requests_get_a_problem_that_says_what_is_wrong(string body, string expected)
+    [InlineData("{\"question\": ", "not valid JSON (line 1, column 14).", "$")]
+    [InlineData("not json", "The request body is not valid JSON (line 1, column 2).", "$")]
+    [InlineData("[1, 2]", "The request body must be a JSON object such as {", "$")]
+    [InlineData("null", "not null", "$")]
+    [InlineData("", "body is empty", "$")]
+    [InlineData("{\"question\": \"   \"}", "question is empty", "question")]
+    [InlineData("{}", "question is empty", "question")]
+    [InlineData("{\"question\": \"q\", \"top_k\": 0}", "top_k must be between 1 and 20, got 0.", "top_k")]
+    [InlineData("{\"question\": \"q\", \"topK\": 3}", "Unknown field 'topK': the fields are question, history, top_k, conversation_id. Did you mean 'top_k'?", "topK")]
+    [InlineData("{\"question\": \"q\", \"topk\": 3}", "Did you mean 'top_k'?", "topk")]
+    [InlineData("{\"question\": \"q\", \"histroy\": []}", "Did you mean 'history'?", "histroy")]
+    [InlineData("{\"question\": \"q\", \"top_k\": \"abc\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).", "top_k")]
+    [InlineData("{\"question\": \"q\", \"top_k\": \"5\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).", "top_k")]
+    [InlineData("{\"question\": 5}", "The field 'question' must be a string.", "question")]
+    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": 1}]}", "The field 'history[0].role' must be a string.", "history[0].role")]
+    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"system\", \"content\": \"x\"}]}", "history[0].role must be \"user\" or \"assistant\".", "history[0].role")]
+    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"user\", \"content\": \"x\"}, {\"content\": \"y\"}]}", "history[1].role must be \"user\" or \"assistant\".", "history[1].role")]
+    [InlineData("{\"question\": \"q\", \"conversation_id\": \"c\", \"history\": [{\"role\": \"user\", \"content\": \"x\"}]}", "not both", "history")]
+    public async Task Bad_requests_get_a_problem_that_says_what_is_wrong_under_the_field_as_sent(string body, string expected, string field)
     {
         await using var factory = new ServiceFactory();
         using var client = factory.CreateClient();
@@ -152,8 +156,14 @@ public sealed class AskEndpointTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.ReadProblemAsync(Ct);
-        Assert.Contains(expected, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.DoesNotMatch(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]", problem.GetProperty("detail").GetString()!);
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains(expected, detail, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]|LineNumber|BytePosition|Path: \$", detail);
+
+        // Every 400 names its field once more, as the client wrote it (the JSON path; $ for the whole body), and the detail is its message.
+        var errors = problem.GetProperty("errors").EnumerateObject().ToList();
+        Assert.Equal(field, Assert.Single(errors).Name);
+        Assert.Equal(detail, Assert.Single(errors[0].Value.EnumerateArray()).GetString());
         Assert.Equal(0, factory.Pipeline.Started);
     }
 
@@ -172,7 +182,7 @@ public sealed class AskEndpointTests
         Assert.Equal("The request is not valid.", problem.GetProperty("title").GetString());
         Assert.Equal(400, problem.GetProperty("status").GetInt32());
         Assert.Equal("history[0].role must be \"user\" or \"assistant\".", problem.GetProperty("detail").GetString());
-        Assert.Equal(JsonValueKind.Object, problem.GetProperty("errors").ValueKind);
+        Assert.Equal("history[0].role", Assert.Single(problem.GetProperty("errors").EnumerateObject()).Name);
         Assert.Equal(0, factory.Pipeline.Started);
     }
 

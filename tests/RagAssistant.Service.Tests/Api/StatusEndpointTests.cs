@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using RagAssistant.Core.Retrieval;
 using RagAssistant.Service.Tests.Infrastructure;
 using RagAssistant.Testing.Files;
 using RagAssistant.Testing.Gguf;
@@ -26,7 +27,11 @@ public sealed class StatusEndpointTests
         Assert.Equal("missing", model.GetProperty("chat_model_state").GetString());
         Assert.False(model.TryGetProperty("state", out _), "a second model state said \"loaded\" next to \"missing\"");
         Assert.False(model.TryGetProperty("error", out _), "error is left out when empty");
-        Assert.Equal(configured, model.GetProperty("chat_model").GetString());
+        // The configured file is named as missing, never as the model: nothing is loaded, so no context or threads either.
+        Assert.False(model.TryGetProperty("chat_model", out _), "a missing file was reported as the chat model");
+        Assert.Equal(configured, model.GetProperty("missing_chat_model").GetString());
+        Assert.False(model.TryGetProperty("context_size", out _), "context_size is left out without a loaded chat model");
+        Assert.False(model.TryGetProperty("threads", out _), "threads is left out without a loaded chat model");
         Assert.True(model.GetProperty("retrieval_only").GetBoolean());
 
         // The default chat model of models/models.json, saved where this service loads it from.
@@ -63,6 +68,7 @@ public sealed class StatusEndpointTests
         Assert.Equal("loaded", model.GetProperty("chat_model_state").GetString());
         Assert.False(model.GetProperty("retrieval_only").GetBoolean());
         Assert.Equal(configured, model.GetProperty("chat_model").GetString());
+        Assert.False(model.TryGetProperty("missing_chat_model", out _), "missing_chat_model is left out when empty");
         Assert.False(model.TryGetProperty("chat_model_download", out _), "chat_model_download is left out when empty");
         Assert.True(model.GetProperty("context_size").GetInt32() > 0);
         Assert.DoesNotContain(model.GetProperty("notices").EnumerateArray(), n => n.GetString()!.Contains("not downloaded", StringComparison.Ordinal));
@@ -115,6 +121,34 @@ public sealed class StatusEndpointTests
         Assert.DoesNotContain("dotnet run", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(EmbeddingState.Running, 5, 0, "running", "running")]
+    [InlineData(EmbeddingState.Ready, 64, 2674, "ready", "running")]
+    [InlineData(EmbeddingState.Ready, 2674, 2674, "ready", "ready")]
+    [InlineData(EmbeddingState.Failed, 0, 0, "failed", "failed")]
+    [InlineData(EmbeddingState.None, 0, 0, "none", "none")]
+    public async Task Sentences_still_being_embedded_after_the_passages_have_their_own_running_state(EmbeddingState passages, int sentencesDone, int sentencesTotal, string expectedPassages, string expectedSentences)
+    {
+        await using var factory = new ServiceFactory();
+        factory.Index.Embedding = new EmbeddingProgress(passages, 10, 10, 3.5, passages == EmbeddingState.Running ? TimeSpan.FromSeconds(2) : TimeSpan.Zero, passages == EmbeddingState.Failed ? "disk full" : null)
+        {
+            SentencesDone = sentencesDone,
+            SentencesTotal = sentencesTotal,
+        };
+        using var client = factory.CreateClient();
+        await client.WaitUntilReadyAsync();
+
+        var embedding = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("embedding");
+
+        // state and eta_seconds stay the passages' (ready: hybrid search runs); the sentences say whether they are still going.
+        Assert.Equal(expectedPassages, embedding.GetProperty("state").GetString());
+        var sentences = embedding.GetProperty("sentences");
+        Assert.Equal(expectedSentences, sentences.GetProperty("state").GetString());
+        Assert.Equal(sentencesDone, sentences.GetProperty("done").GetInt32());
+        Assert.Equal(sentencesTotal, sentences.GetProperty("total").GetInt32());
+        Assert.Equal(sentencesDone, embedding.GetProperty("sentences_done").GetInt32());
+    }
+
     [Fact]
     public async Task Retrieval_only_mode_has_no_chat_model_and_no_download()
     {
@@ -126,6 +160,9 @@ public sealed class StatusEndpointTests
 
         Assert.Equal("off", model.GetProperty("chat_model_state").GetString());
         Assert.False(model.TryGetProperty("chat_model", out _), "chat_model is left out when empty");
+        Assert.False(model.TryGetProperty("missing_chat_model", out _), "missing_chat_model is left out when empty");
+        Assert.False(model.TryGetProperty("context_size", out _), "context_size is left out without a loaded chat model");
+        Assert.False(model.TryGetProperty("threads", out _), "threads is left out without a loaded chat model");
         Assert.False(model.TryGetProperty("chat_model_download", out _), "chat_model_download is left out when empty");
         using var download = await client.PostAsync(new Uri("/api/models/chat/download", UriKind.Relative), JsonContent.Create(new { }), Ct);
         Assert.Equal(HttpStatusCode.Conflict, download.StatusCode);

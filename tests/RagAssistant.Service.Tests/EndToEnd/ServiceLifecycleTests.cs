@@ -100,7 +100,7 @@ public sealed class ServiceLifecycleTests
         Assert.Contains(notices, n => n.Contains($"`curl -L --create-dirs -o {embedder} https://", StringComparison.Ordinal));
         Assert.DoesNotContain(notices, n => n.Contains("dotnet run", StringComparison.Ordinal));
         Assert.Equal("missing", status.GetProperty("model").GetProperty("chat_model_state").GetString());
-        Assert.Equal(chat, status.GetProperty("model").GetProperty("chat_model").GetString());
+        Assert.Equal(chat, status.GetProperty("model").GetProperty("missing_chat_model").GetString());
     }
 
     [Fact]

@@ -148,20 +148,22 @@ public sealed class ChatCompletionsTests
     }
 
     [Theory]
-    [InlineData("{\"messages\": [", "not valid JSON")]
-    [InlineData("{\"messages\": []}", "messages is empty: send the conversation as an array ending with the question")]
-    [InlineData("{}", "messages is missing: send the conversation as an array ending with the question")]
-    [InlineData("{\"stream\": \"yes\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'stream' must be true or false (a JSON boolean, without quotes).")]
-    [InlineData("{\"stream\": \"true\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'stream' must be true or false (a JSON boolean, without quotes).")]
-    [InlineData("{\"max_tokens\": \"many\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'max_tokens' must be a whole number (a JSON number such as 5, without quotes).")]
-    [InlineData("{\"max_tokens\": \"5\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'max_tokens' must be a whole number (a JSON number such as 5, without quotes).")]
-    [InlineData("{\"max_completion_tokens\": \"5\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'max_completion_tokens' must be a whole number (a JSON number such as 5, without quotes).")]
-    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}", "last message must come from the user")]
-    [InlineData("{\"messages\": [{\"role\": \"tool\", \"content\": \"q\"}]}", "messages[0].role must be \"system\", \"user\" or \"assistant\".")]
-    [InlineData("{\"messages\": [{\"content\": \"q\"}]}", "messages[0].role must be \"system\", \"user\" or \"assistant\".")]
-    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": 5}]}", "messages[0].content must be a string or an array of text parts.")]
-    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \" \"}]}", "question is empty")]
-    public async Task Bad_completions_get_a_problem(string body, string expected)
+    [InlineData("{\"messages\": [", "not valid JSON", null)]
+    [InlineData("{\"messages\": []}", "messages is empty: send the conversation as an array ending with the question", "messages")]
+    [InlineData("{}", "messages is missing: send the conversation as an array ending with the question", "messages")]
+    [InlineData("{\"stream\": \"yes\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'stream' must be true or false (a JSON boolean, without quotes).", "stream")]
+    [InlineData("{\"stream\": \"true\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'stream' must be true or false (a JSON boolean, without quotes).", "stream")]
+    [InlineData("{\"max_tokens\": \"many\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'max_tokens' must be a whole number (a JSON number such as 5, without quotes).", "max_tokens")]
+    [InlineData("{\"max_tokens\": \"5\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'max_tokens' must be a whole number (a JSON number such as 5, without quotes).", "max_tokens")]
+    [InlineData("{\"max_completion_tokens\": \"5\", \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "The field 'max_completion_tokens' must be a whole number (a JSON number such as 5, without quotes).", "max_completion_tokens")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}", "last message must come from the user", "messages")]
+    [InlineData("{\"messages\": [{\"role\": \"tool\", \"content\": \"q\"}]}", "messages[0].role must be \"system\", \"user\" or \"assistant\".", "messages[0].role")]
+    [InlineData("{\"messages\": [{\"content\": \"q\"}]}", "messages[0].role must be \"system\", \"user\" or \"assistant\".", "messages[0].role")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": 5}]}", "messages[0].content must be a string or an array of text parts.", "messages[0].content")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \" \"}]}", "question is empty", "messages")]
+    [InlineData("{\"max_tokens\": 0, \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "max_tokens must be at least 1", "max_tokens")]
+    [InlineData("{\"max_tokens\": 5, \"max_completion_tokens\": 0, \"messages\": [{\"role\": \"user\", \"content\": \"q\"}]}", "max_completion_tokens must be at least 1", "max_completion_tokens")]
+    public async Task Bad_completions_get_an_error_that_names_the_param(string body, string expected, string? param)
     {
         await using var factory = new ServiceFactory();
         using var http = factory.CreateClient();
@@ -170,9 +172,13 @@ public sealed class ChatCompletionsTests
         using var response = await http.PostRawAsync("/v1/chat/completions", body, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var detail = (await response.ReadOpenAiErrorAsync(Ct)).GetProperty("message").GetString()!;
+        var error = await response.ReadOpenAiErrorAsync(Ct);
+        var detail = error.GetProperty("message").GetString()!;
         Assert.Contains(expected, detail, StringComparison.Ordinal);
-        Assert.DoesNotMatch(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]", detail);
+        Assert.DoesNotMatch(@"\b(System|RagAssistant|Microsoft)\.[A-Za-z]|LineNumber|BytePosition", detail);
+
+        // OpenAI's param names the field at fault as the client wrote it; null for the body as a whole.
+        Assert.Equal(param, error.GetProperty("param").GetString());
     }
 
     [Fact]
