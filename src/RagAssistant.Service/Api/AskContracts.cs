@@ -31,6 +31,8 @@ public sealed record AskRequest(
 /// <summary>One earlier turn of the conversation.</summary>
 /// <param name="Role">"user" or "assistant" (any case).</param>
 /// <param name="Content">What was said.</param>
+/// <remarks>Unknown fields are refused, as in <see cref="AskRequest"/>: a misspelt <c>contnet</c> must not send an empty turn.</remarks>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record ConversationTurn(
     [property: Required(ErrorMessage = ConversationTurn.RoleMessage)]
     [property: RegularExpression("^(?i:user|assistant)$", ErrorMessage = ConversationTurn.RoleMessage)]

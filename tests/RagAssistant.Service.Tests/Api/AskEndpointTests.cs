@@ -139,6 +139,7 @@ public sealed class AskEndpointTests
     [InlineData("{\"question\": \"q\", \"topK\": 3}", "Unknown field 'topK': the fields are question, history, top_k, conversation_id. Did you mean 'top_k'?", "topK")]
     [InlineData("{\"question\": \"q\", \"topk\": 3}", "Did you mean 'top_k'?", "topk")]
     [InlineData("{\"question\": \"q\", \"histroy\": []}", "Did you mean 'history'?", "histroy")]
+    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"user\", \"contnet\": \"x\"}]}", "Unknown field 'contnet' in history[0]: the fields are role, content. Did you mean 'content'?", "history[0].contnet")]
     [InlineData("{\"question\": \"q\", \"top_k\": \"abc\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).", "top_k")]
     [InlineData("{\"question\": \"q\", \"top_k\": \"5\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).", "top_k")]
     [InlineData("{\"question\": 5}", "The field 'question' must be a string.", "question")]
