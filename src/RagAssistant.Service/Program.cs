@@ -44,7 +44,7 @@ builder.Services.AddRagAssistantService(builder.Configuration);
 // A setting nothing reads would be ignored without a word: refuse it as bad usage, with the console's check and words.
 if (KnownSettings.FindUnknown(commandLine.HostArguments, builder.Configuration, ServiceCommandLine.Settings) is { } unknown)
 {
-    await Console.Error.WriteLineAsync(unknown);
+    await Console.Error.WriteLineAsync($"The service cannot start: {unknown}");
     return 2;
 }
 

@@ -46,7 +46,7 @@ public sealed class ServiceLifecycleTests
     [InlineData("unknown setting Retrieval:TopKK: no part of the assistant reads it. Did you mean Retrieval:TopK?", "--Retrieval:TopKK", "3")]
     [InlineData("unknown setting Service:MaxConcurentAnswers: no part of the assistant reads it. Did you mean Service:MaxConcurrentAnswers?", "--Service:MaxConcurentAnswers=2")]
     [InlineData("unknown setting Bogus:Key: no part of the assistant reads it.", "--Bogus:Key=1")]
-    public async Task An_unknown_setting_exits_2_with_the_consoles_message(string message, params string[] settings)
+    public async Task An_unknown_setting_exits_2_saying_the_service_cannot_start_with_the_consoles_message(string message, params string[] settings)
     {
         ServiceProcess.SkipWithoutBuild();
 
@@ -55,7 +55,7 @@ public sealed class ServiceLifecycleTests
 
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
         Assert.Equal(2, process.ExitCode);
-        Assert.Equal(message, process.Output.Trim());
+        Assert.Equal($"The service cannot start: {message}", process.Output.Trim());
     }
 
     [Fact]
