@@ -31,11 +31,12 @@ internal static class EmbeddingProgressView
         return text;
     }
 
-    /// <summary>"source sentences 1200/2681 embedded": the relevance gate's sentence vectors, embedded after the passages.</summary>
+    /// <summary>"source sentences 1200/2681 embedded, about 20 s left": the relevance gate's sentence vectors, embedded after the passages.</summary>
     public static string DescribeSentences(EmbeddingProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        return string.Create(CultureInfo.InvariantCulture, $"source sentences {progress.SentencesDone}/{progress.SentencesTotal} embedded");
+        var text = string.Create(CultureInfo.InvariantCulture, $"source sentences {progress.SentencesDone}/{progress.SentencesTotal} embedded");
+        return progress.SentencesEta is { } eta && progress.SentencesDone < progress.SentencesTotal ? $"{text}, about {FormatEta(eta)} left" : text;
     }
 
     /// <summary>

@@ -380,10 +380,21 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     /// <summary>What a build hands the embedding step: the corpus, its BM25 index, its warnings so far and its clock.</summary>
     private sealed record EmbeddingBuild(LoadedCorpus Corpus, Bm25Index Bm25, List<string> Warnings, Stopwatch Stopwatch);
 
-    /// <summary>Publishes the job's sentence count into <see cref="Embedding"/>, on the job's thread.</summary>
+    /// <summary>
+    /// Publishes the job's sentence count into <see cref="Embedding"/>, on the job's thread, with the time left at the
+    /// rate since the sink was made (when the sentence job starts), as the passages' own progress does.
+    /// </summary>
     private sealed class SentenceProgressSink(CorpusIndex owner) : IProgress<int>
     {
-        public void Report(int value) => owner.Embedding = owner.Embedding with { SentencesDone = value };
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly int _startDone = owner.Embedding.SentencesDone;
+
+        public void Report(int value)
+        {
+            var rate = (value - _startDone) / Math.Max(_clock.Elapsed.TotalSeconds, 1e-3);
+            var left = Math.Max(owner.Embedding.SentencesTotal - value, 0);
+            owner.Embedding = owner.Embedding with { SentencesDone = value, SentencesEta = rate > 0 ? TimeSpan.FromSeconds(left / rate) : null };
+        }
     }
 
     /// <summary>Publishes the job's progress as <see cref="Embedding"/>, on the job's thread.</summary>

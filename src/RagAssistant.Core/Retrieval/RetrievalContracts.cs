@@ -179,6 +179,9 @@ public sealed record EmbeddingProgress(EmbeddingState State, int Done, int Total
     /// <summary>Distinct source sentences in the corpus (0 before a build or without an embedding model).</summary>
     public int SentencesTotal { get; init; }
 
+    /// <summary>Estimated time left for the source sentences at their embedding rate so far, or null before their first batch.</summary>
+    public TimeSpan? SentencesEta { get; init; }
+
     /// <summary>True while the passages are ready and the sentences are still being embedded.</summary>
     public bool SentencesPending => State == EmbeddingState.Ready && SentencesDone < SentencesTotal;
 }

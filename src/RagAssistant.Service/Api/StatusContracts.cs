@@ -25,14 +25,16 @@ internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total
 /// <param name="State">None (no embedding model), Running (the passages or the sentences are still being embedded), Ready or Failed.</param>
 /// <param name="Done">Sentences with a vector so far.</param>
 /// <param name="Total">Distinct source sentences in the corpus (0 until the passages are embedded).</param>
-internal sealed record SentenceEmbeddingStatus(EmbeddingState State, int Done, int Total)
+/// <param name="EtaSeconds">Estimated seconds left while the sentences are being embedded, or null when unknown or done.</param>
+internal sealed record SentenceEmbeddingStatus(EmbeddingState State, int Done, int Total, double? EtaSeconds)
 {
     /// <summary>The sentences' state within <paramref name="embedding"/>'s progress.</summary>
     /// <param name="embedding">The background embedding as the index reports it.</param>
     public static SentenceEmbeddingStatus From(EmbeddingProgress embedding) => new(
         embedding.SentencesPending ? EmbeddingState.Running : embedding.State,
         embedding.SentencesDone,
-        embedding.SentencesTotal);
+        embedding.SentencesTotal,
+        embedding.SentencesPending && embedding.SentencesEta is { } eta ? Math.Round(eta.TotalSeconds, 1) : null);
 }
 
 /// <summary>

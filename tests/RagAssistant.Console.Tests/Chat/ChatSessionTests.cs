@@ -232,6 +232,16 @@ public sealed class ChatSessionTests
         Assert.Equal(string.Empty, error.ToString());
     }
 
+    [Fact]
+    public void The_sentence_progress_says_the_time_left_while_sentences_run_and_not_once_they_are_done()
+    {
+        var running = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, null, null, null) { SentencesDone = 1200, SentencesTotal = 2674, SentencesEta = TimeSpan.FromSeconds(20) };
+
+        Assert.Equal("source sentences 1200/2674 embedded, about 20 s left", EmbeddingProgressView.DescribeSentences(running));
+        Assert.Equal("source sentences 2674/2674 embedded", EmbeddingProgressView.DescribeSentences(running with { SentencesDone = 2674 }));
+        Assert.Equal("source sentences 1200/2674 embedded", EmbeddingProgressView.DescribeSentences(running with { SentencesEta = null }));
+    }
+
     /// <summary>Only <see cref="ICorpusIndex.Embedding"/> matters to the chat session.</summary>
     private sealed class ProgressIndex : ICorpusIndex
     {

@@ -134,6 +134,7 @@ public sealed class StatusEndpointTests
         {
             SentencesDone = sentencesDone,
             SentencesTotal = sentencesTotal,
+            SentencesEta = TimeSpan.FromSeconds(12.34),
         };
         using var client = factory.CreateClient();
         await client.WaitUntilReadyAsync();
@@ -147,6 +148,14 @@ public sealed class StatusEndpointTests
         Assert.Equal(sentencesDone, sentences.GetProperty("done").GetInt32());
         Assert.Equal(sentencesTotal, sentences.GetProperty("total").GetInt32());
         Assert.Equal(sentencesDone, embedding.GetProperty("sentences_done").GetInt32());
+
+        // The sentences' own time left is given only while they are the ones still running after ready passages.
+        var running = expectedPassages == "ready" && expectedSentences == "running";
+        Assert.Equal(running, sentences.TryGetProperty("eta_seconds", out var eta) && eta.ValueKind == JsonValueKind.Number);
+        if (running)
+        {
+            Assert.Equal(12.3, eta.GetDouble());
+        }
     }
 
     [Fact]
