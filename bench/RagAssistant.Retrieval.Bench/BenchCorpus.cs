@@ -19,6 +19,9 @@ internal static class BenchCorpus
     /// <summary>The held-out set committed with the repository (data/eval/heldout.jsonl), or null.</summary>
     public static string? FindHeldOutSet() => FindAbove(Path.Combine("data", "eval", "heldout.jsonl"));
 
+    /// <summary>The project's reworded set (<c>data/eval/reworded.jsonl</c>): paraphrases that avoid the title's and abstract's words.</summary>
+    public static string? FindRewordedSet() => FindAbove(Path.Combine("data", "eval", "reworded.jsonl"));
+
     // The first folder above the binaries holding relativePath.
     private static string? FindAbove(string relativePath)
     {

@@ -53,8 +53,25 @@ internal static class CrossValidationBenchmark
         using var bm25Title = new Bm25Index(docs.Select(d => new Bm25Document(d.Title, string.Empty)).ToList(), new Bm25Options { TitleBoost = 1 });
         using var bm25Text = new Bm25Index(docs.Select(d => new Bm25Document(string.Empty, d.Text)).ToList(), new Bm25Options());
 
+        // Embedding-based query expansion for BM25: every corpus word (df >= 2) embedded alone; a question word's
+        // nearest corpus words (cosine >= the floor, another analysed term) join the BM25 query at a lower weight.
+        var wordDf = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var d in docs)
+        {
+            foreach (var w in Words(d.Title + " " + d.Text).Distinct(StringComparer.Ordinal))
+            {
+                wordDf[w] = wordDf.GetValueOrDefault(w) + 1;
+            }
+        }
+
+        var vocabulary = wordDf.Where(x => x.Value >= 2 && x.Value <= passages.Count / 5).Select(x => x.Key).Order(StringComparer.Ordinal).ToList();
+        var vocabularyVectors = await store.EmbedAsync("arctic-word", vocabulary, t => Arctic(arctic, t, false), cancellationToken);
+        var vocabularyTerm = vocabulary.Select(w => snapshot.Bm25.Analyze(w) is { Count: > 0 } a ? a[0] : string.Empty).ToList();
+        store.Save();
+
         var retriever = new HybridPaperRetriever(index, Microsoft.Extensions.Options.Options.Create(new RetrievalOptions()), arctic);
         var gateFeatures = new List<Dictionary<string, double>>();
+        var perQuestion = new List<QuestionGate>();
         var questions = new List<QuestionSignals>();
         foreach (var set in sets)
         {
@@ -84,13 +101,87 @@ internal static class CrossValidationBenchmark
                 }
 
                 signals["sentence"] = best;
+
+                // Late interaction at clause level: each clause of the question embedded alone; a passage scores the
+                // mean over clauses of its best sentence's cosine (and of its own cosine).
+                var clauses = Clauses(q.Question);
+                var clauseVectors = (await arctic.GenerateAsync(clauses, EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken)).Select(e => e.Vector).ToList();
+                var clauseSentence = new double[n];
+                var clausePassage = new double[n];
+                foreach (var cv in clauseVectors)
+                {
+                    var sc = Cosines(cv.Span, flatVectors);
+                    var bestOf = Enumerable.Repeat(-1.0, n).ToArray();
+                    for (var s = 0; s < sc.Length; s++)
+                    {
+                        bestOf[sentenceOwner[s]] = Math.Max(bestOf[sentenceOwner[s]], sc[s]);
+                    }
+
+                    var pc = Cosines(cv.Span, passageVectors);
+                    for (var o = 0; o < n; o++)
+                    {
+                        clauseSentence[o] += bestOf[o] / clauseVectors.Count;
+                        clausePassage[o] += pc[o] / clauseVectors.Count;
+                    }
+                }
+
+                signals["clause-sentence"] = clauseSentence;
+                signals["clause-passage"] = clausePassage;
+                var noPrefix = (await arctic.GenerateAsync([q.Question], null, cancellationToken))[0].Vector;
+                signals["dense-noprefix"] = Cosines(noPrefix.Span, passageVectors);
+
+                var questionWords = Words(q.Question).Distinct(StringComparer.Ordinal).ToList();
+                var questionTerms = snapshot.Bm25.TopicTerms(snapshot.Bm25.Analyze(ControlTokens.Remove(q.Question)));
+                var questionWordVectors = questionWords.Count == 0 ? [] : await Arctic(arctic, questionWords, false);
+                foreach (var (floor, weight) in new[] { (0.80, 0.3f), (0.85, 0.3f), (0.85, 0.5f), (0.90, 0.5f) })
+                {
+                    var expansion = new List<string>();
+                    foreach (var wv in questionWordVectors)
+                    {
+                        var c = Cosines(wv.AsSpan(), vocabularyVectors);
+                        expansion.AddRange(Enumerable.Range(0, c.Length).Where(i => c[i] >= floor && vocabularyTerm[i].Length > 0 && !questionTerms.Contains(vocabularyTerm[i])).OrderByDescending(i => c[i]).Take(3).Select(i => vocabularyTerm[i]));
+                    }
+
+                    var expanded = new double[n];
+                    foreach (var hit in snapshot.Bm25.Search(questionTerms, expansion.Distinct(StringComparer.Ordinal).ToList(), weight, n))
+                    {
+                        expanded[hit.Ordinal] = hit.Score;
+                    }
+
+                    signals[$"bm25-qe{floor:0.00}w{weight:0.0}"] = expanded;
+                }
+
+                // Scores on a scale that does not depend on the candidates (the "theoretical" normalisation of
+                // convex-combination fusion) and standard scores over the corpus: a retriever whose evidence is
+                // weak for this question (a reworded question's keyword hits) keeps a weak voice.
+                var topic = snapshot.Bm25.TopicTerms(snapshot.Bm25.Analyze(ControlTokens.Remove(q.Question)));
+                signals["rel-bm25"] = Enumerable.Range(0, n).Select(o => snapshot.Bm25.Relevance(topic, o)).ToArray();
+                signals["abs-dense"] = signals["dense"].Select(c => Math.Max(0, (c - 0.58) / 0.42)).ToArray();
+                signals["abs-minilm"] = signals["minilm"].Select(c => Math.Max(0, c)).ToArray();
+                var bestBm25 = signals["bm25"].Select((v, o) => (v, o)).MaxBy(x => x.v).o;
+                var confidence = signals["rel-bm25"][bestBm25];
+                signals["abs-bm25conf"] = signals["bm25"].Select(v => signals["bm25"][bestBm25] > 0 ? confidence * v / signals["bm25"][bestBm25] : 0).ToArray();
+                foreach (var name in new[] { "bm25", "dense", "minilm", "sentence" })
+                {
+                    signals["z-" + name] = Standardised(signals[name]);
+                }
                 var standardScores = standing.StandardScores(queryArctic.Span)!;
 
                 // The product's own top 5 (hybrid), and the evidence a "not covered" gate could use.
                 var hits = (await retriever.SearchAsync(q.Question, 5, RetrieverKind.Hybrid, cancellationToken)).Hits;
                 var top = hits.Select(h => snapshot.OrdinalOf(h.Passage.Id)!.Value).ToList();
+                var bm25Top = signals["bm25"].Select((v, o) => (v, o)).OrderByDescending(x => x.v).Take(10).Select(x => passages[x.o].PaperId).ToHashSet(StringComparer.Ordinal);
+                var denseTop = signals["dense"].Select((v, o) => (v, o)).OrderByDescending(x => x.v).Take(10).Select(x => passages[x.o].PaperId).ToList();
+                var agreement = denseTop.Count(bm25Top.Contains);
+                var miniTop = signals["minilm"].Select((v, o) => (v, o)).OrderByDescending(x => x.v).Take(10).Select(x => passages[x.o].PaperId).ToHashSet(StringComparer.Ordinal);
+                var agreementMini = denseTop.Count(miniTop.Contains);
                 gateFeatures.Add(new Dictionary<string, double>(StringComparer.Ordinal)
                 {
+                    ["bm25/dense top-10 overlap"] = agreement,
+                    ["sentence z + 0.2 overlap"] = Z(best, top) + (0.2 * agreement),
+                    ["sentence z + 0.1 overlap"] = Z(best, top) + (0.1 * agreement),
+                    ["dense/minilm top-10 overlap"] = agreementMini,
+                    ["sentence z + 0.2 minilm overlap"] = Z(best, top) + (0.2 * agreementMini),
                     ["RelevanceScore (product gate)"] = hits.Select(h => h.RelevanceScore).DefaultIfEmpty(0).Max(),
                     ["rescaled cosine (gate before sentence vectors)"] = hits.Select(h => RelevanceGate.Semantic(h.Cosine ?? 0, new RetrievalOptions().CosineFloor)).DefaultIfEmpty(0).Max(),
                     ["best-sentence z (product SentenceStanding)"] = top.Select(o => standardScores[o]).DefaultIfEmpty(0).Max(),
@@ -109,7 +200,14 @@ internal static class CrossValidationBenchmark
                     ["dense z + bm25 z"] = Z(signals["dense"], top) + Z(signals["bm25"], top),
                     ["dense z + minilm z"] = Z(signals["dense"], top) + Z(signals["minilm"], top),
                     ["dense z + sentence z"] = Z(signals["dense"], top) + Z(best, top),
+                    ["sentence z + minilm z"] = Z(best, top) + Z(signals["minilm"], top),
+                    ["sentence z + dense z + minilm z"] = Z(best, top) + Z(signals["dense"], top) + Z(signals["minilm"], top),
+                    ["sentence z + lexical x 5"] = Z(best, top) + (5 * hits.Select(h => h.LexicalRelevance).DefaultIfEmpty(0).Max()),
+                    ["minilm z over minilm top 5"] = Z(signals["minilm"], signals["minilm"].Select((v, o) => (v, o)).OrderByDescending(x => x.v).Take(5).Select(x => x.o).ToList()),
+                    ["sentence z + minilm z (own top 5)"] = Z(best, top) + Z(signals["minilm"], signals["minilm"].Select((v, o) => (v, o)).OrderByDescending(x => x.v).Take(5).Select(x => x.o).ToList()),
                 });
+                var goldRank = top.Select((o, r) => (o, r)).Where(x => goldPapers.Contains(passages[x.o].PaperId)).Select(x => x.r + 1).DefaultIfEmpty(0).First();
+                perQuestion.Add(new QuestionGate(Path.GetFileNameWithoutExtension(set), q.Id, q.Kind, Math.Round(gateFeatures[^1]["best-sentence z (product SentenceStanding)"], 3), goldRank));
                 signals["dense-prf"] = DensePrf(queryArctic.Span, passageVectors, signals["dense"]);
                 questions.Add(new QuestionSignals(Path.GetFileNameWithoutExtension(set), q.Id, q.Kind, goldPapers, q.IsUnanswerable, signals));
             }
@@ -130,7 +228,9 @@ internal static class CrossValidationBenchmark
         var answerable = questions.Where(q => !q.Unanswerable).ToList();
         var final = configs.MaxBy(c => Objective(answerable, c, paperOf))!;
         var table = new List<ConfigResult>();
-        foreach (var c in Baselines().Append(final).DistinctBy(c => c.Name))
+        // Per set: the single retrievers, today's fusion, and each idea's best member on all questions (in-sample).
+        var familyBest = configs.GroupBy(c => c.Family).Select(g => g.MaxBy(c => Objective(answerable, c, paperOf))!);
+        foreach (var c in Baselines().Concat(familyBest).Append(final).DistinctBy(c => c.Name))
         {
             table.Add(new ConfigResult(c.Name, questions.Select(q => q.Set).Distinct().ToDictionary(s => s, s => Metrics(answerable.Where(q => q.Set == s).ToList(), c, paperOf))));
         }
@@ -168,7 +268,7 @@ internal static class CrossValidationBenchmark
                 all.Where(x => x.Unanswerable).Max(x => x.Item2));
         }).ToList();
 
-        return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families, gates);
+        return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families, gates, perQuestion);
     }
 
     // The highest threshold that refuses at most 5% of the answerable questions given (the target), halfway
@@ -194,6 +294,23 @@ internal static class CrossValidationBenchmark
         var mean = scores.Average();
         var sd = Math.Sqrt(scores.Average(x => (x - mean) * (x - mean)));
         return sd > 0 ? (top.Max(o => scores[o]) - mean) / sd : 0;
+    }
+
+    private static IEnumerable<string> Words(string text) =>
+        System.Text.RegularExpressions.Regex.Matches(text.ToLowerInvariant(), "[a-z][a-z-]{2,}").Select(m => m.Value);
+
+    private static List<string> Clauses(string question)
+    {
+        var parts = System.Text.RegularExpressions.Regex.Split(question, @"[,;:?!()]|\s(?:and|or|but|while|whereas|instead of|rather than|so that|by|without|with|for instance|e\.g\.)\s")
+            .Select(p => p.Trim()).Where(p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 3).ToList();
+        return parts.Count >= 2 ? parts : [question];
+    }
+
+    private static double[] Standardised(double[] scores)
+    {
+        var mean = scores.Average();
+        var sd = Math.Sqrt(scores.Average(x => (x - mean) * (x - mean)));
+        return scores.Select(x => sd > 0 ? (x - mean) / sd : 0).ToArray();
     }
 
     private static double[] Bm25(Bm25Index index, string question, int n)
@@ -300,7 +417,7 @@ internal static class CrossValidationBenchmark
         foreach (var (name, _) in active)
         {
             var s = q.Signals[name];
-            candidates.UnionWith(Enumerable.Range(0, s.Length).Where(i => !name.StartsWith("bm25", StringComparison.Ordinal) || s[i] > 0).OrderByDescending(i => s[i]).Take(Candidates));
+            candidates.UnionWith(Enumerable.Range(0, s.Length).Where(i => !name.Contains("bm25", StringComparison.Ordinal) || s[i] > 0).OrderByDescending(i => s[i]).Take(Candidates));
         }
 
         var score = candidates.ToDictionary(i => i, _ => 0.0);
@@ -318,7 +435,14 @@ internal static class CrossValidationBenchmark
                 continue;
             }
 
-            if (name.StartsWith("bm25", StringComparison.Ordinal))
+            if (name.StartsWith("z-", StringComparison.Ordinal) || name.StartsWith("abs-", StringComparison.Ordinal) || name.StartsWith("rel-", StringComparison.Ordinal))
+            {
+                foreach (var i in candidates)
+                {
+                    score[i] += weight * s[i];
+                }
+            }
+            else if (name.StartsWith("bm25", StringComparison.Ordinal))
             {
                 var best = candidates.Max(i => s[i]);
                 foreach (var i in candidates)
@@ -342,7 +466,7 @@ internal static class CrossValidationBenchmark
 
     private static IEnumerable<RankingConfig> Baselines()
     {
-        foreach (var s in new[] { "bm25", "dense", "minilm", "sentence", "title", "dense-prf", "bm25-prf" })
+        foreach (var s in new[] { "bm25", "dense", "minilm", "sentence", "title", "dense-prf", "bm25-prf", "clause-sentence", "clause-passage", "dense-noprefix", "bm25-qe0.80w0.3", "bm25-qe0.85w0.3", "bm25-qe0.85w0.5", "bm25-qe0.90w0.5" })
         {
             yield return RankingConfig.Of("single", 0, (s, 1));
         }
@@ -368,6 +492,26 @@ internal static class CrossValidationBenchmark
             {
                 yield return RankingConfig.Of("rrf bm25+dense", k, ("bm25", b), ("dense", 1));
             }
+
+            foreach (var qe in new[] { "bm25-qe0.80w0.3", "bm25-qe0.85w0.3", "bm25-qe0.85w0.5", "bm25-qe0.90w0.5" })
+            {
+                yield return RankingConfig.Of("bm25 word-embedding expansion+dense", 0, (qe, b), ("dense", 1));
+            }
+
+            yield return RankingConfig.Of("bm25+clause-sentence", 0, ("bm25", b), ("clause-sentence", 1));
+            yield return RankingConfig.Of("bm25+clause-passage", 0, ("bm25", b), ("clause-passage", 1));
+            yield return RankingConfig.Of("bm25+dense+clause-passage", 0, ("bm25", b), ("dense", 1), ("clause-passage", 1));
+            yield return RankingConfig.Of("bm25+dense+clause-sentence", 0, ("bm25", b), ("dense", 1), ("clause-sentence", 1));
+            yield return RankingConfig.Of("bm25+dense+clause-passage+minilm", 0, ("bm25", b), ("dense", 1), ("clause-passage", 1), ("minilm", 0.5));
+            yield return RankingConfig.Of("bm25+dense-noprefix", 0, ("bm25", b), ("dense-noprefix", 1));
+            yield return RankingConfig.Of("absolute: bm25 relevance+dense", 0, ("rel-bm25", b), ("abs-dense", 1));
+            yield return RankingConfig.Of("absolute: bm25 relevance+dense", 0, ("rel-bm25", b / 2), ("abs-dense", 1));
+            yield return RankingConfig.Of("bm25 x best-hit coverage+dense", 0, ("abs-bm25conf", b), ("dense", 1));
+            yield return RankingConfig.Of("bm25 x best-hit coverage+dense", 0, ("abs-bm25conf", 2 * b), ("dense", 1));
+            yield return RankingConfig.Of("z-score bm25+dense", 0, ("z-bm25", b), ("z-dense", 1));
+            yield return RankingConfig.Of("z-score bm25+dense+minilm", 0, ("z-bm25", b), ("z-dense", 1), ("z-minilm", 1));
+            yield return RankingConfig.Of("z-score bm25+dense+minilm", 0, ("z-bm25", b), ("z-dense", 1), ("z-minilm", 0.5));
+            yield return RankingConfig.Of("z-score bm25+dense+sentence", 0, ("z-bm25", b), ("z-dense", 1), ("z-sentence", 0.5));
 
             foreach (var m in new[] { 0.5, 1.0 })
             {
@@ -488,4 +632,7 @@ internal sealed record FamilyResult(string Family, int Members, Metric CrossVali
 
 internal sealed record GateEvidenceResult(string Evidence, IReadOnlyList<double> FoldThresholds, double AnswerableRefused, double UnanswerableRefused, IReadOnlyList<double> UnanswerableRefusedPerFold, double ThresholdOnAll, double AnswerableMin, double UnanswerableMax);
 
-internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families, IReadOnlyList<GateEvidenceResult> Gates);
+/// <summary>One question's gate value (the product's best-sentence standard score over its top 5) and its gold paper's rank there (0: not in the top 5).</summary>
+internal sealed record QuestionGate(string Set, string Id, string Kind, double SentenceZ, int GoldRankInTop5);
+
+internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families, IReadOnlyList<GateEvidenceResult> Gates, IReadOnlyList<QuestionGate> PerQuestion);

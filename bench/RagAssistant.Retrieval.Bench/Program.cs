@@ -207,12 +207,12 @@ scaling.SetAction(parse =>
 });
 
 
-var setsOption = new Option<string[]>("--sets") { Description = "Question sets pooled for cross-validation (default: ../shared/eval/dev.jsonl and data/eval/heldout.jsonl).", AllowMultipleArgumentsPerToken = true };
+var setsOption = new Option<string[]>("--sets") { Description = "Question sets pooled for cross-validation (default: ../shared/eval/dev.jsonl, data/eval/heldout.jsonl and data/eval/reworded.jsonl).", AllowMultipleArgumentsPerToken = true };
 var foldsOption = new Option<int>("--folds") { Description = "Folds (stratified by set and kind).", DefaultValueFactory = _ => 5 };
 var crossValidate = new Command("cross-validate", "Chooses the first-stage ranking by k-fold cross-validation over the pooled question sets; per-fold choice and test scores.") { corpusOption, setsOption, cacheOption, foldsOption, jsonOption };
 crossValidate.SetAction(async (parse, ct) =>
 {
-    var sets = parse.GetValue(setsOption) is { Length: > 0 } given ? given : new[] { BenchCorpus.FindDevSet(), BenchCorpus.FindHeldOutSet() }.OfType<string>().ToArray();
+    var sets = parse.GetValue(setsOption) is { Length: > 0 } given ? given : new[] { BenchCorpus.FindDevSet(), BenchCorpus.FindHeldOutSet(), BenchCorpus.FindRewordedSet() }.OfType<string>().ToArray();
     var r = await CrossValidationBenchmark.RunAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), sets, parse.GetValue(cacheOption) ?? BenchCorpus.CacheFolder(), parse.GetValue(foldsOption), ct);
     if (parse.GetValue(jsonOption))
     {
@@ -240,6 +240,15 @@ crossValidate.SetAction(async (parse, ct) =>
     foreach (var g in r.Gates)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {g.Evidence,-26} answerable refused {g.AnswerableRefused:F2}  unanswerable refused {g.UnanswerableRefused:F2} (folds {string.Join(" ", g.UnanswerableRefusedPerFold.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))})  thresholds {string.Join(" ", g.FoldThresholds.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)))}  on all {g.ThresholdOnAll:F3}  answerable min {g.AnswerableMin:F3} unanswerable max {g.UnanswerableMax:F3}"));
+    }
+
+    var sentenceGate = r.Gates.First(g => g.Evidence.StartsWith("best-sentence z", StringComparison.Ordinal));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best-sentence z at the threshold chosen on all questions ({sentenceGate.ThresholdOnAll:F3}; Retrieval:SentenceScoreScale = threshold / Answering:MinRelevance), per set:"));
+    foreach (var set in r.PerQuestion.GroupBy(q => q.Set))
+    {
+        var answerable = set.Where(q => q.Kind != "unanswerable").ToList();
+        var unanswerable = set.Where(q => q.Kind == "unanswerable").ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {set.Key,-9} answerable refused {answerable.Count(q => q.SentenceZ < sentenceGate.ThresholdOnAll)}/{answerable.Count}, unanswerable refused {unanswerable.Count(q => q.SentenceZ < sentenceGate.ThresholdOnAll)}/{unanswerable.Count}"));
     }
 
     Console.WriteLine("per set (in-sample for the chosen row):");
