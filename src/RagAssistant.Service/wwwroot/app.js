@@ -4,7 +4,7 @@
 // (the whole answer, with claims and grounding when the evidence check ran, and conversation_id when the service keeps
 // conversations), error {title, detail, status}. Plain ES modules, no framework and no build step: the page is served
 // by the service and works offline, under a Content-Security-Policy without inline script or style.
-import { api, json, problemText, readEvents, field, state, duration, count } from "./api.js";
+import { api, json, problemText, readEvents, field, state, duration, count, timeLeft } from "./api.js";
 import { renderMarkdown } from "./markdown.js";
 import { queryTerms, showPreview, hidePreview, openPaper, bestSentence, loadPaper, setUpPaperBrowser } from "./sources.js";
 import {
@@ -90,7 +90,10 @@ function showStatus(status) {
   const sentencesTotal = field(embedding, "sentences_total") || 0;
   if (embeddingState === "ready" && sentencesDone < sentencesTotal) {
     // The "not covered" check reads the sentence vectors once all are embedded (in the background, after the passages).
-    setItem("status-retrieval", `Hybrid search${embedder ? ` · ${embedder}` : ""} · source sentences ${sentencesDone.toLocaleString("en")} of ${sentencesTotal.toLocaleString("en")} embedded`);
+    // The time left is worded as the console words it, and left out while the service has no estimate.
+    const eta = field(embedding.sentences, "eta_seconds");
+    const left = typeof eta === "number" ? `, about ${timeLeft(eta)} left` : "";
+    setItem("status-retrieval", `Hybrid search${embedder ? ` · ${embedder}` : ""} · source sentences ${sentencesDone.toLocaleString("en")} of ${sentencesTotal.toLocaleString("en")} embedded${left}`);
     busy = true;
   } else if (embeddingState === "ready") {
     setItem("status-retrieval", `Hybrid search${embedder ? ` · ${embedder}` : ""}`);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Deque.AxeCore.Playwright;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -292,6 +293,52 @@ public sealed class WebChatBrowserTests
         await Assertions.Expect(page.Locator("#download-model")).ToHaveTextAsync(new Regex(@"^Download \S+ \((about )?\d+ MB"));
         await Assertions.Expect(page.Locator("#status-retrieval")).ToHaveTextAsync("Keyword search (BM25; no embedding model)");
         await Assertions.Expect(page.Locator("#status-corpus")).ToHaveTextAsync("3 papers");
+    }
+
+    [Fact]
+    public async Task Header_shows_the_source_sentences_embedded_and_the_time_left_only_while_the_status_has_an_estimate()
+    {
+        await using var factory = StartOnKestrel(out var address);
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 720 } });
+
+        // The service's own status, its embedding set to passages ready and sentences still running: the test service has
+        // no embedder, and a real one finishes the shipped corpus's sentences before a browser could read a count.
+        JsonNode? sentenceEta = null;
+        var withSentences = true;
+        await page.RouteAsync("**/api/status", async route =>
+        {
+            var status = JsonNode.Parse(await (await route.FetchAsync()).TextAsync())!;
+            var embedding = new JsonObject { ["state"] = "ready", ["done"] = 312, ["total"] = 312, ["sentences_done"] = 416, ["sentences_total"] = 2674 };
+            if (withSentences)
+            {
+                embedding["sentences"] = new JsonObject { ["state"] = "running", ["done"] = 416, ["total"] = 2674, ["eta_seconds"] = sentenceEta?.DeepClone() };
+            }
+
+            status["embedding"] = embedding;
+            await route.FulfillAsync(new RouteFulfillOptions { ContentType = "application/json", Body = status.ToJsonString() });
+        });
+        var retrieval = page.Locator("#status-retrieval");
+        const string Embedded = "Hybrid search · source sentences 416 of 2,674 embedded";
+
+        // Worded as the console words it: whole seconds rounded up under a minute, minutes and seconds above.
+        sentenceEta = 19.2;
+        await page.GotoAsync(address);
+        await Assertions.Expect(retrieval).ToHaveTextAsync($"{Embedded}, about 20 s left");
+        AssertNoSeriousViolations(await page.RunAxe(), "header with the time left");
+        sentenceEta = 75.4;
+        await page.ReloadAsync();
+        await Assertions.Expect(retrieval).ToHaveTextAsync($"{Embedded}, about 1 min 15 s left");
+
+        // No estimate (null, or an older service without the sentences' own state): the count alone.
+        sentenceEta = null;
+        await page.ReloadAsync();
+        await Assertions.Expect(retrieval).ToHaveTextAsync(Embedded);
+        withSentences = false;
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#status-corpus")).ToHaveTextAsync("3 papers");
+        await Assertions.Expect(retrieval).ToHaveTextAsync(Embedded);
+        Assert.Empty(chromium.Errors);
     }
 
     [Fact]
