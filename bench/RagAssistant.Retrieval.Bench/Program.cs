@@ -239,7 +239,7 @@ crossValidate.SetAction(async (parse, ct) =>
     Console.WriteLine("\"not covered\" gate, threshold per fold = highest refusing <= 5% of the training answerable (test: refused share):");
     foreach (var g in r.Gates)
     {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {g.Evidence,-26} answerable refused {g.AnswerableRefused:F2}  unanswerable refused {g.UnanswerableRefused:F2} (folds {string.Join(" ", g.UnanswerableRefusedPerFold.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))})  thresholds {string.Join(" ", g.FoldThresholds.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)))}  on all {g.ThresholdOnAll:F3}  answerable min {g.AnswerableMin:F3} unanswerable max {g.UnanswerableMax:F3}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {g.Evidence,-26} answerable refused {g.AnswerableRefused:F2}  unanswerable refused {g.UnanswerableRefused:F2} (folds {string.Join(" ", g.UnanswerableRefusedPerFold.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))})  thresholds {string.Join(" ", g.FoldThresholds.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)))}  on all {g.ThresholdOnAll:F3}  answerable min {g.AnswerableMin:F3} unanswerable max {g.UnanswerableMax:F3}  per set at it (answerable, unanswerable refused): {string.Join("; ", g.PerSetAtThresholdOnAll)}"));
     }
 
     var sentenceGate = r.Gates.First(g => g.Evidence.StartsWith("best-sentence z", StringComparison.Ordinal));
@@ -251,6 +251,15 @@ crossValidate.SetAction(async (parse, ct) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {set.Key,-9} answerable refused {answerable.Count(q => q.SentenceZ < sentenceGate.ThresholdOnAll)}/{answerable.Count}, unanswerable refused {unanswerable.Count(q => q.SentenceZ < sentenceGate.ThresholdOnAll)}/{unanswerable.Count}"));
     }
 
+    var t = r.TwoLevelGate;
+    Console.WriteLine("the product's gate: refuse when z < low, or when the best paper stands less than gap above the tenth best and z < high (z: best-sentence standard score over the top 5):");
+    foreach (var line in t.PerFold)
+    {
+        Console.WriteLine("  " + line);
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  cross-validated: answerable refused {t.AnswerableRefused:F3}, unanswerable refused {t.UnanswerableRefused:F3}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  chosen on all: low {t.Low:F2} gap {t.Gap:F2} high {t.High:F2} (Retrieval:SentenceScoreScale = low / Answering:MinRelevance, CrowdedSentenceScoreScale = high / MinRelevance, StandOutGap = gap); per set at it (answerable, unanswerable refused): {string.Join("; ", t.PerSet)}"));
     Console.WriteLine("per set (in-sample for the chosen row):");
     foreach (var c in r.Table)
     {

@@ -7,9 +7,10 @@ namespace RagAssistant.Onnx.Tests;
 
 /// <summary>
 /// The "not covered" gate with the real bundled model: once every source sentence has its vector, the gate judges by
-/// how far a paper's best sentence stands above the corpus. Over the three question sets its threshold was chosen on
-/// (dev, held-out, reworded), that refuses fewer answerable questions than the passage cosine it replaces (at most
-/// 5%), and no fewer unanswerable ones.
+/// how far a paper's best sentence stands above the corpus, more strictly when the best paper does not stand out from
+/// the tenth best. Over the three question sets its thresholds were chosen on (dev, held-out, reworded), that refuses
+/// fewer answerable questions than the passage cosine it replaces (at most 5%) and more unanswerable ones (at least
+/// half), and broad questions on topics many papers share are not taken for absent ones.
 /// </summary>
 [Collection(BundledModelCollection.Name)]
 [Trait("Category", "EndToEnd")]
@@ -18,7 +19,7 @@ public sealed class BundledRelevanceGateTests(BundledModel model)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task The_sentence_standing_refuses_fewer_answerable_questions_than_the_cosine_and_no_fewer_unanswerable()
+    public async Task The_sentence_standing_refuses_fewer_answerable_and_more_unanswerable_questions_than_the_cosine_and_answers_broad_ones()
     {
         // The whole shipped corpus: a standard score is relative to its corpus, and the threshold was chosen on this one
         // (on a 90-paper subset the same threshold refused 4 of the 25 answerable questions and all 5 unanswerable).
@@ -49,8 +50,16 @@ public sealed class BundledRelevanceGateTests(BundledModel model)
         var report = $"refused: answerable {answerable.Count(o => o.Refused)}/{answerable.Count} (cosine {answerable.Count(o => o.RefusedByCosine)}), " +
             $"unanswerable {unanswerable.Count(o => o.Refused)}/{unanswerable.Count} (cosine {unanswerable.Count(o => o.RefusedByCosine)})";
         TestContext.Current.TestOutputHelper?.WriteLine(report);
-        Assert.True(unanswerable.Count(o => o.Refused) >= unanswerable.Count(o => o.RefusedByCosine), report);
+        Assert.True(unanswerable.Count(o => o.Refused) > unanswerable.Count(o => o.RefusedByCosine), report);
         Assert.True(answerable.Count(o => o.Refused) < answerable.Count(o => o.RefusedByCosine), report);
         Assert.True(answerable.Count(o => o.Refused) <= 0.05 * answerable.Count, report);
+        Assert.True(unanswerable.Count(o => o.Refused) * 2 >= unanswerable.Count, report);
+
+        // Topics many papers share: their best paper stands out little from the tenth, but stands high.
+        foreach (var broad in (string[])["Which papers are about quantization of large language models?", "What papers are there on text embeddings?", "Which papers study speech language models?", "What work is there on fine-tuning language models?"])
+        {
+            var hits = (await retriever.SearchAsync(broad, cancellationToken: Ct)).Hits;
+            Assert.True(hits.Max(h => h.RelevanceScore) >= minRelevance, $"refused: {broad}");
+        }
     }
 }

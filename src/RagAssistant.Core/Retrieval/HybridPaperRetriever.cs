@@ -146,6 +146,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         };
 
         var standing = queryVectors is null ? null : (await StandingOfAsync(snapshot, cancellationToken).ConfigureAwait(false))?.StandardScores(queryVectors.Gate.Span);
+        var sentenceScale = standing is null ? 0 : RelevanceGate.SentenceScale(SentenceStanding.StandOut(standing, snapshot.PaperIds, _options.StandOutRank), _options);
         var hits = new List<RetrievedPassage>(depth);
         var perPaper = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (ordinal, score) in ranked)
@@ -158,7 +159,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             }
 
             perPaper[passage.PaperId] = taken + 1;
-            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, vectors, standing, ordinal);
+            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, vectors, standing, sentenceScale, ordinal);
             hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal), lexical, cosine));
             if (hits.Count == depth)
             {
@@ -245,7 +246,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private HashSet<string> RareTopic(Bm25Index bm25, IReadOnlyList<string> topic) =>
         HybridFusion.RareTerms(bm25, topic, _options.RareTermMaxDocumentShare).ToHashSet(StringComparer.Ordinal);
 
-    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, IReadOnlyDictionary<int, ReadOnlyMemory<float>> vectors, double[]? standing, int ordinal)
+    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, IReadOnlyDictionary<int, ReadOnlyMemory<float>> vectors, double[]? standing, double sentenceScale, int ordinal)
     {
         var lexical = snapshot.Bm25.Relevance(weighted.Terms.ToList(), weighted.ContextTerms.ToList(), weighted.ContextTerms.Count > 0 ? 1 : 0, ordinal);
         if (mode == RetrieverKind.Bm25 || queryVector is not { } query || !vectors.TryGetValue(ordinal, out var vector))
@@ -255,7 +256,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
         var cosine = (double)TensorPrimitives.CosineSimilarity(query.Span, vector.Span);
         var exactRareMatch = snapshot.Bm25.ContainsAll(weighted.GateTopic, ordinal) && weighted.GateTopic.Any(t => weighted.RareTopic.Contains(t));
-        var semantic = standing is null ? RelevanceGate.Semantic(cosine, _options.CosineFloor) : RelevanceGate.Sentence(standing[ordinal], _options.SentenceScoreScale);
+        var semantic = standing is null ? RelevanceGate.Semantic(cosine, _options.CosineFloor) : RelevanceGate.Sentence(standing[ordinal], sentenceScale);
         return (RelevanceGate.Hybrid(semantic, lexical, exactRareMatch), lexical, cosine);
     }
 

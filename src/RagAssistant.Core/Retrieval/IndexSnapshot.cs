@@ -18,6 +18,9 @@ internal sealed class IndexSnapshot(
 
     public IReadOnlyList<Passage> Passages { get; } = passages;
 
+    /// <summary>Each passage's paper id, by passage ordinal.</summary>
+    public IReadOnlyList<string> PaperIds { get; } = passages.Select(p => p.PaperId).ToArray();
+
     public Bm25Index Bm25 { get; } = bm25;
 
     /// <summary>

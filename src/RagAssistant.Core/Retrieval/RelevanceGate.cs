@@ -22,6 +22,17 @@ internal static class RelevanceGate
     public static double Sentence(double standardScore, double scale) => Math.Clamp(standardScore / scale, 0, 1);
 
     /// <summary>
+    /// The scale for <see cref="Sentence"/> of one search: <see cref="RetrievalOptions.SentenceScoreScale"/> when the
+    /// best paper stands out from the crowd (<paramref name="standOut"/>, <see cref="SentenceStanding.StandOut"/>, at
+    /// least <see cref="RetrievalOptions.StandOutGap"/>, or unknown in a corpus of fewer papers than
+    /// <see cref="RetrievalOptions.StandOutRank"/>), the stricter <see cref="RetrievalOptions.CrowdedSentenceScoreScale"/>
+    /// when it does not: many papers about alike and none far above them is what an absent topic that reuses the
+    /// corpus's words looks like, so only a sentence standing very high then counts as covering the question.
+    /// </summary>
+    public static double SentenceScale(double? standOut, RetrievalOptions options) =>
+        standOut is not { } gap || gap >= options.StandOutGap ? options.SentenceScoreScale : options.CrowdedSentenceScoreScale;
+
+    /// <summary>
     /// The RelevanceScore of a passage when dense search ran: its <paramref name="semantic"/> relevance (<see cref="Sentence"/>
     /// once the sentence vectors are ready, <see cref="Semantic"/> before), or the passage's BM25 relevance when that
     /// is higher and the passage contains every topic term of the question, one of them rare in the corpus

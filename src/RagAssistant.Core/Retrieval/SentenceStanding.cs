@@ -7,8 +7,9 @@ namespace RagAssistant.Core.Retrieval;
 /// The sentence-level evidence of the relevance gate: for every passage, the cosine of its best sentence to the query,
 /// as a standard score over all the corpus's passages, (best − mean) / standard deviation. A covered question has a
 /// passage whose best sentence stands far above the corpus background; an absent topic that reuses the corpus's
-/// vocabulary lifts every passage about alike. Cross-validated over the dev and held-out sets it separated
-/// unanswerable questions best (Retrieval/README.md, "Cross-validated choices").
+/// vocabulary lifts every passage about alike. With <see cref="StandOut"/> (whether the best paper stands out from
+/// the tenth best), it separated unanswerable questions best, cross-validated over the dev, held-out and reworded sets
+/// (Retrieval/README.md, "Cross-validated choices").
 /// </summary>
 /// <remarks>
 /// Built once per index snapshot from the sentence vectors the index embeds after its passages
@@ -126,5 +127,36 @@ internal sealed class SentenceStanding
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// How far the best paper stands out from the crowd of near-best ones: the best paper's standard score minus the
+    /// <paramref name="rank"/>-th best paper's (each paper scored by its best passage), a score-gap predictor of
+    /// whether the search found something specific. A question about one paper, or a few, has a gap of a standard
+    /// deviation or more; an absent topic that reuses the corpus's words lifts many papers about alike, so its best
+    /// stands little above the tenth.
+    /// </summary>
+    /// <param name="scores">Each passage's standard score, by ordinal (<see cref="StandardScores"/>).</param>
+    /// <param name="paperOfPassage">Each passage's paper id, by ordinal.</param>
+    /// <param name="rank">The paper compared with the best (10: the tenth best).</param>
+    /// <returns>The gap in standard deviations; null when the corpus has fewer than <paramref name="rank"/> papers with a score.</returns>
+    public static double? StandOut(IReadOnlyList<double> scores, IReadOnlyList<string> paperOfPassage, int rank)
+    {
+        var byPaper = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var p = 0; p < scores.Count; p++)
+        {
+            if (double.IsFinite(scores[p]))
+            {
+                byPaper[paperOfPassage[p]] = byPaper.TryGetValue(paperOfPassage[p], out var known) ? Math.Max(known, scores[p]) : scores[p];
+            }
+        }
+
+        if (rank < 2 || byPaper.Count < rank)
+        {
+            return null;
+        }
+
+        var ordered = byPaper.Values.OrderDescending().Take(rank).ToList();
+        return ordered[0] - ordered[rank - 1];
     }
 }

@@ -148,7 +148,7 @@ public sealed class FollowUpRetrievalTests
 
         // A floor and a sentence scale this high leave the cosine and the sentence standing no say: only the exact
         // rare-term match can lift the relevance.
-        var retriever = new HybridPaperRetriever(index, Options.Create(new RetrievalOptions { CosineFloor = 0.999, SentenceScoreScale = 1000 }), new HashingEmbeddingGenerator());
+        var retriever = new HybridPaperRetriever(index, Options.Create(new RetrievalOptions { CosineFloor = 0.999, SentenceScoreScale = 1000, CrowdedSentenceScoreScale = 1000 }), new HashingEmbeddingGenerator());
         var lora = await retriever.SearchAsync("What is LoRA?", cancellationToken: Ct);
         var music = await retriever.SearchAsync("Can LLMs compose symbolic music in ABC notation or MIDI?", cancellationToken: Ct);
         var minRelevance = new AnsweringOptions().MinRelevance;
@@ -176,7 +176,7 @@ public sealed class FollowUpRetrievalTests
 
         // The hashing stand-in's cosines are lower than a real model's: no floor, so the gate sees them unscaled. Its
         // 64 hashed dimensions collide, so no sentence stands as far above the corpus as with a real model either: the
-        // sentence standing is unscaled too (a standard score of 0.15 passes). These tests are about which papers a
+        // sentence standing is unscaled too (a standard score of 0.15 passes, crowded or not). These tests are about which papers a
         // follow-up finds; the real model's gate is measured in Retrieval/README.md and tested end to end.
         var defaults = new RetrievalOptions();
         var options = new RetrievalOptions
@@ -184,6 +184,7 @@ public sealed class FollowUpRetrievalTests
             ContextWeight = contextWeight,
             CosineFloor = hybrid ? 0 : defaults.CosineFloor,
             SentenceScoreScale = hybrid ? 1 : defaults.SentenceScoreScale,
+            CrowdedSentenceScoreScale = hybrid ? 1 : defaults.CrowdedSentenceScoreScale,
         };
         return new HybridPaperRetriever(index, Options.Create(options), hybrid ? new HashingEmbeddingGenerator() : null);
     }

@@ -49,6 +49,7 @@ public sealed class RetrievalServiceCollectionExtensionsTests
     [InlineData("Retrieval:TopK", "0", "TopK")]
     [InlineData("Retrieval:PassageOverlapTokens", "500", "PassageOverlapTokens")]
     [InlineData("Retrieval:Bm25:B", "3", "B")]
+    [InlineData("Retrieval:CrowdedSentenceScoreScale", "5", "CrowdedSentenceScoreScale")]
     [InlineData("Corpus:Folder", "", "Folder")]
     public void Invalid_options_fail_validation_with_the_setting_named(string key, string value, string expected)
     {

@@ -45,6 +45,43 @@ public sealed class SentenceStandingTests
         Assert.Null((await SentenceStanding.TryCreateAsync(passages, vectors, TestContext.Current.CancellationToken))!.StandardScores([1, 0, 0]));
     }
 
+    [Fact]
+    public void The_best_paper_stands_out_by_its_gap_to_the_tenth_best_paper_each_paper_scored_by_its_best_passage()
+    {
+        // Papers p0..p11; p0 has two passages (its best counts once), the others one each, scored 11 down to 1.
+        var scores = new List<double> { 12, 3 };
+        var papers = new List<string> { "p0", "p0" };
+        for (var p = 1; p < 12; p++)
+        {
+            scores.Add(12 - p);
+            papers.Add($"p{p}");
+        }
+
+        // Best 12 (p0), tenth best 3 (p9): a gap of 9. A passage without sentences (negative infinity) is no paper.
+        Assert.Equal(9, SentenceStanding.StandOut(scores, papers, 10));
+        scores.Add(double.NegativeInfinity);
+        papers.Add("empty");
+        Assert.Equal(9, SentenceStanding.StandOut(scores, papers, 10));
+
+        // Fewer papers than the rank: there is no crowd to stand out from.
+        Assert.Null(SentenceStanding.StandOut(scores.Take(5).ToList(), papers.Take(5).ToList(), 10));
+    }
+
+    [Theory]
+    [InlineData(0.95, 9.3)]
+    [InlineData(3.0, 9.3)]
+    [InlineData(0.5, 18.3)]
+    [InlineData(null, 9.3)]
+    public void A_search_whose_best_paper_does_not_stand_out_is_judged_on_the_crowded_scale(double? standOut, double scale)
+    {
+        var options = new RetrievalOptions();
+
+        Assert.Equal(scale, RelevanceGate.SentenceScale(standOut, options));
+
+        // The same standard score of 2 passes Answering:MinRelevance (0.15) only when the best paper stands out.
+        Assert.Equal(standOut is null or >= 0.95, RelevanceGate.Sentence(2, RelevanceGate.SentenceScale(standOut, options)) >= 0.15);
+    }
+
     private sealed class SentenceVectors : ISourceSentenceVectors
     {
         private readonly Dictionary<string, ReadOnlyMemory<float>> _vectors = new(StringComparer.Ordinal);
