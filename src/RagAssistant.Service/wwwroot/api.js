@@ -87,6 +87,11 @@ export function timeLeft(seconds) {
   return `${Math.floor(seconds / 60)} min ${Math.floor(seconds % 60)} s`;
 }
 
+/** ", about 20 s left" for an estimate in seconds; nothing when the status has none (null or missing). */
+export function aboutLeft(seconds) {
+  return typeof seconds === "number" ? `, about ${timeLeft(seconds)} left` : "";
+}
+
 /** "1 paper", "2 papers". */
 export function count(n, noun) {
   return `${n.toLocaleString("en")} ${noun}${n === 1 ? "" : "s"}`;

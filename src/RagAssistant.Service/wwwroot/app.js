@@ -4,7 +4,7 @@
 // (the whole answer, with claims and grounding when the evidence check ran, and conversation_id when the service keeps
 // conversations), error {title, detail, status}. Plain ES modules, no framework and no build step: the page is served
 // by the service and works offline, under a Content-Security-Policy without inline script or style.
-import { api, json, problemText, readEvents, field, state, duration, count, timeLeft } from "./api.js";
+import { api, json, problemText, readEvents, field, state, duration, count, aboutLeft } from "./api.js";
 import { renderMarkdown } from "./markdown.js";
 import { queryTerms, showPreview, hidePreview, openPaper, bestSentence, loadPaper, setUpPaperBrowser } from "./sources.js";
 import {
@@ -91,16 +91,14 @@ function showStatus(status) {
   if (embeddingState === "ready" && sentencesDone < sentencesTotal) {
     // The "not covered" check reads the sentence vectors once all are embedded (in the background, after the passages).
     // The time left is worded as the console words it, and left out while the service has no estimate.
-    const eta = field(embedding.sentences, "eta_seconds");
-    const left = typeof eta === "number" ? `, about ${timeLeft(eta)} left` : "";
-    setItem("status-retrieval", `Hybrid search${embedder ? ` · ${embedder}` : ""} · source sentences ${sentencesDone.toLocaleString("en")} of ${sentencesTotal.toLocaleString("en")} embedded${left}`);
+    setItem("status-retrieval", `Hybrid search${embedder ? ` · ${embedder}` : ""} · source sentences ${sentencesDone.toLocaleString("en")} of ${sentencesTotal.toLocaleString("en")} embedded${aboutLeft(field(embedding.sentences, "eta_seconds"))}`);
     busy = true;
   } else if (embeddingState === "ready") {
     setItem("status-retrieval", `Hybrid search${embedder ? ` · ${embedder}` : ""}`);
   } else if (embeddingState === "running") {
     const total = embedding.total || 0;
     const share = total ? Math.floor((100 * (embedding.done || 0)) / total) : 0;
-    setItem("status-retrieval", `Keyword search until the semantic index is ready: ${share}% (${(embedding.done || 0).toLocaleString("en")} of ${count(total, "passage")})`);
+    setItem("status-retrieval", `Keyword search until the semantic index is ready: ${share}% (${(embedding.done || 0).toLocaleString("en")} of ${count(total, "passage")}${aboutLeft(field(embedding, "eta_seconds"))})`);
     busy = true;
   } else if (embeddingState === "failed") {
     setItem("status-retrieval", `Keyword search: the semantic index failed (${embedding.error})`, true);

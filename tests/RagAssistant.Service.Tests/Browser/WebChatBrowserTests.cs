@@ -296,7 +296,7 @@ public sealed class WebChatBrowserTests
     }
 
     [Fact]
-    public async Task Header_shows_the_source_sentences_embedded_and_the_time_left_only_while_the_status_has_an_estimate()
+    public async Task Header_shows_the_passages_and_source_sentences_embedded_and_the_time_left_only_while_the_status_has_an_estimate()
     {
         await using var factory = StartOnKestrel(out var address);
         await using var chromium = await Chromium.LaunchAsync();
@@ -306,10 +306,13 @@ public sealed class WebChatBrowserTests
         // no embedder, and a real one finishes the shipped corpus's sentences before a browser could read a count.
         JsonNode? sentenceEta = null;
         var withSentences = true;
+        var passagesRunning = false;
         await page.RouteAsync("**/api/status", async route =>
         {
             var status = JsonNode.Parse(await (await route.FetchAsync()).TextAsync())!;
-            var embedding = new JsonObject { ["state"] = "ready", ["done"] = 312, ["total"] = 312, ["sentences_done"] = 416, ["sentences_total"] = 2674 };
+            var embedding = passagesRunning
+                ? new JsonObject { ["state"] = "running", ["done"] = 78, ["total"] = 312, ["eta_seconds"] = 12.5, ["sentences_done"] = 0, ["sentences_total"] = 2674 }
+                : new JsonObject { ["state"] = "ready", ["done"] = 312, ["total"] = 312, ["sentences_done"] = 416, ["sentences_total"] = 2674 };
             if (withSentences)
             {
                 embedding["sentences"] = new JsonObject { ["state"] = "running", ["done"] = 416, ["total"] = 2674, ["eta_seconds"] = sentenceEta?.DeepClone() };
@@ -338,6 +341,11 @@ public sealed class WebChatBrowserTests
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("#status-corpus")).ToHaveTextAsync("3 papers");
         await Assertions.Expect(retrieval).ToHaveTextAsync(Embedded);
+
+        // Before that, while the passages are embedded, their own time left.
+        passagesRunning = true;
+        await page.ReloadAsync();
+        await Assertions.Expect(retrieval).ToHaveTextAsync("Keyword search until the semantic index is ready: 25% (78 of 312 passages, about 13 s left)");
         Assert.Empty(chromium.Errors);
     }
 
