@@ -14,7 +14,9 @@ namespace RagAssistant.Core.Retrieval;
 /// <see cref="RetrievedPassage.RelevanceScore"/> is an absolute, query-length independent relevance in [0, 1]:
 /// for BM25 <see cref="Bm25Index.Relevance(IReadOnlyCollection{string}, int)"/> (IDF weights, BM25 term-frequency
 /// saturation); for dense and hybrid <see cref="RelevanceGate.Hybrid"/>: how far the passage's best sentence stands above
-/// the corpus (<see cref="SentenceStanding"/>, once the index has embedded every sentence; the rescaled cosine before),
+/// the corpus (<see cref="SentenceStanding"/>, once the index has embedded every sentence, on a stricter scale when the
+/// search's best paper does not stand out from the tenth best, <see cref="RelevanceGate.SentenceScale"/>; the rescaled
+/// cosine before),
 /// or the BM25 relevance when the passage contains every topic term of the question and one of them is rare. Rank-based fused scores cannot say "nothing relevant", this
 /// can: callers refuse below a threshold (see the evaluation report for its distribution).
 /// </para>
