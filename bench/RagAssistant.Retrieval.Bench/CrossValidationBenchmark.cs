@@ -191,7 +191,7 @@ internal static class CrossValidationBenchmark
                     ["sentence z + 0.1 overlap"] = Z(best, top) + (0.1 * agreement),
                     ["dense/minilm top-10 overlap"] = agreementMini,
                     ["sentence z + 0.2 minilm overlap"] = Z(best, top) + (0.2 * agreementMini),
-                    ["RelevanceScore (product gate)"] = hits.Select(h => h.RelevanceScore).DefaultIfEmpty(0).Max(),
+                    ["RelevanceScore (threshold re-fitted per fold)"] = hits.Select(h => h.RelevanceScore).DefaultIfEmpty(0).Max(),
                     ["rescaled cosine (gate before sentence vectors)"] = hits.Select(h => RelevanceGate.Semantic(h.Cosine ?? 0, new RetrievalOptions().CosineFloor)).DefaultIfEmpty(0).Max(),
                     ["best-sentence z (product SentenceStanding)"] = top.Select(o => standardScores[o]).DefaultIfEmpty(0).Max(),
                     ["top-1 relevance"] = hits.Select(h => h.RelevanceScore).FirstOrDefault(),

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
 using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Console.Cli;
 using RagAssistant.Console.Rendering;
@@ -23,8 +25,17 @@ internal static class IndexCommand
             }
 
             await host.BuildIndexAsync(context.Terminal, cancellationToken).ConfigureAwait(false);
-            var report = await EmbeddingProgressView.WaitAsync(host.Services.GetRequiredService<ICorpusIndex>(), context.Terminal, cancellationToken).ConfigureAwait(false);
+            var index = host.Services.GetRequiredService<ICorpusIndex>();
+            var report = await EmbeddingProgressView.WaitAsync(index, context.Terminal, cancellationToken).ConfigureAwait(false);
             StartupView.WriteReport(context.Terminal, report);
+
+            // The wait covers the source sentences too (embedded after the passages): say so, since the quotes, the
+            // evidence check and the "not covered" check read them.
+            if (index.Embedding is { SentencesTotal: > 0 } embedding)
+            {
+                context.Terminal.Ui.MarkupLineInterpolated(
+                    $"{embedding.SentencesDone.ToString("N0", CultureInfo.InvariantCulture)} of {embedding.SentencesTotal.ToString("N0", CultureInfo.InvariantCulture)} source sentences have their vectors (for the quotes, the evidence check and the \"not covered\" check).");
+            }
             return ExitCodes.Success;
         });
         return command;

@@ -285,7 +285,8 @@ internal sealed class AnswerRenderer(Terminal terminal)
             parts.Add("cut at the answer-token limit (Answering:MaxAnswerTokens)");
         }
 
-        parts.Add($"total {t.TotalMs / 1000:0.0} s");
+        // Under a second in milliseconds, like the retrieval time before it: "total 0.0 s" after "retrieval 26 ms" read as less.
+        parts.Add(t.TotalMs < 1000 ? $"total {t.TotalMs:0} ms" : $"total {t.TotalMs / 1000:0.0} s");
         return string.Join(" | ", parts);
     }
 

@@ -12,14 +12,13 @@ internal sealed record StatusResponse(bool Ready, ModelStatus Model, CorpusStatu
 /// <param name="PassagesPerSecond">Embedding rate, or null before the first batch.</param>
 /// <param name="EtaSeconds">Estimated seconds left, or null when unknown.</param>
 /// <param name="Error">Why embedding failed, or null.</param>
-/// <param name="SentencesDone">Source sentences with a vector so far; embedded after the passages (search is hybrid before they are all done).</param>
-/// <param name="SentencesTotal">Source sentences in the corpus; until all have a vector the "not covered" gate judges by the passage cosine.</param>
 /// <param name="Sentences">
 /// The source sentences' own state: <paramref name="State"/>, <paramref name="EtaSeconds"/> and the rate are the
 /// passages' (ready means hybrid search runs), and the sentences are embedded after them, so ready passages with
-/// sentences still running are "ready" above and "running" here.
+/// sentences still running are "ready" above and "running" here. Until every sentence has a vector the "not covered"
+/// gate judges by the passage cosine.
 /// </param>
-internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error, int SentencesDone, int SentencesTotal, SentenceEmbeddingStatus Sentences);
+internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error, SentenceEmbeddingStatus Sentences);
 
 /// <summary>Background embedding of the source sentences, which the "not covered" gate reads once all have a vector.</summary>
 /// <param name="State">None (no embedding model), Running (the passages or the sentences are still being embedded), Ready or Failed.</param>

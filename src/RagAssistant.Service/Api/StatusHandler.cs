@@ -55,8 +55,6 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
                 embedding.PassagesPerSecond is { } rate ? Math.Round(rate, 2) : null,
                 embedding.Eta is { } eta ? Math.Round(eta.TotalSeconds, 1) : null,
                 embedding.Error,
-                embedding.SentencesDone,
-                embedding.SentencesTotal,
                 SentenceEmbeddingStatus.From(embedding)));
     }
 

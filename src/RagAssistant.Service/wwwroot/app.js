@@ -86,8 +86,8 @@ function showStatus(status) {
   const embedding = status.embedding || {};
   const embeddingState = state(embedding.state);
   const embedder = field(model, "embedding_model");
-  const sentencesDone = field(embedding, "sentences_done") || 0;
-  const sentencesTotal = field(embedding, "sentences_total") || 0;
+  const sentencesDone = field(embedding.sentences, "done") || 0;
+  const sentencesTotal = field(embedding.sentences, "total") || 0;
   if (embeddingState === "ready" && sentencesDone < sentencesTotal) {
     // The "not covered" check reads the sentence vectors once all are embedded (in the background, after the passages).
     // The time left is worded as the console words it, and left out while the service has no estimate.

@@ -147,7 +147,7 @@ public sealed class StatusEndpointTests
         Assert.Equal(expectedSentences, sentences.GetProperty("state").GetString());
         Assert.Equal(sentencesDone, sentences.GetProperty("done").GetInt32());
         Assert.Equal(sentencesTotal, sentences.GetProperty("total").GetInt32());
-        Assert.Equal(sentencesDone, embedding.GetProperty("sentences_done").GetInt32());
+        Assert.False(embedding.TryGetProperty("sentences_done", out _), "the sentences' counts are given once, under sentences");
 
         // The sentences' own time left is given only while they are the ones still running after ready passages.
         var running = expectedPassages == "ready" && expectedSentences == "running";

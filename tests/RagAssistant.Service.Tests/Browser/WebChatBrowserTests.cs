@@ -311,8 +311,8 @@ public sealed class WebChatBrowserTests
         {
             var status = JsonNode.Parse(await (await route.FetchAsync()).TextAsync())!;
             var embedding = passagesRunning
-                ? new JsonObject { ["state"] = "running", ["done"] = 78, ["total"] = 312, ["eta_seconds"] = 12.5, ["sentences_done"] = 0, ["sentences_total"] = 2674 }
-                : new JsonObject { ["state"] = "ready", ["done"] = 312, ["total"] = 312, ["sentences_done"] = 416, ["sentences_total"] = 2674 };
+                ? new JsonObject { ["state"] = "running", ["done"] = 78, ["total"] = 312, ["eta_seconds"] = 12.5 }
+                : new JsonObject { ["state"] = "ready", ["done"] = 312, ["total"] = 312 };
             if (withSentences)
             {
                 embedding["sentences"] = new JsonObject { ["state"] = "running", ["done"] = 416, ["total"] = 2674, ["eta_seconds"] = sentenceEta?.DeepClone() };
@@ -333,14 +333,14 @@ public sealed class WebChatBrowserTests
         await page.ReloadAsync();
         await Assertions.Expect(retrieval).ToHaveTextAsync($"{Embedded}, about 1 min 15 s left");
 
-        // No estimate (null, or an older service without the sentences' own state): the count alone.
+        // No estimate: the count alone. No sentences to embed: hybrid search alone.
         sentenceEta = null;
         await page.ReloadAsync();
         await Assertions.Expect(retrieval).ToHaveTextAsync(Embedded);
         withSentences = false;
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("#status-corpus")).ToHaveTextAsync("3 papers");
-        await Assertions.Expect(retrieval).ToHaveTextAsync(Embedded);
+        await Assertions.Expect(retrieval).ToHaveTextAsync("Hybrid search");
 
         // Before that, while the passages are embedded, their own time left.
         passagesRunning = true;

@@ -61,9 +61,9 @@ public sealed class SameSourcesServiceProcessTests
             await Task.Delay(200, Ct);
             embedding = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("embedding");
         }
-        while (embedding.GetProperty("state").GetString() != "ready" || embedding.GetProperty("sentences_done").GetInt32() < embedding.GetProperty("sentences_total").GetInt32());
+        while (embedding.GetProperty("state").GetString() != "ready" || embedding.GetProperty("sentences").GetProperty("state").GetString() != "ready");
 
-        Assert.True(embedding.GetProperty("sentences_total").GetInt32() > 1000, embedding.ToString());
+        Assert.True(embedding.GetProperty("sentences").GetProperty("total").GetInt32() > 1000, embedding.ToString());
         var first = await AskAsync(client, new { question = First }, service);
         var followUp = await AskAsync(client, new { question = FollowUp, conversation_id = first.GetProperty("conversation_id").GetString() }, service);
         Assert.Equal(mode, first.GetProperty("mode").GetString());
