@@ -182,7 +182,13 @@ internal sealed class AnswerRenderer(Terminal terminal)
             terminal.Ui.MarkupLineInterpolated($"[yellow]Warning: {markers} in the answer match no source that was offered; they are not citations.[/]");
         }
 
-        if (DescribeGrounding(result.Grounding) is { } grounding)
+        if (result.Mode == AnswerMode.RetrievalOnly && result.Grounding.Claims > 0)
+        {
+            // Quotes are their sources' own sentences: "N of N claims supported" would be true by construction and read
+            // as an endorsement of whatever was quoted, on topic or not.
+            terminal.Ui.MarkupLineInterpolated($"[grey]{result.Grounding.Claims} quoted sentence{(result.Grounding.Claims == 1 ? string.Empty : "s")}, each its source's own words: no model wrote this answer, so there is no claim to check (/evidence or --evidence shows each one).[/]");
+        }
+        else if (DescribeGrounding(result.Grounding) is { } grounding)
         {
             var legend = !marked ? string.Empty
                 : Unicode ? "✓ supported, ~ partly, ✗ unsupported, ? uncited, →[n] a source that supports it; "

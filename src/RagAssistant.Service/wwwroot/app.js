@@ -444,6 +444,13 @@ function timingsInWords(result) {
   return `Answered in ${duration(t.total || 0)}: searching took ${duration(t.retrieval || 0)}, the first words came after ${duration(t.first_token || 0)}, ${count(tokens, "token")} written${cached}.`;
 }
 
+function quotesSummary(turn, quotes) {
+  const line = document.createElement("p");
+  line.className = "grounding";
+  line.textContent = `${count(quotes, "quoted sentence")}, each its source's own words: no model wrote this answer, so there is no claim to check.`;
+  turn.extras.append(line);
+}
+
 function groundingSummary(turn, grounding) {
   const line = document.createElement("p");
   line.className = "grounding";
@@ -473,7 +480,11 @@ function finish(turn, result) {
   renderAnswer(turn);
   turn.extras.replaceChildren();
   renderSources(turn);
-  if (result.grounding && result.grounding.claims) groundingSummary(turn, result.grounding);
+  if (result.grounding && result.grounding.claims) {
+    // Quotes are their sources' own sentences: "N of N supported" would hold by construction, on topic or not.
+    if (state(result.mode) === "retrievalonly") quotesSummary(turn, result.grounding.claims);
+    else groundingSummary(turn, result.grounding);
+  }
   if (result.finish_reason === "length") addLine(turn, "note", "Note: the answer reached its length limit (Answering:MaxAnswerTokens) and stops mid-way; ask for a shorter answer or a narrower question.");
   if (result.retrieval_notice) addLine(turn, "note", `Note: ${result.retrieval_notice}`);
   addLine(turn, "timings", timingsInWords(result));

@@ -94,10 +94,10 @@ public sealed class AskCommandTests
     }
 
     [Fact]
-    public async Task A_retrieval_only_answer_shows_no_legend_of_marks_it_does_not_show()
+    public async Task A_retrieval_only_answer_counts_its_quotes_instead_of_claims_supported_by_construction()
     {
-        // The quotes' claims come with the result only (exact evidence, no mark in the text): the footer counts them
-        // without the marks' legend, and --evidence still shows each one.
+        // The quotes' claims come with the result only (exact evidence, no mark in the text): the footer counts the
+        // quotes, not "1 of 1 claims supported" (true of any quote, on topic or not), and --evidence still shows each one.
         var cli = new CliHarness();
         cli.Pipeline.Mode = AnswerMode.RetrievalOnly;
         cli.Pipeline.Pieces = ["Extracted from the papers:\n- We speed up decoding with a draft model. [1]"];
@@ -106,7 +106,9 @@ public sealed class AskCommandTests
         Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", "How does speculative decoding work?", "--evidence"));
 
         Assert.Contains("- We speed up decoding with a draft model. [1]\n", cli.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
-        Assert.Contains("1 of 1 claim supported by their sources (\"supported\" means", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("1 quoted sentence, each its source's own words: no model wrote this answer, so there is no claim to check", cli.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("claims supported", cli.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("claim supported", cli.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("partly", cli.Output, StringComparison.Ordinal);
         Assert.Contains("1. ✓ We speed up decoding with a draft model. (supported)", cli.Output, StringComparison.Ordinal);
     }

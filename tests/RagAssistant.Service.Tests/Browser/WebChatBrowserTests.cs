@@ -263,11 +263,13 @@ public sealed class WebChatBrowserTests
     }
 
     [Fact]
-    public async Task Retrieval_only_timings_are_in_words_without_tokens_and_the_length_notice_is_a_note()
+    public async Task Retrieval_only_timings_are_in_words_without_tokens_its_quotes_counted_and_the_length_notice_is_a_note()
     {
         await using var factory = StartOnKestrel(out var address);
         factory.Pipeline.Mode = AnswerMode.RetrievalOnly;
         factory.Pipeline.AnswerTokenLimit = 2;
+        const string Quote = "We speed up decoding with a draft model.";
+        factory.Pipeline.Claims = [(-1, new AnswerClaim(Quote, [1], ClaimVerdict.Supported, [new ClaimEvidence(1, Quote, 1)], []))];
         await using var chromium = await Chromium.LaunchAsync();
         var page = await chromium.NewPageAsync();
         await page.GotoAsync(address);
@@ -277,6 +279,9 @@ public sealed class WebChatBrowserTests
         await Assertions.Expect(turn.Locator(".timings")).ToContainTextAsync("Extracted from the sources in");
         Assert.DoesNotContain("token", await turn.Locator(".timings").TextContentAsync(), StringComparison.Ordinal);
         await Assertions.Expect(turn.Locator(".note")).ToContainTextAsync("length limit");
+
+        // Quotes are their sources' own words: counted, not "1 of 1 supported", which any quote would be.
+        await Assertions.Expect(turn.Locator(".grounding")).ToHaveTextAsync("1 quoted sentence, each its source's own words: no model wrote this answer, so there is no claim to check.");
         await Assertions.Expect(turn.Locator(".error")).ToHaveCountAsync(0);
     }
 
