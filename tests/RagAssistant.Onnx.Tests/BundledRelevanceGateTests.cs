@@ -10,7 +10,8 @@ namespace RagAssistant.Onnx.Tests;
 /// how far a paper's best sentence stands above the corpus, more strictly when the best paper does not stand out from
 /// the tenth best. Over the three question sets its thresholds were chosen on (dev, held-out, reworded), that refuses
 /// fewer answerable questions than the passage cosine it replaces (at most 5%) and more unanswerable ones (at least
-/// half), and broad questions on topics many papers share are not taken for absent ones.
+/// half), broad questions on topics many papers share are not taken for absent ones, and an uncovered question after a
+/// covered one is not carried through by the earlier topic.
 /// </summary>
 [Collection(BundledModelCollection.Name)]
 [Trait("Category", "EndToEnd")]
@@ -61,5 +62,13 @@ public sealed class BundledRelevanceGateTests(BundledModel model)
             var hits = (await retriever.SearchAsync(broad, cancellationToken: Ct)).Hits;
             Assert.True(hits.Max(h => h.RelevanceScore) >= minRelevance, $"refused: {broad}");
         }
+
+        // After a covered question, an uncovered specific one is judged alone, not carried through by the earlier topic;
+        // a follow-up that points back still leans on it.
+        const string Covered = "Which papers study speculative decoding?";
+        var uncovered = (await retriever.SearchAsync(new RetrievalQuery("What execution accuracy do LLMs achieve on text-to-SQL benchmarks such as Spider?", Covered), cancellationToken: Ct)).Hits;
+        Assert.True(uncovered.Max(h => h.RelevanceScore) < minRelevance, string.Join(" / ", uncovered.Select(h => $"{h.Paper.Title} {h.RelevanceScore:F3}")));
+        var vague = (await retriever.SearchAsync(new RetrievalQuery("What are its limitations?", Covered), cancellationToken: Ct)).Hits;
+        Assert.True(vague.Any(h => h.Paper.Title.Contains("Speculative Decoding", StringComparison.Ordinal)) && vague.Max(h => h.RelevanceScore) >= minRelevance, string.Join(" / ", vague.Select(h => $"{h.Paper.Title} {h.RelevanceScore:F3}")));
     }
 }

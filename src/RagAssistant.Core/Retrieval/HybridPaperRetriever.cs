@@ -86,9 +86,12 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         {
             // The question on its own first: a new topic ("What is LoRA?" after two speculative decoding questions)
             // must not be outweighed by the last one. The conversation is leaned on only when the question points
-            // back (it, its, they, ...) or finds too little alone.
+            // back (it, its, they, ...), or is vague (fewer than VagueQuestionTerms topic words of its own: "what
+            // about the limitations?") and finds too little alone. A specific question that finds too little alone
+            // is about something the corpus lacks, and is judged alone: the earlier topic must not carry it through
+            // the gate (text-to-SQL accuracy after a speculative decoding question was answered from decoding papers).
             var alone = await SearchAsync(new RetrievalQuery(query.Text), topK, kind, cancellationToken).ConfigureAwait(false);
-            if (alone.Hits.Count > 0 && alone.Hits.Max(h => h.RelevanceScore) >= _options.StandaloneMinRelevance)
+            if (!IsVague(snapshot.Bm25, text) || (alone.Hits.Count > 0 && alone.Hits.Max(h => h.RelevanceScore) >= _options.StandaloneMinRelevance))
             {
                 return alone;
             }
@@ -193,6 +196,11 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
     private static IReadOnlyList<Bm25Hit> Bm25Search(IndexSnapshot snapshot, WeightedQuery query, int candidates) =>
         snapshot.Bm25.Search(query.Terms, query.ContextTerms, (float)query.ContextWeight, candidates);
+
+    // Fewer than VagueQuestionTerms distinct topic words (question words dropped), known to the corpus or not: such a
+    // question ("what about the limitations?") needs its conversation to say what it is about.
+    private static bool IsVague(Bm25Index bm25, string text) =>
+        bm25.TopicTerms(bm25.Analyze(text)).Distinct(StringComparer.Ordinal).Count() < VagueQuestionTerms;
 
     [GeneratedRegex(@"\b(it|its|they|them|their|this|these|those)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ReferringPronoun();

@@ -92,7 +92,9 @@ public sealed class RetrievalOptions : IValidatableObject
     /// <summary>
     /// A follow-up that does not point back with a pronoun (it, its, they, this, ...) is searched on its own first;
     /// when its best RelevanceScore reaches this value that result stands and the conversation is not consulted
-    /// (the same value as Answering:MinRelevance: a question that would be answered alone is answered alone).
+    /// (the same value as Answering:MinRelevance: a question that would be answered alone is answered alone). Below
+    /// it, only a vague follow-up (fewer than three topic words of its own) leans on the conversation; a specific one
+    /// stands alone, and is refused if the corpus does not cover it.
     /// </summary>
     [Range(0.0, 1.0)]
     public double StandaloneMinRelevance { get; set; } = 0.15;
