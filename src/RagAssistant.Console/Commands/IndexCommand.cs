@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,7 @@ internal static class IndexCommand
                 return ExitCodes.Failure;
             }
 
+            var started = Stopwatch.GetTimestamp();
             await host.BuildIndexAsync(context.Terminal, cancellationToken).ConfigureAwait(false);
             var index = host.Services.GetRequiredService<ICorpusIndex>();
             var report = await EmbeddingProgressView.WaitAsync(index, context.Terminal, cancellationToken).ConfigureAwait(false);
@@ -34,7 +36,7 @@ internal static class IndexCommand
             if (index.Embedding is { SentencesTotal: > 0 } embedding)
             {
                 context.Terminal.Ui.MarkupLineInterpolated(
-                    $"{embedding.SentencesDone.ToString("N0", CultureInfo.InvariantCulture)} of {embedding.SentencesTotal.ToString("N0", CultureInfo.InvariantCulture)} source sentences have their vectors (for the quotes, the evidence check and the \"not covered\" check).");
+                    $"{embedding.SentencesDone.ToString("N0", CultureInfo.InvariantCulture)} of {embedding.SentencesTotal.ToString("N0", CultureInfo.InvariantCulture)} source sentences have their vectors (for the quotes, the evidence check and the \"not covered\" check); {Stopwatch.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s in all.");
             }
             return ExitCodes.Success;
         });
