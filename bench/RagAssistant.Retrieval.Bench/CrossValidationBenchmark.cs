@@ -178,15 +178,15 @@ internal static class CrossValidationBenchmark
                 gateFeatures.Add(new Dictionary<string, double>(StringComparer.Ordinal)
                 {
                     ["bm25/dense top-10 overlap"] = agreement,
-                    ["sentence z gap (best - 5th)"] = Gap(best, 4),
-                    ["sentence z gap (best - 10th)"] = Gap(best, 9),
-                    ["sentence z gap (best - 20th)"] = Gap(best, 19),
-                    ["sentence z + gap (best - 20th)"] = Z(best, top) + Gap(best, 19),
-                    ["sentence z + 2 gap (best - 10th)"] = Z(best, top) + (2 * Gap(best, 9)),
-                    ["dense z gap (best - 10th)"] = Gap(signals["dense"], 9),
-                    ["sentence z + gap (best - 10th)"] = Z(best, top) + Gap(best, 9),
-                    ["sentence z + 0.5 gap (best - 10th)"] = Z(best, top) + (0.5 * Gap(best, 9)),
-                    ["sentence z + dense gap (best - 10th)"] = Z(best, top) + Gap(signals["dense"], 9),
+                    ["sentence z gap (best - 5th)"] = Gap(best, 4, snapshot),
+                    ["sentence z gap (best - 10th)"] = Gap(best, 9, snapshot),
+                    ["sentence z gap (best - 20th)"] = Gap(best, 19, snapshot),
+                    ["sentence z + gap (best - 20th)"] = Z(best, top) + Gap(best, 19, snapshot),
+                    ["sentence z + 2 gap (best - 10th)"] = Z(best, top) + (2 * Gap(best, 9, snapshot)),
+                    ["dense z gap (best - 10th)"] = Gap(signals["dense"], 9, snapshot),
+                    ["sentence z + gap (best - 10th)"] = Z(best, top) + Gap(best, 9, snapshot),
+                    ["sentence z + 0.5 gap (best - 10th)"] = Z(best, top) + (0.5 * Gap(best, 9, snapshot)),
+                    ["sentence z + dense gap (best - 10th)"] = Z(best, top) + Gap(signals["dense"], 9, snapshot),
                     ["sentence z + 0.2 overlap"] = Z(best, top) + (0.2 * agreement),
                     ["sentence z + 0.1 overlap"] = Z(best, top) + (0.1 * agreement),
                     ["dense/minilm top-10 overlap"] = agreementMini,
@@ -216,7 +216,7 @@ internal static class CrossValidationBenchmark
                     ["sentence z + minilm z (own top 5)"] = Z(best, top) + Z(signals["minilm"], signals["minilm"].Select((v, o) => (v, o)).OrderByDescending(x => x.v).Take(5).Select(x => x.o).ToList()),
                 });
                 var goldRank = top.Select((o, r) => (o, r)).Where(x => goldPapers.Contains(passages[x.o].PaperId)).Select(x => x.r + 1).DefaultIfEmpty(0).First();
-                perQuestion.Add(new QuestionGate(Path.GetFileNameWithoutExtension(set), q.Id, q.Kind, Math.Round(gateFeatures[^1]["best-sentence z (product SentenceStanding)"], 3), Math.Round(SentenceStanding.StandOut(standardScores, snapshot.PaperIds, 10) ?? 0, 3), Math.Round(Gap(best, 19), 3), goldRank));
+                perQuestion.Add(new QuestionGate(Path.GetFileNameWithoutExtension(set), q.Id, q.Kind, Math.Round(gateFeatures[^1]["best-sentence z (product SentenceStanding)"], 3), Math.Round(SentenceStanding.StandOut(standardScores, snapshot.PaperOrdinals, snapshot.Papers.Count, 10) ?? 0, 3), Math.Round(Gap(best, 19, snapshot), 3), goldRank));
                 signals["dense-prf"] = DensePrf(queryArctic.Span, passageVectors, signals["dense"]);
                 questions.Add(new QuestionSignals(Path.GetFileNameWithoutExtension(set), q.Id, q.Kind, goldPapers, q.IsUnanswerable, signals));
             }
@@ -383,14 +383,10 @@ internal static class CrossValidationBenchmark
         return parts.Count >= 2 ? parts : [question];
     }
 
-    // How far the best paper stands above the k+1-th best, in the corpus's standard deviations (one passage per paper
-    // is not enforced: the shipped corpus splits no abstract).
-    private static double Gap(double[] scores, int k)
-    {
-        var z = Standardised(scores);
-        var ordered = z.OrderDescending().ToList();
-        return ordered[0] - ordered[Math.Min(k, ordered.Count - 1)];
-    }
+    // How far the best paper stands above the k+1-th best, in the corpus's standard deviations: the product's
+    // SentenceStanding.StandOut over the signal's standard scores.
+    private static double Gap(double[] scores, int k, IndexSnapshot snapshot) =>
+        SentenceStanding.StandOut(Standardised(scores), snapshot.PaperOrdinals, snapshot.Papers.Count, k + 1) ?? 0;
 
     private static double[] Standardised(double[] scores)
     {

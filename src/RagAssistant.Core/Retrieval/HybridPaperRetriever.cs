@@ -151,7 +151,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         };
 
         var standing = queryVectors is null ? null : (await StandingOfAsync(snapshot, cancellationToken).ConfigureAwait(false))?.StandardScores(queryVectors.Gate.Span);
-        var sentenceScale = standing is null ? 0 : RelevanceGate.SentenceScale(SentenceStanding.StandOut(standing, snapshot.PaperIds, _options.StandOutRank), _options);
+        var sentenceScale = standing is null ? 0 : RelevanceGate.SentenceScale(SentenceStanding.StandOut(standing, snapshot.PaperOrdinals, snapshot.Papers.Count, _options.StandOutRank), _options);
         var hits = new List<RetrievedPassage>(depth);
         var perPaper = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (ordinal, score) in ranked)

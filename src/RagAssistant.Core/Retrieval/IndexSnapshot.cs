@@ -18,8 +18,8 @@ internal sealed class IndexSnapshot(
 
     public IReadOnlyList<Passage> Passages { get; } = passages;
 
-    /// <summary>Each passage's paper id, by passage ordinal.</summary>
-    public IReadOnlyList<string> PaperIds { get; } = passages.Select(p => p.PaperId).ToArray();
+    /// <summary>Each passage's paper, as its index in <see cref="Papers"/>, by passage ordinal.</summary>
+    public IReadOnlyList<int> PaperOrdinals { get; } = OrdinalsOfPapers(papers, passages);
 
     public Bm25Index Bm25 { get; } = bm25;
 
@@ -59,4 +59,10 @@ internal sealed class IndexSnapshot(
     public Paper PaperOf(Passage passage) => _paperById[passage.PaperId];
 
     public int? OrdinalOf(string passageId) => _passageOrdinal.TryGetValue(passageId, out var ordinal) ? ordinal : null;
+
+    private static int[] OrdinalsOfPapers(IReadOnlyList<Paper> papers, IReadOnlyList<Passage> passages)
+    {
+        var paperOrdinal = papers.Select((paper, i) => (paper.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        return passages.Select(p => paperOrdinal[p.PaperId]).ToArray();
+    }
 }

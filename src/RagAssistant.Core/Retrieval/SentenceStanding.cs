@@ -137,26 +137,41 @@ internal sealed class SentenceStanding
     /// stands little above the tenth.
     /// </summary>
     /// <param name="scores">Each passage's standard score, by ordinal (<see cref="StandardScores"/>).</param>
-    /// <param name="paperOfPassage">Each passage's paper id, by ordinal.</param>
+    /// <param name="paperOfPassage">Each passage's paper, as an index below <paramref name="papers"/>, by ordinal.</param>
+    /// <param name="papers">How many papers the corpus has.</param>
     /// <param name="rank">The paper compared with the best (10: the tenth best).</param>
     /// <returns>The gap in standard deviations; null when the corpus has fewer than <paramref name="rank"/> papers with a score.</returns>
-    public static double? StandOut(IReadOnlyList<double> scores, IReadOnlyList<string> paperOfPassage, int rank)
+    /// <remarks>Runs on every search: one pass over the passages and a heap of <paramref name="rank"/> papers, no sort.</remarks>
+    public static double? StandOut(IReadOnlyList<double> scores, IReadOnlyList<int> paperOfPassage, int papers, int rank)
     {
-        var byPaper = new Dictionary<string, double>(StringComparer.Ordinal);
-        for (var p = 0; p < scores.Count; p++)
-        {
-            if (double.IsFinite(scores[p]))
-            {
-                byPaper[paperOfPassage[p]] = byPaper.TryGetValue(paperOfPassage[p], out var known) ? Math.Max(known, scores[p]) : scores[p];
-            }
-        }
-
-        if (rank < 2 || byPaper.Count < rank)
+        if (rank < 2)
         {
             return null;
         }
 
-        var ordered = byPaper.Values.OrderDescending().Take(rank).ToList();
-        return ordered[0] - ordered[rank - 1];
+        var byPaper = new double[papers];
+        Array.Fill(byPaper, double.NegativeInfinity);
+        for (var p = 0; p < scores.Count; p++)
+        {
+            byPaper[paperOfPassage[p]] = Math.Max(byPaper[paperOfPassage[p]], scores[p]);
+        }
+
+        // The best and the rank-th best paper: a min-heap of the rank best scores seen.
+        var best = double.NegativeInfinity;
+        var top = new PriorityQueue<double, double>(rank);
+        foreach (var score in byPaper.Where(double.IsFinite))
+        {
+            best = Math.Max(best, score);
+            if (top.Count < rank)
+            {
+                top.Enqueue(score, score);
+            }
+            else if (score > top.Peek())
+            {
+                top.EnqueueDequeue(score, score);
+            }
+        }
+
+        return top.Count < rank ? null : best - top.Peek();
     }
 }

@@ -50,21 +50,21 @@ public sealed class SentenceStandingTests
     {
         // Papers p0..p11; p0 has two passages (its best counts once), the others one each, scored 11 down to 1.
         var scores = new List<double> { 12, 3 };
-        var papers = new List<string> { "p0", "p0" };
+        var papers = new List<int> { 0, 0 };
         for (var p = 1; p < 12; p++)
         {
             scores.Add(12 - p);
-            papers.Add($"p{p}");
+            papers.Add(p);
         }
 
         // Best 12 (p0), tenth best 3 (p9): a gap of 9. A passage without sentences (negative infinity) is no paper.
-        Assert.Equal(9, SentenceStanding.StandOut(scores, papers, 10));
+        Assert.Equal(9, SentenceStanding.StandOut(scores, papers, 12, 10));
         scores.Add(double.NegativeInfinity);
-        papers.Add("empty");
-        Assert.Equal(9, SentenceStanding.StandOut(scores, papers, 10));
+        papers.Add(12);
+        Assert.Equal(9, SentenceStanding.StandOut(scores, papers, 13, 10));
 
         // Fewer papers than the rank: there is no crowd to stand out from.
-        Assert.Null(SentenceStanding.StandOut(scores.Take(5).ToList(), papers.Take(5).ToList(), 10));
+        Assert.Null(SentenceStanding.StandOut(scores.Take(5).ToList(), papers.Take(5).ToList(), 13, 10));
     }
 
     [Theory]
