@@ -19,7 +19,9 @@ public static class RetrievalServiceCollectionExtensions
     /// <see cref="RetrievalEvaluator"/> and an in-memory <see cref="Microsoft.Extensions.VectorData.VectorStore"/>,
     /// with <see cref="CorpusOptions"/> ("Corpus") and <see cref="RetrievalOptions"/> ("Retrieval") validated at start.
     /// An <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> is optional: without one, retrieval is BM25 only.
-    /// A keyed <see cref="ITokenizer"/> under <see cref="ITokenizer.EmbeddingKey"/> sizes passages, when registered.
+    /// A keyed <see cref="ITokenizer"/> under <see cref="ITokenizer.EmbeddingKey"/> sizes passages, when registered; a
+    /// keyed embedding generator under <see cref="RetrievalOptions.SecondDenseKey"/> is the second dense retriever,
+    /// used while <see cref="RetrievalOptions.SecondDenseWeight"/> is above 0 (resolved only then).
     /// Registration does no I/O: the corpus is read when the index is first built.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -43,7 +45,8 @@ public static class RetrievalServiceCollectionExtensions
             sp.GetRequiredService<Microsoft.Extensions.VectorData.VectorStore>(),
             sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
             sp.GetKeyedService<ITokenizer>(ITokenizer.EmbeddingKey),
-            sp.GetService<ILoggerFactory>()));
+            sp.GetService<ILoggerFactory>(),
+            SecondDense(sp)));
         services.TryAddSingleton<ICorpusIndex>(sp => sp.GetRequiredService<CorpusIndex>());
         services.TryAddSingleton<IPaperCatalog>(sp => sp.GetRequiredService<CorpusIndex>());
         services.TryAddSingleton<RagAssistant.Core.Evidence.ISourceSentenceVectors>(sp => sp.GetRequiredService<CorpusIndex>());
@@ -52,7 +55,8 @@ public static class RetrievalServiceCollectionExtensions
             sp.GetRequiredService<IOptions<RetrievalOptions>>(),
             sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
             sp.GetService<ILogger<HybridPaperRetriever>>(),
-            sp.GetService<IReranker>()));
+            sp.GetService<IReranker>(),
+            SecondDense(sp)));
         services.TryAddSingleton<IReranker>(sp => sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Reranker == RerankerKind.Llm
             ? new LlmReranker(sp, sp.GetRequiredService<IOptions<RetrievalOptions>>(), sp.GetService<ILogger<LlmReranker>>())
             : new RankOrderReranker());
@@ -63,4 +67,10 @@ public static class RetrievalServiceCollectionExtensions
             sp.GetRequiredService<ICorpusIndex>()));
         return services;
     }
+
+    // The second dense retriever, only where it is used: a weight of 0 neither loads its model nor embeds the corpus twice.
+    private static IEmbeddingGenerator<string, Embedding<float>>? SecondDense(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<RetrievalOptions>>().Value.SecondDenseWeight > 0 && services.GetService<IEmbeddingGenerator<string, Embedding<float>>>() is not null
+            ? services.GetKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(RetrievalOptions.SecondDenseKey)
+            : null;
 }

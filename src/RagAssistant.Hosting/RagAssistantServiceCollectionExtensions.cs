@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core;
 using RagAssistant.Core.Answering;
+using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Composition;
@@ -32,7 +33,7 @@ public static class RagAssistantServiceCollectionExtensions
     /// <c>ChatModel:ModelPath</c> in process) or OpenAICompatible (a server at <c>ChatModel:Endpoint</c> serving
     /// <c>ChatModel:ModelId</c>, optional bearer key <c>ChatModel:ApiKey</c>, context <c>ChatModel:ContextSize</c>).
     /// The embedder is chosen by <c>EmbeddingModel:Provider</c>: Bundled (default, arctic-embed-xs inside the
-    /// application, nothing to download), Gguf (<c>EmbeddingModel:ModelPath</c> through llama.cpp), OpenAICompatible
+    /// application, nothing to download, with all-MiniLM-L6-v2 beside it as the second dense retriever), Gguf (<c>EmbeddingModel:ModelPath</c> through llama.cpp), OpenAICompatible
     /// (same keys as the chat model, under <c>EmbeddingModel</c>) or None (BM25 only). Both clients are built with
     /// Microsoft.Extensions.AI's <c>AddChatClient</c>/<c>AddEmbeddingGenerator</c> pipelines (OpenTelemetry, logging).
     /// A local GGUF file that is not downloaded resolves as no client (null): answers are retrieval-only, or
@@ -94,6 +95,9 @@ public static class RagAssistantServiceCollectionExtensions
             case EmbeddingProvider.Bundled:
                 services.AddEmbeddingGenerator(sp => sp.GetRequiredService<ArcticEmbeddingGenerator>()).UseOpenTelemetry(OpenAICompatibleRegistration.NoTelemetryLogs).UseLogging();
                 services.AddArcticEmbeddingGenerator(configuration.GetSection(ArcticEmbeddingGeneratorOptions.SectionName));
+
+                // The bundled pair: all-MiniLM-L6-v2 is the second dense retriever (Retrieval:SecondDenseWeight; 0 leaves it unloaded).
+                services.AddMiniLmEmbeddingGenerator(RetrievalOptions.SecondDenseKey);
                 services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.EmbeddingKey, (sp, _) => new ArcticEmbeddingTokenizer(sp.GetRequiredService<ArcticEmbeddingGenerator>()));
                 break;
             case EmbeddingProvider.Gguf when HasModelPath(configuration, LlamaEmbeddingGeneratorOptions.SectionName):

@@ -47,7 +47,8 @@ internal sealed partial class PassageEmbeddingJob
     /// <param name="cache">The embedding cache of this corpus and model, loaded.</param>
     /// <param name="options">Batch size and cache save interval.</param>
     /// <param name="logger">Receives progress and failures.</param>
-    public PassageEmbeddingJob(LoadedCorpus corpus, IEmbeddingGenerator<string, Embedding<float>> generator, CorpusVectors target, EmbeddingCache cache, RetrievalOptions options, ILogger logger)
+    /// <param name="withSentences">False = passages only (the second dense retriever's job: the sentences are the first embedder's).</param>
+    public PassageEmbeddingJob(LoadedCorpus corpus, IEmbeddingGenerator<string, Embedding<float>> generator, CorpusVectors target, EmbeddingCache cache, RetrievalOptions options, ILogger logger, bool withSentences = true)
     {
         _corpus = corpus;
         _generator = generator;
@@ -74,7 +75,8 @@ internal sealed partial class PassageEmbeddingJob
 
         FromCache = _texts.Length - Missing.Count;
         _lastProgress = new EmbeddingProgress(EmbeddingState.Running, FromCache, _texts.Length, null, null, null) { SentencesDone = SentencesDone, SentencesTotal = SentencesTotal };
-        foreach (var sentence in corpus.Passages.SelectMany(p => SourceSentences.Split(CitationStreamParser.NeutralizeSourceMarkers(p.Text))).Distinct(StringComparer.Ordinal))
+        var sentences = withSentences ? corpus.Passages.SelectMany(p => SourceSentences.Split(CitationStreamParser.NeutralizeSourceMarkers(p.Text))) : [];
+        foreach (var sentence in sentences.Distinct(StringComparer.Ordinal))
         {
             var id = EmbeddingCache.HashText(sentence);
             _sentenceIds.Add(id);

@@ -32,6 +32,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     private readonly RetrievalOptions _retrievalOptions;
     private readonly Microsoft.Extensions.VectorData.VectorStore _vectorStore;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _secondEmbeddingGenerator;
     private readonly CorpusLoader _loader;
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
@@ -39,6 +40,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     private volatile IndexSnapshot? _snapshot;
     private volatile EmbeddingProgress _embeddingProgress = EmbeddingProgress.None;
     private volatile CorpusVectors? _corpusVectors;
+    private CorpusVectors? _secondVectors;
     private CancellationTokenSource? _embeddingCancellation;
     private Task? _embedding;
     private IReadOnlyList<string> _merges = [];
@@ -51,6 +53,10 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     /// <param name="embeddingGenerator">Embeds passages; null = BM25 only.</param>
     /// <param name="tokenizer">Sizes passages in the embedding model's tokens; null = a conservative estimate.</param>
     /// <param name="loggerFactory">Receives build and embedding logs; null = no logging.</param>
+    /// <param name="secondEmbeddingGenerator">
+    /// The second dense retriever (<see cref="RetrievalOptions.SecondDenseWeight"/>): its passage vectors are embedded
+    /// after the first embedder's passages and sentences, into a collection of their own; null = none.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="corpusOptions"/>, <paramref name="retrievalOptions"/> or <paramref name="vectorStore"/> is null.</exception>
     public CorpusIndex(
         IOptions<CorpusOptions> corpusOptions,
@@ -58,7 +64,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         Microsoft.Extensions.VectorData.VectorStore vectorStore,
         IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
         ITokenizer? tokenizer = null,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        IEmbeddingGenerator<string, Embedding<float>>? secondEmbeddingGenerator = null)
     {
         ArgumentNullException.ThrowIfNull(corpusOptions);
         ArgumentNullException.ThrowIfNull(retrievalOptions);
@@ -66,6 +73,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         _retrievalOptions = retrievalOptions.Value;
         _vectorStore = vectorStore ?? throw new ArgumentNullException(nameof(vectorStore));
         _embeddingGenerator = embeddingGenerator;
+        _secondEmbeddingGenerator = embeddingGenerator is null ? null : secondEmbeddingGenerator;
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<CorpusIndex>();
         _loggerFactory = loggerFactory;
@@ -198,30 +206,34 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             return Complete(new IndexReport(corpus.Papers.Count, corpus.Passages.Count, 0, 0, warnings, false, stopwatch.Elapsed));
         }
 
-        var identity = EmbeddingInputType.ModelIdentity(_embeddingGenerator);
-        var key = CorpusVectors.KeyOf(identity, folder);
-        var retired = _corpusVectors is { } current && current.Key != key ? current : null;
-        var target = retired is null && _corpusVectors is { } same ? same : new CorpusVectors(_vectorStore, key);
-        var dimensions = (_embeddingGenerator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
-        var cache = EmbeddingCache.Load(EmbeddingCache.PathFor(_corpusOptions.ResolveCacheFolder(), identity, folder), identity, dimensions, _loggerFactory.CreateLogger(CacheLogCategory));
-        if (cache.DiscardReason is { } reason)
-        {
-            warnings.Add($"{cache.FilePath}: embedding cache discarded ({reason}); its passages are embedded again");
-        }
-
+        var (target, retired, cache) = VectorsFor(_embeddingGenerator, _corpusVectors, folder, warnings);
         var job = new PassageEmbeddingJob(corpus, _embeddingGenerator, target, cache, _retrievalOptions, _logger);
         var build = new EmbeddingBuild(corpus, bm25, warnings, stopwatch);
         _corpusVectors = target;
+        var (secondJob, secondRetired) = SecondJob(corpus, folder, warnings);
         if (job.Missing.Count == 0)
         {
             // Warm start: every vector is cached, so hybrid is there from the first question.
             var report = await CompleteAsync(job, build, cancellationToken).ConfigureAwait(false);
             await RetireAsync(retired, cancellationToken).ConfigureAwait(false);
-            if (job.MissingSentences.Count > 0)
+            await RetireAsync(secondRetired, cancellationToken).ConfigureAwait(false);
+            if (report.DenseAvailable && secondJob is { Missing.Count: 0 })
+            {
+                await EmbedSecondAsync(secondJob, cancellationToken).ConfigureAwait(false);
+                secondJob = null;
+            }
+
+            if (job.MissingSentences.Count > 0 || (report.DenseAvailable && secondJob is not null))
             {
                 _embeddingCancellation = new CancellationTokenSource();
                 var token = _embeddingCancellation.Token;
-                _embedding = Task.Run(() => job.EmbedSentencesAsync(new SentenceProgressSink(this), token), CancellationToken.None);
+                _embedding = Task.Run(
+                    async () =>
+                    {
+                        await job.EmbedSentencesAsync(new SentenceProgressSink(this), token).ConfigureAwait(false);
+                        await EmbedSecondAsync(secondJob, token).ConfigureAwait(false);
+                    },
+                    CancellationToken.None);
             }
 
             return report;
@@ -230,6 +242,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         // Cold (or partly cold) start: BM25 now, vectors in the background.
         _snapshot = new IndexSnapshot(corpus.Papers, corpus.Passages, bm25, null);
         await RetireAsync(retired, cancellationToken).ConfigureAwait(false);
+        await RetireAsync(secondRetired, cancellationToken).ConfigureAwait(false);
         Embedding = new EmbeddingProgress(EmbeddingState.Running, job.FromCache, job.Total, null, null, null) { SentencesDone = job.SentencesDone, SentencesTotal = job.SentencesTotal };
         _embeddingCancellation = new CancellationTokenSource();
         var background = _embeddingCancellation.Token;
@@ -242,6 +255,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 if (report.DenseAvailable)
                 {
                     await job.EmbedSentencesAsync(new SentenceProgressSink(this), background).ConfigureAwait(false);
+                    await EmbedSecondAsync(secondJob, background).ConfigureAwait(false);
                 }
 
                 return report;
@@ -271,6 +285,62 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             _snapshot = new IndexSnapshot(corpus.Papers, corpus.Passages, bm25, null);
             Embedding = Embedding with { State = EmbeddingState.Failed, Error = ex.Message, CacheWarning = job.CacheWarning };
             return Complete(new IndexReport(corpus.Papers.Count, corpus.Passages.Count, 0, job.FromCache, FinalWarnings(warnings, job), false, stopwatch.Elapsed));
+        }
+    }
+
+    // The second dense retriever's job for this build (passages only, its own collection and cache file), and its
+    // previous collections when the corpus folder changed; nulls without a second embedder.
+    private (PassageEmbeddingJob? Job, CorpusVectors? Retired) SecondJob(LoadedCorpus corpus, string folder, List<string> warnings)
+    {
+        if (_secondEmbeddingGenerator is null)
+        {
+            return (null, null);
+        }
+
+        var (target, retired, cache) = VectorsFor(_secondEmbeddingGenerator, _secondVectors, folder, warnings);
+        _secondVectors = target;
+        return (new PassageEmbeddingJob(corpus, _secondEmbeddingGenerator, target, cache, _retrievalOptions, _logger, withSentences: false), retired);
+    }
+
+    // One embedder's collections for this build (the current ones, or new ones when the corpus folder or the model
+    // changed, the old then retired) and its loaded cache; a discarded cache becomes a build warning.
+    private (CorpusVectors Target, CorpusVectors? Retired, EmbeddingCache Cache) VectorsFor(IEmbeddingGenerator<string, Embedding<float>> generator, CorpusVectors? previous, string folder, List<string> warnings)
+    {
+        var identity = EmbeddingInputType.ModelIdentity(generator);
+        var key = CorpusVectors.KeyOf(identity, folder);
+        var retired = previous is { } current && current.Key != key ? current : null;
+        var target = retired is null && previous is { } same ? same : new CorpusVectors(_vectorStore, key);
+        var dimensions = (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
+        var cache = EmbeddingCache.Load(EmbeddingCache.PathFor(_corpusOptions.ResolveCacheFolder(), identity, folder), identity, dimensions, _loggerFactory.CreateLogger(CacheLogCategory));
+        if (cache.DiscardReason is { } reason)
+        {
+            warnings.Add($"{cache.FilePath}: embedding cache discarded ({reason}); its passages are embedded again");
+        }
+
+        return (target, retired, cache);
+    }
+
+    // Embeds (or restores from its cache) the second dense retriever's passage vectors and adds them to the published
+    // snapshot. A failure is logged and leaves the ranking to BM25 and the first embedder, as before the second existed.
+    private async Task EmbedSecondAsync(PassageEmbeddingJob? job, CancellationToken cancellationToken)
+    {
+        if (job is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var collection = await job.EmbedPassagesAsync(new ProgressSink(null), cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_snapshot is { Vectors: not null } current)
+            {
+                _snapshot = current.WithSecondVectors(collection);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSecondEmbeddingFailed(ex, ex.Message);
         }
     }
 
@@ -374,6 +444,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     [LoggerMessage(Level = LogLevel.Error, Message = "Embedding failed ({Reason}); retrieval falls back to BM25 only")]
     private partial void LogEmbeddingFailed(Exception exception, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding the passages for the second dense retriever failed ({Reason}); hybrid search ranks with BM25 and the first embedder")]
+    private partial void LogSecondEmbeddingFailed(Exception exception, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Index built in {ElapsedMs:F0} ms: papers {Papers}, passages {Passages}, embedded {Embedded}, from cache {FromCache}, dense {DenseAvailable}")]
     private partial void LogBuilt(int papers, int passages, int embedded, int fromCache, bool denseAvailable, double elapsedMs);
 
@@ -397,9 +470,15 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         }
     }
 
-    /// <summary>Publishes the job's progress as <see cref="Embedding"/>, on the job's thread.</summary>
-    private sealed class ProgressSink(CorpusIndex owner) : IProgress<EmbeddingProgress>
+    /// <summary>Publishes the job's progress as <see cref="Embedding"/>, on the job's thread; a null owner publishes nothing (the second dense retriever's job).</summary>
+    private sealed class ProgressSink(CorpusIndex? owner) : IProgress<EmbeddingProgress>
     {
-        public void Report(EmbeddingProgress value) => owner.Embedding = value;
+        public void Report(EmbeddingProgress value)
+        {
+            if (owner is not null)
+            {
+                owner.Embedding = value;
+            }
+        }
     }
 }

@@ -4,13 +4,16 @@ namespace RagAssistant.Core.Retrieval;
 
 /// <summary>
 /// Combines BM25 and dense candidates into one ranking, by <see cref="RetrievalOptions.Fusion"/>. Every method
-/// scores the union of both candidate lists; the dense cosine is computed for BM25-only candidates too, so no
-/// passage is penalised just for missing the other list's cut.
+/// scores the union of the candidate lists; the dense cosine is computed for BM25-only candidates too, so no
+/// passage is penalised just for missing the other list's cut. With a second dense retriever
+/// (<see cref="SecondDenseSignal"/>) its list joins the union and its cosine the score, at
+/// <see cref="RetrievalOptions.SecondDenseWeight"/>.
 /// </summary>
 internal static class HybridFusion
 {
     /// <summary>Ranks the candidates, best first.</summary>
-    /// <remarks><paramref name="vectors"/> are the candidates' stored vectors (<see cref="IndexSnapshot.PassageVectorsAsync"/>); a candidate without one (removed by a concurrent update) is left out.</remarks>
+    /// <remarks><paramref name="vectors"/> are the candidates' stored vectors (<see cref="IndexSnapshot.PassageVectorsAsync"/>); a candidate without one (removed by a concurrent update) is left out.
+    /// A candidate without a second vector scores the second list's lowest.</remarks>
     public static IReadOnlyList<(int Ordinal, double Score)> Fuse(
         IndexSnapshot snapshot,
         RetrievalOptions options,
@@ -18,25 +21,28 @@ internal static class HybridFusion
         ReadOnlyMemory<float> queryVector,
         IReadOnlyList<Bm25Hit> bm25,
         IReadOnlyList<(int Ordinal, double Score)> dense,
-        IReadOnlyDictionary<int, ReadOnlyMemory<float>> vectors)
+        IReadOnlyDictionary<int, ReadOnlyMemory<float>> vectors,
+        SecondDenseSignal? second = null)
     {
-        var candidates = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).Distinct().Where(vectors.ContainsKey).ToList();
+        var secondHits = second?.Hits ?? [];
+        var candidates = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).Concat(secondHits.Select(h => h.Ordinal)).Distinct().Where(vectors.ContainsKey).ToList();
         var cosine = candidates.ToDictionary(o => o, o => (double)TensorPrimitives.CosineSimilarity(queryVector.Span, vectors[o].Span));
+        var secondCosine = second is null ? [] : candidates.Where(second.Vectors.ContainsKey).ToDictionary(o => o, o => (double)TensorPrimitives.CosineSimilarity(second.Query.Span, second.Vectors[o].Span));
         Dictionary<int, double> scores;
         switch (options.Fusion)
         {
             case FusionMethod.ReciprocalRank:
-                scores = ReciprocalRankFusion.Fuse<int>([bm25.Select(h => h.Ordinal).ToList(), dense.Select(h => h.Ordinal).ToList()], options.RrfK, [options.Bm25Weight, options.DenseWeight])
+                scores = ReciprocalRankFusion.Fuse<int>([bm25.Select(h => h.Ordinal).ToList(), dense.Select(h => h.Ordinal).ToList(), secondHits.Select(h => h.Ordinal).ToList()], options.RrfK, [options.Bm25Weight, options.DenseWeight, options.SecondDenseWeight])
                     .ToDictionary(x => x.Item, x => x.Score);
                 break;
             case FusionMethod.NormalizedScore:
                 var bestBm25 = bm25.Count > 0 ? bm25.Max(h => h.Score) : 0;
                 var bm25Score = bm25.ToDictionary(h => h.Ordinal, h => bestBm25 > 0 ? h.Score / bestBm25 : 0);
-                var low = cosine.Values.Min();
-                var span = Math.Max(cosine.Values.Max() - low, 1e-9);
+                var denseScore = MinMax(cosine);
+                var secondScore = MinMax(secondCosine);
                 scores = candidates.ToDictionary(
                     o => o,
-                    o => (options.Bm25Weight * bm25Score.GetValueOrDefault(o)) + (options.DenseWeight * (cosine[o] - low) / span));
+                    o => (options.Bm25Weight * bm25Score.GetValueOrDefault(o)) + (options.DenseWeight * denseScore[o]) + (options.SecondDenseWeight * secondScore.GetValueOrDefault(o)));
                 break;
             default:
                 var rare = RareTerms(snapshot.Bm25, queryTerms, options.RareTermMaxDocumentShare);
@@ -55,6 +61,14 @@ internal static class HybridFusion
             .ToList();
     }
 
+    // Each value rescaled from the values' [min, max] to [0, 1].
+    private static Dictionary<int, double> MinMax(Dictionary<int, double> values)
+    {
+        var low = values.Count == 0 ? 0 : values.Values.Min();
+        var span = Math.Max((values.Count == 0 ? 0 : values.Values.Max()) - low, 1e-9);
+        return values.ToDictionary(x => x.Key, x => (x.Value - low) / span);
+    }
+
     /// <summary>Distinct query terms found in at least one and at most <paramref name="maxShare"/> of the passages.</summary>
     internal static List<string> RareTerms(Bm25Index bm25, IReadOnlyList<string> queryTerms, double maxShare)
     {
@@ -64,3 +78,9 @@ internal static class HybridFusion
             .ToList();
     }
 }
+
+/// <summary>The second dense retriever's part in a search: its query vector, its own top candidates and the candidates' vectors.</summary>
+/// <param name="Query">The query embedded by the second model (unit length).</param>
+/// <param name="Hits">Its nearest passages, best first (ordinal, cosine).</param>
+/// <param name="Vectors">Its vectors of every candidate of the search, by ordinal.</param>
+internal sealed record SecondDenseSignal(ReadOnlyMemory<float> Query, IReadOnlyList<(int Ordinal, double Score)> Hits, IReadOnlyDictionary<int, ReadOnlyMemory<float>> Vectors);

@@ -35,6 +35,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private readonly CorpusIndex _index;
     private readonly RetrievalOptions _options;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _secondEmbeddingGenerator;
     private readonly ILogger _logger;
     private readonly IReranker _reranker;
     private volatile SentenceSet? _sentenceSet;
@@ -45,19 +46,22 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     /// <param name="embeddingGenerator">Embeds queries for dense search; null = BM25 only.</param>
     /// <param name="logger">Receives fallbacks to BM25; null = no logging.</param>
     /// <param name="reranker">Orders the first stage's <see cref="RetrievalOptions.CandidateDepth"/> candidates before the top k is cut; null = <see cref="RankOrderReranker"/>.</param>
+    /// <param name="secondEmbeddingGenerator">The second dense retriever's model, joining hybrid fusion once the index has its passage vectors; null = none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="index"/> or <paramref name="options"/> is null.</exception>
     public HybridPaperRetriever(
         CorpusIndex index,
         IOptions<RetrievalOptions> options,
         IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
         ILogger<HybridPaperRetriever>? logger = null,
-        IReranker? reranker = null)
+        IReranker? reranker = null,
+        IEmbeddingGenerator<string, Embedding<float>>? secondEmbeddingGenerator = null)
     {
         _reranker = reranker ?? new RankOrderReranker();
         ArgumentNullException.ThrowIfNull(options);
         _index = index ?? throw new ArgumentNullException(nameof(index));
         _options = options.Value;
         _embeddingGenerator = embeddingGenerator;
+        _secondEmbeddingGenerator = secondEmbeddingGenerator;
         _logger = logger ?? NullLogger<HybridPaperRetriever>.Instance;
     }
 
@@ -120,13 +124,21 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         QueryVectors? queryVectors = null;
         IReadOnlyList<(int Ordinal, double Score)> dense = [];
         IReadOnlyDictionary<int, ReadOnlyMemory<float>> vectors = new Dictionary<int, ReadOnlyMemory<float>>();
+        SecondDenseSignal? second = null;
         if (mode != RetrieverKind.Bm25)
         {
             try
             {
-                queryVectors = await EmbedQueryAsync(text, context, weighted.ContextWeight, cancellationToken).ConfigureAwait(false);
-                dense = await DenseSearchAsync(snapshot, queryVectors.Ranking, candidates, cancellationToken).ConfigureAwait(false);
-                vectors = await snapshot.PassageVectorsAsync(bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)), cancellationToken).ConfigureAwait(false);
+                queryVectors = await EmbedQueryAsync(_embeddingGenerator!, text, context, weighted.ContextWeight, cancellationToken).ConfigureAwait(false);
+                dense = await DenseSearchAsync(snapshot.Vectors!, snapshot, queryVectors.Ranking, candidates, cancellationToken).ConfigureAwait(false);
+                var ordinals = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).ToList();
+                if (mode == RetrieverKind.Hybrid)
+                {
+                    second = await SecondDenseAsync(snapshot, text, context, weighted.ContextWeight, candidates, ordinals, cancellationToken).ConfigureAwait(false);
+                    ordinals.AddRange(second?.Hits.Select(h => h.Ordinal) ?? []);
+                }
+
+                vectors = await snapshot.PassageVectorsAsync(ordinals, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -136,6 +148,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 notice = $"The embedding model failed ({ex.Message}): results come from BM25 (keyword) search only.";
                 queryVectors = null;
                 dense = [];
+                second = null;
                 weighted = Weigh(snapshot.Bm25, text, context, mode);
                 bm25 = Bm25Search(snapshot, weighted, candidates);
             }
@@ -147,7 +160,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         {
             RetrieverKind.Bm25 => bm25.Select(h => (h.Ordinal, h.Score)).ToList(),
             RetrieverKind.Dense => dense,
-            _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense, vectors),
+            _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense, vectors, second),
         };
 
         var standing = queryVectors is null ? null : (await StandingOfAsync(snapshot, cancellationToken).ConfigureAwait(false))?.StandardScores(queryVectors.Gate.Span);
@@ -297,13 +310,36 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     /// <summary>One snapshot's sentences by passage ordinal, and their standing once every one has a vector.</summary>
     private sealed record SentenceSet(IndexSnapshot Snapshot, IReadOnlyList<IReadOnlyList<string>> Sentences, SentenceStanding? Standing);
 
+    // The second dense retriever's part, once the index has its vectors: its own nearest passages, and its vectors
+    // of every candidate (the others' too, so each is scored by both models). Its failure is this search's loss only.
+    private async Task<SecondDenseSignal?> SecondDenseAsync(IndexSnapshot snapshot, string text, string? context, double contextWeight, int candidates, IEnumerable<int> others, CancellationToken cancellationToken)
+    {
+        if (_secondEmbeddingGenerator is null || snapshot.SecondVectors is not { } collection || _options.SecondDenseWeight <= 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var query = (await EmbedQueryAsync(_secondEmbeddingGenerator, text, context, contextWeight, cancellationToken).ConfigureAwait(false)).Ranking;
+            var hits = await DenseSearchAsync(collection, snapshot, query, candidates, cancellationToken).ConfigureAwait(false);
+            var vectors = await snapshot.PassageVectorsAsync(others.Concat(hits.Select(h => h.Ordinal)), cancellationToken, second: true).ConfigureAwait(false);
+            return new SecondDenseSignal(query, hits, vectors);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSecondDenseFailed(ex, ex.Message);
+            return null;
+        }
+    }
+
     // Without a context one vector serves both. With one, the ranking vector is the question's unit vector plus
     // ContextWeight times the context's (Rocchio-style: a passage's cosine to it ranks like cos(question) +
     // w·cos(context), the dense counterpart of the weighted BM25 terms); the gate's vector weighs both alike.
-    private async Task<QueryVectors> EmbedQueryAsync(string text, string? context, double contextWeight, CancellationToken cancellationToken)
+    private static async Task<QueryVectors> EmbedQueryAsync(IEmbeddingGenerator<string, Embedding<float>> generator, string text, string? context, double contextWeight, CancellationToken cancellationToken)
     {
         string[] inputs = context is null ? [text] : [text, context];
-        var embeddings = await _embeddingGenerator!.GenerateAsync(inputs, EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
+        var embeddings = await generator.GenerateAsync(inputs, EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
         var question = embeddings[0].Vector;
         if (context is null || embeddings.Count < 2 || embeddings[1].Vector.Length != question.Length)
         {
@@ -345,10 +381,10 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     /// <param name="RareTopic">Those of them that are rare in the corpus (<see cref="RetrievalOptions.RareTermMaxDocumentShare"/>).</param>
     private sealed record WeightedQuery(IReadOnlyList<string> Terms, IReadOnlyList<string> ContextTerms, double ContextWeight, IReadOnlyList<string> GateTopic, IReadOnlySet<string> RareTopic);
 
-    private static async Task<IReadOnlyList<(int Ordinal, double Score)>> DenseSearchAsync(IndexSnapshot snapshot, ReadOnlyMemory<float> query, int candidates, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<(int Ordinal, double Score)>> DenseSearchAsync(Microsoft.Extensions.VectorData.VectorStoreCollection<string, RagAssistant.Core.VectorStore.PassageVectorRecord> collection, IndexSnapshot snapshot, ReadOnlyMemory<float> query, int candidates, CancellationToken cancellationToken)
     {
         var hits = new List<(int, double)>(candidates);
-        await foreach (var result in snapshot.Vectors!.SearchAsync(query, candidates, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var result in collection.SearchAsync(query, candidates, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (snapshot.OrdinalOf(result.Record.Id) is { } ordinal)
             {
@@ -358,6 +394,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
         return hits;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The second dense retriever failed on this query ({Reason}); it ranks with BM25 and the first embedder")]
+    private partial void LogSecondDenseFailed(Exception exception, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Embedding the query failed ({Reason}); this search runs BM25 only")]
     private partial void LogQueryEmbeddingFailed(Exception exception, string reason);

@@ -9,7 +9,8 @@ internal sealed class IndexSnapshot(
     IReadOnlyList<Paper> papers,
     IReadOnlyList<Passage> passages,
     Bm25Index bm25,
-    VectorStoreCollection<string, PassageVectorRecord>? vectors)
+    VectorStoreCollection<string, PassageVectorRecord>? vectors,
+    VectorStoreCollection<string, PassageVectorRecord>? secondVectors = null)
 {
     private readonly Dictionary<string, Paper> _paperById = papers.ToDictionary(p => p.Id, StringComparer.Ordinal);
     private readonly Dictionary<string, int> _passageOrdinal = passages.Select((p, i) => (p.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
@@ -30,17 +31,27 @@ internal sealed class IndexSnapshot(
     public VectorStoreCollection<string, PassageVectorRecord>? Vectors { get; } = vectors;
 
     /// <summary>
-    /// The stored vectors of the passages at <paramref name="ordinals"/>, read from <see cref="Vectors"/> in one
-    /// request (unit length: the collection is cosine). A passage whose record is gone (a build updating the
-    /// collection meanwhile) is left out.
+    /// The second dense retriever's passage collection (<see cref="RetrievalOptions.SecondDenseWeight"/>), or null
+    /// while it is off, pending or failed; only with <see cref="Vectors"/>.
+    /// </summary>
+    public VectorStoreCollection<string, PassageVectorRecord>? SecondVectors { get; } = vectors is null ? null : secondVectors;
+
+    /// <summary>This build with the second dense retriever's passage collection added (its vectors are all stored).</summary>
+    public IndexSnapshot WithSecondVectors(VectorStoreCollection<string, PassageVectorRecord> collection) => new(Papers, Passages, Bm25, Vectors, collection);
+
+    /// <summary>
+    /// The stored vectors of the passages at <paramref name="ordinals"/>, read from <see cref="Vectors"/> (or
+    /// <see cref="SecondVectors"/>) in one request (unit length: the collections are cosine). A passage whose record
+    /// is gone (a build updating the collection meanwhile) is left out.
     /// </summary>
     /// <param name="ordinals">Passage ordinals in <see cref="Passages"/>; repeats are read once.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
+    /// <param name="second">True = the second dense retriever's vectors.</param>
     /// <returns>Vector by ordinal.</returns>
-    /// <exception cref="InvalidOperationException">The snapshot has no vectors.</exception>
-    public async Task<Dictionary<int, ReadOnlyMemory<float>>> PassageVectorsAsync(IEnumerable<int> ordinals, CancellationToken cancellationToken)
+    /// <exception cref="InvalidOperationException">The snapshot has no such vectors.</exception>
+    public async Task<Dictionary<int, ReadOnlyMemory<float>>> PassageVectorsAsync(IEnumerable<int> ordinals, CancellationToken cancellationToken, bool second = false)
     {
-        var collection = Vectors ?? throw new InvalidOperationException("This snapshot has no passage vectors.");
+        var collection = (second ? SecondVectors : Vectors) ?? throw new InvalidOperationException("This snapshot has no passage vectors.");
         var ids = ordinals.Distinct().Select(o => Passages[o].Id).ToList();
         var vectors = new Dictionary<int, ReadOnlyMemory<float>>(ids.Count);
         await foreach (var record in collection.GetAsync(ids, new RecordRetrievalOptions { IncludeVectors = true }, cancellationToken).ConfigureAwait(false))

@@ -28,4 +28,23 @@ public static class OnnxServiceCollectionExtensions
         services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => sp.GetRequiredService<ArcticEmbeddingGenerator>());
         return services;
     }
+    /// <summary>
+    /// Registers <see cref="MiniLmEmbeddingGenerator"/> (all-MiniLM-L6-v2, the second dense retriever) as a keyed
+    /// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> under <paramref name="serviceKey"/>. It runs with the
+    /// <see cref="ArcticEmbeddingGeneratorOptions"/> that <see cref="AddArcticEmbeddingGenerator"/> binds (threads,
+    /// batch size); alone, with their defaults. The model loads when the generator is first resolved.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="serviceKey">The key the generator is registered under.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="serviceKey"/> is null.</exception>
+    public static IServiceCollection AddMiniLmEmbeddingGenerator(this IServiceCollection services, object serviceKey)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(serviceKey);
+        services.AddOptions<ArcticEmbeddingGeneratorOptions>();
+        services.TryAddSingleton<MiniLmEmbeddingGenerator>();
+        services.TryAddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(serviceKey, (sp, _) => sp.GetRequiredService<MiniLmEmbeddingGenerator>());
+        return services;
+    }
 }

@@ -23,7 +23,7 @@ namespace RagAssistant.Onnx.Embeddings;
 /// </list>
 /// Thread-safe: ONNX Runtime sessions run concurrent calls.
 /// </summary>
-public sealed partial class ArcticEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+public sealed partial class ArcticEmbeddingGenerator : BundledEmbeddingGenerator
 {
     /// <summary>The model's longest input, in tokens, [CLS] and [SEP] included.</summary>
     public const int MaxTokens = 512;
@@ -39,7 +39,6 @@ public sealed partial class ArcticEmbeddingGenerator : IEmbeddingGenerator<strin
     private readonly ArcticEmbeddingGeneratorOptions _options;
     private readonly InferenceSession _session;
     private readonly ArcticTokenizer _tokenizer = new();
-    private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly ILogger _logger;
     private long _truncated;
 
@@ -49,6 +48,7 @@ public sealed partial class ArcticEmbeddingGenerator : IEmbeddingGenerator<strin
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="OnnxRuntimeException">ONNX Runtime could not load the model (e.g. its native library is missing for this platform).</exception>
     public ArcticEmbeddingGenerator(IOptions<ArcticEmbeddingGeneratorOptions> options, ILogger<ArcticEmbeddingGenerator>? logger = null)
+        : base($"snowflake-arctic-embed-xs@{typeof(SentenceEncoder).Assembly.GetName().Version}", Dimensions)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -64,10 +64,6 @@ public sealed partial class ArcticEmbeddingGenerator : IEmbeddingGenerator<strin
         var stopwatch = Stopwatch.StartNew();
         _session = new InferenceSession(ResourceLoader.GetResource(typeof(SentenceEncoder).Assembly, "model.onnx"), sessionOptions);
         LogLoaded(Threads, stopwatch.Elapsed.TotalMilliseconds);
-
-        // Identity for caches: the package version pins the weights; the query prefix never touches documents.
-        var version = typeof(SentenceEncoder).Assembly.GetName().Version;
-        _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, $"snowflake-arctic-embed-xs@{version}", Dimensions);
     }
 
     /// <summary>ONNX Runtime intra-op threads in use.</summary>
@@ -93,7 +89,7 @@ public sealed partial class ArcticEmbeddingGenerator : IEmbeddingGenerator<strin
     /// <returns>One embedding per text, in input order; each vector is <see cref="Dimensions"/> floats of unit length.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (a running batch is terminated).</exception>
-    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
         var texts = values.ToList();
@@ -122,25 +118,17 @@ public sealed partial class ArcticEmbeddingGenerator : IEmbeddingGenerator<strin
             }
         }
 
-        var result = new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v) { ModelId = _metadata.DefaultModelId, CreatedAt = DateTimeOffset.UtcNow }))
-        {
-            Usage = new UsageDetails { InputTokenCount = inputTokens, TotalTokenCount = inputTokens },
-        };
-        return Task.FromResult(result);
+        return Task.FromResult(Result(vectors, inputTokens));
     }
 
     /// <inheritdoc/>
-    public object? GetService(Type serviceType, object? serviceKey = null)
+    protected override void Dispose(bool disposing)
     {
-        ArgumentNullException.ThrowIfNull(serviceType);
-        return serviceKey is not null ? null
-            : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
-            : serviceType.IsInstanceOfType(this) ? this
-            : null;
+        if (disposing)
+        {
+            _session.Dispose();
+        }
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _session.Dispose();
 
     private int[] Tokenize(string text)
     {
