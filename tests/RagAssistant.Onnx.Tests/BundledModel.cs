@@ -8,20 +8,27 @@ using RagAssistant.Onnx.Embeddings;
 
 namespace RagAssistant.Onnx.Tests;
 
-/// <summary>One loaded bundled model for the whole test assembly (loading takes a second or two).</summary>
+/// <summary>The loaded bundled models for the whole test assembly (loading takes a second or two): arctic-embed-xs, and all-MiniLM-L6-v2, the second dense retriever.</summary>
 public sealed class BundledModel : IDisposable
 {
     public BundledModel()
     {
         Logger = new FakeLogger<ArcticEmbeddingGenerator>();
         Generator = new ArcticEmbeddingGenerator(Options.Create(new ArcticEmbeddingGeneratorOptions()), Logger);
+        Second = new MiniLmEmbeddingGenerator(Options.Create(new ArcticEmbeddingGeneratorOptions()));
     }
 
     public ArcticEmbeddingGenerator Generator { get; }
 
+    public MiniLmEmbeddingGenerator Second { get; }
+
     public FakeLogger<ArcticEmbeddingGenerator> Logger { get; }
 
-    public void Dispose() => Generator.Dispose();
+    public void Dispose()
+    {
+        Generator.Dispose();
+        Second.Dispose();
+    }
 }
 
 [CollectionDefinition(Name)]
@@ -58,10 +65,11 @@ internal static class DevData
             cancellationToken);
     }
 
-    public static CorpusIndex CreateIndex(string corpus, string cache, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? generator, RetrievalOptions? options = null) =>
+    public static CorpusIndex CreateIndex(string corpus, string cache, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? generator, RetrievalOptions? options = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? second = null) =>
         new(
             Options.Create(new CorpusOptions { Folder = corpus, CacheFolder = cache }),
             Options.Create(options ?? new RetrievalOptions()),
             new InMemoryVectorStore(),
-            generator);
+            generator,
+            secondEmbeddingGenerator: second);
 }

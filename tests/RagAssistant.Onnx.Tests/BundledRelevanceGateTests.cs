@@ -11,7 +11,8 @@ namespace RagAssistant.Onnx.Tests;
 /// the tenth best. Over the three question sets its thresholds were chosen on (dev, held-out, reworded), that refuses
 /// fewer answerable questions than the passage cosine it replaces (at most 5%) and more unanswerable ones (at least
 /// half), broad questions on topics many papers share are not taken for absent ones, and an uncovered question after a
-/// covered one is not carried through by the earlier topic.
+/// covered one is not carried through by the earlier topic. The index and the search are the product's: both bundled
+/// embedders (the second, all-MiniLM-L6-v2, orders the candidates; the gate reads arctic's sentence vectors).
 /// </summary>
 [Collection(BundledModelCollection.Name)]
 [Trait("Category", "EndToEnd")]
@@ -28,12 +29,13 @@ public sealed class BundledRelevanceGateTests(BundledModel model)
         var questions = new[] { TestPaths.RequireDevSet(), Path.Combine(TestPaths.RepositoryRoot, "data", "eval", "heldout.jsonl"), Path.Combine(TestPaths.RepositoryRoot, "data", "eval", "reworded.jsonl") }
             .SelectMany(set => EvalQuestion.ReadSet(set, []))
             .ToList();
-        using var index = DevData.CreateIndex(TestPaths.ShippedCorpus, cache.Path, model.Generator);
+        using var index = DevData.CreateIndex(TestPaths.ShippedCorpus, cache.Path, model.Generator, second: model.Second);
         await index.WaitForVectorsAsync(Ct);
         Assert.Equal(index.Embedding.SentencesTotal, index.Embedding.SentencesDone);
+        Assert.True(index.SecondDenseAvailable);
         var minRelevance = new AnsweringOptions().MinRelevance;
         var floor = new RetrievalOptions().CosineFloor;
-        var retriever = new HybridPaperRetriever(index, Options.Create(new RetrievalOptions()), model.Generator);
+        var retriever = new HybridPaperRetriever(index, Options.Create(new RetrievalOptions()), model.Generator, secondEmbeddingGenerator: model.Second);
         var outcomes = new List<(bool Unanswerable, bool Refused, bool RefusedByCosine)>();
         foreach (var q in questions)
         {

