@@ -73,3 +73,19 @@ internal static class DevData
             generator,
             secondEmbeddingGenerator: second);
 }
+
+/// <summary>The check both bundled embedders pass against their package's own encoder.</summary>
+internal static class PackageVectors
+{
+    /// <summary>Asserts one unit vector of <paramref name="dimensions"/> per text, each the package's own (cosine over 0.9999), in input order.</summary>
+    public static void AssertSame(float[][] expected, Microsoft.Extensions.AI.GeneratedEmbeddings<Microsoft.Extensions.AI.Embedding<float>> actual, int dimensions)
+    {
+        Assert.Equal(expected.Length, actual.Count);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(dimensions, actual[i].Vector.Length);
+            Assert.True(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(expected[i], actual[i].Vector.Span) > 0.9999f, $"text {i}");
+            Assert.Equal(1f, System.Numerics.Tensors.TensorPrimitives.Norm(actual[i].Vector.Span), 3);
+        }
+    }
+}
