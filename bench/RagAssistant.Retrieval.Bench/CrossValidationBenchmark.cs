@@ -281,8 +281,17 @@ internal static class CrossValidationBenchmark
                 perSet);
         }).ToList();
 
+        // The shipped setting's own choice, fold by fold: which second dense weight the other folds pick, and its test score.
+        var secondDense = Enumerable.Range(0, folds).Select(f =>
+        {
+            var train = questions.Where((q, i) => foldOf[i] != f && !q.Unanswerable).ToList();
+            var test = questions.Where((q, i) => foldOf[i] == f && !q.Unanswerable).ToList();
+            var chosen = SecondDenseWeights().MaxBy(c => Objective(train, c, paperOf))!;
+            return new FoldResult(f, chosen.Name, Metrics(test, chosen, paperOf));
+        }).ToList();
+
         var twoLevel = TwoLevelGate(perQuestion, questions.Select((q, i) => foldOf[i]).ToList(), folds);
-        return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families, gates, perQuestion, twoLevel);
+        return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families, gates, perQuestion, twoLevel, secondDense);
     }
 
     // The product's gate: refuse when the best standard score z is under a low threshold, or when the best paper does
@@ -357,7 +366,7 @@ internal static class CrossValidationBenchmark
         return allowed == 0 ? answerable[0] - 1e-6 : (answerable[allowed - 1] + answerable[allowed]) / 2;
     }
 
-    private static Metric Mean(IReadOnlyList<Metric> m) => new(
+    internal static Metric Mean(IReadOnlyList<Metric> m) => new(
         m.Average(x => x.ParaphraseR5), m.Average(x => x.ParaphraseR10), m.Average(x => x.R5), m.Average(x => x.R10), m.Average(x => x.Mrr10), m.Sum(x => x.Questions));
 
     // How far the best of the top hits stands above the corpus: (max - mean) / standard deviation over every passage.
@@ -553,12 +562,18 @@ internal static class CrossValidationBenchmark
             yield return RankingConfig.Of("single", 0, (s, 1));
         }
 
-        yield return RankingConfig.Of("today", 0, ("bm25", 1), ("dense", 1));
+        yield return RankingConfig.Of("before: bm25 + dense", 0, ("bm25", 1), ("dense", 1));
+        var shipped = new RetrievalOptions();
+        yield return RankingConfig.Of("shipped", 0, ("bm25", shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight));
     }
+
+    // The product's second dense weight (Retrieval:SecondDenseWeight), BM25 and arctic at 1: the one value the shipped fusion chose.
+    private static IEnumerable<RankingConfig> SecondDenseWeights() =>
+        new[] { 0, 0.25, 0.5, 0.75, 1, 1.5 }.Select(m => RankingConfig.Of("second dense weight", 0, ("bm25", 1), ("dense", 1), ("minilm", m)));
 
     private static IEnumerable<RankingConfig> Configurations()
     {
-        foreach (var c in Baselines())
+        foreach (var c in Baselines().Concat(SecondDenseWeights()))
         {
             yield return c;
         }
@@ -720,4 +735,4 @@ internal sealed record QuestionGate(string Set, string Id, string Kind, double S
 /// <summary>The product's two-level gate cross-validated: per-fold choices, out-of-sample refusals, the choice on all questions and each set's refusals at it.</summary>
 internal sealed record TwoLevelGateResult(IReadOnlyList<string> PerFold, double AnswerableRefused, double UnanswerableRefused, double Low, double Gap, double High, IReadOnlyList<string> PerSet);
 
-internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families, IReadOnlyList<GateEvidenceResult> Gates, IReadOnlyList<QuestionGate> PerQuestion, TwoLevelGateResult TwoLevelGate);
+internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families, IReadOnlyList<GateEvidenceResult> Gates, IReadOnlyList<QuestionGate> PerQuestion, TwoLevelGateResult TwoLevelGate, IReadOnlyList<FoldResult> SecondDenseWeight);

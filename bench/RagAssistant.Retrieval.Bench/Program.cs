@@ -230,6 +230,13 @@ crossValidate.SetAction(async (parse, ct) =>
     Console.WriteLine($"mean of folds: {M(r.MeanTest)}");
     Console.WriteLine($"MRR@10 fold spread: {r.FoldResults.Min(f => f.Test.Mrr10):F3}..{r.FoldResults.Max(f => f.Test.Mrr10):F3}; para R@5 {r.FoldResults.Min(f => f.Test.ParaphraseR5):F2}..{r.FoldResults.Max(f => f.Test.ParaphraseR5):F2}");
     Console.WriteLine($"chosen on all folds: [{r.Chosen}]");
+    Console.WriteLine("the shipped fusion's second dense weight (Retrieval:SecondDenseWeight; BM25 and arctic at 1), chosen per fold:");
+    foreach (var f in r.SecondDenseWeight)
+    {
+        Console.WriteLine($"  fold {f.Fold}: [{f.Chosen}]  test: {M(f.Test)}");
+    }
+
+    Console.WriteLine($"  cross-validated: {M(CrossValidationBenchmark.Mean(r.SecondDenseWeight.Select(f => f.Test).ToList()))}");
     Console.WriteLine("per idea (best member of each family, cross-validated):");
     foreach (var f in r.Families)
     {
