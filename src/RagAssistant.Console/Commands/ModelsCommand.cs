@@ -46,6 +46,8 @@ internal static class ModelsCommand
             var configuration = host.Services.GetRequiredService<IConfiguration>();
             var bundled = BundledEmbedder.IsInUse(configuration) ? "[green]bundled, in use[/]" : "[grey]bundled[/]";
             table.AddRow(BundledEmbedder.Name, "embedding", bundled, "-", BundledEmbedder.License, BundledEmbedder.Location);
+            var second = BundledEmbedder.IsSecondInUse(configuration) ? "[green]bundled, in use[/]" : "[grey]bundled[/]";
+            table.AddRow(BundledEmbedder.SecondName, "embedding (second dense retriever)", second, "-", BundledEmbedder.SecondLicense, BundledEmbedder.SecondLocation);
             foreach (var (file, role, option) in new[] { (parseResult.GetValue(context.Globals.Model), "chat", "--model"), (parseResult.GetValue(context.Globals.EmbeddingModel), "embedding", "--embedding-model") })
             {
                 if (file is not null)

@@ -92,7 +92,7 @@ public sealed class AssistantRuntimeInfoFactory(
     private string? DescribeEmbedding() =>
         ModelProviders.ResolveEmbedding(configuration, out _) switch
         {
-            EmbeddingProvider.Bundled => ModelProviders.BundledEmbeddingDescription,
+            EmbeddingProvider.Bundled => BundledEmbedder.Description(configuration),
             EmbeddingProvider.Gguf when files.Embedding is { IsPresent: true } gguf => Path.GetFileName(gguf.Path),
             EmbeddingProvider.OpenAICompatible => Describe(servers.Get(OpenAICompatibleModelOptions.EmbeddingName)),
             _ => null,

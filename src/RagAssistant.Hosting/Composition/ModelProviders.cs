@@ -28,9 +28,6 @@ internal static class ModelProviders
     /// <summary>Configuration key of the embedder choice: Bundled (default), Gguf, OpenAICompatible or None.</summary>
     public const string EmbeddingKey = "EmbeddingModel:Provider";
 
-    /// <summary>How the bundled embedder is named in the banner and /api/status.</summary>
-    public const string BundledEmbeddingDescription = $"{BundledEmbedder.Name} (bundled, ONNX Runtime)";
-
     /// <summary>The configured embedder; a GGUF file named on the command line (--embedding-model) means Gguf.</summary>
     /// <param name="configuration">The application's configuration.</param>
     /// <param name="error">Why <c>EmbeddingModel:Provider</c> is not a provider (and what to write instead), or null when it is one.</param>

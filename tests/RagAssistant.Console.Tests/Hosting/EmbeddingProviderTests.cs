@@ -44,10 +44,22 @@ public sealed class EmbeddingProviderTests
 
         Assert.NotNull(bundled.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<ArcticEmbeddingGenerator>());
         var runtime = await bundled.GetRequiredService<AssistantStartup>().LoadModelsAsync(TestContext.Current.CancellationToken);
-        Assert.Equal(ModelProviders.BundledEmbeddingDescription, runtime.EmbeddingModelDescription);
+        Assert.Equal("arctic-embed-xs + all-MiniLM-L6-v2 (bundled, ONNX Runtime)", runtime.EmbeddingModelDescription);
         Assert.DoesNotContain(runtime.Notices, n => n.Contains("download embedding", StringComparison.Ordinal));
         Assert.Null(none.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
         Assert.Contains((await none.GetRequiredService<AssistantStartup>().LoadModelsAsync(TestContext.Current.CancellationToken)).Notices, n => n.Contains("BM25 (keyword) only", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(null, "arctic-embed-xs + all-MiniLM-L6-v2 (bundled, ONNX Runtime)")]
+    [InlineData("0.5", "arctic-embed-xs + all-MiniLM-L6-v2 (bundled, ONNX Runtime)")]
+    [InlineData("0", "arctic-embed-xs (bundled, ONNX Runtime)")]
+    public void The_bundled_description_names_the_second_dense_retriever_only_while_it_ranks(string? weight, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Retrieval:SecondDenseWeight"] = weight }).Build();
+
+        Assert.Equal(expected, BundledEmbedder.Description(configuration));
+        Assert.Equal(weight != "0", BundledEmbedder.IsSecondInUse(configuration));
     }
 
     private static ServiceProvider Build(string provider)
