@@ -45,11 +45,64 @@ public sealed class RetrievalServiceCollectionExtensionsTests
         Assert.Equal(RetrieverKind.Hybrid, result.Mode);
     }
 
+    [Fact]
+    public async Task A_keyed_second_embedding_generator_is_used_by_the_index_and_the_retriever()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
+        var second = new SecondDenseRegistration();
+        using var provider = Build(new() { ["Corpus:Folder"] = corpus.Path, ["Corpus:CacheFolder"] = cache.Path }, services =>
+        {
+            services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new HashingEmbeddingGenerator());
+            second.Register(services);
+        });
+
+        await provider.GetRequiredService<ICorpusIndex>().WaitForVectorsAsync(TestContext.Current.CancellationToken);
+        var result = await provider.GetRequiredService<IPaperRetriever>().SearchAsync("speech", cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(RetrieverKind.Hybrid, result.Mode);
+        Assert.Equal(1, second.Resolutions);
+        Assert.Equal(2 + 1, second.Generator.EmbeddedTexts); // the index's two passages, then the retriever's query
+        Assert.Equal(1, second.Generator.InputTypes.Count(t => t == EmbeddingInputType.Query));
+        Assert.NotNull(provider.GetRequiredService<CorpusIndex>().Snapshot!.SecondVectors);
+    }
+
+    [Theory]
+    [InlineData("0", true)]
+    [InlineData("0.5", false)]
+    public async Task The_keyed_second_generator_is_never_resolved_at_weight_zero_or_without_a_first_embedder(string weight, bool withFirst)
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
+        var second = new SecondDenseRegistration();
+        using var provider = Build(new() { ["Corpus:Folder"] = corpus.Path, ["Corpus:CacheFolder"] = cache.Path, ["Retrieval:SecondDenseWeight"] = weight }, services =>
+        {
+            if (withFirst)
+            {
+                services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new HashingEmbeddingGenerator());
+            }
+
+            second.Register(services);
+        });
+
+        var report = await provider.GetRequiredService<ICorpusIndex>().WaitForVectorsAsync(TestContext.Current.CancellationToken);
+        var result = await provider.GetRequiredService<IPaperRetriever>().SearchAsync("speech", cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(withFirst, report.DenseAvailable);
+        Assert.Equal(withFirst ? RetrieverKind.Hybrid : RetrieverKind.Bm25, result.Mode);
+        Assert.Equal(0, second.Resolutions);
+        Assert.Equal(0, second.Generator.EmbeddedTexts);
+        Assert.Null(provider.GetRequiredService<CorpusIndex>().Snapshot!.SecondVectors);
+    }
+
     [Theory]
     [InlineData("Retrieval:TopK", "0", "TopK")]
     [InlineData("Retrieval:PassageOverlapTokens", "500", "PassageOverlapTokens")]
     [InlineData("Retrieval:Bm25:B", "3", "B")]
     [InlineData("Retrieval:CrowdedSentenceScoreScale", "5", "CrowdedSentenceScoreScale")]
+    [InlineData("Retrieval:SecondDenseWeight", "-1", "SecondDenseWeight")]
     [InlineData("Corpus:Folder", "", "Folder")]
     public void Invalid_options_fail_validation_with_the_setting_named(string key, string value, string expected)
     {
@@ -61,6 +114,21 @@ public sealed class RetrievalServiceCollectionExtensionsTests
             _ = provider.GetRequiredService<IOptions<CorpusOptions>>().Value;
         });
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A second embedder registered under <see cref="RetrievalOptions.SecondDenseKey"/> by a factory that counts its calls.</summary>
+    private sealed class SecondDenseRegistration
+    {
+        public HashingEmbeddingGenerator Generator { get; } = new("hashing-second", 48);
+
+        public int Resolutions { get; private set; }
+
+        public void Register(IServiceCollection services) =>
+            services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(RetrievalOptions.SecondDenseKey, (_, _) =>
+            {
+                Resolutions++;
+                return Generator;
+            });
     }
 
     private static ServiceProvider Build(Dictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
