@@ -23,13 +23,10 @@ public sealed class SecondDenseRetrieverTests
     [Fact]
     public async Task The_second_model_embeds_every_passage_once_into_its_own_collection_and_cache_file_and_a_warm_start_embeds_nothing()
     {
-        using var corpus = new TempFolder();
-        using var cache = new TempFolder();
-        CorpusIndexTests.WritePapers(corpus, "a.jsonl", Titles);
-        var first = new HashingEmbeddingGenerator();
-        var second = Second();
+        using var papers = new Papers();
+        var (first, second) = (papers.First, papers.Second);
 
-        using (var cold = CreateIndex(corpus, cache, first, second))
+        using (var cold = papers.Index(first, second))
         {
             var report = await cold.WaitForVectorsAsync(Ct);
 
@@ -47,12 +44,12 @@ public sealed class SecondDenseRetrieverTests
         Assert.Equal(Titles.Length, second.EmbeddedTexts);
         Assert.Equal(Titles.Length * 3, first.EmbeddedTexts);
         Assert.All(second.InputTypes, t => Assert.Equal(EmbeddingInputType.Document, t));
-        var files = Directory.GetFiles(cache.Path, "embeddings-*.bin");
+        var files = papers.CacheFiles();
         Assert.Equal(2, files.Length);
-        Assert.Contains(EmbeddingCache.PathFor(cache.Path, EmbeddingInputType.ModelIdentity(second), corpus.Path), files);
-        Assert.Contains(EmbeddingCache.PathFor(cache.Path, EmbeddingInputType.ModelIdentity(first), corpus.Path), files);
+        Assert.Contains(papers.CacheFileOf(second), files);
+        Assert.Contains(papers.CacheFileOf(first), files);
 
-        using var warm = CreateIndex(corpus, cache, first, second);
+        using var warm = papers.Index(first, second);
         var warmReport = await warm.BuildAsync(cancellationToken: Ct);
 
         // Hybrid with both models from the first question: the second collection is there when the build returns.
@@ -66,19 +63,16 @@ public sealed class SecondDenseRetrieverTests
     [Fact]
     public async Task A_second_model_added_to_a_cached_corpus_embeds_its_passages_in_the_background()
     {
-        using var corpus = new TempFolder();
-        using var cache = new TempFolder();
-        CorpusIndexTests.WritePapers(corpus, "a.jsonl", Titles);
-        var first = new HashingEmbeddingGenerator();
-        using (var alone = CreateIndex(corpus, cache, first, null))
+        using var papers = new Papers();
+        var (first, second) = (papers.First, papers.Second);
+        using (var alone = papers.Index(first, null))
         {
             await alone.WaitForVectorsAsync(Ct);
             Assert.Null(alone.Snapshot!.SecondVectors);
         }
 
-        var second = Second();
         second.HoldDocuments = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var index = CreateIndex(corpus, cache, first, second);
+        using var index = papers.Index(first, second);
         var report = await index.BuildAsync(cancellationToken: Ct);
 
         // The first model's vectors are all cached: hybrid now, the second joins once embedded.
@@ -95,15 +89,12 @@ public sealed class SecondDenseRetrieverTests
     [Fact]
     public async Task A_failing_second_model_is_logged_and_leaves_hybrid_search_on_the_first()
     {
-        using var corpus = new TempFolder();
-        using var cache = new TempFolder();
-        CorpusIndexTests.WritePapers(corpus, "a.jsonl", Titles);
-        var first = new HashingEmbeddingGenerator();
-        var second = Second();
+        using var papers = new Papers();
+        var (first, second) = (papers.First, papers.Second);
         second.FailWith = new InvalidOperationException("second model crashed");
         using var logs = new FakeLoggerProvider();
         using var factory = new LoggerFactory([logs]);
-        using var index = CreateIndex(corpus, cache, first, second, factory);
+        using var index = papers.Index(first, second, factory);
 
         var report = await index.WaitForVectorsAsync(Ct);
 
@@ -112,9 +103,9 @@ public sealed class SecondDenseRetrieverTests
         Assert.Null(index.Snapshot.SecondVectors);
         var warning = Assert.Single(logs.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Category == typeof(CorpusIndex).FullName);
         Assert.Contains("second model crashed", warning.Message, StringComparison.Ordinal);
-        Assert.Single(Directory.GetFiles(cache.Path, "embeddings-*.bin"));
+        Assert.Equal([papers.CacheFileOf(first)], papers.CacheFiles());
 
-        var result = await CreateRetriever(index, first, second).SearchAsync("retrieval augmentation", cancellationToken: Ct);
+        var result = await papers.Retriever(index).SearchAsync("retrieval augmentation", cancellationToken: Ct);
 
         Assert.Equal((RetrieverKind.Hybrid, null), (result.Mode, result.Notice));
         Assert.Equal("Retrieval Augmentation", result.Hits[0].Paper.Title);
@@ -124,34 +115,28 @@ public sealed class SecondDenseRetrieverTests
     [Fact]
     public async Task Without_a_first_model_the_second_is_ignored_and_search_is_bm25()
     {
-        using var corpus = new TempFolder();
-        using var cache = new TempFolder();
-        CorpusIndexTests.WritePapers(corpus, "a.jsonl", Titles);
-        var second = Second();
-        using var index = CreateIndex(corpus, cache, null, second);
+        using var papers = new Papers();
+        var second = papers.Second;
+        using var index = papers.Index(null, second);
 
         var report = await index.WaitForVectorsAsync(Ct);
-        var result = await CreateRetriever(index, null, second).SearchAsync("speech recognition", cancellationToken: Ct);
+        var result = await new HybridPaperRetriever(index, Options.Create(new RetrievalOptions()), secondEmbeddingGenerator: second).SearchAsync("speech recognition", cancellationToken: Ct);
 
         Assert.False(report.DenseAvailable);
         Assert.Null(index.Snapshot!.SecondVectors);
         Assert.Equal(RetrieverKind.Bm25, result.Mode);
         Assert.Equal("Speech Recognition", result.Hits[0].Paper.Title);
         Assert.Equal(0, second.EmbeddedTexts);
-        Assert.Empty(Directory.GetFiles(cache.Path));
+        Assert.Empty(papers.CacheFiles());
     }
 
     [Fact]
     public async Task Hybrid_search_embeds_the_query_once_with_the_second_model_and_adds_its_weighted_score_while_dense_and_bm25_do_not()
     {
-        using var corpus = new TempFolder();
-        using var cache = new TempFolder();
-        CorpusIndexTests.WritePapers(corpus, "a.jsonl", Titles);
-        var first = new HashingEmbeddingGenerator();
-        var second = Second();
-        using var index = CreateIndex(corpus, cache, first, second);
-        await index.WaitForVectorsAsync(Ct);
-        var retriever = CreateRetriever(index, first, second);
+        using var papers = new Papers();
+        var (first, second) = (papers.First, papers.Second);
+        using var index = await papers.IndexedAsync();
+        var retriever = papers.Retriever(index);
 
         var hybrid = await retriever.SearchAsync("retrieval augmentation", cancellationToken: Ct);
         var dense = await retriever.SearchAsync("retrieval augmentation", kind: RetrieverKind.Dense, cancellationToken: Ct);
@@ -170,14 +155,9 @@ public sealed class SecondDenseRetrieverTests
     [Fact]
     public async Task A_second_model_failing_on_the_query_is_logged_and_the_search_stays_hybrid()
     {
-        using var corpus = new TempFolder();
-        using var cache = new TempFolder();
-        CorpusIndexTests.WritePapers(corpus, "a.jsonl", Titles);
-        var first = new HashingEmbeddingGenerator();
-        var second = Second();
-        using var index = CreateIndex(corpus, cache, first, second);
-        await index.WaitForVectorsAsync(Ct);
-        Assert.NotNull(index.Snapshot!.SecondVectors);
+        using var papers = new Papers();
+        var (first, second) = (papers.First, papers.Second);
+        using var index = await papers.IndexedAsync();
         second.FailWith = new InvalidOperationException("second model crashed");
         var logger = new FakeLogger<HybridPaperRetriever>();
         var retriever = new HybridPaperRetriever(index, Options.Create(new RetrievalOptions()), first, logger, secondEmbeddingGenerator: second);
@@ -196,34 +176,61 @@ public sealed class SecondDenseRetrieverTests
     [Fact]
     public async Task A_weight_of_zero_never_embeds_the_query_with_the_second_model()
     {
-        using var corpus = new TempFolder();
-        using var cache = new TempFolder();
-        CorpusIndexTests.WritePapers(corpus, "a.jsonl", Titles);
-        var first = new HashingEmbeddingGenerator();
-        var second = Second();
-        using var index = CreateIndex(corpus, cache, first, second);
-        await index.WaitForVectorsAsync(Ct);
+        using var papers = new Papers();
+        var second = papers.Second;
+        using var index = await papers.IndexedAsync();
 
-        var result = await CreateRetriever(index, first, second, new RetrievalOptions { SecondDenseWeight = 0 }).SearchAsync("retrieval augmentation", cancellationToken: Ct);
+        var result = await papers.Retriever(index, new RetrievalOptions { SecondDenseWeight = 0 }).SearchAsync("retrieval augmentation", cancellationToken: Ct);
 
         Assert.Equal(RetrieverKind.Hybrid, result.Mode);
         Assert.Equal(2.0, result.Hits[0].Score, 6);
         Assert.Equal(0, Queries(second));
     }
 
-    private static HashingEmbeddingGenerator Second() => new("hashing-second", SecondDimensions);
-
     private static int Queries(HashingEmbeddingGenerator generator) => generator.InputTypes.Count(t => t == EmbeddingInputType.Query);
 
-    private static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? first, HashingEmbeddingGenerator? second, ILoggerFactory? loggerFactory = null) =>
-        new(
-            Options.Create(new CorpusOptions { Folder = corpus.Path, CacheFolder = cache.Path }),
-            Options.Create(new RetrievalOptions()),
-            new InMemoryVectorStore(),
-            first,
-            loggerFactory: loggerFactory,
-            secondEmbeddingGenerator: second);
+    /// <summary>A four-paper corpus, a cache folder, and the two models.</summary>
+    private sealed class Papers : IDisposable
+    {
+        private readonly TempFolder _corpus = new();
+        private readonly TempFolder _cache = new();
 
-    private static HybridPaperRetriever CreateRetriever(CorpusIndex index, HashingEmbeddingGenerator? first, HashingEmbeddingGenerator? second, RetrievalOptions? options = null) =>
-        new(index, Options.Create(options ?? new RetrievalOptions()), first, secondEmbeddingGenerator: second);
+        public Papers() => CorpusIndexTests.WritePapers(_corpus, "a.jsonl", Titles);
+
+        public HashingEmbeddingGenerator First { get; } = new();
+
+        public HashingEmbeddingGenerator Second { get; } = new("hashing-second", SecondDimensions);
+
+        public CorpusIndex Index(HashingEmbeddingGenerator? first, HashingEmbeddingGenerator? second, ILoggerFactory? loggerFactory = null) =>
+            new(
+                Options.Create(new CorpusOptions { Folder = _corpus.Path, CacheFolder = _cache.Path }),
+                Options.Create(new RetrievalOptions()),
+                new InMemoryVectorStore(),
+                first,
+                loggerFactory: loggerFactory,
+                secondEmbeddingGenerator: second);
+
+        /// <summary>An index with both models, every vector embedded.</summary>
+        public async Task<CorpusIndex> IndexedAsync()
+        {
+            var index = Index(First, Second);
+            await index.WaitForVectorsAsync(Ct);
+            Assert.NotNull(index.Snapshot!.SecondVectors);
+            return index;
+        }
+
+        public HybridPaperRetriever Retriever(CorpusIndex index, RetrievalOptions? options = null) =>
+            new(index, Options.Create(options ?? new RetrievalOptions()), First, secondEmbeddingGenerator: Second);
+
+        public string[] CacheFiles() => Directory.GetFiles(_cache.Path);
+
+        public string CacheFileOf(HashingEmbeddingGenerator generator) =>
+            EmbeddingCache.PathFor(_cache.Path, EmbeddingInputType.ModelIdentity(generator), _corpus.Path);
+
+        public void Dispose()
+        {
+            _corpus.Dispose();
+            _cache.Dispose();
+        }
+    }
 }
