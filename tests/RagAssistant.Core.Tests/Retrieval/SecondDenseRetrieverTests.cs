@@ -87,6 +87,31 @@ public sealed class SecondDenseRetrieverTests
     }
 
     [Fact]
+    public async Task A_rebuild_updates_the_second_collection_in_place_and_embeds_only_the_changed_passage()
+    {
+        using var papers = new Papers();
+        var second = papers.Second;
+        var store = new InMemoryVectorStore();
+        using var index = papers.Index(papers.First, second, store: store);
+        await index.WaitForVectorsAsync(Ct);
+        var names = await store.ListCollectionNamesAsync(Ct).ToListAsync(Ct);
+        var secondName = $"passages-{CorpusVectors.KeyOf(EmbeddingInputType.ModelIdentity(second), papers.CorpusPath)}";
+        Assert.Contains(secondName, names);
+
+        // One paper changed, one removed.
+        papers.Write("Pruning Transformers", "Speech Recognition", "Protein Folding Revisited");
+        await index.BuildAsync(cancellationToken: Ct);
+        await index.WaitForVectorsAsync(Ct);
+
+        Assert.Equal(names, await store.ListCollectionNamesAsync(Ct).ToListAsync(Ct));
+        Assert.Equal(Titles.Length + 1, second.EmbeddedTexts);
+        var collection = store.GetCollection<string, PassageVectorRecord>(secondName, PassageVectorRecord.CreateDefinition(SecondDimensions));
+        var stored = await collection.GetAsync(r => true, 100, cancellationToken: Ct).ToListAsync(Ct);
+        Assert.Equal(index.Passages.Select(p => p.Id).Order(StringComparer.Ordinal), stored.Select(r => r.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(secondName, index.Snapshot!.SecondVectors!.Name);
+    }
+
+    [Fact]
     public async Task A_failing_second_model_is_logged_and_leaves_hybrid_search_on_the_first()
     {
         using var papers = new Papers();
@@ -195,17 +220,21 @@ public sealed class SecondDenseRetrieverTests
         private readonly TempFolder _corpus = new();
         private readonly TempFolder _cache = new();
 
-        public Papers() => CorpusIndexTests.WritePapers(_corpus, "a.jsonl", Titles);
+        public Papers() => Write(Titles);
+
+        public string CorpusPath => _corpus.Path;
 
         public HashingEmbeddingGenerator First { get; } = new();
 
         public HashingEmbeddingGenerator Second { get; } = new("hashing-second", SecondDimensions);
 
-        public CorpusIndex Index(HashingEmbeddingGenerator? first, HashingEmbeddingGenerator? second, ILoggerFactory? loggerFactory = null) =>
+        public void Write(params string[] titles) => CorpusIndexTests.WritePapers(_corpus, "a.jsonl", titles);
+
+        public CorpusIndex Index(HashingEmbeddingGenerator? first, HashingEmbeddingGenerator? second, ILoggerFactory? loggerFactory = null, InMemoryVectorStore? store = null) =>
             new(
                 Options.Create(new CorpusOptions { Folder = _corpus.Path, CacheFolder = _cache.Path }),
                 Options.Create(new RetrievalOptions()),
-                new InMemoryVectorStore(),
+                store ?? new InMemoryVectorStore(),
                 first,
                 loggerFactory: loggerFactory,
                 secondEmbeddingGenerator: second);
