@@ -54,7 +54,7 @@ public sealed class SecondDenseRetrieverTests
 
         // Hybrid with both models from the first question: the second collection is there when the build returns.
         Assert.Equal((0, Titles.Length, true), (warmReport.Embedded, warmReport.FromCache, warmReport.DenseAvailable));
-        Assert.NotNull(warm.Snapshot!.SecondVectors);
+        Assert.True(warm.SecondDenseAvailable);
         await warm.WaitForVectorsAsync(Ct);
         Assert.Equal(Titles.Length, second.EmbeddedTexts);
         Assert.Equal(Titles.Length * 3, first.EmbeddedTexts);
@@ -125,7 +125,7 @@ public sealed class SecondDenseRetrieverTests
 
         Assert.True(report.DenseAvailable);
         Assert.NotNull(index.Snapshot!.Vectors);
-        Assert.Null(index.Snapshot.SecondVectors);
+        Assert.False(index.SecondDenseAvailable);
         var warning = Assert.Single(logs.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Category == typeof(CorpusIndex).FullName);
         Assert.Contains("second model crashed", warning.Message, StringComparison.Ordinal);
         Assert.Equal([papers.CacheFileOf(first)], papers.CacheFiles());

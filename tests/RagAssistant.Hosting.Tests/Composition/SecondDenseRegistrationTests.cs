@@ -29,6 +29,7 @@ public sealed class SecondDenseRegistrationTests
         var minilm = Assert.IsType<MiniLmEmbeddingGenerator>(second);
         Assert.Equal(MiniLmEmbeddingGenerator.Dimensions, (await minilm.GenerateAsync(["speculative decoding"], cancellationToken: Ct))[0].Vector.Length);
         Assert.True(report.DenseAvailable);
+        Assert.True(provider.GetRequiredService<CorpusIndex>().SecondDenseAvailable);
 
         // One cache file per model: arctic-embed-xs's (passages and sentences) and all-MiniLM-L6-v2's (passages).
         Assert.Equal(2, Directory.GetFiles(cache.Path, "embeddings-*.bin").Length);
@@ -47,6 +48,7 @@ public sealed class SecondDenseRegistrationTests
         var report = await provider.GetRequiredService<ICorpusIndex>().WaitForVectorsAsync(Ct);
 
         Assert.True(report.DenseAvailable);
+        Assert.False(provider.GetRequiredService<CorpusIndex>().SecondDenseAvailable);
         Assert.Single(Directory.GetFiles(cache.Path, "embeddings-*.bin"));
     }
 
