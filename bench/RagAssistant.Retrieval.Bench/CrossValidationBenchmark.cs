@@ -53,6 +53,9 @@ internal static class CrossValidationBenchmark
         using var bm25Title = new Bm25Index(docs.Select(d => new Bm25Document(d.Title, string.Empty)).ToList(), new Bm25Options { TitleBoost = 1 });
         using var bm25Text = new Bm25Index(docs.Select(d => new Bm25Document(string.Empty, d.Text)).ToList(), new Bm25Options());
 
+        // BM25's own parameters (Retrieval:Bm25:TitleBoost, K1, B), each grid point an index of its own.
+        var bm25Grid = Bm25Grid().ToDictionary(g => g.Name, g => new Bm25Index(docs, new Bm25Options { TitleBoost = g.TitleBoost, K1 = g.K1, B = g.B }), StringComparer.Ordinal);
+
         // Embedding-based query expansion for BM25: every corpus word (df >= 2) embedded alone; a question word's
         // nearest corpus words (cosine >= the floor, another analysed term) join the BM25 query at a lower weight.
         var wordDf = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -93,6 +96,11 @@ internal static class CrossValidationBenchmark
                     ["title"] = Cosines(queryArctic.Span, titleVectors),
                     ["minilm"] = Cosines(queryMini, miniVectors),
                 };
+                foreach (var (name, grid) in bm25Grid)
+                {
+                    signals[name] = Bm25(grid, q.Question, n);
+                }
+
                 var sentenceCos = Cosines(queryArctic.Span, flatVectors);
                 var best = Enumerable.Repeat(-1.0, n).ToArray();
                 for (var s = 0; s < sentenceCos.Length; s++)
@@ -281,17 +289,23 @@ internal static class CrossValidationBenchmark
                 perSet);
         }).ToList();
 
-        // The shipped setting's own choice, fold by fold: which second dense weight the other folds pick, and its test score.
-        var secondDense = Enumerable.Range(0, folds).Select(f =>
+        // The shipped settings' own choices, fold by fold: which value the other folds pick, and its test score.
+        List<FoldResult> ChosenPerFold(IReadOnlyList<RankingConfig> family) => Enumerable.Range(0, folds).Select(f =>
         {
             var train = questions.Where((q, i) => foldOf[i] != f && !q.Unanswerable).ToList();
             var test = questions.Where((q, i) => foldOf[i] == f && !q.Unanswerable).ToList();
-            var chosen = SecondDenseWeights().MaxBy(c => Objective(train, c, paperOf))!;
+            var chosen = family.MaxBy(c => Objective(train, c, paperOf))!;
             return new FoldResult(f, chosen.Name, Metrics(test, chosen, paperOf));
         }).ToList();
+        var secondDense = ChosenPerFold(SecondDenseWeights().ToList());
+        var bm25Parameters = ChosenPerFold(Bm25Parameters().ToList());
+        foreach (var grid in bm25Grid.Values)
+        {
+            grid.Dispose();
+        }
 
         var twoLevel = TwoLevelGate(perQuestion, questions.Select((q, i) => foldOf[i]).ToList(), folds);
-        return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families, gates, perQuestion, twoLevel, secondDense);
+        return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families, gates, perQuestion, twoLevel, secondDense, bm25Parameters);
     }
 
     // The product's gate: refuse when the best standard score z is under a low threshold, or when the best paper does
@@ -571,9 +585,26 @@ internal static class CrossValidationBenchmark
     private static IEnumerable<RankingConfig> SecondDenseWeights() =>
         new[] { 0, 0.25, 0.5, 0.75, 1, 1.5 }.Select(m => RankingConfig.Of("second dense weight", 0, ("bm25", 1), ("dense", 1), ("minilm", m)));
 
+    // BM25's title boost, k1 and b around the shipped values (0.5, 1.2, 0.75), in the shipped fusion.
+    private static readonly float[] TitleBoosts = [0f, 0.125f, 0.25f, 0.5f, 1f];
+    private static readonly float[] K1s = [0.9f, 1.2f, 1.6f];
+    private static readonly float[] Bs = [0.25f, 0.4f, 0.5f, 0.75f, 0.9f];
+
+    private static IEnumerable<(string Name, float TitleBoost, float K1, float B)> Bm25Grid() =>
+        from t in TitleBoosts
+        from k1 in K1s
+        from b in Bs
+        select (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"bm25[title {t} k1 {k1} b {b}]"), t, k1, b);
+
+    private static IEnumerable<RankingConfig> Bm25Parameters()
+    {
+        var shipped = new RetrievalOptions();
+        return Bm25Grid().Select(g => RankingConfig.Of("bm25 parameters", 0, (g.Name, shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight)));
+    }
+
     private static IEnumerable<RankingConfig> Configurations()
     {
-        foreach (var c in Baselines().Concat(SecondDenseWeights()))
+        foreach (var c in Baselines().Concat(SecondDenseWeights()).Concat(Bm25Parameters()))
         {
             yield return c;
         }
@@ -735,4 +766,4 @@ internal sealed record QuestionGate(string Set, string Id, string Kind, double S
 /// <summary>The product's two-level gate cross-validated: per-fold choices, out-of-sample refusals, the choice on all questions and each set's refusals at it.</summary>
 internal sealed record TwoLevelGateResult(IReadOnlyList<string> PerFold, double AnswerableRefused, double UnanswerableRefused, double Low, double Gap, double High, IReadOnlyList<string> PerSet);
 
-internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families, IReadOnlyList<GateEvidenceResult> Gates, IReadOnlyList<QuestionGate> PerQuestion, TwoLevelGateResult TwoLevelGate, IReadOnlyList<FoldResult> SecondDenseWeight);
+internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families, IReadOnlyList<GateEvidenceResult> Gates, IReadOnlyList<QuestionGate> PerQuestion, TwoLevelGateResult TwoLevelGate, IReadOnlyList<FoldResult> SecondDenseWeight, IReadOnlyList<FoldResult> Bm25Parameters);

@@ -68,9 +68,10 @@ public static class RetrievalServiceCollectionExtensions
         return services;
     }
 
-    // The second dense retriever, only where it is used: a weight of 0 neither loads its model nor embeds the corpus twice.
+    // The second dense retriever, only where it is used: a weight of 0 (or DenseFirst fusion, which reads one cosine)
+    // neither loads its model nor embeds the corpus twice.
     private static IEmbeddingGenerator<string, Embedding<float>>? SecondDense(IServiceProvider services) =>
-        services.GetRequiredService<IOptions<RetrievalOptions>>().Value.SecondDenseWeight > 0 && services.GetService<IEmbeddingGenerator<string, Embedding<float>>>() is not null
+        services.GetRequiredService<IOptions<RetrievalOptions>>().Value is { SecondDenseWeight: > 0, Fusion: not FusionMethod.DenseFirst } && services.GetService<IEmbeddingGenerator<string, Embedding<float>>>() is not null
             ? services.GetKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(RetrievalOptions.SecondDenseKey)
             : null;
 }

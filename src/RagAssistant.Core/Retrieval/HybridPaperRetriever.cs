@@ -237,9 +237,11 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         var weight = _options.ContextWeight;
         if (mode == RetrieverKind.Bm25 || ReferringPronoun().IsMatch(text))
         {
-            // A pronoun pointing back ("does it change ...?") says the topic is the earlier one: half the terms count.
+            // A pronoun pointing back ("does it change ...?") says the topic is the earlier one: half the terms count,
+            // and none without vectors, where nothing else carries the topic (the context then weighs as much as the
+            // question: with titles weighed lightly in BM25, "output distribution" alone found an unrelated paper).
             var own = (double)topic.Distinct(StringComparer.Ordinal).Count(t => bm25.DocumentFrequency(t) > 0);
-            own = ReferringPronoun().IsMatch(text) ? own / 2 : own;
+            own = !ReferringPronoun().IsMatch(text) ? own : mode == RetrieverKind.Bm25 ? 0 : own / 2;
             weight += (1 - weight) * Math.Max(0, VagueQuestionTerms - own) / VagueQuestionTerms;
         }
 
