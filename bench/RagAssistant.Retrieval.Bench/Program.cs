@@ -237,7 +237,7 @@ crossValidate.SetAction(async (parse, ct) =>
     }
 
     Console.WriteLine($"  cross-validated: {M(CrossValidationBenchmark.Mean(r.SecondDenseWeight.Select(f => f.Test).ToList()))}");
-    Console.WriteLine("BM25's own parameters (Retrieval:Bm25:TitleBoost, K1, B; shipped 0.5, 1.2, 0.75) in the shipped fusion, chosen per fold:");
+    Console.WriteLine("BM25's own parameters (Retrieval:Bm25:TitleBoost, K1, B) and the second dense weight, chosen together per fold (BM25 and arctic at 1):");
     foreach (var f in r.Bm25Parameters)
     {
         Console.WriteLine($"  fold {f.Fold}: [{f.Chosen}]  test: {M(f.Test)}");
