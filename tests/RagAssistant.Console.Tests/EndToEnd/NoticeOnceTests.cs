@@ -90,7 +90,8 @@ public sealed class NoticeOnceTests : IDisposable
     {
         var corpus = Latin1Corpus();
         var cache = Path.Combine(workingDirectory.Path, "cache");
-        string[] args = ["index", "--corpus", corpus, $"--Corpus:CacheFolder={cache}"];
+        // One embedder, one cache file: the second dense retriever's cache is loaded and checked by the same code.
+        string[] args = ["index", "--corpus", corpus, $"--Corpus:CacheFolder={cache}", "--Retrieval:SecondDenseWeight=0"];
         var first = await ConsoleProcess.RunAsync(null, workingDirectory.Path, args);
         Assert.True(first.ExitCode == 0, first.Error);
         var file = Assert.Single(Directory.GetFiles(cache, "embeddings-*.bin"));

@@ -72,7 +72,8 @@ public sealed class HostileCorpusServiceTests : IDisposable
         ServiceProcess.SkipWithoutBuild();
         var corpus = SmallCorpus();
         var cacheFolder = Path.Combine(folder.Path, "cache");
-        string[] arguments = ["--retrieval-only", "--corpus", corpus, $"--Corpus:CacheFolder={cacheFolder}", "--Service:WatchCorpus=false"];
+        // One embedder, one cache file: the second dense retriever's cache is loaded and checked by the same code.
+        string[] arguments = ["--retrieval-only", "--corpus", corpus, $"--Corpus:CacheFolder={cacheFolder}", "--Service:WatchCorpus=false", "--Retrieval:SecondDenseWeight=0"];
 
         // A real cache from the bundled embedder first, then made senseless by hand, its checksum recomputed.
         await using (var first = ServiceProcess.Start(arguments))
