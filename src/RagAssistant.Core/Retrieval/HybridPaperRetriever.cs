@@ -127,6 +127,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         SecondDenseSignal? second = null;
         if (mode != RetrieverKind.Bm25)
         {
+            // The second model embeds the query while the first does (each ONNX call of a short query keeps a core
+            // busy for a few milliseconds only): the two run side by side instead of one after the other.
+            var secondQuery = mode == RetrieverKind.Hybrid ? EmbedSecondQuery(snapshot, text, context, weighted.ContextWeight, cancellationToken) : null;
             try
             {
                 queryVectors = await EmbedQueryAsync(_embeddingGenerator!, text, context, weighted.ContextWeight, cancellationToken).ConfigureAwait(false);
@@ -134,7 +137,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 var ordinals = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).ToList();
                 if (mode == RetrieverKind.Hybrid)
                 {
-                    second = await SecondDenseAsync(snapshot, text, context, weighted.ContextWeight, candidates, ordinals, cancellationToken).ConfigureAwait(false);
+                    second = secondQuery is null ? null : await SecondDenseAsync(snapshot, await secondQuery.ConfigureAwait(false), candidates, ordinals, cancellationToken).ConfigureAwait(false);
                     ordinals.AddRange(second?.Hits.Select(h => h.Ordinal) ?? []);
                 }
 
@@ -312,21 +315,45 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     /// <summary>One snapshot's sentences by passage ordinal, and their standing once every one has a vector.</summary>
     private sealed record SentenceSet(IndexSnapshot Snapshot, IReadOnlyList<IReadOnlyList<string>> Sentences, SentenceStanding? Standing);
 
+    // The second model's query vector, embedded on the thread pool beside the first's; null (logged) when it fails,
+    // and null at once when the second dense retriever is off or its vectors are not all stored yet.
+    private Task<ReadOnlyMemory<float>?>? EmbedSecondQuery(IndexSnapshot snapshot, string text, string? context, double contextWeight, CancellationToken cancellationToken)
+    {
+        if (_secondEmbeddingGenerator is not { } generator || snapshot.SecondVectors is null || _options.SecondDenseWeight <= 0)
+        {
+            return null;
+        }
+
+        return Task.Run<ReadOnlyMemory<float>?>(
+            async () =>
+            {
+                try
+                {
+                    return (await EmbedQueryAsync(generator, text, context, contextWeight, cancellationToken).ConfigureAwait(false)).Ranking;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogSecondDenseFailed(ex, ex.Message);
+                    return null;
+                }
+            },
+            cancellationToken);
+    }
+
     // The second dense retriever's part, once the index has its vectors: its own nearest passages, and its vectors
     // of every candidate (the others' too, so each is scored by both models). Its failure is this search's loss only.
-    private async Task<SecondDenseSignal?> SecondDenseAsync(IndexSnapshot snapshot, string text, string? context, double contextWeight, int candidates, IEnumerable<int> others, CancellationToken cancellationToken)
+    private async Task<SecondDenseSignal?> SecondDenseAsync(IndexSnapshot snapshot, ReadOnlyMemory<float>? query, int candidates, IEnumerable<int> others, CancellationToken cancellationToken)
     {
-        if (_secondEmbeddingGenerator is null || snapshot.SecondVectors is not { } collection || _options.SecondDenseWeight <= 0)
+        if (query is not { } vector || snapshot.SecondVectors is not { } collection)
         {
             return null;
         }
 
         try
         {
-            var query = (await EmbedQueryAsync(_secondEmbeddingGenerator, text, context, contextWeight, cancellationToken).ConfigureAwait(false)).Ranking;
-            var hits = await DenseSearchAsync(collection, snapshot, query, candidates, cancellationToken).ConfigureAwait(false);
+            var hits = await DenseSearchAsync(collection, snapshot, vector, candidates, cancellationToken).ConfigureAwait(false);
             var vectors = await snapshot.PassageVectorsAsync(others.Concat(hits.Select(h => h.Ordinal)), cancellationToken, second: true).ConfigureAwait(false);
-            return new SecondDenseSignal(query, hits, vectors);
+            return new SecondDenseSignal(vector, hits, vectors);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -54,13 +54,7 @@ public sealed partial class ArcticEmbeddingGenerator : BundledEmbeddingGenerator
         _options = options.Value;
         _logger = logger ?? NullLogger<ArcticEmbeddingGenerator>.Instance;
         Threads = _options.Threads > 0 ? _options.Threads : Environment.ProcessorCount;
-        using var sessionOptions = new SessionOptions
-        {
-            IntraOpNumThreads = Threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
+        using var sessionOptions = SessionOptionsFor(Threads);
         var stopwatch = Stopwatch.StartNew();
         _session = new InferenceSession(ResourceLoader.GetResource(typeof(SentenceEncoder).Assembly, "model.onnx"), sessionOptions);
         LogLoaded(Threads, stopwatch.Elapsed.TotalMilliseconds);

@@ -41,13 +41,7 @@ public sealed partial class MiniLmEmbeddingGenerator : BundledEmbeddingGenerator
         Threads = options.Value.Threads > 0 ? options.Value.Threads : Environment.ProcessorCount;
         _batchTexts = options.Value.MaxBatchTexts;
         var stopwatch = Stopwatch.StartNew();
-        using var sessionOptions = new SessionOptions
-        {
-            IntraOpNumThreads = Threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
+        using var sessionOptions = SessionOptionsFor(Threads);
         _encoder = new SentenceEncoder(sessionOptions);
         LogLoaded(logger ?? NullLogger<MiniLmEmbeddingGenerator>.Instance, Threads, stopwatch.Elapsed.TotalMilliseconds);
     }
