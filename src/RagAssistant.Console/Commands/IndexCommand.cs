@@ -38,6 +38,18 @@ internal static class IndexCommand
                 context.Terminal.Ui.MarkupLineInterpolated(
                     $"{embedding.SentencesDone.ToString("N0", CultureInfo.InvariantCulture)} of {embedding.SentencesTotal.ToString("N0", CultureInfo.InvariantCulture)} source sentences have their vectors (for the quotes, the evidence check and the \"not covered\" check); {Stopwatch.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s in all.");
             }
+
+            // The second dense retriever is embedded last: say whether hybrid search ranks with it.
+            switch (index.Embedding.SecondDense)
+            {
+                case EmbeddingState.Ready:
+                    context.Terminal.Ui.MarkupLine("The second dense retriever has every passage's vector: hybrid search ranks with both embedders.");
+                    break;
+                case EmbeddingState.Failed:
+                    context.Terminal.Ui.MarkupLine("[yellow]warning: embedding the passages for the second dense retriever failed (the log says why): hybrid search ranks with BM25 and the first embedder. Set Retrieval:SecondDenseWeight=0 to turn it off.[/]");
+                    break;
+            }
+
             return ExitCodes.Success;
         });
         return command;

@@ -41,6 +41,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     private volatile EmbeddingProgress _embeddingProgress = EmbeddingProgress.None;
     private volatile CorpusVectors? _corpusVectors;
     private CorpusVectors? _secondVectors;
+    private volatile EmbeddingState _secondDense;
     private CancellationTokenSource? _embeddingCancellation;
     private Task? _embedding;
     private IReadOnlyList<string> _merges = [];
@@ -105,7 +106,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     /// <inheritdoc/>
     public EmbeddingProgress Embedding
     {
-        get => _embeddingProgress;
+        // The second dense retriever's state is kept apart: the first embedder's progress reports replace the rest.
+        get => _embeddingProgress is var progress && progress.SecondDense == _secondDense ? progress : progress with { SecondDense = _secondDense };
         private set => _embeddingProgress = value;
     }
 
@@ -217,6 +219,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         var build = new EmbeddingBuild(corpus, bm25, warnings, stopwatch);
         _corpusVectors = target;
         var (secondJob, secondRetired) = SecondJob(corpus, folder, warnings);
+        _secondDense = secondJob is null ? EmbeddingState.None : EmbeddingState.Running;
         if (job.Missing.Count == 0)
         {
             // Warm start: every vector is cached, so hybrid is there from the first question.
@@ -289,6 +292,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             LogEmbeddingFailed(ex, ex.Message);
             warnings.Add($"embedding failed ({ex.Message}); retrieval is BM25 only until the next build");
             _snapshot = new IndexSnapshot(corpus.Papers, corpus.Passages, bm25, null);
+            _secondDense = EmbeddingState.None; // it needs the first embedder's vectors: it does not run
             Embedding = Embedding with { State = EmbeddingState.Failed, Error = ex.Message, CacheWarning = job.CacheWarning };
             return Complete(new IndexReport(corpus.Papers.Count, corpus.Passages.Count, 0, job.FromCache, FinalWarnings(warnings, job), false, stopwatch.Elapsed));
         }
@@ -342,11 +346,13 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             if (_snapshot is { Vectors: not null } current)
             {
                 _snapshot = current.WithSecondVectors(collection);
+                _secondDense = EmbeddingState.Ready;
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogSecondEmbeddingFailed(ex, ex.Message);
+            _secondDense = EmbeddingState.Failed;
         }
     }
 

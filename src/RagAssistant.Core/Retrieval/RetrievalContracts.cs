@@ -184,6 +184,13 @@ public sealed record EmbeddingProgress(EmbeddingState State, int Done, int Total
 
     /// <summary>True while the passages are ready and the sentences are still being embedded.</summary>
     public bool SentencesPending => State == EmbeddingState.Ready && SentencesDone < SentencesTotal;
+
+    /// <summary>
+    /// The second dense retriever's passage vectors (<see cref="RetrievalOptions.SecondDenseWeight"/>): None when it is
+    /// off, Running while they are embedded (after the sentences), Ready once hybrid search ranks with it, Failed when
+    /// embedding them failed (hybrid search ranks with BM25 and the first embedder; the log says why).
+    /// </summary>
+    public EmbeddingState SecondDense { get; init; }
 }
 
 /// <summary>The corpus index: parses the corpus folder, embeds (with cache) and indexes it.</summary>

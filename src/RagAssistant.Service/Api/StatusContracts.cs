@@ -18,7 +18,11 @@ internal sealed record StatusResponse(bool Ready, ModelStatus Model, CorpusStatu
 /// sentences still running are "ready" above and "running" here. Until every sentence has a vector the "not covered"
 /// gate judges by the passage cosine.
 /// </param>
-internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error, SentenceEmbeddingStatus Sentences);
+/// <param name="SecondDense">
+/// The second dense retriever's passage vectors (<c>Retrieval:SecondDenseWeight</c>): None (off), Running (embedded
+/// after the sentences), Ready (hybrid search ranks with it) or Failed (ranking without it; the log says why).
+/// </param>
+internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error, SentenceEmbeddingStatus Sentences, EmbeddingState SecondDense);
 
 /// <summary>Background embedding of the source sentences, which the "not covered" gate reads once all have a vector.</summary>
 /// <param name="State">None (no embedding model), Running (the passages or the sentences are still being embedded), Ready or Failed.</param>

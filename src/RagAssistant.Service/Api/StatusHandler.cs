@@ -55,7 +55,8 @@ internal sealed class StatusHandler(IServiceProvider services, IPaperCatalog cat
                 embedding.PassagesPerSecond is { } rate ? Math.Round(rate, 2) : null,
                 embedding.Eta is { } eta ? Math.Round(eta.TotalSeconds, 1) : null,
                 embedding.Error,
-                SentenceEmbeddingStatus.From(embedding)));
+                SentenceEmbeddingStatus.From(embedding),
+                embedding.SecondDense));
     }
 
     // The build's warnings, then the embedding cache's (a save that failed after the build), each once.

@@ -26,6 +26,7 @@ public sealed class CorpusReportTests : IDisposable
         var output = string.Join(' ', result.Output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("Indexed 4 papers", output, StringComparison.Ordinal);
         Assert.Matches(@"(\d+) of \1 source sentences have their vectors", output);
+        Assert.Contains("The second dense retriever has every passage's vector: hybrid search ranks with both embedders.", output, StringComparison.Ordinal);
         Assert.Contains("merged 2 identical copies of \"moe_note\" into one source: moe_note.txt, moe_note - Copy.txt", output, StringComparison.Ordinal);
         Assert.Contains("latin1.txt: is not valid UTF-8 and has no byte order mark; read as Windows-1252.", output, StringComparison.Ordinal);
     }

@@ -79,9 +79,11 @@ public sealed class SecondDenseRetrieverTests
         Assert.True(report.DenseAvailable);
         Assert.NotNull(index.Snapshot!.Vectors);
         Assert.Null(index.Snapshot.SecondVectors);
+        Assert.Equal(EmbeddingState.Running, index.Embedding.SecondDense);
         second.HoldDocuments.SetResult();
         await index.WaitForVectorsAsync(Ct);
         Assert.NotNull(index.Snapshot!.SecondVectors);
+        Assert.Equal(EmbeddingState.Ready, index.Embedding.SecondDense);
         Assert.Equal(Titles.Length, second.EmbeddedTexts);
         Assert.Equal(Titles.Length * 3, first.EmbeddedTexts);
     }
@@ -126,6 +128,7 @@ public sealed class SecondDenseRetrieverTests
         Assert.True(report.DenseAvailable);
         Assert.NotNull(index.Snapshot!.Vectors);
         Assert.False(index.SecondDenseAvailable);
+        Assert.Equal(EmbeddingState.Failed, index.Embedding.SecondDense);
         var warning = Assert.Single(logs.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Category == typeof(CorpusIndex).FullName);
         Assert.Contains("second model crashed", warning.Message, StringComparison.Ordinal);
         Assert.Equal([papers.CacheFileOf(first)], papers.CacheFiles());
@@ -149,6 +152,7 @@ public sealed class SecondDenseRetrieverTests
 
         Assert.False(report.DenseAvailable);
         Assert.Null(index.Snapshot!.SecondVectors);
+        Assert.Equal(EmbeddingState.None, index.Embedding.SecondDense);
         Assert.Equal(RetrieverKind.Bm25, result.Mode);
         Assert.Equal("Speech Recognition", result.Hits[0].Paper.Title);
         Assert.Equal(0, second.EmbeddedTexts);

@@ -61,7 +61,7 @@ public sealed class SameSourcesServiceProcessTests
             await Task.Delay(200, Ct);
             embedding = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("embedding");
         }
-        while (embedding.GetProperty("state").GetString() != "ready" || embedding.GetProperty("sentences").GetProperty("state").GetString() != "ready");
+        while (embedding.GetProperty("state").GetString() != "ready" || embedding.GetProperty("sentences").GetProperty("state").GetString() != "ready" || embedding.GetProperty("second_dense").GetString() != "ready");
 
         Assert.True(embedding.GetProperty("sentences").GetProperty("total").GetInt32() > 1000, embedding.ToString());
         var first = await AskAsync(client, new { question = First }, service);
