@@ -61,6 +61,18 @@ public sealed class MiniLmEmbeddingGeneratorTests(BundledModel model)
     }
 
     [Fact]
+    public async Task A_call_cancelled_while_the_model_runs_throws_operation_cancelled_not_an_onnx_failure()
+    {
+        // One long batch, cancelled while ONNX Runtime runs it: the package terminates the run, which ONNX Runtime
+        // reports as a failure ("terminate flag"); a shutdown must read as a cancel, not a broken model.
+        var texts = Enumerable.Repeat(string.Join(' ', Enumerable.Repeat("speculative decoding drafts tokens that the target model verifies", 40)), 64).ToArray();
+        using var oneBatch = new MiniLmEmbeddingGenerator(Options.Create(new ArcticEmbeddingGeneratorOptions { MaxBatchTexts = 64 }));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.Run(() => oneBatch.GenerateAsync(texts, cancellationToken: cancel.Token), Ct));
+    }
+
+    [Fact]
     public async Task A_cancelled_call_throws_operation_cancelled()
     {
         using var cancelled = new CancellationTokenSource();

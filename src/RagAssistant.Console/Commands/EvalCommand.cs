@@ -102,7 +102,7 @@ internal static class EvalCommand
             await terminal.Out.WriteAsync(report.ToTable()).ConfigureAwait(false);
             if (report.Relevance is { } relevance)
             {
-                await terminal.Out.WriteLineAsync(RefusalAdvice(relevance.BestThreshold, host.Services.GetRequiredService<IOptions<AnsweringOptions>>().Value.MinRelevance)).ConfigureAwait(false);
+                await terminal.Out.WriteLineAsync(RefusalAdvice(relevance, host.Services.GetRequiredService<IOptions<AnsweringOptions>>().Value.MinRelevance)).ConfigureAwait(false);
             }
 
             if (answerReport is not null)
@@ -115,17 +115,35 @@ internal static class EvalCommand
         return command;
     }
 
-    /// <summary>What to do with the best refusal threshold: the setting it is, its value now, and how to set it.</summary>
-    /// <param name="best">The threshold that best separated answerable from unanswerable questions on this set.</param>
+    /// <summary>
+    /// What to do with the best refusal threshold: the setting it is, its value now, and how to set it. A suggestion
+    /// that would refuse fewer uncovered questions than the value now (no threshold refuses them here within 5% of the
+    /// answerable) is not made: it would answer what the corpus does not cover.
+    /// </summary>
+    /// <param name="relevance">The top-hit relevances of this set and the threshold that best separated them.</param>
     /// <param name="configured">Answering:MinRelevance as configured now.</param>
-    internal static string RefusalAdvice(double best, double configured)
+    internal static string RefusalAdvice(RelevanceSeparation relevance, double configured)
     {
+        ArgumentNullException.ThrowIfNull(relevance);
         var setting = $"{AnsweringOptions.SectionName}:{nameof(AnsweringOptions.MinRelevance)}";
+        var now = configured.ToString("0.###", CultureInfo.InvariantCulture);
+        var best = relevance.BestThreshold;
         var value = best.ToString("0.###", CultureInfo.InvariantCulture);
-        return Math.Abs(best - configured) < 0.0005
-            ? $"{setting} (the relevance below which a question is refused as not covered) is {configured.ToString("0.###", CultureInfo.InvariantCulture)} already: the best threshold on this set."
-            : $"{setting} (the relevance below which a question is refused as not covered) is {configured.ToString("0.###", CultureInfo.InvariantCulture)}; to use the best threshold on this set, " +
-              $"pass --{setting}={value} for one run, or set \"{AnsweringOptions.SectionName}\": {{ \"{nameof(AnsweringOptions.MinRelevance)}\": {value} }} in appsettings.json (a threshold tuned on a small set may not carry over: check it on questions of your own).";
+        var acceptedNow = relevance.Unanswerable.Values.Count(v => v >= configured);
+        if (Math.Abs(best - configured) < 0.0005)
+        {
+            return $"{setting} (the relevance below which a question is refused as not covered) is {now} already: the best threshold on this set.";
+        }
+
+        if (relevance.UnanswerableAccepted > acceptedNow)
+        {
+            var refusedNow = relevance.Answerable.Values.Count(v => v < configured);
+            return $"{setting} (the relevance below which a question is refused as not covered) is {now}: keep it. On this set no threshold refuses more uncovered questions while refusing at most 5% of the answerable; at {now} the top hit refuses " +
+                $"{refusedNow} of {relevance.Answerable.Values.Count} answerable and {relevance.Unanswerable.Values.Count - acceptedNow} of {relevance.Unanswerable.Values.Count} unanswerable questions.";
+        }
+
+        return $"{setting} (the relevance below which a question is refused as not covered) is {now}; to use the best threshold on this set, " +
+            $"pass --{setting}={value} for one run, or set \"{AnsweringOptions.SectionName}\": {{ \"{nameof(AnsweringOptions.MinRelevance)}\": {value} }} in appsettings.json (a threshold tuned on a small set may not carry over: check it on questions of your own).";
     }
 
     private static void WriteAnswerSummary(Terminal terminal, AnswerEvalReport report)

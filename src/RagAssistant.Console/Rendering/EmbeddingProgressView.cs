@@ -40,8 +40,8 @@ internal static class EmbeddingProgressView
     }
 
     /// <summary>
-    /// When a command ends before the passage vectors are all embedded: a note on standard error that the semantic
-    /// index is unfinished, that what was embedded is kept (the cache is saved as it goes and when the job stops), and
+    /// When a command ends before the vectors are all embedded (the passages, then the source sentences, then the
+    /// second dense retriever's passages): a note on standard error that the semantic index is unfinished, that what was embedded is kept (the cache is saved as it goes and when the job stops), and
     /// how to finish it, so that a user of short <c>ask</c> runs is not left with keyword search without knowing why.
     /// </summary>
     /// <param name="terminal">Where to write (its standard error).</param>
@@ -50,13 +50,22 @@ internal static class EmbeddingProgressView
     public static bool WriteUnfinishedOnExit(Cli.Terminal terminal, ICorpusIndex? index)
     {
         ArgumentNullException.ThrowIfNull(terminal);
-        if (index?.Embedding is not { State: EmbeddingState.Running } progress || progress.Done >= progress.Total)
+        string what;
+        switch (index?.Embedding)
         {
-            return false;
+            case { State: EmbeddingState.Running } progress when progress.Done < progress.Total:
+                what = string.Create(CultureInfo.InvariantCulture, $"{progress.Done}/{progress.Total} passages embedded");
+                break;
+            case { State: EmbeddingState.Ready } ready when ready.SentencesPending || ready.SecondDense == EmbeddingState.Running:
+                what = ready.SentencesPending
+                    ? string.Create(CultureInfo.InvariantCulture, $"source sentences {ready.SentencesDone}/{ready.SentencesTotal} embedded") + (ready.SecondDense == EmbeddingState.Running ? ", then the second dense retriever's passages" : string.Empty)
+                    : "the second dense retriever's passages are being embedded";
+                break;
+            default:
+                return false;
         }
 
-        terminal.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"The semantic index is not finished ({progress.Done}/{progress.Total} passages embedded; what is embedded is kept). It goes on at the next start; `{Cli.ConsoleCommand.For("index")}` builds it in full."));
+        terminal.Error.WriteLine($"The semantic index is not finished ({what}; what is embedded is kept). It goes on at the next start; `{Cli.ConsoleCommand.For("index")}` builds it in full.");
         return true;
     }
 
@@ -93,6 +102,11 @@ internal static class EmbeddingProgressView
                 if (ready.SentencesPending)
                 {
                     terminal.Ui.MarkupLineInterpolated($"[grey]{DescribeSentences(ready)} (in the background; the \"not covered\" check uses them once all are done).[/]");
+                }
+
+                if (ready.SecondDense == EmbeddingState.Running)
+                {
+                    terminal.Ui.MarkupLine("[grey]The second dense retriever joins the ranking once its passage vectors are embedded (in the background, after the sentences).[/]");
                 }
 
                 return false;

@@ -41,7 +41,8 @@ public sealed record ScoreDistribution(
 
 /// <summary>
 /// Whether the top hit's RelevanceScore tells answerable from unanswerable questions: its distribution for each,
-/// and the threshold (midway between two observed values) that classifies the most questions correctly.
+/// and the threshold (midway between two observed values) that refuses the most unanswerable questions while refusing
+/// at most 5% of the answerable ones.
 /// </summary>
 public sealed record RelevanceSeparation(
     [property: JsonPropertyName("answerable")] ScoreDistribution Answerable,
@@ -84,7 +85,7 @@ public sealed record RetrievalEvalReport(
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"Top-hit relevance: answerable {r.Answerable.Min:F2}..{r.Answerable.Max:F2} (median {r.Answerable.Median:F2}), unanswerable {r.Unanswerable.Min:F2}..{r.Unanswerable.Max:F2} (median {r.Unanswerable.Median:F2})");
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"Best refusal threshold {r.BestThreshold:F3}: accuracy {r.AccuracyAtBestThreshold:P0} ({r.AnswerableRefused} answerable refused, {r.UnanswerableAccepted} unanswerable accepted)");
+                $"Best refusal threshold {r.BestThreshold:F3} (the most unanswerable refused with at most 5% of the answerable): accuracy {r.AccuracyAtBestThreshold:P0} ({r.AnswerableRefused} answerable refused, {r.UnanswerableAccepted} unanswerable accepted)");
         }
 
         foreach (var problem in Problems)

@@ -339,6 +339,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             return;
         }
 
+        var started = Stopwatch.GetTimestamp();
+        LogSecondEmbeddingStarted(job.Missing.Count, job.Total);
         try
         {
             var collection = await job.EmbedPassagesAsync(new ProgressSink(null), cancellationToken).ConfigureAwait(false);
@@ -347,10 +349,12 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             {
                 _snapshot = current.WithSecondVectors(collection);
                 _secondDense = EmbeddingState.Ready;
+                LogSecondEmbeddingReady(job.Total, job.Missing.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
+            // A model that fails while the build is being cancelled (shutting down) is the cancel, not a failure.
             LogSecondEmbeddingFailed(ex, ex.Message);
             _secondDense = EmbeddingState.Failed;
         }
@@ -455,6 +459,12 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Embedding failed ({Reason}); retrieval falls back to BM25 only")]
     private partial void LogEmbeddingFailed(Exception exception, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Second dense retriever: embedding {Missing} of {Total} passages (the rest from its cache); hybrid search ranks without it until they are done")]
+    private partial void LogSecondEmbeddingStarted(int missing, int total);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Second dense retriever ready: {Total} passages ({Embedded} embedded) in {ElapsedMs:F0} ms; hybrid search ranks with both embedders")]
+    private partial void LogSecondEmbeddingReady(int total, int embedded, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding the passages for the second dense retriever failed ({Reason}); hybrid search ranks with BM25 and the first embedder")]
     private partial void LogSecondEmbeddingFailed(Exception exception, string reason);

@@ -52,7 +52,7 @@ public sealed partial class MiniLmEmbeddingGenerator : BundledEmbeddingGenerator
     /// <summary>Embeds <paramref name="values"/>, one 384-float unit vector per text, in input order.</summary>
     /// <param name="values">The texts, in order; a null text is embedded as empty.</param>
     /// <param name="options">Ignored: queries and documents are embedded alike.</param>
-    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <param name="cancellationToken">Stops between batches and terminates a running one.</param>
     /// <returns>One embedding per text, in input order; each vector is <see cref="Dimensions"/> floats of unit length.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
@@ -67,7 +67,17 @@ public sealed partial class MiniLmEmbeddingGenerator : BundledEmbeddingGenerator
         foreach (var batch in order.Chunk(_batchTexts))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var embedded = _encoder.Encode(batch.Select(i => texts[i]).ToArray(), cancellationToken);
+            float[][] embedded;
+            try
+            {
+                embedded = _encoder.Encode(batch.Select(i => texts[i]).ToArray(), cancellationToken);
+            }
+            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The package terminates a running call on cancellation, and ONNX Runtime reports that as a failure.
+                throw new OperationCanceledException(cancellationToken);
+            }
+
             for (var j = 0; j < batch.Length; j++)
             {
                 vectors[batch[j]] = embedded[j];

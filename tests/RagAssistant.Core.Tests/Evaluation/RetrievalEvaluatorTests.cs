@@ -48,6 +48,23 @@ public sealed class RetrievalEvaluatorTests
     }
 
     [Fact]
+    public void The_suggested_threshold_refuses_the_most_unanswerable_questions_within_five_percent_of_the_answerable()
+    {
+        // 40 answerable (2 of them weak) and 1 unanswerable: plain accuracy would answer everything (1 error against 2);
+        // refusing 2 of 40 answerable (5%) to refuse the uncovered question is the target the gate was chosen for.
+        double[] answerable = [0.05, 0.06, .. Enumerable.Repeat(0.5, 38)];
+
+        var separation = RetrievalEvaluator.Separate(answerable, [0.1])!;
+
+        Assert.Equal(0.3, separation.BestThreshold, 6);
+        Assert.Equal((2, 0), (separation.AnswerableRefused, separation.UnanswerableAccepted));
+
+        // A third weak answerable question would be over 5%: then the uncovered one is accepted, nothing refused.
+        var over = RetrievalEvaluator.Separate([0.05, 0.06, 0.07, .. Enumerable.Repeat(0.5, 37)], [0.1])!;
+        Assert.Equal((0, 1), (over.AnswerableRefused, over.UnanswerableAccepted));
+    }
+
+    [Fact]
     public async Task Json_has_the_documented_shape()
     {
         using var folder = new TempFolder();
