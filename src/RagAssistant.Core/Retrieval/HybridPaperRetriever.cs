@@ -159,6 +159,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
         var bm25Rank = Ranks(bm25.Select(h => h.Ordinal));
         var denseRank = Ranks(dense.Select(h => h.Ordinal));
+        var secondRank = Ranks(second?.Hits.Select(h => h.Ordinal) ?? []);
         IReadOnlyList<(int Ordinal, double Score)> ranked = mode switch
         {
             RetrieverKind.Bm25 => bm25.Select(h => (h.Ordinal, h.Score)).ToList(),
@@ -181,7 +182,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
             perPaper[passage.PaperId] = taken + 1;
             var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, vectors, standing, sentenceScale, ordinal);
-            hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal), lexical, cosine));
+            hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal), lexical, cosine) { SecondDenseRank = secondRank.GetValueOrDefault(ordinal) });
             if (hits.Count == depth)
             {
                 break;

@@ -32,7 +32,11 @@ public sealed record RetrievedPassage(
     int? Bm25Rank,
     int? DenseRank,
     double LexicalRelevance = 0,
-    double? Cosine = null);
+    double? Cosine = null)
+{
+    /// <summary>1-based rank in the second dense retriever's list (<see cref="RetrievalOptions.SecondDenseWeight"/>), or null when it did not run or return it.</summary>
+    public int? SecondDenseRank { get; init; }
+}
 
 /// <summary>The outcome of a search.</summary>
 /// <param name="Query">The query as given.</param>

@@ -59,6 +59,7 @@ internal sealed record SearchResponse(string Question, string Mode, string? Noti
             hit.DenseRank)
         {
             SourceFiles = hit.Paper.SourceFiles,
+            SecondDenseRank = hit.SecondDenseRank,
         })]);
 }
 
@@ -89,4 +90,7 @@ internal sealed record SearchHit(
 {
     /// <summary>Every file holding the paper (identical copies are one paper), <see cref="SourceFile"/> first.</summary>
     public IReadOnlyList<string> SourceFiles { get; init; } = [SourceFile];
+
+    /// <summary>The passage's rank by the second dense retriever (<c>Retrieval:SecondDenseWeight</c>), or null when it did not run or find it.</summary>
+    public int? SecondDenseRank { get; init; }
 }

@@ -179,6 +179,8 @@ public sealed class SecondDenseRetrieverTests
 
         // Best BM25, best first cosine and best second cosine: 1 + 1 + 0.5 × 1.
         Assert.Equal(2.5, top.Score, 6);
+        Assert.Equal(((int?)1, (int?)1, (int?)1), (top.Bm25Rank, top.DenseRank, top.SecondDenseRank));
+        Assert.All(dense.Hits.Concat(bm25.Hits), h => Assert.Null(h.SecondDenseRank));
     }
 
     [Fact]

@@ -64,6 +64,19 @@ public sealed class BundledEmbedderServiceTests
             var result = JsonDocument.Parse(await search.Content.ReadAsStringAsync(Ct)).RootElement;
             Assert.Equal("hybrid", result.GetProperty("mode").GetString());
             Assert.Equal("Speculative Decoding with Draft Models", result.GetProperty("hits")[0].GetProperty("title").GetString());
+
+            // The second dense retriever joins once its passages are embedded (after the sentences); its rank shows then.
+            string? secondDense = null;
+            while (DateTime.UtcNow < deadline.AddSeconds(60) && (secondDense = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("embedding").GetProperty("second_dense").GetString()) != "ready")
+            {
+                await Task.Delay(100, Ct);
+            }
+
+            Assert.Equal("ready", secondDense);
+            using var both = await client.PostAsJsonAsync(new Uri("/api/search", UriKind.Relative), new { question = "how do draft models make generation faster?" }, Ct);
+            var top = JsonDocument.Parse(await both.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("hits")[0];
+            Assert.Equal("Speculative Decoding with Draft Models", top.GetProperty("title").GetString());
+            Assert.True(top.GetProperty("second_dense_rank").GetInt32() >= 1, top.ToString());
         }
         finally
         {
