@@ -115,6 +115,9 @@ internal static class EvalCommand
         return command;
     }
 
+    /// <summary>How far from the setting a best threshold must be to be suggested: closer, it is the set's noise.</summary>
+    internal const double NegligibleDifference = 0.01;
+
     /// <summary>
     /// What to do with the best refusal threshold: the setting it is, its value now, and how to set it. A suggestion
     /// that would refuse fewer uncovered questions than the value now (no threshold refuses them here within 5% of the
@@ -133,6 +136,12 @@ internal static class EvalCommand
         if (Math.Abs(best - configured) < 0.0005)
         {
             return $"{setting} (the relevance below which a question is refused as not covered) is {now} already: the best threshold on this set.";
+        }
+
+        // A difference this small is the set's noise, not a better setting.
+        if (Math.Abs(best - configured) < NegligibleDifference)
+        {
+            return $"{setting} (the relevance below which a question is refused as not covered) is {now}, within {NegligibleDifference.ToString("0.###", CultureInfo.InvariantCulture)} of the best threshold on this set ({value}): keep it.";
         }
 
         if (relevance.UnanswerableAccepted > acceptedNow)

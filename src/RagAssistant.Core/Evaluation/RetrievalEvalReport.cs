@@ -85,7 +85,7 @@ public sealed record RetrievalEvalReport(
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"Top-hit relevance: answerable {r.Answerable.Min:F2}..{r.Answerable.Max:F2} (median {r.Answerable.Median:F2}), unanswerable {r.Unanswerable.Min:F2}..{r.Unanswerable.Max:F2} (median {r.Unanswerable.Median:F2})");
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"Best refusal threshold {r.BestThreshold:F3} (the most unanswerable refused with at most 5% of the answerable): accuracy {r.AccuracyAtBestThreshold:P0} ({r.AnswerableRefused} answerable refused, {r.UnanswerableAccepted} unanswerable accepted)");
+                $"Refusal threshold within 5% of the answerable refused (the one refusing the most unanswerable): {r.BestThreshold:F3}, accuracy {r.AccuracyAtBestThreshold:P0} ({r.AnswerableRefused} answerable refused, {r.UnanswerableAccepted} unanswerable accepted)");
         }
 
         foreach (var problem in Problems)

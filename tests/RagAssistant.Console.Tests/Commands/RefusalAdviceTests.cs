@@ -40,6 +40,16 @@ public sealed class RefusalAdviceTests
     }
 
     [Fact]
+    public void A_best_threshold_within_a_hundredth_of_the_setting_is_not_worth_a_change()
+    {
+        var separation = Separation([0.3, 0.5, 0.6], [0.1, 0.2], best: 0.149);
+
+        var advice = EvalCommand.RefusalAdvice(separation, 0.15);
+
+        Assert.EndsWith("is 0.15, within 0.01 of the best threshold on this set (0.149): keep it.", advice, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_configured_threshold_when_it_is_the_best_is_said_to_be_so()
     {
         var separation = Separation([0.3, 0.5], [0.1], best: 0.15);

@@ -72,7 +72,7 @@ public sealed class CommandLineSettingsTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Error);
         var output = string.Join(' ', result.Output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("Best refusal threshold", output, StringComparison.Ordinal);
+        Assert.Contains("Refusal threshold within 5% of the answerable refused", output, StringComparison.Ordinal);
         Assert.Matches(@"Answering:MinRelevance \(the relevance below which a question is refused as not covered\) is 0\.001;", output);
         Assert.Matches(@"pass --Answering:MinRelevance=0\.\d+ for one run, or set ""Answering"": \{ ""MinRelevance"": 0\.\d+ \} in appsettings\.json", output);
     }
