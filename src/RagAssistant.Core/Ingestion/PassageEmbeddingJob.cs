@@ -36,6 +36,7 @@ internal sealed partial class PassageEmbeddingJob
     private readonly List<(string Id, float[] Vector)> _cachedSentences = [];
     private readonly HashSet<string> _sentenceIds = new(StringComparer.Ordinal);
     private readonly int? _dimensions;
+    private readonly string _model;
     private IProgress<EmbeddingProgress>? _progress;
     private EmbeddingProgress _lastProgress;
     private int _sentencesEmbedded;
@@ -56,7 +57,9 @@ internal sealed partial class PassageEmbeddingJob
         _cache = cache;
         _options = options;
         _logger = logger;
-        _dimensions = (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
+        var metadata = generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata;
+        _dimensions = metadata?.DefaultModelDimensions;
+        _model = metadata?.DefaultModelId ?? "embedding model";
         _paperById = corpus.Papers.ToDictionary(p => p.Id, StringComparer.Ordinal);
         _texts = corpus.Passages.Select(p => CorpusIndex.EmbeddingText(_paperById[p.PaperId].Title, p)).ToArray();
         _fingerprints = corpus.Passages.Select(p => PassageVectorRecord.Fingerprint(_paperById[p.PaperId], p)).ToArray();
@@ -171,7 +174,7 @@ internal sealed partial class PassageEmbeddingJob
                 var rate = embedded / Math.Max(embedding.Elapsed.TotalSeconds, 1e-3);
                 _lastProgress = new EmbeddingProgress(EmbeddingState.Running, FromCache + embedded, Total, rate, TimeSpan.FromSeconds((Missing.Count - embedded) / rate), null) { CacheWarning = CacheWarning, SentencesDone = SentencesDone, SentencesTotal = SentencesTotal };
                 progress.Report(_lastProgress);
-                LogEmbedded(FromCache + embedded, Total);
+                LogEmbedded(FromCache + embedded, Total, _model);
                 if (embedding.Elapsed - lastSave >= _options.EmbeddingCacheSaveInterval)
                 {
                     SaveCache();
@@ -307,8 +310,9 @@ internal sealed partial class PassageEmbeddingJob
         _progress?.Report(_lastProgress with { CacheWarning = CacheWarning });
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded {Done}/{Total} passages")]
-    private partial void LogEmbedded(int done, int total);
+    // The model named: the second dense retriever's job logs the same progress after the first's.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded {Done}/{Total} passages ({Model})")]
+    private partial void LogEmbedded(int done, int total, string model);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding the source sentences failed ({Reason}); the evidence check embeds those it needs")]
     private partial void LogSentenceEmbeddingFailed(Exception exception, string reason);
