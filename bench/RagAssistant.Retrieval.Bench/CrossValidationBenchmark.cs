@@ -42,6 +42,26 @@ internal static class CrossValidationBenchmark
         var miniVectors = await store.EmbedAsync("minilm", miniTexts, t => Task.FromResult(miniLm.Encode(t.ToArray(), cancellationToken: cancellationToken)), cancellationToken);
         store.Save();
 
+        // MiniLM at finer grain: each sentence alone, and windows of three sentences under the paper's title (a
+        // reworded question describes one part of an abstract; a whole-abstract vector averages it away).
+        var flatSentences = sentences.SelectMany(s => s).ToList();
+        var miniSentenceVectors = await store.EmbedAsync("minilm", flatSentences, t => Task.FromResult(miniLm.Encode(t.ToArray(), cancellationToken: cancellationToken)), cancellationToken);
+        var windows = new List<(int Owner, string Text)>();
+        for (var i = 0; i < sentences.Count; i++)
+        {
+            var ss = sentences[i];
+            for (var start = 0; start == 0 || start + 3 <= ss.Count; start++)
+            {
+                windows.Add((i, titles[i] + "\n\n" + string.Join(" ", ss.Skip(start).Take(3))));
+            }
+        }
+
+        var windowTexts = windows.Select(w => w.Text).ToList();
+        var miniWindowVectors = await store.EmbedAsync("minilm", windowTexts, t => Task.FromResult(miniLm.Encode(t.ToArray(), cancellationToken: cancellationToken)), cancellationToken);
+        var arcticWindowVectors = await store.EmbedAsync("arctic-doc", windowTexts, t => Arctic(arctic, t, false), cancellationToken);
+        var miniTitleVectors = await store.EmbedAsync("minilm", titles, t => Task.FromResult(miniLm.Encode(t.ToArray(), cancellationToken: cancellationToken)), cancellationToken);
+        store.Save();
+
         var sentenceOwner = new List<int>();
         for (var i = 0; i < sentences.Count; i++)
         {
@@ -74,6 +94,7 @@ internal static class CrossValidationBenchmark
 
         var retriever = new HybridPaperRetriever(index, Microsoft.Extensions.Options.Options.Create(new RetrievalOptions()), arctic);
         var gateFeatures = new List<Dictionary<string, double>>();
+        var alternativeGates = new List<Dictionary<string, (double Z, double Gap)>>();
         var perQuestion = new List<QuestionGate>();
         var questions = new List<QuestionSignals>();
         foreach (var set in sets)
@@ -109,6 +130,18 @@ internal static class CrossValidationBenchmark
                 }
 
                 signals["sentence"] = best;
+                signals["minilm-sentence"] = BestOf(Cosines(queryMini, miniSentenceVectors), sentenceOwner, n);
+                var windowOwner = windows.Select(w => w.Owner).ToList();
+                signals["minilm-window"] = BestOf(Cosines(queryMini, miniWindowVectors), windowOwner, n);
+                signals["arctic-window"] = BestOf(Cosines(queryArctic.Span, arcticWindowVectors), windowOwner, n);
+                signals["minilm-title"] = Cosines(queryMini, miniTitleVectors);
+                // MiniLM is a symmetric model trained on statement pairs: the question's framing ("Is there a survey
+                // that ...", "How can one ...") dropped, only its content words embedded.
+                var content = string.Join(' ', System.Text.RegularExpressions.Regex.Matches(q.Question, @"[\p{L}\p{N}][\p{L}\p{N}'-]*").Select(m => m.Value).Where(w => !FramingWords.Contains(w)));
+                var queryMiniContent = miniLm.Encode([content.Length > 0 ? content : q.Question], cancellationToken: cancellationToken)[0];
+                signals["minilm-content"] = Cosines(queryMiniContent, miniVectors);
+                var queryArcticContent = (await arctic.GenerateAsync([content.Length > 0 ? content : q.Question], EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken))[0].Vector;
+                signals["dense-content"] = Cosines(queryArcticContent.Span, passageVectors);
 
                 // Late interaction at clause level: each clause of the question embedded alone; a passage scores the
                 // mean over clauses of its best sentence's cosine (and of its own cosine).
@@ -133,6 +166,7 @@ internal static class CrossValidationBenchmark
                     }
                 }
 
+                signals["@terms"] = [snapshot.Bm25.TopicTerms(snapshot.Bm25.Analyze(ControlTokens.Remove(q.Question))).Count];
                 signals["clause-sentence"] = clauseSentence;
                 signals["clause-passage"] = clausePassage;
                 var noPrefix = (await arctic.GenerateAsync([q.Question], null, cancellationToken))[0].Vector;
@@ -225,6 +259,25 @@ internal static class CrossValidationBenchmark
                 });
                 var goldRank = top.Select((o, r) => (o, r)).Where(x => goldPapers.Contains(passages[x.o].PaperId)).Select(x => x.r + 1).DefaultIfEmpty(0).First();
                 perQuestion.Add(new QuestionGate(Path.GetFileNameWithoutExtension(set), q.Id, q.Kind, Math.Round(gateFeatures[^1]["best-sentence z (product SentenceStanding)"], 3), Math.Round(SentenceStanding.StandOut(standardScores, snapshot.PaperOrdinals, snapshot.Papers.Count, 10) ?? 0, 3), Math.Round(Gap(best, 19, snapshot), 3), goldRank));
+                var zMini = Standardised(signals["minilm"]);
+                var zMiniSentence = Standardised(signals["minilm-sentence"]);
+                var zArcticSentence = standardScores;
+                double TopZ(IReadOnlyList<double> z) => top.Select(o => z[o]).DefaultIfEmpty(0).Max();
+                double Gap10(IReadOnlyList<double> z) => SentenceStanding.StandOut(z, snapshot.PaperOrdinals, snapshot.Papers.Count, 10) ?? 0;
+                var meanZ = zArcticSentence.Zip(zMini, (x, y) => (x + y) / 2).ToArray();
+                var meanZ3 = zArcticSentence.Select((x, i) => (x + zMini[i] + zMiniSentence[i]) / 3).ToArray();
+                var meanSent = zArcticSentence.Zip(zMiniSentence, (x, y) => (x + y) / 2).ToArray();
+                alternativeGates.Add(new Dictionary<string, (double Z, double Gap)>(StringComparer.Ordinal)
+                {
+                    ["arctic sentence (product)"] = (TopZ(zArcticSentence), Gap10(zArcticSentence)),
+                    ["minilm passage"] = (TopZ(zMini), Gap10(zMini)),
+                    ["minilm sentence"] = (TopZ(zMiniSentence), Gap10(zMiniSentence)),
+                    ["mean arctic sentence + minilm passage"] = (TopZ(meanZ), Gap10(meanZ)),
+                    ["mean arctic sentence + minilm sentence"] = (TopZ(meanSent), Gap10(meanSent)),
+                    ["mean of three"] = (TopZ(meanZ3), Gap10(meanZ3)),
+                    ["arctic sentence z, mean gap"] = (TopZ(zArcticSentence), Gap10(meanZ)),
+                    ["mean z, arctic sentence gap"] = (TopZ(meanZ), Gap10(zArcticSentence)),
+                });
                 signals["dense-prf"] = DensePrf(queryArctic.Span, passageVectors, signals["dense"]);
                 questions.Add(new QuestionSignals(Path.GetFileNameWithoutExtension(set), q.Id, q.Kind, goldPapers, q.IsUnanswerable, signals));
             }
@@ -305,21 +358,29 @@ internal static class CrossValidationBenchmark
         }
 
         var twoLevel = TwoLevelGate(perQuestion, questions.Select((q, i) => foldOf[i]).ToList(), folds);
-        return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families, gates, perQuestion, twoLevel, secondDense, bm25Parameters);
+        // The same two-level rule over other standings (MiniLM's passages or sentences, or means with arctic's), on a
+        // wider grid since their scales differ.
+        var otherStandings = alternativeGates[0].Keys.Select(name => new OtherStanding(name, TwoLevelGate(
+            perQuestion.Select((g, i) => g with { SentenceZ = alternativeGates[i][name].Z, Gap10 = alternativeGates[i][name].Gap }).ToList(),
+            questions.Select((q, i) => foldOf[i]).ToList(),
+            folds,
+            wide: true))).ToList();
+
+        return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families, gates, perQuestion, twoLevel, otherStandings, secondDense, bm25Parameters);
     }
 
     // The product's gate: refuse when the best standard score z is under a low threshold, or when the best paper does
     // not stand out from the tenth best (gap under g) and z is under a high threshold. Each fold picks (low, g, high)
     // on the other folds: the most unanswerable questions refused while at most 5% of the answerable are (ties: fewer
     // answerable refused, then the first in grid order), and is scored on its own questions.
-    private static TwoLevelGateResult TwoLevelGate(List<QuestionGate> questions, List<int> foldOf, int folds)
+    private static TwoLevelGateResult TwoLevelGate(List<QuestionGate> questions, List<int> foldOf, int folds, bool wide = false)
     {
         var grid = new List<(double Low, double Gap, double High)>();
-        for (var low = 1.0; low < 3.0 - 1e-9; low += 0.05)
+        for (var low = wide ? 0.5 : 1.0; low < (wide ? 5.0 : 3.0) - 1e-9; low += 0.05)
         {
             for (var gap = 0.0; gap < 2.5 - 1e-9; gap += 0.05)
             {
-                foreach (var high in Enumerable.Range(6, 18).Select(x => x / 4.0).Append(double.PositiveInfinity).Where(h => h > low))
+                foreach (var high in Enumerable.Range(6, wide ? 26 : 18).Select(x => x / 4.0).Append(double.PositiveInfinity).Where(h => h > low))
                 {
                     grid.Add((Math.Round(low, 2), Math.Round(gap, 2), high));
                 }
@@ -410,6 +471,21 @@ internal static class CrossValidationBenchmark
     // SentenceStanding.StandOut over the signal's standard scores.
     private static double Gap(double[] scores, int k, IndexSnapshot snapshot) =>
         SentenceStanding.StandOut(Standardised(scores), snapshot.PaperOrdinals, snapshot.Papers.Count, k + 1) ?? 0;
+
+    private static readonly HashSet<string> FramingWords = new(
+        ["is", "are", "was", "were", "there", "a", "an", "the", "any", "some", "which", "what", "how", "why", "when", "where", "who", "does", "do", "did", "can", "could", "would", "should", "one", "that", "this", "these", "those", "paper", "papers", "work", "works", "study", "studies", "research", "researchers", "survey", "approach", "method", "propose", "proposed", "proposes", "describe", "describes", "of", "to", "in", "for", "on", "by", "with", "and", "or", "it", "its", "they", "their", "be", "been", "so", "such", "about"],
+        StringComparer.OrdinalIgnoreCase);
+
+    private static double[] BestOf(double[] cosines, List<int> owner, int n)
+    {
+        var best = Enumerable.Repeat(-1.0, n).ToArray();
+        for (var s = 0; s < cosines.Length; s++)
+        {
+            best[owner[s]] = Math.Max(best[owner[s]], cosines[s]);
+        }
+
+        return best;
+    }
 
     private static double[] Standardised(double[] scores)
     {
@@ -517,7 +593,9 @@ internal static class CrossValidationBenchmark
     // cosines min-max) and summed by weight, or reciprocal-rank fused.
     internal static IEnumerable<int> Rank(QuestionSignals q, RankingConfig config)
     {
-        var active = config.Weights.Where(w => w.Value > 0).ToList();
+        // "@pivot": BM25's weight falls as pivot / topic terms once a question has more topic terms than the pivot.
+        var bm25Scale = config.Weights.TryGetValue("@pivot", out var pivot) ? Math.Min(1, pivot / Math.Max(1, q.Signals["@terms"][0])) : 1;
+        var active = config.Weights.Where(w => w.Value > 0 && !w.Key.StartsWith('@')).Select(w => w.Key.StartsWith("bm25", StringComparison.Ordinal) ? new KeyValuePair<string, double>(w.Key, w.Value * bm25Scale) : w).ToList();
         var candidates = new HashSet<int>();
         foreach (var (name, _) in active)
         {
@@ -612,6 +690,36 @@ internal static class CrossValidationBenchmark
         foreach (var c in Baselines().Concat(SecondDenseWeights()).Concat(Bm25Parameters()))
         {
             yield return c;
+        }
+
+        var shippedOptions = new RetrievalOptions();
+        foreach (var extra in new[] { "minilm-sentence", "minilm-window", "arctic-window", "minilm-title" })
+        {
+            foreach (var w in new[] { 0.25, 0.5, 1.0 })
+            {
+                yield return RankingConfig.Of("shipped+" + extra, 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), (extra, w));
+                yield return RankingConfig.Of("bm25+dense+" + extra + " (instead of minilm)", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), (extra, w));
+            }
+
+            yield return RankingConfig.Of("single " + extra, 0, (extra, 1));
+        }
+
+        foreach (var w in new[] { 0.25, 0.5, 0.75 })
+        {
+            yield return RankingConfig.Of("question framing dropped for minilm", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm-content", w));
+            yield return RankingConfig.Of("question framing dropped for both embedders", 0, ("bm25", shippedOptions.Bm25Weight), ("dense-content", shippedOptions.DenseWeight), ("minilm-content", w));
+            yield return RankingConfig.Of("framing dropped beside the question", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-content", w));
+        }
+
+        foreach (var pivot in new[] { 4.0, 6, 8, 10, 12, 16 })
+        {
+            yield return RankingConfig.Of("bm25 weight falling with question length", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("@pivot", pivot));
+        }
+
+        foreach (var w in new[] { 0.25, 0.5, 1.0 })
+        {
+            yield return RankingConfig.Of("shipped+minilm-window+arctic-window", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-window", w), ("arctic-window", w));
+            yield return RankingConfig.Of("bm25+windows", 0, ("bm25", shippedOptions.Bm25Weight), ("minilm-window", w), ("arctic-window", 1));
         }
 
         double[] bm25Weights = [0.2, 0.3, 0.5, 0.7, 1];
@@ -769,6 +877,8 @@ internal sealed record GateEvidenceResult(string Evidence, IReadOnlyList<double>
 internal sealed record QuestionGate(string Set, string Id, string Kind, double SentenceZ, double Gap10, double Gap20, int GoldRankInTop5);
 
 /// <summary>The product's two-level gate cross-validated: per-fold choices, out-of-sample refusals, the choice on all questions and each set's refusals at it.</summary>
+internal sealed record OtherStanding(string Standing, TwoLevelGateResult Result);
+
 internal sealed record TwoLevelGateResult(IReadOnlyList<string> PerFold, double AnswerableRefused, double UnanswerableRefused, double Low, double Gap, double High, IReadOnlyList<string> PerSet);
 
-internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families, IReadOnlyList<GateEvidenceResult> Gates, IReadOnlyList<QuestionGate> PerQuestion, TwoLevelGateResult TwoLevelGate, IReadOnlyList<FoldResult> SecondDenseWeight, IReadOnlyList<FoldResult> Bm25Parameters);
+internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families, IReadOnlyList<GateEvidenceResult> Gates, IReadOnlyList<QuestionGate> PerQuestion, TwoLevelGateResult TwoLevelGate, IReadOnlyList<OtherStanding> OtherStandings, IReadOnlyList<FoldResult> SecondDenseWeight, IReadOnlyList<FoldResult> Bm25Parameters);

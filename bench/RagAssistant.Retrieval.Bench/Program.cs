@@ -274,6 +274,12 @@ crossValidate.SetAction(async (parse, ct) =>
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  cross-validated: answerable refused {t.AnswerableRefused:F3}, unanswerable refused {t.UnanswerableRefused:F3}"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  chosen on all: low {t.Low:F2} gap {t.Gap:F2} high {t.High:F2} (Retrieval:SentenceScoreScale = low / Answering:MinRelevance, CrowdedSentenceScoreScale = high / MinRelevance, StandOutGap = gap); per set at it (answerable, unanswerable refused): {string.Join("; ", t.PerSet)}"));
+    Console.WriteLine("the same rule over other standings (cross-validated on a wider grid; answerable refused, unanswerable refused; per set at the values chosen on all):");
+    foreach (var (standing, o) in r.OtherStandings)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {standing,-40} {o.AnswerableRefused:F3} {o.UnanswerableRefused:F3}  low {o.Low:F2} gap {o.Gap:F2} high {o.High:F2}: {string.Join("; ", o.PerSet)}"));
+    }
+
     Console.WriteLine("per set (in-sample for the chosen row):");
     foreach (var c in r.Table)
     {
