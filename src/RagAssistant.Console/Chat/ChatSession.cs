@@ -90,9 +90,11 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         var interruptedBefore = false;
         var embeddingShown = false;
         var cacheWarningShown = false;
+        var firstPrompt = true;
         while (!cancellationToken.IsCancellationRequested)
         {
-            embeddingShown = EmbeddingProgressView.WriteAbovePrompt(terminal, index?.Embedding, embeddingShown);
+            embeddingShown = EmbeddingProgressView.WriteAbovePrompt(terminal, index?.Embedding, embeddingShown, firstPrompt);
+            firstPrompt = false;
             cacheWarningShown = EmbeddingProgressView.WriteCacheWarning(terminal, index?.Embedding, cacheWarningShown);
             var input = reader.ReadLine(Prompt);
             switch (input.Kind)

@@ -12,11 +12,15 @@ namespace RagAssistant.Console.Commands;
 /// <summary><c>models list|download|verify</c>: the models named in models/models.json and the files on disk.</summary>
 internal static class ModelsCommand
 {
-    /// <summary>The <c>models</c> command with its <c>list</c>, <c>download</c> and <c>verify</c> subcommands.</summary>
+    /// <summary>The <c>models</c> command with its <c>list</c>, <c>download</c> and <c>verify</c> subcommands; <c>models</c> alone lists.</summary>
     public static Command Create(CliContext context)
     {
-        var command = new Command("models", "List, download and verify the models named in models/models.json.");
-        command.Subcommands.Add(CreateList(context));
+        var command = new Command("models", "List (the default), download and verify the models named in models/models.json.");
+        var list = CreateList(context);
+        command.Subcommands.Add(list);
+
+        // "models" alone is the question "which models are there?": it lists, as "git remote" does, instead of failing.
+        command.Action = list.Action;
         command.Subcommands.Add(CreateDownload(context));
         command.Subcommands.Add(CreateVerify(context));
         return command;

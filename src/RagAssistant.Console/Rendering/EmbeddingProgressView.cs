@@ -56,9 +56,9 @@ internal static class EmbeddingProgressView
             case { State: EmbeddingState.Running } progress when progress.Done < progress.Total:
                 what = string.Create(CultureInfo.InvariantCulture, $"{progress.Done}/{progress.Total} passages embedded");
                 break;
-            case { State: EmbeddingState.Ready } ready when ready.SentencesPending || ready.SecondDense == EmbeddingState.Running:
+            case { State: EmbeddingState.Ready } ready when ready.SentencesPending || ready.SecondDensePending:
                 what = ready.SentencesPending
-                    ? string.Create(CultureInfo.InvariantCulture, $"source sentences {ready.SentencesDone}/{ready.SentencesTotal} embedded") + (ready.SecondDense == EmbeddingState.Running ? ", then the second dense retriever's passages" : string.Empty)
+                    ? string.Create(CultureInfo.InvariantCulture, $"source sentences {ready.SentencesDone}/{ready.SentencesTotal} embedded") + (ready.SecondDensePending ? ", then the second dense retriever's passages" : string.Empty)
                     : "the second dense retriever's passages are being embedded";
                 break;
             default:
@@ -80,12 +80,15 @@ internal static class EmbeddingProgressView
     /// <summary>
     /// Before a chat prompt: the progress line while the vectors are pending (piped output only: an interactive
     /// terminal has the live bar on its bottom row), then once a line saying they are ready, or that embedding failed.
+    /// A chat that starts with the passages ready (their vectors cached) but the sentences or the second dense
+    /// retriever still to embed says so at its first prompt.
     /// </summary>
     /// <param name="terminal">Where to write.</param>
     /// <param name="progress">Where embedding stands, or null without an index.</param>
     /// <param name="shownBefore">Whether the vectors were pending at the previous prompt.</param>
+    /// <param name="firstPrompt">Whether this is the chat's first prompt.</param>
     /// <returns>Whether the vectors are pending now (pass it as <paramref name="shownBefore"/> next time).</returns>
-    public static bool WriteAbovePrompt(Cli.Terminal terminal, EmbeddingProgress? progress, bool shownBefore)
+    public static bool WriteAbovePrompt(Cli.Terminal terminal, EmbeddingProgress? progress, bool shownBefore, bool firstPrompt = false)
     {
         ArgumentNullException.ThrowIfNull(terminal);
         switch (progress)
@@ -99,22 +102,32 @@ internal static class EmbeddingProgressView
                 return true;
             case { State: EmbeddingState.Ready } ready when shownBefore:
                 terminal.Ui.MarkupLineInterpolated($"[green]Semantic index ready ({ready.Total} passages): answers now use hybrid search.[/]");
-                if (ready.SentencesPending)
-                {
-                    terminal.Ui.MarkupLineInterpolated($"[grey]{DescribeSentences(ready)} (in the background; the \"not covered\" check uses them once all are done).[/]");
-                }
-
-                if (ready.SecondDense == EmbeddingState.Running)
-                {
-                    terminal.Ui.MarkupLine("[grey]The second dense retriever joins the ranking once its passage vectors are embedded (in the background, after the sentences).[/]");
-                }
-
+                WriteStillEmbedding(terminal, ready);
+                return false;
+            case { State: EmbeddingState.Ready } ready when firstPrompt:
+                WriteStillEmbedding(terminal, ready);
                 return false;
             case { State: EmbeddingState.Failed } failed when shownBefore:
                 terminal.Ui.MarkupLineInterpolated($"[yellow]Embedding the passages failed ({failed.Error}): answers keep using BM25.[/]");
                 return false;
             default:
                 return false;
+        }
+    }
+
+    // What still embeds in the background once hybrid search runs: the sentences, then the second dense retriever.
+    private static void WriteStillEmbedding(Cli.Terminal terminal, EmbeddingProgress ready)
+    {
+        if (ready.SentencesPending)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[grey]{DescribeSentences(ready)} (in the background; the \"not covered\" check uses them once all are done).[/]");
+        }
+
+        if (ready.SecondDensePending)
+        {
+            terminal.Ui.MarkupLine(ready.SentencesPending
+                ? "[grey]The second dense retriever joins the ranking once its passage vectors are embedded (in the background, after the sentences).[/]"
+                : "[grey]The second dense retriever joins the ranking once its passage vectors are embedded (in the background).[/]");
         }
     }
 

@@ -219,7 +219,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         var build = new EmbeddingBuild(corpus, bm25, warnings, stopwatch);
         _corpusVectors = target;
         var (secondJob, secondRetired) = SecondJob(corpus, folder, warnings);
-        _secondDense = secondJob is null ? EmbeddingState.None : EmbeddingState.Running;
+        _secondDense = secondJob is null ? EmbeddingState.None : EmbeddingState.Queued;
         if (job.Missing.Count == 0)
         {
             // Warm start: every vector is cached, so hybrid is there from the first question.
@@ -340,6 +340,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         }
 
         var started = Stopwatch.GetTimestamp();
+        _secondDense = EmbeddingState.Running;
         LogSecondEmbeddingStarted(job.Missing.Count, job.Total);
         try
         {

@@ -150,6 +150,12 @@ public enum EmbeddingState
 
     /// <summary>Embedding failed (see <see cref="EmbeddingProgress.Error"/>); retrieval is BM25 only until the next build.</summary>
     Failed,
+
+    /// <summary>
+    /// Waiting its turn: the second dense retriever's passages are embedded after the first embedder's passages and
+    /// sentences (<see cref="EmbeddingProgress.SecondDense"/> only).
+    /// </summary>
+    Queued,
 }
 
 /// <summary>Progress of background passage embedding, for progress bars, /api/status and notices.</summary>
@@ -191,10 +197,14 @@ public sealed record EmbeddingProgress(EmbeddingState State, int Done, int Total
 
     /// <summary>
     /// The second dense retriever's passage vectors (<see cref="RetrievalOptions.SecondDenseWeight"/>): None when it is
-    /// off, Running while they are embedded (after the sentences), Ready once hybrid search ranks with it, Failed when
-    /// embedding them failed (hybrid search ranks with BM25 and the first embedder; the log says why).
+    /// off, Queued while the first embedder's passages and sentences are embedded, Running while its own are, Ready
+    /// once hybrid search ranks with it, Failed when embedding them failed (hybrid search ranks with BM25 and the
+    /// first embedder; the log says why).
     /// </summary>
     public EmbeddingState SecondDense { get; init; }
+
+    /// <summary>True while the second dense retriever's passages are queued or being embedded.</summary>
+    public bool SecondDensePending => SecondDense is EmbeddingState.Queued or EmbeddingState.Running;
 }
 
 /// <summary>The corpus index: parses the corpus folder, embeds (with cache) and indexes it.</summary>

@@ -19,8 +19,9 @@ internal sealed record StatusResponse(bool Ready, ModelStatus Model, CorpusStatu
 /// gate judges by the passage cosine.
 /// </param>
 /// <param name="SecondDense">
-/// The second dense retriever's passage vectors (<c>Retrieval:SecondDenseWeight</c>): None (off), Running (embedded
-/// after the sentences), Ready (hybrid search ranks with it) or Failed (ranking without it; the log says why).
+/// The second dense retriever's passage vectors (<c>Retrieval:SecondDenseWeight</c>): None (off), Queued (waiting for
+/// the first embedder's passages and sentences), Running (being embedded), Ready (hybrid search ranks with it) or
+/// Failed (ranking without it; the log says why).
 /// </param>
 internal sealed record EmbeddingStatus(EmbeddingState State, int Done, int Total, double? PassagesPerSecond, double? EtaSeconds, string? Error, SentenceEmbeddingStatus Sentences, EmbeddingState SecondDense);
 

@@ -93,6 +93,10 @@ function showStatus(status) {
     // The time left is worded as the console words it, and left out while the service has no estimate.
     setItem("status-retrieval", `Hybrid search${embedder ? ` · ${embedder}` : ""} · source sentences ${sentencesDone.toLocaleString("en")} of ${sentencesTotal.toLocaleString("en")} embedded${aboutLeft(field(embedding.sentences, "eta_seconds"))}`);
     busy = true;
+  } else if (embeddingState === "ready" && ["queued", "running"].includes(state(embedding.second_dense))) {
+    // The second dense retriever joins the ranking once its own passage vectors are embedded (after the sentences).
+    setItem("status-retrieval", `Hybrid search${embedder ? ` · ${embedder}` : ""} · the second embedder joins once its passages are embedded`);
+    busy = true;
   } else if (embeddingState === "ready") {
     setItem("status-retrieval", `Hybrid search${embedder ? ` · ${embedder}` : ""}`);
   } else if (embeddingState === "running") {

@@ -105,6 +105,24 @@ public sealed class ChatSessionTests
         Assert.Equal(1, CountOf(text, "answers now use hybrid search")); // said once, not before every prompt
     }
 
+    [Theory]
+    [InlineData(1200, EmbeddingState.Queued, true, true)]
+    [InlineData(2674, EmbeddingState.Running, false, true)]
+    [InlineData(2674, EmbeddingState.Ready, false, false)]
+    public async Task A_chat_that_starts_with_hybrid_search_ready_says_once_what_still_embeds(int sentencesDone, EmbeddingState secondDense, bool sentencesLine, bool secondLine)
+    {
+        using var output = new StringWriter();
+        var index = new ProgressIndex { Embedding = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, null, TimeSpan.Zero, null) { SentencesDone = sentencesDone, SentencesTotal = 2674, SecondDense = secondDense } };
+        var session = new ChatSession(TestAssistant.For(new FakeAnswerPipeline()), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), new QueueLineReader("first question", "second question", "/exit"), index);
+
+        await session.RunAsync(TestContext.Current.CancellationToken);
+
+        var text = output.ToString();
+        Assert.Equal(sentencesLine ? 1 : 0, CountOf(text, "source sentences 1200/2674 embedded (in the background"));
+        Assert.Equal(secondLine ? 1 : 0, CountOf(text, "The second dense retriever joins the ranking"));
+        Assert.DoesNotContain("answers now use hybrid search", text, StringComparison.Ordinal); // it was hybrid from the start
+    }
+
     [Fact]
     public async Task A_cache_that_could_not_be_saved_is_said_once_above_a_prompt()
     {
@@ -221,6 +239,7 @@ public sealed class ChatSessionTests
     [Theory]
     [InlineData(1200, EmbeddingState.Running, "source sentences 1200/2674 embedded, then the second dense retriever's passages; what is embedded is kept")]
     [InlineData(1200, EmbeddingState.None, "source sentences 1200/2674 embedded; what is embedded is kept")]
+    [InlineData(1200, EmbeddingState.Queued, "source sentences 1200/2674 embedded, then the second dense retriever's passages; what is embedded is kept")]
     [InlineData(2674, EmbeddingState.Running, "the second dense retriever's passages are being embedded; what is embedded is kept")]
     public void A_command_that_ends_while_the_sentences_or_the_second_dense_retriever_are_embedded_says_so(int sentencesDone, EmbeddingState secondDense, string expected)
     {

@@ -46,6 +46,10 @@ public sealed class ModelsCommandTests : IDisposable
         Assert.Matches(@"tiny-chat\s*│\s*chat\s*│\s*present", cli.Output);
         Assert.Matches(@"tiny-embed\s*│\s*embedding\s*│\s*missing", cli.Output);
 
+        // "models" alone lists too.
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "models"));
+        Assert.Matches(@"tiny-chat\s*│\s*chat\s*│\s*present", cli.Output);
+
         Assert.Equal(0, await cli.RunAsync(string.Empty, "models", "verify"));
         Assert.Contains("ok      tiny-chat: GGUF v3", cli.Output, StringComparison.Ordinal);
         Assert.Contains("sha256 ok", cli.Output, StringComparison.Ordinal);

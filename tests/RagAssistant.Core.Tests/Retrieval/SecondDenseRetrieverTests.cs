@@ -79,13 +79,42 @@ public sealed class SecondDenseRetrieverTests
         Assert.True(report.DenseAvailable);
         Assert.NotNull(index.Snapshot!.Vectors);
         Assert.Null(index.Snapshot.SecondVectors);
-        Assert.Equal(EmbeddingState.Running, index.Embedding.SecondDense);
+        Assert.True(index.Embedding.SecondDensePending);
         second.HoldDocuments.SetResult();
         await index.WaitForVectorsAsync(Ct);
         Assert.NotNull(index.Snapshot!.SecondVectors);
         Assert.Equal(EmbeddingState.Ready, index.Embedding.SecondDense);
         Assert.Equal(Titles.Length, second.EmbeddedTexts);
         Assert.Equal(Titles.Length * 3, first.EmbeddedTexts);
+    }
+
+    [Fact]
+    public async Task The_second_dense_retriever_is_queued_while_the_first_embedder_works_then_running_then_ready()
+    {
+        using var papers = new Papers();
+        var (first, second) = (papers.First, papers.Second);
+        first.HoldDocuments = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        second.HoldDocuments = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var index = papers.Index(first, second);
+        await index.BuildAsync(cancellationToken: Ct);
+
+        // A cold start: the first embedder's passages are held, so the second has not started (it is not "running").
+        Assert.Equal(EmbeddingState.Running, index.Embedding.State);
+        Assert.Equal(EmbeddingState.Queued, index.Embedding.SecondDense);
+        Assert.True(index.Embedding.SecondDensePending);
+        first.HoldDocuments.SetResult();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (index.Embedding.SecondDense == EmbeddingState.Queued && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.Equal(EmbeddingState.Running, index.Embedding.SecondDense);
+        Assert.Equal(0, second.EmbeddedTexts);
+        second.HoldDocuments.SetResult();
+        await index.WaitForVectorsAsync(Ct);
+        Assert.Equal(EmbeddingState.Ready, index.Embedding.SecondDense);
+        Assert.False(index.Embedding.SecondDensePending);
     }
 
     [Fact]

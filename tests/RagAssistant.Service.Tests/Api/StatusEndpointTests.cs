@@ -122,6 +122,23 @@ public sealed class StatusEndpointTests
     }
 
     [Theory]
+    [InlineData(EmbeddingState.Queued, "queued")]
+    [InlineData(EmbeddingState.Running, "running")]
+    [InlineData(EmbeddingState.Ready, "ready")]
+    [InlineData(EmbeddingState.None, "none")]
+    public async Task The_second_dense_retriever_reads_queued_until_its_own_passages_are_being_embedded(EmbeddingState secondDense, string expected)
+    {
+        await using var factory = new ServiceFactory();
+        factory.Index.Embedding = new EmbeddingProgress(EmbeddingState.Ready, 10, 10, 3.5, TimeSpan.Zero, null) { SentencesDone = 64, SentencesTotal = 2674, SecondDense = secondDense };
+        using var client = factory.CreateClient();
+        await client.WaitUntilReadyAsync();
+
+        var embedding = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("embedding");
+
+        Assert.Equal(expected, embedding.GetProperty("second_dense").GetString());
+    }
+
+    [Theory]
     [InlineData(EmbeddingState.Running, 5, 0, "running", "running")]
     [InlineData(EmbeddingState.Ready, 64, 2674, "ready", "running")]
     [InlineData(EmbeddingState.Ready, 2674, 2674, "ready", "ready")]

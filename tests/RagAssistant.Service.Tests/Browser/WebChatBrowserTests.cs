@@ -312,6 +312,7 @@ public sealed class WebChatBrowserTests
         JsonNode? sentenceEta = null;
         var withSentences = true;
         var passagesRunning = false;
+        string? secondDense = null;
         await page.RouteAsync("**/api/status", async route =>
         {
             var status = JsonNode.Parse(await (await route.FetchAsync()).TextAsync())!;
@@ -321,6 +322,11 @@ public sealed class WebChatBrowserTests
             if (withSentences)
             {
                 embedding["sentences"] = new JsonObject { ["state"] = "running", ["done"] = 416, ["total"] = 2674, ["eta_seconds"] = sentenceEta?.DeepClone() };
+            }
+
+            if (secondDense is not null)
+            {
+                embedding["second_dense"] = secondDense;
             }
 
             status["embedding"] = embedding;
@@ -346,6 +352,19 @@ public sealed class WebChatBrowserTests
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("#status-corpus")).ToHaveTextAsync("3 papers");
         await Assertions.Expect(retrieval).ToHaveTextAsync("Hybrid search");
+
+        // The second dense retriever, queued or embedding its passages, is not ranking yet: the header says it joins later.
+        foreach (var pending in new[] { "queued", "running" })
+        {
+            secondDense = pending;
+            await page.ReloadAsync();
+            await Assertions.Expect(retrieval).ToHaveTextAsync("Hybrid search · the second embedder joins once its passages are embedded");
+        }
+
+        secondDense = "ready";
+        await page.ReloadAsync();
+        await Assertions.Expect(retrieval).ToHaveTextAsync("Hybrid search");
+        secondDense = null;
 
         // Before that, while the passages are embedded, their own time left.
         passagesRunning = true;
