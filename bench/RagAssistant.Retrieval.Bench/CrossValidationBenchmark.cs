@@ -642,6 +642,32 @@ internal static class CrossValidationBenchmark
                     score[i] += weight * (s[i] - low) / span;
                 }
             }
+
+            // "@top1": each retriever's own first candidate gets a bonus of λ × its weight (CombSUM plus a vote for
+            // what any one retriever is surest of). "@top3" the same for its first three, halved at 2 and 3.
+            if (config.Weights.TryGetValue("@top1", out var bonus))
+            {
+                var order = candidates.OrderByDescending(i => s[i]).Take(config.Weights.ContainsKey("@top3") ? 3 : 1).ToList();
+                for (var r = 0; r < order.Count; r++)
+                {
+                    score[order[r]] += bonus * weight / (r == 0 ? 1 : 2);
+                }
+            }
+
+            // "@gap": a retriever whose first candidate stands far above its fifth speaks louder: its part is scaled
+            // by 1 + λ × (s1 - s5) / (s1 - median), in [1, 1 + λ].
+            if (config.Weights.TryGetValue("@gap", out var gapWeight))
+            {
+                var sorted = candidates.Select(i => s[i]).OrderDescending().ToList();
+                var spread = sorted[0] - sorted[sorted.Count / 2];
+                var confidence = spread > 0 ? Math.Clamp((sorted[0] - sorted[Math.Min(4, sorted.Count - 1)]) / spread, 0, 1) : 0;
+                var low = candidates.Min(i => s[i]);
+                var span = Math.Max(candidates.Max(i => s[i]) - low, 1e-9);
+                foreach (var i in candidates)
+                {
+                    score[i] += gapWeight * confidence * weight * (s[i] - low) / span;
+                }
+            }
         }
 
         return score.OrderByDescending(x => x.Value).ThenBy(x => x.Key).Select(x => x.Key);
@@ -709,6 +735,13 @@ internal static class CrossValidationBenchmark
             yield return RankingConfig.Of("question framing dropped for minilm", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm-content", w));
             yield return RankingConfig.Of("question framing dropped for both embedders", 0, ("bm25", shippedOptions.Bm25Weight), ("dense-content", shippedOptions.DenseWeight), ("minilm-content", w));
             yield return RankingConfig.Of("framing dropped beside the question", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-content", w));
+        }
+
+        foreach (var l in new[] { 0.1, 0.2, 0.3, 0.5 })
+        {
+            yield return RankingConfig.Of("vote for each retriever's first candidate", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("@top1", l));
+            yield return RankingConfig.Of("vote for each retriever's first three", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("@top1", l), ("@top3", 1));
+            yield return RankingConfig.Of("retriever weighted by its top's stand-out", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("@gap", 2 * l));
         }
 
         foreach (var pivot in new[] { 4.0, 6, 8, 10, 12, 16 })
