@@ -150,7 +150,7 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
             var validation = conversation.Validate(question);
             if (validation.Request is not { } request)
             {
-                terminal.Ui.MarkupLineInterpolated($"[red]Could not answer: {validation.Error}[/]");
+                terminal.Ui.MarkupLineInterpolated($"[red]{validation.Error}[/]"); // a whole sentence: what is wrong and what to do
                 return false;
             }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace RagAssistant.Console.Chat;
 
 /// <summary>How a line of input ended.</summary>
@@ -30,6 +32,9 @@ internal interface ILineReader
 /// <summary>Reads lines from redirected stdin (pipes, tests): no echo, no editing.</summary>
 internal sealed class PlainLineReader(TextReader input, TextWriter output) : ILineReader
 {
+    private const int MaxEchoChars = 1000;
+    private const int EchoHeadChars = 200;
+
     /// <inheritdoc/>
     public LineInput ReadLine(string prompt)
     {
@@ -42,8 +47,9 @@ internal sealed class PlainLineReader(TextReader input, TextWriter output) : ILi
             return LineInput.EndOfInput;
         }
 
-        // Echo, so a transcript of a piped session reads like the interactive one.
-        output.WriteLine(line);
+        // Echo, so a transcript of a piped session reads like the interactive one; a pasted document is shown by its
+        // start and length, not written back whole.
+        output.WriteLine(line.Length <= MaxEchoChars ? line : string.Create(CultureInfo.InvariantCulture, $"{line[..EchoHeadChars]}… ({line.Length:N0} characters)"));
         return new LineInput(LineInputKind.Line, line);
     }
 }

@@ -75,10 +75,11 @@ internal static class AskCommand
                 return ExitCodes.BadUsage;
             }
 
-            // JSON output keeps stdout for the document: no progress bar, notices on stderr.
+            // stdout holds the answer alone (a script may redirect it to a file): warnings and notices go to stderr;
+            // JSON output also has no progress bar.
             var (runtime, index) = await host.StartAssistantAsync(asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
-            StartupView.WriteWarnings(terminal, index, toStandardError: asJson);
-            RuntimeView.WriteNotices(terminal, runtime, toStandardError: asJson);
+            StartupView.WriteWarnings(terminal, index, toStandardError: true);
+            RuntimeView.WriteNotices(terminal, runtime, toStandardError: true);
             try
             {
                 if (asJson)

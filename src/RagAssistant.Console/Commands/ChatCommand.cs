@@ -54,6 +54,17 @@ internal static class ChatCommand
                 return ExitCodes.Failure;
             }
 
+            // The note on an unfinished semantic index, once: at the end of the session, or at the Ctrl+C that ends the
+            // process (the runtime ends it then without running the finally below).
+            var exitNoteWritten = 0;
+            void WriteExitNoteOnce()
+            {
+                if (Interlocked.Exchange(ref exitNoteWritten, 1) == 0)
+                {
+                    EmbeddingProgressView.WriteUnfinishedOnExit(terminal, host.Services.GetService<ICorpusIndex>());
+                }
+            }
+
             // Ctrl+C stops the answer, not the process. At a plain (piped) prompt, the first Ctrl+C warns and the second exits.
             var promptInterrupts = 0;
             void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
@@ -67,6 +78,10 @@ internal static class ChatCommand
                 {
                     e.Cancel = true;
                     terminal.Error.WriteLine("(Ctrl+C again to exit)");
+                }
+                else
+                {
+                    WriteExitNoteOnce();
                 }
             }
 
@@ -84,7 +99,7 @@ internal static class ChatCommand
                     await statusBar.DisposeAsync().ConfigureAwait(false);
                 }
 
-                EmbeddingProgressView.WriteUnfinishedOnExit(terminal, host.Services.GetService<ICorpusIndex>());
+                WriteExitNoteOnce();
             }
         }
         finally

@@ -56,8 +56,12 @@ internal static class ModelsCommand
             {
                 if (file is not null)
                 {
+                    // The header check only (no hash): a file that is there but no GGUF model is not "in use".
                     file.Refresh();
-                    var state = file.Exists ? $"[green]present, in use ({option})[/]" : $"[red]missing ({option})[/]";
+                    var problems = file.Exists ? (await ModelFileVerifier.VerifyAsync(file.FullName, null, null, cancellationToken).ConfigureAwait(false)).Problems : [];
+                    var state = !file.Exists ? $"[red]missing ({option})[/]"
+                        : problems.Count > 0 ? $"[red]invalid ({option}): {Markup.Escape(string.Join("; ", problems))}[/]"
+                        : $"[green]present, in use ({option})[/]";
                     table.AddRow(Markup.Escape(file.Name), role, state, file.Exists ? FormatSize(file.Length) : "?", "?", Markup.Escape(file.FullName));
                 }
             }

@@ -49,7 +49,7 @@ public sealed record EvalQuestion(
             }
             catch (JsonException ex)
             {
-                problems.Add($"{Path.GetFileName(path)}:{i + 1}: malformed JSON ({ex.Message}); skipped");
+                problems.Add($"{Path.GetFileName(path)}:{i + 1}: malformed JSON ({MalformedJson.Describe(ex, withLine: false)}); skipped");
             }
         }
 

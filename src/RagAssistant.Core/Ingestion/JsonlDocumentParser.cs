@@ -50,7 +50,7 @@ internal static class JsonlDocumentParser
             }
             catch (JsonException ex)
             {
-                warnings.Add(new CorpusWarning(sourceFile, i + 1, $"malformed JSON ({ex.Message}); skipped"));
+                warnings.Add(new CorpusWarning(sourceFile, i + 1, $"malformed JSON ({MalformedJson.Describe(ex, withLine: false)}); skipped"));
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RagAssistant.Core;
 
 namespace RagAssistant.Hosting.Models;
 
@@ -35,7 +36,7 @@ public sealed record ModelManifest(IReadOnlyList<ModelEntry> Models)
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"{sourceName}: not valid JSON ({ex.Message}).", ex);
+            throw new InvalidDataException($"{sourceName}: not valid JSON ({MalformedJson.Describe(ex)}).", ex);
         }
 
         if (manifest?.Models is null)

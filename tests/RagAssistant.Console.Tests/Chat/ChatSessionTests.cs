@@ -124,6 +124,24 @@ public sealed class ChatSessionTests
     }
 
     [Fact]
+    public async Task A_pasted_over_long_question_is_echoed_by_its_start_and_refused_with_the_reason_alone()
+    {
+        using var output = new StringWriter();
+        var question = "Which papers study speculative decoding? " + new string('x', 5000);
+        var terminal = Terminal.Plain(output, TextWriter.Null, TextReader.Null);
+        var session = new ChatSession(TestAssistant.For(new FakeAnswerPipeline()), Runtime, terminal, new PlainLineReader(new StringReader(question + "\n/exit\n"), output));
+
+        await session.RunAsync(TestContext.Current.CancellationToken);
+
+        var text = output.ToString();
+        Assert.Contains("> Which papers study speculative decoding? xxx", text, StringComparison.Ordinal);
+        Assert.Contains($"… ({question.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} characters)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(new string('x', 1000), text, StringComparison.Ordinal);
+        Assert.Matches(@"The question is [\d,]+ characters long", text);
+        Assert.DoesNotContain("Could not answer", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_cache_that_could_not_be_saved_is_said_once_above_a_prompt()
     {
         using var output = new StringWriter();

@@ -48,6 +48,7 @@ public sealed class EvalCommandTests
         if (content.Length > 0)
         {
             Assert.Contains("set.jsonl:1: malformed JSON", cli.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("BytePositionInLine", cli.Error, StringComparison.Ordinal);
             Assert.Contains("set.jsonl:2: needs \"question\" and \"gold_titles\"; skipped", cli.Error, StringComparison.Ordinal);
         }
     }

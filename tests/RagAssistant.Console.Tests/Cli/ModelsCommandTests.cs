@@ -56,6 +56,22 @@ public sealed class ModelsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task List_calls_a_given_model_file_that_is_no_gguf_invalid_not_in_use()
+    {
+        var junk = Path.Combine(folder.Path, "junk.gguf");
+        await File.WriteAllBytesAsync(junk, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 31))], TestContext.Current.CancellationToken);
+        var good = Path.Combine(folder.Path, "good.gguf");
+        await File.WriteAllBytesAsync(good, content, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "models", "list", "--model", junk));
+        Assert.Matches(@"junk\.gguf\s*│\s*chat\s*│\s*invalid \(--model\)", cli.Output);
+        Assert.DoesNotContain("present, in use (--model)", cli.Output, StringComparison.Ordinal);
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "models", "list", "--model", good));
+        Assert.Contains("present, in use (--model)", cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_server_error_fails_the_download_with_exit_code_1()
     {
         server.FailWith = HttpStatusCode.InternalServerError;

@@ -143,6 +143,79 @@ internal static partial class ConsoleProcess
         return new Result(process.ExitCode, Shown(), await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken)) { Raw = raw };
     }
 
+    /// <summary>
+    /// Runs with stdin left open (a chat waiting at its prompt), and once stdout shows <paramref name="waitFor"/> sends
+    /// SIGINT <paramref name="interrupts"/> times, as a person pressing Ctrl+C would; waits for the process to end.
+    /// </summary>
+    public static async Task<Result> RunInterruptedAsync(string workingDirectory, string waitFor, int interrupts, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ragassistant.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Start(start, new Dictionary<string, string>());
+        var output = new StringBuilder();
+        var shown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = Task.Run(async () =>
+        {
+            var buffer = new char[4096];
+            int read;
+            while ((read = await process.StandardOutput.ReadAsync(buffer, TestContext.Current.CancellationToken)) > 0)
+            {
+                lock (output)
+                {
+                    output.Append(buffer, 0, read);
+                    if (output.ToString().Contains(waitFor, StringComparison.Ordinal))
+                    {
+                        shown.TrySetResult();
+                    }
+                }
+            }
+        });
+        var error = ReadBytesAsync(process.StandardError.BaseStream);
+        try
+        {
+            await shown.Task.WaitAsync(TimeSpan.FromMinutes(3), TestContext.Current.CancellationToken);
+            for (var i = 0; i < interrupts; i++)
+            {
+                using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                {
+                    await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+                }
+
+                await Task.Delay(500, TestContext.Current.CancellationToken);
+            }
+
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+            await reading;
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        var errorText = Encoding.UTF8.GetString(await error);
+        lock (output)
+        {
+            return new Result(process.ExitCode, output.ToString(), errorText);
+        }
+    }
+
     private static Process Start(ProcessStartInfo start, IReadOnlyDictionary<string, string> environment)
     {
         foreach (var (key, value) in FastModelSettings.Concat(environment))

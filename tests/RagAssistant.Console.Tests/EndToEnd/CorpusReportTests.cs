@@ -32,6 +32,22 @@ public sealed class CorpusReportTests : IDisposable
     }
 
     [Fact]
+    public async Task Ask_keeps_stdout_for_the_answer_and_writes_corpus_warnings_and_notices_to_stderr()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus"));
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "moe_note.txt"), "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(corpus.FullName, "latin1.txt"), System.Text.Encoding.Latin1.GetBytes("# Naïve Bayes for résumé screening\n\nNaïve résumés.\n"), TestContext.Current.CancellationToken);
+
+        // "ask q > answer.txt" must leave the answer alone in the file.
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "How does mixture-of-experts routing work?", "--corpus", corpus.FullName, "--retrieval-only", "--EmbeddingModel:Provider=None");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("moe_note", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning:", result.Output, StringComparison.Ordinal);
+        Assert.Contains("warning: latin1.txt: is not valid UTF-8", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_chat_reports_merged_copies_once_per_change_while_index_lists_them_every_time()
     {
         var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus"));

@@ -146,7 +146,14 @@ public sealed class ServiceLifecycleTests
 
         // The shell's folder has no wwwroot: the page comes through the build's static web assets manifest.
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("<html", await page.Content.ReadAsStringAsync(Ct), StringComparison.OrdinalIgnoreCase);
+        var html = await page.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("<html", html, StringComparison.OrdinalIgnoreCase);
+
+        // Its icon is served with it (a browser asks for /favicon.ico, a 404, without the link).
+        Assert.Contains("<link rel=\"icon\" href=\"favicon.svg\"", html, StringComparison.Ordinal);
+        using var icon = await client.GetAsync(new Uri("/favicon.svg", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.OK, icon.StatusCode);
+        Assert.Equal("image/svg+xml", icon.Content.Headers.ContentType?.MediaType);
     }
 
     [Theory]
