@@ -18,7 +18,8 @@ public static partial class StartupOptionsValidation
     /// <param name="services">The built host's services.</param>
     /// <exception cref="OptionsValidationException">
     /// A setting is invalid; <see cref="OptionsValidationException.Failures"/> say which and why (the failures of
-    /// every invalid options class, in one exception).
+    /// every invalid options class, in one exception), or a setting's value does not convert to its type (the one
+    /// failure says what it expects: "Retrieval:TopK expects a whole number, got 'abc'.").
     /// </exception>
     public static void ValidateStartupOptions(this IServiceProvider services)
     {
@@ -41,6 +42,13 @@ public static partial class StartupOptionsValidation
                 .ToList();
             var first = (OptionsValidationException)invalid[0];
             throw new OptionsValidationException(first.OptionsName, first.OptionsType, failures);
+        }
+        catch (InvalidOperationException ex) when (ValueExpectation.DescribeSettingConversion(ex) is { } failure)
+        {
+            // Binding stops at the first value that does not convert, before any validation: that one setting is the
+            // failure, worded like the others ("Retrieval:TopK expects a whole number, got 'abc'."). The binder does
+            // not say which options class it was binding.
+            throw new OptionsValidationException(Options.DefaultName, typeof(object), [failure]);
         }
     }
 

@@ -71,6 +71,12 @@ catch (OptionsValidationException ex)
     await Console.Error.WriteLineAsync($"The service cannot start: {string.Join(" ", ex.Failures)}");
     return 1;
 }
+catch (InvalidOperationException ex) when (ValueExpectation.DescribeSettingConversion(ex) is { } failure)
+{
+    // A setting read only once the host runs (not validated at start) whose value does not convert: the same one line.
+    await Console.Error.WriteLineAsync($"The service cannot start: {failure}");
+    return 1;
+}
 catch (RagAssistant.Hosting.Conversations.ConversationStoreException ex)
 {
     // The conversation store cannot be opened (a newer schema, an unreachable server): its message says what to do.

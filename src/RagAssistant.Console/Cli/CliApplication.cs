@@ -57,7 +57,7 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
         {
             return await InvalidConfigurationAsync([.. ex.Failures]).ConfigureAwait(false);
         }
-        catch (InvalidOperationException ex) when (UsageErrors.DescribeSetting(ex) is { } failure)
+        catch (InvalidOperationException ex) when (ValueExpectation.DescribeSettingConversion(ex) is { } failure)
         {
             return await InvalidConfigurationAsync([failure]).ConfigureAwait(false);
         }

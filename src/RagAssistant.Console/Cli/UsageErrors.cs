@@ -12,7 +12,7 @@ namespace RagAssistant.Console.Cli;
 /// named as such (not the token after it, which the parser may report instead when it took the option for the
 /// command's argument), a value that does not convert says what the option expects rather than a .NET type name, and
 /// each message ends with the <c>--help</c> that lists the command's options. A setting whose value does not
-/// convert is worded the same way (<see cref="DescribeSetting"/>).
+/// convert is worded the same way (<see cref="ValueExpectation.DescribeSettingConversion"/>).
 /// </summary>
 internal static partial class UsageErrors
 {
@@ -46,26 +46,6 @@ internal static partial class UsageErrors
         return ([.. parseResult.Errors.Select(Describe).Distinct(StringComparer.Ordinal)], hint);
     }
 
-    /// <summary>
-    /// Words the configuration binder's failure to convert a setting ("Failed to convert configuration value 'abc' at
-    /// 'Retrieval:TopK' to type 'System.Int32'.") as what the setting expects; null for any other exception.
-    /// </summary>
-    /// <param name="exception">What the host threw while validating the options at start.</param>
-    /// <returns>"Retrieval:TopK expects a whole number, got 'abc'.", or null.</returns>
-    public static string? DescribeSetting(InvalidOperationException exception)
-    {
-        ArgumentNullException.ThrowIfNull(exception);
-        if (SettingConversion().Match(exception.Message) is not { Success: true } match)
-        {
-            return null;
-        }
-
-        var typeName = match.Groups["type"].Value;
-        var type = Type.GetType(typeName) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
-        var expected = type is null ? null : Expectation(type);
-        return expected is null ? null : $"{match.Groups["key"].Value} expects {expected}, got '{match.Groups["value"].Value}'.";
-    }
-
     private static string Describe(ParseError error)
     {
         var (name, type, tokens) = error.SymbolResult switch
@@ -75,7 +55,7 @@ internal static partial class UsageErrors
             ArgumentResult a => ($"<{a.Argument.Name}>", a.Argument.ValueType, a.Tokens),
             _ => (null, null, null),
         };
-        if (name is null || Expectation(type!) is not { } expected)
+        if (name is null || ValueExpectation.Of(type!) is not { } expected)
         {
             return error.Message;
         }
@@ -83,24 +63,6 @@ internal static partial class UsageErrors
         return tokens!.FirstOrDefault(t => !Converts(t.Value, type!)) is { } bad
             ? $"{name} expects {expected}, got '{bad.Value}'."
             : error.Message;
-    }
-
-    // What a value of the type looks like to a person; null for types whose own messages say it (files, text).
-    private static string? Expectation(Type type)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        if (type.IsEnum)
-        {
-            return $"one of {string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant()))}";
-        }
-
-        return Type.GetTypeCode(type) switch
-        {
-            TypeCode.Byte or TypeCode.SByte or TypeCode.Int16 or TypeCode.UInt16 or TypeCode.Int32 or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64 => "a whole number",
-            TypeCode.Single or TypeCode.Double or TypeCode.Decimal => "a number",
-            TypeCode.Boolean => "true or false",
-            _ => null,
-        };
     }
 
     private static bool Converts(string value, Type type)
@@ -170,10 +132,6 @@ internal static partial class UsageErrors
 
         return string.Join(' ', names);
     }
-
-    // Microsoft.Extensions.Configuration.Binder's message (its resources are English only).
-    [GeneratedRegex(@"^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'\.$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
-    private static partial Regex SettingConversion();
 
     [GeneratedRegex("^--?[A-Za-z][A-Za-z0-9-]*(=.*)?$", RegexOptions.CultureInvariant)]
     private static partial Regex OptionShape();

@@ -43,6 +43,40 @@ public sealed class ServiceLifecycleTests
     }
 
     [Theory]
+    [InlineData("Retrieval:SecondDenseWeight expects a number, got 'abc'.", "--Retrieval:SecondDenseWeight=abc")]
+    [InlineData("Retrieval:TopK expects a whole number, got 'abc'.", "--Retrieval:TopK=abc")]
+    [InlineData("Answering:MinRelevance expects a number, got 'abc'.", "--Answering:MinRelevance=abc")]
+    [InlineData("Service:MaxRequestBodyBytes expects a whole number, got 'abc'.", "--Service:MaxRequestBodyBytes=abc")]
+    [InlineData("Service:WatchCorpus expects true or false, got 'maybe'.", "--Service:WatchCorpus=maybe")]
+    [InlineData("Retrieval:TopK expects a whole number, got '2.5'.", "--Retrieval:TopK", "2.5")]
+    public async Task A_setting_that_does_not_convert_exits_1_with_one_line_saying_what_it_expects(string message, params string[] settings)
+    {
+        ServiceProcess.SkipWithoutBuild();
+        await using var process = ServiceProcess.Start(["--retrieval-only", .. settings]);
+
+        await AssertRefusedWithOneLineAsync(process, message);
+    }
+
+    [Fact]
+    public async Task A_setting_from_the_environment_that_does_not_convert_exits_1_with_one_line()
+    {
+        ServiceProcess.SkipWithoutBuild();
+        await using var process = ServiceProcess.StartWithEnvironment(new Dictionary<string, string> { ["Retrieval__TopK"] = "abc" }, "--retrieval-only", "--Service:WatchCorpus=false");
+
+        await AssertRefusedWithOneLineAsync(process, "Retrieval:TopK expects a whole number, got 'abc'.");
+    }
+
+    private static async Task AssertRefusedWithOneLineAsync(ServiceProcess process, string message)
+    {
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
+        var output = process.Output.Trim();
+        Assert.Equal($"The service cannot start: {message}", output);
+        Assert.Equal(1, process.ExitCode);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("unknown setting Retrieval:TopKK: no part of the assistant reads it. Did you mean Retrieval:TopK?", "--Retrieval:TopKK", "3")]
     [InlineData("unknown setting Service:MaxConcurentAnswers: no part of the assistant reads it. Did you mean Service:MaxConcurrentAnswers?", "--Service:MaxConcurentAnswers=2")]
     [InlineData("unknown setting Bogus:Key: no part of the assistant reads it.", "--Bogus:Key=1")]

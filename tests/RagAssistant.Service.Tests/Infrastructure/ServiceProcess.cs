@@ -63,6 +63,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public static ServiceProcess Start(int port, params string[] arguments) => StartIn(TestPaths.RepositoryRoot, port, arguments);
 
+    /// <summary>Starts the service from the repository root with <paramref name="environment"/> added to its environment (settings such as <c>Retrieval__TopK</c>).</summary>
+    public static ServiceProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Launch(TestPaths.RepositoryRoot, FreePort(), [ServiceAssembly], arguments, environment);
+
     /// <summary>Starts the service in <paramref name="workingDirectory"/> on a free port.</summary>
     public static ServiceProcess StartIn(string workingDirectory, params string[] arguments) => StartIn(workingDirectory, FreePort(), arguments);
 
@@ -81,7 +85,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return Launch(workingDirectory, FreePort(), ["run", "--project", project, "--no-build", "-c", configuration, "--"], arguments);
     }
 
-    private static ServiceProcess Launch(string workingDirectory, int port, string[] dotnetArguments, string[] arguments)
+    private static ServiceProcess Launch(string workingDirectory, int port, string[] dotnetArguments, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var address = new Uri($"http://127.0.0.1:{port}");
         var info = new ProcessStartInfo("dotnet")
@@ -109,6 +113,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = info };
         var service = new ServiceProcess(process, address);
         process.OutputDataReceived += (_, e) => service.Append(e.Data);
