@@ -56,7 +56,7 @@ internal static class EndpointRouteBuilderExtensions
             ? TypedResults.Json(paper, ServiceJsonContext.Default.Paper)
             : ApiProblems.NotFound($"No paper has the id '{id}'. Paper ids come from /api/search hits and from the sources of an answer."))
             .Produces<Paper>();
-        api.MapGet("/papers", (string? query, int? offset, int? limit, PapersHandler handler) => handler.List(query, offset, limit))
+        api.MapGet("/papers", (string? query, long? offset, long? limit, PapersHandler handler) => handler.List(query, offset, limit))
             .Produces<PaperList>();
         api.MapGet("/documents", (DocumentsHandler handler) => handler.List());
         api.MapPost("/documents", (DocumentsHandler handler, HttpContext context) => handler.UploadAsync(context));
@@ -65,7 +65,7 @@ internal static class EndpointRouteBuilderExtensions
 
         // Stored conversations (/api/ask adds their turns); /v1/chat/completions stays stateless, as OpenAI clients expect.
         var conversations = api.MapGroup("/conversations");
-        conversations.MapGet("/", (string? query, int? limit, string? cursor, ConversationsHandler handler, CancellationToken ct) => handler.ListAsync(query, limit, cursor, ct));
+        conversations.MapGet("/", (string? query, long? limit, string? cursor, ConversationsHandler handler, CancellationToken ct) => handler.ListAsync(query, limit, cursor, ct));
         conversations.MapGet("/{id}", (string id, ConversationsHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
         conversations.MapPatch("/{id}", (string id, [FromBody] ConversationPatchRequest body, ConversationsHandler handler, CancellationToken ct) => handler.RenameAsync(id, body, ct))
             .WithMetadata(new RequestBodyExample(ConversationPatchRequest.Example));

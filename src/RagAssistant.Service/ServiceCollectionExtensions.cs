@@ -48,7 +48,17 @@ internal static class ServiceCollectionExtensions
         services.ConfigureHttpJsonOptions(json => ServiceJsonContext.UseServiceConventions(json.SerializerOptions));
 
         // The OpenAPI document of the routes (/openapi/v1.json), from the endpoints' metadata and the JSON options above.
-        services.AddOpenApi();
+        services.AddOpenApi(openApi => openApi.AddSchemaTransformer((schema, context, _) =>
+        {
+            // A custom converter hides the number's type from the document: say what the field takes.
+            if (context.JsonPropertyInfo?.CustomConverter is WholeNumberJsonConverter)
+            {
+                schema.Type = Microsoft.OpenApi.JsonSchemaType.Integer | Microsoft.OpenApi.JsonSchemaType.Null;
+                schema.Format = "int64";
+            }
+
+            return Task.CompletedTask;
+        }));
 
         // Binding failures throw (in every environment), so RequestBodyProblems can say what was wrong with the body.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);

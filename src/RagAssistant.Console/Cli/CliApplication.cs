@@ -64,7 +64,7 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
         catch (ArgumentException ex)
         {
             // The pipeline rejects input it cannot take (a question over the length limit) with an actionable message.
-            terminal.WriteError(ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal));
+            terminal.WriteError(ex.MessageWithoutParameter());
             return ExitCodes.BadUsage;
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException or ModelDownloadException or InvalidOperationException)

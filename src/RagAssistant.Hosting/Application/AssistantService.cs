@@ -41,7 +41,7 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     /// <param name="maxAnswerTokens">Most tokens the answer may have, at least 1; null uses the server's limit (larger values are capped there).</param>
     /// <param name="fields">How the front end names these inputs in its messages; null for the API's (<see cref="AskFieldNames.Api"/>).</param>
     /// <returns>The request with the cleaned question and normalised history, or the error message.</returns>
-    public AskValidation Validate(string? question, IEnumerable<ChatMessage>? history = null, int? topK = null, int? maxAnswerTokens = null, AskFieldNames? fields = null)
+    public AskValidation Validate(string? question, IEnumerable<ChatMessage>? history = null, long? topK = null, long? maxAnswerTokens = null, AskFieldNames? fields = null)
     {
         fields ??= AskFieldNames.Api;
         if (CheckText(question, fields.Question, out var text) is { } textError)
@@ -67,7 +67,8 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
                 fields.History);
         }
 
-        return AskValidation.Valid(new AnswerRequest(text, turns, topK) { MaxAnswerTokens = maxAnswerTokens });
+        // Checked above: topK is within 1..MaxTopK; a token limit beyond int is capped at the server's limit all the same.
+        return AskValidation.Valid(new AnswerRequest(text, turns, (int?)topK) { MaxAnswerTokens = maxAnswerTokens is { } tokens ? (int)Math.Min(tokens, int.MaxValue) : null });
     }
 
     /// <summary>
@@ -78,7 +79,7 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
     /// <param name="topK">How many hits, or null for <c>Retrieval:TopK</c>.</param>
     /// <param name="fields">How the front end names these inputs; null for the API's.</param>
     /// <returns>The cleaned search text, or what is wrong.</returns>
-    public SearchValidation ValidateSearch(string? text, int? topK, AskFieldNames? fields = null)
+    public SearchValidation ValidateSearch(string? text, long? topK, AskFieldNames? fields = null)
     {
         fields ??= AskFieldNames.Api;
         if (CheckText(text, fields.Question, out var cleaned) is { } textError)
@@ -156,13 +157,13 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
             : null;
     }
 
-    private string? CheckTopK(int? topK, string field) =>
+    private string? CheckTopK(long? topK, string field) =>
         topK is < 1 || topK > Limits.MaxTopK
             ? $"{ValueRange.Between(field, 1, Limits.MaxTopK, topK)} The limit is {AskOptions.SectionName}:{nameof(AskOptions.MaxTopK)}."
             : null;
 
     // Larger values are fine: the pipeline caps them at the server's limit (Answering:MaxAnswerTokens).
-    private static string? CheckTokenLimit(int? maxAnswerTokens, string field) =>
+    private static string? CheckTokenLimit(long? maxAnswerTokens, string field) =>
         maxAnswerTokens is < 1 ? $"{ValueRange.AtLeast(field, 1, maxAnswerTokens)} Leave it out to use the server's limit." : null;
 }
 

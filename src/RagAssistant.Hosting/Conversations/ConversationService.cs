@@ -43,7 +43,7 @@ public sealed partial class ConversationService(IConversationStore store, Assist
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>The turn to answer, or what is wrong with the input.</returns>
     /// <exception cref="ConversationStoreException">No conversation has the id (<see cref="ConversationStoreError.NotFound"/>), a limit is reached, or the store fails.</exception>
-    public async Task<ConversationAskValidation> PrepareAsync(string? conversationId, string? question, IReadOnlyList<ChatMessage>? history, int? topK, AskFieldNames? fields = null, CancellationToken cancellationToken = default)
+    public async Task<ConversationAskValidation> PrepareAsync(string? conversationId, string? question, IReadOnlyList<ChatMessage>? history, long? topK, AskFieldNames? fields = null, CancellationToken cancellationToken = default)
     {
         if (conversationId is not null && history is { Count: > 0 })
         {

@@ -429,7 +429,7 @@ public abstract class SqlConversationStore : IConversationStore, IAsyncDisposabl
         var parts = cursor.Split('_', 2);
         if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var updated) || parts[1].Length == 0)
         {
-            throw new ArgumentException($"'{cursor}' is not a page cursor: pass the \"next\" value of the previous page unchanged.", nameof(cursor));
+            throw new ArgumentException($"'{cursor}' is not a page cursor: send the \"next\" value of the previous page unchanged, or leave cursor out for the first page.", nameof(cursor));
         }
 
         return (updated, parts[1]);

@@ -17,7 +17,7 @@ namespace RagAssistant.Service.Api;
 public sealed record AskRequest(
     string? Question,
     IReadOnlyList<ConversationTurn>? History = null,
-    [property: JsonPropertyName("top_k")] int? TopK = null,
+    [property: JsonPropertyName("top_k"), JsonConverter(typeof(WholeNumberJsonConverter))] long? TopK = null,
     [property: JsonPropertyName("conversation_id")] string? ConversationId = null)
 {
     /// <summary>Shown in error messages.</summary>

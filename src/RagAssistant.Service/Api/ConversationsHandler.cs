@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using RagAssistant.Hosting;
 using RagAssistant.Hosting.Conversations;
 
 namespace RagAssistant.Service.Api;
@@ -12,23 +13,23 @@ internal sealed class ConversationsHandler(ConversationService conversations)
     /// <summary>Largest page of the list.</summary>
     public const int MaxPageSize = 200;
 
-    public async Task<Results<JsonHttpResult<ConversationListResponse>, ProblemHttpResult>> ListAsync(string? query, int? limit, string? cursor, CancellationToken cancellationToken)
+    public async Task<Results<JsonHttpResult<ConversationListResponse>, ProblemHttpResult>> ListAsync(string? query, long? limit, string? cursor, CancellationToken cancellationToken)
     {
         if (limit is < 1 or > MaxPageSize)
         {
-            return ApiProblems.BadRequest($"limit must be between 1 and {MaxPageSize}, not {limit}.", "limit");
+            return ApiProblems.BadRequest(ValueRange.Between("limit", 1, MaxPageSize, limit), "limit");
         }
 
         try
         {
-            var page = await conversations.Store.ListAsync(query, limit ?? 50, cursor, cancellationToken);
+            var page = await conversations.Store.ListAsync(query, (int?)limit ?? 50, cursor, cancellationToken);
             return TypedResults.Json(
                 new ConversationListResponse([.. page.Conversations.Select(ConversationListItem.From)], page.Next),
                 ServiceJsonContext.Default.ConversationListResponse);
         }
         catch (ArgumentException ex)
         {
-            return ApiProblems.BadRequest(ex.Message, "cursor");
+            return ApiProblems.BadRequest(ex.MessageWithoutParameter(), "cursor");
         }
         catch (ConversationStoreException ex)
         {

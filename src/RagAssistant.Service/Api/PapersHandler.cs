@@ -17,7 +17,7 @@ internal sealed class PapersHandler(IPaperCatalog catalog, AssistantReadiness re
     public const int MaxLimit = 100;
 
     /// <summary>One page of papers, or 400 when offset or limit is out of range.</summary>
-    public IResult List(string? query, int? offset, int? limit)
+    public IResult List(string? query, long? offset, long? limit)
     {
         var skip = offset ?? 0;
         var take = limit ?? DefaultLimit;
@@ -39,8 +39,9 @@ internal sealed class PapersHandler(IPaperCatalog catalog, AssistantReadiness re
             : [.. papers
                 .Where(p => words.All(w => p.Title.Contains(w, StringComparison.OrdinalIgnoreCase) || p.Abstract.Contains(w, StringComparison.OrdinalIgnoreCase)))
                 .OrderByDescending(p => words.Count(w => p.Title.Contains(w, StringComparison.OrdinalIgnoreCase)))];
-        var page = matches.Skip(skip).Take(take).Select(p => new PaperListItem(p.Id, p.Title, p.Date, p.SourceFile)).ToList();
-        int? next = skip + page.Count < matches.Count ? skip + page.Count : null;
+        // An offset past int is past every corpus: an empty last page.
+        var page = matches.Skip((int)Math.Min(skip, int.MaxValue)).Take((int)take).Select(p => new PaperListItem(p.Id, p.Title, p.Date, p.SourceFile)).ToList();
+        int? next = skip + page.Count < matches.Count ? (int)skip + page.Count : null;
         return TypedResults.Json(new PaperList(page, matches.Count, next), ServiceJsonContext.Default.PaperList);
     }
 }

@@ -46,6 +46,7 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
         {
             // 413 and 415 (when binding throws them) get their detail from Describe, as when it only sets the status.
             not StatusCodes.Status400BadRequest => Results.Problem(statusCode: badRequest.StatusCode),
+            _ when ParameterBinding().Match(badRequest.Message) is { Success: true } binding => ApiProblems.BadRequest(NotConverted(binding), binding.Groups["name"].Value),
             _ when example is null => ApiProblems.BadRequest(badRequest.Message, field: null),
             _ when badRequest.InnerException is JsonException json => BadRequest(Explain(httpContext, json, example)),
 
@@ -171,6 +172,22 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
             : ($"The field '{field}' must be {Expected(container, options)}. Example: {example}.", field);
     }
 
+    // A query or route value that does not convert to the handler's parameter ("Failed to bind parameter
+    // "Nullable<long> limit" from "abc"."), in the API's terms. Whole-number parameters are long, so a number too
+    // large for them is past any range the handler would name.
+    private static string NotConverted(Match binding)
+    {
+        var (type, name, value) = (binding.Groups["type"].Value, binding.Groups["name"].Value, binding.Groups["value"].Value);
+        var wholeNumber = WholeNumberType().IsMatch(type);
+        if (wholeNumber && WholeNumberText().IsMatch(value))
+        {
+            return $"{name} is out of range, got {value}.";
+        }
+
+        var expected = wholeNumber ? "a whole number" : NumberType().IsMatch(type) ? "a number" : type.Contains("bool", StringComparison.OrdinalIgnoreCase) ? "true or false" : "a valid value";
+        return $"{name} must be {expected}, got '{value}'.";
+    }
+
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult BadRequest((string Detail, string? Field) fault) => ApiProblems.BadRequest(fault.Detail, fault.Field);
 
     private static string NotValidAt(JsonException json, string example) =>
@@ -239,6 +256,18 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
             },
         };
     }
+
+    [GeneratedRegex(@"^Failed to bind parameter ""(?<type>.+) (?<name>[^ ""]+)"" from ""(?<value>.*)""\.$", RegexOptions.Singleline)]
+    private static partial Regex ParameterBinding();
+
+    [GeneratedRegex(@"\b(?:u?int|u?long|u?short|s?byte|Int\d+|UInt\d+)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex WholeNumberType();
+
+    [GeneratedRegex(@"\b(?:double|float|decimal|Single|Double|Decimal)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex NumberType();
+
+    [GeneratedRegex(@"^\s*[-+]?\d+\s*$")]
+    private static partial Regex WholeNumberText();
 
     [GeneratedRegex(@"\.(?<name>[^.\[]+)|\['(?<quoted>[^']*)'\]|\[(?<index>\d+)\]")]
     private static partial Regex PathStep();

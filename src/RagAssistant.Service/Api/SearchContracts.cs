@@ -14,7 +14,7 @@ namespace RagAssistant.Service.Api;
 /// <param name="Mode">bm25, dense or hybrid; null uses the configured default.</param>
 /// <param name="Query">Deprecated alias of <paramref name="Question"/> (the name before it matched <c>/api/ask</c>), still accepted so older clients keep working; giving both is refused.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record SearchRequest(string? Question = null, [property: JsonPropertyName("top_k")] int? TopK = null, RetrieverKind? Mode = null, string? Query = null) : IValidatableObject
+public sealed record SearchRequest(string? Question = null, [property: JsonPropertyName("top_k"), JsonConverter(typeof(WholeNumberJsonConverter))] long? TopK = null, RetrieverKind? Mode = null, string? Query = null) : IValidatableObject
 {
     /// <summary>Shown in error messages.</summary>
     internal const string Example = """{"question": "speculative decoding", "top_k": 5, "mode": "hybrid"}""";

@@ -30,7 +30,7 @@ internal sealed partial class SearchHandler(
 
         try
         {
-            var result = await retriever.SearchAsync(text, request.TopK, request.Mode, context.RequestAborted);
+            var result = await retriever.SearchAsync(text, (int?)request.TopK, request.Mode, context.RequestAborted);
             return TypedResults.Json(SearchResponse.From(result), ServiceJsonContext.Default.SearchResponse);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.AI;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Contract;
+using RagAssistant.Service.Api;
 
 namespace RagAssistant.Service.OpenAi;
 
@@ -22,7 +23,7 @@ namespace RagAssistant.Service.OpenAi;
 /// <param name="Messages">The conversation, oldest first; the last user message is the question.</param>
 /// <param name="Stream">True for server-sent events (chunks, then <c>[DONE]</c>); false for one JSON completion.</param>
 /// <param name="StreamOptions">With <c>include_usage</c>, a last chunk carries the token usage.</param>
-/// <param name="MaxTokens">Most answer tokens (OpenAI's older name); at least 1, capped at the server's limit.</param>
+/// <param name="MaxTokens">Most answer tokens (OpenAI's older name); at least 1, capped at the server's limit (any larger whole number gets the limit).</param>
 /// <param name="MaxCompletionTokens">Most answer tokens (OpenAI's current name); wins over <paramref name="MaxTokens"/>.</param>
 public sealed record ChatCompletionRequest(
     string? Model,
@@ -31,8 +32,8 @@ public sealed record ChatCompletionRequest(
     IReadOnlyList<ChatCompletionMessage>? Messages,
     bool Stream = false,
     [property: JsonPropertyName("stream_options")] ChatCompletionStreamOptions? StreamOptions = null,
-    [property: JsonPropertyName("max_tokens")] int? MaxTokens = null,
-    [property: JsonPropertyName("max_completion_tokens")] int? MaxCompletionTokens = null) : IValidatableObject
+    [property: JsonPropertyName("max_tokens"), JsonConverter(typeof(WholeNumberJsonConverter))] long? MaxTokens = null,
+    [property: JsonPropertyName("max_completion_tokens"), JsonConverter(typeof(WholeNumberJsonConverter))] long? MaxCompletionTokens = null) : IValidatableObject
 {
     /// <summary>Shown in error messages.</summary>
     internal const string Example = """{"model": "ragassistant", "messages": [{"role": "user", "content": "Which papers study speculative decoding?"}]}""";

@@ -53,6 +53,43 @@ public sealed class CatalogEndpointTests
         Assert.Contains("limit must be between 1 and 100, got 500.", await bad.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/api/papers?limit=99999999999", "limit must be between 1 and 100, got 99999999999.", "limit")]
+    [InlineData("/api/papers?limit=-99999999999", "limit must be between 1 and 100, got -99999999999.", "limit")]
+    [InlineData("/api/papers?offset=-99999999999", "offset must be 0 or more, got -99999999999.", "offset")]
+    [InlineData("/api/papers?limit=abc", "limit must be a whole number, got 'abc'.", "limit")]
+    [InlineData("/api/papers?offset=1.5", "offset must be a whole number, got '1.5'.", "offset")]
+    [InlineData("/api/papers?limit=100000000000000000000000", "limit is out of range, got 100000000000000000000000.", "limit")]
+    [InlineData("/api/conversations?limit=99999999999", "limit must be between 1 and 200, got 99999999999.", "limit")]
+    [InlineData("/api/conversations?limit=abc", "limit must be a whole number, got 'abc'.", "limit")]
+    public async Task A_query_number_that_is_not_a_whole_number_in_range_is_a_problem_naming_the_range_or_the_type(string path, string expected, string field)
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+        await client.WaitUntilReadyAsync();
+
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.ReadProblemAsync(Ct);
+        Assert.Equal(expected, problem.GetProperty("detail").GetString());
+        Assert.Equal(field, Assert.Single(problem.GetProperty("errors").EnumerateObject()).Name);
+    }
+
+    [Fact]
+    public async Task An_offset_past_every_paper_is_an_empty_last_page()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+        await client.WaitUntilReadyAsync();
+
+        var page = await GetJsonAsync(client, "/api/papers?offset=99999999999");
+
+        Assert.Equal(0, page.GetProperty("papers").GetArrayLength());
+        Assert.Equal(3, page.GetProperty("total").GetInt32());
+        Assert.False(page.TryGetProperty("next", out _), "no page follows");
+    }
+
     private static async Task<JsonElement> GetJsonAsync(HttpClient client, string path) =>
         JsonDocument.Parse(await client.GetStringAsync(new Uri(path, UriKind.Relative), Ct)).RootElement;
 
@@ -64,6 +101,7 @@ public sealed class CatalogEndpointTests
     [InlineData("{\"query\": \"x\", \"top_k\": \"5\"}", "The field 'top_k' must be a whole number (a JSON number such as 5, without quotes).")]
     [InlineData("{\"query\": \"x\", \"topK\": 3}", "Unknown field 'topK': the fields are question, top_k, mode, query.")]
     [InlineData("{\"query\": \"x\", \"top_k\": 1000}", "top_k must be between 1 and 20, got 1000.")]
+    [InlineData("{\"query\": \"x\", \"top_k\": 99999999999}", "top_k must be between 1 and 20, got 99999999999.")]
     [InlineData("{\"question\": \"\"}", "question is empty")]
     [InlineData("{\"question\": \"x\", \"query\": \"x\"}", "Give the search text once, as question")]
     public async Task Bad_searches_get_a_problem(string body, string expected)

@@ -102,6 +102,7 @@ public sealed class ConversationEndpointTests
         Assert.Equal(HttpStatusCode.BadRequest, both.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, emptyTitle.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badCursor.StatusCode);
+        Assert.Equal("'nope' is not a page cursor: send the \"next\" value of the previous page unchanged, or leave cursor out for the first page.", Detail(await badCursor.ReadProblemAsync(Ct)));
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
         Assert.Equal(1, (await client.GetFromJsonAsync<JsonElement>("/api/conversations", Ct)).GetProperty("conversations").GetArrayLength());
     }

@@ -45,15 +45,20 @@ public sealed class TokenLimitTests
         Assert.Equal(FakeAnswerPipeline.AnswerFor("What is speculative decoding?"), completion.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
     }
 
-    [Fact]
-    public async Task A_limit_above_the_servers_is_capped_there_and_the_cut_reported()
+    [Theory]
+    [InlineData("\"max_tokens\": 2147483647, ")]
+    [InlineData("\"max_tokens\": 99999999999, ")]
+    [InlineData("\"max_completion_tokens\": 99999999999, ")]
+    [InlineData("\"max_tokens\": 100000000000000000000000000000, ")]
+    [InlineData("\"max_tokens\": 1e30, ")]
+    public async Task A_limit_above_the_servers_is_capped_there_and_the_cut_reported(string limits)
     {
         await using var factory = new ServiceFactory();
         factory.Pipeline.AnswerTokenLimit = 3;
         using var http = factory.CreateClient();
         await http.WaitUntilReadyAsync();
 
-        using var response = await http.PostRawAsync("/v1/chat/completions", Body("\"max_tokens\": 2147483647, "), Ct);
+        using var response = await http.PostRawAsync("/v1/chat/completions", Body(limits), Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var completion = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
@@ -81,6 +86,7 @@ public sealed class TokenLimitTests
     [Theory]
     [InlineData("\"max_tokens\": 0, ", "max_tokens must be at least 1, got 0.")]
     [InlineData("\"max_tokens\": -1, ", "max_tokens must be at least 1, got -1.")]
+    [InlineData("\"max_tokens\": -99999999999, ", "max_tokens must be at least 1, got -99999999999.")]
     [InlineData("\"max_completion_tokens\": 0, ", "max_completion_tokens must be at least 1, got 0.")]
     [InlineData("\"max_tokens\": 1.5, ", "The field 'max_tokens' must be a whole number (a JSON number such as 5, without quotes).")]
     public async Task A_limit_below_one_is_a_400_openai_error(string limits, string expected)
