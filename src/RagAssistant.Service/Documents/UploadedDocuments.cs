@@ -116,7 +116,11 @@ internal sealed partial class UploadedDocuments(
     /// <inheritdoc/>
     public void Dispose() => _writeGate.Dispose();
 
-    /// <summary>Removes the uploaded document named <paramref name="name"/>; false when there is none by that name.</summary>
+    /// <summary>
+    /// Removes the uploaded document named <paramref name="name"/>, and the uploads folder with the last one (the
+    /// service creates it with the first upload, so nothing is left behind in the corpus folder); false when there is
+    /// no document by that name.
+    /// </summary>
     public bool Delete(string name)
     {
         // Only a name this class could have chosen: never a path.
@@ -131,8 +135,27 @@ internal sealed partial class UploadedDocuments(
             return false;
         }
 
-        File.Delete(path);
-        LogDeleted(logger, name);
+        // Under the write gate: an upload creates the folder and writes into it as one step, which this must not split.
+        _writeGate.Wait();
+        try
+        {
+            File.Delete(path);
+            LogDeleted(logger, name);
+            if (!Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                // Not recursive: anything put there meanwhile (by hand) keeps the folder.
+                Directory.Delete(folder, recursive: false);
+            }
+        }
+        catch (IOException) when (!File.Exists(path))
+        {
+            // The folder was not empty after all (written by hand just now): the document is gone, the folder stays.
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
         return true;
     }
 

@@ -115,6 +115,16 @@ public sealed class WebChatDocumentsBrowserTests
         Assert.True(File.Exists(Path.Combine(corpus.Path, "notes.md")));
         using var removed = await client.DeleteAsync(new Uri("/api/documents/passwd.md", UriKind.Relative), Ct);
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.True(Directory.Exists(Path.Combine(corpus.Path, "uploads")), "one document is left in the folder");
+
+        // The last one removed takes the folder the service created with it; the next upload creates it again.
+        using var last = await client.DeleteAsync(new Uri("/api/documents/passwd-2.md", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.NoContent, last.StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(corpus.Path, "uploads")), string.Join(", ", Directory.EnumerateFileSystemEntries(corpus.Path, "*", SearchOption.AllDirectories)));
+        Assert.Equal(0, JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/documents", UriKind.Relative), Ct)).RootElement.GetProperty("documents").GetArrayLength());
+        (status, _) = await UploadAsync(client, ("again.md", "# Again\n\nThird."u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.True(File.Exists(Path.Combine(corpus.Path, "uploads", "again.md")));
     }
 
     private static async Task<(HttpStatusCode Status, string Detail)> UploadAsync(HttpClient client, params (string Name, byte[] Content)[] files)
