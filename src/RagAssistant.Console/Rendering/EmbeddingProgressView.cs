@@ -41,7 +41,8 @@ internal static class EmbeddingProgressView
 
     /// <summary>
     /// When a command ends before the vectors are all embedded (the passages, then the source sentences, then the
-    /// second dense retriever's passages): a note on standard error that the semantic index is unfinished, that what was embedded is kept (the cache is saved as it goes and when the job stops), and
+    /// second dense retriever's passages): a note on standard error that the semantic index is unfinished, that what was embedded is kept (the cache is saved as it goes and when the job stops)
+    /// or, when the cache cannot be written (<see cref="EmbeddingProgress.CacheWarning"/>), lost at exit, with the warning saying why, and
     /// how to finish it, so that a user of short <c>ask</c> runs is not left with keyword search without knowing why.
     /// </summary>
     /// <param name="terminal">Where to write (its standard error).</param>
@@ -63,6 +64,14 @@ internal static class EmbeddingProgressView
                 break;
             default:
                 return false;
+        }
+
+        if (index.Embedding.CacheWarning is { } cacheWarning)
+        {
+            // Nothing was saved: promising "kept" would send the user back to a cold start they did not expect.
+            terminal.Error.WriteLine($"The semantic index is not finished ({what}); what is embedded is lost at exit, because the embedding cache cannot be written. `{Cli.ConsoleCommand.For("index")}` builds it in full once it can.");
+            terminal.Error.WriteLine($"warning: {cacheWarning}");
+            return true;
         }
 
         terminal.Error.WriteLine($"The semantic index is not finished ({what}; what is embedded is kept). It goes on at the next start; `{Cli.ConsoleCommand.For("index")}` builds it in full.");
@@ -154,6 +163,20 @@ internal static class EmbeddingProgressView
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(terminal);
         var waiting = index.WaitForVectorsAsync(cancellationToken);
+
+        // An unusable cache folder is known before the first batch: said now, not after the embedding, and once.
+        if (index.Embedding is { IsPending: true, CacheWarning: { } cacheWarning })
+        {
+            terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {cacheWarning}[/]");
+            var final = await WaitWithBarAsync(index, terminal, waiting, cancellationToken).ConfigureAwait(false);
+            return final with { Warnings = [.. final.Warnings.Where(w => w != cacheWarning)] };
+        }
+
+        return await WaitWithBarAsync(index, terminal, waiting, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IndexReport> WaitWithBarAsync(ICorpusIndex index, Cli.Terminal terminal, Task<IndexReport> waiting, CancellationToken cancellationToken)
+    {
         if (!terminal.IsInteractive || !(index.Embedding.IsPending || index.Embedding.SentencesPending))
         {
             return await waiting.ConfigureAwait(false);

@@ -38,7 +38,8 @@ public sealed record CorpusMerge(string Title, int Copies, IReadOnlyList<string>
 /// share a title are all kept. The folder is walked by <see cref="CorpusFolderWalker"/>: each real folder and file
 /// once, links out of the folder only when <see cref="CorpusOptions.FollowExternalLinks"/> says so; a file larger than
 /// <see cref="CorpusOptions.MaxFileBytes"/>, or empty (as pipes, sockets and devices are), is skipped unopened, so time
-/// and memory stay bounded whatever the folder holds.
+/// and memory stay bounded whatever the folder holds; a .txt, .md or .jsonl file holding binary data
+/// (<see cref="BinaryContentDetector"/>) is skipped with one warning.
 /// Nothing here throws for bad input: each problem becomes a <see cref="CorpusWarning"/> and the rest is kept.
 /// </summary>
 /// <param name="splitter">Splits long documents into passages (<see cref="ArgumentNullException"/> when null).</param>
@@ -98,6 +99,9 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
         return Finish(folder, entries, warnings);
     }
 
+    /// <summary>The warning of a text-named file that holds binary data (<see cref="BinaryContentDetector"/>).</summary>
+    internal const string NotTextMessage = "is not a text file (it holds binary data); skipped";
+
     private async Task<CorpusFileContent> ReadFileAsync(string path, string relative, CancellationToken cancellationToken)
     {
         try
@@ -127,6 +131,12 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
             {
                 using var buffer = new MemoryStream(bytes, writable: false);
                 return PdfDocumentParser.Parse(buffer, relative);
+            }
+
+            // A renamed binary would decode as Windows-1252 (every byte is a character) and become junk papers.
+            if (BinaryContentDetector.HoldsBinaryData(bytes))
+            {
+                return new CorpusFileContent([], [new CorpusWarning(relative, null, NotTextMessage)]);
             }
 
             var decoded = CorpusTextDecoder.Decode(bytes);

@@ -23,19 +23,20 @@ internal static class CorpusTextDecoder
         CodePagesEncodingProvider.Instance.GetEncoding(1252, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback)
         ?? throw new InvalidOperationException("The Windows-1252 code page is not available.");
 
+    /// <summary>The byte order marks read, each with its encoding; UTF-32 LE before UTF-16 LE, whose BOM starts its own.</summary>
+    internal static IReadOnlyList<(byte[] Bom, Encoding Encoding)> ByteOrderMarks { get; } =
+    [
+        ([0xEF, 0xBB, 0xBF], StrictUtf8),
+        ([0xFF, 0xFE, 0x00, 0x00], new UTF32Encoding(bigEndian: false, byteOrderMark: true, throwOnInvalidCharacters: true)),
+        ([0x00, 0x00, 0xFE, 0xFF], new UTF32Encoding(bigEndian: true, byteOrderMark: true, throwOnInvalidCharacters: true)),
+        ([0xFF, 0xFE], new UnicodeEncoding(bigEndian: false, byteOrderMark: true, throwOnInvalidBytes: true)),
+        ([0xFE, 0xFF], new UnicodeEncoding(bigEndian: true, byteOrderMark: true, throwOnInvalidBytes: true)),
+    ];
+
     /// <summary>Decodes <paramref name="bytes"/> by the rule above.</summary>
     public static DecodedText Decode(ReadOnlySpan<byte> bytes)
     {
-        // UTF-32 LE before UTF-16 LE: its BOM starts with the UTF-16 one.
-        (byte[] Bom, Encoding Encoding)[] boms =
-        [
-            ([0xEF, 0xBB, 0xBF], StrictUtf8),
-            ([0xFF, 0xFE, 0x00, 0x00], new UTF32Encoding(bigEndian: false, byteOrderMark: true, throwOnInvalidCharacters: true)),
-            ([0x00, 0x00, 0xFE, 0xFF], new UTF32Encoding(bigEndian: true, byteOrderMark: true, throwOnInvalidCharacters: true)),
-            ([0xFF, 0xFE], new UnicodeEncoding(bigEndian: false, byteOrderMark: true, throwOnInvalidBytes: true)),
-            ([0xFE, 0xFF], new UnicodeEncoding(bigEndian: true, byteOrderMark: true, throwOnInvalidBytes: true)),
-        ];
-        foreach (var (bom, encoding) in boms)
+        foreach (var (bom, encoding) in ByteOrderMarks)
         {
             if (bytes.StartsWith(bom))
             {

@@ -46,6 +46,12 @@ internal sealed partial class EmbeddingCache
     /// <summary>Why the file on disk was not used, when it existed but was discarded; else null.</summary>
     public string? DiscardReason { get; private set; }
 
+    /// <summary>
+    /// Why the cache folder cannot hold the file, found when the cache is loaded (see <see cref="FolderProblemOf"/>), or
+    /// null when it can: then nothing is written and <see cref="Save"/> returns false at once.
+    /// </summary>
+    public string? FolderProblem { get; private init; }
+
     /// <summary>Why the last <see cref="Save"/> failed (a read-only folder, a full disk), or null when it succeeded.</summary>
     public string? SaveError => Volatile.Read(ref _saveError);
 
@@ -71,7 +77,10 @@ internal sealed partial class EmbeddingCache
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(modelIdentity);
         logger ??= NullLogger.Instance;
-        var cache = new EmbeddingCache(path, modelIdentity, new Dictionary<string, float[]>(StringComparer.Ordinal), logger);
+        var cache = new EmbeddingCache(path, modelIdentity, new Dictionary<string, float[]>(StringComparer.Ordinal), logger)
+        {
+            FolderProblem = FolderProblemOf(Path.GetDirectoryName(Path.GetFullPath(path))!),
+        };
         if (!File.Exists(path))
         {
             return cache;
@@ -94,6 +103,40 @@ internal sealed partial class EmbeddingCache
         }
 
         return cache;
+    }
+
+    /// <summary>
+    /// What keeps <paramref name="folder"/> from holding cache files, or null when nothing does: it "is a file, not a
+    /// folder", it "cannot be created (reason)" (a parent is a file, a read-only or virtual file system such as
+    /// <c>/proc</c>), or it "is not writable (reason)". Creates the folder when missing, and proves it writable by
+    /// creating (and deleting) a hidden probe file in it, so a build learns before embedding that nothing will be kept.
+    /// </summary>
+    /// <param name="folder">The cache folder, absolute.</param>
+    public static string? FolderProblemOf(string folder)
+    {
+        if (File.Exists(folder))
+        {
+            return "is a file, not a folder";
+        }
+
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return $"cannot be created ({ex.Message})";
+        }
+
+        try
+        {
+            using var probe = new FileStream(Path.Combine(folder, $".write-probe-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"is not writable ({ex.Message})";
+        }
     }
 
     /// <summary>The hash that keys a passage text.</summary>
@@ -162,6 +205,13 @@ internal sealed partial class EmbeddingCache
         if (used.Count == 0 && !File.Exists(FilePath))
         {
             return true;
+        }
+
+        if (FolderProblem is { } problem)
+        {
+            // Said once, when the build started (PassageEmbeddingJob.CacheWarning): no write is tried, nor logged.
+            Volatile.Write(ref _saveError, $"the cache folder {problem}");
+            return false;
         }
 
         var temporary = $"{FilePath}.{Guid.NewGuid():N}.tmp";

@@ -77,7 +77,6 @@ internal sealed partial class PassageEmbeddingJob
         }
 
         FromCache = _texts.Length - Missing.Count;
-        _lastProgress = new EmbeddingProgress(EmbeddingState.Running, FromCache, _texts.Length, null, null, null) { SentencesDone = SentencesDone, SentencesTotal = SentencesTotal };
         var sentences = withSentences ? corpus.Passages.SelectMany(p => SourceSentences.Split(CitationStreamParser.NeutralizeSourceMarkers(p.Text))) : [];
         foreach (var sentence in sentences.Distinct(StringComparer.Ordinal))
         {
@@ -93,8 +92,15 @@ internal sealed partial class PassageEmbeddingJob
             }
         }
 
+        // An unusable cache folder is said when the build starts, not after the first save fails seconds of embedding later.
+        if (cache.FolderProblem is { } problem && (Missing.Count > 0 || MissingSentences.Count > 0))
+        {
+            CacheWarning = $"{Path.GetDirectoryName(cache.FilePath)}: embedding cache folder {problem}; vectors are kept in memory only, lost at exit, and the next start embeds every passage again. Set {CorpusOptions.SectionName}:{nameof(CorpusOptions.CacheFolder)} to a writable folder";
+        }
+
         MissingSentences.Sort((a, b) => a.Length.CompareTo(b.Length));
         Missing.Sort((a, b) => _texts[a].Length.CompareTo(_texts[b].Length));
+        _lastProgress = new EmbeddingProgress(EmbeddingState.Running, FromCache, _texts.Length, null, null, null) { CacheWarning = CacheWarning, SentencesDone = SentencesDone, SentencesTotal = SentencesTotal };
     }
 
     /// <summary>Passages the cache has no vector for (their ordinals), shortest text first.</summary>
@@ -115,7 +121,10 @@ internal sealed partial class PassageEmbeddingJob
     /// <summary>Passages in the corpus.</summary>
     public int Total => _texts.Length;
 
-    /// <summary>The first failed cache save, worded for the user; null while every save succeeded.</summary>
+    /// <summary>
+    /// Why the cache is not kept, worded for the user: an unusable cache folder (known from the start) or the first
+    /// failed save; null while every save succeeded.
+    /// </summary>
     public string? CacheWarning { get; private set; }
 
     /// <summary>

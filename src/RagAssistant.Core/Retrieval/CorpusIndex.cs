@@ -252,7 +252,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         _snapshot = new IndexSnapshot(corpus.Papers, corpus.Passages, bm25, null);
         await RetireAsync(retired, cancellationToken).ConfigureAwait(false);
         await RetireAsync(secondRetired, cancellationToken).ConfigureAwait(false);
-        Embedding = new EmbeddingProgress(EmbeddingState.Running, job.FromCache, job.Total, null, null, null) { SentencesDone = job.SentencesDone, SentencesTotal = job.SentencesTotal };
+        Embedding = new EmbeddingProgress(EmbeddingState.Running, job.FromCache, job.Total, null, null, null) { CacheWarning = job.CacheWarning, SentencesDone = job.SentencesDone, SentencesTotal = job.SentencesTotal };
         _embeddingCancellation = new CancellationTokenSource();
         var background = _embeddingCancellation.Token;
 

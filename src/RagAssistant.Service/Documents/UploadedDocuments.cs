@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
 using RagAssistant.Service.Options;
@@ -180,7 +181,7 @@ internal sealed partial class UploadedDocuments(
 
         // The extension must match the content: a renamed binary would be indexed as garbage.
         using var stream = file.OpenReadStream();
-        var head = new byte[Math.Min(8192, file.Length)];
+        var head = new byte[Math.Min(BinaryContentDetector.SniffLength, file.Length)];
         stream.ReadExactly(head);
         var isPdf = head.AsSpan().StartsWith("%PDF-"u8);
         if (extension == ".pdf" && !isPdf)
@@ -188,15 +189,13 @@ internal sealed partial class UploadedDocuments(
             return new($"\"{name}\" is not a PDF (it does not start with %PDF-).", StatusCodes.Status415UnsupportedMediaType);
         }
 
-        if (extension != ".pdf" && (isPdf || head.AsSpan().Contains((byte)0) && !HasUtf16ByteOrderMark(head)))
+        if (extension != ".pdf" && BinaryContentDetector.HoldsBinaryData(head))
         {
             return new($"\"{name}\" is not a text file (it holds binary data); .md, .txt and .jsonl documents must be text.", StatusCodes.Status415UnsupportedMediaType);
         }
 
         return null;
     }
-
-    private static bool HasUtf16ByteOrderMark(byte[] head) => head.AsSpan().StartsWith(new byte[] { 0xFF, 0xFE }) || head.AsSpan().StartsWith(new byte[] { 0xFE, 0xFF });
 
     private async Task<string> WriteAsync(string folder, IFormFile file, CancellationToken cancellationToken)
     {
