@@ -179,13 +179,15 @@ public sealed class EmbeddingCacheTests
     public void A_cache_that_cannot_be_saved_is_logged_once_and_says_why()
     {
         using var folder = new TempFolder();
-
-        // A file where the cache folder should be: no user, root included, can create the cache there.
-        var blocked = folder.Write("not-a-folder", "a file");
+        var cacheFolder = Path.Combine(folder.Path, "cache");
         using var logs = new FakeLoggerProvider();
-        var cache = EmbeddingCache.Load(EmbeddingCache.PathFor(blocked, Model, Corpus), Model, 3, logs.CreateLogger("cache"));
+        var cache = EmbeddingCache.Load(EmbeddingCache.PathFor(cacheFolder, Model, Corpus), Model, 3, logs.CreateLogger("cache"));
+        Assert.Null(cache.FolderProblem);
         cache.Set("text", [1, 2, 3]);
 
+        // The folder becomes a file after the build started: no user, root included, can create the cache there.
+        Directory.Delete(cacheFolder, recursive: true);
+        File.WriteAllText(cacheFolder, "a file");
         for (var i = 0; i < 5; i++)
         {
             Assert.False(cache.Save());
@@ -193,5 +195,58 @@ public sealed class EmbeddingCacheTests
 
         Assert.NotNull(cache.SaveError);
         Assert.Single(logs.Collector.GetSnapshot(), r => r.Message.Contains("could not be saved", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_unusable_cache_folder_is_found_when_the_cache_is_loaded_and_nothing_is_written()
+    {
+        using var folder = new TempFolder();
+        var blocked = folder.Write("not-a-folder", "a file");
+        using var logs = new FakeLoggerProvider();
+        var cache = EmbeddingCache.Load(EmbeddingCache.PathFor(blocked, Model, Corpus), Model, 3, logs.CreateLogger("cache"));
+        cache.Set("text", [1, 2, 3]);
+
+        Assert.Equal("is a file, not a folder", cache.FolderProblem);
+        Assert.False(cache.Save());
+        Assert.Equal("a file", File.ReadAllText(blocked));
+        Assert.Empty(logs.Collector.GetSnapshot()); // said once, by the build's warning (PassageEmbeddingJob.CacheWarning)
+    }
+
+    [Fact]
+    public void The_folder_check_says_what_is_wrong_and_creates_a_missing_folder()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("afile", "x");
+        var missing = Path.Combine(folder.Path, "new", "cache");
+
+        Assert.Equal("is a file, not a folder", EmbeddingCache.FolderProblemOf(file));
+        Assert.StartsWith("cannot be created (", EmbeddingCache.FolderProblemOf(Path.Combine(file, "sub")), StringComparison.Ordinal);
+        Assert.Null(EmbeddingCache.FolderProblemOf(missing));
+        Assert.True(Directory.Exists(missing));
+        Assert.Empty(Directory.GetFileSystemEntries(missing)); // the write probe is gone
+        if (OperatingSystem.IsLinux())
+        {
+            // Not writable even by root: the kernel's own file systems.
+            Assert.StartsWith("cannot be created (", EmbeddingCache.FolderProblemOf("/proc/nope"), StringComparison.Ordinal);
+            Assert.StartsWith("is not writable (", EmbeddingCache.FolderProblemOf("/proc/self"), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_read_only_folder_is_not_writable()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux() && Environment.UserName != "root", "root writes into a read-only folder; /proc covers it");
+        using var folder = new TempFolder();
+        var readOnly = Path.Combine(folder.Path, "ro");
+        Directory.CreateDirectory(readOnly);
+        File.SetUnixFileMode(readOnly, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        try
+        {
+            Assert.StartsWith("is not writable (", EmbeddingCache.FolderProblemOf(readOnly), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.SetUnixFileMode(readOnly, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 }

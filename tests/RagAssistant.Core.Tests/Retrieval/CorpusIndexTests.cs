@@ -179,6 +179,45 @@ public sealed class CorpusIndexTests
         Assert.Equal(2 + (4 * 2), generator.EmbeddedTexts); // the two passages left, then every passage's two sentences
     }
 
+    [Theory]
+    [InlineData("file", "is a file, not a folder")]
+    [InlineData("under a file", "cannot be created (")]
+    [InlineData("proc", "is not writable (")]
+    public async Task An_unusable_cache_folder_is_warned_when_the_build_starts_and_embedding_runs_in_memory(string kind, string problem)
+    {
+        Assert.SkipWhen(kind == "proc" && !OperatingSystem.IsLinux(), "/proc is Linux's");
+        using var corpus = new TempFolder();
+        using var scratch = new TempFolder();
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
+        var file = scratch.Write("afile", "not a folder");
+        var cacheFolder = kind switch { "file" => file, "under a file" => Path.Combine(file, "cache"), _ => "/proc/self" };
+        var generator = new HashingEmbeddingGenerator { HoldDocuments = new TaskCompletionSource() };
+        using var index = new CorpusIndex(
+            Options.Create(new CorpusOptions { Folder = corpus.Path, CacheFolder = cacheFolder }),
+            Options.Create(new RetrievalOptions()),
+            new InMemoryVectorStore(),
+            generator);
+
+        var started = await index.BuildAsync(cancellationToken: Ct);
+
+        // Before a single passage is embedded: the warning says what is wrong and what to do.
+        Assert.Equal(0, generator.EmbeddedTexts);
+        var warning = index.Embedding.CacheWarning;
+        Assert.NotNull(warning);
+        Assert.StartsWith($"{cacheFolder}: embedding cache folder {problem}", warning, StringComparison.Ordinal);
+        Assert.Contains("lost at exit", warning, StringComparison.Ordinal);
+        Assert.EndsWith("Set Corpus:CacheFolder to a writable folder", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(warning, started.Warnings); // shown from the progress (chat, index, /api/status), once
+
+        generator.HoldDocuments.SetResult();
+        var report = await index.WaitForVectorsAsync(Ct);
+        Assert.True(report.DenseAvailable);
+        Assert.Equal(2, report.Embedded);
+        Assert.Single(report.Warnings, w => w == warning);
+        Assert.Equal(warning, index.Embedding.CacheWarning);
+        Assert.Equal("not a folder", File.ReadAllText(file));
+    }
+
     [Fact]
     public async Task A_run_stopped_before_its_first_batch_and_an_empty_corpus_leave_no_cache_file()
     {
