@@ -269,6 +269,22 @@ public sealed class ChatSessionTests
         Assert.Contains($"not finished ({expected})", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_exit_note_says_what_is_embedded_is_lost_when_the_cache_cannot_be_written()
+    {
+        using var error = new StringWriter();
+        const string Warning = "/tmp/afile: embedding cache folder is a file, not a folder; vectors are kept in memory only, lost at exit, and the next start embeds every passage again. Set Corpus:CacheFolder to a writable folder";
+        var index = new ProgressIndex { Embedding = new EmbeddingProgress(EmbeddingState.Running, 0, 312, null, null, null) { CacheWarning = Warning } };
+
+        Assert.True(EmbeddingProgressView.WriteUnfinishedOnExit(Terminal.Plain(TextWriter.Null, error, TextReader.Null), index));
+
+        var text = error.ToString();
+        Assert.Contains("not finished (0/312 passages embedded); what is embedded is lost at exit, because the embedding cache cannot be written", text, StringComparison.Ordinal);
+        Assert.Contains($"warning: {Warning}", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("is kept", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("goes on at the next start", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(EmbeddingState.Ready)]
     [InlineData(EmbeddingState.Failed)]
