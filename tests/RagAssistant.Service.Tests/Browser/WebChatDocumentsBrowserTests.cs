@@ -89,6 +89,12 @@ public sealed class WebChatDocumentsBrowserTests
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
         Assert.Contains("is not a text file", detail, StringComparison.Ordinal);
 
+        // The corpus loader's own check (BinaryContentDetector): control characters without a NUL, a PDF under .md.
+        (status, detail) = await UploadAsync(client, ("controls.txt", [0x01, 0x02, 0x03, 0x41, 0x04, 0x05]));
+        Assert.Equal((HttpStatusCode.UnsupportedMediaType, "\"controls.txt\" is not a text file (it holds binary data); .md, .txt and .jsonl documents must be text."), (status, detail));
+        (status, _) = await UploadAsync(client, ("paper.md", "%PDF-1.7\n"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+
         (status, detail) = await UploadAsync(client, ("fake.pdf", "not a pdf"u8.ToArray()));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
         Assert.Contains("is not a PDF", detail, StringComparison.Ordinal);
