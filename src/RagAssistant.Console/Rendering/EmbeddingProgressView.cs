@@ -165,7 +165,7 @@ internal static class EmbeddingProgressView
         var waiting = index.WaitForVectorsAsync(cancellationToken);
 
         // An unusable cache folder is known before the first batch: said now, not after the embedding, and once.
-        if (index.Embedding is { IsPending: true, CacheWarning: { } cacheWarning })
+        if (index.Embedding.CacheWarning is { } cacheWarning)
         {
             terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {cacheWarning}[/]");
             var final = await WaitWithBarAsync(index, terminal, waiting, cancellationToken).ConfigureAwait(false);

@@ -216,6 +216,13 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
         var (target, retired, cache) = VectorsFor(_embeddingGenerator, _corpusVectors, folder, warnings);
         var job = new PassageEmbeddingJob(corpus, _embeddingGenerator, target, cache, _retrievalOptions, _logger);
+        if (job.CacheWarning is not null && cache.FolderProblem is { } problem)
+        {
+            // Once per build, for the service's log (the second embedder's job shares the folder, and the warning);
+            // the console filters this category and shows EmbeddingProgress.CacheWarning instead.
+            LogCacheFolderUnusable(_loggerFactory.CreateLogger(CacheLogCategory), Path.GetDirectoryName(cache.FilePath), problem);
+        }
+
         var build = new EmbeddingBuild(corpus, bm25, warnings, stopwatch);
         _corpusVectors = target;
         var (secondJob, secondRetired) = SecondJob(corpus, folder, warnings);
@@ -455,6 +462,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
     // Information, not Warning: the front ends already show this once as a start-up notice (console banner,
     // /api/status), and a warning repeated it above the banner at every start.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding cache folder {Folder} {Problem}: vectors are kept in memory only until Corpus:CacheFolder names a writable folder")]
+    private static partial void LogCacheFolderUnusable(ILogger logger, string? folder, string problem);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "No embedding model is configured: retrieval runs BM25 only")]
     private partial void LogBm25Only();
 

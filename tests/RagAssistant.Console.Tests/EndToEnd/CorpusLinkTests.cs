@@ -58,8 +58,11 @@ public sealed class CorpusLinkTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Error);
         var all = Collapse(result.Output + result.Error);
-        Assert.Equal(1, Count(all, "embedding cache cannot be saved"));
-        Assert.Equal(0, Count(all, "could not be saved")); // not also as a log line
+        Assert.Equal(1, Count(all, "embedding cache folder is a file, not a folder"));
+        Assert.Equal(1, Count(all, "Set Corpus:CacheFolder to a writable folder"));
+        Assert.Equal(0, Count(all, "Embedding cache folder")); // not also as a log line
+        Assert.Equal(0, Count(all, "could not be saved"));
+        Assert.True(all.IndexOf("embedding cache folder", StringComparison.Ordinal) < all.IndexOf("Indexed 1 paper", StringComparison.Ordinal), all); // before the embedding, not after
     }
 
     private static int Count(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
