@@ -59,6 +59,18 @@ public sealed class ArcticEmbeddingGeneratorTests(BundledModel model)
     }
 
     [Fact]
+    public async Task The_truncation_warning_is_one_readable_line()
+    {
+        var longText = "A title\r\n\n\tafter \u0001\u0002its blank line " + string.Join(' ', Enumerable.Repeat("retrieval", 700));
+
+        await model.Generator.GenerateAsync([longText], cancellationToken: Ct);
+
+        var message = Assert.Single(model.Logger.Collector.GetSnapshot(), r => r.Message.Contains("\"A title", StringComparison.Ordinal)).Message;
+        Assert.Contains("(the rest is not embedded): \"A title after its blank line retrieval", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(message, char.IsControl);
+    }
+
+    [Fact]
     public void Identity_names_the_model_and_package_version_and_threads_default_to_the_logical_processors_outside_the_application()
     {
         var identity = EmbeddingInputType.ModelIdentity(model.Generator);

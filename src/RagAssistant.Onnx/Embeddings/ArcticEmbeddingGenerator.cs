@@ -130,7 +130,7 @@ public sealed partial class ArcticEmbeddingGenerator : BundledEmbeddingGenerator
         if (tokens.Length > MaxTokens)
         {
             Interlocked.Increment(ref _truncated);
-            LogTruncated(tokens.Length, MaxTokens, text.Length > 60 ? text[..60] : text);
+            LogTruncated(tokens.Length, MaxTokens, Opening(text));
             tokens = tokens[..MaxTokens];
         }
 
@@ -192,6 +192,16 @@ public sealed partial class ArcticEmbeddingGenerator : BundledEmbeddingGenerator
     [LoggerMessage(Level = LogLevel.Information, Message = "Bundled embedding model arctic-embed-xs loaded ({Threads} ONNX Runtime threads) in {ElapsedMs:F0} ms")]
     private partial void LogLoaded(int threads, double elapsedMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding input of {Tokens} tokens truncated to the model's {MaxTokens}: \"{Start}...\"")]
+    // The opening words of a truncated input, on one line: whitespace runs (a title's blank line) become one space and
+    // control characters are dropped, so the warning reads as a line of the log, whatever the text holds.
+    private static string Opening(string text)
+    {
+        var head = text.Length > 1000 ? text[..1000] : text;
+        var words = string.Join(' ', head.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        var line = new string([.. words.Where(c => !char.IsControl(c))]);
+        return line.Length > 60 ? line[..60] : line;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding input of {Tokens} tokens truncated to the model's {MaxTokens} (the rest is not embedded): \"{Start}...\"")]
     private partial void LogTruncated(int tokens, int maxTokens, string start);
 }
