@@ -37,21 +37,7 @@ internal static partial class ConsoleProcess
     /// <summary>Runs with extra environment variables (settings as <c>Section__Key</c>).</summary>
     public static async Task<Result> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, string? stdin, string workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ragassistant.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = RedirectedStart(workingDirectory, args);
 
         return await RunAsync(start, environment, stdin);
     }
@@ -149,21 +135,7 @@ internal static partial class ConsoleProcess
     /// </summary>
     public static async Task<Result> RunInterruptedAsync(string workingDirectory, string waitFor, int interrupts, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ragassistant.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = RedirectedStart(workingDirectory, args);
 
         using var process = Start(start, new Dictionary<string, string>());
         var output = new StringBuilder();
@@ -214,6 +186,28 @@ internal static partial class ConsoleProcess
         {
             return new Result(process.ExitCode, output.ToString(), errorText);
         }
+    }
+
+    // The built program under dotnet, its standard streams redirected.
+    private static ProcessStartInfo RedirectedStart(string workingDirectory, string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ragassistant.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
     }
 
     private static Process Start(ProcessStartInfo start, IReadOnlyDictionary<string, string> environment)
