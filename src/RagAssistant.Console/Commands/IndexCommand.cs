@@ -26,10 +26,14 @@ internal static class IndexCommand
             }
 
             var started = Stopwatch.GetTimestamp();
-            await host.BuildIndexAsync(context.Terminal, cancellationToken).ConfigureAwait(false);
+            var built = await host.BuildIndexAsync(context.Terminal, cancellationToken).ConfigureAwait(false);
             var index = host.Services.GetRequiredService<ICorpusIndex>();
+
+            // What the build found (skipped files, a discarded cache) is said before the embedding it may cause, and once.
+            var shown = (built?.Warnings ?? []).Where(w => w != index.Embedding.CacheWarning).ToList();
+            StartupView.WriteWarnings(context.Terminal, built is null ? null : built with { Warnings = shown });
             var report = await EmbeddingProgressView.WaitAsync(index, context.Terminal, cancellationToken).ConfigureAwait(false);
-            StartupView.WriteReport(context.Terminal, report);
+            StartupView.WriteReport(context.Terminal, report with { Warnings = [.. report.Warnings.Where(w => !shown.Contains(w))] });
 
             // The wait covers the source sentences too (embedded after the passages): say so, since the quotes, the
             // evidence check and the "not covered" check read them.

@@ -102,6 +102,11 @@ public sealed class NoticeOnceTests : IDisposable
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(1, Count(result.Output + "\n" + result.Error, "discarded"));
         Assert.Contains("(2 embedded, 0 from cache)", Flatten(result.Output), StringComparison.Ordinal);
+
+        // Said before the embedding it causes (the report line comes after it), as is the file read as Windows-1252.
+        var output = Flatten(result.Output);
+        Assert.True(output.IndexOf("discarded", StringComparison.Ordinal) < output.IndexOf("Indexed ", StringComparison.Ordinal), output);
+        Assert.Equal(1, Count(result.Output, "latin1.txt: is not valid UTF-8"));
     }
 
     // The default chat model configured but not downloaded, in a models folder of this test's own.
