@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using RagAssistant.LlamaCpp.Gguf;
 
 namespace RagAssistant.Hosting.Startup;
 
@@ -42,13 +43,22 @@ public sealed partial class ModelLoader(
 
         // A local GGUF file that failed to load resolves as null (for whoever resolved it first); its failure is kept.
         failure ??= files.LoadFailure;
-        if (failure is not null)
+        if (failure is ModelFileException known)
+        {
+            // A file the user can fix (not GGUF, truncated, refused by llama.cpp): its message says what and how; a stack
+            // trace would bury it in the log.
+            LogModelFileUnusable(logger, known.Message);
+        }
+        else if (failure is not null)
         {
             LogModelLoadFailed(logger, failure);
         }
 
         return new LoadedModels(chat, embedder, failure);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Loading the models failed; the assistant is not ready: {Reason}")]
+    private static partial void LogModelFileUnusable(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Loading the models failed; the assistant is not ready")]
     private static partial void LogModelLoadFailed(ILogger logger, Exception exception);

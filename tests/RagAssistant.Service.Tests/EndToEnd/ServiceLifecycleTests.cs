@@ -255,6 +255,10 @@ public sealed class ServiceLifecycleTests
                 Assert.Contains("Fix:", detail, StringComparison.Ordinal);
             }
         }
+
+        // The log says it once, what and how to fix, without a stack trace burying it.
+        Assert.Contains("Loading the models failed; the assistant is not ready: ", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
     }
 
     [Fact]
