@@ -41,6 +41,38 @@ internal static class ListenAddresses
         return IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
     }
 
+    /// <summary>
+    /// Why <paramref name="url"/> is no address to listen on, or null when it is one: a scheme (http or https), a host,
+    /// and a port of 0 to 65535 when one is given. Kestrel reads "http://localhost:abc" as every interface on port 80,
+    /// which the loopback check above would take for this machine only.
+    /// </summary>
+    public static string? Problem(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0 || url[..scheme] is not ("http" or "https" or "HTTP" or "HTTPS"))
+        {
+            return "it needs a scheme, http:// or https://";
+        }
+
+        var host = HostOf(url);
+        if (host.Length == 0)
+        {
+            return "it names no host";
+        }
+
+        var authority = url[(scheme + 3)..].Split('/')[0];
+        var port = authority[host.Length..];
+        if (port.Length == 0)
+        {
+            return null;
+        }
+
+        return port[0] == ':' && int.TryParse(port.AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number <= 65535
+            ? null
+            : $"its port '{port.TrimStart(':')}' is not a number from 0 to 65535";
+    }
+
     private static string HostOf(string url)
     {
         // "*" and "+" are not valid URI hosts, so take the host out by hand.

@@ -99,6 +99,20 @@ internal sealed class ServiceOptions : IValidatableObject
                 $"Service:AllowedHosts holds '{host}', which is not a host name: list names only, separated by ';' (e.g. assistant.example.org;*.lab.example.org), without scheme or path.");
         }
 
+        // An address Kestrel would misread (a port that is no number binds every interface on port 80) is refused
+        // before the loopback check below trusts its host name.
+        var malformed = ListenUrls.Select(url => (Url: url, Problem: ListenAddresses.Problem(url))).Where(x => x.Problem is not null).ToList();
+        foreach (var (url, problem) in malformed)
+        {
+            yield return new ValidationResult(
+                $"The listen address '{url}' (--urls) is not one to listen on: {problem}. Use http://HOST:PORT, e.g. --urls http://127.0.0.1:5080.");
+        }
+
+        if (malformed.Count > 0)
+        {
+            yield break;
+        }
+
         if (ApiKey is { } key && key.Trim().Length < 16)
         {
             yield return new ValidationResult(

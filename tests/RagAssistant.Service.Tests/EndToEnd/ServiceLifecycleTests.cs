@@ -261,6 +261,23 @@ public sealed class ServiceLifecycleTests
         Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://localhost:abc", "its port 'abc' is not a number from 0 to 65535")]
+    [InlineData("http://127.0.0.1:99999", "its port '99999' is not a number from 0 to 65535")]
+    [InlineData("notaurl", "it needs a scheme, http:// or https://")]
+    public async Task A_listen_address_kestrel_would_misread_stops_the_service_with_one_line(string url, string problem)
+    {
+        // "http://localhost:abc" was read by Kestrel as every interface on port 80, trusted as loopback: no API key asked.
+        ServiceProcess.SkipWithoutBuild();
+        await using var process = ServiceProcess.Start("--urls", url, "--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
+
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains($"The service cannot start: The listen address '{url}' (--urls) is not one to listen on: {problem}. Use http://HOST:PORT, e.g. --urls http://127.0.0.1:5080.", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_port_another_program_holds_exits_1_with_a_message_not_a_crash()
     {
