@@ -26,6 +26,13 @@ public static class MalformedJson
         }
 
         reason = reason.TrimEnd(' ', '.');
+
+        // A value of the wrong kind names a .NET type ("could not be converted to RagAssistant.Core.Evaluation.
+        // EvalQuestion"): say which field instead, in the document's terms.
+        if (reason.StartsWith("The JSON value could not be converted to", StringComparison.Ordinal))
+        {
+            reason = exception.Path is null or "$" ? "not a JSON object" : $"\"{exception.Path.TrimStart('$', '.')}\" has the wrong type";
+        }
         return (exception.LineNumber, exception.BytePositionInLine) switch
         {
             ({ } line, { } position) when withLine => string.Create(CultureInfo.InvariantCulture, $"{reason}, at line {line + 1}, character {position + 1}"),

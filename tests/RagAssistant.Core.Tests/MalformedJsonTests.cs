@@ -20,4 +20,17 @@ public sealed class MalformedJsonTests
         Assert.DoesNotContain("Path:", text, StringComparison.Ordinal);
         Assert.False(text.EndsWith('.'), text);
     }
+
+    [Theory]
+    [InlineData("[1, 2]", "not a JSON object")]
+    [InlineData("{\"question\": \"q\", \"gold_titles\": \"one title\"}", "\"gold_titles\" has the wrong type")]
+    public void A_value_of_the_wrong_kind_is_named_by_its_field_not_a_dotnet_type(string json, string expected)
+    {
+        var exception = Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(json, RagAssistant.Core.Evaluation.EvaluationJsonContext.Default.EvalQuestion));
+
+        var text = MalformedJson.Describe(exception, withLine: false);
+
+        Assert.StartsWith(expected, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("RagAssistant", text, StringComparison.Ordinal);
+    }
 }

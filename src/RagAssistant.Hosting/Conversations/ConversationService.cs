@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RagAssistant.Core;
 using RagAssistant.Core.Answering;
 using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Contract;
@@ -177,13 +178,15 @@ public sealed partial class ConversationService(IConversationStore store, Assist
 
     /// <summary>Renames a conversation, or says why the title is refused.</summary>
     /// <param name="id">The conversation.</param>
-    /// <param name="title">The new title; surrounding white space is trimmed.</param>
+    /// <param name="title">The new title; control characters and escape sequences are removed, white space collapsed to single spaces.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>Null when renamed, else what is wrong with the title.</returns>
     /// <exception cref="ConversationStoreException">No conversation has the id, or the store fails.</exception>
     public async Task<string?> RenameAsync(string id, string? title, CancellationToken cancellationToken = default)
     {
-        var trimmed = title?.Trim();
+        // A title is shown in the sidebar, the console's /history and exported Markdown: no control characters or
+        // escape sequences reach any of them (the one rule, ControlCharacters).
+        var trimmed = title is null ? null : string.Join(' ', ControlCharacters.Strip(title).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         if (string.IsNullOrEmpty(trimmed))
         {
             return "The title is empty: give the new title as {\"title\": \"...\"}.";
@@ -228,7 +231,7 @@ public sealed partial class ConversationService(IConversationStore store, Assist
     public string TitleFrom(string question)
     {
         ArgumentNullException.ThrowIfNull(question);
-        var title = string.Join(' ', question.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        var title = string.Join(' ', ControlCharacters.Strip(question).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         var max = Math.Min(options.Value.MaxTitleChars, 80);
         return title.Length <= max ? title : string.Concat(title.AsSpan(0, max - 1).TrimEnd(), "…");
     }

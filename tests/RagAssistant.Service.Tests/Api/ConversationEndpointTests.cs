@@ -65,6 +65,11 @@ public sealed class ConversationEndpointTests
         Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
         Assert.Equal("Heads", (await client.GetFromJsonAsync<JsonElement>($"/api/conversations/{ids[0]}", Ct)).GetProperty("title").GetString());
 
+        // A title reaches the sidebar, /history and exported Markdown: escape sequences and control characters go.
+        using var hostile = await client.PatchAsJsonAsync($"/api/conversations/{ids[1]}", new { title = "a\u001b[31mred\u0000x\nline" }, Ct);
+        Assert.Equal(HttpStatusCode.OK, hostile.StatusCode);
+        Assert.Equal("aredx line", (await client.GetFromJsonAsync<JsonElement>($"/api/conversations/{ids[1]}", Ct)).GetProperty("title").GetString());
+
         using var export = await client.GetAsync(new Uri($"/api/conversations/{ids[0]}/export", UriKind.Relative), Ct);
         var markdown = await export.Content.ReadAsStringAsync(Ct);
         Assert.Equal("text/markdown", export.Content.Headers.ContentType!.MediaType);
