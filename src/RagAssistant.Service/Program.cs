@@ -83,10 +83,10 @@ catch (RagAssistant.Hosting.Conversations.ConversationStoreException ex)
     await Console.Error.WriteLineAsync($"The service cannot start: {ex.Message}");
     return 1;
 }
-catch (IOException ex) when (PortInUseLogDemotion.IsPortInUse(ex))
+catch (IOException ex) when (StartupFailureLogDemotion.IsPortInUse(ex))
 {
     // Kestrel could not listen (another program holds the port): one line and exit 1, not an unhandled crash (134)
-    // nor the host's error with its stack trace (PortInUseLogDemotion logs that at Debug).
+    // nor the host's error with its stack trace (StartupFailureLogDemotion logs that at Debug).
     await Console.Error.WriteLineAsync($"The service cannot start: {ex.Message.TrimEnd('.')}. Another program is listening on that address: stop it, or choose another port with --urls http://127.0.0.1:PORT.");
     return 1;
 }

@@ -73,7 +73,7 @@ internal static class ServiceCollectionExtensions
 
         // A busy port ends in Program's one-line message; the host's error about it, with its stack trace, goes to Debug.
         // It wraps AddRagAssistant's factory, which escapes control characters in every entry.
-        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new PortInUseLogDemotion(sp.GetRequiredService<RagAssistant.Hosting.Logging.ControlCharacterEscapingLoggerFactory>())));
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new StartupFailureLogDemotion(sp.GetRequiredService<RagAssistant.Hosting.Logging.ControlCharacterEscapingLoggerFactory>())));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AllowedHostNames>();

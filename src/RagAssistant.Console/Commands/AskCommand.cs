@@ -79,6 +79,12 @@ internal static class AskCommand
             // JSON output also has no progress bar.
             var (runtime, index) = await host.StartAssistantAsync(asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
             StartupView.WriteWarnings(terminal, index, toStandardError: true);
+            if (host.Services.GetService<ICorpusIndex>()?.Embedding.CacheWarning is { } cacheWarning && index?.Warnings.Contains(cacheWarning) != true)
+            {
+                // Known when the build starts (an unwritable cache folder): said before the answer, not only at exit.
+                terminal.Error.WriteLine($"warning: {cacheWarning}");
+            }
+
             RuntimeView.WriteNotices(terminal, runtime, toStandardError: true);
             try
             {

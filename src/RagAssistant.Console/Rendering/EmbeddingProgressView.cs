@@ -42,7 +42,7 @@ internal static class EmbeddingProgressView
     /// <summary>
     /// When a command ends before the vectors are all embedded (the passages, then the source sentences, then the
     /// second dense retriever's passages): a note on standard error that the semantic index is unfinished, that what was embedded is kept (the cache is saved as it goes and when the job stops)
-    /// or, when the cache cannot be written (<see cref="EmbeddingProgress.CacheWarning"/>), lost at exit, with the warning saying why, and
+    /// or, when the cache cannot be written (<see cref="EmbeddingProgress.CacheWarning"/>, said when the build started), lost at exit, and
     /// how to finish it, so that a user of short <c>ask</c> runs is not left with keyword search without knowing why.
     /// </summary>
     /// <param name="terminal">Where to write (its standard error).</param>
@@ -66,11 +66,11 @@ internal static class EmbeddingProgressView
                 return false;
         }
 
-        if (index.Embedding.CacheWarning is { } cacheWarning)
+        if (index.Embedding.CacheWarning is not null)
         {
-            // Nothing was saved: promising "kept" would send the user back to a cold start they did not expect.
-            terminal.Error.WriteLine($"The semantic index is not finished ({what}); what is embedded is lost at exit, because the embedding cache cannot be written. `{Cli.ConsoleCommand.For("index")}` builds it in full once it can.");
-            terminal.Error.WriteLine($"warning: {cacheWarning}");
+            // Nothing was saved: promising "kept" would send the user back to a cold start they did not expect. The
+            // warning itself was said when the build started (chat, ask, index).
+            terminal.Error.WriteLine($"The semantic index is not finished ({what}); what is embedded is lost at exit, because the embedding cache cannot be written (the warning above says why). `{Cli.ConsoleCommand.For("index")}` builds it in full once it can.");
             return true;
         }
 

@@ -104,7 +104,7 @@ public sealed class SqliteConversationStore : SqlConversationStore
             e),
         SqliteException e => new(
             ConversationStoreError.Unavailable,
-            $"The conversation store {DatabasePath} cannot be used: {e.Message}. Check that the folder exists and is writable.",
+            $"The conversation store {DatabasePath} cannot be used: {e.Message.TrimEnd('.')}. Check that the folder exists and is writable.",
             e),
         IOException e when IsDiskFull(e) => new(
             ConversationStoreError.Full,
@@ -112,7 +112,7 @@ public sealed class SqliteConversationStore : SqlConversationStore
             e),
         IOException or UnauthorizedAccessException => new(
             ConversationStoreError.Unavailable,
-            $"The conversation store {DatabasePath} cannot be created: {exception.Message}. Check that its folder is writable, or move it with {ConversationOptions.ConnectionStringKey}.",
+            $"The conversation store {DatabasePath} cannot be created: {exception.Message.TrimEnd('.')}. Check that its folder is writable, or move it with {ConversationOptions.ConnectionStringKey}.",
             exception),
         _ => null,
     };

@@ -280,7 +280,8 @@ public sealed class ChatSessionTests
 
         var text = error.ToString();
         Assert.Contains("not finished (0/312 passages embedded); what is embedded is lost at exit, because the embedding cache cannot be written", text, StringComparison.Ordinal);
-        Assert.Contains($"warning: {Warning}", text, StringComparison.Ordinal);
+        Assert.Contains("(the warning above says why)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Warning, text, StringComparison.Ordinal); // said once, when the build started
         Assert.DoesNotContain("is kept", text, StringComparison.Ordinal);
         Assert.DoesNotContain("goes on at the next start", text, StringComparison.Ordinal);
     }

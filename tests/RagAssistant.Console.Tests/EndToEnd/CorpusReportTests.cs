@@ -48,6 +48,22 @@ public sealed class CorpusReportTests : IDisposable
     }
 
     [Fact]
+    public async Task Ask_says_an_unwritable_cache_folder_before_its_answer_on_stderr_once()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus"));
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "moe_note.txt"), "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
+        var notAFolder = Path.Combine(workingDirectory.Path, "afile");
+        await File.WriteAllTextAsync(notAFolder, "a file, not a folder", TestContext.Current.CancellationToken);
+
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "How does mixture-of-experts routing work?", "--corpus", corpus.FullName, "--retrieval-only", $"--Corpus:CacheFolder={notAFolder}");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(1, result.Error.Split($"warning: {notAFolder}: embedding cache folder is a file, not a folder").Length - 1);
+        Assert.DoesNotContain("embedding cache folder", result.Output, StringComparison.Ordinal);
+        Assert.Contains("moe_note", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_chat_reports_merged_copies_once_per_change_while_index_lists_them_every_time()
     {
         var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus"));

@@ -279,6 +279,21 @@ public sealed class ServiceLifecycleTests
     }
 
     [Fact]
+    public async Task A_conversation_store_that_cannot_be_created_stops_the_service_with_one_line_and_no_stack_trace()
+    {
+        ServiceProcess.SkipWithoutBuild();
+        await using var process = ServiceProcess.StartWithEnvironment(
+            new Dictionary<string, string> { ["ConnectionStrings__Conversations"] = "Data Source=/proc/nope/c.db" },
+            "--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
+
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("The service cannot start: The conversation store /proc/nope/c.db cannot be created: ", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_port_another_program_holds_exits_1_with_a_message_not_a_crash()
     {
         ServiceProcess.SkipWithoutBuild();

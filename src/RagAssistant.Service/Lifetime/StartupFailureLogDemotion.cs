@@ -4,11 +4,12 @@ namespace RagAssistant.Service.Lifetime;
 
 /// <summary>
 /// The application's <see cref="ILoggerFactory"/>, except that the generic host's "Hosting failed to start" error is
-/// logged at Debug when its cause is a port another program holds: <c>Program</c> then prints the one line that says
-/// what to do, and the stack trace stays available at Debug. Every other entry passes unchanged.
+/// logged at Debug when <c>Program</c> reports its cause in one line that says what to do (a port another program
+/// holds, a conversation store that cannot be opened); the stack trace stays available at Debug. Every other entry
+/// passes unchanged.
 /// </summary>
 /// <param name="inner">The logger factory the host would have used; owned by the container, not by this wrapper.</param>
-internal sealed class PortInUseLogDemotion(ILoggerFactory inner) : ILoggerFactory
+internal sealed class StartupFailureLogDemotion(ILoggerFactory inner) : ILoggerFactory
 {
     /// <summary>The category of <c>Microsoft.Extensions.Hosting.Internal.Host</c>'s own log entries.</summary>
     internal const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
@@ -33,6 +34,10 @@ internal sealed class PortInUseLogDemotion(ILoggerFactory inner) : ILoggerFactor
     internal static bool IsPortInUse(Exception? exception) =>
         exception is IOException { InnerException: AddressInUseException };
 
+    /// <summary>True when <c>Program</c> turns <paramref name="exception"/> into its one line: the log need not repeat it.</summary>
+    internal static bool IsReportedByProgram(Exception? exception) =>
+        IsPortInUse(exception) || exception is RagAssistant.Hosting.Conversations.ConversationStoreException;
+
     private sealed class HostLogger(ILogger inner) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
@@ -42,7 +47,7 @@ internal sealed class PortInUseLogDemotion(ILoggerFactory inner) : ILoggerFactor
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            var level = eventId.Id == HostedServiceStartupFaulted && IsPortInUse(exception) ? LogLevel.Debug : logLevel;
+            var level = eventId.Id == HostedServiceStartupFaulted && IsReportedByProgram(exception) ? LogLevel.Debug : logLevel;
             inner.Log(level, eventId, state, exception, formatter);
         }
     }
