@@ -39,7 +39,23 @@ internal static class ChatCommand
 
             StartupView.WriteChatStart(terminal, await host.BuildIndexAsync(terminal, cancellationToken).ConfigureAwait(false), host.Services);
             ILineReader reader = terminal.IsInteractive ? new LineEditor(new SystemConsoleKeySource(), terminal.Controls) : new PlainLineReader(terminal.In, terminal.Out);
-            var session = new ChatSession(host.Assistant, runtime, terminal, reader, host.Services.GetService<ICorpusIndex>(), host.Services.GetService<ConversationService>());
+            var conversations = host.Services.GetService<ConversationService>();
+            if (conversations is not null && !resume.Resumes)
+            {
+                try
+                {
+                    await conversations.Store.ListAsync(null, 1, null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ConversationStoreException ex) when (ex.Error == ConversationStoreError.Unavailable)
+                {
+                    // A store that cannot be opened must not take the answers with it: the chat answers, unsaved, and
+                    // says so once (resuming a stored conversation still needs the store, and fails below).
+                    terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {ex.Message} This chat is not saved.[/]");
+                    conversations = null;
+                }
+            }
+
+            var session = new ChatSession(host.Assistant, runtime, terminal, reader, host.Services.GetService<ICorpusIndex>(), conversations);
             session.WriteBanner(host.Services.GetService<IPaperCatalog>()?.Count);
             try
             {

@@ -109,6 +109,20 @@ public sealed class NoticeOnceTests : IDisposable
         Assert.Equal(1, Count(result.Output, "latin1.txt: is not valid UTF-8"));
     }
 
+    [Fact]
+    public async Task A_conversation_store_that_cannot_be_opened_is_said_once_and_the_chat_still_answers()
+    {
+        var corpus = Latin1Corpus();
+        var environment = new Dictionary<string, string> { ["ConnectionStrings__Conversations"] = "Data Source=/proc/nope/c.db" };
+
+        var result = await ConsoleProcess.RunWithEnvironmentAsync(environment, "What is low-rank adaptation?\nWhat freezes the pretrained weights?\n/exit\n", workingDirectory.Path, "--corpus", corpus, "--retrieval-only", "--EmbeddingModel:Provider=None");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(1, Count(result.Output + "\n" + result.Error, "The conversation store /proc/nope/c.db cannot be created"));
+        Assert.Contains("This chat is not saved.", Flatten(result.Output), StringComparison.Ordinal);
+        Assert.True(Count(result.Output, "LoRA") >= 2, result.Output); // both questions answered from the note
+    }
+
     // The default chat model configured but not downloaded, in a models folder of this test's own.
     private Dictionary<string, string> NoChatModel(out string models)
     {
