@@ -298,6 +298,9 @@ public sealed class Bm25Index : IDisposable
         return topic.Count > 0 ? topic : terms;
     }
 
+    /// <summary>Whether the analysed <paramref name="term"/> is a question's function word ("what", "how", "does"): no topic of its own.</summary>
+    public bool IsQuestionWord(string term) => _questionWordTerms.Contains(term);
+
     /// <summary>Number of documents containing the analysed <paramref name="term"/>.</summary>
     public int DocumentFrequency(string term) => _documentFrequency.GetValueOrDefault(term);
 

@@ -113,7 +113,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
         var count = Math.Max(1, topK ?? _options.TopK);
         var depth = _reranker.KeepsOrder ? count : Math.Max(count, _options.CandidateDepth);
-        if (string.IsNullOrWhiteSpace(text) || snapshot.Passages.Count == 0)
+        if (string.IsNullOrWhiteSpace(text) || snapshot.Passages.Count == 0 || (!HasContent(snapshot.Bm25, text) && (context is null || !HasContent(snapshot.Bm25, context))))
         {
             return new RetrievalResult(query.Text, [], mode, notice);
         }
@@ -213,6 +213,13 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
     private static IReadOnlyList<Bm25Hit> Bm25Search(IndexSnapshot snapshot, WeightedQuery query, int candidates) =>
         snapshot.Bm25.Search(query.Terms, query.ContextTerms, (float)query.ContextWeight, candidates);
+
+    // Whether a text names anything to search for: a word of two or more characters that is not a stop or question
+    // word (or a single CJK-like character, a word of its own). "the", "x" or "What is it?" with no conversation has
+    // none, and any passage would "match" it: a stop word's dense neighbours, a sentence holding "X -> Y" (relevance
+    // 0.88 in a trial). It finds nothing, so it is not covered, as an absent topic is.
+    private static bool HasContent(Bm25Index bm25, string text) =>
+        bm25.Analyze(text).Any(t => !bm25.IsQuestionWord(t) && (t.Length >= 2 || t[0] > '\u007f'));
 
     // Fewer than VagueQuestionTerms distinct topic words (question words dropped), known to the corpus or not: such a
     // question ("what about the limitations?") needs its conversation to say what it is about.

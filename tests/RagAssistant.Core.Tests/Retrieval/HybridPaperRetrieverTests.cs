@@ -27,6 +27,38 @@ public sealed class HybridPaperRetrieverTests
         Assert.Equal(1, hybrid.Hits[0].Bm25Rank);
     }
 
+    [Theory]
+    [InlineData("the", 0)]
+    [InlineData("x", 0)]
+    [InlineData("What is it?", 0)]
+    [InlineData("???", 0)]
+    [InlineData("speech", 1)]
+    [InlineData("语音识别", 1)]
+    public async Task A_question_that_names_nothing_finds_nothing_in_every_mode(string question, int found)
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation", "X Marks The Spot");
+        var generator = new HashingEmbeddingGenerator();
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
+        await index.WaitForVectorsAsync(Ct);
+        var retriever = CorpusIndexTests.CreateRetriever(index, generator);
+
+        foreach (var kind in new[] { RetrieverKind.Hybrid, RetrieverKind.Dense })
+        {
+            Assert.Equal(found > 0, (await retriever.SearchAsync(question, kind: kind, cancellationToken: Ct)).Hits.Count > 0);
+        }
+
+        if (found == 0)
+        {
+            Assert.Empty((await retriever.SearchAsync(question, kind: RetrieverKind.Bm25, cancellationToken: Ct)).Hits);
+        }
+
+        // With a conversation that names something, a pronoun follow-up is still searched by its context.
+        var followUp = await retriever.SearchAsync(new RetrievalQuery("What is it?", "Which papers study speech recognition?"), cancellationToken: Ct);
+        Assert.Equal("Speech Recognition", followUp.Hits[0].Paper.Title);
+    }
+
     [Fact]
     public async Task Hybrid_fuses_both_rankings_and_reports_each_rank()
     {
