@@ -219,6 +219,7 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
                 break;
             case "/reset" or "/new":
                 conversation.Reset();
+                renderer.Forget(); // the last answer's sources belong to the conversation left behind
                 terminal.Ui.MarkupLine(conversations is null
                     ? "[grey]Conversation cleared: the next question starts fresh.[/]"
                     : "[grey]New conversation: the next question starts fresh (/history lists the earlier ones).[/]");

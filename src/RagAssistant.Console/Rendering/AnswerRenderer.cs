@@ -60,8 +60,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
     /// <remarks>Retrieval-only answers carry their own "extracted, not generated" heading; the footer repeats the mode.</remarks>
     public async Task<AnswerResult?> RenderAsync(IAsyncEnumerable<AnswerUpdate> updates, CancellationToken cancellationToken)
     {
-        LastSources = [];
-        LastResult = null;
+        Forget();
         var steps = ConsoleSteps.Instance.ProjectAsync(updates, cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using (steps.ConfigureAwait(false))
         {
@@ -231,7 +230,14 @@ internal sealed class AnswerRenderer(Terminal terminal)
         }
     }
 
-    /// <summary>The passages offered for the last answer, for /sources.</summary>
+    /// <summary>Forgets the last answer (a new conversation): /sources and /evidence then say to ask first.</summary>
+    public void Forget()
+    {
+        LastSources = [];
+        LastResult = null;
+    }
+
+    /// <summary>Writes the sources offered for the last answer (<c>/sources</c>), or why there are none.</summary>
     public void WriteOfferedSources()
     {
         if (LastSources.Count == 0)

@@ -44,6 +44,18 @@ public sealed class ChatSessionTests
     }
 
     [Fact]
+    public async Task After_new_the_last_answers_sources_are_gone_with_its_conversation()
+    {
+        var cli = new CliHarness();
+
+        await cli.RunAsync("first question\n/sources\n/new\n/sources\n");
+
+        var afterNew = cli.Output[cli.Output.LastIndexOf("New conversation", StringComparison.Ordinal)..];
+        Assert.Contains("No sources yet: ask a question first.", afterNew, StringComparison.Ordinal);
+        Assert.DoesNotContain("Speculative Decoding at Scale", afterNew, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unknown_commands_and_failures_do_not_end_the_session()
     {
         var cli = new CliHarness();
