@@ -460,11 +460,11 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         await retired.DeleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    // Information, not Warning: the front ends already show this once as a start-up notice (console banner,
-    // /api/status), and a warning repeated it above the banner at every start.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding cache folder {Folder} {Problem}: vectors are kept in memory only until Corpus:CacheFolder names a writable folder")]
     private static partial void LogCacheFolderUnusable(ILogger logger, string? folder, string problem);
 
+    // Information, not Warning: the front ends already show this once as a start-up notice (console banner,
+    // /api/status), and a warning repeated it above the banner at every start.
     [LoggerMessage(Level = LogLevel.Information, Message = "No embedding model is configured: retrieval runs BM25 only")]
     private partial void LogBm25Only();
 
