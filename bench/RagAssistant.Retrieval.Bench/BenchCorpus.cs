@@ -22,6 +22,9 @@ internal static class BenchCorpus
     /// <summary>The project's reworded set (<c>data/eval/reworded.jsonl</c>): paraphrases that avoid the title's and abstract's words.</summary>
     public static string? FindRewordedSet() => FindAbove(Path.Combine("data", "eval", "reworded.jsonl"));
 
+    /// <summary>data/eval/offtopic.jsonl: general questions off the corpus's subject, all unanswerable.</summary>
+    public static string? FindOffTopicSet() => FindAbove(Path.Combine("data", "eval", "offtopic.jsonl"));
+
     // The first folder above the binaries holding relativePath.
     private static string? FindAbove(string relativePath)
     {

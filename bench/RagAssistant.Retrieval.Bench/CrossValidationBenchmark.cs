@@ -258,7 +258,7 @@ internal static class CrossValidationBenchmark
                     ["sentence z + minilm z (own top 5)"] = Z(best, top) + Z(signals["minilm"], signals["minilm"].Select((v, o) => (v, o)).OrderByDescending(x => x.v).Take(5).Select(x => x.o).ToList()),
                 });
                 var goldRank = top.Select((o, r) => (o, r)).Where(x => goldPapers.Contains(passages[x.o].PaperId)).Select(x => x.r + 1).DefaultIfEmpty(0).First();
-                perQuestion.Add(new QuestionGate(Path.GetFileNameWithoutExtension(set), q.Id, q.Kind, Math.Round(gateFeatures[^1]["best-sentence z (product SentenceStanding)"], 3), Math.Round(SentenceStanding.StandOut(standardScores, snapshot.PaperOrdinals, snapshot.Papers.Count, 10) ?? 0, 3), Math.Round(Gap(best, 19, snapshot), 3), goldRank));
+                perQuestion.Add(new QuestionGate(Path.GetFileNameWithoutExtension(set), q.Id, q.Kind, Math.Round(gateFeatures[^1]["best-sentence z (product SentenceStanding)"], 3), Math.Round(SentenceStanding.StandOut(standardScores, snapshot.PaperOrdinals, snapshot.Papers.Count, 10) ?? 0, 3), Math.Round(Gap(best, 19, snapshot), 3), goldRank, UnknownNames.Find(snapshot.Bm25, q.Question).Count > 0, top.Select(o => signals["dense"][o]).DefaultIfEmpty(0).Max()));
                 var zMini = Standardised(signals["minilm"]);
                 var zMiniSentence = Standardised(signals["minilm-sentence"]);
                 var zArcticSentence = standardScores;
@@ -358,13 +358,19 @@ internal static class CrossValidationBenchmark
         }
 
         var twoLevel = TwoLevelGate(perQuestion, questions.Select((q, i) => foldOf[i]).ToList(), folds);
+        // The same rule with a question that names something the corpus never uses refused first (UnknownNames), under
+        // each objective a fold may choose its thresholds by.
+        var withNames = Enum.GetValues<GateObjective>().Select(o => new OtherStanding($"unknown names + two levels, {o}", TwoLevelGate(perQuestion, questions.Select((q, i) => foldOf[i]).ToList(), folds, unknownNames: true, objective: o)))
+            .Concat(Enum.GetValues<GateObjective>().Skip(1).Select(o => new OtherStanding($"two levels, {o}", TwoLevelGate(perQuestion, questions.Select((q, i) => foldOf[i]).ToList(), folds, objective: o))))
+            .Concat(new[] { GateObjective.MostUnanswerableRefused, GateObjective.FewestAnswerableRefusedEverySet }.Select(o => new OtherStanding($"unknown names + cosine floor + two levels, {o}", TwoLevelGate(perQuestion, questions.Select((q, i) => foldOf[i]).ToList(), folds, unknownNames: true, objective: o, cosineFloor: true))))
+            .ToList();
         // The same two-level rule over other standings (MiniLM's passages or sentences, or means with arctic's), on a
         // wider grid since their scales differ.
         var otherStandings = alternativeGates[0].Keys.Select(name => new OtherStanding(name, TwoLevelGate(
             perQuestion.Select((g, i) => g with { SentenceZ = alternativeGates[i][name].Z, Gap10 = alternativeGates[i][name].Gap }).ToList(),
             questions.Select((q, i) => foldOf[i]).ToList(),
             folds,
-            wide: true))).ToList();
+            wide: true))).Concat(withNames).ToList();
 
         return new CrossValidationReport(questions.Count, answerable.Count, folds, configs.Count, foldResults, Mean(foldResults.Select(r => r.Test).ToList()), final.Name, table, families, gates, perQuestion, twoLevel, otherStandings, secondDense, bm25Parameters);
     }
@@ -373,36 +379,45 @@ internal static class CrossValidationBenchmark
     // not stand out from the tenth best (gap under g) and z is under a high threshold. Each fold picks (low, g, high)
     // on the other folds: the most unanswerable questions refused while at most 5% of the answerable are (ties: fewer
     // answerable refused, then the first in grid order), and is scored on its own questions.
-    private static TwoLevelGateResult TwoLevelGate(List<QuestionGate> questions, List<int> foldOf, int folds, bool wide = false)
+    private static TwoLevelGateResult TwoLevelGate(List<QuestionGate> questions, List<int> foldOf, int folds, bool wide = false, bool unknownNames = false, GateObjective objective = GateObjective.MostUnanswerableRefused, bool cosineFloor = false)
     {
-        var grid = new List<(double Low, double Gap, double High)>();
+        var floors = cosineFloor ? Enumerable.Range(0, 23).Select(i => 0.50 + (0.01 * i)).ToList() : [0.0];
+        var grid = new List<(double Low, double Gap, double High, double Floor)>();
         for (var low = wide ? 0.5 : 1.0; low < (wide ? 5.0 : 3.0) - 1e-9; low += 0.05)
         {
             for (var gap = 0.0; gap < 2.5 - 1e-9; gap += 0.05)
             {
                 foreach (var high in Enumerable.Range(6, wide ? 26 : 18).Select(x => x / 4.0).Append(double.PositiveInfinity).Where(h => h > low))
                 {
-                    grid.Add((Math.Round(low, 2), Math.Round(gap, 2), high));
+                    grid.AddRange(floors.Select(floor => (Math.Round(low, 2), Math.Round(gap, 2), high, Math.Round(floor, 2))));
                 }
             }
         }
 
-        static bool Refused(QuestionGate q, (double Low, double Gap, double High) p) => q.SentenceZ < p.Low || (q.Gap10 < p.Gap && q.SentenceZ < p.High);
-        static (double Answerable, double Unanswerable) Rates(IReadOnlyList<QuestionGate> qs, (double Low, double Gap, double High) p)
+        bool Refused(QuestionGate q, (double Low, double Gap, double High, double Floor) p) => (unknownNames && q.NamesUnknown) || q.BestCosine < p.Floor || q.SentenceZ < p.Low || (q.Gap10 < p.Gap && q.SentenceZ < p.High);
+        (double Answerable, double Unanswerable) Rates(IReadOnlyList<QuestionGate> qs, (double Low, double Gap, double High, double Floor) p)
         {
             var a = qs.Where(q => q.Kind != "unanswerable").ToList();
             var u = qs.Where(q => q.Kind == "unanswerable").ToList();
             return (a.Count == 0 ? 0 : (double)a.Count(q => Refused(q, p)) / a.Count, u.Count == 0 ? 0 : (double)u.Count(q => Refused(q, p)) / u.Count);
         }
 
-        (double Low, double Gap, double High) Choose(IReadOnlyList<QuestionGate> train)
+        (double Low, double Gap, double High, double Floor) Choose(IReadOnlyList<QuestionGate> train)
         {
+            var bySet = train.Where(q => q.Kind == "unanswerable").GroupBy(q => q.Set).Select(g => g.ToList()).ToList();
             var best = grid[0];
             var bestRates = (Answerable: 2.0, Unanswerable: -1.0);
             foreach (var p in grid)
             {
                 var r = Rates(train, p);
-                if (r.Answerable <= 0.05 && (r.Unanswerable > bestRates.Unanswerable || (r.Unanswerable == bestRates.Unanswerable && r.Answerable < bestRates.Answerable)))
+                var better = objective switch
+                {
+                    GateObjective.MostUnanswerableRefused => r.Answerable <= 0.05 && (r.Unanswerable > bestRates.Unanswerable || (r.Unanswerable == bestRates.Unanswerable && r.Answerable < bestRates.Answerable)),
+                    GateObjective.Youden => bestRates.Answerable > 1 || r.Unanswerable - r.Answerable > bestRates.Unanswerable - bestRates.Answerable + 1e-12 || (Math.Abs(r.Unanswerable - r.Answerable - (bestRates.Unanswerable - bestRates.Answerable)) <= 1e-12 && r.Answerable < bestRates.Answerable),
+                    GateObjective.FewestAnswerableRefused => r.Unanswerable >= 0.6 && (bestRates.Answerable > 1 || r.Answerable < bestRates.Answerable || (r.Answerable == bestRates.Answerable && r.Unanswerable > bestRates.Unanswerable)),
+                    _ => (bestRates.Answerable > 1 || r.Answerable < bestRates.Answerable || (r.Answerable == bestRates.Answerable && r.Unanswerable > bestRates.Unanswerable)) && bySet.All(g => Rates(g, p).Unanswerable >= 0.6),
+                };
+                if (better)
                 {
                     (best, bestRates) = (p, r);
                 }
@@ -412,24 +427,28 @@ internal static class CrossValidationBenchmark
         }
 
         var perFold = new List<string>();
+        var outOfSample = new List<(QuestionGate Question, bool Refused)>();
         int answerableRefused = 0, answerable = 0, unanswerableRefused = 0, unanswerable = 0;
         for (var f = 0; f < folds; f++)
         {
             var train = questions.Where((q, i) => foldOf[i] != f).ToList();
             var test = questions.Where((q, i) => foldOf[i] == f).ToList();
             var p = Choose(train);
+            outOfSample.AddRange(test.Select(q => (q, Refused(q, p))));
             answerableRefused += test.Count(q => q.Kind != "unanswerable" && Refused(q, p));
             answerable += test.Count(q => q.Kind != "unanswerable");
             unanswerableRefused += test.Count(q => q.Kind == "unanswerable" && Refused(q, p));
             unanswerable += test.Count(q => q.Kind == "unanswerable");
             var (a, u) = Rates(test, p);
-            perFold.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"fold {f}: low {p.Low:F2} gap {p.Gap:F2} high {p.High:F2}, test answerable refused {a:F2} unanswerable refused {u:F2}"));
+            perFold.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"fold {f}: low {p.Low:F2} gap {p.Gap:F2} high {p.High:F2} cosine floor {p.Floor:F2}, test answerable refused {a:F2} unanswerable refused {u:F2}"));
         }
 
         var onAll = Choose(questions);
         var perSet = questions.GroupBy(q => q.Set).Select(g =>
             $"{g.Key} {g.Count(q => q.Kind != "unanswerable" && Refused(q, onAll))}/{g.Count(q => q.Kind != "unanswerable")} {g.Count(q => q.Kind == "unanswerable" && Refused(q, onAll))}/{g.Count(q => q.Kind == "unanswerable")}").ToList();
-        return new TwoLevelGateResult(perFold, (double)answerableRefused / answerable, (double)unanswerableRefused / unanswerable, onAll.Low, onAll.Gap, onAll.High, perSet);
+        var perSetOutOfSample = outOfSample.GroupBy(x => x.Question.Set).Select(g =>
+            $"{g.Key} {g.Count(x => x.Question.Kind != "unanswerable" && x.Refused)}/{g.Count(x => x.Question.Kind != "unanswerable")} {g.Count(x => x.Question.Kind == "unanswerable" && x.Refused)}/{g.Count(x => x.Question.Kind == "unanswerable")}").ToList();
+        return new TwoLevelGateResult(perFold, (double)answerableRefused / answerable, (double)unanswerableRefused / unanswerable, onAll.Low, onAll.Gap, onAll.High, perSet) { PerSetOutOfSample = perSetOutOfSample, Floor = onAll.Floor };
     }
 
     // The highest threshold that refuses at most 5% of the answerable questions given (the target), halfway
@@ -907,11 +926,34 @@ internal sealed record FamilyResult(string Family, int Members, Metric CrossVali
 internal sealed record GateEvidenceResult(string Evidence, IReadOnlyList<double> FoldThresholds, double AnswerableRefused, double UnanswerableRefused, IReadOnlyList<double> UnanswerableRefusedPerFold, double ThresholdOnAll, double AnswerableMin, double UnanswerableMax, IReadOnlyList<string> PerSetAtThresholdOnAll);
 
 /// <summary>One question's gate value (the product's best-sentence standard score over its top 5) and its gold paper's rank there (0: not in the top 5).</summary>
-internal sealed record QuestionGate(string Set, string Id, string Kind, double SentenceZ, double Gap10, double Gap20, int GoldRankInTop5);
+internal sealed record QuestionGate(string Set, string Id, string Kind, double SentenceZ, double Gap10, double Gap20, int GoldRankInTop5, bool NamesUnknown = false, double BestCosine = 1);
 
 /// <summary>The product's two-level gate cross-validated: per-fold choices, out-of-sample refusals, the choice on all questions and each set's refusals at it.</summary>
+/// <summary>What a fold's choice of the gate's thresholds maximises on its training questions.</summary>
+internal enum GateObjective
+{
+    /// <summary>The most unanswerable questions refused while at most 5% of the answerable are (the issue's answerable target as a constraint).</summary>
+    MostUnanswerableRefused,
+
+    /// <summary>Youden's J: unanswerable refused minus answerable refused, both targets weighed alike.</summary>
+    Youden,
+
+    /// <summary>The fewest answerable questions refused while at least 60% of the unanswerable are (the unanswerable target, with a margin, as a constraint).</summary>
+    FewestAnswerableRefused,
+
+    /// <summary>The fewest answerable questions refused while at least 60% of each set's unanswerable are.</summary>
+    FewestAnswerableRefusedEverySet,
+}
+
 internal sealed record OtherStanding(string Standing, TwoLevelGateResult Result);
 
-internal sealed record TwoLevelGateResult(IReadOnlyList<string> PerFold, double AnswerableRefused, double UnanswerableRefused, double Low, double Gap, double High, IReadOnlyList<string> PerSet);
+internal sealed record TwoLevelGateResult(IReadOnlyList<string> PerFold, double AnswerableRefused, double UnanswerableRefused, double Low, double Gap, double High, IReadOnlyList<string> PerSet)
+{
+    /// <summary>Per set, each question judged by its own fold's thresholds: "set answerable-refused/answerable unanswerable-refused/unanswerable".</summary>
+    public IReadOnlyList<string> PerSetOutOfSample { get; init; } = [];
+
+    /// <summary>The best top-5 arctic cosine below which a question is refused (0: no floor), chosen on all questions.</summary>
+    public double Floor { get; init; }
+}
 
 internal sealed record CrossValidationReport(int Questions, int Answerable, int Folds, int Configurations, IReadOnlyList<FoldResult> FoldResults, Metric MeanTest, string Chosen, IReadOnlyList<ConfigResult> Table, IReadOnlyList<FamilyResult> Families, IReadOnlyList<GateEvidenceResult> Gates, IReadOnlyList<QuestionGate> PerQuestion, TwoLevelGateResult TwoLevelGate, IReadOnlyList<OtherStanding> OtherStandings, IReadOnlyList<FoldResult> SecondDenseWeight, IReadOnlyList<FoldResult> Bm25Parameters);

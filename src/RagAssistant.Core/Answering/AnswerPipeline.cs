@@ -23,14 +23,18 @@ namespace RagAssistant.Core.Answering;
 /// </summary>
 /// <remarks>
 /// Steps: validate the question; rewrite a follow-up into a standalone query; retrieve; if the best hit's relevance is
-/// below <see cref="AnsweringOptions.MinRelevance"/>, answer <see cref="NotCoveredMessage"/> without calling the model;
+/// below <see cref="AnsweringOptions.MinRelevance"/> (every hit's is 0 when the question names something no paper
+/// mentions), answer <see cref="NotCoveredAnswer"/> without calling the model;
 /// without a chat model (or with <see cref="AssistantOptions.RetrievalOnly"/>) quote the top papers; otherwise pack the
 /// numbered sources into the context, stream the answer, check its citation markers and recognise the refusal phrase.
 /// </remarks>
 public sealed partial class AnswerPipeline : IAnswerPipeline
 {
     /// <summary>The answer when retrieval finds nothing relevant enough; the model is not called.</summary>
-    public const string NotCoveredMessage = "The corpus does not cover this question: no paper in it is relevant enough to answer from.";
+    public const string NotCoveredMessage = NotCoveredLead + " no paper in it is relevant enough to answer from.";
+
+    /// <summary>How every "not covered" answer begins (<see cref="NotCoveredAnswer"/>).</summary>
+    public const string NotCoveredLead = "The corpus does not cover this question:";
 
     private readonly AnswerKernel _kernel;
     private readonly ITokenizer? _tokenizer;
@@ -135,10 +139,18 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var bestRelevance = retrieval.Hits.Count == 0 ? 0 : retrieval.Hits.Max(h => h.RelevanceScore);
         Log.Retrieved(_logger, searchQuery, retrieval.Hits.Count, bestRelevance, retrieval.Mode);
 
-        if (bestRelevance < _options.MinRelevance)
+        if (retrieval.UnknownNames.Count > 0)
+        {
+            Log.NamesNotInCorpus(_logger, string.Join(", ", retrieval.UnknownNames));
+        }
+        else if (bestRelevance < _options.MinRelevance)
         {
             Log.NotCovered(_logger, bestRelevance, _options.MinRelevance);
-            foreach (var update in NotCovered(run))
+        }
+
+        if (bestRelevance < _options.MinRelevance)
+        {
+            foreach (var update in NotCovered(run, NotCoveredAnswer(retrieval.UnknownNames)))
             {
                 yield return update;
             }
@@ -164,12 +176,26 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     }
 
     // Labelled NotCovered, not the configured mode: the text was neither generated nor extracted.
-    private static IEnumerable<AnswerUpdate> NotCovered(AnswerRun run)
+    private static IEnumerable<AnswerUpdate> NotCovered(AnswerRun run, string message)
     {
         yield return new SourcesRetrievedUpdate(run.SearchQuery, []);
-        yield return new AnswerTextUpdate(NotCoveredMessage);
+        yield return new AnswerTextUpdate(message);
         var elapsedMs = run.Clock.Elapsed.TotalMilliseconds;
-        yield return run.Complete(NotCoveredMessage, [], [], [], refused: true, AnswerMode.NotCovered, new AnswerUsage(0, 0), run.Timings(elapsedMs, 0));
+        yield return run.Complete(message, [], [], [], refused: true, AnswerMode.NotCovered, new AnswerUsage(0, 0), run.Timings(elapsedMs, 0));
+    }
+
+    /// <summary>The "not covered" answer: <see cref="NotCoveredMessage"/>, or, when the question names something no paper uses, which names.</summary>
+    /// <param name="unknownNames">The question's names the corpus never uses (<see cref="RetrievalResult.UnknownNames"/>); may be empty.</param>
+    /// <returns>One sentence beginning with <see cref="NotCoveredLead"/>, e.g. "The corpus does not cover this question: no paper in it mentions Spider."</returns>
+    public static string NotCoveredAnswer(IReadOnlyList<string> unknownNames)
+    {
+        ArgumentNullException.ThrowIfNull(unknownNames);
+        return unknownNames.Count switch
+        {
+            0 => NotCoveredMessage,
+            1 => $"{NotCoveredLead} no paper in it mentions {unknownNames[0]}.",
+            _ => $"{NotCoveredLead} no paper in it mentions {string.Join(", ", unknownNames.Take(unknownNames.Count - 1))} or {unknownNames[^1]}.",
+        };
     }
 
     private async IAsyncEnumerable<AnswerUpdate> ExtractAsync(AnswerRun run, string question, IReadOnlyList<AnswerSource> candidates, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -491,6 +517,9 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Not covered: best relevance {Relevance:0.000} is below {Threshold:0.000}; the model is not called")]
         public static partial void NotCovered(ILogger logger, double relevance, double threshold);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Not covered: no paper mentions {Names}, which the question names; the model is not called")]
+        public static partial void NamesNotInCorpus(ILogger logger, string names);
 
         [LoggerMessage(Level = LogLevel.Debug, Message = "Packed {Sources} sources ({Dropped} dropped, trimmed: {Trimmed}) into a context of {ContextSize} tokens")]
         public static partial void Packed(ILogger logger, int sources, int dropped, bool trimmed, int contextSize);

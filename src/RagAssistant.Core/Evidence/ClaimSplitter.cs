@@ -198,7 +198,7 @@ public sealed partial class ClaimSplitter
     {
         var plain = Plain(text);
         if (RefusalDetector.IsRefusal(plain, _refusalPhrase) || plain.StartsWith(ExtractiveAnswerer.Label, StringComparison.Ordinal) ||
-            plain == AnswerPipeline.NotCoveredMessage)
+            plain.StartsWith(AnswerPipeline.NotCoveredLead, StringComparison.Ordinal))
         {
             return false;
         }

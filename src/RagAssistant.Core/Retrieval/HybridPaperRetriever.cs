@@ -17,7 +17,9 @@ namespace RagAssistant.Core.Retrieval;
 /// the corpus (<see cref="SentenceStanding"/>, once the index has embedded every sentence, on a stricter scale when the
 /// search's best paper does not stand out from the tenth best, <see cref="RelevanceGate.SentenceScale"/>; the rescaled
 /// cosine before),
-/// or the BM25 relevance when the passage contains every topic term of the question and one of them is rare. Rank-based fused scores cannot say "nothing relevant", this
+/// or the BM25 relevance when the passage contains every topic term of the question and one of them is rare; the
+/// semantic part is 0 when no candidate's cosine reaches <see cref="RetrievalOptions.OutOfDomainCosine"/>; 0 for every
+/// hit when the question names something the corpus never uses (<see cref="RetrievalResult.UnknownNames"/>). Rank-based fused scores cannot say "nothing relevant", this
 /// can: callers refuse below a threshold (see the evaluation report for its distribution).
 /// </para>
 /// </summary>
@@ -123,7 +125,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         IReadOnlyList<Bm25Hit> bm25 = mode == RetrieverKind.Dense ? [] : Bm25Search(snapshot, weighted, candidates);
         QueryVectors? queryVectors = null;
         IReadOnlyList<(int Ordinal, double Score)> dense = [];
-        IReadOnlyDictionary<int, ReadOnlyMemory<float>> vectors = new Dictionary<int, ReadOnlyMemory<float>>();
+        var vectors = new Dictionary<int, ReadOnlyMemory<float>>();
         SecondDenseSignal? second = null;
         if (mode != RetrieverKind.Bm25)
         {
@@ -167,30 +169,43 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense, vectors, second),
         };
 
-        var standing = queryVectors is null ? null : (await StandingOfAsync(snapshot, cancellationToken).ConfigureAwait(false))?.StandardScores(queryVectors.Gate.Span);
-        var sentenceScale = standing is null ? 0 : RelevanceGate.SentenceScale(SentenceStanding.StandOut(standing, snapshot.PaperOrdinals, snapshot.Papers.Count, _options.StandOutRank), _options);
-        var hits = new List<RetrievedPassage>(depth);
+        // A name the corpus never uses ("... on Spider?") says the question is about something else, however close
+        // its other words come: every hit keeps its rank but none is relevant (see UnknownNames).
+        var unknownNames = UnknownNames.Find(snapshot.Bm25, text);
+
+        // The hits: the ranking's best passages, at most MaxPassagesPerPaper of a paper.
+        var selected = new List<(int Ordinal, double Score)>(depth);
         var perPaper = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (ordinal, score) in ranked)
         {
-            var passage = snapshot.Passages[ordinal];
-            var taken = perPaper.GetValueOrDefault(passage.PaperId);
-            if (taken >= _options.MaxPassagesPerPaper)
+            var paperId = snapshot.Passages[ordinal].PaperId;
+            var taken = perPaper.GetValueOrDefault(paperId);
+            if (taken < _options.MaxPassagesPerPaper)
             {
-                continue;
-            }
-
-            perPaper[passage.PaperId] = taken + 1;
-            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, vectors, standing, sentenceScale, ordinal);
-            hits.Add(new RetrievedPassage(snapshot.PaperOf(passage), passage, score, relevance, bm25Rank.GetValueOrDefault(ordinal), denseRank.GetValueOrDefault(ordinal), lexical, cosine) { SecondDenseRank = secondRank.GetValueOrDefault(ordinal) });
-            if (hits.Count == depth)
-            {
-                break;
+                perPaper[paperId] = taken + 1;
+                selected.Add((ordinal, score));
+                if (selected.Count == depth)
+                {
+                    break;
+                }
             }
         }
 
+        // Off the corpus's subject altogether (Retrieval:OutOfDomainCosine): no hit comes near the question, even if
+        // one stands out from the rest of the corpus (the standing is relative; this is not).
+        var offDomain = queryVectors is not null && _options.OutOfDomainCosine is { } floor &&
+            selected.All(h => !vectors.TryGetValue(h.Ordinal, out var v) || TensorPrimitives.CosineSimilarity(queryVectors.Gate.Span, v.Span) < floor);
+        var standing = queryVectors is null ? null : (await StandingOfAsync(snapshot, cancellationToken).ConfigureAwait(false))?.StandardScores(queryVectors.Gate.Span);
+        var sentenceScale = standing is null ? 0 : RelevanceGate.SentenceScale(SentenceStanding.StandOut(standing, snapshot.PaperOrdinals, snapshot.Papers.Count, _options.StandOutRank), _options);
+        var hits = selected.Select(h =>
+        {
+            var passage = snapshot.Passages[h.Ordinal];
+            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, vectors, standing, sentenceScale, h.Ordinal, offDomain);
+            return new RetrievedPassage(snapshot.PaperOf(passage), passage, h.Score, unknownNames.Count > 0 ? 0 : relevance, bm25Rank.GetValueOrDefault(h.Ordinal), denseRank.GetValueOrDefault(h.Ordinal), lexical, cosine) { SecondDenseRank = secondRank.GetValueOrDefault(h.Ordinal) };
+        }).ToList();
+
         var reranked = _reranker.KeepsOrder ? hits : await _reranker.RerankAsync(text, hits, cancellationToken).ConfigureAwait(false);
-        return new RetrievalResult(query.Text, reranked.Take(count).ToList(), mode, notice);
+        return new RetrievalResult(query.Text, reranked.Take(count).ToList(), mode, notice) { UnknownNames = unknownNames };
     }
 
     /// <summary>Why a search with an embedding model configured ran BM25 only: vectors pending, or embedding failed.</summary>
@@ -282,7 +297,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private HashSet<string> RareTopic(Bm25Index bm25, IReadOnlyList<string> topic) =>
         HybridFusion.RareTerms(bm25, topic, _options.RareTermMaxDocumentShare).ToHashSet(StringComparer.Ordinal);
 
-    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, IReadOnlyDictionary<int, ReadOnlyMemory<float>> vectors, double[]? standing, double sentenceScale, int ordinal)
+    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, Dictionary<int, ReadOnlyMemory<float>> vectors, double[]? standing, double sentenceScale, int ordinal, bool offDomain)
     {
         var lexical = snapshot.Bm25.Relevance(weighted.Terms.ToList(), weighted.ContextTerms.ToList(), weighted.ContextTerms.Count > 0 ? 1 : 0, ordinal);
         if (mode == RetrieverKind.Bm25 || queryVector is not { } query || !vectors.TryGetValue(ordinal, out var vector))
@@ -292,7 +307,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
         var cosine = (double)TensorPrimitives.CosineSimilarity(query.Span, vector.Span);
         var exactRareMatch = snapshot.Bm25.ContainsAll(weighted.GateTopic, ordinal) && weighted.GateTopic.Any(t => weighted.RareTopic.Contains(t));
-        var semantic = standing is null ? RelevanceGate.Semantic(cosine, _options.CosineFloor) : RelevanceGate.Sentence(standing[ordinal], sentenceScale);
+        var semantic = offDomain ? 0 : standing is null ? RelevanceGate.Semantic(cosine, _options.CosineFloor) : RelevanceGate.Sentence(standing[ordinal], sentenceScale);
         return (RelevanceGate.Hybrid(semantic, lexical, exactRareMatch), lexical, cosine);
     }
 

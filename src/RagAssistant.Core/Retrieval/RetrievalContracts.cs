@@ -47,7 +47,15 @@ public sealed record RetrievalResult(
     string Query,
     IReadOnlyList<RetrievedPassage> Hits,
     RetrieverKind Mode,
-    string? Notice);
+    string? Notice)
+{
+    /// <summary>
+    /// The words the question writes as names that no paper of the corpus uses (<see cref="Retrieval.UnknownNames"/>),
+    /// as written; empty when there are none. When there are any, every hit's <see cref="RetrievedPassage.RelevanceScore"/>
+    /// is 0: the hits are still ranked and shown, but none is about what the question names.
+    /// </summary>
+    public IReadOnlyList<string> UnknownNames { get; init; } = [];
+}
 
 /// <summary>
 /// What to search for: the question, and for a follow-up that could not be rewritten into a standalone query, the

@@ -55,6 +55,18 @@ public sealed class RetrievalOptions : IValidatableObject
     public double RareTermMaxDocumentShare { get; set; } = 0.05;
 
     /// <summary>
+    /// The out-of-domain floor: when no hit's query-passage cosine (the first embedder's) reaches it, the question is
+    /// off the corpus's subject ("How do I bake bread?", "Tell me a joke" over machine-learning papers) and no hit is
+    /// relevant, whatever its standing among the corpus's sentences; a passage that matches a rare term of the question
+    /// exactly still is (see <see cref="RareTermMaxDocumentShare"/>). Null or -1: none. A cosine's scale is the embedder's
+    /// own, so the application sets it for the bundled arctic-embed-xs only (0.60, chosen by cross-validation with a
+    /// set of off-topic questions; Retrieval/README.md, "Cross-validated choices"), leaving other embedders without one
+    /// unless configured.
+    /// </summary>
+    [Range(-1.0, 1.0)]
+    public double? OutOfDomainCosine { get; set; }
+
+    /// <summary>
     /// The cosine that counts as "unrelated" for the relevance gate: cosines are rescaled from [floor, 1] to [0, 1]
     /// (see <see cref="RelevanceGate"/>). With Answering:MinRelevance 0.15, 0.58 refuses below a cosine of 0.643.
     /// </summary>
@@ -65,21 +77,22 @@ public sealed class RetrievalOptions : IValidatableObject
     /// The best-sentence standard score that counts as full relevance once the corpus's sentence vectors are ready,
     /// when the best paper stands out from the crowd (see <see cref="StandOutGap"/>): the relevance gate's value is a
     /// passage's best-sentence cosine to the question, in standard deviations above the corpus's passages, over this
-    /// (see <see cref="RelevanceGate"/>). With Answering:MinRelevance 0.15, 9.3 refuses below 1.4 standard deviations.
+    /// (see <see cref="RelevanceGate"/>). With Answering:MinRelevance 0.15, 6.67 refuses below 1.0 standard deviation.
     /// Chosen with <see cref="CrowdedSentenceScoreScale"/> and <see cref="StandOutGap"/> by 5-fold cross-validation over
-    /// the dev, held-out and reworded sets (155 questions; Retrieval/README.md, "Cross-validated choices").
+    /// the dev, held-out and reworded sets (155 questions; Retrieval/README.md, "Cross-validated choices"), with a
+    /// question that names something the corpus never uses refused first (<see cref="UnknownNames"/>).
     /// </summary>
     [Range(0.1, 1000.0)]
-    public double SentenceScoreScale { get; set; } = 9.3;
+    public double SentenceScoreScale { get; set; } = 6.67;
 
     /// <summary>
     /// <see cref="SentenceScoreScale"/> for a search whose best paper does not stand out from the crowd (its standard
     /// score less than <see cref="StandOutGap"/> above the <see cref="StandOutRank"/>-th best paper's): with
-    /// Answering:MinRelevance 0.15, 18.3 refuses below 2.75 standard deviations. Many papers about alike is what an
+    /// Answering:MinRelevance 0.15, 16.67 refuses below 2.5 standard deviations. Many papers about alike is what an
     /// absent topic that reuses the corpus's words looks like. At least <see cref="SentenceScoreScale"/>.
     /// </summary>
     [Range(0.1, 1000.0)]
-    public double CrowdedSentenceScoreScale { get; set; } = 18.3;
+    public double CrowdedSentenceScoreScale { get; set; } = 16.67;
 
     /// <summary>
     /// How many standard deviations the best paper's best-sentence standard score must stand above the
@@ -87,7 +100,7 @@ public sealed class RetrievalOptions : IValidatableObject
     /// applies; below it, <see cref="CrowdedSentenceScoreScale"/>). 0 turns the distinction off.
     /// </summary>
     [Range(0.0, 100.0)]
-    public double StandOutGap { get; set; } = 0.95;
+    public double StandOutGap { get; set; } = 0.9;
 
     /// <summary>The paper the best is compared with for <see cref="StandOutGap"/> (10: the tenth best). A corpus with fewer papers uses <see cref="SentenceScoreScale"/>.</summary>
     [Range(2, 1000)]

@@ -42,11 +42,12 @@ public sealed class DevSetRetrievalTests
         var report = await new RetrievalEvaluator(retriever, index, index).EvaluateAsync(devSet, RetrieverKind.Bm25, Ct);
 
         // Some threshold classifies more questions right than answering all (25/30), refusing every unanswerable one
-        // (the evaluator's own suggestion keeps to at most 5% of the answerable refused, which BM25 alone cannot meet).
+        // (those naming what no paper mentions, "Spider", "MIDI", are 0 like the least relevant: several thresholds
+        // tie, the strictest of them is taken; the evaluator's own suggestion keeps to at most 5% of the answerable refused, which BM25 alone cannot meet).
         var separation = report.Relevance!;
         var (correct, accepted) = separation.Answerable.Values.Concat(separation.Unanswerable.Values)
             .Select(t => (Correct: separation.Answerable.Values.Count(v => v >= t) + separation.Unanswerable.Values.Count(v => v < t), Accepted: separation.Unanswerable.Values.Count(v => v >= t)))
-            .MaxBy(x => x.Correct);
+            .OrderByDescending(x => x.Correct).ThenBy(x => x.Accepted).First();
         Assert.True(correct > 25, $"{correct} of 30 right at best");
         Assert.Equal(0, accepted);
         var lexical = report.Questions.Where(q => q.Kind == "lexical").Min(q => q.TopRelevance);

@@ -1,4 +1,6 @@
+using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
+using RagAssistant.Core.Tests.Answering;
 using RagAssistant.Core.Tests.Ingestion;
 
 namespace RagAssistant.Core.Tests.Retrieval;
@@ -57,6 +59,42 @@ public sealed class HybridPaperRetrieverTests
         // With a conversation that names something, a pronoun follow-up is still searched by its context.
         var followUp = await retriever.SearchAsync(new RetrievalQuery("What is it?", "Which papers study speech recognition?"), cancellationToken: Ct);
         Assert.Equal("Speech Recognition", followUp.Hits[0].Paper.Title);
+    }
+
+    [Fact]
+    public async Task A_question_naming_what_no_paper_mentions_is_ranked_but_relevant_nowhere_in_every_mode_and_answered_not_covered()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation");
+        var generator = new HashingEmbeddingGenerator();
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
+        await index.WaitForVectorsAsync(Ct);
+        var retriever = CorpusIndexTests.CreateRetriever(index, generator);
+        const string Named = "Which speech recognition results are reported on the Switchboard benchmark?";
+
+        foreach (var kind in new[] { RetrieverKind.Bm25, RetrieverKind.Dense, RetrieverKind.Hybrid })
+        {
+            var result = await retriever.SearchAsync(Named, kind: kind, cancellationToken: Ct);
+            Assert.Equal(["Switchboard"], result.UnknownNames);
+            Assert.NotEmpty(result.Hits);
+            Assert.All(result.Hits, h => Assert.Equal(0, h.RelevanceScore));
+        }
+
+        // The ranking is unchanged: the papers are still shown in order, only none is about what the question names.
+        var named = await retriever.SearchAsync(Named, cancellationToken: Ct);
+        Assert.Equal("Speech Recognition", named.Hits[0].Paper.Title);
+        var unnamed = await retriever.SearchAsync("Which speech recognition results are reported?", cancellationToken: Ct);
+        Assert.Empty(unnamed.UnknownNames);
+        Assert.Equal("Speech Recognition", unnamed.Hits[0].Paper.Title);
+        Assert.True(unnamed.Hits[0].RelevanceScore > 0);
+
+        // The answer says which name no paper mentions, without quoting or calling a model.
+        var answer = await PipelineHarness.Create(retriever, retrievalOnly: true).AnswerAsync(new AnswerRequest(Named), Ct);
+        Assert.True(answer.Refused);
+        Assert.Equal(AnswerMode.NotCovered, answer.Mode);
+        Assert.Equal("The corpus does not cover this question: no paper in it mentions Switchboard.", answer.Answer);
+        Assert.Empty(answer.Sources);
     }
 
     [Fact]

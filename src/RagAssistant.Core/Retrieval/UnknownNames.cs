@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+
+namespace RagAssistant.Core.Retrieval;
+
+/// <summary>
+/// The names a question uses that the corpus never does. A word is written as a name when it has two or more capital
+/// letters ("COBOL", "SVG", "FActScore", "AdamW"), or begins with a capital inside a sentence ("... such as
+/// Spider?", "... the capital of France?"); it is unknown when no passage or title of the index holds its analysed
+/// term. A question about a benchmark, tool, place or person the papers never mention is not covered, however close
+/// its other words come: "What execution accuracy do LLMs reach on benchmarks such as Spider?" shares most of its
+/// words with text-to-SQL papers, and "the capital of France" stood close to a sentence about "(USA, capital,
+/// Washington D.C.)".
+/// </summary>
+/// <remarks>
+/// Casing is read only where it can say something: a question written mostly in capitals names nothing by its
+/// capitals, and one in title case (more than half of its words inside the sentence capitalised) names
+/// nothing by an initial capital (its words with two or more capitals are still checked). Words with digits ("GPT-5", "8-bit") are versions and
+/// sizes, which abstracts word in many ways, and are never names here; nor are words of one letter, stop and question
+/// words. The first word of each sentence (after the start, or after <c>. ? ! : ;</c> or a line break) is capitalised
+/// anyway and is not a name unless it has two capitals.
+/// </remarks>
+public static partial class UnknownNames
+{
+    /// <summary>The words of <paramref name="question"/> written as names that <paramref name="bm25"/>'s corpus never uses.</summary>
+    /// <param name="bm25">The index whose document frequencies say what the corpus holds.</param>
+    /// <param name="question">The question as the user wrote it (its casing is read).</param>
+    /// <returns>The unknown names, distinct, in question order, as written; empty when there are none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="bm25"/> or <paramref name="question"/> is null.</exception>
+    public static IReadOnlyList<string> Find(Bm25Index bm25, string question)
+    {
+        ArgumentNullException.ThrowIfNull(bm25);
+        ArgumentNullException.ThrowIfNull(question);
+        var letters = question.Count(char.IsLetter);
+        if (letters == 0 || question.Count(char.IsUpper) * 2 > letters)
+        {
+            return [];
+        }
+
+        var words = Word().Matches(question).Where(m => m.Value.Any(char.IsLetter) && !m.Value.Any(char.IsDigit)).ToList();
+        var startsSentence = words.Select((w, i) => i == 0 || SentenceEnd().IsMatch(question.AsSpan(words[i - 1].Index + words[i - 1].Length, w.Index - words[i - 1].Index - words[i - 1].Length))).ToList();
+
+        // Title case capitalises most words inside a sentence ("What Is The Capital Of France?"); plain text leaves
+        // most lower-case, names aside ("How tall is Mount Everest?": 2 of 4). Acronyms say nothing either way.
+        var plain = words.Where((w, i) => !startsSentence[i] && w.Length >= 2 && w.Value.Count(char.IsUpper) <= 1).ToList();
+        var titleCased = plain.Count >= 2 && plain.Count(w => char.IsUpper(w.Value[0])) * 2 > plain.Count;
+        var names = new List<string>();
+        for (var i = 0; i < words.Count; i++)
+        {
+            var word = words[i].Value;
+            var writtenAsName = word.Count(char.IsUpper) >= 2 || (char.IsUpper(word[0]) && !startsSentence[i] && !titleCased);
+            if (word.Length < 2 || !writtenAsName || names.Contains(word, StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var terms = bm25.Analyze(word);
+            if (terms.Count > 0 && terms.All(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) == 0))
+            {
+                names.Add(word);
+            }
+        }
+
+        return names;
+    }
+
+    // Letters and digits, joined by nothing else: "DP-SGD" is "DP" and "SGD", as the analyser splits it.
+    [GeneratedRegex(@"[\p{L}\p{Mn}\p{N}]+", RegexOptions.CultureInvariant)]
+    private static partial Regex Word();
+
+    [GeneratedRegex(@"[.?!:;\n]", RegexOptions.CultureInvariant)]
+    private static partial Regex SentenceEnd();
+}

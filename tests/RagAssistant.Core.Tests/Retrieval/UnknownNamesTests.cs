@@ -1,0 +1,59 @@
+using RagAssistant.Core.Retrieval;
+
+namespace RagAssistant.Core.Tests.Retrieval;
+
+/// <summary>
+/// <see cref="UnknownNames"/>: the words a question writes as names that the corpus never uses. Casing is read only
+/// where it can say something, and digits, stop words and the first word of a sentence are never names.
+/// </summary>
+public sealed class UnknownNamesTests : IDisposable
+{
+    private readonly Bm25Index _index = new(
+        [
+            new Bm25Document("Speculative Decoding with Draft Models", "We speed up LLM inference with a draft model; experiments on GSM8K and the USA capital Washington."),
+            new Bm25Document("Quark: Controllable Text Generation", "Quark unlearns toxicity with reinforcement learning from PPO rewards, in English and Chinese."),
+            new Bm25Document("LoRA Fine-Tuning", "Low-rank adaptation for transformers; results on GLUE and SuperGLUE."),
+        ],
+        new Bm25Options());
+
+    public void Dispose() => _index.Dispose();
+
+    [Theory]
+    [InlineData("What execution accuracy do LLMs achieve on benchmarks such as Spider?", "Spider")]
+    [InlineData("What is the capital of France?", "France")]
+    [InlineData("Does the Muon optimizer beat AdamW at scale?", "Muon|AdamW")]
+    [InlineData("How factually precise are biographies scored with FActScore?", "FActScore")]
+    [InlineData("Can LLMs translate COBOL programs into Java, and COBOL into C?", "COBOL|Java")]
+    [InlineData("Can LLMs detect Alzheimer's disease from speech?", "Alzheimer")]
+    [InlineData("What do DP-SGD fine-tuned models guarantee?", "DP|SGD")]
+    [InlineData("FActScore: how precise are biographies?", "FActScore")]
+    [InlineData("How tall is Mount Everest?", "Mount|Everest")]
+    [InlineData("Tell me about Paris", "Paris")]
+    public void A_name_the_corpus_never_uses_is_found_as_written(string question, string expected)
+    {
+        Assert.Equal(expected.Split('|'), UnknownNames.Find(_index, question));
+    }
+
+    [Theory]
+    [InlineData("Which papers study speculative decoding?")] // no names at all
+    [InlineData("How does Quark unlearn toxicity, and how does LoRA compare on GLUE?")] // names the corpus uses
+    [InlineData("What does quark do with PPO in Chinese?")] // a known name in any case
+    [InlineData("Spider benchmarks: what accuracy do LLMs reach?")] // the first word of the question
+    [InlineData("Which papers use a draft model. Spider results?")] // the first word of a sentence
+    [InlineData("How do GPT4 and Qwen2 compare at 8B?")] // words with digits are versions and sizes
+    [InlineData("Is IT or US work about speculative decoding?")] // stop and question words, however written
+    [InlineData("WHAT IS THE CAPITAL OF FRANCE?")] // all capitals: casing says nothing
+    [InlineData("What Is The Capital Of France?")] // title case: capitals say nothing
+    [InlineData("I want the capital of the USA")] // one letter; a name the corpus has
+    [InlineData("")]
+    public void A_question_that_writes_no_unknown_name_has_none(string question)
+    {
+        Assert.Empty(UnknownNames.Find(_index, question));
+    }
+
+    [Fact]
+    public void A_title_cased_question_still_has_its_acronyms_and_camel_cased_names_checked()
+    {
+        Assert.Equal(["FActScore"], UnknownNames.Find(_index, "How Precise Are Biographies Scored With FActScore?"));
+    }
+}
