@@ -61,10 +61,16 @@ internal static class AskCommand
 
                     turn = prepared.Ask;
                 }
+                catch (ConversationStoreException ex) when (ex.Error == ConversationStoreError.NotFound)
+                {
+                    // The console lists conversations in the chat (/history), not over HTTP.
+                    terminal.WriteError($"{ex.Message} The chat lists them: run `{ConsoleCommand.Run}` and type /history.");
+                    return ExitCodes.BadUsage;
+                }
                 catch (ConversationStoreException ex)
                 {
                     terminal.WriteError(ex.Message);
-                    return ex.Error == ConversationStoreError.NotFound ? ExitCodes.BadUsage : ExitCodes.Failure;
+                    return ExitCodes.Failure;
                 }
             }
 
@@ -84,6 +90,9 @@ internal static class AskCommand
                 // Known when the build starts (an unwritable cache folder): said before the answer, not only at exit.
                 terminal.Error.WriteLine($"warning: {cacheWarning}");
             }
+
+            var exitNote = new UnfinishedIndexNote(terminal, host.Services.GetService<ICorpusIndex>());
+            using var interrupt = exitNote.WriteOnInterrupt();
 
             RuntimeView.WriteNotices(terminal, runtime, toStandardError: true);
             try
@@ -114,7 +123,7 @@ internal static class AskCommand
             }
             finally
             {
-                EmbeddingProgressView.WriteUnfinishedOnExit(terminal, host.Services.GetService<ICorpusIndex>());
+                exitNote.WriteOnce();
             }
         });
         return command;

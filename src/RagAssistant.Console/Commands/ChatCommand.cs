@@ -72,14 +72,7 @@ internal static class ChatCommand
 
             // The note on an unfinished semantic index, once: at the end of the session, or at the Ctrl+C that ends the
             // process (the runtime ends it then without running the finally below).
-            var exitNoteWritten = 0;
-            void WriteExitNoteOnce()
-            {
-                if (Interlocked.Exchange(ref exitNoteWritten, 1) == 0)
-                {
-                    EmbeddingProgressView.WriteUnfinishedOnExit(terminal, host.Services.GetService<ICorpusIndex>());
-                }
-            }
+            var exitNote = new UnfinishedIndexNote(terminal, host.Services.GetService<ICorpusIndex>());
 
             // Ctrl+C stops the answer, not the process. At a plain (piped) prompt, the first Ctrl+C warns and the second exits.
             var promptInterrupts = 0;
@@ -97,7 +90,7 @@ internal static class ChatCommand
                 }
                 else
                 {
-                    WriteExitNoteOnce();
+                    exitNote.WriteOnce();
                 }
             }
 
@@ -115,7 +108,7 @@ internal static class ChatCommand
                     await statusBar.DisposeAsync().ConfigureAwait(false);
                 }
 
-                WriteExitNoteOnce();
+                exitNote.WriteOnce();
             }
         }
         finally

@@ -58,7 +58,9 @@ internal static class EvalCommand
             var kind = parseResult.GetValue(retriever) ?? RetrieverKind.Hybrid;
             if (kind != RetrieverKind.Bm25 && host.Services.GetService<ICorpusIndex>() is { } index)
             {
-                // Dense and hybrid numbers need every vector: wait, with the progress bar.
+                // Dense and hybrid numbers need every vector: wait, with the progress bar; a Ctrl+C meanwhile ends the
+                // process with the note on what is embedded, as the chat's does.
+                using var interrupt = new UnfinishedIndexNote(terminal, index).WriteOnInterrupt();
                 await EmbeddingProgressView.WaitAsync(index, asJson ? terminal with { IsInteractive = false } : terminal, cancellationToken).ConfigureAwait(false);
             }
 

@@ -26,8 +26,11 @@ internal static class IndexCommand
             }
 
             var started = Stopwatch.GetTimestamp();
-            var built = await host.BuildIndexAsync(context.Terminal, cancellationToken).ConfigureAwait(false);
             var index = host.Services.GetRequiredService<ICorpusIndex>();
+
+            // A Ctrl+C before the vectors are all in ends the process: say what is embedded and what becomes of it, as the chat does.
+            using var interrupt = new UnfinishedIndexNote(context.Terminal, index).WriteOnInterrupt();
+            var built = await host.BuildIndexAsync(context.Terminal, cancellationToken).ConfigureAwait(false);
 
             // What the build found (skipped files, a discarded cache) is said before the embedding it may cause, and once.
             var shown = (built?.Warnings ?? []).Where(w => w != index.Embedding.CacheWarning).ToList();

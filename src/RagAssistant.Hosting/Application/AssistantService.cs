@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core;
@@ -153,7 +154,7 @@ public sealed class AssistantService(IAnswerPipeline pipeline, IOptions<AskOptio
         }
 
         return cleaned.Length > Limits.MaxQuestionChars
-            ? $"The {field} is {cleaned.Length} characters long; the limit is {Limits.MaxQuestionChars} ({AskOptions.SectionName}:{nameof(AskOptions.MaxQuestionChars)}). Shorten it."
+            ? string.Create(CultureInfo.InvariantCulture, $"The {field} is {cleaned.Length:N0} characters long; the limit is {Limits.MaxQuestionChars:N0} ({AskOptions.SectionName}:{nameof(AskOptions.MaxQuestionChars)}). Shorten it.")
             : null;
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Text;
@@ -194,7 +195,7 @@ public sealed partial class ConversationService(IConversationStore store, Assist
 
         if (trimmed.Length > options.Value.MaxTitleChars)
         {
-            return $"The title is {trimmed.Length} characters long; the limit is {options.Value.MaxTitleChars} ({ConversationOptions.SectionName}:{nameof(ConversationOptions.MaxTitleChars)}).";
+            return string.Create(CultureInfo.InvariantCulture, $"The title is {trimmed.Length:N0} characters long; the limit is {options.Value.MaxTitleChars:N0} ({ConversationOptions.SectionName}:{nameof(ConversationOptions.MaxTitleChars)}).");
         }
 
         return await store.RenameAsync(id, trimmed, cancellationToken).ConfigureAwait(false) ? null : throw SqlConversationStore.NotFound(id);

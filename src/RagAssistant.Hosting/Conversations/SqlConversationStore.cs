@@ -332,10 +332,10 @@ public abstract class SqlConversationStore : IConversationStore, IAsyncDisposabl
     /// <summary>Releases the provider's own resources (a connection pool).</summary>
     protected virtual ValueTask DisposeAsyncCore() => ValueTask.CompletedTask;
 
-    /// <summary>The "no such conversation" failure.</summary>
+    /// <summary>The "no such conversation" failure; each front end adds how it lists them (<c>GET /api/conversations</c>, the chat's <c>/history</c>).</summary>
     /// <param name="id">The id asked for.</param>
     public static ConversationStoreException NotFound(string id) =>
-        new(ConversationStoreError.NotFound, $"No conversation has the id '{id}'. GET /api/conversations lists them.");
+        new(ConversationStoreError.NotFound, $"No conversation has the id '{id}'.");
 
     /// <summary>Runs SQL that returns nothing.</summary>
     protected static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)

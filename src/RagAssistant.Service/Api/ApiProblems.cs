@@ -82,9 +82,12 @@ internal static class ApiProblems
     public static ProblemHttpResult AnswerFailed(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status500InternalServerError, title: "Answering failed.");
 
-    /// <summary>A conversation store failure: 404 (no such conversation), 409 (a limit), 507 (disk full), 503 (unreachable), 500 (newer schema).</summary>
+    /// <summary>How a client of the API lists the conversations: said with a 404 for an unknown id.</summary>
+    public const string ListConversations = "GET /api/conversations lists them.";
+
+    /// <summary>A conversation store failure: 404 (no such conversation, with how to list them), 409 (a limit), 507 (disk full), 503 (unreachable), 500 (newer schema).</summary>
     public static ProblemHttpResult Conversation(ConversationStoreException exception) =>
-        TypedResults.Problem(exception.Message, statusCode: StatusOf(exception), title: exception.Error switch
+        TypedResults.Problem(exception.Error == ConversationStoreError.NotFound ? $"{exception.Message} {ListConversations}" : exception.Message, statusCode: StatusOf(exception), title: exception.Error switch
         {
             ConversationStoreError.NotFound => "Not found.",
             ConversationStoreError.LimitReached => "Conversation limit reached.",

@@ -154,6 +154,22 @@ public sealed class ChatSessionTests
     }
 
     [Fact]
+    public async Task The_refusal_of_an_over_long_question_words_its_length_as_the_echo_does()
+    {
+        using var output = new StringWriter();
+        var question = "Which papers study speculative decoding? " + new string('x', 10_000 - 41);
+        var terminal = Terminal.Plain(output, TextWriter.Null, TextReader.Null);
+        var session = new ChatSession(TestAssistant.For(new FakeAnswerPipeline()), Runtime, terminal, new PlainLineReader(new StringReader(question + "\n/exit\n"), output));
+
+        await session.RunAsync(TestContext.Current.CancellationToken);
+
+        var text = output.ToString();
+        Assert.Equal(10_000, question.Length);
+        Assert.Contains("… (10,000 characters)", text, StringComparison.Ordinal);
+        Assert.Contains("The question is 10,000 characters long; the limit is 4,000 (Ask:MaxQuestionChars).", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_cache_that_could_not_be_saved_is_said_once_above_a_prompt()
     {
         using var output = new StringWriter();

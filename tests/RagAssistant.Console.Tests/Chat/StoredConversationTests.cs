@@ -42,6 +42,17 @@ public sealed class StoredConversationTests
     }
 
     [Fact]
+    public async Task Ask_with_an_unknown_conversation_points_to_the_chats_history_not_to_the_http_api()
+    {
+        var cli = new CliHarness();
+
+        Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "q", "--conversation", "nope"));
+
+        Assert.Equal("error: no conversation has the id 'nope'. The chat lists them: run `dotnet run --project src/RagAssistant.Console --` and type /history.", cli.Error.TrimEnd());
+        Assert.DoesNotContain("/api/", cli.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ask_with_a_conversation_adds_a_turn_and_names_it_and_an_unknown_id_is_bad_usage()
     {
         var cli = new CliHarness { Pipeline = { EchoQuestion = true } };

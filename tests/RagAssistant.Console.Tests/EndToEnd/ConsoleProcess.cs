@@ -130,8 +130,8 @@ internal static partial class ConsoleProcess
     }
 
     /// <summary>
-    /// Runs with stdin left open (a chat waiting at its prompt), and once stdout shows <paramref name="waitFor"/> sends
-    /// SIGINT <paramref name="interrupts"/> times, as a person pressing Ctrl+C would; waits for the process to end.
+    /// Runs with stdin left open (a chat waiting at its prompt), and once stdout or stderr shows <paramref name="waitFor"/>
+    /// sends SIGINT <paramref name="interrupts"/> times, as a person pressing Ctrl+C would; waits for the process to end.
     /// </summary>
     public static async Task<Result> RunInterruptedAsync(string workingDirectory, string waitFor, int interrupts, params string[] args)
     {
@@ -139,24 +139,25 @@ internal static partial class ConsoleProcess
 
         using var process = Start(start, new Dictionary<string, string>());
         var output = new StringBuilder();
+        var error = new StringBuilder();
         var shown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var reading = Task.Run(async () =>
+        Task ReadAsync(StreamReader stream, StringBuilder text) => Task.Run(async () =>
         {
             var buffer = new char[4096];
             int read;
-            while ((read = await process.StandardOutput.ReadAsync(buffer, TestContext.Current.CancellationToken)) > 0)
+            while ((read = await stream.ReadAsync(buffer, TestContext.Current.CancellationToken)) > 0)
             {
-                lock (output)
+                lock (text)
                 {
-                    output.Append(buffer, 0, read);
-                    if (output.ToString().Contains(waitFor, StringComparison.Ordinal))
+                    text.Append(buffer, 0, read);
+                    if (text.ToString().Contains(waitFor, StringComparison.Ordinal))
                     {
                         shown.TrySetResult();
                     }
                 }
             }
         });
-        var error = ReadBytesAsync(process.StandardError.BaseStream);
+        var reading = Task.WhenAll(ReadAsync(process.StandardOutput, output), ReadAsync(process.StandardError, error));
         try
         {
             await shown.Task.WaitAsync(TimeSpan.FromMinutes(3), TestContext.Current.CancellationToken);
@@ -181,10 +182,12 @@ internal static partial class ConsoleProcess
             }
         }
 
-        var errorText = Encoding.UTF8.GetString(await error);
         lock (output)
         {
-            return new Result(process.ExitCode, output.ToString(), errorText);
+            lock (error)
+            {
+                return new Result(process.ExitCode, output.ToString(), error.ToString());
+            }
         }
     }
 

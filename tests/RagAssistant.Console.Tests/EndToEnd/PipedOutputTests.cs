@@ -37,4 +37,22 @@ public sealed class PipedOutputTests : IDisposable
         Assert.Equal(1, result.Error.Split("The semantic index is not finished").Length - 1);
         Assert.DoesNotContain("Unhandled exception", result.Error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("index")]
+    [InlineData("eval")]
+    public async Task Ctrl_c_while_a_command_waits_for_the_vectors_ends_it_with_the_chats_note_that_the_index_is_unfinished(string command)
+    {
+        // A fresh cache folder: the bundled embedder embeds the shipped corpus; --verbose logs each batch ("Embedded 16/312 passages").
+        var corpus = Path.Combine(TestPaths.RepositoryRoot, "data", "papers");
+        var cache = Path.Combine(workingDirectory.Path, "cache");
+        string[] arguments = command == "index" ? ["index"] : ["eval", "--set", TestPaths.RequireDevSet(), "--retriever", "dense"];
+
+        var result = await ConsoleProcess.RunInterruptedAsync(workingDirectory.Path, "Embedded ", 1, [.. arguments, "--corpus", corpus, "--verbose", $"--Corpus:CacheFolder={cache}"]);
+
+        Assert.True(result.ExitCode == 130, $"exit code {result.ExitCode}: {result.Error}");
+        Assert.Matches(new Regex(@"The semantic index is not finished \(\d+/\d+ passages embedded; what is embedded is kept\)"), result.Error);
+        Assert.Equal(1, result.Error.Split("The semantic index is not finished").Length - 1);
+        Assert.DoesNotContain("Unhandled exception", result.Error, StringComparison.Ordinal);
+    }
 }

@@ -32,6 +32,9 @@ internal sealed class CliHarness
     /// <summary>Set to register Core's real retrieval (e.g. <c>AddRagRetrieval</c>) for commands that measure it.</summary>
     public Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? ComposeRetrieval { get; set; }
 
+    /// <summary>The terminal's width in columns, as Spectre lays out tables and wraps lines (Terminal.Plain's 200 by default).</summary>
+    public int Width { get; set; } = 200;
+
     public string Output { get; private set; } = string.Empty;
 
     public string Error { get; private set; } = string.Empty;
@@ -56,7 +59,9 @@ internal sealed class CliHarness
 
             ComposeRetrieval?.Invoke(builder);
         });
-        var exitCode = await new CliApplication(Terminal.Plain(output, error, input), hosts).RunAsync(args, TestContext.Current.CancellationToken);
+        var terminal = Terminal.Plain(output, error, input);
+        terminal.Ui.Profile.Width = Width;
+        var exitCode = await new CliApplication(terminal, hosts).RunAsync(args, TestContext.Current.CancellationToken);
         Output = output.ToString();
         Error = error.ToString();
         return exitCode;

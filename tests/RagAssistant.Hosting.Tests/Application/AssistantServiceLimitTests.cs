@@ -40,7 +40,7 @@ public sealed class AssistantServiceLimitTests
 
         var validation = assistant.Validate(new string('x', 100_000));
 
-        Assert.Equal("The question is 100000 characters long; the limit is 4000 (Ask:MaxQuestionChars). Shorten it.", validation.Error);
+        Assert.Equal("The question is 100,000 characters long; the limit is 4,000 (Ask:MaxQuestionChars). Shorten it.", validation.Error);
     }
 
     [Fact]

@@ -101,7 +101,7 @@ public sealed class ConversationEndpointTests
         using var badLimit = await client.GetAsync(new Uri("/api/conversations?limit=0", UriKind.Relative), Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
-        Assert.Contains("No conversation has the id", Detail(await unknown.ReadProblemAsync(Ct)), StringComparison.Ordinal);
+        Assert.Equal("No conversation has the id '0123456789abcdef0123456789abcdef'. GET /api/conversations lists them.", Detail(await unknown.ReadProblemAsync(Ct)));
         Assert.Equal(HttpStatusCode.Conflict, full.StatusCode);
         Assert.Contains("Conversations:MaxTurnsPerConversation", Detail(await full.ReadProblemAsync(Ct)), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, both.StatusCode);
