@@ -24,7 +24,9 @@ namespace RagAssistant.Hosting;
 /// (<see cref="Sections"/>) with <see cref="BinderOptions.ErrorOnUnknownConfiguration"/>: the configuration binder
 /// itself says whether a key names a property, nested ones included. A section no options class binds is unknown
 /// unless the composition reads it directly (the providers, the <c>Assistant:</c> switches, <c>Logging:</c>) or
-/// another configuration source (appsettings.json) already has the key. Environment variables are not checked: they
+/// another configuration source (appsettings.json) already has the key; a key of a section this program reads none of
+/// (the service's <c>Service</c> section given to the console) is refused too, as a setting of another program, rather
+/// than ignored whatever its value. Environment variables are not checked: they
 /// are shared by every program. One check for both front ends: the console runs it before building its host, the
 /// service before building its web application; each refuses an unknown name as bad usage (exit code 2).
 /// </summary>
@@ -67,7 +69,7 @@ public static class KnownSettings
     /// <param name="settings">The command-line tokens left for the configuration (<c>--Section:Key=value</c> or <c>--Section:Key value</c>); tokens not starting with <c>--</c> are values and are skipped.</param>
     /// <param name="configuration">The host's configuration, whose other sources (appsettings.json, the environment) name settings too.</param>
     /// <param name="frontEnd">What the front end reads besides the assistant's options: its own options sections, and names its host reads directly (e.g. <c>urls</c>, <c>Kestrel</c>). Null for none.</param>
-    /// <returns>"unknown setting Bogus:Key: no part of the assistant reads it." with the closest known name when one is close, or null.</returns>
+    /// <returns>"unknown setting Bogus:Key: no part of the assistant reads it." with the closest known name when one is close, "setting Service:WatchCorpus is not read by this program: ..." for a section only another front end reads, or null.</returns>
     public static string? FindUnknown(IReadOnlyList<string> settings, IConfigurationRoot configuration, FrontEndSettings? frontEnd = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -84,6 +86,14 @@ public static class KnownSettings
                     .Concat(sources.SelectMany(SecondLevelKeys))
                     .Concat(readDirectly);
                 return $"unknown setting {key}: no part of the assistant reads it.{SpellingSuggestion.DidYouMean(key, known)}";
+            }
+
+            // Known only because appsettings.json has it for another front end (the service's Service section for the
+            // console): this program would ignore it, whatever its value, so it is refused as a name it does not read.
+            var section = key.Split(':', 2)[0];
+            if (!sections.Select(s => s.Name).Concat(readDirectly).Any(name => name.Split(':', 2)[0].Equals(section, StringComparison.OrdinalIgnoreCase)))
+            {
+                return $"setting {key} is not read by this program: no {section} setting is (the configuration has them for another program, as appsettings.json has Service for the service). Leave it out here.";
             }
         }
 

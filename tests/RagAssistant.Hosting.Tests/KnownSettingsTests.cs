@@ -45,6 +45,24 @@ public sealed class KnownSettingsTests
         Assert.StartsWith("unknown setting Web:Prot", KnownSettings.FindUnknown(["--Web:Prot=1"], new ConfigurationBuilder().Build(), frontEnd), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_setting_of_a_section_only_another_front_end_reads_is_refused_whatever_its_value()
+    {
+        // appsettings.json has the service's section; the console (no front-end settings) reads none of it.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("Service:WatchCorpus", "true")]).Build();
+        var service = new FrontEndSettings([new SettingsSection("Service", typeof(ServiceLikeOptions))], []);
+
+        Assert.Equal(
+            "setting Service:WatchCorpus is not read by this program: no Service setting is (the configuration has them for another program, as appsettings.json has Service for the service). Leave it out here.",
+            KnownSettings.FindUnknown(["--Service:WatchCorpus=maybe"], configuration));
+        Assert.Null(KnownSettings.FindUnknown(["--Service:WatchCorpus=maybe"], configuration, service));
+    }
+
+    private sealed class ServiceLikeOptions
+    {
+        public bool WatchCorpus { get; set; }
+    }
+
     private sealed class WebOptions
     {
         public int Port { get; set; }

@@ -6,6 +6,7 @@ using RagAssistant.Hosting;
 using RagAssistant.Hosting.Application;
 using RagAssistant.Hosting.Conversations;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace RagAssistant.Console.Chat;
 
@@ -272,19 +273,63 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
             return;
         }
 
-        var table = new Table().NoBorder().HideHeaders().AddColumn("n").AddColumn("title").AddColumn("turns").AddColumn("updated");
+        // One line per conversation, in columns: the numbers and turn counts right-aligned, and a title too long for
+        // the terminal cut with an ellipsis rather than wrapped (a wrapped title breaks the rows apart). The title gets
+        // the width the other columns leave, as Spectre measures them.
+        var table = new Table().NoBorder().HideHeaders()
+            .AddColumn(new TableColumn("n").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("title").NoWrap())
+            .AddColumn(new TableColumn("turns").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("turn").NoWrap())
+            .AddColumn(new TableColumn("updated").NoWrap());
         foreach (var (item, i) in listed.Select((item, i) => (item, i)))
         {
-            var current = item.Id == conversation.Id ? " [green](current)[/]" : string.Empty;
             table.AddRow(
-                $"{i + 1}.",
-                Markup.Escape(item.Title) + current,
-                $"{item.TurnCount} turn{(item.TurnCount == 1 ? string.Empty : "s")}",
-                item.Updated.ToLocalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+                new Text($"{i + 1}."),
+                Text.Empty,
+                new Text(item.TurnCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new Text(item.TurnCount == 1 ? "turn" : "turns"),
+                new Text(item.Updated.ToLocalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        var width = terminal.Ui.Profile.Width;
+        var options = RenderOptions.Create(terminal.Ui);
+        var titleWidth = Math.Max(12, width - ((IRenderable)table).Measure(options, width).Max);
+        foreach (var (item, i) in listed.Select((item, i) => (item, i)))
+        {
+            var current = item.Id == conversation.Id ? " (current)" : string.Empty;
+            var title = FitCells(item.Title.ReplaceLineEndings(" "), titleWidth - current.Length, options);
+            table.UpdateCell(i, 1, new Markup(Markup.Escape(title) + (current.Length > 0 ? $" [green]{current.Trim()}[/]" : string.Empty)));
         }
 
         terminal.Ui.Write(table);
         terminal.Ui.MarkupLine("[grey]/open N continues one.[/]");
+    }
+
+    // The text cut to at most `cells` terminal columns (a wide character takes two), with an ellipsis when cut.
+    private static string FitCells(string text, int cells, RenderOptions options)
+    {
+        int Cells(string s) => ((IRenderable)new Text(s)).Measure(options, int.MaxValue).Max;
+        if (Cells(text) <= cells)
+        {
+            return text;
+        }
+
+        var fitted = new System.Text.StringBuilder();
+        var used = 1; // the ellipsis
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var runeCells = Cells(rune.ToString());
+            if (used + runeCells > cells)
+            {
+                break;
+            }
+
+            fitted.Append(rune.ToString());
+            used += runeCells;
+        }
+
+        return fitted.ToString().TrimEnd() + "…";
     }
 
     private async Task OpenListedAsync(string? argument, CancellationToken cancellationToken)

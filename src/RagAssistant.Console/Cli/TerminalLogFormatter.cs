@@ -6,8 +6,10 @@ using Spectre.Console;
 namespace RagAssistant.Console.Cli;
 
 /// <summary>
-/// The console's log lines, as the simple formatter writes them (<c>warn: Category[id]</c>, the message indented
-/// below), except while a status line (the "Searching the corpus..." spinner) is shown: then the entry is written
+/// The console's log lines. A warning is one line, <c>warning: message</c>, as the console writes its own warnings
+/// (<see cref="StartupView.WriteWarnings"/>): a user reads what is wrong, not which class said it. Other levels
+/// (<c>--verbose</c>'s information, errors) are written as the simple formatter writes them (<c>info: Category[id]</c>,
+/// the message indented below). While a status line (the "Searching the corpus..." spinner) is shown, the entry is written
 /// through the terminal the spinner is drawn on, which puts it on lines of its own above the spinner and draws the
 /// spinner again below, instead of the log overprinting it (and the spinner's redraw erasing the log).
 /// </summary>
@@ -28,10 +30,17 @@ internal sealed class TerminalLogFormatter() : ConsoleFormatter(Name)
         }
 
         var text = new StringWriter();
-        text.Write($"{Level(logEntry.LogLevel)}: {logEntry.Category}[{logEntry.EventId.Id}]{Environment.NewLine}");
-        if (message is not null)
+        if (logEntry.LogLevel == LogLevel.Warning && message is not null)
         {
-            text.Write($"{Indent}{message.ReplaceLineEndings(Environment.NewLine + Indent)}{Environment.NewLine}");
+            text.Write($"warning: {message.ReplaceLineEndings(Environment.NewLine + Indent)}{Environment.NewLine}");
+        }
+        else
+        {
+            text.Write($"{Level(logEntry.LogLevel)}: {logEntry.Category}[{logEntry.EventId.Id}]{Environment.NewLine}");
+            if (message is not null)
+            {
+                text.Write($"{Indent}{message.ReplaceLineEndings(Environment.NewLine + Indent)}{Environment.NewLine}");
+            }
         }
 
         if (logEntry.Exception is { } exception)

@@ -42,6 +42,38 @@ public sealed class StoredConversationTests
     }
 
     [Fact]
+    public async Task History_lists_one_conversation_a_line_in_aligned_columns_at_80_columns()
+    {
+        var cli = new CliHarness { Pipeline = { EchoQuestion = true }, Width = 80 };
+        var questions = new[]
+        {
+            "What is the effect of a rather long question on the layout of the conversation history listing?",
+            "注意力机制是什么？它如何工作",
+            "Q?",
+        };
+        var followUps = string.Concat(Enumerable.Range(1, 11).Select(i => $"And follow-up {i}?\n"));
+
+        Assert.Equal(0, await cli.RunAsync(string.Join("/new\n", questions.Select(q => $"{q}\n")) + followUps + "/history\n/exit\n"));
+
+        var listing = cli.Output[cli.Output.LastIndexOf("/history", StringComparison.Ordinal)..cli.Output.IndexOf("/open N continues one.", StringComparison.Ordinal)];
+        var lines = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..];
+        Assert.Equal(3, lines.Length); // one line a conversation: a long title is cut, not wrapped
+        Assert.All(lines, line => Assert.True(CellWidth(line.TrimEnd()) <= 80, line));
+        Assert.Contains(lines, line => line.Contains("12 turns", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains(" 1 turn ", StringComparison.Ordinal));
+
+        // The number's dot, the turn count's last digit and the date start at the same column on every line.
+        Assert.Single(lines.Select(line => CellWidth(line[..(line.IndexOf('.') + 1)])).Distinct());
+        Assert.Single(lines.Select(line => CellWidth(line[..line.IndexOf(" turn", StringComparison.Ordinal)])).Distinct());
+        Assert.Single(lines.Select(line => CellWidth(line[..DateAt(line)])).Distinct());
+    }
+
+    // Terminal columns: CJK characters take two.
+    private static int CellWidth(string text) => text.Sum(c => c is >= '\u3000' and <= '\u9FFF' or >= '\uFF00' and <= '\uFF60' ? 2 : 1);
+
+    private static int DateAt(string line) => System.Text.RegularExpressions.Regex.Match(line, @"\d{4}-\d{2}-\d{2} \d{2}:\d{2}").Index;
+
+    [Fact]
     public async Task Ask_with_an_unknown_conversation_points_to_the_chats_history_not_to_the_http_api()
     {
         var cli = new CliHarness();

@@ -17,6 +17,20 @@ public sealed class UnknownSettingTests
         Assert.Equal(string.Empty, cli.Output);
     }
 
+    [Theory]
+    [InlineData("--Service:WatchCorpus=maybe")]
+    [InlineData("--Service:WatchCorpus=true")]
+    public async Task A_setting_of_the_service_is_refused_as_one_the_console_does_not_read(string setting)
+    {
+        var cli = new CliHarness();
+
+        var exitCode = await cli.RunAsync(string.Empty, "ask", "x", setting);
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("error: setting Service:WatchCorpus is not read by this program: no Service setting is", cli.Error, StringComparison.Ordinal);
+        Assert.Empty(cli.Pipeline.Requests);
+    }
+
     [Fact]
     public async Task A_misspelt_key_gets_the_closest_known_one()
     {

@@ -22,8 +22,8 @@ public sealed partial class LogLineTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Output);
         var screen = Screen(result.Raw);
-        var warn = Assert.Single(screen, line => line.Contains("warn:", StringComparison.Ordinal));
-        Assert.StartsWith("warn:", warn, StringComparison.Ordinal);
+        var warn = Assert.Single(screen, line => line.Contains("warning:", StringComparison.Ordinal));
+        Assert.StartsWith("warning:", warn, StringComparison.Ordinal);
     }
 
     // The lines a terminal shows for this output: printable text overwrites at the cursor; \r, \n, erase-line (EL) and

@@ -83,6 +83,21 @@ public sealed class LongQuestionTests : IDisposable
         Assert.Equal(2, result.Output.Split("does not cover this question").Length - 1 + result.Output.Split("\nSources").Length - 1);
     }
 
+    [Fact]
+    public async Task The_bundled_embedders_truncation_warning_for_a_long_question_is_one_line_as_the_consoles_other_warnings()
+    {
+        // About 740 tokens: more than arctic-embed-xs's 512, so the question's embedding is truncated.
+        var question = string.Concat(Enumerable.Repeat("speculative decoding ", 195))[..3_900];
+
+        var result = await ConsoleProcess.RunAsync(question, workingDirectory.Path, "ask", "-", "--retrieval-only");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = result.Error.Split('\n');
+        Assert.Contains(lines, line => line.StartsWith("warning: Embedding input of ", StringComparison.Ordinal) && line.Contains("truncated to the model's 512", StringComparison.Ordinal));
+        Assert.DoesNotContain("warn: ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, line => line.StartsWith("      ", StringComparison.Ordinal));
+    }
+
     private static void AssertAnswered(ConsoleProcess.Result result)
     {
         Assert.True(result.ExitCode == 0, result.Error);

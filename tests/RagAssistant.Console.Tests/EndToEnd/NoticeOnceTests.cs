@@ -48,7 +48,7 @@ public sealed class NoticeOnceTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(1, Count(result.Output + "\n" + result.Error, "no chat template"));
-        Assert.DoesNotContain("warn:", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning:", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class OfflineDownloadTests : IDisposable
         var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: cannot reach nonexistent.invalid (are you offline?)", error, StringComparison.Ordinal);
         Assert.Contains($"save it as {workingDirectory.File("models/far-chat.gguf")}", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("warn:", result.Error + result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning:", result.Error + result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("resuming", result.Error + result.Output, StringComparison.Ordinal);
 
         // The one download command every message names: by role for a role's default model, as the banner says it.

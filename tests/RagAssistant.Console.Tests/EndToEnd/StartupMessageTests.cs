@@ -44,7 +44,7 @@ public sealed class StartupMessageTests : IDisposable
         var result = await ConsoleProcess.RunWithEnvironmentAsync(environment, "/exit\n", workingDirectory.Path, "--retrieval-only");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.DoesNotContain("warn:", result.Output + result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning:", result.Output + result.Error, StringComparison.Ordinal);
         // Whitespace flattened: where the banner wraps depends on the length of the model's path.
         Assert.Equal(1, Flatten(result.Output).Split("is not downloaded yet: retrieval is BM25 only").Length - 1);
         Assert.Contains(ConsoleCommand.Download("embedding"), Flatten(result.Output), StringComparison.Ordinal);
