@@ -6,6 +6,7 @@ using RagAssistant.Console.Rendering;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Models;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace RagAssistant.Console.Commands;
 
@@ -34,24 +35,23 @@ internal static class ModelsCommand
             using var host = context.BuildHost(parseResult);
             var store = host.Services.GetRequiredService<ModelStore>();
             var statuses = await store.ListAsync(cancellationToken).ConfigureAwait(false);
-            var table = new Table().AddColumns("name", "role", "status", "size", "licence", "file");
+            var rows = new List<(string Name, string Role, string Status, string Size, string Licence, string File)>();
             foreach (var status in statuses)
             {
                 var state = status.IsPresent ? "[green]present[/]" : status.HasPartialDownload ? "[yellow]partial (resumable)[/]" : "[grey]missing[/]";
                 var size = status.SizeOnDisk is { } bytes ? FormatSize(bytes)
                     : status.Model.SizeBytes is { } expected ? FormatSize(expected)
                     : status.Model.ApproximateSizeMegabytes is { } mb ? $"~{mb} MB" : "?";
-                table.AddRow(
-                    Markup.Escape(status.Model.Name), status.Model.Role, state, size, Markup.Escape(status.Model.License ?? "?"), Markup.Escape(status.Path));
+                rows.Add((Markup.Escape(status.Model.Name), status.Model.Role, state, size, Markup.Escape(status.Model.License ?? "?"), status.Path));
             }
 
             // The models the assistant may run on besides the manifest's: the embedder that ships with it, and the files
             // given on this command line (a missing one stopped the command before this: it is a usage error).
             var configuration = host.Services.GetRequiredService<IConfiguration>();
             var bundled = BundledEmbedder.IsInUse(configuration) ? "[green]bundled, in use[/]" : "[grey]bundled[/]";
-            table.AddRow(BundledEmbedder.Name, "embedding", bundled, "-", BundledEmbedder.License, BundledEmbedder.Location);
+            rows.Add((BundledEmbedder.Name, "embedding", bundled, "-", BundledEmbedder.License, BundledEmbedder.Location));
             var second = BundledEmbedder.IsSecondInUse(configuration) ? "[green]bundled, in use[/]" : "[grey]bundled[/]";
-            table.AddRow(BundledEmbedder.SecondName, "embedding (second dense retriever)", second, "-", BundledEmbedder.SecondLicense, BundledEmbedder.SecondLocation);
+            rows.Add((BundledEmbedder.SecondName, "embedding (second dense retriever)", second, "-", BundledEmbedder.SecondLicense, BundledEmbedder.SecondLocation));
             foreach (var (file, role, option) in new[] { (parseResult.GetValue(context.Globals.Model), "chat", "--model"), (parseResult.GetValue(context.Globals.EmbeddingModel), "embedding", "--embedding-model") })
             {
                 if (file is not null)
@@ -62,15 +62,59 @@ internal static class ModelsCommand
                     var state = !file.Exists ? $"[red]missing ({option})[/]"
                         : problems.Count > 0 ? $"[red]invalid ({option}): {Markup.Escape(string.Join("; ", problems))}[/]"
                         : $"[green]present, in use ({option})[/]";
-                    table.AddRow(Markup.Escape(file.Name), role, state, file.Exists ? FormatSize(file.Length) : "?", "?", Markup.Escape(file.FullName));
+                    rows.Add((Markup.Escape(file.Name), role, state, file.Exists ? FormatSize(file.Length) : "?", "?", file.FullName));
                 }
             }
 
-            context.Terminal.Ui.Write(table);
+            WriteList(context.Terminal, rows);
             context.Terminal.Ui.MarkupLineInterpolated($"[grey]Models folder: {store.Folder}. Fetch one with: {ConsoleCommand.Download("NAME|chat|embedding")}[/]");
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The models as a table, one row each, when the table fits the terminal with the files in it (a pipe is wide
+    /// enough); on a narrower terminal (80 columns) the table leaves the files out, its names unbroken, and each file
+    /// follows on a line of its own, whole, so a path is never broken into a column's width.
+    /// </summary>
+    /// <param name="terminal">Where to write.</param>
+    /// <param name="rows">The models: markup for the name, role, status, size and licence; the file as plain text.</param>
+    internal static void WriteList(Terminal terminal, IReadOnlyList<(string Name, string Role, string Status, string Size, string Licence, string File)> rows)
+    {
+        Table Layout(bool withFiles)
+        {
+            var table = new Table().AddColumn(new TableColumn("name").NoWrap()).AddColumns("role", "status", "size", "licence");
+            if (withFiles)
+            {
+                table.AddColumn("file");
+            }
+
+            foreach (var row in rows)
+            {
+                table.AddRow(withFiles ? [row.Name, row.Role, row.Status, row.Size, row.Licence, Markup.Escape(row.File)] : [row.Name, row.Role, row.Status, row.Size, row.Licence]);
+            }
+
+            return table;
+        }
+
+        var width = terminal.Ui.Profile.Width;
+        var full = Layout(withFiles: true);
+        if (((IRenderable)full).Measure(RenderOptions.Create(terminal.Ui), int.MaxValue).Max <= width)
+        {
+            terminal.Ui.Write(full);
+            return;
+        }
+
+        terminal.Ui.Write(Layout(withFiles: false));
+        terminal.Ui.MarkupLine("Files:");
+        foreach (var row in rows)
+        {
+            terminal.Ui.MarkupLine($"  {row.Name}:");
+
+            // Written as is, not through Spectre, which would break a path longer than the line at the width.
+            terminal.Out.WriteLine($"    {row.File}");
+        }
     }
 
     private static Command CreateDownload(CliContext context)

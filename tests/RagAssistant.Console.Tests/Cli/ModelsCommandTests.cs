@@ -55,6 +55,30 @@ public sealed class ModelsCommandTests : IDisposable
         Assert.Contains("sha256 ok", cli.Output, StringComparison.Ordinal);
     }
 
+    private static readonly string[] ListedFiles = ["qwen2.5-0.5b-instruct-q4_k_m.gguf", "qwen2.5-1.5b-instruct-q4_k_m.gguf", "bge-small-en-v1.5-f16.gguf"];
+
+    private static readonly string[] ListedNames = ["qwen2.5-0.5b-instruct", "qwen2.5-1.5b-instruct", "bge-small-en-v1.5", "arctic-embed-xs", "all-MiniLM-L6-v2"];
+
+    [Fact]
+    public async Task List_at_80_columns_keeps_every_name_and_file_whole()
+    {
+        // The shipped manifest: qwen2.5-0.5b-instruct and the others, in the build's models folder (a long path).
+        var narrow = new CliHarness { Width = 80 };
+
+        Assert.Equal(0, await narrow.RunAsync(string.Empty, "models", "list"));
+
+        var lines = narrow.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var files = ListedFiles.Select(f => Path.Combine(AppContext.BaseDirectory, "models", f)).ToList();
+        Assert.All(files, file => Assert.Single(lines, line => line.Trim() == file));
+        foreach (var name in ListedNames)
+        {
+            Assert.Contains(lines, line => line.Contains($"│ {name} ", StringComparison.Ordinal));
+        }
+
+        // Every line but a file's own fits the 80 columns.
+        Assert.All(lines.Where(line => !files.Contains(line.Trim()) && !line.StartsWith("Models folder", StringComparison.Ordinal)), line => Assert.True(line.Length <= 80, line));
+    }
+
     [Fact]
     public async Task List_calls_a_given_model_file_that_is_no_gguf_invalid_not_in_use()
     {
