@@ -90,6 +90,8 @@ public sealed class BundledRelevanceGateTests(BundledModel model)
         const string Covered = "Which papers study speculative decoding?";
         var uncovered = (await retriever.SearchAsync(new RetrievalQuery("What execution accuracy do LLMs achieve on text-to-SQL benchmarks such as Spider?", Covered), cancellationToken: Ct)).Hits;
         Assert.True(uncovered.Max(h => h.RelevanceScore) < minRelevance, string.Join(" / ", uncovered.Select(h => $"{h.Paper.Title} {h.RelevanceScore:F3}")));
+        var offTopic = (await retriever.SearchAsync(new RetrievalQuery("How do I bake bread?", "Which papers study neural collapse?"), cancellationToken: Ct)).Hits;
+        Assert.True(offTopic.Max(h => h.RelevanceScore) < minRelevance, string.Join(" / ", offTopic.Select(h => $"{h.Paper.Title} {h.RelevanceScore:F3}")));
         var vague = (await retriever.SearchAsync(new RetrievalQuery("What are its limitations?", Covered), cancellationToken: Ct)).Hits;
         Assert.True(vague.Any(h => h.Paper.Title.Contains("Speculative Decoding", StringComparison.Ordinal)) && vague.Max(h => h.RelevanceScore) >= minRelevance, string.Join(" / ", vague.Select(h => $"{h.Paper.Title} {h.RelevanceScore:F3}")));
     }

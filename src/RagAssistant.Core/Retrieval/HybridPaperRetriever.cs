@@ -19,7 +19,8 @@ namespace RagAssistant.Core.Retrieval;
 /// cosine before),
 /// or the BM25 relevance when the passage contains every topic term of the question and one of them is rare; the
 /// semantic part is 0 when no candidate's cosine reaches <see cref="RetrievalOptions.OutOfDomainCosine"/>; 0 for every
-/// hit when the question names something the corpus never uses (<see cref="RetrievalResult.UnknownNames"/>). Rank-based fused scores cannot say "nothing relevant", this
+/// hit when the question names something the corpus never uses (<see cref="RetrievalResult.UnknownNames"/>) or uses no
+/// topic word any paper does. Rank-based fused scores cannot say "nothing relevant", this
 /// can: callers refuse below a threshold (see the evaluation report for its distribution).
 /// </para>
 /// </summary>
@@ -171,7 +172,10 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
         // A name the corpus never uses ("... on Spider?") says the question is about something else, however close
         // its other words come: every hit keeps its rank but none is relevant (see UnknownNames).
+        // So is a question none of whose topic words any paper uses ("How do I bake bread?"): whatever matches it
+        // matches its function words, or the earlier topic of a conversation.
         var unknownNames = UnknownNames.Find(snapshot.Bm25, text);
+        var unrelated = unknownNames.Count > 0 || UsesNoWordOfTheCorpus(snapshot.Bm25, text);
 
         // The hits: the ranking's best passages, at most MaxPassagesPerPaper of a paper.
         var selected = new List<(int Ordinal, double Score)>(depth);
@@ -201,7 +205,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         {
             var passage = snapshot.Passages[h.Ordinal];
             var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, vectors, standing, sentenceScale, h.Ordinal, offDomain);
-            return new RetrievedPassage(snapshot.PaperOf(passage), passage, h.Score, unknownNames.Count > 0 ? 0 : relevance, bm25Rank.GetValueOrDefault(h.Ordinal), denseRank.GetValueOrDefault(h.Ordinal), lexical, cosine) { SecondDenseRank = secondRank.GetValueOrDefault(h.Ordinal) };
+            return new RetrievedPassage(snapshot.PaperOf(passage), passage, h.Score, unrelated ? 0 : relevance, bm25Rank.GetValueOrDefault(h.Ordinal), denseRank.GetValueOrDefault(h.Ordinal), lexical, cosine) { SecondDenseRank = secondRank.GetValueOrDefault(h.Ordinal) };
         }).ToList();
 
         var reranked = _reranker.KeepsOrder ? hits : await _reranker.RerankAsync(text, hits, cancellationToken).ConfigureAwait(false);
@@ -236,10 +240,22 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private static bool HasContent(Bm25Index bm25, string text) =>
         bm25.Analyze(text).Any(t => !bm25.IsQuestionWord(t) && (t.Length >= 2 || t[0] > '\u007f'));
 
-    // Fewer than VagueQuestionTerms distinct topic words (question words dropped), known to the corpus or not: such a
-    // question ("what about the limitations?") needs its conversation to say what it is about.
-    private static bool IsVague(Bm25Index bm25, string text) =>
-        bm25.TopicTerms(bm25.Analyze(text)).Distinct(StringComparer.Ordinal).Count() < VagueQuestionTerms;
+    // Topic words (not stop or question words), and none of them in any passage or title.
+    private static bool UsesNoWordOfTheCorpus(Bm25Index bm25, string text)
+    {
+        var topic = bm25.Analyze(text).Where(t => !bm25.IsQuestionWord(t)).ToList();
+        return topic.Count > 0 && topic.All(t => bm25.DocumentFrequency(t) == 0);
+    }
+
+    // Fewer than VagueQuestionTerms distinct topic words (question words dropped), every one of them a word the corpus
+    // uses: such a question ("what about the limitations?") needs its conversation to say what it is about. A word no
+    // paper uses names a subject of its own ("How do I bake bread?" after a neural collapse question), which is judged
+    // alone rather than carried by the earlier topic.
+    private static bool IsVague(Bm25Index bm25, string text)
+    {
+        var topic = bm25.TopicTerms(bm25.Analyze(text)).Distinct(StringComparer.Ordinal).ToList();
+        return topic.Count < VagueQuestionTerms && topic.All(t => bm25.DocumentFrequency(t) > 0);
+    }
 
     [GeneratedRegex(@"\b(it|its|they|them|their|this|these|those)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ReferringPronoun();

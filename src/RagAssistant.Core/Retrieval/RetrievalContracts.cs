@@ -51,8 +51,9 @@ public sealed record RetrievalResult(
 {
     /// <summary>
     /// The words the question writes as names that no paper of the corpus uses (<see cref="Retrieval.UnknownNames"/>),
-    /// as written; empty when there are none. When there are any, every hit's <see cref="RetrievedPassage.RelevanceScore"/>
-    /// is 0: the hits are still ranked and shown, but none is about what the question names.
+    /// as written; empty when there are none. When there are any (or when no topic word of the question is in any
+    /// paper), every hit's <see cref="RetrievedPassage.RelevanceScore"/> is 0: the hits are still ranked and shown, but
+    /// none is about what the question names.
     /// </summary>
     public IReadOnlyList<string> UnknownNames { get; init; } = [];
 }

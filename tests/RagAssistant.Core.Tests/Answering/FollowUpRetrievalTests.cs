@@ -60,6 +60,24 @@ public sealed class FollowUpRetrievalTests
         Assert.DoesNotContain(result.Sources, s => s.Title == Densing);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_short_question_in_words_no_paper_uses_is_judged_alone_not_carried_by_the_earlier_topic(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid));
+
+        // Two topic words, so "vague" by count; but neither is a word of the corpus: a subject of its own.
+        var offTopic = await pipeline.AnswerAsync(new AnswerRequest("How do I bake bread?", DensingConversation), Ct);
+        var vague = await pipeline.AnswerAsync(new AnswerRequest("What about its limitations?", DensingConversation), Ct);
+
+        Assert.True(offTopic.Refused);
+        Assert.Equal(AnswerMode.NotCovered, offTopic.Mode);
+        Assert.Equal(Densing, vague.Sources[0].Title);
+    }
+
     [Fact]
     public async Task A_question_that_finds_enough_alone_is_searched_alone_and_assistant_text_is_never_searched()
     {
