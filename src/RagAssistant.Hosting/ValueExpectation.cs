@@ -10,7 +10,7 @@ public static partial class ValueExpectation
 {
     /// <summary>What a value of <paramref name="type"/> looks like to a person.</summary>
     /// <param name="type">The target type (nullable or not).</param>
-    /// <returns>"a whole number", "a number", "true or false", "one of a, b"; null for types whose own messages say it (files, text).</returns>
+    /// <returns>"a whole number", "a number", "true or false", "one of a, b", "a time span such as 00:02:00"; null for types whose own messages say it (files, text).</returns>
     public static string? Of(Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
@@ -18,6 +18,12 @@ public static partial class ValueExpectation
         if (type.IsEnum)
         {
             return $"one of {string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant()))}";
+        }
+
+        if (type == typeof(TimeSpan))
+        {
+            // TimeSpan.Parse's invariant form, hours:minutes:seconds (days.hh:mm:ss beyond a day).
+            return "a time span such as 00:02:00";
         }
 
         return Type.GetTypeCode(type) switch

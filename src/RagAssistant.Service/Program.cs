@@ -17,8 +17,19 @@ if (commandLine.ShowHelp)
     return 0;
 }
 
-var builder = WebApplication.CreateBuilder([.. commandLine.HostArguments]);
-builder.UseSharedSettingsWhenContentRootHasNone();
+WebApplicationBuilder builder;
+try
+{
+    builder = WebApplication.CreateBuilder([.. commandLine.HostArguments]);
+    builder.UseSharedSettingsWhenContentRootHasNone();
+}
+catch (InvalidDataException ex) when (ConfigurationFileFailure.Describe(ex) is { } failure)
+{
+    // A malformed appsettings.json: the file and where it breaks, in the console's words; not an unhandled crash.
+    await Console.Error.WriteLineAsync($"The service cannot start: {failure}");
+    return 1;
+}
+
 if (!builder.Environment.IsDevelopment())
 {
     // `dotnet run` starts in the shell's folder (RunWorkingDirectory in the project), which has no wwwroot: the build's
@@ -81,6 +92,14 @@ catch (RagAssistant.Hosting.Conversations.ConversationStoreException ex)
 {
     // The conversation store cannot be opened (a newer schema, an unreachable server): its message says what to do.
     await Console.Error.WriteLineAsync($"The service cannot start: {ex.Message}");
+    return 1;
+}
+catch (InvalidOperationException ex) when (StartupFailureLogDemotion.IsMissingCertificate(ex))
+{
+    // Kestrel found no certificate for an https:// address (a server has no development certificate).
+    await Console.Error.WriteLineAsync(
+        "The service cannot start: an https:// listen address needs a server certificate and none is configured. " +
+        "Set one in Kestrel:Certificates:Default (Path and Password, or Subject and Store), or listen on http:// behind a reverse proxy that terminates TLS (--urls http://127.0.0.1:PORT).");
     return 1;
 }
 catch (IOException ex) when (StartupFailureLogDemotion.IsPortInUse(ex))

@@ -111,7 +111,10 @@ internal static class ServiceCollectionExtensions
     {
         try
         {
-            return configuration.GetSection(ServiceOptions.SectionName).Get<ServiceOptions>() ?? new ServiceOptions();
+            // Values out of range (a negative body limit, which Kestrel's setter throws on): validation at start-up
+            // reports them with their setting's name; the defaults meanwhile keep the host from failing first.
+            var options = configuration.GetSection(ServiceOptions.SectionName).Get<ServiceOptions>() ?? new ServiceOptions();
+            return new ServiceOptionsValidator().Validate(null, options).Failed ? new ServiceOptions() : options;
         }
         catch (InvalidOperationException)
         {

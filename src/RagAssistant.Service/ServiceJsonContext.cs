@@ -11,11 +11,11 @@ namespace RagAssistant.Service;
 /// <summary>
 /// Source-generated JSON metadata for the bodies the service binds and the responses it writes besides answers
 /// (those are <see cref="AnswerJson"/>). Every body follows one convention, that of <c>ask --json</c>
-/// and OpenAI: snake_case property names and enum values, and a null value left out (a property that OpenAI always
+/// and OpenAI: snake_case property names and enum values, a null value left out, and a property sent twice refused (a property that OpenAI always
 /// sends, such as <c>finish_reason</c>, says so itself). Bodies are bound, and the responses of endpoints that return
 /// an object, written through ASP.NET Core's JSON options, which <see cref="UseServiceConventions"/> sets the same way.
 /// </summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.Strict, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.Strict, AllowDuplicateProperties = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AskRequest))]
 [JsonSerializable(typeof(SearchRequest))]
 [JsonSerializable(typeof(SearchResponse))]
@@ -45,6 +45,9 @@ internal sealed partial class ServiceJsonContext : JsonSerializerContext
 
         // Numbers are JSON numbers only (the web defaults would read "5" as 5, hiding a client's bug).
         options.NumberHandling = JsonNumberHandling.Strict;
+
+        // A field sent twice ({"question": "a", "question": "b"}) is a client's bug: refused, not the last one kept.
+        options.AllowDuplicateProperties = false;
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));

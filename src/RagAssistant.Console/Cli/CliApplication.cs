@@ -69,7 +69,8 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException or ModelDownloadException or InvalidOperationException)
         {
-            terminal.WriteError(ex.Message);
+            // A malformed appsettings.json: the file and where it breaks, worded as the service words it.
+            terminal.WriteError(ConfigurationFileFailure.Describe(ex) ?? ex.Message);
             return ExitCodes.Failure;
         }
         catch (Exception ex)

@@ -126,38 +126,62 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
                     $"grew past {CorpusOptions.SectionName}:{nameof(CorpusOptions.MaxFileBytes)} ({_options.MaxFileBytes:N0} bytes) while being read; skipped")]);
             }
 
-            var extension = Path.GetExtension(relative).ToLowerInvariant();
-            if (extension == ".pdf")
-            {
-                using var buffer = new MemoryStream(bytes, writable: false);
-                return PdfDocumentParser.Parse(buffer, relative);
-            }
-
-            // A renamed binary would decode as Windows-1252 (every byte is a character) and become junk papers.
-            if (BinaryContentDetector.HoldsBinaryData(bytes))
-            {
-                return new CorpusFileContent([], [new CorpusWarning(relative, null, NotTextMessage)]);
-            }
-
-            var decoded = CorpusTextDecoder.Decode(bytes);
-            var text = decoded.Text;
-            var content = extension switch
-            {
-                ".jsonl" => JsonlDocumentParser.Parse(text, relative),
-                ".txt" when ListingFormatParser.LooksLikeListing(text) => ListingFormatParser.Parse(text, relative),
-                _ => PlainDocumentParser.Parse(text, relative),
-            };
-            return decoded.IsFallback
-                ? content with
-                {
-                    Warnings = [new CorpusWarning(relative, null, $"is not valid UTF-8 and has no byte order mark; read as Windows-1252. Save it as UTF-8 to silence this warning"), .. content.Warnings],
-                }
-                : content;
+            return Parse(bytes, relative);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return new CorpusFileContent([], [new CorpusWarning(relative, null, $"cannot be read ({ex.Message}); skipped")]);
         }
+    }
+
+    /// <summary>
+    /// Why a document would add nothing to the index (a PDF PdfPig cannot open, a scan without a text layer, a JSONL
+    /// file without one valid line), read exactly as an index build reads it from the corpus folder; null when it
+    /// yields at least one paper. Lets a front end refuse such a document when it is added instead of indexing nothing.
+    /// </summary>
+    /// <param name="content">The document's bytes.</param>
+    /// <param name="fileName">Its name (the extension picks the parser), as the warning names it.</param>
+    /// <returns>The build's warning for the file (e.g. "not a readable PDF (...); skipped"), or null.</returns>
+    public static CorpusWarning? WhyUnreadable(byte[] content, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(fileName);
+        var parsed = Parse(content, fileName);
+        return parsed.Entries.Count > 0 ? null
+            : parsed.Warnings.Count > 0 ? parsed.Warnings[^1]
+            : new CorpusWarning(fileName, null, "holds no document text; skipped");
+    }
+
+    // One file's bytes as papers, by its extension: the one parse of the index build and of WhyUnreadable.
+    private static CorpusFileContent Parse(byte[] bytes, string relative)
+    {
+        var extension = Path.GetExtension(relative).ToLowerInvariant();
+        if (extension == ".pdf")
+        {
+            using var buffer = new MemoryStream(bytes, writable: false);
+            return PdfDocumentParser.Parse(buffer, relative);
+        }
+
+        // A renamed binary would decode as Windows-1252 (every byte is a character) and become junk papers.
+        if (BinaryContentDetector.HoldsBinaryData(bytes))
+        {
+            return new CorpusFileContent([], [new CorpusWarning(relative, null, NotTextMessage)]);
+        }
+
+        var decoded = CorpusTextDecoder.Decode(bytes);
+        var text = decoded.Text;
+        var content = extension switch
+        {
+            ".jsonl" => JsonlDocumentParser.Parse(text, relative),
+            ".txt" when ListingFormatParser.LooksLikeListing(text) => ListingFormatParser.Parse(text, relative),
+            _ => PlainDocumentParser.Parse(text, relative),
+        };
+        return decoded.IsFallback
+            ? content with
+            {
+                Warnings = [new CorpusWarning(relative, null, $"is not valid UTF-8 and has no byte order mark; read as Windows-1252. Save it as UTF-8 to silence this warning"), .. content.Warnings],
+            }
+            : content;
     }
 
     // The file's bytes, or null when it holds more than the limit (it grew after its size was read).

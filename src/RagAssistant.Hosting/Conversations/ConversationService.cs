@@ -39,7 +39,7 @@ public sealed partial class ConversationService(IConversationStore store, Assist
     /// </summary>
     /// <param name="conversationId">The conversation to add the turn to, or null for a new one.</param>
     /// <param name="question">The question as received.</param>
-    /// <param name="history">History a stateless client sends instead of an id (only without <paramref name="conversationId"/>), or null.</param>
+    /// <param name="history">History a stateless client sends instead of an id, or null. Any history with <paramref name="conversationId"/>, even an empty one, is refused: the client meant one of the two.</param>
     /// <param name="topK">Sources to retrieve, or null for <c>Retrieval:TopK</c>.</param>
     /// <param name="fields">How the front end names its inputs in messages; null for the API's.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
@@ -47,7 +47,7 @@ public sealed partial class ConversationService(IConversationStore store, Assist
     /// <exception cref="ConversationStoreException">No conversation has the id (<see cref="ConversationStoreError.NotFound"/>), a limit is reached, or the store fails.</exception>
     public async Task<ConversationAskValidation> PrepareAsync(string? conversationId, string? question, IReadOnlyList<ChatMessage>? history, long? topK, AskFieldNames? fields = null, CancellationToken cancellationToken = default)
     {
-        if (conversationId is not null && history is { Count: > 0 })
+        if (conversationId is not null && history is not null)
         {
             return ConversationAskValidation.Invalid("Send either conversation_id or history, not both: a stored conversation keeps its own history.", (fields ?? AskFieldNames.Api).History);
         }

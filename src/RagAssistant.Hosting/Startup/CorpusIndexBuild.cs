@@ -33,7 +33,7 @@ public sealed partial class CorpusIndexBuild(Func<ICorpusIndex?> index, Assistan
         {
             var report = await corpusIndex.BuildAsync(progress, cancellationToken).ConfigureAwait(false);
             readiness.BuildSucceeded(report, timeProvider.GetUtcNow());
-            LogBuildFinished(logger, report.Papers, report.Passages, report.Embedded, report.FromCache, report.Warnings.Count, report.Elapsed.TotalMilliseconds);
+            LogBuildFinished(logger, report.Papers, Noun(report.Papers, "paper"), report.Passages, Noun(report.Passages, "passage"), report.Embedded, report.FromCache, report.Warnings.Count, Noun(report.Warnings.Count, "warning"), report.Elapsed.TotalMilliseconds);
             // Each warning was logged once where it arose (the corpus loader, the cache); the count above points to them.
             return report;
         }
@@ -52,8 +52,11 @@ public sealed partial class CorpusIndexBuild(Func<ICorpusIndex?> index, Assistan
     [LoggerMessage(Level = LogLevel.Information, Message = "Indexing the corpus ({Reason})")]
     private static partial void LogBuildStarted(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Index ready: {Papers} papers, {Passages} passages ({Embedded} embedded, {FromCache} from cache), {Warnings} warnings, in {ElapsedMs:F0} ms")]
-    private static partial void LogBuildFinished(ILogger logger, int papers, int passages, int embedded, int fromCache, int warnings, double elapsedMs);
+    // "1 warning", "2 warnings": the counts stay numbers of their own in the structured entry.
+    private static string Noun(int count, string singular) => count == 1 ? singular : singular + "s";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Index ready: {Papers} {PapersNoun}, {Passages} {PassagesNoun} ({Embedded} embedded, {FromCache} from cache), {Warnings} {WarningsNoun}, in {ElapsedMs:F0} ms")]
+    private static partial void LogBuildFinished(ILogger logger, int papers, string papersNoun, int passages, string passagesNoun, int embedded, int fromCache, int warnings, string warningsNoun, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Indexing the corpus failed; the previous index, if any, stays searchable")]
     private static partial void LogBuildFailed(ILogger logger, Exception exception);

@@ -10,7 +10,7 @@ namespace RagAssistant.Service.Api;
 /// know is refused (400), so a misspelt <c>topK</c> is not silently ignored.
 /// </summary>
 /// <param name="Question">The question, 1 to <c>Ask:MaxQuestionChars</c> characters.</param>
-/// <param name="History">Earlier turns, oldest first; at most <c>Ask:MaxHistoryMessages</c>.</param>
+/// <param name="History">Earlier turns, oldest first; at most <c>Ask:MaxHistoryMessages</c>. Refused (400) with <c>conversation_id</c>, even empty.</param>
 /// <param name="TopK">How many sources to retrieve, 1 to <c>Ask:MaxTopK</c>; null uses <c>Retrieval:TopK</c>.</param>
 /// <param name="ConversationId">The stored conversation to continue (its history comes from the store); null starts a new one.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -23,9 +23,9 @@ public sealed record AskRequest(
     /// <summary>Shown in error messages.</summary>
     internal const string Example = """{"question": "Which papers study speculative decoding?", "top_k": 5, "conversation_id": "(optional: from an earlier answer)"}""";
 
-    /// <summary>The history as chat messages (the endpoint's validation has checked each role).</summary>
-    internal List<ChatMessage> HistoryMessages() =>
-        [.. (History ?? []).Select(turn => new ChatMessage(AssistantService.TryParseRole(turn.Role, out var role) ? role : ChatRole.User, turn.Content ?? string.Empty))];
+    /// <summary>The history as chat messages (the endpoint's validation has checked each role); null when none was sent.</summary>
+    internal List<ChatMessage>? HistoryMessages() => History is null ? null :
+        [.. History.Select(turn => new ChatMessage(AssistantService.TryParseRole(turn.Role, out var role) ? role : ChatRole.User, turn.Content ?? string.Empty))];
 }
 
 /// <summary>One earlier turn of the conversation.</summary>

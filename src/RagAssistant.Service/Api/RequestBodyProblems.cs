@@ -61,7 +61,8 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
 
     /// <summary>
     /// Says what to do about a body binding refused with a bare status, which the status-code pages turn into a
-    /// problem without a detail: 413 (Kestrel's size limit) names the limit, 415 the content type to send.
+    /// problem without a detail: 413 (Kestrel's size limit) names the limit, 415 the content type to send, 405 the
+    /// methods the path accepts (routing's <c>Allow</c> header).
     /// </summary>
     /// <param name="context">The problem about to be written.</param>
     public static void Describe(ProblemDetailsContext context)
@@ -96,6 +97,16 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
             var limit = context.HttpContext.RequestServices.GetRequiredService<IOptions<ServiceOptions>>().Value.MaxRequestBodyBytes;
             problem.Title = "The request body is too large.";
             problem.Detail = $"The request body is larger than {limit} bytes (Service:MaxRequestBodyBytes). Send a shorter question or history.";
+        }
+        else if (problem.Status == StatusCodes.Status405MethodNotAllowed)
+        {
+            // Routing sets Allow to the path's methods; the detail says them too, as every other problem says what to do.
+            var request = context.HttpContext.Request;
+            var allowed = context.HttpContext.Response.Headers.Allow.ToString();
+            problem.Title = "Method not allowed.";
+            problem.Detail = allowed.Length > 0
+                ? $"{request.Method} is not allowed on {request.Path}; it accepts {allowed}."
+                : $"{request.Method} is not allowed on {request.Path}.";
         }
         else if (problem.Status == StatusCodes.Status415UnsupportedMediaType)
         {
@@ -153,6 +164,23 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
         }
 
         var (container, field, unresolved) = Walk(root, json.Path, options);
+
+        // A property sent twice: the serializer refuses it (AllowDuplicateProperties is off) and names it; the path ends
+        // at the duplicate, or at the object that holds it.
+        if (DuplicateProperty().Match(json.Message) is { Success: true } duplicate)
+        {
+            var property = duplicate.Groups["name"].Value;
+            var duplicated = unresolved is null && (field == property || field.EndsWith("." + property, StringComparison.Ordinal)) ? field
+                : field.Length == 0 ? property : $"{field}.{property}";
+            return ($"The field '{duplicated}' appears more than once in the request body: send each field once. Example: {example}.", duplicated);
+        }
+
+        // A string with an escaped lone surrogate ("\ud800" without its low half) is not text: .NET cannot read it as a
+        // string, which is not the same as a value of another JSON type.
+        if (json.InnerException is InvalidOperationException { Message: var reason } && reason.Contains("surrogate", StringComparison.OrdinalIgnoreCase) && field.Length > 0)
+        {
+            return ($"The field '{field}' is not valid Unicode text: it holds a lone surrogate (an escape such as \\ud800 without its pair). Send the text as UTF-8 or with complete surrogate pairs. Example: {example}.", field);
+        }
         if (unresolved is { } name && container.Kind == JsonTypeInfoKind.Object && container.UnmappedMemberHandling == JsonUnmappedMemberHandling.Disallow)
         {
             // The path ends at a name the contract does not have, which the contract refuses: an unknown field.
@@ -265,6 +293,10 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
 
     [GeneratedRegex(@"\b(?:double|float|decimal|Single|Double|Decimal)\b", RegexOptions.IgnoreCase)]
     private static partial Regex NumberType();
+
+    // System.Text.Json's message for a property sent twice (its resources are English only).
+    [GeneratedRegex(@"^Duplicate property '(?<name>[^']*)'")]
+    private static partial Regex DuplicateProperty();
 
     [GeneratedRegex(@"^\s*[-+]?\d+\s*$")]
     private static partial Regex WholeNumberText();

@@ -11,7 +11,8 @@ namespace RagAssistant.Service.Api;
 /// </summary>
 /// <remarks>
 /// Beyond <see cref="long"/> (about 9.2 × 10^18) a number is read as <see cref="long.MaxValue"/> or
-/// <see cref="long.MinValue"/>: above any maximum, below any minimum, which is all a limit check needs.
+/// <see cref="long.MinValue"/>: above any maximum, below any minimum, which is all a limit check needs; the range's
+/// message (<c>ValueRange</c>) then says "a number far larger than 20" rather than long's limit, which the client did not send.
 /// </remarks>
 internal sealed class WholeNumberJsonConverter : JsonConverter<long?>
 {

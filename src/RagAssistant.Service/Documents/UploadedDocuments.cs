@@ -13,7 +13,8 @@ namespace RagAssistant.Service.Documents;
 /// the corpus watcher (<see cref="Indexing.CorpusIndexingService"/>) picks them up and re-indexes. Every name is chosen
 /// here from the client's file name reduced to letters, digits, '-' and '_' (no path from the client is used), with
 /// one of the corpus extensions; content is checked for its type (a PDF starts with <c>%PDF-</c>, text has no NUL
-/// byte) and each file is written to a hidden temporary name first, so the watcher never reads half a file.
+/// byte) and read as the index build reads it (a document that would yield no paper is refused with the build's reason,
+/// 422), and each file is written to a hidden temporary name first, so the watcher never reads half a file.
 /// </summary>
 internal sealed partial class UploadedDocuments(
     AssistantReadiness readiness,
@@ -30,6 +31,9 @@ internal sealed partial class UploadedDocuments(
     public static IReadOnlyList<string> Extensions { get; } = [".md", ".txt", ".pdf", ".jsonl"];
 
     private const int MaxStemLength = 60;
+
+    // The index build's warnings end so ("not a readable PDF (...); skipped"); a refused upload was never in the corpus.
+    private const string SkippedSuffix = "; skipped";
 
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
@@ -148,9 +152,10 @@ internal sealed partial class UploadedDocuments(
                 Directory.Delete(folder, recursive: false);
             }
         }
-        catch (IOException) when (!File.Exists(path))
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !File.Exists(path))
         {
-            // The folder was not empty after all (written by hand just now): the document is gone, the folder stays.
+            // The folder was not empty after all (written by hand just now), or may not be removed (a systemd unit's
+            // ReadWritePaths mount, a read-only corpus folder): the document is gone, the folder stays.
         }
         finally
         {
@@ -181,9 +186,10 @@ internal sealed partial class UploadedDocuments(
 
         // The extension must match the content: a renamed binary would be indexed as garbage.
         using var stream = file.OpenReadStream();
-        var head = new byte[Math.Min(BinaryContentDetector.SniffLength, file.Length)];
-        stream.ReadExactly(head);
-        var isPdf = head.AsSpan().StartsWith("%PDF-"u8);
+        var content = new byte[file.Length];
+        stream.ReadExactly(content);
+        var head = content.AsSpan(0, (int)Math.Min(BinaryContentDetector.SniffLength, content.Length));
+        var isPdf = head.StartsWith("%PDF-"u8);
         if (extension == ".pdf" && !isPdf)
         {
             return new($"\"{name}\" is not a PDF (it does not start with %PDF-).", StatusCodes.Status415UnsupportedMediaType);
@@ -192,6 +198,14 @@ internal sealed partial class UploadedDocuments(
         if (extension != ".pdf" && BinaryContentDetector.HoldsBinaryData(head))
         {
             return new($"\"{name}\" is not a text file (it holds binary data); .md, .txt and .jsonl documents must be text.", StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        // Read as the index build will read it (a PDF PdfPig cannot open, a scan without text, a JSONL file without a
+        // valid line): refused now with the build's reason, rather than saved and never indexed.
+        if (CorpusLoader.WhyUnreadable(content, name) is { } unreadable)
+        {
+            var reason = unreadable.Message.EndsWith(SkippedSuffix, StringComparison.Ordinal) ? unreadable.Message[..^SkippedSuffix.Length] : unreadable.Message;
+            return new($"\"{name}\" cannot be indexed, so it was not saved: {reason}.", StatusCodes.Status422UnprocessableEntity);
         }
 
         return null;

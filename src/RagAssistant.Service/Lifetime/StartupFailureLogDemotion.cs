@@ -34,9 +34,17 @@ internal sealed class StartupFailureLogDemotion(ILoggerFactory inner) : ILoggerF
     internal static bool IsPortInUse(Exception? exception) =>
         exception is IOException { InnerException: AddressInUseException };
 
+    /// <summary>
+    /// True when <paramref name="exception"/> is Kestrel's refusal to listen on an https:// address without a server
+    /// certificate ("Unable to configure HTTPS endpoint. No server certificate was specified, ...").
+    /// </summary>
+    internal static bool IsMissingCertificate(Exception? exception) =>
+        exception is InvalidOperationException { Source: "Microsoft.AspNetCore.Server.Kestrel.Core" } invalid
+        && invalid.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>True when <c>Program</c> turns <paramref name="exception"/> into its one line: the log need not repeat it.</summary>
     internal static bool IsReportedByProgram(Exception? exception) =>
-        IsPortInUse(exception) || exception is RagAssistant.Hosting.Conversations.ConversationStoreException;
+        IsPortInUse(exception) || IsMissingCertificate(exception) || exception is RagAssistant.Hosting.Conversations.ConversationStoreException;
 
     private sealed class HostLogger(ILogger inner) : ILogger
     {

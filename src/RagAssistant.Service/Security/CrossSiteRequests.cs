@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.Primitives;
 
 namespace RagAssistant.Service.Security;
@@ -30,12 +31,14 @@ internal static class CrossSiteRequestConventions
 /// <c>Service:AllowedHosts</c>, or <c>"null"</c>, or when <c>Sec-Fetch-Site</c> says <c>cross-site</c> or <c>same-site</c>.
 /// The web chat is same-origin, and curl, the OpenAI SDKs and Semantic Kernel send neither header.
 /// </summary>
-internal sealed partial class CrossSiteRequestMiddleware(RequestDelegate next, AllowedHostNames hosts, ILogger<CrossSiteRequestMiddleware> logger)
+internal sealed partial class CrossSiteRequestMiddleware(RequestDelegate next, AllowedHostNames hosts, EndpointDataSource endpoints, ILogger<CrossSiteRequestMiddleware> logger)
 {
+    // The route templates of the endpoints that refuse cross-site requests, read once the routes are mapped.
+    private TemplateMatcher[]? refusingRoutes;
+
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<RefuseCrossSiteRequestsMetadata>() is null
-            || ForeignBy(context.Request) is not { } reason)
+        if (ForeignBy(context.Request) is not { } reason || !Refuses(context))
         {
             return next(context);
         }
@@ -46,6 +49,30 @@ internal sealed partial class CrossSiteRequestMiddleware(RequestDelegate next, A
             "If you open the web chat through a reverse proxy under another name, add that name to Service:AllowedHosts.",
             statusCode: StatusCodes.Status403Forbidden,
             title: "Cross-site request refused.").ExecuteAsync(context);
+    }
+
+    /// <summary>
+    /// Whether the request is for an endpoint that refuses cross-site requests. Routing answers a content type or a
+    /// method the path's endpoints do not accept (a form post: 415; a GET of a POST route: 405) with an endpoint of its
+    /// own, without their metadata: the path then decides, so the refusal comes before anything about the body.
+    /// </summary>
+    private bool Refuses(HttpContext context)
+    {
+        var endpoint = context.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<RefuseCrossSiteRequestsMetadata>() is not null)
+        {
+            return true;
+        }
+
+        if (endpoint is RouteEndpoint)
+        {
+            return false;
+        }
+
+        refusingRoutes ??= [.. endpoints.Endpoints.OfType<RouteEndpoint>()
+            .Where(route => route.Metadata.GetMetadata<RefuseCrossSiteRequestsMetadata>() is not null)
+            .Select(route => new TemplateMatcher(new RouteTemplate(route.RoutePattern), new RouteValueDictionary()))];
+        return refusingRoutes.Any(route => route.TryMatch(context.Request.Path, new RouteValueDictionary()));
     }
 
     /// <summary>Why the request came from a foreign page, or null when it did not.</summary>
