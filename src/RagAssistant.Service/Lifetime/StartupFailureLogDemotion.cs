@@ -5,7 +5,7 @@ namespace RagAssistant.Service.Lifetime;
 /// <summary>
 /// The application's <see cref="ILoggerFactory"/>, except that the generic host's "Hosting failed to start" error is
 /// logged at Debug when <c>Program</c> reports its cause in one line that says what to do (a port another program
-/// holds, a conversation store that cannot be opened); the stack trace stays available at Debug. Every other entry
+/// holds, an https:// address without a certificate, a conversation store that cannot be opened); the stack trace stays available at Debug. Every other entry
 /// passes unchanged.
 /// </summary>
 /// <param name="inner">The logger factory the host would have used; owned by the container, not by this wrapper.</param>

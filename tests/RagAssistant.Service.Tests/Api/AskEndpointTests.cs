@@ -151,6 +151,13 @@ public sealed class AskEndpointTests
     [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"system\", \"content\": \"x\"}]}", "history[0].role must be \"user\" or \"assistant\".", "history[0].role")]
     [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"user\", \"content\": \"x\"}, {\"content\": \"y\"}]}", "history[1].role must be \"user\" or \"assistant\".", "history[1].role")]
     [InlineData("{\"question\": \"q\", \"conversation_id\": \"c\", \"history\": [{\"role\": \"user\", \"content\": \"x\"}]}", "not both", "history")]
+    [InlineData("{\"question\": \"q\", \"conversation_id\": \"c\", \"history\": []}", "Send either conversation_id or history, not both", "history")]
+    [InlineData("{\"question\": \"q\", \"top_k\": 99999999999999999999999}", "top_k must be between 1 and 20, got a number far larger than 20.", "top_k")]
+    [InlineData("{\"question\": \"q\", \"top_k\": -99999999999999999999999}", "top_k must be between 1 and 20, got a number far smaller than 1.", "top_k")]
+    [InlineData("{\"question\": \"speculative \\ud800 decoding\"}", "The field 'question' is not valid Unicode text: it holds a lone surrogate", "question")]
+    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"user\", \"content\": \"\\udc00\"}]}", "The field 'history[0].content' is not valid Unicode text", "history[0].content")]
+    [InlineData("{\"question\": \"hi\", \"question\": \"speculative decoding\"}", "The field 'question' appears more than once in the request body", "question")]
+    [InlineData("{\"question\": \"q\", \"history\": [{\"role\": \"user\", \"role\": \"assistant\", \"content\": \"x\"}]}", "The field 'history[0].role' appears more than once", "history[0].role")]
     public async Task Bad_requests_get_a_problem_that_says_what_is_wrong_under_the_field_as_sent(string body, string expected, string field)
     {
         await using var factory = new ServiceFactory();

@@ -102,6 +102,9 @@ public sealed class CatalogEndpointTests
     [InlineData("{\"query\": \"x\", \"topK\": 3}", "Unknown field 'topK': the fields are question, top_k, mode, query.")]
     [InlineData("{\"query\": \"x\", \"top_k\": 1000}", "top_k must be between 1 and 20, got 1000.")]
     [InlineData("{\"query\": \"x\", \"top_k\": 99999999999}", "top_k must be between 1 and 20, got 99999999999.")]
+    [InlineData("{\"question\": \"hi\", \"top_k\": 99999999999999999999999}", "top_k must be between 1 and 20, got a number far larger than 20.")]
+    [InlineData("{\"question\": \"hi\", \"question\": \"speculative decoding\"}", "The field 'question' appears more than once in the request body: send each field once.")]
+    [InlineData("{\"question\": \"speculative \\ud800 decoding\"}", "The field 'question' is not valid Unicode text: it holds a lone surrogate")]
     [InlineData("{\"question\": \"\"}", "question is empty")]
     [InlineData("{\"question\": \"x\", \"query\": \"x\"}", "Give the search text once, as question")]
     public async Task Bad_searches_get_a_problem(string body, string expected)

@@ -99,6 +99,16 @@ public sealed class WebChatDocumentsBrowserTests
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
         Assert.Contains("is not a PDF", detail, StringComparison.Ordinal);
 
+        // Read as the index build reads it: a document that would add nothing is refused with the build's reason, not
+        // saved to stay "not indexed" forever. One good file beside it is not saved either.
+        (status, detail) = await UploadAsync(client, ("fake.pdf", "%PDF-1.4 garbage"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.StartsWith("\"fake.pdf\" cannot be indexed, so it was not saved: not a readable PDF (", detail, StringComparison.Ordinal);
+        (status, detail) = await UploadAsync(client, ("good.md", "# Good\n\nText."u8.ToArray()), ("broken.jsonl", "{\"title\": \"x\",\n"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.StartsWith("\"broken.jsonl\" cannot be indexed, so it was not saved: ", detail, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(corpus.Path, "uploads")), "nothing was saved");
+
         (status, detail) = await UploadAsync(client, ("big.md", new byte[3000]));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
         Assert.Contains("Service:MaxDocumentBytes", detail, StringComparison.Ordinal);

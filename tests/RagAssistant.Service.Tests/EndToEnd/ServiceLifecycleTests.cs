@@ -26,6 +26,8 @@ public sealed class ServiceLifecycleTests
     [InlineData("MaxAnswerTokens", "--Answering:MaxAnswerTokens=1")]
     [InlineData("TopK", "--Retrieval:TopK=0")]
     [InlineData("Folder", "--Corpus:Folder=")]
+    [InlineData("Service:MaxRequestBodyBytes must be between 1024 and 16777216, got -1.", "--Service:MaxRequestBodyBytes=-1")]
+    [InlineData("Service:ShutdownTimeout must be between 00:00:00 and 00:10:00, got -00:00:30.", "--Service:ShutdownTimeout=-00:00:30")]
     [InlineData("Service:AllowedHosts holds 'https://assistant.example.org/', which is not a host name", "--Service:AllowedHosts=https://assistant.example.org/")]
     public async Task An_invalid_configuration_exits_1_with_only_the_message_naming_it(string named, params string[] settings)
     {
@@ -48,6 +50,9 @@ public sealed class ServiceLifecycleTests
     [InlineData("Answering:MinRelevance expects a number, got 'abc'.", "--Answering:MinRelevance=abc")]
     [InlineData("Service:MaxRequestBodyBytes expects a whole number, got 'abc'.", "--Service:MaxRequestBodyBytes=abc")]
     [InlineData("Service:WatchCorpus expects true or false, got 'maybe'.", "--Service:WatchCorpus=maybe")]
+    [InlineData("Service:AnswerTimeout expects a time span such as 00:02:00, got 'banana'.", "--Service:AnswerTimeout=banana")]
+    [InlineData("Service:ShutdownTimeout expects a time span such as 00:02:00, got 'banana'.", "--Service:ShutdownTimeout=banana")]
+    [InlineData("Service:ReindexDelay expects a time span such as 00:02:00, got '5 seconds'.", "--Service:ReindexDelay", "5 seconds")]
     [InlineData("Retrieval:TopK expects a whole number, got '2.5'.", "--Retrieval:TopK", "2.5")]
     public async Task A_setting_that_does_not_convert_exits_1_with_one_line_saying_what_it_expects(string message, params string[] settings)
     {
@@ -74,6 +79,48 @@ public sealed class ServiceLifecycleTests
         Assert.Equal(1, process.ExitCode);
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{ \"Retrieval\": { \"TopK\": 5, }", "line 1, character 30")]
+    [InlineData("{\n  \"Retrieval\": {\n    \"TopK\": 5\n  },\n  \"Corpus\": [\n}\n", "line 6, character 1")]
+    [InlineData("{ \"Retrieval\": { \"TopK\": five } }", "line 1, character 27")]
+    public async Task A_malformed_appsettings_json_exits_1_with_one_line_naming_the_file_and_where_it_breaks(string json, string position)
+    {
+        ServiceProcess.SkipWithoutBuild();
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", json);
+        await using var process = ServiceProcess.StartIn(folder.Path, "--retrieval-only");
+
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
+        var output = process.Output.Trim();
+        Assert.Equal(1, process.ExitCode);
+        Assert.StartsWith($"The service cannot start: Failed to load configuration from file '{Path.Combine(folder.Path, "appsettings.json")}': ", output, StringComparison.Ordinal);
+        Assert.Contains($", at {position}.", output, StringComparison.Ordinal);
+        Assert.Single(output.Split('\n'));
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_https_address_without_a_certificate_exits_1_with_one_line_saying_how_to_give_one()
+    {
+        ServiceProcess.SkipWithoutBuild();
+
+        // A HOME of its own: no development certificate, as on a server.
+        using var home = new TempFolder();
+        await using var process = ServiceProcess.StartWithEnvironment(
+            new Dictionary<string, string> { ["HOME"] = home.Path },
+            "--urls", "https://127.0.0.1:0", "--retrieval-only", "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false");
+
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service must refuse to start");
+        Assert.Equal(1, process.ExitCode);
+        var refusal = Assert.Single(process.Output.Split('\n'), line => line.StartsWith("The service cannot start: ", StringComparison.Ordinal));
+        Assert.Contains("needs a server certificate", refusal, StringComparison.Ordinal);
+        Assert.Contains("Kestrel:Certificates:Default", refusal, StringComparison.Ordinal);
+        Assert.Contains("--urls http://127.0.0.1:PORT", refusal, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -81,4 +81,41 @@ public sealed class AccessTests
         using var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative), Ct);
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
     }
+
+    [Theory]
+    [InlineData("POST", "/api/ask")]
+    [InlineData("POST", "/api/search")]
+    [InlineData("POST", "/v1/chat/completions")]
+    [InlineData("PATCH", "/api/conversations/0123456789abcdef0123456789abcdef")]
+    public async Task A_cross_site_form_post_is_refused_with_403_before_its_content_type_is_judged(string method, string path)
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+
+        // What an HTML form on another site sends: routing alone would answer 415 (its own endpoint, without the route's
+        // cross-site refusal), telling the page the route exists and reading nothing more.
+        foreach (var (origin, expected) in new[] { ("https://evil.example", HttpStatusCode.Forbidden), ("http://localhost", HttpStatusCode.UnsupportedMediaType) })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative)) { Content = new StringContent("question=hi") };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+            request.Headers.Add("Origin", origin);
+            using var response = await client.SendAsync(request, Ct);
+
+            Assert.True(response.StatusCode == expected, $"Origin {origin}: {(int)response.StatusCode}");
+        }
+    }
+
+    [Theory]
+    [InlineData("PUT", "/api/ask", "PUT is not allowed on /api/ask; it accepts POST.")]
+    [InlineData("DELETE", "/api/status", "DELETE is not allowed on /api/status; it accepts GET.")]
+    public async Task A_method_the_path_does_not_accept_gets_a_405_problem_naming_the_allowed_methods(string method, string path, string detail)
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative)), Ct);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(detail, (await response.ReadProblemAsync(Ct)).GetProperty("detail").GetString());
+    }
 }
