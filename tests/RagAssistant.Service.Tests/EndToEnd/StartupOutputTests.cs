@@ -39,6 +39,21 @@ public sealed class StartupOutputTests
         Assert.Contains("Listening on http://127.0.0.1:", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_index_ready_line_counts_one_paper_one_passage_and_one_warning_in_the_singular()
+    {
+        ServiceProcess.SkipWithoutBuild();
+        using var corpus = new TempFolder();
+        corpus.Write("notes.md", "# Notes\n\nOne short paragraph to index.\n");
+        corpus.Write("broken.jsonl", "{\"title\": \"x\",\n");
+
+        await using var process = ServiceProcess.Start("--retrieval-only", "--corpus", corpus.Path, "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false", "--Logging:LogLevel:Default=Information");
+        await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        var output = await OutputOnceAsync(process, "Index ready");
+
+        Assert.Matches(@"Index ready: 1 paper, 1 passage \(0 embedded, 0 from cache\), 1 warning, in \d+ ms", output);
+    }
+
     private static int Lines(string output, string text) =>
         output.Split('\n').Count(line => line.Contains(text, StringComparison.Ordinal));
 
