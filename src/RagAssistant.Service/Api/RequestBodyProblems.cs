@@ -25,6 +25,9 @@ internal sealed record RequestBodyExample(string Json);
 /// </summary>
 internal sealed partial class RequestBodyProblems : IExceptionHandler
 {
+    /// <summary>What is wrong with text that holds an escaped lone surrogate, after the field's name.</summary>
+    internal const string LoneSurrogate = "is not valid Unicode text: it holds a lone surrogate (an escape such as \\ud800 without its pair). Send the text as UTF-8 or with complete surrogate pairs.";
+
     /// <summary>
     /// Answers a binding failure of a request body (of an endpoint with a <see cref="RequestBodyExample"/>, or any
     /// other bad request with its own message); other exceptions are left to the default handler.
@@ -169,9 +172,12 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
         // at the duplicate, or at the object that holds it.
         if (DuplicateProperty().Match(json.Message) is { Success: true } duplicate)
         {
+            // The name as the contract spells it: "Question" after "question" (names match in any case) is the same field.
             var property = duplicate.Groups["name"].Value;
-            var duplicated = unresolved is null && (field == property || field.EndsWith("." + property, StringComparison.Ordinal)) ? field
-                : field.Length == 0 ? property : $"{field}.{property}";
+            var atDuplicate = unresolved is null && field.EndsWith(property, StringComparison.OrdinalIgnoreCase)
+                && (field.Length == property.Length || field[^(property.Length + 1)] == '.');
+            var parent = atDuplicate ? field[..^property.Length].TrimEnd('.') : field;
+            var duplicated = parent.Length == 0 ? property : $"{parent}.{property}";
             return ($"The field '{duplicated}' appears more than once in the request body: send each field once. Example: {example}.", duplicated);
         }
 
@@ -179,7 +185,7 @@ internal sealed partial class RequestBodyProblems : IExceptionHandler
         // string, which is not the same as a value of another JSON type.
         if (json.InnerException is InvalidOperationException { Message: var reason } && reason.Contains("surrogate", StringComparison.OrdinalIgnoreCase) && field.Length > 0)
         {
-            return ($"The field '{field}' is not valid Unicode text: it holds a lone surrogate (an escape such as \\ud800 without its pair). Send the text as UTF-8 or with complete surrogate pairs. Example: {example}.", field);
+            return ($"The field '{field}' {LoneSurrogate} Example: {example}.", field);
         }
         if (unresolved is { } name && container.Kind == JsonTypeInfoKind.Object && container.UnmappedMemberHandling == JsonUnmappedMemberHandling.Disallow)
         {

@@ -110,9 +110,39 @@ public sealed record ChatCompletionMessage(
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Text is null)
+        if (!IsText(Content))
+        {
+            yield return new ValidationResult("content " + RequestBodyProblems.LoneSurrogate, [nameof(Content)]);
+        }
+        else if (Text is null)
         {
             yield return new ValidationResult("content must be a string or an array of text parts.", [nameof(Content)]);
+        }
+    }
+
+    // Content is read as raw JSON, so binding has not refused an escaped lone surrogate ("\ud800" without its pair) as
+    // it does for a string field: JsonElement.GetString throws on it. Checked here, so Text never throws.
+    private static bool IsText(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                    return true;
+                }
+                catch (InvalidOperationException)
+                {
+                    return false;
+                }
+
+            case JsonValueKind.Array:
+                return element.EnumerateArray().All(IsText);
+            case JsonValueKind.Object:
+                return element.EnumerateObject().All(property => IsText(property.Value));
+            default:
+                return true;
         }
     }
 }

@@ -104,6 +104,7 @@ public sealed class CatalogEndpointTests
     [InlineData("{\"query\": \"x\", \"top_k\": 99999999999}", "top_k must be between 1 and 20, got 99999999999.")]
     [InlineData("{\"question\": \"hi\", \"top_k\": 99999999999999999999999}", "top_k must be between 1 and 20, got a number far larger than 20.")]
     [InlineData("{\"question\": \"hi\", \"question\": \"speculative decoding\"}", "The field 'question' appears more than once in the request body: send each field once.")]
+    [InlineData("{\"question\": \"hi\", \"Question\": \"speculative decoding\"}", "The field 'question' appears more than once in the request body: send each field once.")]
     [InlineData("{\"question\": \"speculative \\ud800 decoding\"}", "The field 'question' is not valid Unicode text: it holds a lone surrogate")]
     [InlineData("{\"question\": \"\"}", "question is empty")]
     [InlineData("{\"question\": \"x\", \"query\": \"x\"}", "Give the search text once, as question")]
