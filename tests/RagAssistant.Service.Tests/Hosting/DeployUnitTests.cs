@@ -51,8 +51,8 @@ public sealed class DeployUnitTests
         foreach (var path in writable)
         {
             var relative = Path.GetRelativePath(workingDirectory, path);
-            Assert.Matches($@"mkdir -p [^\n]*(?<=\s){System.Text.RegularExpressions.Regex.Escape(relative)}(\s|$)", install);
-            Assert.Matches($@"chown ragassistant: [^\n]*(?<=\s){System.Text.RegularExpressions.Regex.Escape(relative)}(\s|$)", install);
+            Assert.Matches($@"mkdir -p [^\n]*(?<=\s){System.Text.RegularExpressions.Regex.Escape(relative)}(?=[\s)]|$)", install);
+            Assert.Matches($@"chown ragassistant: [^\n]*(?<=\s){System.Text.RegularExpressions.Regex.Escape(relative)}(?=[\s)]|$)", install);
         }
     }
 
