@@ -2,6 +2,7 @@ using System.Collections;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.CommandLine;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evidence;
 using RagAssistant.Core.Ingestion;
@@ -26,9 +27,12 @@ namespace RagAssistant.Hosting;
 /// unless the composition reads it directly (the providers, the <c>Assistant:</c> switches, <c>Logging:</c>) or
 /// another configuration source (appsettings.json) already has the key; a key of a section this program reads none of
 /// (the service's <c>Service</c> section given to the console) is refused too, as a setting of another program, rather
-/// than ignored whatever its value. Environment variables are not checked: they
-/// are shared by every program. One check for both front ends: the console runs it before building its host, the
-/// service before building its web application; each refuses an unknown name as bad usage (exit code 2).
+/// than ignored whatever its value. The same names are checked in appsettings.json (<see cref="AssistantSettingsFile"/>)
+/// and in the environment (<c>Retrieval__TopKK</c>), and refused the same way, saying where: there only names of a
+/// section this program reads, or a near miss of one (<c>Retreival</c>), since the shared file holds the other front
+/// end's sections and the environment every program's variables. One check for both front ends: the console runs it
+/// before building its host, the service before building its web application; each refuses an unknown name as bad
+/// usage (exit code 2).
 /// </summary>
 public static class KnownSettings
 {
@@ -69,7 +73,7 @@ public static class KnownSettings
     /// <param name="settings">The command-line tokens left for the configuration (<c>--Section:Key=value</c> or <c>--Section:Key value</c>); tokens not starting with <c>--</c> are values and are skipped.</param>
     /// <param name="configuration">The host's configuration, whose other sources (appsettings.json, the environment) name settings too.</param>
     /// <param name="frontEnd">What the front end reads besides the assistant's options: its own options sections, and names its host reads directly (e.g. <c>urls</c>, <c>Kestrel</c>). Null for none.</param>
-    /// <returns>"unknown setting Bogus:Key: no part of the assistant reads it." with the closest known name when one is close, "setting Service:WatchCorpus is not read by this program: ..." for a section only another front end reads, or null.</returns>
+    /// <returns>"unknown setting Bogus:Key: no part of the assistant reads it." with the closest known name when one is close ("unknown setting Retreival:TopK in /path/appsettings.json: ..." or "... in the environment (Retrieval__TopKK): ..." for a name found there), "setting Service:WatchCorpus is not read by this program: ..." for a section only another front end reads, or null.</returns>
     public static string? FindUnknown(IReadOnlyList<string> settings, IConfigurationRoot configuration, FrontEndSettings? frontEnd = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -97,8 +101,71 @@ public static class KnownSettings
             }
         }
 
+        return FindUnknownInFilesAndEnvironment(configuration, readDirectly, sections);
+    }
+
+    // The same check for the settings files (appsettings.json) and the environment, refused the same way, with where the
+    // name was found. Only names of a section this program reads, or a near miss of one (Retreival), are checked: the
+    // shared appsettings.json holds the other front end's sections, and the environment every program's variables.
+    // An environment variable names a setting only with a section (Retrieval__TopK): PATH or HOME are never one.
+    private static string? FindUnknownInFilesAndEnvironment(IConfigurationRoot configuration, IReadOnlyList<string> readDirectly, IReadOnlyList<SettingsSection> sections)
+    {
+        var ours = sections.Select(s => s.Name).Concat(readDirectly).Select(FirstSegment).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        foreach (var provider in configuration.Providers)
+        {
+            var environment = provider is EnvironmentVariablesConfigurationProvider;
+            if (!environment && AssistantSettingsFile.PathOf(provider) is null)
+            {
+                continue;
+            }
+
+            foreach (var key in LeafKeys(provider, parent: null))
+            {
+                var section = FirstSegment(key);
+                var read = ours.Contains(section, StringComparer.OrdinalIgnoreCase);
+                if ((environment && !key.Contains(':', StringComparison.Ordinal))
+                    || (!read && SpellingSuggestion.Closest(section, ours) is null)
+                    || (read && IsKnown(key, [], readDirectly, sections)))
+                {
+                    continue;
+                }
+
+                var where = environment ? $" in the environment ({EnvironmentVariableOf(key)})" : $" in {AssistantSettingsFile.PathOf(provider)}";
+                var known = sections.SelectMany(s => s.Options.SelectMany(type => Paths(s.Name, type, depth: 0))).Concat(readDirectly);
+                return $"unknown setting {key}{where}: no part of the assistant reads it.{SpellingSuggestion.DidYouMean(key, known)}";
+            }
+        }
+
         return null;
     }
+
+    private static string FirstSegment(string key) => key.Split(':', 2)[0];
+
+    // Every key with a value under parent (Retrieval:Bm25:K1), as the provider spells it.
+    private static IEnumerable<string> LeafKeys(IConfigurationProvider provider, string? parent)
+    {
+        foreach (var child in provider.GetChildKeys([], parent).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            var path = parent is null ? child : $"{parent}:{child}";
+            var nested = LeafKeys(provider, path).ToList();
+            if (nested.Count == 0)
+            {
+                yield return path;
+            }
+
+            foreach (var key in nested)
+            {
+                yield return key;
+            }
+        }
+    }
+
+    // The variable as the user set it (Retrieval__TopKK, or with a DOTNET_ prefix), for the message.
+    private static string EnvironmentVariableOf(string key) =>
+        Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(name => name.Replace("__", ":", StringComparison.Ordinal).EndsWith(key, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(name => name.Length)
+            .FirstOrDefault() ?? key.Replace(":", "__", StringComparison.Ordinal);
 
     private static bool IsKnown(string key, IReadOnlyList<IConfigurationProvider> sources, IReadOnlyList<string> readDirectly, IReadOnlyList<SettingsSection> sections) =>
         readDirectly.Any(name => key.Equals(name, StringComparison.OrdinalIgnoreCase) || key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase) || IsAbove(key, name))

@@ -129,13 +129,16 @@ public static class RagAssistantServiceCollectionExtensions
     }
 
     // One answer to "how many threads" for every model in process: the physical cores, where Threads is left at 0.
-    // After the binding and the adapters' own Configure calls, so only an unset value changes.
+    // After the binding and the adapters' own Configure calls, so only an unset value changes. Only 0: a negative
+    // count is left for validation to refuse ("must be between 0 and 1024, got -1"), not quietly made the default.
     private static void AddDefaultThreads(IServiceCollection services)
     {
-        services.PostConfigure<LlamaChatClientOptions>(options => options.Threads = options.Threads > 0 ? options.Threads : PhysicalCores.Count);
-        services.PostConfigure<LlamaEmbeddingGeneratorOptions>(options => options.Threads = options.Threads > 0 ? options.Threads : PhysicalCores.Count);
-        services.PostConfigure<ArcticEmbeddingGeneratorOptions>(options => options.Threads = options.Threads > 0 ? options.Threads : PhysicalCores.Count);
+        services.PostConfigure<LlamaChatClientOptions>(options => options.Threads = DefaultThreads(options.Threads));
+        services.PostConfigure<LlamaEmbeddingGeneratorOptions>(options => options.Threads = DefaultThreads(options.Threads));
+        services.PostConfigure<ArcticEmbeddingGeneratorOptions>(options => options.Threads = DefaultThreads(options.Threads));
     }
+
+    private static int DefaultThreads(int configured) => configured == 0 ? PhysicalCores.Count : configured;
 
     // A setting that registration cannot honour: reported by start-up validation (ValidateOnStart), so registering
     // throws nothing and both front ends show it with their one-line configuration message.

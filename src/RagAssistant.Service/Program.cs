@@ -21,7 +21,7 @@ WebApplicationBuilder builder;
 try
 {
     builder = WebApplication.CreateBuilder([.. commandLine.HostArguments]);
-    builder.UseSharedSettingsWhenContentRootHasNone();
+    builder.UseAssistantSettingsFile();
 }
 catch (InvalidDataException ex) when (ConfigurationFileFailure.Describe(ex) is { } failure)
 {

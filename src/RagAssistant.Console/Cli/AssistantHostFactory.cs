@@ -13,7 +13,7 @@ using RagAssistant.LlamaCpp.Chat;
 namespace RagAssistant.Console.Cli;
 
 /// <summary>
-/// Builds the generic host a command runs in: appsettings.json next to the executable, the environment, the
+/// Builds the generic host a command runs in: appsettings.json (the one the service reads too, <see cref="AssistantSettingsFile"/>), the environment, the
 /// <c>--Section:Key=value</c> settings of the command line, then the command-line overrides (<c>--model</c>...), then
 /// the composition (the real one in Program.cs, doubles in tests).
 /// </summary>
@@ -38,6 +38,7 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
             ContentRootPath = AppContext.BaseDirectory,
             ApplicationName = "ragassistant",
         });
+        builder.UseAssistantSettingsFile();
         builder.Configuration.AddInMemoryCollection(overrides.ToConfiguration());
 
         // The console is for the conversation: logs go to stderr, warnings and above unless asked for.

@@ -28,7 +28,8 @@ public sealed class LlamaChatClientOptions
     [Range(0, 1024)]
     public int Threads { get; set; }
 
-    /// <summary>Layers offloaded to the GPU; null = all on CUDA, none on CPU.</summary>
+    /// <summary>Layers offloaded to the GPU; null = all on CUDA, none on CPU; -1 = all (llama.cpp's own way to say it).</summary>
+    [Range(-1, 100_000)]
     public int? GpuLayers { get; set; }
 
     /// <summary>Contexts (parallel generations); each keeps its own KV cache for follow-ups.</summary>

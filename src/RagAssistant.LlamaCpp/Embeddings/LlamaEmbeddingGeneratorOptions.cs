@@ -29,7 +29,8 @@ public sealed class LlamaEmbeddingGeneratorOptions
     [Range(0, 1024)]
     public int Threads { get; set; }
 
-    /// <summary>Layers offloaded to the GPU; null = all on CUDA, none on CPU.</summary>
+    /// <summary>Layers offloaded to the GPU; null = all on CUDA, none on CPU; -1 = all (llama.cpp's own way to say it).</summary>
+    [Range(-1, 100_000)]
     public int? GpuLayers { get; set; }
 
     /// <summary>Pooling: Model (the model's own), Mean, Cls or Last.</summary>

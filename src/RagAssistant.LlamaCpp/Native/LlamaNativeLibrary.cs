@@ -22,6 +22,9 @@ public static partial class LlamaNativeLibrary
 {
     private const string CudaPackageFolder = "runtimes/linux-x64/native/cuda12";
 
+    // What llama.cpp's decode logs when it drops the KV-cache positions of a batch it did not finish.
+    private const string MemoryRemoval = "removing memory module entries";
+
     private static readonly Lock Gate = new();
     private static LlamaNativeInfo? _info;
     private static ILogger _nativeLogger = NullLogger.Instance;
@@ -249,15 +252,36 @@ public static partial class LlamaNativeLibrary
         _ => LogLevel.None, // DEBUG lines arrive on every graph build
     };
 
-    private static void OnNativeLog(LLamaLogLevel level, string message)
+    /// <summary>
+    /// The <see cref="ILogger"/> level of one llama.cpp log line in its circumstances; <see cref="LogLevel.None"/> drops it.
+    /// </summary>
+    /// <param name="level">llama.cpp's own level.</param>
+    /// <param name="message">The line as llama.cpp wrote it.</param>
+    /// <param name="loading">A model or context is being loaded (its warnings describe the file: Debug).</param>
+    /// <param name="decodeCancelled">The decode running now was cancelled by its caller (its errors are the abort: Debug).</param>
+    internal static LogLevel ToLogLevel(LLamaLogLevel level, string message, bool loading, bool decodeCancelled)
     {
-        var logLevel = ToLogLevel(level, _loading);
-        if (logLevel == LogLevel.Error && _decodeCancellation.IsCancellationRequested)
+        var logLevel = ToLogLevel(level, loading);
+
+        // After any decode that stops early (a cancelled answer, most often) llama.cpp drops the half-written positions
+        // from the KV cache and says so at WARN ("decode: removing memory module entries for seq_id = 0, pos = [2698,
+        // +inf)"): housekeeping, not a fault. A real decode failure is reported by its own error line and exception.
+        if (logLevel == LogLevel.Warning && message.Contains(MemoryRemoval, StringComparison.Ordinal))
         {
-            logLevel = LogLevel.Debug;
+            return LogLevel.Debug;
         }
 
-        if (logLevel == LogLevel.None || !_nativeLogger.IsEnabled(logLevel))
+        return logLevel == LogLevel.Error && decodeCancelled ? LogLevel.Debug : logLevel;
+    }
+
+    private static void OnNativeLog(LLamaLogLevel level, string message) =>
+        Forward(_nativeLogger, level, message, _loading, _decodeCancellation.IsCancellationRequested);
+
+    /// <summary>Writes one llama.cpp log line to <paramref name="logger"/> at its level (<see cref="ToLogLevel(LLamaLogLevel, string, bool, bool)"/>).</summary>
+    internal static void Forward(ILogger logger, LLamaLogLevel level, string message, bool loading, bool decodeCancelled)
+    {
+        var logLevel = ToLogLevel(level, message, loading, decodeCancelled);
+        if (logLevel == LogLevel.None || !logger.IsEnabled(logLevel))
         {
             return;
         }
@@ -265,7 +289,7 @@ public static partial class LlamaNativeLibrary
         var text = message.TrimEnd();
         if (text.Length > 0)
         {
-            LogNative(_nativeLogger, logLevel, text);
+            LogNative(logger, logLevel, text);
         }
     }
 
