@@ -56,6 +56,7 @@ public sealed class LlamaRegistrationTests : IDisposable
     [InlineData("Slots", "0")]
     [InlineData("TopP", "1.5")]
     [InlineData("Threads", "-1")]
+    [InlineData("GpuLayers", "-2")]
     public void Out_of_range_chat_options_fail_validation_with_the_setting_named(string key, string value)
     {
         using var provider = Chat(new() { ["ModelPath"] = _folder.Write("model.gguf", "x"), [key] = value });
@@ -91,6 +92,8 @@ public sealed class LlamaRegistrationTests : IDisposable
     [InlineData("MaxBatchTexts", "0")]
     [InlineData("ContextSize", "8")]
     [InlineData("Pooling", "9")]
+    [InlineData("Threads", "-1")]
+    [InlineData("GpuLayers", "-2")]
     public void Bad_embedding_options_fail_validation_with_the_setting_named(string key, string value)
     {
         using var provider = Embedding(new() { ["ModelPath"] = _folder.Write("embed.gguf", "x"), [key] = value });
