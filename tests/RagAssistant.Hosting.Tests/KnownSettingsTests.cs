@@ -58,6 +58,86 @@ public sealed class KnownSettingsTests
         Assert.Null(KnownSettings.FindUnknown(["--Service:WatchCorpus=maybe"], configuration, service));
     }
 
+    [Theory]
+    [InlineData("""{ "Retreival": { "TopK": 3 } }""", "Retreival:TopK", " Did you mean Retrieval:TopK?")]
+    [InlineData("""{ "Retrieval": { "TopKK": 3 } }""", "Retrieval:TopKK", " Did you mean Retrieval:TopK?")]
+    [InlineData("""{ "ChatModel": { "Thread": 2 } }""", "ChatModel:Thread", " Did you mean ChatModel:Threads?")]
+    [InlineData("""{ "EmbeddingModel": { "Bundled": { "Threadz": 2 } } }""", "EmbeddingModel:Bundled:Threadz", " Did you mean EmbeddingModel:Bundled:Threads?")]
+    [InlineData("""{ "Corpus": { "Folder": "data/papers", "Recursive": true } }""", "Corpus:Recursive", "")]
+    public void A_name_nothing_reads_in_the_settings_file_is_refused_naming_the_file(string json, string key, string suggestion)
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("appsettings.json", json);
+
+        var unknown = KnownSettings.FindUnknown([], new ConfigurationBuilder().AddJsonFile(file).Build());
+
+        Assert.Equal($"unknown setting {key} in {file}: no part of the assistant reads it.{suggestion}", unknown);
+    }
+
+    [Fact]
+    public void The_repositorys_settings_file_names_only_settings_the_console_reads_or_leaves_to_the_service()
+    {
+        // Service and Urls are the service's: the console leaves a section it does not read, unless it is a near miss of one.
+        var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(TestPaths.RepositoryRoot, AssistantSettingsFile.FileName)).Build();
+
+        Assert.Null(KnownSettings.FindUnknown([], configuration));
+    }
+
+    [Fact]
+    public void A_near_miss_of_a_front_ends_own_section_in_the_settings_file_is_refused_by_that_front_end()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("appsettings.json", """{ "Servce": { "WatchCorpus": false }, "Service": { "WatchCorpus": true } }""");
+        var configuration = new ConfigurationBuilder().AddJsonFile(file).Build();
+        var service = new FrontEndSettings([new SettingsSection("Service", typeof(ServiceLikeOptions))], []);
+
+        Assert.Equal($"unknown setting Servce:WatchCorpus in {file}: no part of the assistant reads it. Did you mean Service:WatchCorpus?", KnownSettings.FindUnknown([], configuration, service));
+    }
+
+    [Theory]
+    [InlineData("Retrieval__TopKK", "Retrieval:TopKK", " Did you mean Retrieval:TopK?")]
+    [InlineData("RETREIVAL__TOPK", "RETREIVAL:TOPK", " Did you mean Retrieval:TopK?")]
+    [InlineData("ChatModel__Threadz", "ChatModel:Threadz", " Did you mean ChatModel:Threads?")]
+    public void A_name_nothing_reads_in_the_environment_is_refused_naming_the_variable(string variable, string key, string suggestion)
+    {
+        // A prefix of its own, so no other test (nor the program's defaults) sees the variable.
+        var prefix = $"RAGTEST{Guid.NewGuid():N}_";
+        Environment.SetEnvironmentVariable(prefix + variable, "3");
+        try
+        {
+            var unknown = KnownSettings.FindUnknown([], new ConfigurationBuilder().AddEnvironmentVariables(prefix).Build());
+
+            Assert.Equal($"unknown setting {key} in the environment ({prefix}{variable}): no part of the assistant reads it.{suggestion}", unknown);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(prefix + variable, null);
+        }
+    }
+
+    [Fact]
+    public void Environment_variables_of_other_programs_are_never_checked()
+    {
+        var prefix = $"RAGTEST{Guid.NewGuid():N}_";
+        string[] others = ["PATH", "HOME", "GIT__CONFIG", "Service__WatchCorpus", "Retrieval__TopK", "Logging__LogLevel__Default"];
+        foreach (var name in others)
+        {
+            Environment.SetEnvironmentVariable(prefix + name, "1");
+        }
+
+        try
+        {
+            Assert.Null(KnownSettings.FindUnknown([], new ConfigurationBuilder().AddEnvironmentVariables(prefix).Build()));
+        }
+        finally
+        {
+            foreach (var name in others)
+            {
+                Environment.SetEnvironmentVariable(prefix + name, null);
+            }
+        }
+    }
+
     private sealed class ServiceLikeOptions
     {
         public bool WatchCorpus { get; set; }
