@@ -25,7 +25,10 @@ public static class AssistantSettingsFile
     /// <summary>
     /// Points <paramref name="builder"/>'s appsettings.json and appsettings.{Environment}.json at <see cref="Folder"/>,
     /// at the precedence the host gave them (environment variables and the command line still win). The host's content
-    /// root (the console's program folder, the service's working directory) is left as it is.
+    /// root (the console's program folder, the service's working directory) is left as it is. The file is read once, at
+    /// start, where its values and names are checked; it is not watched (a watcher on the repository root would cost an
+    /// inotify instance per host, and a value changed later would escape the start-up's checks): an edit counts at the
+    /// next start.
     /// </summary>
     /// <typeparam name="TBuilder">The front end's builder (a generic host's or a web application's).</typeparam>
     /// <param name="builder">A builder whose default sources are still in place.</param>
@@ -46,7 +49,7 @@ public static class AssistantSettingsFile
                 {
                     Path = path,
                     Optional = json.Optional,
-                    ReloadOnChange = json.ReloadOnChange,
+                    ReloadOnChange = false,
                     FileProvider = new PhysicalFileProvider(folder),
                 };
             }
