@@ -23,7 +23,7 @@ public static partial class LlamaNativeLibrary
     private const string CudaPackageFolder = "runtimes/linux-x64/native/cuda12";
 
     // What llama.cpp's decode logs when it drops the KV-cache positions of a batch it did not finish.
-    private const string MemoryRemoval = "removing memory module entries";
+    internal const string MemoryRemoval = "removing memory module entries";
 
     private static readonly Lock Gate = new();
     private static LlamaNativeInfo? _info;
