@@ -36,7 +36,7 @@ public static class ControlCharacters
     /// <summary>
     /// <paramref name="text"/> as a terminal may show it: escape sequences removed whole (so <c>ESC [ 2 J</c> leaves
     /// nothing, not "[2J"), other control characters removed; line feeds and tabs are kept, and a carriage return only
-    /// just before a line feed.
+    /// just before a line feed; the other line breaks (a lone carriage return, NEL U+0085, U+2028, U+2029) are spaces.
     /// </summary>
     /// <param name="text">Untrusted text; null gives an empty string.</param>
     /// <returns>The text without control characters (the same instance when it held none).</returns>
@@ -56,6 +56,31 @@ public static class ControlCharacters
         var filter = new ControlSequenceFilter();
         filter.Append(text, output);
         return output.ToString();
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> as a terminal may show it within one line (a title, a file name, a warning, a quoted
+    /// sentence): <see cref="Strip"/>, and every line break (line feed, carriage return, CR LF, form feed, next line
+    /// U+0085, line and paragraph separators U+2028 and U+2029) a space, so no part of it can start a line of its own
+    /// and pass for one of the program's (a file named <c>"notes\nerror: ..."</c>).
+    /// </summary>
+    /// <param name="text">Untrusted text; null gives an empty string.</param>
+    /// <returns>The text on one line (the same instance when it held no control character).</returns>
+    public static string StripToOneLine(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return string.Empty;
+        }
+
+        if (!ContainsAny(text))
+        {
+            return text;
+        }
+
+        // Every kind of line break as a line feed first: Strip keeps it (and ends an unterminated control string at
+        // it), then it becomes the space.
+        return Strip(text.ReplaceLineEndings("\n")).Replace('\n', ' ');
     }
 
     /// <summary>
@@ -97,7 +122,9 @@ public static class ControlCharacters
 /// <summary>
 /// Removes control characters and whole escape sequences from text that arrives in pieces (streamed answer tokens,
 /// writes to a terminal): a sequence split across pieces is still removed whole, because the filter keeps its state
-/// between calls. Kept: line feed, tab, and a carriage return directly before a line feed. An unterminated control
+/// between calls. Kept: line feed, tab, and a carriage return directly before a line feed; a lone carriage return,
+/// NEL (U+0085) and the line and paragraph separators (U+2028, U+2029) become spaces, so the line feed is the only
+/// line break that passes. An unterminated control
 /// string (OSC, DCS...) ends at the next line feed, so a stray <c>ESC ]</c> cannot swallow the rest of an answer.
 /// Not thread-safe: one filter per stream.
 /// </summary>
@@ -134,9 +161,10 @@ public sealed class ControlSequenceFilter
         if (_pendingCarriageReturn)
         {
             _pendingCarriageReturn = false;
-            if (c == '\n' && _state == State.Text)
+            if (_state == State.Text)
             {
-                output.Append('\r');
+                // CR LF stays; a lone CR, which would return to the start of the line and write over it, is a space.
+                output.Append(c == '\n' ? '\r' : ' ');
             }
         }
 
@@ -223,6 +251,10 @@ public sealed class ControlSequenceFilter
                 break;
             case '\n' or '\t':
                 output.Append(c);
+                break;
+            case '\u0085' or '\u2028' or '\u2029':
+                // Next line, line and paragraph separators: line breaks to some terminals and viewers, none to others.
+                output.Append(' ');
                 break;
             case < ' ' or (>= '\u007f' and <= '\u009f'):
                 break;

@@ -17,8 +17,9 @@ public sealed class ControlCharactersTests
     [InlineData("a\u001b(Bb", "ab")] // charset designation: ESC with an intermediate
     [InlineData("a\u001bcb", "ab")] // RIS: full reset
     [InlineData("a\u001b[?1049hb", "ab")] // alternate screen, private parameters
-    [InlineData("a\u0008\u0008b\u007f\u0085c", "abc")] // backspace, DEL, NEL
-    [InlineData("hidden\rshown", "hiddenshown")] // a lone carriage return cannot overwrite the line
+    [InlineData("a\u0008\u0008b\u007fc", "abc")] // backspace, DEL
+    [InlineData("a\u0085b\u2028c\u2029d", "a b c d")] // NEL, line and paragraph separators: spaces
+    [InlineData("hidden\rshown", "hidden shown")] // a lone carriage return cannot overwrite the line
     [InlineData("line one\r\nline two\n\tindented", "line one\r\nline two\n\tindented")] // line breaks and tabs stay
     [InlineData("a \u001b]0;no terminator\nnext line", "a \nnext line")] // an unterminated string ends at the line feed
     [InlineData("a\u001b[12\nb", "a\nb")] // a broken sequence does not eat the line feed
@@ -26,6 +27,26 @@ public sealed class ControlCharactersTests
     public void Strip_removes_whole_escape_sequences_and_control_characters(string text, string expected)
     {
         Assert.Equal(expected, ControlCharacters.Strip(text));
+    }
+
+    [Theory]
+    [InlineData("walrus\nfail: forged.txt", "walrus fail: forged.txt")] // line feed
+    [InlineData("walrus\rfail: forged.txt", "walrus fail: forged.txt")] // a lone carriage return
+    [InlineData("walrus\r\nfail: forged.txt", "walrus fail: forged.txt")] // CR LF: one space
+    [InlineData("walrus\u0085fail: forged.txt", "walrus fail: forged.txt")] // NEL
+    [InlineData("walrus\u2028fail: forged.txt", "walrus fail: forged.txt")] // line separator
+    [InlineData("walrus\u2029fail: forged.txt", "walrus fail: forged.txt")] // paragraph separator
+    [InlineData("walrus\ffail: forged.txt", "walrus fail: forged.txt")] // form feed
+    [InlineData("evil\u001b[31mname\nfail: forged.txt", "evilname fail: forged.txt")] // an escape and a line feed
+    [InlineData("a \u001b]0;no terminator\nb", "a  b")] // an unterminated string still ends at the line break
+    [InlineData("tab\tstays", "tab\tstays")]
+    [InlineData("plain title", "plain title")]
+    public void StripToOneLine_makes_every_line_break_a_space(string text, string expected)
+    {
+        var line = ControlCharacters.StripToOneLine(text);
+
+        Assert.Equal(expected, line);
+        Assert.DoesNotContain(line, c => c is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029' or '\v' or '\f');
     }
 
     [Fact]

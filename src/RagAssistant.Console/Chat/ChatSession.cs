@@ -105,8 +105,9 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
                 case LineInputKind.Interrupt when input.Text.Length == 0 && interruptedBefore:
                     return ExitCodes.Success;
                 case LineInputKind.Interrupt:
+                    // The line is cleared: the next prompt is empty, and a Ctrl+C there leaves, as the hint says.
                     terminal.Ui.MarkupLine("[grey](Ctrl+C again at an empty prompt, or /exit, to leave)[/]");
-                    interruptedBefore = input.Text.Length == 0;
+                    interruptedBefore = true;
                     continue;
             }
 
@@ -168,14 +169,14 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         {
             // The store failed (a full disk): the chat goes on, and says so.
             terminal.Out.WriteLine();
-            terminal.Ui.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            terminal.Ui.MarkupLineInterpolated($"[red]{TerminalTextGuard.OneLine(ex.Message)}[/]");
             return false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A failed answer must not end the conversation.
             terminal.Out.WriteLine();
-            terminal.Ui.MarkupLineInterpolated($"[red]Could not answer: {ex.Message}[/]");
+            terminal.Ui.MarkupLineInterpolated($"[red]Could not answer: {TerminalTextGuard.OneLine(ex.Message)}[/]");
             return false;
         }
         finally
@@ -198,7 +199,7 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         }
         catch (ConversationStoreException ex)
         {
-            terminal.Ui.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            terminal.Ui.MarkupLineInterpolated($"[red]{TerminalTextGuard.OneLine(ex.Message)}[/]");
             return true;
         }
     }
@@ -298,7 +299,7 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         foreach (var (item, i) in listed.Select((item, i) => (item, i)))
         {
             var current = item.Id == conversation.Id ? " (current)" : string.Empty;
-            var title = FitCells(item.Title.ReplaceLineEndings(" "), titleWidth - current.Length, options);
+            var title = FitCells(TerminalTextGuard.OneLine(item.Title), titleWidth - current.Length, options);
             table.UpdateCell(i, 1, new Markup(Markup.Escape(title) + (current.Length > 0 ? $" [green]{current.Trim()}[/]" : string.Empty)));
         }
 
@@ -368,10 +369,10 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         }
 
         conversation = opened;
-        terminal.Ui.MarkupLineInterpolated($"[green]Continuing \"{stored.Title}\"[/] [grey]({stored.Turns.Count} turn{(stored.Turns.Count == 1 ? string.Empty : "s")}, id {stored.Id})[/]");
+        terminal.Ui.MarkupLineInterpolated($"[green]Continuing \"{TerminalTextGuard.OneLine(stored.Title)}\"[/] [grey]({stored.Turns.Count} turn{(stored.Turns.Count == 1 ? string.Empty : "s")}, id {stored.Id})[/]");
         if (stored.Turns.Count > 0 && stored.Turns[^1] is var last)
         {
-            terminal.Ui.MarkupLineInterpolated($"[grey]Last question:[/] {last.Question}");
+            terminal.Ui.MarkupLineInterpolated($"[grey]Last question:[/] {TerminalTextGuard.OneLine(last.Question)}");
             if (!string.IsNullOrEmpty(last.AnswerText))
             {
                 terminal.Ui.MarkupLineInterpolated($"[grey]Answer:[/] {last.AnswerText}");

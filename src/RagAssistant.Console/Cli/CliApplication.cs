@@ -21,7 +21,13 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
     {
         var commandLine = CommandLineSettings.Split(args);
         var context = new CliContext(terminal, hosts, new GlobalOptions(), commandLine.Settings);
-        var parseResult = CreateRootCommand(context).Parse([.. commandLine.Arguments]);
+        var root = CreateRootCommand(context);
+        var parseResult = root.Parse([.. commandLine.Arguments]);
+        if (UsageErrors.AsHelpRequest(parseResult, commandLine.Arguments) is { } help)
+        {
+            parseResult = root.Parse(help);
+        }
+
         var (errors, hint) = UsageErrors.Describe(parseResult);
         if (commandLine.Error is not null || errors.Count > 0)
         {
@@ -96,7 +102,7 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
 
         foreach (var failure in failures)
         {
-            terminal.WriteError($"invalid configuration: {failure}");
+            terminal.WriteError("invalid configuration", failure);
         }
 
         await terminal.Error.WriteLineAsync("Fix appsettings.json, the environment or the command-line settings and try again.").ConfigureAwait(false);

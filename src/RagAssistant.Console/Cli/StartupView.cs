@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using RagAssistant.Console.Rendering;
 using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Hosting;
@@ -72,11 +73,11 @@ internal static class StartupView
         {
             if (toStandardError)
             {
-                terminal.Error.WriteLine($"warning: {warning}");
+                terminal.Error.WriteLine($"warning: {TerminalTextGuard.OneLine(warning)}");
             }
             else
             {
-                terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
+                terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {TerminalTextGuard.OneLine(warning)}[/]");
             }
         }
     }
@@ -112,7 +113,7 @@ internal static class StartupView
 
         foreach (var merge in report.Merges)
         {
-            terminal.Ui.MarkupLineInterpolated($"[grey]{merge}[/]");
+            terminal.Ui.MarkupLineInterpolated($"[grey]{TerminalTextGuard.OneLine(merge)}[/]");
         }
 
         WriteWarnings(terminal, report);

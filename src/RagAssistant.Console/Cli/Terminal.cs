@@ -74,10 +74,22 @@ internal sealed partial record Terminal(IAnsiConsole Ui, TextWriter Out, TextWri
     /// Writes "error: <paramref name="message"/>" to stderr: the one place the prefix is worded, for the console's own
     /// messages, System.CommandLine's ("Required argument missing ...") and exceptions' alike. The message reads on
     /// from the prefix in one style: a plain capitalised opening word ("The question is empty") is lowercased; a
-    /// name ("Retrieval:TopK", "--top-k", "LLM", "I/O") is kept as written.
+    /// name ("Retrieval:TopK", "--top-k", "LLM", "I/O") is kept as written. One line: a file name in the message
+    /// cannot start another (<see cref="TerminalTextGuard.OneLine"/>).
     /// </summary>
-    public void WriteError(string message) =>
-        Error.WriteLine($"error: {(CapitalisedOpening().IsMatch(message) ? string.Concat(message[..1].ToLowerInvariant(), message.AsSpan(1)) : message)}");
+    public void WriteError(string message) => Error.WriteLine($"error: {ReadOn(TerminalTextGuard.OneLine(message))}");
+
+    /// <summary>
+    /// Writes "error: <paramref name="kind"/>: <paramref name="message"/>", the message in the same style after the
+    /// kind as after the prefix ("error: invalid configuration: the corpus folder ...").
+    /// </summary>
+    /// <param name="kind">What kind of error, lower case ("invalid configuration").</param>
+    /// <param name="message">The message.</param>
+    public void WriteError(string kind, string message) => WriteError($"{kind}: {ReadOn(message)}");
+
+    // The message as it reads on after "error: " or a kind: its plain capitalised opening word lowercased.
+    private static string ReadOn(string message) =>
+        CapitalisedOpening().IsMatch(message) ? string.Concat(message[..1].ToLowerInvariant(), message.AsSpan(1)) : message;
 
     [GeneratedRegex(@"^(?:\p{Lu}\p{Ll}+|A) ", RegexOptions.CultureInvariant)]
     private static partial Regex CapitalisedOpening();

@@ -46,6 +46,25 @@ internal static partial class UsageErrors
         return ([.. parseResult.Errors.Select(Describe).Distinct(StringComparer.Ordinal)], hint);
     }
 
+    /// <summary>
+    /// The command line with the word <c>help</c>, typed where a command was expected (<c>help</c>, <c>models help</c>),
+    /// as the <c>--help</c> option that shows that command's help, as git and dotnet take it; null when there is none.
+    /// </summary>
+    /// <param name="parseResult">A parse of <paramref name="arguments"/>.</param>
+    /// <param name="arguments">The command line that was parsed.</param>
+    public static string[]? AsHelpRequest(ParseResult parseResult, IReadOnlyList<string> arguments)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        ArgumentNullException.ThrowIfNull(arguments);
+        if (UnknownCommand(parseResult) is not "help")
+        {
+            return null;
+        }
+
+        var at = arguments.ToList().IndexOf("help");
+        return [.. arguments.Take(at), "--help", .. arguments.Skip(at + 1)];
+    }
+
     private static string Describe(ParseError error)
     {
         var (name, type, tokens) = error.SymbolResult switch

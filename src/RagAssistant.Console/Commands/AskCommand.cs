@@ -88,7 +88,7 @@ internal static class AskCommand
             if (host.Services.GetService<ICorpusIndex>()?.Embedding.CacheWarning is { } cacheWarning && index?.Warnings.Contains(cacheWarning) != true)
             {
                 // Known when the build starts (an unwritable cache folder): said before the answer, not only at exit.
-                terminal.Error.WriteLine($"warning: {cacheWarning}");
+                terminal.Error.WriteLine($"warning: {TerminalTextGuard.OneLine(cacheWarning)}");
             }
 
             var exitNote = new UnfinishedIndexNote(terminal, host.Services.GetService<ICorpusIndex>());

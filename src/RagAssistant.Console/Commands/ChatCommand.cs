@@ -50,7 +50,7 @@ internal static class ChatCommand
                 {
                     // A store that cannot be opened must not take the answers with it: the chat answers, unsaved, and
                     // says so once (resuming a stored conversation still needs the store, and fails below).
-                    terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {ex.Message} This chat is not saved.[/]");
+                    terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {TerminalTextGuard.OneLine(ex.Message)} This chat is not saved.[/]");
                     conversations = null;
                 }
             }

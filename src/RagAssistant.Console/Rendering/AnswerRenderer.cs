@@ -161,7 +161,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             {
                 var source = result.Sources.FirstOrDefault(s => s.Number == citation.Number);
                 var details = source is null ? string.Empty : Details(source);
-                WriteEntry($"[{citation.Number}]", Markup.FromInterpolated($"{citation.Title}[grey]{details}[/]"));
+                WriteEntry($"[{citation.Number}]", Markup.FromInterpolated($"{TerminalTextGuard.OneLine(citation.Title)}[grey]{details}[/]"));
             }
         }
         else if (!result.Refused && result.Sources.Count > 0)
@@ -171,7 +171,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             terminal.Ui.MarkupLine("[bold]Sources offered[/] [yellow](the answer cites none of them)[/]");
             foreach (var source in result.Sources)
             {
-                WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"{source.Title}[grey]{Details(source)}[/]"));
+                WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"{TerminalTextGuard.OneLine(source.Title)}[grey]{Details(source)}[/]"));
             }
         }
 
@@ -218,11 +218,11 @@ internal sealed class AnswerRenderer(Terminal terminal)
         for (var i = 0; i < result.Claims.Count; i++)
         {
             var claim = result.Claims[i];
-            WriteEntry($"{i + 1}. {Mark(claim, Unicode)}", Markup.FromInterpolated($"{claim.Text} [grey]({AnswerJson.VerdictName(claim.Verdict)})[/]"));
+            WriteEntry($"{i + 1}. {Mark(claim, Unicode)}", Markup.FromInterpolated($"{TerminalTextGuard.OneLine(claim.Text)} [grey]({AnswerJson.VerdictName(claim.Verdict)})[/]"));
             foreach (var evidence in claim.Evidence)
             {
                 var role = claim.Cited.Contains(evidence.Number) ? "cited" : "suggested";
-                var quote = Unicode ? $"“{evidence.Sentence}”" : $"\"{evidence.Sentence}\"";
+                var quote = Unicode ? $"“{TerminalTextGuard.OneLine(evidence.Sentence)}”" : $"\"{TerminalTextGuard.OneLine(evidence.Sentence)}\"";
                 var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(6).PadRight(1)).AddColumn();
                 grid.AddRow(new Text($"[{evidence.Number}]"), Markup.FromInterpolated($"[grey]{role}, score {evidence.Score:0.00}:[/] {quote}"));
                 terminal.Ui.Write(grid);
@@ -255,9 +255,9 @@ internal sealed class AnswerRenderer(Terminal terminal)
 
         foreach (var source in LastSources)
         {
-            WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"[bold]{source.Title}[/] [grey]({(source.Label is { Length: > 0 } label ? label + ", " : string.Empty)}score {source.Score:0.000})[/]"));
+            WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"[bold]{TerminalTextGuard.OneLine(source.Title)}[/] [grey]({(source.Label is { Length: > 0 } label ? TerminalTextGuard.OneLine(label) + ", " : string.Empty)}score {source.Score:0.000})[/]"));
             var text = source.Text.Length > 400 ? string.Concat(source.Text.AsSpan(0, 400), "...") : source.Text;
-            terminal.Ui.Write(new Padder(new Text(text.ReplaceLineEndings(" ")), new Padding(4, 0, 0, 0)));
+            terminal.Ui.Write(new Padder(new Text(TerminalTextGuard.OneLine(text)), new Padding(4, 0, 0, 0)));
         }
     }
 
@@ -270,7 +270,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
     }
 
     // " (Feb 22, 2024)", " (my-notes.md)": what identifies the source, or nothing.
-    private static string Details(AnswerSource source) => source.Label is { Length: > 0 } label ? $" ({label})" : string.Empty;
+    private static string Details(AnswerSource source) => source.Label is { Length: > 0 } label ? $" ({TerminalTextGuard.OneLine(label)})" : string.Empty;
 
     private static string DescribeTimings(AnswerResult result)
     {

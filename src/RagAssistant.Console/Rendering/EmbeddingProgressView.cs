@@ -117,7 +117,7 @@ internal static class EmbeddingProgressView
                 WriteStillEmbedding(terminal, ready);
                 return false;
             case { State: EmbeddingState.Failed } failed when shownBefore:
-                terminal.Ui.MarkupLineInterpolated($"[yellow]Embedding the passages failed ({failed.Error}): answers keep using BM25.[/]");
+                terminal.Ui.MarkupLineInterpolated($"[yellow]Embedding the passages failed ({TerminalTextGuard.OneLine(failed.Error)}): answers keep using BM25.[/]");
                 return false;
             default:
                 return false;
@@ -153,7 +153,7 @@ internal static class EmbeddingProgressView
             return shownBefore;
         }
 
-        terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {warning}[/]");
+        terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {TerminalTextGuard.OneLine(warning)}[/]");
         return true;
     }
 
@@ -167,7 +167,7 @@ internal static class EmbeddingProgressView
         // An unusable cache folder is known before the first batch: said now, not after the embedding, and once.
         if (index.Embedding.CacheWarning is { } cacheWarning)
         {
-            terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {cacheWarning}[/]");
+            terminal.Ui.MarkupLineInterpolated($"[yellow]warning: {TerminalTextGuard.OneLine(cacheWarning)}[/]");
             var final = await WaitWithBarAsync(index, terminal, waiting, cancellationToken).ConfigureAwait(false);
             return final with { Warnings = [.. final.Warnings.Where(w => w != cacheWarning)] };
         }

@@ -18,6 +18,16 @@ internal static class TerminalTextGuard
     /// <param name="inner">The real stream (stdout, stderr, a test's writer).</param>
     public static TextWriter Writer(TextWriter inner) => new ControlSequenceWriter(inner);
 
+    /// <summary>
+    /// Text from a document, a file name, a model or an error shown within one line of the console's (a source's
+    /// title, a warning, a quoted sentence, a /history title): control characters stripped as everywhere, and every
+    /// line break (LF, CR, NEL, U+2028, U+2029) a space (<see cref="ControlCharacters.StripToOneLine"/>), so a file named
+    /// <c>"notes\nfail: ..."</c> cannot print a line that passes for one of the console's. The writers keep line
+    /// breaks (an answer has lines); each place that prints such text on one line passes it through here.
+    /// </summary>
+    /// <param name="text">Untrusted text; null gives an empty string.</param>
+    public static string OneLine(string? text) => ControlCharacters.StripToOneLine(text);
+
     /// <summary>Attaches the render hook that strips control characters from every text segment Spectre renders.</summary>
     /// <param name="console">The Spectre console.</param>
     /// <returns><paramref name="console"/>.</returns>

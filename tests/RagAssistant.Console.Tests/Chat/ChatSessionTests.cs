@@ -203,17 +203,38 @@ public sealed class ChatSessionTests
     }
 
     [Fact]
-    public async Task Ctrl_c_on_a_half_typed_line_only_clears_it()
+    public async Task Ctrl_c_on_a_half_typed_line_clears_it_and_a_second_at_the_now_empty_prompt_leaves()
     {
+        // As the hint says: the first Ctrl+C clears the line, and the prompt after it is empty.
         var pipeline = new FakeAnswerPipeline();
         var reader = new QueueLineReader(
             new LineInput(LineInputKind.Interrupt, "half typed"),
             new LineInput(LineInputKind.Interrupt, string.Empty),
-            new LineInput(LineInputKind.Line, "/exit"));
+            new LineInput(LineInputKind.Line, "never read"));
+        using var output = new StringWriter();
+        var session = new ChatSession(TestAssistant.For(pipeline), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
+
+        Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(1, reader.Remaining);
+        Assert.Equal(1, CountOf(output.ToString(), "(Ctrl+C again at an empty prompt, or /exit, to leave)"));
+        Assert.Empty(pipeline.Requests);
+    }
+
+    [Fact]
+    public async Task A_ctrl_c_that_clears_a_line_does_not_leave_and_a_question_after_it_starts_the_count_again()
+    {
+        var pipeline = new FakeAnswerPipeline();
+        var reader = new QueueLineReader(
+            new LineInput(LineInputKind.Interrupt, "half typed"),
+            new LineInput(LineInputKind.Line, "a question"),
+            new LineInput(LineInputKind.Interrupt, string.Empty),
+            new LineInput(LineInputKind.Line, "/exit"),
+            new LineInput(LineInputKind.Line, "never read"));
         var session = new ChatSession(TestAssistant.For(pipeline), Runtime, Terminal.Plain(TextWriter.Null, TextWriter.Null, TextReader.Null), reader);
 
         Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));
-        Assert.Equal(0, reader.Remaining);
+        Assert.Equal(1, reader.Remaining);
+        Assert.Single(pipeline.Requests);
     }
 
     [Fact]

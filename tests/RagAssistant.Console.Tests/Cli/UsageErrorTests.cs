@@ -149,6 +149,37 @@ public sealed class UsageErrorTests : IDisposable
     }
 
     // "SET" stands for an existing question-set file, so that only the error under test is reported.
+    [Theory]
+    [InlineData("help", "--help")]
+    [InlineData("help ask", "ask --help")]
+    [InlineData("models help", "models --help")]
+    [InlineData("--corpus data/papers help", "--corpus data/papers --help")]
+    public async Task The_word_help_where_a_command_goes_shows_the_help_as_help_the_option_does(string commandLine, string option)
+    {
+        var asWord = new CliHarness();
+        var asOption = new CliHarness();
+
+        var exitCode = await asWord.RunAsync(string.Empty, Arguments(commandLine));
+        await asOption.RunAsync(string.Empty, Arguments(option));
+
+        Assert.True(exitCode == 0, asWord.Error);
+        Assert.Equal(string.Empty, asWord.Error);
+        Assert.Contains("Usage:", asWord.Output, StringComparison.Ordinal);
+        Assert.Equal(asOption.Output, asWord.Output);
+        Assert.Empty(asWord.Pipeline.Requests);
+    }
+
+    [Fact]
+    public async Task A_question_that_is_the_word_help_is_still_a_question()
+    {
+        var cli = new CliHarness();
+
+        var exitCode = await cli.RunAsync(string.Empty, "ask", "help");
+
+        Assert.True(exitCode == 0, cli.Error);
+        Assert.Equal("help", Assert.Single(cli.Pipeline.Requests).Question);
+    }
+
     private string[] Arguments(string commandLine) =>
         [.. commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a == "SET" ? folder.Write("set.jsonl", "{}\n") : a)];
 }

@@ -62,6 +62,46 @@ public sealed class HostileTextTests : IDisposable
         Assert.Contains($"Speculative decoding {WindowTitle}with draft {ClearScreen}models", titles);
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r")]
+    [InlineData("\r\n")]
+    [InlineData("\u2028")]
+    [InlineData("\u2029")]
+    [InlineData("\u0085")]
+    public async Task A_line_break_in_a_file_name_or_title_cannot_forge_a_line(string lineBreak)
+    {
+        // Titles from file names (the documents have no heading), a title of a heading, and binary files whose
+        // skip warnings name them: each holds the line break before what would pass for a line of its own.
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus")).FullName;
+        File.WriteAllText(Path.Combine(corpus, $"walrus{lineBreak}fail: forged.txt"), "Walrus migration in the arctic follows the sea ice every spring.\n");
+        // A heading ends at a line feed or carriage return; the other line breaks stay in its title.
+        var heading = lineBreak.Contains('\n', StringComparison.Ordinal) || lineBreak.Contains('\r', StringComparison.Ordinal) ? "Arctic walrus herds" : $"Arctic walrus herds{lineBreak}fail: forged title";
+        File.WriteAllText(Path.Combine(corpus, "titled.md"), $"# {heading}\n\nWalrus herds migrate across the arctic{lineBreak}fail: forged quote as the ice retreats.\n");
+        File.WriteAllBytes(Path.Combine(corpus, $"evil\u001b[31mname{lineBreak}fail: forged.txt"), [0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 0, 0, 3]);
+        string[] settings = ["--corpus", corpus, "--retrieval-only", "--EmbeddingModel:Provider=None"];
+
+        var index = await ConsoleProcess.RunAsync(null, workingDirectory.Path, ["index", .. settings]);
+        var ask = await ConsoleProcess.RunAsync(null, workingDirectory.Path, ["ask", "walrus migration arctic", "--evidence", .. settings]);
+        var chat = await ConsoleProcess.RunAsync("walrus migration arctic\n/sources\n/evidence\n/history\n/exit\n", workingDirectory.Path, settings);
+
+        foreach (var result in new[] { index, ask, chat })
+        {
+            Assert.True(result.ExitCode == 0, result.Error);
+            AssertPrintable(result);
+            foreach (var text in new[] { result.Output, result.Error })
+            {
+                var lines = text.Split(['\n', '\r', '\u0085', '\u2028', '\u2029']);
+                Assert.DoesNotContain(lines, line => line.TrimStart().StartsWith("fail:", StringComparison.Ordinal));
+            }
+        }
+
+        // What the names say is still shown, on the line it belongs to.
+        Assert.Contains("evilname fail: forged.txt: is not a text file", index.Output + index.Error, StringComparison.Ordinal);
+        Assert.Contains("walrus fail: forged", ask.Output, StringComparison.Ordinal);
+        Assert.Contains("walrus fail: forged", chat.Output, StringComparison.Ordinal);
+    }
+
     private string HostileCorpus()
     {
         var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus")).FullName;
