@@ -92,8 +92,26 @@ internal static class AskCommand
             }
 
             var exitNote = new UnfinishedIndexNote(terminal, host.Services.GetService<ICorpusIndex>());
-            using var interrupt = exitNote.WriteOnInterrupt();
 
+            // Ctrl+C while answering stops the answer as in the chat: said on stderr, exit code 130, and a
+            // --conversation turn is stored as cancelled; a second Ctrl+C ends the process at once (with the note on
+            // an unfinished index, as a Ctrl+C before the answer does).
+            using var answerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var interrupts = 0;
+            void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
+            {
+                if (Interlocked.Increment(ref interrupts) == 1)
+                {
+                    e.Cancel = true;
+                    answerCancellation.Cancel();
+                }
+                else
+                {
+                    exitNote.WriteOnce();
+                }
+            }
+
+            System.Console.CancelKeyPress += OnCancelKeyPress;
             RuntimeView.WriteNotices(terminal, runtime, toStandardError: true);
             try
             {
@@ -101,20 +119,30 @@ internal static class AskCommand
                 {
                     // With --conversation the object names it, as /api/ask's does.
                     await terminal.Out.WriteLineAsync(turn is null
-                        ? AnswerJson.Serialize(await host.Assistant.AskAsync(request, cancellationToken).ConfigureAwait(false))
-                        : ConversationService.ToAnswerJson(await conversations!.AskAsync(turn, cancellationToken).ConfigureAwait(false), turn.ConversationId, indented: true)).ConfigureAwait(false);
+                        ? AnswerJson.Serialize(await host.Assistant.AskAsync(request, answerCancellation.Token).ConfigureAwait(false))
+                        : ConversationService.ToAnswerJson(await conversations!.AskAsync(turn, answerCancellation.Token).ConfigureAwait(false), turn.ConversationId, indented: true)).ConfigureAwait(false);
                     return ExitCodes.Success;
                 }
 
-                var updates = turn is null ? host.Assistant.AskStreamingAsync(request, cancellationToken) : conversations!.AskStreamingAsync(turn, cancellationToken);
+                var updates = turn is null ? host.Assistant.AskStreamingAsync(request, answerCancellation.Token) : conversations!.AskStreamingAsync(turn, answerCancellation.Token);
                 var renderer = new AnswerRenderer(terminal);
-                var completed = await renderer.RenderAsync(updates, cancellationToken).ConfigureAwait(false);
+                var completed = await renderer.RenderAsync(updates, answerCancellation.Token).ConfigureAwait(false);
                 if (completed is not null && parseResult.GetValue(evidence))
                 {
                     renderer.WriteEvidence(completed);
                 }
 
                 return completed is null ? ExitCodes.Failure : ExitCodes.Success;
+            }
+            catch (OperationCanceledException) when (interrupts > 0)
+            {
+                if (!asJson)
+                {
+                    await terminal.Out.WriteLineAsync().ConfigureAwait(false); // the partial answer's line ends
+                }
+
+                await terminal.Error.WriteLineAsync("Answer cancelled.").ConfigureAwait(false);
+                return ExitCodes.Cancelled;
             }
             catch (ConversationStoreException ex)
             {
@@ -123,6 +151,7 @@ internal static class AskCommand
             }
             finally
             {
+                System.Console.CancelKeyPress -= OnCancelKeyPress;
                 exitNote.WriteOnce();
             }
         });

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using RagAssistant.Console.Tests.TestDoubles;
 
 namespace RagAssistant.Console.Tests.EndToEnd;
 
@@ -37,6 +38,27 @@ public sealed class PipedOutputTests : IDisposable
         Assert.Equal(1, result.Error.Split("The semantic index is not finished").Length - 1);
         Assert.DoesNotContain("Unhandled exception", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Ctrl_c_while_ask_streams_the_answer_says_it_was_cancelled_and_exits_130()
+    {
+        // A model server that streams a long answer slowly: the Ctrl+C comes mid-answer.
+        using var model = new SlowChatServer(tokens: 10_000, tokenDelay: TimeSpan.FromMilliseconds(50));
+        var corpus = Path.Combine(TestPaths.RepositoryRoot, "data", "papers");
+
+        var result = await ConsoleProcess.RunInterruptedAsync(
+            workingDirectory.Path, "word2 ", 1,
+            "ask", "How does the LR-annealing scaling law predict the loss at any training step?", "--corpus", corpus, "--EmbeddingModel:Provider=None",
+            "--ChatModel:Provider=OpenAICompatible", $"--ChatModel:Endpoint={model.Endpoint}", "--ChatModel:ModelId=scripted", "--ChatModel:ContextSize=4096");
+
+        Assert.True(result.ExitCode == 130, $"exit code {result.ExitCode}: {result.Error}");
+        Assert.Equal("Answer cancelled.", result.Error.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Contains("word2 ", result.Output, StringComparison.Ordinal); // the answer so far stays on stdout
+        Assert.DoesNotContain("Answer cancelled.", result.Output, StringComparison.Ordinal);
+        Assert.True(model.TokensSent < model.Tokens, "the answer ran to its end");
+        Assert.DoesNotContain("Unhandled exception", result.Error, StringComparison.Ordinal);
+    }
+
 
     [Theory]
     [InlineData("index")]

@@ -36,6 +36,19 @@ public sealed class StartupMessageTests : IDisposable
     }
 
     [Fact]
+    public async Task An_invalid_configuration_reads_on_in_lower_case_after_its_prefix()
+    {
+        // A file where the corpus folder goes: its message opens with a plain word ("The corpus folder ...").
+        var file = Path.Combine(workingDirectory.Path, "passwd");
+        File.WriteAllText(file, "root:x:0:0:root:/root:/bin/bash\n");
+
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "walrus migration", "--corpus", file, "--retrieval-only");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"error: invalid configuration: the corpus folder {file} is a file", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_embedding_notice_is_shown_once_in_the_banner_and_not_as_a_log_line()
     {
         // The GGUF embedder: the bundled one (the default) needs no download and so has no notice.

@@ -56,6 +56,34 @@ public sealed class TerminalTextGuardTests
         Assert.EndsWith("\u001b[K", output.ToString(), StringComparison.Ordinal); // the console's own sequences pass
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r")]
+    [InlineData("\u0085")]
+    [InlineData("\u2028")]
+    public void An_error_is_one_line_whatever_file_name_it_names(string lineBreak)
+    {
+        using var error = new StringWriter();
+        var terminal = Terminal.Plain(TextWriter.Null, error, TextReader.Null);
+
+        terminal.WriteError($"cannot read evil{lineBreak}error: forged.md");
+
+        Assert.Equal("error: cannot read evil error: forged.md\n", error.ToString().ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [InlineData("The corpus folder /etc/passwd is a file.", "error: invalid configuration: the corpus folder /etc/passwd is a file.")]
+    [InlineData("Retrieval:TopK must be between 1 and 100, got 0.", "error: invalid configuration: Retrieval:TopK must be between 1 and 100, got 0.")]
+    public void A_message_after_a_kind_reads_on_in_lower_case_names_kept(string message, string expected)
+    {
+        using var error = new StringWriter();
+        var terminal = Terminal.Plain(TextWriter.Null, error, TextReader.Null);
+
+        terminal.WriteError("invalid configuration", message);
+
+        Assert.Equal(expected + "\n", error.ToString().ReplaceLineEndings("\n"));
+    }
+
     private static void AssertNoControlCharacters(string text) =>
         Assert.DoesNotContain(text, c => c is < ' ' and not '\n' and not '\r' and not '\t' || c is >= '\u007f' and <= '\u009f');
 }
