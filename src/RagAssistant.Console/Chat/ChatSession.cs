@@ -369,6 +369,14 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         }
 
         conversation = opened;
+        if (stored.Turns.Count > 0)
+        {
+            renderer.Resume(stored.Turns[^1].AnswerJson); // /sources and /evidence show its last answer
+        }
+        else
+        {
+            renderer.Forget();
+        }
         terminal.Ui.MarkupLineInterpolated($"[green]Continuing \"{TerminalTextGuard.OneLine(stored.Title)}\"[/] [grey]({stored.Turns.Count} turn{(stored.Turns.Count == 1 ? string.Empty : "s")}, id {stored.Id})[/]");
         if (stored.Turns.Count > 0 && stored.Turns[^1] is var last)
         {

@@ -11,6 +11,7 @@ internal interface IKeySource
 /// <summary>
 /// A small line editor for the interactive prompt: cursor keys, Home/End, Backspace/Delete, Up/Down through the
 /// history of earlier lines, Ctrl+C reported to the caller (not a process kill), Ctrl+D on an empty line ends input.
+/// A character added at the end of the line (typing, pasting) is written alone; an edit elsewhere redraws the line.
 /// Spectre.Console has no line editor, and this is all the chat needs.
 /// </summary>
 internal sealed class LineEditor(IKeySource keys, TextWriter output, int maxHistory = 200) : ILineReader
@@ -87,6 +88,13 @@ internal sealed class LineEditor(IKeySource keys, TextWriter output, int maxHist
                     if (!char.IsControl(key.KeyChar) && !control)
                     {
                         line.Insert(cursor++, key.KeyChar);
+                        if (cursor == line.Length)
+                        {
+                            // Typed or pasted at the end of the line (a paste is thousands of these keys): the
+                            // character alone, so the output grows with the text rather than with its square.
+                            Append(line);
+                            continue;
+                        }
                     }
                     else
                     {
@@ -118,6 +126,24 @@ internal sealed class LineEditor(IKeySource keys, TextWriter output, int maxHist
         {
             history.RemoveAt(0);
         }
+    }
+
+    /// <summary>Shows the character just added at the end of the line; a surrogate pair once both halves are in.</summary>
+    private void Append(StringBuilder line)
+    {
+        var last = line[^1];
+        if (char.IsHighSurrogate(last))
+        {
+            return;
+        }
+
+        if (char.IsLowSurrogate(last) && line.Length > 1 && char.IsHighSurrogate(line[^2]))
+        {
+            output.Write(line[^2]);
+        }
+
+        output.Write(last);
+        output.Flush();
     }
 
     /// <summary>Rewrites the line in place: carriage return, prompt and text, clear to end of line, cursor back.</summary>

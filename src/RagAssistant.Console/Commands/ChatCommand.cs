@@ -183,7 +183,20 @@ internal static class MissingChatModel
             return null;
         }
 
-        if (!await DownloadPrompt(offer).ShowAsync(terminal.Ui, cancellationToken).ConfigureAwait(false))
+        bool download;
+        try
+        {
+            download = await DownloadPrompt(offer).ShowAsync(new EndOfInputAwareConsole(terminal.Ui), cancellationToken).ConfigureAwait(false);
+        }
+        catch (EndOfStreamException)
+        {
+            // Ctrl+D: the user has nothing to say, which is not a yes.
+            terminal.Ui.WriteLine();
+            terminal.Ui.MarkupLine("End of input (Ctrl+D): taken as no, nothing is downloaded.");
+            download = false;
+        }
+
+        if (!download)
         {
             var remembered = declined.TryRemember() ? $" Not asking again (delete {declined.Path} to be asked)." : string.Empty;
             terminal.Ui.MarkupLineInterpolated($"Continuing in retrieval-only mode.{remembered}{fetchLater}");
@@ -215,6 +228,60 @@ internal static class MissingChatModel
         var text = $"No chat model is installed. Download {Markup.Escape(model.Name)} ({size ?? "size unknown"}, {Markup.Escape(model.License ?? "licence unknown")}{resume}) now? {choices}";
         return new ConfirmationPrompt(text) { DefaultValue = size is not null, ShowChoices = false, ShowDefaultValue = false };
     }
+}
+
+/// <summary>
+/// The console with its keys read through <see cref="EndOfInputAwareInput"/>, for a Spectre prompt, which otherwise
+/// ignores Ctrl+D and waits on.
+/// </summary>
+/// <param name="inner">The console.</param>
+internal sealed class EndOfInputAwareConsole(IAnsiConsole inner) : IAnsiConsole
+{
+    /// <inheritdoc/>
+    public Profile Profile => inner.Profile;
+
+    /// <inheritdoc/>
+    public IAnsiConsoleCursor Cursor => inner.Cursor;
+
+    /// <inheritdoc/>
+    public IAnsiConsoleInput Input { get; } = new EndOfInputAwareInput(inner.Input);
+
+    /// <inheritdoc/>
+    public IExclusivityMode ExclusivityMode => inner.ExclusivityMode;
+
+    /// <inheritdoc/>
+    public Spectre.Console.Rendering.RenderPipeline Pipeline => inner.Pipeline;
+
+    /// <inheritdoc/>
+    public void Clear(bool home) => inner.Clear(home);
+
+    /// <inheritdoc/>
+    public void Write(Spectre.Console.Rendering.IRenderable renderable) => inner.Write(renderable);
+
+    /// <inheritdoc/>
+    public void WriteAnsi(Action<AnsiWriter> action) => inner.WriteAnsi(action);
+}
+
+/// <summary>Keys as the console reads them, except that Ctrl+D or the end of input throws <see cref="EndOfStreamException"/>.</summary>
+/// <param name="inner">The console's input.</param>
+internal sealed class EndOfInputAwareInput(IAnsiConsoleInput inner) : IAnsiConsoleInput
+{
+    /// <inheritdoc/>
+    public bool IsKeyAvailable() => inner.IsKeyAvailable();
+
+    /// <inheritdoc/>
+    /// <exception cref="EndOfStreamException">Ctrl+D was pressed, or input ended.</exception>
+    public ConsoleKeyInfo? ReadKey(bool intercept) => Checked(inner.ReadKey(intercept));
+
+    /// <inheritdoc/>
+    /// <exception cref="EndOfStreamException">Ctrl+D was pressed, or input ended.</exception>
+    public async Task<ConsoleKeyInfo?> ReadKeyAsync(bool intercept, CancellationToken cancellationToken) =>
+        Checked(await inner.ReadKeyAsync(intercept, cancellationToken).ConfigureAwait(false));
+
+    private static ConsoleKeyInfo Checked(ConsoleKeyInfo? key) =>
+        key is not { } pressed || pressed.KeyChar == '\u0004' || (pressed.Key == ConsoleKey.D && pressed.Modifiers.HasFlag(ConsoleModifiers.Control))
+            ? throw new EndOfStreamException("End of input.")
+            : pressed;
 }
 
 /// <summary>

@@ -21,6 +21,12 @@ internal sealed class AnswerRenderer(Terminal terminal)
     /// <summary>The last complete answer, for /evidence; null before the first.</summary>
     public AnswerResult? LastResult { get; private set; }
 
+    /// <summary>
+    /// True when the last answer is a resumed conversation's, read back from the store (<see cref="Resume"/>): its
+    /// sources' passages are not stored, and nothing at all is when the answer did not complete.
+    /// </summary>
+    public bool IsResumed { get; private set; }
+
     private bool Unicode => terminal.Ui.Profile.Capabilities.Unicode;
 
     /// <summary>
@@ -203,7 +209,9 @@ internal sealed class AnswerRenderer(Terminal terminal)
     {
         if (result is null)
         {
-            terminal.Ui.MarkupLine("[grey]No answer yet: ask a question first.[/]");
+            terminal.Ui.MarkupLine(IsResumed
+                ? "[grey]The resumed answer's claims are not stored (it did not complete): ask again to check them.[/]"
+                : "[grey]No answer yet: ask a question first.[/]");
             return;
         }
 
@@ -235,7 +243,47 @@ internal sealed class AnswerRenderer(Terminal terminal)
     {
         LastSources = [];
         LastResult = null;
+        IsResumed = false;
     }
+
+    /// <summary>
+    /// Makes a resumed conversation's last answer the one /sources and /evidence show, from the answer object its turn
+    /// stored (<see cref="AnswerJson"/>: the sources' titles, dates and scores, and the claims with their evidence;
+    /// not the passages' text); null or unreadable when the turn stored none (it was cancelled or failed).
+    /// </summary>
+    /// <param name="storedAnswer">The turn's stored answer object, or null.</param>
+    public void Resume(string? storedAnswer)
+    {
+        Forget();
+        IsResumed = true;
+        if (storedAnswer is not null && AnswerJson.Deserialize(storedAnswer) is { } stored)
+        {
+            LastResult = FromStored(stored);
+            LastSources = LastResult.Sources;
+        }
+    }
+
+    // The stored answer object as the result it was written from, as far as it says: no passage text, no file names.
+    private static AnswerResult FromStored(AnswerDocument stored) =>
+        new(
+            stored.Question,
+            stored.Question,
+            stored.Answer,
+            [.. stored.Citations.Select(c => new AnswerCitation(c.N, c.PaperId, c.Title))],
+            [.. stored.Sources.Select(s => new AnswerSource(s.N, s.PaperId, s.Title, s.Date, string.Empty, s.Score, string.Empty) { Relevance = s.RelevanceScore })],
+            stored.InvalidCitations,
+            stored.Refused,
+            Enum.GetValues<AnswerMode>().FirstOrDefault(m => AnswerJson.ModeName(m) == stored.Mode),
+            new AnswerUsage(stored.Usage.PromptTokens, stored.Usage.CompletionTokens),
+            new AnswerTimings(stored.TimingsMs.Retrieval, stored.TimingsMs.FirstToken, stored.TimingsMs.Generation, stored.TimingsMs.Total))
+        {
+            Claims = [.. stored.Claims.Select(c => new AnswerClaim(
+                c.Text,
+                c.Cited,
+                Enum.GetValues<ClaimVerdict>().FirstOrDefault(v => AnswerJson.VerdictName(v) == c.Verdict),
+                [.. c.Evidence.Select(e => new ClaimEvidence(e.N, e.Sentence, e.Score))],
+                c.Suggested))],
+        };
 
     /// <summary>Writes the sources offered for the last answer (<c>/sources</c>), or why there are none.</summary>
     public void WriteOfferedSources()
@@ -248,6 +296,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
                 { Mode: AnswerMode.NotCovered } => "[grey]No sources: the last question was not covered by the corpus (no paper was relevant enough, so none was offered).[/]",
                 { Refused: true } => "[grey]No sources: the last answer was a refusal, based on no paper.[/]",
                 not null => "[grey]No sources: none was offered for the last question.[/]",
+                null when IsResumed => "[grey]The resumed answer's sources are not stored (it did not complete): ask again to see them.[/]",
                 null => "[grey]No sources yet: ask a question first.[/]",
             });
             return;
@@ -256,8 +305,18 @@ internal sealed class AnswerRenderer(Terminal terminal)
         foreach (var source in LastSources)
         {
             WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"[bold]{TerminalTextGuard.OneLine(source.Title)}[/] [grey]({(source.Label is { Length: > 0 } label ? TerminalTextGuard.OneLine(label) + ", " : string.Empty)}score {source.Score:0.000})[/]"));
+            if (IsResumed)
+            {
+                continue; // the stored answer names its sources, not the passages offered
+            }
+
             var text = source.Text.Length > 400 ? string.Concat(source.Text.AsSpan(0, 400), "...") : source.Text;
             terminal.Ui.Write(new Padder(new Text(TerminalTextGuard.OneLine(text)), new Padding(4, 0, 0, 0)));
+        }
+
+        if (IsResumed)
+        {
+            terminal.Ui.MarkupLine("[grey]The sources of the resumed answer: their passages are not stored with the conversation; ask again to see them.[/]");
         }
     }
 

@@ -63,6 +63,25 @@ public static class AnswerJson
     /// <summary>The <c>finish_reason</c> value of a result, as OpenAI names it: <c>stop</c> or <c>length</c> (cut at the token limit).</summary>
     public static string FinishReasonName(AnswerFinishReason reason) => reason == AnswerFinishReason.Length ? "length" : "stop";
 
+    /// <summary>
+    /// Reads back an answer object as <see cref="Serialize(AnswerResult)"/> wrote it (a stored conversation turn's
+    /// <c>answer_json</c>; other members, such as <c>conversation_id</c>, are ignored).
+    /// </summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The answer object; null when the text is not one.</returns>
+    public static AnswerDocument? Deserialize(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            return JsonSerializer.Deserialize(json, Context.AnswerDocument);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The answer as an indented JSON document.</summary>
     public static string Serialize(AnswerResult result) => JsonSerializer.Serialize(ToDocument(result), Context.AnswerDocument);
 

@@ -50,6 +50,27 @@ public sealed class LineEditorTests
         Assert.Contains("\r> aXb\u001b[K\u001b[1D", output.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_long_paste_writes_each_character_once_not_the_whole_line_again()
+    {
+        // 6,000 characters arrive one key at a time, as a terminal delivers a paste.
+        var pasted = string.Concat(Enumerable.Repeat("speculative decoding drafts tokens ", 172))[..6000];
+        var editor = Editor(out var output, Type(pasted), Key(ConsoleKey.Enter));
+
+        Assert.Equal(pasted, editor.ReadLine("> ").Text);
+        Assert.True(output.ToString().Length < 3 * pasted.Length, $"{output.ToString().Length:N0} characters written for a paste of {pasted.Length:N0}");
+        Assert.StartsWith("> " + pasted, output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_character_outside_the_basic_plane_is_written_whole()
+    {
+        var editor = Editor(out var output, Type("a😀b"), Key(ConsoleKey.Enter));
+
+        Assert.Equal("a😀b", editor.ReadLine("> ").Text);
+        Assert.Equal("> a😀b" + Environment.NewLine, output.ToString());
+    }
+
     private static LineEditor Editor(out StringWriter output, params IEnumerable<ConsoleKeyInfo>[] keys)
     {
         output = new StringWriter();

@@ -27,6 +27,44 @@ public sealed class StoredConversationTests
     }
 
     [Fact]
+    public async Task Sources_and_evidence_after_continue_show_the_resumed_answers()
+    {
+        var cli = new CliHarness();
+        cli.Pipeline.Claims = [(-1, new Core.Evidence.AnswerClaim("Draft models speed up decoding [1].", [1], Core.Evidence.ClaimVerdict.Supported, [new Core.Evidence.ClaimEvidence(1, "We speed up decoding with a draft model.", 0.83)], []))];
+        Assert.Equal(0, await cli.RunAsync("What speeds up decoding?\n/exit\n"));
+
+        Assert.Equal(0, await cli.RunAsync("/sources\n/evidence\n/exit\n", "--continue"));
+
+        var resumed = cli.Output[cli.Output.IndexOf("Continuing", StringComparison.Ordinal)..];
+        Assert.DoesNotContain("No sources yet", resumed, StringComparison.Ordinal);
+        Assert.DoesNotContain("No answer yet", resumed, StringComparison.Ordinal);
+        Assert.Contains("[1] Speculative Decoding at Scale (Feb 22, 2024, score 0.910)", resumed, StringComparison.Ordinal);
+        Assert.Contains("[2] Sparse Attention Revisited (Mar 1, 2024, score 0.550)", resumed, StringComparison.Ordinal);
+        Assert.Contains("their passages are not stored with the conversation; ask again to see them.", resumed, StringComparison.Ordinal);
+        Assert.Contains("Draft models speed up decoding [1]. (supported)", resumed, StringComparison.Ordinal);
+        Assert.Contains("We speed up decoding with a draft model.", resumed, StringComparison.Ordinal);
+        Assert.Single(cli.Pipeline.Requests); // nothing was asked again
+    }
+
+    [Fact]
+    public async Task Sources_after_continuing_a_cancelled_answer_say_they_are_not_stored()
+    {
+        var cli = new CliHarness();
+        await using (var store = new SqliteConversationStore(new SqliteConnectionStringBuilder(cli.Configuration["ConnectionStrings:Conversations"]).DataSource, new ConversationOptions()))
+        {
+            var created = await store.CreateAsync("What speeds up decoding?", Ct);
+            var turn = await store.AddQuestionAsync(created.Id, "What speeds up decoding?", Ct);
+            await store.FinishTurnAsync(created.Id, turn, new TurnOutcome(TurnStatus.Cancelled, null, "Draft models", null), Ct);
+        }
+
+        Assert.Equal(0, await cli.RunAsync("/sources\n/evidence\n/exit\n", "--continue"));
+
+        Assert.Contains("The resumed answer's sources are not stored (it did not complete): ask again to see them.", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("The resumed answer's claims are not stored (it did not complete): ask again to check them.", cli.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("No sources yet", cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task History_lists_recent_conversations_open_switches_and_new_starts_fresh()
     {
         var cli = new CliHarness { Pipeline = { EchoQuestion = true } };

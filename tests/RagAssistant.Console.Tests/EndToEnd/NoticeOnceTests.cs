@@ -68,6 +68,21 @@ public sealed class NoticeOnceTests : IDisposable
     }
 
     [Fact]
+    public async Task Ctrl_d_at_the_download_question_is_taken_as_no_and_said()
+    {
+        var environment = NoChatModel(out var models);
+
+        // Ctrl+D (end of input) where y or n is expected; the chat then opens and /exit ends it.
+        var result = await ConsoleProcess.RunInTerminalAsync(environment, workingDirectory.Path, [("now?", "\u0004"), ("Type a question", "/exit")], "--corpus", Latin1Corpus());
+
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        var shown = Flatten(result.Output);
+        Assert.Contains("End of input (Ctrl+D): taken as no, nothing is downloaded.", shown, StringComparison.Ordinal);
+        Assert.Contains("Continuing in retrieval-only mode.", shown, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(models, "*.gguf*"));
+    }
+
+    [Fact]
     public async Task A_declined_download_is_not_asked_again_at_the_next_start()
     {
         var environment = NoChatModel(out _);
