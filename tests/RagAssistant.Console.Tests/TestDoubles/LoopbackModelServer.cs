@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 
 namespace RagAssistant.Console.Tests.TestDoubles;
 
@@ -8,28 +7,13 @@ namespace RagAssistant.Console.Tests.TestDoubles;
 /// A tiny HTTP server on 127.0.0.1 that serves one file with range support, and can misbehave on purpose:
 /// cut the connection part-way, ignore ranges, or answer with an error status.
 /// </summary>
-internal sealed class LoopbackModelServer : IDisposable
+internal sealed class LoopbackModelServer(byte[] content) : LoopbackHttpServer
 {
-    private readonly HttpListener listener = new();
-    private readonly Task loop;
     private int requestCount;
-    private int disposed;
-
-    public LoopbackModelServer(byte[] content)
-    {
-        Content = content;
-        var port = FreePort();
-        BaseUri = new Uri($"http://127.0.0.1:{port}/");
-        listener.Prefixes.Add(BaseUri.ToString());
-        listener.Start();
-        loop = Task.Run(ServeAsync);
-    }
-
-    public Uri BaseUri { get; }
 
     public Uri FileUri => new(BaseUri, "models/test-model.gguf");
 
-    public byte[] Content { get; set; }
+    public byte[] Content { get; set; } = content;
 
     /// <summary>Range headers received, in order ("" when a request had none).</summary>
     public ConcurrentQueue<string> Ranges { get; } = new();
@@ -45,56 +29,7 @@ internal sealed class LoopbackModelServer : IDisposable
 
     public int RequestCount => requestCount;
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref disposed, 1) == 1)
-        {
-            return;
-        }
-
-        listener.Close();
-        try
-        {
-            loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private async Task ServeAsync()
-    {
-        while (listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            try
-            {
-                await HandleAsync(context);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
-            {
-                // The client went away, or we cut it on purpose.
-            }
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
         var number = Interlocked.Increment(ref requestCount);
         var range = context.Request.Headers["Range"] ?? string.Empty;
