@@ -47,8 +47,9 @@ internal static partial class UsageErrors
     }
 
     /// <summary>
-    /// The command line with the word <c>help</c>, typed where a command was expected (<c>help</c>, <c>models help</c>),
-    /// as the <c>--help</c> option that shows that command's help, as git and dotnet take it; null when there is none.
+    /// The command line with the word <c>help</c>, typed where a command was expected (<c>help</c>, <c>help ask</c>,
+    /// <c>models help</c>), as the <c>--help</c> option that shows that command's help (<c>ask --help</c>), as git and
+    /// dotnet take it; null when there is none.
     /// </summary>
     /// <param name="parseResult">A parse of <paramref name="arguments"/>.</param>
     /// <param name="arguments">The command line that was parsed.</param>
@@ -56,13 +57,14 @@ internal static partial class UsageErrors
     {
         ArgumentNullException.ThrowIfNull(parseResult);
         ArgumentNullException.ThrowIfNull(arguments);
-        if (UnknownCommand(parseResult) is not "help")
+        // Left unmatched: no argument took it ("ask help" asks about help).
+        if (!parseResult.UnmatchedTokens.Contains("help"))
         {
             return null;
         }
 
         var at = arguments.ToList().IndexOf("help");
-        return [.. arguments.Take(at), "--help", .. arguments.Skip(at + 1)];
+        return [.. arguments.Take(at), .. arguments.Skip(at + 1), "--help"]; // "help ask" is "ask --help"
     }
 
     private static string Describe(ParseError error)
