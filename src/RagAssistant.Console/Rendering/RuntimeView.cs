@@ -34,10 +34,10 @@ internal static class RuntimeView
             : $"{Path.GetFileName(runtime.ChatModelPath)}{(runtime.ChatModelDescription is null ? string.Empty : $" ({runtime.ChatModelDescription})")}";
         var embedding = runtime.EmbeddingModelDescription ?? "none (BM25 search only)";
         var corpus = paperCount is { } count ? $"{runtime.CorpusFolder} ({count} papers)" : runtime.CorpusFolder;
-        terminal.Ui.MarkupLineInterpolated($"  model:     {model}");
+        terminal.Ui.MarkupLineInterpolated($"  model:     {TerminalTextGuard.OneLine(model)}");
         if (runtime.ChatModelPath is not null)
         {
-            terminal.Ui.MarkupLineInterpolated($"  file:      {runtime.ChatModelPath}");
+            terminal.Ui.MarkupLineInterpolated($"  file:      {TerminalTextGuard.OneLine(runtime.ChatModelPath)}");
         }
 
         if (runtime.ContextSize > 0)
@@ -49,8 +49,8 @@ internal static class RuntimeView
             terminal.Ui.MarkupLineInterpolated($"  backend:   {runtime.Backend} (no chat model loaded)");
         }
 
-        terminal.Ui.MarkupLineInterpolated($"  embedding: {embedding}");
-        terminal.Ui.MarkupLineInterpolated($"  corpus:    {corpus}");
+        terminal.Ui.MarkupLineInterpolated($"  embedding: {TerminalTextGuard.OneLine(embedding)}");
+        terminal.Ui.MarkupLineInterpolated($"  corpus:    {TerminalTextGuard.OneLine(corpus)}");
     }
 
     /// <summary>
@@ -68,11 +68,11 @@ internal static class RuntimeView
         {
             if (toStandardError)
             {
-                terminal.Error.WriteLine($"note: {notice}");
+                terminal.Error.WriteLine($"note: {TerminalTextGuard.OneLine(notice)}");
             }
             else
             {
-                terminal.Ui.MarkupLineInterpolated($"[yellow]{notice}[/]");
+                terminal.Ui.MarkupLineInterpolated($"[yellow]{TerminalTextGuard.OneLine(notice)}[/]");
             }
         }
     }

@@ -3,6 +3,7 @@ using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evaluation;
 using RagAssistant.Core.Evidence;
 using RagAssistant.Hosting.Contract;
+using RagAssistant.Hosting.Conversations;
 
 namespace RagAssistant.Hosting.Tests.Contract;
 
@@ -46,6 +47,26 @@ public sealed class AnswerJsonTests
         Assert.Equal(
             """{"text":"Density doubles [2].","cited":[2],"verdict":"unsupported","evidence":[{"n":2,"sentence":"Two.","score":0.21},{"n":4,"sentence":"Four.","score":0.834}],"suggested":[4]}""",
             AnswerJson.SerializeClaimEvent(claims[0]));
+    }
+
+    [Fact]
+    public void A_stored_answer_object_reads_back_as_it_was_written()
+    {
+        var claims = new[] { new AnswerClaim("Density doubles [1].", [1], ClaimVerdict.Partly, [new ClaimEvidence(1, "Density doubles.", 0.61)], [2]) };
+        var written = AnswerJson.ToDocument(Sample(AnswerMode.NotCovered) with { Claims = claims });
+        var stored = ConversationService.ToAnswerJson(Sample(AnswerMode.NotCovered) with { Claims = claims }, "0123456789abcdef0123456789abcdef", indented: false);
+
+        var read = AnswerJson.Deserialize(stored);
+
+        Assert.NotNull(read);
+        Assert.Equal(written.Sources, read.Sources);
+        Assert.Equal(written.Citations, read.Citations);
+        Assert.Equal(written.Mode, read.Mode);
+        Assert.Equal(written.Usage, read.Usage);
+        Assert.Equal(written.Claims[0].Evidence, read.Claims[0].Evidence);
+        Assert.Equal(written.Claims[0].Verdict, read.Claims[0].Verdict);
+        Assert.Equal(written.Grounding, read.Grounding);
+        Assert.Null(AnswerJson.Deserialize("not json"));
     }
 
     [Fact]
