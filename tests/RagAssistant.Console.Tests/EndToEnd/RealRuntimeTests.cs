@@ -65,7 +65,7 @@ public sealed class RealRuntimeTests : IDisposable
         var result = await ConsoleProcess.RunAsync(question, workingDirectory.Path, "ask", "-", "--json", "--model", model);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("100000 characters", result.Error, StringComparison.Ordinal);
+        Assert.Contains("100,000 characters", result.Error, StringComparison.Ordinal);
         Assert.Contains("Ask:MaxQuestionChars", result.Error, StringComparison.Ordinal);
         Assert.Equal(string.Empty, result.Output);
     }
