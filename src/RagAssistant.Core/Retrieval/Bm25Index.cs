@@ -40,7 +40,7 @@ public sealed class Bm25Index : IDisposable
         "how", "what", "which", "why", "when", "where", "who", "whom", "whose", "do", "does", "did", "can", "could",
         "would", "should", "may", "might", "must", "we", "our", "us", "you", "your", "i", "me", "my", "its", "has",
         "have", "had", "been", "being", "were", "than", "so", "them", "those", "any", "some", "about", "also", "just",
-        "very", "there", "here", "from", "other", "each",
+        "very", "there", "here", "from", "other", "each", "tell", "explain", "describe", "please",
     ];
 
     private static readonly CharArraySet QuestionStopWords = new(Version, EnglishAnalyzer.DefaultStopSet.Concat(QuestionWords).ToList(), ignoreCase: true);

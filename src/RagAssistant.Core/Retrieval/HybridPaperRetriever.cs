@@ -196,9 +196,13 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         }
 
         // Off the corpus's subject altogether (Retrieval:OutOfDomainCosine): no hit comes near the question, even if
-        // one stands out from the rest of the corpus (the standing is relative; this is not).
+        // one stands out from the rest of the corpus (the standing is relative; this is not). A short question embeds
+        // poorly ("Tell me about GPT-4", "Does RLHF reduce toxicity?"), so a hit holding every topic word of it, or a
+        // name the question writes ("RLHF", "GPT"), is evidence enough that the subject is the corpus's.
+        var knownNames = UnknownNames.KnownTerms(snapshot.Bm25, text);
         var offDomain = queryVectors is not null && _options.OutOfDomainCosine is { } floor &&
-            selected.All(h => !vectors.TryGetValue(h.Ordinal, out var v) || TensorPrimitives.CosineSimilarity(queryVectors.Gate.Span, v.Span) < floor);
+            selected.All(h => !vectors.TryGetValue(h.Ordinal, out var v) || TensorPrimitives.CosineSimilarity(queryVectors.Gate.Span, v.Span) < floor) &&
+            !selected.Any(h => snapshot.Bm25.ContainsAll(weighted.GateTopic, h.Ordinal) || knownNames.Any(t => snapshot.Bm25.ContainsAll([t], h.Ordinal)));
         var standing = queryVectors is null ? null : (await StandingOfAsync(snapshot, cancellationToken).ConfigureAwait(false))?.StandardScores(queryVectors.Gate.Span);
         var sentenceScale = standing is null ? 0 : RelevanceGate.SentenceScale(SentenceStanding.StandOut(standing, snapshot.PaperOrdinals, snapshot.Papers.Count, _options.StandOutRank), _options);
         var hits = selected.Select(h =>

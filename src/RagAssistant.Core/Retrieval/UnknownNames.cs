@@ -30,6 +30,24 @@ public static partial class UnknownNames
     {
         ArgumentNullException.ThrowIfNull(bm25);
         ArgumentNullException.ThrowIfNull(question);
+        return [.. NameWords(question).Where(word => bm25.Analyze(word) is { Count: > 0 } terms && terms.All(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) == 0))];
+    }
+
+    /// <summary>The analysed terms of the words <paramref name="question"/> writes as names that the corpus does use ("GPT", "RLHF", "Llama").</summary>
+    /// <param name="bm25">The index whose document frequencies say what the corpus holds.</param>
+    /// <param name="question">The question as the user wrote it (its casing is read).</param>
+    /// <returns>The terms, distinct; empty when the question names nothing the corpus has.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="bm25"/> or <paramref name="question"/> is null.</exception>
+    public static IReadOnlyList<string> KnownTerms(Bm25Index bm25, string question)
+    {
+        ArgumentNullException.ThrowIfNull(bm25);
+        ArgumentNullException.ThrowIfNull(question);
+        return [.. NameWords(question).SelectMany(bm25.Analyze).Where(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) > 0).Distinct(StringComparer.Ordinal)];
+    }
+
+    // The words written as names, distinct (ignoring case), in question order.
+    private static List<string> NameWords(string question)
+    {
         var letters = question.Count(char.IsLetter);
         if (letters == 0 || question.Count(char.IsUpper) * 2 > letters)
         {
@@ -48,13 +66,7 @@ public static partial class UnknownNames
         {
             var word = words[i].Value;
             var writtenAsName = word.Count(char.IsUpper) >= 2 || (char.IsUpper(word[0]) && !startsSentence[i] && !titleCased);
-            if (word.Length < 2 || !writtenAsName || names.Contains(word, StringComparer.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            var terms = bm25.Analyze(word);
-            if (terms.Count > 0 && terms.All(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) == 0))
+            if (word.Length >= 2 && writtenAsName && !names.Contains(word, StringComparer.OrdinalIgnoreCase))
             {
                 names.Add(word);
             }

@@ -52,6 +52,13 @@ public sealed class UnknownNamesTests : IDisposable
     }
 
     [Fact]
+    public void The_names_a_question_writes_that_the_corpus_has_are_its_known_terms()
+    {
+        Assert.Equal(["quark", "ppo"], UnknownNames.KnownTerms(_index, "Does Quark beat PPO and Spider at detoxifying?"));
+        Assert.Empty(UnknownNames.KnownTerms(_index, "does quark beat ppo?"));
+    }
+
+    [Fact]
     public void A_title_cased_question_still_has_its_acronyms_and_camel_cased_names_checked()
     {
         Assert.Equal(["FActScore"], UnknownNames.Find(_index, "How Precise Are Biographies Scored With FActScore?"));
