@@ -199,16 +199,20 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         // one stands out from the rest of the corpus (the standing is relative; this is not). A short question embeds
         // poorly ("Tell me about GPT-4", "Does RLHF reduce toxicity?"), so a hit holding every topic word of it, or a
         // name the question writes ("RLHF", "GPT"), is evidence enough that the subject is the corpus's.
+        // Each hit's cosine, once: the floor and the relevance both read it.
+        var cosines = queryVectors is null
+            ? []
+            : selected.Where(h => vectors.ContainsKey(h.Ordinal)).ToDictionary(h => h.Ordinal, h => (double)TensorPrimitives.CosineSimilarity(queryVectors.Gate.Span, vectors[h.Ordinal].Span));
         var knownNames = UnknownNames.KnownTerms(snapshot.Bm25, text);
         var offDomain = queryVectors is not null && _options.OutOfDomainCosine is { } floor &&
-            selected.All(h => !vectors.TryGetValue(h.Ordinal, out var v) || TensorPrimitives.CosineSimilarity(queryVectors.Gate.Span, v.Span) < floor) &&
+            cosines.Values.All(c => c < floor) &&
             !selected.Any(h => snapshot.Bm25.ContainsAll(weighted.GateTopic, h.Ordinal) || knownNames.Any(t => snapshot.Bm25.ContainsAll([t], h.Ordinal)));
         var standing = queryVectors is null ? null : (await StandingOfAsync(snapshot, cancellationToken).ConfigureAwait(false))?.StandardScores(queryVectors.Gate.Span);
         var sentenceScale = standing is null ? 0 : RelevanceGate.SentenceScale(SentenceStanding.StandOut(standing, snapshot.PaperOrdinals, snapshot.Papers.Count, _options.StandOutRank), _options);
         var hits = selected.Select(h =>
         {
             var passage = snapshot.Passages[h.Ordinal];
-            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, queryVectors?.Gate, vectors, standing, sentenceScale, h.Ordinal, offDomain);
+            var (relevance, lexical, cosine) = Relevance(snapshot, mode, weighted, cosines, standing, sentenceScale, h.Ordinal, offDomain);
             return new RetrievedPassage(snapshot.PaperOf(passage), passage, h.Score, unrelated ? 0 : relevance, bm25Rank.GetValueOrDefault(h.Ordinal), denseRank.GetValueOrDefault(h.Ordinal), lexical, cosine) { SecondDenseRank = secondRank.GetValueOrDefault(h.Ordinal) };
         }).ToList();
 
@@ -317,15 +321,14 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     private HashSet<string> RareTopic(Bm25Index bm25, IReadOnlyList<string> topic) =>
         HybridFusion.RareTerms(bm25, topic, _options.RareTermMaxDocumentShare).ToHashSet(StringComparer.Ordinal);
 
-    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, ReadOnlyMemory<float>? queryVector, Dictionary<int, ReadOnlyMemory<float>> vectors, double[]? standing, double sentenceScale, int ordinal, bool offDomain)
+    private (double Relevance, double Lexical, double? Cosine) Relevance(IndexSnapshot snapshot, RetrieverKind mode, WeightedQuery weighted, Dictionary<int, double> cosines, double[]? standing, double sentenceScale, int ordinal, bool offDomain)
     {
         var lexical = snapshot.Bm25.Relevance(weighted.Terms.ToList(), weighted.ContextTerms.ToList(), weighted.ContextTerms.Count > 0 ? 1 : 0, ordinal);
-        if (mode == RetrieverKind.Bm25 || queryVector is not { } query || !vectors.TryGetValue(ordinal, out var vector))
+        if (mode == RetrieverKind.Bm25 || !cosines.TryGetValue(ordinal, out var cosine))
         {
             return (lexical, lexical, null);
         }
 
-        var cosine = (double)TensorPrimitives.CosineSimilarity(query.Span, vector.Span);
         var exactRareMatch = snapshot.Bm25.ContainsAll(weighted.GateTopic, ordinal) && weighted.GateTopic.Any(t => weighted.RareTopic.Contains(t));
         var semantic = offDomain ? 0 : standing is null ? RelevanceGate.Semantic(cosine, _options.CosineFloor) : RelevanceGate.Sentence(standing[ordinal], sentenceScale);
         return (RelevanceGate.Hybrid(semantic, lexical, exactRareMatch), lexical, cosine);
