@@ -92,6 +92,7 @@ internal static class CrossValidationBenchmark
         var vocabularyTerm = vocabulary.Select(w => snapshot.Bm25.Analyze(w) is { Count: > 0 } a ? a[0] : string.Empty).ToList();
         store.Save();
 
+        var wordNet = WordNetThesaurus.TryLoad();
         var retriever = new HybridPaperRetriever(index, Microsoft.Extensions.Options.Options.Create(new RetrievalOptions()), arctic);
         var gateFeatures = new List<Dictionary<string, double>>();
         var alternativeGates = new List<Dictionary<string, (double Z, double Gap)>>();
@@ -191,6 +192,29 @@ internal static class CrossValidationBenchmark
                     }
 
                     signals[$"bm25-qe{floor:0.00}w{weight:0.0}"] = expanded;
+                }
+
+                // WordNet synonyms of the question's words and phrases that the corpus uses, added to BM25 at a
+                // lower weight (the first sense, the first two, or all).
+                if (wordNet is not null)
+                {
+                    var lowerWords = System.Text.RegularExpressions.Regex.Matches(q.Question.ToLowerInvariant(), @"[\p{L}\p{N}]+").Select(m => m.Value).ToList();
+                    var allTerms = snapshot.Bm25.Analyze(q.Question).ToHashSet(StringComparer.Ordinal);
+                    foreach (var senses in WordNetSenses)
+                    {
+                        var synonyms = wordNet.Synonyms(lowerWords, senses, w => snapshot.Bm25.TopicTerms(snapshot.Bm25.Analyze(w)).Count > 0);
+                        var expansion = synonyms.SelectMany(s => snapshot.Bm25.TopicTerms(snapshot.Bm25.Analyze(s))).Where(t => snapshot.Bm25.DocumentFrequency(t) > 0 && !allTerms.Contains(t)).Distinct(StringComparer.Ordinal).ToList();
+                        foreach (var weight in WordNetWeights)
+                        {
+                            var expanded = new double[n];
+                            foreach (var hit in snapshot.Bm25.Search(snapshot.Bm25.Analyze(q.Question), expansion, (float)weight, n))
+                            {
+                                expanded[hit.Ordinal] = hit.Score;
+                            }
+
+                            signals[WordNetSignal(senses, weight)] = expanded;
+                        }
+                    }
                 }
 
                 // Scores on a scale that does not depend on the candidates (the "theoretical" normalisation of
@@ -728,6 +752,11 @@ internal static class CrossValidationBenchmark
                select RankingConfig.Of("bm25 parameters", 0, (g.Name, shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", m));
     }
 
+    private static readonly int[] WordNetSenses = [1, 2, 0];
+    private static readonly double[] WordNetWeights = [0.2, 0.35, 0.5];
+
+    private static string WordNetSignal(int senses, double weight) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"bm25-wn{senses}w{weight}");
+
     private static readonly double[] SecondDenseGrid = [0.25, 0.5, 0.75];
 
     private static IEnumerable<RankingConfig> Configurations()
@@ -772,6 +801,14 @@ internal static class CrossValidationBenchmark
         {
             yield return RankingConfig.Of("shipped+minilm-window+arctic-window", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-window", w), ("arctic-window", w));
             yield return RankingConfig.Of("bm25+windows", 0, ("bm25", shippedOptions.Bm25Weight), ("minilm-window", w), ("arctic-window", 1));
+        }
+
+        foreach (var senses in WordNetSenses)
+        {
+            foreach (var weight in WordNetWeights)
+            {
+                yield return RankingConfig.Of("shipped, bm25 with WordNet synonyms", 0, (WordNetSignal(senses, weight), shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight));
+            }
         }
 
         double[] bm25Weights = [0.2, 0.3, 0.5, 0.7, 1];
