@@ -308,7 +308,8 @@ internal static class CrossValidationBenchmark
         }
 
         var paperOf = passages.Select(p => p.PaperId).ToArray();
-        var configs = Configurations().ToList();
+        // Settings whose signals this run lacks (WordNet's, when the database is not installed) are left out.
+        var configs = Configurations().Where(c => c.Weights.Keys.All(k => k.StartsWith('@') || questions[0].Signals.ContainsKey(k))).ToList();
         var foldOf = AssignFolds(questions, folds);
         var foldResults = new List<FoldResult>();
         for (var f = 0; f < folds; f++)
