@@ -276,6 +276,42 @@ public sealed class Bm25Index : IDisposable
         return terms.Count > 0 && terms.All(frequencies.ContainsKey);
     }
 
+    /// <summary>Whether any title or passage holds the analysed <paramref name="terms"/> as a phrase, side by side in this order.</summary>
+    /// <param name="terms">Analysed terms (see <see cref="Analyze"/>), two or more.</param>
+    /// <returns>True when a document's title or text has the phrase; false for fewer than two terms.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="terms"/> is null.</exception>
+    public bool ContainsPhrase(IReadOnlyList<string> terms)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        if (terms.Count < 2 || terms.Any(t => !_documentFrequency.ContainsKey(t)))
+        {
+            return false;
+        }
+
+        var query = new BooleanQuery();
+        foreach (var field in new[] { TitleField, TextField })
+        {
+            var phrase = new PhraseQuery();
+            foreach (var term in terms)
+            {
+                phrase.Add(new Term(field, term));
+            }
+
+            query.Add(phrase, Occur.SHOULD);
+        }
+
+        return _searcher.Search(query, 1).TotalHits > 0;
+    }
+
+    /// <summary>
+    /// The analysed terms of a query, its compound names spelled as the corpus spells them first
+    /// (<see cref="CompoundWords.Respell"/>: "Hugging Face" searched as the corpus's "HuggingFace").
+    /// </summary>
+    /// <param name="query">A question or its context, as the user wrote it.</param>
+    /// <returns>The terms in text order, duplicates kept.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
+    public IReadOnlyList<string> AnalyzeQuery(string query) => Analyze(CompoundWords.Respell(this, query).Text);
+
     /// <inheritdoc/>
     public void Dispose()
     {

@@ -251,7 +251,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     // Topic words (not stop or question words), and none of them in any passage or title.
     private static bool UsesNoWordOfTheCorpus(Bm25Index bm25, string text)
     {
-        var topic = bm25.Analyze(text).Where(t => !bm25.IsQuestionWord(t)).ToList();
+        var topic = bm25.AnalyzeQuery(text).Where(t => !bm25.IsQuestionWord(t)).ToList();
         return topic.Count > 0 && topic.All(t => bm25.DocumentFrequency(t) == 0);
     }
 
@@ -261,7 +261,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     // alone rather than carried by the earlier topic.
     private static bool IsVague(Bm25Index bm25, string text)
     {
-        var topic = bm25.TopicTerms(bm25.Analyze(text)).Distinct(StringComparer.Ordinal).ToList();
+        var topic = bm25.TopicTerms(bm25.AnalyzeQuery(text)).Distinct(StringComparer.Ordinal).ToList();
         return topic.Count < VagueQuestionTerms && topic.All(t => bm25.DocumentFrequency(t) > 0);
     }
 
@@ -276,14 +276,14 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     // A follow-up that does not point back and finds enough alone never gets here (SearchAsync searches it alone).
     private WeightedQuery Weigh(Bm25Index bm25, string text, string? context, RetrieverKind mode)
     {
-        var terms = bm25.Analyze(text);
+        var terms = bm25.AnalyzeQuery(text);
         var topic = bm25.TopicTerms(terms);
         if (context is null)
         {
             return new WeightedQuery(terms, [], 0, GateTopic(topic), RareTopic(bm25, topic));
         }
 
-        var contextTopic = bm25.TopicTerms(bm25.Analyze(context));
+        var contextTopic = bm25.TopicTerms(bm25.AnalyzeQuery(context));
         var weight = _options.ContextWeight;
         if (mode == RetrieverKind.Bm25 || ReferringPronoun().IsMatch(text))
         {
@@ -309,7 +309,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         while (taken < lines.Length && topic.Count < MinContextTopicTerms)
         {
             taken++;
-            topic.UnionWith(bm25.TopicTerms(bm25.Analyze(lines[^taken])).Where(t => bm25.DocumentFrequency(t) > 0));
+            topic.UnionWith(bm25.TopicTerms(bm25.AnalyzeQuery(lines[^taken])).Where(t => bm25.DocumentFrequency(t) > 0));
         }
 
         return lines.Length == 0 ? context : string.Join('\n', lines[^taken..]);

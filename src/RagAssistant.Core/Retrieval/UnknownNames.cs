@@ -6,7 +6,8 @@ namespace RagAssistant.Core.Retrieval;
 /// The names a question uses that the corpus never does. A word is written as a name when it has two or more capital
 /// letters ("COBOL", "SVG", "FActScore", "AdamW"), or begins with a capital inside a sentence ("... such as
 /// Spider?", "... the capital of France?"); it is unknown when no passage or title of the index holds its analysed
-/// term. A question about a benchmark, tool, place or person the papers never mention is not covered, however close
+/// term, however it is split or joined (<see cref="CompoundWords"/>: "Hugging Face" is the corpus's "HuggingFace").
+/// A question about a benchmark, tool, place or person the papers never mention is not covered, however close
 /// its other words come: "What execution accuracy do LLMs reach on benchmarks such as Spider?" shares most of its
 /// words with text-to-SQL papers, and "the capital of France" stood close to a sentence about "(USA, capital,
 /// Washington D.C.)".
@@ -30,7 +31,8 @@ public static partial class UnknownNames
     {
         ArgumentNullException.ThrowIfNull(bm25);
         ArgumentNullException.ThrowIfNull(question);
-        return [.. NameWords(question).Where(word => bm25.Analyze(word) is { Count: > 0 } terms && terms.All(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) == 0))];
+        var respelled = CompoundWords.Respell(bm25, question);
+        return [.. NameWords(question).Where(word => respelled.At(word.Index) is null && bm25.Analyze(word.Value) is { Count: > 0 } terms && terms.All(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) == 0)).Select(word => word.Value)];
     }
 
     /// <summary>The analysed terms of the words <paramref name="question"/> writes as names that the corpus does use ("GPT", "RLHF", "Llama").</summary>
@@ -42,11 +44,12 @@ public static partial class UnknownNames
     {
         ArgumentNullException.ThrowIfNull(bm25);
         ArgumentNullException.ThrowIfNull(question);
-        return [.. NameWords(question).SelectMany(bm25.Analyze).Where(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) > 0).Distinct(StringComparer.Ordinal)];
+        var respelled = CompoundWords.Respell(bm25, question);
+        return [.. NameWords(question).SelectMany(word => bm25.Analyze(respelled.At(word.Index)?.Replacement ?? word.Value)).Where(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) > 0).Distinct(StringComparer.Ordinal)];
     }
 
-    // The words written as names, distinct (ignoring case), in question order.
-    private static List<string> NameWords(string question)
+    // The words written as names, distinct (ignoring case), in question order, with their positions.
+    private static List<(string Value, int Index)> NameWords(string question)
     {
         var letters = question.Count(char.IsLetter);
         if (letters == 0 || question.Count(char.IsUpper) * 2 > letters)
@@ -61,14 +64,14 @@ public static partial class UnknownNames
         // most lower-case, names aside ("How tall is Mount Everest?": 2 of 4). Acronyms say nothing either way.
         var plain = words.Where((w, i) => !startsSentence[i] && w.Length >= 2 && w.Value.Count(char.IsUpper) <= 1).ToList();
         var titleCased = plain.Count >= 2 && plain.Count(w => char.IsUpper(w.Value[0])) * 2 > plain.Count;
-        var names = new List<string>();
+        var names = new List<(string Value, int Index)>();
         for (var i = 0; i < words.Count; i++)
         {
             var word = words[i].Value;
             var writtenAsName = word.Count(char.IsUpper) >= 2 || (char.IsUpper(word[0]) && !startsSentence[i] && !titleCased);
-            if (word.Length >= 2 && writtenAsName && !names.Contains(word, StringComparer.OrdinalIgnoreCase))
+            if (word.Length >= 2 && writtenAsName && !names.Any(n => string.Equals(n.Value, word, StringComparison.OrdinalIgnoreCase)))
             {
-                names.Add(word);
+                names.Add((word, words[i].Index));
             }
         }
 
