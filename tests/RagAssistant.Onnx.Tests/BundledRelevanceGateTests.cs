@@ -84,13 +84,13 @@ public sealed class BundledRelevanceGateTests(BundledModel model)
 
         // A name written apart that the papers write joined ("Math Vista" for MathVista, "Baby LM" for BabyLM) is the
         // corpus's name: its paper is found first, and the question is not refused for "Math" or "Baby".
-        foreach (var (respelled, paper) in (ReadOnlySpan<(string, string)>)[("What is Math Vista?", "MathVista"), ("What did the Baby LM challenge find?", "BabyLM"), ("Which papers share their models on Hugging Face?", "HuggingFace")])
+        foreach (var (respelled, paper) in ((string, string)[])[("What is Math Vista?", "MathVista"), ("What did the Baby LM challenge find?", "BabyLM"), ("Which papers share their models on Hugging Face?", "HuggingFace")])
         {
             var result = await retriever.SearchAsync(respelled, cancellationToken: Ct);
-            var report = $"{respelled}: " + string.Join(" / ", result.Hits.Select(h => $"{h.Paper.Title} {h.RelevanceScore:F3}"));
+            var found = $"{respelled}: " + string.Join(" / ", result.Hits.Select(h => $"{h.Paper.Title} {h.RelevanceScore:F3}"));
             Assert.Empty(result.UnknownNames);
-            Assert.True(result.Hits.Max(h => h.RelevanceScore) >= minRelevance, report);
-            Assert.True(result.Hits[0].Paper.Title.Contains(paper, StringComparison.Ordinal) || result.Hits[0].Passage.Text.Contains(paper, StringComparison.Ordinal), report);
+            Assert.True(result.Hits.Max(h => h.RelevanceScore) >= minRelevance, found);
+            Assert.True(result.Hits[0].Paper.Title.Contains(paper, StringComparison.Ordinal) || result.Hits[0].Passage.Text.Contains(paper, StringComparison.Ordinal), found);
         }
 
         // Topics many papers share: their best paper stands out little from the tenth, but stands high.
