@@ -150,7 +150,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
 
         if (bestRelevance < _options.MinRelevance)
         {
-            foreach (var update in NotCovered(run, NotCoveredAnswer(retrieval.UnknownNames)))
+            foreach (var update in NotCovered(run, NotCoveredAnswer(retrieval.UnknownNames, retrieval.UnusedWords)))
             {
                 yield return update;
             }
@@ -184,19 +184,41 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         yield return run.Complete(message, [], [], [], refused: true, AnswerMode.NotCovered, new AnswerUsage(0, 0), run.Timings(elapsedMs, 0));
     }
 
-    /// <summary>The "not covered" answer: <see cref="NotCoveredMessage"/>, or, when the question names something no paper uses, which names.</summary>
+    /// <summary>
+    /// The "not covered" answer: which names no paper mentions when the question writes any, else
+    /// <see cref="NotCoveredMessage"/> with the question's words no paper uses, if any (a typo shows there).
+    /// </summary>
     /// <param name="unknownNames">The question's names the corpus never uses (<see cref="RetrievalResult.UnknownNames"/>); may be empty.</param>
-    /// <returns>One sentence beginning with <see cref="NotCoveredLead"/>, e.g. "The corpus does not cover this question: no paper in it mentions Spider."</returns>
-    public static string NotCoveredAnswer(IReadOnlyList<string> unknownNames)
+    /// <param name="unusedWords">The question's other words no paper uses (<see cref="RetrievalResult.UnusedWords"/>); may be empty.</param>
+    /// <returns>
+    /// One sentence beginning with <see cref="NotCoveredLead"/>, e.g. "The corpus does not cover this question: no paper
+    /// in it mentions Spider." or "... no paper in it is relevant enough to answer from, and none uses the words bake or
+    /// bread."; at most <see cref="MaxWordsNamed"/> words are named, then how many more.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="unknownNames"/> or <paramref name="unusedWords"/> is null.</exception>
+    public static string NotCoveredAnswer(IReadOnlyList<string> unknownNames, IReadOnlyList<string> unusedWords)
     {
         ArgumentNullException.ThrowIfNull(unknownNames);
-        return unknownNames.Count switch
+        ArgumentNullException.ThrowIfNull(unusedWords);
+        return (unknownNames.Count, unusedWords.Count) switch
         {
-            0 => NotCoveredMessage,
-            1 => $"{NotCoveredLead} no paper in it mentions {unknownNames[0]}.",
-            _ => $"{NotCoveredLead} no paper in it mentions {string.Join(", ", unknownNames.Take(unknownNames.Count - 1))} or {unknownNames[^1]}.",
+            ( > 0, _) => $"{NotCoveredLead} no paper in it mentions {Listed(unknownNames)}.",
+            (_, 1) => $"{NotCoveredMessage[..^1]}, and none uses the word {unusedWords[0]}.",
+            (_, > 1) => $"{NotCoveredMessage[..^1]}, and none uses the words {Listed(unusedWords)}.",
+            _ => NotCoveredMessage,
         };
     }
+
+    /// <summary>Most words a "not covered" answer names (<see cref="NotCoveredAnswer"/>); a long question's others are counted.</summary>
+    public const int MaxWordsNamed = 5;
+
+    // "A", "A or B", "A, B or C", and past MaxWordsNamed "A, B, C, D, E or 3 others".
+    private static string Listed(IReadOnlyList<string> words) => words.Count switch
+    {
+        1 => words[0],
+        <= MaxWordsNamed => $"{string.Join(", ", words.Take(words.Count - 1))} or {words[^1]}",
+        _ => $"{string.Join(", ", words.Take(MaxWordsNamed))} or {words.Count - MaxWordsNamed} others",
+    };
 
     private async IAsyncEnumerable<AnswerUpdate> ExtractAsync(AnswerRun run, string question, IReadOnlyList<AnswerSource> candidates, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -217,7 +217,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         }).ToList();
 
         var reranked = _reranker.KeepsOrder ? hits : await _reranker.RerankAsync(text, hits, cancellationToken).ConfigureAwait(false);
-        return new RetrievalResult(query.Text, reranked.Take(count).ToList(), mode, notice) { UnknownNames = unknownNames };
+        return new RetrievalResult(query.Text, reranked.Take(count).ToList(), mode, notice) { UnknownNames = unknownNames, UnusedWords = UnknownNames.UnusedWords(snapshot.Bm25, text) };
     }
 
     /// <summary>Why a search with an embedding model configured ran BM25 only: vectors pending, or embedding failed.</summary>

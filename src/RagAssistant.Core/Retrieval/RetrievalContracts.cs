@@ -56,6 +56,13 @@ public sealed record RetrievalResult(
     /// none is about what the question names.
     /// </summary>
     public IReadOnlyList<string> UnknownNames { get; init; } = [];
+
+    /// <summary>
+    /// The question's topic words, in any casing, that no paper uses (<see cref="Retrieval.UnknownNames.UnusedWords"/>),
+    /// as written; empty when there are none. They do not change the ranking or the relevance; they say why a question
+    /// the gate refuses is not covered ("no paper in it uses bake or bread"), and show a typo.
+    /// </summary>
+    public IReadOnlyList<string> UnusedWords { get; init; } = [];
 }
 
 /// <summary>

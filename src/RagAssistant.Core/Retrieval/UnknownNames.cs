@@ -32,7 +32,7 @@ public static partial class UnknownNames
         ArgumentNullException.ThrowIfNull(bm25);
         ArgumentNullException.ThrowIfNull(question);
         var respelled = CompoundWords.Respell(bm25, question);
-        return [.. NameWords(question).Where(word => respelled.At(word.Index) is null && bm25.Analyze(word.Value) is { Count: > 0 } terms && terms.All(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) == 0)).Select(word => word.Value)];
+        return [.. NameWords(question).Where(word => respelled.At(word.Index) is null && IsUnused(bm25, word.Value)).Select(word => word.Value)];
     }
 
     /// <summary>The analysed terms of the words <paramref name="question"/> writes as names that the corpus does use ("GPT", "RLHF", "Llama").</summary>
@@ -47,6 +47,36 @@ public static partial class UnknownNames
         var respelled = CompoundWords.Respell(bm25, question);
         return [.. NameWords(question).SelectMany(word => bm25.Analyze(respelled.At(word.Index)?.Replacement ?? word.Value)).Where(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) > 0).Distinct(StringComparer.Ordinal)];
     }
+
+    /// <summary>
+    /// The topic words of <paramref name="question"/> that no paper uses, whatever their casing: why a question is not
+    /// covered, in its own words ("no paper in it uses bake or bread"), and where a typo shows ("decodng").
+    /// </summary>
+    /// <param name="bm25">The index whose document frequencies say what the corpus holds.</param>
+    /// <param name="question">The question as the user wrote it.</param>
+    /// <returns>The words, distinct (ignoring case), in question order, as written; never stop or question words, words of
+    /// one letter or with digits, or a name the corpus spells otherwise (<see cref="CompoundWords"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="bm25"/> or <paramref name="question"/> is null.</exception>
+    public static IReadOnlyList<string> UnusedWords(Bm25Index bm25, string question)
+    {
+        ArgumentNullException.ThrowIfNull(bm25);
+        ArgumentNullException.ThrowIfNull(question);
+        var respelled = CompoundWords.Respell(bm25, question);
+        var words = new List<string>();
+        foreach (var word in Word().Matches(question).Where(m => m.Length >= 2 && m.Value.Any(char.IsLetter) && !m.Value.Any(char.IsDigit)))
+        {
+            if (respelled.At(word.Index) is null && IsUnused(bm25, word.Value) && !words.Contains(word.Value, StringComparer.OrdinalIgnoreCase))
+            {
+                words.Add(word.Value);
+            }
+        }
+
+        return words;
+    }
+
+    // A topic word none of whose analysed terms any passage or title holds.
+    private static bool IsUnused(Bm25Index bm25, string word) =>
+        bm25.Analyze(word) is { Count: > 0 } terms && terms.All(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) == 0);
 
     // The words written as names, distinct (ignoring case), in question order, with their positions.
     private static List<(string Value, int Index)> NameWords(string question)

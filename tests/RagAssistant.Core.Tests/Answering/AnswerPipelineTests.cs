@@ -508,4 +508,15 @@ public sealed class AnswerPipelineTests
         Assert.Contains("A later window of the same paper.", result.Sources[0].Text, StringComparison.Ordinal);
         Assert.Equal(0.8, result.Sources[0].Relevance);
     }
+
+    [Theory]
+    [InlineData("Spider", "", "The corpus does not cover this question: no paper in it mentions Spider.")]
+    [InlineData("Muon|AdamW", "bake", "The corpus does not cover this question: no paper in it mentions Muon or AdamW.")]
+    [InlineData("", "mixtral", "The corpus does not cover this question: no paper in it is relevant enough to answer from, and none uses the word mixtral.")]
+    [InlineData("", "a|b|c|d|e|f|g", "The corpus does not cover this question: no paper in it is relevant enough to answer from, and none uses the words a, b, c, d, e or 2 others.")]
+    [InlineData("", "", AnswerPipeline.NotCoveredMessage)]
+    public void The_not_covered_answer_names_what_no_paper_uses(string names, string words, string expected)
+    {
+        Assert.Equal(expected, AnswerPipeline.NotCoveredAnswer(names.Split('|', StringSplitOptions.RemoveEmptyEntries), words.Split('|', StringSplitOptions.RemoveEmptyEntries)));
+    }
 }

@@ -66,11 +66,7 @@ public sealed class HybridPaperRetrieverTests
     {
         using var corpus = new TempFolder();
         using var cache = new TempFolder();
-        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation");
-        var generator = new HashingEmbeddingGenerator();
-        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
-        await index.WaitForVectorsAsync(Ct);
-        var retriever = CorpusIndexTests.CreateRetriever(index, generator);
+        var retriever = await ThreePapersAsync(corpus, cache);
         const string Named = "Which speech recognition results are reported on the Switchboard benchmark?";
 
         foreach (var kind in new[] { RetrieverKind.Bm25, RetrieverKind.Dense, RetrieverKind.Hybrid })
@@ -95,6 +91,36 @@ public sealed class HybridPaperRetrieverTests
         Assert.Equal(AnswerMode.NotCovered, answer.Mode);
         Assert.Equal("The corpus does not cover this question: no paper in it mentions Switchboard.", answer.Answer);
         Assert.Empty(answer.Sources);
+    }
+
+    [Fact]
+    public async Task A_question_the_gate_refuses_says_which_of_its_words_no_paper_uses()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        var retriever = await ThreePapersAsync(corpus, cache);
+
+        // Lower-case words are not names, so they do not refuse by themselves; when the question is refused anyway,
+        // the answer says which of its words no paper uses (a typo shows there).
+        var result = await retriever.SearchAsync("How do I bake sourdough bread at home?", cancellationToken: Ct);
+        Assert.Empty(result.UnknownNames);
+        Assert.Equal(["bake", "sourdough", "bread", "home"], result.UnusedWords);
+        var answer = await PipelineHarness.Create(retriever, retrievalOnly: true).AnswerAsync(new AnswerRequest("How do I bake sourdough bread at home?"), Ct);
+        Assert.True(answer.Refused);
+        Assert.Equal("The corpus does not cover this question: no paper in it is relevant enough to answer from, and none uses the words bake, sourdough, bread or home.", answer.Answer);
+
+        // Words the corpus uses are never listed.
+        Assert.Empty((await retriever.SearchAsync("Which papers study speech recognition?", cancellationToken: Ct)).UnusedWords);
+    }
+
+    // Three papers (pruning, speech recognition, retrieval augmentation), embedded, and a hybrid retriever over them.
+    private static async Task<HybridPaperRetriever> ThreePapersAsync(TempFolder corpus, TempFolder cache)
+    {
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition", "Retrieval Augmentation");
+        var generator = new HashingEmbeddingGenerator();
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
+        await index.WaitForVectorsAsync(Ct);
+        return CorpusIndexTests.CreateRetriever(index, generator);
     }
 
     [Fact]

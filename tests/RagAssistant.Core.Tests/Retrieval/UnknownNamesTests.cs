@@ -51,6 +51,17 @@ public sealed class UnknownNamesTests : IDisposable
         Assert.Empty(UnknownNames.Find(_index, question));
     }
 
+    [Theory]
+    [InlineData("How do I bake bread?", "bake|bread")]
+    [InlineData("Does speculative decodng speed up inference?", "decodng")] // a typo
+    [InlineData("Does the Muon optimizer beat AdamW, and does muon scale?", "Muon|optimizer|beat|AdamW|scale")] // once, as first written
+    [InlineData("Speculative decoding with a draft model on GSM8K?", "")]
+    [InlineData("What do GPT4 and the USA do?", "")] // digits, a name the corpus has, stop words
+    public void The_words_no_paper_uses_are_listed_in_any_casing(string question, string expected)
+    {
+        Assert.Equal(expected.Split('|', StringSplitOptions.RemoveEmptyEntries), UnknownNames.UnusedWords(_index, question));
+    }
+
     [Fact]
     public void The_names_a_question_writes_that_the_corpus_has_are_its_known_terms()
     {
