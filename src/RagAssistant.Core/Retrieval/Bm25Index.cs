@@ -56,6 +56,7 @@ public sealed class Bm25Index : IDisposable
     private readonly double _averageLength;
     private readonly Dictionary<string, int> _documentFrequency = new(StringComparer.Ordinal);
     private readonly HashSet<string> _questionWordTerms;
+    private CompoundRespelling? _lastRespelling;
 
     /// <summary>Indexes <paramref name="documents"/>; hits refer to them by position.</summary>
     /// <param name="documents">The documents (title and text), in the order hits refer to.</param>
@@ -113,6 +114,13 @@ public sealed class Bm25Index : IDisposable
         {
             _ordinalOfDoc[doc] = _reader.Document(doc).GetField(OrdinalField).GetInt32Value() ?? doc;
         }
+    }
+
+    /// <summary>The last text <see cref="CompoundWords.Respell"/> read against this index, and its respelling (a search reads its question several times).</summary>
+    internal CompoundRespelling? LastRespelling
+    {
+        get => Volatile.Read(ref _lastRespelling);
+        set => Volatile.Write(ref _lastRespelling, value);
     }
 
     /// <summary>Number of indexed documents.</summary>

@@ -31,17 +31,33 @@ public static partial class CompoundWords
     {
         ArgumentNullException.ThrowIfNull(bm25);
         ArgumentNullException.ThrowIfNull(text);
+
+        // One search reads its question several times (BM25's terms, the names, the words no paper uses): the last
+        // respelling is kept on the index.
+        if (bm25.LastRespelling is { } last && string.Equals(last.Original, text, StringComparison.Ordinal))
+        {
+            return last;
+        }
+
+        var respelling = Compute(bm25, text);
+        bm25.LastRespelling = respelling;
+        return respelling;
+    }
+
+    private static CompoundRespelling Compute(Bm25Index bm25, string text)
+    {
         var words = Word().Matches(text);
+        var terms = words.Select(w => TopicTerm(bm25, w.Value)).ToArray();
         var changes = new List<CompoundSpelling>();
         for (var i = 0; i < words.Count; i++)
         {
             var word = words[i];
-            if (i + 1 < words.Count && Joined(bm25, text, word, words[i + 1]) is { } joined)
+            if (i + 1 < words.Count && terms[i] is { } a && terms[i + 1] is { } b && Joined(bm25, text, word, words[i + 1], a, b) is { } joined)
             {
                 changes.Add(new CompoundSpelling(word.Index, words[i + 1].Index + words[i + 1].Length - word.Index, joined));
                 i++;
             }
-            else if (Split(bm25, word.Value) is { } split)
+            else if (terms[i] is { } term && bm25.DocumentFrequency(term) == 0 && Split(bm25, word.Value) is { } split)
             {
                 changes.Add(new CompoundSpelling(word.Index, word.Length, split));
             }
@@ -49,7 +65,7 @@ public static partial class CompoundWords
 
         if (changes.Count == 0)
         {
-            return new CompoundRespelling(text, []);
+            return new CompoundRespelling(text, text, []);
         }
 
         var respelled = new StringBuilder(text.Length);
@@ -60,15 +76,14 @@ public static partial class CompoundWords
             at = change.Start + change.Length;
         }
 
-        return new CompoundRespelling(respelled.Append(text, at, text.Length - at).ToString(), changes);
+        return new CompoundRespelling(text, respelled.Append(text, at, text.Length - at).ToString(), changes);
     }
 
-    // "Hugging Face" -> "HuggingFace": the pair apart by one space or hyphen, each a topic word, never side by side in
-    // the corpus, and joined a corpus term.
-    private static string? Joined(Bm25Index bm25, string text, Match first, Match second)
+    // "Hugging Face" -> "HuggingFace": the pair (topic terms a and b) apart by one space or hyphen, never side by side
+    // in the corpus, and joined a corpus term.
+    private static string? Joined(Bm25Index bm25, string text, Match first, Match second, string a, string b)
     {
-        var gap = second.Index - first.Index - first.Length;
-        if (gap != 1 || text[first.Index + first.Length] is not (' ' or '-') || TopicTerm(bm25, first.Value) is not { } a || TopicTerm(bm25, second.Value) is not { } b)
+        if (second.Index - first.Index - first.Length != 1 || text[first.Index + first.Length] is not (' ' or '-'))
         {
             return null;
         }
@@ -81,7 +96,7 @@ public static partial class CompoundWords
     // corpus holds side by side.
     private static string? Split(Bm25Index bm25, string word)
     {
-        if (TopicTerm(bm25, word) is not { } term || bm25.DocumentFrequency(term) > 0)
+        if (!word.Skip(1).Any(char.IsUpper))
         {
             return null;
         }
@@ -122,9 +137,10 @@ public static partial class CompoundWords
 }
 
 /// <summary>A text with its compound names spelled as the corpus spells them (<see cref="CompoundWords.Respell"/>).</summary>
+/// <param name="Original">The text as written.</param>
 /// <param name="Text">The respelled text; the original where nothing changed.</param>
 /// <param name="Changes">What changed, in text order, as ranges of the original text.</param>
-public sealed record CompoundRespelling(string Text, IReadOnlyList<CompoundSpelling> Changes)
+public sealed record CompoundRespelling(string Original, string Text, IReadOnlyList<CompoundSpelling> Changes)
 {
     /// <summary>The change covering position <paramref name="index"/> of the original text, or null.</summary>
     public CompoundSpelling? At(int index) =>
