@@ -118,6 +118,8 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
                 continue;
             }
 
+            text = BareCommand(text) ?? text;
+
             if (text.StartsWith('/'))
             {
                 if (!await RunCommandAsync(text, cancellationToken).ConfigureAwait(false))
@@ -132,6 +134,28 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The slash command a line means when it is a command word alone, typed without its slash as a new user does:
+    /// <c>help</c>, <c>?</c> or <c>/?</c> is <c>/help</c>; <c>exit</c> or <c>quit</c> is <c>/exit</c> (any case, a
+    /// trailing <c>?</c>, <c>!</c> or <c>.</c> allowed), as psql reads them. Null for anything else: a word with
+    /// others around it (<c>help me understand LoRA</c>) is a question.
+    /// </summary>
+    internal static string? BareCommand(string line)
+    {
+        var word = line.Trim();
+        if (word is "?" or "/?")
+        {
+            return "/help";
+        }
+
+        return word.TrimEnd('?', '!', '.').ToLowerInvariant() switch
+        {
+            "help" => "/help",
+            "exit" or "quit" => "/exit",
+            _ => null,
+        };
     }
 
     /// <summary>Prints the start-up banner: which model, backend and corpus are in use.</summary>
@@ -249,7 +273,7 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
     private void WriteHelp()
     {
         var table = new Table().NoBorder().HideHeaders().AddColumn("command").AddColumn("what it does");
-        table.AddRow("/help", "this list");
+        table.AddRow("/help", "this list (also help or ? alone on the line)");
         table.AddRow("/sources", "the passages offered for the last answer, with scores");
         table.AddRow("/evidence", "each claim of the last answer with the sentence of each source that supports it, or not");
         table.AddRow("/new", "start a new conversation (follow-ups start fresh; also /reset)");
@@ -260,7 +284,7 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         }
 
         table.AddRow("/model", "what is loaded: model file, backend, context size, threads");
-        table.AddRow("/exit", "leave (also Ctrl+D, or Ctrl+C twice at an empty prompt)");
+        table.AddRow("/exit", "leave (also exit or quit alone on the line, Ctrl+D, or Ctrl+C twice at an empty prompt)");
         terminal.Ui.Write(table);
         terminal.Ui.MarkupLine("[grey]Ctrl+C cancels the answer in progress. Up/Down recall earlier questions.[/]");
     }

@@ -69,6 +69,45 @@ public sealed class ChatSessionTests
         Assert.Contains("/sources", cli.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("help")]
+    [InlineData("HELP")]
+    [InlineData("  Help?  ")]
+    [InlineData("?")]
+    [InlineData("/?")]
+    public async Task A_bare_help_or_question_mark_shows_the_help_and_is_never_searched(string line)
+    {
+        var cli = new CliHarness();
+
+        var exitCode = await cli.RunAsync($"{line}\nhelp me understand LoRA\nquit\nnever asked\n");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("the passages offered for the last answer", cli.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unknown command", cli.Output, StringComparison.Ordinal);
+        var asked = Assert.Single(cli.Pipeline.Requests); // "quit" left before "never asked"
+        Assert.Equal("help me understand LoRA", asked.Question);
+    }
+
+    [Theory]
+    [InlineData("exit")]
+    [InlineData("Quit.")]
+    public async Task A_bare_exit_or_quit_leaves_like_slash_exit(string line)
+    {
+        var cli = new CliHarness();
+
+        var exitCode = await cli.RunAsync($"{line}\nnever asked\n");
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(cli.Pipeline.Requests);
+    }
+
+    [Theory]
+    [InlineData("help me understand LoRA")]
+    [InlineData("helpful priors?")]
+    [InlineData("exit strategies for early stopping")]
+    [InlineData("??")]
+    public void A_command_word_among_other_words_is_a_question(string line) => Assert.Null(ChatSession.BareCommand(line));
+
     [Fact]
     public async Task Cancelling_an_answer_returns_to_the_prompt()
     {
