@@ -73,7 +73,7 @@ public static class KnownSettings
     /// <param name="settings">The command-line tokens left for the configuration (<c>--Section:Key=value</c> or <c>--Section:Key value</c>); tokens not starting with <c>--</c> are values and are skipped.</param>
     /// <param name="configuration">The host's configuration, whose other sources (appsettings.json, the environment) name settings too.</param>
     /// <param name="frontEnd">What the front end reads besides the assistant's options: its own options sections, and names its host reads directly (e.g. <c>urls</c>, <c>Kestrel</c>). Null for none.</param>
-    /// <returns>"unknown setting Bogus:Key: no part of the assistant reads it." with the closest known name when one is close ("unknown setting Retreival:TopK in /path/appsettings.json: ..." or "... in the environment (Retrieval__TopKK): ..." for a name found there), "setting Service:WatchCorpus is not read by this program: ..." for a section only another front end reads, or null.</returns>
+    /// <returns>"unknown setting Bogus:Key on the command line: no part of the assistant reads it." with the closest known name when one is close ("unknown setting Retreival:TopK in /path/appsettings.json: ..." or "... in the environment (Retrieval__TopKK): ..." for a name found there), "the console does not read Service: settings, the service does: give --Service:WatchCorpus to the service, ..." for a section only another front end reads, or null.</returns>
     public static string? FindUnknown(IReadOnlyList<string> settings, IConfigurationRoot configuration, FrontEndSettings? frontEnd = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -89,7 +89,7 @@ public static class KnownSettings
                 var known = sections.SelectMany(s => s.Options.SelectMany(type => Paths(s.Name, type, depth: 0)))
                     .Concat(sources.SelectMany(SecondLevelKeys))
                     .Concat(readDirectly);
-                return $"unknown setting {key}: no part of the assistant reads it.{SpellingSuggestion.DidYouMean(key, known)}";
+                return Refusal(key, "on the command line", known);
             }
 
             // Known only because appsettings.json has it for another front end (the service's Service section for the
@@ -97,7 +97,11 @@ public static class KnownSettings
             var section = key.Split(':', 2)[0];
             if (!sections.Select(s => s.Name).Concat(readDirectly).Any(name => name.Split(':', 2)[0].Equals(section, StringComparison.OrdinalIgnoreCase)))
             {
-                return $"setting {key} is not read by this program: no {section} setting is (the configuration has them for another program, as appsettings.json has Service for the service). Leave it out here.";
+                var program = frontEnd?.Program ?? FrontEndSettings.ThisProgram;
+                var reader = frontEnd?.OtherPrograms?.FirstOrDefault(p => p.Key.Equals(section, StringComparison.OrdinalIgnoreCase)).Value;
+                return reader is null
+                    ? $"{program} does not read {section}: settings, another program that shares the settings file does: leave --{key} out here."
+                    : $"{program} does not read {section}: settings, {reader} does: give --{key} to {reader}, or leave it out here.";
             }
         }
 
@@ -130,14 +134,19 @@ public static class KnownSettings
                     continue;
                 }
 
-                var where = environment ? $" in the environment ({EnvironmentVariableOf(key)})" : $" in {AssistantSettingsFile.PathOf(provider)}";
+                var where = environment ? $"in the environment ({EnvironmentVariableOf(key)})" : $"in {AssistantSettingsFile.PathOf(provider)}";
                 var known = sections.SelectMany(s => s.Options.SelectMany(type => Paths(s.Name, type, depth: 0))).Concat(readDirectly);
-                return $"unknown setting {key}{where}: no part of the assistant reads it.{SpellingSuggestion.DidYouMean(key, known)}";
+                return Refusal(key, where, known);
             }
         }
 
         return null;
     }
+
+    // The one wording of an unknown name, wherever it was found ("on the command line", "in /path/appsettings.json",
+    // "in the environment (Retrieval__TopKK)"), with the closest known name when one is close.
+    private static string Refusal(string key, string where, IEnumerable<string> known) =>
+        $"unknown setting {key} {where}: no part of the assistant reads it.{SpellingSuggestion.DidYouMean(key, known)}";
 
     private static string FirstSegment(string key) => key.Split(':', 2)[0];
 
@@ -239,4 +248,17 @@ public sealed record SettingsSection(string Name, params Type[] Options)
 /// <summary>What a front end reads from the configuration besides the assistant's options (<see cref="KnownSettings"/>).</summary>
 /// <param name="Sections">The sections of the front end's own options classes.</param>
 /// <param name="ReadDirectly">Names its host reads directly, each covering the keys under it (e.g. <c>urls</c>, <c>Kestrel</c>).</param>
-public sealed record FrontEndSettings(IReadOnlyList<SettingsSection> Sections, IReadOnlyList<string> ReadDirectly);
+public sealed record FrontEndSettings(IReadOnlyList<SettingsSection> Sections, IReadOnlyList<string> ReadDirectly)
+{
+    /// <summary>What a refusal calls a program that did not say what it is.</summary>
+    public const string ThisProgram = "this program";
+
+    /// <summary>What refusals call this front end, e.g. "the console"; <see cref="ThisProgram"/> by default.</summary>
+    public string Program { get; init; } = ThisProgram;
+
+    /// <summary>
+    /// The sections of the shared settings file that another program reads, by section name, and what to call that
+    /// program (<c>Service</c> → "the service"), so that a setting given to the wrong one says which reads it.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? OtherPrograms { get; init; }
+}

@@ -48,7 +48,8 @@ internal sealed record ServiceCommandLine(CommandLineOverrides Overrides, IReadO
             "https_port",
             TelemetryHostApplicationBuilderExtensions.OtlpEndpointKey,
             TelemetryHostApplicationBuilderExtensions.StandardOtlpEndpointKey,
-        ]);
+        ])
+    { Program = "the service" };
 
     /// <summary>
     /// Parses the shared options (<see cref="AssistantCommandLineOptions"/>, the same definitions as the console's) and

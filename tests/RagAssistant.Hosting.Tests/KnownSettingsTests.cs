@@ -27,11 +27,11 @@ public sealed class KnownSettingsTests
         Assert.Null(FindUnknown(setting, "1"));
 
     [Theory]
-    [InlineData("--Retrieval:TopKK=3", "unknown setting Retrieval:TopKK: no part of the assistant reads it. Did you mean Retrieval:TopK?")]
-    [InlineData("--Retrieval:Bm25:K3=1", "unknown setting Retrieval:Bm25:K3: no part of the assistant reads it. Did you mean Retrieval:Bm25:K1?")]
-    [InlineData("--EmbeddingModel:Bundled:Threadz=1", "unknown setting EmbeddingModel:Bundled:Threadz: no part of the assistant reads it. Did you mean EmbeddingModel:Bundled:Threads?")]
-    [InlineData("--Retreival:TopK=3", "unknown setting Retreival:TopK: no part of the assistant reads it. Did you mean Retrieval:TopK?")]
-    [InlineData("--Bogus:Key=1", "unknown setting Bogus:Key: no part of the assistant reads it.")]
+    [InlineData("--Retrieval:TopKK=3", "unknown setting Retrieval:TopKK on the command line: no part of the assistant reads it. Did you mean Retrieval:TopK?")]
+    [InlineData("--Retrieval:Bm25:K3=1", "unknown setting Retrieval:Bm25:K3 on the command line: no part of the assistant reads it. Did you mean Retrieval:Bm25:K1?")]
+    [InlineData("--EmbeddingModel:Bundled:Threadz=1", "unknown setting EmbeddingModel:Bundled:Threadz on the command line: no part of the assistant reads it. Did you mean EmbeddingModel:Bundled:Threads?")]
+    [InlineData("--Retreival:TopK=3", "unknown setting Retreival:TopK on the command line: no part of the assistant reads it. Did you mean Retrieval:TopK?")]
+    [InlineData("--Bogus:Key=1", "unknown setting Bogus:Key on the command line: no part of the assistant reads it.")]
     public void A_setting_nothing_reads_is_named_with_the_closest_known_one(string setting, string message) =>
         Assert.Equal(message, FindUnknown(setting));
 
@@ -51,10 +51,14 @@ public sealed class KnownSettingsTests
         // appsettings.json has the service's section; the console (no front-end settings) reads none of it.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("Service:WatchCorpus", "true")]).Build();
         var service = new FrontEndSettings([new SettingsSection("Service", typeof(ServiceLikeOptions))], []);
+        var console = new FrontEndSettings([], []) { Program = "the console", OtherPrograms = new Dictionary<string, string> { ["Service"] = "the service" } };
 
         Assert.Equal(
-            "setting Service:WatchCorpus is not read by this program: no Service setting is (the configuration has them for another program, as appsettings.json has Service for the service). Leave it out here.",
+            "this program does not read Service: settings, another program that shares the settings file does: leave --Service:WatchCorpus out here.",
             KnownSettings.FindUnknown(["--Service:WatchCorpus=maybe"], configuration));
+        Assert.Equal(
+            "the console does not read Service: settings, the service does: give --Service:WatchCorpus to the service, or leave it out here.",
+            KnownSettings.FindUnknown(["--Service:WatchCorpus=maybe"], configuration, console));
         Assert.Null(KnownSettings.FindUnknown(["--Service:WatchCorpus=maybe"], configuration, service));
     }
 

@@ -20,6 +20,14 @@ namespace RagAssistant.Console.Cli;
 /// <param name="compose">Registers the assistant's services (Core, llama.cpp adapters, options).</param>
 internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compose)
 {
+    // The console reads no settings besides the assistant's; the shared appsettings.json's Service section is the
+    // service's, which a refusal names.
+    private static readonly FrontEndSettings ConsoleSettings = new([], [])
+    {
+        Program = "the console",
+        OtherPrograms = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Service"] = "the service" },
+    };
+
     /// <summary>Builds (does not start) the host; checks the options that can be checked before start.</summary>
     /// <param name="overrides">The shared options given on the command line.</param>
     /// <param name="settings">The <c>--Section:Key=value</c> settings given on the command line (<see cref="CommandLineSettings"/>).</param>
@@ -69,7 +77,7 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
         compose(builder);
 
         // A setting nothing reads would be ignored without a word: refuse it as bad usage (CliApplication: exit 2).
-        if (KnownSettings.FindUnknown(settings, builder.Configuration) is { } unknown)
+        if (KnownSettings.FindUnknown(settings, builder.Configuration, ConsoleSettings) is { } unknown)
         {
             throw new ArgumentException(unknown);
         }

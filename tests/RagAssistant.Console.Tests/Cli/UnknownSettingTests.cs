@@ -13,7 +13,7 @@ public sealed class UnknownSettingTests
         var exitCode = await cli.RunAsync(string.Empty, "ask", "x", "--Bogus:Key=1");
 
         Assert.Equal(2, exitCode);
-        Assert.StartsWith("error: unknown setting Bogus:Key: no part of the assistant reads it.", cli.Error, StringComparison.Ordinal);
+        Assert.StartsWith("error: unknown setting Bogus:Key on the command line: no part of the assistant reads it.", cli.Error, StringComparison.Ordinal);
         Assert.Equal(string.Empty, cli.Output);
     }
 
@@ -27,7 +27,7 @@ public sealed class UnknownSettingTests
         var exitCode = await cli.RunAsync(string.Empty, "ask", "x", setting);
 
         Assert.Equal(2, exitCode);
-        Assert.StartsWith("error: setting Service:WatchCorpus is not read by this program: no Service setting is", cli.Error, StringComparison.Ordinal);
+        Assert.Equal("error: the console does not read Service: settings, the service does: give --Service:WatchCorpus to the service, or leave it out here.", cli.Error.Trim());
         Assert.Empty(cli.Pipeline.Requests);
     }
 
@@ -39,7 +39,7 @@ public sealed class UnknownSettingTests
         var exitCode = await cli.RunAsync(string.Empty, "ask", "x", "--Retrieval:TopKK", "3");
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("unknown setting Retrieval:TopKK: no part of the assistant reads it. Did you mean Retrieval:TopK?", cli.Error, StringComparison.Ordinal);
+        Assert.Contains("unknown setting Retrieval:TopKK on the command line: no part of the assistant reads it. Did you mean Retrieval:TopK?", cli.Error, StringComparison.Ordinal);
     }
 
     [Theory]

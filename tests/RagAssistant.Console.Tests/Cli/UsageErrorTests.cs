@@ -99,7 +99,7 @@ public sealed class UsageErrorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("error: unknown setting Bogus:Key: no part of the assistant reads it.", "ask", "hi", "--Bogus:Key=1")]
+    [InlineData("error: unknown setting Bogus:Key on the command line: no part of the assistant reads it.", "ask", "hi", "--Bogus:Key=1")]
     [InlineData("error: the question is empty: give it in quotes", "ask", "")]
     [InlineData("error: required argument missing for command: 'ask'.", "ask")]
     [InlineData("error: --Retrieval:TopK needs a value", "ask", "hi", "--Retrieval:TopK")]

@@ -31,6 +31,12 @@ internal static partial class ConsoleProcess
         public string Raw { get; init; } = string.Empty;
     }
 
+    /// <summary>The built program's dll, as these runs start it (<c>dotnet PATH</c>).</summary>
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "ragassistant.dll");
+
+    /// <summary>The command line a hint of the program started here names for <paramref name="arguments"/>: the dll it was run as, not the README's <c>dotnet run</c>.</summary>
+    public static string Command(string arguments) => $"dotnet {Dll} {arguments}";
+
     public static Task<Result> RunAsync(string? stdin, string workingDirectory, params string[] args) =>
         RunWithEnvironmentAsync(new Dictionary<string, string>(), stdin, workingDirectory, args);
 
@@ -47,7 +53,15 @@ internal static partial class ConsoleProcess
     /// each reply is typed, with Enter, once its prompt has appeared. Skips the test where <c>script</c> is absent.
     /// </summary>
     /// <returns>The exit code, and everything the terminal showed with its escape sequences removed as the output.</returns>
-    public static async Task<Result> RunInTerminalAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, IReadOnlyList<(string Prompt, string Reply)> replies, params string[] args)
+    public static Task<Result> RunInTerminalAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, IReadOnlyList<(string Prompt, string Reply)> replies, params string[] args) =>
+        RunInTerminalAsync(environment, workingDirectory, [.. replies.Select(r => (r.Prompt, r.Reply + "\r"))], TimeSpan.Zero, args);
+
+    /// <summary>
+    /// Runs the program on a pseudo-terminal and, once each prompt has appeared, presses its keys one at a time
+    /// <paramref name="keyGap"/> apart (all at once for zero), with no Enter after them: a person's fast key presses,
+    /// such as two Ctrl+C (<c>\u0003</c>) the moment a prompt shows.
+    /// </summary>
+    public static async Task<Result> RunInTerminalAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, IReadOnlyList<(string Prompt, string Keys)> presses, TimeSpan keyGap, params string[] args)
     {
         if (!File.Exists(Script))
         {
@@ -63,7 +77,7 @@ internal static partial class ConsoleProcess
             StandardOutputEncoding = Encoding.UTF8,
             UseShellExecute = false,
         };
-        var command = string.Join(' ', new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "ragassistant.dll") }.Concat(args).Select(a => $"'{a.Replace("'", "'\\''", StringComparison.Ordinal)}'"));
+        var command = string.Join(' ', new[] { "dotnet", Dll }.Concat(args).Select(a => $"'{a.Replace("'", "'\\''", StringComparison.Ordinal)}'"));
         foreach (var arg in new[] { "--quiet", "--return", "--command", command, "/dev/null" })
         {
             start.ArgumentList.Add(arg);
@@ -94,7 +108,7 @@ internal static partial class ConsoleProcess
         try
         {
             var from = 0;
-            foreach (var (prompt, reply) in replies)
+            foreach (var (prompt, keys) in presses)
             {
                 var deadline = DateTime.UtcNow.AddMinutes(2);
                 int at;
@@ -105,8 +119,12 @@ internal static partial class ConsoleProcess
                 }
 
                 from = at + prompt.Length;
-                await process.StandardInput.WriteAsync(reply + "\r");
-                await process.StandardInput.FlushAsync(TestContext.Current.CancellationToken);
+                foreach (var chunk in keyGap == TimeSpan.Zero ? [keys] : keys.Select(c => c.ToString()))
+                {
+                    await process.StandardInput.WriteAsync(chunk);
+                    await process.StandardInput.FlushAsync(TestContext.Current.CancellationToken);
+                    await Task.Delay(keyGap, TestContext.Current.CancellationToken);
+                }
             }
 
             await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(6), TestContext.Current.CancellationToken);
@@ -204,7 +222,7 @@ internal static partial class ConsoleProcess
             StandardErrorEncoding = Encoding.UTF8,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ragassistant.dll"));
+        start.ArgumentList.Add(Dll);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

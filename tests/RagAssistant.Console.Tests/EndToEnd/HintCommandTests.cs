@@ -1,0 +1,63 @@
+using System.Diagnostics;
+
+namespace RagAssistant.Console.Tests.EndToEnd;
+
+/// <summary>A hint names the command the way the user started the console: the built dll, or the executable, not the README's <c>dotnet run</c>.</summary>
+[Trait("Category", "EndToEnd")]
+public sealed class HintCommandTests : IDisposable
+{
+    private readonly TempFolder workingDirectory = new();
+
+    public void Dispose() => workingDirectory.Dispose();
+
+    [Fact]
+    public async Task Run_as_a_dll_elsewhere_the_hint_names_the_dlls_full_path()
+    {
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "--bogus");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"Run `dotnet {ConsoleProcess.Dll} --help` to see the valid options.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("dotnet run", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_as_a_dll_below_the_working_directory_the_hint_names_it_as_typed_from_there()
+    {
+        var above = Path.GetDirectoryName(Path.GetDirectoryName(ConsoleProcess.Dll))!;
+
+        var result = await ConsoleProcess.RunAsync(null, above, "ask", "--bogus");
+
+        Assert.Equal(2, result.ExitCode);
+        var relative = Path.GetRelativePath(above, ConsoleProcess.Dll);
+        Assert.Contains($"Run `dotnet {relative} ask --help` to see the valid options.", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_as_the_executable_the_hint_names_the_executable()
+    {
+        var executable = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "ragassistant.exe" : "ragassistant");
+        Assert.SkipUnless(File.Exists(executable), "the build made no executable (UseAppHost=false)");
+        var start = new ProcessStartInfo(executable, ["--bogus"])
+        {
+            WorkingDirectory = workingDirectory.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["PATH"] = "/usr/bin:/bin"; // not the build folder
+
+        using var process = Process.Start(start)!;
+        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains($"Run `{executable} --help` to see the valid options.", error, StringComparison.Ordinal);
+
+        // On PATH, its name alone.
+        start.Environment["PATH"] = $"{AppContext.BaseDirectory}:/usr/bin:/bin";
+        using var onPath = Process.Start(start)!;
+        var named = await onPath.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await onPath.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("Run `ragassistant --help` to see the valid options.", named, StringComparison.Ordinal);
+    }
+}
