@@ -36,6 +36,12 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
     private IReadOnlyList<ConversationSummary> listed = [];
     private CancellationTokenSource? currentAnswer;
 
+    // Ctrl+C since the last line or answer, however it came: as a key read at the prompt (LineEditor), or as a signal
+    // (Interrupt) where the terminal delivered it before the prompt's key read began, as it does to a Ctrl+C pressed
+    // the moment the prompt appears, and always with piped input. One count, so two quick presses leave whichever way
+    // each came.
+    private int promptInterrupts;
+
     /// <summary>The stored conversation's id; null before its first question, or without a store.</summary>
     public string? ConversationId => conversation.Id;
 
@@ -85,10 +91,45 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         }
     }
 
+    /// <summary>
+    /// A Ctrl+C that came as a signal (SIGINT) rather than as a key of the prompt: cancels the answer in progress, or
+    /// counts as a Ctrl+C at the prompt, with the same count as the prompt's keys.
+    /// </summary>
+    /// <returns>What it did: cancelled the answer, warned (the first at the prompt), or the second, which leaves.</returns>
+    public ChatInterrupt Interrupt()
+    {
+        lock (gate)
+        {
+            if (currentAnswer is not null)
+            {
+                currentAnswer.Cancel();
+                return ChatInterrupt.AnswerCancelled;
+            }
+
+            return ++promptInterrupts == 1 ? ChatInterrupt.Warned : ChatInterrupt.Leave;
+        }
+    }
+
+    // A Ctrl+C read as a key at the prompt; true when one came before it since the last line (the second leaves).
+    private bool InterruptedBefore()
+    {
+        lock (gate)
+        {
+            return promptInterrupts++ > 0;
+        }
+    }
+
+    private void SetInterrupted(bool interrupted)
+    {
+        lock (gate)
+        {
+            promptInterrupts = interrupted ? 1 : 0;
+        }
+    }
+
     /// <summary>Runs until the user leaves; returns the process exit code.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var interruptedBefore = false;
         var embeddingShown = false;
         var cacheWarningShown = false;
         var firstPrompt = true;
@@ -102,16 +143,16 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
             {
                 case LineInputKind.EndOfInput:
                     return ExitCodes.Success;
-                case LineInputKind.Interrupt when input.Text.Length == 0 && interruptedBefore:
+                case LineInputKind.Interrupt when InterruptedBefore() && input.Text.Length == 0:
                     return ExitCodes.Success;
                 case LineInputKind.Interrupt:
                     // The line is cleared: the next prompt is empty, and a Ctrl+C there leaves, as the hint says.
                     terminal.Ui.MarkupLine("[grey](Ctrl+C again at an empty prompt, or /exit, to leave)[/]");
-                    interruptedBefore = true;
+                    SetInterrupted(true);
                     continue;
             }
 
-            interruptedBefore = false;
+            SetInterrupted(false);
             var text = input.Text.Trim();
             if (text.Length == 0)
             {
@@ -130,7 +171,7 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
                 continue;
             }
 
-            interruptedBefore = await AnswerAsync(text, cancellationToken).ConfigureAwait(false);
+            SetInterrupted(await AnswerAsync(text, cancellationToken).ConfigureAwait(false));
         }
 
         return ExitCodes.Success;
@@ -413,4 +454,17 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
 
         return true;
     }
+}
+
+/// <summary>What a Ctrl+C that came as a signal did (<see cref="ChatSession.Interrupt"/>).</summary>
+internal enum ChatInterrupt
+{
+    /// <summary>It cancelled the answer in progress.</summary>
+    AnswerCancelled,
+
+    /// <summary>The first at the prompt: the user is told that another leaves.</summary>
+    Warned,
+
+    /// <summary>The second at the prompt (by key or signal): the chat ends.</summary>
+    Leave,
 }

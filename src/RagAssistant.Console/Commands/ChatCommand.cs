@@ -74,23 +74,23 @@ internal static class ChatCommand
             // process (the runtime ends it then without running the finally below).
             var exitNote = new UnfinishedIndexNote(terminal, host.Services.GetService<ICorpusIndex>());
 
-            // Ctrl+C stops the answer, not the process. At a plain (piped) prompt, the first Ctrl+C warns and the second exits.
-            var promptInterrupts = 0;
+            // Ctrl+C stops the answer, not the process. At the prompt the first Ctrl+C warns and the second exits, counted
+            // by the session with the prompt's own Ctrl+C keys: a terminal delivers a Ctrl+C as this signal until the
+            // prompt's key read begins (pressed as the prompt appears), a pipe always.
             void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
             {
-                if (session.CancelCurrentAnswer())
+                switch (session.Interrupt())
                 {
-                    e.Cancel = true;
-                    promptInterrupts = 0;
-                }
-                else if (Interlocked.Increment(ref promptInterrupts) == 1)
-                {
-                    e.Cancel = true;
-                    terminal.Error.WriteLine("(Ctrl+C again to exit)");
-                }
-                else
-                {
-                    exitNote.WriteOnce();
+                    case ChatInterrupt.AnswerCancelled:
+                        e.Cancel = true;
+                        break;
+                    case ChatInterrupt.Warned:
+                        e.Cancel = true;
+                        terminal.Error.WriteLine("(Ctrl+C again to exit)");
+                        break;
+                    default:
+                        exitNote.WriteOnce();
+                        break;
                 }
             }
 

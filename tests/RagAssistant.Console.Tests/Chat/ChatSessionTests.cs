@@ -242,6 +242,71 @@ public sealed class ChatSessionTests
     }
 
     [Fact]
+    public async Task A_ctrl_c_signalled_as_the_prompt_appears_and_one_read_as_a_key_leave_together()
+    {
+        // The terminal delivers a Ctrl+C pressed the moment the prompt appears as SIGINT (the prompt's key read has not
+        // begun), the next as a key: one count, so the second leaves.
+        var pipeline = new FakeAnswerPipeline();
+        var reader = new QueueLineReader(new LineInput(LineInputKind.Interrupt, string.Empty), new LineInput(LineInputKind.Line, "never read"));
+        using var output = new StringWriter();
+        var session = new ChatSession(TestAssistant.For(pipeline), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
+        reader.BeforeRead = n =>
+        {
+            if (n == 0)
+            {
+                Assert.Equal(ChatInterrupt.Warned, session.Interrupt());
+            }
+        };
+
+        Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(1, reader.Remaining);
+        Assert.Empty(pipeline.Requests);
+    }
+
+    [Fact]
+    public async Task A_ctrl_c_read_as_a_key_then_one_signalled_before_the_next_prompt_leaves()
+    {
+        var pipeline = new FakeAnswerPipeline();
+        var reader = new QueueLineReader(new LineInput(LineInputKind.Interrupt, string.Empty), new LineInput(LineInputKind.Line, "asked"));
+        using var output = new StringWriter();
+        var session = new ChatSession(TestAssistant.For(pipeline), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
+        var signalled = ChatInterrupt.AnswerCancelled;
+        reader.BeforeRead = n =>
+        {
+            if (n == 1)
+            {
+                signalled = session.Interrupt();
+            }
+        };
+
+        await session.RunAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ChatInterrupt.Leave, signalled);
+    }
+
+    [Fact]
+    public async Task A_line_between_two_ctrl_c_starts_the_count_again()
+    {
+        var pipeline = new FakeAnswerPipeline();
+        var reader = new QueueLineReader(new LineInput(LineInputKind.Interrupt, string.Empty), new LineInput(LineInputKind.Line, "a question"), new LineInput(LineInputKind.Line, "/exit"));
+        using var output = new StringWriter();
+        var session = new ChatSession(TestAssistant.For(pipeline), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
+        var signalled = ChatInterrupt.AnswerCancelled;
+        reader.BeforeRead = n =>
+        {
+            if (n == 2)
+            {
+                signalled = session.Interrupt();
+            }
+        };
+
+        await session.RunAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ChatInterrupt.Warned, signalled);
+        Assert.Single(pipeline.Requests);
+    }
+
+    [Fact]
     public async Task Ctrl_c_on_a_half_typed_line_clears_it_and_a_second_at_the_now_empty_prompt_leaves()
     {
         // As the hint says: the first Ctrl+C clears the line, and the prompt after it is empty.
