@@ -244,6 +244,7 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
         }
 
         var passages = unique.SelectMany(_splitter.Split).ToList();
+        warnings.AddRange(LargeDocuments(unique.Select(e => e.Paper), passages));
         foreach (var warning in warnings)
         {
             LogSkipped(warning.ToString());
@@ -262,6 +263,19 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
 
         LogLoaded(folder, unique.Count, entries.Count, passages.Count, warnings.Count);
         return new LoadedCorpus(unique.Select(e => e.Paper).ToList(), passages, warnings, entries.Count) { Merges = merges };
+    }
+
+    // A document of more passages than Corpus:LargeDocumentPassages is kept, and named: unnoticed, its passages would
+    // keep the background embedding busy for hours (a 32 MB one-line text makes about 47,000) and crowd the search.
+    private IEnumerable<CorpusWarning> LargeDocuments(IEnumerable<Paper> papers, IReadOnlyList<Passage> passages)
+    {
+        var counts = passages.CountBy(p => p.PaperId).Where(c => c.Value > _options.LargeDocumentPassages).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
+        foreach (var paper in papers.Where(p => counts.ContainsKey(p.Id)))
+        {
+            yield return new CorpusWarning(paper.SourceFile, null,
+                $"is one document of {counts[paper.Id]:N0} passages, more than {CorpusOptions.SectionName}:{nameof(CorpusOptions.LargeDocumentPassages)} ({_options.LargeDocumentPassages:N0}); " +
+                "indexed whole, but embedding it keeps the background indexing busy for long and its passages crowd the search. Split it into smaller documents, or move it out of the corpus folder");
+        }
     }
 
     // What makes two entries the same document: their text (the title too, unless it is only the file's name) with

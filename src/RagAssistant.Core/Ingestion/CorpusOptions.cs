@@ -37,6 +37,15 @@ public sealed class CorpusOptions : IValidatableObject
     [Range(1L, MaxFileBytesLimit)]
     public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
 
+    /// <summary>
+    /// Passages one document may make before the corpus warns about it (default 1,000, about 700 KB of text; a paper's
+    /// abstract makes one, a long paper's full text about a hundred). The document is indexed whole all the same: the
+    /// warning names its file and passage count, because embedding tens of thousands of passages takes the background
+    /// indexing hours and crowds the search (a 32 MB one-line text file makes about 47,000).
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int LargeDocumentPassages { get; set; } = 1_000;
+
     /// <summary>The most <see cref="MaxFileBytes"/> may be: what one array holds.</summary>
     public const long MaxFileBytesLimit = 2_147_483_591L;
 

@@ -84,4 +84,20 @@ public sealed class CorpusReportTests : IDisposable
         Assert.Contains("2 documents had identical copies", changed.Output, StringComparison.Ordinal);
         Assert.Contains("merged 2 identical copies of \"moe_note\"", index.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_one_line_text_file_of_thousands_of_passages_is_indexed_with_a_warning_naming_it_and_its_count()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus"));
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "moe_note.txt"), "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
+        // About 1 MB on one line: past the default Corpus:LargeDocumentPassages (1,000).
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "dump.txt"), string.Join(' ', Enumerable.Range(0, 150_000).Select(i => $"w{i % 997}")), TestContext.Current.CancellationToken);
+
+        var result = await ConsoleProcess.RunAsync("/exit\n", workingDirectory.Path, "--corpus", corpus.FullName, "--retrieval-only", "--EmbeddingModel:Provider=None");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var output = string.Join(' ', (result.Output + result.Error).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches(@"warning: dump\.txt: is one document of \d,\d{3} passages, more than Corpus:LargeDocumentPassages \(1,000\); indexed whole", output);
+        Assert.Contains("(2 papers)", output, StringComparison.Ordinal);
+    }
 }

@@ -109,4 +109,36 @@ public sealed class CorpusTraversalTests : IDisposable
         Assert.Contains(loaded.Warnings, w => w.ToString() == "pipe.md: is empty, or not a regular file (a pipe, socket or device); skipped");
         Assert.Contains(loaded.Warnings, w => w.ToString() == "huge.txt: is 5,000 bytes, more than Corpus:MaxFileBytes (4,096); skipped. Split it, or raise the limit");
     }
+
+    [Theory]
+    [InlineData(".txt")]
+    [InlineData(".md")]
+    public async Task A_document_of_more_passages_than_the_limit_is_kept_and_named_with_its_passage_count(string extension)
+    {
+        // One line with no break of any kind: the shape of a data dump or a minified file saved as text.
+        var line = string.Join(' ', Enumerable.Range(0, 6_000).Select(i => $"token{i % 97}"));
+        corpus.Write("notes.md", $"# Notes\n\n{Text}\n");
+        corpus.Write($"dump{extension}", line);
+
+        var loaded = await Loader(new CorpusOptions { LargeDocumentPassages = 10 }).LoadAsync(corpus.Path, Ct);
+
+        var dump = Assert.Single(loaded.Papers, p => p.SourceFile == $"dump{extension}");
+        var passages = loaded.Passages.Count(p => p.PaperId == dump.Id);
+        Assert.True(passages > 10, $"{passages} passages");
+        var warning = Assert.Single(loaded.Warnings);
+        Assert.StartsWith($"dump{extension}: is one document of {passages:N0} passages, more than Corpus:LargeDocumentPassages (10); indexed whole", warning.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Split it into smaller documents", warning.Message, StringComparison.Ordinal);
+        Assert.Contains(loaded.Papers, p => p.SourceFile == "notes.md");
+    }
+
+    [Fact]
+    public async Task A_listing_of_many_small_papers_is_no_large_document()
+    {
+        corpus.Write("papers.jsonl", string.Join('\n', Enumerable.Range(0, 40).Select(i => $"{{\"title\": \"Paper {i}\", \"abstract\": \"{Text} Number {i}.\"}}")));
+
+        var loaded = await Loader(new CorpusOptions { LargeDocumentPassages = 10 }).LoadAsync(corpus.Path, Ct);
+
+        Assert.Equal(40, loaded.Papers.Count);
+        Assert.Empty(loaded.Warnings);
+    }
 }

@@ -136,6 +136,26 @@ public sealed class HostileCorpusServiceTests : IDisposable
         Assert.DoesNotContain("could not be saved", service.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_one_line_text_file_of_thousands_of_passages_is_indexed_and_named_in_the_status_and_the_log()
+    {
+        ServiceProcess.SkipWithoutBuild();
+        var corpus = Directory.CreateDirectory(Path.Combine(folder.Path, "corpus")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(corpus, "drafting.md"), Drafting, Ct);
+        // About 1 MB on one line: past the default Corpus:LargeDocumentPassages (1,000).
+        await File.WriteAllTextAsync(Path.Combine(corpus, "dump.txt"), string.Join(' ', Enumerable.Range(0, 150_000).Select(i => $"w{i % 997}")), Ct);
+
+        await using var service = ServiceProcess.Start("--retrieval-only", "--corpus", corpus, "--EmbeddingModel:Provider=None", $"--Corpus:CacheFolder={Path.Combine(folder.Path, "cache")}");
+        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(60), Ct);
+        using var client = new HttpClient { BaseAddress = service.Address };
+        var status = await StatusAsync(client);
+
+        Assert.Equal(2, status.GetProperty("index").GetProperty("papers").GetInt32());
+        var warning = Assert.Single(Warnings(status), w => w.StartsWith("dump.txt: is one document of ", StringComparison.Ordinal));
+        Assert.Matches(@"of \d,\d{3} passages, more than Corpus:LargeDocumentPassages \(1,000\); indexed whole", warning);
+        Assert.Contains("dump.txt: is one document of ", service.Output, StringComparison.Ordinal);
+    }
+
     private string SmallCorpus()
     {
         var corpus = Directory.CreateDirectory(Path.Combine(folder.Path, "corpus"));
