@@ -6,8 +6,4 @@ internal sealed record CorpusFileContent(IReadOnlyList<CorpusEntry> Entries, IRe
 /// <summary>One paper as read from a file, before de-duplication across files.</summary>
 /// <param name="Paper">The paper record.</param>
 /// <param name="IsAbstract">True for abstracts (kept as one passage); false for longer documents, split into passages.</param>
-internal sealed record CorpusEntry(Paper Paper, bool IsAbstract)
-{
-    /// <summary>True when the title is the file's name rather than part of its text (a one-line note), so it is not content.</summary>
-    public bool TitledByFileName { get; init; }
-}
+internal sealed record CorpusEntry(Paper Paper, bool IsAbstract);

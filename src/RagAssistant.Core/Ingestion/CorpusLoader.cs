@@ -152,6 +152,47 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
             : new CorpusWarning(fileName, null, "holds no document text; skipped");
     }
 
+    /// <summary>
+    /// The first paper of <paramref name="content"/> that the index build would merge, as an identical copy, into a
+    /// paper of <paramref name="papers"/> (the same rule: title and text, whitespace aside, the title not counted when
+    /// it is only a file name), with that paper; null when every paper of it is new. Lets a front end tell a user that
+    /// a document they add under another name is already in the corpus.
+    /// </summary>
+    /// <param name="content">The document's bytes.</param>
+    /// <param name="fileName">Its name (the extension picks the parser; a one-line note is titled by it).</param>
+    /// <param name="papers">The papers already indexed (an index's catalog, or other documents read by <see cref="ReadPapers"/>).</param>
+    /// <returns>The document's paper and the existing one it copies, or null.</returns>
+    public static (Paper Document, Paper Existing)? FindIdenticalCopy(byte[] content, string fileName, IEnumerable<Paper> papers)
+    {
+        ArgumentNullException.ThrowIfNull(papers);
+        var existing = new Dictionary<string, Paper>(StringComparer.Ordinal);
+        foreach (var paper in papers)
+        {
+            existing.TryAdd(ContentKey(paper), paper);
+        }
+
+        foreach (var paper in ReadPapers(content, fileName))
+        {
+            if (existing.TryGetValue(ContentKey(paper), out var copy))
+            {
+                return (paper, copy);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The papers one document yields, read as the index build reads it (none when it is unreadable).</summary>
+    /// <param name="content">The document's bytes.</param>
+    /// <param name="fileName">Its name, as the papers' <see cref="Paper.SourceFile"/> (the extension picks the parser).</param>
+    /// <returns>Its papers, before identical copies are merged.</returns>
+    public static IReadOnlyList<Paper> ReadPapers(byte[] content, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(fileName);
+        return [.. Parse(content, fileName).Entries.Select(e => e.Paper)];
+    }
+
     // One file's bytes as papers, by its extension: the one parse of the index build and of WhyUnreadable.
     private static CorpusFileContent Parse(byte[] bytes, string relative)
     {
@@ -210,7 +251,7 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
         // of copies keeps its first entry's place in corpus order, but its paper (a one-line note's title is its file
         // name) comes from the copy with the shortest file name, then the first in ordinal order: "moe_note.txt",
         // not "moe_note - Copy.txt", which sorts first.
-        var groups = entries.GroupBy(ContentKey, StringComparer.Ordinal).ToList();
+        var groups = entries.GroupBy(e => ContentKey(e.Paper), StringComparer.Ordinal).ToList();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var unique = new List<CorpusEntry>();
         var files = new List<List<string>>();
@@ -278,11 +319,11 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
         }
     }
 
-    // What makes two entries the same document: their text (the title too, unless it is only the file's name) with
+    // What makes two papers the same document: their text (the title too, unless it is only the file's name) with
     // every whitespace run collapsed to one space, so line endings, wrapping and indentation do not matter.
-    private static string ContentKey(CorpusEntry entry)
+    private static string ContentKey(Paper paper)
     {
-        var text = entry.TitledByFileName ? entry.Paper.Abstract : entry.Paper.Title + " " + entry.Paper.Abstract;
+        var text = paper.TitledByFileName ? paper.Abstract : paper.Title + " " + paper.Abstract;
         return string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
     }
 

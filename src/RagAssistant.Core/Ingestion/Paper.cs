@@ -41,6 +41,13 @@ public sealed record Paper(
     /// says nothing about it; false for a user's own document, whose file name identifies it.
     /// </summary>
     public bool FromListing { get; init; }
+
+    /// <summary>
+    /// True when the title is the file's name rather than part of the text (a one-line note), so it is not content:
+    /// copies of the note under two names are the same document. An ingestion detail, not part of the paper's JSON.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool TitledByFileName { get; init; }
 }
 
 /// <summary>A searchable piece of a paper: a whole abstract, or one window of a longer document.</summary>

@@ -34,7 +34,7 @@ internal static class PlainDocumentParser
             title = Path.GetFileNameWithoutExtension(sourceFile);
         }
 
-        var paper = new Paper(PaperIdentity.CreateId(title), title, body, null, null, sourceFile, titleIndex + 1);
-        return new CorpusFileContent([new CorpusEntry(paper, IsAbstract: false) { TitledByFileName = titledByFileName }], []);
+        var paper = new Paper(PaperIdentity.CreateId(title), title, body, null, null, sourceFile, titleIndex + 1) { TitledByFileName = titledByFileName };
+        return new CorpusFileContent([new CorpusEntry(paper, IsAbstract: false)], []);
     }
 }

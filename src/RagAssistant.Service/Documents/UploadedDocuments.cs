@@ -104,6 +104,11 @@ internal sealed partial class UploadedDocuments(
                 return (null, new($"The uploads folder holds {existing} documents; at most {limits.MaxDocuments} are kept (Service:MaxUploadedDocuments). Remove some first.", StatusCodes.Status409Conflict));
             }
 
+            if (FindCopy(files, folder) is { } copy)
+            {
+                return (null, copy);
+            }
+
             var saved = new List<string>();
             foreach (var file in files)
             {
@@ -185,9 +190,7 @@ internal sealed partial class UploadedDocuments(
         }
 
         // The extension must match the content: a renamed binary would be indexed as garbage.
-        using var stream = file.OpenReadStream();
-        var content = new byte[file.Length];
-        stream.ReadExactly(content);
+        var content = Content(file);
         var head = content.AsSpan(0, (int)Math.Min(BinaryContentDetector.SniffLength, content.Length));
         var isPdf = head.StartsWith("%PDF-"u8);
         if (extension == ".pdf" && !isPdf)
@@ -209,6 +212,55 @@ internal sealed partial class UploadedDocuments(
         }
 
         return null;
+    }
+
+    // A document whose content the corpus already has under another name (or that this upload sends twice) would be
+    // merged by the index build into the one it copies, without a word: refused (409), naming that document, by the
+    // build's own rule (CorpusLoader.FindIdenticalCopy). Nothing is lost: its text is searchable as that document.
+    // Compared with the index's papers and the uploads saved since the index was built.
+    private DocumentRefusal? FindCopy(IFormFileCollection files, string folder)
+    {
+        var catalog = readiness.HasIndex ? services.GetService<IPaperCatalog>() : null;
+        var known = new List<Paper>(catalog?.Papers ?? []);
+        var indexed = known.SelectMany(p => p.SourceFiles).Select(f => f.Replace('\\', '/')).ToHashSet(StringComparer.Ordinal);
+        foreach (var path in Directory.EnumerateFiles(folder).Where(f => IsDocument(Path.GetFileName(f))))
+        {
+            var relative = $"{FolderName}/{Path.GetFileName(path)}";
+            if (!indexed.Contains(relative))
+            {
+                known.AddRange(CorpusLoader.ReadPapers(File.ReadAllBytes(path), relative));
+            }
+        }
+
+        foreach (var file in files)
+        {
+            var name = ClientFileName(file.FileName);
+            var content = Content(file);
+            if (CorpusLoader.FindIdenticalCopy(content, name, known) is var (_, existing))
+            {
+                var where = existing.SourceFile.Replace('\\', '/') is var source && source.StartsWith(FolderName + "/", StringComparison.Ordinal)
+                    ? $"the uploaded document \"{source[(FolderName.Length + 1)..]}\""
+                    : $"\"{existing.SourceFile}\" of the corpus folder";
+                var sameUpload = files.Any(f => !ReferenceEquals(f, file) && ClientFileName(f.FileName) == existing.SourceFile);
+                return new(
+                    sameUpload
+                        ? $"\"{name}\" has the same content as \"{existing.SourceFile}\" of this upload: send it once. Nothing of this upload was saved."
+                        : $"\"{name}\" has the same content as {where} (\"{existing.Title}\"), already in the corpus: it is searchable as that document, so it was not saved again. Nothing of this upload was saved; send the other files without it.",
+                    StatusCodes.Status409Conflict);
+            }
+
+            known.AddRange(CorpusLoader.ReadPapers(content, name));
+        }
+
+        return null;
+    }
+
+    private static byte[] Content(IFormFile file)
+    {
+        using var stream = file.OpenReadStream();
+        var content = new byte[file.Length];
+        stream.ReadExactly(content);
+        return content;
     }
 
     private async Task<string> WriteAsync(string folder, IFormFile file, CancellationToken cancellationToken)

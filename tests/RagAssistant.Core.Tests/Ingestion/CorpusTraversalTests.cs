@@ -141,4 +141,19 @@ public sealed class CorpusTraversalTests : IDisposable
         Assert.Equal(40, loaded.Papers.Count);
         Assert.Empty(loaded.Warnings);
     }
+
+    [Fact]
+    public async Task A_document_is_an_identical_copy_of_an_indexed_paper_by_the_rule_the_build_merges_by()
+    {
+        corpus.Write("notes.md", $"# Notes\n\n{Text}\n");
+        corpus.Write("moe.txt", "Mixture-of-experts routing sends each token to two experts.");
+        var papers = (await Loader().LoadAsync(corpus.Path, Ct)).Papers;
+
+        var copy = CorpusLoader.FindIdenticalCopy(System.Text.Encoding.UTF8.GetBytes($"# Notes\r\n\r\n  {Text}"), "other name.md", papers);
+        var note = CorpusLoader.FindIdenticalCopy("Mixture-of-experts routing sends each token to two experts.\n"u8.ToArray(), "routing.txt", papers);
+
+        Assert.Equal("notes.md", copy?.Existing.SourceFile);
+        Assert.Equal("moe.txt", note?.Existing.SourceFile);
+        Assert.Null(CorpusLoader.FindIdenticalCopy(System.Text.Encoding.UTF8.GetBytes($"# Other notes\n\n{Text}"), "notes2.md", papers));
+    }
 }

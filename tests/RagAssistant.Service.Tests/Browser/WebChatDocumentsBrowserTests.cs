@@ -143,6 +143,61 @@ public sealed class WebChatDocumentsBrowserTests
         Assert.True(File.Exists(Path.Combine(corpus.Path, "uploads", "again.md")));
     }
 
+    [Fact]
+    public async Task A_document_the_corpus_already_has_under_another_name_is_refused_naming_the_one_it_copies()
+    {
+        using var corpus = new TempFolder();
+        corpus.Write("notes.md", "# Notes\n\nSomething to index.\n");
+        await using var service = ServiceProcess.Start(
+            "--retrieval-only", "--corpus", corpus.Path, "--EmbeddingModel:Provider=None", "--Service:ReindexDelay=00:00:00.200");
+        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        using var client = new HttpClient { BaseAddress = service.Address };
+        client.DefaultRequestHeaders.Add("X-RagAssistant-Upload", "1");
+        var lora = "# LoRA\n\nLow-rank adaptation freezes the pretrained weights and trains small adapters.\n"u8.ToArray();
+
+        var (status, _) = await UploadAsync(client, ("lora.md", lora), ("moe.txt", "Mixture-of-experts routing sends each token to two experts."u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Created, status);
+
+        // Under another name, before the index has read the first (saved since the build) ...
+        (status, var detail) = await UploadAsync(client, ("lora copy.md", lora));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.StartsWith("\"lora copy.md\" has the same content as the uploaded document \"lora.md\" (\"LoRA\"), already in the corpus", detail, StringComparison.Ordinal);
+
+        // ... and after (from the index), whitespace and line endings aside; a one-line note's title is only its name.
+        await WaitUntilIndexedAsync(client, "lora.md");
+        (status, detail) = await UploadAsync(client, ("other.md", "a"u8.ToArray()), ("lora-2.md", "# LoRA\r\n\r\nLow-rank adaptation  freezes the pretrained weights\r\nand trains small adapters."u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.StartsWith("\"lora-2.md\" has the same content as the uploaded document \"lora.md\"", detail, StringComparison.Ordinal);
+        Assert.Contains("Nothing of this upload was saved; send the other files without it.", detail, StringComparison.Ordinal);
+        (status, detail) = await UploadAsync(client, ("routing.txt", "Mixture-of-experts routing sends each token to two experts.\n"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("the uploaded document \"moe.txt\"", detail, StringComparison.Ordinal);
+
+        // A file of the corpus folder itself, and the same file twice in one upload.
+        (status, detail) = await UploadAsync(client, ("notes-again.md", "# Notes\n\nSomething to index."u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("\"notes.md\" of the corpus folder (\"Notes\")", detail, StringComparison.Ordinal);
+        (status, detail) = await UploadAsync(client, ("x.md", "# X\n\nText."u8.ToArray()), ("y.md", "# X\n\nText."u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Equal("\"y.md\" has the same content as \"x.md\" of this upload: send it once. Nothing of this upload was saved.", detail);
+
+        // Nothing was written for the refused uploads; a document that merely shares a title is new.
+        Assert.Equal(["lora.md", "moe.txt"], Directory.EnumerateFiles(Path.Combine(corpus.Path, "uploads")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        (status, _) = await UploadAsync(client, ("more-notes.md", "# Notes\n\nSomething else entirely.\n"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Created, status);
+    }
+
+    private static async Task WaitUntilIndexedAsync(HttpClient client, string name)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/documents", UriKind.Relative), Ct)).RootElement.GetProperty("documents")
+            .EnumerateArray().Any(d => d.GetProperty("name").GetString() == name && d.GetProperty("indexed").GetBoolean()))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{name} was not indexed");
+            await Task.Delay(200, Ct);
+        }
+    }
+
     private static async Task<(HttpStatusCode Status, string Detail)> UploadAsync(HttpClient client, params (string Name, byte[] Content)[] files)
     {
         using var form = new MultipartFormDataContent();
