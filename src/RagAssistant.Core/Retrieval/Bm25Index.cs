@@ -66,10 +66,8 @@ public sealed class Bm25Index : IDisposable
     {
         ArgumentNullException.ThrowIfNull(documents);
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        var stopWords = options.QuestionStopWords ? QuestionStopWords : CharArraySet.Empty;
-        _analyzer = options.Stemming
-            ? new EnglishAnalyzer(Version, options.QuestionStopWords ? QuestionStopWords : EnglishAnalyzer.DefaultStopSet)
-            : new StandardAnalyzer(Version, stopWords);
+        var stopWords = options.QuestionStopWords ? QuestionStopWords : options.Stemming ? EnglishAnalyzer.DefaultStopSet : CharArraySet.Empty;
+        _analyzer = new Bm25Analyzer(Version, stopWords, options.Stemming);
         var similarity = new BM25Similarity(options.K1, options.B);
         _questionWordTerms = new HashSet<string>(Analyze(string.Join(' ', QuestionWords)), StringComparer.Ordinal);
 

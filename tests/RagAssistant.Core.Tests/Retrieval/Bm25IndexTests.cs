@@ -5,7 +5,10 @@ using RagAssistant.Core.Tests.Ingestion;
 
 namespace RagAssistant.Core.Tests.Retrieval;
 
-/// <summary>Long questions must never exceed Lucene's clause limit (<see cref="BooleanQuery.MaxClauseCount"/>).</summary>
+/// <summary>
+/// Long questions must never exceed Lucene's clause limit (<see cref="BooleanQuery.MaxClauseCount"/>); accents fold, so
+/// "naive" and "naïve" are one term.
+/// </summary>
 public sealed class Bm25IndexTests
 {
     // 520 distinct codes, each also in the corpus, so none is dropped as absent: 1,040 clauses before the cap.
@@ -87,5 +90,25 @@ public sealed class Bm25IndexTests
         var exception = Record.Exception(() => index.Search(question, 10));
 
         Assert.Null(exception);
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Accents_fold_so_a_question_with_or_without_them_finds_the_note_written_the_other_way(Bm25Options options)
+    {
+        using var index = new Bm25Index(
+            [
+                new Bm25Document("Zürich notes", "A naïve Bayes baseline for résumé screening, tested in Zürich."),
+                new Bm25Document("Transformers", "Attention is all you need; a naive baseline trails it."),
+                new Bm25Document("Speech", "Whisper transcribes speech in many languages."),
+            ],
+            options);
+
+        Assert.Equal(0, index.Search("resume screening", 3)[0].Ordinal);
+        Assert.Equal(0, index.Search("What was tested in Zurich?", 3)[0].Ordinal);
+        Assert.Equal(index.Analyze("naive"), index.Analyze("naïve"));
+        Assert.Empty(UnknownNames.Find(index, "Which notes were written in Zurich?"));
+        Assert.Equal(["Paris"], UnknownNames.Find(index, "Which notes were written in Paris?"));
+        Assert.Equal(["日", "本"], index.Analyze("日本")); // other scripts pass through unchanged
     }
 }
