@@ -10,17 +10,15 @@ namespace RagAssistant.Core.Answering;
 /// Turns a follow-up ("and how does it compare to the second one?") into a standalone search query. The first
 /// question of a conversation goes to retrieval as typed. With a chat model the Rewrite prompt asks it for the
 /// query; without one (retrieval-only), or when the model's reply is unusable, the question is searched with the
-/// last user questions (two, one a line) as its <see cref="RetrievalQuery.Context"/>: the question drives the search and the earlier
-/// topic only weighs in (Retrieval:ContextWeight), so a follow-up on the same paper stays there and a new topic
-/// moves on. Assistant text is never searched. The model is asked through the kernel's <c>rewrite_follow_up</c>
+/// conversation's earlier user questions (one a line) as its <see cref="RetrievalQuery.Context"/>: the question drives
+/// the search and the earlier topic only weighs in (Retrieval:ContextWeight), so a follow-up on the same paper stays
+/// there and a new topic moves on. Assistant text is never searched, and a question answered "not covered"
+/// (<see cref="AnswerPipeline.NotCoveredLead"/>) is no context: after "Tell me a joke", "it" is the last answered topic. The model is asked through the kernel's <c>rewrite_follow_up</c>
 /// function with the rendered Rewrite prompt as one user message, so the kernel's filters see the rewrite as a step of
 /// its own.
 /// </summary>
 internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, AnsweringOptions options, ILogger logger)
 {
-    // Earlier user questions passed as a retrieval-only follow-up's context.
-    private const int ContextQuestions = 2;
-
     // Each earlier message is cut to this many characters: the query needs the topic, not whole answers.
     private const int MaxHistoryMessageChars = 600;
 
@@ -34,16 +32,16 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
         string question,
         CancellationToken cancellationToken)
     {
-        var turns = (history ?? [])
+        var conversation = (history ?? [])
             .Where(m => (m.Role == ChatRole.User || m.Role == ChatRole.Assistant) && !string.IsNullOrWhiteSpace(m.Text))
-            .TakeLast(options.MaxHistoryMessages)
             .ToList();
+        var turns = conversation.TakeLast(options.MaxHistoryMessages).ToList();
         if (turns.Count == 0)
         {
             return new RetrievalQuery(question);
         }
 
-        var joined = WithLastQuestion(turns, question);
+        var joined = WithConversation(conversation, question);
         if (!kernel.HasChatModel)
         {
             return joined;
@@ -107,15 +105,23 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
     private static HashSet<string> Words(string text) =>
         WordPattern().Matches(text.ToLowerInvariant()).Select(m => m.Value).Where(w => w.Length >= 4).ToHashSet(StringComparer.Ordinal);
 
-    // The last two user questions, oldest first, one a line: the retriever reads the newest and goes back to the
-    // other only when the newest has almost no topic ("How fast is it?" after "What is speculative decoding?").
-    private static RetrievalQuery WithLastQuestion(List<ChatMessage> turns, string question)
+    // The earlier user questions, oldest first, one a line, but those answered "not covered": the retriever finds in
+    // them the last one that set the topic (a chain of vague follow-ups keeps leaning on it). A refused question set no
+    // topic the corpus holds, so a later "it" means the last answered one. The whole history the request carries (at
+    // most Ask:MaxHistoryMessages), not only the turns shown to the rewriting model: a long chain keeps its topic.
+    private static RetrievalQuery WithConversation(List<ChatMessage> history, string question)
     {
-        var earlier = turns.Where(m => m.Role == ChatRole.User)
-            .Select(m => LineBreaks().Replace(m.Text.Trim(), " "))
-            .Where(t => t.Length > 0)
-            .TakeLast(ContextQuestions)
-            .ToList();
+        var earlier = new List<string>();
+        for (var i = 0; i < history.Count; i++)
+        {
+            var next = i + 1 < history.Count ? history[i + 1] : null;
+            if (history[i].Role == ChatRole.User &&
+                !(next?.Role == ChatRole.Assistant && next.Text.TrimStart().StartsWith(AnswerPipeline.NotCoveredLead, StringComparison.Ordinal)))
+            {
+                earlier.Add(LineBreaks().Replace(history[i].Text.Trim(), " "));
+            }
+        }
+
         return new RetrievalQuery(question, earlier.Count == 0 ? null : string.Join('\n', earlier));
     }
 

@@ -29,11 +29,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     /// <summary>The notice of results that fell back to BM25 for want of an embedding model.</summary>
     public const string Bm25OnlyNotice = "No embedding model is available: results come from BM25 (keyword) search only.";
 
-    // A follow-up with fewer topic terms than this leans on its context more in a BM25-only search (see Weigh).
+    // A question with fewer topic terms than this is vague: it may follow up on the conversation's topic (FollowsUp,
+    // SearchAsync), and leans on it the more (Weigh).
     private const int VagueQuestionTerms = 3;
-
-    // A context line with fewer topic terms than this brings in the line before it (see ContextTopic).
-    private const int MinContextTopicTerms = 2;
 
     private readonly CorpusIndex _index;
     private readonly RetrievalOptions _options;
@@ -88,15 +86,17 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         context = string.IsNullOrWhiteSpace(context) ? null : context;
         await _index.EnsureBuiltAsync(cancellationToken).ConfigureAwait(false);
         var snapshot = _index.Snapshot!;
-        context = context is null ? null : ContextInUse(snapshot.Bm25, context);
-        if (context is not null && !ReferringPronoun().IsMatch(text))
+        context = context is null ? null : TopicQuestion(snapshot.Bm25, context);
+        var followsUp = context is not null && FollowsUp(snapshot.Bm25, text, context);
+        if (context is not null && !followsUp)
         {
             // The question on its own first: a new topic ("What is LoRA?" after two speculative decoding questions)
-            // must not be outweighed by the last one. The conversation is leaned on only when the question points
-            // back (it, its, they, ...), or is vague (fewer than VagueQuestionTerms topic words of its own: "what
-            // about the limitations?") and finds too little alone. A specific question that finds too little alone
-            // is about something the corpus lacks, and is judged alone: the earlier topic must not carry it through
-            // the gate (text-to-SQL accuracy after a speculative decoding question was answered from decoding papers).
+            // must not be outweighed by the last one. The conversation is leaned on only when the question follows up
+            // on it (FollowsUp: it points back, or its few words are the topic papers' own), or is vague (fewer than
+            // VagueQuestionTerms topic words of its own: "what about the drawbacks?") and finds too little alone. A
+            // specific question that finds too little alone is about something the corpus lacks, and is judged alone:
+            // the earlier topic must not carry it through the gate (text-to-SQL accuracy after a speculative decoding
+            // question was answered from decoding papers).
             var alone = await SearchAsync(new RetrievalQuery(query.Text), topK, kind, cancellationToken).ConfigureAwait(false);
             if (!IsVague(snapshot.Bm25, text) || (alone.Hits.Count > 0 && alone.Hits.Max(h => h.RelevanceScore) >= _options.StandaloneMinRelevance))
             {
@@ -104,6 +104,21 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             }
         }
 
+        var result = await SearchWeighedAsync(query, text, context, followsUp, snapshot, topK, kind, cancellationToken).ConfigureAwait(false);
+        if (followsUp && !ReferringPronoun().IsMatch(text) && result.Hits.All(h => h.RelevanceScore < _options.StandaloneMinRelevance))
+        {
+            // Read as a follow-up for its "the" or its words, yet not covered with the conversation's topic: a new
+            // topic ("What is the attention mechanism?") is never refused because the last topic outweighs it.
+            var alone = await SearchAsync(new RetrievalQuery(query.Text), topK, kind, cancellationToken).ConfigureAwait(false);
+            return alone.Hits.Any(h => h.RelevanceScore >= _options.StandaloneMinRelevance) ? alone : result;
+        }
+
+        return result;
+    }
+
+    // The search itself: the question with its context (null for none) weighed as Weigh says.
+    private async Task<RetrievalResult> SearchWeighedAsync(RetrievalQuery query, string text, string? context, bool followsUp, IndexSnapshot snapshot, int? topK, RetrieverKind? kind, CancellationToken cancellationToken)
+    {
         var requested = kind ?? _options.Mode;
         var mode = requested;
         string? notice = null;
@@ -122,7 +137,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         }
 
         var candidates = Math.Max(_options.CandidateCount, depth * _options.MaxPassagesPerPaper);
-        var weighted = Weigh(snapshot.Bm25, text, context, mode);
+        var weighted = Weigh(snapshot.Bm25, text, context, mode, followsUp);
         IReadOnlyList<Bm25Hit> bm25 = mode == RetrieverKind.Dense ? [] : Bm25Search(snapshot, weighted, candidates);
         QueryVectors? queryVectors = null;
         IReadOnlyList<(int Ordinal, double Score)> dense = [];
@@ -155,7 +170,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 queryVectors = null;
                 dense = [];
                 second = null;
-                weighted = Weigh(snapshot.Bm25, text, context, mode);
+                weighted = Weigh(snapshot.Bm25, text, context, mode, followsUp);
                 bm25 = Bm25Search(snapshot, weighted, candidates);
             }
         }
@@ -270,11 +285,12 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
     // A follow-up's own function words ("what about its ...") would outweigh its context's topic: with a context,
     // only the question's topic terms are searched (a standalone question keeps them, as measured on the dev set).
-    // Without vectors, BM25 alone must keep the topic, and with vectors so must a follow-up that points back ("how
-    // much faster is it?"): one with few topic terms of its own leans on its context the more, ContextWeight rising
-    // towards 1 as the question's topic terms fall below VagueQuestionTerms (BM25 terms and the dense blend alike).
-    // A follow-up that does not point back and finds enough alone never gets here (SearchAsync searches it alone).
-    private WeightedQuery Weigh(Bm25Index bm25, string text, string? context, RetrieverKind mode)
+    // Without vectors, BM25 alone must keep the topic, and with vectors so must a question that follows up (FollowsUp:
+    // "how much faster is it?", "and the speed?"): one with few topic terms of its own leans on its context the more,
+    // ContextWeight rising towards 1 as the question's topic terms fall below VagueQuestionTerms (BM25 terms and the
+    // dense blend alike). A question that does not follow up and finds enough alone never gets here (SearchAsync
+    // searches it alone).
+    private WeightedQuery Weigh(Bm25Index bm25, string text, string? context, RetrieverKind mode, bool followsUp)
     {
         var terms = bm25.AnalyzeQuery(text);
         var topic = bm25.TopicTerms(terms);
@@ -285,13 +301,13 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
         var contextTopic = bm25.TopicTerms(bm25.AnalyzeQuery(context));
         var weight = _options.ContextWeight;
-        if (mode == RetrieverKind.Bm25 || ReferringPronoun().IsMatch(text))
+        if (mode == RetrieverKind.Bm25 || followsUp)
         {
-            // A pronoun pointing back ("does it change ...?") says the topic is the earlier one: half the terms count,
-            // and none without vectors, where nothing else carries the topic (the context then weighs as much as the
-            // question: with titles weighed lightly in BM25, "output distribution" alone found an unrelated paper).
+            // A follow-up ("does it change ...?", "and the speed?") says the topic is the earlier one: half its terms
+            // count, and none without vectors, where nothing else carries the topic (the context then weighs as much
+            // as the question: with titles weighed lightly in BM25, "output distribution" alone found an unrelated paper).
             var own = (double)topic.Distinct(StringComparer.Ordinal).Count(t => bm25.DocumentFrequency(t) > 0);
-            own = !ReferringPronoun().IsMatch(text) ? own : mode == RetrieverKind.Bm25 ? 0 : own / 2;
+            own = !followsUp ? own : mode == RetrieverKind.Bm25 ? 0 : own / 2;
             weight += (1 - weight) * Math.Max(0, VagueQuestionTerms - own) / VagueQuestionTerms;
         }
 
@@ -299,21 +315,60 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         return new WeightedQuery(topic, contextTopic, weight, gateTopic, RareTopic(bm25, gateTopic));
     }
 
-    // The newest context line, with older lines before it while the taken ones have fewer than MinContextTopicTerms
-    // topic terms in the corpus: "How fast is it?" as a context carries no topic, the question before it does.
-    private static string ContextInUse(Bm25Index bm25, string context)
+    // The question that set the conversation's topic: of the earlier questions (one a line, oldest first), the last
+    // that did not follow up on the topic before it. A chain of follow-ups ("What about its limitations?", "And the
+    // speed?", "How much memory does it use?") keeps leaning on the question before the chain, however long; the
+    // follow-ups' own words ("limitations", "speed") are no topic for the next one. Decided by FollowsUp alone (terms
+    // and one BM25 search per line, no embedding): an earlier vague question whose words the topic papers lack counts
+    // as a new topic, although its own search may have leaned on the conversation for finding too little alone. A
+    // line with no topic word ("ok", "and then?") sets nothing.
+    private string? TopicQuestion(Bm25Index bm25, string context)
     {
-        var lines = context.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var taken = 0;
-        var topic = new HashSet<string>(StringComparer.Ordinal);
-        while (taken < lines.Length && topic.Count < MinContextTopicTerms)
+        string? topic = null;
+        foreach (var line in context.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            taken++;
-            topic.UnionWith(bm25.TopicTerms(bm25.AnalyzeQuery(lines[^taken])).Where(t => bm25.DocumentFrequency(t) > 0));
+            if (HasContent(bm25, line) && (topic is null || !FollowsUp(bm25, line, topic)))
+            {
+                topic = line;
+            }
         }
 
-        return lines.Length == 0 ? context : string.Join('\n', lines[^taken..]);
+        return topic;
     }
+
+    // Whether a question follows up on the conversation's topic (the question that set it) instead of standing alone:
+    // it has no topic word of its own ("and then?"); or every topic word is one the corpus uses (a word no paper uses,
+    // "Write me a poem about it", asks for something the corpus does not hold, and is judged alone) and either it
+    // points back (it, its, they, ...), or it is vague (fewer than VagueQuestionTerms topic words), names nothing
+    // (no word written as a name: "LoRA", "GPT") and refers to the topic: with "the" ("And the speed?", "What about
+    // the limitations?": the speed of what was asked about), or with words one passage of the topic's own papers
+    // holds (its top Retrieval:TopK BM25 hits: "What about speed?"). "What is LoRA?" and "And quantization?" name a
+    // topic of their own. How much a vague question's words find elsewhere says nothing here: "speed" is in as many
+    // papers (11) as "lora".
+    private bool FollowsUp(Bm25Index bm25, string question, string topic)
+    {
+        var own = bm25.AnalyzeQuery(question).Where(t => !bm25.IsQuestionWord(t)).Distinct(StringComparer.Ordinal).ToList();
+        if (own.Count == 0)
+        {
+            return true;
+        }
+
+        if (own.Any(t => bm25.DocumentFrequency(t) == 0))
+        {
+            return false;
+        }
+
+        if (ReferringPronoun().IsMatch(question))
+        {
+            return true;
+        }
+
+        return own.Count < VagueQuestionTerms && UnknownNames.KnownTerms(bm25, question).Count == 0 &&
+            (DefiniteArticle().IsMatch(question) || bm25.Search(bm25.TopicTerms(bm25.AnalyzeQuery(topic)), [], 0, _options.TopK).Any(h => bm25.ContainsAll(own, h.Ordinal)));
+    }
+
+    [GeneratedRegex(@"\bthe\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DefiniteArticle();
 
     // Every topic term counts, known to the corpus or not: a passage "matches exactly" only if it has them all.
     private static List<string> GateTopic(IReadOnlyList<string> topic) => topic.Distinct(StringComparer.Ordinal).ToList();
