@@ -318,7 +318,8 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     // The question that set the conversation's topic: of the earlier questions (one a line, oldest first), the last
     // that did not follow up on the topic before it. A chain of follow-ups ("What about its limitations?", "And the
     // speed?", "How much memory does it use?") keeps leaning on the question before the chain, however long; the
-    // follow-ups' own words ("limitations", "speed") are no topic for the next one. Decided by FollowsUp alone (terms
+    // follow-ups' own words ("limitations", "speed") are no topic for the next one, nor is a question that points
+    // back ("Write me a poem about it" was judged alone, but "it" was still the topic). Decided by FollowsUp (terms
     // and one BM25 search per line, no embedding): an earlier vague question whose words the topic papers lack counts
     // as a new topic, although its own search may have leaned on the conversation for finding too little alone. A
     // line with no topic word ("ok", "and then?") sets nothing.
@@ -327,7 +328,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         string? topic = null;
         foreach (var line in context.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (HasContent(bm25, line) && (topic is null || !FollowsUp(bm25, line, topic)))
+            if (HasContent(bm25, line) && (topic is null || (!ReferringPronoun().IsMatch(line) && !FollowsUp(bm25, line, topic))))
             {
                 topic = line;
             }

@@ -157,6 +157,82 @@ public sealed class FollowUpRetrievalTests
         Assert.All(titles, t => Assert.Contains("Speculative Decoding", t, StringComparison.OrdinalIgnoreCase));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_chain_of_vague_follow_ups_keeps_the_topic_of_the_question_that_set_it(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid));
+
+        // The trial's chain ("And the speed?" found GeDi and an encoder paper on its own), and longer: each follow-up
+        // leans on the first question, not on the vague one before it.
+        var results = await AskAsync(pipeline, "Which papers study speculative decoding?", "What about its limitations?", "And the speed?", "How much faster is it?", "And the memory cost?", "And the latency?");
+
+        Assert.All(results.Skip(1), r =>
+        {
+            var titles = string.Join(" / ", r.Sources.Select(s => s.Title));
+            Assert.True(r.Sources.Count(s => s.Title.Contains("Speculative Decoding", StringComparison.OrdinalIgnoreCase)) >= 2, titles);
+            Assert.False(r.Sources.Any(s => UnrelatedToSpeculativeDecoding.Contains(s.Title)), titles);
+        });
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_refused_question_is_no_context_so_a_later_follow_up_refers_to_the_last_answered_topic(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid));
+
+        var results = await AskAsync(pipeline, "What is LoRA?", "Tell me a joke", "How much memory does it save?", "And the accuracy?");
+
+        Assert.Equal(AnswerMode.NotCovered, results[1].Mode);
+        Assert.All(results.Skip(2), r =>
+        {
+            Assert.DoesNotContain("joke", r.SearchQuery, StringComparison.OrdinalIgnoreCase);
+            Assert.True(r.Sources.Count > 0 && r.Sources[0].Title.Contains("LoRA", StringComparison.Ordinal), string.Join(" / ", r.Sources.Select(s => s.Title)));
+        });
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_vague_question_naming_a_topic_of_its_own_after_a_chain_moves_to_it(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid));
+
+        // "speed" is in as many papers as "lora": a new topic is told by its words, not by how much they find.
+        var results = await AskAsync(pipeline, "Which papers study speculative decoding?", "And the speed?", "What is LoRA?", "And the speed?");
+
+        var titles = results.Select(r => string.Join(" / ", r.Sources.Select(s => s.Title))).ToList();
+        Assert.True(results[2].Sources[0].Title.Contains("LoRA", StringComparison.Ordinal), titles[2]);
+        Assert.False(results[2].Sources.Any(s => s.Title.Contains("Speculative", StringComparison.OrdinalIgnoreCase)), titles[2]);
+        Assert.True(results[3].Sources[0].Title.Contains("LoRA", StringComparison.Ordinal), titles[3]); // the speed of LoRA now
+        Assert.False(results[3].Sources.Any(s => s.Title.Contains("Speculative", StringComparison.OrdinalIgnoreCase)), titles[3]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_follow_up_asking_for_what_no_paper_holds_is_judged_alone_not_answered_from_the_earlier_topic(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid));
+
+        // No paper uses "poem": the question is searched alone (refused by the real model's gate; see the bundled test).
+        var results = await AskAsync(pipeline, "Which papers study speculative decoding?", "Write me a poem about it", "How fast is it?");
+
+        var titles = results.Select(r => string.Join(" / ", r.Sources.Select(s => s.Title))).ToList();
+        Assert.False(results[1].Sources.Any(s => s.Title.Contains("Decoding", StringComparison.OrdinalIgnoreCase)), titles[1]);
+        Assert.True(results[2].Sources.Any(s => s.Title.Contains("Speculative Decoding", StringComparison.OrdinalIgnoreCase)), titles[2]);
+    }
+
     [Fact]
     public async Task A_short_question_naming_a_rare_term_passes_the_gate_and_an_absent_topic_does_not()
     {
@@ -176,6 +252,30 @@ public sealed class FollowUpRetrievalTests
         Assert.Contains("LoRA", best.Paper.Title, StringComparison.Ordinal);
         Assert.True(best.RelevanceScore >= minRelevance, $"{best.Paper.Title}: {best.RelevanceScore}");
         Assert.All(music.Hits, h => Assert.True(h.RelevanceScore < minRelevance, $"{h.Paper.Title}: {h.RelevanceScore}"));
+    }
+
+    // What "And the speed?" and "And the memory cost?" find on their own (BM25, the bundled model or the hashing stand-in).
+    private static readonly HashSet<string> UnrelatedToSpeculativeDecoding =
+    [
+        "GeDi: Generative Discriminator Guided Sequence Generation",
+        "Language Models on a Diet: Cost-Efficient Development of Encoders for Closely-Related Languages via Additional Pretraining",
+        "Cut Your Losses in Large-Vocabulary Language Models",
+    ];
+
+    // Asks each question in turn, each answer going into the history as the chat keeps it.
+    private static async Task<List<AnswerResult>> AskAsync(AnswerPipeline pipeline, params string[] questions)
+    {
+        var history = new List<ChatMessage>();
+        var results = new List<AnswerResult>();
+        foreach (var question in questions)
+        {
+            var result = await pipeline.AnswerAsync(new AnswerRequest(question, [.. history]), Ct);
+            results.Add(result);
+            history.Add(new(ChatRole.User, question));
+            history.Add(new(ChatRole.Assistant, result.Answer));
+        }
+
+        return results;
     }
 
     private static CorpusIndex CreateIndex(TempFolder cache, bool hybrid) =>
