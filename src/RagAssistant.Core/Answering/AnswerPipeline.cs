@@ -133,7 +133,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
 
         // A null TopK goes through, so the retriever's Retrieval:TopK is the one default.
         var retrieval = await _kernel.SearchAsync(query, request.TopK, cancellationToken).ConfigureAwait(false);
-        var searchQuery = query.ToString();
+        // The context the retriever leaned on (a follow-up's topic question), not every earlier question it was offered.
+        var searchQuery = (retrieval.Searched ?? query).ToString();
         var run = new AnswerRun(question, searchQuery, clock, rewriteMs, clock.Elapsed.TotalMilliseconds - rewriteMs, retrieval.Notice);
         var candidates = OnTopic(ToSources(retrieval.Hits), _options.MinRelevance);
         var bestRelevance = retrieval.Hits.Count == 0 ? 0 : retrieval.Hits.Max(h => h.RelevanceScore);

@@ -104,7 +104,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             }
         }
 
-        var result = await SearchWeighedAsync(query, text, context, followsUp, snapshot, topK, kind, cancellationToken).ConfigureAwait(false);
+        var result = await SearchWeighedAsync(query, text, context, followsUp, snapshot, topK, kind, cancellationToken).ConfigureAwait(false) with { Searched = new RetrievalQuery(query.Text, context) };
         if (followsUp && !ReferringPronoun().IsMatch(text) && result.Hits.All(h => h.RelevanceScore < _options.StandaloneMinRelevance))
         {
             // Read as a follow-up for its "the" or its words, yet not covered with the conversation's topic: a new

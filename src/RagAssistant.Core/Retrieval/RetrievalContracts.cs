@@ -63,6 +63,13 @@ public sealed record RetrievalResult(
     /// the gate refuses is not covered ("no paper in it uses bake or bread"), and show a typo.
     /// </summary>
     public IReadOnlyList<string> UnusedWords { get; init; } = [];
+
+    /// <summary>
+    /// What the search weighed: the question, and of a follow-up's <see cref="RetrievalQuery.Context"/> only the earlier
+    /// question it leaned on (null <see cref="RetrievalQuery.Context"/> when the question was searched alone); null when
+    /// the retriever does not say. The answer's <c>search_query</c> shows it.
+    /// </summary>
+    public RetrievalQuery? Searched { get; init; }
 }
 
 /// <summary>
@@ -73,9 +80,10 @@ public sealed record RetrievalResult(
 /// </summary>
 /// <param name="Text">The question or standalone query.</param>
 /// <param name="Context">
-/// The earlier user questions of the conversation (never an answer), one a line, newest last, or null for a standalone
-/// query. The newest line is the context; an older one is consulted only while the newer ones have fewer than two
-/// topic terms ("How fast is it?" keeps the topic of the question before it).
+/// The earlier user questions of the conversation (never an answer, nor a question answered "not covered"), one a
+/// line, newest last, or null for a standalone query. The context is the last line that set the topic: a line that
+/// follows up on the topic before it (points back, or is vague and refers to it: "And the speed?") does not, so a
+/// chain of follow-ups keeps the question before the chain (see Retrieval/README.md, "Follow-ups").
 /// </param>
 public sealed record RetrievalQuery(string Text, string? Context = null)
 {

@@ -170,6 +170,9 @@ public sealed class FollowUpRetrievalTests
         // leans on the first question, not on the vague one before it.
         var results = await AskAsync(pipeline, "Which papers study speculative decoding?", "What about its limitations?", "And the speed?", "How much faster is it?", "And the memory cost?", "And the latency?");
 
+        // The search weighed the question that set the topic, not every earlier question it was offered.
+        Assert.Equal("Which papers study speculative decoding? And the latency?", results[^1].SearchQuery);
+
         Assert.All(results.Skip(1), r =>
         {
             var titles = string.Join(" / ", r.Sources.Select(s => s.Title));
@@ -229,6 +232,7 @@ public sealed class FollowUpRetrievalTests
         var results = await AskAsync(pipeline, "Which papers study speculative decoding?", "Write me a poem about it", "How fast is it?");
 
         var titles = results.Select(r => string.Join(" / ", r.Sources.Select(s => s.Title))).ToList();
+        Assert.Equal("Write me a poem about it", results[1].SearchQuery);
         Assert.False(results[1].Sources.Any(s => s.Title.Contains("Decoding", StringComparison.OrdinalIgnoreCase)), titles[1]);
         Assert.True(results[2].Sources.Any(s => s.Title.Contains("Speculative Decoding", StringComparison.OrdinalIgnoreCase)), titles[2]);
     }
