@@ -1,8 +1,8 @@
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
+using RagAssistant.Testing.Answering;
 
 namespace RagAssistant.Onnx.Tests;
 
@@ -74,18 +74,5 @@ public sealed class BundledFollowUpTests(BundledModel model)
 
     private static string Titles(AnswerResult result) => $"{result.Question}: {result.Mode}: " + string.Join(" / ", result.Sources.Select(s => s.Title));
 
-    private static async Task<List<AnswerResult>> AskAsync(AnswerPipeline pipeline, params string[] questions)
-    {
-        var history = new List<ChatMessage>();
-        var results = new List<AnswerResult>();
-        foreach (var question in questions)
-        {
-            var result = await pipeline.AnswerAsync(new AnswerRequest(question, [.. history]), Ct);
-            results.Add(result);
-            history.Add(new(ChatRole.User, question));
-            history.Add(new(ChatRole.Assistant, result.Answer));
-        }
-
-        return results;
-    }
+    private static Task<List<AnswerResult>> AskAsync(AnswerPipeline pipeline, params string[] questions) => Conversation.AskAsync(pipeline, questions, Ct);
 }

@@ -5,6 +5,7 @@ using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Core.Tests.Retrieval;
 using RagAssistant.Core.VectorStore;
+using RagAssistant.Testing.Answering;
 
 namespace RagAssistant.Core.Tests.Answering;
 
@@ -105,17 +106,9 @@ public sealed class FollowUpRetrievalTests
         using var cache = new TempFolder();
         using var index = CreateIndex(cache, hybrid);
         var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid));
-        var history = new List<ChatMessage>();
-        var results = new List<AnswerResult>();
 
         // The issue's conversation: the third question changes the topic and was refused ("best relevance 0.019").
-        foreach (var question in new[] { "Which papers study speculative decoding?", "How much faster is it?", "What is LoRA?" })
-        {
-            var result = await pipeline.AnswerAsync(new AnswerRequest(question, [.. history]), Ct);
-            results.Add(result);
-            history.Add(new(ChatRole.User, question));
-            history.Add(new(ChatRole.Assistant, result.Answer));
-        }
+        var results = await AskAsync(pipeline, "Which papers study speculative decoding?", "How much faster is it?", "What is LoRA?");
 
         Assert.True(results[1].Sources.Any(s => s.Title.Contains("Speculative Decoding", StringComparison.OrdinalIgnoreCase)), $"{results[1].Mode}: {string.Join(" / ", results[1].Sources.Select(s => s.Title))}");
         Assert.Equal(AnswerMode.RetrievalOnly, results[2].Mode);
@@ -142,17 +135,9 @@ public sealed class FollowUpRetrievalTests
         using var cache = new TempFolder();
         using var index = CreateIndex(cache, hybrid: false);
         var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid: false));
-        var history = new List<ChatMessage>();
-        var titles = new List<string>();
 
         // The trial's conversation, as typed; each answer goes into the history as the chat would keep it.
-        foreach (var question in new[] { "What is speculative decoding?", "How fast is it?", "Does it change the output distribution?" })
-        {
-            var result = await pipeline.AnswerAsync(new AnswerRequest(question, [.. history]), Ct);
-            titles.Add(result.Sources[0].Title);
-            history.Add(new(ChatRole.User, question));
-            history.Add(new(ChatRole.Assistant, result.Answer));
-        }
+        var titles = (await AskAsync(pipeline, "What is speculative decoding?", "How fast is it?", "Does it change the output distribution?")).Select(r => r.Sources[0].Title).ToList();
 
         Assert.All(titles, t => Assert.Contains("Speculative Decoding", t, StringComparison.OrdinalIgnoreCase));
     }
@@ -266,21 +251,7 @@ public sealed class FollowUpRetrievalTests
         "Cut Your Losses in Large-Vocabulary Language Models",
     ];
 
-    // Asks each question in turn, each answer going into the history as the chat keeps it.
-    private static async Task<List<AnswerResult>> AskAsync(AnswerPipeline pipeline, params string[] questions)
-    {
-        var history = new List<ChatMessage>();
-        var results = new List<AnswerResult>();
-        foreach (var question in questions)
-        {
-            var result = await pipeline.AnswerAsync(new AnswerRequest(question, [.. history]), Ct);
-            results.Add(result);
-            history.Add(new(ChatRole.User, question));
-            history.Add(new(ChatRole.Assistant, result.Answer));
-        }
-
-        return results;
-    }
+    private static Task<List<AnswerResult>> AskAsync(AnswerPipeline pipeline, params string[] questions) => Conversation.AskAsync(pipeline, questions, Ct);
 
     private static CorpusIndex CreateIndex(TempFolder cache, bool hybrid) =>
         new(
