@@ -9,7 +9,8 @@ namespace RagAssistant.Onnx.Tests;
 /// <summary>
 /// Retrieval-only conversations with the product's search (both bundled embedders, hybrid, the application's
 /// out-of-domain floor) through the real answer pipeline, each answer going into the history as the chat keeps it: a
-/// chain of vague follow-ups keeps the topic of the question that set it, a refused question is no context, a vague
+/// chain of vague follow-ups keeps the topic of the question that set it, a question refused as off the corpus's
+/// subject is no context (one refused for a name no paper uses is, and its follow-up is refused by that name), a vague
 /// question naming a topic of its own moves to it, and a follow-up asking for what no paper holds is not answered from
 /// the earlier topic.
 /// </summary>
@@ -57,6 +58,10 @@ public sealed class BundledFollowUpTests(BundledModel model)
         var refused = await AskAsync(pipeline, "What is LoRA?", "Tell me a joke", "How much memory does it save?", "And the accuracy?");
         Assert.Equal(AnswerMode.NotCovered, refused[1].Mode);
         Assert.All(refused.Skip(2), r => Assert.True(r.Sources.Count > 0 && r.Sources[0].Title.Contains("LoRA", StringComparison.Ordinal), Titles(r)));
+
+        // A question refused for a name no paper uses stays the topic: "it" is Medusa, refused by that name.
+        var named = await AskAsync(pipeline, SpeculativeDecoding, "Does any paper evaluate Medusa?", "How fast is it?");
+        Assert.All(named.Skip(1), r => Assert.Equal(AnswerPipeline.NotCoveredAnswer(["Medusa"], []), r.Answer));
 
         // A vague question naming a topic of its own moves to it; the next vague one follows the new topic.
         var moved = await AskAsync(pipeline, SpeculativeDecoding, "And the speed?", "What is LoRA?", "And the speed?");

@@ -36,6 +36,9 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     /// <summary>How every "not covered" answer begins (<see cref="NotCoveredAnswer"/>).</summary>
     public const string NotCoveredLead = "The corpus does not cover this question:";
 
+    /// <summary>How a "not covered" answer begins when the question names what no paper mentions (<see cref="NotCoveredAnswer"/>).</summary>
+    public const string UnknownNamesLead = NotCoveredLead + " no paper in it mentions ";
+
     private readonly AnswerKernel _kernel;
     private readonly ITokenizer? _tokenizer;
     private readonly AnswerPromptTemplates _prompts;
@@ -203,7 +206,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         ArgumentNullException.ThrowIfNull(unusedWords);
         return (unknownNames.Count, unusedWords.Count) switch
         {
-            ( > 0, _) => $"{NotCoveredLead} no paper in it mentions {Listed(unknownNames)}.",
+            ( > 0, _) => $"{UnknownNamesLead}{Listed(unknownNames)}.",
             (_, 1) => $"{NotCoveredMessage[..^1]}, and none uses the word {unusedWords[0]}.",
             (_, > 1) => $"{NotCoveredMessage[..^1]}, and none uses the words {Listed(unusedWords)}.",
             _ => NotCoveredMessage,

@@ -12,8 +12,8 @@ namespace RagAssistant.Core.Answering;
 /// query; without one (retrieval-only), or when the model's reply is unusable, the question is searched with the
 /// conversation's earlier user questions (one a line) as its <see cref="RetrievalQuery.Context"/>: the question drives
 /// the search and the earlier topic only weighs in (Retrieval:ContextWeight), so a follow-up on the same paper stays
-/// there and a new topic moves on. Assistant text is never searched, and a question answered "not covered"
-/// (<see cref="AnswerPipeline.NotCoveredLead"/>) is no context: after "Tell me a joke", "it" is the last answered topic. The model is asked through the kernel's <c>rewrite_follow_up</c>
+/// there and a new topic moves on. Assistant text is never searched, and a question answered "not covered" as off the
+/// corpus's subject is no context: after "Tell me a joke", "it" is the last answered topic. The model is asked through the kernel's <c>rewrite_follow_up</c>
 /// function with the rendered Rewrite prompt as one user message, so the kernel's filters see the rewrite as a step of
 /// its own.
 /// </summary>
@@ -105,10 +105,12 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
     private static HashSet<string> Words(string text) =>
         WordPattern().Matches(text.ToLowerInvariant()).Select(m => m.Value).Where(w => w.Length >= 4).ToHashSet(StringComparer.Ordinal);
 
-    // The earlier user questions, oldest first, one a line, but those answered "not covered": the retriever finds in
-    // them the last one that set the topic (a chain of vague follow-ups keeps leaning on it). A refused question set no
-    // topic the corpus holds, so a later "it" means the last answered one. The whole history the request carries (at
-    // most Ask:MaxHistoryMessages), not only the turns shown to the rewriting model: a long chain keeps its topic.
+    // The earlier user questions, oldest first, one a line, but those answered "not covered" as off the corpus's
+    // subject: the retriever finds in them the last one that set the topic (a chain of vague follow-ups keeps leaning
+    // on it). "Tell me a joke" set no topic, so a later "it" means the last answered one. A question refused for naming
+    // what no paper mentions ("Tell me about Mamba") did set one: "How fast is it?" then is about Mamba, and refused by
+    // that name too. The whole history the request carries (at most Ask:MaxHistoryMessages), not only the turns shown
+    // to the rewriting model: a long chain keeps its topic.
     private static RetrievalQuery WithConversation(List<ChatMessage> history, string question)
     {
         var earlier = new List<string>();
@@ -116,7 +118,8 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
         {
             var next = i + 1 < history.Count ? history[i + 1] : null;
             if (history[i].Role == ChatRole.User &&
-                !(next?.Role == ChatRole.Assistant && next.Text.TrimStart().StartsWith(AnswerPipeline.NotCoveredLead, StringComparison.Ordinal)))
+                !(next?.Role == ChatRole.Assistant && next.Text.TrimStart() is var answer &&
+                  answer.StartsWith(AnswerPipeline.NotCoveredLead, StringComparison.Ordinal) && !answer.StartsWith(AnswerPipeline.UnknownNamesLead, StringComparison.Ordinal)))
             {
                 earlier.Add(LineBreaks().Replace(history[i].Text.Trim(), " "));
             }

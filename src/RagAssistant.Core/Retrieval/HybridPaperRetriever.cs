@@ -188,8 +188,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         // A name the corpus never uses ("... on Spider?") says the question is about something else, however close
         // its other words come: every hit keeps its rank but none is relevant (see UnknownNames).
         // So is a question none of whose topic words any paper uses ("How do I bake bread?"): whatever matches it
-        // matches its function words, or the earlier topic of a conversation.
-        var unknownNames = UnknownNames.Find(snapshot.Bm25, text);
+        // matches its function words, or the earlier topic of a conversation. A question leaning on a topic question
+        // that names what no paper uses ("How fast is it?" after "Tell me about Mamba") is about that name too.
+        IReadOnlyList<string> unknownNames = [.. UnknownNames.Find(snapshot.Bm25, text).Concat(context is null ? [] : UnknownNames.Find(snapshot.Bm25, context)).Distinct(StringComparer.OrdinalIgnoreCase)];
         var unrelated = unknownNames.Count > 0 || UsesNoWordOfTheCorpus(snapshot.Bm25, text);
 
         // The hits: the ranking's best passages, at most MaxPassagesPerPaper of a paper.

@@ -188,6 +188,25 @@ public sealed class FollowUpRetrievalTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task A_question_refused_for_a_name_no_paper_uses_stays_the_topic_and_its_follow_up_is_refused_by_that_name(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid));
+
+        // Medusa is a speculative decoding method no paper of the corpus mentions: "it" is Medusa, not the papers before.
+        var results = await AskAsync(pipeline, "Which papers study speculative decoding?", "Does any paper evaluate Medusa?", "How fast is it?");
+
+        Assert.All(results.Skip(1), r =>
+        {
+            Assert.Equal(AnswerMode.NotCovered, r.Mode);
+            Assert.Equal(AnswerPipeline.NotCoveredAnswer(["Medusa"], []), r.Answer);
+        });
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public async Task A_vague_question_naming_a_topic_of_its_own_after_a_chain_moves_to_it(bool hybrid)
     {
         using var cache = new TempFolder();
