@@ -13,9 +13,9 @@ namespace RagAssistant.Core.Answering;
 /// conversation's earlier user questions (one a line) as its <see cref="RetrievalQuery.Context"/>: the question drives
 /// the search and the earlier topic only weighs in (Retrieval:ContextWeight), so a follow-up on the same paper stays
 /// there and a new topic moves on. Assistant text is never searched, and a question answered "not covered" as off the
-/// corpus's subject is no context: after "Tell me a joke", "it" is the last answered topic. The model is asked through the kernel's <c>rewrite_follow_up</c>
-/// function with the rendered Rewrite prompt as one user message, so the kernel's filters see the rewrite as a step of
-/// its own.
+/// corpus's subject is no context: after "Tell me a joke", "it" is the last answered topic. The model is asked through
+/// the kernel's <c>rewrite_follow_up</c> function with the rendered Rewrite prompt as one user message, so the
+/// kernel's filters see the rewrite as a step of its own.
 /// </summary>
 internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, AnsweringOptions options, ILogger logger)
 {
@@ -108,8 +108,8 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
     // The earlier user questions, oldest first, one a line, but those answered "not covered" as off the corpus's
     // subject: the retriever finds in them the last one that set the topic (a chain of vague follow-ups keeps leaning
     // on it). "Tell me a joke" set no topic, so a later "it" means the last answered one. A question refused for naming
-    // what no paper mentions ("Tell me about Mamba") did set one: "How fast is it?" then is about Mamba, and refused by
-    // that name too. The whole history the request carries (at most Ask:MaxHistoryMessages), not only the turns shown
+    // what no paper mentions ("Does any paper evaluate Medusa?") did set one: "How fast is it?" then is about Medusa,
+    // and refused by that name too. The whole history the request carries (at most Ask:MaxHistoryMessages), not only the turns shown
     // to the rewriting model: a long chain keeps its topic.
     private static RetrievalQuery WithConversation(List<ChatMessage> history, string question)
     {

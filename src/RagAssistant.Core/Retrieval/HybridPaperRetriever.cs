@@ -92,8 +92,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         {
             // The question on its own first: a new topic ("What is LoRA?" after two speculative decoding questions)
             // must not be outweighed by the last one. The conversation is leaned on only when the question follows up
-            // on it (FollowsUp: it points back, or its few words are the topic papers' own), or is vague (fewer than
-            // VagueQuestionTerms topic words of its own: "what about the drawbacks?") and finds too little alone. A
+            // on it (FollowsUp: it points back, or it is vague and refers to the topic with "the" or the topic papers'
+            // own words), or is vague (fewer than VagueQuestionTerms topic words of its own: "what about drawbacks?")
+            // and finds too little alone. A
             // specific question that finds too little alone is about something the corpus lacks, and is judged alone:
             // the earlier topic must not carry it through the gate (text-to-SQL accuracy after a speculative decoding
             // question was answered from decoding papers).
@@ -189,7 +190,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         // its other words come: every hit keeps its rank but none is relevant (see UnknownNames).
         // So is a question none of whose topic words any paper uses ("How do I bake bread?"): whatever matches it
         // matches its function words, or the earlier topic of a conversation. A question leaning on a topic question
-        // that names what no paper uses ("How fast is it?" after "Tell me about Mamba") is about that name too.
+        // that names what no paper uses ("How fast is it?" after "Does any paper evaluate Medusa?") is about that name too.
         IReadOnlyList<string> unknownNames = [.. UnknownNames.Find(snapshot.Bm25, text).Concat(context is null ? [] : UnknownNames.Find(snapshot.Bm25, context)).Distinct(StringComparer.OrdinalIgnoreCase)];
         var unrelated = unknownNames.Count > 0 || UsesNoWordOfTheCorpus(snapshot.Bm25, text);
 
