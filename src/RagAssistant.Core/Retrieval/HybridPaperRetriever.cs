@@ -99,6 +99,14 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             // the earlier topic must not carry it through the gate (text-to-SQL accuracy after a speculative decoding
             // question was answered from decoding papers).
             var alone = await SearchAsync(new RetrievalQuery(query.Text), topK, kind, cancellationToken).ConfigureAwait(false);
+            if (ReferringPronoun().IsMatch(text))
+            {
+                // It points back, so its subject is the conversation's topic, and what it asks of it is a word no
+                // paper uses ("Write me a poem about it"): nothing in the corpus answers that. Its hits keep their rank
+                // but none is relevant, as for a name no paper uses; BM25 alone would pass "write" papers.
+                return alone with { Hits = [.. alone.Hits.Select(h => h with { RelevanceScore = 0 })] };
+            }
+
             if (!IsVague(snapshot.Bm25, text) || (alone.Hits.Count > 0 && alone.Hits.Max(h => h.RelevanceScore) >= _options.StandaloneMinRelevance))
             {
                 return alone;
