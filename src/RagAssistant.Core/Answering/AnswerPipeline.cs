@@ -226,12 +226,14 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
 
     private async IAsyncEnumerable<AnswerUpdate> ExtractAsync(AnswerRun run, string question, IReadOnlyList<AnswerSource> candidates, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // Quoting is the whole answer here, so a paper below the relevance gate is never quoted: the fused ranking
-        // pads the list with papers that match nothing (score 0), and a quote of one reads as an answer.
-        // The same sources a model would read (OnTopic); the quotes come from the first ExtractivePapers of them.
+        // Quoting is the whole answer here, so a paper below the relevance gate is never quoted: a quote of one reads
+        // as an answer. The same sources a model would read are offered (OnTopic), in rank order, and a source ranked
+        // above a passing one stays among them; the quotes come from the first ExtractivePapers that pass the gate
+        // themselves ("How does FlashAttention work?" quoted three papers at 0.06 to 0.19 that never name it, ranked
+        // above the one at 0.61 that does).
         var offered = candidates;
         yield return new SourcesRetrievedUpdate(run.SearchQuery, offered);
-        var quoted = offered.Take(_options.ExtractivePapers).ToList();
+        var quoted = offered.Where(s => s.Relevance >= _options.MinRelevance).Take(_options.ExtractivePapers).ToList();
         var similarity = await SentenceSimilarityAsync(question, quoted, cancellationToken).ConfigureAwait(false);
         var extracted = ExtractiveAnswerer.Compose(run.SearchQuery, quoted, _options.ExtractiveSentencesPerPaper, similarity);
         var firstTextMs = run.Clock.Elapsed.TotalMilliseconds;

@@ -25,14 +25,41 @@ public static partial class UnknownNames
     /// <summary>The words of <paramref name="question"/> written as names that <paramref name="bm25"/>'s corpus never uses.</summary>
     /// <param name="bm25">The index whose document frequencies say what the corpus holds.</param>
     /// <param name="question">The question as the user wrote it (its casing is read).</param>
-    /// <returns>The unknown names, distinct, in question order, as written; empty when there are none.</returns>
+    /// <returns>
+    /// The unknown names, distinct, in question order, as written; a name of several words side by side ("World Cup",
+    /// "Mount Everest") whole when any of its words is unknown. Empty when there are none.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="bm25"/> or <paramref name="question"/> is null.</exception>
     public static IReadOnlyList<string> Find(Bm25Index bm25, string question)
     {
         ArgumentNullException.ThrowIfNull(bm25);
         ArgumentNullException.ThrowIfNull(question);
         var respelled = CompoundWords.Respell(bm25, question);
-        return [.. NameWords(question).Where(word => respelled.At(word.Index) is null && IsUnused(bm25, word.Value)).Select(word => word.Value)];
+        var names = NameWords(question);
+        var found = new List<string>();
+        foreach (var (value, index) in names.Where(word => respelled.At(word.Index) is null && IsUnused(bm25, word.Value)))
+        {
+            // "no paper in it mentions Cup" would say less than "World Cup": the name's neighbours apart by one space
+            // or hyphen that are names too belong to it.
+            var (start, end) = (index, index + value.Length);
+            while (names.FirstOrDefault(n => n.Index + n.Value.Length == start - 1 && question[start - 1] is ' ' or '-') is { Value: not null } left)
+            {
+                start = left.Index;
+            }
+
+            while (names.FirstOrDefault(n => n.Index == end + 1 && question[end] is ' ' or '-') is { Value: not null } right)
+            {
+                end = right.Index + right.Value.Length;
+            }
+
+            var name = question[start..end];
+            if (!found.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                found.Add(name);
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The analysed terms of the words <paramref name="question"/> writes as names that the corpus does use ("GPT", "RLHF", "Llama").</summary>

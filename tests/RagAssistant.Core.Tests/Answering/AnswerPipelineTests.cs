@@ -95,6 +95,26 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
+    public async Task Retrieval_only_quotes_only_sources_that_pass_the_gate_though_a_weaker_one_ranked_above_is_offered()
+    {
+        // The ranking put a paper that never names FlashAttention first (relevance 0.06); the one that does is second.
+        RetrievedPassage[] ranked =
+        [
+            FakeRetriever.Hit("Attentiveness to Answer Choices", "Attention to answer choices matters for multiple-choice questions.", 0.06, 1),
+            FakeRetriever.Hit("Just Read Twice", "FlashAttention makes exact attention fast and memory-efficient on GPUs.", 0.61, 2),
+            FakeRetriever.Hit("When to Retrieve", "Retrieval helps when the model is unsure.", 0.02, 3),
+        ];
+        var pipeline = PipelineHarness.Create(new FakeRetriever(ranked), retrievalOnly: true);
+
+        var result = await pipeline.AnswerAsync(new AnswerRequest("How does FlashAttention work?"), Ct);
+
+        Assert.Equal(["Attentiveness to Answer Choices", "Just Read Twice"], result.Sources.Select(s => s.Title));
+        Assert.Contains("FlashAttention makes exact attention fast", result.Answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("answer choices matters", result.Answer, StringComparison.Ordinal);
+        Assert.Equal([2], result.Citations.Select(c => c.Number));
+    }
+
+    [Fact]
     public async Task Usage_falls_back_to_tokenizer_counts_when_the_model_reports_none()
     {
         var chat = new ScriptedChatClient(["Density doubles [1]."]);
