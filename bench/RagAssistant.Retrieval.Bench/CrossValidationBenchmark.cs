@@ -223,6 +223,10 @@ internal static class CrossValidationBenchmark
                 var topic = snapshot.Bm25.TopicTerms(snapshot.Bm25.Analyze(ControlTokens.Remove(q.Question)));
                 signals["rel-bm25"] = Enumerable.Range(0, n).Select(o => snapshot.Bm25.Relevance(topic, o)).ToArray();
                 signals["abs-dense"] = signals["dense"].Select(c => Math.Max(0, (c - 0.58) / 0.42)).ToArray();
+                // The question's rare terms (in at most RareTermMaxDocumentShare of the passages: "flashattent", a
+                // name) that a passage holds exactly, as a [0, 1] relevance: an exact name match the embedders miss.
+                var rareTerms = HybridFusion.RareTerms(snapshot.Bm25, snapshot.Bm25.AnalyzeQuery(q.Question), new RetrievalOptions().RareTermMaxDocumentShare);
+                signals["abs-rare"] = Enumerable.Range(0, n).Select(o => rareTerms.Count == 0 ? 0 : snapshot.Bm25.Relevance(rareTerms, o)).ToArray();
                 signals["abs-minilm"] = signals["minilm"].Select(c => Math.Max(0, c)).ToArray();
                 var bestBm25 = signals["bm25"].Select((v, o) => (v, o)).MaxBy(x => x.v).o;
                 var confidence = signals["rel-bm25"][bestBm25];
@@ -810,6 +814,11 @@ internal static class CrossValidationBenchmark
             {
                 yield return RankingConfig.Of("shipped, bm25 with WordNet synonyms", 0, (WordNetSignal(senses, weight), shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight));
             }
+        }
+
+        foreach (var weight in new[] { 0.1, 0.25, 0.5, 1.0 })
+        {
+            yield return RankingConfig.Of("shipped + exact rare-term match", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("abs-rare", weight));
         }
 
         double[] bm25Weights = [0.2, 0.3, 0.5, 0.7, 1];
