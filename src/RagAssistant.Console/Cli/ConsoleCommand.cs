@@ -16,6 +16,9 @@ internal static class ConsoleCommand
     /// <summary>The prefix that runs the console again the way it was started (<see cref="Readme"/> after <c>dotnet run</c>).</summary>
     public static string Run { get; } = ProgramInvocation.Command("src/RagAssistant.Console", "ragassistant");
 
+    /// <summary>Where <see cref="Run"/> works: " from the repository root" for the README's relative project path, nothing for a path or a name that works from here.</summary>
+    public static string Where => Run == Readme ? " from the repository root" : string.Empty;
+
     /// <summary>The command line for <paramref name="arguments"/> ("models list" → "dotnet run --project src/RagAssistant.Console -- models list" after <c>dotnet run</c>).</summary>
     /// <param name="arguments">The console's arguments, as typed.</param>
     /// <returns><see cref="Run"/>, a space, then <paramref name="arguments"/>.</returns>

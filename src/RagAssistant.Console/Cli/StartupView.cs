@@ -120,12 +120,12 @@ internal static class StartupView
     }
 }
 
-/// <summary>The console's fetch instruction in start-up notices: the command that works from the repository root.</summary>
+/// <summary>The console's fetch instruction in start-up notices: the command as the console was started (<see cref="ConsoleCommand.Run"/>).</summary>
 internal sealed class ConsoleDownloadHint : IModelDownloadHint
 {
     /// <inheritdoc/>
     public string Describe(string role, string path, ModelEntry? model) =>
-        $"Fetch it with `{ConsoleCommand.Download(role)}` from the repository root (or save the GGUF file named in models/models.json at that path)";
+        $"Fetch it with `{ConsoleCommand.Download(role)}`{ConsoleCommand.Where} (or save the GGUF file named in models/models.json at that path)";
 
     /// <inheritdoc/>
     public string DescribeRetry(ModelEntry model)

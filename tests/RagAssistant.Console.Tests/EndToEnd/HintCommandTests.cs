@@ -33,6 +33,19 @@ public sealed class HintCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_as_a_dll_elsewhere_the_download_hint_names_the_dll_and_no_folder_to_run_it_from()
+    {
+        workingDirectory.Write("notes.md", "# LoRA\n\nLow-rank adaptation fine-tunes large models cheaply.\n");
+        var absent = Path.Combine(workingDirectory.Path, "absent.gguf");
+
+        var result = await ConsoleProcess.RunAsync("What is LoRA?\n", workingDirectory.Path, "--Corpus:Folder=.", "--EmbeddingModel:Provider=None", $"--ChatModel:ModelPath={absent}");
+
+        var said = result.Output + result.Error;
+        Assert.Contains($"Fetch it with `dotnet {ConsoleProcess.Dll} models download chat` (or", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("from the repository root", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_as_the_executable_the_hint_names_the_executable()
     {
         var executable = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "ragassistant.exe" : "ragassistant");
