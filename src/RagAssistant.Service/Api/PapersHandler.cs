@@ -40,7 +40,7 @@ internal sealed class PapersHandler(IPaperCatalog catalog, AssistantReadiness re
                 .Where(p => words.All(w => p.Title.Contains(w, StringComparison.OrdinalIgnoreCase) || p.Abstract.Contains(w, StringComparison.OrdinalIgnoreCase)))
                 .OrderByDescending(p => words.Count(w => p.Title.Contains(w, StringComparison.OrdinalIgnoreCase)))];
         // An offset past int is past every corpus: an empty last page.
-        var page = matches.Skip((int)Math.Min(skip, int.MaxValue)).Take((int)take).Select(p => new PaperListItem(p.Id, p.Title, p.Date, p.SourceFile)).ToList();
+        var page = matches.Skip((int)Math.Min(skip, int.MaxValue)).Take((int)take).Select(p => new PaperListItem(p.Id, p.Title, p.Date, p.SourceFile) { FromListing = p.FromListing }).ToList();
         int? next = skip + page.Count < matches.Count ? (int)skip + page.Count : null;
         return TypedResults.Json(new PaperList(page, matches.Count, next), ServiceJsonContext.Default.PaperList);
     }
@@ -57,4 +57,8 @@ internal sealed record PaperList(IReadOnlyList<PaperListItem> Papers, int Total,
 /// <param name="Title">Its title.</param>
 /// <param name="Date">Its date as the corpus gives it, or null.</param>
 /// <param name="SourceFile">The file it was read from, relative to the corpus folder.</param>
-internal sealed record PaperListItem(string Id, string Title, string? Date, string SourceFile);
+internal sealed record PaperListItem(string Id, string Title, string? Date, string SourceFile)
+{
+    /// <summary>True for an entry of a paper-listing dump, whose file name says nothing about it (<see cref="Core.Ingestion.Paper.FromListing"/>): a page shows no file for it.</summary>
+    public bool FromListing { get; init; }
+}

@@ -44,6 +44,14 @@ const preview = document.getElementById("preview");
 let previewFor = null;
 
 /**
+ * The files a paper was read from, joined, for its label; null for an entry of a listing dump (`from_listing`),
+ * whose file name (`002_49bc1748ff374979.txt`) says nothing about it, as the console labels sources.
+ */
+function files(paper) {
+  return paper.from_listing ? null : (paper.source_files || [paper.source_file]).join(", ");
+}
+
+/**
  * Shows the preview of a source beside `anchor` (a chip): title, date and file, and the evidence sentence.
  * @param {HTMLElement} anchor
  * @param {{source: object, sentence: string|null, terms: string[]}} info
@@ -59,7 +67,7 @@ export async function showPreview(anchor, info) {
   place(anchor);
   const paper = await loadPaper(source.paper_id);
   if (previewFor !== anchor) return;
-  const file = paper && !paper.error ? (paper.source_files || [paper.source_file]).join(", ") : null;
+  const file = paper && !paper.error ? files(paper) : null;
   document.getElementById("preview-meta").textContent = [source.date, file].filter(Boolean).join(" · ");
   if (!info.sentence && paper && !paper.error) {
     const sentence = bestSentence(paper.abstract, info.terms);
@@ -107,8 +115,7 @@ export async function openPaper(id, sentence, terms) {
     body.textContent = paper ? paper.error : "";
   } else {
     title.textContent = paper.title;
-    const files = paper.source_files || [paper.source_file];
-    meta.textContent = [paper.date, files.join(", ")].filter(Boolean).join(" · ");
+    meta.textContent = [paper.date, files(paper)].filter(Boolean).join(" · ");
     highlight(body, paper.abstract, sentence, terms || []);
     const found = body.querySelector("mark.evidence");
     legend.hidden = !found && !body.querySelector("mark.term");
@@ -187,7 +194,7 @@ async function loadPapers(reset) {
     open.addEventListener("click", () => openPaper(paper.id, null, queryTerms(browserQuery)));
     const meta = document.createElement("div");
     meta.className = "muted";
-    meta.textContent = [paper.date, paper.source_file].filter(Boolean).join(" · ");
+    meta.textContent = [paper.date, files(paper)].filter(Boolean).join(" · ");
     item.append(open, meta);
     browserList.append(item);
   }

@@ -100,6 +100,28 @@ public sealed class WebChatBrowserTests
     }
 
     [Fact]
+    public async Task An_entry_of_a_listing_dump_is_labelled_by_its_date_never_by_the_dumps_file_name()
+    {
+        await using var factory = StartOnKestrel(out var address);
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.NewPageAsync();
+        const string Dump = "002_49bc1748ff374979.txt";
+        await page.RouteAsync("**/api/papers/speculative-decoding", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "application/json",
+            Body = JsonSerializer.Serialize(new { id = "speculative-decoding", title = Title, @abstract = Abstract, date = "Feb 22, 2024", source_file = Dump, source_files = new[] { Dump }, from_listing = true }),
+        }));
+        await page.GotoAsync(address);
+        await AskAsync(page, "What is speculative decoding?");
+
+        var chip = page.Locator(".turn .answer button.chip");
+        await chip.HoverAsync();
+        await Assertions.Expect(page.Locator("#preview-meta")).ToHaveTextAsync("Feb 22, 2024");
+        await chip.ClickAsync();
+        await Assertions.Expect(page.Locator("#paper-meta")).ToHaveTextAsync("Feb 22, 2024");
+    }
+
+    [Fact]
     public async Task Preview_of_a_chip_on_hover_and_focus_shows_title_date_file_and_the_sentence()
     {
         await using var factory = StartOnKestrel(out var address);
