@@ -46,7 +46,7 @@ public static partial class CompoundWords
 
     private static CompoundRespelling Compute(Bm25Index bm25, string text)
     {
-        var words = Word().Matches(text);
+        var words = UnknownNames.Word().Matches(text);
         var terms = words.Select(w => TopicTerm(bm25, w.Value)).ToArray();
         var changes = new List<CompoundSpelling>();
         for (var i = 0; i < words.Count; i++)
@@ -125,10 +125,6 @@ public static partial class CompoundWords
     // word, a single letter, or a word the analyser splits.
     private static string? TopicTerm(Bm25Index bm25, string word) =>
         word.Length >= 2 && bm25.Analyze(word) is [var term] && !bm25.IsQuestionWord(term) ? term : null;
-
-    // Letters and digits, joined by nothing else, as UnknownNames reads a question's words.
-    [GeneratedRegex(@"[\p{L}\p{Mn}\p{N}]+", RegexOptions.CultureInvariant)]
-    private static partial Regex Word();
 
     // Between a lower-case letter and a capital ("Flash|Attention"), and before the last capital of a run followed by
     // a lower-case letter ("RAG|Fusion").

@@ -135,9 +135,10 @@ public static partial class UnknownNames
         return names;
     }
 
-    // Letters and digits, joined by nothing else: "DP-SGD" is "DP" and "SGD", as the analyser splits it.
+    // Letters and digits, joined by nothing else: "DP-SGD" is "DP" and "SGD", as the analyser splits it. A question's
+    // words as CompoundWords reads them too.
     [GeneratedRegex(@"[\p{L}\p{Mn}\p{N}]+", RegexOptions.CultureInvariant)]
-    private static partial Regex Word();
+    internal static partial Regex Word();
 
     [GeneratedRegex(@"[.?!:;\n]", RegexOptions.CultureInvariant)]
     private static partial Regex SentenceEnd();
