@@ -24,7 +24,9 @@ public sealed class AnswerCancellationProcessTests
             Assert.Skip($"The service is not built at {ServiceProcess.ServiceAssembly}.");
         }
 
-        await using var model = await ScriptedModelServer.StartAsync(Ct, tokens: 40, tokenDelay: TimeSpan.FromMilliseconds(50));
+        // 120 tokens, 6 s a whole answer: the client's leave must reach the model before the answer ends, also on two
+        // loaded cores (at 40 tokens, 2 s, a CI run saw the answer end first and nothing to abort).
+        await using var model = await ScriptedModelServer.StartAsync(Ct, tokens: 120, tokenDelay: TimeSpan.FromMilliseconds(50));
         await using var service = ServiceProcess.Start(
             "--corpus", Path.Combine(TestPaths.RepositoryRoot, "data", "papers"),
             "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false",
