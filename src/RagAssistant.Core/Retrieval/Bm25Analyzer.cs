@@ -12,8 +12,8 @@ namespace RagAssistant.Core.Retrieval;
 /// BM25's analysis chain: Lucene's <see cref="EnglishAnalyzer"/> (or, without stemming, its
 /// <see cref="StandardAnalyzer"/>) with accents folded to ASCII after lower-casing. A note that writes "naïve", "Zürich"
 /// or "résumé" and a question that writes "naive", "Zurich" or "resume" (or the other way round) meet on one term, and
-/// <see cref="UnknownNames"/> does not report "Zurich" as a name no paper uses. Text without accents (the shipped
-/// corpus) analyses exactly as before; other scripts pass through unchanged.
+/// <see cref="UnknownNames"/> does not report "Zurich" as a name no paper uses. Other scripts pass through unchanged.
+/// A versioned name ("GPT-2", "Llama 3") is also one term (<see cref="VersionedNameFilter"/>).
 /// </summary>
 internal sealed class Bm25Analyzer(LuceneVersion version, CharArraySet stopWords, bool stemming) : Analyzer
 {
@@ -22,6 +22,7 @@ internal sealed class Bm25Analyzer(LuceneVersion version, CharArraySet stopWords
     {
         var source = new StandardTokenizer(version, reader);
         TokenStream result = new StandardFilter(version, source);
+        result = new VersionedNameFilter(result, stopWords);
         if (stemming)
         {
             result = new EnglishPossessiveFilter(version, result);

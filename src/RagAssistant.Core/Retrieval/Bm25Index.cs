@@ -49,6 +49,7 @@ public sealed class Bm25Index : IDisposable
 
     private readonly Bm25Options _options;
     private readonly Analyzer _analyzer;
+    private readonly CharArraySet _stopWords;
     private readonly RAMDirectory _directory = new();
     private readonly DirectoryReader _reader;
     private readonly IndexSearcher _searcher;
@@ -69,6 +70,7 @@ public sealed class Bm25Index : IDisposable
         ArgumentNullException.ThrowIfNull(documents);
         _options = options ?? throw new ArgumentNullException(nameof(options));
         var stopWords = options.QuestionStopWords ? QuestionStopWords : options.Stemming ? EnglishAnalyzer.DefaultStopSet : CharArraySet.Empty;
+        _stopWords = stopWords;
         _analyzer = new Bm25Analyzer(Version, stopWords, options.Stemming);
         var similarity = new BM25Similarity(options.K1, options.B);
         _questionWordTerms = new HashSet<string>(Analyze(string.Join(' ', QuestionWords)), StringComparer.Ordinal);
@@ -344,6 +346,26 @@ public sealed class Bm25Index : IDisposable
 
     /// <summary>Whether the analysed <paramref name="term"/> is a question's function word ("what", "how", "does"): no topic of its own.</summary>
     public bool IsQuestionWord(string term) => _questionWordTerms.Contains(term);
+
+    /// <summary>
+    /// The one term a versioned name is indexed as beside its parts (<see cref="VersionedNameFilter"/>): "gpt2" for
+    /// "GPT" and "2", however they were written apart ("GPT-2", "GPT 2", "GPT2").
+    /// </summary>
+    /// <param name="name">A word of letters as written ("GPT", "Llama").</param>
+    /// <param name="version">The token after it as written ("2", "3.5", "7B").</param>
+    /// <returns>The analysed term; null when the two are not a versioned name ("top 5", "In 2023").</returns>
+    public string? VersionedNameTerm(string name, string version) =>
+        VersionedNameFilter.Joins(name, version, _stopWords) && Analyze(name + version) is [var term, ..] ? term : null;
+
+    /// <summary>Whether some document names a version of <paramref name="name"/> ("gpt2" or "gpt4" for "GPT").</summary>
+    /// <param name="name">A word of letters as written ("GPT", "Llama").</param>
+    /// <returns>True when an indexed term is the name's letters followed by a digit.</returns>
+    public bool HasVersionsOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var prefix = Analyze(name + "0") is [var term, ..] ? term[..^1] : null;
+        return prefix is { Length: > 0 } && _documentFrequency.Keys.Any(t => t.Length > prefix.Length && t.StartsWith(prefix, StringComparison.Ordinal) && char.IsAsciiDigit(t[prefix.Length]));
+    }
 
     /// <summary>Number of documents containing the analysed <paramref name="term"/>.</summary>
     public int DocumentFrequency(string term) => _documentFrequency.GetValueOrDefault(term);

@@ -15,9 +15,11 @@ namespace RagAssistant.Core.Retrieval;
 /// <remarks>
 /// Casing is read only where it can say something: a question written mostly in capitals names nothing by its
 /// capitals, and one in title case (more than half of its words inside the sentence capitalised) names
-/// nothing by an initial capital (its words with two or more capitals are still checked). Words with digits ("GPT-5", "8-bit") are versions and
-/// sizes, which abstracts word in many ways, and are never names here; nor are words of one letter, stop and question
-/// words. The first word of each sentence (after the start, or after <c>. ? ! : ;</c> or a line break) is capitalised
+/// nothing by an initial capital (its words with two or more capitals are still checked). A versioned name is checked
+/// as the one term the corpus indexes it by, however either writes it apart (<see cref="VersionedNameFilter"/>: "GPT-5",
+/// "GPT 5" and "GPT5" are "gpt5"), so a version no paper has of a model the papers name by versions is a name no paper
+/// uses. Other words with digits ("8-bit", "7B", "INT8" where no paper versions INT) are sizes and types, worded in
+/// many ways, and never names here; nor are words of one letter, stop and question words. The first word of each sentence (after the start, or after <c>. ? ! : ;</c> or a line break) is capitalised
 /// anyway and is not a name unless it has two capitals.
 /// </remarks>
 public static partial class UnknownNames
@@ -36,7 +38,7 @@ public static partial class UnknownNames
         ArgumentNullException.ThrowIfNull(question);
         var respelled = CompoundWords.Respell(bm25, question);
         var names = NameWords(question);
-        var found = new List<string>();
+        var spans = new List<(int Start, int End)>();
         foreach (var (value, index) in names.Where(word => respelled.At(word.Index) is null && IsUnused(bm25, word.Value)))
         {
             // "no paper in it mentions Cup" would say less than "World Cup": the name's neighbours apart by one space
@@ -52,6 +54,25 @@ public static partial class UnknownNames
                 end = right.Index + right.Value.Length;
             }
 
+            spans.Add((start, end));
+        }
+
+        // A version no paper has of a model the papers name by its versions ("GPT-5" beside their GPT-2 and GPT-4) is a
+        // name no paper uses. A name no paper versions ("INT8" where the papers say "8-bit") is left to its words; one
+        // the corpus never uses at all is already reported, and is then named whole ("GPT-5", not "GPT").
+        foreach (Match version in VersionedName().Matches(question))
+        {
+            var name = version.Groups["name"].Value;
+            if (bm25.VersionedNameTerm(name, version.Groups["version"].Value) is { } term && bm25.DocumentFrequency(term) == 0 &&
+                (bm25.HasVersionsOf(name) || spans.Any(s => s.Start <= version.Index && s.End >= version.Index + name.Length)))
+            {
+                spans.Add((version.Index, version.Index + version.Length));
+            }
+        }
+
+        var found = new List<string>();
+        foreach (var (start, end) in spans.Where(s => !spans.Any(o => o != s && o.Start <= s.Start && o.End >= s.End && o.End - o.Start > s.End - s.Start)).OrderBy(s => s.Start))
+        {
             var name = question[start..end];
             if (!found.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
@@ -139,6 +160,11 @@ public static partial class UnknownNames
     // words as CompoundWords reads them too.
     [GeneratedRegex(@"[\p{L}\p{Mn}\p{N}]+", RegexOptions.CultureInvariant)]
     internal static partial Regex Word();
+
+    // A word of letters, then at most a space or hyphen, then a version or size ("GPT-2", "Llama 3", "Qwen2.5", "GPT-4o"):
+    // VersionedNameFilter decides which of these are names.
+    [GeneratedRegex(@"(?<![\p{L}\p{N}])(?<name>\p{L}+)[- ]?(?<version>\d[\p{L}\p{N}]*(?:\.\d[\p{L}\p{N}]*)*)(?![\p{L}\p{N}])", RegexOptions.CultureInvariant)]
+    private static partial Regex VersionedName();
 
     [GeneratedRegex(@"[.?!:;\n]", RegexOptions.CultureInvariant)]
     private static partial Regex SentenceEnd();

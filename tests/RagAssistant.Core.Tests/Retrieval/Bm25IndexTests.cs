@@ -111,4 +111,31 @@ public sealed class Bm25IndexTests
         Assert.Equal(["Paris"], UnknownNames.Find(index, "Which notes were written in Paris?"));
         Assert.Equal(["日", "本"], index.Analyze("日本")); // other scripts pass through unchanged
     }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void A_versioned_name_is_one_term_however_it_is_written_apart(Bm25Options options)
+    {
+        using var index = new Bm25Index(
+            [
+                new Bm25Document("Scaling GPT-4", "We evaluate GPT-4 on 2 benchmarks with 2 billion tokens; GPT models scale."),
+                new Bm25Document("Small stories", "GPT 2 small and GPT-Neo fail to write stories."),
+                new Bm25Document("A feed-forward baseline", "A baseline derived from the GPT2 architecture."),
+                new Bm25Document("Long context", "Llama-3 and LLaMA 3 read 32,768 tokens; in 2023 the top 5 models did not."),
+                .. Enumerable.Range(3, 8).Select(i => new Bm25Document($"GPT-{i} study {i}", $"GPT-{i} and GPT-4 solve 2 of {i} tasks in 2 passes.")),
+            ],
+            options);
+
+        Assert.Equal([1, 2], index.Search("Which papers use GPT-2?", 2).Select(h => h.Ordinal).Order());
+        Assert.Equal(3, index.Search("Is Llama3 evaluated?", 1)[0].Ordinal);
+        Assert.Equal(12, index.Search("Which papers use GPT models?", 20).Count); // the parts stay terms: every GPT paper, GPT2 too
+        Assert.Equal("gpt2", index.VersionedNameTerm("GPT", "2"));
+        Assert.Equal(index.Analyze("GPT-2 small").Order(), index.Analyze("GPT2 small").Order());
+        Assert.Equal(index.Analyze("GPT 2 small").Order(), index.Analyze("GPT2 small").Order());
+        Assert.Contains("gpt2", index.Analyze("GPT-2 small"));
+        Assert.Null(index.VersionedNameTerm("In", "2023")); // a year
+        Assert.Null(index.VersionedNameTerm("top", "5")); // no capital, no name
+        Assert.True(index.HasVersionsOf("Llama"));
+        Assert.False(index.HasVersionsOf("Neo"));
+    }
 }

@@ -41,7 +41,7 @@ public sealed class UnknownNamesTests : IDisposable
     [InlineData("What does quark do with PPO in Chinese?")] // a known name in any case
     [InlineData("Spider benchmarks: what accuracy do LLMs reach?")] // the first word of the question
     [InlineData("Which papers use a draft model. Spider results?")] // the first word of a sentence
-    [InlineData("How do GPT4 and Qwen2 compare at 8B?")] // words with digits are versions and sizes
+    [InlineData("How do GPT4 and Qwen2 compare at 8B?")] // versions of names the corpus never versions, and sizes
     [InlineData("Is IT or US work about speculative decoding?")] // stop and question words, however written
     [InlineData("WHAT IS THE CAPITAL OF FRANCE?")] // all capitals: casing says nothing
     [InlineData("What Is The Capital Of France?")] // title case: capitals say nothing
@@ -74,5 +74,24 @@ public sealed class UnknownNamesTests : IDisposable
     public void A_title_cased_question_still_has_its_acronyms_and_camel_cased_names_checked()
     {
         Assert.Equal(["FActScore"], UnknownNames.Find(_index, "How Precise Are Biographies Scored With FActScore?"));
+    }
+
+    [Theory]
+    [InlineData("How does GPT-5 do on math?", "GPT-5")]
+    [InlineData("Is GPT 5 better than GPT4?", "GPT 5")]
+    [InlineData("What did Llama 4 and Qwen-3 change?", "Llama 4")] // Qwen has no version in the corpus: left to its words
+    [InlineData("Does Gemini-2 beat GPT-4?", "Gemini-2")] // a name no paper uses, named whole with its version
+    [InlineData("Which papers use GPT-2, GPT 4 or Llama3?", "")] // versions the papers have, however written
+    [InlineData("Does INT8 or FP16 hurt accuracy in 2023?", "")] // types and years, not names the papers version
+    public void A_version_no_paper_has_of_a_name_the_papers_version_is_an_unknown_name(string question, string expected)
+    {
+        using var index = new Bm25Index(
+            [
+                new Bm25Document("GPT-2 stories", "GPT-2 small writes short stories; GPT-4 grades them."),
+                new Bm25Document("Long context", "Llama 3 reads long inputs; Qwen reads them too, in 8-bit."),
+            ],
+            new Bm25Options());
+
+        Assert.Equal(expected.Split('|', StringSplitOptions.RemoveEmptyEntries), UnknownNames.Find(index, question));
     }
 }
