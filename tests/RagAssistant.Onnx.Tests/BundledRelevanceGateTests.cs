@@ -76,11 +76,25 @@ public sealed class BundledRelevanceGateTests(BundledModel model)
 
         // A short question embeds poorly (its best cosine can be under the floor): one naming what the papers name, or
         // whose every topic word one paper holds, is on the corpus's subject all the same (the trial's short questions).
-        foreach (var onSubject in (string[])["What is LoRA?", "Does RLHF reduce toxicity?", "Tell me about GPT-4", "How good is GPT-2?", "How does Llama 2 perform?", "Which papers evaluate GPT-4?"])
+        foreach (var onSubject in (string[])["What is LoRA?", "Does RLHF reduce toxicity?", "Tell me about GPT-4", "How good is GPT-2?", "How does Llama 2 perform?", "Which papers evaluate GPT-4?", "What is attention?", "What is a transformer?"])
         {
             var hits = (await retriever.SearchAsync(onSubject, cancellationToken: Ct)).Hits;
             Assert.True(hits.Max(h => h.RelevanceScore) >= minRelevance, $"{onSubject}: " + string.Join(" / ", hits.Select(h => $"{h.Paper.Title} {h.Cosine:F3} {h.RelevanceScore:F3}")));
         }
+
+        // Chit-chat whose one topic word the papers happen to use ("test-time", "today's LLMs") is not on the subject:
+        // holding every topic word excuses a poor embedding only near the floor, and "today" is no topic.
+        foreach (var chat in (string[])["What time is it?", "Hello, how are you today?", "Good morning! How are you doing today?"])
+        {
+            var hits = (await retriever.SearchAsync(chat, cancellationToken: Ct)).Hits;
+            Assert.True(hits.Select(h => h.RelevanceScore).DefaultIfEmpty(0).Max() < minRelevance, $"{chat}: " + string.Join(" / ", hits.Select(h => $"{h.Paper.Title} {h.Cosine:F3} {h.RelevanceScore:F3}")));
+        }
+
+        // A version no paper has of a model the papers name by versions is refused by name; one they have is found.
+        var gpt5 = await retriever.SearchAsync("How does GPT-5 perform on math?", cancellationToken: Ct);
+        Assert.Equal(["GPT-5"], gpt5.UnknownNames);
+        var gpt2 = await retriever.SearchAsync("Which papers use GPT-2?", cancellationToken: Ct);
+        Assert.All(gpt2.Hits.Take(3), h => Assert.Matches(@"GPT-?2\b", h.Paper.Title + " " + string.Join(' ', index.Passages.Where(p => p.PaperId == h.Paper.Id).Select(p => p.Text))));
 
         // A name written apart that the papers write joined ("Math Vista" for MathVista, "Baby LM" for BabyLM) is the
         // corpus's name: its paper is found first, and the question is not refused for "Math" or "Baby".

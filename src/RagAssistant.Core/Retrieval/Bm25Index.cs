@@ -34,15 +34,15 @@ public sealed class Bm25Index : IDisposable
     private const string TextField = "text";
 
     // Lucene's English stop words plus the function words of questions ("how does", "what can we") and of chat
-    // ("thanks", "hello"): they carry no topic, yet would count towards both the BM25 score and the query coverage
-    // ("thanks!" matched an abstract's "thanks to the resurgence of ...").
+    // ("thanks", "hello", "how are you today?"): they carry no topic, yet would count towards both the BM25 score and
+    // the query coverage ("thanks!" matched an abstract's "thanks to the resurgence of ...", "today" its "today's LLMs").
     private static readonly string[] QuestionWords =
     [
         "how", "what", "which", "why", "when", "where", "who", "whom", "whose", "do", "does", "did", "can", "could",
         "would", "should", "may", "might", "must", "we", "our", "us", "you", "your", "i", "me", "my", "its", "has",
         "have", "had", "been", "being", "were", "than", "so", "them", "those", "any", "some", "about", "also", "just",
         "very", "there", "here", "from", "other", "each", "tell", "explain", "describe", "please", "thank", "thanks",
-        "hello", "hi", "hey",
+        "hello", "hi", "hey", "now", "today", "tonight", "tomorrow", "yesterday",
     ];
 
     private static readonly CharArraySet QuestionStopWords = new(Version, EnglishAnalyzer.DefaultStopSet.Concat(QuestionWords).ToList(), ignoreCase: true);

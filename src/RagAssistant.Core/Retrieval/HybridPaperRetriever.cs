@@ -33,6 +33,14 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     // SearchAsync), and leans on it the more (Weigh).
     private const int VagueQuestionTerms = 3;
 
+    // How far under Retrieval:OutOfDomainCosine a question holding every topic word in a hit may embed and still be on
+    // the subject. On arctic-embed-xs's scale (floor 0.60), best passage cosines measured 2026-12-06: "What is
+    // attention?" 0.58, "What is a transformer?" 0.63; chit-chat 0.48 to 0.53 ("What time is it?" 0.51, "Good
+    // morning!" 0.51, "How are you?" 0.53).
+    // Short questions naming what the papers name embed lower still ("Does RLHF reduce toxicity?" 0.54) and are
+    // excused by the name instead.
+    private const double TopicWordCosineMargin = 0.05;
+
     private readonly CorpusIndex _index;
     private readonly RetrievalOptions _options;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
@@ -229,9 +237,12 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             ? []
             : selected.Where(h => vectors.ContainsKey(h.Ordinal)).ToDictionary(h => h.Ordinal, h => (double)TensorPrimitives.CosineSimilarity(queryVectors.Gate.Span, vectors[h.Ordinal].Span));
         var knownNames = UnknownNames.KnownTerms(snapshot.Bm25, text);
+        // Holding every topic word is weaker evidence than a name: "What time is it?" and "Hello, how are you today?"
+        // have one topic word the papers use ("test-time", "today's LLMs"), so that exception also asks the best cosine
+        // to come within TopicWordCosineMargin of the floor ("What is attention?" does; chit-chat stays far below).
         var offDomain = queryVectors is not null && _options.OutOfDomainCosine is { } floor &&
             cosines.Values.All(c => c < floor) &&
-            !selected.Any(h => snapshot.Bm25.ContainsAll(weighted.GateTopic, h.Ordinal) || knownNames.Any(t => snapshot.Bm25.ContainsAll([t], h.Ordinal)));
+            !selected.Any(h => (cosines.Values.Any(c => c >= floor - TopicWordCosineMargin) && snapshot.Bm25.ContainsAll(weighted.GateTopic, h.Ordinal)) || knownNames.Any(t => snapshot.Bm25.ContainsAll([t], h.Ordinal)));
         var standing = queryVectors is null ? null : (await StandingOfAsync(snapshot, cancellationToken).ConfigureAwait(false))?.StandardScores(queryVectors.Gate.Span);
         var sentenceScale = standing is null ? 0 : RelevanceGate.SentenceScale(SentenceStanding.StandOut(standing, snapshot.PaperOrdinals, snapshot.Papers.Count, _options.StandOutRank), _options);
         var hits = selected.Select(h =>
