@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Lucene.Net.Analysis;
 using Lucene.Net.Analysis.En;
 using Lucene.Net.Analysis.Standard;
@@ -58,6 +59,8 @@ public sealed class Bm25Index : IDisposable
     private readonly int[] _lengths;
     private readonly double _averageLength;
     private readonly Dictionary<string, int> _documentFrequency = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _collectionFrequency = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _writtenAsName = new(StringComparer.Ordinal);
     private readonly HashSet<string> _questionWordTerms;
     private CompoundRespelling? _lastRespelling;
 
@@ -97,10 +100,13 @@ public sealed class Bm25Index : IDisposable
 
                 _termFrequencies[i] = frequencies;
                 _lengths[i] = frequencies.Values.Sum();
-                foreach (var term in frequencies.Keys)
+                foreach (var (term, frequency) in frequencies)
                 {
                     _documentFrequency[term] = _documentFrequency.GetValueOrDefault(term) + 1;
+                    _collectionFrequency[term] = _collectionFrequency.GetValueOrDefault(term) + frequency;
                 }
+
+                CountWrittenAsNames(document.Title + "\n" + document.Text);
             }
 
             writer.Commit();
@@ -322,6 +328,23 @@ public sealed class Bm25Index : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
     public IReadOnlyList<string> AnalyzeQuery(string query) => Analyze(CompoundWords.Respell(this, query).Text);
 
+    // The occurrences of each term written as an acronym, in capitals only; the analyser lower-cases, so the words are
+    // read as written first (with UnknownNames' word pattern) and only those in capitals are analysed. Mixed case is
+    // left out: the papers' "CooK" would make a question's "cook" a name.
+    private void CountWrittenAsNames(string text)
+    {
+        foreach (Match word in UnknownNames.Word().Matches(text))
+        {
+            if (word.Value.Count(char.IsUpper) >= 2 && !word.Value.Any(char.IsLower))
+            {
+                foreach (var term in Analyze(word.Value))
+                {
+                    _writtenAsName[term] = _writtenAsName.GetValueOrDefault(term) + 1;
+                }
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -366,6 +389,17 @@ public sealed class Bm25Index : IDisposable
         var prefix = Analyze(name + "0") is [var term, ..] ? term[..^1] : null;
         return prefix is { Length: > 0 } && _documentFrequency.Keys.Any(t => t.Length > prefix.Length && t.StartsWith(prefix, StringComparison.Ordinal) && char.IsAsciiDigit(t[prefix.Length]));
     }
+
+    /// <summary>
+    /// Whether the corpus writes the analysed <paramref name="term"/> as an acronym: at least half of its occurrences in
+    /// capitals only, two or more ("RLHF", "DPO", "GPT-4"), so a question that writes it in lower case ("does rlhf reduce
+    /// toxicity?") still names it. Words the papers write in lower case ("time", "today", "attention") are not, nor
+    /// names in mixed case ("LoRA", "CooK"), which are ordinary words as often as not when typed in lower case.
+    /// </summary>
+    /// <param name="term">An analysed term (see <see cref="Analyze"/>).</param>
+    /// <returns>True for a term the corpus writes as a name; false for any other, or one it does not hold.</returns>
+    public bool IsWrittenAsName(string term) =>
+        _writtenAsName.GetValueOrDefault(term) is > 0 and var named && named * 2 >= _collectionFrequency.GetValueOrDefault(term);
 
     /// <summary>Number of documents containing the analysed <paramref name="term"/>.</summary>
     public int DocumentFrequency(string term) => _documentFrequency.GetValueOrDefault(term);

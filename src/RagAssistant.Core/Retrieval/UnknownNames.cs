@@ -83,7 +83,11 @@ public static partial class UnknownNames
         return found;
     }
 
-    /// <summary>The analysed terms of the words <paramref name="question"/> writes as names that the corpus does use ("GPT", "RLHF", "Llama").</summary>
+    /// <summary>
+    /// The analysed terms of the words <paramref name="question"/> writes as names that the corpus does use ("GPT",
+    /// "RLHF", "Llama"), and of its words in any casing that the corpus writes as acronyms ("rlhf", "dpo":
+    /// <see cref="Bm25Index.IsWrittenAsName"/>).
+    /// </summary>
     /// <param name="bm25">The index whose document frequencies say what the corpus holds.</param>
     /// <param name="question">The question as the user wrote it (its casing is read).</param>
     /// <returns>The terms, distinct; empty when the question names nothing the corpus has.</returns>
@@ -93,7 +97,11 @@ public static partial class UnknownNames
         ArgumentNullException.ThrowIfNull(bm25);
         ArgumentNullException.ThrowIfNull(question);
         var respelled = CompoundWords.Respell(bm25, question);
-        return [.. NameWords(question).SelectMany(word => bm25.Analyze(respelled.At(word.Index)?.Replacement ?? word.Value)).Where(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) > 0).Distinct(StringComparer.Ordinal)];
+        var written = NameWords(question).SelectMany(word => bm25.Analyze(respelled.At(word.Index)?.Replacement ?? word.Value));
+
+        // An acronym typed in lower case ("does rlhf reduce toxicity?") is still a name when the papers write it in capitals.
+        var typed = Word().Matches(question).SelectMany(word => bm25.Analyze(word.Value)).Where(bm25.IsWrittenAsName);
+        return [.. written.Concat(typed).Where(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) > 0).Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>
