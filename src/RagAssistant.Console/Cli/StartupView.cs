@@ -95,7 +95,7 @@ internal static class StartupView
         WriteWarnings(terminal, report);
         if (report?.Merges is { Count: > 0 } merges && MergeReport.IsNew(services.GetRequiredService<IOptions<CorpusOptions>>().Value, merges))
         {
-            terminal.Ui.MarkupLineInterpolated($"[grey]{Count(merges.Count, "document")} had identical copies, each merged into one source ('index' lists them).[/]");
+            terminal.Ui.MarkupLineInterpolated($"[grey]{Count(report.MergedPapers, "document")} had identical copies, each merged into one source ('index' lists them).[/]");
         }
     }
 

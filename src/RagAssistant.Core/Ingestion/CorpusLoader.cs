@@ -29,6 +29,26 @@ public sealed record CorpusMerge(string Title, int Copies, IReadOnlyList<string>
     /// <inheritdoc/>
     public override string ToString() =>
         $"merged {Copies} identical copies of \"{Title}\" into one source: {string.Join(", ", Files)}";
+
+    /// <summary>
+    /// The merges as a person reads them: one line per set of files whose papers were merged, not per paper, so a
+    /// listing dump copied whole under another name is one line ("merged 119 papers of a.txt with their identical
+    /// copies in b.txt, into one source each"); a paper merged alone keeps its own line (<see cref="ToString"/>).
+    /// </summary>
+    /// <param name="merges">The merges, in corpus order.</param>
+    /// <returns>The lines, in the order of each set's first merge.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="merges"/> is null.</exception>
+    public static IReadOnlyList<string> Summarize(IReadOnlyList<CorpusMerge> merges)
+    {
+        ArgumentNullException.ThrowIfNull(merges);
+        return [.. merges
+            .GroupBy(m => string.Join('\0', m.Files), StringComparer.Ordinal)
+            .Select(g => g.Count() == 1 ? g.First().ToString() : Summary(g.Count(), g.First().Files))];
+    }
+
+    private static string Summary(int papers, IReadOnlyList<string> files) => files.Count == 1
+        ? $"merged {papers} papers that {files[0]} lists more than once, into one source each"
+        : $"merged {papers} papers of {files[0]} with their identical copies in {string.Join(", ", files.Skip(1))}, into one source each";
 }
 
 /// <summary>
