@@ -51,6 +51,20 @@ public sealed record CorpusMerge(string Title, int Copies, IReadOnlyList<string>
         : $"merged {papers} papers of {files[0]} with their identical copies in {string.Join(", ", files.Skip(1))}, into one source each";
 }
 
+/// <summary>A paper of a document that is an identical copy of one already in the corpus.</summary>
+/// <param name="Document">The document's paper.</param>
+/// <param name="Existing">The paper of the corpus it copies.</param>
+public sealed record PaperCopy(Paper Document, Paper Existing);
+
+/// <summary>The papers of one document that the corpus already has (<see cref="CorpusLoader.FindIdenticalCopy"/>).</summary>
+/// <param name="Copies">Each copied paper with the one it copies, in the document's order; at least one.</param>
+/// <param name="DocumentPapers">How many papers the document holds, copied or not.</param>
+public sealed record IdenticalCopies(IReadOnlyList<PaperCopy> Copies, int DocumentPapers)
+{
+    /// <summary>The files of the corpus holding the copied papers, in the order of their first copy.</summary>
+    public IReadOnlyList<string> ExistingFiles => [.. Copies.Select(c => c.Existing.SourceFile).Distinct(StringComparer.Ordinal)];
+}
+
 /// <summary>
 /// Reads every supported file of a corpus folder (listing dumps and plain documents as .txt/.md, .jsonl, .pdf),
 /// merges identical copies (the same title and text after collapsing whitespace; a title that is only the file's
@@ -173,16 +187,16 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
     }
 
     /// <summary>
-    /// The first paper of <paramref name="content"/> that the index build would merge, as an identical copy, into a
-    /// paper of <paramref name="papers"/> (the same rule: title and text, whitespace aside, the title not counted when
-    /// it is only a file name), with that paper; null when every paper of it is new. Lets a front end tell a user that
-    /// a document they add under another name is already in the corpus.
+    /// The papers of <paramref name="content"/> that the index build would merge, as identical copies, into papers of
+    /// <paramref name="papers"/> (the same rule: title and text, whitespace aside, the title not counted when it is
+    /// only a file name), each with the paper it copies; null when every paper of it is new. Lets a front end tell a
+    /// user that a document they add under another name is already in the corpus: one paper, or a whole listing dump.
     /// </summary>
     /// <param name="content">The document's bytes.</param>
     /// <param name="fileName">Its name (the extension picks the parser; a one-line note is titled by it).</param>
     /// <param name="papers">The papers already indexed (an index's catalog, or other documents read by <see cref="ReadPapers"/>).</param>
-    /// <returns>The document's paper and the existing one it copies, or null.</returns>
-    public static (Paper Document, Paper Existing)? FindIdenticalCopy(byte[] content, string fileName, IEnumerable<Paper> papers)
+    /// <returns>The document's copied papers with the existing ones, and how many papers it holds; or null.</returns>
+    public static IdenticalCopies? FindIdenticalCopy(byte[] content, string fileName, IEnumerable<Paper> papers)
     {
         ArgumentNullException.ThrowIfNull(papers);
         var existing = new Dictionary<string, Paper>(StringComparer.Ordinal);
@@ -191,15 +205,11 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
             existing.TryAdd(ContentKey(paper), paper);
         }
 
-        foreach (var paper in ReadPapers(content, fileName))
-        {
-            if (existing.TryGetValue(ContentKey(paper), out var copy))
-            {
-                return (paper, copy);
-            }
-        }
-
-        return null;
+        var document = ReadPapers(content, fileName);
+        List<PaperCopy> copies = [.. document
+            .Select(paper => existing.TryGetValue(ContentKey(paper), out var copy) ? new PaperCopy(paper, copy) : null)
+            .OfType<PaperCopy>()];
+        return copies.Count == 0 ? null : new IdenticalCopies(copies, document.Count);
     }
 
     /// <summary>The papers one document yields, read as the index build reads it (none when it is unreadable).</summary>
