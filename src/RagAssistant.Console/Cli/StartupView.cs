@@ -133,6 +133,10 @@ internal sealed class ConsoleDownloadHint : IModelDownloadHint
         ArgumentNullException.ThrowIfNull(model);
         return $"the next `{ConsoleCommand.Download(model.DownloadArgument)}`";
     }
+
+    /// <inheritdoc/>
+    public string DescribeDownloadAgain(string role) =>
+        $"download the default one with `{ConsoleCommand.Download(role)}`{ConsoleCommand.Where} (see the README)";
 }
 
 /// <summary>Reports on the calling thread, in order (System.Progress posts to the thread pool and can reorder).</summary>

@@ -45,6 +45,24 @@ public sealed class HintCommandTests : IDisposable
         Assert.DoesNotContain("from the repository root", said, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--model", "chat")]
+    [InlineData("--embedding-model", "embedding")]
+    public async Task Run_as_a_dll_a_model_file_that_is_no_model_names_the_dlls_download_command(string option, string role)
+    {
+        workingDirectory.Write("notes.md", "# LoRA\n\nLow-rank adaptation fine-tunes large models cheaply.\n");
+        var bad = workingDirectory.Write("bad.gguf", "this is not a model\n");
+
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "What is LoRA?", "--Corpus:Folder=.", option, bad);
+
+        Assert.Equal(1, result.ExitCode);
+        var said = result.Output + result.Error;
+        Assert.Contains($"Model file '{bad}' is not a GGUF file", said, StringComparison.Ordinal);
+        Assert.Contains($"download the default one with `dotnet {ConsoleProcess.Dll} models download {role}` (see the README), or point {option} / ", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("dotnet run", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("from the repository root", said, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_as_a_dll_help_names_the_dll_in_its_usage_lines_and_no_line_ends_in_white_space()
     {
