@@ -57,7 +57,7 @@ public sealed class HintCommandTests : IDisposable
 
         Assert.Equal(1, result.ExitCode);
         var said = result.Output + result.Error;
-        Assert.Contains($"Model file '{bad}' is not a GGUF file", said, StringComparison.Ordinal);
+        Assert.Contains($"model file '{bad}' is not a GGUF file", said, StringComparison.OrdinalIgnoreCase);
         Assert.Contains($"download the default one with `dotnet {ConsoleProcess.Dll} models download {role}` (see the README), or point {option} / ", said, StringComparison.Ordinal);
         Assert.DoesNotContain("dotnet run", said, StringComparison.Ordinal);
         Assert.DoesNotContain("from the repository root", said, StringComparison.Ordinal);
