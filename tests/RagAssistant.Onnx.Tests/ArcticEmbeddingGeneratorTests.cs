@@ -64,16 +64,16 @@ public sealed class ArcticEmbeddingGeneratorTests(BundledModel model)
         // One question is embedded for the search and again for its quotes: one warning, as a user reads it.
         var question = string.Join(' ', Enumerable.Repeat("distillation", 700));
         var other = string.Join(' ', Enumerable.Repeat("quantization", 700));
-        int Warnings() => model.Logger.Collector.GetSnapshot().Count(r => r.Level == LogLevel.Warning && r.Message.Contains("\"Represent this sentence for searching relevant passages: distillation", StringComparison.Ordinal));
+        int Warnings() => model.Logger.Collector.GetSnapshot().Count(r => r.Level == LogLevel.Warning && r.Message.Contains("(the rest is not embedded): \"distillation", StringComparison.Ordinal));
         var before = model.Generator.TruncatedInputs;
 
-        await model.Generator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Query), Ct);
-        await model.Generator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Query), Ct);
+        await model.Generator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
+        await model.Generator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
         Assert.Equal(1, Warnings());
 
         // Asked again after another long input: said again.
-        await model.Generator.GenerateAsync([other], EmbeddingInputType.Options(EmbeddingInputType.Query), Ct);
-        await model.Generator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Query), Ct);
+        await model.Generator.GenerateAsync([other], EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
+        await model.Generator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
         Assert.Equal(2, Warnings());
         Assert.Equal(before + 4, model.Generator.TruncatedInputs); // each one counted
     }
