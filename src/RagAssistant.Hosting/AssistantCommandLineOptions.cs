@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RagAssistant.Hosting.Startup;
 using RagAssistant.LlamaCpp.Gguf;
 
 namespace RagAssistant.Hosting;
@@ -11,8 +12,10 @@ namespace RagAssistant.Hosting;
 public sealed class AssistantCommandLineOptions
 {
     /// <summary>Creates the four options; they apply to subcommands too (<see cref="Option.Recursive"/>).</summary>
-    public AssistantCommandLineOptions()
+    /// <param name="downloadHint">The front end's words for fetching the default model, put in the error for a folder given as a model file; null for those of a user without a source checkout.</param>
+    public AssistantCommandLineOptions(IModelDownloadHint? downloadHint = null)
     {
+        downloadHint ??= new DownloadCommandHint();
         foreach (var option in new Option[] { Model, EmbeddingModel, Corpus })
         {
             // "--model --urls x" forgot the value: say so instead of taking "--urls" as the file name.
@@ -38,7 +41,7 @@ public sealed class AssistantCommandLineOptions
                     }
                     catch (ModelFileException ex)
                     {
-                        result.AddError(ex.Message);
+                        result.AddError(downloadHint.Advise(ex).Message);
                     }
                 }
             });

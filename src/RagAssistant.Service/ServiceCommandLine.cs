@@ -57,7 +57,7 @@ internal sealed record ServiceCommandLine(CommandLineOverrides Overrides, IReadO
     /// </summary>
     public static bool TryParse(IReadOnlyList<string> args, out ServiceCommandLine commandLine, out string? error)
     {
-        var shared = new AssistantCommandLineOptions();
+        var shared = new AssistantCommandLineOptions(new Api.ServiceDownloadHint());
         var help = new Option<bool>("--help", "-h", "-?");
         var root = new RootCommand { TreatUnmatchedTokensAsErrors = false };
         root.Options.Clear();

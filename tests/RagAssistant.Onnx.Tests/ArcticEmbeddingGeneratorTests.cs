@@ -59,6 +59,26 @@ public sealed class ArcticEmbeddingGeneratorTests(BundledModel model)
     }
 
     [Fact]
+    public async Task The_same_long_input_embedded_again_right_after_is_warned_about_once()
+    {
+        // One question is embedded for the search and again for its quotes: one warning, as a user reads it.
+        var question = string.Join(' ', Enumerable.Repeat("distillation", 700));
+        var other = string.Join(' ', Enumerable.Repeat("quantization", 700));
+        int Warnings() => model.Logger.Collector.GetSnapshot().Count(r => r.Level == LogLevel.Warning && r.Message.Contains("(the rest is not embedded): \"distillation", StringComparison.Ordinal));
+        var before = model.Generator.TruncatedInputs;
+
+        await model.Generator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
+        await model.Generator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
+        Assert.Equal(1, Warnings());
+
+        // Asked again after another long input: said again.
+        await model.Generator.GenerateAsync([other], EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
+        await model.Generator.GenerateAsync([question], EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
+        Assert.Equal(2, Warnings());
+        Assert.Equal(before + 4, model.Generator.TruncatedInputs); // each one counted
+    }
+
+    [Fact]
     public async Task The_truncation_warning_is_one_readable_line()
     {
         var longText = "A title\r\n\n\tafter \u0001\u0002its blank line " + string.Join(' ', Enumerable.Repeat("retrieval", 700));

@@ -313,20 +313,30 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
 
     private void WriteHelp()
     {
-        var table = new Table().NoBorder().HideHeaders().AddColumn("command").AddColumn("what it does");
-        table.AddRow("/help", "this list (also help or ? alone on the line)");
-        table.AddRow("/sources", "the passages offered for the last answer, with scores");
-        table.AddRow("/evidence", "each claim of the last answer with the sentence of each source that supports it, or not");
-        table.AddRow("/new", "start a new conversation (follow-ups start fresh; also /reset)");
+        List<(string Command, string What)> rows =
+        [
+            ("/help", "this list (also help or ? alone on the line)"),
+            ("/sources", "the passages offered for the last answer, with scores"),
+            ("/evidence", "each claim of the last answer with the sentence of each source that supports it, or not"),
+            ("/new", "start a new conversation (follow-ups start fresh; also /reset)"),
+        ];
         if (conversations is not null)
         {
-            table.AddRow("/history [[words]]", $"the {HistoryPageSize} most recent conversations (with words: those whose title has them)");
-            table.AddRow("/open N", "continue conversation N of /history (or /open ID)");
+            rows.Add(("/history [words]", $"the {HistoryPageSize} most recent conversations (with words: those whose title has them)"));
+            rows.Add(("/open N", "continue conversation N of /history (or /open ID)"));
         }
 
-        table.AddRow("/model", "what is loaded: model file, backend, context size, threads");
-        table.AddRow("/exit", "leave (also exit or quit alone on the line, Ctrl+D, or Ctrl+C twice at an empty prompt)");
-        terminal.Ui.Write(table);
+        rows.Add(("/model", "what is loaded: model file, backend, context size, threads"));
+        rows.Add(("/exit", "leave (also exit or quit alone on the line, Ctrl+D, or Ctrl+C twice at an empty prompt)"));
+
+        // Two columns, the commands padded and the descriptions not: a table pads every cell to its column's width,
+        // which leaves trailing spaces on each line of a copied or piped transcript.
+        var width = rows.Max(r => r.Command.Length);
+        foreach (var (command, what) in rows)
+        {
+            terminal.Ui.WriteLine($"{command.PadRight(width)} {what}");
+        }
+
         terminal.Ui.MarkupLine("[grey]Ctrl+C cancels the answer in progress. Up/Down recall earlier questions.[/]");
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using RagAssistant.Console.Commands;
@@ -50,6 +51,11 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
             ProcessTerminationTimeout = null,
         };
 
+        if (parseResult.Action is HelpAction)
+        {
+            return await WriteHelpAsync(parseResult, root.Name, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
@@ -84,6 +90,16 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
             terminal.WriteError(ex.Message);
             return ExitCodes.Failure;
         }
+    }
+
+    // System.CommandLine's help, its usage lines naming the program as it was started (ConsoleCommand.Run), not by
+    // its file name alone, and no line ending in the spaces its columns are padded with.
+    private async Task<int> WriteHelpAsync(ParseResult parseResult, string programName, CancellationToken cancellationToken)
+    {
+        using var help = new StringWriter();
+        var exitCode = await parseResult.InvokeAsync(new InvocationConfiguration { Output = help, Error = terminal.Error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        await terminal.Out.WriteAsync(HelpText.Reword(help.ToString(), programName, ConsoleCommand.Run)).ConfigureAwait(false);
+        return exitCode;
     }
 
     private async Task<int> InvalidConfigurationAsync(IReadOnlyCollection<string> failures)

@@ -6,7 +6,7 @@ namespace RagAssistant.Console.Cli;
 /// <summary>The options every command takes: the shared ones of both front ends, which override appsettings.json, and --verbose.</summary>
 internal sealed class GlobalOptions
 {
-    private readonly AssistantCommandLineOptions shared = new();
+    private readonly AssistantCommandLineOptions shared = new(new ConsoleDownloadHint());
 
     /// <summary><c>--model FILE</c>: the chat model.</summary>
     public Option<FileInfo?> Model => shared.Model;

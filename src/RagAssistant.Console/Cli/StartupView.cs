@@ -95,7 +95,7 @@ internal static class StartupView
         WriteWarnings(terminal, report);
         if (report?.Merges is { Count: > 0 } merges && MergeReport.IsNew(services.GetRequiredService<IOptions<CorpusOptions>>().Value, merges))
         {
-            terminal.Ui.MarkupLineInterpolated($"[grey]{Count(merges.Count, "document")} had identical copies, each merged into one source ('index' lists them).[/]");
+            terminal.Ui.MarkupLineInterpolated($"[grey]{Count(report.MergedPapers, "document")} had identical copies, each merged into one source ('index' lists them).[/]");
         }
     }
 
@@ -133,6 +133,10 @@ internal sealed class ConsoleDownloadHint : IModelDownloadHint
         ArgumentNullException.ThrowIfNull(model);
         return $"the next `{ConsoleCommand.Download(model.DownloadArgument)}`";
     }
+
+    /// <inheritdoc/>
+    public string DescribeDownloadAgain(string role) =>
+        $"download the default one with `{ConsoleCommand.Download(role)}`{ConsoleCommand.Where} (see the README)";
 }
 
 /// <summary>Reports on the calling thread, in order (System.Progress posts to the thread pool and can reorder).</summary>

@@ -58,7 +58,7 @@ internal static class ModelsCommand
                 {
                     // The header check only (no hash): a file that is there but no GGUF model is not "in use".
                     file.Refresh();
-                    var problems = file.Exists ? (await ModelFileVerifier.VerifyAsync(file.FullName, null, null, cancellationToken).ConfigureAwait(false)).Problems : [];
+                    var problems = file.Exists ? (await ModelFileVerifier.VerifyAsync(file.FullName, null, null, new ConsoleDownloadHint(), cancellationToken).ConfigureAwait(false)).Problems : [];
                     var state = !file.Exists ? $"[red]missing ({option})[/]"
                         : problems.Count > 0 ? $"[red]invalid ({option}): {Markup.Escape(string.Join("; ", problems))}[/]"
                         : $"[green]present, in use ({option})[/]";
@@ -206,7 +206,7 @@ internal static class ModelsCommand
             var allValid = true;
             foreach (var (label, path, size, sha256) in checks)
             {
-                var verification = await ModelFileVerifier.VerifyAsync(path, size, sha256, cancellationToken).ConfigureAwait(false);
+                var verification = await ModelFileVerifier.VerifyAsync(path, size, sha256, new ConsoleDownloadHint(), cancellationToken).ConfigureAwait(false);
                 allValid &= verification.IsValid;
                 if (verification.IsValid)
                 {

@@ -6,8 +6,8 @@ namespace RagAssistant.Console.Rendering;
 
 /// <summary>
 /// Shows background passage embedding: a live Spectre.Console progress bar for commands that wait for the vectors
-/// (<c>index</c>, <c>eval --retriever dense|hybrid</c>), and, when the chat's output is piped, a one-line bar printed
-/// above each prompt (an interactive chat has the live <see cref="EmbeddingStatusBar"/> instead).
+/// (<c>index</c>, <c>eval --retriever dense|hybrid</c>), and, when the chat's output is piped, a one-line state printed
+/// once above the first prompt (an interactive chat has the live <see cref="EmbeddingStatusBar"/> instead).
 /// </summary>
 internal static class EmbeddingProgressView
 {
@@ -78,7 +78,7 @@ internal static class EmbeddingProgressView
         return true;
     }
 
-    /// <summary>The line shown above a piped chat's prompt while the vectors are pending.</summary>
+    /// <summary>The line shown once above a piped chat's prompt while the vectors are pending.</summary>
     public static string PromptLine(EmbeddingProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
@@ -87,8 +87,9 @@ internal static class EmbeddingProgressView
     }
 
     /// <summary>
-    /// Before a chat prompt: the progress line while the vectors are pending (piped output only: an interactive
-    /// terminal has the live bar on its bottom row), then once a line saying they are ready, or that embedding failed.
+    /// Before a chat prompt: the progress line once, at the first prompt where the vectors are pending (piped output
+    /// only: an interactive terminal has the live bar on its bottom row; not before every prompt, so a piped
+    /// transcript stays clean), then once a line saying they are ready, or that embedding failed.
     /// A chat that starts with the passages ready (their vectors cached) but the sentences or the second dense
     /// retriever still to embed says so at its first prompt.
     /// </summary>
@@ -103,7 +104,8 @@ internal static class EmbeddingProgressView
         switch (progress)
         {
             case { IsPending: true } pending:
-                if (!terminal.IsInteractive)
+                // Once, where it starts pending: a bar redrawn before every prompt would fill a piped transcript.
+                if (!terminal.IsInteractive && !shownBefore)
                 {
                     terminal.Ui.MarkupLine(PromptLine(pending));
                 }

@@ -29,6 +29,40 @@ public sealed record CorpusMerge(string Title, int Copies, IReadOnlyList<string>
     /// <inheritdoc/>
     public override string ToString() =>
         $"merged {Copies} identical copies of \"{Title}\" into one source: {string.Join(", ", Files)}";
+
+    /// <summary>
+    /// The merges as a person reads them: one line per set of files whose papers were merged, not per paper, so a
+    /// listing dump copied whole under another name is one line ("merged 119 papers of a.txt with their identical
+    /// copies in b.txt, into one source each"); a paper merged alone keeps its own line (<see cref="ToString"/>).
+    /// </summary>
+    /// <param name="merges">The merges, in corpus order.</param>
+    /// <returns>The lines, in the order of each set's first merge.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="merges"/> is null.</exception>
+    public static IReadOnlyList<string> Summarize(IReadOnlyList<CorpusMerge> merges)
+    {
+        ArgumentNullException.ThrowIfNull(merges);
+        return [.. merges
+            .GroupBy(m => string.Join('\0', m.Files), StringComparer.Ordinal)
+            .Select(g => g.Count() == 1 ? g.First().ToString() : Summary(g.Count(), g.First().Files))];
+    }
+
+    private static string Summary(int papers, IReadOnlyList<string> files) => files.Count == 1
+        ? $"merged {papers} papers that {files[0]} lists more than once, into one source each"
+        : $"merged {papers} papers of {files[0]} with their identical copies in {string.Join(", ", files.Skip(1))}, into one source each";
+}
+
+/// <summary>A paper of a document that is an identical copy of one already in the corpus.</summary>
+/// <param name="Document">The document's paper.</param>
+/// <param name="Existing">The paper of the corpus it copies.</param>
+public sealed record PaperCopy(Paper Document, Paper Existing);
+
+/// <summary>The papers of one document that the corpus already has (<see cref="CorpusLoader.FindIdenticalCopy"/>).</summary>
+/// <param name="Copies">Each copied paper with the one it copies, in the document's order; at least one.</param>
+/// <param name="DocumentPapers">How many papers the document holds, copied or not.</param>
+public sealed record IdenticalCopies(IReadOnlyList<PaperCopy> Copies, int DocumentPapers)
+{
+    /// <summary>The files of the corpus holding the copied papers, in the order of their first copy.</summary>
+    public IReadOnlyList<string> ExistingFiles => [.. Copies.Select(c => c.Existing.SourceFile).Distinct(StringComparer.Ordinal)];
 }
 
 /// <summary>
@@ -153,16 +187,16 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
     }
 
     /// <summary>
-    /// The first paper of <paramref name="content"/> that the index build would merge, as an identical copy, into a
-    /// paper of <paramref name="papers"/> (the same rule: title and text, whitespace aside, the title not counted when
-    /// it is only a file name), with that paper; null when every paper of it is new. Lets a front end tell a user that
-    /// a document they add under another name is already in the corpus.
+    /// The papers of <paramref name="content"/> that the index build would merge, as identical copies, into papers of
+    /// <paramref name="papers"/> (the same rule: title and text, whitespace aside, the title not counted when it is
+    /// only a file name), each with the paper it copies; null when every paper of it is new. Lets a front end tell a
+    /// user that a document they add under another name is already in the corpus: one paper, or a whole listing dump.
     /// </summary>
     /// <param name="content">The document's bytes.</param>
     /// <param name="fileName">Its name (the extension picks the parser; a one-line note is titled by it).</param>
     /// <param name="papers">The papers already indexed (an index's catalog, or other documents read by <see cref="ReadPapers"/>).</param>
-    /// <returns>The document's paper and the existing one it copies, or null.</returns>
-    public static (Paper Document, Paper Existing)? FindIdenticalCopy(byte[] content, string fileName, IEnumerable<Paper> papers)
+    /// <returns>The document's copied papers with the existing ones, and how many papers it holds; or null.</returns>
+    public static IdenticalCopies? FindIdenticalCopy(byte[] content, string fileName, IEnumerable<Paper> papers)
     {
         ArgumentNullException.ThrowIfNull(papers);
         var existing = new Dictionary<string, Paper>(StringComparer.Ordinal);
@@ -171,15 +205,11 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
             existing.TryAdd(ContentKey(paper), paper);
         }
 
-        foreach (var paper in ReadPapers(content, fileName))
-        {
-            if (existing.TryGetValue(ContentKey(paper), out var copy))
-            {
-                return (paper, copy);
-            }
-        }
-
-        return null;
+        var document = ReadPapers(content, fileName);
+        List<PaperCopy> copies = [.. document
+            .Select(paper => existing.TryGetValue(ContentKey(paper), out var copy) ? new PaperCopy(paper, copy) : null)
+            .OfType<PaperCopy>()];
+        return copies.Count == 0 ? null : new IdenticalCopies(copies, document.Count);
     }
 
     /// <summary>The papers one document yields, read as the index build reads it (none when it is unreadable).</summary>

@@ -45,6 +45,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     private CancellationTokenSource? _embeddingCancellation;
     private Task? _embedding;
     private IReadOnlyList<string> _merges = [];
+    private int _mergedPapers;
     private int _disposed;
 
     /// <summary>Creates the index; nothing is read until <see cref="BuildAsync"/>.</summary>
@@ -200,7 +201,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         var corpus = await _loader.LoadAsync(folder, cancellationToken).ConfigureAwait(false);
         progress?.Report(new IndexProgress("parsing", 1, 1));
         var warnings = corpus.Warnings.Select(w => w.ToString()).ToList();
-        _merges = [.. corpus.Merges.Select(m => m.ToString())];
+        _merges = CorpusMerge.Summarize(corpus.Merges);
+        _mergedPapers = corpus.Merges.Count;
 
         progress?.Report(new IndexProgress("indexing", 0, corpus.Passages.Count));
         var titles = corpus.Papers.ToDictionary(p => p.Id, p => p.Title, StringComparer.Ordinal);
@@ -386,7 +388,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
     private IndexReport Complete(IndexReport report)
     {
-        report = report with { Merges = _merges };
+        report = report with { Merges = _merges, MergedPapers = _mergedPapers };
         LastReport = report;
         LogBuilt(report.Papers, report.Passages, report.Embedded, report.FromCache, report.DenseAvailable, report.Elapsed.TotalMilliseconds);
         return report;

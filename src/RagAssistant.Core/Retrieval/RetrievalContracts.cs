@@ -156,8 +156,15 @@ public sealed record IndexReport(
     bool DenseAvailable,
     TimeSpan Elapsed)
 {
-    /// <summary>Identical copies merged into one paper, each with its count and files (e.g. "merged 2 identical copies of ...").</summary>
+    /// <summary>
+    /// Identical copies merged into one paper, one line per set of files (<see cref="Ingestion.CorpusMerge.Summarize"/>:
+    /// "merged 2 identical copies of ..." for a paper alone, "merged 119 papers of a.txt with their identical copies in
+    /// b.txt, ..." for a whole file).
+    /// </summary>
     public IReadOnlyList<string> Merges { get; init; } = [];
+
+    /// <summary>How many papers had identical copies merged into them (each a paper, however <see cref="Merges"/> groups them).</summary>
+    public int MergedPapers { get; init; }
 }
 
 /// <summary>Where passage embedding stands.</summary>

@@ -104,7 +104,7 @@ public sealed partial class ModelDownloader(HttpClient httpClient, IOptions<Mode
                 ex);
         }
 
-        var verification = await ModelFileVerifier.VerifyAsync(partial, model.SizeBytes ?? total, model.Sha256, cancellationToken).ConfigureAwait(false);
+        var verification = await ModelFileVerifier.VerifyAsync(partial, model.SizeBytes ?? total, model.Sha256, hint, cancellationToken).ConfigureAwait(false);
         if (!verification.IsValid)
         {
             // A corrupt file cannot be repaired by resuming: start clean next time.

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using RagAssistant.Hosting.Startup;
 using RagAssistant.LlamaCpp.Gguf;
 
 namespace RagAssistant.Hosting.Models;
@@ -25,9 +26,10 @@ public static class ModelFileVerifier
     /// <param name="path">The model file.</param>
     /// <param name="expectedSize">Exact size in bytes, or null to skip the size check.</param>
     /// <param name="expectedSha256">Hex SHA-256, or null to skip hashing (hashing a large file takes seconds).</param>
+    /// <param name="downloadHint">The front end's words for fetching the default model, put in a bad file's fix; null for the words of a user without a source checkout (<see cref="DownloadCommandHint"/>).</param>
     /// <param name="cancellationToken">Stops validating and hashing.</param>
     /// <returns>What was found; a missing or bad file is reported in <see cref="ModelVerification.Problems"/>, not thrown.</returns>
-    public static async Task<ModelVerification> VerifyAsync(string path, long? expectedSize, string? expectedSha256, CancellationToken cancellationToken = default)
+    public static async Task<ModelVerification> VerifyAsync(string path, long? expectedSize, string? expectedSha256, IModelDownloadHint? downloadHint = null, CancellationToken cancellationToken = default)
     {
         var file = new FileInfo(path);
         if (!file.Exists)
@@ -48,7 +50,7 @@ public static class ModelFileVerifier
         }
         catch (ModelFileException ex)
         {
-            problems.Add(ex.Message);
+            problems.Add((downloadHint ?? new DownloadCommandHint()).Advise(ex).Message);
         }
 
         string? sha256 = null;

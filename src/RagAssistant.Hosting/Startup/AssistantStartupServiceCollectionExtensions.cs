@@ -46,6 +46,7 @@ public static class AssistantStartupServiceCollectionExtensions
             () => sp.GetService<IChatClient>(),
             () => sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
             sp.GetRequiredService<LocalModelFiles>(),
+            sp.GetRequiredService<IModelDownloadHint>(),
             sp.GetRequiredService<ILogger<ModelLoader>>()));
         services.TryAddSingleton<ChatModelStateDeriver>();
         services.TryAddSingleton<ModelDownloadOffers>();

@@ -41,6 +41,34 @@ public interface IModelDownloadHint
     /// <returns>A clause such as "the next `dotnet run --project src/RagAssistant.Console -- models download NAME`".</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
     string DescribeRetry(ModelEntry model);
+
+    /// <summary>
+    /// How to fetch the default model of <paramref name="role"/> again, as the clause a model file's error offers as
+    /// its fix when the file is missing or not a model (<see cref="LlamaCpp.Gguf.ModelFileException.WithDownloadAdvice"/>),
+    /// in the front end's words; the default names no command, for a user who may have no source checkout.
+    /// </summary>
+    /// <param name="role">"chat" or "embedding".</param>
+    /// <returns>A clause such as "download the default one with `dotnet run --project src/RagAssistant.Console -- models download chat` from the repository root".</returns>
+    string DescribeDownloadAgain(string role) => $"download the default {role} model named in models/models.json again and save it at that path";
+}
+
+/// <summary>Puts the front end's words for fetching a model into a model file's error.</summary>
+public static class ModelDownloadHintExtensions
+{
+    /// <summary>
+    /// <paramref name="failure"/> with its fix naming how to fetch the default model the way this front end does
+    /// (<see cref="IModelDownloadHint.DescribeDownloadAgain"/>): the one place a model file's error gets its command.
+    /// </summary>
+    /// <param name="hint">The front end's hint.</param>
+    /// <param name="failure">The adapter's error.</param>
+    /// <returns>The reworded error (or <paramref name="failure"/> when its message was given whole).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="hint"/> or <paramref name="failure"/> is null.</exception>
+    public static LlamaCpp.Gguf.ModelFileException Advise(this IModelDownloadHint hint, LlamaCpp.Gguf.ModelFileException failure)
+    {
+        ArgumentNullException.ThrowIfNull(hint);
+        ArgumentNullException.ThrowIfNull(failure);
+        return failure.WithDownloadAdvice(hint.DescribeDownloadAgain(failure.Role == LlamaCpp.Gguf.ModelFileRole.Embedding ? "embedding" : "chat"));
+    }
 }
 
 /// <summary>

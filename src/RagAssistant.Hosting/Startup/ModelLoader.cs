@@ -17,11 +17,13 @@ public sealed record LoadedModels(IChatClient? Chat, bool HasEmbedder, Exception
 /// <param name="chatClient">Creates (and so loads) the chat client; null when there is none.</param>
 /// <param name="embeddingGenerator">Creates (and so loads) the embedding generator; null when there is none.</param>
 /// <param name="files">The local model files, whose load failures are recorded rather than thrown.</param>
+/// <param name="downloadHint">The front end's words for fetching a model, put in a model file's fix (<see cref="IModelDownloadHint.DescribeDownloadAgain"/>).</param>
 /// <param name="logger">Receives a load failure.</param>
 public sealed partial class ModelLoader(
     Func<IChatClient?> chatClient,
     Func<IEmbeddingGenerator<string, Embedding<float>>?> embeddingGenerator,
     LocalModelFiles files,
+    IModelDownloadHint downloadHint,
     ILogger<ModelLoader> logger)
 {
     /// <summary>Loads the models now.</summary>
@@ -45,6 +47,9 @@ public sealed partial class ModelLoader(
         failure ??= files.LoadFailure;
         if (failure is ModelFileException known)
         {
+            // Its fix in the front end's words (the command as the program was started): what the log, readiness and
+            // a front end that cannot go on all say.
+            failure = known = downloadHint.Advise(known);
             // A file the user can fix (not GGUF, truncated, refused by llama.cpp): its message says what and how; a stack
             // trace would bury it in the log.
             LogModelFileUnusable(logger, known.Message);

@@ -1,14 +1,23 @@
 namespace RagAssistant.LlamaCpp.Gguf;
 
-/// <summary>Builds the user-facing <see cref="ModelFileException"/> messages: the file, what is wrong, what to do.</summary>
+/// <summary>
+/// Builds the user-facing <see cref="ModelFileException"/> messages: the file, what is wrong, what to do. How to
+/// download the default model again is the front end's to say (<see cref="ModelFileException.WithDownloadAdvice"/>):
+/// the adapter does not know how the program was started, so its own wording names no command.
+/// </summary>
 internal static class ModelFileErrors
 {
-    public static ModelFileException Create(string fullPath, ModelFileProblem problem, string detail, ModelFileRole role, Exception? inner = null)
+    public static ModelFileException Create(string fullPath, ModelFileProblem problem, string detail, ModelFileRole role, Exception? inner = null) =>
+        new(fullPath, problem, Message(fullPath, problem, detail, role, downloadAdvice: null), inner) { Role = role, Detail = detail };
+
+    /// <summary>The message; <paramref name="downloadAdvice"/> is the clause that fetches the default model ("download the default one with `...`"), null for the adapter's own.</summary>
+    public static string Message(string fullPath, ModelFileProblem problem, string detail, ModelFileRole role, string? downloadAdvice)
     {
-        var (download, option, setting) = role == ModelFileRole.Embedding
-            ? ("embedding", "--embedding-model", "EmbeddingModel:ModelPath")
-            : ("chat", "--model", "ChatModel:ModelPath");
-        string getModel = $"download the default one with 'dotnet run --project src/RagAssistant.Console -- models download {download}' from the repository root (see the README), or point {option} / {setting} at another .gguf file";
+        var (option, setting) = role == ModelFileRole.Embedding
+            ? ("--embedding-model", "EmbeddingModel:ModelPath")
+            : ("--model", "ChatModel:ModelPath");
+        var download = downloadAdvice ?? $"download the default {(role == ModelFileRole.Embedding ? "embedding" : "chat")} model again (see the README)";
+        string getModel = $"{download}, or point {option} / {setting} at another .gguf file";
         string fix = problem switch
         {
             ModelFileProblem.Missing when detail.StartsWith("is a folder", StringComparison.Ordinal) => $"point {option} at a .gguf file; {getModel}",
@@ -24,7 +33,7 @@ internal static class ModelFileErrors
             _ => getModel,
         };
 
-        return new ModelFileException(fullPath, problem, $"Model file '{fullPath}' {Phrase(problem, detail)}. Fix: {fix}.", inner);
+        return $"Model file '{fullPath}' {Phrase(problem, detail)}. Fix: {fix}.";
     }
 
     // Reader details either read as a predicate ("is empty") or as a plain fact ("the file ends inside ...").

@@ -52,4 +52,26 @@ public sealed class ModelFileException : Exception
 
     /// <summary>The kind of problem.</summary>
     public ModelFileProblem Problem { get; }
+
+    /// <summary>What the file was loaded for: which model's download, option and setting the fix names.</summary>
+    public ModelFileRole Role { get; init; } = ModelFileRole.Chat;
+
+    // What the reader found, kept so that a front end can reword the fix (WithDownloadAdvice); null for a message given whole.
+    internal string? Detail { get; init; }
+
+    /// <summary>
+    /// The same error, its fix naming <paramref name="downloadAdvice"/> as the way to fetch the default model again:
+    /// the front end's words (the command as the program was started, or a service's endpoint), which this adapter
+    /// cannot know. An error whose message was given whole (e.g. llama.cpp refused the file) is returned as it is.
+    /// </summary>
+    /// <param name="downloadAdvice">A clause such as "download the default one with `dotnet ragassistant.dll models download chat`".</param>
+    /// <returns>A new exception with the same file, problem, role and cause, or this one.</returns>
+    /// <exception cref="ArgumentException"><paramref name="downloadAdvice"/> is null or white space.</exception>
+    public ModelFileException WithDownloadAdvice(string downloadAdvice)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(downloadAdvice);
+        return Detail is null
+            ? this
+            : new ModelFileException(FilePath, Problem, ModelFileErrors.Message(FilePath, Problem, Detail, Role, downloadAdvice), InnerException) { Role = Role, Detail = Detail };
+    }
 }

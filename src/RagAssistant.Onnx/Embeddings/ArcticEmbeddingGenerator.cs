@@ -41,6 +41,7 @@ public sealed partial class ArcticEmbeddingGenerator : BundledEmbeddingGenerator
     private readonly ArcticTokenizer _tokenizer = new();
     private readonly ILogger _logger;
     private long _truncated;
+    private string? _lastTruncated;
 
     /// <summary>Loads the bundled model (about 90 MB, a second or two) into an ONNX Runtime session.</summary>
     /// <param name="options">Threads, batch size and query prefix (validated at start when registered through <c>AddArcticEmbeddingGenerator</c>).</param>
@@ -63,7 +64,10 @@ public sealed partial class ArcticEmbeddingGenerator : BundledEmbeddingGenerator
     /// <summary>ONNX Runtime intra-op threads in use.</summary>
     public int Threads { get; }
 
-    /// <summary>Inputs truncated to <see cref="MaxTokens"/> since start (each was logged).</summary>
+    /// <summary>
+    /// Inputs truncated to <see cref="MaxTokens"/> since start. Each is logged, except the same text again right after
+    /// it (one question's text embedded twice), which is counted here but not logged again.
+    /// </summary>
     public long TruncatedInputs => Interlocked.Read(ref _truncated);
 
     /// <summary>Tokens <paramref name="text"/> encodes to, without [CLS] and [SEP]; used to split passages so they fit.</summary>
@@ -130,7 +134,14 @@ public sealed partial class ArcticEmbeddingGenerator : BundledEmbeddingGenerator
         if (tokens.Length > MaxTokens)
         {
             Interlocked.Increment(ref _truncated);
-            LogTruncated(tokens.Length, MaxTokens, Opening(text));
+
+            // One question embeds its text more than once (the search, then the quotes' similarity): said once. A
+            // different input truncated in between is said again.
+            if (!string.Equals(Interlocked.Exchange(ref _lastTruncated, text), text, StringComparison.Ordinal))
+            {
+                LogTruncated(tokens.Length, MaxTokens, Opening(text));
+            }
+
             tokens = tokens[..MaxTokens];
         }
 

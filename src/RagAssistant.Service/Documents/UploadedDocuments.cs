@@ -236,17 +236,9 @@ internal sealed partial class UploadedDocuments(
         {
             var name = ClientFileName(file.FileName);
             var content = Content(file);
-            if (CorpusLoader.FindIdenticalCopy(content, name, known) is var (_, existing))
+            if (CorpusLoader.FindIdenticalCopy(content, name, known) is { } copies)
             {
-                var where = existing.SourceFile.Replace('\\', '/') is var source && source.StartsWith(FolderName + "/", StringComparison.Ordinal)
-                    ? $"the uploaded document \"{source[(FolderName.Length + 1)..]}\""
-                    : $"\"{existing.SourceFile}\" of the corpus folder";
-                var sameUpload = files.Any(f => !ReferenceEquals(f, file) && ClientFileName(f.FileName) == existing.SourceFile);
-                return new(
-                    sameUpload
-                        ? $"\"{name}\" has the same content as \"{existing.SourceFile}\" of this upload: send it once. Nothing of this upload was saved."
-                        : $"\"{name}\" has the same content as {where} (\"{existing.Title}\"), already in the corpus: it is searchable as that document, so it was not saved again. Nothing of this upload was saved; send the other files without it.",
-                    StatusCodes.Status409Conflict);
+                return new(Refusal(name, copies, files, file), StatusCodes.Status409Conflict);
             }
 
             known.AddRange(CorpusLoader.ReadPapers(content, name));
@@ -254,6 +246,31 @@ internal sealed partial class UploadedDocuments(
 
         return null;
     }
+
+    // Names what the document copies: the paper (and its file) for one paper, the file(s) and how many of the
+    // document's papers for a listing dump (its first paper alone would hide that the whole file is a copy).
+    private static string Refusal(string name, IdenticalCopies copies, IFormFileCollection files, IFormFile file)
+    {
+        var existing = copies.Copies[0].Existing;
+        var sameUpload = copies.ExistingFiles.All(source => files.Any(f => !ReferenceEquals(f, file) && ClientFileName(f.FileName) == source));
+        var where = string.Join(" and ", copies.ExistingFiles.Select(source => sameUpload ? $"\"{source}\"" : Where(source)));
+        if (copies.Copies.Count == 1)
+        {
+            return sameUpload
+                ? $"\"{name}\" has the same content as \"{existing.SourceFile}\" of this upload: send it once. Nothing of this upload was saved."
+                : $"\"{name}\" has the same content as {where} (\"{existing.Title}\"), already in the corpus: it is searchable as that document, so it was not saved again. Nothing of this upload was saved; send the other files without it.";
+        }
+
+        var papers = copies.Copies.Count == copies.DocumentPapers ? $"all {copies.DocumentPapers} of its papers" : $"{copies.Copies.Count} of its {copies.DocumentPapers} papers";
+        return sameUpload
+            ? $"\"{name}\" copies {where} of this upload ({papers}): send it once. Nothing of this upload was saved."
+            : $"\"{name}\" copies {where}: {papers} are already in the corpus (the first: \"{existing.Title}\"), searchable as those documents, so it was not saved again. Nothing of this upload was saved; send the other files without it.";
+    }
+
+    private static string Where(string sourceFile) =>
+        sourceFile.Replace('\\', '/') is var source && source.StartsWith(FolderName + "/", StringComparison.Ordinal)
+            ? $"the uploaded document \"{source[(FolderName.Length + 1)..]}\""
+            : $"\"{sourceFile}\" of the corpus folder";
 
     private static byte[] Content(IFormFile file)
     {

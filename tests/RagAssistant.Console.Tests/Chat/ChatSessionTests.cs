@@ -156,6 +156,20 @@ public sealed class ChatSessionTests
         Assert.Equal(1, CountOf(text, "answers now use hybrid search")); // said once, not before every prompt
     }
 
+    [Fact]
+    public async Task A_piped_chat_shows_the_pending_index_once_not_before_every_prompt()
+    {
+        using var output = new StringWriter();
+        var index = new ProgressIndex { Embedding = new EmbeddingProgress(EmbeddingState.Running, 120, 312, 35.2, TimeSpan.FromSeconds(5.5), null) };
+        var reader = new QueueLineReader("first question", "second question", "third question", "/exit");
+        reader.BeforeRead = n => index.Embedding = new EmbeddingProgress(EmbeddingState.Running, 120 + (n * 40), 312, 35.2, TimeSpan.FromSeconds(5.5), null);
+        var session = new ChatSession(TestAssistant.For(new FakeAnswerPipeline()), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader, index);
+
+        await session.RunAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, CountOf(output.ToString(), "Semantic index"));
+    }
+
     [Theory]
     [InlineData(1200, EmbeddingState.Queued, true, true)]
     [InlineData(2674, EmbeddingState.Running, false, true)]

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
+using RagAssistant.Console.Cli;
 using RagAssistant.Console.Tests.TestDoubles;
+using RagAssistant.Hosting.Startup;
 using RagAssistant.LlamaCpp.Embeddings;
 using RagAssistant.LlamaCpp.Gguf;
 
@@ -20,8 +22,8 @@ public sealed class ModelFileErrorTests : IDisposable
         var path = folder.Write("embedder.gguf", content);
 
         // The real load path of a GGUF embedder: validation runs before llama.cpp sees the file.
-        var error = Assert.Throws<ModelFileException>(() => new LlamaEmbeddingGenerator(
-            Options.Create(new LlamaEmbeddingGeneratorOptions { ModelPath = path, Threads = 1 })));
+        var error = new ConsoleDownloadHint().Advise(Assert.Throws<ModelFileException>(() => new LlamaEmbeddingGenerator(
+            Options.Create(new LlamaEmbeddingGeneratorOptions { ModelPath = path, Threads = 1 }))));
 
         Assert.Contains("models download embedding", error.Message, StringComparison.Ordinal);
         Assert.Contains("--embedding-model / EmbeddingModel:ModelPath", error.Message, StringComparison.Ordinal);
@@ -34,7 +36,7 @@ public sealed class ModelFileErrorTests : IDisposable
     {
         var path = folder.Write("chat.gguf", "this is not a model\n");
 
-        var error = Assert.Throws<ModelFileException>(() => GgufValidator.Validate(path));
+        var error = new ConsoleDownloadHint().Advise(Assert.Throws<ModelFileException>(() => GgufValidator.Validate(path)));
 
         Assert.Contains("models download chat", error.Message, StringComparison.Ordinal);
         Assert.Contains("--model / ChatModel:ModelPath", error.Message, StringComparison.Ordinal);

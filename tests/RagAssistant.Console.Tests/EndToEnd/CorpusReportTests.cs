@@ -32,6 +32,22 @@ public sealed class CorpusReportTests : IDisposable
     }
 
     [Fact]
+    public async Task Index_reports_a_listing_dump_copied_whole_in_one_line_not_one_per_paper()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus"));
+        var dump = Directory.EnumerateFiles(Path.Combine(TestPaths.RepositoryRoot, "data", "papers"), "*.txt").Order(StringComparer.Ordinal).First();
+        File.Copy(dump, Path.Combine(corpus.FullName, "listing.txt"));
+        File.Copy(dump, Path.Combine(corpus.FullName, "listing (copy).txt"));
+
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "index", "--corpus", corpus.FullName, "--retrieval-only", "--EmbeddingModel:Provider=None");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var merged = Assert.Single(result.Output.Split('\n'), line => line.Contains("merged", StringComparison.Ordinal));
+        var papers = System.Text.RegularExpressions.Regex.Match(result.Output, @"Indexed (\d+) papers").Groups[1].Value;
+        Assert.Equal($"merged {papers} papers of listing.txt with their identical copies in listing (copy).txt, into one source each", merged.Trim());
+    }
+
+    [Fact]
     public async Task Ask_keeps_stdout_for_the_answer_and_writes_corpus_warnings_and_notices_to_stderr()
     {
         var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus"));

@@ -45,6 +45,56 @@ public sealed class HintCommandTests : IDisposable
         Assert.DoesNotContain("from the repository root", said, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--model", "chat")]
+    [InlineData("--embedding-model", "embedding")]
+    public async Task Run_as_a_dll_a_model_file_that_is_no_model_names_the_dlls_download_command(string option, string role)
+    {
+        workingDirectory.Write("notes.md", "# LoRA\n\nLow-rank adaptation fine-tunes large models cheaply.\n");
+        var bad = workingDirectory.Write("bad.gguf", "this is not a model\n");
+
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "What is LoRA?", "--Corpus:Folder=.", option, bad);
+
+        Assert.Equal(1, result.ExitCode);
+        var said = result.Output + result.Error;
+        Assert.Contains($"model file '{bad}' is not a GGUF file", said, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"download the default one with `dotnet {ConsoleProcess.Dll} models download {role}` (see the README), or point {option} / ", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("dotnet run", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("from the repository root", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_as_a_dll_help_names_the_dll_in_its_usage_lines_and_no_line_ends_in_white_space()
+    {
+        var root = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "help");
+        var ask = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "--help");
+
+        Assert.True(root.ExitCode == 0, root.Error);
+        Assert.Contains($"Usage:\n  dotnet {ConsoleProcess.Dll} [command] [options]\n", root.Output, StringComparison.Ordinal);
+        Assert.Contains($"Usage:\n  dotnet {ConsoleProcess.Dll} ask <question> [options]\n", ask.Output, StringComparison.Ordinal);
+        Assert.Contains("  ask <question>  Answer one question and exit.", root.Output, StringComparison.Ordinal); // only the usage lines change
+        foreach (var line in (root.Output + ask.Output).Split('\n'))
+        {
+            Assert.Equal(line.TrimEnd(), line);
+        }
+    }
+
+    [Fact]
+    public async Task The_chats_help_has_no_line_ending_in_white_space()
+    {
+        workingDirectory.Write("notes.md", "# LoRA\n\nLow-rank adaptation fine-tunes large models cheaply.\n");
+
+        var result = await ConsoleProcess.RunAsync("help\n", workingDirectory.Path, "--Corpus:Folder=.", "--EmbeddingModel:Provider=None", "--retrieval-only");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var rows = result.Output.Split('\n').Where(line => line.StartsWith('/')).ToList();
+        Assert.Contains(rows, row => row.StartsWith("/sources ", StringComparison.Ordinal));
+        Assert.True(rows.Count >= 5, result.Output);
+        Assert.All(rows, row => Assert.Equal(row.TrimEnd(), row));
+        var column = rows[0].IndexOf(" this list", StringComparison.Ordinal);
+        Assert.All(rows, row => Assert.True(row[column] == ' ' && row[column + 1] != ' ', row)); // still in columns
+    }
+
     [Fact]
     public async Task Run_as_the_executable_the_hint_names_the_executable()
     {

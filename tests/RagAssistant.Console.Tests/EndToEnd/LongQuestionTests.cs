@@ -98,6 +98,22 @@ public sealed class LongQuestionTests : IDisposable
         Assert.DoesNotContain(lines, line => line.StartsWith("      ", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_question_over_the_embedders_limit_is_warned_about_once()
+    {
+        // About 740 tokens, under the 4,000-character limit; the index built first, so the search embeds the question
+        // as well as the quotes' similarity does.
+        workingDirectory.Write("notes.md", "# Speculative decoding\n\nA draft model proposes tokens that the target model verifies in parallel.\n");
+        var question = string.Concat(Enumerable.Repeat("speculative decoding draft model ", 125))[..3_990];
+        string[] settings = ["--Corpus:Folder=.", $"--Corpus:CacheFolder={Path.Combine(workingDirectory.Path, "cache")}", "--retrieval-only"];
+        Assert.Equal(0, (await ConsoleProcess.RunAsync(null, workingDirectory.Path, ["index", .. settings])).ExitCode);
+
+        var result = await ConsoleProcess.RunAsync(question, workingDirectory.Path, ["ask", "-", .. settings]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(1, result.Error.Split('\n').Count(line => line.Contains("truncated to the model's 512", StringComparison.Ordinal)));
+    }
+
     private static void AssertAnswered(ConsoleProcess.Result result)
     {
         Assert.True(result.ExitCode == 0, result.Error);

@@ -40,6 +40,19 @@ public sealed class PipedOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task A_piped_chat_while_the_corpus_embeds_prints_the_index_state_once_not_before_every_prompt()
+    {
+        // A fresh cache folder: the shipped corpus embeds in the background for longer than three retrieval-only answers take.
+        var corpus = Path.Combine(TestPaths.RepositoryRoot, "data", "papers");
+        var cache = Path.Combine(workingDirectory.Path, "cache");
+
+        var result = await ConsoleProcess.RunAsync("What is speculative decoding?\nWhat is LoRA?\nWhat is a mixture of experts?\n", workingDirectory.Path, "--corpus", corpus, "--retrieval-only", $"--Corpus:CacheFolder={cache}");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.True(result.Output.Split("until it is ready").Length - 1 == 1, result.Output);
+    }
+
+    [Fact]
     public async Task Ctrl_c_while_ask_streams_the_answer_says_it_was_cancelled_and_exits_130()
     {
         // A model server that streams a long answer slowly: the Ctrl+C comes mid-answer.

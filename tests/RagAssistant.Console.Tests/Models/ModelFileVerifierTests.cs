@@ -11,7 +11,7 @@ public sealed class ModelFileVerifierTests
         var path = TestPaths.Stories;
 
         var result = await ModelFileVerifier.VerifyAsync(
-            path, 1185376, "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d", TestContext.Current.CancellationToken);
+            path, 1185376, "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d", cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(result.IsValid, string.Join("; ", result.Problems));
         Assert.Equal(3u, result.Gguf!.Version);
@@ -28,7 +28,7 @@ public sealed class ModelFileVerifierTests
             var path = Path.Combine(folder.Path, "bad.gguf");
             await File.WriteAllTextAsync(path, "<!DOCTYPE html><html>not a model</html>", TestContext.Current.CancellationToken);
 
-            var result = await ModelFileVerifier.VerifyAsync(path, 1000, new string('a', 64), TestContext.Current.CancellationToken);
+            var result = await ModelFileVerifier.VerifyAsync(path, 1000, new string('a', 64), cancellationToken: TestContext.Current.CancellationToken);
 
             Assert.False(result.IsValid);
             Assert.Collection(
@@ -54,7 +54,7 @@ public sealed class ModelFileVerifierTests
             var path = Path.Combine(folder.Path, "bad.gguf");
             await File.WriteAllBytesAsync(path, start.Length >= 8 ? start.Concat(new byte[16]).ToArray() : start, TestContext.Current.CancellationToken);
 
-            var result = await ModelFileVerifier.VerifyAsync(path, null, null, TestContext.Current.CancellationToken);
+            var result = await ModelFileVerifier.VerifyAsync(path, null, null, cancellationToken: TestContext.Current.CancellationToken);
 
             Assert.Null(result.Gguf);
             Assert.Contains(expected, Assert.Single(result.Problems), StringComparison.Ordinal);

@@ -59,6 +59,27 @@ public sealed class CorpusDuplicateTests
     }
 
     [Fact]
+    public async Task A_listing_dump_copied_whole_is_summarized_as_one_line_naming_both_files_and_the_paper_count()
+    {
+        using var folder = new TempFolder();
+        var dump = string.Concat(Enumerable.Range(1, 3).Select(i => $$"""{"title": "Paper {{i}}", "abstract": "Finding number {{i}} about decoding."}""" + "\n"));
+        folder.Write("dump.jsonl", dump);
+        folder.Write("dump (copy).jsonl", dump);
+        folder.Write("moe_note.txt", "Mixture-of-experts routing sends each token to two experts.\n");
+        folder.Write("moe_note - Copy.txt", "Mixture-of-experts routing sends each token to two experts.\n");
+
+        var corpus = await CreateLoader().LoadAsync(folder.Path, Ct);
+
+        Assert.Equal(4, corpus.Merges.Count); // each paper still one merge, as the debug log lists them
+        Assert.Equal(
+            [
+                "merged 3 papers of dump.jsonl with their identical copies in dump (copy).jsonl, into one source each",
+                "merged 2 identical copies of \"moe_note\" into one source: moe_note.txt, moe_note - Copy.txt",
+            ],
+            CorpusMerge.Summarize(corpus.Merges));
+    }
+
+    [Fact]
     public async Task The_duplicates_folder_of_the_bug_report_keeps_both_notes_and_merges_the_copies()
     {
         var source = TestPaths.RequireCase("duplicates");

@@ -152,8 +152,27 @@ public sealed class CorpusTraversalTests : IDisposable
         var copy = CorpusLoader.FindIdenticalCopy(System.Text.Encoding.UTF8.GetBytes($"# Notes\r\n\r\n  {Text}"), "other name.md", papers);
         var note = CorpusLoader.FindIdenticalCopy("Mixture-of-experts routing sends each token to two experts.\n"u8.ToArray(), "routing.txt", papers);
 
-        Assert.Equal("notes.md", copy?.Existing.SourceFile);
-        Assert.Equal("moe.txt", note?.Existing.SourceFile);
+        Assert.Equal("notes.md", Assert.Single(copy!.Copies).Existing.SourceFile);
+        Assert.Equal("moe.txt", Assert.Single(note!.Copies).Existing.SourceFile);
         Assert.Null(CorpusLoader.FindIdenticalCopy(System.Text.Encoding.UTF8.GetBytes($"# Other notes\n\n{Text}"), "notes2.md", papers));
+    }
+
+    [Fact]
+    public async Task A_listing_dump_the_corpus_already_has_is_found_as_all_its_copied_papers_and_the_file_they_are_in()
+    {
+        var dump = string.Concat(Enumerable.Range(1, 3).Select(i => $$"""{"title": "Paper {{i}}", "abstract": "Finding number {{i}} about decoding."}""" + "\n"));
+        corpus.Write("dump.jsonl", dump);
+        corpus.Write("moe.txt", "Mixture-of-experts routing sends each token to two experts.");
+        var papers = (await Loader().LoadAsync(corpus.Path, Ct)).Papers;
+
+        var whole = CorpusLoader.FindIdenticalCopy(System.Text.Encoding.UTF8.GetBytes(dump), "dump again.jsonl", papers);
+        var part = CorpusLoader.FindIdenticalCopy(System.Text.Encoding.UTF8.GetBytes(dump.Split('\n')[1] + "\n{\"title\": \"New\", \"abstract\": \"Something new.\"}\n"), "mixed.jsonl", papers);
+
+        Assert.Equal(3, whole!.Copies.Count);
+        Assert.Equal(3, whole.DocumentPapers);
+        Assert.Equal(["dump.jsonl"], whole.ExistingFiles);
+        Assert.Equal(["Paper 1", "Paper 2", "Paper 3"], whole.Copies.Select(c => c.Existing.Title));
+        Assert.Equal("Paper 2", Assert.Single(part!.Copies).Document.Title);
+        Assert.Equal(2, part.DocumentPapers);
     }
 }

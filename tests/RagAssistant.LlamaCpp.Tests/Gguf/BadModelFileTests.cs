@@ -39,14 +39,20 @@ public sealed class BadModelFileTests : IDisposable
     }
 
     [Fact]
-    public void A_text_file_renamed_to_gguf_is_not_GGUF_and_the_download_command_is_offered()
+    public void A_text_file_renamed_to_gguf_is_not_GGUF_and_a_download_is_offered_in_the_front_ends_words()
     {
         string path = Write("notes.gguf", Encoding.UTF8.GetBytes("These are my notes about the model.\nNot a model.\n"));
 
         ModelFileException error = AssertRejected(path, ModelFileProblem.NotGguf);
 
         Assert.Contains("is not a GGUF file (it starts with 'Thes': a text file", error.Message, StringComparison.Ordinal);
-        Assert.Contains("dotnet run --project src/RagAssistant.Console -- models download chat", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Fix: download the default chat model again (see the README), or point --model / ChatModel:ModelPath at another .gguf file.", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("dotnet", error.Message, StringComparison.Ordinal); // the adapter cannot know how the program was started
+
+        // The front end says how: the same error, file, problem and cause, its fix in those words.
+        var advised = error.WithDownloadAdvice("download the default one with `ragassistant models download chat`");
+        Assert.Contains("Fix: download the default one with `ragassistant models download chat`, or point --model / ChatModel:ModelPath at another .gguf file.", advised.Message, StringComparison.Ordinal);
+        Assert.Equal((error.FilePath, error.Problem, error.Role), (advised.FilePath, advised.Problem, advised.Role));
     }
 
     [Theory]

@@ -51,6 +51,27 @@ public sealed class StatusEndpointTests
         Assert.DoesNotContain(notices, n => n.Contains("dotnet run", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_chat_model_file_that_is_no_model_is_reported_with_a_fix_in_the_services_words_not_a_console_command()
+    {
+        using var folder = new TempFolder();
+        var configured = folder.Write("models/chat.gguf", "this is not a model\n");
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["ChatModel:ModelPath"] = configured });
+        using var client = factory.CreateClient();
+
+        string? error = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); error is null && DateTime.UtcNow < deadline; await Task.Delay(20, Ct))
+        {
+            var model = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/status", UriKind.Relative), Ct)).RootElement.GetProperty("model");
+            error = model.TryGetProperty("error", out var value) ? value.GetString() : null;
+        }
+
+        Assert.NotNull(error);
+        Assert.Contains($"Model file '{configured}' is not a GGUF file", error, StringComparison.Ordinal);
+        Assert.Contains("download the default chat model named in models/models.json again and save it at that path, or point --model / ChatModel:ModelPath at another .gguf file", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("dotnet", error, StringComparison.Ordinal);
+    }
+
     [Trait("Category", "EndToEnd")]
     [Fact]
     public async Task Post_download_fetches_the_offered_chat_model_and_loads_it_without_a_restart()

@@ -187,6 +187,29 @@ public sealed class WebChatDocumentsBrowserTests
         Assert.Equal(HttpStatusCode.Created, status);
     }
 
+    [Fact]
+    public async Task A_listing_dump_the_corpus_already_has_is_refused_naming_its_file_and_how_many_papers_it_copies()
+    {
+        using var corpus = new TempFolder();
+        var dump = string.Concat(Enumerable.Range(1, 3).Select(i => $$"""{"title": "Paper {{i}}", "abstract": "Finding number {{i}} about speculative decoding."}""" + "\n"));
+        corpus.Write("listing.jsonl", dump);
+        await using var service = ServiceProcess.Start(
+            "--retrieval-only", "--corpus", corpus.Path, "--EmbeddingModel:Provider=None", "--Service:ReindexDelay=00:00:00.200");
+        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        using var client = new HttpClient { BaseAddress = service.Address };
+        client.DefaultRequestHeaders.Add("X-RagAssistant-Upload", "1");
+
+        var (status, detail) = await UploadAsync(client, ("listing copy.jsonl", Encoding.UTF8.GetBytes(dump)));
+
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.StartsWith("\"listing copy.jsonl\" copies \"listing.jsonl\" of the corpus folder: all 3 of its papers are already in the corpus", detail, StringComparison.Ordinal);
+
+        // Part of it, with a new paper: how many of its papers.
+        (status, detail) = await UploadAsync(client, ("mixed.jsonl", Encoding.UTF8.GetBytes(string.Join('\n', dump.Split('\n')[..2]) + "\n{\"title\": \"New\", \"abstract\": \"Something new.\"}\n")));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.StartsWith("\"mixed.jsonl\" copies \"listing.jsonl\" of the corpus folder: 2 of its 3 papers are already in the corpus", detail, StringComparison.Ordinal);
+    }
+
     private static async Task WaitUntilIndexedAsync(HttpClient client, string name)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
