@@ -362,10 +362,11 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     // it has no topic word of its own ("and then?"); or every topic word is one the corpus uses (a word no paper uses,
     // "Write me a poem about it", asks for something the corpus does not hold, and is judged alone) and either it
     // points back (it, its, they, ...), or it is vague (fewer than VagueQuestionTerms topic words), names nothing
-    // (no word written as a name: "LoRA", "GPT") and refers to the topic: with "the" ("And the speed?", "What about
-    // the limitations?": the speed of what was asked about), or with words one passage of the topic's own papers
-    // holds (its top Retrieval:TopK BM25 hits: "What about speed?"). "What is LoRA?" and "And quantization?" name a
-    // topic of their own. How much a vague question's words find elsewhere says nothing here: "speed" is in as many
+    // (no word written as a name: "LoRA", "GPT") and refers to the topic: with "the" and one topic word ("What is the
+    // speedup?": the speedup of what was asked about) or a continuation ("And the memory cost?", "What about the
+    // limitations?"), or with words one passage of the topic's own papers holds (its top Retrieval:TopK BM25 hits:
+    // "What about speed?"). "What is LoRA?", "And quantization?" and "What is the attention mechanism?" (a concept of
+    // two words, asked as a question of its own) name a topic of their own. How much a vague question's words find elsewhere says nothing here: "speed" is in as many
     // papers (11) as "lora".
     private bool FollowsUp(Bm25Index bm25, string question, string topic)
     {
@@ -386,11 +387,14 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         }
 
         return own.Count < VagueQuestionTerms && UnknownNames.KnownTerms(bm25, question).Count == 0 &&
-            (DefiniteArticle().IsMatch(question) || bm25.Search(bm25.TopicTerms(bm25.AnalyzeQuery(topic)), [], 0, _options.TopK).Any(h => bm25.ContainsAll(own, h.Ordinal)));
+            (((own.Count == 1 || ContinuationOpener().IsMatch(question)) && DefiniteArticle().IsMatch(question)) || bm25.Search(bm25.TopicTerms(bm25.AnalyzeQuery(topic)), [], 0, _options.TopK).Any(h => bm25.ContainsAll(own, h.Ordinal)));
     }
 
     [GeneratedRegex(@"\bthe\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DefiniteArticle();
+
+    [GeneratedRegex(@"^\W*(and|also|plus|so|then|what about|how about)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ContinuationOpener();
 
     // Every topic term counts, known to the corpus or not: a passage "matches exactly" only if it has them all.
     private static List<string> GateTopic(IReadOnlyList<string> topic) => topic.Distinct(StringComparer.Ordinal).ToList();

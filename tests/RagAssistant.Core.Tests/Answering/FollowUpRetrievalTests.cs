@@ -116,6 +116,23 @@ public sealed class FollowUpRetrievalTests
         Assert.DoesNotContain(results[2].Sources, s => s.Title.Contains("Speculative", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_question_of_its_own_with_the_is_a_new_topic_and_a_continuation_with_the_follows_up(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid));
+
+        // The trial's mix: "What is the attention mechanism?" after a decoding question found two decoding papers.
+        var results = await AskAsync(pipeline, "Which papers study speculative decoding?", "What is the attention mechanism?", "And the memory cost?");
+
+        Assert.Equal("What is the attention mechanism?", results[1].SearchQuery);
+        Assert.DoesNotContain(results[1].Sources, s => s.Title.Contains("Decoding", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("What is the attention mechanism? And the memory cost?", results[2].SearchQuery);
+    }
+
     [Fact]
     public async Task The_on_topic_cut_keeps_the_ranking_prefix_down_to_the_last_passing_source()
     {
