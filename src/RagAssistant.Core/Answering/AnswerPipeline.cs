@@ -154,7 +154,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
 
         if (bestRelevance < _options.MinRelevance)
         {
-            foreach (var update in NotCovered(run, NotCoveredAnswer(retrieval.UnknownNames, retrieval.UnusedWords)))
+            foreach (var update in NotCovered(run, retrieval.IsChat ? ChatReply : NotCoveredAnswer(retrieval.UnknownNames, retrieval.UnusedWords)))
             {
                 yield return update;
             }
@@ -212,6 +212,12 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             _ => NotCoveredMessage,
         };
     }
+
+    /// <summary>
+    /// The answer to chat, a greeting or thanks with no question in it (<see cref="RetrievalResult.IsChat"/>): what the
+    /// assistant answers, instead of "not covered". No model is called; the answer is labelled not covered, with no sources.
+    /// </summary>
+    public const string ChatReply = "Ask me about the papers in the corpus: a method, a result, or which papers study a topic. Each answer cites the papers it comes from.";
 
     /// <summary>Most words a "not covered" answer names (<see cref="NotCoveredAnswer"/>); a long question's others are counted.</summary>
     public const int MaxWordsNamed = 5;

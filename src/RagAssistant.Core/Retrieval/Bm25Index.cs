@@ -34,6 +34,10 @@ public sealed class Bm25Index : IDisposable
     private const string TitleField = "title";
     private const string TextField = "text";
 
+    // Greetings and thanks: a line of these and function words only is chat, not a question about anything, and never
+    // a follow-up on the conversation's topic ("thanks!" after "What is LoRA?" quoted LoRA papers).
+    private static readonly string[] ChatWords = ["thank", "thanks", "hello", "hi", "hey", "bye", "goodbye", "cheers"];
+
     // Lucene's English stop words plus the function words of questions ("how does", "what can we") and of chat
     // ("thanks", "hello", "how are you today?"): they carry no topic, yet would count towards both the BM25 score and
     // the query coverage ("thanks!" matched an abstract's "thanks to the resurgence of ...", "today" its "today's LLMs").
@@ -42,8 +46,8 @@ public sealed class Bm25Index : IDisposable
         "how", "what", "which", "why", "when", "where", "who", "whom", "whose", "do", "does", "did", "can", "could",
         "would", "should", "may", "might", "must", "we", "our", "us", "you", "your", "i", "me", "my", "its", "has",
         "have", "had", "been", "being", "were", "than", "so", "them", "those", "any", "some", "about", "also", "just",
-        "very", "there", "here", "from", "other", "each", "tell", "explain", "describe", "please", "thank", "thanks",
-        "hello", "hi", "hey", "now", "today", "tonight", "tomorrow", "yesterday",
+        "very", "there", "here", "from", "other", "each", "tell", "explain", "describe", "please", "now", "today",
+        "tonight", "tomorrow", "yesterday", .. ChatWords,
     ];
 
     private static readonly CharArraySet QuestionStopWords = new(Version, EnglishAnalyzer.DefaultStopSet.Concat(QuestionWords).ToList(), ignoreCase: true);
@@ -62,6 +66,7 @@ public sealed class Bm25Index : IDisposable
     private readonly Dictionary<string, int> _collectionFrequency = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _writtenAsName = new(StringComparer.Ordinal);
     private readonly HashSet<string> _questionWordTerms;
+    private readonly HashSet<string> _chatWordTerms;
     private CompoundRespelling? _lastRespelling;
 
     /// <summary>Indexes <paramref name="documents"/>; hits refer to them by position.</summary>
@@ -77,6 +82,7 @@ public sealed class Bm25Index : IDisposable
         _analyzer = new Bm25Analyzer(Version, stopWords, options.Stemming);
         var similarity = new BM25Similarity(options.K1, options.B);
         _questionWordTerms = new HashSet<string>(Analyze(string.Join(' ', QuestionWords)), StringComparer.Ordinal);
+        _chatWordTerms = new HashSet<string>(Analyze(string.Join(' ', ChatWords)), StringComparer.Ordinal);
 
         _termFrequencies = new Dictionary<string, int>[documents.Count];
         _lengths = new int[documents.Count];
@@ -365,6 +371,19 @@ public sealed class Bm25Index : IDisposable
         ArgumentNullException.ThrowIfNull(terms);
         var topic = terms.Where(t => !_questionWordTerms.Contains(t)).ToList();
         return topic.Count > 0 ? topic : terms;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> is chat: a greeting or thanks ("hi", "thanks!", "Hello, how are you today?") and
+    /// function words only, no topic word.
+    /// </summary>
+    /// <param name="text">A question as the user wrote it.</param>
+    /// <returns>True when a word of it is a greeting or thanks and none is a topic word.</returns>
+    public bool IsChat(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var terms = Analyze(text);
+        return terms.Any(_chatWordTerms.Contains) && terms.All(_questionWordTerms.Contains);
     }
 
     /// <summary>Whether the analysed <paramref name="term"/> is a question's function word ("what", "how", "does"): no topic of its own.</summary>

@@ -148,6 +148,12 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
         var count = Math.Max(1, topK ?? _options.TopK);
         var depth = _reranker.KeepsOrder ? count : Math.Max(count, _options.CandidateDepth);
+        // Chat ("thanks!", "hi") asks nothing of the papers, and is no follow-up on the conversation's topic either.
+        if (snapshot.Passages.Count > 0 && snapshot.Bm25.IsChat(text))
+        {
+            return new RetrievalResult(query.Text, [], mode, notice) { IsChat = true };
+        }
+
         if (string.IsNullOrWhiteSpace(text) || snapshot.Passages.Count == 0 || (!HasContent(snapshot.Bm25, text) && (context is null || !HasContent(snapshot.Bm25, context))))
         {
             return new RetrievalResult(query.Text, [], mode, notice);

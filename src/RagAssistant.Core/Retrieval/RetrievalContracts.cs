@@ -70,6 +70,12 @@ public sealed record RetrievalResult(
     /// the retriever does not say. The answer's <c>search_query</c> shows it.
     /// </summary>
     public RetrievalQuery? Searched { get; init; }
+
+    /// <summary>
+    /// True when the question is chat, a greeting or thanks with no topic word ("hi", "thanks!"): nothing was searched,
+    /// <see cref="Hits"/> is empty, and the answer says what the assistant is for instead of "not covered".
+    /// </summary>
+    public bool IsChat { get; init; }
 }
 
 /// <summary>

@@ -60,10 +60,9 @@ public static partial class UnknownNames
         // A version no paper has of a model the papers name by its versions ("GPT-5" beside their GPT-2 and GPT-4) is a
         // name no paper uses. A name no paper versions ("INT8" where the papers say "8-bit") is left to its words; one
         // the corpus never uses at all is already reported, and is then named whole ("GPT-5", not "GPT").
-        foreach (Match version in VersionedName().Matches(question))
+        foreach (var (version, name, term) in VersionedNames(bm25, question))
         {
-            var name = version.Groups["name"].Value;
-            if (bm25.VersionedNameTerm(name, version.Groups["version"].Value) is { } term && bm25.DocumentFrequency(term) == 0 &&
+            if (bm25.DocumentFrequency(term) == 0 &&
                 (bm25.HasVersionsOf(name) || spans.Any(s => s.Start <= version.Index && s.End >= version.Index + name.Length)))
             {
                 spans.Add((version.Index, version.Index + version.Length));
@@ -99,9 +98,27 @@ public static partial class UnknownNames
         var respelled = CompoundWords.Respell(bm25, question);
         var written = NameWords(question).SelectMany(word => bm25.Analyze(respelled.At(word.Index)?.Replacement ?? word.Value));
 
-        // An acronym typed in lower case ("does rlhf reduce toxicity?") is still a name when the papers write it in capitals.
+        // An acronym typed in lower case ("does rlhf reduce toxicity?") is still a name when the papers write it in
+        // capitals, and a versioned name the papers have ("Qwen3", "gpt-4") is one whatever its casing.
         var typed = Word().Matches(question).SelectMany(word => bm25.Analyze(word.Value)).Where(bm25.IsWrittenAsName);
-        return [.. written.Concat(typed).Where(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) > 0).Distinct(StringComparer.Ordinal)];
+        var versions = VersionedNames(bm25, question).Select(v => v.Term);
+        return [.. written.Concat(typed).Concat(versions).Where(t => !bm25.IsQuestionWord(t) && bm25.DocumentFrequency(t) > 0).Distinct(StringComparer.Ordinal)];
+    }
+
+    // The versioned names of a question ("GPT-5", "Qwen3") with the one term the index gives each. An acronym typed in
+    // lower case ("gpt-5") is read in the papers' capitals (Bm25Index.IsWrittenAsName); other lower-case words are not
+    // names ("top 5").
+    private static IEnumerable<(Match Version, string Name, string Term)> VersionedNames(Bm25Index bm25, string question)
+    {
+        foreach (Match version in VersionedName().Matches(question))
+        {
+            var name = version.Groups["name"].Value;
+            var asName = !name.Any(char.IsUpper) && bm25.Analyze(name) is [var lower] && bm25.IsWrittenAsName(lower) ? name.ToUpperInvariant() : name;
+            if (bm25.VersionedNameTerm(asName, version.Groups["version"].Value) is { } term)
+            {
+                yield return (version, name, term);
+            }
+        }
     }
 
     /// <summary>

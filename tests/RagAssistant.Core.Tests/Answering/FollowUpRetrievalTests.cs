@@ -133,6 +133,27 @@ public sealed class FollowUpRetrievalTests
         Assert.Equal("What is the attention mechanism? And the memory cost?", results[2].SearchQuery);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Chat_after_a_topic_quotes_no_paper_and_says_what_the_assistant_answers(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var pipeline = PipelineHarness.Create(await CreateRetrieverAsync(index, hybrid));
+
+        // The trial's "thanks!" and "hi" after "What is LoRA?" were searched as "What is LoRA? thanks!" and quoted LoRA.
+        var results = await AskAsync(pipeline, "What is LoRA?", "thanks!", "hi", "Hello, how are you today?", "What about its limitations?");
+
+        Assert.All(results.Skip(1).Take(3), r =>
+        {
+            Assert.Equal(AnswerMode.NotCovered, r.Mode);
+            Assert.Equal(AnswerPipeline.ChatReply, r.Answer);
+            Assert.Empty(r.Sources);
+        });
+        Assert.Contains("LoRA", results[^1].SearchQuery, StringComparison.Ordinal); // chat is no topic: "its" is still LoRA
+    }
+
     [Fact]
     public async Task The_on_topic_cut_keeps_the_ranking_prefix_down_to_the_last_passing_source()
     {

@@ -82,6 +82,8 @@ public sealed class UnknownNamesTests : IDisposable
     [Theory]
     [InlineData("How does GPT-5 do on math?", "GPT-5")]
     [InlineData("Is GPT 5 better than GPT4?", "GPT 5")]
+    [InlineData("how does gpt-5 do on math?", "gpt-5")] // an acronym the papers write in capitals, typed in lower case
+    [InlineData("what are the top 5 models?", "")] // lower case, and no acronym of the papers
     [InlineData("What did Llama 4 and Qwen-3 change?", "Llama 4")] // Qwen has no version in the corpus: left to its words
     [InlineData("Does Gemini-2 beat GPT-4?", "Gemini-2")] // a name no paper uses, named whole with its version
     [InlineData("Which papers use GPT-2, GPT 4 or Llama3?", "")] // versions the papers have, however written
@@ -96,5 +98,21 @@ public sealed class UnknownNamesTests : IDisposable
             new Bm25Options());
 
         Assert.Equal(expected.Split('|', StringSplitOptions.RemoveEmptyEntries), UnknownNames.Find(index, question));
+    }
+
+    [Theory]
+    [InlineData("How does Qwen3 perform?", "qwen3")]
+    [InlineData("how good is gpt-4?", "gpt4")]
+    [InlineData("Is Llama 3 fast?", "llama3")]
+    public void A_version_the_papers_have_is_a_known_name_whatever_its_casing(string question, string term)
+    {
+        using var index = new Bm25Index(
+            [
+                new Bm25Document("GPT-2 stories", "GPT-2 small writes short stories; GPT-4 grades them."),
+                new Bm25Document("Batching", "Llama 3 and Qwen3-8B decode in batches."),
+            ],
+            new Bm25Options());
+
+        Assert.Contains(term, UnknownNames.KnownTerms(index, question));
     }
 }
