@@ -59,7 +59,16 @@ internal sealed partial class ServiceBanner(IServer server, IHostApplicationLife
                 LogRetrievalOnly(logger, "as asked (--retrieval-only)");
                 break;
             default:
-                LogRetrievalOnly(logger, runtime.Notices.Count > 0 ? runtime.Notices[0] : "no chat model is loaded");
+                // The notice already says the answers are retrieval-only, and why, and how to fix it.
+                if (runtime.Notices.Count > 0)
+                {
+                    LogNotice(logger, runtime.Notices[0]);
+                }
+                else
+                {
+                    LogRetrievalOnly(logger, "no chat model is loaded");
+                }
+
                 break;
         }
     }
@@ -78,4 +87,7 @@ internal sealed partial class ServiceBanner(IServer server, IHostApplicationLife
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Answers are retrieval-only (extracted sentences, not generated): {Reason}")]
     private static partial void LogRetrievalOnly(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Notice}")]
+    private static partial void LogNotice(ILogger logger, string notice);
 }

@@ -26,6 +26,24 @@ public sealed class StartupOutputTests
     }
 
     [Fact]
+    public async Task Without_the_default_chat_model_it_says_once_that_answers_are_retrieval_only_and_how_to_fix_it()
+    {
+        ServiceProcess.SkipWithoutBuild();
+        if (File.Exists(Path.Combine(TestPaths.RepositoryRoot, "models", "qwen2.5-0.5b-instruct-q4_k_m.gguf")))
+        {
+            Assert.Skip("The default chat model is downloaded here.");
+        }
+
+        await using var process = ServiceProcess.Start("--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false", "--Logging:LogLevel:Default=Information");
+        await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        var output = await OutputOnceAsync(process, "not downloaded yet");
+
+        // The trial's banner said it twice: "Answers are retrieval-only (...): The chat model ... answers are retrieval-only (...)".
+        Assert.Equal(1, Lines(output, "is not downloaded yet: answers are retrieval-only"));
+        Assert.DoesNotContain("Answers are retrieval-only", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_a_chat_model_it_names_the_model_that_generates_the_answers()
     {
         ServiceProcess.SkipWithoutBuild();
