@@ -163,11 +163,18 @@ internal sealed class AnswerRenderer(Terminal terminal)
         {
             terminal.Ui.WriteLine();
             terminal.Ui.MarkupLine("[bold]Sources[/]");
-            foreach (var citation in cited)
+            // A number the list would skip ([1], [2], [4]) is a source offered and not cited: say so, in its place.
+            var skipped = result.Sources.Where(s => s.Number < cited[^1].Number && cited.All(c => c.Number != s.Number));
+            foreach (var (number, title, isCited) in cited.Select(c => (c.Number, c.Title, true)).Concat(skipped.Select(s => (s.Number, s.Title, false))).OrderBy(e => e.Number))
             {
-                var source = result.Sources.FirstOrDefault(s => s.Number == citation.Number);
-                var details = source is null ? string.Empty : Details(source);
-                WriteEntry($"[{citation.Number}]", Markup.FromInterpolated($"{TerminalTextGuard.OneLine(citation.Title)}[grey]{details}[/]"));
+                if (!isCited)
+                {
+                    WriteEntry($"[{number}]", Markup.FromInterpolated($"[grey]{TerminalTextGuard.OneLine(title)} (offered, not cited)[/]"));
+                    continue;
+                }
+
+                var details = result.Sources.FirstOrDefault(s => s.Number == number) is { } offered ? Details(offered) : string.Empty;
+                WriteEntry($"[{number}]", Markup.FromInterpolated($"{TerminalTextGuard.OneLine(title)}[grey]{details}[/]"));
             }
         }
         else if (!result.Refused && result.Sources.Count > 0)

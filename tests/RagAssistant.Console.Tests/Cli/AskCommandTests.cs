@@ -67,6 +67,20 @@ public sealed class AskCommandTests
     }
 
     [Fact]
+    public async Task A_source_the_numbers_skip_is_listed_in_its_place_as_offered_not_cited()
+    {
+        var cli = new CliHarness();
+        cli.Pipeline.Pieces = ["Attention can be sparse [2]."];
+
+        var exitCode = await cli.RunAsync(string.Empty, "ask", "Is attention sparse?");
+
+        Assert.Equal(0, exitCode);
+        var skippedAt = cli.Output.IndexOf("[1] Speculative Decoding at Scale (offered, not cited)", StringComparison.Ordinal);
+        var citedAt = cli.Output.IndexOf("[2] Sparse Attention Revisited", StringComparison.Ordinal);
+        Assert.True(skippedAt >= 0 && citedAt > skippedAt, cli.Output); // the trial's list read [1], [2], [4]
+    }
+
+    [Fact]
     public async Task Each_claim_is_marked_after_its_citation_and_evidence_quotes_each_sources_sentence()
     {
         var cli = new CliHarness();
