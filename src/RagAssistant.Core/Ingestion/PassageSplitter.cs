@@ -5,7 +5,9 @@ namespace RagAssistant.Core.Ingestion;
 /// <summary>
 /// Splits documents longer than an abstract into overlapping passages at sentence boundaries, sized in the
 /// embedding model's tokens so no passage is truncated by the model. Abstracts stay whole: they are written
-/// to be read as one unit and fit the model.
+/// to be read as one unit and fit the model. A passage whose text the document already has (a file of one phrase
+/// repeated for megabytes) is kept once: its copies add nothing to read, and as thousands of passages holding the same
+/// words they would fill every search's candidates and make those words common to BM25.
 /// </summary>
 /// <param name="tokenizer">Counts tokens as the embedding model does (<see cref="ArgumentNullException"/> when null).</param>
 /// <param name="maxTokens">Longest passage, in tokens; positive (<see cref="ArgumentOutOfRangeException"/> otherwise).</param>
@@ -32,6 +34,7 @@ public sealed class PassageSplitter(ITokenizer tokenizer, int maxTokens, int ove
             .ToList();
 
         var passages = new List<Passage>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var start = 0;
         while (start < sentences.Count)
         {
@@ -44,7 +47,11 @@ public sealed class PassageSplitter(ITokenizer tokenizer, int maxTokens, int ove
             }
 
             var text = string.Join(' ', sentences.Skip(start).Take(end - start).Select(s => s.Text));
-            passages.Add(new Passage(PassageId(paper.Id, passages.Count), paper.Id, passages.Count, text));
+            if (seen.Add(text))
+            {
+                passages.Add(new Passage(PassageId(paper.Id, passages.Count), paper.Id, passages.Count, text));
+            }
+
             if (end >= sentences.Count)
             {
                 break;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RagAssistant.Core.Ingestion;
+using RagAssistant.Core.Retrieval;
 
 namespace RagAssistant.Core.Tests.Ingestion;
 
@@ -116,7 +117,7 @@ public sealed class CorpusTraversalTests : IDisposable
     public async Task A_document_of_more_passages_than_the_limit_is_kept_and_named_with_its_passage_count(string extension)
     {
         // One line with no break of any kind: the shape of a data dump or a minified file saved as text.
-        var line = string.Join(' ', Enumerable.Range(0, 6_000).Select(i => $"token{i % 97}"));
+        var line = string.Join(' ', Enumerable.Range(0, 6_000).Select(i => $"token{i}"));
         corpus.Write("notes.md", $"# Notes\n\n{Text}\n");
         corpus.Write($"dump{extension}", line);
 
@@ -129,6 +130,26 @@ public sealed class CorpusTraversalTests : IDisposable
         Assert.StartsWith($"dump{extension}: is one document of {passages:N0} passages, more than Corpus:LargeDocumentPassages (10); indexed whole", warning.ToString(), StringComparison.Ordinal);
         Assert.Contains("Split it into smaller documents", warning.Message, StringComparison.Ordinal);
         Assert.Contains(loaded.Papers, p => p.SourceFile == "notes.md");
+    }
+
+    [Fact]
+    public async Task A_document_of_one_phrase_repeated_is_a_few_passages_and_does_not_crowd_out_the_others()
+    {
+        // The trial's keyword-stuffed file: megabytes of one phrase made tens of thousands of identical passages, which
+        // filled every search's candidates and made "speculative" a word of most passages.
+        corpus.Write("notes.md", $"# Notes\n\n{Text}\n");
+        corpus.Write("stuffed.txt", string.Concat(Enumerable.Repeat("speculative decoding speculative decoding ", 50_000)));
+
+        var loaded = await Loader().LoadAsync(corpus.Path, Ct);
+
+        var stuffed = Assert.Single(loaded.Papers, p => p.SourceFile == "stuffed.txt");
+        var passages = loaded.Passages.Where(p => p.PaperId == stuffed.Id).ToList();
+        Assert.InRange(passages.Count, 1, 3);
+        Assert.Equal(passages.Count, passages.Select(p => p.Text).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(Enumerable.Range(0, passages.Count), passages.Select(p => p.Index));
+        using var bm25 = new Bm25Index([.. loaded.Passages.Select(p => new Bm25Document(loaded.Papers.Single(paper => paper.Id == p.PaperId).Title, p.Text))], new Bm25Options());
+        var notes = loaded.Passages.ToList().FindIndex(p => loaded.Papers.Single(paper => paper.Id == p.PaperId).SourceFile == "notes.md");
+        Assert.Contains(bm25.Search("Which papers study speculative decoding?", passages.Count + 1), h => h.Ordinal == notes); // before: thousands of passages ranked above it
     }
 
     [Fact]

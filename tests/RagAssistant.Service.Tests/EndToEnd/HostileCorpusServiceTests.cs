@@ -143,7 +143,7 @@ public sealed class HostileCorpusServiceTests : IDisposable
         var corpus = Directory.CreateDirectory(Path.Combine(folder.Path, "corpus")).FullName;
         await File.WriteAllTextAsync(Path.Combine(corpus, "drafting.md"), Drafting, Ct);
         // About 1 MB on one line: past the default Corpus:LargeDocumentPassages (1,000).
-        await File.WriteAllTextAsync(Path.Combine(corpus, "dump.txt"), string.Join(' ', Enumerable.Range(0, 150_000).Select(i => $"w{i % 997}")), Ct);
+        await File.WriteAllTextAsync(Path.Combine(corpus, "dump.txt"), string.Join(' ', Enumerable.Range(0, 150_000).Select(i => $"w{i}")), Ct);
 
         await using var service = ServiceProcess.Start("--retrieval-only", "--corpus", corpus, "--EmbeddingModel:Provider=None", $"--Corpus:CacheFolder={Path.Combine(folder.Path, "cache")}");
         await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(60), Ct);
