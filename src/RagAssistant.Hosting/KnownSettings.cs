@@ -73,7 +73,7 @@ public static class KnownSettings
     /// <param name="settings">The command-line tokens left for the configuration (<c>--Section:Key=value</c> or <c>--Section:Key value</c>); tokens not starting with <c>--</c> are values and are skipped.</param>
     /// <param name="configuration">The host's configuration, whose other sources (appsettings.json, the environment) name settings too.</param>
     /// <param name="frontEnd">What the front end reads besides the assistant's options: its own options sections, and names its host reads directly (e.g. <c>urls</c>, <c>Kestrel</c>). Null for none.</param>
-    /// <returns>"unknown setting Bogus:Key on the command line: no part of the assistant reads it." with the closest known name when one is close ("unknown setting Retreival:TopK in /path/appsettings.json: ..." or "... in the environment (Retrieval__TopKK): ..." for a name found there), "the console does not read Service: settings, the service does: give --Service:WatchCorpus to the service, ..." for a section only another front end reads, or null.</returns>
+    /// <returns>"unknown option --bogus: see --help ..." for a name without a section; "unknown setting Bogus:Key on the command line: no part of the assistant reads it." with the closest known name when one is close ("unknown setting Retreival:TopK in /path/appsettings.json: ..." or "... in the environment (Retrieval__TopKK): ..." for a name found there), "the console does not read Service: settings, the service does: give --Service:WatchCorpus to the service, ..." for a section only another front end reads, or null.</returns>
     public static string? FindUnknown(IReadOnlyList<string> settings, IConfigurationRoot configuration, FrontEndSettings? frontEnd = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -89,7 +89,10 @@ public static class KnownSettings
                 var known = sections.SelectMany(s => s.Options.SelectMany(type => Paths(s.Name, type, depth: 0)))
                     .Concat(sources.SelectMany(SecondLevelKeys))
                     .Concat(readDirectly);
-                return Refusal(key, "on the command line", known);
+                // "--bogus" has no section: it reads as a mistyped option, not a setting.
+                return key.Contains(':', StringComparison.Ordinal)
+                    ? Refusal(key, "on the command line", known)
+                    : $"unknown option --{key}: see --help for the options; a setting is written --Section:Key=value (e.g. --Retrieval:TopK=3).";
             }
 
             // Known only because appsettings.json has it for another front end (the service's Service section for the

@@ -127,6 +127,7 @@ public sealed class ServiceLifecycleTests
     [InlineData("unknown setting Retrieval:TopKK on the command line: no part of the assistant reads it. Did you mean Retrieval:TopK?", "--Retrieval:TopKK", "3")]
     [InlineData("unknown setting Service:MaxConcurentAnswers on the command line: no part of the assistant reads it. Did you mean Service:MaxConcurrentAnswers?", "--Service:MaxConcurentAnswers=2")]
     [InlineData("unknown setting Bogus:Key on the command line: no part of the assistant reads it.", "--Bogus:Key=1")]
+    [InlineData("unknown option --bogus: see --help for the options; a setting is written --Section:Key=value (e.g. --Retrieval:TopK=3).", "--bogus")]
     public async Task An_unknown_setting_exits_2_saying_the_service_cannot_start_with_the_consoles_message(string message, params string[] settings)
     {
         ServiceProcess.SkipWithoutBuild();
