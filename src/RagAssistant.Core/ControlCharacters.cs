@@ -49,7 +49,8 @@ public static class ControlCharacters
     /// <paramref name="text"/> as a terminal may show it: escape sequences removed whole (so <c>ESC [ 2 J</c> leaves
     /// nothing, not "[2J"), other control characters and bidirectional formatting characters removed; line feeds and
     /// tabs are kept, and a carriage return only just before a line feed; the other line breaks (a lone carriage
-    /// return, NEL U+0085, U+2028, U+2029) are spaces. Other Unicode (accents, CJK, symbols, emoji) is unchanged.
+    /// return, NEL U+0085, U+2028, U+2029, form feed, vertical tab) are spaces. Other Unicode (accents, CJK, symbols,
+    /// emoji) is unchanged.
     /// </summary>
     /// <param name="text">Untrusted text; null gives an empty string.</param>
     /// <returns>The text without control characters (the same instance when it held none).</returns>
@@ -136,10 +137,10 @@ public static class ControlCharacters
 /// Removes control characters and whole escape sequences from text that arrives in pieces (streamed answer tokens,
 /// writes to a terminal): a sequence split across pieces is still removed whole, because the filter keeps its state
 /// between calls. Kept: line feed, tab, and a carriage return directly before a line feed; a lone carriage return,
-/// NEL (U+0085) and the line and paragraph separators (U+2028, U+2029) become spaces, so the line feed is the only
-/// line break that passes; bidirectional embeddings, overrides and isolates are removed. An unterminated control
-/// string (OSC, DCS...) ends at the next line feed, so a stray <c>ESC ]</c> cannot swallow the rest of an answer.
-/// Not thread-safe: one filter per stream.
+/// NEL (U+0085), the line and paragraph separators (U+2028, U+2029), form feed and vertical tab become spaces, so the
+/// line feed is the only line break that passes; bidirectional embeddings, overrides and isolates are removed. An
+/// unterminated control string (OSC, DCS...) ends at the next line feed, so a stray <c>ESC ]</c> cannot swallow the
+/// rest of an answer. Not thread-safe: one filter per stream.
 /// </summary>
 public sealed class ControlSequenceFilter
 {
@@ -265,8 +266,9 @@ public sealed class ControlSequenceFilter
             case '\n' or '\t':
                 output.Append(c);
                 break;
-            case '\u0085' or '\u2028' or '\u2029':
+            case '\u0085' or '\u2028' or '\u2029' or '\f' or '\v':
                 // Next line, line and paragraph separators: line breaks to some terminals and viewers, none to others.
+                // Form feed and vertical tab (the page breaks of a text dump, pdftotext's): removed, they would join words.
                 output.Append(' ');
                 break;
             case < ' ' or (>= '\u007f' and <= '\u009f'):

@@ -19,6 +19,7 @@ public sealed class ControlCharactersTests
     [InlineData("a\u001b[?1049hb", "ab")] // alternate screen, private parameters
     [InlineData("a\u0008\u0008b\u007fc", "abc")] // backspace, DEL
     [InlineData("a\u0085b\u2028c\u2029d", "a b c d")] // NEL, line and paragraph separators: spaces
+    [InlineData("Page one\fPage two\vend", "Page one Page two end")] // form feed, vertical tab: spaces, words stay apart
     [InlineData("hidden\rshown", "hidden shown")] // a lone carriage return cannot overwrite the line
     [InlineData("line one\r\nline two\n\tindented", "line one\r\nline two\n\tindented")] // line breaks and tabs stay
     [InlineData("a \u001b]0;no terminator\nnext line", "a \nnext line")] // an unterminated string ends at the line feed

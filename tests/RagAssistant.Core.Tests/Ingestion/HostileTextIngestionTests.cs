@@ -28,6 +28,7 @@ public sealed class HostileTextIngestionTests
     {
         { "note.md", Encoding.UTF8.GetBytes($"# {HostileTitle}\n\n{HostileText}\n"), CleanTitle, CleanText },
         { "note.txt", Encoding.UTF8.GetBytes($"{HostileTitle}\r\n{HostileText}\r\n"), CleanTitle, CleanText },
+        { "pages.txt", Encoding.UTF8.GetBytes("Pages\nPage one\fPage two \u001b[1mbold\u001b[0m, one stray \u0007bell.\n"), "Pages", "Page one Page two bold, one stray bell." },
         { "bidi.md", Encoding.UTF8.GetBytes("# \u202eTitle reversed\u202c \u2067isolated\u2069\n\nText \u202aembedded\u202c here.\n"), "Title reversed isolated", "Text embedded here." },
         { "papers.jsonl", Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { title = HostileTitle, @abstract = HostileText, date = "Feb\u001b[2J 22, 2024" }) + "\n"), CleanTitle, CleanText },
         { "002_listing.txt", Encoding.UTF8.GetBytes($"Get trending papers in your email inbox!\n{HostileTitle}\n{Filler} {HostileText}\nSecond Paper on Pruning\n{Filler}\n"), CleanTitle, $"{Filler} {CleanText}" },
