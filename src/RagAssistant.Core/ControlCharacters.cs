@@ -4,19 +4,31 @@ namespace RagAssistant.Core;
 
 /// <summary>
 /// The one rule for text that comes from documents, models, file names or users and is shown on a terminal or written
-/// to a log: C0 and C1 control characters (and DEL) never pass through as themselves. A terminal gets the text with
-/// every control character and escape sequence (ECMA-48: CSI, OSC, DCS, SOS, PM, APC, two-character escapes; the
-/// 7-bit and the 8-bit C1 forms) removed (<see cref="Strip"/>, or <see cref="ControlSequenceFilter"/> for a stream);
-/// a log gets them escaped, visible (<see cref="Escape"/>).
+/// to a log: C0 and C1 control characters (and DEL) and the bidirectional embedding, override and isolate characters
+/// never pass through as themselves. A terminal gets the text with every control character and escape sequence
+/// (ECMA-48: CSI, OSC, DCS, SOS, PM, APC, two-character escapes; the 7-bit and the 8-bit C1 forms) removed
+/// (<see cref="Strip"/>, or <see cref="ControlSequenceFilter"/> for a stream); a log gets them escaped, visible
+/// (<see cref="Escape"/>). Ingestion applies <see cref="Strip"/> to every document's title and text
+/// (<c>Ingestion/CorpusLoader</c>), so every front end gets clean text; the console and the log still apply the rule
+/// to what does not come from a document (a question, model output, a file name).
 /// </summary>
 public static class ControlCharacters
 {
     /// <summary>
     /// True for a character that is not printed text: C0 controls (tab, line feed and carriage return included),
-    /// DEL, C1 controls, and the Unicode line and paragraph separators (some log viewers break lines at them).
+    /// DEL, C1 controls, the Unicode line and paragraph separators (some log viewers break lines at them), and the
+    /// bidirectional embeddings, overrides and isolates (U+202A to U+202E, U+2066 to U+2069), which reorder the text
+    /// after them: <c>"\u202eTitle"</c> shows reversed ("Trojan Source"). The left-to-right and right-to-left marks
+    /// (U+200E, U+200F, U+061C) are not: they only set the direction of the characters beside them, and right-to-left
+    /// text needs them.
     /// </summary>
     /// <param name="c">The character.</param>
-    public static bool IsControl(char c) => c < ' ' || c is >= '\u007f' and <= '\u009f' or '\u2028' or '\u2029';
+    public static bool IsControl(char c) =>
+        c < ' ' || c is >= '\u007f' and <= '\u009f' or '\u2028' or '\u2029' || IsBidiFormatting(c);
+
+    /// <summary>True for a bidirectional embedding, override or isolate character (U+202A to U+202E, U+2066 to U+2069).</summary>
+    /// <param name="c">The character.</param>
+    public static bool IsBidiFormatting(char c) => c is >= '\u202a' and <= '\u202e' or >= '\u2066' and <= '\u2069';
 
     /// <summary>True when <paramref name="text"/> holds any character <see cref="IsControl"/> is true for.</summary>
     /// <param name="text">The text; null or empty holds none.</param>
@@ -35,8 +47,10 @@ public static class ControlCharacters
 
     /// <summary>
     /// <paramref name="text"/> as a terminal may show it: escape sequences removed whole (so <c>ESC [ 2 J</c> leaves
-    /// nothing, not "[2J"), other control characters removed; line feeds and tabs are kept, and a carriage return only
-    /// just before a line feed; the other line breaks (a lone carriage return, NEL U+0085, U+2028, U+2029) are spaces.
+    /// nothing, not "[2J"), other control characters and bidirectional formatting characters removed; line feeds and
+    /// tabs are kept, and a carriage return only just before a line feed; the other line breaks (a lone carriage
+    /// return, NEL U+0085, U+2028, U+2029, form feed, vertical tab) are spaces. Other Unicode (accents, CJK, symbols,
+    /// emoji) is unchanged.
     /// </summary>
     /// <param name="text">Untrusted text; null gives an empty string.</param>
     /// <returns>The text without control characters (the same instance when it held none).</returns>
@@ -123,10 +137,10 @@ public static class ControlCharacters
 /// Removes control characters and whole escape sequences from text that arrives in pieces (streamed answer tokens,
 /// writes to a terminal): a sequence split across pieces is still removed whole, because the filter keeps its state
 /// between calls. Kept: line feed, tab, and a carriage return directly before a line feed; a lone carriage return,
-/// NEL (U+0085) and the line and paragraph separators (U+2028, U+2029) become spaces, so the line feed is the only
-/// line break that passes. An unterminated control
-/// string (OSC, DCS...) ends at the next line feed, so a stray <c>ESC ]</c> cannot swallow the rest of an answer.
-/// Not thread-safe: one filter per stream.
+/// NEL (U+0085), the line and paragraph separators (U+2028, U+2029), form feed and vertical tab become spaces, so the
+/// line feed is the only line break that passes; bidirectional embeddings, overrides and isolates are removed. An
+/// unterminated control string (OSC, DCS...) ends at the next line feed, so a stray <c>ESC ]</c> cannot swallow the
+/// rest of an answer. Not thread-safe: one filter per stream.
 /// </summary>
 public sealed class ControlSequenceFilter
 {
@@ -252,11 +266,14 @@ public sealed class ControlSequenceFilter
             case '\n' or '\t':
                 output.Append(c);
                 break;
-            case '\u0085' or '\u2028' or '\u2029':
+            case '\u0085' or '\u2028' or '\u2029' or '\f' or '\v':
                 // Next line, line and paragraph separators: line breaks to some terminals and viewers, none to others.
+                // Form feed and vertical tab (the page breaks of a text dump, pdftotext's): removed, they would join words.
                 output.Append(' ');
                 break;
             case < ' ' or (>= '\u007f' and <= '\u009f'):
+                break;
+            case var bidi when ControlCharacters.IsBidiFormatting(bidi):
                 break;
             default:
                 output.Append(c);

@@ -19,11 +19,17 @@ public sealed class ControlCharactersTests
     [InlineData("a\u001b[?1049hb", "ab")] // alternate screen, private parameters
     [InlineData("a\u0008\u0008b\u007fc", "abc")] // backspace, DEL
     [InlineData("a\u0085b\u2028c\u2029d", "a b c d")] // NEL, line and paragraph separators: spaces
+    [InlineData("Page one\fPage two\vend", "Page one Page two end")] // form feed, vertical tab: spaces, words stay apart
     [InlineData("hidden\rshown", "hidden shown")] // a lone carriage return cannot overwrite the line
     [InlineData("line one\r\nline two\n\tindented", "line one\r\nline two\n\tindented")] // line breaks and tabs stay
     [InlineData("a \u001b]0;no terminator\nnext line", "a \nnext line")] // an unterminated string ends at the line feed
     [InlineData("a\u001b[12\nb", "a\nb")] // a broken sequence does not eat the line feed
     [InlineData("plain text, ünïcödé 😀", "plain text, ünïcödé 😀")]
+    [InlineData("\u001b]0;PWNED\u0007\u001b[31m<script>alert(1)</script> Evil <b>Title</b>\u001b[2J", "<script>alert(1)</script> Evil <b>Title</b>")] // HTML stays text
+    [InlineData("[1] \u202eTitle reversed\u202c", "[1] Title reversed")] // right-to-left override and its pop
+    [InlineData("a\u202ab\u202bc\u202dd\u2066e\u2067f\u2068g\u2069h", "abcdefgh")] // embeddings, overrides, isolates
+    [InlineData("\u05e9\u05dc\u05d5\u05dd\u200f 1\u200e", "\u05e9\u05dc\u05d5\u05dd\u200f 1\u200e")] // Hebrew with its direction marks
+    [InlineData("Café naïve Ærø, 草稿模型, ∀x∈ℝ: x²≥0 ≠ ∞, 😀👍🏽👩‍💻 🇫🇷", "Café naïve Ærø, 草稿模型, ∀x∈ℝ: x²≥0 ≠ ∞, 😀👍🏽👩‍💻 🇫🇷")] // accents, CJK, math, emoji (joiners, flags)
     public void Strip_removes_whole_escape_sequences_and_control_characters(string text, string expected)
     {
         Assert.Equal(expected, ControlCharacters.Strip(text));
@@ -67,6 +73,7 @@ public sealed class ControlCharactersTests
     [InlineData("evil.md\nfail: Forged log line", "evil.md\\nfail: Forged log line")]
     [InlineData("a\rb\tc\u009bd\u2028e", "a\\rb\\tc\\u009bd\\u2028e")]
     [InlineData("C:\\papers\\note.md", "C:\\papers\\note.md")]
+    [InlineData("\u202eevil.md", "\\u202eevil.md")] // a bidi override in a log line is visible too
     public void Escape_makes_every_control_character_visible(string text, string expected)
     {
         Assert.Equal(expected, ControlCharacters.Escape(text));

@@ -240,7 +240,10 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
         }
 
         var decoded = CorpusTextDecoder.Decode(bytes);
-        var text = decoded.Text;
+        // Control characters, whole escape sequences and bidirectional overrides go before parsing, so no title, text
+        // or quote of any front end holds them, and a line of nothing else is blank. JSONL escapes (\u001b) and PDF
+        // strings are decoded by their parsers, which apply the same rule to what they decode.
+        var text = ControlCharacters.Strip(decoded.Text);
         var content = extension switch
         {
             ".jsonl" => JsonlDocumentParser.Parse(text, relative),

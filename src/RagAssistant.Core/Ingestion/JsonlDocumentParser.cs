@@ -57,6 +57,7 @@ internal static class JsonlDocumentParser
         return new CorpusFileContent(entries, warnings);
     }
 
+    // A JSON escape (\u001b, \u202e) decodes to the character the file's text had no raw copy of: stripped here.
     private static string? ReadString(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? ControlCharacters.Strip(value.GetString()) : null;
 }

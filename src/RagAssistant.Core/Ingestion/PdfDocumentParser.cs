@@ -19,9 +19,10 @@ internal static class PdfDocumentParser
         try
         {
             using var document = PdfDocument.Open(pdf);
-            title = document.Information.Title;
+            // Metadata and text strings may hold any character: stripped as a text file's are.
+            title = ControlCharacters.StripToOneLine(document.Information.Title);
             pages = document.GetPages()
-                .Select(page => string.Join(' ', page.GetWords().Select(w => w.Text)))
+                .Select(page => ControlCharacters.StripToOneLine(string.Join(' ', page.GetWords().Select(w => w.Text))))
                 .Where(t => t.Length > 0)
                 .ToList();
         }

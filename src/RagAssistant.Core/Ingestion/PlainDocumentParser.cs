@@ -31,10 +31,19 @@ internal static class PlainDocumentParser
         {
             // A single line of prose: the text is the line, the title the file name.
             body = title;
-            title = Path.GetFileNameWithoutExtension(sourceFile);
+            title = FileNameTitle(sourceFile);
         }
 
         var paper = new Paper(PaperIdentity.CreateId(title), title, body, null, null, sourceFile, titleIndex + 1) { TitledByFileName = titledByFileName };
         return new CorpusFileContent([new CorpusEntry(paper, IsAbstract: false)], []);
+    }
+
+    // A file name may hold escape sequences and line breaks too: shown on one line without them, or, when nothing
+    // else is left, with them escaped visibly ("\u001b[2J"), so the title is never empty.
+    private static string FileNameTitle(string sourceFile)
+    {
+        var name = Path.GetFileNameWithoutExtension(sourceFile);
+        var clean = ControlCharacters.StripToOneLine(name).Trim();
+        return clean.Length > 0 ? clean : ControlCharacters.Escape(name);
     }
 }

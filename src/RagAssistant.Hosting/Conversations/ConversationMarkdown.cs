@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using RagAssistant.Core;
 using RagAssistant.Hosting.Contract;
 
 namespace RagAssistant.Hosting.Conversations;
@@ -45,7 +46,8 @@ public static partial class ConversationMarkdown
 
                 return string.Create(CultureInfo.InvariantCulture, $"[{index + 1}]");
             });
-            text.Append(answer.Trim()).Append('\n');
+            // Model output (a document's text is clean from ingestion): Markdown has no escaping, and `curl` prints it.
+            text.Append(ControlCharacters.Strip(answer).Trim()).Append('\n');
             switch (turn.Status)
             {
                 case TurnStatus.Cancelled:

@@ -6,7 +6,8 @@ namespace RagAssistant.Console.Tests.EndToEnd;
 
 /// <summary>
 /// A corpus whose titles, text and file names hold terminal escape sequences (window title, clear screen, cursor
-/// moves, 8-bit CSI): what the console prints, byte for byte, holds none of them; <c>--json</c> keeps them escaped.
+/// moves, 8-bit CSI) and bidirectional overrides: what the console prints, byte for byte, holds none of them, nor does
+/// <c>--json</c> (ingestion strips them from every document's title and text).
 /// </summary>
 [Trait("Category", "EndToEnd")]
 public sealed class HostileTextTests : IDisposable
@@ -48,7 +49,7 @@ public sealed class HostileTextTests : IDisposable
     }
 
     [Fact]
-    public async Task Ask_json_keeps_the_text_as_escaped_json()
+    public async Task Ask_json_has_the_titles_and_quotes_as_ingestion_cleaned_them()
     {
         var corpus = HostileCorpus();
 
@@ -56,10 +57,33 @@ public sealed class HostileTextTests : IDisposable
 
         Assert.True(ask.ExitCode == 0, ask.Error);
         AssertPrintable(ask);
-        Assert.Contains("\\u001B", ask.Output, StringComparison.Ordinal);
+        // Ingestion stripped them: not even as JSON escapes, which a client's `jq -r` would turn back into escapes.
+        Assert.DoesNotContain("\\u001B", ask.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("\\u009B", ask.Output, StringComparison.OrdinalIgnoreCase);
         using var document = JsonDocument.Parse(ask.Output);
         var titles = document.RootElement.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("title").GetString()).ToList();
-        Assert.Contains($"Speculative decoding {WindowTitle}with draft {ClearScreen}models", titles);
+        Assert.Contains("Speculative decoding with draft models", titles);
+    }
+
+    [Fact]
+    public async Task A_bidi_override_in_a_title_or_text_reverses_nothing_on_the_console()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus")).FullName;
+        File.WriteAllText(Path.Combine(corpus, "reversed.md"), "# \u202eWalrus migration reversed\u202c \u2067isolated\u2069\n\nWalrus herds \u202emigrate\u202c across the arctic as the sea ice retreats.\n");
+
+        var ask = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "walrus migration arctic", "--corpus", corpus, "--retrieval-only", "--EmbeddingModel:Provider=None");
+        var json = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "walrus migration arctic", "--json", "--corpus", corpus, "--retrieval-only", "--EmbeddingModel:Provider=None");
+
+        foreach (var result in new[] { ask, json })
+        {
+            Assert.True(result.ExitCode == 0, result.Error);
+            AssertPrintable(result);
+            Assert.DoesNotContain(result.Output + result.Error, c => c is >= '\u202a' and <= '\u202e' or >= '\u2066' and <= '\u2069');
+            Assert.DoesNotContain("\\u202", result.Output, StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.Contains("Walrus migration reversed isolated", ask.Output, StringComparison.Ordinal);
+        Assert.Contains("migrate across the arctic", ask.Output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -289,6 +289,20 @@ public abstract class ConversationStoreContract : IAsyncLifetime
         Assert.Contains("## References\n\n1. Sparse Attention Revisited (paper-b, Mar 1, 2024)\n2. Speculative Decoding at Scale (paper-a, Feb 22, 2024)\n", markdown, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_export_holds_no_escape_sequence_or_bidi_override_of_the_model_output()
+    {
+        var pipeline = new FakeAnswerPipeline { Pieces = ["Drafts \u001b]0;PWNED\u0007speed \u001b[31mup\u001b[0m \u202edecoding\u202c [1]."] };
+        var service = Service(pipeline, Store);
+        var ask = (await service.PrepareAsync(null, "What do the papers say?", null, null, null, Ct)).Ask!;
+        await service.AskAsync(ask, Ct);
+
+        var markdown = ConversationMarkdown.Write((await Store.GetAsync(ask.ConversationId, Ct))!);
+
+        Assert.Contains("## 1. What do the papers say?\n\nDrafts speed up decoding [1].", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain(markdown, c => RagAssistant.Core.ControlCharacters.IsControl(c) && c is not '\n');
+    }
+
     private static ConversationService Service(FakeAnswerPipeline pipeline, IConversationStore store, ConversationOptions? options = null)
     {
         var assistant = new AssistantService(pipeline, Options.Create(new AskOptions()));

@@ -210,6 +210,50 @@ public sealed class WebChatDocumentsBrowserTests
         Assert.StartsWith("\"mixed.jsonl\" copies \"listing.jsonl\" of the corpus folder: 2 of its 3 papers are already in the corpus", detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_upload_titled_with_escape_sequences_and_bidi_overrides_answers_with_clean_titles_and_quotes()
+    {
+        using var corpus = new TempFolder();
+        corpus.Write("notes.md", "# Notes\n\nSomething to index.\n");
+        await using var service = ServiceProcess.Start(
+            "--retrieval-only", "--corpus", corpus.Path, "--EmbeddingModel:Provider=None", "--Service:ReindexDelay=00:00:00.200");
+        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        using var client = new HttpClient { BaseAddress = service.Address };
+        client.DefaultRequestHeaders.Add("X-RagAssistant-Upload", "1");
+
+        // The fresh-user trial's file: a window title (OSC ... BEL), colours and clear screen in the title line; an
+        // override and colours in the text. Accepted (it is text) and indexed without them.
+        var evil = "\u001b]0;PWNED\u0007\u001b[31m<script>alert(1)</script> Evil <b>Title</b>\u001b[2J\n"
+            + "Walrus herds \u202emigrate\u202c across the arctic \u001b[31mas the sea ice retreats\u001b[0m every spring.\n";
+        var (status, _) = await UploadAsync(client, ("evil.txt", Encoding.UTF8.GetBytes(evil)));
+        Assert.Equal(HttpStatusCode.Created, status);
+        await WaitUntilIndexedAsync(client, "evil.txt");
+
+        using var ask = await client.PostStreamingAsync("/api/ask", new { question = "How do walrus herds migrate across the arctic?" }, Ct, accept: "application/json");
+        var body = await ask.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, ask.StatusCode);
+        // Not even as JSON escapes: `curl ... | jq -r` would print them as the escapes themselves.
+        foreach (var escaped in new[] { "\\u001b", "\\u0007", "\\u009b", "\\u202e", "\\u202c", "PWNED", "[31m", "[2J" })
+        {
+            Assert.DoesNotContain(escaped, body, StringComparison.OrdinalIgnoreCase);
+        }
+
+        var answer = JsonDocument.Parse(body).RootElement;
+        Assert.DoesNotContain(Strings(answer), text => text.Any(c => (char.IsControl(c) && c is not '\n' and not '\t') || c is >= '\u202a' and <= '\u202e' or >= '\u2066' and <= '\u2069'));
+        Assert.Contains(answer.GetProperty("sources").EnumerateArray(), s => s.GetProperty("title").GetString() == "<script>alert(1)</script> Evil <b>Title</b>");
+        Assert.Contains("migrate across the arctic as the sea ice retreats", body, StringComparison.Ordinal);
+    }
+
+    // Every string value of a JSON document, at any depth.
+    private static IEnumerable<string> Strings(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => [element.GetString()!],
+        JsonValueKind.Array => element.EnumerateArray().SelectMany(Strings),
+        JsonValueKind.Object => element.EnumerateObject().SelectMany(p => Strings(p.Value)),
+        _ => [],
+    };
+
     private static async Task WaitUntilIndexedAsync(HttpClient client, string name)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
