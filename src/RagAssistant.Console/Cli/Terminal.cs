@@ -87,8 +87,8 @@ internal sealed partial record Terminal(IAnsiConsole Ui, TextWriter Out, TextWri
     /// <param name="message">The message.</param>
     public void WriteError(string kind, string message) => WriteError($"{kind}: {ReadOn(message)}");
 
-    // The message as it reads on after "error: " or a kind: its plain capitalised opening word lowercased.
-    private static string ReadOn(string message) =>
+    /// <summary>The message as it reads on after "error: ", a kind or a name: its plain capitalised opening word lowercased.</summary>
+    internal static string ReadOn(string message) =>
         CapitalisedOpening().IsMatch(message) ? string.Concat(message[..1].ToLowerInvariant(), message.AsSpan(1)) : message;
 
     [GeneratedRegex(@"^(?:\p{Lu}\p{Ll}+|A) ", RegexOptions.CultureInvariant)]

@@ -52,6 +52,7 @@ internal static class ModelsCommand
             rows.Add((BundledEmbedder.Name, "embedding", bundled, "-", BundledEmbedder.License, BundledEmbedder.Location));
             var second = BundledEmbedder.IsSecondInUse(configuration) ? "[green]bundled, in use[/]" : "[grey]bundled[/]";
             rows.Add((BundledEmbedder.SecondName, "embedding (second dense retriever)", second, "-", BundledEmbedder.SecondLicense, BundledEmbedder.SecondLocation));
+            var problemsBelow = new List<string>();
             foreach (var (file, role, option) in new[] { (parseResult.GetValue(context.Globals.Model), "chat", "--model"), (parseResult.GetValue(context.Globals.EmbeddingModel), "embedding", "--embedding-model") })
             {
                 if (file is not null)
@@ -59,14 +60,21 @@ internal static class ModelsCommand
                     // The header check only (no hash): a file that is there but no GGUF model is not "in use".
                     file.Refresh();
                     var problems = file.Exists ? (await ModelFileVerifier.VerifyAsync(file.FullName, null, null, new ConsoleDownloadHint(), cancellationToken).ConfigureAwait(false)).Problems : [];
+                    // The whole problem, with its fix, follows the table: in a cell it made the table hundreds of columns wide.
                     var state = !file.Exists ? $"[red]missing ({option})[/]"
-                        : problems.Count > 0 ? $"[red]invalid ({option}): {Markup.Escape(string.Join("; ", problems))}[/]"
+                        : problems.Count > 0 ? $"[red]invalid ({option}), see below[/]"
                         : $"[green]present, in use ({option})[/]";
+                    problemsBelow.AddRange(problems.Select(p => $"{file.Name} ({option}): {Terminal.ReadOn(p)}"));
                     rows.Add((Markup.Escape(file.Name), role, state, file.Exists ? FormatSize(file.Length) : "?", "?", file.FullName));
                 }
             }
 
             WriteList(context.Terminal, rows);
+            foreach (var problem in problemsBelow)
+            {
+                context.Terminal.Ui.MarkupLineInterpolated($"[red]{problem}[/]");
+            }
+
             context.Terminal.Ui.MarkupLineInterpolated($"[grey]Models folder: {store.Folder}. Fetch one with: {ConsoleCommand.Download("NAME|chat|embedding")}[/]");
             return ExitCodes.Success;
         });

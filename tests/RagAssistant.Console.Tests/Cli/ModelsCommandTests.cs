@@ -88,8 +88,12 @@ public sealed class ModelsCommandTests : IDisposable
         await File.WriteAllBytesAsync(good, content, TestContext.Current.CancellationToken);
 
         Assert.Equal(0, await cli.RunAsync(string.Empty, "models", "list", "--model", junk));
-        Assert.Matches(@"junk\.gguf\s*│\s*chat\s*│\s*invalid \(--model\)", cli.Output);
+        Assert.Matches(@"junk\.gguf\s*│\s*chat\s*│\s*invalid \(--model\), see below", cli.Output);
         Assert.DoesNotContain("present, in use (--model)", cli.Output, StringComparison.Ordinal);
+
+        // The problem and its fix follow the table on a line of their own: in its cell it made the table 450 columns wide.
+        Assert.Contains("junk.gguf (--model): model file '", cli.Output, StringComparison.Ordinal);
+        Assert.All(cli.Output.Split('\n').Where(l => l.Contains('│', StringComparison.Ordinal)), l => Assert.DoesNotContain("not a GGUF", l, StringComparison.Ordinal));
 
         Assert.Equal(0, await cli.RunAsync(string.Empty, "models", "list", "--model", good));
         Assert.Contains("present, in use (--model)", cli.Output, StringComparison.Ordinal);
