@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using RagAssistant.Core.Retrieval;
 using Spectre.Console;
@@ -179,9 +180,14 @@ internal static class EmbeddingProgressView
 
     private static async Task<IndexReport> WaitWithBarAsync(ICorpusIndex index, Cli.Terminal terminal, Task<IndexReport> waiting, CancellationToken cancellationToken)
     {
-        if (!terminal.IsInteractive || !(index.Embedding.IsPending || index.Embedding.SentencesPending))
+        if (!(index.Embedding.IsPending || index.Embedding.SentencesPending))
         {
             return await waiting.ConfigureAwait(false);
+        }
+
+        if (!terminal.IsInteractive)
+        {
+            return await WaitWithLinesAsync(index, terminal, waiting, cancellationToken).ConfigureAwait(false);
         }
 
         await terminal.Ui.Progress()
@@ -204,6 +210,30 @@ internal static class EmbeddingProgressView
             }).ConfigureAwait(false);
         return await waiting.ConfigureAwait(false);
     }
+
+    // Redirected output (`index > log.txt`) has no bar: a line when a stage starts and every LineInterval, so the
+    // minutes spent embedding sentences do not pass in silence.
+    private static async Task<IndexReport> WaitWithLinesAsync(ICorpusIndex index, Cli.Terminal terminal, Task<IndexReport> waiting, CancellationToken cancellationToken)
+    {
+        bool? stage = null;
+        var lastLine = Stopwatch.GetTimestamp();
+        while (!waiting.IsCompleted)
+        {
+            var progress = index.Embedding;
+            var sentences = progress.SentencesPending;
+            if ((progress.IsPending || sentences) && (stage != sentences || Stopwatch.GetElapsedTime(lastLine) >= LineInterval))
+            {
+                terminal.Ui.WriteLine($"Embedding {(sentences ? DescribeSentences(progress) : Describe(progress))}");
+                (stage, lastLine) = (sentences, Stopwatch.GetTimestamp());
+            }
+
+            await Task.WhenAny(waiting, Task.Delay(500, cancellationToken)).ConfigureAwait(false);
+        }
+
+        return await waiting.ConfigureAwait(false);
+    }
+
+    private static readonly TimeSpan LineInterval = TimeSpan.FromSeconds(15);
 
     private static string FormatEta(TimeSpan eta) => eta.TotalSeconds < 60
         ? string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(eta.TotalSeconds):F0} s")
