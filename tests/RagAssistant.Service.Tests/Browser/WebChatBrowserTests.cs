@@ -704,7 +704,7 @@ public sealed class WebChatBrowserTests
     }
 
     // The conversations API is another issue's (19); until it is merged the sidebar says the service keeps none.
-    private static async Task SkipUnlessConversationsAsync(string address)
+    internal static async Task SkipUnlessConversationsAsync(string address)
     {
         using var client = new HttpClient { BaseAddress = new Uri(address) };
         using var response = await client.GetAsync(new Uri("/api/conversations", UriKind.Relative), Ct);
@@ -714,7 +714,7 @@ public sealed class WebChatBrowserTests
         }
     }
 
-    private static void AssertNoSeriousViolations(Deque.AxeCore.Commons.AxeResult result, string what)
+    internal static void AssertNoSeriousViolations(Deque.AxeCore.Commons.AxeResult result, string what)
     {
         var serious = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
         Assert.True(serious.Count == 0, $"{what}: " + string.Join("\n", serious.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target))}")));
@@ -723,7 +723,7 @@ public sealed class WebChatBrowserTests
     private static async Task<string> BackgroundAsync(IPage page) =>
         await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
 
-    private static async Task AskAsync(IPage page, string question, int expectedTurns = 1)
+    internal static async Task AskAsync(IPage page, string question, int expectedTurns = 1)
     {
         await page.FillAsync("#question", question);
         await page.PressAsync("#question", "Enter");
@@ -786,7 +786,7 @@ public sealed class WebChatBrowserTests
         return events.ToString();
     }
 
-    private static ServiceFactory StartOnKestrel(out string address, IReadOnlyDictionary<string, string?>? settings = null, FakeAnswerPipeline? pipeline = null)
+    internal static ServiceFactory StartOnKestrel(out string address, IReadOnlyDictionary<string, string?>? settings = null, FakeAnswerPipeline? pipeline = null)
     {
         Chromium.SkipUnlessInstalled();
         var factory = pipeline is null ? new ServiceFactory(settings) : new ServiceFactory(settings) { Pipeline = pipeline };
