@@ -504,8 +504,9 @@ public sealed class WebChatBrowserTests
         var items = page.Locator("#conversation-list li");
         await Assertions.Expect(items).ToHaveCountAsync(2);
 
-        // Rename with the keyboard: the title becomes a text box, Enter saves it on the server.
+        // Rename (shown on hover) with the keyboard: the title becomes a text box, Enter saves it on the server.
         var first = items.Filter(new() { HasText = "speculative" });
+        await first.HoverAsync();
         await first.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Rename") }).ClickAsync();
         var box = page.GetByRole(AriaRole.Textbox, new() { Name = "New title" });
         await Assertions.Expect(box).ToBeFocusedAsync();
@@ -523,7 +524,9 @@ public sealed class WebChatBrowserTests
         await Assertions.Expect(items).ToHaveCountAsync(2);
 
         // Delete asks once more, then removes it.
-        var delete = items.Filter(new() { HasText = "Drafting tokens" }).GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Delete") });
+        var renamed = items.Filter(new() { HasText = "Drafting tokens" });
+        var delete = renamed.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Delete") });
+        await renamed.HoverAsync();
         await delete.ClickAsync();
         await Assertions.Expect(delete).ToHaveTextAsync("Really delete?");
         await delete.ClickAsync();
