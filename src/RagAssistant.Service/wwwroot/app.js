@@ -131,6 +131,14 @@ function showStatus(status) {
   return busy;
 }
 
+// Narrow screens show the status on one line; the toggle shows all of it.
+const statusToggle = document.getElementById("status-toggle");
+statusToggle.addEventListener("click", () => {
+  const expanded = statusToggle.getAttribute("aria-expanded") !== "true";
+  statusToggle.setAttribute("aria-expanded", String(expanded));
+  statusToggle.closest(".topbar").classList.toggle("status-expanded", expanded);
+});
+
 downloadButton.addEventListener("click", async () => {
   downloadButton.disabled = true;
   const response = await api("/api/models/chat/download", json("POST", {}));

@@ -49,7 +49,11 @@ function item(conversation) {
   const open = document.createElement("button");
   open.type = "button";
   open.className = "open";
-  open.textContent = conversation.title || "Untitled";
+  // One line with an ellipsis; the whole title as the tooltip. Both as text, never markup.
+  const title = document.createElement("span");
+  title.textContent = conversation.title || "Untitled";
+  open.title = title.textContent;
+  open.append(title);
   if (conversation.id === current.id) open.setAttribute("aria-current", "true");
   const when = document.createElement("small");
   when.textContent = `${new Date(conversation.updated).toLocaleString()} · ${count(conversation.turn_count ?? conversation.turnCount ?? 0, "question")}`;
@@ -57,7 +61,10 @@ function item(conversation) {
   open.addEventListener("click", () => onOpen(conversation.id));
   const rename = button("Rename", `Rename “${conversation.title}”`, () => startRename(li, conversation));
   const remove = button("Delete", `Delete “${conversation.title}”`, () => confirmDelete(remove, conversation));
-  li.append(open, rename, remove);
+  const actions = document.createElement("span");
+  actions.className = "conversation-actions";
+  actions.append(rename, remove);
+  li.append(open, actions);
   return li;
 }
 

@@ -504,8 +504,9 @@ public sealed class WebChatBrowserTests
         var items = page.Locator("#conversation-list li");
         await Assertions.Expect(items).ToHaveCountAsync(2);
 
-        // Rename with the keyboard: the title becomes a text box, Enter saves it on the server.
+        // Rename (shown on hover) with the keyboard: the title becomes a text box, Enter saves it on the server.
         var first = items.Filter(new() { HasText = "speculative" });
+        await first.HoverAsync();
         await first.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Rename") }).ClickAsync();
         var box = page.GetByRole(AriaRole.Textbox, new() { Name = "New title" });
         await Assertions.Expect(box).ToBeFocusedAsync();
@@ -523,7 +524,9 @@ public sealed class WebChatBrowserTests
         await Assertions.Expect(items).ToHaveCountAsync(2);
 
         // Delete asks once more, then removes it.
-        var delete = items.Filter(new() { HasText = "Drafting tokens" }).GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Delete") });
+        var renamed = items.Filter(new() { HasText = "Drafting tokens" });
+        var delete = renamed.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Delete") });
+        await renamed.HoverAsync();
         await delete.ClickAsync();
         await Assertions.Expect(delete).ToHaveTextAsync("Really delete?");
         await delete.ClickAsync();
@@ -704,7 +707,7 @@ public sealed class WebChatBrowserTests
     }
 
     // The conversations API is another issue's (19); until it is merged the sidebar says the service keeps none.
-    private static async Task SkipUnlessConversationsAsync(string address)
+    internal static async Task SkipUnlessConversationsAsync(string address)
     {
         using var client = new HttpClient { BaseAddress = new Uri(address) };
         using var response = await client.GetAsync(new Uri("/api/conversations", UriKind.Relative), Ct);
@@ -714,7 +717,7 @@ public sealed class WebChatBrowserTests
         }
     }
 
-    private static void AssertNoSeriousViolations(Deque.AxeCore.Commons.AxeResult result, string what)
+    internal static void AssertNoSeriousViolations(Deque.AxeCore.Commons.AxeResult result, string what)
     {
         var serious = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
         Assert.True(serious.Count == 0, $"{what}: " + string.Join("\n", serious.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target))}")));
@@ -723,7 +726,7 @@ public sealed class WebChatBrowserTests
     private static async Task<string> BackgroundAsync(IPage page) =>
         await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
 
-    private static async Task AskAsync(IPage page, string question, int expectedTurns = 1)
+    internal static async Task AskAsync(IPage page, string question, int expectedTurns = 1)
     {
         await page.FillAsync("#question", question);
         await page.PressAsync("#question", "Enter");
@@ -786,7 +789,7 @@ public sealed class WebChatBrowserTests
         return events.ToString();
     }
 
-    private static ServiceFactory StartOnKestrel(out string address, IReadOnlyDictionary<string, string?>? settings = null, FakeAnswerPipeline? pipeline = null)
+    internal static ServiceFactory StartOnKestrel(out string address, IReadOnlyDictionary<string, string?>? settings = null, FakeAnswerPipeline? pipeline = null)
     {
         Chromium.SkipUnlessInstalled();
         var factory = pipeline is null ? new ServiceFactory(settings) : new ServiceFactory(settings) { Pipeline = pipeline };
