@@ -396,6 +396,21 @@ public sealed class ChatSessionTests
         Assert.DoesNotContain("| generated", cli.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Chat_is_answered_as_chat_not_as_a_question_the_corpus_does_not_cover()
+    {
+        var cli = new CliHarness();
+        cli.Pipeline.Mode = Core.Answering.AnswerMode.NotCovered;
+        cli.Pipeline.Refused = true;
+        cli.Pipeline.Pieces = [Core.Answering.AnswerPipeline.ChatReply];
+
+        Assert.Equal(0, await cli.RunAsync("thanks!\n"));
+
+        Assert.Contains(Core.Answering.AnswerPipeline.ChatReply, cli.Output, StringComparison.Ordinal);
+        Assert.Contains("chat: nothing to search, no model call | retrieval 3 ms", cli.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not covered", cli.Output, StringComparison.Ordinal);
+    }
+
     private static int CountOf(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
 
     [Theory]
