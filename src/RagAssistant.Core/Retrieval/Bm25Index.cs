@@ -65,6 +65,7 @@ public sealed class Bm25Index : IDisposable
     private readonly Dictionary<string, int> _documentFrequency = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _collectionFrequency = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _writtenAsName = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _versionedNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _questionWordTerms;
     private readonly HashSet<string> _chatWordTerms;
     private CompoundRespelling? _lastRespelling;
@@ -116,6 +117,15 @@ public sealed class Bm25Index : IDisposable
             }
 
             writer.Commit();
+        }
+
+        // The names the corpus gives versions ("gpt" of "gpt2", "llama" of "llama3"), once: HasVersionsOf reads them per question.
+        foreach (var term in _documentFrequency.Keys)
+        {
+            if (term.AsSpan().IndexOfAnyInRange('0', '9') is > 0 and var digit)
+            {
+                _versionedNames.Add(term[..digit]);
+            }
         }
 
         _averageLength = documents.Count == 0 ? 0 : _lengths.Average();
@@ -405,8 +415,8 @@ public sealed class Bm25Index : IDisposable
     public bool HasVersionsOf(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var prefix = Analyze(name + "0") is [var term, ..] ? term[..^1] : null;
-        return prefix is { Length: > 0 } && _documentFrequency.Keys.Any(t => t.Length > prefix.Length && t.StartsWith(prefix, StringComparison.Ordinal) && char.IsAsciiDigit(t[prefix.Length]));
+        // The name as the analyser spells it before a digit (lower-cased, accents folded, never stemmed: "gpt0").
+        return Analyze(name + "0") is [var term, ..] && term.Length > 1 && _versionedNames.Contains(term[..^1]);
     }
 
     /// <summary>

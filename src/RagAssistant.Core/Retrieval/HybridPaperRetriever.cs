@@ -246,9 +246,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         // Holding every topic word is weaker evidence than a name: "What time is it?" and "Hello, how are you today?"
         // have one topic word the papers use ("test-time", "today's LLMs"), so that exception also asks the best cosine
         // to come within TopicWordCosineMargin of the floor ("What is attention?" does; chit-chat stays far below).
-        var offDomain = queryVectors is not null && _options.OutOfDomainCosine is { } floor &&
-            cosines.Values.All(c => c < floor) &&
-            !selected.Any(h => (cosines.Values.Any(c => c >= floor - TopicWordCosineMargin) && snapshot.Bm25.ContainsAll(weighted.GateTopic, h.Ordinal)) || knownNames.Any(t => snapshot.Bm25.ContainsAll([t], h.Ordinal)));
+        var best = cosines.Values.DefaultIfEmpty(double.NegativeInfinity).Max();
+        var offDomain = queryVectors is not null && _options.OutOfDomainCosine is { } floor && best < floor &&
+            !selected.Any(h => (best >= floor - TopicWordCosineMargin && snapshot.Bm25.ContainsAll(weighted.GateTopic, h.Ordinal)) || knownNames.Any(t => snapshot.Bm25.ContainsAll([t], h.Ordinal)));
         var standing = queryVectors is null ? null : (await StandingOfAsync(snapshot, cancellationToken).ConfigureAwait(false))?.StandardScores(queryVectors.Gate.Span);
         var sentenceScale = standing is null ? 0 : RelevanceGate.SentenceScale(SentenceStanding.StandOut(standing, snapshot.PaperOrdinals, snapshot.Papers.Count, _options.StandOutRank), _options);
         var hits = selected.Select(h =>
