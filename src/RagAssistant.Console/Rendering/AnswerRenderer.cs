@@ -346,7 +346,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
             result.Mode switch
             {
                 AnswerMode.RetrievalOnly => "retrieval-only: extracted, not generated",
-                AnswerMode.NotCovered when result.Answer == AnswerPipeline.ChatReply => "chat: nothing to search, no model call",
+                AnswerMode.NotCovered when result.IsChat => "chat: nothing to search, no model call",
                 AnswerMode.NotCovered => "not covered: no paper relevant enough, no model call",
                 _ => "generated",
             },

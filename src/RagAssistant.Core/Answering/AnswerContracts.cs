@@ -142,6 +142,12 @@ public sealed record AnswerResult(
 
     /// <summary>How many of <see cref="Claims"/> got each verdict.</summary>
     public GroundingSummary Grounding => GroundingSummary.Of(Claims);
+
+    /// <summary>
+    /// True when the question was chat (a greeting or thanks, nothing to search: <see cref="Retrieval.RetrievalResult.IsChat"/>)
+    /// and the answer is <see cref="AnswerPipeline.ChatReply"/>.
+    /// </summary>
+    public bool IsChat => Mode == AnswerMode.NotCovered && Answer == AnswerPipeline.ChatReply;
 }
 
 /// <summary>One step of a streamed answer.</summary>

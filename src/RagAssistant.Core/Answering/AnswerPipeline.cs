@@ -239,9 +239,13 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         // above the one at 0.61 that does).
         var offered = candidates;
         yield return new SourcesRetrievedUpdate(run.SearchQuery, offered);
-        var quoted = offered.Where(s => s.Relevance >= _options.MinRelevance).Take(_options.ExtractivePapers).ToList();
+        // A question asking which papers is answered by the list: every passing source, one sentence each ("Which
+        // papers use GPT-2?" offered five papers naming it and quoted three).
+        var listing = ExtractiveAnswerer.AsksForPapers(question);
+        var passing = offered.Where(s => s.Relevance >= _options.MinRelevance);
+        var quoted = (listing ? passing : passing.Take(_options.ExtractivePapers)).ToList();
         var similarity = await SentenceSimilarityAsync(question, quoted, cancellationToken).ConfigureAwait(false);
-        var extracted = ExtractiveAnswerer.Compose(run.SearchQuery, quoted, _options.ExtractiveSentencesPerPaper, similarity);
+        var extracted = ExtractiveAnswerer.Compose(run.SearchQuery, quoted, listing ? 1 : _options.ExtractiveSentencesPerPaper, similarity);
         var firstTextMs = run.Clock.Elapsed.TotalMilliseconds;
         yield return new AnswerTextUpdate(extracted.Text);
 

@@ -61,7 +61,7 @@ public sealed class AnsweringOptions : IValidatableObject
     [Required]
     public string RefusalPhrase { get; set; } = "The provided sources do not answer this question.";
 
-    /// <summary>Papers quoted in retrieval-only mode.</summary>
+    /// <summary>Papers quoted in retrieval-only mode; a question asking which papers quotes every on-topic source, one sentence each.</summary>
     [Range(1, 20)]
     public int ExtractivePapers { get; set; } = 3;
 

@@ -14,6 +14,14 @@ internal static partial class ExtractiveAnswerer
     /// <summary>The first line of every retrieval-only answer.</summary>
     public const string Label = "Extracted from the papers (retrieval-only mode: no chat model, these are quotes, not a generated answer):";
 
+    /// <summary>
+    /// Whether <paramref name="question"/> asks which papers ("Which papers use GPT-2?", "List the papers on RLHF", "Are
+    /// there any studies of ..."): its answer is a list, so every on-topic source is quoted, one sentence each.
+    /// </summary>
+    /// <param name="question">The question as the user wrote it.</param>
+    /// <returns>True when an asking word is followed, within three words, by papers, studies, works or articles.</returns>
+    public static bool AsksForPapers(string question) => PaperList().IsMatch(question);
+
     /// <summary>The sentences <see cref="Compose"/> chooses from, per source, in order.</summary>
     public static IReadOnlyList<string> Sentences(AnswerSource source) => SourceSentences.Split(source.Text);
 
@@ -103,6 +111,9 @@ internal static partial class ExtractiveAnswerer
 
     [GeneratedRegex(@"^\W*(however|but|yet|nevertheless|nonetheless|moreover|furthermore|additionally|in addition|thus|therefore|hence|consequently|as a result|instead|also|this|these|that|those|such|it|its|they|their|them|he|she|his|her|the latter|the former|here|specifically|similarly|likewise|in contrast|on the other hand|first|firstly|second|secondly|third|thirdly|fourth|fourthly|next|lastly|finally|then|meanwhile|besides|accordingly|subsequently|conversely|otherwise|to this end|for example|for instance|in particular)\b(?!-)|^\W*(?:[\w-]+ ){0,4}(?:this|these|those|such)\b(?! (?:paper|work|study|article|survey|report)\b)[^,.;:]{0,40},", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DanglingOpening();
+
+    [GeneratedRegex(@"^\W*(?:which|what|list|name|find|show(?: me)?|are there|is there|any)\b(?:\s+[\w-]+){0,3}?\s+(?:papers|studies|works|articles|publications|abstracts)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PaperList();
 
     // Shared distinct terms, lightly favouring shorter sentences so a long sentence does not win by size alone.
     private static double Overlap(HashSet<string> questionTerms, string sentence)

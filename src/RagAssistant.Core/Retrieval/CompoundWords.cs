@@ -16,7 +16,10 @@ namespace RagAssistant.Core.Retrieval;
 /// <item>two adjacent words, apart by one space or hyphen, each a topic word of two or more characters, that no title
 /// or passage holds side by side, are joined when the joined word is a term of the corpus;</item>
 /// <item>a word no title or passage holds is split where its case changes ("FlashAttention", "RAGFusion") when the
-/// corpus holds the parts side by side.</item>
+/// corpus holds the parts side by side;</item>
+/// <item>a model's name typed in lower case before its version ("gpt-2", "llama 3") is capitalised when the corpus
+/// has that versioned name ("gpt2", "llama3"), so the analyser joins it as it joins "GPT-2" (<see cref="VersionedNameFilter"/>
+/// reads a name by its capital, and cannot tell at index time which lower-case words are names).</item>
 /// </list>
 /// A split that only stop words or single letters would make ("FActScore" into "F Act Score") is never taken.
 /// </remarks>
@@ -48,11 +51,16 @@ public static partial class CompoundWords
     {
         var words = UnknownNames.Word().Matches(text);
         var terms = words.Select(w => TopicTerm(bm25, w.Value)).ToArray();
+        var versioned = LowerCaseVersionedNames(bm25, text);
         var changes = new List<CompoundSpelling>();
         for (var i = 0; i < words.Count; i++)
         {
             var word = words[i];
-            if (i + 1 < words.Count && terms[i] is { } a && terms[i + 1] is { } b && Joined(bm25, text, word, words[i + 1], a, b) is { } joined)
+            if (versioned.TryGetValue(word.Index, out var capitalised))
+            {
+                changes.Add(capitalised);
+            }
+            else if (i + 1 < words.Count && terms[i] is { } a && terms[i + 1] is { } b && Joined(bm25, text, word, words[i + 1], a, b) is { } joined)
             {
                 changes.Add(new CompoundSpelling(word.Index, words[i + 1].Index + words[i + 1].Length - word.Index, joined));
                 i++;
@@ -77,6 +85,26 @@ public static partial class CompoundWords
         }
 
         return new CompoundRespelling(text, respelled.Append(text, at, text.Length - at).ToString(), changes);
+    }
+
+    // "gpt-2" -> "Gpt-2": a name of lower-case letters before a version, when the corpus has the joined term ("gpt2");
+    // a version no paper has ("gpt-5") is left to UnknownNames, and words such as "top 5" join nothing the corpus holds.
+    private static Dictionary<int, CompoundSpelling> LowerCaseVersionedNames(Bm25Index bm25, string text)
+    {
+        var found = new Dictionary<int, CompoundSpelling>();
+        foreach (Match match in UnknownNames.VersionedName().Matches(text))
+        {
+            var name = match.Groups["name"];
+            if (name.Value.All(char.IsLower) &&
+                string.Concat(char.ToUpperInvariant(name.Value[0]).ToString(), name.Value.AsSpan(1)) is var capitalised &&
+                bm25.VersionedNameTerm(capitalised, match.Groups["version"].Value) is { } term &&
+                bm25.DocumentFrequency(term) > 0)
+            {
+                found[name.Index] = new CompoundSpelling(name.Index, name.Length, capitalised);
+            }
+        }
+
+        return found;
     }
 
     // "Hugging Face" -> "HuggingFace": the pair (topic terms a and b) apart by one space or hyphen, never side by side

@@ -189,7 +189,7 @@ public static partial class UnknownNames
     // A word of letters, then at most a space or hyphen, then a version or size ("GPT-2", "Llama 3", "Qwen2.5", "GPT-4o"):
     // VersionedNameFilter decides which of these are names.
     [GeneratedRegex(@"(?<![\p{L}\p{N}])(?<name>\p{L}+)[- ]?(?<version>\d[\p{L}\p{N}]*(?:\.\d[\p{L}\p{N}]*)*)(?![\p{L}\p{N}])", RegexOptions.CultureInvariant)]
-    private static partial Regex VersionedName();
+    internal static partial Regex VersionedName();
 
     [GeneratedRegex(@"[.?!:;\n]", RegexOptions.CultureInvariant)]
     private static partial Regex SentenceEnd();

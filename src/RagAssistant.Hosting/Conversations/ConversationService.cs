@@ -89,10 +89,11 @@ public sealed partial class ConversationService(IConversationStore store, Assist
         ArgumentNullException.ThrowIfNull(ask);
         await using var held = await store.LockAsync(ask.ConversationId, cancellationToken).ConfigureAwait(false);
         var request = ask.Request;
+        Conversation? before = null;
         if (!ask.HistoryFromClient)
         {
-            var conversation = await store.GetAsync(ask.ConversationId, cancellationToken).ConfigureAwait(false) ?? throw SqlConversationStore.NotFound(ask.ConversationId);
-            request = request with { History = assistant.LatestHistory(HistoryOf(conversation)) };
+            before = await store.GetAsync(ask.ConversationId, cancellationToken).ConfigureAwait(false) ?? throw SqlConversationStore.NotFound(ask.ConversationId);
+            request = request with { History = assistant.LatestHistory(HistoryOf(before)) };
         }
 
         var turn = await store.AddQuestionAsync(ask.ConversationId, request.Question, cancellationToken).ConfigureAwait(false);
@@ -144,6 +145,11 @@ public sealed partial class ConversationService(IConversationStore store, Assist
                             turn,
                             new TurnOutcome(TurnStatus.Completed, ToAnswerJson(completed.Result, ask.ConversationId, indented: false), completed.Result.Answer, completed.Result.SearchQuery),
                             CancellationToken.None).ConfigureAwait(false);
+                        if (!completed.Result.IsChat && before is not null && TitledAfterChat(before))
+                        {
+                            await store.RenameAsync(ask.ConversationId, TitleFrom(request.Question), CancellationToken.None).ConfigureAwait(false);
+                        }
+
                         break;
                 }
 
@@ -236,6 +242,13 @@ public sealed partial class ConversationService(IConversationStore store, Assist
         var max = Math.Min(options.Value.MaxTitleChars, 80);
         return title.Length <= max ? title : string.Concat(title.AsSpan(0, max - 1).TrimEnd(), "…");
     }
+
+    // A conversation opened with chat ("hi", "thanks") is titled after it; its first real question names it instead,
+    // unless the user renamed it meanwhile.
+    private bool TitledAfterChat(Conversation conversation) =>
+        conversation.Turns is [{ Status: TurnStatus.Completed, AnswerText: AnswerPipeline.ChatReply } first, ..] &&
+        conversation.Title == TitleFrom(first.Question) &&
+        conversation.Turns.All(t => t.Status != TurnStatus.Completed || t.AnswerText == AnswerPipeline.ChatReply);
 
     // The completed turns, question then answer text: cancelled and failed answers never become context.
     internal static List<ChatMessage> HistoryOf(Conversation conversation) =>

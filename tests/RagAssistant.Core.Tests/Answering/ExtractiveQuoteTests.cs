@@ -137,6 +137,40 @@ public sealed class ExtractiveQuoteTests
         Assert.Contains("2.7x", Assert.Single(updates.OfType<AnswerCompletedUpdate>()).Result.Answer, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Which papers use GPT-2?", true)]
+    [InlineData("What papers study speculative decoding?", true)]
+    [InlineData("List the papers on RLHF.", true)]
+    [InlineData("Are there any studies of tokenization?", true)]
+    [InlineData("Which recent works fine-tune Llama?", true)]
+    [InlineData("How does speculative decoding speed up inference?", false)]
+    [InlineData("What is LoRA?", false)]
+    [InlineData("Is there a survey of RAG?", false)]
+    [InlineData("What do these methods have in common with the papers above?", false)]
+    public void A_question_asking_which_papers_asks_for_a_list(string question, bool asks) =>
+        Assert.Equal(asks, ExtractiveAnswerer.AsksForPapers(question));
+
+    [Fact]
+    public async Task A_question_asking_which_papers_quotes_every_on_topic_source_once()
+    {
+        FakeRetriever Retriever() => new([.. Enumerable.Range(1, 5).Select(i => FakeRetriever.Hit($"GPT-2 study {i}", $"Study {i} fine-tunes GPT-2 on task {i}. It reports results on benchmark {i}.", 0.9 - (i * 0.05), rank: i))]);
+        AnswerPipeline Pipeline(FakeRetriever retriever) => new(
+            retriever,
+            AnswerPromptTemplates.Load(PipelineHarness.Prompts),
+            Options.Create(new AnsweringOptions()),
+            Options.Create(new AssistantOptions { RetrievalOnly = true }),
+            NullLogger<AnswerPipeline>.Instance);
+
+        var list = Assert.Single((await PipelineHarness.CollectAsync(Pipeline(Retriever()), new AnswerRequest("Which papers use GPT-2?"))).OfType<AnswerCompletedUpdate>()).Result;
+        var method = Assert.Single((await PipelineHarness.CollectAsync(Pipeline(Retriever()), new AnswerRequest("How is GPT-2 fine-tuned?"))).OfType<AnswerCompletedUpdate>()).Result;
+
+        // The list: all five sources, one quoted sentence each; a question about a method: the first three, two each.
+        Assert.Equal([1, 2, 3, 4, 5], list.Citations.Select(c => c.Number));
+        Assert.Equal(5, list.Claims.Count);
+        Assert.Equal([1, 2, 3], method.Citations.Select(c => c.Number));
+        Assert.Equal(6, method.Claims.Count);
+    }
+
     private sealed class SentenceVectors(Dictionary<string, float[]> vectors) : ISourceSentenceVectors
     {
         public Task<IReadOnlyDictionary<string, ReadOnlyMemory<float>>> GetAsync(IEnumerable<string> sentences, CancellationToken cancellationToken = default) =>

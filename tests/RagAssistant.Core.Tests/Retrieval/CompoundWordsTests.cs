@@ -75,4 +75,26 @@ public sealed class CompoundWordsTests : IDisposable
         Assert.False(_index.ContainsPhrase(_index.Analyze("fact score")));
         Assert.False(_index.ContainsPhrase(["flash"]));
     }
+
+    [Fact]
+    public void A_versioned_name_typed_in_lower_case_is_searched_as_the_corpus_writes_it()
+    {
+        using var index = new Bm25Index(
+            [
+                new Bm25Document("Scaling GPT-4", "We evaluate GPT-4 on 2 benchmarks with 2 billion tokens; GPT models scale."),
+                new Bm25Document("Small stories", "GPT-2 small fails to write stories."),
+                new Bm25Document("Long context", "Llama-3 reads 32,768 tokens; the top 5 models did not."),
+                .. Enumerable.Range(3, 8).Select(i => new Bm25Document($"GPT-{i} study {i}", $"GPT-{i} and GPT-4 solve 2 of {i} tasks in 2 passes.")),
+            ],
+            new Bm25Options());
+
+        Assert.Equal("which papers use Gpt-2?", CompoundWords.Respell(index, "which papers use gpt-2?").Text);
+        Assert.Equal("is Llama 3 evaluated?", CompoundWords.Respell(index, "is llama 3 evaluated?").Text);
+        Assert.Equal(1, index.Search(index.AnalyzeQuery("which papers use gpt-2?"), [], 0, 1)[0].Ordinal);
+        Assert.Equal(index.AnalyzeQuery("GPT-2 stories"), index.AnalyzeQuery("gpt 2 stories"));
+
+        // A version no paper has is left as typed (UnknownNames names it), and so are words that are no name.
+        Assert.Equal("how does gpt-12 do?", CompoundWords.Respell(index, "how does gpt-12 do?").Text);
+        Assert.Equal("what did the top 5 models do?", CompoundWords.Respell(index, "what did the top 5 models do?").Text);
+    }
 }

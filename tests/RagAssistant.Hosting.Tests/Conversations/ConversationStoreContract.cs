@@ -272,6 +272,30 @@ public abstract class ConversationStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_conversation_opened_with_chat_is_titled_after_its_first_real_question_unless_renamed()
+    {
+        var pipeline = new FakeAnswerPipeline { Pieces = [AnswerPipeline.ChatReply], Mode = AnswerMode.NotCovered };
+        var service = Service(pipeline, Store);
+        var greeted = (await service.PrepareAsync(null, "hi", null, null, null, Ct)).Ask!;
+        await service.AskAsync(greeted, Ct);
+        await service.AskAsync((await service.PrepareAsync(greeted.ConversationId, "thanks!", null, null, null, Ct)).Ask!, Ct);
+        var renamed = (await service.PrepareAsync(null, "hello", null, null, null, Ct)).Ask!;
+        await service.AskAsync(renamed, Ct);
+        Assert.Null(await service.RenameAsync(renamed.ConversationId, "My greetings", Ct));
+        Assert.Equal("hi", (await Store.GetAsync(greeted.ConversationId, Ct))!.Title);
+
+        pipeline.Pieces = ["Draft models speed up decoding [1]."];
+        pipeline.Mode = AnswerMode.Generated;
+        await service.AskAsync((await service.PrepareAsync(greeted.ConversationId, "What is speculative decoding?", null, null, null, Ct)).Ask!, Ct);
+        await service.AskAsync((await service.PrepareAsync(greeted.ConversationId, "And its cost?", null, null, null, Ct)).Ask!, Ct);
+        await service.AskAsync((await service.PrepareAsync(renamed.ConversationId, "What is LoRA?", null, null, null, Ct)).Ask!, Ct);
+
+        // Titled after the first question that was not chat, once; a title the user gave stays.
+        Assert.Equal("What is speculative decoding?", (await Store.GetAsync(greeted.ConversationId, Ct))!.Title);
+        Assert.Equal("My greetings", (await Store.GetAsync(renamed.ConversationId, Ct))!.Title);
+    }
+
+    [Fact]
     public async Task The_export_is_markdown_with_one_numbered_reference_list_for_the_whole_conversation()
     {
         var pipeline = new FakeAnswerPipeline { Pieces = ["Sparse [2] and drafts [1]."] };
