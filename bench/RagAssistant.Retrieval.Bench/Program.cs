@@ -359,7 +359,28 @@ memory.SetAction(async (parse, ct) =>
     return 0;
 });
 
-var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, memory, longQuestions, scaling, variants, fusion, gate, embedding, eval, crossValidate, evidenceTuning, evidenceLatency };
+var quoteSetsOption = new Option<string[]>("--sets") { Description = "Question sets with answer_points (default: the dev, held-out and reworded sets).", AllowMultipleArgumentsPerToken = true };
+var quoteChoice = new Command("quote-choice", "Retrieval-only quotes: the share of answer points whose closest abstract sentence is quoted, per sentence-scoring rule.") { corpusOption, quoteSetsOption, cacheOption, jsonOption };
+quoteChoice.SetAction(async (parse, ct) =>
+{
+    var sets = parse.GetValue(quoteSetsOption) is { Length: > 0 } given ? given : new[] { BenchCorpus.FindDevSet(), BenchCorpus.FindHeldOutSet(), BenchCorpus.FindRewordedSet() }.OfType<string>().ToArray();
+    var rows = await QuoteChoiceBenchmark.RunAsync(BenchCorpus.FindFolder(parse.GetValue(corpusOption)), sets, parse.GetValue(cacheOption) ?? BenchCorpus.CacheFolder(), ct);
+    if (parse.GetValue(jsonOption))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(rows, JsonDefaults.Indented));
+        return 0;
+    }
+
+    Console.WriteLine($"{"rule",-34}{"questions",10}{"points @1",10}{"words @1",9}{"points @2",10}{"words @2",9}");
+    foreach (var r in rows)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Rule,-34}{r.Questions,10}{r.PointsQuotedAt1,10:F3}{r.WordsAt1,9:F1}{r.PointsQuotedAt2,10:F3}{r.WordsAt2,9:F1}"));
+    }
+
+    return 0;
+});
+
+var root = new RootCommand("RagAssistant retrieval benchmarks.") { latency, memory, longQuestions, scaling, variants, fusion, gate, embedding, eval, crossValidate, evidenceTuning, evidenceLatency, quoteChoice };
 return await root.Parse(args).InvokeAsync();
 
 internal static class JsonDefaults

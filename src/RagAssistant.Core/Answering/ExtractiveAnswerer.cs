@@ -116,7 +116,7 @@ internal static partial class ExtractiveAnswerer
     private static partial Regex PaperList();
 
     // Shared distinct terms, lightly favouring shorter sentences so a long sentence does not win by size alone.
-    private static double Overlap(HashSet<string> questionTerms, string sentence)
+    internal static double Overlap(HashSet<string> questionTerms, string sentence)
     {
         var sentenceTerms = ContentWords.Terms(sentence);
         if (sentenceTerms.Count == 0)
