@@ -27,7 +27,7 @@ public readonly record struct Bm25Hit(int Ordinal, double Score);
 /// [0, 1] value from IDF weights and BM25 term-frequency saturation that does not grow with query length, used to
 /// decide that nothing relevant was found.
 /// </summary>
-public sealed class Bm25Index : IDisposable
+public sealed partial class Bm25Index : IDisposable
 {
     private const LuceneVersion Version = LuceneVersion.LUCENE_48;
     private const string OrdinalField = "ord";
@@ -38,16 +38,20 @@ public sealed class Bm25Index : IDisposable
     // a follow-up on the conversation's topic ("thanks!" after "What is LoRA?" quoted LoRA papers).
     private static readonly string[] ChatWords = ["thank", "thanks", "hello", "hi", "hey", "bye", "goodbye", "cheers"];
 
+    // Words that address the assistant: a line of these and function words only ("How are you?", "Who are you?", "What
+    // can you do?") asks about the assistant, not the papers, unless it points back ("Can you explain it?").
+    private static readonly string[] AddressWords = ["you", "your", "yours", "yourself"];
+
     // Lucene's English stop words plus the function words of questions ("how does", "what can we") and of chat
     // ("thanks", "hello", "how are you today?"): they carry no topic, yet would count towards both the BM25 score and
     // the query coverage ("thanks!" matched an abstract's "thanks to the resurgence of ...", "today" its "today's LLMs").
     private static readonly string[] QuestionWords =
     [
         "how", "what", "which", "why", "when", "where", "who", "whom", "whose", "do", "does", "did", "can", "could",
-        "would", "should", "may", "might", "must", "we", "our", "us", "you", "your", "i", "me", "my", "its", "has",
+        "would", "should", "may", "might", "must", "we", "our", "us", "i", "me", "my", "its", "has",
         "have", "had", "been", "being", "were", "than", "so", "them", "those", "any", "some", "about", "also", "just",
         "very", "there", "here", "from", "other", "each", "tell", "explain", "describe", "please", "now", "today",
-        "tonight", "tomorrow", "yesterday", .. ChatWords,
+        "tonight", "tomorrow", "yesterday", .. ChatWords, .. AddressWords,
     ];
 
     private static readonly CharArraySet QuestionStopWords = new(Version, EnglishAnalyzer.DefaultStopSet.Concat(QuestionWords).ToList(), ignoreCase: true);
@@ -68,6 +72,7 @@ public sealed class Bm25Index : IDisposable
     private readonly HashSet<string> _versionedNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _questionWordTerms;
     private readonly HashSet<string> _chatWordTerms;
+    private readonly HashSet<string> _addressWordTerms;
     private CompoundRespelling? _lastRespelling;
 
     /// <summary>Indexes <paramref name="documents"/>; hits refer to them by position.</summary>
@@ -84,6 +89,7 @@ public sealed class Bm25Index : IDisposable
         var similarity = new BM25Similarity(options.K1, options.B);
         _questionWordTerms = new HashSet<string>(Analyze(string.Join(' ', QuestionWords)), StringComparer.Ordinal);
         _chatWordTerms = new HashSet<string>(Analyze(string.Join(' ', ChatWords)), StringComparer.Ordinal);
+        _addressWordTerms = new HashSet<string>(Analyze(string.Join(' ', AddressWords)), StringComparer.Ordinal);
 
         _termFrequencies = new Dictionary<string, int>[documents.Count];
         _lengths = new int[documents.Count];
@@ -384,17 +390,30 @@ public sealed class Bm25Index : IDisposable
     }
 
     /// <summary>
-    /// Whether <paramref name="text"/> is chat: a greeting or thanks ("hi", "thanks!", "Hello, how are you today?") and
-    /// function words only, no topic word.
+    /// Whether <paramref name="text"/> is chat: function words only, no topic word, with a greeting or thanks ("hi",
+    /// "thanks!", "Hello, how are you today?"), or addressed to the assistant without pointing back ("How are you?",
+    /// "Who are you?", "What can you do?"; not "Can you explain it?", which asks about the conversation's topic).
     /// </summary>
     /// <param name="text">A question as the user wrote it.</param>
-    /// <returns>True when a word of it is a greeting or thanks and none is a topic word.</returns>
+    /// <returns>True when no word of it is a topic word and one is a greeting, thanks, or "you" with nothing pointed back to.</returns>
     public bool IsChat(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var terms = Analyze(text);
-        return terms.Any(_chatWordTerms.Contains) && terms.All(_questionWordTerms.Contains);
+        return terms.All(_questionWordTerms.Contains) &&
+            (terms.Any(_chatWordTerms.Contains) || (terms.Any(_addressWordTerms.Contains) && !PointsBack(text)));
     }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> points back with a pronoun (it, its, they, them, their, this, these, those): its
+    /// subject is what the conversation was about.
+    /// </summary>
+    /// <param name="text">A question as the user wrote it.</param>
+    /// <returns>True when it holds one of those pronouns as a word, in any casing.</returns>
+    public static bool PointsBack(string text) => ReferringPronoun().IsMatch(text);
+
+    [GeneratedRegex(@"\b(it|its|they|them|their|this|these|those)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ReferringPronoun();
 
     /// <summary>Whether the analysed <paramref name="term"/> is a question's function word ("what", "how", "does"): no topic of its own.</summary>
     public bool IsQuestionWord(string term) => _questionWordTerms.Contains(term);

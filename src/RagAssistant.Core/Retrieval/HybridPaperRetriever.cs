@@ -107,7 +107,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             // the earlier topic must not carry it through the gate (text-to-SQL accuracy after a speculative decoding
             // question was answered from decoding papers).
             var alone = await SearchAsync(new RetrievalQuery(query.Text), topK, kind, cancellationToken).ConfigureAwait(false);
-            if (ReferringPronoun().IsMatch(text))
+            if (Bm25Index.PointsBack(text))
             {
                 // It points back, so its subject is the conversation's topic, and what it asks of it is a word no
                 // paper uses ("Write me a poem about it"): nothing in the corpus answers that. Its hits keep their rank
@@ -122,7 +122,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         }
 
         var result = await SearchWeighedAsync(query, text, context, followsUp, snapshot, topK, kind, cancellationToken).ConfigureAwait(false) with { Searched = new RetrievalQuery(query.Text, context) };
-        if (followsUp && !ReferringPronoun().IsMatch(text) && result.Hits.All(h => h.RelevanceScore < _options.StandaloneMinRelevance))
+        if (followsUp && !Bm25Index.PointsBack(text) && result.Hits.All(h => h.RelevanceScore < _options.StandaloneMinRelevance))
         {
             // Read as a follow-up for its "the" or its words, yet not covered with the conversation's topic: a new
             // topic ("What is the attention mechanism?") is never refused because the last topic outweighs it.
@@ -307,9 +307,6 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         return topic.Count < VagueQuestionTerms && topic.All(t => bm25.DocumentFrequency(t) > 0);
     }
 
-    [GeneratedRegex(@"\b(it|its|they|them|their|this|these|those)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex ReferringPronoun();
-
     // A follow-up's own function words ("what about its ...") would outweigh its context's topic: with a context,
     // only the question's topic terms are searched (a standalone question keeps them, as measured on the dev set).
     // Without vectors, BM25 alone must keep the topic, and with vectors so must a question that follows up (FollowsUp:
@@ -355,7 +352,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         string? topic = null;
         foreach (var line in context.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (HasContent(bm25, line) && (topic is null || (!ReferringPronoun().IsMatch(line) && !FollowsUp(bm25, line, topic))))
+            if (HasContent(bm25, line) && (topic is null || (!Bm25Index.PointsBack(line) && !FollowsUp(bm25, line, topic))))
             {
                 topic = line;
             }
@@ -387,7 +384,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             return false;
         }
 
-        if (ReferringPronoun().IsMatch(question))
+        if (Bm25Index.PointsBack(question))
         {
             return true;
         }

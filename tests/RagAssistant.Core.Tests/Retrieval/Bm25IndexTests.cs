@@ -138,4 +138,22 @@ public sealed class Bm25IndexTests
         Assert.True(index.HasVersionsOf("Llama"));
         Assert.False(index.HasVersionsOf("Neo"));
     }
+
+    [Theory]
+    [InlineData("thanks!", true)]
+    [InlineData("Hello, how are you today?", true)]
+    [InlineData("How are you?", true)]
+    [InlineData("Who are you?", true)]
+    [InlineData("What can you do?", true)]
+    [InlineData("Can you explain it?", false)] // points back: about the conversation's topic
+    [InlineData("Can you tell me about them?", false)]
+    [InlineData("Can you explain speculative decoding?", false)] // a topic word
+    [InlineData("What about its limitations?", false)]
+    [InlineData("And then?", false)]
+    public void Chat_is_greetings_thanks_or_words_to_the_assistant_with_no_topic(string text, bool chat)
+    {
+        using var index = new Bm25Index([new Bm25Document("Speculative decoding", "A draft model proposes tokens the target model verifies.")], new Bm25Options());
+
+        Assert.Equal(chat, index.IsChat(text));
+    }
 }
