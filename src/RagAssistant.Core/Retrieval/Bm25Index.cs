@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Lucene.Net.Analysis;
@@ -42,6 +43,17 @@ public sealed partial class Bm25Index : IDisposable
     // can you do?") asks about the assistant, not the papers, unless it points back ("Can you explain it?").
     private static readonly string[] AddressWords = ["you", "your", "yours", "yourself"];
 
+    // Acknowledgements: a line of these ("ok", "great, thanks", "yes") is chat too, though some are words the papers use
+    // ("great interest" was quoted for "great, thanks"). Not question words: in a question they may carry its topic.
+    private static readonly string[] Acknowledgements =
+    [
+        "ok", "okay", "cool", "great", "nice", "good", "awesome", "perfect", "excellent", "fine", "yes", "yeah", "yep",
+        "no", "nope", "sure", "alright", "wow", "hmm", "interesting", "lol",
+    ];
+
+    private static readonly FrozenSet<string> ChatOpeners = ChatWords.Concat(Acknowledgements).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+    private static readonly FrozenSet<string> AddressWordSet = AddressWords.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     // Lucene's English stop words plus the function words of questions ("how does", "what can we") and of chat
     // ("thanks", "hello", "how are you today?"): they carry no topic, yet would count towards both the BM25 score and
     // the query coverage ("thanks!" matched an abstract's "thanks to the resurgence of ...", "today" its "today's LLMs").
@@ -71,8 +83,7 @@ public sealed partial class Bm25Index : IDisposable
     private readonly Dictionary<string, int> _writtenAsName = new(StringComparer.Ordinal);
     private readonly HashSet<string> _versionedNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _questionWordTerms;
-    private readonly HashSet<string> _chatWordTerms;
-    private readonly HashSet<string> _addressWordTerms;
+    private readonly HashSet<string> _acknowledgementTerms;
     private CompoundRespelling? _lastRespelling;
 
     /// <summary>Indexes <paramref name="documents"/>; hits refer to them by position.</summary>
@@ -88,8 +99,7 @@ public sealed partial class Bm25Index : IDisposable
         _analyzer = new Bm25Analyzer(Version, stopWords, options.Stemming);
         var similarity = new BM25Similarity(options.K1, options.B);
         _questionWordTerms = new HashSet<string>(Analyze(string.Join(' ', QuestionWords)), StringComparer.Ordinal);
-        _chatWordTerms = new HashSet<string>(Analyze(string.Join(' ', ChatWords)), StringComparer.Ordinal);
-        _addressWordTerms = new HashSet<string>(Analyze(string.Join(' ', AddressWords)), StringComparer.Ordinal);
+        _acknowledgementTerms = new HashSet<string>(Analyze(string.Join(' ', Acknowledgements)), StringComparer.Ordinal);
 
         _termFrequencies = new Dictionary<string, int>[documents.Count];
         _lengths = new int[documents.Count];
@@ -390,18 +400,24 @@ public sealed partial class Bm25Index : IDisposable
     }
 
     /// <summary>
-    /// Whether <paramref name="text"/> is chat: function words only, no topic word, with a greeting or thanks ("hi",
-    /// "thanks!", "Hello, how are you today?"), or addressed to the assistant without pointing back ("How are you?",
-    /// "Who are you?", "What can you do?"; not "Can you explain it?", which asks about the conversation's topic).
+    /// Whether <paramref name="text"/> is chat: function words and acknowledgements only, no topic word, with a greeting,
+    /// thanks or acknowledgement ("hi", "thanks!", "Hello, how are you today?", "ok", "great, thanks", "no"), or
+    /// addressed to the assistant without pointing back ("How are you?", "Who are you?", "What can you do?"; not "Can
+    /// you explain it?", which asks about the conversation's topic).
     /// </summary>
     /// <param name="text">A question as the user wrote it.</param>
-    /// <returns>True when no word of it is a topic word and one is a greeting, thanks, or "you" with nothing pointed back to.</returns>
+    /// <returns>True when no word of it is a topic word and one is a greeting, thanks, acknowledgement, or "you" with nothing pointed back to.</returns>
     public bool IsChat(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var terms = Analyze(text);
-        return terms.All(_questionWordTerms.Contains) &&
-            (terms.Any(_chatWordTerms.Contains) || (terms.Any(_addressWordTerms.Contains) && !PointsBack(text)));
+        if (!Analyze(text).All(t => _questionWordTerms.Contains(t) || _acknowledgementTerms.Contains(t)))
+        {
+            return false;
+        }
+
+        // Read as written: "no" is a stop word the analyser drops.
+        var words = UnknownNames.Word().Matches(text).Select(m => m.Value).ToList();
+        return words.Any(ChatOpeners.Contains) || (words.Any(AddressWordSet.Contains) && !PointsBack(text));
     }
 
     /// <summary>

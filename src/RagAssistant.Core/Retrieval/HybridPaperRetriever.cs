@@ -346,13 +346,13 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     // back ("Write me a poem about it" was judged alone, but "it" was still the topic). Decided by FollowsUp (terms
     // and one BM25 search per line, no embedding): an earlier vague question whose words the topic papers lack counts
     // as a new topic, although its own search may have leaned on the conversation for finding too little alone. A
-    // line with no topic word ("ok", "and then?") sets nothing.
+    // line with no topic word ("and then?"), or chat ("great, thanks"), sets nothing.
     private string? TopicQuestion(Bm25Index bm25, string context)
     {
         string? topic = null;
         foreach (var line in context.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (HasContent(bm25, line) && (topic is null || (!Bm25Index.PointsBack(line) && !FollowsUp(bm25, line, topic))))
+            if (HasContent(bm25, line) && !bm25.IsChat(line) && (topic is null || (!Bm25Index.PointsBack(line) && !FollowsUp(bm25, line, topic))))
             {
                 topic = line;
             }

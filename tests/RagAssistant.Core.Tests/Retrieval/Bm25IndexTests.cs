@@ -145,6 +145,12 @@ public sealed class Bm25IndexTests
     [InlineData("How are you?", true)]
     [InlineData("Who are you?", true)]
     [InlineData("What can you do?", true)]
+    [InlineData("ok", true)]
+    [InlineData("great, thanks", true)] // "great" is a word the papers use ("great interest")
+    [InlineData("yes", true)]
+    [InlineData("no", true)] // a stop word, read as written
+    [InlineData("Is good data important?", false)]
+    [InlineData("no, what about the draft model?", false)]
     [InlineData("Can you explain it?", false)] // points back: about the conversation's topic
     [InlineData("Can you tell me about them?", false)]
     [InlineData("Can you explain speculative decoding?", false)] // a topic word
@@ -152,7 +158,7 @@ public sealed class Bm25IndexTests
     [InlineData("And then?", false)]
     public void Chat_is_greetings_thanks_or_words_to_the_assistant_with_no_topic(string text, bool chat)
     {
-        using var index = new Bm25Index([new Bm25Document("Speculative decoding", "A draft model proposes tokens the target model verifies.")], new Bm25Options());
+        using var index = new Bm25Index([new Bm25Document("Speculative decoding", "A draft model proposes tokens the target model verifies; it spurred great interest in good data.")], new Bm25Options());
 
         Assert.Equal(chat, index.IsChat(text));
     }
