@@ -165,8 +165,10 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         AnswerPrompt? prompt = null;
         if (generates)
         {
-            // A follow-up is answered as its standalone rewrite, so the prompt needs no conversation history.
-            var promptQuestion = request.History is { Count: > 0 } ? searchQuery : question;
+            // The model answers the user's own words. A follow-up's standalone rewrite stands beside them, so the prompt
+            // needs no conversation history ("it" is said); a follow-up searched with its context (no model rewrite, or
+            // an unusable one) is asked as typed: its sources carry the topic.
+            var promptQuestion = PromptQuestion(question, query);
             prompt = await BuildPromptAsync(tokenizer, contextSize, candidates, promptQuestion, request.MaxAnswerTokens, cancellationToken).ConfigureAwait(false);
         }
 
@@ -178,6 +180,18 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             yield return update;
         }
     }
+
+    /// <summary>
+    /// The question as the answer prompt states it: the user's words, and for a follow-up rewritten into a standalone
+    /// query, that query after them ("How much memory does it save? (In this conversation: How much memory does LoRA
+    /// save?)").
+    /// </summary>
+    /// <param name="question">The question as the user wrote it.</param>
+    /// <param name="query">What was searched (<see cref="FollowUpRewriter"/>).</param>
+    internal static string PromptQuestion(string question, RetrievalQuery query) =>
+        query.Context is null && !string.Equals(query.Text.Trim(), question.Trim(), StringComparison.OrdinalIgnoreCase)
+            ? $"{question} (In this conversation: {query.Text})"
+            : question;
 
     // Labelled NotCovered, not the configured mode: the text was neither generated nor extracted.
     private static IEnumerable<AnswerUpdate> NotCovered(AnswerRun run, string message)

@@ -22,6 +22,9 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
     // Each earlier message is cut to this many characters: the query needs the topic, not whole answers.
     private const int MaxHistoryMessageChars = 600;
 
+    // A restated question rarely needs more than this; a longer reply is an answer or a ramble.
+    private const int MaxQueryChars = 300;
+
     private static readonly string[] ReplyPrefixes = ["standalone query:", "standalone question:", "search query:", "query:"];
 
     public async Task<RetrievalQuery> ToSearchQueryAsync(
@@ -59,7 +62,7 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
             var chatOptions = new ChatOptions { MaxOutputTokens = options.MaxRewriteTokens, Temperature = 0f };
             var reply = await kernel.RewriteAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false);
             var query = CleanReply(reply);
-            if (query.Length == 0 || !SharesAWord(query, turns, question))
+            if (query.Length == 0 || !SharesAWord(query, turns, question) || AnswersInstead(query, question))
             {
                 Log.RewriteUnusable(logger, query);
                 return joined;
@@ -89,6 +92,11 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
 
         return line.Trim('"', '\'', '`', '“', '”').Trim();
     }
+
+    // A reply that answers instead of restating ("LoRAPrune reduces memory usage by 52.6% [1].") is no query: it cites a
+    // source, or runs far longer than a restatement of the question needs.
+    private static bool AnswersInstead(string query, string question) =>
+        CitationMarker().IsMatch(query) || query.Length > Math.Max(MaxQueryChars, 3 * question.Length);
 
     // A standalone query restates the conversation's topic; one sharing no word with it is the model drifting off.
     private static bool SharesAWord(string query, List<ChatMessage> turns, string question)
@@ -167,6 +175,9 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex WordPattern();
+
+    [GeneratedRegex(@"\[\d+\]", RegexOptions.CultureInvariant)]
+    private static partial Regex CitationMarker();
 
     [GeneratedRegex(@"\s*[\r\n]+\s*")]
     private static partial Regex LineBreaks();

@@ -293,7 +293,8 @@ public sealed class AnswerPipelineTests
         Assert.Contains("User: What is the densing law?", rewritePrompt, StringComparison.Ordinal);
         Assert.Contains("Assistant: Capacity density doubles", rewritePrompt, StringComparison.Ordinal);
         Assert.Contains("and how does it compare to the second one?", rewritePrompt, StringComparison.Ordinal);
-        Assert.Contains(rewritten, chat.Calls[1].Messages[1].Text, StringComparison.Ordinal);
+        // The model answers the user's own words, with the rewrite saying what "it" is.
+        Assert.Contains($"Question: and how does it compare to the second one? (In this conversation: {rewritten})", chat.Calls[1].Messages[1].Text, StringComparison.Ordinal);
         Assert.True(result.Timings.RewriteMs > 0);
     }
 
@@ -320,6 +321,7 @@ public sealed class AnswerPipelineTests
     [Theory]
     [InlineData("\n  \n")]
     [InlineData("Once upon a time, a little cat played in the garden.")]
+    [InlineData("The densing law's growth is exponential: capacity density doubles every three months [1].")] // an answer, not a query
     public async Task Unusable_rewrite_falls_back_to_the_question_with_the_last_question_as_context(string reply)
     {
         var retriever = new FakeRetriever(ThreePapers);
@@ -330,6 +332,7 @@ public sealed class AnswerPipelineTests
 
         Assert.Equal(["And its growth?"], retriever.Queries);
         Assert.Equal(["Densing law?"], retriever.Contexts);
+        Assert.EndsWith("Question: And its growth?\n\nAnswer the question using only the sources above, and cite them as [n].", chat.Calls[1].Messages[1].Text, StringComparison.Ordinal); // asked as typed
     }
 
     [Fact]
