@@ -323,6 +323,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         yield return new SourcesRetrievedUpdate(run.SearchQuery, sources);
 
         var citations = new CitationStreamParser(sources.Select(s => s.Number).ToHashSet());
+        var reasoning = new ReasoningBlockFilter();
         var claimSplitter = new ClaimSplitter(_options.RefusalPhrase);
         var claims = new List<AnswerClaim>();
         var shown = new StringBuilder();
@@ -345,7 +346,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
 
             firstToken ??= run.Clock.Elapsed;
             raw.Append(text);
-            var visible = citations.Push(text);
+            var visible = citations.Push(reasoning.Push(text));
             if (visible.Length > 0)
             {
                 // A claim is checked as soon as its sentence is complete (the next one has begun). The text is sent
@@ -374,7 +375,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
             }
         }
 
-        var tail = citations.Flush();
+        var tail = citations.Push(reasoning.Flush()) + citations.Flush();
         if (tail.Length > 0)
         {
             shown.Append(tail);

@@ -336,6 +336,19 @@ public sealed class AnswerPipelineTests
     }
 
     [Fact]
+    public async Task A_reasoning_models_think_block_is_neither_shown_nor_cited()
+    {
+        var chat = new ScriptedChatClient(["<thi", "nk>Source [3] is irrelevant; [1] says density doubles.</th", "ink>\n\n", "Capacity density doubles [1]."]);
+        var pipeline = PipelineHarness.Create(new FakeRetriever(ThreePapers), chat);
+
+        var result = await pipeline.AnswerAsync(new AnswerRequest("What is the densing law?"), Ct);
+
+        Assert.Equal("Capacity density doubles [1].", result.Answer);
+        Assert.Equal([1], result.Citations.Select(c => c.Number));
+        Assert.Empty(result.InvalidCitations);
+    }
+
+    [Fact]
     public async Task Refusal_phrase_from_the_model_is_reported_as_refused()
     {
         var chat = new ScriptedChatClient(["The provided sources ", "do not answer this question", "."]);
