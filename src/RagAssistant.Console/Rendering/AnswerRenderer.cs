@@ -163,8 +163,10 @@ internal sealed class AnswerRenderer(Terminal terminal)
         {
             terminal.Ui.WriteLine();
             terminal.Ui.MarkupLine("[bold]Sources[/]");
-            // A number the list would skip ([1], [2], [4]) is a source offered and not cited: say so, in its place.
-            var skipped = result.Sources.Where(s => s.Number < cited[^1].Number && cited.All(c => c.Number != s.Number));
+            // A number the list would skip ([1], [2], [4]) is a source offered and not cited: say so, in its place. So is
+            // one a claim's check points to (→[5]) without the answer citing it: every number shown is listed.
+            var suggested = result.Claims.SelectMany(c => c.Suggested).ToHashSet();
+            var skipped = result.Sources.Where(s => (s.Number < cited[^1].Number || suggested.Contains(s.Number)) && cited.All(c => c.Number != s.Number));
             foreach (var (number, title, isCited) in cited.Select(c => (c.Number, c.Title, true)).Concat(skipped.Select(s => (s.Number, s.Title, false))).OrderBy(e => e.Number))
             {
                 if (!isCited)

@@ -99,6 +99,7 @@ public sealed class AskCommandTests
         Assert.Contains("1 of 3 claims supported by their sources (1 unsupported, 1 uncited)", cli.Output, StringComparison.Ordinal);
         Assert.Contains("it is not a proof", cli.Output, StringComparison.Ordinal);
         Assert.Contains("(✓ supported, ~ partly, ✗ unsupported, ? uncited, →[n] a source that supports it;", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("[2] Sparse Attention Revisited (offered, not cited)", cli.Output, StringComparison.Ordinal); // →[2] points to a listed source
 
         // --evidence: each claim, then the quoted sentence of each cited and suggested source.
         var evidence = cli.Output[cli.Output.IndexOf("Evidence", StringComparison.Ordinal)..];
