@@ -124,4 +124,27 @@ public sealed class BundledRelevanceGateTests(BundledModel model)
         var vague = (await retriever.SearchAsync(new RetrievalQuery("What are its limitations?", Covered), cancellationToken: Ct)).Hits;
         Assert.True(vague.Any(h => h.Paper.Title.Contains("Speculative Decoding", StringComparison.Ordinal)) && vague.Max(h => h.RelevanceScore) >= minRelevance, string.Join(" / ", vague.Select(h => $"{h.Paper.Title} {h.RelevanceScore:F3}")));
     }
+
+    [Fact]
+    public async Task In_a_few_notes_a_question_near_one_sentence_is_covered_and_an_absent_topic_is_not()
+    {
+        // Too few passages for the sentence standing: the gate reads the cosine, and a note's best sentence counts. "What
+        // did Carol find?" embeds far from the whole meeting note (a trial saw relevance 0) and near its sentence on Carol.
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        File.WriteAllText(Path.Combine(corpus.Path, "meeting.txt"), "Meeting notes, 3 March.\nAlice proposed using QLoRA with 4-bit NF4 quantization to fit a 33B model on one 48 GB card.\nBob will benchmark paged optimizers next week.\nCarol found that rank 8 is enough for summarization.\n");
+        File.WriteAllText(Path.Combine(corpus.Path, "lora-notes.md"), "# My LoRA experiments\n\nWe fine-tuned a 7B model with LoRA rank 16 on the lab's GPU. Memory use dropped from 80 GB to 22 GB.\nThe learning rate 2e-4 worked best. Rank 64 gave no further gains.\n");
+        using var index = DevData.CreateIndex(corpus.Path, cache.Path, model.Generator, second: model.Second);
+        await index.WaitForVectorsAsync(Ct);
+        var retriever = new HybridPaperRetriever(index, Options.Create(new RetrievalOptions { OutOfDomainCosine = 0.60 }), model.Generator, secondEmbeddingGenerator: model.Second);
+        var minRelevance = new AnsweringOptions().MinRelevance;
+
+        var carol = (await retriever.SearchAsync("What did Carol find?", cancellationToken: Ct)).Hits;
+        Assert.True(carol[0].Paper.SourceFile == "meeting.txt" && carol[0].RelevanceScore >= minRelevance, string.Join(" / ", carol.Select(h => $"{h.Paper.SourceFile} {h.Cosine:F3} {h.RelevanceScore:F3}")));
+        foreach (var absent in (string[])["How do I bake bread?", "Tell me a joke", "How do transformers work?"])
+        {
+            var hits = (await retriever.SearchAsync(absent, cancellationToken: Ct)).Hits;
+            Assert.True(hits.Select(h => h.RelevanceScore).DefaultIfEmpty(0).Max() < minRelevance, $"{absent}: " + string.Join(" / ", hits.Select(h => $"{h.Paper.SourceFile} {h.Cosine:F3} {h.RelevanceScore:F3}")));
+        }
+    }
 }

@@ -242,6 +242,11 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         var cosines = queryVectors is null
             ? []
             : selected.Where(h => vectors.ContainsKey(h.Ordinal)).ToDictionary(h => h.Ordinal, h => (double)TensorPrimitives.CosineSimilarity(queryVectors.Gate.Span, vectors[h.Ordinal].Span));
+        if (queryVectors is not null && snapshot.Passages.Count < SentenceStanding.MinPassages)
+        {
+            await RaiseToBestSentenceAsync(snapshot, cosines, queryVectors.Gate, cancellationToken).ConfigureAwait(false);
+        }
+
         var knownNames = UnknownNames.KnownTerms(snapshot.Bm25, text);
         // Holding every topic word is weaker evidence than a name: "What time is it?" and "Hello, how are you today?"
         // have one topic word the papers use ("test-time", "today's LLMs"), so that exception also asks the best cosine
@@ -416,6 +421,26 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         var exactRareMatch = snapshot.Bm25.ContainsAll(weighted.GateTopic, ordinal) && weighted.GateTopic.Any(t => weighted.RareTopic.Contains(t));
         var semantic = offDomain ? 0 : standing is null ? RelevanceGate.Semantic(cosine, _options.CosineFloor) : RelevanceGate.Sentence(standing[ordinal], sentenceScale);
         return (RelevanceGate.Hybrid(semantic, lexical, exactRareMatch), lexical, cosine);
+    }
+
+    // A corpus too small for the sentence standing (a few notes) has no background to stand above, so the gate reads the
+    // cosine; a passage's best sentence counts as its cosine when it is higher: "What did Carol find?" embeds far from a
+    // whole meeting note (relevance 0, refused in a trial) and near its one sentence about Carol. Sentences without a
+    // vector yet are skipped.
+    private async Task RaiseToBestSentenceAsync(IndexSnapshot snapshot, Dictionary<int, double> cosines, ReadOnlyMemory<float> query, CancellationToken cancellationToken)
+    {
+        var sentences = cosines.Keys.ToDictionary(o => o, o => CorpusIndex.SentencesOf(snapshot.Passages[o]));
+        var vectors = await _index.GetAsync(sentences.Values.SelectMany(s => s), cancellationToken).ConfigureAwait(false);
+        foreach (var (ordinal, own) in sentences)
+        {
+            foreach (var sentence in own)
+            {
+                if (vectors.TryGetValue(sentence, out var vector) && vector.Length == query.Length)
+                {
+                    cosines[ordinal] = Math.Max(cosines[ordinal], TensorPrimitives.CosineSimilarity(query.Span, vector.Span));
+                }
+            }
+        }
     }
 
     // The snapshot's sentence standing, once the index has a vector for every sentence (null before: the gate keeps
