@@ -26,7 +26,7 @@ internal sealed record ServiceCommandLine(CommandLineOverrides Overrides, IReadO
           --urls URLS               Where to listen (default http://127.0.0.1:5080). Anything but loopback
                                     requires Service:ApiKey.
           --model FILE              Chat model (GGUF).
-          --embedding-model FILE    Embedding model (GGUF); without one, retrieval is BM25 only.
+          --embedding-model FILE    Embedding model (GGUF) instead of the bundled one.
           --corpus DIR              Corpus folder to index and watch.
           --retrieval-only          Answer with extracted sentences; load no chat model.
           --Section:Key=value       Any appsettings.json value, e.g. --Service:MaxConcurrentAnswers=2.

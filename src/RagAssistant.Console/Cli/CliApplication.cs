@@ -140,7 +140,7 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
         }
 
         var continueLast = new Option<bool>("--continue") { Description = "Continue the most recent stored conversation." };
-        var conversation = new Option<string?>("--conversation") { Description = "Continue the stored conversation with this id (the chat's /history lists them)." };
+        var conversation = new Option<string?>("--conversation") { Description = "Continue the stored conversation with this id (the chat's /history lists them).", HelpName = "id" };
         root.Options.Add(continueLast);
         root.Options.Add(conversation);
         root.Subcommands.Add(AskCommand.Create(context));

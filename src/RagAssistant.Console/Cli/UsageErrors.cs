@@ -43,6 +43,14 @@ internal static partial class UsageErrors
             return ([$"unknown command '{typed}'{where}.{SpellingSuggestion.DidYouMean(typed, commands)}"], hint);
         }
 
+        // "ask what is lora": the question took its first word, and the parser blames the second.
+        if (parseResult.UnmatchedTokens.Count > 0 &&
+            parseResult.CommandResult.Children.OfType<ArgumentResult>().FirstOrDefault(a => a.Argument.Name == "question") is { Tokens: [var first, ..] })
+        {
+            var question = string.Join(' ', [first.Value, .. parseResult.UnmatchedTokens]);
+            return ([$"the question is one argument: put it in quotes, e.g. {ConsoleCommand.For($"{command} \"{question}\"")}"], hint);
+        }
+
         return ([.. parseResult.Errors.Select(Describe).Distinct(StringComparer.Ordinal)], hint);
     }
 

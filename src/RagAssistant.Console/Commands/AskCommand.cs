@@ -29,7 +29,7 @@ internal static class AskCommand
         var topK = new Option<int?>("--top-k") { Description = "How many sources to retrieve, 1 to Ask:MaxTopK (default Retrieval:TopK)." };
         var evidence = new Option<bool>("--evidence") { Description = "After the answer, print each claim with the quoted sentence of each source (cited and suggested)." };
 
-        var conversation = new Option<string?>("--conversation") { Description = "Add the answer as the next turn of this stored conversation, with its earlier turns as history." };
+        var conversation = new Option<string?>("--conversation") { Description = "Add the answer as the next turn of this stored conversation, with its earlier turns as history.", HelpName = "id" };
 
         var command = new Command("ask", "Answer one question and exit.") { question, json, topK, evidence, conversation };
         command.SetAction(async (parseResult, cancellationToken) =>

@@ -21,6 +21,9 @@ internal sealed class AnswerRenderer(Terminal terminal)
     /// <summary>The last complete answer, for /evidence; null before the first.</summary>
     public AnswerResult? LastResult { get; private set; }
 
+    // A question was asked since the last Forget: with no LastResult, its answer was cancelled or failed.
+    private bool _asked;
+
     /// <summary>
     /// True when the last answer is a resumed conversation's, read back from the store (<see cref="Resume"/>): its
     /// sources' passages are not stored, and nothing at all is when the answer did not complete.
@@ -67,6 +70,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
     public async Task<AnswerResult?> RenderAsync(IAsyncEnumerable<AnswerUpdate> updates, CancellationToken cancellationToken)
     {
         Forget();
+        _asked = true;
         var steps = ConsoleSteps.Instance.ProjectAsync(updates, cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using (steps.ConfigureAwait(false))
         {
@@ -218,8 +222,9 @@ internal sealed class AnswerRenderer(Terminal terminal)
     {
         if (result is null)
         {
-            terminal.Ui.MarkupLine(IsResumed
-                ? "[grey]The resumed answer's claims are not stored (it did not complete): ask again to check them.[/]"
+            terminal.Ui.MarkupLine(
+                IsResumed ? "[grey]The resumed answer's claims are not stored (it did not complete): ask again to check them.[/]"
+                : _asked ? "[grey]The last answer did not complete (cancelled or failed), so its claims were not checked: ask again to check them.[/]"
                 : "[grey]No answer yet: ask a question first.[/]");
             return;
         }
@@ -253,6 +258,7 @@ internal sealed class AnswerRenderer(Terminal terminal)
         LastSources = [];
         LastResult = null;
         IsResumed = false;
+        _asked = false;
     }
 
     /// <summary>

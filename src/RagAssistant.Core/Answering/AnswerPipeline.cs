@@ -580,7 +580,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         [LoggerMessage(Level = LogLevel.Warning, Message = "The chat model's context of {ContextSize} tokens cannot hold the prompts in '{PromptsFolder}', {AnswerBudget} answer tokens and one source; answering retrieval-only. Load the model with a larger context size or shorten the System prompt")]
         public static partial void ContextTooSmall(ILogger logger, int contextSize, string promptsFolder, int answerBudget);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "The answer cites [{Numbers}], but only sources 1-{Offered} were offered; flagged as invalid")]
+        [LoggerMessage(Level = LogLevel.Information, Message = "The answer cites [{Numbers}], but only sources 1-{Offered} were offered; flagged as invalid")]
         public static partial void InvalidCitations(ILogger logger, string numbers, int offered);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Answered: {PromptTokens} prompt ({CachedPromptTokens} from the KV cache) + {CompletionTokens} completion tokens, {Cited} sources cited, refused: {Refused}, {TotalMs:0} ms")]

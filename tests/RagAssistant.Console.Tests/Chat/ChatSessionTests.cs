@@ -113,7 +113,7 @@ public sealed class ChatSessionTests
     {
         using var output = new StringWriter();
         var pipeline = new FakeAnswerPipeline { HoldAfterFirstToken = new TaskCompletionSource() };
-        var reader = new QueueLineReader("a long question", "/exit");
+        var reader = new QueueLineReader("a long question", "/evidence", "/exit");
         var session = new ChatSession(TestAssistant.For(pipeline), Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), reader);
 
         var run = Task.Run(() => session.RunAsync(TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
@@ -123,6 +123,7 @@ public sealed class ChatSessionTests
         Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
         Assert.Contains("Draft models", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("Answer cancelled.", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("The last answer did not complete (cancelled or failed), so its claims were not checked", output.ToString(), StringComparison.Ordinal); // not "No answer yet"
         Assert.DoesNotContain("Sources", output.ToString(), StringComparison.Ordinal);
         Assert.Empty(session.History);
         Assert.False(session.CancelCurrentAnswer());

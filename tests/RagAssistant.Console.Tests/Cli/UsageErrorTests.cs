@@ -103,6 +103,7 @@ public sealed class UsageErrorTests : IDisposable
     [InlineData("error: the question is empty: give it in quotes", "ask", "")]
     [InlineData("error: required argument missing for command: 'ask'.", "ask")]
     [InlineData("error: --Retrieval:TopK needs a value", "ask", "hi", "--Retrieval:TopK")]
+    [InlineData("error: the question is one argument: put it in quotes, e.g. ", "ask", "what", "is", "lora")]
     public async Task Every_usage_error_reads_in_one_style_after_one_prefix(string start, params string[] args)
     {
         // The console's own messages, System.CommandLine's and a setting's: "error: " then the message in lower case,
@@ -113,6 +114,18 @@ public sealed class UsageErrorTests : IDisposable
 
         Assert.StartsWith(start, cli.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("Error:", cli.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_question_typed_without_quotes_is_shown_back_in_quotes()
+    {
+        var cli = new CliHarness();
+
+        Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "what", "is", "lora", "--json"));
+
+        Assert.Contains("ask \"what is lora\"", cli.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("unrecognized", cli.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(cli.Pipeline.Requests);
     }
 
     [Fact]
