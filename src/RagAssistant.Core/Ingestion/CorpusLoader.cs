@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -79,8 +77,10 @@ public sealed record IdenticalCopies(IReadOnlyList<PaperCopy> Copies, int Docume
 /// <param name="splitter">Splits long documents into passages (<see cref="ArgumentNullException"/> when null).</param>
 /// <param name="logger">Receives merges and warnings; null = no logging.</param>
 /// <param name="options">Link following and the file size limit; null = the defaults.</param>
-public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<CorpusLoader>? logger = null, CorpusOptions? options = null)
+/// <param name="ids">Where the ids given are remembered, so a document keeps its id at the next load; null = not remembered.</param>
+public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<CorpusLoader>? logger = null, CorpusOptions? options = null, PaperIdLedger? ids = null)
 {
+    private readonly PaperIdLedger? _ids = ids;
     private readonly PassageSplitter _splitter = splitter ?? throw new ArgumentNullException(nameof(splitter));
     private readonly ILogger _logger = logger ?? NullLogger<CorpusLoader>.Instance;
     private readonly CorpusOptions _options = options ?? new CorpusOptions();
@@ -285,26 +285,28 @@ public sealed partial class CorpusLoader(PassageSplitter splitter, ILogger<Corpu
         // name) comes from the copy with the shortest file name, then the first in ordinal order: "moe_note.txt",
         // not "moe_note - Copy.txt", which sorts first.
         var groups = entries.GroupBy(e => ContentKey(e.Paper), StringComparer.Ordinal).ToList();
-        var ids = new HashSet<string>(StringComparer.Ordinal);
         var unique = new List<CorpusEntry>();
         var files = new List<List<string>>();
+        var claims = new List<PaperIdClaim>();
         foreach (var group in groups)
         {
             var chosen = group
                 .OrderBy(e => Path.GetFileName(e.Paper.SourceFile).Length)
                 .ThenBy(e => e.Paper.SourceFile, StringComparer.Ordinal)
                 .First();
-            var paper = chosen.Paper;
-            if (!ids.Add(paper.Id))
-            {
-                var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(group.Key)).AsSpan(0, 4));
-                paper = paper with { Id = $"{paper.Id}-{hash}" };
-                ids.Add(paper.Id);
-            }
-
-            unique.Add(chosen with { Paper = paper });
-            files.Add([paper.SourceFile, .. group.Where(e => !ReferenceEquals(e, chosen)).Select(e => e.Paper.SourceFile)]);
+            unique.Add(chosen);
+            files.Add([chosen.Paper.SourceFile, .. group.Where(e => !ReferenceEquals(e, chosen)).Select(e => e.Paper.SourceFile)]);
+            claims.Add(new PaperIdClaim(chosen.Paper.Id, PaperIdLedger.HashOf(group.Key), [.. files[^1].Distinct(StringComparer.Ordinal)], chosen.Paper.SourceLine));
         }
+
+        // A title's id goes to the document that held it at the last load, not to whichever sorts first (PaperIdLedger).
+        var ids = PaperIdLedger.Assign(claims, _ids?.Read(folder) ?? []);
+        for (var i = 0; i < unique.Count; i++)
+        {
+            unique[i] = unique[i] with { Paper = unique[i].Paper with { Id = ids[i] } };
+        }
+
+        _ids?.Write(folder, [.. claims.Select((c, i) => new PaperIdRecord(ids[i], c.ContentHash, c.Files))]);
 
         var merges = new List<CorpusMerge>();
         for (var i = 0; i < unique.Count; i++)

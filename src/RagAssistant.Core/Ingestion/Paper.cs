@@ -3,7 +3,8 @@ namespace RagAssistant.Core.Ingestion;
 /// <summary>One paper (or user document) of the corpus; identical copies (same content) are merged into one.</summary>
 /// <param name="Id">
 /// Stable id derived from the normalised title, so it survives re-parsing and file moves; a distinct document whose
-/// title another one already has gets a hash of its content appended.
+/// title another one already holds gets a hash of its content appended. The document that held an id keeps it when
+/// another of its title arrives (<see cref="PaperIdLedger"/>).
 /// </param>
 /// <param name="Title">Title as written in the source.</param>
 /// <param name="Abstract">The abstract, or the whole text for user documents.</param>

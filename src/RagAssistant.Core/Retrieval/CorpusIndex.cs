@@ -80,7 +80,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         _logger = loggerFactory.CreateLogger<CorpusIndex>();
         _loggerFactory = loggerFactory;
         var splitter = new PassageSplitter(tokenizer ?? ApproximateTokenizer.Instance, _retrievalOptions.PassageMaxTokens, _retrievalOptions.PassageOverlapTokens);
-        _loader = new CorpusLoader(splitter, loggerFactory.CreateLogger<CorpusLoader>(), _corpusOptions);
+        _loader = new CorpusLoader(splitter, loggerFactory.CreateLogger<CorpusLoader>(), _corpusOptions, new PaperIdLedger(_corpusOptions.ResolveCacheFolder()));
     }
 
     /// <summary>
