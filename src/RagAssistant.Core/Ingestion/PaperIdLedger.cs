@@ -10,8 +10,8 @@ namespace RagAssistant.Core.Ingestion;
 /// added later whose file sorts first (<c>lora-notes-2.md</c> before <c>lora-notes.md</c>) would take the id that
 /// answers and exports already cite. So the ids a load gave are kept in a small file of the cache folder
 /// (<c>paper-ids/{key of the corpus folder}.tsv</c>), and the next load gives each document it recognises its
-/// remembered id: by the same content first (a document moved or renamed), then by a file it was read from (a
-/// document edited in place), as long as the id still fits its title. Only documents it does not recognise get ids
+/// remembered id: by a file it was read from (unchanged, edited in place, or replaced by another version), else by the
+/// same content (a document moved or renamed), as long as the id still fits its title. Only documents it does not recognise get ids
 /// anew, in a fixed order (<see cref="Assign"/>). A file that cannot be read or written only means ids are assigned
 /// anew, by that order.
 /// </summary>
@@ -77,8 +77,8 @@ public sealed class PaperIdLedger(string cacheFolder)
     }
 
     /// <summary>
-    /// The id of each document. First every remembered id goes back to its document (same content, else a shared
-    /// file; the id must still start with the title's id); then each document not recognised, ordered by the length
+    /// The id of each document. First every remembered id goes back to its document (the same file and content, else
+    /// the same file, else the same content; the id must still start with the title's id); then each document not recognised, ordered by the length
     /// of its file's name, then its path (ordinal), then its line, gets its title's id when no document holds it, else
     /// that id and a dash and the first 8 hex digits of its content hash. The order prefers an original to the copies
     /// and versions saved beside it ("notes.md" before "notes-2.md", "notes (1).md", "notes - Copy.md"), which every
@@ -92,14 +92,21 @@ public sealed class PaperIdLedger(string cacheFolder)
         var ids = new string?[documents.Count];
         var taken = new HashSet<string>(StringComparer.Ordinal);
         var unclaimed = remembered.ToList();
-        foreach (var byFile in (bool[])[false, true])
+        // Unchanged (same content in a file it was in), then edited in place or replaced (a file it was in), then
+        // moved or renamed (the same content elsewhere): a file that now holds another version keeps its id.
+        Func<PaperIdRecord, PaperIdClaim, bool>[] passes =
+        [
+            (r, d) => r.ContentHash == d.ContentHash && r.Files.Any(d.Files.Contains),
+            (r, d) => r.Files.Any(d.Files.Contains),
+            (r, d) => r.ContentHash == d.ContentHash,
+        ];
+        foreach (var matches in passes)
         {
             for (var i = 0; i < documents.Count; i++)
             {
                 var document = documents[i];
                 var record = ids[i] is null
-                    ? unclaimed.Find(r => Fits(r.Id, document.TitleId) && !taken.Contains(r.Id)
-                        && (byFile ? r.Files.Any(document.Files.Contains) : r.ContentHash == document.ContentHash))
+                    ? unclaimed.Find(r => Fits(r.Id, document.TitleId) && !taken.Contains(r.Id) && matches(r, document))
                     : null;
                 if (record is not null)
                 {

@@ -16,6 +16,14 @@ public sealed class PaperIdLedgerTests
         new CorpusLoader(new PassageSplitter(ApproximateTokenizer.Instance, 256, 32), ids: cache is null ? null : new PaperIdLedger(cache.Path))
             .LoadAsync(corpus.Path, Ct);
 
+    // The original and, beside it, the edited version the service saves under the next free name.
+    private static Task<LoadedCorpus> LoadBothVersionsAsync(TempFolder corpus, TempFolder cache)
+    {
+        corpus.Write("lora-notes.md", Original);
+        corpus.Write("lora-notes-2.md", Edited);
+        return LoadAsync(corpus, cache);
+    }
+
     private static string IdOf(LoadedCorpus corpus, string file) => Assert.Single(corpus.Papers, p => p.SourceFile == file).Id;
 
     [Fact]
@@ -73,9 +81,7 @@ public sealed class PaperIdLedgerTests
     {
         using var corpus = new TempFolder();
         using var cache = new TempFolder();
-        corpus.Write("lora-notes.md", Original);
-        corpus.Write("lora-notes-2.md", Edited);
-        var first = await LoadAsync(corpus, cache);
+        var first = await LoadBothVersionsAsync(corpus, cache);
         var suffixed = IdOf(first, "lora-notes-2.md");
 
         // Edited in place: known by its file. Renamed: known by its content.
@@ -87,6 +93,21 @@ public sealed class PaperIdLedgerTests
 
         File.Delete(corpus.File("z-renamed-notes.md"));
         Assert.Equal(suffixed, IdOf(await LoadAsync(corpus, cache), "lora-notes-2.md"));
+    }
+
+    [Fact]
+    public async Task A_file_replaced_by_the_version_its_copy_held_keeps_the_files_id()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        await LoadBothVersionsAsync(corpus, cache);
+
+        // What the web chat's "Replace lora-notes.md instead" does, seen by one load: the copy goes, its text replaces the original.
+        File.Delete(corpus.File("lora-notes-2.md"));
+        corpus.Write("lora-notes.md", Edited);
+        var load = await LoadAsync(corpus, cache);
+
+        Assert.Equal(TitleId, IdOf(load, "lora-notes.md"));
     }
 
     [Fact]
