@@ -8,7 +8,8 @@ namespace RagAssistant.Service.Documents;
 
 /// <summary>
 /// <c>/api/documents</c>: <c>GET</c> lists the uploaded documents and whether the index has read them, <c>POST</c>
-/// (multipart/form-data, fields named <c>files</c>) adds documents to the corpus, <c>DELETE /api/documents/{name}</c>
+/// (multipart/form-data, fields named <c>files</c>; <c>replace=true</c> to replace uploaded documents of the same
+/// names rather than save beside them) adds documents to the corpus, <c>DELETE /api/documents/{name}</c>
 /// removes one. The corpus watcher re-indexes after each change. Besides the API key and the cross-site rules of every
 /// /api route, an upload must carry the <see cref="UploadHeader"/> header: a form on a foreign page can post
 /// multipart/form-data but cannot add a header, so it cannot write into the corpus even where a browser sends no Origin.
@@ -55,9 +56,17 @@ internal sealed class DocumentsHandler(UploadedDocuments documents, IOptions<Ser
                 title: "Upload too large.");
         }
 
-        var (saved, refusal) = await documents.SaveAsync(form.Files, context.RequestAborted);
+        // replace=true as a form field (curl -F replace=true) or in the query: a file replaces the uploaded document of its name.
+        var flag = form.TryGetValue("replace", out var field) ? field.ToString() : context.Request.Query["replace"].ToString();
+        if (flag.Length > 0 && !bool.TryParse(flag, out _) && flag is not ("0" or "1"))
+        {
+            return ApiProblems.BadRequest($"replace is true or false, not '{flag}'.", "replace");
+        }
+
+        var replace = flag is "1" || (bool.TryParse(flag, out var parsed) && parsed);
+        var (saved, refusal) = await documents.SaveAsync(form.Files, replace, context.RequestAborted);
         return saved is not null
-            ? TypedResults.Json(new DocumentUpload(saved), ServiceJsonContext.Default.DocumentUpload, statusCode: StatusCodes.Status201Created)
+            ? TypedResults.Json(saved, ServiceJsonContext.Default.DocumentUpload, statusCode: StatusCodes.Status201Created)
             : TypedResults.Problem(refusal!.Detail, statusCode: refusal.Status, title: "Document refused.");
     }
 

@@ -60,10 +60,12 @@ internal sealed partial class UploadedDocuments(
 
     /// <summary>
     /// Checks and writes <paramref name="files"/> into the uploads folder. Nothing is written unless every file passes:
-    /// a bad file is named in the error with what to change.
+    /// a bad file is named in the error with what to change. A file whose name an uploaded document already has
+    /// replaces it when <paramref name="replace"/> is true; else it is saved under the next free name (<c>notes-2.md</c>)
+    /// and the answer says so (<see cref="DocumentUpload.Renamed"/>), since both are then sources of the same title.
     /// </summary>
-    /// <returns>The names the files were saved under, or the refusal (with its HTTP status).</returns>
-    public async Task<(IReadOnlyList<string>? Saved, DocumentRefusal? Refusal)> SaveAsync(IFormFileCollection files, CancellationToken cancellationToken)
+    /// <returns>What was saved, or the refusal (with its HTTP status).</returns>
+    public async Task<(DocumentUpload? Saved, DocumentRefusal? Refusal)> SaveAsync(IFormFileCollection files, bool replace, CancellationToken cancellationToken)
     {
         var limits = Limits;
         if (UploadFolder() is not { } folder)
@@ -99,23 +101,37 @@ internal sealed partial class UploadedDocuments(
         {
             Directory.CreateDirectory(folder);
             var existing = Directory.EnumerateFiles(folder).Count(f => IsDocument(Path.GetFileName(f)));
-            if (existing + files.Count > limits.MaxDocuments)
+            // Replaced: only documents there before this upload (the same name twice in it is saved twice).
+            var replaced = replace
+                ? files.Select(f => SavedName(f.FileName)).Distinct(StringComparer.Ordinal).Where(n => File.Exists(Path.Combine(folder, n))).ToHashSet(StringComparer.Ordinal)
+                : [];
+            if (existing + files.Count - replaced.Count > limits.MaxDocuments)
             {
                 return (null, new($"The uploads folder holds {existing} documents; at most {limits.MaxDocuments} are kept (Service:MaxUploadedDocuments). Remove some first.", StatusCodes.Status409Conflict));
             }
 
-            if (FindCopy(files, folder) is { } copy)
+            if (FindCopy(files, folder, replaced) is { } copy)
             {
                 return (null, copy);
             }
 
             var saved = new List<string>();
+            var renamed = new List<RenamedDocument>();
+            var written = new HashSet<string>(StringComparer.Ordinal);
             foreach (var file in files)
             {
-                saved.Add(await WriteAsync(folder, file, cancellationToken));
+                var name = SavedName(file.FileName);
+                var overwrite = replaced.Contains(name) && !written.Contains(name);
+                var savedAs = await WriteAsync(folder, file, overwrite, cancellationToken);
+                saved.Add(savedAs);
+                written.Add(name);
+                if (savedAs != name)
+                {
+                    renamed.Add(new RenamedDocument(ClientFileName(file.FileName), name, savedAs));
+                }
             }
 
-            return (saved, null);
+            return (new DocumentUpload(saved, [.. replaced.Where(written.Contains).Order(StringComparer.Ordinal)], renamed, Notice(renamed)), null);
         }
         finally
         {
@@ -218,12 +234,15 @@ internal sealed partial class UploadedDocuments(
     // merged by the index build into the one it copies, without a word: refused (409), naming that document, by the
     // build's own rule (CorpusLoader.FindIdenticalCopy). Nothing is lost: its text is searchable as that document.
     // Compared with the index's papers and the uploads saved since the index was built.
-    private DocumentRefusal? FindCopy(IFormFileCollection files, string folder)
+    // Neither a document this upload replaces (sending it again unchanged, with replace, is no copy) nor one removed
+    // since the index was built (the page removes a copy, then sends the file again to replace the original).
+    private DocumentRefusal? FindCopy(IFormFileCollection files, string folder, HashSet<string> replaced)
     {
         var catalog = readiness.HasIndex ? services.GetService<IPaperCatalog>() : null;
-        var known = new List<Paper>(catalog?.Papers ?? []);
-        var indexed = known.SelectMany(p => p.SourceFiles).Select(f => f.Replace('\\', '/')).ToHashSet(StringComparer.Ordinal);
-        foreach (var path in Directory.EnumerateFiles(folder).Where(f => IsDocument(Path.GetFileName(f))))
+        var indexed = (catalog?.Papers ?? []).SelectMany(p => p.SourceFiles).Select(f => f.Replace('\\', '/')).ToHashSet(StringComparer.Ordinal);
+        bool Gone(string sourceFile) => UploadName(sourceFile) is { Length: > 0 } name && (replaced.Contains(name) || !File.Exists(Path.Combine(folder, name)));
+        var known = (catalog?.Papers ?? []).Where(p => !p.SourceFiles.All(Gone)).ToList();
+        foreach (var path in Directory.EnumerateFiles(folder).Where(f => IsDocument(Path.GetFileName(f)) && !replaced.Contains(Path.GetFileName(f))))
         {
             var relative = $"{FolderName}/{Path.GetFileName(path)}";
             if (!indexed.Contains(relative))
@@ -280,13 +299,27 @@ internal sealed partial class UploadedDocuments(
         return content;
     }
 
-    private async Task<string> WriteAsync(string folder, IFormFile file, CancellationToken cancellationToken)
+    // The name a client's file is saved under when it is free: letters, digits, '-' and '_', and its extension.
+    private static string SavedName(string? fileName)
     {
-        var clientName = ClientFileName(file.FileName);
-        var extension = Path.GetExtension(clientName).ToLowerInvariant();
-        var stem = SafeStem(Path.GetFileNameWithoutExtension(clientName));
-        var name = stem + extension;
-        for (var i = 2; File.Exists(Path.Combine(folder, name)); i++)
+        var clientName = ClientFileName(fileName);
+        return SafeStem(Path.GetFileNameWithoutExtension(clientName)) + Path.GetExtension(clientName).ToLowerInvariant();
+    }
+
+    // The name in the uploads folder of a paper's source file, or "" for a file elsewhere in the corpus folder.
+    private static string UploadName(string sourceFile) =>
+        sourceFile.Replace('\\', '/') is var source && source.StartsWith(FolderName + "/", StringComparison.Ordinal) ? source[(FolderName.Length + 1)..] : string.Empty;
+
+    private static string? Notice(List<RenamedDocument> renamed) => renamed.Count == 0 ? null : string.Join(" ", renamed.Select(r =>
+        $"An uploaded document is already named \"{r.Existing}\": \"{r.Sent}\" was saved beside it as \"{r.SavedAs}\", and both are sources now. " +
+        $"To replace \"{r.Existing}\" instead, send the file again with replace=true and remove \"{r.SavedAs}\" (DELETE /api/documents/{r.SavedAs})."));
+
+    private async Task<string> WriteAsync(string folder, IFormFile file, bool overwrite, CancellationToken cancellationToken)
+    {
+        var name = SavedName(file.FileName);
+        var stem = Path.GetFileNameWithoutExtension(name);
+        var extension = Path.GetExtension(name);
+        for (var i = 2; !overwrite && File.Exists(Path.Combine(folder, name)); i++)
         {
             name = string.Create(CultureInfo.InvariantCulture, $"{stem}-{i}{extension}");
         }
@@ -300,7 +333,8 @@ internal sealed partial class UploadedDocuments(
                 await file.CopyToAsync(target, cancellationToken);
             }
 
-            File.Move(temporary, Path.Combine(folder, name));
+            // One rename over the old file when replacing: the watcher never sees the name missing.
+            File.Move(temporary, Path.Combine(folder, name), overwrite);
             File.SetLastWriteTimeUtc(Path.Combine(folder, name), timeProvider.GetUtcNow().UtcDateTime);
         }
         finally
@@ -308,7 +342,15 @@ internal sealed partial class UploadedDocuments(
             File.Delete(temporary);
         }
 
-        LogSaved(logger, name, file.Length);
+        if (overwrite)
+        {
+            LogReplaced(logger, name, file.Length);
+        }
+        else
+        {
+            LogSaved(logger, name, file.Length);
+        }
+
         return name;
     }
 
@@ -317,7 +359,9 @@ internal sealed partial class UploadedDocuments(
         (fileName ?? string.Empty).Split('/', '\\')[^1].Trim();
 
     /// <summary>Letters and digits (any script), '-' and '_'; everything else becomes '-'; never empty, never hidden.</summary>
-    internal static string SafeStem(string stem)
+    /// <param name="stem">The name (or a title) to reduce.</param>
+    /// <param name="fallback">The stem when nothing of <paramref name="stem"/> is left.</param>
+    internal static string SafeStem(string stem, string fallback = "document")
     {
         var builder = new StringBuilder(Math.Min(stem.Length, MaxStemLength));
         foreach (var c in stem.Normalize(NormalizationForm.FormC))
@@ -335,7 +379,7 @@ internal sealed partial class UploadedDocuments(
         }
 
         var safe = builder.ToString().Trim('-');
-        return safe.Length == 0 ? "document" : safe;
+        return safe.Length == 0 ? fallback : safe;
     }
 
     private static bool IsDocument(string name) =>
@@ -355,6 +399,9 @@ internal sealed partial class UploadedDocuments(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Saved uploaded document {Name} ({Bytes} bytes)")]
     private static partial void LogSaved(ILogger logger, string name, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replaced uploaded document {Name} ({Bytes} bytes)")]
+    private static partial void LogReplaced(ILogger logger, string name, long bytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed uploaded document {Name}")]
     private static partial void LogDeleted(ILogger logger, string name);
@@ -389,4 +436,13 @@ internal sealed record DocumentPaper(string Id, string Title);
 
 /// <summary>Answer of <c>POST /api/documents</c>.</summary>
 /// <param name="Saved">The names the documents were saved under; poll <c>GET /api/documents</c> until they are indexed.</param>
-internal sealed record DocumentUpload(IReadOnlyList<string> Saved);
+/// <param name="Replaced">The uploaded documents replaced (with <c>replace=true</c>), of those in <paramref name="Saved"/>.</param>
+/// <param name="Renamed">The documents saved under another name than their own, because an uploaded document has it.</param>
+/// <param name="Notice">What a person should know about <paramref name="Renamed"/>, with how to replace instead; null when none.</param>
+internal sealed record DocumentUpload(IReadOnlyList<string> Saved, IReadOnlyList<string> Replaced, IReadOnlyList<RenamedDocument> Renamed, string? Notice);
+
+/// <summary>A document saved beside an uploaded document of its name, rather than over it.</summary>
+/// <param name="Sent">The name it was sent under.</param>
+/// <param name="Existing">The uploaded document that has its name (what <c>replace=true</c> would replace).</param>
+/// <param name="SavedAs">The name it was saved under.</param>
+internal sealed record RenamedDocument(string Sent, string Existing, string SavedAs);

@@ -164,13 +164,15 @@ export async function refreshDocuments() {
   const waiting = documents.documents.filter(d => pending.has(d.name) && !d.indexed);
   const done = documents.documents.filter(d => pending.has(d.name) && d.indexed);
   for (const d of done) pending.delete(d.name);
+  // An offer to replace (offerReplace) stays until it is answered or another upload starts.
+  const offering = uploadStatus.querySelector("button") !== null;
   if (done.length) {
-    say(`Indexed ${done.map(d => d.name).join(", ")}: ${done.length === 1 ? "it is" : "they are"} searchable now.`);
+    if (!offering) say(`Indexed ${done.map(d => d.name).join(", ")}: ${done.length === 1 ? "it is" : "they are"} searchable now.`);
     onIndexed(done);
   }
   clearTimeout(pollTimer);
   if (waiting.length) {
-    if (!done.length) say(`Indexing ${waiting.map(d => d.name).join(", ")}…`);
+    if (!done.length && !offering) say(`Indexing ${waiting.map(d => d.name).join(", ")}…`);
     pollTimer = setTimeout(refreshDocuments, 1000);
   }
 }
@@ -200,15 +202,43 @@ export async function upload(files) {
     if (file.size > limits.max_bytes) { say(`“${file.name}” is ${(file.size / 1048576).toFixed(1)} MB; the limit is ${(limits.max_bytes / 1048576).toFixed(1)} MB.`, true); return; }
     if (file.size === 0) { say(`“${file.name}” is empty.`, true); return; }
   }
-  const body = new FormData();
-  for (const file of files) body.append("files", file, file.name);
   say(`Uploading ${count(files.length, "file")}…`);
-  const response = await api("/api/documents", { method: "POST", body, headers: { "X-RagAssistant-Upload": "1" } });
+  const response = await send(files, false);
   if (!response.ok) { say(await problemText(response), true); return; }
   const result = await response.json();
   for (const name of result.saved) pending.add(name);
-  say(`Saved ${result.saved.join(", ")}; indexing…`);
+  if (result.renamed.length) offerReplace(result.renamed, files);
+  else say(`Saved ${result.saved.join(", ")}; indexing…`);
   refreshDocuments();
+}
+
+function send(files, replace) {
+  const body = new FormData();
+  for (const file of files) body.append("files", file, file.name);
+  if (replace) body.append("replace", "true");
+  return api("/api/documents", { method: "POST", body, headers: { "X-RagAssistant-Upload": "1" } });
+}
+
+// A file whose name an uploaded document already has was saved beside it under another name: said, with a button
+// that puts it in place of that document instead (the copy is removed first, or the server would refuse the file as
+// a copy of it).
+function offerReplace(renamed, files) {
+  const text = renamed.map(r => `“${r.existing}” is already uploaded, so “${r.sent}” was saved beside it as “${r.saved_as}”: both are sources now.`).join(" ");
+  const existing = renamed.map(r => r.existing).join(", ");
+  const replace = button(`Replace ${existing} instead`, `Replace ${existing} instead`, async () => {
+    replace.disabled = true;
+    for (const r of renamed) {
+      pending.delete(r.saved_as);
+      const removed = await api(`/api/documents/${encodeURIComponent(r.saved_as)}`, { method: "DELETE" });
+      if (!removed.ok && removed.status !== 404) { say(await problemText(removed), true); return; }
+    }
+    const again = renamed.map(r => files.find(f => f.name.split(/[\\/]/).pop().trim() === r.sent)).filter(f => f);
+    const response = await send(again, true);
+    say(response.ok ? `Replaced ${existing}; the index is updated in a moment.` : await problemText(response), !response.ok);
+    refreshDocuments();
+  });
+  uploadStatus.classList.remove("upload-error");
+  uploadStatus.replaceChildren(`${text} `, replace);
 }
 
 export function setUpDocuments(handlers) {

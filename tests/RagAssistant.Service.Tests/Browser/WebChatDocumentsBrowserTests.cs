@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using RagAssistant.Service.Tests.Infrastructure;
+
+using static RagAssistant.Service.Tests.Browser.WebChatBrowserTests;
 
 namespace RagAssistant.Service.Tests.Browser;
 
@@ -22,13 +25,9 @@ public sealed class WebChatDocumentsBrowserTests
         Chromium.SkipUnlessInstalled();
         using var corpus = new TempFolder();
         corpus.Write("notes.md", "# Speculative decoding notes\n\nA small draft model proposes tokens that a larger model verifies in parallel.\n");
-        await using var service = ServiceProcess.Start(
-            "--retrieval-only", "--corpus", corpus.Path, "--EmbeddingModel:Provider=None", "--Service:ReindexDelay=00:00:00.200");
-        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        await using var service = await StartAsync(corpus);
         await using var chromium = await Chromium.LaunchAsync();
-        var page = await chromium.NewPageAsync();
-        await page.GotoAsync(service.Address.ToString());
-        await Assertions.Expect(page.Locator("#status-corpus")).ToHaveTextAsync("1 paper");
+        var page = await OpenAsync(chromium, service);
 
         // A name with a path and odd characters: the service chooses a safe one inside the corpus folder.
         await page.SetInputFilesAsync("#document-files", new FilePayload
@@ -63,6 +62,118 @@ public sealed class WebChatDocumentsBrowserTests
         await Assertions.Expect(page.Locator("#status-corpus")).ToHaveTextAsync("1 paper", new() { Timeout = 20_000 });
         Assert.Empty(chromium.Errors);
     }
+
+    [Fact]
+    public async Task A_file_of_an_uploaded_name_is_saved_beside_it_with_a_message_and_the_page_offers_to_replace_it_instead()
+    {
+        Chromium.SkipUnlessInstalled();
+        using var corpus = new TempFolder();
+        corpus.Write("notes.md", "# Speculative decoding notes\n\nA small draft model proposes tokens.\n");
+        await using var service = await StartAsync(corpus);
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await OpenAsync(chromium, service);
+        await page.SetInputFilesAsync("#document-files", new FilePayload { Name = "lora-notes.md", MimeType = "text/markdown", Buffer = Encoding.UTF8.GetBytes(LoraNotes) });
+        await Assertions.Expect(page.Locator("#upload-status")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("Indexed .*searchable now"), new() { Timeout = 30_000 });
+
+        await page.SetInputFilesAsync("#document-files", new FilePayload { Name = "lora-notes.md", MimeType = "text/markdown", Buffer = Encoding.UTF8.GetBytes(LoraNotesEdited) });
+
+        await Assertions.Expect(page.Locator("#upload-status")).ToContainTextAsync(
+            "“lora-notes.md” is already uploaded, so “lora-notes.md” was saved beside it as “lora-notes-2.md”: both are sources now.", new() { Timeout = 30_000 });
+        Assert.Equal(["lora-notes-2.md", "lora-notes.md"], UploadedFiles(corpus));
+        AssertNoSeriousViolations(await page.RunAxe(), "upload message with the replace button");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replace lora-notes.md instead" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#upload-status")).ToHaveTextAsync("Replaced lora-notes.md; the index is updated in a moment.", new() { Timeout = 30_000 });
+        Assert.Equal(["lora-notes.md"], UploadedFiles(corpus));
+        Assert.Equal(LoraNotesEdited, File.ReadAllText(Path.Combine(corpus.Path, "uploads", "lora-notes.md")));
+        await Assertions.Expect(page.Locator("#document-list li")).ToHaveCountAsync(1);
+        Assert.Empty(chromium.Errors);
+    }
+
+    [Fact]
+    public async Task Over_the_API_a_second_upload_of_a_name_keeps_the_first_documents_paper_id_and_replace_true_replaces_it()
+    {
+        using var corpus = new TempFolder();
+        corpus.Write("notes.md", "# Notes\n\nSomething to index.\n");
+        await using var service = await StartAsync(corpus);
+        using var client = new HttpClient { BaseAddress = service.Address };
+        client.DefaultRequestHeaders.Add("X-RagAssistant-Upload", "1");
+        Assert.Equal(HttpStatusCode.Created, (await UploadAsync(client, ("lora-notes.md", Encoding.UTF8.GetBytes(LoraNotes)))).Status);
+        await WaitUntilIndexedAsync(client, "lora-notes.md");
+        var id = await PaperIdAsync(client, "lora-notes.md");
+
+        // The fresh-user trial: the edited file under the same name. Saved beside it, and said so.
+        var (status, body) = await UploadAsync(client, ("lora-notes.md", Encoding.UTF8.GetBytes(LoraNotesEdited)));
+        Assert.Equal(HttpStatusCode.Created, status);
+        var upload = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("lora-notes-2.md", upload.GetProperty("saved")[0].GetString());
+        var renamed = Assert.Single(upload.GetProperty("renamed").EnumerateArray());
+        Assert.Equal(("lora-notes.md", "lora-notes.md", "lora-notes-2.md"), (renamed.GetProperty("sent").GetString(), renamed.GetProperty("existing").GetString(), renamed.GetProperty("saved_as").GetString()));
+        Assert.StartsWith("An uploaded document is already named \"lora-notes.md\": \"lora-notes.md\" was saved beside it as \"lora-notes-2.md\", and both are sources now. To replace", upload.GetProperty("notice").GetString(), StringComparison.Ordinal);
+
+        // lora-notes-2.md sorts before lora-notes.md, yet the id stays with the document that had it.
+        await WaitUntilIndexedAsync(client, "lora-notes-2.md");
+        Assert.Equal(id, await PaperIdAsync(client, "lora-notes.md"));
+        Assert.StartsWith(id + "-", await PaperIdAsync(client, "lora-notes-2.md"), StringComparison.Ordinal);
+        Assert.Contains("Rank 8", await client.GetStringAsync(new Uri($"/api/papers/{id}", UriKind.Relative), Ct), StringComparison.Ordinal);
+
+        // replace=true: in place of the document of that name (not refused as a copy of it), which keeps its id.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync(new Uri("/api/documents/lora-notes-2.md", UriKind.Relative), Ct)).StatusCode);
+        using (var form = new MultipartFormDataContent { { new StringContent("true"), "replace" }, { new ByteArrayContent(Encoding.UTF8.GetBytes(LoraNotesEdited)), "files", "lora-notes.md" } })
+        using (var replaced = await client.PostAsync(new Uri("/api/documents", UriKind.Relative), form, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, replaced.StatusCode);
+            var answer = JsonDocument.Parse(await replaced.Content.ReadAsStringAsync(Ct)).RootElement;
+            Assert.Equal(["lora-notes.md"], answer.GetProperty("replaced").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal(0, answer.GetProperty("renamed").GetArrayLength());
+        }
+
+        Assert.Equal(["lora-notes.md"], UploadedFiles(corpus));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await client.GetStringAsync(new Uri($"/api/papers/{id}", UriKind.Relative), Ct)).Contains("Rank 16", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the replaced document was not indexed under its id");
+            await Task.Delay(200, Ct);
+        }
+
+        using var bad = new MultipartFormDataContent { { new StringContent("yes please"), "replace" }, { new ByteArrayContent("# A\n\nB."u8.ToArray()), "files", "a.md" } };
+        using var refused = await client.PostAsync(new Uri("/api/documents", UriKind.Relative), bad, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+    }
+
+    // The service on its own corpus folder, retrieval-only, re-indexing soon after each change.
+    private static async Task<ServiceProcess> StartAsync(TempFolder corpus)
+    {
+        var service = ServiceProcess.Start("--retrieval-only", "--corpus", corpus.Path, "--EmbeddingModel:Provider=None", "--Service:ReindexDelay=00:00:00.200");
+        try
+        {
+            await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+            return service;
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+    }
+
+    // The web chat, once it shows the corpus's one paper.
+    private static async Task<IPage> OpenAsync(Chromium chromium, ServiceProcess service)
+    {
+        var page = await chromium.NewPageAsync();
+        await page.GotoAsync(service.Address.ToString());
+        await Assertions.Expect(page.Locator("#status-corpus")).ToHaveTextAsync("1 paper");
+        return page;
+    }
+
+    private const string LoraNotes = "# My LoRA experiments\n\nRank 8 was enough for the summarisation task.\n";
+    private const string LoraNotesEdited = "# My LoRA experiments\n\nRank 16 was needed for the summarisation task.\n";
+
+    private static List<string?> UploadedFiles(TempFolder corpus) =>
+        [.. Directory.EnumerateFiles(Path.Combine(corpus.Path, "uploads")).Select(Path.GetFileName).Order(StringComparer.Ordinal)];
+
+    private static async Task<string> PaperIdAsync(HttpClient client, string name) =>
+        JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/documents", UriKind.Relative), Ct)).RootElement.GetProperty("documents").EnumerateArray()
+            .Single(d => d.GetProperty("name").GetString() == name).GetProperty("papers")[0].GetProperty("id").GetString()!;
 
     [Fact]
     public async Task The_documents_API_refuses_bad_types_sizes_counts_and_paths_with_clear_messages()
@@ -148,9 +259,7 @@ public sealed class WebChatDocumentsBrowserTests
     {
         using var corpus = new TempFolder();
         corpus.Write("notes.md", "# Notes\n\nSomething to index.\n");
-        await using var service = ServiceProcess.Start(
-            "--retrieval-only", "--corpus", corpus.Path, "--EmbeddingModel:Provider=None", "--Service:ReindexDelay=00:00:00.200");
-        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        await using var service = await StartAsync(corpus);
         using var client = new HttpClient { BaseAddress = service.Address };
         client.DefaultRequestHeaders.Add("X-RagAssistant-Upload", "1");
         var lora = "# LoRA\n\nLow-rank adaptation freezes the pretrained weights and trains small adapters.\n"u8.ToArray();
@@ -193,9 +302,7 @@ public sealed class WebChatDocumentsBrowserTests
         using var corpus = new TempFolder();
         var dump = string.Concat(Enumerable.Range(1, 3).Select(i => $$"""{"title": "Paper {{i}}", "abstract": "Finding number {{i}} about speculative decoding."}""" + "\n"));
         corpus.Write("listing.jsonl", dump);
-        await using var service = ServiceProcess.Start(
-            "--retrieval-only", "--corpus", corpus.Path, "--EmbeddingModel:Provider=None", "--Service:ReindexDelay=00:00:00.200");
-        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        await using var service = await StartAsync(corpus);
         using var client = new HttpClient { BaseAddress = service.Address };
         client.DefaultRequestHeaders.Add("X-RagAssistant-Upload", "1");
 
@@ -215,9 +322,7 @@ public sealed class WebChatDocumentsBrowserTests
     {
         using var corpus = new TempFolder();
         corpus.Write("notes.md", "# Notes\n\nSomething to index.\n");
-        await using var service = ServiceProcess.Start(
-            "--retrieval-only", "--corpus", corpus.Path, "--EmbeddingModel:Provider=None", "--Service:ReindexDelay=00:00:00.200");
-        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        await using var service = await StartAsync(corpus);
         using var client = new HttpClient { BaseAddress = service.Address };
         client.DefaultRequestHeaders.Add("X-RagAssistant-Upload", "1");
 
