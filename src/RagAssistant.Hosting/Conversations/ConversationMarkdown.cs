@@ -23,11 +23,11 @@ public static partial class ConversationMarkdown
         ArgumentNullException.ThrowIfNull(conversation);
         var references = new List<(string PaperId, string Title, string? Date)>();
         var text = new StringBuilder();
-        text.Append("# ").Append(conversation.Title).Append("\n\n");
+        text.Append("# ").Append(HeadingText(conversation.Title)).Append("\n\n");
         text.Append(CultureInfo.InvariantCulture, $"_Created {conversation.Created:yyyy-MM-dd HH:mm} UTC, updated {conversation.Updated:yyyy-MM-dd HH:mm} UTC._\n");
         foreach (var turn in conversation.Turns)
         {
-            text.Append(CultureInfo.InvariantCulture, $"\n## {turn.Number}. {OneLine(turn.Question)}\n\n");
+            text.Append(CultureInfo.InvariantCulture, $"\n## {turn.Number}. {HeadingText(turn.Question)}\n");
             var sources = SourcesOf(turn.AnswerJson);
             var answer = Marker().Replace(turn.AnswerText ?? string.Empty, match =>
             {
@@ -47,7 +47,13 @@ public static partial class ConversationMarkdown
                 return string.Create(CultureInfo.InvariantCulture, $"[{index + 1}]");
             });
             // Model output (a document's text is clean from ingestion): Markdown has no escaping, and `curl` prints it.
-            text.Append(ControlCharacters.Strip(answer).Trim()).Append('\n');
+            // A turn that failed or was cancelled before any text has none: its note follows the heading's blank line.
+            answer = ControlCharacters.Strip(answer).Trim();
+            if (answer.Length > 0)
+            {
+                text.Append('\n').Append(answer).Append('\n');
+            }
+
             switch (turn.Status)
             {
                 case TurnStatus.Cancelled:
@@ -98,6 +104,24 @@ public static partial class ConversationMarkdown
 
         return sources;
     }
+
+    // A title or question as a heading's text, on one line. Its first character is escaped when Markdown reads it as
+    // syntax at the start of a line ('# heading' would be the heading "# heading" only by a renderer's grace, '#' alone
+    // an empty one), and so is a closing run of '#', which Markdown drops from a heading ("C #" would be "C").
+    private static string HeadingText(string text)
+    {
+        var line = OneLine(text);
+        if (line.Length > 0 && LeadingSyntax.Contains(line[0]))
+        {
+            line = "\\" + line;
+        }
+
+        var hashes = line.Length - line.TrimEnd('#').Length;
+        var start = line.Length - hashes;
+        return hashes > 0 && start > 0 && line[start - 1] == ' ' ? $"{line[..start]}\\{line[start..]}" : line;
+    }
+
+    private const string LeadingSyntax = "#>-+*=`~|<[!";
 
     private static string OneLine(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 

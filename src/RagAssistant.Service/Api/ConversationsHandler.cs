@@ -1,6 +1,8 @@
+using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Conversations;
+using RagAssistant.Service.Documents;
 
 namespace RagAssistant.Service.Api;
 
@@ -81,12 +83,16 @@ internal sealed class ConversationsHandler(ConversationService conversations)
         }
     }
 
-    public async Task<Results<ContentHttpResult, ProblemHttpResult>> ExportAsync(string id, CancellationToken cancellationToken)
+    // A download named after the title (`curl -OJ` saves "Attention-heads.md"): the upload rule for safe names.
+    public async Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportAsync(string id, CancellationToken cancellationToken)
     {
         try
         {
             return await conversations.Store.GetAsync(id, cancellationToken) is { } conversation
-                ? TypedResults.Text(ConversationMarkdown.Write(conversation), "text/markdown; charset=utf-8")
+                ? TypedResults.File(
+                    Encoding.UTF8.GetBytes(ConversationMarkdown.Write(conversation)),
+                    "text/markdown; charset=utf-8",
+                    UploadedDocuments.SafeStem(conversation.Title, "conversation") + ".md")
                 : ApiProblems.Conversation(SqlConversationStore.NotFound(id));
         }
         catch (ConversationStoreException ex)

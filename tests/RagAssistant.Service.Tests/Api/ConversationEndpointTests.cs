@@ -40,6 +40,27 @@ public sealed class ConversationEndpointTests
     }
 
     [Fact]
+    public async Task The_export_is_a_download_named_after_the_title_in_safe_characters_and_its_heading_is_escaped()
+    {
+        await using var factory = new ServiceFactory();
+        using var client = factory.CreateStreamingClient();
+        await client.WaitUntilReadyAsync();
+        var id = (await AskJsonAsync(client, new { question = "# Attention heads?" })).GetProperty("conversation_id").GetString()!;
+        using var renamed = await client.PatchAsJsonAsync($"/api/conversations/{id}", new { title = "# Über: notes/../draft?" }, Ct);
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+
+        using var export = await client.GetAsync(new Uri($"/api/conversations/{id}/export", UriKind.Relative), Ct);
+        var markdown = await export.Content.ReadAsStringAsync(Ct);
+
+        var disposition = export.Content.Headers.ContentDisposition!;
+        Assert.Equal("attachment", disposition.DispositionType);
+        Assert.Equal("Über-notes-draft.md", disposition.FileNameStar);
+        Assert.Matches("^\"?[A-Za-z0-9_.-]+\"?$", disposition.FileName!); // the ASCII fallback
+        Assert.StartsWith("# \\# Über: notes/../draft?\n", markdown, StringComparison.Ordinal);
+        Assert.Contains("## 1. \\# Attention heads?\n\n", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_list_is_newest_first_paged_and_searched_and_rename_delete_and_export_work()
     {
         await using var factory = new ServiceFactory();
