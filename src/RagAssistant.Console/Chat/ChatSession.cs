@@ -23,7 +23,7 @@ namespace RagAssistant.Console.Chat;
 /// row (<see cref="EmbeddingStatusBar"/>), or, when output is piped, as a line above each prompt; answers say they
 /// came from BM25. Once the vectors are ready a line says so, and the next question is answered with hybrid search.
 /// </remarks>
-internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeInfo runtime, Terminal terminal, ILineReader reader, ICorpusIndex? index = null, ConversationService? conversations = null)
+internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeInfo runtime, Terminal terminal, ILineReader reader, ICorpusIndex? index = null, ConversationService? conversations = null, bool verbose = false)
 {
     private const string Prompt = "> ";
 
@@ -239,9 +239,14 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // A failed answer must not end the conversation.
+            // A failed answer must not end the conversation; a model server's says which server and what to fix.
             terminal.Out.WriteLine();
             terminal.Ui.MarkupLineInterpolated($"[red]Could not answer: {TerminalTextGuard.OneLine(ex.Message)}[/]");
+            if (verbose)
+            {
+                terminal.Error.WriteLine(ex.ToString());
+            }
+
             return false;
         }
         finally

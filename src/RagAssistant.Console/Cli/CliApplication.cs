@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using RagAssistant.Console.Commands;
+using RagAssistant.Core.Answering;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Models;
 
@@ -73,6 +74,12 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
         {
             return await InvalidConfigurationAsync([failure]).ConfigureAwait(false);
         }
+        catch (ModelServerException ex)
+        {
+            // The model server's fault, in the one line that says which server and what to fix; its trace on --verbose.
+            WriteFailure(terminal, ex, parseResult.GetValue(context.Globals.Verbose));
+            return ExitCodes.Failure;
+        }
         catch (ArgumentException ex)
         {
             // The pipeline rejects input it cannot take (a question over the length limit) with an actionable message.
@@ -89,6 +96,16 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
         {
             terminal.WriteError(ex.Message);
             return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>A failure's one line on stderr, and with <c>--verbose</c> its stack trace after it.</summary>
+    private static void WriteFailure(Terminal terminal, Exception exception, bool verbose)
+    {
+        terminal.WriteError(exception.Message);
+        if (verbose)
+        {
+            terminal.Error.WriteLine(exception.ToString());
         }
     }
 

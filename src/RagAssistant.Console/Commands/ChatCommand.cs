@@ -55,7 +55,7 @@ internal static class ChatCommand
                 }
             }
 
-            var session = new ChatSession(host.Assistant, runtime, terminal, reader, host.Services.GetService<ICorpusIndex>(), conversations);
+            var session = new ChatSession(host.Assistant, runtime, terminal, reader, host.Services.GetService<ICorpusIndex>(), conversations, verbose);
             session.WriteBanner(host.Services.GetService<IPaperCatalog>()?.Count);
             try
             {

@@ -93,33 +93,44 @@ internal sealed class AnswerRenderer(Terminal terminal)
             AnswerResult? result = null;
             var marked = false;
             var wrapper = terminal.WrapsAnswerText ? new AnswerTextWrapper(terminal.Out, terminal.Ui) : null;
-            for (var more = hasText; more; more = await steps.MoveNextAsync().ConfigureAwait(false))
+            try
             {
-                switch (steps.Current)
+                for (var more = hasText; more; more = await steps.MoveNextAsync().ConfigureAwait(false))
                 {
-                    case TextStep text when wrapper is not null:
-                        wrapper.Write(text.Text);
-                        await terminal.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
-                        break;
-                    case TextStep text:
-                        await terminal.Out.WriteAsync(text.Text.AsMemory(), cancellationToken).ConfigureAwait(false);
-                        await terminal.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
-                        break;
-                    case StatusStep status:
-                        LastSources = status.Offered;
-                        break;
-                    case ClaimStep claim when wrapper is not null:
-                        wrapper.Write(" " + Mark(claim.Claim, Unicode));
-                        marked = true;
-                        break;
-                    case ClaimStep claim:
-                        marked = true;
-                        await terminal.Out.WriteAsync((" " + Mark(claim.Claim, Unicode)).AsMemory(), cancellationToken).ConfigureAwait(false);
-                        break;
-                    case ResultStep completed:
-                        result = completed.Result;
-                        break;
+                    switch (steps.Current)
+                    {
+                        case TextStep text when wrapper is not null:
+                            wrapper.Write(text.Text);
+                            await terminal.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+                            break;
+                        case TextStep text:
+                            await terminal.Out.WriteAsync(text.Text.AsMemory(), cancellationToken).ConfigureAwait(false);
+                            await terminal.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+                            break;
+                        case StatusStep status:
+                            LastSources = status.Offered;
+                            break;
+                        case ClaimStep claim when wrapper is not null:
+                            wrapper.Write(" " + Mark(claim.Claim, Unicode));
+                            marked = true;
+                            break;
+                        case ClaimStep claim:
+                            marked = true;
+                            await terminal.Out.WriteAsync((" " + Mark(claim.Claim, Unicode)).AsMemory(), cancellationToken).ConfigureAwait(false);
+                            break;
+                        case ResultStep completed:
+                            result = completed.Result;
+                            break;
+                    }
                 }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The answer failed mid-text (a model server that closed the connection): its text stays, its line ends
+                // before the error is said.
+                wrapper?.Flush();
+                await terminal.Out.WriteLineAsync().ConfigureAwait(false);
+                throw;
             }
 
             wrapper?.Flush();
@@ -369,7 +380,10 @@ internal sealed class AnswerRenderer(Terminal terminal)
 
         if (result.FinishReason == AnswerFinishReason.Length)
         {
-            parts.Add("cut at the answer-token limit (Answering:MaxAnswerTokens)");
+            // Fewer tokens than ours: the model server stopped it at a limit of its own (its max tokens or context).
+            parts.Add(result.AnswerTokenLimit is { } limit && result.Usage.CompletionTokens < limit
+                ? $"cut by the model server at its own limit after {result.Usage.CompletionTokens} tokens (ours, Answering:MaxAnswerTokens, is {limit})"
+                : "cut at the answer-token limit (Answering:MaxAnswerTokens)");
         }
 
         // Under a second in milliseconds, like the retrieval time before it: "total 0.0 s" after "retrieval 26 ms" read as less.

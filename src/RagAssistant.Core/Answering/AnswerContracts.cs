@@ -131,6 +131,13 @@ public sealed record AnswerResult(
     /// <summary>Why the answer text ended; <see cref="AnswerFinishReason.Length"/> when it was cut at the token limit.</summary>
     public AnswerFinishReason FinishReason { get; init; }
 
+    /// <summary>
+    /// The answer-token limit the model was given (<c>Answering:MaxAnswerTokens</c>, or less for a small context or a
+    /// caller's own limit); null when the answer was not generated. An answer cut at <see cref="AnswerFinishReason.Length"/>
+    /// with fewer tokens was stopped by the model server at a limit of its own.
+    /// </summary>
+    public int? AnswerTokenLimit { get; init; }
+
     /// <summary>Why retrieval ran differently than configured (e.g. BM25 only while the vectors are being computed), or null.</summary>
     public string? RetrievalNotice { get; init; }
 

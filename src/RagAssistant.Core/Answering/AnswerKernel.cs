@@ -49,7 +49,7 @@ internal sealed class AnswerKernel
         {
             // SK logs each function invocation through the kernel's ILoggerFactory (Kernel.LoggerFactory); a cancelled
             // step is not a failure, so its "failed" entry goes to Debug.
-            builder.Services.AddSingleton<ILoggerFactory>(new KernelCancellationLogDemotion(loggerFactory));
+            builder.Services.AddSingleton<ILoggerFactory>(new ReportedFailureLogDemotion(loggerFactory));
         }
 
         foreach (var filter in functionFilters)

@@ -415,11 +415,21 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         var cut = finishReason is { } reason
             ? reason == ChatFinishReason.Length
             : answerUsage.CompletionTokens >= prompt.AnswerBudget;
-        Log.Answered(_logger, answerUsage.PromptTokens, answerUsage.CachedPromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, timings.TotalMs);
+        if (answerUsage.CachedPromptTokens is { } cachedTokens)
+        {
+            Log.Answered(_logger, answerUsage.PromptTokens, cachedTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, timings.TotalMs);
+        }
+        else
+        {
+            // A server that reports no cache use: no "(null) from the KV cache".
+            Log.AnsweredWithoutCacheUse(_logger, answerUsage.PromptTokens, answerUsage.CompletionTokens, citations.Cited.Count, refused, timings.TotalMs);
+        }
+
         var completed = run.Complete(answer, ToCitations(citations.Cited, sources), sources, citations.Invalid, refused, AnswerMode.Generated, answerUsage, timings);
         yield return new AnswerCompletedUpdate(completed.Result with
         {
             FinishReason = cut ? AnswerFinishReason.Length : AnswerFinishReason.Stop,
+            AnswerTokenLimit = prompt.AnswerBudget,
             Claims = refused ? [] : claims,
         });
     }
@@ -584,6 +594,9 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         public static partial void InvalidCitations(ILogger logger, string numbers, int offered);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Answered: {PromptTokens} prompt ({CachedPromptTokens} from the KV cache) + {CompletionTokens} completion tokens, {Cited} sources cited, refused: {Refused}, {TotalMs:0} ms")]
-        public static partial void Answered(ILogger logger, int promptTokens, int? cachedPromptTokens, int completionTokens, int cited, bool refused, double totalMs);
+        public static partial void Answered(ILogger logger, int promptTokens, int cachedPromptTokens, int completionTokens, int cited, bool refused, double totalMs);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Answered: {PromptTokens} prompt + {CompletionTokens} completion tokens, {Cited} sources cited, refused: {Refused}, {TotalMs:0} ms")]
+        public static partial void AnsweredWithoutCacheUse(ILogger logger, int promptTokens, int completionTokens, int cited, bool refused, double totalMs);
     }
 }

@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -8,13 +9,14 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenAI;
 using RagAssistant.Core;
+using RagAssistant.Core.Answering;
 
 namespace RagAssistant.Hosting.OpenAICompatible;
 
 /// <summary>Registers models served over the OpenAI API behind Microsoft.Extensions.AI's abstractions.</summary>
 internal static class OpenAICompatibleRegistration
 {
-    // The OpenAI SDK refuses an empty key; servers without authentication (Ollama, llama-server) ignore it.
+    // The OpenAI SDK refuses an empty key; without a configured key it is sent nowhere (NoAuthorization removes it).
     private const string NoApiKey = "unused";
 
     /// <summary>
@@ -28,9 +30,16 @@ internal static class OpenAICompatibleRegistration
     public static void AddChatModel(IServiceCollection services, IConfiguration configuration)
     {
         AddOptions(services, configuration, OpenAICompatibleModelOptions.ChatName);
-        services.AddChatClient(sp => CreateClient(sp, OpenAICompatibleModelOptions.ChatName, out var modelId).GetChatClient(modelId).AsIChatClient())
+        services.AddChatClient(sp =>
+            {
+                // One try per generation: a retry would send a cold or slow server a copy of a request it is still
+                // working on, and multiply the wait before the user hears of the failure.
+                var options = Get(sp, OpenAICompatibleModelOptions.ChatName);
+                var client = CreateClient(options, retries: 0).GetChatClient(options.ModelId).AsIChatClient();
+                return new ModelServerChatClient(client, options, OpenAICompatibleModelOptions.ChatName);
+            })
             .UseOpenTelemetry(NoTelemetryLogs)
-            .UseLogging();
+            .Use((inner, sp) => new LoggingChatClient(inner, new ReportedFailureLogDemotion(sp.GetRequiredService<ILoggerFactory>()).CreateLogger(typeof(LoggingChatClient).FullName!)));
 
         // The OpenAI API has no tokenize call: count pessimistically so the packed prompt and the answer fit the server's context.
         services.TryAddKeyedSingleton<ITokenizer>(ITokenizer.ChatKey, (sp, _) => new ApproximateTokenizer(Get(sp, OpenAICompatibleModelOptions.ChatName).ContextSize));
@@ -40,7 +49,12 @@ internal static class OpenAICompatibleRegistration
     public static void AddEmbeddingModel(IServiceCollection services, IConfiguration configuration)
     {
         AddOptions(services, configuration, OpenAICompatibleModelOptions.EmbeddingName);
-        services.AddEmbeddingGenerator(sp => CreateClient(sp, OpenAICompatibleModelOptions.EmbeddingName, out var modelId).GetEmbeddingClient(modelId).AsIEmbeddingGenerator())
+        services.AddEmbeddingGenerator(sp =>
+            {
+                // Indexing batches are idempotent: the SDK's retries of a failed batch stay.
+                var options = Get(sp, OpenAICompatibleModelOptions.EmbeddingName);
+                return CreateClient(options, retries: null).GetEmbeddingClient(options.ModelId).AsIEmbeddingGenerator();
+            })
             .UseOpenTelemetry(NoTelemetryLogs)
             .UseLogging();
     }
@@ -55,12 +69,38 @@ internal static class OpenAICompatibleRegistration
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpenAICompatibleModelOptions>, OpenAICompatibleModelOptionsValidator>());
     }
 
-    private static OpenAIClient CreateClient(IServiceProvider services, string name, out string modelId)
+    // retries: null keeps the SDK's policy.
+    private static OpenAIClient CreateClient(OpenAICompatibleModelOptions options, int? retries)
     {
-        var options = Get(services, name);
-        modelId = options.ModelId!;
-        return new OpenAIClient(
-            new ApiKeyCredential(string.IsNullOrEmpty(options.ApiKey) ? NoApiKey : options.ApiKey),
-            new OpenAIClientOptions { Endpoint = options.EndpointUri });
+        var clientOptions = new OpenAIClientOptions { Endpoint = options.EndpointUri, NetworkTimeout = options.Timeout };
+        if (retries is { } maxRetries)
+        {
+            clientOptions.RetryPolicy = new ClientRetryPolicy(maxRetries);
+        }
+
+        if (string.IsNullOrEmpty(options.ApiKey))
+        {
+            clientOptions.AddPolicy(NoAuthorization.Instance, PipelinePosition.BeforeTransport);
+        }
+
+        return new OpenAIClient(new ApiKeyCredential(string.IsNullOrEmpty(options.ApiKey) ? NoApiKey : options.ApiKey), clientOptions);
+    }
+
+    /// <summary>Removes the placeholder key's <c>Authorization</c> header: a server without authentication gets none.</summary>
+    private sealed class NoAuthorization : PipelinePolicy
+    {
+        public static readonly NoAuthorization Instance = new();
+
+        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            message.Request.Headers.Remove("Authorization");
+            ProcessNext(message, pipeline, currentIndex);
+        }
+
+        public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            message.Request.Headers.Remove("Authorization");
+            return ProcessNextAsync(message, pipeline, currentIndex);
+        }
     }
 }

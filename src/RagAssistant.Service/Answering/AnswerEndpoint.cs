@@ -99,6 +99,11 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
                 LogFailed(logger, ex);
                 return ApiProblems.Conversation(ex);
             }
+            catch (ModelServerException ex)
+            {
+                LogModelServerFailed(logger, ex.Message, ex);
+                return ApiProblems.ModelServerFailed(ex);
+            }
             catch (Exception ex)
             {
                 LogFailed(logger, ex);
@@ -165,6 +170,11 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
                 LogFailed(logger, ex);
                 failure = new AnswerFailure("The conversation could not be stored.", ex.Message, ApiProblems.StatusOf(ex));
             }
+            catch (ModelServerException ex)
+            {
+                LogModelServerFailed(logger, ex.Message, ex);
+                failure = new AnswerFailure(ApiProblems.ModelServerFailedTitle, ex.Message, StatusCodes.Status502BadGateway);
+            }
             catch (Exception ex)
             {
                 LogFailed(logger, ex);
@@ -194,4 +204,17 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Answering failed")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+
+    // The server's fault, said in one line; its trace goes to Debug.
+    private static void LogModelServerFailed(ILogger logger, string reason, ModelServerException exception)
+    {
+        LogModelServerFailed(logger, reason);
+        LogModelServerFailure(logger, exception);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Answering failed: {Reason}")]
+    private static partial void LogModelServerFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The model server's failure")]
+    private static partial void LogModelServerFailure(ILogger logger, Exception exception);
 }

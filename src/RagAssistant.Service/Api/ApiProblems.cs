@@ -1,3 +1,4 @@
+using RagAssistant.Core.Answering;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RagAssistant.Hosting.Conversations;
 using RagAssistant.Hosting.Startup;
@@ -78,6 +79,13 @@ internal static class ApiProblems
             $"The answer took longer than {timeout} (Service:AnswerTimeout) and was stopped. Retry, or ask a narrower question.",
             statusCode: StatusCodes.Status504GatewayTimeout,
             title: "The answer took too long.");
+
+    /// <summary>The chat model's server failed: 502, its one line (which server, what to fix) as the detail.</summary>
+    public static ProblemHttpResult ModelServerFailed(ModelServerException exception) =>
+        TypedResults.Problem(exception.Message, statusCode: StatusCodes.Status502BadGateway, title: ModelServerFailedTitle);
+
+    /// <summary>The title of <see cref="ModelServerFailed"/>, and of a stream's error event for the same failure.</summary>
+    public const string ModelServerFailedTitle = "The model server failed.";
 
     public static ProblemHttpResult AnswerFailed(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status500InternalServerError, title: "Answering failed.");

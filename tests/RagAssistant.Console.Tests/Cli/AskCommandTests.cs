@@ -140,6 +140,21 @@ public sealed class AskCommandTests
     }
 
     [Theory]
+    [InlineData(null, "cut at the answer-token limit (Answering:MaxAnswerTokens)")]
+    [InlineData(512, "cut by the model server at its own limit after 2 tokens (ours, Answering:MaxAnswerTokens, is 512)")]
+    public async Task The_footer_says_whose_limit_cut_the_answer(int? ours, string expected)
+    {
+        // The answer stops after 2 tokens; with our limit at 512 the model server stopped it at its own.
+        var cli = new CliHarness();
+        cli.Pipeline.AnswerTokenLimit = 2;
+        cli.Pipeline.ReportedAnswerTokenLimit = ours;
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", "How does speculative decoding work?"));
+
+        Assert.Contains(expected, cli.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("   ")]
     public async Task An_empty_question_is_bad_usage(string question)

@@ -195,6 +195,8 @@ public sealed class ModelProviderCompositionTests
     [InlineData("ChatModel", Endpoint, null, null, "ModelId is required")]
     [InlineData("ChatModel", Endpoint, "qwen", "100", "ContextSize must be between 256")]
     [InlineData("EmbeddingModel", null, "nomic-embed-text", null, "Endpoint is required")]
+    [InlineData("ChatModel", "http://127.0.0.1:11434/v1/chat/completions", "qwen", null, "Endpoint must be the server's base URL ending in /v1, without /chat/completions, e.g. http://127.0.0.1:11434/v1;")]
+    [InlineData("EmbeddingModel", "http://127.0.0.1:11434/v1/embeddings/", "nomic-embed-text", null, "without /embeddings, e.g. http://127.0.0.1:11434/v1;")]
     public void Bad_server_settings_fail_start_up_validation_with_what_to_fix(string section, string? endpoint, string? modelId, string? contextSize, string expected)
     {
         using var host = Build(new()
@@ -208,6 +210,23 @@ public sealed class ModelProviderCompositionTests
 
         var error = Assert.Throws<OptionsValidationException>(host.Services.ValidateStartupOptions);
         Assert.Contains(error.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("02:00:00")]
+    public void A_timeout_out_of_range_fails_start_up_validation(string timeout)
+    {
+        using var host = Build(new()
+        {
+            ["ChatModel:Provider"] = "OpenAICompatible",
+            ["ChatModel:Endpoint"] = Endpoint,
+            ["ChatModel:ModelId"] = "qwen",
+            ["ChatModel:Timeout"] = timeout,
+        });
+
+        var error = Assert.Throws<OptionsValidationException>(host.Services.ValidateStartupOptions);
+        Assert.Contains(error.Failures, f => f.Contains("Timeout must be between 00:00:01 and 01:00:00", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 
 namespace RagAssistant.Console.Tests.TestDoubles;
@@ -12,12 +11,9 @@ namespace RagAssistant.Console.Tests.TestDoubles;
 /// </summary>
 /// <param name="tokens">Words a streamed answer has when no one stops it.</param>
 /// <param name="tokenDelay">The pause after each word.</param>
-internal sealed class SlowChatServer(int tokens, TimeSpan tokenDelay) : LoopbackHttpServer
+internal sealed class SlowChatServer(int tokens, TimeSpan tokenDelay) : ChatCompletionServer
 {
     private int tokensSent;
-
-    /// <summary>The base URL to configure as <c>ChatModel:Endpoint</c>.</summary>
-    public Uri Endpoint => new(BaseUri, "v1");
 
     /// <summary>Words a streamed answer has when no one stops it.</summary>
     public int Tokens => tokens;
@@ -48,28 +44,4 @@ internal sealed class SlowChatServer(int tokens, TimeSpan tokenDelay) : Loopback
         await WriteAsync(response, $"data: {Completion("chat.completion.chunk", "delta", null, "stop")}\n\ndata: [DONE]\n\n");
         response.Close();
     }
-
-    private static async Task WriteAsync(HttpListenerResponse response, string text)
-    {
-        await response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(text));
-        await response.OutputStream.FlushAsync();
-    }
-
-    // One OpenAI chat completion object, or one chunk of a streamed one.
-    private static string Completion(string kind, string field, string? content, string? finishReason) => JsonSerializer.Serialize(new Dictionary<string, object?>
-    {
-        ["id"] = "chatcmpl-slow",
-        ["object"] = kind,
-        ["created"] = 0,
-        ["model"] = "scripted",
-        ["choices"] = new object[]
-        {
-            new Dictionary<string, object?>
-            {
-                ["index"] = 0,
-                [field] = content is null ? new Dictionary<string, object?>() : new Dictionary<string, object?> { ["role"] = "assistant", ["content"] = content },
-                ["finish_reason"] = finishReason,
-            },
-        },
-    });
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
@@ -28,14 +29,15 @@ internal static class PipelineHarness
         ITokenizer? tokenizer = null,
         AnsweringOptions? options = null,
         bool retrievalOnly = false,
-        IEnumerable<IFunctionInvocationFilter>? functionFilters = null)
+        IEnumerable<IFunctionInvocationFilter>? functionFilters = null,
+        ILogger<AnswerPipeline>? logger = null)
     {
         return new AnswerPipeline(
             retriever,
             AnswerPromptTemplates.Load(Prompts),
             Options.Create(options ?? new AnsweringOptions()),
             Options.Create(new AssistantOptions { RetrievalOnly = retrievalOnly }),
-            NullLogger<AnswerPipeline>.Instance,
+            logger ?? NullLogger<AnswerPipeline>.Instance,
             chatClient,
             tokenizer,
             functionFilters);

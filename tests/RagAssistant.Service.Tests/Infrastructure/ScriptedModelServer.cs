@@ -37,6 +37,9 @@ internal sealed class ScriptedModelServer : IAsyncDisposable
     /// <summary>The whole answer to a request that does not stream (the assistant's rewrite of a follow-up into a standalone query).</summary>
     public string Completion { get; set; } = "word0 word1 word2";
 
+    /// <summary>When set, every completion fails with this status and an OpenAI error body ("internal boom"), as a broken server's would.</summary>
+    public int? FailWith { get; set; }
+
     public int Requests => Volatile.Read(ref _requests);
 
     public int TokensSent => Volatile.Read(ref _tokensSent);
@@ -99,6 +102,13 @@ internal sealed class ScriptedModelServer : IAsyncDisposable
     {
         Interlocked.Increment(ref _requests);
         var aborted = context.RequestAborted;
+        if (FailWith is { } status)
+        {
+            context.Response.StatusCode = status;
+            await context.Response.WriteAsJsonAsync(new { error = new { message = "internal boom", type = "server_error" } }, aborted);
+            return;
+        }
+
         string? scripted;
         using (var request = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: aborted))
         {

@@ -53,6 +53,12 @@ public sealed partial class FakeAnswerPipeline : IAnswerPipeline
     /// <summary>The server's answer-token limit, as <c>Answering:MaxAnswerTokens</c> would set it; null for none.</summary>
     public int? AnswerTokenLimit { get; set; }
 
+    /// <summary>
+    /// The limit the result says the assistant gave the model; null for the one it cuts at. Above <see cref="AnswerTokenLimit"/>,
+    /// a cut answer was stopped by the model server at a limit of its own.
+    /// </summary>
+    public int? ReportedAnswerTokenLimit { get; set; }
+
     /// <summary>A pause before each piece.</summary>
     public TimeSpan TokenDelay { get; set; } = TimeSpan.Zero;
 
@@ -153,6 +159,7 @@ public sealed partial class FakeAnswerPipeline : IAnswerPipeline
         yield return new AnswerCompletedUpdate(Result(request.Question, string.Concat(pieces), pieces.Count) with
         {
             FinishReason = cut ? AnswerFinishReason.Length : AnswerFinishReason.Stop,
+            AnswerTokenLimit = ReportedAnswerTokenLimit ?? (limit == int.MaxValue ? null : limit),
             Claims = [.. Claims.Select(c => c.Claim)],
         });
     }

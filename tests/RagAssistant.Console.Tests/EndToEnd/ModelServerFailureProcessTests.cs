@@ -1,0 +1,39 @@
+using RagAssistant.Console.Tests.TestDoubles;
+
+namespace RagAssistant.Console.Tests.EndToEnd;
+
+/// <summary><c>ask</c> against a model server that fails: one actionable line on stderr and exit code 1, no logged stack traces.</summary>
+[Trait("Category", "EndToEnd")]
+public sealed class ModelServerFailureProcessTests : IDisposable
+{
+    private readonly TempFolder workingDirectory = new();
+
+    public void Dispose() => workingDirectory.Dispose();
+
+    [Theory]
+    [InlineData(ServerFault.Status, "answered HTTP 500: internal boom details")]
+    [InlineData(ServerFault.EmptyStream, "returned no answer text")]
+    [InlineData(ServerFault.CutOff, "closed the connection before the answer ended; the answer above is incomplete.")]
+    public async Task Ask_says_what_the_server_did_in_one_line_and_exits_1(ServerFault fault, string expected)
+    {
+        using var server = new FaultyChatServer(fault);
+        var corpus = Path.Combine(TestPaths.RepositoryRoot, "data", "papers");
+
+        var result = await ConsoleProcess.RunAsync(
+            null, workingDirectory.Path,
+            "ask", "How does the LR-annealing scaling law predict the loss at any training step?", "--corpus", corpus, "--EmbeddingModel:Provider=None",
+            "--ChatModel:Provider=OpenAICompatible", $"--ChatModel:Endpoint={server.Endpoint}", "--ChatModel:ModelId=scripted");
+
+        Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}: {result.Error}");
+        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Equal($"error: the model server at {server.Endpoint} (ChatModel:Endpoint) {expected}", error.Split(": check", 2)[0]);
+        if (fault == ServerFault.CutOff)
+        {
+            // The text the server sent stays on stdout, its line ended before the error.
+            Assert.Contains("word0 word1 word2\n", result.Output, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("fail:", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Text.Json;
+using RagAssistant.Service.Tests.Infrastructure;
+
+namespace RagAssistant.Service.Tests.EndToEnd;
+
+/// <summary>
+/// The service in front of a model server that fails: 502 (Bad Gateway) with the one line that names the server and
+/// what to fix, as a problem and as a stream's error event; one log line per failure, no stack trace below Debug.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class ModelServerFailureServiceTests
+{
+    private const string Question = "How does the LR-annealing scaling law predict the loss at any training step?";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_failing_model_server_is_a_502_with_its_one_line_as_problem_and_as_error_event()
+    {
+        ServiceProcess.SkipWithoutBuild();
+        await using var model = await ScriptedModelServer.StartAsync(Ct);
+        model.FailWith = 500;
+        await using var service = ServiceProcess.Start(
+            "--EmbeddingModel:Provider=None", "--Service:WatchCorpus=false", "--ChatModel:Provider=OpenAICompatible",
+            $"--ChatModel:Endpoint={model.Endpoint}", "--ChatModel:ModelId=scripted");
+        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), Ct);
+        using var client = new HttpClient { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(60) };
+        var expected = $"the model server at {model.Endpoint} (ChatModel:Endpoint) answered HTTP 500: internal boom";
+
+        using var whole = await client.PostStreamingAsync("/api/ask", new { question = Question }, Ct, accept: "application/json");
+        var problem = await whole.ReadProblemAsync(Ct);
+        Assert.Equal(HttpStatusCode.BadGateway, whole.StatusCode);
+        Assert.Equal(expected, problem.GetProperty("detail").GetString());
+
+        using var streamed = await client.PostStreamingAsync("/api/ask", new { question = Question }, Ct);
+        await using var events = await streamed.Content.ReadAsStreamAsync(Ct);
+        ServerSentEvent? last = null;
+        await foreach (var item in ServerSentEvents.ReadAsync(events, Ct))
+        {
+            last = item;
+        }
+
+        Assert.Equal("error", last?.Event);
+        var error = JsonDocument.Parse(last!.Data).RootElement;
+        Assert.Equal(502, error.GetProperty("status").GetInt32());
+        Assert.Equal(expected, error.GetProperty("detail").GetString());
+
+        // Sent once each (no retries), and logged as one line each.
+        Assert.Equal(2, model.Requests);
+        var output = service.Output;
+        Assert.Equal(2, output.Split("Answering failed: " + expected).Length - 1);
+        Assert.DoesNotContain("fail:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+}
