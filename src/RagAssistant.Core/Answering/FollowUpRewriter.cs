@@ -71,6 +71,12 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
             Log.Rewritten(logger, question, query);
             return new RetrievalQuery(query);
         }
+        catch (ModelServerException ex)
+        {
+            // The server's fault, said in its one line; the answer's own request will say it again if it lasts.
+            Log.RewriteFailedAtServer(logger, ex.Message);
+            return joined;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Rewriting only sharpens the search; a failing model must not lose the question.
@@ -192,5 +198,8 @@ internal sealed partial class FollowUpRewriter(AnswerPromptTemplates prompts, An
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Rewriting the follow-up failed; searching the question with the last one as context")]
         public static partial void RewriteFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Rewriting the follow-up failed ({Reason}); searching the question with the last one as context")]
+        public static partial void RewriteFailedAtServer(ILogger logger, string reason);
     }
 }

@@ -75,7 +75,7 @@ internal sealed class ModelServerChatClient(IChatClient inner, OpenAICompatibleM
 
     private string Server => $"the model server at {options.Endpoint} ({section}:Endpoint)";
 
-    private string CutOff => $"{Server} closed the connection before the answer ended; the answer above is incomplete.";
+    private string CutOff => $"{Server} closed the connection before the answer ended; the answer is incomplete.";
 
     // The one line for a failure of the server or of the way to it; null for the caller's own cancellation and for
     // faults of the assistant itself.

@@ -13,7 +13,7 @@ public sealed class ModelServerFailureProcessTests : IDisposable
     [Theory]
     [InlineData(ServerFault.Status, "answered HTTP 500: internal boom details")]
     [InlineData(ServerFault.EmptyStream, "returned no answer text")]
-    [InlineData(ServerFault.CutOff, "closed the connection before the answer ended; the answer above is incomplete.")]
+    [InlineData(ServerFault.CutOff, "closed the connection before the answer ended; the answer is incomplete.")]
     public async Task Ask_says_what_the_server_did_in_one_line_and_exits_1(ServerFault fault, string expected)
     {
         using var server = new FaultyChatServer(fault);

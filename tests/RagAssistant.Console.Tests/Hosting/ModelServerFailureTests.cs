@@ -101,7 +101,7 @@ public sealed class ModelServerFailureTests
         var error = await Assert.ThrowsAsync<ModelServerException>(() => StreamAsync(host, text));
 
         Assert.Equal("word0 word1 word2", text.ToString());
-        Assert.Equal($"the model server at {server.Endpoint} (ChatModel:Endpoint) closed the connection before the answer ended; the answer above is incomplete.", error.Message);
+        Assert.Equal($"the model server at {server.Endpoint} (ChatModel:Endpoint) closed the connection before the answer ended; the answer is incomplete.", error.Message);
     }
 
     [Theory]
