@@ -46,10 +46,18 @@ public sealed class ModelServerFailureServiceTests
         Assert.Equal(502, error.GetProperty("status").GetInt32());
         Assert.Equal(expected, error.GetProperty("detail").GetString());
 
-        // Sent once each (no retries), and logged as one line each.
+        // Sent once each (no retries), and logged as one line each; the console logger writes from its own queue, so
+        // the second line may reach the output just after the stream's last event.
         Assert.Equal(2, model.Requests);
+        static int Logged(string output, string line) => output.Split("Answering failed: " + line).Length - 1;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Logged(service.Output, expected) < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Ct);
+        }
+
         var output = service.Output;
-        Assert.Equal(2, output.Split("Answering failed: " + expected).Length - 1);
+        Assert.Equal(2, Logged(output, expected));
         Assert.DoesNotContain("fail:", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
