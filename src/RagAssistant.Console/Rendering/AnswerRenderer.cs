@@ -369,8 +369,12 @@ internal sealed class AnswerRenderer(Terminal terminal)
                 AnswerMode.NotCovered => "not covered: no paper relevant enough, no model call",
                 _ => "generated",
             },
-            $"retrieval {t.RetrievalMs:0} ms",
         };
+        if (!result.IsChat)
+        {
+            parts.Add($"retrieval {t.RetrievalMs:0} ms"); // chat searches nothing
+        }
+
         if (result.Mode == AnswerMode.Generated && result.Usage.CompletionTokens > 0)
         {
             parts.Add($"first token {t.TimeToFirstTokenMs:0} ms");

@@ -151,7 +151,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         // Chat ("thanks!", "hi") asks nothing of the papers, and is no follow-up on the conversation's topic either.
         if (snapshot.Passages.Count > 0 && snapshot.Bm25.IsChat(text))
         {
-            return new RetrievalResult(query.Text, [], mode, notice) { IsChat = true };
+            return new RetrievalResult(query.Text, [], mode, Notice: null) { IsChat = true }; // nothing searched: no notice on how
         }
 
         if (string.IsNullOrWhiteSpace(text) || snapshot.Passages.Count == 0 || (!HasContent(snapshot.Bm25, text) && (context is null || !HasContent(snapshot.Bm25, context))))

@@ -408,7 +408,7 @@ public sealed class ChatSessionTests
         Assert.Equal(0, await cli.RunAsync("thanks!\n"));
 
         Assert.Contains(Core.Answering.AnswerPipeline.ChatReply, cli.Output, StringComparison.Ordinal);
-        Assert.Contains("chat: nothing to search, no model call | retrieval 3 ms", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("chat: nothing to search, no model call | total", cli.Output, StringComparison.Ordinal); // no retrieval time: nothing was searched
         Assert.DoesNotContain("not covered", cli.Output, StringComparison.Ordinal);
     }
 
@@ -493,6 +493,29 @@ public sealed class ChatSessionTests
         Assert.Equal("source sentences 1200/2674 embedded", EmbeddingProgressView.DescribeSentences(running with { SentencesEta = null }));
     }
 
+    [Fact]
+    public async Task Waiting_for_the_second_dense_retriever_says_so_instead_of_falling_silent()
+    {
+        // A trial's redirected `index` sat a minute on the sentences' last line while the second retriever's passages ran.
+        using var output = new StringWriter();
+        var index = new ProgressIndex
+        {
+            Embedding = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, null, TimeSpan.Zero, null) { SentencesDone = 2674, SentencesTotal = 2674, SecondDense = EmbeddingState.Running },
+            Vectors = new TaskCompletionSource<IndexReport>(),
+        };
+
+        var waiting = EmbeddingProgressView.WaitAsync(index, Terminal.Plain(output, TextWriter.Null, TextReader.Null), TestContext.Current.CancellationToken);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!output.ToString().Contains("second dense retriever", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        index.Vectors.SetResult(new IndexReport(312, 312, 312, 0, [], true, TimeSpan.Zero));
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Contains("Embedding the second dense retriever's passages", output.ToString(), StringComparison.Ordinal);
+    }
+
     /// <summary>Only <see cref="ICorpusIndex.Embedding"/> matters to the chat session.</summary>
     private sealed class ProgressIndex : ICorpusIndex
     {
@@ -502,6 +525,8 @@ public sealed class ChatSessionTests
 
         public Task<IndexReport> BuildAsync(IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task<IndexReport> WaitForVectorsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public TaskCompletionSource<IndexReport>? Vectors { get; init; }
+
+        public Task<IndexReport> WaitForVectorsAsync(CancellationToken cancellationToken = default) => Vectors?.Task ?? throw new NotSupportedException();
     }
 }

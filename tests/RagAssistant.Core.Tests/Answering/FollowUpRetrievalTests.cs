@@ -152,6 +152,7 @@ public sealed class FollowUpRetrievalTests
             Assert.Equal(AnswerMode.NotCovered, r.Mode);
             Assert.Equal(AnswerPipeline.ChatReply, r.Answer);
             Assert.Empty(r.Sources);
+            Assert.Null(r.RetrievalNotice); // nothing was searched, so no note on how (BM25 only while the vectors are pending)
         });
         Assert.Contains("LoRA", results[^1].SearchQuery, StringComparison.Ordinal); // chat is no topic: "its" is still LoRA
     }
