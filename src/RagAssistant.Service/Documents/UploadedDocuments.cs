@@ -273,17 +273,19 @@ internal sealed partial class UploadedDocuments(
         var existing = copies.Copies[0].Existing;
         var sameUpload = copies.ExistingFiles.All(source => files.Any(f => !ReferenceEquals(f, file) && ClientFileName(f.FileName) == source));
         var where = string.Join(" and ", copies.ExistingFiles.Select(source => sameUpload ? $"\"{source}\"" : Where(source)));
+        // One file sent: nothing else to send without it.
+        var rest = files.Count > 1 ? " Nothing of this upload was saved; send the other files without it." : " Nothing was saved.";
         if (copies.Copies.Count == 1)
         {
             return sameUpload
                 ? $"\"{name}\" has the same content as \"{existing.SourceFile}\" of this upload: send it once. Nothing of this upload was saved."
-                : $"\"{name}\" has the same content as {where} (\"{existing.Title}\"), already in the corpus: it is searchable as that document, so it was not saved again. Nothing of this upload was saved; send the other files without it.";
+                : $"\"{name}\" has the same content as {where} (\"{existing.Title}\"), already in the corpus: it is searchable as that document, so it was not saved again.{rest}";
         }
 
         var papers = copies.Copies.Count == copies.DocumentPapers ? $"all {copies.DocumentPapers} of its papers" : $"{copies.Copies.Count} of its {copies.DocumentPapers} papers";
         return sameUpload
             ? $"\"{name}\" copies {where} of this upload ({papers}): send it once. Nothing of this upload was saved."
-            : $"\"{name}\" copies {where}: {papers} are already in the corpus (the first: \"{existing.Title}\"), searchable as those documents, so it was not saved again. Nothing of this upload was saved; send the other files without it.";
+            : $"\"{name}\" copies {where}: {papers} are already in the corpus (the first: \"{existing.Title}\"), searchable as those documents, so it was not saved again.{rest}";
     }
 
     private static string Where(string sourceFile) =>

@@ -271,6 +271,7 @@ public sealed class WebChatDocumentsBrowserTests
         (status, var detail) = await UploadAsync(client, ("lora copy.md", lora));
         Assert.Equal(HttpStatusCode.Conflict, status);
         Assert.StartsWith("\"lora copy.md\" has the same content as the uploaded document \"lora.md\" (\"LoRA\"), already in the corpus", detail, StringComparison.Ordinal);
+        Assert.EndsWith("so it was not saved again. Nothing was saved.", detail, StringComparison.Ordinal); // one file sent: no "other files"
 
         // ... and after (from the index), whitespace and line endings aside; a one-line note's title is only its name.
         await WaitUntilIndexedAsync(client, "lora.md");
