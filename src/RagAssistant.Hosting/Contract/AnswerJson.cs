@@ -168,6 +168,7 @@ public static class AnswerJson
         {
             Claims = [.. result.Claims.Select(ToDocument)],
             Grounding = ToDocument(result.Grounding),
+            Chat = result.IsChat,
         };
     }
 
@@ -238,6 +239,14 @@ public sealed record AnswerDocument(
 
     /// <summary>How many claims got each verdict.</summary>
     public GroundingDocument Grounding { get; init; } = new(0, 0, 0, 0, 0);
+
+    /// <summary>
+    /// <c>true</c> when the question was chat (a greeting, thanks, or words to the assistant: nothing was searched and
+    /// the answer says what the assistant answers); absent otherwise. Such an answer is also <c>not-covered</c> and
+    /// refused, so older clients read it as before.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Chat { get; init; }
 }
 
 /// <summary>

@@ -450,6 +450,7 @@ function timingsInWords(result) {
   const t = result.timings_ms || {};
   const mode = result.mode;
   if (mode === "retrieval-only") return `Extracted from the sources in ${duration(t.total || 0)} (retrieval-only: no model wrote this answer).`;
+  if (result.chat) return "Nothing to search in the papers, so no model was asked.";
   if (mode === "not-covered") return `Searched in ${duration(t.retrieval || t.total || 0)}: no paper was relevant enough, so no model was asked.`;
   const tokens = result.usage ? result.usage.completion_tokens : 0;
   const cached = result.usage && result.usage.cached_prompt_tokens ? `, ${count(result.usage.cached_prompt_tokens, "prompt token")} reused from the cache` : "";
@@ -488,7 +489,7 @@ function finish(turn, result) {
   if (Array.isArray(result.claims)) turn.claims = result.claims;
   turn.searchQuery = result.search_query || turn.searchQuery;
   turn.answer.classList.remove("streaming");
-  turn.answer.classList.toggle("refused", !!result.refused);
+  turn.answer.classList.toggle("refused", !!result.refused && !result.chat);
   renderAnswer(turn);
   turn.extras.replaceChildren();
   renderSources(turn);

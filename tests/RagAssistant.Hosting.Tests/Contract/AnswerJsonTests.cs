@@ -124,6 +124,16 @@ public sealed class AnswerJsonTests
         var node = AnswerJson.ToJsonNode(Sample(AnswerMode.NotCovered));
 
         Assert.Equal("not-covered", node["mode"]!.GetValue<string>());
+        Assert.Null(node["chat"]); // absent unless the question was chat
+    }
+
+    [Fact]
+    public void A_chat_reply_says_chat_beside_its_not_covered_mode()
+    {
+        var node = AnswerJson.ToJsonNode(Sample(AnswerMode.NotCovered) with { Answer = AnswerPipeline.ChatReply, Refused = true });
+
+        Assert.Equal("not-covered", node["mode"]!.GetValue<string>());
+        Assert.True(node["chat"]!.GetValue<bool>());
     }
 
     [Fact]
