@@ -91,28 +91,51 @@ public sealed class PaperIdLedger(string cacheFolder)
     {
         var ids = new string?[documents.Count];
         var taken = new HashSet<string>(StringComparer.Ordinal);
-        var unclaimed = remembered.ToList();
+        var claimed = new bool[remembered.Count];
+
+        // The records by file and by content, in ledger order: a document looks only at the few that share one with it,
+        // so a load stays linear in the number of documents.
+        var byFile = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var byContent = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var r = 0; r < remembered.Count; r++)
+        {
+            foreach (var file in remembered[r].Files.Distinct(StringComparer.Ordinal))
+            {
+                (byFile.TryGetValue(file, out var list) ? list : byFile[file] = []).Add(r);
+            }
+
+            (byContent.TryGetValue(remembered[r].ContentHash, out var same) ? same : byContent[remembered[r].ContentHash] = []).Add(r);
+        }
+
+        IEnumerable<int> SharingAFile(PaperIdClaim d) => d.Files.SelectMany(f => byFile.GetValueOrDefault(f) ?? []).Distinct().Order();
+        IEnumerable<int> SameContent(PaperIdClaim d) => byContent.GetValueOrDefault(d.ContentHash) ?? [];
+
         // Unchanged (same content in a file it was in), then edited in place or replaced (a file it was in), then
         // moved or renamed (the same content elsewhere): a file that now holds another version keeps its id.
-        Func<PaperIdRecord, PaperIdClaim, bool>[] passes =
+        Func<PaperIdClaim, IEnumerable<int>>[] passes =
         [
-            (r, d) => r.ContentHash == d.ContentHash && r.Files.Any(d.Files.Contains),
-            (r, d) => r.Files.Any(d.Files.Contains),
-            (r, d) => r.ContentHash == d.ContentHash,
+            d => SharingAFile(d).Where(r => remembered[r].ContentHash == d.ContentHash),
+            SharingAFile,
+            SameContent,
         ];
-        foreach (var matches in passes)
+        foreach (var candidates in passes)
         {
             for (var i = 0; i < documents.Count; i++)
             {
                 var document = documents[i];
-                var record = ids[i] is null
-                    ? unclaimed.Find(r => Fits(r.Id, document.TitleId) && !taken.Contains(r.Id) && matches(r, document))
-                    : null;
-                if (record is not null)
+                if (ids[i] is not null)
                 {
-                    ids[i] = record.Id;
-                    taken.Add(record.Id);
-                    unclaimed.Remove(record);
+                    continue;
+                }
+
+                foreach (var r in candidates(document))
+                {
+                    if (!claimed[r] && Fits(remembered[r].Id, document.TitleId) && taken.Add(remembered[r].Id))
+                    {
+                        ids[i] = remembered[r].Id;
+                        claimed[r] = true;
+                        break;
+                    }
                 }
             }
         }
