@@ -16,7 +16,9 @@ namespace RagAssistant.Console.Chat;
 /// in progress; a second Ctrl+C at an empty prompt exits. Nothing the user types ends the session except /exit,
 /// Ctrl+D or the second Ctrl+C. With a <see cref="ConversationService"/> the conversation is stored (created on its
 /// first question): <c>/history</c> lists the recent ones, <c>/open N</c> switches to one, <c>/new</c> starts fresh,
-/// and <see cref="ResumeAsync"/> continues one (<c>--continue</c>, <c>--conversation ID</c>).
+/// <c>/rename</c>, <c>/delete</c> and <c>/export</c> do what the service's <c>/api/conversations</c> does, through the
+/// same <see cref="ConversationService"/>, and <see cref="ResumeAsync"/> continues one (<c>--continue</c>,
+/// <c>--conversation ID</c>).
 /// </summary>
 /// <remarks>
 /// While the passage vectors are computed in the background, progress shows as a live bar on the terminal's bottom
@@ -29,6 +31,9 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
 
     // Conversations /history lists.
     private const int HistoryPageSize = 10;
+
+    // How /rename takes its title, as the message on an empty one says it.
+    private const string RenameUsage = "/rename TITLE";
 
     private readonly AnswerRenderer renderer = new(terminal);
     private readonly Lock gate = new();
@@ -44,6 +49,9 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
 
     /// <summary>The stored conversation's id; null before its first question, or without a store.</summary>
     public string? ConversationId => conversation.Id;
+
+    /// <summary>The folder <c>/export</c> writes a relative or default file name in: the working directory.</summary>
+    public string WorkingFolder { get; init; } = Directory.GetCurrentDirectory();
 
     /// <summary>
     /// Continues a stored conversation: the one with <paramref name="id"/>, or the most recently updated when
@@ -269,7 +277,9 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         }
         catch (ConversationStoreException ex)
         {
-            terminal.Ui.MarkupLineInterpolated($"[red]{TerminalTextGuard.OneLine(ex.Message)}[/]");
+            // The store's not-found names no way to list them: each front end adds its own.
+            var list = ex.Error == ConversationStoreError.NotFound ? " /history lists them." : string.Empty;
+            terminal.Ui.MarkupLineInterpolated($"[red]{TerminalTextGuard.OneLine(ex.Message)}{list}[/]");
             return true;
         }
     }
@@ -302,7 +312,16 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
             case "/open" when conversations is not null:
                 await OpenListedAsync(argument, cancellationToken).ConfigureAwait(false);
                 break;
-            case "/history" or "/open":
+            case "/rename" when conversations is not null:
+                await RenameAsync(argument, cancellationToken).ConfigureAwait(false);
+                break;
+            case "/delete" when conversations is not null:
+                await DeleteAsync(argument, cancellationToken).ConfigureAwait(false);
+                break;
+            case "/export" when conversations is not null:
+                await ExportAsync(argument, cancellationToken).ConfigureAwait(false);
+                break;
+            case "/history" or "/open" or "/rename" or "/delete" or "/export":
                 terminal.Ui.MarkupLine("[yellow]Conversations are not stored in this chat.[/]");
                 break;
             case "/model":
@@ -329,6 +348,9 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         {
             rows.Add(("/history [words]", $"the {HistoryPageSize} most recent conversations (with words: those whose title has them)"));
             rows.Add(("/open N", "continue conversation N of /history (or /open ID)"));
+            rows.Add(("/rename TITLE", "rename the current conversation"));
+            rows.Add(("/delete [N]", "delete the current conversation, or N of /history (or /delete ID), after a y/N question"));
+            rows.Add(("/export [FILE]", "save the current conversation as Markdown to FILE (default: named after its title, here); never overwrites"));
         }
 
         rows.Add(("/model", "what is loaded: model file, backend, context size, threads"));
@@ -421,30 +443,181 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
             return;
         }
 
-        if (int.TryParse(argument, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        if (await ListedIdAsync(argument, cancellationToken).ConfigureAwait(false) is { } id)
         {
-            if (listed.Count == 0)
-            {
-                listed = (await conversations!.Store.ListAsync(null, HistoryPageSize, null, cancellationToken).ConfigureAwait(false)).Conversations;
-            }
+            await OpenAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
-            if (n < 1 || n > listed.Count)
-            {
-                terminal.Ui.MarkupLineInterpolated($"[yellow]There is no conversation {argument}: /history lists {listed.Count}.[/]");
-                return;
-            }
-
-            argument = listed[n - 1].Id;
+    // The conversation an argument names: N of /history (listed now when it was not yet), or else an id. Null, and
+    // says why, for a number /history does not show.
+    private async Task<string?> ListedIdAsync(string argument, CancellationToken cancellationToken)
+    {
+        if (!int.TryParse(argument, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            return argument;
         }
 
-        await OpenAsync(argument, cancellationToken).ConfigureAwait(false);
+        if (listed.Count == 0)
+        {
+            listed = (await conversations!.Store.ListAsync(null, HistoryPageSize, null, cancellationToken).ConfigureAwait(false)).Conversations;
+        }
+
+        if (n < 1 || n > listed.Count)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[yellow]There is no conversation {argument}: /history lists {listed.Count}.[/]");
+            return null;
+        }
+
+        return listed[n - 1].Id;
+    }
+
+    private void WriteNotFound(string id) =>
+        terminal.Ui.MarkupLineInterpolated($"[yellow]No conversation has the id {TerminalTextGuard.OneLine(id)}. /history lists them.[/]");
+
+    private async Task RenameAsync(string? title, CancellationToken cancellationToken)
+    {
+        if (conversation.Id is not { } id)
+        {
+            terminal.Ui.MarkupLine("[yellow]There is no conversation to rename yet: ask a question first, or /open one.[/]");
+            return;
+        }
+
+        // The service's rule for titles (empty, too long, control characters), worded for this command.
+        if (await conversations!.RenameAsync(id, title, RenameUsage, cancellationToken).ConfigureAwait(false) is { } error)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[red]{error}[/]");
+            return;
+        }
+
+        // The title as stored (white space collapsed), not as typed.
+        var renamed = await conversations.Store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        terminal.Ui.MarkupLineInterpolated($"[green]Renamed to \"{TerminalTextGuard.OneLine(renamed?.Title ?? title)}\".[/]");
+    }
+
+    private async Task DeleteAsync(string? argument, CancellationToken cancellationToken)
+    {
+        var id = argument is null ? conversation.Id : await ListedIdAsync(argument, cancellationToken).ConfigureAwait(false);
+        if (id is null)
+        {
+            if (argument is null)
+            {
+                terminal.Ui.MarkupLine("[yellow]There is no conversation to delete yet: /delete N deletes conversation N of /history (or /delete ID).[/]");
+            }
+
+            return;
+        }
+
+        if (await conversations!.Store.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+        {
+            WriteNotFound(id);
+            return;
+        }
+
+        // Asked on the chat's own input, so a piped script answers it as it answers the prompt; only "y" deletes.
+        var current = stored.Id == conversation.Id;
+        var title = TerminalTextGuard.OneLine(stored.Title);
+        terminal.Ui.MarkupLineInterpolated($"Delete {(current ? "the current conversation" : "conversation")} \"{title}\" ({stored.Turns.Count} turn{(stored.Turns.Count == 1 ? string.Empty : "s")})? It cannot be undone.");
+        var answer = reader.ReadLine("[y/N] ");
+        if (answer.Kind != LineInputKind.Line || answer.Text.Trim().ToLowerInvariant() is not ("y" or "yes"))
+        {
+            terminal.Ui.MarkupLine("[grey]Not deleted.[/]");
+            return;
+        }
+
+        if (!await conversations.Store.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            WriteNotFound(id);
+            return;
+        }
+
+        if (!current)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[green]Deleted \"{title}\".[/]");
+            return;
+        }
+
+        conversation.Reset();
+        renderer.Forget(); // its sources went with it
+        terminal.Ui.MarkupLineInterpolated($"[green]Deleted \"{title}\".[/] [grey]The next question starts a new conversation.[/]");
+    }
+
+    private async Task ExportAsync(string? file, CancellationToken cancellationToken)
+    {
+        if (conversation.Id is not { } id)
+        {
+            terminal.Ui.MarkupLine("[yellow]There is no conversation to export yet: ask a question first, or /open one.[/]");
+            return;
+        }
+
+        // The service's export (GET /api/conversations/{id}/export): the same document under the same file name.
+        if (await conversations!.ExportAsync(id, cancellationToken).ConfigureAwait(false) is not { } export)
+        {
+            WriteNotFound(id);
+            return;
+        }
+
+        string path;
+        try
+        {
+            path = Path.GetFullPath(file ?? export.FileName, WorkingFolder);
+        }
+        catch (ArgumentException)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[red]{TerminalTextGuard.OneLine(file)} is not a file name.[/]");
+            return;
+        }
+
+        if (Directory.Exists(path))
+        {
+            path = Path.Combine(path, export.FileName);
+        }
+
+        FileStream stream;
+        try
+        {
+            // CreateNew: a file that is there is never overwritten, even one created since the user looked.
+            stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            terminal.Ui.MarkupLineInterpolated($"[yellow]{TerminalTextGuard.OneLine(path)} already exists: not overwritten. Name another file: /export FILE.[/]");
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            terminal.Ui.MarkupLineInterpolated($"[red]Could not write {TerminalTextGuard.OneLine(path)}: {TerminalTextGuard.OneLine(ex.Message)}[/]");
+            return;
+        }
+
+        try
+        {
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(export.Markdown), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationCanceledException)
+        {
+            // No half document left behind under the name (a full disk).
+            File.Delete(path);
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            terminal.Ui.MarkupLineInterpolated($"[red]Could not write {TerminalTextGuard.OneLine(path)}: {TerminalTextGuard.OneLine(ex.Message)}[/]");
+            return;
+        }
+
+        terminal.Ui.MarkupLineInterpolated($"[green]Exported to {TerminalTextGuard.OneLine(path)}[/]");
     }
 
     private async Task<bool> OpenAsync(string id, CancellationToken cancellationToken)
     {
         if (await conversations!.OpenConversationAsync(id, cancellationToken).ConfigureAwait(false) is not var (opened, stored))
         {
-            terminal.Ui.MarkupLineInterpolated($"[yellow]No conversation has the id {id}. /history lists them.[/]");
+            WriteNotFound(id);
             return false;
         }
 

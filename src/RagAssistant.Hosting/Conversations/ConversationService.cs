@@ -30,6 +30,9 @@ public sealed partial class ConversationService(IConversationStore store, Assist
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>How the HTTP API takes a new title (<c>PATCH /api/conversations/{id}</c>), as the message on an empty one says it.</summary>
+    public const string ApiTitleUsage = "{\"title\": \"...\"}";
+
     /// <summary>The store, for listing, reading and deleting conversations.</summary>
     public IConversationStore Store => store;
 
@@ -186,17 +189,18 @@ public sealed partial class ConversationService(IConversationStore store, Assist
     /// <summary>Renames a conversation, or says why the title is refused.</summary>
     /// <param name="id">The conversation.</param>
     /// <param name="title">The new title; control characters and escape sequences are removed, white space collapsed to single spaces.</param>
+    /// <param name="titleUsage">How the front end takes the title, for the message on an empty one; null for the API's body (<see cref="ApiTitleUsage"/>).</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>Null when renamed, else what is wrong with the title.</returns>
     /// <exception cref="ConversationStoreException">No conversation has the id, or the store fails.</exception>
-    public async Task<string?> RenameAsync(string id, string? title, CancellationToken cancellationToken = default)
+    public async Task<string?> RenameAsync(string id, string? title, string? titleUsage = null, CancellationToken cancellationToken = default)
     {
         // A title is shown in the sidebar, the console's /history and exported Markdown: no control characters or
         // escape sequences reach any of them (the one rule, ControlCharacters).
         var trimmed = title is null ? null : string.Join(' ', ControlCharacters.Strip(title).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         if (string.IsNullOrEmpty(trimmed))
         {
-            return "The title is empty: give the new title as {\"title\": \"...\"}.";
+            return $"The title is empty: give the new title as {titleUsage ?? ApiTitleUsage}.";
         }
 
         if (trimmed.Length > options.Value.MaxTitleChars)
@@ -206,6 +210,19 @@ public sealed partial class ConversationService(IConversationStore store, Assist
 
         return await store.RenameAsync(id, trimmed, cancellationToken).ConfigureAwait(false) ? null : throw SqlConversationStore.NotFound(id);
     }
+
+    /// <summary>
+    /// A conversation as a Markdown document (<see cref="ConversationMarkdown"/>) with the file name it is saved under:
+    /// its title reduced to a safe stem (<see cref="SafeFileStem"/>), <c>conversation.md</c> when nothing of it is left.
+    /// </summary>
+    /// <param name="id">The conversation.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>The export, or null when no conversation has the id.</returns>
+    /// <exception cref="ConversationStoreException">The store fails.</exception>
+    public async Task<ConversationExport?> ExportAsync(string id, CancellationToken cancellationToken = default) =>
+        await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } conversation
+            ? new ConversationExport(SafeFileStem.From(conversation.Title, "conversation") + ".md", ConversationMarkdown.Write(conversation))
+            : null;
 
     /// <summary>A front end's conversation that is kept in the store: created on its first question.</summary>
     public AssistantConversation StartConversation() => new(assistant, this);
@@ -272,6 +289,11 @@ public sealed partial class ConversationService(IConversationStore store, Assist
     [LoggerMessage(Level = LogLevel.Error, Message = "The {Status} turn could not be stored")]
     private static partial void LogFinishFailed(ILogger logger, TurnStatus status, Exception exception);
 }
+
+/// <summary>A conversation exported as Markdown (<see cref="ConversationService.ExportAsync"/>).</summary>
+/// <param name="FileName">The name to save it under: the title's safe stem and <c>.md</c>.</param>
+/// <param name="Markdown">The document (LF line ends; UTF-8 when saved).</param>
+public sealed record ConversationExport(string FileName, string Markdown);
 
 /// <summary>A checked question in its conversation, ready for <see cref="ConversationService.AskStreamingAsync"/>.</summary>
 /// <param name="ConversationId">The conversation the turn is added to.</param>

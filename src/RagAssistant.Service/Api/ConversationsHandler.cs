@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RagAssistant.Hosting;
 using RagAssistant.Hosting.Conversations;
-using RagAssistant.Service.Documents;
 
 namespace RagAssistant.Service.Api;
 
@@ -57,7 +56,7 @@ internal sealed class ConversationsHandler(ConversationService conversations)
     {
         try
         {
-            if (await conversations.RenameAsync(id, body.Title, cancellationToken) is { } error)
+            if (await conversations.RenameAsync(id, body.Title, cancellationToken: cancellationToken) is { } error)
             {
                 return ApiProblems.BadRequest(error, "title");
             }
@@ -83,16 +82,13 @@ internal sealed class ConversationsHandler(ConversationService conversations)
         }
     }
 
-    // A download named after the title (`curl -OJ` saves "Attention-heads.md"): the upload rule for safe names.
+    // A download named after the title (`curl -OJ` saves "Attention-heads.md"), as the console's /export names its file.
     public async Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportAsync(string id, CancellationToken cancellationToken)
     {
         try
         {
-            return await conversations.Store.GetAsync(id, cancellationToken) is { } conversation
-                ? TypedResults.File(
-                    Encoding.UTF8.GetBytes(ConversationMarkdown.Write(conversation)),
-                    "text/markdown; charset=utf-8",
-                    UploadedDocuments.SafeStem(conversation.Title, "conversation") + ".md")
+            return await conversations.ExportAsync(id, cancellationToken) is { } export
+                ? TypedResults.File(Encoding.UTF8.GetBytes(export.Markdown), "text/markdown; charset=utf-8", export.FileName)
                 : ApiProblems.Conversation(SqlConversationStore.NotFound(id));
         }
         catch (ConversationStoreException ex)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Ingestion;
 using RagAssistant.Core.Retrieval;
@@ -30,7 +29,8 @@ internal sealed partial class UploadedDocuments(
     /// <summary>The file types the corpus reads.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".md", ".txt", ".pdf", ".jsonl"];
 
-    private const int MaxStemLength = 60;
+    // The stem of a file whose name has no letter or digit.
+    private const string DocumentStem = "document";
 
     // The index build's warnings end so ("not a readable PDF (...); skipped"); a refused upload was never in the corpus.
     private const string SkippedSuffix = "; skipped";
@@ -150,7 +150,7 @@ internal sealed partial class UploadedDocuments(
     public bool Delete(string name)
     {
         // Only a name this class could have chosen: never a path.
-        if (UploadFolder() is not { } folder || !IsDocument(name) || SafeStem(Path.GetFileNameWithoutExtension(name)) != Path.GetFileNameWithoutExtension(name))
+        if (UploadFolder() is not { } folder || !IsDocument(name) || SafeFileStem.From(Path.GetFileNameWithoutExtension(name), DocumentStem) != Path.GetFileNameWithoutExtension(name))
         {
             return false;
         }
@@ -305,7 +305,7 @@ internal sealed partial class UploadedDocuments(
     private static string SavedName(string? fileName)
     {
         var clientName = ClientFileName(fileName);
-        return SafeStem(Path.GetFileNameWithoutExtension(clientName)) + Path.GetExtension(clientName).ToLowerInvariant();
+        return SafeFileStem.From(Path.GetFileNameWithoutExtension(clientName), DocumentStem) + Path.GetExtension(clientName).ToLowerInvariant();
     }
 
     // The name in the uploads folder of a paper's source file, or "" for a file elsewhere in the corpus folder.
@@ -359,30 +359,6 @@ internal sealed partial class UploadedDocuments(
     /// <summary>The last segment of the client's name, whichever separator it used.</summary>
     private static string ClientFileName(string? fileName) =>
         (fileName ?? string.Empty).Split('/', '\\')[^1].Trim();
-
-    /// <summary>Letters and digits (any script), '-' and '_'; everything else becomes '-'; never empty, never hidden.</summary>
-    /// <param name="stem">The name (or a title) to reduce.</param>
-    /// <param name="fallback">The stem when nothing of <paramref name="stem"/> is left.</param>
-    internal static string SafeStem(string stem, string fallback = "document")
-    {
-        var builder = new StringBuilder(Math.Min(stem.Length, MaxStemLength));
-        foreach (var c in stem.Normalize(NormalizationForm.FormC))
-        {
-            if (builder.Length == MaxStemLength)
-            {
-                break;
-            }
-
-            var ok = char.IsLetterOrDigit(c) || c is '-' or '_';
-            if (ok || (builder.Length > 0 && builder[^1] != '-'))
-            {
-                builder.Append(ok ? c : '-');
-            }
-        }
-
-        var safe = builder.ToString().Trim('-');
-        return safe.Length == 0 ? fallback : safe;
-    }
 
     private static bool IsDocument(string name) =>
         !name.StartsWith('.') && Extensions.Contains(Path.GetExtension(name).ToLowerInvariant());

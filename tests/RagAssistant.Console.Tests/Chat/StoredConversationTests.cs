@@ -22,7 +22,7 @@ public sealed class StoredConversationTests
         Assert.Equal(
             ["What is speculative decoding?", FakeAnswerPipeline.AnswerFor("What is speculative decoding?")],
             cli.Pipeline.Requests.Last().History!.Select(m => m.Text));
-        var conversation = Assert.Single((await ListAsync(cli)).Conversations);
+        var conversation = Assert.Single((await cli.ConversationsAsync(Ct)).Conversations);
         Assert.Equal(2, conversation.TurnCount);
     }
 
@@ -76,7 +76,7 @@ public sealed class StoredConversationTests
         Assert.True(listing.IndexOf("Decoding speed?", StringComparison.Ordinal) < listing.IndexOf("Attention sinks?", StringComparison.Ordinal), cli.Output);
         Assert.Contains("Continuing \"Attention sinks?\"", cli.Output, StringComparison.Ordinal);
         Assert.Equal(["Attention sinks?", FakeAnswerPipeline.AnswerFor("Attention sinks?")], cli.Pipeline.Requests.Last().History!.Select(m => m.Text));
-        Assert.Equal([2, 1], (await ListAsync(cli)).Conversations.Select(c => c.TurnCount));
+        Assert.Equal([2, 1], (await cli.ConversationsAsync(Ct)).Conversations.Select(c => c.TurnCount));
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class StoredConversationTests
     {
         var cli = new CliHarness { Pipeline = { EchoQuestion = true } };
         Assert.Equal(0, await cli.RunAsync("What is attention?\n/exit\n"));
-        var id = (await ListAsync(cli)).Conversations[0].Id;
+        var id = (await cli.ConversationsAsync(Ct)).Conversations[0].Id;
 
         Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", "And sparse attention?", "--conversation", id, "--json"));
         using var json = JsonDocument.Parse(cli.Output);
@@ -137,13 +137,6 @@ public sealed class StoredConversationTests
         Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "q", "--conversation", "0123456789abcdef0123456789abcdef"));
         Assert.Contains("error: no conversation has the id", cli.Error, StringComparison.Ordinal);
         Assert.Equal(2, await cli.RunAsync("/exit\n", "--conversation", "0123456789abcdef0123456789abcdef"));
-        Assert.Equal(2, (await ListAsync(cli)).Conversations[0].TurnCount);
-    }
-
-    private static async Task<ConversationPage> ListAsync(CliHarness cli)
-    {
-        var path = new SqliteConnectionStringBuilder(cli.Configuration["ConnectionStrings:Conversations"]).DataSource;
-        await using var store = new SqliteConversationStore(path, new ConversationOptions());
-        return await store.ListAsync(null, 10, null, Ct);
+        Assert.Equal(2, (await cli.ConversationsAsync(Ct)).Conversations[0].TurnCount);
     }
 }

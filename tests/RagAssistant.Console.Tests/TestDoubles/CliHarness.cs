@@ -1,9 +1,11 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Console.Cli;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core;
+using RagAssistant.Hosting.Conversations;
 using RagAssistant.Testing.Chat;
 
 namespace RagAssistant.Console.Tests.TestDoubles;
@@ -65,6 +67,14 @@ internal sealed class CliHarness
         Output = output.ToString();
         Error = error.ToString();
         return exitCode;
+    }
+
+    /// <summary>The first page (10) of the conversations this harness's runs stored, read from its SQLite file.</summary>
+    public async Task<ConversationPage> ConversationsAsync(CancellationToken cancellationToken)
+    {
+        var path = new SqliteConnectionStringBuilder(Configuration["ConnectionStrings:Conversations"]).DataSource;
+        await using var store = new SqliteConversationStore(path, new ConversationOptions());
+        return await store.ListAsync(null, 10, null, cancellationToken);
     }
 
     /// <summary>A scripted client that names itself, as the banner and /model show a chat model.</summary>

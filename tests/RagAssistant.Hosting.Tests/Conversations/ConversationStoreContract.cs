@@ -281,7 +281,7 @@ public abstract class ConversationStoreContract : IAsyncLifetime
         await service.AskAsync((await service.PrepareAsync(greeted.ConversationId, "thanks!", null, null, null, Ct)).Ask!, Ct);
         var renamed = (await service.PrepareAsync(null, "hello", null, null, null, Ct)).Ask!;
         await service.AskAsync(renamed, Ct);
-        Assert.Null(await service.RenameAsync(renamed.ConversationId, "My greetings", Ct));
+        Assert.Null(await service.RenameAsync(renamed.ConversationId, "My greetings", cancellationToken: Ct));
         Assert.Equal("hi", (await Store.GetAsync(greeted.ConversationId, Ct))!.Title);
 
         pipeline.Pieces = ["Draft models speed up decoding [1]."];
