@@ -62,6 +62,10 @@ internal static class CrossValidationBenchmark
         var miniTitleVectors = await store.EmbedAsync("minilm", titles, t => Task.FromResult(miniLm.Encode(t.ToArray(), cancellationToken: cancellationToken)), cancellationToken);
         store.Save();
 
+        // The product's token-level match (late interaction over all-MiniLM-L6-v2's token vectors), every passage.
+        using var miniTokenModel = new RagAssistant.Onnx.Embeddings.MiniLmEmbeddingGenerator(Microsoft.Extensions.Options.Options.Create(new RagAssistant.Onnx.Embeddings.ArcticEmbeddingGeneratorOptions()));
+        var miniTokens = TokenVectors.Create(await miniTokenModel.GenerateAsync(miniTexts, TokenVectors.Options, cancellationToken), RagAssistant.Onnx.Embeddings.MiniLmEmbeddingGenerator.Dimensions)!;
+
         var sentenceOwner = new List<int>();
         for (var i = 0; i < sentences.Count; i++)
         {
@@ -136,6 +140,13 @@ internal static class CrossValidationBenchmark
                 signals["minilm-window"] = BestOf(Cosines(queryMini, miniWindowVectors), windowOwner, n);
                 signals["arctic-window"] = BestOf(Cosines(queryArctic.Span, arcticWindowVectors), windowOwner, n);
                 signals["minilm-title"] = Cosines(queryMini, miniTitleVectors);
+                var questionTokens = TokenVectors.Read((await miniTokenModel.GenerateAsync([q.Question], TokenVectors.Options, cancellationToken))[0], miniTokens.Dimensions)!.Value;
+                var tokenMatch = miniTokens.Match(questionTokens, Enumerable.Range(0, n));
+                signals["minilm-maxsim"] = Enumerable.Range(0, n).Select(o => tokenMatch[o]).ToArray();
+                // The same over the first stage's pool only (each retriever's top 50): a second stage, as a product
+                // would run it without scoring every passage.
+                var pool = FirstStage.SelectMany(name => Enumerable.Range(0, n).OrderByDescending(i => signals[name][i]).Take(Candidates)).ToHashSet();
+                signals["minilm-maxsim-pool"] = signals["minilm-maxsim"].Select((v, i) => pool.Contains(i) ? v : 0).ToArray();
                 // MiniLM is a symmetric model trained on statement pairs: the question's framing ("Is there a survey
                 // that ...", "How can one ...") dropped, only its content words embedded.
                 var content = string.Join(' ', System.Text.RegularExpressions.Regex.Matches(q.Question, @"[\p{L}\p{N}][\p{L}\p{N}'-]*").Select(m => m.Value).Where(w => !FramingWords.Contains(w)));
@@ -520,6 +531,8 @@ internal static class CrossValidationBenchmark
     private static double Gap(double[] scores, int k, IndexSnapshot snapshot) =>
         SentenceStanding.StandOut(Standardised(scores), snapshot.PaperOrdinals, snapshot.Papers.Count, k + 1) ?? 0;
 
+    private static readonly string[] FirstStage = ["bm25", "dense", "minilm"];
+
     private static readonly HashSet<string> FramingWords = new(
         ["is", "are", "was", "were", "there", "a", "an", "the", "any", "some", "which", "what", "how", "why", "when", "where", "who", "does", "do", "did", "can", "could", "would", "should", "one", "that", "this", "these", "those", "paper", "papers", "work", "works", "study", "studies", "research", "researchers", "survey", "approach", "method", "propose", "proposed", "proposes", "describe", "describes", "of", "to", "in", "for", "on", "by", "with", "and", "or", "it", "its", "they", "their", "be", "been", "so", "such", "about"],
         StringComparer.OrdinalIgnoreCase);
@@ -730,7 +743,9 @@ internal static class CrossValidationBenchmark
 
         yield return RankingConfig.Of("before: bm25 + dense", 0, ("bm25", 1), ("dense", 1));
         var shipped = new RetrievalOptions();
-        yield return RankingConfig.Of("shipped", 0, ("bm25", shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight));
+        yield return RankingConfig.Of("shipped", 0, ("bm25", shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight), ("minilm-maxsim-pool", shipped.TokenMatchWeight));
+        yield return RankingConfig.Of("shipped before the token match", 0, ("bm25", shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight));
+        yield return RankingConfig.Of("single", 0, ("minilm-maxsim", 1));
     }
 
     // The product's second dense weight (Retrieval:SecondDenseWeight), BM25 and arctic at 1: the one value the shipped fusion chose.
@@ -788,6 +803,12 @@ internal static class CrossValidationBenchmark
             yield return RankingConfig.Of("question framing dropped for minilm", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm-content", w));
             yield return RankingConfig.Of("question framing dropped for both embedders", 0, ("bm25", shippedOptions.Bm25Weight), ("dense-content", shippedOptions.DenseWeight), ("minilm-content", w));
             yield return RankingConfig.Of("framing dropped beside the question", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-content", w));
+        }
+
+        foreach (var w in new[] { 0.5, 1, 1.5, 2, 3, 4, 6 })
+        {
+            yield return RankingConfig.Of("shipped + token maxsim (all passages)", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-maxsim", w));
+            yield return RankingConfig.Of("shipped + token maxsim (first-stage pool)", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-maxsim-pool", w));
         }
 
         foreach (var l in new[] { 0.1, 0.2, 0.3, 0.5 })

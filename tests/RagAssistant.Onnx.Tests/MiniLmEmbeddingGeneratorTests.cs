@@ -38,6 +38,43 @@ public sealed class MiniLmEmbeddingGeneratorTests(BundledModel model)
     }
 
     [Fact]
+    public async Task Token_vectors_are_the_word_tokens_unit_states_with_their_ids_and_pool_to_the_texts_vector()
+    {
+        var tokenizer = new MiniLMTokenizer();
+        var embeddings = await model.Second.GenerateAsync(Texts, TokenVectors.Options, Ct);
+        var pooled = await model.Second.GenerateAsync(Texts, cancellationToken: Ct);
+
+        for (var i = 0; i < Texts.Length; i++)
+        {
+            // Word tokens only: no [CLS], [SEP] or punctuation ("Short." is one token, "" none).
+            var words = tokenizer.Tokenize(int.MaxValue, Texts[i])[0].Where(t => t.Token is not "[CLS]" and not "[SEP]" && t.Token.Any(char.IsLetterOrDigit)).ToArray();
+            var (vectors, ids) = TokenVectors.Read(embeddings[i], MiniLmEmbeddingGenerator.Dimensions)!.Value;
+            Assert.Equal(words.Select(w => w.VocabularyIndex), ids);
+            Assert.Equal(words.Length * MiniLmEmbeddingGenerator.Dimensions, vectors.Length);
+            for (var t = 0; t < ids.Length; t++)
+            {
+                var row = vectors.Span.Slice(t * MiniLmEmbeddingGenerator.Dimensions, MiniLmEmbeddingGenerator.Dimensions);
+                Assert.Equal(1f, TensorPrimitives.Norm(row), 3);
+            }
+
+            // The word tokens carry the text's meaning: their mean lies close to the text's pooled vector.
+            if (ids.Length > 1)
+            {
+                var mean = new float[MiniLmEmbeddingGenerator.Dimensions];
+                for (var t = 0; t < ids.Length; t++)
+                {
+                    TensorPrimitives.Add(mean, vectors.Span.Slice(t * MiniLmEmbeddingGenerator.Dimensions, MiniLmEmbeddingGenerator.Dimensions), mean);
+                }
+
+                Assert.True(TensorPrimitives.CosineSimilarity(mean, pooled[i].Vector.Span) > 0.8f, Texts[i]);
+            }
+        }
+
+        Assert.Single(TokenVectors.Read(embeddings[1], MiniLmEmbeddingGenerator.Dimensions)!.Value.Ids); // "Short." is "short" alone
+        Assert.Empty(TokenVectors.Read(embeddings[3], MiniLmEmbeddingGenerator.Dimensions)!.Value.Ids);
+    }
+
+    [Fact]
     public async Task Queries_and_documents_are_embedded_alike()
     {
         const string text = "Which papers study speculative decoding?";

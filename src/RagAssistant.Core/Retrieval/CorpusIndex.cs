@@ -101,6 +101,12 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     /// </summary>
     public bool SecondDenseAvailable => _snapshot?.SecondVectors is not null;
 
+    /// <summary>
+    /// True once hybrid search also ranks by the token-level match (<see cref="RetrievalOptions.TokenMatchWeight"/>):
+    /// every passage has its token vectors, made with the second dense retriever's. False while off, pending or failed.
+    /// </summary>
+    public bool TokenMatchAvailable => _snapshot?.Tokens is not null;
+
     /// <summary>The last build report (updated when background embedding finishes), or null before the first build.</summary>
     public IndexReport? LastReport { get; private set; }
 
@@ -355,9 +361,12 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         {
             var collection = await job.EmbedPassagesAsync(new ProgressSink(null), cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+            var built = _snapshot;
+            var tokens = built is null ? null : await EmbedTokensAsync(built, cancellationToken).ConfigureAwait(false);
             if (_snapshot is { Vectors: not null } current)
             {
-                _snapshot = current.WithSecondVectors(collection);
+                // Token vectors are by ordinal: they belong to the passages they were made from.
+                _snapshot = current.WithSecondVectors(collection, ReferenceEquals(current.Passages, built?.Passages) ? tokens : null);
                 _secondDense = EmbeddingState.Ready;
                 LogSecondEmbeddingReady(job.Total, job.Missing.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
@@ -367,6 +376,44 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             // A model that fails while the build is being cancelled (shutting down) is the cancel, not a failure.
             LogSecondEmbeddingFailed(ex, ex.Message);
             _secondDense = EmbeddingState.Failed;
+        }
+    }
+
+    // The second embedder's token vectors of every passage of the snapshot (Retrieval:TokenMatchWeight), shortest
+    // passages first in batches; null when the match is off or the model makes none. A failure is logged and leaves
+    // the ranking without the token match, as before it existed.
+    private async Task<TokenVectors?> EmbedTokensAsync(IndexSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (_retrievalOptions.TokenMatchWeight <= 0 || _secondEmbeddingGenerator is not { } generator ||
+            (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions is not { } dimensions)
+        {
+            return null;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var passages = snapshot.Passages;
+            var texts = passages.Select(p => EmbeddingText(snapshot.PaperOf(p).Title, p)).ToArray();
+            var embeddings = new Embedding<float>[texts.Length];
+            var order = Enumerable.Range(0, texts.Length).OrderBy(i => texts[i].Length).ToArray();
+            foreach (var batch in order.Chunk(Math.Max(1, _retrievalOptions.EmbeddingBatchSize)))
+            {
+                var embedded = await generator.GenerateAsync(batch.Select(i => texts[i]), TokenVectors.Options, cancellationToken).ConfigureAwait(false);
+                for (var j = 0; j < batch.Length; j++)
+                {
+                    embeddings[batch[j]] = embedded[j];
+                }
+            }
+
+            var tokens = TokenVectors.Create(embeddings, dimensions);
+            LogTokensReady(tokens?.Tokens ?? 0, passages.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return tokens;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogTokensFailed(ex, ex.Message);
+            return null;
         }
     }
 
@@ -478,6 +525,12 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Second dense retriever ready: {Total} passages ({Embedded} embedded) in {ElapsedMs:F0} ms; hybrid search ranks with both embedders")]
     private partial void LogSecondEmbeddingReady(int total, int embedded, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Token-level match: {Tokens} token vectors of {Passages} passages in {ElapsedMs:F0} ms")]
+    private partial void LogTokensReady(int tokens, int passages, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding the passages' tokens for the token-level match failed ({Reason}); hybrid search ranks without it")]
+    private partial void LogTokensFailed(Exception exception, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding the passages for the second dense retriever failed ({Reason}); hybrid search ranks with BM25 and the first embedder")]
     private partial void LogSecondEmbeddingFailed(Exception exception, string reason);

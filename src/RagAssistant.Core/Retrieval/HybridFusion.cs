@@ -7,7 +7,8 @@ namespace RagAssistant.Core.Retrieval;
 /// scores the union of the candidate lists; the dense cosine is computed for BM25-only candidates too, so no
 /// passage is penalised just for missing the other list's cut. With a second dense retriever
 /// (<see cref="SecondDenseSignal"/>) its list joins the union and its cosine the score, at
-/// <see cref="RetrievalOptions.SecondDenseWeight"/>.
+/// <see cref="RetrievalOptions.SecondDenseWeight"/>; with the token-level match (<see cref="TokenMatchSignal"/>) its
+/// match of each candidate, at <see cref="RetrievalOptions.TokenMatchWeight"/>.
 /// </summary>
 internal static class HybridFusion
 {
@@ -22,17 +23,19 @@ internal static class HybridFusion
         IReadOnlyList<Bm25Hit> bm25,
         IReadOnlyList<(int Ordinal, double Score)> dense,
         IReadOnlyDictionary<int, ReadOnlyMemory<float>> vectors,
-        SecondDenseSignal? second = null)
+        SecondDenseSignal? second = null,
+        TokenMatchSignal? tokens = null)
     {
         var secondHits = second?.Hits ?? [];
         var candidates = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).Concat(secondHits.Select(h => h.Ordinal)).Distinct().Where(vectors.ContainsKey).ToList();
+        var tokenMatch = tokens is null || options.Fusion == FusionMethod.DenseFirst ? [] : tokens.Vectors.Match(tokens.Question, candidates);
         var cosine = candidates.ToDictionary(o => o, o => (double)TensorPrimitives.CosineSimilarity(queryVector.Span, vectors[o].Span));
         var secondCosine = second is null ? [] : candidates.Where(second.Vectors.ContainsKey).ToDictionary(o => o, o => (double)TensorPrimitives.CosineSimilarity(second.Query.Span, second.Vectors[o].Span));
         Dictionary<int, double> scores;
         switch (options.Fusion)
         {
             case FusionMethod.ReciprocalRank:
-                scores = ReciprocalRankFusion.Fuse<int>([bm25.Select(h => h.Ordinal).ToList(), dense.Select(h => h.Ordinal).ToList(), secondHits.Select(h => h.Ordinal).ToList()], options.RrfK, [options.Bm25Weight, options.DenseWeight, options.SecondDenseWeight])
+                scores = ReciprocalRankFusion.Fuse<int>([bm25.Select(h => h.Ordinal).ToList(), dense.Select(h => h.Ordinal).ToList(), secondHits.Select(h => h.Ordinal).ToList(), tokenMatch.OrderByDescending(x => x.Value).Select(x => x.Key).ToList()], options.RrfK, [options.Bm25Weight, options.DenseWeight, options.SecondDenseWeight, options.TokenMatchWeight])
                     .ToDictionary(x => x.Item, x => x.Score);
                 break;
             case FusionMethod.NormalizedScore:
@@ -40,9 +43,10 @@ internal static class HybridFusion
                 var bm25Score = bm25.ToDictionary(h => h.Ordinal, h => bestBm25 > 0 ? h.Score / bestBm25 : 0);
                 var denseScore = MinMax(cosine);
                 var secondScore = MinMax(secondCosine);
+                var tokenScore = MinMax(tokenMatch);
                 scores = candidates.ToDictionary(
                     o => o,
-                    o => (options.Bm25Weight * bm25Score.GetValueOrDefault(o)) + (options.DenseWeight * denseScore[o]) + (options.SecondDenseWeight * secondScore.GetValueOrDefault(o)));
+                    o => (options.Bm25Weight * bm25Score.GetValueOrDefault(o)) + (options.DenseWeight * denseScore[o]) + (options.SecondDenseWeight * secondScore.GetValueOrDefault(o)) + (options.TokenMatchWeight * tokenScore.GetValueOrDefault(o)));
                 break;
             default:
                 var rare = RareTerms(snapshot.Bm25, queryTerms, options.RareTermMaxDocumentShare);
@@ -84,3 +88,8 @@ internal static class HybridFusion
 /// <param name="Hits">Its nearest passages, best first (ordinal, cosine).</param>
 /// <param name="Vectors">Its vectors of every candidate of the search, by ordinal.</param>
 internal sealed record SecondDenseSignal(ReadOnlyMemory<float> Query, IReadOnlyList<(int Ordinal, double Score)> Hits, IReadOnlyDictionary<int, ReadOnlyMemory<float>> Vectors);
+
+/// <summary>The token-level match's part in a search: the index's token vectors and the question's.</summary>
+/// <param name="Vectors">The passages' token vectors (<see cref="IndexSnapshot.Tokens"/>).</param>
+/// <param name="Question">The question's token vectors and vocabulary ids (<see cref="TokenVectors.Read"/>).</param>
+internal sealed record TokenMatchSignal(TokenVectors Vectors, (ReadOnlyMemory<float> Vectors, int[] Ids) Question);

@@ -166,11 +166,13 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         IReadOnlyList<(int Ordinal, double Score)> dense = [];
         var vectors = new Dictionary<int, ReadOnlyMemory<float>>();
         SecondDenseSignal? second = null;
+        TokenMatchSignal? tokenMatch = null;
         if (mode != RetrieverKind.Bm25)
         {
             // The second model embeds the query while the first does (each ONNX call of a short query keeps a core
             // busy for a few milliseconds only): the two run side by side instead of one after the other.
             var secondQuery = mode == RetrieverKind.Hybrid ? EmbedSecondQuery(snapshot, text, context, weighted.ContextWeight, cancellationToken) : null;
+            var questionTokens = mode == RetrieverKind.Hybrid ? EmbedQuestionTokens(snapshot, context is null ? text : text + "\n" + context, cancellationToken) : null;
             try
             {
                 queryVectors = await EmbedQueryAsync(_embeddingGenerator!, text, context, weighted.ContextWeight, cancellationToken).ConfigureAwait(false);
@@ -180,6 +182,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 {
                     second = secondQuery is null ? null : await SecondDenseAsync(snapshot, await secondQuery.ConfigureAwait(false), candidates, ordinals, cancellationToken).ConfigureAwait(false);
                     ordinals.AddRange(second?.Hits.Select(h => h.Ordinal) ?? []);
+                    tokenMatch = questionTokens is null || snapshot.Tokens is not { } tokens || await questionTokens.ConfigureAwait(false) is not { } question ? null : new TokenMatchSignal(tokens, question);
                 }
 
                 vectors = await snapshot.PassageVectorsAsync(ordinals, cancellationToken).ConfigureAwait(false);
@@ -193,6 +196,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 queryVectors = null;
                 dense = [];
                 second = null;
+                tokenMatch = null;
                 weighted = Weigh(snapshot.Bm25, text, context, mode, followsUp);
                 bm25 = Bm25Search(snapshot, weighted, candidates);
             }
@@ -205,7 +209,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         {
             RetrieverKind.Bm25 => bm25.Select(h => (h.Ordinal, h.Score)).ToList(),
             RetrieverKind.Dense => dense,
-            _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense, vectors, second),
+            _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense, vectors, second, tokenMatch),
         };
 
         // A name the corpus never uses ("... on Spider?") says the question is about something else, however close
@@ -485,6 +489,32 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 try
                 {
                     return (await EmbedQueryAsync(generator, text, context, contextWeight, cancellationToken).ConfigureAwait(false)).Ranking;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogSecondDenseFailed(ex, ex.Message);
+                    return null;
+                }
+            },
+            cancellationToken);
+    }
+
+    // The question's token vectors from the second model, on the thread pool beside the query vectors; null (logged)
+    // when that fails, and null at once when the token match is off or the index has no token vectors yet.
+    private Task<(ReadOnlyMemory<float> Vectors, int[] Ids)?>? EmbedQuestionTokens(IndexSnapshot snapshot, string text, CancellationToken cancellationToken)
+    {
+        if (_secondEmbeddingGenerator is not { } generator || snapshot.Tokens is not { } tokens || _options.TokenMatchWeight <= 0)
+        {
+            return null;
+        }
+
+        return Task.Run<(ReadOnlyMemory<float> Vectors, int[] Ids)?>(
+            async () =>
+            {
+                try
+                {
+                    var embeddings = await generator.GenerateAsync([text], TokenVectors.Options, cancellationToken).ConfigureAwait(false);
+                    return TokenVectors.Read(embeddings[0], tokens.Dimensions);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

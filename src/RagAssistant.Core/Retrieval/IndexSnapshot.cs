@@ -10,7 +10,8 @@ internal sealed class IndexSnapshot(
     IReadOnlyList<Passage> passages,
     Bm25Index bm25,
     VectorStoreCollection<string, PassageVectorRecord>? vectors,
-    VectorStoreCollection<string, PassageVectorRecord>? secondVectors = null)
+    VectorStoreCollection<string, PassageVectorRecord>? secondVectors = null,
+    TokenVectors? tokens = null)
 {
     private readonly Dictionary<string, Paper> _paperById = papers.ToDictionary(p => p.Id, StringComparer.Ordinal);
     private readonly Dictionary<string, int> _passageOrdinal = passages.Select((p, i) => (p.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
@@ -36,8 +37,14 @@ internal sealed class IndexSnapshot(
     /// </summary>
     public VectorStoreCollection<string, PassageVectorRecord>? SecondVectors { get; } = vectors is null ? null : secondVectors;
 
-    /// <summary>This build with the second dense retriever's passage collection added (its vectors are all stored).</summary>
-    public IndexSnapshot WithSecondVectors(VectorStoreCollection<string, PassageVectorRecord> collection) => new(Papers, Passages, Bm25, Vectors, collection);
+    /// <summary>
+    /// The second embedder's token vectors of every passage, by ordinal (<see cref="RetrievalOptions.TokenMatchWeight"/>),
+    /// or null while they are off, pending or failed; only with <see cref="SecondVectors"/>.
+    /// </summary>
+    public TokenVectors? Tokens { get; } = vectors is null || secondVectors is null || tokens?.Count != passages.Count ? null : tokens;
+
+    /// <summary>This build with the second dense retriever's passage collection added (its vectors are all stored), and its token vectors when made.</summary>
+    public IndexSnapshot WithSecondVectors(VectorStoreCollection<string, PassageVectorRecord> collection, TokenVectors? tokens = null) => new(Papers, Passages, Bm25, Vectors, collection, tokens);
 
     /// <summary>
     /// The stored vectors of the passages at <paramref name="ordinals"/>, read from <see cref="Vectors"/> (or

@@ -37,6 +37,16 @@ public sealed class RetrievalOptions : IValidatableObject
     [Range(0.0, 100.0)]
     public double SecondDenseWeight { get; set; } = 0.5;
 
+    /// <summary>
+    /// Weight of the token-level match (late interaction, <see cref="TokenVectors"/>) in the normalised-score
+    /// combination and reciprocal rank fusion: the second dense retriever's contextual token vectors, each question
+    /// token matched with its best passage token. Needs the second dense retriever (<see cref="SecondDenseWeight"/> &gt; 0);
+    /// its passages' token vectors are made after its passage vectors, in the background. 0 = off.
+    /// Cross-validated over three question sets: 3 (Retrieval/README.md, "Token-level match").
+    /// </summary>
+    [Range(0.0, 100.0)]
+    public double TokenMatchWeight { get; set; } = 3;
+
     /// <summary>The service key of the second dense retriever's <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>.</summary>
     public const string SecondDenseKey = "RagAssistant.SecondDense";
 

@@ -34,8 +34,6 @@ public sealed partial class ArcticEmbeddingGenerator : BundledEmbeddingGenerator
     /// <summary>Key in <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> that says what is embedded.</summary>
     public const string InputTypeKey = "input_type";
 
-    private static readonly string[] InputNames = ["input_ids", "attention_mask", "token_type_ids"];
-
     private readonly ArcticEmbeddingGeneratorOptions _options;
     private readonly InferenceSession _session;
     private readonly ArcticTokenizer _tokenizer = new();
@@ -156,48 +154,15 @@ public sealed partial class ArcticEmbeddingGenerator : BundledEmbeddingGenerator
 
     private float[][] Run(int[][] batch, CancellationToken cancellationToken)
     {
-        var rows = batch.Length;
-        var length = batch.Max(t => t.Length);
-        var ids = new long[rows * length];
-        var mask = new long[rows * length];
-        var types = new long[rows * length]; // one segment: all zeros
-        for (var r = 0; r < rows; r++)
+        var result = new float[batch.Length][];
+        RunBatch(_session, batch, Dimensions, (row, states) =>
         {
-            for (var t = 0; t < batch[r].Length; t++)
-            {
-                ids[(r * length) + t] = batch[r][t];
-                mask[(r * length) + t] = 1;
-            }
-        }
-
-        long[] shape = [rows, length];
-        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
-        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
-        using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
-        using var runOptions = new RunOptions();
-        using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
-        try
-        {
-            using var outputs = _session.Run(runOptions, InputNames, [idsValue, maskValue, typesValue], [_session.OutputNames[0]]);
-            cancellationToken.ThrowIfCancellationRequested();
-            var hidden = outputs[0].GetTensorDataAsSpan<float>(); // [rows, length, 384]
-            var stride = hidden.Length / rows;
-            var result = new float[rows][];
-            for (var r = 0; r < rows; r++)
-            {
-                // Pooling is the [CLS] token (position 0), then L2 normalisation, as the model card prescribes.
-                var vector = hidden.Slice(r * stride, Dimensions).ToArray();
-                var norm = MathF.Max(MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares<float>(vector)), 1e-12f);
-                System.Numerics.Tensors.TensorPrimitives.Divide(vector, norm, vector);
-                result[r] = vector;
-            }
-
-            return result;
-        }
-        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancellationToken);
-        }
+            // Pooling is the [CLS] token (position 0), then L2 normalisation, as the model card prescribes.
+            var vector = states[..Dimensions].ToArray();
+            Normalize(vector);
+            result[row] = vector;
+        }, cancellationToken);
+        return result;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bundled embedding model arctic-embed-xs loaded ({Threads} ONNX Runtime threads) in {ElapsedMs:F0} ms")]

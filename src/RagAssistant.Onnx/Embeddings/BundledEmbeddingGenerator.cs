@@ -12,6 +12,7 @@ namespace RagAssistant.Onnx.Embeddings;
 /// <param name="dimensions">Vector length.</param>
 public abstract class BundledEmbeddingGenerator(string modelId, int dimensions) : IEmbeddingGenerator<string, Embedding<float>>
 {
+    private static readonly string[] InputNames = ["input_ids", "attention_mask", "token_type_ids"];
     private readonly EmbeddingGeneratorMetadata _metadata = new("onnxruntime", null, modelId, dimensions);
 
     /// <inheritdoc/>
@@ -56,6 +57,71 @@ public abstract class BundledEmbeddingGenerator(string modelId, int dimensions) 
         };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return options;
+    }
+
+    /// <summary>Receives one row of a batch: its token states, [tokens, dimensions] row-major, padding left out.</summary>
+    /// <param name="row">The row's index in the batch.</param>
+    /// <param name="states">The last hidden states of the row's tokens.</param>
+    protected delegate void HiddenRow(int row, ReadOnlySpan<float> states);
+
+    /// <summary>
+    /// Runs one batch of token ids through a BERT-shaped session (inputs input_ids, attention_mask, token_type_ids;
+    /// first output the last hidden state), padded to its longest row, and hands each row's states to
+    /// <paramref name="receive"/>.
+    /// </summary>
+    /// <param name="session">The model's session.</param>
+    /// <param name="batch">Token ids per row, [CLS] and [SEP] included.</param>
+    /// <param name="dimensions">The hidden size.</param>
+    /// <param name="receive">Called once per row, in order.</param>
+    /// <param name="cancellationToken">Terminates the running call.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    protected static void RunBatch(InferenceSession session, int[][] batch, int dimensions, HiddenRow receive, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(receive);
+        var rows = batch.Length;
+        var length = batch.Max(t => t.Length);
+        var ids = new long[rows * length];
+        var mask = new long[rows * length];
+        var types = new long[rows * length]; // one segment: all zeros
+        for (var r = 0; r < rows; r++)
+        {
+            for (var t = 0; t < batch[r].Length; t++)
+            {
+                ids[(r * length) + t] = batch[r][t];
+                mask[(r * length) + t] = 1;
+            }
+        }
+
+        long[] shape = [rows, length];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
+        using var runOptions = new RunOptions();
+        using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+        try
+        {
+            using var outputs = session.Run(runOptions, InputNames, [idsValue, maskValue, typesValue], [session.OutputNames[0]]);
+            cancellationToken.ThrowIfCancellationRequested();
+            var hidden = outputs[0].GetTensorDataAsSpan<float>(); // [rows, length, dimensions]
+            for (var r = 0; r < rows; r++)
+            {
+                receive(r, hidden.Slice(r * length * dimensions, batch[r].Length * dimensions));
+            }
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    /// <summary>Scales <paramref name="vector"/> to unit length in place (a zero vector stays zero).</summary>
+    /// <param name="vector">The vector.</param>
+    protected static void Normalize(Span<float> vector)
+    {
+        var norm = MathF.Max(MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares<float>(vector)), 1e-12f);
+        System.Numerics.Tensors.TensorPrimitives.Divide(vector, norm, vector);
     }
 
     /// <summary>One embedding per vector, in order, stamped with the model id; with the input token count when known.</summary>

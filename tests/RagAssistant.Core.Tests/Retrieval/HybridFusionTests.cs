@@ -92,8 +92,33 @@ public sealed class HybridFusionTests
         Assert.Equal(0.5 / (k + 2), with.Single(h => h.Ordinal == SecondOnly).Score, 12);
     }
 
-    private static List<(int Ordinal, double Score)> Fuse(IndexSnapshot snapshot, RetrievalOptions options, SecondDenseSignal? second) =>
-        [.. HybridFusion.Fuse(snapshot, options, ["query"], Query, Bm25, Dense, Vectors, second)];
+    [Fact]
+    public async Task A_token_match_that_prefers_a_close_third_puts_it_first_at_its_weight_and_reciprocal_rank_fusion_gets_it_as_a_list()
+    {
+        var snapshot = await SnapshotAsync();
+        // Every candidate has one token; the question's token is at 0°: Target's at 0°, the others' at 80°. (A token in
+        // every passage would weigh nothing: its idf is 0.)
+        var tokens = TokenVectors.Create([.. Enumerable.Range(0, 5).Select(o => o == Target ? TokenVectorsTests.Tokens((1, 0)) : TokenVectorsTests.Tokens((2, 80)))], 2)!;
+        var match = new TokenMatchSignal(tokens, TokenVectors.Read(TokenVectorsTests.Tokens((1, 0)), 2)!.Value);
+
+        var without = Fuse(snapshot, new RetrievalOptions(), null);
+        var off = Fuse(snapshot, new RetrievalOptions { TokenMatchWeight = 0 }, null, match);
+        var with = Fuse(snapshot, new RetrievalOptions { TokenMatchWeight = 3 }, null, match);
+
+        Assert.Equal(without, off);
+        Assert.Equal([Target, A, B, Loser], with.Select(h => h.Ordinal));
+        // Min-max over the candidates: Target is the best (1 × 3), every other candidate the lowest (0).
+        var before = without.ToDictionary(h => h.Ordinal, h => h.Score);
+        Assert.Equal(before[Target] + 3, with.Single(h => h.Ordinal == Target).Score, 9);
+        Assert.All([A, B, Loser], o => Assert.Equal(before[o], with.Single(h => h.Ordinal == o).Score, 9));
+
+        var rrf = new RetrievalOptions { Fusion = FusionMethod.ReciprocalRank, TokenMatchWeight = 3 };
+        var fused = Fuse(snapshot, rrf, null, match);
+        Assert.Equal((2.0 / (rrf.RrfK + 3)) + (3.0 / (rrf.RrfK + 1)), fused.Single(h => h.Ordinal == Target).Score, 12);
+    }
+
+    private static List<(int Ordinal, double Score)> Fuse(IndexSnapshot snapshot, RetrievalOptions options, SecondDenseSignal? second, TokenMatchSignal? tokens = null) =>
+        [.. HybridFusion.Fuse(snapshot, options, ["query"], Query, Bm25, Dense, Vectors, second, tokens)];
 
     // The second model's part: its query is the x axis too; its hits are the given candidates, best first, at the
     // given cosines, and every one of them has a second vector (Loser only where listed).

@@ -1,0 +1,160 @@
+using System.Numerics.Tensors;
+using Microsoft.Extensions.AI;
+
+namespace RagAssistant.Core.Retrieval;
+
+/// <summary>
+/// Token-level late interaction (ColBERT's MaxSim, BERTScore's matching) over the second embedder's contextual token
+/// vectors: each word token of the question is matched with its most similar token of a passage, and the passage
+/// scores the idf-weighted mean of those best cosines. A reworded question's everyday word ("a new tongue") meets the
+/// abstract's term ("target language") in context, where one pooled vector per passage averages it away.
+/// </summary>
+/// <remarks>
+/// <para>The generator is asked through <see cref="EmbeddingGenerationOptions.AdditionalProperties"/>[<see cref="GranularityKey"/>] =
+/// <see cref="TokenGranularity"/>; each embedding is then the text's token vectors, unit length, row-major
+/// [tokens × dimensions], with the tokens' vocabulary ids (<c>int[]</c>) in its additional property
+/// <see cref="TokenIdsKey"/>. A generator that ignores the request returns one vector per text; its ids are missing,
+/// so the index makes no token vectors and the signal stays off.</para>
+/// <para>Memory: the vectors are held as <see cref="Half"/>, 768 bytes per token (about 36 MB for the shipped corpus's
+/// 312 passages, about 49,000 word tokens). Cost: the matches of the search's candidates only (about 100 passages).</para>
+/// </remarks>
+public sealed class TokenVectors
+{
+    /// <summary>The additional-property key that asks the generator for token vectors.</summary>
+    public const string GranularityKey = "granularity";
+
+    /// <summary>The value of <see cref="GranularityKey"/> asking for one vector per word token.</summary>
+    public const string TokenGranularity = "token";
+
+    /// <summary>The embedding's additional property holding its tokens' vocabulary ids.</summary>
+    public const string TokenIdsKey = "token_ids";
+
+    private readonly Half[][] _vectors;
+    private readonly int[][] _ids;
+    private readonly Dictionary<int, double> _idf;
+    private readonly double _unseenIdf;
+
+    private TokenVectors(Half[][] vectors, int[][] ids, int dimensions)
+    {
+        _vectors = vectors;
+        _ids = ids;
+        Dimensions = dimensions;
+        var documentFrequency = new Dictionary<int, int>();
+        foreach (var passage in ids)
+        {
+            foreach (var id in passage.Distinct())
+            {
+                documentFrequency[id] = documentFrequency.GetValueOrDefault(id) + 1;
+            }
+        }
+
+        _idf = documentFrequency.ToDictionary(x => x.Key, x => Math.Log((ids.Length + 1.0) / (x.Value + 1.0)));
+        _unseenIdf = Math.Log(ids.Length + 1.0);
+        Tokens = ids.Sum(i => i.Length);
+    }
+
+    /// <summary>Options that ask a generator for token vectors.</summary>
+    public static EmbeddingGenerationOptions Options => new() { AdditionalProperties = new AdditionalPropertiesDictionary { [GranularityKey] = TokenGranularity } };
+
+    /// <summary>Passages held, in ordinal order.</summary>
+    public int Count => _vectors.Length;
+
+    /// <summary>Tokens held over all passages.</summary>
+    public int Tokens { get; }
+
+    /// <summary>Length of one token vector.</summary>
+    public int Dimensions { get; }
+
+    /// <summary>Reads one token-level embedding: its vectors and ids, or null when it is not one (no ids, or lengths that disagree).</summary>
+    /// <param name="embedding">An embedding made with <see cref="Options"/>.</param>
+    /// <param name="dimensions">The length of one token vector.</param>
+    /// <returns>The vectors, row-major, and the ids; null when the embedding is not token-level.</returns>
+    public static (ReadOnlyMemory<float> Vectors, int[] Ids)? Read(Embedding<float> embedding, int dimensions)
+    {
+        ArgumentNullException.ThrowIfNull(embedding);
+        return dimensions > 0 && embedding.AdditionalProperties?.TryGetValue(TokenIdsKey, out var value) == true && value is int[] ids && embedding.Vector.Length == ids.Length * dimensions
+            ? (embedding.Vector, ids)
+            : null;
+    }
+
+    /// <summary>The token vectors of every passage, by ordinal.</summary>
+    /// <param name="passages">Each passage's token embedding, by ordinal (see <see cref="Read"/>).</param>
+    /// <param name="dimensions">The length of one token vector.</param>
+    /// <returns>The index's token vectors, or null when any embedding is not token-level (the generator does not make them).</returns>
+    public static TokenVectors? Create(IReadOnlyList<Embedding<float>> passages, int dimensions)
+    {
+        ArgumentNullException.ThrowIfNull(passages);
+        var vectors = new Half[passages.Count][];
+        var ids = new int[passages.Count][];
+        for (var p = 0; p < passages.Count; p++)
+        {
+            if (Read(passages[p], dimensions) is not { } tokens)
+            {
+                return null;
+            }
+
+            vectors[p] = new Half[tokens.Vectors.Length];
+            TensorPrimitives.ConvertToHalf(tokens.Vectors.Span, vectors[p]);
+            ids[p] = tokens.Ids;
+        }
+
+        return new TokenVectors(vectors, ids, dimensions);
+    }
+
+    /// <summary>
+    /// Each passage's match with the question: the mean, over the question's tokens weighted by their idf in the
+    /// corpus, of the token's best cosine with any token of the passage. In [-1, 1]; 0 for a passage or a question
+    /// without tokens.
+    /// </summary>
+    /// <param name="question">The question's token embedding (see <see cref="Read"/>).</param>
+    /// <param name="ordinals">The passages to score.</param>
+    /// <returns>Match by ordinal.</returns>
+    public Dictionary<int, double> Match((ReadOnlyMemory<float> Vectors, int[] Ids) question, IEnumerable<int> ordinals)
+    {
+        ArgumentNullException.ThrowIfNull(ordinals);
+        var weights = question.Ids.Select(id => _idf.GetValueOrDefault(id, _unseenIdf)).ToArray();
+        var total = weights.Sum();
+        var scores = new Dictionary<int, double>();
+        var query = question.Vectors.Span;
+        var passage = Array.Empty<float>();
+        var dots = Array.Empty<float>();
+        foreach (var ordinal in ordinals.Distinct())
+        {
+            var stored = _vectors[ordinal];
+            var tokens = stored.Length / Dimensions;
+            if (tokens == 0 || total <= 0)
+            {
+                scores[ordinal] = 0;
+                continue;
+            }
+
+            if (passage.Length < stored.Length)
+            {
+                passage = new float[stored.Length];
+                dots = new float[tokens * 2];
+            }
+
+            if (dots.Length < tokens)
+            {
+                dots = new float[tokens];
+            }
+
+            TensorPrimitives.ConvertToSingle(stored, passage);
+            double sum = 0;
+            for (var q = 0; q < weights.Length; q++)
+            {
+                var token = query.Slice(q * Dimensions, Dimensions);
+                for (var t = 0; t < tokens; t++)
+                {
+                    dots[t] = TensorPrimitives.Dot(token, passage.AsSpan(t * Dimensions, Dimensions));
+                }
+
+                sum += weights[q] * TensorPrimitives.Max(dots.AsSpan(0, tokens));
+            }
+
+            scores[ordinal] = sum / total;
+        }
+
+        return scores;
+    }
+}
