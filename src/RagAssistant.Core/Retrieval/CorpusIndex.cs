@@ -247,7 +247,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 secondJob = null;
             }
 
-            if (job.MissingSentences.Count > 0 || (report.DenseAvailable && secondJob is not null))
+            // The token vectors are not cached: even a warm start makes them, in the background.
+            if (job.MissingSentences.Count > 0 || (report.DenseAvailable && (secondJob is not null || (TokenMatchWanted && _snapshot?.SecondVectors is not null))))
             {
                 _embeddingCancellation = new CancellationTokenSource();
                 var token = _embeddingCancellation.Token;
@@ -256,6 +257,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                     {
                         await job.EmbedSentencesAsync(new SentenceProgressSink(this), token).ConfigureAwait(false);
                         await EmbedSecondAsync(secondJob, token).ConfigureAwait(false);
+                        await EmbedTokensAsync(token).ConfigureAwait(false);
                     },
                     CancellationToken.None);
             }
@@ -280,6 +282,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 {
                     await job.EmbedSentencesAsync(new SentenceProgressSink(this), background).ConfigureAwait(false);
                     await EmbedSecondAsync(secondJob, background).ConfigureAwait(false);
+                    await EmbedTokensAsync(background).ConfigureAwait(false);
                 }
 
                 return report;
@@ -361,12 +364,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         {
             var collection = await job.EmbedPassagesAsync(new ProgressSink(null), cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            var built = _snapshot;
-            var tokens = built is null ? null : await EmbedTokensAsync(built, cancellationToken).ConfigureAwait(false);
             if (_snapshot is { Vectors: not null } current)
             {
-                // Token vectors are by ordinal: they belong to the passages they were made from.
-                _snapshot = current.WithSecondVectors(collection, ReferenceEquals(current.Passages, built?.Passages) ? tokens : null);
+                _snapshot = current.WithSecondVectors(collection);
                 _secondDense = EmbeddingState.Ready;
                 LogSecondEmbeddingReady(job.Total, job.Missing.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
@@ -379,17 +379,23 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         }
     }
 
-    // The second embedder's token vectors of every passage of the snapshot (Retrieval:TokenMatchWeight), shortest
-    // passages first in batches; null when the match is off or the model makes none. A failure is logged and leaves
-    // the ranking without the token match, as before it existed.
-    private async Task<TokenVectors?> EmbedTokensAsync(IndexSnapshot snapshot, CancellationToken cancellationToken)
+    // True when this index ranks with the token-level match: a second embedder that says its vector length, and a weight.
+    private bool TokenMatchWanted => _retrievalOptions.TokenMatchWeight > 0 &&
+        (_secondEmbeddingGenerator?.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions is > 0;
+
+    // The second embedder's token vectors of every passage (Retrieval:TokenMatchWeight), once its passage vectors are
+    // published, shortest passages first in batches; then a snapshot ranking with them. Nothing when the match is off,
+    // the second retriever is not ready or the model makes no token vectors. A failure is logged and leaves the
+    // ranking without the token match, as before it existed.
+    private async Task EmbedTokensAsync(CancellationToken cancellationToken)
     {
-        if (_retrievalOptions.TokenMatchWeight <= 0 || _secondEmbeddingGenerator is not { } generator ||
-            (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions is not { } dimensions)
+        if (!TokenMatchWanted || _snapshot is not { SecondVectors: not null } snapshot ||
+            (_secondEmbeddingGenerator!.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions is not { } dimensions)
         {
-            return null;
+            return;
         }
 
+        var generator = _secondEmbeddingGenerator;
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -400,20 +406,30 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             foreach (var batch in order.Chunk(Math.Max(1, _retrievalOptions.EmbeddingBatchSize)))
             {
                 var embedded = await generator.GenerateAsync(batch.Select(i => texts[i]), TokenVectors.Options, cancellationToken).ConfigureAwait(false);
+                if (embedded.Count != batch.Length || TokenVectors.Read(embedded[0], dimensions) is null)
+                {
+                    // A model that ignores the request makes pooled vectors: one batch tells, the rest is not asked.
+                    LogNoTokens(EmbeddingInputType.ModelIdentity(generator));
+                    return;
+                }
+
                 for (var j = 0; j < batch.Length; j++)
                 {
                     embeddings[batch[j]] = embedded[j];
                 }
             }
 
-            var tokens = TokenVectors.Create(embeddings, dimensions);
-            LogTokensReady(tokens?.Tokens ?? 0, passages.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return tokens;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (TokenVectors.Create(embeddings, dimensions) is { } tokens && _snapshot is { SecondVectors: not null } current && ReferenceEquals(current.Passages, passages))
+            {
+                // Token vectors are by ordinal: they join only the build whose passages they were made from.
+                _snapshot = current.WithTokens(tokens);
+                LogTokensReady(tokens.Tokens, passages.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             LogTokensFailed(ex, ex.Message);
-            return null;
         }
     }
 
@@ -528,6 +544,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Token-level match: {Tokens} token vectors of {Passages} passages in {ElapsedMs:F0} ms")]
     private partial void LogTokensReady(int tokens, int passages, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The second embedding model ({Model}) makes no token vectors: hybrid search ranks without the token-level match")]
+    private partial void LogNoTokens(string model);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding the passages' tokens for the token-level match failed ({Reason}); hybrid search ranks without it")]
     private partial void LogTokensFailed(Exception exception, string reason);

@@ -503,7 +503,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     // when that fails, and null at once when the token match is off or the index has no token vectors yet.
     private Task<(ReadOnlyMemory<float> Vectors, int[] Ids)?>? EmbedQuestionTokens(IndexSnapshot snapshot, string text, CancellationToken cancellationToken)
     {
-        if (_secondEmbeddingGenerator is not { } generator || snapshot.Tokens is not { } tokens || _options.TokenMatchWeight <= 0)
+        if (_secondEmbeddingGenerator is not { } generator || snapshot.Tokens is not { } tokens || _options.TokenMatchWeight <= 0 || _options.SecondDenseWeight <= 0)
         {
             return null;
         }
@@ -518,7 +518,8 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    LogSecondDenseFailed(ex, ex.Message);
+                    // The same model embeds the second query vector, whose failure is the warning.
+                    LogQuestionTokensFailed(ex, ex.Message);
                     return null;
                 }
             },
@@ -611,6 +612,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The second dense retriever failed on this query ({Reason}); it ranks with BM25 and the first embedder")]
     private partial void LogSecondDenseFailed(Exception exception, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The question's token vectors failed ({Reason}); this search ranks without the token-level match")]
+    private partial void LogQuestionTokensFailed(Exception exception, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Embedding the query failed ({Reason}); this search runs BM25 only")]
     private partial void LogQueryEmbeddingFailed(Exception exception, string reason);

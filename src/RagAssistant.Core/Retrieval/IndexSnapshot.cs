@@ -43,8 +43,11 @@ internal sealed class IndexSnapshot(
     /// </summary>
     public TokenVectors? Tokens { get; } = vectors is null || secondVectors is null || tokens?.Count != passages.Count ? null : tokens;
 
-    /// <summary>This build with the second dense retriever's passage collection added (its vectors are all stored), and its token vectors when made.</summary>
-    public IndexSnapshot WithSecondVectors(VectorStoreCollection<string, PassageVectorRecord> collection, TokenVectors? tokens = null) => new(Papers, Passages, Bm25, Vectors, collection, tokens);
+    /// <summary>This build with the second dense retriever's passage collection added (its vectors are all stored).</summary>
+    public IndexSnapshot WithSecondVectors(VectorStoreCollection<string, PassageVectorRecord> collection) => new(Papers, Passages, Bm25, Vectors, collection, Tokens);
+
+    /// <summary>This build with the token vectors of its passages added (made from <see cref="Passages"/>, by ordinal).</summary>
+    public IndexSnapshot WithTokens(TokenVectors tokens) => new(Papers, Passages, Bm25, Vectors, SecondVectors, tokens);
 
     /// <summary>
     /// The stored vectors of the passages at <paramref name="ordinals"/>, read from <see cref="Vectors"/> (or

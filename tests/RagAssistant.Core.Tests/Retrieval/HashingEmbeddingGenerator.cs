@@ -6,11 +6,15 @@ namespace RagAssistant.Core.Tests.Retrieval;
 
 /// <summary>
 /// A deterministic stand-in for an embedding model: a hashed bag of crudely stemmed words. Texts sharing words
-/// get similar vectors, which is enough to test the dense and hybrid plumbing without a model.
+/// get similar vectors, which is enough to test the dense and hybrid plumbing without a model. Asked for token vectors
+/// (<see cref="TokenVectors.Options"/>), each word is one token: its stem's hash bucket, with the hash as its id.
 /// </summary>
 internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashing-test", int dimensions = 64) : IEmbeddingGenerator<string, Embedding<float>>
 {
     public int EmbeddedTexts { get; private set; }
+
+    /// <summary>Texts embedded as token vectors (not counted in <see cref="EmbeddedTexts"/> or <see cref="InputTypes"/>).</summary>
+    public int TokenTexts { get; private set; }
 
     public List<string?> InputTypes { get; } = [];
 
@@ -30,6 +34,17 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
         if (isDocument && HoldDocuments is { } hold)
         {
             await hold.Task.WaitAsync(cancellationToken);
+        }
+
+        if (options?.AdditionalProperties?.TryGetValue(TokenVectors.GranularityKey, out var granularity) == true && Equals(granularity, TokenVectors.TokenGranularity))
+        {
+            var tokens = new GeneratedEmbeddings<Embedding<float>>(values.Select(Tokens));
+            lock (InputTypes)
+            {
+                TokenTexts += tokens.Count;
+            }
+
+            return tokens;
         }
 
         var embeddings = new GeneratedEmbeddings<Embedding<float>>(values.Select(v => new Embedding<float>(Embed(v))));
@@ -61,6 +76,18 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
 
         vector[0] += 0.01f; // never the zero vector
         return vector;
+    }
+
+    private Embedding<float> Tokens(string text)
+    {
+        var stems = Word().Matches(text.ToLowerInvariant()).Select(w => w.Value.Length > 5 ? w.Value[..5] : w.Value).ToList();
+        var vectors = new float[stems.Count * dimensions];
+        for (var t = 0; t < stems.Count; t++)
+        {
+            vectors[(t * dimensions) + (int)(Fnv1a(stems[t]) % (uint)dimensions)] = 1;
+        }
+
+        return new Embedding<float>(vectors) { AdditionalProperties = new() { [TokenVectors.TokenIdsKey] = stems.Select(s => (int)(Fnv1a(s) & int.MaxValue)).ToArray() } };
     }
 
     // string.GetHashCode is randomised per process; tests need the same vectors on every run.

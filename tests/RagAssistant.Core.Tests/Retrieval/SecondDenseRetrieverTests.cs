@@ -195,6 +195,7 @@ public sealed class SecondDenseRetrieverTests
         var (first, second) = (papers.First, papers.Second);
         using var index = await papers.IndexedAsync();
         var retriever = papers.Retriever(index);
+        Assert.Equal(Titles.Length, second.TokenTexts); // the index's token vectors: one text per passage
 
         var hybrid = await retriever.SearchAsync("retrieval augmentation", cancellationToken: Ct);
         var dense = await retriever.SearchAsync("retrieval augmentation", kind: RetrieverKind.Dense, cancellationToken: Ct);
@@ -206,8 +207,10 @@ public sealed class SecondDenseRetrieverTests
         var top = hybrid.Hits[0];
         Assert.Equal("Retrieval Augmentation", top.Paper.Title);
 
-        // Best BM25, best first cosine and best second cosine: 1 + 1 + 0.5 × 1.
-        Assert.Equal(2.5, top.Score, 6);
+        // Best BM25, best first cosine, best second cosine and best token match: 1 + 1 + 0.5 × 1 + 3 × 1. The
+        // question's tokens are embedded once, by the hybrid search alone.
+        Assert.Equal(5.5, top.Score, 6);
+        Assert.Equal(Titles.Length + 1, second.TokenTexts);
         Assert.Equal(((int?)1, (int?)1, (int?)1), (top.Bm25Rank, top.DenseRank, top.SecondDenseRank));
         Assert.All(dense.Hits.Concat(bm25.Hits), h => Assert.Null(h.SecondDenseRank));
     }
