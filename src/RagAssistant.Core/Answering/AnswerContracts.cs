@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.AI;
 using RagAssistant.Core.Evidence;
 
@@ -170,7 +171,45 @@ public sealed record AnswerTextUpdate(string Text) : AnswerUpdate;
 public sealed record ClaimCheckedUpdate(AnswerClaim Claim) : AnswerUpdate;
 
 /// <summary>The answer is complete.</summary>
-public sealed record AnswerCompletedUpdate(AnswerResult Result) : AnswerUpdate;
+public sealed record AnswerCompletedUpdate(AnswerResult Result) : AnswerUpdate
+{
+    /// <summary>
+    /// The result of a streamed answer, for a caller that wants it whole (a JSON reply, a non-streamed completion). A
+    /// model server that fails after some text (it closed the connection mid-answer) throws a
+    /// <see cref="ModelServerException"/> that carries that text as <see cref="ModelServerException.PartialAnswer"/>:
+    /// the text a streaming caller would have shown is not lost.
+    /// </summary>
+    /// <param name="updates">The answer stream.</param>
+    /// <param name="cancellationToken">Stops reading the stream.</param>
+    /// <returns>The completed answer.</returns>
+    /// <exception cref="ModelServerException">The model server failed; with the text it sent, if any.</exception>
+    /// <exception cref="InvalidOperationException">The stream ended without a result.</exception>
+    public static async Task<AnswerResult> ResultOfAsync(IAsyncEnumerable<AnswerUpdate> updates, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        var text = new StringBuilder();
+        try
+        {
+            await foreach (var update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                switch (update)
+                {
+                    case AnswerTextUpdate piece:
+                        text.Append(piece.Text);
+                        break;
+                    case AnswerCompletedUpdate completed:
+                        return completed.Result;
+                }
+            }
+        }
+        catch (ModelServerException ex) when (text.Length > 0)
+        {
+            throw new ModelServerException(ex.Message, ex) { PartialAnswer = text.ToString() };
+        }
+
+        throw new InvalidOperationException("The answer stream ended without a result.");
+    }
+}
 
 /// <summary>Answers questions from the corpus with cited sources.</summary>
 public interface IAnswerPipeline

@@ -43,7 +43,7 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     private readonly ITokenizer? _tokenizer;
     private readonly AnswerPromptTemplates _prompts;
     private readonly AnsweringOptions _options;
-    private readonly ILogger<AnswerPipeline> _logger;
+    private readonly ILogger _logger;
     private readonly FollowUpRewriter _rewriter;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
     private readonly ISourceSentenceVectors? _sentenceVectors;
@@ -90,7 +90,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
         // Retrieval-only answers never call the model, so the kernel gets none and no step can reach it.
         var evidence = evidenceChecker ?? new EvidenceChecker(Microsoft.Extensions.Options.Options.Create(new EvidenceOptions()));
         _kernel = new AnswerKernel(retriever, assistantOptions.Value.RetrievalOnly ? null : chatClient, evidence, functionFilters ?? [], loggerFactory);
-        _logger = logger;
+        // A model server's failure is logged in its one line (ModelServerException), its trace at Debug.
+        _logger = ReportedFailureLogDemotion.Of(logger);
         _rewriter = new FollowUpRewriter(prompts, _options, logger);
     }
 
@@ -110,18 +111,8 @@ public sealed partial class AnswerPipeline : IAnswerPipeline
     }
 
     /// <inheritdoc/>
-    public async Task<AnswerResult> AnswerAsync(AnswerRequest request, CancellationToken cancellationToken = default)
-    {
-        await foreach (var update in AnswerStreamingAsync(request, cancellationToken).ConfigureAwait(false))
-        {
-            if (update is AnswerCompletedUpdate completed)
-            {
-                return completed.Result;
-            }
-        }
-
-        throw new InvalidOperationException("The answer stream ended without a result.");
-    }
+    public Task<AnswerResult> AnswerAsync(AnswerRequest request, CancellationToken cancellationToken = default) =>
+        AnswerCompletedUpdate.ResultOfAsync(AnswerStreamingAsync(request, cancellationToken), cancellationToken);
 
     private async IAsyncEnumerable<AnswerUpdate> StreamAsync(
         AnswerRequest request, string question, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -77,7 +77,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         _embeddingGenerator = embeddingGenerator;
         _secondEmbeddingGenerator = embeddingGenerator is null ? null : secondEmbeddingGenerator;
         loggerFactory ??= NullLoggerFactory.Instance;
-        _logger = loggerFactory.CreateLogger<CorpusIndex>();
+        // A model server's failure is logged in its one line (ModelServerException), its trace at Debug.
+        _logger = ReportedFailureLogDemotion.Of(loggerFactory.CreateLogger<CorpusIndex>());
         _loggerFactory = loggerFactory;
         var splitter = new PassageSplitter(tokenizer ?? ApproximateTokenizer.Instance, _retrievalOptions.PassageMaxTokens, _retrievalOptions.PassageOverlapTokens);
         _loader = new CorpusLoader(splitter, loggerFactory.CreateLogger<CorpusLoader>(), _corpusOptions, new PaperIdLedger(_corpusOptions.ResolveCacheFolder()));

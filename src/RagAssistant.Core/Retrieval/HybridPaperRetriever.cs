@@ -4,6 +4,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using RagAssistant.Core.Answering;
 
 namespace RagAssistant.Core.Retrieval;
 
@@ -71,7 +72,8 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         _options = options.Value;
         _embeddingGenerator = embeddingGenerator;
         _secondEmbeddingGenerator = secondEmbeddingGenerator;
-        _logger = logger ?? NullLogger<HybridPaperRetriever>.Instance;
+        // A model server's failure is logged in its one line (ModelServerException), its trace at Debug.
+        _logger = ReportedFailureLogDemotion.Of(logger ?? NullLogger<HybridPaperRetriever>.Instance);
     }
 
     /// <inheritdoc/>

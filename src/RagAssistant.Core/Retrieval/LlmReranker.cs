@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using RagAssistant.Core.Answering;
 
 namespace RagAssistant.Core.Retrieval;
 
@@ -33,7 +34,8 @@ public sealed partial class LlmReranker : IReranker
         ArgumentNullException.ThrowIfNull(options);
         _services = services ?? throw new ArgumentNullException(nameof(services));
         _options = options.Value;
-        _logger = logger ?? NullLogger<LlmReranker>.Instance;
+        // A model server's failure is logged in its one line (ModelServerException), its trace at Debug.
+        _logger = ReportedFailureLogDemotion.Of(logger ?? NullLogger<LlmReranker>.Instance);
     }
 
     /// <inheritdoc/>

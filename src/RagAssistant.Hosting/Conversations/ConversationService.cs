@@ -173,18 +173,8 @@ public sealed partial class ConversationService(IConversationStore store, Assist
     /// <param name="ask">A turn from <see cref="PrepareAsync"/>.</param>
     /// <param name="cancellationToken">Cancels the answer.</param>
     /// <returns>The answer.</returns>
-    public async Task<AnswerResult> AskAsync(ConversationAsk ask, CancellationToken cancellationToken = default)
-    {
-        await foreach (var update in AskStreamingAsync(ask, cancellationToken).ConfigureAwait(false))
-        {
-            if (update is AnswerCompletedUpdate completed)
-            {
-                return completed.Result;
-            }
-        }
-
-        throw new InvalidOperationException("The answer stream ended without a result.");
-    }
+    public Task<AnswerResult> AskAsync(ConversationAsk ask, CancellationToken cancellationToken = default) =>
+        AnswerCompletedUpdate.ResultOfAsync(AskStreamingAsync(ask, cancellationToken), cancellationToken);
 
     /// <summary>Renames a conversation, or says why the title is refused.</summary>
     /// <param name="id">The conversation.</param>

@@ -36,7 +36,7 @@ internal static class OpenAICompatibleRegistration
                 // working on, and multiply the wait before the user hears of the failure.
                 var options = Get(sp, OpenAICompatibleModelOptions.ChatName);
                 var client = CreateClient(options, retries: 0).GetChatClient(options.ModelId).AsIChatClient();
-                return new ModelServerChatClient(client, options, OpenAICompatibleModelOptions.ChatName);
+                return new ModelServerChatClient(client, new ModelServerFailure(options, OpenAICompatibleModelOptions.ChatName));
             })
             .UseOpenTelemetry(NoTelemetryLogs)
             .Use((inner, sp) => new LoggingChatClient(inner, new ReportedFailureLogDemotion(sp.GetRequiredService<ILoggerFactory>()).CreateLogger(typeof(LoggingChatClient).FullName!)));
@@ -53,10 +53,11 @@ internal static class OpenAICompatibleRegistration
             {
                 // Indexing batches are idempotent: the SDK's retries of a failed batch stay.
                 var options = Get(sp, OpenAICompatibleModelOptions.EmbeddingName);
-                return CreateClient(options, retries: null).GetEmbeddingClient(options.ModelId).AsIEmbeddingGenerator();
+                var generator = CreateClient(options, retries: null).GetEmbeddingClient(options.ModelId).AsIEmbeddingGenerator();
+                return new ModelServerEmbeddingGenerator(generator, new ModelServerFailure(options, OpenAICompatibleModelOptions.EmbeddingName));
             })
             .UseOpenTelemetry(NoTelemetryLogs)
-            .UseLogging();
+            .Use((inner, sp) => new LoggingEmbeddingGenerator<string, Embedding<float>>(inner, new ReportedFailureLogDemotion(sp.GetRequiredService<ILoggerFactory>()).CreateLogger<LoggingEmbeddingGenerator<string, Embedding<float>>>()));
     }
 
     /// <summary>The validated options of <paramref name="name"/> (<see cref="OpenAICompatibleModelOptions.ChatName"/> or <see cref="OpenAICompatibleModelOptions.EmbeddingName"/>).</summary>

@@ -77,15 +77,7 @@ internal sealed partial class AnswerEndpoint(AssistantService assistant, AnswerA
         {
             try
             {
-                await foreach (var update in answer(admitted.CancellationToken))
-                {
-                    if (update is AnswerCompletedUpdate completed)
-                    {
-                        return format.Complete(completed.Result);
-                    }
-                }
-
-                throw new InvalidOperationException("The answer ended without a result.");
+                return format.Complete(await AnswerCompletedUpdate.ResultOfAsync(answer(admitted.CancellationToken), admitted.CancellationToken));
             }
             catch (OperationCanceledException) when (admitted.CancellationToken.IsCancellationRequested)
             {

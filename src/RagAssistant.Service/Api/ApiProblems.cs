@@ -80,9 +80,19 @@ internal static class ApiProblems
             statusCode: StatusCodes.Status504GatewayTimeout,
             title: "The answer took too long.");
 
-    /// <summary>The chat model's server failed: 502, its one line (which server, what to fix) as the detail.</summary>
+    /// <summary>
+    /// A model's server failed: 502, its one line (which server, what to fix) as the detail; the text it sent before
+    /// it failed, if any, as <c>partial_answer</c> (incomplete, as the detail says), as a stream keeps it on screen.
+    /// </summary>
     public static ProblemHttpResult ModelServerFailed(ModelServerException exception) =>
-        TypedResults.Problem(exception.Message, statusCode: StatusCodes.Status502BadGateway, title: ModelServerFailedTitle);
+        TypedResults.Problem(
+            exception.Message,
+            statusCode: StatusCodes.Status502BadGateway,
+            title: ModelServerFailedTitle,
+            extensions: exception.PartialAnswer is { } partial ? new Dictionary<string, object?> { [PartialAnswerField] = partial } : null);
+
+    /// <summary>The field of <see cref="ModelServerFailed"/> (and of /v1's error) with the text the server sent before it failed.</summary>
+    public const string PartialAnswerField = "partial_answer";
 
     /// <summary>The title of <see cref="ModelServerFailed"/>, and of a stream's error event for the same failure.</summary>
     public const string ModelServerFailedTitle = "The model server failed.";

@@ -238,7 +238,11 @@ internal sealed record OpenAiErrorBody(
     string Message,
     string Type,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Param,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Code);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Code)
+{
+    /// <summary>Extension, when the model server failed mid-answer: the (incomplete) text it had sent; omitted otherwise.</summary>
+    public string? PartialAnswer { get; init; }
+}
 
 /// <summary>The one model the OpenAI-compatible endpoints serve.</summary>
 internal static class OpenAiModel

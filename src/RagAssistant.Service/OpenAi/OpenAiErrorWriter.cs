@@ -26,7 +26,10 @@ internal sealed class OpenAiErrorWriter(IOptions<ProblemDetailsOptions> options)
         problem.Status ??= http.Response.StatusCode;
         options.Value.CustomizeProblemDetails?.Invoke(context);
         var message = problem.Detail ?? problem.Title ?? $"The request failed with status {problem.Status}.";
-        var error = new OpenAiError(new OpenAiErrorBody(message, TypeOf(problem.Status ?? http.Response.StatusCode), ParamOf(problem), CodeOf(problem.Status ?? http.Response.StatusCode)));
+        var error = new OpenAiError(new OpenAiErrorBody(message, TypeOf(problem.Status ?? http.Response.StatusCode), ParamOf(problem), CodeOf(problem.Status ?? http.Response.StatusCode))
+        {
+            PartialAnswer = problem.Extensions.TryGetValue(Api.ApiProblems.PartialAnswerField, out var partial) ? partial as string : null,
+        });
         return new ValueTask(http.Response.WriteAsJsonAsync(error, ServiceJsonContext.Default.OpenAiError, contentType: "application/json; charset=utf-8", http.RequestAborted));
     }
 
