@@ -36,4 +36,36 @@ public sealed class ModelServerFailureProcessTests : IDisposable
         Assert.DoesNotContain("fail:", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("index")]
+    [InlineData("ask")]
+    public async Task A_failing_embedding_server_is_one_warning_line_naming_it_without_a_stack_trace(string command)
+    {
+        using var server = new FaultyChatServer(ServerFault.Status);
+        using var cache = new TempFolder();
+        var corpus = Path.Combine(TestPaths.RepositoryRoot, "data", "papers");
+        string[] arguments = command == "ask" ? ["ask", "How does speculative decoding speed up inference?", "--retrieval-only"] : ["index"];
+
+        var result = await ConsoleProcess.RunAsync(
+            null, workingDirectory.Path,
+            [.. arguments, "--corpus", corpus, $"--Corpus:CacheFolder={cache.Path}",
+                "--EmbeddingModel:Provider=OpenAICompatible", $"--EmbeddingModel:Endpoint={server.Endpoint}", "--EmbeddingModel:ModelId=scripted"]);
+
+        // The index goes on with BM25 (exit 0); the server's fault is said on stderr in its one line: by 'index' once,
+        // by 'ask' also for the quotes it then chooses by shared words.
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}: {result.Error}");
+        var line = $"the model server at {server.Endpoint} (EmbeddingModel:Endpoint) answered HTTP 500: internal boom details";
+        var logged = result.Error.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.Contains(line, StringComparison.Ordinal)).ToList();
+        Assert.Contains($"warning: Embedding failed ({line}); retrieval falls back to BM25 only", logged);
+        Assert.All(logged, l => Assert.StartsWith("warning: ", l, StringComparison.Ordinal));
+        if (command == "index")
+        {
+            Assert.Single(logged);
+        }
+
+        Assert.DoesNotContain("fail:", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("ClientResultException", result.Error + result.Output, StringComparison.Ordinal);
+    }
 }

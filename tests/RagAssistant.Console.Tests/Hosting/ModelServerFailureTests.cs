@@ -12,12 +12,16 @@ using RagAssistant.Hosting;
 namespace RagAssistant.Console.Tests.Hosting;
 
 /// <summary>
-/// The chat client <c>AddRagAssistant</c> registers for <c>ChatModel:Provider=OpenAICompatible</c>, against a server on
-/// loopback that fails: each failure is one <see cref="ModelServerException"/> line naming the server and the setting
-/// to fix, sent once (no retries); an empty or cut-off stream is a failure, not an answer.
+/// The chat client and the embedding generator <c>AddRagAssistant</c> registers for <c>ChatModel:Provider</c> and
+/// <c>EmbeddingModel:Provider</c> <c>OpenAICompatible</c>, against a server on loopback that fails (its
+/// <c>/v1/embeddings</c> answered as any request): each failure is one <see cref="ModelServerException"/> line naming
+/// the server and the setting of its section to fix; a chat request is sent once (no retries); an empty or cut-off
+/// stream is a failure, not an answer.
 /// </summary>
 public sealed class ModelServerFailureTests
 {
+    private const string Embedding = "EmbeddingModel";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -49,19 +53,54 @@ public sealed class ModelServerFailureTests
     [Fact]
     public async Task Nothing_listening_says_to_start_the_server_or_fix_the_endpoint()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
-        var endpoint = new Uri($"http://127.0.0.1:{port}/v1");
+        var endpoint = NothingListening();
         using var host = Build(endpoint);
 
         var error = await Assert.ThrowsAsync<ModelServerException>(() => StreamAsync(host));
 
         Assert.Equal($"nothing is listening at {endpoint}: start the model server or fix ChatModel:Endpoint.", error.Message);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.InternalServerError, "")]
+    [InlineData(HttpStatusCode.Unauthorized, "; set the key it expects as EmbeddingModel:ApiKey (environment variable EmbeddingModel__ApiKey).")]
+    [InlineData(HttpStatusCode.NotFound, "; EmbeddingModel:Endpoint must be the server's base URL ending in /v1 and EmbeddingModel:ModelId a model it serves (it is scripted).")]
+    public async Task An_embedding_server_error_status_is_one_line_naming_the_server_and_the_EmbeddingModel_setting_to_fix(HttpStatusCode status, string advice)
+    {
+        using var server = new FaultyChatServer(ServerFault.Status, status);
+        using var host = Build(server.Endpoint, Embedding);
+
+        var error = await Assert.ThrowsAsync<ModelServerException>(() => EmbedAsync(host));
+
+        Assert.Equal($"the model server at {server.Endpoint} (EmbeddingModel:Endpoint) answered HTTP {(int)status}: internal boom details{advice}", error.Message);
+    }
+
+    [Fact]
+    public async Task Nothing_listening_for_embeddings_says_to_start_the_server_or_fix_EmbeddingModel_Endpoint()
+    {
+        var endpoint = NothingListening();
+        using var host = Build(endpoint, Embedding);
+
+        var error = await Assert.ThrowsAsync<ModelServerException>(() => EmbedAsync(host));
+
+        Assert.Equal($"nothing is listening at {endpoint}: start the model server or fix EmbeddingModel:Endpoint.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_stalled_embedding_server_fails_naming_EmbeddingModel_Timeout_and_a_cancel_is_a_cancel()
+    {
+        using var server = new FaultyChatServer(ServerFault.Stall);
+        using var host = Build(server.Endpoint, Embedding, ("EmbeddingModel:Timeout", "00:00:01"));
+        var clock = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<ModelServerException>(() => EmbedAsync(host));
+
+        // Embedding batches keep the SDK's retries (they are idempotent): a few timeouts, not one.
+        Assert.Equal($"the model server at {server.Endpoint} (EmbeddingModel:Endpoint) did not answer within 00:00:01 (EmbeddingModel:Timeout): check that it is running and not overloaded, or raise EmbeddingModel:Timeout.", error.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cancellation.CancelAfter(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => EmbedAsync(host, cancellation.Token));
     }
 
     [Fact]
@@ -128,7 +167,21 @@ public sealed class ModelServerFailureTests
         }
     }
 
-    private static IHost Build(Uri endpoint, params (string Key, string? Value)[] settings)
+    private static Task<GeneratedEmbeddings<Embedding<float>>> EmbedAsync(IHost host, CancellationToken? cancellationToken = null) =>
+        host.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GenerateAsync(["a passage"], cancellationToken: cancellationToken ?? Ct);
+
+    // A loopback port nothing listens on.
+    private static Uri NothingListening()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/v1");
+    }
+
+    private static IHost Build(Uri endpoint, params (string Key, string? Value)[] settings) => Build(endpoint, "ChatModel", settings);
+
+    // The server configured as the model of section (ChatModel: no embedding model; EmbeddingModel: no chat model).
+    private static IHost Build(Uri endpoint, string section, params (string Key, string? Value)[] settings)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -136,9 +189,9 @@ public sealed class ModelServerFailureTests
             ["EmbeddingModel:Provider"] = "None",
             ["Corpus:Folder"] = Path.GetTempPath(),
             ["Answering:PromptsFolder"] = Path.Combine(AppContext.BaseDirectory, "prompts"),
-            ["ChatModel:Provider"] = "OpenAICompatible",
-            ["ChatModel:Endpoint"] = endpoint.ToString(),
-            ["ChatModel:ModelId"] = "scripted",
+            [$"{section}:Provider"] = "OpenAICompatible",
+            [$"{section}:Endpoint"] = endpoint.ToString(),
+            [$"{section}:ModelId"] = "scripted",
         });
         builder.Configuration.AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, s.Value)));
         return builder.AddRagAssistant().Build();

@@ -277,12 +277,13 @@ public sealed class CorpusIndexTests
         Assert.Single(present);
     }
 
-    internal static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? other = null, InMemoryVectorStore? store = null) =>
+    internal static CorpusIndex CreateIndex(TempFolder corpus, TempFolder cache, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? other = null, InMemoryVectorStore? store = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null) =>
         new(
             Options.Create(new CorpusOptions { Folder = corpus.Path, CacheFolder = cache.Path }),
             Options.Create(options ?? new RetrievalOptions()),
             store ?? new InMemoryVectorStore(),
-            (Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>?)generator ?? other);
+            (Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>?)generator ?? other,
+            loggerFactory: loggerFactory);
 
     internal static HybridPaperRetriever CreateRetriever(CorpusIndex index, HashingEmbeddingGenerator? generator, RetrievalOptions? options = null) =>
         new(index, Options.Create(options ?? new RetrievalOptions()), generator);

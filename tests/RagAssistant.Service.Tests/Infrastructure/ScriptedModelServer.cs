@@ -40,6 +40,9 @@ internal sealed class ScriptedModelServer : IAsyncDisposable
     /// <summary>When set, every completion fails with this status and an OpenAI error body ("internal boom"), as a broken server's would.</summary>
     public int? FailWith { get; set; }
 
+    /// <summary>When set, a streamed answer ends after its tokens with the connection closed: no finish reason, no <c>[DONE]</c>.</summary>
+    public bool CutOff { get; set; }
+
     public int Requests => Volatile.Read(ref _requests);
 
     public int TokensSent => Volatile.Read(ref _tokensSent);
@@ -149,6 +152,14 @@ internal sealed class ScriptedModelServer : IAsyncDisposable
                 await WriteAsync(context.Response, new { content = $"word{i} " }, null, aborted);
                 Interlocked.Increment(ref _tokensSent);
                 await Task.Delay(TokenDelay, aborted);
+            }
+
+            if (CutOff)
+            {
+                // Kestrel aborts with a reset, which drops what the client has not read yet: let it read the tokens first.
+                await Task.Delay(TimeSpan.FromMilliseconds(300), aborted);
+                context.Abort();
+                return;
             }
 
             await WriteAsync(context.Response, new { }, "stop", aborted);
