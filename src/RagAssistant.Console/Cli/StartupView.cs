@@ -102,11 +102,14 @@ internal static class StartupView
     private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 
     /// <summary>One line about what the index holds, plus its warnings.</summary>
-    public static void WriteReport(Terminal terminal, IndexReport report)
+    /// <param name="terminal">Where to write.</param>
+    /// <param name="report">The build's report.</param>
+    /// <param name="embeddingFailed">True when the embedding model failed: its warning says why search is BM25 only, not "no embedding model".</param>
+    public static void WriteReport(Terminal terminal, IndexReport report, bool embeddingFailed = false)
     {
         terminal.Ui.MarkupLineInterpolated(
             $"Indexed {Count(report.Papers, "paper")} in {Count(report.Passages, "passage")} ({report.Embedded} embedded, {report.FromCache} from cache) in {report.Elapsed.TotalSeconds:0.0} s.");
-        if (!report.DenseAvailable)
+        if (!report.DenseAvailable && !embeddingFailed)
         {
             terminal.Ui.MarkupLine("[grey]No embedding model: search is BM25 only.[/]");
         }

@@ -36,7 +36,7 @@ internal static class IndexCommand
             var shown = (built?.Warnings ?? []).Where(w => w != index.Embedding.CacheWarning).ToList();
             StartupView.WriteWarnings(context.Terminal, built is null ? null : built with { Warnings = shown });
             var report = await EmbeddingProgressView.WaitAsync(index, context.Terminal, cancellationToken).ConfigureAwait(false);
-            StartupView.WriteReport(context.Terminal, report with { Warnings = [.. report.Warnings.Where(w => !shown.Contains(w))] });
+            StartupView.WriteReport(context.Terminal, report with { Warnings = [.. report.Warnings.Where(w => !shown.Contains(w))] }, index.Embedding.State == EmbeddingState.Failed);
 
             // The wait covers the source sentences too (embedded after the passages): say so, since the quotes, the
             // evidence check and the "not covered" check read them.

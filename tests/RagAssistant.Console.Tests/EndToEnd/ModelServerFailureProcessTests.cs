@@ -61,7 +61,10 @@ public sealed class ModelServerFailureProcessTests : IDisposable
         Assert.All(logged, l => Assert.StartsWith("warning: ", l, StringComparison.Ordinal));
         if (command == "index")
         {
+            // Logged once, and the report says it without "No embedding model" (one is configured; it failed).
             Assert.Single(logged);
+            Assert.Contains($"warning: embedding failed ({line}); retrieval is BM25 only until the next build", result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("No embedding model", result.Output, StringComparison.Ordinal);
         }
 
         Assert.DoesNotContain("fail:", result.Error, StringComparison.Ordinal);
