@@ -65,6 +65,7 @@ internal static class CrossValidationBenchmark
         // The product's token-level match (late interaction over all-MiniLM-L6-v2's token vectors), every passage.
         using var miniTokenModel = new RagAssistant.Onnx.Embeddings.MiniLmEmbeddingGenerator(Microsoft.Extensions.Options.Options.Create(new RagAssistant.Onnx.Embeddings.ArcticEmbeddingGeneratorOptions()));
         var miniTokens = TokenVectors.Create(await miniTokenModel.GenerateAsync(miniTexts, TokenVectors.Options, cancellationToken), RagAssistant.Onnx.Embeddings.MiniLmEmbeddingGenerator.Dimensions)!;
+        Console.Error.WriteLine($"token vectors: {miniTokens.Tokens} tokens of {miniTokens.Count} passages ({miniTokens.Tokens * miniTokens.Dimensions * 2 / 1e6:F1} MB as Half)");
 
         var sentenceOwner = new List<int>();
         for (var i = 0; i < sentences.Count; i++)

@@ -60,8 +60,8 @@ internal static class EmbeddingProgressView
                 break;
             case { State: EmbeddingState.Ready } ready when ready.SentencesPending || ready.SecondDensePending:
                 what = ready.SentencesPending
-                    ? string.Create(CultureInfo.InvariantCulture, $"source sentences {ready.SentencesDone}/{ready.SentencesTotal} embedded") + (ready.SecondDensePending ? ", then the second dense retriever's passages" : string.Empty)
-                    : "the second dense retriever's passages are being embedded";
+                    ? string.Create(CultureInfo.InvariantCulture, $"source sentences {ready.SentencesDone}/{ready.SentencesTotal} embedded") + (ready.SecondDensePending ? ", then the second dense retriever's passages and token vectors" : string.Empty)
+                    : "the second dense retriever's passages and token vectors are being embedded";
                 break;
             default:
                 return false;
@@ -241,7 +241,7 @@ internal static class EmbeddingProgressView
     // (which report no count: a trial's `index` sat a minute on "2240/2676 sentences, about 6 s left" while they ran).
     private static string Stage(EmbeddingProgress progress) =>
         progress.SentencesPending ? DescribeSentences(progress)
-        : !progress.IsPending && progress.SecondDensePending ? "the second dense retriever's passages (all its vectors, then hybrid search ranks with both embedders)"
+        : !progress.IsPending && progress.SecondDensePending ? "the second dense retriever's passages and token vectors (all of them, then hybrid search ranks with both embedders and the token match)"
         : Describe(progress);
 
     private static string FormatEta(TimeSpan eta) => eta.TotalSeconds < 60

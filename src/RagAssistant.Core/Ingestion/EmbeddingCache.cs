@@ -214,50 +214,85 @@ internal sealed partial class EmbeddingCache
             return false;
         }
 
-        var temporary = $"{FilePath}.{Guid.NewGuid():N}.tmp";
+        var dimensions = used.Count > 0 ? used[0].Value.Length : 0;
+        var entries = used.Where(p => p.Value.Length == dimensions).ToList();
+        var error = WriteChecked(FilePath, writer =>
+        {
+            writer.Write(Magic);
+            writer.Write(FormatVersion);
+            writer.Write(ModelIdentity);
+            writer.Write(dimensions);
+            writer.Write(entries.Count);
+            foreach (var (hash, vector) in entries)
+            {
+                writer.Write(Convert.FromHexString(hash));
+                foreach (var value in vector)
+                {
+                    writer.Write(value);
+                }
+            }
+        });
+        if (error is null)
+        {
+            Volatile.Write(ref _saveError, null);
+            return true;
+        }
+
+        if (Interlocked.Exchange(ref _saveError, error) is null)
+        {
+            LogSaveFailed(_logger, FilePath, error);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Writes a cache file atomically: <paramref name="body"/> into a temporary file beside it, a SHA-256 of the body
+    /// after it, then one rename over <paramref name="path"/>. A reader sees the old file or the new one, never half.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="body">Writes the body.</param>
+    /// <returns>Null when written; else why not (the temporary file is removed).</returns>
+    internal static string? WriteChecked(string path, Action<BinaryWriter> body)
+    {
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(FilePath))!);
-            var dimensions = used.Count > 0 ? used[0].Value.Length : 0;
-            var entries = used.Where(p => p.Value.Length == dimensions).ToList();
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 using var hashing = new HashingStream(stream);
                 using (var writer = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
                 {
-                    writer.Write(Magic);
-                    writer.Write(FormatVersion);
-                    writer.Write(ModelIdentity);
-                    writer.Write(dimensions);
-                    writer.Write(entries.Count);
-                    foreach (var (hash, vector) in entries)
-                    {
-                        writer.Write(Convert.FromHexString(hash));
-                        foreach (var value in vector)
-                        {
-                            writer.Write(value);
-                        }
-                    }
+                    body(writer);
                 }
 
                 stream.Write(hashing.Finish());
                 stream.Flush(flushToDisk: true);
             }
 
-            File.Move(temporary, FilePath, overwrite: true);
-            Volatile.Write(ref _saveError, null);
-            return true;
+            File.Move(temporary, path, overwrite: true);
+            return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            if (Interlocked.Exchange(ref _saveError, ex.Message) is null)
-            {
-                LogSaveFailed(_logger, FilePath, ex.Message);
-            }
-
             TryDelete(temporary);
-            return false;
+            return ex.Message;
         }
+    }
+
+    /// <summary>The body of a file written by <see cref="WriteChecked"/>, or null when its checksum does not match (corrupt or truncated).</summary>
+    /// <param name="bytes">The whole file.</param>
+    /// <param name="minimumBody">The shortest body that can be valid.</param>
+    internal static byte[]? ReadChecked(byte[] bytes, int minimumBody)
+    {
+        if (bytes.Length < HashLength + minimumBody)
+        {
+            return null;
+        }
+
+        var body = bytes.AsSpan(0, bytes.Length - HashLength);
+        return SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - HashLength)) ? body.ToArray() : null;
     }
 
     private static string? TryRead(byte[] bytes, string modelIdentity, int? expectedDimensions, Dictionary<string, float[]> vectors)
@@ -267,15 +302,14 @@ internal sealed partial class EmbeddingCache
             return "file is too short";
         }
 
-        var body = bytes.AsSpan(0, bytes.Length - HashLength);
-        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - HashLength)))
+        if (ReadChecked(bytes, 16) is not { } body)
         {
             return "checksum mismatch (corrupt or truncated)";
         }
 
         try
         {
-            using var reader = new BinaryReader(new MemoryStream(bytes, 0, body.Length, writable: false), Encoding.UTF8);
+            using var reader = new BinaryReader(new MemoryStream(body, writable: false), Encoding.UTF8);
             if (reader.ReadUInt32() != Magic)
             {
                 return "not an embedding cache file";

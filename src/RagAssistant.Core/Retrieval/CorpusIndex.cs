@@ -242,14 +242,15 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             var report = await CompleteAsync(job, build, cancellationToken).ConfigureAwait(false);
             await RetireAsync(retired, cancellationToken).ConfigureAwait(false);
             await RetireAsync(secondRetired, cancellationToken).ConfigureAwait(false);
+            var tokensDone = true;
             if (report.DenseAvailable && secondJob is { Missing.Count: 0 })
             {
                 await EmbedSecondAsync(secondJob, cancellationToken).ConfigureAwait(false);
                 secondJob = null;
+                tokensDone = await EmbedTokensAsync(folder, embedMissing: false, cancellationToken).ConfigureAwait(false);
             }
 
-            // The token vectors are not cached: even a warm start makes them, in the background.
-            if (job.MissingSentences.Count > 0 || (report.DenseAvailable && (secondJob is not null || (TokenMatchWanted && _snapshot?.SecondVectors is not null))))
+            if (job.MissingSentences.Count > 0 || (report.DenseAvailable && (secondJob is not null || !tokensDone)))
             {
                 _embeddingCancellation = new CancellationTokenSource();
                 var token = _embeddingCancellation.Token;
@@ -258,7 +259,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                     {
                         await job.EmbedSentencesAsync(new SentenceProgressSink(this), token).ConfigureAwait(false);
                         await EmbedSecondAsync(secondJob, token).ConfigureAwait(false);
-                        await EmbedTokensAsync(token).ConfigureAwait(false);
+                        await EmbedTokensAsync(folder, embedMissing: true, token).ConfigureAwait(false);
                     },
                     CancellationToken.None);
             }
@@ -283,7 +284,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 {
                     await job.EmbedSentencesAsync(new SentenceProgressSink(this), background).ConfigureAwait(false);
                     await EmbedSecondAsync(secondJob, background).ConfigureAwait(false);
-                    await EmbedTokensAsync(background).ConfigureAwait(false);
+                    await EmbedTokensAsync(folder, embedMissing: true, background).ConfigureAwait(false);
                 }
 
                 return report;
@@ -368,7 +369,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             if (_snapshot is { Vectors: not null } current)
             {
                 _snapshot = current.WithSecondVectors(collection);
-                _secondDense = EmbeddingState.Ready;
+                // With the token match, the second retriever is ready once its token vectors are too (EmbedTokensAsync).
+                _secondDense = TokenMatchWanted ? EmbeddingState.Running : EmbeddingState.Ready;
                 LogSecondEmbeddingReady(job.Total, job.Missing.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }
@@ -385,53 +387,85 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         (_secondEmbeddingGenerator?.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions is > 0;
 
     // The second embedder's token vectors of every passage (Retrieval:TokenMatchWeight), once its passage vectors are
-    // published, shortest passages first in batches; then a snapshot ranking with them. Nothing when the match is off,
-    // the second retriever is not ready or the model makes no token vectors. A failure is logged and leaves the
-    // ranking without the token match, as before it existed.
-    private async Task EmbedTokensAsync(CancellationToken cancellationToken)
+    // published: from their cache file, the rest embedded shortest first in batches (unless embedMissing is false: a
+    // warm start takes what is cached at once and leaves the rest to the background); then a snapshot ranking with
+    // them, and the cache saved. True when done, or when there is nothing to do: the match is off, the second
+    // retriever is not ready, or the model makes no token vectors. A failure is logged and leaves the ranking
+    // without the token match, as before it existed.
+    private async Task<bool> EmbedTokensAsync(string corpusFolder, bool embedMissing, CancellationToken cancellationToken)
     {
         if (!TokenMatchWanted || _snapshot is not { SecondVectors: not null } snapshot ||
             (_secondEmbeddingGenerator!.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions is not { } dimensions)
         {
-            return;
+            if (_secondDense == EmbeddingState.Running)
+            {
+                _secondDense = EmbeddingState.Ready;
+            }
+
+            return true;
         }
 
         var generator = _secondEmbeddingGenerator;
         var started = Stopwatch.GetTimestamp();
+        var done = true;
         try
         {
             var passages = snapshot.Passages;
             var texts = passages.Select(p => EmbeddingText(snapshot.PaperOf(p).Title, p)).ToArray();
-            var embeddings = new Embedding<float>[texts.Length];
-            var order = Enumerable.Range(0, texts.Length).OrderBy(i => texts[i].Length).ToArray();
-            foreach (var batch in order.Chunk(Math.Max(1, _retrievalOptions.EmbeddingBatchSize)))
+            var hashes = texts.Select(EmbeddingCache.HashText).ToArray();
+            var identity = EmbeddingInputType.ModelIdentity(generator);
+            var cache = TokenVectorCache.Load(TokenVectorCache.PathFor(_corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, dimensions, _loggerFactory.CreateLogger(CacheLogCategory));
+            var tokens = new (Half[] Vectors, int[] Ids)[texts.Length];
+            var missing = Enumerable.Range(0, texts.Length).Where(i => !cache.TryGet(hashes[i], out tokens[i])).OrderBy(i => texts[i].Length).ToArray();
+            if (missing.Length > 0 && !embedMissing)
+            {
+                done = false;
+                return false;
+            }
+
+            foreach (var batch in missing.Chunk(Math.Max(1, _retrievalOptions.EmbeddingBatchSize)))
             {
                 var embedded = await generator.GenerateAsync(batch.Select(i => texts[i]), TokenVectors.Options, cancellationToken).ConfigureAwait(false);
                 if (embedded.Count != batch.Length || TokenVectors.Read(embedded[0], dimensions) is null)
                 {
                     // A model that ignores the request makes pooled vectors: one batch tells, the rest is not asked.
-                    LogNoTokens(EmbeddingInputType.ModelIdentity(generator));
-                    return;
+                    LogNoTokens(identity);
+                    return true;
                 }
 
                 for (var j = 0; j < batch.Length; j++)
                 {
-                    embeddings[batch[j]] = embedded[j];
+                    tokens[batch[j]] = TokenVectors.Compact(embedded[j], dimensions) ?? throw new InvalidOperationException($"The model made no token vectors for passage {passages[batch[j]].Id}.");
                 }
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            if (TokenVectors.Create(embeddings, dimensions) is { } tokens && _snapshot is { SecondVectors: not null } current && ReferenceEquals(current.Passages, passages))
+            var vectors = TokenVectors.Create(tokens, dimensions);
+            if (_snapshot is { SecondVectors: not null } current && ReferenceEquals(current.Passages, passages))
             {
                 // Token vectors are by ordinal: they join only the build whose passages they were made from.
-                _snapshot = current.WithTokens(tokens);
-                LogTokensReady(tokens.Tokens, passages.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                _snapshot = current.WithTokens(vectors);
+                LogTokensReady(vectors.Tokens, passages.Count, missing.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            if (missing.Length > 0 || !File.Exists(cache.FilePath))
+            {
+                cache.Save([.. Enumerable.Range(0, texts.Length).DistinctBy(i => hashes[i]).Select(i => (hashes[i], tokens[i].Vectors, tokens[i].Ids))]);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             LogTokensFailed(ex, ex.Message);
         }
+        finally
+        {
+            if (done && _secondDense == EmbeddingState.Running && !cancellationToken.IsCancellationRequested)
+            {
+                _secondDense = EmbeddingState.Ready;
+            }
+        }
+
+        return true;
     }
 
     // The build's warnings, with the cache warning at the end when the cache could not be saved.
@@ -543,8 +577,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     [LoggerMessage(Level = LogLevel.Information, Message = "Second dense retriever ready: {Total} passages ({Embedded} embedded) in {ElapsedMs:F0} ms; hybrid search ranks with both embedders")]
     private partial void LogSecondEmbeddingReady(int total, int embedded, double elapsedMs);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Token-level match: {Tokens} token vectors of {Passages} passages in {ElapsedMs:F0} ms")]
-    private partial void LogTokensReady(int tokens, int passages, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Token-level match ready: {Tokens} token vectors of {Passages} passages ({Embedded} embedded, the rest from the cache) in {ElapsedMs:F0} ms")]
+    private partial void LogTokensReady(int tokens, int passages, int embedded, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The second embedding model ({Model}) makes no token vectors: hybrid search ranks without the token-level match")]
     private partial void LogNoTokens(string model);

@@ -84,22 +84,36 @@ public sealed class TokenVectors
     public static TokenVectors? Create(IReadOnlyList<Embedding<float>> passages, int dimensions)
     {
         ArgumentNullException.ThrowIfNull(passages);
-        var vectors = new Half[passages.Count][];
-        var ids = new int[passages.Count][];
+        var halves = new (Half[] Vectors, int[] Ids)[passages.Count];
         for (var p = 0; p < passages.Count; p++)
         {
-            if (Read(passages[p], dimensions) is not { } tokens)
+            if (Compact(passages[p], dimensions) is not { } tokens)
             {
                 return null;
             }
 
-            vectors[p] = new Half[tokens.Vectors.Length];
-            TensorPrimitives.ConvertToHalf(tokens.Vectors.Span, vectors[p]);
-            ids[p] = tokens.Ids;
+            halves[p] = tokens;
         }
 
-        return new TokenVectors(vectors, ids, dimensions);
+        return Create(halves, dimensions);
     }
+
+    /// <summary>One token-level embedding as it is held: half-precision vectors and ids; null when it is not one (see <see cref="Read"/>).</summary>
+    internal static (Half[] Vectors, int[] Ids)? Compact(Embedding<float> embedding, int dimensions)
+    {
+        if (Read(embedding, dimensions) is not { } tokens)
+        {
+            return null;
+        }
+
+        var vectors = new Half[tokens.Vectors.Length];
+        TensorPrimitives.ConvertToHalf(tokens.Vectors.Span, vectors);
+        return (vectors, tokens.Ids);
+    }
+
+    /// <summary>The token vectors of every passage, by ordinal, as held (from <see cref="Compact"/> or the cache).</summary>
+    internal static TokenVectors Create(IReadOnlyList<(Half[] Vectors, int[] Ids)> passages, int dimensions) =>
+        new([.. passages.Select(p => p.Vectors)], [.. passages.Select(p => p.Ids)], dimensions);
 
     /// <summary>
     /// Each passage's match with the question: the mean, over the question's tokens weighted by their idf in the

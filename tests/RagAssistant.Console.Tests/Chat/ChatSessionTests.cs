@@ -438,10 +438,10 @@ public sealed class ChatSessionTests
     }
 
     [Theory]
-    [InlineData(1200, EmbeddingState.Running, "source sentences 1200/2674 embedded, then the second dense retriever's passages; what is embedded is kept")]
+    [InlineData(1200, EmbeddingState.Running, "source sentences 1200/2674 embedded, then the second dense retriever's passages and token vectors; what is embedded is kept")]
     [InlineData(1200, EmbeddingState.None, "source sentences 1200/2674 embedded; what is embedded is kept")]
-    [InlineData(1200, EmbeddingState.Queued, "source sentences 1200/2674 embedded, then the second dense retriever's passages; what is embedded is kept")]
-    [InlineData(2674, EmbeddingState.Running, "the second dense retriever's passages are being embedded; what is embedded is kept")]
+    [InlineData(1200, EmbeddingState.Queued, "source sentences 1200/2674 embedded, then the second dense retriever's passages and token vectors; what is embedded is kept")]
+    [InlineData(2674, EmbeddingState.Running, "the second dense retriever's passages and token vectors are being embedded; what is embedded is kept")]
     public void A_command_that_ends_while_the_sentences_or_the_second_dense_retriever_are_embedded_says_so(int sentencesDone, EmbeddingState secondDense, string expected)
     {
         using var error = new StringWriter();

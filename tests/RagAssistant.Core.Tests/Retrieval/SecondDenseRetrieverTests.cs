@@ -44,20 +44,59 @@ public sealed class SecondDenseRetrieverTests
         Assert.Equal(Titles.Length, second.EmbeddedTexts);
         Assert.Equal(Titles.Length * 3, first.EmbeddedTexts);
         Assert.All(second.InputTypes, t => Assert.Equal(EmbeddingInputType.Document, t));
+        // And each passage's token vectors, once, into a cache file of their own.
+        Assert.Equal(Titles.Length, second.TokenTexts);
         var files = papers.CacheFiles();
-        Assert.Equal(2, files.Length);
+        Assert.Equal(3, files.Length);
         Assert.Contains(papers.CacheFileOf(second), files);
         Assert.Contains(papers.CacheFileOf(first), files);
+        Assert.Contains(papers.TokenCacheFileOf(second), files);
 
         using var warm = papers.Index(first, second);
         var warmReport = await warm.BuildAsync(cancellationToken: Ct);
 
-        // Hybrid with both models from the first question: the second collection is there when the build returns.
+        // Hybrid with both models and the token match from the first question: all there when the build returns.
         Assert.Equal((0, Titles.Length, true), (warmReport.Embedded, warmReport.FromCache, warmReport.DenseAvailable));
         Assert.True(warm.SecondDenseAvailable);
+        Assert.True(warm.TokenMatchAvailable);
         await warm.WaitForVectorsAsync(Ct);
         Assert.Equal(Titles.Length, second.EmbeddedTexts);
         Assert.Equal(Titles.Length * 3, first.EmbeddedTexts);
+        Assert.Equal(Titles.Length, second.TokenTexts);
+    }
+
+    [Fact]
+    public async Task A_corrupt_token_cache_is_discarded_with_one_warning_and_made_again_in_the_background()
+    {
+        using var papers = new Papers();
+        var (first, second) = (papers.First, papers.Second);
+        using (var cold = papers.Index(first, second))
+        {
+            await cold.WaitForVectorsAsync(Ct);
+        }
+
+        var file = papers.TokenCacheFileOf(second);
+        var bytes = await File.ReadAllBytesAsync(file, Ct);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        await File.WriteAllBytesAsync(file, bytes, Ct);
+        var logs = new FakeLogCollector();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(logs)));
+
+        using var warm = papers.Index(first, second, loggerFactory);
+        await warm.BuildAsync(cancellationToken: Ct);
+        await warm.WaitForVectorsAsync(Ct);
+
+        Assert.True(warm.TokenMatchAvailable);
+        Assert.Equal(Titles.Length * 2, second.TokenTexts);
+        var warning = Assert.Single(logs.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.Contains("Token vector cache", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("checksum mismatch", warning.Message, StringComparison.Ordinal);
+
+        // Saved again, whole: the next start reads it.
+        using var next = papers.Index(first, second);
+        await next.BuildAsync(cancellationToken: Ct);
+        Assert.True(next.TokenMatchAvailable);
+        Assert.Equal(Titles.Length * 2, second.TokenTexts);
     }
 
     [Fact]
@@ -293,6 +332,9 @@ public sealed class SecondDenseRetrieverTests
 
         public string CacheFileOf(HashingEmbeddingGenerator generator) =>
             EmbeddingCache.PathFor(_cache.Path, EmbeddingInputType.ModelIdentity(generator), _corpus.Path);
+
+        public string TokenCacheFileOf(HashingEmbeddingGenerator generator) =>
+            TokenVectorCache.PathFor(_cache.Path, EmbeddingInputType.ModelIdentity(generator), _corpus.Path);
 
         public void Dispose()
         {
