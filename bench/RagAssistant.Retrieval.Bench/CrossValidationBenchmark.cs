@@ -141,9 +141,15 @@ internal static class CrossValidationBenchmark
                 signals["minilm-window"] = BestOf(Cosines(queryMini, miniWindowVectors), windowOwner, n);
                 signals["arctic-window"] = BestOf(Cosines(queryArctic.Span, arcticWindowVectors), windowOwner, n);
                 signals["minilm-title"] = Cosines(queryMini, miniTitleVectors);
-                var questionTokens = TokenVectors.Read((await miniTokenModel.GenerateAsync([q.Question], TokenVectors.Options, cancellationToken))[0], miniTokens.Dimensions)!.Value;
-                var tokenMatch = miniTokens.Match(questionTokens, Enumerable.Range(0, n));
-                signals["minilm-maxsim"] = Enumerable.Range(0, n).Select(o => tokenMatch[o]).ToArray();
+                // As the product asks: the question without "paper(s)". The whole question, and its content words alone
+                // (framing and function words dropped), to measure that choice.
+                foreach (var (name, text) in new[] { ("minilm-maxsim", Bm25Index.WithoutDocumentWords(q.Question)), ("minilm-maxsim-whole", q.Question), ("minilm-maxsim-topic", TopicWords(q.Question)) })
+                {
+                    var questionTokens = TokenVectors.Read((await miniTokenModel.GenerateAsync([text], TokenVectors.Options, cancellationToken))[0], miniTokens.Dimensions)!.Value;
+                    var tokenMatch = miniTokens.Match(questionTokens, Enumerable.Range(0, n));
+                    signals[name] = Enumerable.Range(0, n).Select(o => tokenMatch[o]).ToArray();
+                }
+
                 // The same over the first stage's pool only (each retriever's top 50): a second stage, as a product
                 // would run it without scoring every passage.
                 var pool = FirstStage.SelectMany(name => Enumerable.Range(0, n).OrderByDescending(i => signals[name][i]).Take(Candidates)).ToHashSet();
@@ -538,6 +544,10 @@ internal static class CrossValidationBenchmark
         ["is", "are", "was", "were", "there", "a", "an", "the", "any", "some", "which", "what", "how", "why", "when", "where", "who", "does", "do", "did", "can", "could", "would", "should", "one", "that", "this", "these", "those", "paper", "papers", "work", "works", "study", "studies", "research", "researchers", "survey", "approach", "method", "propose", "proposed", "proposes", "describe", "describes", "of", "to", "in", "for", "on", "by", "with", "and", "or", "it", "its", "they", "their", "be", "been", "so", "such", "about"],
         StringComparer.OrdinalIgnoreCase);
 
+    // The question's words without framing and function words (FramingWords), as written.
+    private static string TopicWords(string question) =>
+        string.Join(' ', System.Text.RegularExpressions.Regex.Matches(question, @"[\p{L}\p{N}][\p{L}\p{N}'-]*").Select(m => m.Value).Where(w => !FramingWords.Contains(w))) is { Length: > 0 } words ? words : question;
+
     private static double[] BestOf(double[] cosines, List<int> owner, int n)
     {
         var best = Enumerable.Repeat(-1.0, n).ToArray();
@@ -810,6 +820,8 @@ internal static class CrossValidationBenchmark
         {
             yield return RankingConfig.Of("shipped + token maxsim (all passages)", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-maxsim", w));
             yield return RankingConfig.Of("shipped + token maxsim (first-stage pool)", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-maxsim-pool", w));
+            yield return RankingConfig.Of("shipped + token maxsim of the whole question", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-maxsim-whole", w));
+            yield return RankingConfig.Of("shipped + token maxsim of the question's content words", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-maxsim-topic", w));
         }
 
         foreach (var l in new[] { 0.1, 0.2, 0.3, 0.5 })

@@ -47,7 +47,7 @@ public sealed class MiniLmEmbeddingGeneratorTests(BundledModel model)
         for (var i = 0; i < Texts.Length; i++)
         {
             // Word tokens only: no [CLS], [SEP] or punctuation ("Short." is one token, "" none).
-            var words = tokenizer.Tokenize(int.MaxValue, Texts[i])[0].Where(t => t.Token is not "[CLS]" and not "[SEP]" && t.Token.Any(char.IsLetter)).ToArray();
+            var words = tokenizer.Tokenize(int.MaxValue, Texts[i])[0].Where(t => t.Token is not "[CLS]" and not "[SEP]" && t.Token.Any(char.IsLetterOrDigit)).ToArray();
             var (vectors, ids) = TokenVectors.Read(embeddings[i], MiniLmEmbeddingGenerator.Dimensions)!.Value;
             Assert.Equal(words.Select(w => w.VocabularyIndex), ids);
             Assert.Equal(words.Length * MiniLmEmbeddingGenerator.Dimensions, vectors.Length);

@@ -400,6 +400,21 @@ public sealed partial class Bm25Index : IDisposable
     }
 
     /// <summary>
+    /// <paramref name="text"/> without the words that name the documents themselves, "paper(s)" and "article(s)",
+    /// which every document of the corpus is: what the token-level match reads. Such a word has no topic, yet is rare
+    /// in abstracts, so it weighs much, and matches any abstract that says "paper" ("Which papers use GPT-2?" ranked
+    /// first a scaling-law abstract saying "the original scaling law paper" and "GPT-4").
+    /// </summary>
+    /// <param name="text">A question.</param>
+    /// <returns>The text with those words removed; <paramref name="text"/> itself when nothing else is left.</returns>
+    public static string WithoutDocumentWords(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var rest = DocumentWord().Replace(text, string.Empty);
+        return Word().IsMatch(rest) ? rest : text;
+    }
+
+    /// <summary>
     /// Whether <paramref name="text"/> is chat: function words and acknowledgements only, no topic word, with a greeting,
     /// thanks or acknowledgement ("hi", "thanks!", "Hello, how are you today?", "ok", "great, thanks", "no"), or
     /// addressed to the assistant without pointing back ("How are you?", "Who are you?", "What can you do?"; not "Can
@@ -427,6 +442,12 @@ public sealed partial class Bm25Index : IDisposable
     /// <param name="text">A question as the user wrote it.</param>
     /// <returns>True when it holds one of those pronouns as a word, in any casing.</returns>
     public static bool PointsBack(string text) => ReferringPronoun().IsMatch(text);
+
+    [GeneratedRegex(@"[\p{L}\p{N}]", RegexOptions.CultureInvariant)]
+    private static partial Regex Word();
+
+    [GeneratedRegex(@"\b(papers?|articles?)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DocumentWord();
 
     [GeneratedRegex(@"\b(it|its|they|them|their|this|these|those)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ReferringPronoun();

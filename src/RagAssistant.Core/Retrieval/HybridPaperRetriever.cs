@@ -174,7 +174,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             // The second model embeds the query while the first does (each ONNX call of a short query keeps a core
             // busy for a few milliseconds only): the two run side by side instead of one after the other.
             var secondQuery = mode == RetrieverKind.Hybrid ? EmbedSecondQuery(snapshot, text, context, weighted.ContextWeight, cancellationToken) : null;
-            var questionTokens = mode == RetrieverKind.Hybrid ? EmbedQuestionTokens(snapshot, context is null ? text : text + "\n" + context, cancellationToken) : null;
+            var questionTokens = mode == RetrieverKind.Hybrid ? EmbedQuestionTokens(snapshot, Bm25Index.WithoutDocumentWords(context is null ? text : text + "\n" + context), cancellationToken) : null;
             try
             {
                 queryVectors = await EmbedQueryAsync(_embeddingGenerator!, text, context, weighted.ContextWeight, cancellationToken).ConfigureAwait(false);

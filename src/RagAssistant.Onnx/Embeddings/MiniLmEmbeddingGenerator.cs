@@ -20,7 +20,7 @@ namespace RagAssistant.Onnx.Embeddings;
 /// trained without prefixes); inputs over 512 tokens are cut to their first 512, as the package cuts them.</item>
 /// <item><see cref="GranularityKey"/> = <see cref="TokenGranularity"/> in the options' additional properties asks for
 /// token vectors instead: each text's embedding is then its word tokens' hidden states ([CLS], [SEP] and
-/// tokens without a letter left out: punctuation, and numbers, whose match is BM25's (the token match found papers on "GPT-4 ... (2)" for "GPT-2"), each L2-normalised, row-major [tokens × <see cref="Dimensions"/>], with the tokens'
+/// punctuation left out), each L2-normalised, row-major [tokens × <see cref="Dimensions"/>], with the tokens'
 /// vocabulary ids in the embedding's additional property <see cref="TokenIdsKey"/> (<c>int[]</c>). A text with no
 /// word token gets an empty vector.</item>
 /// <item>Runs with the bundled embedder's settings (<see cref="ArcticEmbeddingGeneratorOptions.Threads"/>,
@@ -143,7 +143,7 @@ public sealed partial class MiniLmEmbeddingGenerator : BundledEmbeddingGenerator
         var keep = new List<int>(tokens.Length);
         for (var t = 0; t < tokens.Length; t++)
         {
-            if (tokens[t].Token is not "[CLS]" and not "[SEP]" && tokens[t].Token.Any(char.IsLetter))
+            if (tokens[t].Token is not "[CLS]" and not "[SEP]" && tokens[t].Token.Any(char.IsLetterOrDigit))
             {
                 keep.Add(t);
             }

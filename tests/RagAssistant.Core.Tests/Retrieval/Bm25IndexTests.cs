@@ -162,4 +162,14 @@ public sealed class Bm25IndexTests
 
         Assert.Equal(chat, index.IsChat(text));
     }
+
+    [Theory]
+    [InlineData("Which papers use GPT-2?", "Which  use GPT-2?")]
+    [InlineData("Is there an Article about speculative decoding?", "Is there an  about speculative decoding?")]
+    [InlineData("How does the paperclip test work?", "How does the paperclip test work?")] // a word, not a part of one
+    [InlineData("Papers?", "Papers?")] // nothing else left: the question as asked
+    public void Without_document_words_the_question_loses_paper_and_article_and_nothing_else(string question, string rest)
+    {
+        Assert.Equal(rest, Bm25Index.WithoutDocumentWords(question));
+    }
 }
