@@ -150,6 +150,23 @@ internal static class CrossValidationBenchmark
                     signals[name] = Enumerable.Range(0, n).Select(o => tokenMatch[o]).ToArray();
                 }
 
+                // Over the fusion's best candidates only (the other three signals fused), min-max over them, as the
+                // product scores it: fewer passages to match, the cost of the match falls with them.
+                var fusedFirst = Rank(new QuestionSignals(string.Empty, q.Id, q.Kind, goldPapers, q.IsUnanswerable, signals), FusedFirstStage).ToList();
+                foreach (var k in TokenMatchDepths)
+                {
+                    var scored = fusedFirst.Take(k).ToList();
+                    var low = scored.Min(o => signals["minilm-maxsim"][o]);
+                    var span = Math.Max(scored.Max(o => signals["minilm-maxsim"][o]) - low, 1e-9);
+                    var normalised = new double[n];
+                    foreach (var o in scored)
+                    {
+                        normalised[o] = (signals["minilm-maxsim"][o] - low) / span;
+                    }
+
+                    signals[$"minilm-maxsim-top{k}"] = normalised;
+                }
+
                 // The same over the first stage's pool only (each retriever's top 50): a second stage, as a product
                 // would run it without scoring every passage.
                 var pool = FirstStage.SelectMany(name => Enumerable.Range(0, n).OrderByDescending(i => signals[name][i]).Take(Candidates)).ToHashSet();
@@ -540,6 +557,10 @@ internal static class CrossValidationBenchmark
 
     private static readonly string[] FirstStage = ["bm25", "dense", "minilm"];
 
+    private static readonly int[] TokenMatchDepths = [10, 20, 30, 50];
+
+    private static readonly RankingConfig FusedFirstStage = RankingConfig.Of("first stage", 0, ("bm25", 1), ("dense", 1), ("minilm", 0.5));
+
     private static readonly HashSet<string> FramingWords = new(
         ["is", "are", "was", "were", "there", "a", "an", "the", "any", "some", "which", "what", "how", "why", "when", "where", "who", "does", "do", "did", "can", "could", "would", "should", "one", "that", "this", "these", "those", "paper", "papers", "work", "works", "study", "studies", "research", "researchers", "survey", "approach", "method", "propose", "proposed", "proposes", "describe", "describes", "of", "to", "in", "for", "on", "by", "with", "and", "or", "it", "its", "they", "their", "be", "been", "so", "such", "about"],
         StringComparer.OrdinalIgnoreCase);
@@ -672,7 +693,7 @@ internal static class CrossValidationBenchmark
         foreach (var (name, _) in active)
         {
             var s = q.Signals[name];
-            candidates.UnionWith(Enumerable.Range(0, s.Length).Where(i => !name.Contains("bm25", StringComparison.Ordinal) || s[i] > 0).OrderByDescending(i => s[i]).Take(Candidates));
+            candidates.UnionWith(Enumerable.Range(0, s.Length).Where(i => !(name.Contains("bm25", StringComparison.Ordinal) || name.Contains("-top", StringComparison.Ordinal)) || s[i] > 0).OrderByDescending(i => s[i]).Take(Candidates));
         }
 
         var score = candidates.ToDictionary(i => i, _ => 0.0);
@@ -820,6 +841,11 @@ internal static class CrossValidationBenchmark
         {
             yield return RankingConfig.Of("shipped + token maxsim (all passages)", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-maxsim", w));
             yield return RankingConfig.Of("shipped + token maxsim (first-stage pool)", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-maxsim-pool", w));
+            foreach (var k in TokenMatchDepths)
+            {
+                yield return RankingConfig.Of($"shipped + token maxsim over the fusion's best {k}", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ($"minilm-maxsim-top{k}", w));
+            }
+
             yield return RankingConfig.Of("shipped + token maxsim of the whole question", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-maxsim-whole", w));
             yield return RankingConfig.Of("shipped + token maxsim of the question's content words", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("minilm-maxsim-topic", w));
         }

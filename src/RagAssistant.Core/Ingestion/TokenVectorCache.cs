@@ -107,10 +107,8 @@ internal sealed partial class TokenVectorCache
                     writer.Write(id);
                 }
 
-                foreach (var value in vectors)
-                {
-                    writer.Write(value);
-                }
+                // IEEE half, little-endian: the layout of every platform .NET runs on, read back the same way.
+                writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vectors.AsSpan()));
             }
         });
         if (error is not null)
@@ -168,10 +166,15 @@ internal sealed partial class TokenVectorCache
                 }
 
                 var vectors = new Half[tokens * dimensions];
-                for (var v = 0; v < vectors.Length; v++)
+                var read = reader.Read(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vectors.AsSpan()));
+                if (read != vectors.Length * 2)
                 {
-                    vectors[v] = reader.ReadHalf();
-                    if (!Half.IsFinite(vectors[v]))
+                    return "entry sizes do not match the file size";
+                }
+
+                foreach (var value in vectors)
+                {
+                    if (!Half.IsFinite(value))
                     {
                         return "holds a non-finite value";
                     }

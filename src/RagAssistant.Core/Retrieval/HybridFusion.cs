@@ -8,7 +8,7 @@ namespace RagAssistant.Core.Retrieval;
 /// passage is penalised just for missing the other list's cut. With a second dense retriever
 /// (<see cref="SecondDenseSignal"/>) its list joins the union and its cosine the score, at
 /// <see cref="RetrievalOptions.SecondDenseWeight"/>; with the token-level match (<see cref="TokenMatchSignal"/>) its
-/// match of each candidate, at <see cref="RetrievalOptions.TokenMatchWeight"/>.
+/// match of the best <see cref="RetrievalOptions.TokenMatchDepth"/> candidates so far, at <see cref="RetrievalOptions.TokenMatchWeight"/>.
 /// </summary>
 internal static class HybridFusion
 {
@@ -28,14 +28,13 @@ internal static class HybridFusion
     {
         var secondHits = second?.Hits ?? [];
         var candidates = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).Concat(secondHits.Select(h => h.Ordinal)).Distinct().Where(vectors.ContainsKey).ToList();
-        var tokenMatch = tokens is null || options.Fusion == FusionMethod.DenseFirst ? [] : tokens.Vectors.Match(tokens.Question, candidates);
         var cosine = candidates.ToDictionary(o => o, o => (double)TensorPrimitives.CosineSimilarity(queryVector.Span, vectors[o].Span));
         var secondCosine = second is null ? [] : candidates.Where(second.Vectors.ContainsKey).ToDictionary(o => o, o => (double)TensorPrimitives.CosineSimilarity(second.Query.Span, second.Vectors[o].Span));
         Dictionary<int, double> scores;
         switch (options.Fusion)
         {
             case FusionMethod.ReciprocalRank:
-                scores = ReciprocalRankFusion.Fuse<int>([bm25.Select(h => h.Ordinal).ToList(), dense.Select(h => h.Ordinal).ToList(), secondHits.Select(h => h.Ordinal).ToList(), tokenMatch.OrderByDescending(x => x.Value).Select(x => x.Key).ToList()], options.RrfK, [options.Bm25Weight, options.DenseWeight, options.SecondDenseWeight, options.TokenMatchWeight])
+                scores = ReciprocalRankFusion.Fuse<int>([bm25.Select(h => h.Ordinal).ToList(), dense.Select(h => h.Ordinal).ToList(), secondHits.Select(h => h.Ordinal).ToList()], options.RrfK, [options.Bm25Weight, options.DenseWeight, options.SecondDenseWeight])
                     .ToDictionary(x => x.Item, x => x.Score);
                 break;
             case FusionMethod.NormalizedScore:
@@ -43,10 +42,9 @@ internal static class HybridFusion
                 var bm25Score = bm25.ToDictionary(h => h.Ordinal, h => bestBm25 > 0 ? h.Score / bestBm25 : 0);
                 var denseScore = MinMax(cosine);
                 var secondScore = MinMax(secondCosine);
-                var tokenScore = MinMax(tokenMatch);
                 scores = candidates.ToDictionary(
                     o => o,
-                    o => (options.Bm25Weight * bm25Score.GetValueOrDefault(o)) + (options.DenseWeight * denseScore[o]) + (options.SecondDenseWeight * secondScore.GetValueOrDefault(o)) + (options.TokenMatchWeight * tokenScore.GetValueOrDefault(o)));
+                    o => (options.Bm25Weight * bm25Score.GetValueOrDefault(o)) + (options.DenseWeight * denseScore[o]) + (options.SecondDenseWeight * secondScore.GetValueOrDefault(o)));
                 break;
             default:
                 var rare = RareTerms(snapshot.Bm25, queryTerms, options.RareTermMaxDocumentShare);
@@ -58,6 +56,29 @@ internal static class HybridFusion
 
         // Ties keep the dense order, then BM25's: deterministic, and the better single retriever decides.
         var denseRank = dense.Select((h, i) => (h.Ordinal, i)).ToDictionary(x => x.Ordinal, x => x.i);
+        if (tokens is not null && options.TokenMatchWeight > 0 && options.Fusion != FusionMethod.DenseFirst)
+        {
+            // The token match scores the fusion's best TokenMatchDepth candidates only: its cost grows with each
+            // passage it reads, and a passage further down does not reach the top ten on it (cross-validated).
+            var scored = candidates.OrderByDescending(o => scores[o]).ThenBy(o => denseRank.GetValueOrDefault(o, int.MaxValue)).Take(options.TokenMatchDepth).ToList();
+            var match = tokens.Vectors.Match(tokens.Question, scored);
+            if (options.Fusion == FusionMethod.ReciprocalRank)
+            {
+                var rank = 0;
+                foreach (var o in scored.OrderByDescending(o => match[o]))
+                {
+                    scores[o] += options.TokenMatchWeight / (options.RrfK + ++rank);
+                }
+            }
+            else
+            {
+                foreach (var (o, value) in MinMax(match))
+                {
+                    scores[o] += options.TokenMatchWeight * value;
+                }
+            }
+        }
+
         return candidates
             .OrderByDescending(o => scores[o])
             .ThenBy(o => denseRank.GetValueOrDefault(o, int.MaxValue))

@@ -174,7 +174,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             // The second model embeds the query while the first does (each ONNX call of a short query keeps a core
             // busy for a few milliseconds only): the two run side by side instead of one after the other.
             var secondQuery = mode == RetrieverKind.Hybrid ? EmbedSecondQuery(snapshot, text, context, weighted.ContextWeight, cancellationToken) : null;
-            var questionTokens = mode == RetrieverKind.Hybrid ? EmbedQuestionTokens(snapshot, Bm25Index.WithoutDocumentWords(context is null ? text : text + "\n" + context), cancellationToken) : null;
+            var questionTokens = mode == RetrieverKind.Hybrid ? EmbedQuestionTokens(snapshot, Bm25Index.WithoutDocumentWords(context is null ? text : text + "\n" + context), secondQuery, cancellationToken) : null;
             try
             {
                 queryVectors = await EmbedQueryAsync(_embeddingGenerator!, text, context, weighted.ContextWeight, cancellationToken).ConfigureAwait(false);
@@ -503,7 +503,8 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
     // The question's token vectors from the second model, on the thread pool beside the query vectors; null (logged)
     // when that fails, and null at once when the token match is off or the index has no token vectors yet.
-    private Task<(ReadOnlyMemory<float> Vectors, int[] Ids)?>? EmbedQuestionTokens(IndexSnapshot snapshot, string text, CancellationToken cancellationToken)
+    // After the second query vector (same model): two ONNX calls at a time on two cores, not three.
+    private Task<(ReadOnlyMemory<float> Vectors, int[] Ids)?>? EmbedQuestionTokens(IndexSnapshot snapshot, string text, Task? after, CancellationToken cancellationToken)
     {
         if (_secondEmbeddingGenerator is not { } generator || snapshot.Tokens is not { } tokens || _options.TokenMatchWeight <= 0 || _options.SecondDenseWeight <= 0)
         {
@@ -515,6 +516,11 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             {
                 try
                 {
+                    if (after is not null)
+                    {
+                        await after.ConfigureAwait(false);
+                    }
+
                     var embeddings = await generator.GenerateAsync([text], TokenVectors.Options, cancellationToken).ConfigureAwait(false);
                     return TokenVectors.Read(embeddings[0], tokens.Dimensions);
                 }

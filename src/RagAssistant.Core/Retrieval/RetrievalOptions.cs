@@ -47,6 +47,14 @@ public sealed class RetrievalOptions : IValidatableObject
     [Range(0.0, 100.0)]
     public double TokenMatchWeight { get; set; } = 3;
 
+    /// <summary>
+    /// How many of the fused candidates (BM25 and the dense retrievers, best first) the token-level match scores; the
+    /// rest keep their score. Its cost per search grows with it (about 0.3 ms a passage on two cores).
+    /// Cross-validated (MRR@10 out of sample at the best weight): 10: 0.907, 20: 0.902, 30: 0.918, 50: 0.914, every candidate: 0.916.
+    /// </summary>
+    [Range(1, 1000)]
+    public int TokenMatchDepth { get; set; } = 30;
+
     /// <summary>The service key of the second dense retriever's <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>.</summary>
     public const string SecondDenseKey = "RagAssistant.SecondDense";
 

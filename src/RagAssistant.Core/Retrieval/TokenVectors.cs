@@ -130,8 +130,8 @@ public sealed class TokenVectors
         var total = weights.Sum();
         var scores = new Dictionary<int, double>();
         var query = question.Vectors.Span;
-        var passage = Array.Empty<float>();
-        var dots = Array.Empty<float>();
+        var row = new float[Dimensions];
+        var best = new float[weights.Length];
         foreach (var ordinal in ordinals.Distinct())
         {
             var stored = _vectors[ordinal];
@@ -142,28 +142,26 @@ public sealed class TokenVectors
                 continue;
             }
 
-            if (passage.Length < stored.Length)
+            // Each passage token once, against every question token: the question's vectors stay in the cache while
+            // the passage streams through (the other way round reads the passage once per question token).
+            Array.Fill(best, float.NegativeInfinity);
+            for (var t = 0; t < tokens; t++)
             {
-                passage = new float[stored.Length];
-                dots = new float[tokens * 2];
-            }
-
-            if (dots.Length < tokens)
-            {
-                dots = new float[tokens];
-            }
-
-            TensorPrimitives.ConvertToSingle(stored, passage);
-            double sum = 0;
-            for (var q = 0; q < weights.Length; q++)
-            {
-                var token = query.Slice(q * Dimensions, Dimensions);
-                for (var t = 0; t < tokens; t++)
+                TensorPrimitives.ConvertToSingle(stored.AsSpan(t * Dimensions, Dimensions), row);
+                for (var q = 0; q < best.Length; q++)
                 {
-                    dots[t] = TensorPrimitives.Dot(token, passage.AsSpan(t * Dimensions, Dimensions));
+                    var dot = TensorPrimitives.Dot(query.Slice(q * Dimensions, Dimensions), row);
+                    if (dot > best[q])
+                    {
+                        best[q] = dot;
+                    }
                 }
+            }
 
-                sum += weights[q] * TensorPrimitives.Max(dots.AsSpan(0, tokens));
+            double sum = 0;
+            for (var q = 0; q < best.Length; q++)
+            {
+                sum += weights[q] * best[q];
             }
 
             scores[ordinal] = sum / total;
