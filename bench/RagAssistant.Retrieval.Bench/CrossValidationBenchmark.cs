@@ -775,7 +775,7 @@ internal static class CrossValidationBenchmark
 
         yield return RankingConfig.Of("before: bm25 + dense", 0, ("bm25", 1), ("dense", 1));
         var shipped = new RetrievalOptions();
-        yield return RankingConfig.Of("shipped", 0, ("bm25", shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight), ("minilm-maxsim-pool", shipped.TokenMatchWeight));
+        yield return RankingConfig.Of("shipped", 0, ("bm25", shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight), ($"minilm-maxsim-top{shipped.TokenMatchDepth}", shipped.TokenMatchWeight));
         yield return RankingConfig.Of("shipped before the token match", 0, ("bm25", shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight));
         yield return RankingConfig.Of("single", 0, ("minilm-maxsim", 1));
     }
