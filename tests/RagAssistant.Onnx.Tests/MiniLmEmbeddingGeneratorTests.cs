@@ -57,6 +57,9 @@ public sealed class MiniLmEmbeddingGeneratorTests(BundledModel model)
                 Assert.Equal(1f, TensorPrimitives.Norm(row), 3);
             }
 
+            // The same pass's pooled vector rides along: a query gets both from one model run.
+            Assert.True(TensorPrimitives.CosineSimilarity(TokenVectors.ReadPooled(embeddings[i])!.Value.Span, pooled[i].Vector.Span) > 0.9999f, Texts[i]);
+
             // The word tokens carry the text's meaning: their mean lies close to the text's pooled vector.
             if (ids.Length > 1)
             {
@@ -70,6 +73,7 @@ public sealed class MiniLmEmbeddingGeneratorTests(BundledModel model)
             }
         }
 
+        Assert.Equal((TokenVectors.GranularityKey, TokenVectors.TokenGranularity, TokenVectors.TokenIdsKey, TokenVectors.PooledKey), (MiniLmEmbeddingGenerator.GranularityKey, MiniLmEmbeddingGenerator.TokenGranularity, MiniLmEmbeddingGenerator.TokenIdsKey, MiniLmEmbeddingGenerator.PooledKey));
         Assert.Single(TokenVectors.Read(embeddings[1], MiniLmEmbeddingGenerator.Dimensions)!.Value.Ids); // "Short." is "short" alone
         Assert.Empty(TokenVectors.Read(embeddings[3], MiniLmEmbeddingGenerator.Dimensions)!.Value.Ids);
     }

@@ -174,7 +174,6 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             // The second model embeds the query while the first does (each ONNX call of a short query keeps a core
             // busy for a few milliseconds only): the two run side by side instead of one after the other.
             var secondQuery = mode == RetrieverKind.Hybrid ? EmbedSecondQuery(snapshot, text, context, weighted.ContextWeight, cancellationToken) : null;
-            var questionTokens = mode == RetrieverKind.Hybrid ? EmbedQuestionTokens(snapshot, Bm25Index.WithoutDocumentWords(context is null ? text : text + "\n" + context), secondQuery, cancellationToken) : null;
             try
             {
                 queryVectors = await EmbedQueryAsync(_embeddingGenerator!, text, context, weighted.ContextWeight, cancellationToken).ConfigureAwait(false);
@@ -182,9 +181,10 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 var ordinals = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).ToList();
                 if (mode == RetrieverKind.Hybrid)
                 {
-                    second = secondQuery is null ? null : await SecondDenseAsync(snapshot, await secondQuery.ConfigureAwait(false), candidates, ordinals, cancellationToken).ConfigureAwait(false);
+                    var secondQueries = secondQuery is null ? null : await secondQuery.ConfigureAwait(false);
+                    second = await SecondDenseAsync(snapshot, secondQueries?.Vector, candidates, ordinals, cancellationToken).ConfigureAwait(false);
                     ordinals.AddRange(second?.Hits.Select(h => h.Ordinal) ?? []);
-                    tokenMatch = questionTokens is null || snapshot.Tokens is not { } tokens || await questionTokens.ConfigureAwait(false) is not { } question ? null : new TokenMatchSignal(tokens, question);
+                    tokenMatch = secondQueries?.Tokens is { } question && snapshot.Tokens is { } tokens ? new TokenMatchSignal(tokens, question) : null;
                 }
 
                 vectors = await snapshot.PassageVectorsAsync(ordinals, cancellationToken).ConfigureAwait(false);
@@ -476,21 +476,43 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     /// <summary>One snapshot's sentences by passage ordinal, and their standing once every one has a vector.</summary>
     private sealed record SentenceSet(IndexSnapshot Snapshot, IReadOnlyList<IReadOnlyList<string>> Sentences, SentenceStanding? Standing);
 
-    // The second model's query vector, embedded on the thread pool beside the first's; null (logged) when it fails,
-    // and null at once when the second dense retriever is off or its vectors are not all stored yet.
-    private Task<ReadOnlyMemory<float>?>? EmbedSecondQuery(IndexSnapshot snapshot, string text, string? context, double contextWeight, CancellationToken cancellationToken)
+    // The second model's query vector and, with the token match on, the question's token vectors (read without
+    // "paper(s)"/"article(s)": Bm25Index.WithoutDocumentWords), on the thread pool beside the first model's query.
+    // One call, and one model pass where the generator gives each text's pooled vector beside its tokens
+    // (TokenVectors.PooledKey): a second pass would hold the search up by one more ONNX call.
+    // Null (logged) when it fails; null at once when the second dense retriever is off or its vectors are not all stored yet.
+    private Task<SecondQuery?>? EmbedSecondQuery(IndexSnapshot snapshot, string text, string? context, double contextWeight, CancellationToken cancellationToken)
     {
         if (_secondEmbeddingGenerator is not { } generator || snapshot.SecondVectors is null || _options.SecondDenseWeight <= 0)
         {
             return null;
         }
 
-        return Task.Run<ReadOnlyMemory<float>?>(
+        var tokenText = snapshot.Tokens is not null && _options.TokenMatchWeight > 0 ? Bm25Index.WithoutDocumentWords(context is null ? text : text + "\n" + context) : null;
+        return Task.Run<SecondQuery?>(
             async () =>
             {
                 try
                 {
-                    return (await EmbedQueryAsync(generator, text, context, contextWeight, cancellationToken).ConfigureAwait(false)).Ranking;
+                    if (tokenText is null || snapshot.Tokens is not { } tokens)
+                    {
+                        return new SecondQuery((await EmbedQueryAsync(generator, text, context, contextWeight, cancellationToken).ConfigureAwait(false)).Ranking, null);
+                    }
+
+                    List<string> inputs = context is null ? [text] : [text, context];
+                    var tokenInput = context is null && tokenText == text ? 0 : inputs.Count;
+                    if (tokenInput == inputs.Count)
+                    {
+                        inputs.Add(tokenText);
+                    }
+
+                    var embeddings = await generator.GenerateAsync(inputs, TokenVectors.QueryOptions, cancellationToken).ConfigureAwait(false);
+                    var question = TokenVectors.ReadPooled(embeddings[0]);
+                    var earlier = context is null ? null : TokenVectors.ReadPooled(embeddings[1]);
+                    var ranking = question is { } pooled && (context is null || earlier is not null)
+                        ? QueryVectorsOf(pooled, earlier, contextWeight).Ranking
+                        : (await EmbedQueryAsync(generator, text, context, contextWeight, cancellationToken).ConfigureAwait(false)).Ranking; // tokens without their pooled vector: a second pass
+                    return new SecondQuery(ranking, TokenVectors.Read(embeddings[tokenInput], tokens.Dimensions));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -501,38 +523,8 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             cancellationToken);
     }
 
-    // The question's token vectors from the second model, on the thread pool beside the query vectors; null (logged)
-    // when that fails, and null at once when the token match is off or the index has no token vectors yet.
-    // After the second query vector (same model): two ONNX calls at a time on two cores, not three.
-    private Task<(ReadOnlyMemory<float> Vectors, int[] Ids)?>? EmbedQuestionTokens(IndexSnapshot snapshot, string text, Task? after, CancellationToken cancellationToken)
-    {
-        if (_secondEmbeddingGenerator is not { } generator || snapshot.Tokens is not { } tokens || _options.TokenMatchWeight <= 0 || _options.SecondDenseWeight <= 0)
-        {
-            return null;
-        }
-
-        return Task.Run<(ReadOnlyMemory<float> Vectors, int[] Ids)?>(
-            async () =>
-            {
-                try
-                {
-                    if (after is not null)
-                    {
-                        await after.ConfigureAwait(false);
-                    }
-
-                    var embeddings = await generator.GenerateAsync([text], TokenVectors.Options, cancellationToken).ConfigureAwait(false);
-                    return TokenVectors.Read(embeddings[0], tokens.Dimensions);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The same model embeds the second query vector, whose failure is the warning.
-                    LogQuestionTokensFailed(ex, ex.Message);
-                    return null;
-                }
-            },
-            cancellationToken);
-    }
+    /// <summary>The second model's query vector, and the question's token vectors when the token match is on.</summary>
+    private sealed record SecondQuery(ReadOnlyMemory<float> Vector, (ReadOnlyMemory<float> Vectors, int[] Ids)? Tokens);
 
     // The second dense retriever's part, once the index has its vectors: its own nearest passages, and its vectors
     // of every candidate (the others' too, so each is scored by both models). Its failure is this search's loss only.
@@ -563,15 +555,13 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     {
         string[] inputs = context is null ? [text] : [text, context];
         var embeddings = await generator.GenerateAsync(inputs, EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
-        var question = embeddings[0].Vector;
-        if (context is null || embeddings.Count < 2 || embeddings[1].Vector.Length != question.Length)
-        {
-            return new QueryVectors(question, question);
-        }
-
-        var earlier = embeddings[1].Vector;
-        return new QueryVectors(Blend(question.Span, earlier.Span, (float)contextWeight), Blend(question.Span, earlier.Span, 1));
+        return QueryVectorsOf(embeddings[0].Vector, context is null || embeddings.Count < 2 ? null : (ReadOnlyMemory<float>?)embeddings[1].Vector, contextWeight);
     }
+
+    private static QueryVectors QueryVectorsOf(ReadOnlyMemory<float> question, ReadOnlyMemory<float>? earlier, double contextWeight) =>
+        earlier is not { } context || context.Length != question.Length
+            ? new QueryVectors(question, question)
+            : new QueryVectors(Blend(question.Span, context.Span, (float)contextWeight), Blend(question.Span, context.Span, 1));
 
     // Unit length, as the store's vectors and a single query's are; a zero vector stays as it is.
     private static float[] Blend(ReadOnlySpan<float> question, ReadOnlySpan<float> earlier, float weight)
@@ -620,9 +610,6 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The second dense retriever failed on this query ({Reason}); it ranks with BM25 and the first embedder")]
     private partial void LogSecondDenseFailed(Exception exception, string reason);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "The question's token vectors failed ({Reason}); this search ranks without the token-level match")]
-    private partial void LogQuestionTokensFailed(Exception exception, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Embedding the query failed ({Reason}); this search runs BM25 only")]
     private partial void LogQueryEmbeddingFailed(Exception exception, string reason);

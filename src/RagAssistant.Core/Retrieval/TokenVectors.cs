@@ -15,8 +15,9 @@ namespace RagAssistant.Core.Retrieval;
 /// [tokens × dimensions], with the tokens' vocabulary ids (<c>int[]</c>) in its additional property
 /// <see cref="TokenIdsKey"/>. A generator that ignores the request returns one vector per text; its ids are missing,
 /// so the index makes no token vectors and the signal stays off.</para>
-/// <para>Memory: the vectors are held as <see cref="Half"/>, 768 bytes per token (about 36 MB for the shipped corpus's
-/// 312 passages, about 49,000 word tokens). Cost: the matches of the search's candidates only (about 100 passages).</para>
+/// <para>Memory: the vectors are held as <see cref="Half"/>, 768 bytes per 384-dimension token (about 61 MB for the
+/// shipped corpus's 312 abstracts, about 80,000 word tokens). Cost: the matches of the fusion's best
+/// <see cref="RetrievalOptions.TokenMatchDepth"/> candidates only, shared between the cores.</para>
 /// </remarks>
 public sealed class TokenVectors
 {
@@ -28,6 +29,13 @@ public sealed class TokenVectors
 
     /// <summary>The embedding's additional property holding its tokens' vocabulary ids.</summary>
     public const string TokenIdsKey = "token_ids";
+
+    /// <summary>
+    /// A token-level embedding's optional additional property holding the same text's pooled unit vector
+    /// (<c>float[]</c>, what the generator returns for the text without <see cref="GranularityKey"/>): one model pass
+    /// gives a question's query vector and its token vectors.
+    /// </summary>
+    public const string PooledKey = "pooled";
 
     private readonly Half[][] _vectors;
     private readonly int[][] _ids;
@@ -56,6 +64,12 @@ public sealed class TokenVectors
     /// <summary>Options that ask a generator for token vectors.</summary>
     public static EmbeddingGenerationOptions Options => new() { AdditionalProperties = new AdditionalPropertiesDictionary { [GranularityKey] = TokenGranularity } };
 
+    /// <summary>Options that ask a generator for a query's token vectors (and, where it gives them, its pooled vector: <see cref="PooledKey"/>).</summary>
+    public static EmbeddingGenerationOptions QueryOptions => new()
+    {
+        AdditionalProperties = new AdditionalPropertiesDictionary { [GranularityKey] = TokenGranularity, [EmbeddingInputType.Key] = EmbeddingInputType.Query },
+    };
+
     /// <summary>Passages held, in ordinal order.</summary>
     public int Count => _vectors.Length;
 
@@ -75,6 +89,22 @@ public sealed class TokenVectors
         return dimensions > 0 && embedding.AdditionalProperties?.TryGetValue(TokenIdsKey, out var value) == true && value is int[] ids && embedding.Vector.Length == ids.Length * dimensions
             ? (embedding.Vector, ids)
             : null;
+    }
+
+    /// <summary>The pooled vector a token-level embedding carries (<see cref="PooledKey"/>), or null when it carries none.</summary>
+    /// <param name="embedding">An embedding made with <see cref="QueryOptions"/> or <see cref="Options"/>.</param>
+    /// <returns>The text's pooled unit vector; null when the generator gave none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="embedding"/> is null.</exception>
+    public static ReadOnlyMemory<float>? ReadPooled(Embedding<float> embedding)
+    {
+        ArgumentNullException.ThrowIfNull(embedding);
+        if (embedding.AdditionalProperties?.TryGetValue(PooledKey, out var value) == true && value is float[] { Length: > 0 } pooled)
+        {
+            return pooled;
+        }
+
+        return null; // not "cond ? pooled : null": null would convert to an empty ReadOnlyMemory through float[]
+
     }
 
     /// <summary>The token vectors of every passage, by ordinal.</summary>
@@ -128,45 +158,57 @@ public sealed class TokenVectors
         ArgumentNullException.ThrowIfNull(ordinals);
         var weights = question.Ids.Select(id => _idf.GetValueOrDefault(id, _unseenIdf)).ToArray();
         var total = weights.Sum();
-        var scores = new Dictionary<int, double>();
-        var query = question.Vectors.Span;
-        var row = new float[Dimensions];
-        var best = new float[weights.Length];
-        foreach (var ordinal in ordinals.Distinct())
+        var distinct = ordinals.Distinct().ToArray();
+        var matches = new double[distinct.Length];
+        if (total > 0)
         {
-            var stored = _vectors[ordinal];
-            var tokens = stored.Length / Dimensions;
-            if (tokens == 0 || total <= 0)
+            // The candidates are independent and the search's other work is done by now: both cores share them.
+            Parallel.For(0, distinct.Length, () => (Row: new float[Dimensions], Best: new float[weights.Length]), (i, _, buffers) =>
             {
-                scores[ordinal] = 0;
-                continue;
-            }
+                matches[i] = MatchOne(_vectors[distinct[i]], question.Vectors.Span, weights, total, buffers.Row, buffers.Best);
+                return buffers;
+            }, _ => { });
+        }
 
-            // Each passage token once, against every question token: the question's vectors stay in the cache while
-            // the passage streams through (the other way round reads the passage once per question token).
-            Array.Fill(best, float.NegativeInfinity);
-            for (var t = 0; t < tokens; t++)
-            {
-                TensorPrimitives.ConvertToSingle(stored.AsSpan(t * Dimensions, Dimensions), row);
-                for (var q = 0; q < best.Length; q++)
-                {
-                    var dot = TensorPrimitives.Dot(query.Slice(q * Dimensions, Dimensions), row);
-                    if (dot > best[q])
-                    {
-                        best[q] = dot;
-                    }
-                }
-            }
-
-            double sum = 0;
-            for (var q = 0; q < best.Length; q++)
-            {
-                sum += weights[q] * best[q];
-            }
-
-            scores[ordinal] = sum / total;
+        var scores = new Dictionary<int, double>(distinct.Length);
+        for (var i = 0; i < distinct.Length; i++)
+        {
+            scores[distinct[i]] = matches[i];
         }
 
         return scores;
+    }
+
+    private double MatchOne(Half[] stored, ReadOnlySpan<float> query, double[] weights, double total, float[] row, float[] best)
+    {
+        var tokens = stored.Length / Dimensions;
+        if (tokens == 0)
+        {
+            return 0;
+        }
+
+        // Each passage token once, against every question token: the question's vectors stay in the cache while
+        // the passage streams through (the other way round reads the passage once per question token).
+        Array.Fill(best, float.NegativeInfinity);
+        for (var t = 0; t < tokens; t++)
+        {
+            TensorPrimitives.ConvertToSingle(stored.AsSpan(t * Dimensions, Dimensions), row);
+            for (var q = 0; q < best.Length; q++)
+            {
+                var dot = TensorPrimitives.Dot(query.Slice(q * Dimensions, Dimensions), row);
+                if (dot > best[q])
+                {
+                    best[q] = dot;
+                }
+            }
+        }
+
+        double sum = 0;
+        for (var q = 0; q < best.Length; q++)
+        {
+            sum += weights[q] * best[q];
+        }
+
+        return sum / total;
     }
 }

@@ -21,8 +21,9 @@ namespace RagAssistant.Onnx.Embeddings;
 /// <item><see cref="GranularityKey"/> = <see cref="TokenGranularity"/> in the options' additional properties asks for
 /// token vectors instead: each text's embedding is then its word tokens' hidden states ([CLS], [SEP] and
 /// punctuation left out), each L2-normalised, row-major [tokens × <see cref="Dimensions"/>], with the tokens'
-/// vocabulary ids in the embedding's additional property <see cref="TokenIdsKey"/> (<c>int[]</c>). A text with no
-/// word token gets an empty vector.</item>
+/// vocabulary ids in the embedding's additional property <see cref="TokenIdsKey"/> (<c>int[]</c>) and the text's
+/// pooled vector in <see cref="PooledKey"/> (<c>float[]</c>: one pass gives a query both). A text with no word token
+/// gets an empty vector.</item>
 /// <item>Runs with the bundled embedder's settings (<see cref="ArcticEmbeddingGeneratorOptions.Threads"/>,
 /// <see cref="ArcticEmbeddingGeneratorOptions.MaxBatchTexts"/>; the query prefix is arctic's alone).</item>
 /// <item>Each call is sorted by length and run in batches, so padding costs little; results keep the input order.</item>
@@ -45,6 +46,9 @@ public sealed partial class MiniLmEmbeddingGenerator : BundledEmbeddingGenerator
 
     /// <summary>Key in a token-level embedding's <see cref="Embedding.AdditionalProperties"/> holding its tokens' vocabulary ids.</summary>
     public const string TokenIdsKey = "token_ids";
+
+    /// <summary>Key in a token-level embedding's <see cref="Embedding.AdditionalProperties"/> holding the text's pooled vector (<c>float[]</c>, the vector the text gets without <see cref="GranularityKey"/>).</summary>
+    public const string PooledKey = "pooled";
 
     private readonly InferenceSession _session;
     private readonly MiniLMTokenizer _tokenizer = new();
@@ -157,7 +161,10 @@ public sealed partial class MiniLmEmbeddingGenerator : BundledEmbeddingGenerator
             Normalize(target);
         }
 
-        return new Embedding<float>(vectors) { AdditionalProperties = new AdditionalPropertiesDictionary { [TokenIdsKey] = keep.Select(k => tokens[k].VocabularyIndex).ToArray() } };
+        return new Embedding<float>(vectors)
+        {
+            AdditionalProperties = new AdditionalPropertiesDictionary { [TokenIdsKey] = keep.Select(k => tokens[k].VocabularyIndex).ToArray(), [PooledKey] = MeanPooled(states) },
+        };
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bundled embedding model all-MiniLM-L6-v2 (second dense retriever) loaded ({Threads} ONNX Runtime threads) in {ElapsedMs:F0} ms")]

@@ -20,6 +20,9 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
 
     public Exception? FailWith { get; set; }
 
+    /// <summary>When set, a token-level embedding carries the text's pooled vector too (<see cref="TokenVectors.PooledKey"/>), as the bundled MiniLM's does.</summary>
+    public bool PooledBesideTokens { get; set; }
+
     /// <summary>When set, document (passage) embedding waits for it: the background indexing can be held open.</summary>
     public TaskCompletionSource? HoldDocuments { get; set; }
 
@@ -87,7 +90,13 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
             vectors[(t * dimensions) + (int)(Fnv1a(stems[t]) % (uint)dimensions)] = 1;
         }
 
-        return new Embedding<float>(vectors) { AdditionalProperties = new() { [TokenVectors.TokenIdsKey] = stems.Select(s => (int)(Fnv1a(s) & int.MaxValue)).ToArray() } };
+        var embedding = new Embedding<float>(vectors) { AdditionalProperties = new() { [TokenVectors.TokenIdsKey] = stems.Select(s => (int)(Fnv1a(s) & int.MaxValue)).ToArray() } };
+        if (PooledBesideTokens)
+        {
+            embedding.AdditionalProperties[TokenVectors.PooledKey] = Embed(text);
+        }
+
+        return embedding;
     }
 
     // string.GetHashCode is randomised per process; tests need the same vectors on every run.

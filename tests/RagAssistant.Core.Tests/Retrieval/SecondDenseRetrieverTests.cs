@@ -255,6 +255,31 @@ public sealed class SecondDenseRetrieverTests
     }
 
     [Fact]
+    public async Task A_second_model_giving_the_pooled_vector_beside_the_tokens_is_asked_once_per_search_and_scores_alike()
+    {
+        using var papers = new Papers();
+        var second = papers.Second;
+        second.PooledBesideTokens = true;
+        using var index = await papers.IndexedAsync();
+        var retriever = papers.Retriever(index);
+
+        var hybrid = await retriever.SearchAsync("retrieval augmentation", cancellationToken: Ct);
+
+        // One call for the question's tokens, whose pooled vector is the second query vector: no query call at all.
+        Assert.Equal(0, Queries(second));
+        Assert.Equal(Titles.Length + 1, second.TokenTexts);
+        Assert.Equal("Retrieval Augmentation", hybrid.Hits[0].Paper.Title);
+        Assert.Equal(5.5, hybrid.Hits[0].Score, 6);
+        Assert.Equal(1, hybrid.Hits[0].SecondDenseRank);
+
+        // "paper(s)" is left out of the tokens only: the pooled vector reads the question as written, so the one call
+        // embeds both texts.
+        await retriever.SearchAsync("Which papers study retrieval augmentation?", cancellationToken: Ct);
+        Assert.Equal(0, Queries(second));
+        Assert.Equal(Titles.Length + 3, second.TokenTexts);
+    }
+
+    [Fact]
     public async Task A_second_model_failing_on_the_query_is_logged_and_the_search_stays_hybrid()
     {
         using var papers = new Papers();

@@ -61,6 +61,22 @@ public sealed class TokenVectorsTests
     public void The_options_ask_for_token_granularity()
     {
         Assert.Equal(TokenVectors.TokenGranularity, TokenVectors.Options.AdditionalProperties![TokenVectors.GranularityKey]);
+        Assert.Equal(TokenVectors.TokenGranularity, TokenVectors.QueryOptions.AdditionalProperties![TokenVectors.GranularityKey]);
+        Assert.Equal(EmbeddingInputType.Query, TokenVectors.QueryOptions.AdditionalProperties![EmbeddingInputType.Key]);
+    }
+
+    [Fact]
+    public void A_pooled_vector_is_read_only_where_the_embedding_carries_one()
+    {
+        var plain = Tokens((1, 0));
+        Assert.Null(TokenVectors.ReadPooled(plain));
+
+        plain.AdditionalProperties![TokenVectors.PooledKey] = Array.Empty<float>();
+        Assert.Null(TokenVectors.ReadPooled(plain)); // an empty array is no vector, not a zero-length one
+
+        float[] pooled = [0.6f, 0.8f];
+        plain.AdditionalProperties[TokenVectors.PooledKey] = pooled;
+        Assert.Equal(pooled, TokenVectors.ReadPooled(plain)!.Value.ToArray());
     }
 
     // A token-level embedding: each token's id and angle.
