@@ -26,6 +26,11 @@ internal sealed partial class EmbeddingCache
 
     private string? _saveError;
 
+    // What the file holds: its entry count (-1 = unknown: no file, or one discarded) and whether a vector was set
+    // since; a save that would write the same entries again is skipped, so a warm start leaves the file alone.
+    private int _savedEntries = -1;
+    private bool _changed;
+
     private EmbeddingCache(string path, string modelIdentity, Dictionary<string, float[]> vectors, ILogger logger)
     {
         FilePath = path;
@@ -90,9 +95,11 @@ internal sealed partial class EmbeddingCache
         {
             var bytes = File.ReadAllBytes(path);
             var reason = TryRead(bytes, modelIdentity, dimensions, cache._vectors);
+            cache._savedEntries = cache._vectors.Count;
             if (reason is not null)
             {
                 cache._vectors.Clear();
+                cache._savedEntries = -1;
                 // Reported once, by the index's warnings (CorpusIndex), which every front end shows.
                 cache.DiscardReason = reason;
             }
@@ -162,6 +169,7 @@ internal sealed partial class EmbeddingCache
         var hash = HashText(text);
         _vectors[hash] = vector.ToArray();
         _used.Add(hash);
+        _changed = true;
     }
 
     /// <summary>
@@ -195,7 +203,8 @@ internal sealed partial class EmbeddingCache
     /// <summary>
     /// Writes the vectors used since loading (stale passages are dropped) atomically. With no vector to keep and no
     /// file to prune, nothing is written: a run that stopped before its first batch (a quick <c>ask</c>, a test) or an
-    /// empty corpus leaves no empty cache file behind. Failure to write is logged once (not again until a save
+    /// empty corpus leaves no empty cache file behind. Nor is a file rewritten that already holds exactly the used
+    /// vectors (nothing set since it was loaded or saved, nothing to drop): a warm start leaves it untouched. Failure to write is logged once (not again until a save
     /// succeeds), kept in <see cref="SaveError"/> and returns false: the index still works, the next start just embeds again.
     /// </summary>
     /// <returns>True when the file holds the used vectors (or there were none and no file), false when writing failed.</returns>
@@ -216,6 +225,12 @@ internal sealed partial class EmbeddingCache
 
         var dimensions = used.Count > 0 ? used[0].Value.Length : 0;
         var entries = used.Where(p => p.Value.Length == dimensions).ToList();
+        if (!_changed && entries.Count == _savedEntries)
+        {
+            // Nothing set since, so the used vectors are a subset of the file's: the same count means the same set.
+            return true;
+        }
+
         var error = WriteChecked(FilePath, writer =>
         {
             writer.Write(Magic);
@@ -234,6 +249,7 @@ internal sealed partial class EmbeddingCache
         });
         if (error is null)
         {
+            (_savedEntries, _changed) = (entries.Count, false);
             Volatile.Write(ref _saveError, null);
             return true;
         }

@@ -67,6 +67,39 @@ public sealed class EmbeddingCacheTests
     }
 
     [Fact]
+    public void A_save_with_nothing_new_and_nothing_to_drop_does_not_rewrite_the_file()
+    {
+        using var folder = new TempFolder();
+        var path = EmbeddingCache.PathFor(folder.Path, Model, Corpus);
+        var first = EmbeddingCache.Load(path, Model);
+        first.Set("one", [1, 2, 3]);
+        first.Set("two", [4, 5, 6]);
+        Assert.True(first.Save());
+        var old = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(path, old);
+        Assert.True(first.Save()); // saved already
+        Assert.Equal(old, File.GetLastWriteTimeUtc(path));
+
+        var warm = EmbeddingCache.Load(path, Model);
+        Assert.True(warm.TryGet("one", out _) && warm.TryGet("two", out _));
+        Assert.True(warm.Save());
+        Assert.Equal(old, File.GetLastWriteTimeUtc(path));
+
+        var added = EmbeddingCache.Load(path, Model);
+        Assert.True(added.TryGet("one", out _) && added.TryGet("two", out _));
+        added.Set("three", [7, 8, 9]);
+        Assert.True(added.Save());
+        Assert.NotEqual(old, File.GetLastWriteTimeUtc(path));
+
+        File.SetLastWriteTimeUtc(path, old);
+        var dropped = EmbeddingCache.Load(path, Model);
+        Assert.True(dropped.TryGet("one", out _));
+        Assert.True(dropped.Save());
+        Assert.NotEqual(old, File.GetLastWriteTimeUtc(path));
+        Assert.Equal(1, EmbeddingCache.Load(path, Model).Count);
+    }
+
+    [Fact]
     public void Each_corpus_folder_has_its_own_file_whatever_the_spelling_of_its_path()
     {
         using var folder = new TempFolder();

@@ -84,6 +84,39 @@ public sealed class CorpusIndexTests
     }
 
     [Fact]
+    public async Task A_warm_start_leaves_the_cache_file_alone_and_a_changed_corpus_rewrites_it()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition");
+        var generator = new HashingEmbeddingGenerator();
+        using (var first = CreateIndex(corpus, cache, generator))
+        {
+            await first.WaitForVectorsAsync(Ct);
+        }
+
+        var file = Assert.Single(Directory.GetFiles(cache.Path, "embeddings-*.bin"));
+        var old = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc); // any rewrite moves it, whatever the clock's resolution
+        File.SetLastWriteTimeUtc(file, old);
+
+        using (var warm = CreateIndex(corpus, cache, generator))
+        {
+            var report = await warm.WaitForVectorsAsync(Ct);
+            Assert.Equal((0, 2), (report.Embedded, report.FromCache));
+        }
+
+        Assert.Equal(old, File.GetLastWriteTimeUtc(file));
+
+        WritePapers(corpus, "a.jsonl", "Pruning Transformers", "Speech Recognition Revisited");
+        using (var changed = CreateIndex(corpus, cache, generator))
+        {
+            Assert.Equal(1, (await changed.WaitForVectorsAsync(Ct)).Embedded);
+        }
+
+        Assert.NotEqual(old, File.GetLastWriteTimeUtc(file));
+    }
+
+    [Fact]
     public async Task A_different_model_does_not_reuse_another_models_vectors()
     {
         using var corpus = new TempFolder();
