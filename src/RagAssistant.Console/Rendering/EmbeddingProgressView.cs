@@ -201,9 +201,9 @@ internal static class EmbeddingProgressView
                     var progress = index.Embedding;
                     var sentences = progress.SentencesPending;
                     var second = !progress.IsPending && !sentences && progress.SecondDensePending;
-                    task.IsIndeterminate = second; // the second retriever's passages report no count
-                    task.MaxValue = Math.Max(1, sentences ? progress.SentencesTotal : progress.Total);
-                    task.Value = sentences ? progress.SentencesDone : second ? 0 : progress.Done;
+                    task.IsIndeterminate = second && progress.SecondDenseTotal == 0; // queued: no count yet
+                    task.MaxValue = Math.Max(1, sentences ? progress.SentencesTotal : second ? progress.SecondDenseTotal : progress.Total);
+                    task.Value = sentences ? progress.SentencesDone : second ? progress.SecondDenseDone : progress.Done;
                     task.Description = Markup.Escape($"Embedding {Stage(progress)}");
                     await Task.WhenAny(waiting, Task.Delay(200, cancellationToken)).ConfigureAwait(false);
                 }
@@ -238,11 +238,25 @@ internal static class EmbeddingProgressView
     private static readonly TimeSpan LineInterval = TimeSpan.FromSeconds(15);
 
     // What is being embedded now: the passages, then the source sentences, then the second dense retriever's passages
-    // (which report no count: a trial's `index` sat a minute on "2240/2676 sentences, about 6 s left" while they ran).
+    // and token vectors, each with its count (a heartbeat line without one repeated itself every 15 s of the token phase).
     private static string Stage(EmbeddingProgress progress) =>
         progress.SentencesPending ? DescribeSentences(progress)
-        : !progress.IsPending && progress.SecondDensePending ? "the second dense retriever's passages and token vectors (all of them, then hybrid search ranks with both embedders and the token match)"
+        : !progress.IsPending && progress.SecondDensePending ? DescribeSecondDense(progress)
         : Describe(progress);
+
+    /// <summary>"the second dense retriever's token vectors, 120/312 passages (...)": its phase and count, or that it is queued.</summary>
+    public static string DescribeSecondDense(EmbeddingProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        const string Then = "(all of them, then hybrid search ranks with both embedders and the token match)";
+        if (progress.SecondDenseTotal == 0)
+        {
+            return $"the second dense retriever's passages and token vectors {Then}";
+        }
+
+        var phase = progress.SecondDenseTokens ? "token vectors" : "passages";
+        return string.Create(CultureInfo.InvariantCulture, $"the second dense retriever's {phase}, {progress.SecondDenseDone}/{progress.SecondDenseTotal} passages {Then}");
+    }
 
     private static string FormatEta(TimeSpan eta) => eta.TotalSeconds < 60
         ? string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(eta.TotalSeconds):F0} s")

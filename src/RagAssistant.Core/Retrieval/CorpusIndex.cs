@@ -42,6 +42,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     private volatile CorpusVectors? _corpusVectors;
     private CorpusVectors? _secondVectors;
     private volatile EmbeddingState _secondDense;
+    private volatile SecondDenseCount _secondCount = new(0, 0, false);
     private CancellationTokenSource? _embeddingCancellation;
     private Task? _embedding;
     private IReadOnlyList<string> _merges = [];
@@ -114,8 +115,15 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     /// <inheritdoc/>
     public EmbeddingProgress Embedding
     {
-        // The second dense retriever's state is kept apart: the first embedder's progress reports replace the rest.
-        get => _embeddingProgress is var progress && progress.SecondDense == _secondDense ? progress : progress with { SecondDense = _secondDense };
+        // The second dense retriever's state and count are kept apart: the first embedder's progress reports replace the rest.
+        get
+        {
+            var (progress, state, (done, total, tokens)) = (_embeddingProgress, _secondDense, _secondCount);
+            return progress.SecondDense == state && progress.SecondDenseDone == done && progress.SecondDenseTotal == total && progress.SecondDenseTokens == tokens
+                ? progress
+                : progress with { SecondDense = state, SecondDenseDone = done, SecondDenseTotal = total, SecondDenseTokens = tokens };
+        }
+
         private set => _embeddingProgress = value;
     }
 
@@ -300,7 +308,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         var (corpus, bm25, warnings, stopwatch) = build;
         try
         {
-            var collection = await job.EmbedPassagesAsync(new ProgressSink(this), cancellationToken).ConfigureAwait(false);
+            var collection = await job.EmbedPassagesAsync(new ProgressSink(this, second: false), cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             _snapshot = new IndexSnapshot(corpus.Papers, corpus.Passages, bm25, collection);
             Embedding = new EmbeddingProgress(EmbeddingState.Ready, job.Total, job.Total, Embedding.PassagesPerSecond, TimeSpan.Zero, null) { CacheWarning = job.CacheWarning, SentencesDone = job.SentencesDone, SentencesTotal = job.SentencesTotal };
@@ -360,11 +368,12 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         }
 
         var started = Stopwatch.GetTimestamp();
+        _secondCount = new(job.FromCache, job.Total, false);
         _secondDense = EmbeddingState.Running;
         LogSecondEmbeddingStarted(job.Missing.Count, job.Total);
         try
         {
-            var collection = await job.EmbedPassagesAsync(new ProgressSink(null), cancellationToken).ConfigureAwait(false);
+            var collection = await job.EmbedPassagesAsync(new ProgressSink(this, second: true), cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             if (_snapshot is { Vectors: not null } current)
             {
@@ -423,6 +432,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 return false;
             }
 
+            var tokensDone = texts.Length - missing.Length;
+            _secondCount = new(tokensDone, texts.Length, true);
             foreach (var batch in missing.Chunk(Math.Max(1, _retrievalOptions.EmbeddingBatchSize)))
             {
                 var embedded = await generator.GenerateAsync(batch.Select(i => texts[i]), TokenVectors.Options, cancellationToken).ConfigureAwait(false);
@@ -437,6 +448,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 {
                     tokens[batch[j]] = TokenVectors.Compact(embedded[j], dimensions) ?? throw new InvalidOperationException($"The model made no token vectors for passage {passages[batch[j]].Id}.");
                 }
+
+                tokensDone += batch.Length;
+                _secondCount = new(tokensDone, texts.Length, true);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -612,15 +626,25 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         }
     }
 
-    /// <summary>Publishes the job's progress as <see cref="Embedding"/>, on the job's thread; a null owner publishes nothing (the second dense retriever's job).</summary>
-    private sealed class ProgressSink(CorpusIndex? owner) : IProgress<EmbeddingProgress>
+    /// <summary>
+    /// Publishes the job's progress as <see cref="Embedding"/>, on the job's thread; the second dense retriever's job
+    /// publishes only its count (<see cref="EmbeddingProgress.SecondDenseDone"/>).
+    /// </summary>
+    private sealed class ProgressSink(CorpusIndex owner, bool second) : IProgress<EmbeddingProgress>
     {
         public void Report(EmbeddingProgress value)
         {
-            if (owner is not null)
+            if (second)
+            {
+                owner._secondCount = new(value.Done, value.Total, false);
+            }
+            else
             {
                 owner.Embedding = value;
             }
         }
     }
+
+    /// <summary>The second dense retriever's count: passages with its vector, or (<paramref name="Tokens"/>) with their token vectors.</summary>
+    private sealed record SecondDenseCount(int Done, int Total, bool Tokens);
 }

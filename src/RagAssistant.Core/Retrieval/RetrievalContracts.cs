@@ -242,6 +242,18 @@ public sealed record EmbeddingProgress(EmbeddingState State, int Done, int Total
 
     /// <summary>True while the second dense retriever's passages are queued or being embedded.</summary>
     public bool SecondDensePending => SecondDense is EmbeddingState.Queued or EmbeddingState.Running;
+
+    /// <summary>
+    /// While the second dense retriever runs: passages with its vector (from its cache or embedded), then, once
+    /// <see cref="SecondDenseTokens"/>, passages with their token vectors. 0 before it starts.
+    /// </summary>
+    public int SecondDenseDone { get; init; }
+
+    /// <summary>Passages the second dense retriever's current phase covers (0 before it starts).</summary>
+    public int SecondDenseTotal { get; init; }
+
+    /// <summary>True once the second dense retriever's passages are in and its token vectors (<see cref="RetrievalOptions.TokenMatchWeight"/>) are embedded.</summary>
+    public bool SecondDenseTokens { get; init; }
 }
 
 /// <summary>The corpus index: parses the corpus folder, embeds (with cache) and indexes it.</summary>

@@ -497,13 +497,36 @@ public sealed class ChatSessionTests
     public async Task Waiting_for_the_second_dense_retriever_says_so_instead_of_falling_silent()
     {
         // A trial's redirected `index` sat a minute on the sentences' last line while the second retriever's passages ran.
-        using var output = new StringWriter();
-        var index = new ProgressIndex
-        {
-            Embedding = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, null, TimeSpan.Zero, null) { SentencesDone = 2674, SentencesTotal = 2674, SecondDense = EmbeddingState.Running },
-            Vectors = new TaskCompletionSource<IndexReport>(),
-        };
+        var output = await RedirectedSecondDenseLineAsync(new EmbeddingProgress(EmbeddingState.Ready, 312, 312, null, TimeSpan.Zero, null) { SentencesDone = 2674, SentencesTotal = 2674, SecondDense = EmbeddingState.Running });
 
+        Assert.Contains("Embedding the second dense retriever's passages", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_redirected_line_of_the_token_vectors_says_how_many_are_done()
+    {
+        // A trial's redirected `index` printed one count-less line every 15 s, the same each time, through the token phase.
+        var output = await RedirectedSecondDenseLineAsync(new EmbeddingProgress(EmbeddingState.Ready, 312, 312, null, TimeSpan.Zero, null) { SentencesDone = 2674, SentencesTotal = 2674, SecondDense = EmbeddingState.Running, SecondDenseDone = 120, SecondDenseTotal = 312, SecondDenseTokens = true });
+
+        Assert.Contains("Embedding the second dense retriever's token vectors, 120/312 passages", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_second_dense_retriever_is_described_by_its_phase_and_count_once_it_has_one()
+    {
+        var queued = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, null, null, null) { SecondDense = EmbeddingState.Queued };
+        var passages = queued with { SecondDense = EmbeddingState.Running, SecondDenseDone = 40, SecondDenseTotal = 312 };
+
+        Assert.StartsWith("the second dense retriever's passages and token vectors (", EmbeddingProgressView.DescribeSecondDense(queued), StringComparison.Ordinal);
+        Assert.StartsWith("the second dense retriever's passages, 40/312 passages (", EmbeddingProgressView.DescribeSecondDense(passages), StringComparison.Ordinal);
+        Assert.StartsWith("the second dense retriever's token vectors, 0/312 passages (", EmbeddingProgressView.DescribeSecondDense(passages with { SecondDenseDone = 0, SecondDenseTokens = true }), StringComparison.Ordinal);
+    }
+
+    // What a redirected wait for the vectors writes once the second dense retriever's line is out (at most 10 s).
+    private static async Task<string> RedirectedSecondDenseLineAsync(EmbeddingProgress progress)
+    {
+        using var output = new StringWriter();
+        var index = new ProgressIndex { Embedding = progress, Vectors = new TaskCompletionSource<IndexReport>() };
         var waiting = EmbeddingProgressView.WaitAsync(index, Terminal.Plain(output, TextWriter.Null, TextReader.Null), TestContext.Current.CancellationToken);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!output.ToString().Contains("second dense retriever", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
@@ -513,7 +536,7 @@ public sealed class ChatSessionTests
 
         index.Vectors.SetResult(new IndexReport(312, 312, 312, 0, [], true, TimeSpan.Zero));
         await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-        Assert.Contains("Embedding the second dense retriever's passages", output.ToString(), StringComparison.Ordinal);
+        return output.ToString();
     }
 
     /// <summary>Only <see cref="ICorpusIndex.Embedding"/> matters to the chat session.</summary>

@@ -26,6 +26,9 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
     /// <summary>When set, document (passage) embedding waits for it: the background indexing can be held open.</summary>
     public TaskCompletionSource? HoldDocuments { get; set; }
 
+    /// <summary>When set, token vector requests (<see cref="TokenVectors.Options"/>) wait for it.</summary>
+    public TaskCompletionSource? HoldTokens { get; set; }
+
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         if (FailWith is { } failure)
@@ -41,6 +44,11 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
 
         if (options?.AdditionalProperties?.TryGetValue(TokenVectors.GranularityKey, out var granularity) == true && Equals(granularity, TokenVectors.TokenGranularity))
         {
+            if (HoldTokens is { } holdTokens)
+            {
+                await holdTokens.Task.WaitAsync(cancellationToken);
+            }
+
             var tokens = new GeneratedEmbeddings<Embedding<float>>(values.Select(Tokens));
             lock (InputTypes)
             {

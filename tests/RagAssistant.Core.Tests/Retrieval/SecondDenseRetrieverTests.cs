@@ -142,11 +142,7 @@ public sealed class SecondDenseRetrieverTests
         Assert.Equal(EmbeddingState.Queued, index.Embedding.SecondDense);
         Assert.True(index.Embedding.SecondDensePending);
         first.HoldDocuments.SetResult();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (index.Embedding.SecondDense == EmbeddingState.Queued && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10, Ct);
-        }
+        await Until(() => index.Embedding.SecondDense != EmbeddingState.Queued);
 
         Assert.Equal(EmbeddingState.Running, index.Embedding.SecondDense);
         Assert.Equal(0, second.EmbeddedTexts);
@@ -154,6 +150,27 @@ public sealed class SecondDenseRetrieverTests
         await index.WaitForVectorsAsync(Ct);
         Assert.Equal(EmbeddingState.Ready, index.Embedding.SecondDense);
         Assert.False(index.Embedding.SecondDensePending);
+    }
+
+    [Fact]
+    public async Task The_second_dense_retriever_counts_its_passages_then_its_token_vectors()
+    {
+        // A redirected `index` printed the same count-less line every 15 s while the token vectors were embedded.
+        using var papers = new Papers();
+        var (first, second) = (papers.First, papers.Second);
+        second.HoldDocuments = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        second.HoldTokens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var index = papers.Index(first, second);
+        await index.BuildAsync(cancellationToken: Ct);
+
+        await Until(() => index.Embedding.SecondDense == EmbeddingState.Running);
+        Assert.Equal((0, Titles.Length, false), (index.Embedding.SecondDenseDone, index.Embedding.SecondDenseTotal, index.Embedding.SecondDenseTokens));
+        second.HoldDocuments.SetResult();
+        await Until(() => index.Embedding.SecondDenseTokens);
+        Assert.Equal((0, Titles.Length, EmbeddingState.Running), (index.Embedding.SecondDenseDone, index.Embedding.SecondDenseTotal, index.Embedding.SecondDense));
+        second.HoldTokens.SetResult();
+        await index.WaitForVectorsAsync(Ct);
+        Assert.Equal((Titles.Length, Titles.Length, EmbeddingState.Ready), (index.Embedding.SecondDenseDone, index.Embedding.SecondDenseTotal, index.Embedding.SecondDense));
     }
 
     [Fact]
@@ -312,6 +329,17 @@ public sealed class SecondDenseRetrieverTests
         Assert.Equal(RetrieverKind.Hybrid, result.Mode);
         Assert.Equal(2.0, result.Hits[0].Score, 6);
         Assert.Equal(0, Queries(second));
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.True(condition());
     }
 
     private static int Queries(HashingEmbeddingGenerator generator) => generator.InputTypes.Count(t => t == EmbeddingInputType.Query);
