@@ -53,6 +53,9 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
     /// <summary>The folder <c>/export</c> writes a relative or default file name in: the working directory.</summary>
     public string WorkingFolder { get; init; } = Directory.GetCurrentDirectory();
 
+    /// <summary>The folder a leading <c>~</c> of <c>/export</c>'s file stands for, as a shell would: the user's home.</summary>
+    public string HomeFolder { get; init; } = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
     /// <summary>
     /// Continues a stored conversation: the one with <paramref name="id"/>, or the most recently updated when
     /// <paramref name="id"/> is null. Says which, with its last turn; false (and says why) when there is none.
@@ -542,6 +545,13 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         terminal.Ui.MarkupLineInterpolated($"[green]Deleted \"{title}\".[/] [grey]The next question starts a new conversation.[/]");
     }
 
+    // "~" and "~/x.md" are the home folder, as the shell the user is used to would read them (the chat gets the
+    // argument unexpanded); "~user" and a "~" elsewhere are names like any other.
+    private string ExpandHome(string file) =>
+        file == "~" ? HomeFolder
+        : file.Length > 1 && file[0] == '~' && (file[1] == Path.DirectorySeparatorChar || file[1] == Path.AltDirectorySeparatorChar) ? Path.Join(HomeFolder, file[2..])
+        : file;
+
     private async Task ExportAsync(string? file, CancellationToken cancellationToken)
     {
         if (conversation.Id is not { } id)
@@ -560,7 +570,7 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         string path;
         try
         {
-            path = Path.GetFullPath(file ?? export.FileName, WorkingFolder);
+            path = Path.GetFullPath(file is null ? export.FileName : ExpandHome(file), WorkingFolder);
         }
         catch (ArgumentException)
         {

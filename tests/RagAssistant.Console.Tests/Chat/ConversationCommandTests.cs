@@ -125,6 +125,22 @@ public sealed class ConversationCommandTests
     }
 
     [Fact]
+    public async Task Export_reads_a_leading_tilde_as_the_home_folder()
+    {
+        await using var chat = new StoredChat();
+        Directory.CreateDirectory(chat.Home);
+
+        await chat.RunAsync("What speeds up decoding?", "/export ~/x.md", "/export ~", "/export ~x.md");
+
+        var home = Path.Combine(chat.Home, "x.md");
+        Assert.Contains($"Exported to {home}", chat.Output, StringComparison.Ordinal);
+        Assert.StartsWith("# What speeds up decoding?", await File.ReadAllTextAsync(home, Ct), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(chat.Home, "What-speeds-up-decoding.md")));
+        Assert.False(Directory.Exists(Path.Combine(chat.Work, "~"))); // no folder named "~" in the working folder
+        Assert.True(File.Exists(Path.Combine(chat.Work, "~x.md"))); // "~name" is a name, as in a shell for a user that does not exist
+    }
+
+    [Fact]
     public async Task Export_before_a_question_says_there_is_nothing_and_writes_nothing()
     {
         await using var chat = new StoredChat();
@@ -170,6 +186,9 @@ public sealed class ConversationCommandTests
 
         public string Work => folder.Path;
 
+        /// <summary>The session's home folder (a leading "~" of <c>/export</c>), inside the working folder.</summary>
+        public string Home => Path.Combine(folder.Path, "home");
+
         public string Output => output.ToString();
 
         public ChatSession? Session { get; private set; }
@@ -183,6 +202,7 @@ public sealed class ConversationCommandTests
             Session = new ChatSession(assistant, Runtime, Terminal.Plain(output, TextWriter.Null, TextReader.Null), new QueueLineReader(lines), conversations: conversations)
             {
                 WorkingFolder = folder.Path,
+                HomeFolder = Home,
             };
             Assert.Equal(ExitCodes.Success, await Session.RunAsync(Ct));
         }
