@@ -6,7 +6,10 @@ internal static class ExitCodes
     /// <summary>The command did what was asked.</summary>
     public const int Success = 0;
 
-    /// <summary>Something went wrong while running (model file invalid, download failed, index broken).</summary>
+    /// <summary>
+    /// Something went wrong while running (model file invalid, download failed, index broken), also when <c>index</c>
+    /// could not embed the passages: it keeps the BM25 index, but a script must not take it for a finished one.
+    /// </summary>
     public const int Failure = 1;
 
     /// <summary>The command line or the input was wrong (unknown option, empty or over-long question).</summary>
@@ -16,5 +19,5 @@ internal static class ExitCodes
     public const int Cancelled = 130;
 
     /// <summary>The text appended to <c>--help</c>.</summary>
-    public const string HelpText = "Exit codes: 0 success, 1 failure (bad model file, download or index error), 2 bad usage or input (unknown option, empty or over-long question), 130 cancelled (Ctrl+C).";
+    public const string HelpText = "Exit codes: 0 success, 1 failure (bad model file, download or index error; also when 'index' could not embed: the BM25 index is kept), 2 bad usage or input (unknown option, empty or over-long question), 130 cancelled (Ctrl+C).";
 }

@@ -117,11 +117,20 @@ internal static class AskCommand
             {
                 if (asJson)
                 {
-                    // With --conversation the object names it, as /api/ask's does.
-                    await terminal.Out.WriteLineAsync(turn is null
-                        ? AnswerJson.Serialize(await host.Assistant.AskAsync(request, answerCancellation.Token).ConfigureAwait(false))
-                        : ConversationService.ToAnswerJson(await conversations!.AskAsync(turn, answerCancellation.Token).ConfigureAwait(false), turn.ConversationId, indented: true)).ConfigureAwait(false);
-                    return ExitCodes.Success;
+                    try
+                    {
+                        // With --conversation the object names it, as /api/ask's does.
+                        await terminal.Out.WriteLineAsync(turn is null
+                            ? AnswerJson.Serialize(await host.Assistant.AskAsync(request, answerCancellation.Token).ConfigureAwait(false))
+                            : ConversationService.ToAnswerJson(await conversations!.AskAsync(turn, answerCancellation.Token).ConfigureAwait(false), turn.ConversationId, indented: true)).ConfigureAwait(false);
+                        return ExitCodes.Success;
+                    }
+                    catch (ModelServerException ex) when (ex.PartialAnswer is { } partial)
+                    {
+                        // A cut-off answer's text reaches the script, as a stream leaves it on screen; the error line and exit code 1 follow as for any server failure.
+                        await terminal.Out.WriteLineAsync(AnswerJson.SerializePartialAnswer(ex.Message, partial)).ConfigureAwait(false);
+                        throw;
+                    }
                 }
 
                 var updates = turn is null ? host.Assistant.AskStreamingAsync(request, answerCancellation.Token) : conversations!.AskStreamingAsync(turn, answerCancellation.Token);

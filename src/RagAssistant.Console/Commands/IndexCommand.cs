@@ -57,6 +57,13 @@ internal static class IndexCommand
                     break;
             }
 
+            if (index.Embedding.State == EmbeddingState.Failed)
+            {
+                // A script must not take a keyword-only index for a finished one: exit 1, the BM25 index kept.
+                context.Terminal.Ui.MarkupLineInterpolated($"[yellow]The index is kept and BM25 (keyword) search works; the passages embedded before the failure stay cached. Run `{ConsoleCommand.For("index")}` again once the embedding model works (exit code 1).[/]");
+                return ExitCodes.Failure;
+            }
+
             return ExitCodes.Success;
         });
         return command;

@@ -140,6 +140,15 @@ public static class AnswerJson
     public static string SerializeErrorEvent(string title, string detail, int status) =>
         JsonSerializer.Serialize(new ErrorEventDocument(title, detail, status), EventContext.ErrorEventDocument);
 
+    /// <summary>
+    /// <c>ask --json</c>'s object when the model server failed after some answer text (<see cref="PartialAnswerDocument"/>):
+    /// the text is kept, as <c>/api/ask</c> keeps it beside its 502.
+    /// </summary>
+    /// <param name="error">What the server did.</param>
+    /// <param name="partialAnswer">The text it sent before it failed.</param>
+    public static string SerializePartialAnswer(string error, string partialAnswer) =>
+        JsonSerializer.Serialize(new PartialAnswerDocument(error, partialAnswer), Context.PartialAnswerDocument);
+
     /// <summary>The answer as a JSON node, to embed in a larger document.</summary>
     public static JsonNode ToJsonNode(AnswerResult result) => JsonSerializer.SerializeToNode(ToDocument(result), Context.AnswerDocument)!;
 
@@ -313,6 +322,11 @@ public sealed record SourcesEventDocument(
 /// <param name="Status">The HTTP status the failure would have had before the stream started.</param>
 public sealed record ErrorEventDocument(string Title, string Detail, int Status);
 
+/// <summary>An answer the model server cut off: <c>{error, partial_answer}</c>.</summary>
+/// <param name="Error">What the server did (the line the console also writes on stderr).</param>
+/// <param name="PartialAnswer">The incomplete text it sent before it failed (<c>partial_answer</c>, as in <c>/api/ask</c>'s 502).</param>
+public sealed record PartialAnswerDocument(string Error, string PartialAnswer);
+
 /// <summary>JSON shape of token usage: <c>{prompt_tokens, completion_tokens, cached_prompt_tokens?}</c>.</summary>
 /// <param name="PromptTokens">Tokens of the prompt (0 when no model was called).</param>
 /// <param name="CompletionTokens">Tokens the model wrote (0 when no model was called).</param>
@@ -378,4 +392,5 @@ public sealed record AnswerEvalQuestionDocument(
 [JsonSerializable(typeof(SourcesEventDocument))]
 [JsonSerializable(typeof(RetrievedEventDocument))]
 [JsonSerializable(typeof(ErrorEventDocument))]
+[JsonSerializable(typeof(PartialAnswerDocument))]
 internal sealed partial class AnswerJsonContext : JsonSerializerContext;

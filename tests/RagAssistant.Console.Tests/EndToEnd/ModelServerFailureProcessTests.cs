@@ -1,3 +1,4 @@
+using System.Text.Json;
 using RagAssistant.Console.Tests.TestDoubles;
 
 namespace RagAssistant.Console.Tests.EndToEnd;
@@ -37,6 +38,24 @@ public sealed class ModelServerFailureProcessTests : IDisposable
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Ask_json_keeps_the_text_of_an_answer_the_server_cut_off_as_partial_answer()
+    {
+        using var server = new FaultyChatServer(ServerFault.CutOff);
+        var corpus = Path.Combine(TestPaths.RepositoryRoot, "data", "papers");
+
+        var result = await ConsoleProcess.RunAsync(
+            null, workingDirectory.Path,
+            "ask", "How does the LR-annealing scaling law predict the loss at any training step?", "--json", "--corpus", corpus, "--EmbeddingModel:Provider=None",
+            "--ChatModel:Provider=OpenAICompatible", $"--ChatModel:Endpoint={server.Endpoint}", "--ChatModel:ModelId=scripted");
+
+        Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}: {result.Error}");
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal("word0 word1 word2", json.RootElement.GetProperty("partial_answer").GetString());
+        Assert.EndsWith("closed the connection before the answer ended; the answer is incomplete.", json.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("error: the model server at", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("index")]
     [InlineData("ask")]
@@ -52,9 +71,11 @@ public sealed class ModelServerFailureProcessTests : IDisposable
             [.. arguments, "--corpus", corpus, $"--Corpus:CacheFolder={cache.Path}",
                 "--EmbeddingModel:Provider=OpenAICompatible", $"--EmbeddingModel:Endpoint={server.Endpoint}", "--EmbeddingModel:ModelId=scripted"]);
 
-        // The index goes on with BM25 (exit 0); the server's fault is said on stderr in its one line: by 'index' once,
-        // by 'ask' also for the quotes it then chooses by shared words.
-        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}: {result.Error}");
+        // The index goes on with BM25; the server's fault is said on stderr in its one line: by 'index' once, by 'ask'
+        // also for the quotes it then chooses by shared words. 'ask' answers (exit 0); 'index' exits 1, so that a
+        // script does not take the keyword-only index for a finished one.
+        var expectedExit = command == "index" ? 1 : 0;
+        Assert.True(result.ExitCode == expectedExit, $"exit code {result.ExitCode}: {result.Error}");
         var line = $"the model server at {server.Endpoint} (EmbeddingModel:Endpoint) answered HTTP 500: internal boom details";
         var logged = result.Error.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.Contains(line, StringComparison.Ordinal)).ToList();
         Assert.Contains($"warning: Embedding failed ({line}); retrieval falls back to BM25 only", logged);
@@ -65,6 +86,7 @@ public sealed class ModelServerFailureProcessTests : IDisposable
             Assert.Single(logged);
             Assert.Contains($"warning: embedding failed ({line}); retrieval is BM25 only until the next build", result.Output, StringComparison.Ordinal);
             Assert.DoesNotContain("No embedding model", result.Output, StringComparison.Ordinal);
+            Assert.Contains("The index is kept and BM25 (keyword) search works", result.Output, StringComparison.Ordinal);
         }
 
         Assert.DoesNotContain("fail:", result.Error, StringComparison.Ordinal);
