@@ -62,10 +62,10 @@ public sealed class ModelServerFailureTests
     }
 
     [Theory]
-    [InlineData(HttpStatusCode.InternalServerError, "")]
-    [InlineData(HttpStatusCode.Unauthorized, "; set the key it expects as EmbeddingModel:ApiKey (environment variable EmbeddingModel__ApiKey).")]
-    [InlineData(HttpStatusCode.NotFound, "; EmbeddingModel:Endpoint must be the server's base URL ending in /v1 and EmbeddingModel:ModelId a model it serves (it is scripted).")]
-    public async Task An_embedding_server_error_status_is_one_line_naming_the_server_and_the_EmbeddingModel_setting_to_fix(HttpStatusCode status, string advice)
+    [InlineData(HttpStatusCode.InternalServerError, "", 4)] // a server error is retried (3 retries): a batch is idempotent
+    [InlineData(HttpStatusCode.Unauthorized, "; set the key it expects as EmbeddingModel:ApiKey (environment variable EmbeddingModel__ApiKey).", 1)]
+    [InlineData(HttpStatusCode.NotFound, "; EmbeddingModel:Endpoint must be the server's base URL ending in /v1 and EmbeddingModel:ModelId a model it serves (it is scripted).", 1)]
+    public async Task An_embedding_server_error_status_is_one_line_naming_the_server_and_the_EmbeddingModel_setting_to_fix(HttpStatusCode status, string advice, int requests)
     {
         using var server = new FaultyChatServer(ServerFault.Status, status);
         using var host = Build(server.Endpoint, Embedding);
@@ -73,6 +73,7 @@ public sealed class ModelServerFailureTests
         var error = await Assert.ThrowsAsync<ModelServerException>(() => EmbedAsync(host));
 
         Assert.Equal($"the model server at {server.Endpoint} (EmbeddingModel:Endpoint) answered HTTP {(int)status}: internal boom details{advice}", error.Message);
+        Assert.Equal(requests, server.Requests);
     }
 
     [Fact]
@@ -95,9 +96,11 @@ public sealed class ModelServerFailureTests
 
         var error = await Assert.ThrowsAsync<ModelServerException>(() => EmbedAsync(host));
 
-        // Embedding batches keep the SDK's retries (they are idempotent): a few timeouts, not one.
+        // Embedding batches keep the SDK's retries of a server error (they are idempotent); a timeout is not retried:
+        // one request, one EmbeddingModel:Timeout, then the line.
         Assert.Equal($"the model server at {server.Endpoint} (EmbeddingModel:Endpoint) did not answer within 00:00:01 (EmbeddingModel:Timeout): check that it is running and not overloaded, or raise EmbeddingModel:Timeout.", error.Message);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
+        Assert.Equal(1, server.Requests);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         cancellation.CancelAfter(TimeSpan.FromMilliseconds(300));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => EmbedAsync(host, cancellation.Token));
