@@ -12,12 +12,12 @@ internal static class ExitCodes
     /// </summary>
     public const int Failure = 1;
 
-    /// <summary>The command line or the input was wrong (unknown option, empty or over-long question).</summary>
+    /// <summary>The command line or the input was wrong (unknown option, empty or over-long question, a path given with --model, --embedding-model or --corpus that does not exist).</summary>
     public const int BadUsage = 2;
 
     /// <summary>The user pressed Ctrl+C (128 + SIGINT, as shells report it).</summary>
     public const int Cancelled = 130;
 
     /// <summary>The text appended to <c>--help</c>.</summary>
-    public const string HelpText = "Exit codes: 0 success, 1 failure (bad model file, download or index error; also when 'index' could not embed: the BM25 index is kept), 2 bad usage or input (unknown option, empty or over-long question), 130 cancelled (Ctrl+C).";
+    public const string HelpText = "Exit codes: 0 success, 1 failure (bad model file, download or index error; also when 'index' could not embed: the BM25 index is kept), 2 bad usage or input (unknown option, empty or over-long question, a --model or --embedding-model file or --corpus folder that does not exist), 130 cancelled (Ctrl+C).";
 }

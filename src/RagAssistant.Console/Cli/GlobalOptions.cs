@@ -8,6 +8,23 @@ internal sealed class GlobalOptions
 {
     private readonly AssistantCommandLineOptions shared = new(new ConsoleDownloadHint());
 
+    /// <summary>Adds the console's check of <c>--corpus</c> to the shared options.</summary>
+    public GlobalOptions()
+    {
+        // A mistyped --corpus is a wrong path on the command line, as a missing --model file is: bad usage (exit 2),
+        // said before anything starts. Corpus:Folder from appsettings.json or the environment stays an invalid
+        // setting (exit 1), checked with the others at start-up.
+        shared.Corpus.Validators.Add(result =>
+        {
+            if (result.Tokens is [{ Value: var value }] && !value.StartsWith("--", StringComparison.Ordinal) && !Directory.Exists(value))
+            {
+                var folder = Path.GetFullPath(value);
+                var what = File.Exists(folder) ? "is a file, not a folder" : "does not exist";
+                result.AddError($"The corpus folder {folder} (from --corpus) {what}. Check the path, or leave out --corpus to use Corpus:Folder from appsettings.json.");
+            }
+        });
+    }
+
     /// <summary><c>--model FILE</c>: the chat model.</summary>
     public Option<FileInfo?> Model => shared.Model;
 

@@ -134,7 +134,7 @@ internal static class AskCommand
                 }
 
                 var updates = turn is null ? host.Assistant.AskStreamingAsync(request, answerCancellation.Token) : conversations!.AskStreamingAsync(turn, answerCancellation.Token);
-                var renderer = new AnswerRenderer(terminal);
+                var renderer = new AnswerRenderer(terminal, noticesToStandardError: true);
                 var completed = await renderer.RenderAsync(updates, answerCancellation.Token).ConfigureAwait(false);
                 if (completed is not null && parseResult.GetValue(evidence))
                 {

@@ -10,7 +10,12 @@ namespace RagAssistant.Console.Rendering;
 /// Shows a streamed answer: a status line while retrieving, the text as it arrives with a verdict mark after each
 /// claim (<see cref="Mark"/>: readable without colour), then the Sources list and the grounding summary.
 /// </summary>
-internal sealed class AnswerRenderer(Terminal terminal)
+/// <param name="terminal">Where to write.</param>
+/// <param name="noticesToStandardError">
+/// True for <c>ask</c>: a retrieval notice (BM25 only while the semantic index is built) is a <c>note:</c> line on
+/// stderr, so stdout holds the answer alone; the chat shows it in grey after the answer.
+/// </param>
+internal sealed class AnswerRenderer(Terminal terminal, bool noticesToStandardError = false)
 {
     /// <summary>"Supported", worded honestly: what the check shows, and what it does not.</summary>
     public const string SupportedMeaning = "\"supported\" means the cited source holds a sentence close to the claim; it is not a proof";
@@ -140,9 +145,13 @@ internal sealed class AnswerRenderer(Terminal terminal)
                 LastResult = result;
                 LastSources = result.Sources;
                 WriteSources(result, marked);
-                if (result.RetrievalNotice is { } notice)
+                if (result.RetrievalNotice is { } notice && noticesToStandardError)
                 {
-                    terminal.Ui.MarkupLineInterpolated($"[grey]({notice})[/]");
+                    await terminal.Error.WriteLineAsync($"note: {TerminalTextGuard.OneLine(notice)}").ConfigureAwait(false);
+                }
+                else if (result.RetrievalNotice is { } shown)
+                {
+                    terminal.Ui.MarkupLineInterpolated($"[grey]({shown})[/]");
                 }
             }
 

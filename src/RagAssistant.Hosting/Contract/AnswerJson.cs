@@ -17,7 +17,8 @@ namespace RagAssistant.Hosting.Contract;
 /// and, when the runtime reports it, <c>cached_prompt_tokens</c>), <c>timings_ms</c> and, when retrieval ran
 /// differently than configured, <c>retrieval_notice</c>; then <c>claims</c> (each <c>text</c>, <c>cited</c>,
 /// <c>verdict</c> (<c>supported</c> | <c>partly</c> | <c>unsupported</c> | <c>uncited</c>), <c>evidence</c> (<c>n</c>,
-/// <c>sentence</c>, <c>score</c>) and <c>suggested</c>) and <c>grounding</c> (the count of each verdict). The SSE <c>done</c> event carries exactly that object; the
+/// <c>sentence</c>, <c>score</c>) and <c>suggested</c>) and <c>grounding</c> (the count of each verdict; <c>null</c>
+/// for a <c>retrieval-only</c> answer, whose claims are its quotes and were not checked). The SSE <c>done</c> event carries exactly that object; the
 /// <c>token</c>, <c>claim</c>, <c>sources</c> and <c>error</c> events are <see cref="TokenEventDocument"/>,
 /// <see cref="ClaimDocument"/>, <see cref="SourcesEventDocument"/> and <see cref="ErrorEventDocument"/>. Also the <c>answers</c> block of <c>eval --answers</c>.
 /// </summary>
@@ -176,7 +177,9 @@ public static class AnswerJson
             result.RetrievalNotice)
         {
             Claims = [.. result.Claims.Select(ToDocument)],
-            Grounding = ToDocument(result.Grounding),
+            // A retrieval-only answer's claims are its quotes, each its source's own sentence: "N of N supported" would
+            // hold by construction, so no count is given (the console says "no claim to check" for the same answer).
+            Grounding = result.Mode == AnswerMode.RetrievalOnly ? null : ToDocument(result.Grounding),
             Chat = result.IsChat,
         };
     }
@@ -246,8 +249,11 @@ public sealed record AnswerDocument(
     /// <summary>The answer's claims, each checked against the sources it cites; empty when it makes none.</summary>
     public IReadOnlyList<ClaimDocument> Claims { get; init; } = [];
 
-    /// <summary>How many claims got each verdict.</summary>
-    public GroundingDocument Grounding { get; init; } = new(0, 0, 0, 0, 0);
+    /// <summary>
+    /// How many claims got each verdict; <c>null</c> for a <c>retrieval-only</c> answer, whose claims are its quotes,
+    /// each its source's own sentence (verdict <c>supported</c>, score 1, by construction): no claim was checked.
+    /// </summary>
+    public GroundingDocument? Grounding { get; init; } = new(0, 0, 0, 0, 0);
 
     /// <summary>
     /// <c>true</c> when the question was chat (a greeting, thanks, or words to the assistant: nothing was searched and

@@ -493,11 +493,11 @@ function finish(turn, result) {
   renderAnswer(turn);
   turn.extras.replaceChildren();
   renderSources(turn);
-  if (result.grounding && result.grounding.claims) {
-    // Quotes are their sources' own sentences: "N of N supported" would hold by construction, on topic or not.
-    if (state(result.mode) === "retrievalonly") quotesSummary(turn, result.grounding.claims);
-    else groundingSummary(turn, result.grounding);
-  }
+  // Quotes are their sources' own sentences: "N of N supported" would hold by construction, on topic or not, so a
+  // retrieval-only answer has no grounding (null) and its claims are counted as quotes.
+  const quotes = Array.isArray(result.claims) ? result.claims.length : 0;
+  if (state(result.mode) === "retrievalonly") { if (quotes) quotesSummary(turn, quotes); }
+  else if (result.grounding && result.grounding.claims) groundingSummary(turn, result.grounding);
   if (result.finish_reason === "length") addLine(turn, "note", "Note: the answer reached its length limit (Answering:MaxAnswerTokens) and stops mid-way; ask for a shorter answer or a narrower question.");
   if (result.retrieval_notice) addLine(turn, "note", `Note: ${result.retrieval_notice}`);
   addLine(turn, "timings", timingsInWords(result));

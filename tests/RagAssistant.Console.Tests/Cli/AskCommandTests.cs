@@ -1,5 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using RagAssistant.Console.Cli;
 using RagAssistant.Console.Tests.TestDoubles;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evidence;
@@ -113,10 +116,7 @@ public sealed class AskCommandTests
     {
         // The quotes' claims come with the result only (exact evidence, no mark in the text): the footer counts the
         // quotes, not "1 of 1 claims supported" (true of any quote, on topic or not), and --evidence still shows each one.
-        var cli = new CliHarness();
-        cli.Pipeline.Mode = AnswerMode.RetrievalOnly;
-        cli.Pipeline.Pieces = ["Extracted from the papers:\n- We speed up decoding with a draft model. [1]"];
-        cli.Pipeline.Claims = [(-1, new AnswerClaim("We speed up decoding with a draft model.", [1], ClaimVerdict.Supported, [new ClaimEvidence(1, "We speed up decoding with a draft model.", 1)], []))];
+        var cli = RetrievalOnlyHarness();
 
         Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", "How does speculative decoding work?", "--evidence"));
 
@@ -126,6 +126,86 @@ public sealed class AskCommandTests
         Assert.DoesNotContain("claim supported", cli.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("partly", cli.Output, StringComparison.Ordinal);
         Assert.Contains("1. ✓ We speed up decoding with a draft model. (supported)", cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_retrieval_only_answer_in_json_has_no_grounding_counts_as_the_text_mode_checks_no_claim()
+    {
+        // The trial's script read {claims: 4, supported: 4} as verified support while the text mode said "no claim to
+        // check": the quotes stay listed with their sources, but no count says they were checked.
+        var cli = RetrievalOnlyHarness();
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", "How does speculative decoding work?", "--json"));
+
+        var root = JsonNode.Parse(cli.Output)!.AsObject();
+        Assert.Equal("retrieval-only", root["mode"]!.GetValue<string>());
+        Assert.True(root.ContainsKey("grounding"), cli.Output);
+        Assert.Null(root["grounding"]);
+        Assert.Single(root["claims"]!.AsArray());
+
+        // A generated answer's claims were checked: it keeps its counts.
+        var generated = new CliHarness();
+        generated.Pipeline.Claims = [(0, new AnswerClaim("Draft models speed up decoding [1].", [1], ClaimVerdict.Supported, [new ClaimEvidence(1, "We speed up decoding with a draft model.", 0.81)], []))];
+        Assert.Equal(0, await generated.RunAsync(string.Empty, "ask", "How does speculative decoding work?", "--json"));
+        var grounding = JsonNode.Parse(generated.Output)!["grounding"]!;
+        Assert.Equal(1, grounding["claims"]!.GetValue<int>());
+        Assert.Equal(1, grounding["supported"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_retrieval_notice_is_a_note_on_stderr_so_stdout_holds_the_answer_alone()
+    {
+        const string Notice = "The semantic index is still being built (0/312 passages embedded): results come from BM25 (keyword) search only.";
+        var cli = new CliHarness();
+        cli.Pipeline.RetrievalNotice = Notice;
+
+        Assert.Equal(0, await cli.RunAsync(string.Empty, "ask", "How does speculative decoding work?"));
+
+        // `ask "…" > answer.txt` keeps the answer: the trial found the notice as the last line of stdout.
+        Assert.DoesNotContain("semantic index", cli.Output, StringComparison.Ordinal);
+        Assert.Contains("Draft models speed up decoding [1].", cli.Output, StringComparison.Ordinal);
+        Assert.Contains($"note: {Notice}\n", cli.Error.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+
+        // --json keeps it a field of the answer, and stderr does not repeat it.
+        var json = new CliHarness();
+        json.Pipeline.RetrievalNotice = Notice;
+        Assert.Equal(0, await json.RunAsync(string.Empty, "ask", "How does speculative decoding work?", "--json"));
+        Assert.Equal(Notice, JsonNode.Parse(json.Output)!["retrieval_notice"]!.GetValue<string>());
+        Assert.DoesNotContain("semantic index", json.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_corpus_folder_on_the_command_line_that_does_not_exist_is_bad_usage_like_a_missing_model()
+    {
+        using var folder = new TempFolder();
+        var missing = Path.Combine(folder.Path, "typo");
+        var file = Path.Combine(folder.Path, "note.md");
+        await File.WriteAllTextAsync(file, "# A note", TestContext.Current.CancellationToken);
+
+        var cli = new CliHarness();
+        Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "question", "--corpus", missing));
+        Assert.Contains($"error: the corpus folder {missing} (from --corpus) does not exist. Check the path, or leave out --corpus", cli.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("invalid configuration", cli.Error, StringComparison.Ordinal);
+        Assert.Empty(cli.Pipeline.Requests);
+
+        Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "question", "--corpus", file));
+        Assert.Contains($"the corpus folder {file} (from --corpus) is a file, not a folder.", cli.Error, StringComparison.Ordinal);
+
+        // The same folder from configuration is an invalid setting: exit 1, as for any other.
+        var configured = new CliHarness { ComposeRetrieval = b => b.Services.AddRagRetrieval(b.Configuration) };
+        configured.Configuration["Corpus:Folder"] = missing;
+        Assert.Equal(1, await configured.RunAsync(string.Empty, "ask", "question"));
+        Assert.Contains($"error: invalid configuration: the corpus folder {missing} does not exist.", configured.Error, StringComparison.Ordinal);
+    }
+
+    // A retrieval-only answer of one quote, whose claim is the quote itself (exact evidence, "supported" by construction).
+    private static CliHarness RetrievalOnlyHarness()
+    {
+        var cli = new CliHarness();
+        cli.Pipeline.Mode = AnswerMode.RetrievalOnly;
+        cli.Pipeline.Pieces = ["Extracted from the papers:\n- We speed up decoding with a draft model. [1]"];
+        cli.Pipeline.Claims = [(-1, new AnswerClaim("We speed up decoding with a draft model.", [1], ClaimVerdict.Supported, [new ClaimEvidence(1, "We speed up decoding with a draft model.", 1)], []))];
+        return cli;
     }
 
     [Fact]
@@ -208,6 +288,10 @@ public sealed class AskCommandTests
         {
             Assert.Contains(expected, cli.Output, StringComparison.Ordinal);
         }
+
+        // Where a wrong path on the command line lands (the help wraps the text: compared with its lines joined).
+        Assert.Contains(ExitCodes.HelpText, Regex.Replace(cli.Output, @"\s+", " "), StringComparison.Ordinal);
+        Assert.Contains("2 bad usage or input (unknown option, empty or over-long question, a --model or --embedding-model file or --corpus folder that does not exist)", ExitCodes.HelpText, StringComparison.Ordinal);
     }
 
     [Fact]

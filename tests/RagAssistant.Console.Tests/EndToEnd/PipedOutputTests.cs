@@ -53,6 +53,21 @@ public sealed class PipedOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Ask_while_the_corpus_embeds_says_bm25_only_on_stderr_so_a_redirected_answer_holds_the_answer_alone()
+    {
+        // The trial: `ask "…" > answer.txt` on a fresh clone ended answer.txt with the BM25-only notice.
+        var corpus = Path.Combine(TestPaths.RepositoryRoot, "data", "papers");
+        var cache = Path.Combine(workingDirectory.Path, "cache");
+
+        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "What is speculative decoding?", "--corpus", corpus, "--retrieval-only", $"--Corpus:CacheFolder={cache}");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.DoesNotContain("semantic index", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Extracted from", result.Output, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"(?m)^note: The semantic index is still being built \(\d+/\d+ passages embedded\): results come from BM25"), result.Error);
+    }
+
+    [Fact]
     public async Task Ctrl_c_while_ask_streams_the_answer_says_it_was_cancelled_and_exits_130()
     {
         // A model server that streams a long answer slowly: the Ctrl+C comes mid-answer.

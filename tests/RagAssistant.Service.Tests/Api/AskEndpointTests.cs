@@ -92,6 +92,35 @@ public sealed class AskEndpointTests
     }
 
     [Fact]
+    public async Task A_retrieval_only_answer_has_no_grounding_counts_in_the_json_answer_the_done_event_and_ask_json()
+    {
+        // Its claims are its quotes, "supported" by construction: the console says "no claim to check", and so does the
+        // contract, with grounding null rather than {claims: 1, supported: 1}.
+        const string Question = "What is speculative decoding?";
+        const string Quote = "We speed up decoding with a draft model.";
+        await using var factory = new ServiceFactory();
+        factory.Pipeline.Mode = AnswerMode.RetrievalOnly;
+        factory.Pipeline.Pieces = [$"Extracted from the papers:\n- {Quote} [1]"];
+        factory.Pipeline.Claims = [(-1, new RagAssistant.Core.Evidence.AnswerClaim(Quote, [1], RagAssistant.Core.Evidence.ClaimVerdict.Supported, [new RagAssistant.Core.Evidence.ClaimEvidence(1, Quote, 1)], []))];
+        using var client = factory.CreateStreamingClient();
+        await client.WaitUntilReadyAsync();
+
+        using var whole = await client.PostStreamingAsync("/api/ask", new { question = Question }, Ct, accept: "application/json");
+        var jsonAnswer = JsonNode.Parse(await whole.Content.ReadAsStringAsync(Ct))!.AsObject();
+        using var streamed = await client.PostStreamingAsync("/api/ask", new { question = Question }, Ct);
+        var done = JsonNode.Parse((await ServerSentEvents.ReadAllAsync(streamed, Ct)).Single(e => e.Event == "done").Data)!.AsObject();
+        var askJson = JsonNode.Parse(AnswerJson.Serialize(await factory.Pipeline.AnswerAsync(new AnswerRequest(Question), Ct)))!.AsObject();
+
+        foreach (var answer in new[] { jsonAnswer, done, askJson })
+        {
+            Assert.Equal("retrieval-only", answer["mode"]!.GetValue<string>());
+            Assert.True(answer.ContainsKey("grounding"), answer.ToJsonString());
+            Assert.Null(answer["grounding"]);
+            Assert.Equal(Quote, Assert.Single(answer["claims"]!.AsArray())!["text"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public async Task Ask_with_accept_json_returns_the_structured_result()
     {
         await using var factory = new ServiceFactory();

@@ -59,6 +59,9 @@ public sealed partial class FakeAnswerPipeline : IAnswerPipeline
     /// </summary>
     public int? ReportedAnswerTokenLimit { get; set; }
 
+    /// <summary>Why retrieval ran differently than configured (BM25 only while the vectors are computed), or null.</summary>
+    public string? RetrievalNotice { get; set; }
+
     /// <summary>A pause before each piece.</summary>
     public TimeSpan TokenDelay { get; set; } = TimeSpan.Zero;
 
@@ -193,7 +196,10 @@ public sealed partial class FakeAnswerPipeline : IAnswerPipeline
             Refused,
             Mode,
             new AnswerUsage(42, tokens) { CachedPromptTokens = CachedPromptTokens },
-            new AnswerTimings(3, 40, 60, 105));
+            new AnswerTimings(3, 40, 60, 105))
+        {
+            RetrievalNotice = RetrievalNotice,
+        };
     }
 
     [GeneratedRegex(@"\[(\d+)\]")]
