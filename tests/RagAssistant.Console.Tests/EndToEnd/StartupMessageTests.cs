@@ -42,10 +42,15 @@ public sealed class StartupMessageTests : IDisposable
         var file = Path.Combine(workingDirectory.Path, "passwd");
         File.WriteAllText(file, "root:x:0:0:root:/root:/bin/bash\n");
 
-        var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "walrus migration", "--corpus", file, "--retrieval-only");
+        // Corpus:Folder from the environment is a setting (exit 1); the same path given with --corpus is a wrong path on
+        // the command line, bad usage as a missing --model file is (exit 2).
+        var result = await ConsoleProcess.RunWithEnvironmentAsync(new Dictionary<string, string> { ["Corpus__Folder"] = file }, null, workingDirectory.Path, "ask", "walrus migration", "--retrieval-only");
+        var commandLine = await ConsoleProcess.RunAsync(null, workingDirectory.Path, "ask", "walrus migration", "--corpus", file, "--retrieval-only");
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith($"error: invalid configuration: the corpus folder {file} is a file", result.Error, StringComparison.Ordinal);
+        Assert.Equal(2, commandLine.ExitCode);
+        Assert.StartsWith($"error: the corpus folder {file} (from --corpus) is a file, not a folder.", commandLine.Error, StringComparison.Ordinal);
     }
 
     [Fact]
