@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RagAssistant.Core.Ingestion;
 using RagAssistant.Hosting;
 
 namespace RagAssistant.Console.Cli;
@@ -16,10 +17,8 @@ internal sealed class GlobalOptions
         // setting (exit 1), checked with the others at start-up.
         shared.Corpus.Validators.Add(result =>
         {
-            if (result.Tokens is [{ Value: var value }] && !value.StartsWith("--", StringComparison.Ordinal) && !Directory.Exists(value))
+            if (result.Tokens is [{ Value: var value }] && !value.StartsWith("--", StringComparison.Ordinal) && Path.GetFullPath(value) is var folder && CorpusOptions.FolderProblem(folder) is { } what)
             {
-                var folder = Path.GetFullPath(value);
-                var what = File.Exists(folder) ? "is a file, not a folder" : "does not exist";
                 result.AddError($"The corpus folder {folder} (from --corpus) {what}. Check the path, or leave out --corpus to use Corpus:Folder from appsettings.json.");
             }
         });

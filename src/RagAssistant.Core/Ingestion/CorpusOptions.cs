@@ -86,12 +86,17 @@ public sealed class CorpusOptions : IValidatableObject
         }
 
         var folder = ResolveFolder();
-        if (!Directory.Exists(folder))
+        if (FolderProblem(folder) is { } what)
         {
-            var what = File.Exists(folder) ? "is a file, not a folder" : "does not exist";
             yield return new ValidationResult(
                 $"The corpus folder {folder} {what}. Point --corpus (or {SectionName}:{nameof(Folder)}) at the folder that holds your papers (.txt, .md, .jsonl, .pdf).",
                 [nameof(Folder)]);
         }
     }
+
+    /// <summary>Why <paramref name="folder"/> cannot be the corpus folder: it "is a file, not a folder" or "does not exist"; null when it is a folder.</summary>
+    /// <param name="folder">A full path.</param>
+    /// <returns>The problem, worded to follow the folder's path, or null.</returns>
+    public static string? FolderProblem(string folder) =>
+        Directory.Exists(folder) ? null : File.Exists(folder) ? "is a file, not a folder" : "does not exist";
 }
