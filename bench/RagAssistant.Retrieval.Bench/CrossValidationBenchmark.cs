@@ -205,6 +205,19 @@ internal static class CrossValidationBenchmark
                 signals["@terms"] = [snapshot.Bm25.TopicTerms(snapshot.Bm25.Analyze(ControlTokens.Remove(q.Question))).Count];
                 signals["clause-sentence"] = clauseSentence;
                 signals["clause-passage"] = clausePassage;
+                // A reworded question names its paper in one clause and asks about its results in another ("Which
+                // collection of a thousand million tokens ..., and how far did the best systems beat ...?"): each
+                // clause alone, the passage scored by its best clause (max, not the mean), or by the first clause.
+                var coarse = CoarseClauses(q.Question);
+                var clauseCosines = (await arctic.GenerateAsync(coarse, EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken)).Select(e => Cosines(e.Vector.Span, passageVectors)).ToList();
+                signals["clause-passage-max"] = Enumerable.Range(0, n).Select(o => clauseCosines.Max(c => c[o])).ToArray();
+                signals["clause-first"] = clauseCosines[0];
+                var miniClauseCosines = miniLm.Encode([.. coarse], cancellationToken: cancellationToken).Select(v => Cosines(v, miniVectors)).ToList();
+                signals["minilm-clause-max"] = Enumerable.Range(0, n).Select(o => miniClauseCosines.Max(c => c[o])).ToArray();
+                signals["minilm-clause-first"] = miniClauseCosines[0];
+                var firstClauseTokens = TokenVectors.Read((await miniTokenModel.GenerateAsync([Bm25Index.WithoutDocumentWords(coarse[0])], TokenVectors.Options, cancellationToken))[0], miniTokens.Dimensions)!.Value;
+                var firstClauseMatch = miniTokens.Match(firstClauseTokens, Enumerable.Range(0, n));
+                signals["minilm-maxsim-first-clause"] = Enumerable.Range(0, n).Select(o => firstClauseMatch[o]).ToArray();
                 var noPrefix = (await arctic.GenerateAsync([q.Question], null, cancellationToken))[0].Vector;
                 signals["dense-noprefix"] = Cosines(noPrefix.Span, passageVectors);
 
@@ -560,6 +573,14 @@ internal static class CrossValidationBenchmark
     private static IEnumerable<string> Words(string text) =>
         System.Text.RegularExpressions.Regex.Matches(text.ToLowerInvariant(), "[a-z][a-z-]{2,}").Select(m => m.Value);
 
+    // Clauses at sentence grain only (commas, semicolons, "and"/"while"/"whereas" between clauses), at least four words each.
+    private static List<string> CoarseClauses(string question)
+    {
+        var parts = System.Text.RegularExpressions.Regex.Split(question, @"[,;?!]|\s(?:and|while|whereas)\s")
+            .Select(p => p.Trim()).Where(p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 4).ToList();
+        return parts.Count >= 2 ? parts : [question];
+    }
+
     private static List<string> Clauses(string question)
     {
         var parts = System.Text.RegularExpressions.Regex.Split(question, @"[,;:?!()]|\s(?:and|or|but|while|whereas|instead of|rather than|so that|by|without|with|for instance|e\.g\.)\s")
@@ -907,6 +928,14 @@ internal static class CrossValidationBenchmark
             yield return RankingConfig.Of("vote for each retriever's first candidate", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("@top1", l));
             yield return RankingConfig.Of("vote for each retriever's first three", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("@top1", l), ("@top3", 1));
             yield return RankingConfig.Of("retriever weighted by its top's stand-out", 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ("@gap", 2 * l));
+        }
+
+        foreach (var w in new[] { 0.25, 0.5, 1.0 })
+        {
+            foreach (var extra in new[] { "clause-passage-max", "clause-first", "minilm-clause-max", "minilm-clause-first", "minilm-maxsim-first-clause" })
+            {
+                yield return RankingConfig.Of("shipped + each clause of the question alone: " + extra, 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ($"minilm-maxsim-top{shippedOptions.TokenMatchDepth}", shippedOptions.TokenMatchWeight), (extra, w));
+            }
         }
 
         foreach (var depth in new[] { 1.0, 2, 3, 4, 5 })
