@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
@@ -95,31 +96,44 @@ internal static class StartupView
         WriteWarnings(terminal, report);
         if (report?.Merges is { Count: > 0 } merges && MergeReport.IsNew(services.GetRequiredService<IOptions<CorpusOptions>>().Value, merges))
         {
-            terminal.Ui.MarkupLineInterpolated($"[grey]{Count(report.MergedPapers, "document")} had identical copies, each merged into one source ('index' lists them).[/]");
+            terminal.Ui.MarkupLineInterpolated($"[grey]{Counts.Of(report.MergedPapers, "document")} had identical copies, each merged into one source ('index' lists them).[/]");
         }
     }
 
-    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
-
-    /// <summary>One line about what the index holds, plus its warnings.</summary>
+    /// <summary>
+    /// What a build found, said by <c>index</c> before the embedding it may cause: the identical copies it merged, one
+    /// line per set of files, and its warnings.
+    /// </summary>
     /// <param name="terminal">Where to write.</param>
-    /// <param name="report">The build's report.</param>
-    /// <param name="embeddingFailed">True when the embedding model failed: its warning says why search is BM25 only, not "no embedding model".</param>
-    public static void WriteReport(Terminal terminal, IndexReport report, bool embeddingFailed = false)
+    /// <param name="report">The build's report, or null when no index is registered.</param>
+    public static void WriteFindings(Terminal terminal, IndexReport? report)
     {
-        terminal.Ui.MarkupLineInterpolated(
-            $"Indexed {Count(report.Papers, "paper")} in {Count(report.Passages, "passage")} ({report.Embedded} embedded, {report.FromCache} from cache) in {report.Elapsed.TotalSeconds:0.0} s.");
-        if (!report.DenseAvailable && !embeddingFailed)
-        {
-            terminal.Ui.MarkupLine("[grey]No embedding model: search is BM25 only.[/]");
-        }
-
-        foreach (var merge in report.Merges)
+        ArgumentNullException.ThrowIfNull(terminal);
+        foreach (var merge in report?.Merges ?? [])
         {
             terminal.Ui.MarkupLineInterpolated($"[grey]{TerminalTextGuard.OneLine(merge)}[/]");
         }
 
         WriteWarnings(terminal, report);
+    }
+
+    /// <summary>
+    /// <c>index</c>'s last line, the whole of what it built: "Indexed 312 papers in 2,674 passages (2,674 embedded, 0
+    /// from cache); 9,120 of 9,120 source sentences have their vectors; 95.3 s in all." Written once everything is
+    /// embedded, after the progress lines, so no later line reports on an earlier stage.
+    /// </summary>
+    /// <param name="report">The final report (every vector waited for).</param>
+    /// <param name="embedding">Where embedding stands: the source sentences' counts.</param>
+    /// <param name="elapsed">The whole command's time: the build and all the embedding.</param>
+    public static string Summary(IndexReport report, EmbeddingProgress embedding, TimeSpan elapsed)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(embedding);
+        var sentences = embedding.SentencesTotal > 0
+            ? $"; {Counts.Format(embedding.SentencesDone)} of {Counts.Of(embedding.SentencesTotal, "source sentence")} have their vectors"
+            : string.Empty;
+        return $"Indexed {Counts.Of(report.Papers, "paper")} in {Counts.Of(report.Passages, "passage")} ({Counts.Format(report.Embedded)} embedded, {Counts.Format(report.FromCache)} from cache){sentences}; " +
+            string.Create(CultureInfo.InvariantCulture, $"{elapsed.TotalSeconds:0.0} s in all.");
     }
 }
 

@@ -159,13 +159,13 @@ internal static class MissingChatModel
         // banner's notices follow and may already say it: then it is not said here too.
         var later = ConsoleCommand.Download("chat");
         var noticesSayHow = runtime.Notices.Any(n => n.Contains(later, StringComparison.Ordinal));
-        var fetchLater = noticesSayHow ? string.Empty : $" Fetch the model later with: {later}";
+        var fetchLater = noticesSayHow ? string.Empty : $" Fetch the model later with `{later}`.";
         if (!terminal.IsInteractive)
         {
             // No one to ask.
             if (!noticesSayHow)
             {
-                terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model: answers are extracted from the corpus, not generated. Fetch one with: {later}[/]");
+                HintLine.Write(terminal.Ui, $"No chat model: answers are extracted from the corpus, not generated. Fetch one with `{later}`.", new Style(Color.Yellow));
             }
 
             return null;
@@ -177,7 +177,7 @@ internal static class MissingChatModel
         {
             if (!noticesSayHow)
             {
-                terminal.Ui.MarkupLineInterpolated($"[yellow]No chat model: answers are extracted from the corpus, not generated. Fetch one with: {later}[/]");
+                HintLine.Write(terminal.Ui, $"No chat model: answers are extracted from the corpus, not generated. Fetch one with `{later}`.", new Style(Color.Yellow));
             }
 
             return null;
@@ -199,7 +199,7 @@ internal static class MissingChatModel
         if (!download)
         {
             var remembered = declined.TryRemember() ? $" Not asking again (delete {declined.Path} to be asked)." : string.Empty;
-            terminal.Ui.MarkupLineInterpolated($"Continuing in retrieval-only mode.{remembered}{fetchLater}");
+            HintLine.Write(terminal.Ui, $"Continuing in retrieval-only mode.{remembered}{fetchLater}");
             return null;
         }
 
@@ -208,7 +208,7 @@ internal static class MissingChatModel
             return store.GetPath(model);
         }
 
-        terminal.Ui.MarkupLineInterpolated($"Continuing in retrieval-only mode.{fetchLater}");
+        HintLine.Write(terminal.Ui, $"Continuing in retrieval-only mode.{fetchLater}");
         return null;
     }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Spectre.Console;
 using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Console.Cli;
@@ -32,18 +31,15 @@ internal static class IndexCommand
             using var interrupt = new UnfinishedIndexNote(context.Terminal, index).WriteOnInterrupt();
             var built = await host.BuildIndexAsync(context.Terminal, cancellationToken).ConfigureAwait(false);
 
-            // What the build found (skipped files, a discarded cache) is said before the embedding it may cause, and once.
+            // What the build found (merged copies, skipped files, a discarded cache) is said before the embedding it
+            // may cause, and once.
             var shown = (built?.Warnings ?? []).Where(w => w != index.Embedding.CacheWarning).ToList();
-            StartupView.WriteWarnings(context.Terminal, built is null ? null : built with { Warnings = shown });
+            StartupView.WriteFindings(context.Terminal, built is null ? null : built with { Warnings = shown });
             var report = await EmbeddingProgressView.WaitAsync(index, context.Terminal, cancellationToken).ConfigureAwait(false);
-            StartupView.WriteReport(context.Terminal, report with { Warnings = [.. report.Warnings.Where(w => !shown.Contains(w))] }, index.Embedding.State == EmbeddingState.Failed);
-
-            // The wait covers the source sentences too (embedded after the passages): say so, since the quotes, the
-            // evidence check and the "not covered" check read them.
-            if (index.Embedding is { SentencesTotal: > 0 } embedding)
+            StartupView.WriteWarnings(context.Terminal, report with { Warnings = [.. report.Warnings.Where(w => !shown.Contains(w))] });
+            if (!report.DenseAvailable && index.Embedding.State != EmbeddingState.Failed)
             {
-                context.Terminal.Ui.MarkupLineInterpolated(
-                    $"{embedding.SentencesDone.ToString("N0", CultureInfo.InvariantCulture)} of {embedding.SentencesTotal.ToString("N0", CultureInfo.InvariantCulture)} source sentences have their vectors (for the quotes, the evidence check and the \"not covered\" check); {Stopwatch.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s in all.");
+                context.Terminal.Ui.MarkupLine("[grey]No embedding model: search is BM25 only.[/]");
             }
 
             // The second dense retriever is embedded last: say whether hybrid search ranks with it.
@@ -57,10 +53,13 @@ internal static class IndexCommand
                     break;
             }
 
+            // The summary comes last, once every stage is done: the progress lines above it are its stages.
+            context.Terminal.Ui.WriteLine(StartupView.Summary(report, index.Embedding, Stopwatch.GetElapsedTime(started)));
+
             if (index.Embedding.State == EmbeddingState.Failed)
             {
                 // A script must not take a keyword-only index for a finished one: exit 1, the BM25 index kept.
-                context.Terminal.Ui.MarkupLineInterpolated($"[yellow]The index is kept and BM25 (keyword) search works; the passages embedded before the failure stay cached. Run `{ConsoleCommand.For("index")}` again once the embedding model works (exit code 1).[/]");
+                HintLine.Write(context.Terminal.Ui, $"The index is kept and BM25 (keyword) search works; the passages embedded before the failure stay cached. Run `{ConsoleCommand.For("index")}` again once the embedding model works (exit code 1).", new Style(Color.Yellow));
                 return ExitCodes.Failure;
             }
 

@@ -75,7 +75,7 @@ internal static class ModelsCommand
                 context.Terminal.Ui.MarkupLineInterpolated($"[red]{problem}[/]");
             }
 
-            context.Terminal.Ui.MarkupLineInterpolated($"[grey]Models folder: {store.Folder}. Fetch one with: {ConsoleCommand.Download("NAME|chat|embedding")}[/]");
+            HintLine.Write(context.Terminal.Ui, $"Models folder: {TerminalTextGuard.OneLine(store.Folder)}. Fetch one with `{ConsoleCommand.Download("NAME|chat|embedding")}`.", new Style(Color.Grey));
             return ExitCodes.Success;
         });
         return command;
@@ -207,7 +207,7 @@ internal static class ModelsCommand
 
             if (checks.Count == 0)
             {
-                context.Terminal.Ui.MarkupLineInterpolated($"No model files to verify. Fetch one with: {ConsoleCommand.Download("chat")}");
+                HintLine.Write(context.Terminal.Ui, $"No model files to verify. Fetch one with `{ConsoleCommand.Download("chat")}`.");
                 return ExitCodes.Success;
             }
 

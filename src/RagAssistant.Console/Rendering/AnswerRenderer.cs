@@ -191,16 +191,18 @@ internal sealed class AnswerRenderer(Terminal terminal, bool noticesToStandardEr
             // one a claim's check points to (→[5]) without the answer citing it: every number shown is listed.
             var suggested = result.Claims.SelectMany(c => c.Suggested).ToHashSet();
             var skipped = result.Sources.Where(s => (s.Number < cited[^1].Number || suggested.Contains(s.Number)) && cited.All(c => c.Number != s.Number));
-            foreach (var (number, title, isCited) in cited.Select(c => (c.Number, c.Title, true)).Concat(skipped.Select(s => (s.Number, s.Title, false))).OrderBy(e => e.Number))
+            var entries = cited.Select(c => (c.Number, c.Title, IsCited: true)).Concat(skipped.Select(s => (s.Number, s.Title, IsCited: false))).OrderBy(e => e.Number).ToList();
+            var labelWidth = HangingIndent.Width(entries.Select(e => Label(e.Number)));
+            foreach (var (number, title, isCited) in entries)
             {
                 if (!isCited)
                 {
-                    WriteEntry($"[{number}]", Markup.FromInterpolated($"[grey]{TerminalTextGuard.OneLine(title)} (offered, not cited)[/]"));
+                    WriteEntry(Label(number), labelWidth, Markup.FromInterpolated($"[grey]{TerminalTextGuard.OneLine(title)} (offered, not cited)[/]"));
                     continue;
                 }
 
                 var details = result.Sources.FirstOrDefault(s => s.Number == number) is { } offered ? Details(offered) : string.Empty;
-                WriteEntry($"[{number}]", Markup.FromInterpolated($"{TerminalTextGuard.OneLine(title)}[grey]{details}[/]"));
+                WriteEntry(Label(number), labelWidth, Markup.FromInterpolated($"{TerminalTextGuard.OneLine(title)}[grey]{details}[/]"));
             }
         }
         else if (!result.Refused && result.Sources.Count > 0)
@@ -208,9 +210,10 @@ internal sealed class AnswerRenderer(Terminal terminal, bool noticesToStandardEr
             // Nothing cited: show what the answer was based on, but never as if it were cited.
             terminal.Ui.WriteLine();
             terminal.Ui.MarkupLine("[bold]Sources offered[/] [yellow](the answer cites none of them)[/]");
+            var labelWidth = HangingIndent.Width(result.Sources.Select(s => Label(s.Number)));
             foreach (var source in result.Sources)
             {
-                WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"{TerminalTextGuard.OneLine(source.Title)}[grey]{Details(source)}[/]"));
+                WriteEntry(Label(source.Number), labelWidth, Markup.FromInterpolated($"{TerminalTextGuard.OneLine(source.Title)}[grey]{Details(source)}[/]"));
             }
         }
 
@@ -257,17 +260,17 @@ internal sealed class AnswerRenderer(Terminal terminal, bool noticesToStandardEr
 
         terminal.Ui.WriteLine();
         terminal.Ui.MarkupLine("[bold]Evidence[/]");
+        var claimWidth = HangingIndent.Width(result.Claims.Select((claim, i) => $"{i + 1}. {Mark(claim, Unicode)}"));
         for (var i = 0; i < result.Claims.Count; i++)
         {
             var claim = result.Claims[i];
-            WriteEntry($"{i + 1}. {Mark(claim, Unicode)}", Markup.FromInterpolated($"{TerminalTextGuard.OneLine(claim.Text)} [grey]({AnswerJson.VerdictName(claim.Verdict)})[/]"));
+            WriteEntry($"{i + 1}. {Mark(claim, Unicode)}", claimWidth, Markup.FromInterpolated($"{TerminalTextGuard.OneLine(claim.Text)} [grey]({AnswerJson.VerdictName(claim.Verdict)})[/]"));
+            var evidenceWidth = HangingIndent.Width(claim.Evidence.Select(e => Label(e.Number)));
             foreach (var evidence in claim.Evidence)
             {
                 var role = claim.Cited.Contains(evidence.Number) ? "cited" : "suggested";
                 var quote = Unicode ? $"“{TerminalTextGuard.OneLine(evidence.Sentence)}”" : $"\"{TerminalTextGuard.OneLine(evidence.Sentence)}\"";
-                var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(6).PadRight(1)).AddColumn();
-                grid.AddRow(new Text($"[{evidence.Number}]"), Markup.FromInterpolated($"[grey]{role}, score {evidence.Score:0.00}:[/] {quote}"));
-                terminal.Ui.Write(grid);
+                terminal.Ui.Write(new HangingIndent(Label(evidence.Number), evidenceWidth, Markup.FromInterpolated($"[grey]{role}, score {evidence.Score:0.00}:[/] {quote}"), margin: 6));
             }
         }
     }
@@ -337,16 +340,17 @@ internal sealed class AnswerRenderer(Terminal terminal, bool noticesToStandardEr
             return;
         }
 
+        var labelWidth = HangingIndent.Width(LastSources.Select(s => Label(s.Number)));
         foreach (var source in LastSources)
         {
-            WriteEntry($"[{source.Number}]", Markup.FromInterpolated($"[bold]{TerminalTextGuard.OneLine(source.Title)}[/] [grey]({(source.Label is { Length: > 0 } label ? TerminalTextGuard.OneLine(label) + ", " : string.Empty)}score {source.Score:0.000})[/]"));
+            WriteEntry(Label(source.Number), labelWidth, Markup.FromInterpolated($"[bold]{TerminalTextGuard.OneLine(source.Title)}[/] [grey]({(source.Label is { Length: > 0 } label ? TerminalTextGuard.OneLine(label) + ", " : string.Empty)}score {source.Score:0.000})[/]"));
             if (IsResumed)
             {
                 continue; // the stored answer names its sources, not the passages offered
             }
 
             var text = source.Text.Length > 400 ? string.Concat(source.Text.AsSpan(0, 400), "...") : source.Text;
-            terminal.Ui.Write(new Padder(new Text(TerminalTextGuard.OneLine(text)), new Padding(4, 0, 0, 0)));
+            terminal.Ui.Write(new HangingIndent(string.Empty, labelWidth, new Text(TerminalTextGuard.OneLine(text))));
         }
 
         if (IsResumed)
@@ -355,13 +359,11 @@ internal sealed class AnswerRenderer(Terminal terminal, bool noticesToStandardEr
         }
     }
 
-    // "  [n] Title (details)", wrapped by Spectre at word boundaries with continuation lines under the title.
-    private void WriteEntry(string label, Markup text)
-    {
-        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(2).PadRight(1)).AddColumn();
-        grid.AddRow(new Text(label), text);
-        terminal.Ui.Write(grid);
-    }
+    // "  [n] Title (details)", wrapped at word boundaries with continuation lines under the title, the titles of a
+    // list in one column.
+    private void WriteEntry(string label, int labelWidth, Markup text) => terminal.Ui.Write(new HangingIndent(label, labelWidth, text));
+
+    private static string Label(int number) => $"[{number}]";
 
     // " (Feb 22, 2024)", " (my-notes.md)": what identifies the source, or nothing.
     private static string Details(AnswerSource source) => source.Label is { Length: > 0 } label ? $" ({TerminalTextGuard.OneLine(label)})" : string.Empty;

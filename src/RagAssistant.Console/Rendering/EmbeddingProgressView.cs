@@ -18,7 +18,7 @@ internal static class EmbeddingProgressView
     public static string Describe(EmbeddingProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        var text = string.Create(CultureInfo.InvariantCulture, $"{progress.Done}/{progress.Total} passages");
+        var text = $"{Counts.Ratio(progress.Done, progress.Total)} passages";
         if (progress.PassagesPerSecond is { } rate)
         {
             text += string.Create(CultureInfo.InvariantCulture, $", {rate:F1}/s");
@@ -36,7 +36,7 @@ internal static class EmbeddingProgressView
     public static string DescribeSentences(EmbeddingProgress progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        var text = string.Create(CultureInfo.InvariantCulture, $"source sentences {progress.SentencesDone}/{progress.SentencesTotal} embedded");
+        var text = $"source sentences {Counts.Ratio(progress.SentencesDone, progress.SentencesTotal)} embedded";
         return progress.SentencesEta is { } eta && progress.SentencesDone < progress.SentencesTotal ? $"{text}, about {FormatEta(eta)} left" : text;
     }
 
@@ -56,11 +56,11 @@ internal static class EmbeddingProgressView
         switch (index?.Embedding)
         {
             case { State: EmbeddingState.Running } progress when progress.Done < progress.Total:
-                what = string.Create(CultureInfo.InvariantCulture, $"{progress.Done}/{progress.Total} passages embedded");
+                what = $"{Counts.Ratio(progress.Done, progress.Total)} passages embedded";
                 break;
             case { State: EmbeddingState.Ready } ready when ready.SentencesPending || ready.SecondDensePending:
                 what = ready.SentencesPending
-                    ? string.Create(CultureInfo.InvariantCulture, $"source sentences {ready.SentencesDone}/{ready.SentencesTotal} embedded") + (ready.SecondDensePending ? ", then the second dense retriever's passages and token vectors" : string.Empty)
+                    ? $"source sentences {Counts.Ratio(ready.SentencesDone, ready.SentencesTotal)} embedded" + (ready.SecondDensePending ? ", then the second dense retriever's passages and token vectors" : string.Empty)
                     : "the second dense retriever's passages and token vectors are being embedded";
                 break;
             default:
@@ -113,7 +113,7 @@ internal static class EmbeddingProgressView
 
                 return true;
             case { State: EmbeddingState.Ready } ready when shownBefore:
-                terminal.Ui.MarkupLineInterpolated($"[green]Semantic index ready ({ready.Total} passages): answers now use hybrid search.[/]");
+                terminal.Ui.MarkupLineInterpolated($"[green]Semantic index ready ({Counts.Of(ready.Total, "passage")}): answers now use hybrid search.[/]");
                 WriteStillEmbedding(terminal, ready);
                 return false;
             case { State: EmbeddingState.Ready } ready when firstPrompt:
@@ -255,7 +255,7 @@ internal static class EmbeddingProgressView
         }
 
         var phase = progress.SecondDenseTokens ? "token vectors" : "passages";
-        return string.Create(CultureInfo.InvariantCulture, $"the second dense retriever's {phase}, {progress.SecondDenseDone}/{progress.SecondDenseTotal} passages {Then}");
+        return $"the second dense retriever's {phase}, {Counts.Ratio(progress.SecondDenseDone, progress.SecondDenseTotal)} passages {Then}";
     }
 
     private static string FormatEta(TimeSpan eta) => eta.TotalSeconds < 60

@@ -33,7 +33,7 @@ internal static class RuntimeView
             : runtime.ChatModelPath is null ? runtime.ChatModelDescription ?? "remote"
             : $"{Path.GetFileName(runtime.ChatModelPath)}{(runtime.ChatModelDescription is null ? string.Empty : $" ({runtime.ChatModelDescription})")}";
         var embedding = runtime.EmbeddingModelDescription ?? "none (BM25 search only)";
-        var corpus = paperCount is { } count ? $"{runtime.CorpusFolder} ({count} papers)" : runtime.CorpusFolder;
+        var corpus = paperCount is { } count ? $"{runtime.CorpusFolder} ({Counts.Of(count, "paper")})" : runtime.CorpusFolder;
         terminal.Ui.MarkupLineInterpolated($"  model:     {TerminalTextGuard.OneLine(model)}");
         if (runtime.ChatModelPath is not null)
         {
@@ -42,7 +42,7 @@ internal static class RuntimeView
 
         if (runtime.ContextSize > 0)
         {
-            terminal.Ui.MarkupLineInterpolated($"  backend:   {runtime.Backend}, context {runtime.ContextSize} tokens, {Count(runtime.Threads, "thread")}");
+            terminal.Ui.MarkupLineInterpolated($"  backend:   {runtime.Backend}, context {runtime.ContextSize} tokens, {Counts.Of(runtime.Threads, "thread")}");
         }
         else
         {
@@ -72,11 +72,8 @@ internal static class RuntimeView
             }
             else
             {
-                terminal.Ui.MarkupLineInterpolated($"[yellow]{TerminalTextGuard.OneLine(notice)}[/]");
+                HintLine.Write(terminal.Ui, TerminalTextGuard.OneLine(notice), new Style(Color.Yellow));
             }
         }
     }
-
-    /// <summary>"1 thread", "4 threads".</summary>
-    internal static string Count(int count, string noun) => count == 1 ? $"{count} {noun}" : $"{count} {noun}s";
 }

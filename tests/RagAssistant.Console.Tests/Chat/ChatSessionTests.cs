@@ -148,7 +148,7 @@ public sealed class ChatSessionTests
         await session.RunAsync(TestContext.Current.CancellationToken);
 
         var text = output.ToString();
-        Assert.True(text.IndexOf("source sentences 1200/2674 embedded (in the background", StringComparison.Ordinal) > text.IndexOf("answers now use hybrid search", StringComparison.Ordinal), text);
+        Assert.True(text.IndexOf("source sentences 1,200/2,674 embedded (in the background", StringComparison.Ordinal) > text.IndexOf("answers now use hybrid search", StringComparison.Ordinal), text);
         var progress = text.IndexOf("Semantic index", StringComparison.Ordinal);
         Assert.True(progress >= 0, text);
         Assert.Contains("120/312 passages, 35.2/s, about 6 s left; answers use BM25 (keywords) until it is ready", text, StringComparison.Ordinal);
@@ -184,7 +184,7 @@ public sealed class ChatSessionTests
         await session.RunAsync(TestContext.Current.CancellationToken);
 
         var text = output.ToString();
-        Assert.Equal(sentencesLine ? 1 : 0, CountOf(text, "source sentences 1200/2674 embedded (in the background"));
+        Assert.Equal(sentencesLine ? 1 : 0, CountOf(text, "source sentences 1,200/2,674 embedded (in the background"));
         Assert.Equal(secondLine ? 1 : 0, CountOf(text, "The second dense retriever joins the ranking"));
         Assert.DoesNotContain("answers now use hybrid search", text, StringComparison.Ordinal); // it was hybrid from the start
     }
@@ -438,9 +438,9 @@ public sealed class ChatSessionTests
     }
 
     [Theory]
-    [InlineData(1200, EmbeddingState.Running, "source sentences 1200/2674 embedded, then the second dense retriever's passages and token vectors; what is embedded is kept")]
-    [InlineData(1200, EmbeddingState.None, "source sentences 1200/2674 embedded; what is embedded is kept")]
-    [InlineData(1200, EmbeddingState.Queued, "source sentences 1200/2674 embedded, then the second dense retriever's passages and token vectors; what is embedded is kept")]
+    [InlineData(1200, EmbeddingState.Running, "source sentences 1,200/2,674 embedded, then the second dense retriever's passages and token vectors; what is embedded is kept")]
+    [InlineData(1200, EmbeddingState.None, "source sentences 1,200/2,674 embedded; what is embedded is kept")]
+    [InlineData(1200, EmbeddingState.Queued, "source sentences 1,200/2,674 embedded, then the second dense retriever's passages and token vectors; what is embedded is kept")]
     [InlineData(2674, EmbeddingState.Running, "the second dense retriever's passages and token vectors are being embedded; what is embedded is kept")]
     public void A_command_that_ends_while_the_sentences_or_the_second_dense_retriever_are_embedded_says_so(int sentencesDone, EmbeddingState secondDense, string expected)
     {
@@ -488,9 +488,26 @@ public sealed class ChatSessionTests
     {
         var running = new EmbeddingProgress(EmbeddingState.Ready, 312, 312, null, null, null) { SentencesDone = 1200, SentencesTotal = 2674, SentencesEta = TimeSpan.FromSeconds(20) };
 
-        Assert.Equal("source sentences 1200/2674 embedded, about 20 s left", EmbeddingProgressView.DescribeSentences(running));
-        Assert.Equal("source sentences 2674/2674 embedded", EmbeddingProgressView.DescribeSentences(running with { SentencesDone = 2674 }));
-        Assert.Equal("source sentences 1200/2674 embedded", EmbeddingProgressView.DescribeSentences(running with { SentencesEta = null }));
+        Assert.Equal("source sentences 1,200/2,674 embedded, about 20 s left", EmbeddingProgressView.DescribeSentences(running));
+        Assert.Equal("source sentences 2,674/2,674 embedded", EmbeddingProgressView.DescribeSentences(running with { SentencesDone = 2674 }));
+        Assert.Equal("source sentences 1,200/2,674 embedded", EmbeddingProgressView.DescribeSentences(running with { SentencesEta = null }));
+    }
+
+    [Fact]
+    public void Index_writes_a_count_one_way_in_its_progress_lines_and_its_summary()
+    {
+        // A trial's `index` wrote "2674" in a progress line and "2,674" in the summary under it.
+        var passages = new EmbeddingProgress(EmbeddingState.Running, 1200, 2674, null, null, null);
+        var secondDense = new EmbeddingProgress(EmbeddingState.Ready, 2674, 2674, null, null, null) { SecondDense = EmbeddingState.Running, SecondDenseDone = 1200, SecondDenseTotal = 2674 };
+        var done = new EmbeddingProgress(EmbeddingState.Ready, 2674, 2674, null, null, null) { SentencesDone = 9120, SentencesTotal = 9120 };
+        var report = new IndexReport(1312, 2674, 1674, 1000, [], true, TimeSpan.FromSeconds(3));
+
+        Assert.Equal("1,200/2,674 passages", EmbeddingProgressView.Describe(passages));
+        Assert.StartsWith("the second dense retriever's passages, 1,200/2,674 passages (", EmbeddingProgressView.DescribeSecondDense(secondDense), StringComparison.Ordinal);
+        Assert.Equal(
+            "Indexed 1,312 papers in 2,674 passages (1,674 embedded, 1,000 from cache); 9,120 of 9,120 source sentences have their vectors; 95.3 s in all.",
+            StartupView.Summary(report, done, TimeSpan.FromSeconds(95.3)));
+        Assert.Equal("Indexed 1 paper in 1 passage (0 embedded, 0 from cache); 0.2 s in all.", StartupView.Summary(report with { Papers = 1, Passages = 1, Embedded = 0, FromCache = 0 }, EmbeddingProgress.None, TimeSpan.FromSeconds(0.2)));
     }
 
     [Fact]

@@ -50,18 +50,23 @@ internal static partial class ConsoleProcess
 
     /// <summary>
     /// Runs the program on a pseudo-terminal (util-linux <c>script</c>), interactive as for a person at the keyboard:
-    /// each reply is typed, with Enter, once its prompt has appeared. Skips the test where <c>script</c> is absent.
+    /// each reply is typed, with Enter, once its prompt has appeared and the program reads keys. Skips the test where
+    /// <c>script</c> is absent.
     /// </summary>
     /// <returns>The exit code, and everything the terminal showed with its escape sequences removed as the output.</returns>
     public static Task<Result> RunInTerminalAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, IReadOnlyList<(string Prompt, string Reply)> replies, params string[] args) =>
-        RunInTerminalAsync(environment, workingDirectory, [.. replies.Select(r => (r.Prompt, r.Reply + "\r"))], TimeSpan.Zero, args);
+        RunInTerminalAsync(environment, workingDirectory, [.. replies.Select(r => (r.Prompt, r.Reply + "\r"))], TimeSpan.Zero, afterKeyRead: true, args);
 
     /// <summary>
     /// Runs the program on a pseudo-terminal and, once each prompt has appeared, presses its keys one at a time
     /// <paramref name="keyGap"/> apart (all at once for zero), with no Enter after them: a person's fast key presses,
     /// such as two Ctrl+C (<c>\u0003</c>) the moment a prompt shows.
     /// </summary>
-    public static async Task<Result> RunInTerminalAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, IReadOnlyList<(string Prompt, string Keys)> presses, TimeSpan keyGap, params string[] args)
+    public static Task<Result> RunInTerminalAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, IReadOnlyList<(string Prompt, string Keys)> presses, TimeSpan keyGap, params string[] args) =>
+        RunInTerminalAsync(environment, workingDirectory, presses, keyGap, afterKeyRead: false, args);
+
+    // afterKeyRead: each press waits, after its prompt, until the program reads keys (see WaitForKeyReadAsync).
+    private static async Task<Result> RunInTerminalAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, IReadOnlyList<(string Prompt, string Keys)> presses, TimeSpan keyGap, bool afterKeyRead, string[] args)
     {
         if (!File.Exists(Script))
         {
@@ -119,6 +124,11 @@ internal static partial class ConsoleProcess
                 }
 
                 from = at + prompt.Length;
+                if (afterKeyRead)
+                {
+                    await WaitForKeyReadAsync(process, deadline, Shown);
+                }
+
                 foreach (var chunk in keyGap == TimeSpan.Zero ? [keys] : keys.Select(c => c.ToString()))
                 {
                     await process.StandardInput.WriteAsync(chunk);
@@ -145,6 +155,37 @@ internal static partial class ConsoleProcess
         }
 
         return new Result(process.ExitCode, Shown(), await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken)) { Raw = raw };
+    }
+
+    /// <summary>
+    /// Waits until the program's terminal is out of canonical (line) mode: its first key read has begun. A prompt is on
+    /// the screen a moment before that, and keys typed in that moment go to the terminal's line discipline, not the
+    /// program: Ctrl+D there is an end-of-file mark the program later reads as a NUL, so "Ctrl+D, Enter" at the
+    /// download question read as Enter alone, the default, yes (a failure seen under a load average of 16).
+    /// </summary>
+    /// <param name="script">The <c>script</c> process; its child's standard input is the terminal.</param>
+    /// <param name="deadline">When to give up.</param>
+    /// <param name="shown">What the terminal shows, for the failure message.</param>
+    private static async Task WaitForKeyReadAsync(Process script, DateTime deadline, Func<string> shown)
+    {
+        var child = File.ReadAllText($"/proc/{script.Id}/task/{script.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+        var terminal = new FileInfo($"/proc/{child}/fd/0").LinkTarget;
+        Assert.NotNull(terminal);
+        while (!await ReadsKeysAsync(terminal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the program did not start reading keys on {terminal}:\n{shown()}");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
+    // Whether the terminal's line discipline passes each key on as it comes (stty: -icanon).
+    private static async Task<bool> ReadsKeysAsync(string terminal)
+    {
+        var start = new ProcessStartInfo("stty", ["-a", "-F", terminal]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var stty = Process.Start(start)!;
+        var settings = await stty.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await stty.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return stty.ExitCode == 0 && settings.Split([' ', ';', '\n'], StringSplitOptions.RemoveEmptyEntries).Contains("-icanon");
     }
 
     /// <summary>

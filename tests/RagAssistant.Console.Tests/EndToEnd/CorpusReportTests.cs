@@ -24,11 +24,18 @@ public sealed class CorpusReportTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Error);
         var output = string.Join(' ', result.Output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("Indexed 4 papers", output, StringComparison.Ordinal);
-        Assert.Matches(@"(\d+) of \1 source sentences have their vectors", output);
+
+        // The summary is the last line, whole, after every stage's progress line (redirected: "Embedding ..." lines).
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Matches(@"^Indexed 4 papers in \d+ passages \(\d+ embedded, \d+ from cache\); (\d+) of \1 source sentences have their vectors; \d+\.\d s in all\.$", lines[^1]);
+        Assert.Single(lines, line => line.StartsWith("Indexed ", StringComparison.Ordinal));
         Assert.Contains("The second dense retriever has every passage's vector: hybrid search ranks with both embedders.", output, StringComparison.Ordinal);
         Assert.Contains("merged 2 identical copies of \"moe_note\" into one source: moe_note.txt, moe_note - Copy.txt", output, StringComparison.Ordinal);
         Assert.Contains("latin1.txt: is not valid UTF-8 and has no byte order mark; read as Windows-1252.", output, StringComparison.Ordinal);
+
+        // What the build found (merges, files read with a fallback) is said before the embedding it causes.
+        var firstProgress = Array.FindIndex(lines, line => line.StartsWith("Embedding ", StringComparison.Ordinal));
+        Assert.True(firstProgress < 0 || Array.FindIndex(lines, line => line.StartsWith("merged ", StringComparison.Ordinal)) < firstProgress, result.Output);
     }
 
     [Fact]

@@ -58,6 +58,56 @@ public sealed class AnswerWrappingTests
     }
 
     [Fact]
+    public async Task A_wrapped_source_title_continues_under_its_start_and_the_titles_of_a_list_share_one_column()
+    {
+        // A trial's Sources list at a narrow terminal: the lines padded with spaces to the width, [10]'s title a
+        // column right of [1]'s, and /sources' passage text left of the title it belongs to.
+        using var output = new StringWriter();
+        var pipeline = new FakeAnswerPipeline(
+        [
+            new(1, "paper-a", "Speculative Decoding at Scale: Draft Models, Verification and the Limits of Parallel Token Acceptance", "Feb 22, 2024", "000_a.txt", 0.91, "We speed up decoding with a draft model."),
+            new(10, "paper-b", "Sparse Attention Revisited for Very Long Sequences in Transformers", "Mar 1, 2024", "001_b.txt", 0.55, "Attention can be sparse."),
+        ])
+        {
+            Pieces = ["Draft models speed up decoding [1] and [10]."],
+        };
+        var session = new ChatSession(TestAssistant.For(pipeline), Runtime, NarrowTerminal(output, 50), new QueueLineReader("How does speculative decoding work?", "/sources", "/exit"));
+
+        Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));
+
+        var text = output.ToString();
+        Assert.Contains(
+            """
+            Sources
+               [1] Speculative Decoding at Scale: Draft
+                   Models, Verification and the Limits of
+                   Parallel Token Acceptance (Feb 22, 2024,
+                   000_a.txt)
+              [10] Sparse Attention Revisited for Very Long
+                   Sequences in Transformers (Mar 1, 2024,
+                   001_b.txt)
+
+            """,
+            text,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            """
+               [1] Speculative Decoding at Scale: Draft
+                   Models, Verification and the Limits of
+                   Parallel Token Acceptance (Feb 22, 2024,
+                   000_a.txt, score 0.910)
+                   We speed up decoding with a draft model.
+              [10] Sparse Attention Revisited for Very Long
+                   Sequences in Transformers (Mar 1, 2024,
+                   001_b.txt, score 0.550)
+                   Attention can be sparse.
+
+            """,
+            text,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_pipe_gets_the_answer_text_unwrapped()
     {
         var cli = new CliHarness();
