@@ -29,6 +29,7 @@ internal sealed partial class PassageEmbeddingJob
     private readonly EmbeddingCache _cache;
     private readonly RetrievalOptions _options;
     private readonly ILogger _logger;
+    private readonly Func<IReadOnlyList<string>, CancellationToken, Task<IReadOnlyList<Embedding<float>>>>? _embedPassages;
     private readonly Dictionary<string, Paper> _paperById;
     private readonly string[] _texts;
     private readonly UInt128[] _fingerprints;
@@ -49,8 +50,21 @@ internal sealed partial class PassageEmbeddingJob
     /// <param name="options">Batch size and cache save interval.</param>
     /// <param name="logger">Receives progress and failures.</param>
     /// <param name="withSentences">False = passages only (the second dense retriever's job: the sentences are the first embedder's).</param>
-    public PassageEmbeddingJob(LoadedCorpus corpus, IEmbeddingGenerator<string, Embedding<float>> generator, CorpusVectors target, EmbeddingCache cache, RetrievalOptions options, ILogger logger, bool withSentences = true)
+    /// <param name="embedPassages">
+    /// Embeds a batch of passage texts, one vector each in order, instead of asking <paramref name="generator"/> for
+    /// document embeddings (the second dense retriever's one pass with its token vectors, <see cref="PooledTokenPass"/>); null = the generator.
+    /// </param>
+    public PassageEmbeddingJob(
+        LoadedCorpus corpus,
+        IEmbeddingGenerator<string, Embedding<float>> generator,
+        CorpusVectors target,
+        EmbeddingCache cache,
+        RetrievalOptions options,
+        ILogger logger,
+        bool withSentences = true,
+        Func<IReadOnlyList<string>, CancellationToken, Task<IReadOnlyList<Embedding<float>>>>? embedPassages = null)
     {
+        _embedPassages = embedPassages;
         _corpus = corpus;
         _generator = generator;
         _target = target;
@@ -155,7 +169,10 @@ internal sealed partial class PassageEmbeddingJob
             for (var start = 0; start < Missing.Count; start += batchSize)
             {
                 var batch = Missing.Skip(start).Take(batchSize).ToList();
-                var embeddings = await _generator.GenerateAsync(batch.Select(i => _texts[i]), options, cancellationToken).ConfigureAwait(false);
+                var texts = batch.ConvertAll(i => _texts[i]);
+                var embeddings = _embedPassages is null
+                    ? await _generator.GenerateAsync(texts, options, cancellationToken).ConfigureAwait(false)
+                    : await _embedPassages(texts, cancellationToken).ConfigureAwait(false);
                 if (embeddings.Count != batch.Count)
                 {
                     throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} vectors for {batch.Count} texts.");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -242,7 +243,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
         var build = new EmbeddingBuild(corpus, bm25, warnings, stopwatch);
         _corpusVectors = target;
-        var (secondJob, secondRetired) = SecondJob(corpus, folder, warnings);
+        var tokenPass = TokenMatchWanted && SecondDimensions is { } secondDimensions ? new PooledTokenPass(_secondEmbeddingGenerator, secondDimensions) : null;
+        var (secondJob, secondRetired) = SecondJob(corpus, folder, warnings, tokenPass);
         _secondDense = secondJob is null ? EmbeddingState.None : EmbeddingState.Queued;
         if (job.Missing.Count == 0)
         {
@@ -255,7 +257,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             {
                 await EmbedSecondAsync(secondJob, cancellationToken).ConfigureAwait(false);
                 secondJob = null;
-                tokensDone = await EmbedTokensAsync(folder, embedMissing: false, cancellationToken).ConfigureAwait(false);
+                tokensDone = await EmbedTokensAsync(folder, embedMissing: false, tokenPass, cancellationToken).ConfigureAwait(false);
             }
 
             if (job.MissingSentences.Count > 0 || (report.DenseAvailable && (secondJob is not null || !tokensDone)))
@@ -267,7 +269,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                     {
                         await job.EmbedSentencesAsync(new SentenceProgressSink(this), token).ConfigureAwait(false);
                         await EmbedSecondAsync(secondJob, token).ConfigureAwait(false);
-                        await EmbedTokensAsync(folder, embedMissing: true, token).ConfigureAwait(false);
+                        await EmbedTokensAsync(folder, embedMissing: true, tokenPass, token).ConfigureAwait(false);
                     },
                     CancellationToken.None);
             }
@@ -292,7 +294,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 {
                     await job.EmbedSentencesAsync(new SentenceProgressSink(this), background).ConfigureAwait(false);
                     await EmbedSecondAsync(secondJob, background).ConfigureAwait(false);
-                    await EmbedTokensAsync(folder, embedMissing: true, background).ConfigureAwait(false);
+                    await EmbedTokensAsync(folder, embedMissing: true, tokenPass, background).ConfigureAwait(false);
                 }
 
                 return report;
@@ -327,8 +329,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     }
 
     // The second dense retriever's job for this build (passages only, its own collection and cache file), and its
-    // previous collections when the corpus folder changed; nulls without a second embedder.
-    private (PassageEmbeddingJob? Job, CorpusVectors? Retired) SecondJob(LoadedCorpus corpus, string folder, List<string> warnings)
+    // previous collections when the corpus folder changed; nulls without a second embedder. With the token match, its
+    // passages are embedded at token granularity (tokenPass): one model pass gives both vectors where the model can.
+    private (PassageEmbeddingJob? Job, CorpusVectors? Retired) SecondJob(LoadedCorpus corpus, string folder, List<string> warnings, PooledTokenPass? tokenPass)
     {
         if (_secondEmbeddingGenerator is null)
         {
@@ -337,7 +340,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
         var (target, retired, cache) = VectorsFor(_secondEmbeddingGenerator, _secondVectors, folder, warnings);
         _secondVectors = target;
-        return (new PassageEmbeddingJob(corpus, _secondEmbeddingGenerator, target, cache, _retrievalOptions, _logger, withSentences: false), retired);
+        return (new PassageEmbeddingJob(corpus, _secondEmbeddingGenerator, target, cache, _retrievalOptions, _logger, withSentences: false, tokenPass is null ? null : tokenPass.EmbedAsync), retired);
     }
 
     // One embedder's collections for this build (the current ones, or new ones when the corpus folder or the model
@@ -392,19 +395,20 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     }
 
     // True when this index ranks with the token-level match: a second embedder that says its vector length, and a weight.
-    private bool TokenMatchWanted => _retrievalOptions.TokenMatchWeight > 0 &&
-        (_secondEmbeddingGenerator?.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions is > 0;
+    [MemberNotNullWhen(true, nameof(_secondEmbeddingGenerator))]
+    private bool TokenMatchWanted => _retrievalOptions.TokenMatchWeight > 0 && _secondEmbeddingGenerator is not null && SecondDimensions is > 0;
+
+    private int? SecondDimensions => (_secondEmbeddingGenerator?.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
 
     // The second embedder's token vectors of every passage (Retrieval:TokenMatchWeight), once its passage vectors are
-    // published: from their cache file, the rest embedded shortest first in batches (unless embedMissing is false: a
-    // warm start takes what is cached at once and leaves the rest to the background); then a snapshot ranking with
-    // them, and the cache saved. True when done, or when there is nothing to do: the match is off, the second
+    // published: those its passage pass made (tokenPass), then those of their cache file, the rest embedded shortest
+    // first in batches (unless embedMissing is false: a warm start takes what is cached at once and leaves the rest to
+    // the background); then a snapshot ranking with them, and the cache saved. True when done, or when there is nothing to do: the match is off, the second
     // retriever is not ready, or the model makes no token vectors. A failure is logged and leaves the ranking
     // without the token match, as before it existed.
-    private async Task<bool> EmbedTokensAsync(string corpusFolder, bool embedMissing, CancellationToken cancellationToken)
+    private async Task<bool> EmbedTokensAsync(string corpusFolder, bool embedMissing, PooledTokenPass? tokenPass, CancellationToken cancellationToken)
     {
-        if (!TokenMatchWanted || _snapshot is not { SecondVectors: not null } snapshot ||
-            (_secondEmbeddingGenerator!.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions is not { } dimensions)
+        if (!TokenMatchWanted || _snapshot is not { SecondVectors: not null } snapshot || SecondDimensions is not { } dimensions)
         {
             if (_secondDense == EmbeddingState.Running)
             {
@@ -425,7 +429,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             var identity = EmbeddingInputType.ModelIdentity(generator);
             var cache = TokenVectorCache.Load(TokenVectorCache.PathFor(_corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, dimensions, _loggerFactory.CreateLogger(CacheLogCategory));
             var tokens = new (Half[] Vectors, int[] Ids)[texts.Length];
-            var missing = Enumerable.Range(0, texts.Length).Where(i => !cache.TryGet(hashes[i], out tokens[i])).OrderBy(i => texts[i].Length).ToArray();
+            var fromPass = tokenPass is null ? 0 : Enumerable.Range(0, texts.Length).Count(i => tokenPass.TryGet(hashes[i], out tokens[i]));
+            tokenPass?.Clear();
+            var missing = Enumerable.Range(0, texts.Length).Where(i => tokens[i].Vectors is null && !cache.TryGet(hashes[i], out tokens[i])).OrderBy(i => texts[i].Length).ToArray();
             if (missing.Length > 0 && !embedMissing)
             {
                 done = false;
@@ -459,10 +465,10 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             {
                 // Token vectors are by ordinal: they join only the build whose passages they were made from.
                 _snapshot = current.WithTokens(vectors);
-                LogTokensReady(vectors.Tokens, passages.Count, missing.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                LogTokensReady(vectors.Tokens, passages.Count, missing.Length + fromPass, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
 
-            if (missing.Length > 0 || !File.Exists(cache.FilePath))
+            if (missing.Length + fromPass > 0 || !File.Exists(cache.FilePath))
             {
                 cache.Save([.. Enumerable.Range(0, texts.Length).DistinctBy(i => hashes[i]).Select(i => (hashes[i], tokens[i].Vectors, tokens[i].Ids))]);
             }

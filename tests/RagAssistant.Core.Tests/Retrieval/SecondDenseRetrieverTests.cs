@@ -160,17 +160,137 @@ public sealed class SecondDenseRetrieverTests
         var (first, second) = (papers.First, papers.Second);
         second.HoldDocuments = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         second.HoldTokens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var index = papers.Index(first, second, options: new RetrievalOptions { EmbeddingBatchSize = 2 });
+        await index.BuildAsync(cancellationToken: Ct);
+
+        await Until(() => index.Embedding.SecondDense == EmbeddingState.Running);
+        Assert.Equal((0, Titles.Length, false), (index.Embedding.SecondDenseDone, index.Embedding.SecondDenseTotal, index.Embedding.SecondDenseTokens));
+
+        // The first batch is asked for token vectors (one pass, where the model gives the pooled vector too); this
+        // model gives none, so the batch is embedded again as documents, and its token vectors are kept.
+        var holdTokens = second.HoldTokens;
+        second.HoldTokens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        holdTokens.SetResult();
+        await Until(() => second.TokenTexts == 2);
+        Assert.Equal((0, Titles.Length, false), (index.Embedding.SecondDenseDone, index.Embedding.SecondDenseTotal, index.Embedding.SecondDenseTokens));
+        second.HoldDocuments.SetResult();
+        await Until(() => index.Embedding.SecondDenseTokens);
+        Assert.Equal((2, Titles.Length, EmbeddingState.Running), (index.Embedding.SecondDenseDone, index.Embedding.SecondDenseTotal, index.Embedding.SecondDense));
+        Assert.True(index.SecondDenseAvailable);
+        second.HoldTokens.SetResult();
+        await index.WaitForVectorsAsync(Ct);
+        Assert.Equal((Titles.Length, Titles.Length, EmbeddingState.Ready), (index.Embedding.SecondDenseDone, index.Embedding.SecondDenseTotal, index.Embedding.SecondDense));
+
+        // Two passes, each passage once in each.
+        Assert.Equal((Titles.Length, Titles.Length), (second.EmbeddedTexts, second.TokenTexts));
+    }
+
+    [Fact]
+    public async Task A_model_giving_the_pooled_vector_beside_the_tokens_embeds_each_passage_once_for_both_vectors_and_a_warm_start_embeds_nothing()
+    {
+        using var papers = new Papers();
+        var (first, second) = (papers.First, papers.Second);
+        second.PooledBesideTokens = true;
+        using (var cold = papers.Index(first, second, options: new RetrievalOptions { EmbeddingBatchSize = 3 }))
+        {
+            await cold.WaitForVectorsAsync(Ct);
+
+            Assert.True(cold.SecondDenseAvailable);
+            Assert.True(cold.TokenMatchAvailable);
+            Assert.Equal(Titles.Length, cold.Snapshot!.Tokens!.Count);
+
+            // The passage vectors are the pass's pooled vectors: what a document embedding of the passage gives (stored at unit length).
+            var snapshot = cold.Snapshot!;
+            var stored = await snapshot.PassageVectorsAsync(Enumerable.Range(0, snapshot.Passages.Count), Ct, second: true);
+            var texts = snapshot.Passages.Select(p => CorpusIndex.EmbeddingText(snapshot.PaperOf(p).Title, p)).ToList();
+            var expected = await new HashingEmbeddingGenerator("hashing-second", SecondDimensions).GenerateAsync(texts, EmbeddingInputType.Options(EmbeddingInputType.Document), Ct);
+            Assert.Equal(Titles.Length, stored.Count);
+            for (var i = 0; i < texts.Count; i++)
+            {
+                Assert.Equal(1.0, System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(expected[i].Vector.Span, stored[i].Span), 5);
+            }
+        }
+
+        // One model call per passage, at token granularity; none for documents.
+        Assert.Equal((0, Titles.Length), (second.EmbeddedTexts, second.TokenTexts));
+        Assert.Empty(second.InputTypes);
+        Assert.Equal(Titles.Length * 3, first.EmbeddedTexts);
+        var files = papers.CacheFiles();
+        Assert.Equal(3, files.Length);
+        Assert.Contains(papers.CacheFileOf(second), files);
+        Assert.Contains(papers.TokenCacheFileOf(second), files);
+
+        // Both cache files as the two passes write them: a warm start with a model that embeds in two passes reads them.
+        var twoPasses = new HashingEmbeddingGenerator("hashing-second", SecondDimensions);
+        using var warm = papers.Index(first, twoPasses);
+        var report = await warm.BuildAsync(cancellationToken: Ct);
+        Assert.Equal((0, Titles.Length, true), (report.Embedded, report.FromCache, report.DenseAvailable));
+        Assert.True(warm.SecondDenseAvailable);
+        Assert.True(warm.TokenMatchAvailable);
+        await warm.WaitForVectorsAsync(Ct);
+        Assert.Equal((0, 0), (twoPasses.EmbeddedTexts, twoPasses.TokenTexts));
+
+        using var warmPooled = papers.Index(first, second);
+        await warmPooled.BuildAsync(cancellationToken: Ct);
+        Assert.True(warmPooled.TokenMatchAvailable);
+        await warmPooled.WaitForVectorsAsync(Ct);
+        Assert.Equal((0, Titles.Length), (second.EmbeddedTexts, second.TokenTexts));
+    }
+
+    [Fact]
+    public async Task In_one_pass_the_second_dense_retriever_counts_its_passages_and_is_ready_with_its_token_vectors()
+    {
+        using var papers = new Papers();
+        var (first, second) = (papers.First, papers.Second);
+        second.PooledBesideTokens = true;
+        second.HoldTokens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var index = papers.Index(first, second);
         await index.BuildAsync(cancellationToken: Ct);
 
         await Until(() => index.Embedding.SecondDense == EmbeddingState.Running);
         Assert.Equal((0, Titles.Length, false), (index.Embedding.SecondDenseDone, index.Embedding.SecondDenseTotal, index.Embedding.SecondDenseTokens));
-        second.HoldDocuments.SetResult();
-        await Until(() => index.Embedding.SecondDenseTokens);
-        Assert.Equal((0, Titles.Length, EmbeddingState.Running), (index.Embedding.SecondDenseDone, index.Embedding.SecondDenseTotal, index.Embedding.SecondDense));
+        Assert.False(index.SecondDenseAvailable);
         second.HoldTokens.SetResult();
         await index.WaitForVectorsAsync(Ct);
+
         Assert.Equal((Titles.Length, Titles.Length, EmbeddingState.Ready), (index.Embedding.SecondDenseDone, index.Embedding.SecondDenseTotal, index.Embedding.SecondDense));
+        Assert.True(index.SecondDenseAvailable);
+        Assert.True(index.TokenMatchAvailable);
+        Assert.Equal((0, Titles.Length), (second.EmbeddedTexts, second.TokenTexts));
+    }
+
+    [Fact]
+    public async Task Without_the_token_match_a_model_giving_the_pooled_vector_is_asked_for_passage_vectors_alone()
+    {
+        using var papers = new Papers();
+        var (first, second) = (papers.First, papers.Second);
+        second.PooledBesideTokens = true;
+        using var index = papers.Index(first, second, options: new RetrievalOptions { TokenMatchWeight = 0 });
+
+        await index.WaitForVectorsAsync(Ct);
+
+        Assert.True(index.SecondDenseAvailable);
+        Assert.False(index.TokenMatchAvailable);
+        Assert.Equal((Titles.Length, 0), (second.EmbeddedTexts, second.TokenTexts));
+        Assert.DoesNotContain(papers.TokenCacheFileOf(second), papers.CacheFiles());
+    }
+
+    [Fact]
+    public async Task A_one_pass_rebuild_embeds_only_the_changed_passage_once()
+    {
+        using var papers = new Papers();
+        var second = papers.Second;
+        second.PooledBesideTokens = true;
+        using var index = papers.Index(papers.First, second);
+        await index.WaitForVectorsAsync(Ct);
+
+        papers.Write("Pruning Transformers", "Speech Recognition", "Retrieval Augmentation", "Protein Folding Revisited");
+        await index.BuildAsync(cancellationToken: Ct);
+        await index.WaitForVectorsAsync(Ct);
+
+        Assert.Equal((0, Titles.Length + 1), (second.EmbeddedTexts, second.TokenTexts));
+        Assert.True(index.TokenMatchAvailable);
+        Assert.Equal(Titles.Length, index.Snapshot!.Tokens!.Count);
     }
 
     [Fact]
@@ -360,10 +480,10 @@ public sealed class SecondDenseRetrieverTests
 
         public void Write(params string[] titles) => CorpusIndexTests.WritePapers(_corpus, "a.jsonl", titles);
 
-        public CorpusIndex Index(HashingEmbeddingGenerator? first, HashingEmbeddingGenerator? second, ILoggerFactory? loggerFactory = null, InMemoryVectorStore? store = null) =>
+        public CorpusIndex Index(HashingEmbeddingGenerator? first, HashingEmbeddingGenerator? second, ILoggerFactory? loggerFactory = null, InMemoryVectorStore? store = null, RetrievalOptions? options = null) =>
             new(
                 Options.Create(new CorpusOptions { Folder = _corpus.Path, CacheFolder = _cache.Path }),
-                Options.Create(new RetrievalOptions()),
+                Options.Create(options ?? new RetrievalOptions()),
                 store ?? new InMemoryVectorStore(),
                 first,
                 loggerFactory: loggerFactory,
