@@ -430,13 +430,15 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             var cache = TokenVectorCache.Load(TokenVectorCache.PathFor(_corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, dimensions, _loggerFactory.CreateLogger(CacheLogCategory));
             var tokens = new (Half[] Vectors, int[] Ids)[texts.Length];
             var fromPass = tokenPass is null ? 0 : Enumerable.Range(0, texts.Length).Count(i => tokenPass.TryGet(hashes[i], out tokens[i]));
-            tokenPass?.Clear();
             var missing = Enumerable.Range(0, texts.Length).Where(i => tokens[i].Vectors is null && !cache.TryGet(hashes[i], out tokens[i])).OrderBy(i => texts[i].Length).ToArray();
             if (missing.Length > 0 && !embedMissing)
             {
+                // The pass keeps its token vectors for the background's call, which embeds the rest.
                 done = false;
                 return false;
             }
+
+            tokenPass?.Clear();
 
             var tokensDone = texts.Length - missing.Length;
             _secondCount = new(tokensDone, texts.Length, true);
