@@ -75,7 +75,7 @@ internal static class ModelsCommand
                 context.Terminal.Ui.MarkupLineInterpolated($"[red]{problem}[/]");
             }
 
-            HintLine.Write(context.Terminal.Ui, $"Models folder: {TerminalTextGuard.OneLine(store.Folder)}. Fetch one with `{ConsoleCommand.Download("NAME|chat|embedding")}`.", new Style(Color.Grey));
+            HintLine.Write(context.Terminal.Ui, $"Models folder: {TerminalTextGuard.OneLine(store.Folder)}. Fetch one with `{ConsoleCommand.Download("NAME")}`, where NAME is a name above, chat or embedding.", new Style(Color.Grey));
             return ExitCodes.Success;
         });
         return command;

@@ -9,7 +9,7 @@ namespace RagAssistant.Console.Rendering;
 /// the terminal's width between any two words, the command's among them, and a copy of a command broken over two
 /// lines pastes as two. A line that fits is written as it is. One that does not has each command on a line of its
 /// own, indented, whole and without its backticks (Spectre does not wrap it: wider than the terminal, the terminal
-/// folds it, and a copy still pastes as one command); the text around it is wrapped at words as before.
+/// folds it, and a copy still pastes as one command); the text around it is wrapped at words as before (a bare "." after a command is left out: alone on its line it reads as a stray mark).
 /// </summary>
 internal static class HintLine
 {
@@ -38,7 +38,7 @@ internal static class HintLine
             {
                 console.Write(new Unwrapped(CommandIndent + parts[i], style ?? Style.Plain));
             }
-            else if (parts[i].Trim() is { Length: > 0 } prose)
+            else if (parts[i].Trim() is { Length: > 0 } prose && prose.Any(char.IsLetterOrDigit))
             {
                 console.Write(new Text(prose, style));
                 console.WriteLine();

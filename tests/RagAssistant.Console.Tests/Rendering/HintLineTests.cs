@@ -25,6 +25,14 @@ public sealed class HintLineTests
     }
 
     [Fact]
+    public void A_period_after_a_command_on_its_own_line_is_left_out_not_printed_alone()
+    {
+        var lines = Write($"No model files to verify. Fetch one with `{Command}`.", 40);
+
+        Assert.Equal(["No model files to verify. Fetch one with", $"  {Command}"], lines);
+    }
+
+    [Fact]
     public void A_line_that_fits_is_written_as_it_is()
     {
         Assert.Equal([Notice], Write(Notice, 400));
