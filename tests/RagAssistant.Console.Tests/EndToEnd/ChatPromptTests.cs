@@ -28,8 +28,10 @@ public sealed class ChatPromptTests : IDisposable
         Assert.Equal(1, result.Output.Split("| retrieval ").Length - 1);
     }
 
+    // No case of 0 ms: two Ctrl+C in one write that both land before the key read begins are two SIGINTs raised in
+    // the same instant, and the kernel does not queue a second SIGINT while the first is pending, so the program gets
+    // one (it warns, "Ctrl+C again to exit", as for one press). No person's two presses come that close; 10 ms does.
     [Theory]
-    [InlineData(0)]
     [InlineData(10)]
     [InlineData(25)]
     [InlineData(60)]
