@@ -188,9 +188,8 @@ public sealed class SecondDenseRetrieverTests
     [Fact]
     public async Task A_model_giving_the_pooled_vector_beside_the_tokens_embeds_each_passage_once_for_both_vectors_and_a_warm_start_embeds_nothing()
     {
-        using var papers = new Papers();
+        using var papers = new Papers(pooledBesideTokens: true);
         var (first, second) = (papers.First, papers.Second);
-        second.PooledBesideTokens = true;
         using (var cold = papers.Index(first, second, options: new RetrievalOptions { EmbeddingBatchSize = 3 }))
         {
             await cold.WaitForVectorsAsync(Ct);
@@ -240,9 +239,8 @@ public sealed class SecondDenseRetrieverTests
     [Fact]
     public async Task In_one_pass_the_second_dense_retriever_counts_its_passages_and_is_ready_with_its_token_vectors()
     {
-        using var papers = new Papers();
+        using var papers = new Papers(pooledBesideTokens: true);
         var (first, second) = (papers.First, papers.Second);
-        second.PooledBesideTokens = true;
         second.HoldTokens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var index = papers.Index(first, second);
         await index.BuildAsync(cancellationToken: Ct);
@@ -262,9 +260,8 @@ public sealed class SecondDenseRetrieverTests
     [Fact]
     public async Task Without_the_token_match_a_model_giving_the_pooled_vector_is_asked_for_passage_vectors_alone()
     {
-        using var papers = new Papers();
+        using var papers = new Papers(pooledBesideTokens: true);
         var (first, second) = (papers.First, papers.Second);
-        second.PooledBesideTokens = true;
         using var index = papers.Index(first, second, options: new RetrievalOptions { TokenMatchWeight = 0 });
 
         await index.WaitForVectorsAsync(Ct);
@@ -278,9 +275,8 @@ public sealed class SecondDenseRetrieverTests
     [Fact]
     public async Task A_one_pass_rebuild_embeds_only_the_changed_passage_once()
     {
-        using var papers = new Papers();
+        using var papers = new Papers(pooledBesideTokens: true);
         var second = papers.Second;
-        second.PooledBesideTokens = true;
         using var index = papers.Index(papers.First, second);
         await index.WaitForVectorsAsync(Ct);
 
@@ -394,9 +390,8 @@ public sealed class SecondDenseRetrieverTests
     [Fact]
     public async Task A_second_model_giving_the_pooled_vector_beside_the_tokens_is_asked_once_per_search_and_scores_alike()
     {
-        using var papers = new Papers();
+        using var papers = new Papers(pooledBesideTokens: true);
         var second = papers.Second;
-        second.PooledBesideTokens = true;
         using var index = await papers.IndexedAsync();
         var retriever = papers.Retriever(index);
 
@@ -470,7 +465,12 @@ public sealed class SecondDenseRetrieverTests
         private readonly TempFolder _corpus = new();
         private readonly TempFolder _cache = new();
 
-        public Papers() => Write(Titles);
+        /// <param name="pooledBesideTokens">Whether the second model gives each text's pooled vector beside its token vectors, as the bundled MiniLM does.</param>
+        public Papers(bool pooledBesideTokens = false)
+        {
+            Write(Titles);
+            Second.PooledBesideTokens = pooledBesideTokens;
+        }
 
         public string CorpusPath => _corpus.Path;
 
