@@ -56,6 +56,23 @@ internal sealed partial record Terminal(IAnsiConsole Ui, TextWriter Out, TextWri
         };
     }
 
+    /// <summary>
+    /// Puts the keypad back in normal mode (terminfo <c>rmkx</c>, xterm's <c>ESC [ ? 1 l ESC &gt;</c>) when both stdin
+    /// and stdout are a terminal. The .NET runtime switches a terminal to application keypad mode (<c>smkx</c>) the
+    /// first time it reads the console and never switches it back (dotnet/runtime, corefx#32805), which leaves the
+    /// shell's arrow and keypad keys sending other codes after the chat. Harmless when the mode was not set.
+    /// </summary>
+    public static void LeaveKeypadTransmitMode()
+    {
+        if (System.Console.IsInputRedirected || System.Console.IsOutputRedirected || Environment.GetEnvironmentVariable("TERM") is null or "" or "dumb")
+        {
+            return;
+        }
+
+        System.Console.Out.Write("\u001b[?1l\u001b>");
+        System.Console.Out.Flush();
+    }
+
     /// <summary>A terminal over plain writers, no ANSI: for pipes and tests.</summary>
     public static Terminal Plain(TextWriter output, TextWriter error, TextReader input)
     {

@@ -50,4 +50,23 @@ public sealed class ChatPromptTests : IDisposable
         Assert.True(result.ExitCode is 0 or 130, $"exit code {result.ExitCode}: {result.Output}");
         Assert.DoesNotContain("Unhandled exception", result.Output + result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_chat_leaves_the_keypad_in_normal_mode_on_exit()
+    {
+        // The .NET runtime sets application keypad mode (ESC [ ? 1 h ESC =) on a terminal and never resets it; after
+        // the chat the shell's arrow keys would send ESC O A instead of ESC [ A. The last keypad switch must be back.
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(corpus, "lora-notes.md"), "# LoRA\n\nLow-rank adaptation freezes the pretrained weights.\n", TestContext.Current.CancellationToken);
+
+        var result = await ConsoleProcess.RunInTerminalAsync(
+            new Dictionary<string, string>(), workingDirectory.Path, [("Type a question", "/exit")],
+            "--corpus", corpus, "--retrieval-only", "--EmbeddingModel:Provider=None");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        var set = result.Raw.LastIndexOf("\u001b=", StringComparison.Ordinal);
+        var reset = result.Raw.LastIndexOf("\u001b>", StringComparison.Ordinal);
+        Assert.True(reset > set, $"keypad set at {set}, reset at {reset}");
+        Assert.True(result.Raw.LastIndexOf("\u001b[?1l", StringComparison.Ordinal) > result.Raw.LastIndexOf("\u001b[?1h", StringComparison.Ordinal));
+    }
 }
