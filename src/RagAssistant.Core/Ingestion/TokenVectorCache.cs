@@ -119,6 +119,25 @@ internal sealed partial class TokenVectorCache
         return error is null;
     }
 
+    /// <summary>
+    /// Writes the loaded entries with <paramref name="made"/> added (a new one replaces a loaded one of the same hash),
+    /// when any of them is new: for a build that stopped early, whose next start then embeds only the rest. A complete
+    /// build's <see cref="Save"/> writes exactly its passages, so an entry of a removed passage kept here goes then.
+    /// </summary>
+    /// <param name="made">Text hashes, token vectors and ids made by the stopped build.</param>
+    /// <returns>True when written, or when nothing was new.</returns>
+    public bool SaveAdding(IEnumerable<(string Hash, Half[] Vectors, int[] Ids)> made)
+    {
+        var added = 0;
+        foreach (var (hash, vectors, ids) in made)
+        {
+            added += _entries.ContainsKey(hash) ? 0 : 1;
+            _entries[hash] = (vectors, ids);
+        }
+
+        return added == 0 || Save([.. _entries.Select(e => (e.Key, e.Value.Vectors, e.Value.Ids))]);
+    }
+
     private static string? TryRead(byte[] bytes, string modelIdentity, int dimensions, Dictionary<string, (Half[] Vectors, int[] Ids)> entries)
     {
         if (EmbeddingCache.ReadChecked(bytes, 16) is not { } body)

@@ -255,7 +255,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             var tokensDone = true;
             if (report.DenseAvailable && secondJob is { Missing.Count: 0 })
             {
-                await EmbedSecondAsync(secondJob, cancellationToken).ConfigureAwait(false);
+                await EmbedSecondAsync(secondJob, folder, tokenPass, cancellationToken).ConfigureAwait(false);
                 secondJob = null;
                 tokensDone = await EmbedTokensAsync(folder, embedMissing: false, tokenPass, cancellationToken).ConfigureAwait(false);
             }
@@ -268,7 +268,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                     async () =>
                     {
                         await job.EmbedSentencesAsync(new SentenceProgressSink(this), token).ConfigureAwait(false);
-                        await EmbedSecondAsync(secondJob, token).ConfigureAwait(false);
+                        await EmbedSecondAsync(secondJob, folder, tokenPass, token).ConfigureAwait(false);
                         await EmbedTokensAsync(folder, embedMissing: true, tokenPass, token).ConfigureAwait(false);
                     },
                     CancellationToken.None);
@@ -293,7 +293,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 if (report.DenseAvailable)
                 {
                     await job.EmbedSentencesAsync(new SentenceProgressSink(this), background).ConfigureAwait(false);
-                    await EmbedSecondAsync(secondJob, background).ConfigureAwait(false);
+                    await EmbedSecondAsync(secondJob, folder, tokenPass, background).ConfigureAwait(false);
                     await EmbedTokensAsync(folder, embedMissing: true, tokenPass, background).ConfigureAwait(false);
                 }
 
@@ -363,7 +363,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
     // Embeds (or restores from its cache) the second dense retriever's passage vectors and adds them to the published
     // snapshot. A failure is logged and leaves the ranking to BM25 and the first embedder, as before the second existed.
-    private async Task EmbedSecondAsync(PassageEmbeddingJob? job, CancellationToken cancellationToken)
+    // Stopped either way, the token vectors its one pass made (tokenPass) are kept for the next start.
+    private async Task EmbedSecondAsync(PassageEmbeddingJob? job, string corpusFolder, PooledTokenPass? tokenPass, CancellationToken cancellationToken)
     {
         if (job is null)
         {
@@ -386,9 +387,16 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 LogSecondEmbeddingReady(job.Total, job.Missing.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
+            KeepTokensMade(corpusFolder, tokenPass?.Made ?? []);
+
             // A model that fails while the build is being cancelled (shutting down) is the cancel, not a failure.
+            if (ex is OperationCanceledException || cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
             LogSecondEmbeddingFailed(ex, ex.Message);
             _secondDense = EmbeddingState.Failed;
         }
@@ -421,14 +429,16 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         var generator = _secondEmbeddingGenerator;
         var started = Stopwatch.GetTimestamp();
         var done = true;
+        var passages = snapshot.Passages;
+        var texts = passages.Select(p => EmbeddingText(snapshot.PaperOf(p).Title, p)).ToArray();
+        var hashes = texts.Select(EmbeddingCache.HashText).ToArray();
+        var tokens = new (Half[] Vectors, int[] Ids)[texts.Length];
+        IEnumerable<(string Hash, Half[] Vectors, int[] Ids)> made() =>
+            Enumerable.Range(0, texts.Length).Where(i => tokens[i].Vectors is not null).Select(i => (hashes[i], tokens[i].Vectors, tokens[i].Ids)).Concat(tokenPass?.Made ?? []);
         try
         {
-            var passages = snapshot.Passages;
-            var texts = passages.Select(p => EmbeddingText(snapshot.PaperOf(p).Title, p)).ToArray();
-            var hashes = texts.Select(EmbeddingCache.HashText).ToArray();
             var identity = EmbeddingInputType.ModelIdentity(generator);
             var cache = TokenVectorCache.Load(TokenVectorCache.PathFor(_corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, dimensions, _loggerFactory.CreateLogger(CacheLogCategory));
-            var tokens = new (Half[] Vectors, int[] Ids)[texts.Length];
             var fromPass = tokenPass is null ? 0 : Enumerable.Range(0, texts.Length).Count(i => tokenPass.TryGet(hashes[i], out tokens[i]));
             var missing = Enumerable.Range(0, texts.Length).Where(i => tokens[i].Vectors is null && !cache.TryGet(hashes[i], out tokens[i])).OrderBy(i => texts[i].Length).ToArray();
             if (missing.Length > 0 && !embedMissing)
@@ -475,8 +485,15 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 cache.Save([.. Enumerable.Range(0, texts.Length).DistinctBy(i => hashes[i]).Select(i => (hashes[i], tokens[i].Vectors, tokens[i].Ids))]);
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
+            // Cancelled (a stopped `index`, shutting down) or failed: what this step has is kept for the next start.
+            KeepTokensMade(corpusFolder, made());
+            if (ex is OperationCanceledException || cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
             LogTokensFailed(ex, ex.Message);
         }
         finally
@@ -488,6 +505,20 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         }
 
         return true;
+    }
+
+    // A build stopped before its token vectors were all made (cancelled, or a model that failed) adds those it made to
+    // the token cache, as the passage job keeps its vectors: the next start embeds only the rest.
+    private void KeepTokensMade(string corpusFolder, IEnumerable<(string Hash, Half[] Vectors, int[] Ids)> made)
+    {
+        if (_secondEmbeddingGenerator is null || SecondDimensions is not { } dimensions)
+        {
+            return;
+        }
+
+        var identity = EmbeddingInputType.ModelIdentity(_secondEmbeddingGenerator);
+        TokenVectorCache.Load(TokenVectorCache.PathFor(_corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, dimensions, _loggerFactory.CreateLogger(CacheLogCategory))
+            .SaveAdding(made);
     }
 
     // The build's warnings, with the cache warning at the end when the cache could not be saved.

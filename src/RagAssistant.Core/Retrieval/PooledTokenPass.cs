@@ -28,6 +28,9 @@ internal sealed class PooledTokenPass(IEmbeddingGenerator<string, Embedding<floa
     /// <returns>True when this pass made them.</returns>
     public bool TryGet(string textHash, out (Half[] Vectors, int[] Ids) entry) => _tokens.TryGetValue(textHash, out entry);
 
+    /// <summary>The token vectors this pass made and holds, by text hash: kept in the token cache when the build stops early.</summary>
+    public IEnumerable<(string Hash, Half[] Vectors, int[] Ids)> Made => _tokens.Select(t => (t.Key, t.Value.Vectors, t.Value.Ids));
+
     /// <summary>Lets the token vectors go once the token step has them.</summary>
     public void Clear() => _tokens.Clear();
 

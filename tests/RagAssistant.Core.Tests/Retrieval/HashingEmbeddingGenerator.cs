@@ -29,6 +29,9 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
     /// <summary>When set, token vector requests (<see cref="TokenVectors.Options"/>) wait for it.</summary>
     public TaskCompletionSource? HoldTokens { get; set; }
 
+    /// <summary>How many texts are embedded as token vectors before <see cref="HoldTokens"/> holds the next request.</summary>
+    public int HoldTokensAfterTexts { get; set; }
+
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         if (FailWith is { } failure)
@@ -44,7 +47,7 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
 
         if (options?.AdditionalProperties?.TryGetValue(TokenVectors.GranularityKey, out var granularity) == true && Equals(granularity, TokenVectors.TokenGranularity))
         {
-            if (HoldTokens is { } holdTokens)
+            if (HoldTokens is { } holdTokens && TokenTexts >= HoldTokensAfterTexts)
             {
                 await holdTokens.Task.WaitAsync(cancellationToken);
             }

@@ -289,6 +289,34 @@ public sealed class SecondDenseRetrieverTests
         Assert.Equal(Titles.Length, index.Snapshot!.Tokens!.Count);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_build_stopped_midway_keeps_the_token_vectors_it_made_and_the_next_start_embeds_only_the_rest(bool onePass)
+    {
+        // Stopped (index cancelled, or the service shutting down) after one batch of token vectors: in the one pass
+        // (pooled vectors beside the tokens) or in the token step after two passes.
+        using var papers = new Papers(pooledBesideTokens: onePass);
+        var (first, second) = (papers.First, papers.Second);
+        var options = new RetrievalOptions { EmbeddingBatchSize = 2 };
+        second.HoldTokens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        second.HoldTokensAfterTexts = 2;
+        using (var stopped = papers.Index(first, second, options: options))
+        {
+            await stopped.BuildAsync(cancellationToken: Ct);
+            await Until(() => second.TokenTexts == 2);
+        }
+
+        Assert.Contains(papers.TokenCacheFileOf(second), papers.CacheFiles());
+        var next = new HashingEmbeddingGenerator("hashing-second", SecondDimensions) { PooledBesideTokens = onePass };
+        using var restarted = papers.Index(first, next, options: options);
+        await restarted.WaitForVectorsAsync(Ct);
+
+        Assert.True(restarted.TokenMatchAvailable);
+        Assert.Equal(Titles.Length, restarted.Snapshot!.Tokens!.Count);
+        Assert.Equal(Titles.Length - 2, next.TokenTexts);
+    }
+
     [Fact]
     public async Task A_rebuild_updates_the_second_collection_in_place_and_embeds_only_the_changed_passage()
     {
