@@ -243,7 +243,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
         var build = new EmbeddingBuild(corpus, bm25, warnings, stopwatch);
         _corpusVectors = target;
-        var tokenPass = TokenMatchWanted && SecondDimensions is { } secondDimensions ? new PooledTokenPass(_secondEmbeddingGenerator, secondDimensions) : null;
+        var tokenPass = TokenMatchWanted && SecondDimensions is { } secondDimensions ? new PooledTokenPass(_secondEmbeddingGenerator, secondDimensions, () => LoadTokenCache(folder, secondDimensions), _retrievalOptions.EmbeddingCacheSaveInterval) : null;
         var (secondJob, secondRetired) = SecondJob(corpus, folder, warnings, tokenPass);
         _secondDense = secondJob is null ? EmbeddingState.None : EmbeddingState.Queued;
         if (job.Missing.Count == 0)
@@ -389,7 +389,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         }
         catch (Exception ex)
         {
-            KeepTokensMade(corpusFolder, tokenPass?.Made ?? []);
+            tokenPass?.Keep([]);
 
             // A model that fails while the build is being cancelled (shutting down) is the cancel, not a failure.
             if (ex is OperationCanceledException || cancellationToken.IsCancellationRequested)
@@ -433,12 +433,12 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         var texts = passages.Select(p => EmbeddingText(snapshot.PaperOf(p).Title, p)).ToArray();
         var hashes = texts.Select(EmbeddingCache.HashText).ToArray();
         var tokens = new (Half[] Vectors, int[] Ids)[texts.Length];
+        var identity = EmbeddingInputType.ModelIdentity(generator);
+        var cache = tokenPass?.Cache ?? LoadTokenCache(corpusFolder, dimensions);
         IEnumerable<(string Hash, Half[] Vectors, int[] Ids)> made() =>
-            Enumerable.Range(0, texts.Length).Where(i => tokens[i].Vectors is not null).Select(i => (hashes[i], tokens[i].Vectors, tokens[i].Ids)).Concat(tokenPass?.Made ?? []);
+            Enumerable.Range(0, texts.Length).Where(i => tokens[i].Vectors is not null).Select(i => (hashes[i], tokens[i].Vectors, tokens[i].Ids));
         try
         {
-            var identity = EmbeddingInputType.ModelIdentity(generator);
-            var cache = TokenVectorCache.Load(TokenVectorCache.PathFor(_corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, dimensions, _loggerFactory.CreateLogger(CacheLogCategory));
             var fromPass = tokenPass is null ? 0 : Enumerable.Range(0, texts.Length).Count(i => tokenPass.TryGet(hashes[i], out tokens[i]));
             var missing = Enumerable.Range(0, texts.Length).Where(i => tokens[i].Vectors is null && !cache.TryGet(hashes[i], out tokens[i])).OrderBy(i => texts[i].Length).ToArray();
             if (missing.Length > 0 && !embedMissing)
@@ -469,6 +469,10 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
                 tokensDone += batch.Length;
                 _secondCount = new(tokensDone, texts.Length, true);
+                if (tokenPass is { KeepDue: true })
+                {
+                    tokenPass.Keep(made());
+                }
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -488,7 +492,14 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         catch (Exception ex)
         {
             // Cancelled (a stopped `index`, shutting down) or failed: what this step has is kept for the next start.
-            KeepTokensMade(corpusFolder, made());
+            if (tokenPass is not null)
+            {
+                tokenPass.Keep(made());
+            }
+            else
+            {
+                cache.SaveAdding(made());
+            }
             if (ex is OperationCanceledException || cancellationToken.IsCancellationRequested)
             {
                 throw;
@@ -507,18 +518,11 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         return true;
     }
 
-    // A build stopped before its token vectors were all made (cancelled, or a model that failed) adds those it made to
-    // the token cache, as the passage job keeps its vectors: the next start embeds only the rest.
-    private void KeepTokensMade(string corpusFolder, IEnumerable<(string Hash, Half[] Vectors, int[] Ids)> made)
+    // The second embedder's token cache file for a corpus folder.
+    private TokenVectorCache LoadTokenCache(string corpusFolder, int dimensions)
     {
-        if (_secondEmbeddingGenerator is null || SecondDimensions is not { } dimensions)
-        {
-            return;
-        }
-
-        var identity = EmbeddingInputType.ModelIdentity(_secondEmbeddingGenerator);
-        TokenVectorCache.Load(TokenVectorCache.PathFor(_corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, dimensions, _loggerFactory.CreateLogger(CacheLogCategory))
-            .SaveAdding(made);
+        var identity = EmbeddingInputType.ModelIdentity(_secondEmbeddingGenerator!);
+        return TokenVectorCache.Load(TokenVectorCache.PathFor(_corpusOptions.ResolveCacheFolder(), identity, corpusFolder), identity, dimensions, _loggerFactory.CreateLogger(CacheLogCategory));
     }
 
     // The build's warnings, with the cache warning at the end when the cache could not be saved.

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using RagAssistant.Core.Ingestion;
@@ -299,13 +300,8 @@ public sealed class SecondDenseRetrieverTests
         using var papers = new Papers(pooledBesideTokens: onePass);
         var (first, second) = (papers.First, papers.Second);
         var options = new RetrievalOptions { EmbeddingBatchSize = 2 };
-        second.HoldTokens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        second.HoldTokensAfterTexts = 2;
-        using (var stopped = papers.Index(first, second, options: options))
-        {
-            await stopped.BuildAsync(cancellationToken: Ct);
-            await Until(() => second.TokenTexts == 2);
-        }
+        var stopped = await papers.HeldAfterTwoTokenTextsAsync(options);
+        stopped.Dispose();
 
         Assert.Contains(papers.TokenCacheFileOf(second), papers.CacheFiles());
         var next = new HashingEmbeddingGenerator("hashing-second", SecondDimensions) { PooledBesideTokens = onePass };
@@ -315,6 +311,26 @@ public sealed class SecondDenseRetrieverTests
         Assert.True(restarted.TokenMatchAvailable);
         Assert.Equal(Titles.Length, restarted.Snapshot!.Tokens!.Count);
         Assert.Equal(Titles.Length - 2, next.TokenTexts);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Token_vectors_are_added_to_their_cache_file_as_they_are_made_for_a_process_ended_at_once(bool onePass)
+    {
+        // Ctrl+C in `index` ends the process without a stop: what is in the cache file by then is what the next start has.
+        using var papers = new Papers(pooledBesideTokens: onePass);
+        var second = papers.Second;
+        using var index = await papers.HeldAfterTwoTokenTextsAsync(new RetrievalOptions { EmbeddingBatchSize = 2, EmbeddingCacheSaveInterval = TimeSpan.Zero });
+        await Until(() => File.Exists(papers.TokenCacheFileOf(second)));
+
+        // Read while the build is still held at its second batch, as a next start would.
+        var identity = EmbeddingInputType.ModelIdentity(second);
+        var cache = TokenVectorCache.Load(papers.TokenCacheFileOf(second), identity, SecondDimensions, NullLogger.Instance);
+        var texts = index.Snapshot!.Passages.Select(p => CorpusIndex.EmbeddingText(index.Snapshot.PaperOf(p).Title, p)).ToList();
+        Assert.Equal(2, texts.Count(t => cache.TryGet(EmbeddingCache.HashText(t), out _)));
+        second.HoldTokens!.SetResult();
+        await index.WaitForVectorsAsync(Ct);
     }
 
     [Fact]
@@ -523,6 +539,17 @@ public sealed class SecondDenseRetrieverTests
             var index = Index(First, Second);
             await index.WaitForVectorsAsync(Ct);
             Assert.NotNull(index.Snapshot!.SecondVectors);
+            return index;
+        }
+
+        /// <summary>An index building with both models, held once the second has made the token vectors of two texts.</summary>
+        public async Task<CorpusIndex> HeldAfterTwoTokenTextsAsync(RetrievalOptions options)
+        {
+            Second.HoldTokens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Second.HoldTokensAfterTexts = 2;
+            var index = Index(First, Second, options: options);
+            await index.BuildAsync(cancellationToken: Ct);
+            await Until(() => Second.TokenTexts == 2);
             return index;
         }
 
