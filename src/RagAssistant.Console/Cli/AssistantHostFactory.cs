@@ -33,7 +33,8 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
     /// <param name="settings">The <c>--Section:Key=value</c> settings given on the command line (<see cref="CommandLineSettings"/>).</param>
     /// <param name="verbose">True to show informational logs on stderr.</param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid.</exception>
-    /// <exception cref="ArgumentException">A setting names nothing the assistant reads (<see cref="KnownSettings"/>).</exception>
+    /// <exception cref="ArgumentException">A setting on the command line names nothing the assistant reads (<see cref="KnownSettings"/>).</exception>
+    /// <exception cref="UnknownSettingException">A setting in appsettings.json or the environment names nothing the assistant reads.</exception>
     public IHost Build(CommandLineOverrides overrides, IReadOnlyList<string> settings, bool verbose = false)
     {
         ArgumentNullException.ThrowIfNull(overrides);
@@ -77,9 +78,11 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
         compose(builder);
 
         // A setting nothing reads would be ignored without a word: refuse it as bad usage (CliApplication: exit 2).
+        // The command line's are checked first: when the one refused is also the first of appsettings.json and the
+        // environment, it was named there, and is fixed there rather than on the command line.
         if (KnownSettings.FindUnknown(settings, builder.Configuration, ConsoleSettings) is { } unknown)
         {
-            throw new ArgumentException(unknown);
+            throw unknown == KnownSettings.FindUnknown([], builder.Configuration, ConsoleSettings) ? new UnknownSettingException(unknown) : new ArgumentException(unknown);
         }
 
         var host = builder.Build();
@@ -95,3 +98,10 @@ internal sealed class AssistantHostFactory(Action<HostApplicationBuilder> compos
         }
     }
 }
+
+/// <summary>
+/// A setting in appsettings.json or the environment that nothing reads: bad usage (exit 2) as one on the command line,
+/// but its message names the file or variable to fix, which no option of <c>--help</c> would.
+/// </summary>
+/// <param name="message">The refusal (<see cref="KnownSettings.FindUnknown"/>).</param>
+internal sealed class UnknownSettingException(string message) : Exception(message);

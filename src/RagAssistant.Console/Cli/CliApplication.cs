@@ -31,17 +31,42 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
         }
 
         var (errors, hint) = UsageErrors.Describe(parseResult);
-        if (commandLine.Error is not null || errors.Count > 0)
+        int exitCode;
+        try
         {
-            foreach (var error in commandLine.Error is null ? errors : [commandLine.Error])
-            {
-                terminal.WriteError(error);
-            }
-
-            await terminal.Error.WriteLineAsync(hint).ConfigureAwait(false);
+            exitCode = commandLine.Error is null && errors.Count == 0
+                ? await InvokeAsync(parseResult, root.Name, context, cancellationToken).ConfigureAwait(false)
+                : WriteErrors(commandLine.Error is null ? errors : [commandLine.Error]);
+        }
+        catch (UnknownSettingException ex)
+        {
+            // Named in appsettings.json or the environment: the message says which to fix; no option would.
+            terminal.WriteError(ex.Message);
             return ExitCodes.BadUsage;
         }
 
+        if (exitCode == ExitCodes.BadUsage)
+        {
+            // Every usage error ends with this one line, whoever found it: the parser, a command's check of a value
+            // (--top-k 0), or a path named on the command line that does not exist (--model, --corpus).
+            await terminal.Error.WriteLineAsync(hint).ConfigureAwait(false);
+        }
+
+        return exitCode;
+    }
+
+    private int WriteErrors(IEnumerable<string> errors)
+    {
+        foreach (var error in errors)
+        {
+            terminal.WriteError(error);
+        }
+
+        return ExitCodes.BadUsage;
+    }
+
+    private async Task<int> InvokeAsync(ParseResult parseResult, string programName, CliContext context, CancellationToken cancellationToken)
+    {
         var configuration = new InvocationConfiguration
         {
             Output = terminal.Out,
@@ -54,7 +79,7 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
 
         if (parseResult.Action is HelpAction)
         {
-            return await WriteHelpAsync(parseResult, root.Name, cancellationToken).ConfigureAwait(false);
+            return await WriteHelpAsync(parseResult, programName, cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -92,7 +117,7 @@ internal sealed partial class CliApplication(Terminal terminal, AssistantHostFac
             terminal.WriteError(ConfigurationFileFailure.Describe(ex) ?? ex.Message);
             return ExitCodes.Failure;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not UnknownSettingException)
         {
             terminal.WriteError(ex.Message);
             return ExitCodes.Failure;

@@ -11,7 +11,8 @@ namespace RagAssistant.Console.Cli;
 /// Words System.CommandLine's parse errors for a person, for every command and option at once: an unknown option is
 /// named as such (not the token after it, which the parser may report instead when it took the option for the
 /// command's argument), a value that does not convert says what the option expects rather than a .NET type name, and
-/// each message ends with the <c>--help</c> that lists the command's options. A setting whose value does not
+/// the closing line names the <c>--help</c> that lists the command's options (written after every usage error, the
+/// parser's or a command's: <see cref="CliApplication"/>). A setting whose value does not
 /// convert is worded the same way (<see cref="ValueExpectation.DescribeSettingConversion"/>).
 /// </summary>
 internal static partial class UsageErrors

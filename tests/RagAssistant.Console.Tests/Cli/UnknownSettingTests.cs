@@ -27,7 +27,9 @@ public sealed class UnknownSettingTests
         var exitCode = await cli.RunAsync(string.Empty, "ask", "x", setting);
 
         Assert.Equal(2, exitCode);
-        Assert.Equal("error: the console does not read Service: settings, the service does: give --Service:WatchCorpus to the service, or leave it out here.", cli.Error.Trim());
+        Assert.Equal(
+            ["error: the console does not read Service: settings, the service does: give --Service:WatchCorpus to the service, or leave it out here.", "Run `dotnet run --project src/RagAssistant.Console -- ask --help` to see the valid options."],
+            cli.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.Empty(cli.Pipeline.Requests);
     }
 

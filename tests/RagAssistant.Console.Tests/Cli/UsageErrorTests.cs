@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using RagAssistant.Console.Tests.TestDoubles;
 
 namespace RagAssistant.Console.Tests.Cli;
@@ -79,9 +80,50 @@ public sealed class UsageErrorTests : IDisposable
         Assert.Equal(2, await cli.RunAsync(string.Empty, "ask", "question", "--top-k", topK));
 
         // The one range wording, as for settings and the API: "must be between 1 and 20, got 0."
-        Assert.Equal($"error: --top-k must be between 1 and 20, got {topK}. The limit is Ask:MaxTopK.", cli.Error.Trim());
+        Assert.Equal(
+            [$"error: --top-k must be between 1 and 20, got {topK}. The limit is Ask:MaxTopK.", "Run `dotnet run --project src/RagAssistant.Console -- ask --help` to see the valid options."],
+            cli.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.DoesNotContain("top_k", cli.Error, StringComparison.Ordinal);
         Assert.Empty(cli.Pipeline.Requests);
+    }
+
+    // "MISSING" stands for a path that does not exist, "FOLDER" for a folder that is not a model file (a missing --model
+    // file is checked with the real model composition: RealRuntimeTests).
+    [Theory]
+    [InlineData("ask hi --bogus", "ask")]
+    [InlineData("ask hi --top-k abc", "ask")]
+    [InlineData("ask hi --top-k 0", "ask")]
+    [InlineData("ask hi --conversation nosuch", "ask")]
+    [InlineData("ask hi --corpus MISSING", "ask")]
+    [InlineData("ask hi --model FOLDER", "ask")]
+    [InlineData("--corpus MISSING", "")]
+    [InlineData("--Bogus:Key=1", "")]
+    [InlineData("eval --set MISSING", "eval")]
+    [InlineData("models download nosuch", "models download")]
+    public async Task Every_usage_error_ends_with_the_one_help_line_of_its_command(string commandLine, string command)
+    {
+        var cli = new CliHarness();
+
+        Assert.Equal(2, await cli.RunAsync(string.Empty, Arguments(commandLine)));
+
+        // Whoever found the error (the parser, a command's check of a value, a path that does not exist): an
+        // "error:" line, then the same closing line, once.
+        var lines = cli.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith("error: ", lines[0], StringComparison.Ordinal);
+        Assert.Equal($"Run `dotnet run --project src/RagAssistant.Console -- {(command.Length == 0 ? string.Empty : command + " ")}--help` to see the valid options.", lines[^1]);
+        Assert.Single(lines, line => line.Contains("--help", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_configuration_error_keeps_its_own_closing_line_not_the_help_one()
+    {
+        var cli = new CliHarness { ComposeRetrieval = b => b.Services.AddRagRetrieval(b.Configuration) };
+        cli.Configuration["Corpus:Folder"] = folder.File("missing");
+
+        Assert.Equal(1, await cli.RunAsync(string.Empty, "ask", "hi"));
+
+        Assert.Contains("error: invalid configuration: ", cli.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--help", cli.Error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -194,5 +236,11 @@ public sealed class UsageErrorTests : IDisposable
     }
 
     private string[] Arguments(string commandLine) =>
-        [.. commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a == "SET" ? folder.Write("set.jsonl", "{}\n") : a)];
+        [.. commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a switch
+        {
+            "SET" => folder.Write("set.jsonl", "{}\n"),
+            "MISSING" => folder.File("missing"),
+            "FOLDER" => Directory.CreateDirectory(folder.File("models")).FullName,
+            _ => a,
+        })];
 }

@@ -104,9 +104,13 @@ public sealed class RealRuntimeTests : IDisposable
     {
         var result = await ConsoleProcess.RunAsync(null, workingDirectory.Path, [.. command, "--model", "no-such-model.gguf"]);
 
-        // A usage error (exit 2 by the README's table), in one line: the path, the option, the fix.
+        // A usage error (exit 2 by the README's table), in one line: the path, the option, the fix; then the line
+        // every usage error ends with.
         Assert.Equal(2, result.ExitCode);
-        var error = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(2, lines.Length);
+        var error = lines[0];
+        Assert.EndsWith("--help` to see the valid options.", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("error: the chat model file ", error, StringComparison.Ordinal);
         Assert.Contains("no-such-model.gguf (from --model) does not exist", error, StringComparison.Ordinal);
         Assert.Contains("leave out --model to use ChatModel:ModelPath", error, StringComparison.Ordinal);
