@@ -104,7 +104,13 @@ internal sealed partial record Terminal(IAnsiConsole Ui, TextWriter Out, TextWri
     /// <param name="message">The message.</param>
     public void WriteError(string kind, string message) => WriteError($"{kind}: {ReadOn(message)}");
 
-    /// <summary>The message as it reads on after "error: ", a kind or a name: its plain capitalised opening word lowercased.</summary>
+    /// <summary>
+    /// Writes "note: <paramref name="message"/>" to stderr, the message read on from the prefix as after "error: "
+    /// ("note: the semantic index is still being built ..."); one line.
+    /// </summary>
+    public void WriteNote(string message) => Error.WriteLine($"note: {ReadOn(TerminalTextGuard.OneLine(message))}");
+
+    /// <summary>The message as it reads on after "error: ", "note: ", a kind or a name: its plain capitalised opening word lowercased.</summary>
     internal static string ReadOn(string message) =>
         CapitalisedOpening().IsMatch(message) ? string.Concat(message[..1].ToLowerInvariant(), message.AsSpan(1)) : message;
 

@@ -147,7 +147,7 @@ internal sealed class AnswerRenderer(Terminal terminal, bool noticesToStandardEr
                 WriteSources(result, marked);
                 if (result.RetrievalNotice is { } notice && noticesToStandardError)
                 {
-                    await terminal.Error.WriteLineAsync($"note: {TerminalTextGuard.OneLine(notice)}").ConfigureAwait(false);
+                    terminal.WriteNote(notice);
                 }
                 else if (result.RetrievalNotice is { } shown)
                 {

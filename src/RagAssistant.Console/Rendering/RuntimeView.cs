@@ -68,7 +68,7 @@ internal static class RuntimeView
         {
             if (toStandardError)
             {
-                terminal.Error.WriteLine($"note: {TerminalTextGuard.OneLine(notice)}");
+                terminal.WriteNote(notice);
             }
             else
             {

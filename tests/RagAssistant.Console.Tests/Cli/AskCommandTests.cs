@@ -164,7 +164,8 @@ public sealed class AskCommandTests
         // `ask "…" > answer.txt` keeps the answer: the trial found the notice as the last line of stdout.
         Assert.DoesNotContain("semantic index", cli.Output, StringComparison.Ordinal);
         Assert.Contains("Draft models speed up decoding [1].", cli.Output, StringComparison.Ordinal);
-        Assert.Contains($"note: {Notice}\n", cli.Error.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        // Read on from "note: " as an error line reads on from "error: ".
+        Assert.Contains($"note: t{Notice[1..]}\n", cli.Error.ReplaceLineEndings("\n"), StringComparison.Ordinal);
 
         // --json keeps it a field of the answer, and stderr does not repeat it.
         var json = new CliHarness();

@@ -83,7 +83,7 @@ public sealed class ModelServerFailureProcessTests : IDisposable
         var noted = logged.Where(l => l.StartsWith("note: ", StringComparison.Ordinal)).ToList();
         if (command == "ask")
         {
-            Assert.Equal($"note: Embedding the passages failed ({line}): results come from BM25 (keyword) search only.", Assert.Single(noted));
+            Assert.Equal($"note: embedding the passages failed ({line}): results come from BM25 (keyword) search only.", Assert.Single(noted));
             Assert.DoesNotContain(line, result.Output, StringComparison.Ordinal);
         }
         else
