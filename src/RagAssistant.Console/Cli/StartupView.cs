@@ -85,8 +85,8 @@ internal static class StartupView
 
     /// <summary>
     /// The chat's start: the corpus warnings, and how many documents were merged as identical copies, said once per
-    /// change of those merges (what was said is remembered in the cache folder, one file per corpus folder), not at
-    /// every start; <c>index</c> lists them whenever it runs.
+    /// change of those merges (what was said, by the chat or by <c>index</c>, is remembered in the cache folder, one
+    /// file per corpus folder), not at every start; <c>index</c> lists them whenever it runs.
     /// </summary>
     /// <param name="terminal">Where to write.</param>
     /// <param name="report">The build's report, or null when no index is registered.</param>
@@ -94,7 +94,7 @@ internal static class StartupView
     public static void WriteChatStart(Terminal terminal, IndexReport? report, IServiceProvider services)
     {
         WriteWarnings(terminal, report);
-        if (report?.Merges is { Count: > 0 } merges && MergeReport.IsNew(services.GetRequiredService<IOptions<CorpusOptions>>().Value, merges))
+        if (report is not null && MergeReport.MarkReported(services.GetRequiredService<IOptions<CorpusOptions>>().Value, report.Merges))
         {
             terminal.Ui.MarkupLineInterpolated($"[grey]{Counts.Of(report.MergedPapers, "document")} had identical copies, each merged into one source ('index' lists them).[/]");
         }
@@ -102,13 +102,20 @@ internal static class StartupView
 
     /// <summary>
     /// What a build found, said by <c>index</c> before the embedding it may cause: the identical copies it merged, one
-    /// line per set of files, and its warnings.
+    /// line per set of files (remembered as said, so the next chat does not say them again), and its warnings.
     /// </summary>
     /// <param name="terminal">Where to write.</param>
     /// <param name="report">The build's report, or null when no index is registered.</param>
-    public static void WriteFindings(Terminal terminal, IndexReport? report)
+    /// <param name="services">The host's services (the corpus options: where the cache folder is).</param>
+    public static void WriteFindings(Terminal terminal, IndexReport? report, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(terminal);
+        ArgumentNullException.ThrowIfNull(services);
+        if (report is not null)
+        {
+            MergeReport.MarkReported(services.GetRequiredService<IOptions<CorpusOptions>>().Value, report.Merges);
+        }
+
         foreach (var merge in report?.Merges ?? [])
         {
             terminal.Ui.MarkupLineInterpolated($"[grey]{TerminalTextGuard.OneLine(merge)}[/]");
@@ -164,15 +171,19 @@ internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
 }
 
 /// <summary>
-/// Which merges of identical copies the chat last reported for a corpus folder, in a small file of the cache folder, so
-/// the same merges are not reported at every start. A file that cannot be read or written only means saying it again.
+/// Which merges of identical copies the chat or <c>index</c> last reported for a corpus folder, in a small file of the
+/// cache folder, so the same merges are not reported at every start. A file that cannot be read or written only means
+/// saying it again.
 /// </summary>
 internal static class MergeReport
 {
-    /// <summary>True when <paramref name="merges"/> differ from those last reported for this corpus (and records them).</summary>
+    /// <summary>
+    /// Records <paramref name="merges"/> as reported for this corpus; true when there are some and they differ from
+    /// those last reported. None forgets the last ones, so copies that come back are reported again.
+    /// </summary>
     /// <param name="corpus">Where the corpus and the cache folder are.</param>
     /// <param name="merges">The merges of the build just done.</param>
-    public static bool IsNew(CorpusOptions corpus, IReadOnlyList<string> merges)
+    public static bool MarkReported(CorpusOptions corpus, IReadOnlyList<string> merges)
     {
         var folder = corpus.ResolveFolder();
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(folder)))[..16];
@@ -180,6 +191,12 @@ internal static class MergeReport
         var text = string.Join('\n', merges);
         try
         {
+            if (merges.Count == 0)
+            {
+                File.Delete(path);
+                return false;
+            }
+
             if (File.Exists(path) && string.Equals(File.ReadAllText(path), text, StringComparison.Ordinal))
             {
                 return false;

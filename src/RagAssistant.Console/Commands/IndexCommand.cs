@@ -34,7 +34,7 @@ internal static class IndexCommand
             // What the build found (merged copies, skipped files, a discarded cache) is said before the embedding it
             // may cause, and once.
             var shown = (built?.Warnings ?? []).Where(w => w != index.Embedding.CacheWarning).ToList();
-            StartupView.WriteFindings(context.Terminal, built is null ? null : built with { Warnings = shown });
+            StartupView.WriteFindings(context.Terminal, built is null ? null : built with { Warnings = shown }, host.Services);
             var report = await EmbeddingProgressView.WaitAsync(index, context.Terminal, cancellationToken).ConfigureAwait(false);
             StartupView.WriteWarnings(context.Terminal, report with { Warnings = [.. report.Warnings.Where(w => !shown.Contains(w))] });
             if (!report.DenseAvailable && index.Embedding.State != EmbeddingState.Failed)

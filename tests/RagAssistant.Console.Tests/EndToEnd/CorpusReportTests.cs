@@ -109,6 +109,30 @@ public sealed class CorpusReportTests : IDisposable
     }
 
     [Fact]
+    public async Task A_chat_after_index_does_not_repeat_the_merged_copies_index_listed_but_says_copies_that_come_back()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus"));
+        var cache = Path.Combine(workingDirectory.Path, "cache");
+        var copy = Path.Combine(corpus.FullName, "moe_note - Copy.txt");
+        await File.WriteAllTextAsync(Path.Combine(corpus.FullName, "moe_note.txt"), "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(copy, "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
+        string[] chat = ["--corpus", corpus.FullName, "--retrieval-only", "--EmbeddingModel:Provider=None", $"--Corpus:CacheFolder={cache}"];
+
+        var index = await ConsoleProcess.RunAsync(null, workingDirectory.Path, ["index", .. chat]);
+        var warm = await ConsoleProcess.RunAsync("/exit\n", workingDirectory.Path, chat);
+        File.Delete(copy);
+        var withoutCopies = await ConsoleProcess.RunAsync("/exit\n", workingDirectory.Path, chat);
+        await File.WriteAllTextAsync(copy, "Mixture-of-experts routing sends each token to two experts.\n", TestContext.Current.CancellationToken);
+        var copiesBack = await ConsoleProcess.RunAsync("/exit\n", workingDirectory.Path, chat);
+
+        Assert.Contains("merged 2 identical copies of \"moe_note\"", index.Output, StringComparison.Ordinal);
+        Assert.True(warm.ExitCode == 0, warm.Error);
+        Assert.DoesNotContain("identical copies", warm.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("identical copies", withoutCopies.Output, StringComparison.Ordinal);
+        Assert.Contains("1 document had identical copies", copiesBack.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_one_line_text_file_of_thousands_of_passages_is_indexed_with_a_warning_naming_it_and_its_count()
     {
         var corpus = Directory.CreateDirectory(Path.Combine(workingDirectory.Path, "corpus"));
