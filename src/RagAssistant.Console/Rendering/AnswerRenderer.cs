@@ -3,6 +3,7 @@ using RagAssistant.Core.Answering;
 using RagAssistant.Core.Evidence;
 using RagAssistant.Hosting.Contract;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace RagAssistant.Console.Rendering;
 
@@ -237,7 +238,10 @@ internal sealed class AnswerRenderer(Terminal terminal, bool noticesToStandardEr
             terminal.Ui.MarkupLineInterpolated($"{grounding} [grey]({legend}{SupportedMeaning}; /evidence or --evidence shows the sentences)[/]");
         }
 
-        terminal.Ui.MarkupLineInterpolated($"[grey]{DescribeTimings(result)}[/]");
+        foreach (var line in BetweenParts(DescribeTimings(result), terminal.Ui.Profile.Width))
+        {
+            terminal.Ui.MarkupLineInterpolated($"[grey]{line}[/]");
+        }
     }
 
     /// <summary>Each claim of <paramref name="result"/> with its verdict and the quoted sentence of each source (cited, then suggested), for /evidence and ask --evidence.</summary>
@@ -368,7 +372,27 @@ internal sealed class AnswerRenderer(Terminal terminal, bool noticesToStandardEr
     // " (Feb 22, 2024)", " (my-notes.md)": what identifies the source, or nothing.
     private static string Details(AnswerSource source) => source.Label is { Length: > 0 } label ? $" ({TerminalTextGuard.OneLine(label)})" : string.Empty;
 
-    private static string DescribeTimings(AnswerResult result)
+    // The footer's parts joined by " | ", a line broken only between two parts where the next would pass the width,
+    // the line then ending in " |": never inside "total 0.7 s". A part wider than the width alone is wrapped at words.
+    private static IEnumerable<string> BetweenParts(List<string> parts, int width)
+    {
+        var line = string.Empty;
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var more = i < parts.Count - 1 ? " |".Length : 0;
+            if (line.Length > 0 && new Segment($"{line} | {parts[i]}").CellCount() + more > width)
+            {
+                yield return $"{line} |";
+                line = string.Empty;
+            }
+
+            line = line.Length == 0 ? parts[i] : $"{line} | {parts[i]}";
+        }
+
+        yield return line;
+    }
+
+    private static List<string> DescribeTimings(AnswerResult result)
     {
         var t = result.Timings;
         var parts = new List<string>
@@ -403,7 +427,7 @@ internal sealed class AnswerRenderer(Terminal terminal, bool noticesToStandardEr
 
         // Under a second in milliseconds, like the retrieval time before it: "total 0.0 s" after "retrieval 26 ms" read as less.
         parts.Add(t.TotalMs < 1000 ? $"total {t.TotalMs:0} ms" : $"total {t.TotalMs / 1000:0.0} s");
-        return string.Join(" | ", parts);
+        return parts;
     }
 
     /// <summary>The console's view of a streamed answer: a status line while retrieving, then text, then the result.</summary>

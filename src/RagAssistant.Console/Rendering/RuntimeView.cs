@@ -34,23 +34,24 @@ internal static class RuntimeView
             : $"{Path.GetFileName(runtime.ChatModelPath)}{(runtime.ChatModelDescription is null ? string.Empty : $" ({runtime.ChatModelDescription})")}";
         var embedding = runtime.EmbeddingModelDescription ?? "none (BM25 search only)";
         var corpus = paperCount is { } count ? $"{runtime.CorpusFolder} ({Counts.Of(count, "paper")})" : runtime.CorpusFolder;
-        terminal.Ui.MarkupLineInterpolated($"  model:     {TerminalTextGuard.OneLine(model)}");
+        var rows = new List<(string Label, string Value)> { ("model:", model) };
         if (runtime.ChatModelPath is not null)
         {
-            terminal.Ui.MarkupLineInterpolated($"  file:      {TerminalTextGuard.OneLine(runtime.ChatModelPath)}");
+            rows.Add(("file:", runtime.ChatModelPath));
         }
 
-        if (runtime.ContextSize > 0)
-        {
-            terminal.Ui.MarkupLineInterpolated($"  backend:   {runtime.Backend}, context {runtime.ContextSize} tokens, {Counts.Of(runtime.Threads, "thread")}");
-        }
-        else
-        {
-            terminal.Ui.MarkupLineInterpolated($"  backend:   {runtime.Backend} (no chat model loaded)");
-        }
+        rows.Add(("backend:", runtime.ContextSize > 0
+            ? $"{runtime.Backend}, context {runtime.ContextSize} tokens, {Counts.Of(runtime.Threads, "thread")}"
+            : $"{runtime.Backend} (no chat model loaded)"));
+        rows.Add(("embedding:", embedding));
+        rows.Add(("corpus:", corpus));
 
-        terminal.Ui.MarkupLineInterpolated($"  embedding: {TerminalTextGuard.OneLine(embedding)}");
-        terminal.Ui.MarkupLineInterpolated($"  corpus:    {TerminalTextGuard.OneLine(corpus)}");
+        // The labels left-aligned in one column, each value wrapped under its own start (a long path, a narrow terminal).
+        var labelWidth = HangingIndent.Width(rows.Select(r => r.Label));
+        foreach (var (label, value) in rows)
+        {
+            terminal.Ui.Write(new HangingIndent(label.PadRight(labelWidth), labelWidth, new Text(TerminalTextGuard.OneLine(value))));
+        }
     }
 
     /// <summary>

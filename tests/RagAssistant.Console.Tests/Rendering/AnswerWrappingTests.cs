@@ -108,6 +108,54 @@ public sealed class AnswerWrappingTests
     }
 
     [Fact]
+    public void The_banners_wrapped_values_hang_under_their_own_start()
+    {
+        // A trial at 60 columns: the rest of a long value started at column 0, under the labels.
+        using var output = new StringWriter();
+        var runtime = new AssistantRuntimeInfo(null, null, null, "none", 0, 0, "/home/you/Documents/research/RagAssistant/data/papers", RetrievalOnly: true, [], "arctic-embed-xs + all-MiniLM-L6-v2 (bundled, ONNX Runtime)");
+
+        RuntimeView.WriteModelInfo(NarrowTerminal(output, 60), runtime, paperCount: 312);
+
+        Assert.Equal(
+            """
+              model:     none (retrieval-only: answers are extracted,
+                         not generated)
+              backend:   none (no chat model loaded)
+              embedding: arctic-embed-xs + all-MiniLM-L6-v2 (bundled,
+                         ONNX Runtime)
+              corpus:    /home/you/Documents/research/RagAssistant/data/
+                         papers (312 papers)
+
+            """,
+            output.ToString().ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [InlineData(56)]
+    [InlineData(60)]
+    [InlineData(72)]
+    [InlineData(100)]
+    public async Task The_answer_footer_breaks_only_between_its_parts(int width)
+    {
+        var wide = await ChatOutputAsync(200);
+        var footer = wide.Split('\n').Single(l => l.StartsWith("generated | ", StringComparison.Ordinal)).TrimEnd();
+        var parts = footer.Split(" | ");
+        Assert.Contains(parts, p => p.Contains("from the KV cache", StringComparison.Ordinal)); // a footer of several long parts
+
+        var lines = (await ChatOutputAsync(width)).Split('\n').Select(l => l.TrimEnd()).ToList();
+        var first = lines.FindIndex(l => l.StartsWith("generated", StringComparison.Ordinal));
+        var last = lines.FindIndex(first, l => l.Contains("total ", StringComparison.Ordinal));
+        var footerLines = lines[first..(last + 1)];
+
+        // Each line whole parts (the widest, 52 cells with its " |", fits), each but the last ending " |"; every part
+        // once, in order; none past the width.
+        Assert.All(footerLines, l => Assert.True(l.Length <= width, $"'{l}'"));
+        Assert.All(footerLines[..^1], l => Assert.EndsWith(" |", l, StringComparison.Ordinal));
+        Assert.Equal(parts, footerLines.SelectMany(l => l.TrimEnd(' ', '|').Split(" | ")));
+        Assert.Equal(width < footer.Length, footerLines.Count > 1);
+    }
+
+    [Fact]
     public async Task A_pipe_gets_the_answer_text_unwrapped()
     {
         var cli = new CliHarness();
@@ -116,6 +164,17 @@ public sealed class AnswerWrappingTests
         await cli.RunAsync(string.Empty, "ask", "How does speculative decoding work?");
 
         Assert.Contains(Extracted.Split('\n')[1], cli.Output, StringComparison.Ordinal);
+    }
+
+    // A generated answer's chat output at the width: its footer has the retrieval, first-token, token and total parts.
+    private static async Task<string> ChatOutputAsync(int width)
+    {
+        using var output = new StringWriter();
+        var pipeline = new FakeAnswerPipeline { CachedPromptTokens = 40 };
+        var generated = Runtime with { RetrievalOnly = false };
+        var session = new ChatSession(TestAssistant.For(pipeline), generated, NarrowTerminal(output, width), new QueueLineReader("How does speculative decoding work?", "/exit"));
+        Assert.Equal(0, await session.RunAsync(TestContext.Current.CancellationToken));
+        return output.ToString().ReplaceLineEndings("\n");
     }
 
     private static Terminal NarrowTerminal(StringWriter output, int width)
