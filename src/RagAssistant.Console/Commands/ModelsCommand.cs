@@ -84,15 +84,19 @@ internal static class ModelsCommand
     /// <summary>
     /// The models as a table, one row each, when the table fits the terminal with the files in it (a pipe is wide
     /// enough); on a narrower terminal (80 columns) the table leaves the files out, its names unbroken, and each file
-    /// follows on a line of its own, whole, so a path is never broken into a column's width.
+    /// follows on a line of its own, whole, so a path is never broken into a column's width. Where even that table
+    /// would have to break a word inside a cell ("missin/g" at 60 columns), each model is a few lines instead: its name,
+    /// then its role, status, size and licence wrapped at spaces, then its file, whole.
     /// </summary>
     /// <param name="terminal">Where to write.</param>
     /// <param name="rows">The models: markup for the name, role, status, size and licence; the file as plain text.</param>
     internal static void WriteList(Terminal terminal, IReadOnlyList<(string Name, string Role, string Status, string Size, string Licence, string File)> rows)
     {
-        Table Layout(bool withFiles)
+        Table Layout(bool withFiles, bool roleWordPerLine = false)
         {
-            var table = new Table().AddColumn(new TableColumn("name").NoWrap()).AddColumns("role", "status", "size", "licence");
+            // Only the role ("embedding (second dense retriever)") wraps, at its spaces; the other cells are a word or two.
+            var table = new Table().AddColumn(new TableColumn("name").NoWrap()).AddColumn("role")
+                .AddColumns(new TableColumn("status").NoWrap(), new TableColumn("size").NoWrap(), new TableColumn("licence").NoWrap());
             if (withFiles)
             {
                 table.AddColumn("file");
@@ -100,17 +104,34 @@ internal static class ModelsCommand
 
             foreach (var row in rows)
             {
-                table.AddRow(withFiles ? [row.Name, row.Role, row.Status, row.Size, row.Licence, Markup.Escape(row.File)] : [row.Name, row.Role, row.Status, row.Size, row.Licence]);
+                var role = roleWordPerLine ? row.Role.Replace(' ', '\n') : row.Role;
+                table.AddRow(withFiles ? [row.Name, role, row.Status, row.Size, row.Licence, Markup.Escape(row.File)] : [row.Name, role, row.Status, row.Size, row.Licence]);
             }
 
             return table;
         }
 
         var width = terminal.Ui.Profile.Width;
+        var options = RenderOptions.Create(terminal.Ui);
         var full = Layout(withFiles: true);
-        if (((IRenderable)full).Measure(RenderOptions.Create(terminal.Ui), int.MaxValue).Max <= width)
+        if (((IRenderable)full).Measure(options, int.MaxValue).Max <= width)
         {
             terminal.Ui.Write(full);
+            return;
+        }
+
+        // The table with each role one word a line is as narrow as it gets without a broken word (the role wraps at
+        // its spaces, no other column wraps); narrower, Spectre would break them (its own least width does not say so).
+        if (((IRenderable)Layout(withFiles: false, roleWordPerLine: true)).Measure(options, int.MaxValue).Max > width)
+        {
+            foreach (var row in rows)
+            {
+                // "; " between the values: a status has a comma of its own ("bundled, in use").
+                terminal.Ui.MarkupLine($"[bold]{row.Name}[/]");
+                terminal.Ui.Write(new HangingIndent(string.Empty, 0, new Markup($"{row.Role}; {row.Status}; {row.Size}; {row.Licence}")));
+                terminal.Out.WriteLine($"   {row.File}"); // as is: Spectre would break a path longer than the line
+            }
+
             return;
         }
 

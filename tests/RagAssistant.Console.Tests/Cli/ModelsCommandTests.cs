@@ -1,4 +1,5 @@
 using System.Net;
+using RagAssistant.Console.Cli;
 using RagAssistant.Console.Tests.TestDoubles;
 
 namespace RagAssistant.Console.Tests.Cli;
@@ -84,6 +85,35 @@ public sealed class ModelsCommandTests : IDisposable
         Assert.All(lines.Where(line => !files.Contains(line.Trim()) && line.Trim() != Fetch && !line.StartsWith("Models folder", StringComparison.Ordinal)), line => Assert.True(line.Length <= 80, line));
     }
 
+    [Theory]
+    [InlineData(40)]
+    [InlineData(60)]
+    [InlineData(70)]
+    [InlineData(72)]
+    [InlineData(75)]
+    [InlineData(80)]
+    [InlineData(100)]
+    public async Task List_breaks_no_word_at_any_width(int width)
+    {
+        // A trial at 60 columns: "missin/g", "Apach/e-2.0" in the table's squeezed columns.
+        var wide = new CliHarness { Width = Terminal.PipeWidth };
+        var narrow = new CliHarness { Width = width };
+
+        Assert.Equal(0, await wide.RunAsync(string.Empty, "models", "list"));
+        Assert.Equal(0, await narrow.RunAsync(string.Empty, "models", "list"));
+
+        // Every word of every row (the header's left out: the narrowest layout has none), as often as in one wide table.
+        var rows = wide.Output.Split('\n').Where(l => l.Contains('│', StringComparison.Ordinal)).Skip(1);
+        var shown = Words(narrow.Output);
+        foreach (var word in rows.SelectMany(Words).GroupBy(w => w, StringComparer.Ordinal))
+        {
+            Assert.True(shown.Count(w => w == word.Key) >= word.Count(), $"'{word.Key}' broken at {width} columns:\n{narrow.Output}");
+        }
+
+        var files = ListedFiles.Select(f => Path.Combine(AppContext.BaseDirectory, "models", f)).ToList();
+        Assert.All(narrow.Output.Split('\n').Where(l => !files.Contains(l.Trim()) && !l.Contains("NuGet package", StringComparison.Ordinal) && !l.StartsWith("Models folder", StringComparison.Ordinal) && !l.Contains("models download", StringComparison.Ordinal)), line => Assert.True(line.TrimEnd().Length <= width, line));
+    }
+
     [Fact]
     public async Task List_calls_a_given_model_file_that_is_no_gguf_invalid_not_in_use()
     {
@@ -103,6 +133,10 @@ public sealed class ModelsCommandTests : IDisposable
         Assert.Equal(0, await cli.RunAsync(string.Empty, "models", "list", "--model", good));
         Assert.Contains("present, in use (--model)", cli.Output, StringComparison.Ordinal);
     }
+
+    // The words of a line, without the table's borders and the "; " between a narrow list's values.
+    private static List<string> Words(string text) =>
+        [.. text.Split([' ', '\n', '\r', '│', '─', '┌', '┐', '└', '┘', '├', '┤', '┬', '┴', '┼'], StringSplitOptions.RemoveEmptyEntries).Select(w => w.TrimEnd(',', ';')).Where(w => w.Length > 0)];
 
     [Fact]
     public async Task A_server_error_fails_the_download_with_exit_code_1()
