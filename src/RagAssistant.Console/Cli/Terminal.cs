@@ -90,7 +90,7 @@ internal sealed partial record Terminal(IAnsiConsole Ui, TextWriter Out, TextWri
     /// <summary>
     /// Writes "error: <paramref name="message"/>" to stderr: the one place the prefix is worded, for the console's own
     /// messages, System.CommandLine's ("Required argument missing ...") and exceptions' alike. The message reads on
-    /// from the prefix in one style: a plain capitalised opening word ("The question is empty") is lowercased; a
+    /// from the prefix in one style: a plain capitalised opening word ("The question is empty", "Retrieval-only mode") is lowercased; a
     /// name ("Retrieval:TopK", "--top-k", "LLM", "I/O") is kept as written. One line: a file name in the message
     /// cannot start another (<see cref="TerminalTextGuard.OneLine"/>).
     /// </summary>
@@ -114,6 +114,6 @@ internal sealed partial record Terminal(IAnsiConsole Ui, TextWriter Out, TextWri
     internal static string ReadOn(string message) =>
         CapitalisedOpening().IsMatch(message) ? string.Concat(message[..1].ToLowerInvariant(), message.AsSpan(1)) : message;
 
-    [GeneratedRegex(@"^(?:\p{Lu}\p{Ll}+|A) ", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:\p{Lu}\p{Ll}+(?:-\p{Ll}+)*|A) ", RegexOptions.CultureInvariant)]
     private static partial Regex CapitalisedOpening();
 }

@@ -12,6 +12,8 @@ public sealed class NoteLineTests
     [InlineData("A model server answers.", "a model server answers.")]
     [InlineData("Retrieval:TopK is 3.", "Retrieval:TopK is 3.")]
     [InlineData("LLM answers are off.", "LLM answers are off.")]
+    [InlineData("Retrieval-only mode: answers are quotes.", "retrieval-only mode: answers are quotes.")]
+    [InlineData("Ask:MaxTopK-bound.", "Ask:MaxTopK-bound.")]
     public void A_start_up_notice_on_stderr_reads_on_from_note_as_an_error_does_from_error(string notice, string readOn)
     {
         using var output = new StringWriter();
