@@ -542,14 +542,16 @@ public sealed class SecondDenseRetrieverTests
             return index;
         }
 
-        /// <summary>An index building with both models, held once the second has made the token vectors of two texts.</summary>
+        /// <summary>An index building with both models, held once the second has made and stored the token vectors of two texts.</summary>
         public async Task<CorpusIndex> HeldAfterTwoTokenTextsAsync(RetrievalOptions options)
         {
             Second.HoldTokens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Second.HoldTokensAfterTexts = 2;
             var index = Index(First, Second, options: options);
             await index.BuildAsync(cancellationToken: Ct);
-            await Until(() => Second.TokenTexts == 2);
+            // Held once the first batch is stored too (its count published): a stop between the model's answer and
+            // the store keeps nothing of that batch, and the next start would embed it again.
+            await Until(() => Second.TokenTexts == 2 && index.Embedding.SecondDenseDone == 2);
             return index;
         }
 
