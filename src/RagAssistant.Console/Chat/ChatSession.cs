@@ -359,12 +359,12 @@ internal sealed class ChatSession(AssistantService assistant, AssistantRuntimeIn
         rows.Add(("/model", "what is loaded: model file, backend, context size, threads"));
         rows.Add(("/exit", "leave (also exit or quit alone on the line, Ctrl+D, or Ctrl+C twice at an empty prompt)"));
 
-        // Two columns, the commands padded and the descriptions not: a table pads every cell to its column's width,
-        // which leaves trailing spaces on each line of a copied or piped transcript.
-        var width = rows.Max(r => r.Command.Length);
+        // Two columns, the commands padded and each description wrapped under its own start (a narrow terminal);
+        // no table: it pads every cell to its column's width, trailing spaces on each line of a copied transcript.
+        var width = HangingIndent.Width(rows.Select(r => r.Command));
         foreach (var (command, what) in rows)
         {
-            terminal.Ui.WriteLine($"{command.PadRight(width)} {what}");
+            terminal.Ui.Write(new HangingIndent(command.PadRight(width), width, new Text(what), margin: 0));
         }
 
         terminal.Ui.MarkupLine("[grey]Ctrl+C cancels the answer in progress. Up/Down recall earlier questions.[/]");

@@ -19,5 +19,5 @@ internal static class ExitCodes
     public const int Cancelled = 130;
 
     /// <summary>The text appended to <c>--help</c>.</summary>
-    public const string HelpText = "Exit codes: 0 success, 1 failure (bad model file, download or index error; also when 'index' could not embed: the BM25 index is kept), 2 bad usage or input (unknown option, empty or over-long question, a --model or --embedding-model file or --corpus folder that does not exist), 130 cancelled (Ctrl+C).";
+    public const string HelpText = "Exit codes: 0 success, 1 failure (bad model file, invalid setting, download or index error; also when 'index' could not embed: the BM25 index is kept), 2 bad usage or input (unknown option, empty or over-long question, a --model or --embedding-model file or --corpus folder that does not exist), 130 cancelled (Ctrl+C).";
 }

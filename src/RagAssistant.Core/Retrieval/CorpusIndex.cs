@@ -481,7 +481,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             {
                 // Token vectors are by ordinal: they join only the build whose passages they were made from.
                 _snapshot = current.WithTokens(vectors);
-                LogTokensReady(vectors.Tokens, passages.Count, missing.Length + fromPass, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                LogTokensReady(vectors.Tokens, passages.Count, missing.Length + fromPass, passages.Count - missing.Length - fromPass, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
 
             if (missing.Length + fromPass > 0 || !File.Exists(cache.FilePath))
@@ -634,8 +634,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     [LoggerMessage(Level = LogLevel.Information, Message = "Second dense retriever ready: {Total} passages ({Embedded} embedded) in {ElapsedMs:F0} ms; hybrid search ranks with both embedders")]
     private partial void LogSecondEmbeddingReady(int total, int embedded, double elapsedMs);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Token-level match ready: {Tokens} token vectors of {Passages} passages ({Embedded} embedded, the rest from the cache) in {ElapsedMs:F0} ms")]
-    private partial void LogTokensReady(int tokens, int passages, int embedded, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Token-level match ready: {Tokens} token vectors of {Passages} passages ({Embedded} embedded, {Cached} from the cache) in {ElapsedMs:F0} ms")]
+    private partial void LogTokensReady(int tokens, int passages, int embedded, int cached, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The second embedding model ({Model}) makes no token vectors: hybrid search ranks without the token-level match")]
     private partial void LogNoTokens(string model);

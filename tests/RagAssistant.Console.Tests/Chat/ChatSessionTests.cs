@@ -69,6 +69,28 @@ public sealed class ChatSessionTests
         Assert.Contains("/sources", cli.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_help_wraps_each_description_under_its_own_start_on_a_narrow_terminal()
+    {
+        var cli = new CliHarness { Width = 60 };
+
+        await cli.RunAsync("/help\n");
+
+        var lines = cli.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var sources = lines.FindIndex(l => l.StartsWith("/sources ", StringComparison.Ordinal));
+        Assert.True(sources >= 0, cli.Output);
+        var indent = lines[sources].IndexOf("the passages", StringComparison.Ordinal);
+        Assert.True(indent > "/sources".Length, lines[sources]);
+
+        // "/sources  the passages offered for the last answer, with scores" does not fit 60 columns: its second line
+        // starts under "the", not at column 0.
+        Assert.Equal(new string(' ', indent), lines[sources + 1][..indent]);
+        Assert.NotEqual(' ', lines[sources + 1][indent]);
+        var help = lines[lines.FindIndex(l => l.StartsWith("/help ", StringComparison.Ordinal))..lines.FindIndex(l => l.StartsWith("Ctrl+C cancels the answer", StringComparison.Ordinal))];
+        Assert.All(help, l => Assert.True(l.Length <= 60, l));
+        Assert.All(help, l => Assert.Equal(l.TrimEnd(), l));
+    }
+
     [Theory]
     [InlineData("help")]
     [InlineData("HELP")]
