@@ -71,11 +71,18 @@ internal static class EmbeddingProgressView
         {
             // Nothing was saved: promising "kept" would send the user back to a cold start they did not expect. The
             // warning itself was said when the build started (chat, ask, index).
-            terminal.Error.WriteLine($"The semantic index is not finished ({what}); what is embedded is lost at exit, because the embedding cache cannot be written (the warning above says why). `{Cli.ConsoleCommand.For("index")}` builds it in full once it can.");
+            terminal.WriteNote($"The semantic index is not finished ({what}); what is embedded is lost at exit, because the embedding cache cannot be written (the warning above says why). `{Cli.ConsoleCommand.For("index")}` builds it in full once it can.");
             return true;
         }
 
-        terminal.Error.WriteLine($"The semantic index is not finished ({what}; what is embedded is kept). It goes on at the next start; `{Cli.ConsoleCommand.For("index")}` builds it in full.");
+        if (index.Embedding is { State: EmbeddingState.Running, Done: 0 })
+        {
+            // Nothing to keep yet: "what is embedded is kept" would read as if something were.
+            terminal.WriteNote($"The semantic index is not built yet ({what}). It is built at the next start; `{Cli.ConsoleCommand.For("index")}` builds it in full.");
+            return true;
+        }
+
+        terminal.WriteNote($"The semantic index is not finished ({what}; what is embedded is kept). It goes on at the next start; `{Cli.ConsoleCommand.For("index")}` builds it in full.");
         return true;
     }
 
