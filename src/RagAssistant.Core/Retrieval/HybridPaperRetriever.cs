@@ -282,7 +282,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         ArgumentNullException.ThrowIfNull(embedding);
         return embedding.State switch
         {
-            EmbeddingState.Running => $"The semantic index is still being built ({embedding.Done}/{embedding.Total} passages embedded): results come from BM25 (keyword) search only, and until it is built a question the corpus does not cover may still be answered from loosely related papers.",
+            EmbeddingState.Running => $"The semantic index is still being built, {embedding.Done}/{embedding.Total} passages embedded: results come from BM25 (keyword) search only, and until it is built a question the corpus does not cover may still be answered from loosely related papers.",
             EmbeddingState.Failed => $"Embedding the passages failed ({embedding.Error}): results come from BM25 (keyword) search only.",
             _ => Bm25OnlyNotice,
         };

@@ -155,7 +155,7 @@ public sealed class AskCommandTests
     [Fact]
     public async Task A_retrieval_notice_is_a_note_on_stderr_so_stdout_holds_the_answer_alone()
     {
-        const string Notice = "The semantic index is still being built (0/312 passages embedded): results come from BM25 (keyword) search only.";
+        const string Notice = "The semantic index is still being built, 0/312 passages embedded: results come from BM25 (keyword) search only.";
         var cli = new CliHarness();
         cli.Pipeline.RetrievalNotice = Notice;
 

@@ -64,7 +64,7 @@ public sealed class PipedOutputTests : IDisposable
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.DoesNotContain("semantic index", result.Output, StringComparison.Ordinal);
         Assert.Contains("Extracted from", result.Output, StringComparison.Ordinal);
-        Assert.Matches(new Regex(@"(?m)^note: the semantic index is still being built \(\d+/\d+ passages embedded\): results come from BM25"), result.Error);
+        Assert.Matches(new Regex(@"(?m)^note: the semantic index is still being built, \d+/\d+ passages embedded: results come from BM25"), result.Error);
     }
 
     [Fact]

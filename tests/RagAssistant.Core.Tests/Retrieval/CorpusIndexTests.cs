@@ -182,7 +182,7 @@ public sealed class CorpusIndexTests
         var early = await retriever.SearchAsync("speech recognition", cancellationToken: Ct);
 
         Assert.Equal(RetrieverKind.Bm25, early.Mode);
-        Assert.Contains("still being built (0/3 passages embedded)", early.Notice, StringComparison.Ordinal);
+        Assert.Contains("still being built, 0/3 passages embedded:", early.Notice, StringComparison.Ordinal);
         Assert.Equal("Speech Recognition", early.Hits[0].Paper.Title);
         generator.HoldDocuments.SetResult();
         await index.WaitForVectorsAsync(Ct);
