@@ -255,9 +255,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
             var tokensDone = true;
             if (report.DenseAvailable && secondJob is { Missing.Count: 0 })
             {
-                await EmbedSecondAsync(secondJob, folder, tokenPass, cancellationToken).ConfigureAwait(false);
+                await EmbedSecondAsync(secondJob, tokenPass, cancellationToken).ConfigureAwait(false);
                 secondJob = null;
-                tokensDone = await EmbedTokensAsync(folder, embedMissing: false, tokenPass, cancellationToken).ConfigureAwait(false);
+                tokensDone = await EmbedTokensAsync(embedMissing: false, tokenPass, cancellationToken).ConfigureAwait(false);
             }
 
             if (job.MissingSentences.Count > 0 || (report.DenseAvailable && (secondJob is not null || !tokensDone)))
@@ -268,8 +268,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                     async () =>
                     {
                         await job.EmbedSentencesAsync(new SentenceProgressSink(this), token).ConfigureAwait(false);
-                        await EmbedSecondAsync(secondJob, folder, tokenPass, token).ConfigureAwait(false);
-                        await EmbedTokensAsync(folder, embedMissing: true, tokenPass, token).ConfigureAwait(false);
+                        await EmbedSecondAsync(secondJob, tokenPass, token).ConfigureAwait(false);
+                        await EmbedTokensAsync(embedMissing: true, tokenPass, token).ConfigureAwait(false);
                     },
                     CancellationToken.None);
             }
@@ -293,8 +293,8 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 if (report.DenseAvailable)
                 {
                     await job.EmbedSentencesAsync(new SentenceProgressSink(this), background).ConfigureAwait(false);
-                    await EmbedSecondAsync(secondJob, folder, tokenPass, background).ConfigureAwait(false);
-                    await EmbedTokensAsync(folder, embedMissing: true, tokenPass, background).ConfigureAwait(false);
+                    await EmbedSecondAsync(secondJob, tokenPass, background).ConfigureAwait(false);
+                    await EmbedTokensAsync(embedMissing: true, tokenPass, background).ConfigureAwait(false);
                 }
 
                 return report;
@@ -364,7 +364,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     // Embeds (or restores from its cache) the second dense retriever's passage vectors and adds them to the published
     // snapshot. A failure is logged and leaves the ranking to BM25 and the first embedder, as before the second existed.
     // Stopped either way, the token vectors its one pass made (tokenPass) are kept for the next start.
-    private async Task EmbedSecondAsync(PassageEmbeddingJob? job, string corpusFolder, PooledTokenPass? tokenPass, CancellationToken cancellationToken)
+    private async Task EmbedSecondAsync(PassageEmbeddingJob? job, PooledTokenPass? tokenPass, CancellationToken cancellationToken)
     {
         if (job is null)
         {
@@ -414,9 +414,9 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
     // the background); then a snapshot ranking with them, and the cache saved. True when done, or when there is nothing to do: the match is off, the second
     // retriever is not ready, or the model makes no token vectors. A failure is logged and leaves the ranking
     // without the token match, as before it existed.
-    private async Task<bool> EmbedTokensAsync(string corpusFolder, bool embedMissing, PooledTokenPass? tokenPass, CancellationToken cancellationToken)
+    private async Task<bool> EmbedTokensAsync(bool embedMissing, PooledTokenPass? tokenPass, CancellationToken cancellationToken)
     {
-        if (!TokenMatchWanted || _snapshot is not { SecondVectors: not null } snapshot || SecondDimensions is not { } dimensions)
+        if (!TokenMatchWanted || tokenPass is null || _snapshot is not { SecondVectors: not null } snapshot || SecondDimensions is not { } dimensions)
         {
             if (_secondDense == EmbeddingState.Running)
             {
@@ -434,12 +434,12 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         var hashes = texts.Select(EmbeddingCache.HashText).ToArray();
         var tokens = new (Half[] Vectors, int[] Ids)[texts.Length];
         var identity = EmbeddingInputType.ModelIdentity(generator);
-        var cache = tokenPass?.Cache ?? LoadTokenCache(corpusFolder, dimensions);
+        var cache = tokenPass.Cache;
         IEnumerable<(string Hash, Half[] Vectors, int[] Ids)> made() =>
             Enumerable.Range(0, texts.Length).Where(i => tokens[i].Vectors is not null).Select(i => (hashes[i], tokens[i].Vectors, tokens[i].Ids));
         try
         {
-            var fromPass = tokenPass is null ? 0 : Enumerable.Range(0, texts.Length).Count(i => tokenPass.TryGet(hashes[i], out tokens[i]));
+            var fromPass = Enumerable.Range(0, texts.Length).Count(i => tokenPass.TryGet(hashes[i], out tokens[i]));
             var missing = Enumerable.Range(0, texts.Length).Where(i => tokens[i].Vectors is null && !cache.TryGet(hashes[i], out tokens[i])).OrderBy(i => texts[i].Length).ToArray();
             if (missing.Length > 0 && !embedMissing)
             {
@@ -448,7 +448,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
                 return false;
             }
 
-            tokenPass?.Clear();
+            tokenPass.Clear();
 
             var tokensDone = texts.Length - missing.Length;
             _secondCount = new(tokensDone, texts.Length, true);
@@ -469,7 +469,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
 
                 tokensDone += batch.Length;
                 _secondCount = new(tokensDone, texts.Length, true);
-                if (tokenPass is { KeepDue: true })
+                if (tokenPass.KeepDue)
                 {
                     tokenPass.Keep(made());
                 }
@@ -492,14 +492,7 @@ public sealed partial class CorpusIndex : ICorpusIndex, IPaperCatalog, ISourceSe
         catch (Exception ex)
         {
             // Cancelled (a stopped `index`, shutting down) or failed: what this step has is kept for the next start.
-            if (tokenPass is not null)
-            {
-                tokenPass.Keep(made());
-            }
-            else
-            {
-                cache.SaveAdding(made());
-            }
+            tokenPass.Keep(made());
             if (ex is OperationCanceledException || cancellationToken.IsCancellationRequested)
             {
                 throw;

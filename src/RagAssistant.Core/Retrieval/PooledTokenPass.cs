@@ -17,13 +17,13 @@ namespace RagAssistant.Core.Retrieval;
 /// vectors) is asked for document embeddings, that batch and the rest, as before: two passes, with the first batch's
 /// token vectors kept so that the token step does not embed them again.
 /// </para>
-/// </remarks>
 /// <para>
 /// The build's token cache is held here too (<see cref="Cache"/>, loaded once, when first needed): every
 /// <c>keepInterval</c> the pass adds what it made to it (<see cref="Keep"/>), as the passage job saves its vectors, so a
 /// process ended at once (Ctrl+C in <c>index</c>) loses at most that interval of work; a build stopped otherwise keeps
 /// everything.
 /// </para>
+/// </remarks>
 /// <param name="generator">The second embedding model.</param>
 /// <param name="dimensions">The length of one of its token vectors.</param>
 /// <param name="loadCache">Loads the build's token cache file.</param>
