@@ -179,7 +179,7 @@ embedding.SetAction(async (parse, ct) =>
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Query embedding: arctic-embed-xs p50 {r.QueryEmbedding.P50Ms:F2} ms  p99 {r.QueryEmbedding.P99Ms:F2} ms; all-MiniLM-L6-v2 (second dense) p50 {r.SecondQueryEmbedding.P50Ms:F2} ms  p99 {r.SecondQueryEmbedding.P99Ms:F2} ms  ({r.QueryEmbedding.Samples} queries)"));
     foreach (var (kind, summary) in r.Search)
     {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind,-7} search end to end: p50 {summary.P50Ms:F2} ms  p99 {summary.P99Ms:F2} ms"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind} search end to end: p50 {summary.P50Ms:F2} ms  p99 {summary.P99Ms:F2} ms"));
     }
 
     return 0;

@@ -169,6 +169,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         var vectors = new Dictionary<int, ReadOnlyMemory<float>>();
         SecondDenseSignal? second = null;
         TokenMatchSignal? tokenMatch = null;
+        Task<ReadOnlyMemory<float>?>? clauseVector = null;
         if (mode != RetrieverKind.Bm25)
         {
             // The second model embeds the query while the first does (each ONNX call of a short query keeps a core
@@ -177,6 +178,11 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             try
             {
                 queryVectors = await EmbedQueryAsync(_embeddingGenerator!, text, context, weighted.ContextWeight, cancellationToken).ConfigureAwait(false);
+                // A question searched on its own only: the signal was cross-validated on such questions, and a
+                // follow-up's ranking leans on its conversation instead (Weigh).
+                clauseVector = mode == RetrieverKind.Hybrid && context is null && _options.FirstClauseWeight > 0 && _options.Fusion == FusionMethod.NormalizedScore
+                    ? EmbedFirstClause(QuestionClauses.First(text), queryVectors, secondQuery, cancellationToken)
+                    : null;
                 dense = await DenseSearchAsync(snapshot.Vectors!, snapshot, queryVectors.Ranking, candidates, cancellationToken).ConfigureAwait(false);
                 var ordinals = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).ToList();
                 if (mode == RetrieverKind.Hybrid)
@@ -199,6 +205,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
                 dense = [];
                 second = null;
                 tokenMatch = null;
+                clauseVector = null;
                 weighted = Weigh(snapshot.Bm25, text, context, mode, followsUp);
                 bm25 = Bm25Search(snapshot, weighted, candidates);
             }
@@ -213,6 +220,10 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             RetrieverKind.Dense => dense,
             _ => HybridFusion.Fuse(snapshot, _options, weighted.Terms, queryVectors!.Ranking, bm25, dense, vectors, second, tokenMatch),
         };
+        if (clauseVector is not null && await clauseVector.ConfigureAwait(false) is { } firstClause)
+        {
+            ranked = HybridFusion.AddFirstClause(ranked, firstClause, vectors, _options.FirstClauseWeight, dense);
+        }
 
         // A name the corpus never uses ("... on Spider?") says the question is about something else, however close
         // its other words come: every hit keeps its rank but none is relevant (see UnknownNames).
@@ -563,6 +574,40 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             ? new QueryVectors(question, question)
             : new QueryVectors(Blend(question.Span, context.Span, (float)contextWeight), Blend(question.Span, context.Span, 1));
 
+    // The vector of the question's first clause (QuestionClauses), on the thread pool once the second model's query
+    // call (after) is done: until then both cores embed, and a third ONNX call only slows the other two. It is read
+    // last, after the token match, so it runs beside the searches and the fusion. A question of one clause is its own
+    // first clause. Null (logged) when the model fails: the search ranks without it.
+    private Task<ReadOnlyMemory<float>?> EmbedFirstClause(string? firstClause, QueryVectors question, Task? after, CancellationToken cancellationToken)
+    {
+        if (firstClause is null)
+        {
+            return Task.FromResult<ReadOnlyMemory<float>?>(question.Ranking);
+        }
+
+        var generator = _embeddingGenerator!;
+        return Task.Run<ReadOnlyMemory<float>?>(
+            async () =>
+            {
+                if (after is not null)
+                {
+                    await after.ConfigureAwait(false);
+                }
+
+                try
+                {
+                    var embeddings = await generator.GenerateAsync([firstClause], EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken).ConfigureAwait(false);
+                    return embeddings[0].Vector;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogFirstClauseFailed(ex, ex.Message);
+                    return null;
+                }
+            },
+            cancellationToken);
+    }
+
     // Unit length, as the store's vectors and a single query's are; a zero vector stays as it is.
     private static float[] Blend(ReadOnlySpan<float> question, ReadOnlySpan<float> earlier, float weight)
     {
@@ -610,6 +655,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The second dense retriever failed on this query ({Reason}); it ranks with BM25 and the first embedder")]
     private partial void LogSecondDenseFailed(Exception exception, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding the question's first clause failed ({Reason}); this search ranks without it")]
+    private partial void LogFirstClauseFailed(Exception exception, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Embedding the query failed ({Reason}); this search runs BM25 only")]
     private partial void LogQueryEmbeddingFailed(Exception exception, string reason);

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 using Microsoft.Extensions.AI;
 
@@ -193,14 +196,7 @@ public sealed class TokenVectors
         for (var t = 0; t < tokens; t++)
         {
             TensorPrimitives.ConvertToSingle(stored.AsSpan(t * Dimensions, Dimensions), row);
-            for (var q = 0; q < best.Length; q++)
-            {
-                var dot = TensorPrimitives.Dot(query.Slice(q * Dimensions, Dimensions), row);
-                if (dot > best[q])
-                {
-                    best[q] = dot;
-                }
-            }
+            RaiseToDots(query, row, best);
         }
 
         double sum = 0;
@@ -210,5 +206,46 @@ public sealed class TokenVectors
         }
 
         return sum / total;
+    }
+
+    // best[q] = max(best[q], question token q · row) for every question token. Four question tokens per pass over the
+    // row, each 8-float chunk of it loaded once for four products, with one reduction per product at the end:
+    // TensorPrimitives has no batched dot product, and one Dot call per pair (reduced each time) took about 1.4 times
+    // as long. The rest, and hardware without 256-bit vectors, take TensorPrimitives.Dot.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RaiseToDots(ReadOnlySpan<float> query, ReadOnlySpan<float> row, Span<float> best)
+    {
+        var d = row.Length;
+        var q = 0;
+        if (Vector256.IsHardwareAccelerated && d % Vector256<float>.Count == 0 && query.Length >= best.Length * d)
+        {
+            ref var r = ref MemoryMarshal.GetReference(row);
+            for (; q + 4 <= best.Length; q += 4)
+            {
+                ref var q0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(query), q * d);
+                ref var q1 = ref Unsafe.Add(ref q0, d);
+                ref var q2 = ref Unsafe.Add(ref q1, d);
+                ref var q3 = ref Unsafe.Add(ref q2, d);
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (nuint i = 0; i < (nuint)d; i += (nuint)Vector256<float>.Count)
+                {
+                    var chunk = Vector256.LoadUnsafe(ref r, i);
+                    a0 = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref q0, i), chunk, a0);
+                    a1 = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref q1, i), chunk, a1);
+                    a2 = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref q2, i), chunk, a2);
+                    a3 = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref q3, i), chunk, a3);
+                }
+
+                best[q] = Math.Max(best[q], Vector256.Sum(a0));
+                best[q + 1] = Math.Max(best[q + 1], Vector256.Sum(a1));
+                best[q + 2] = Math.Max(best[q + 2], Vector256.Sum(a2));
+                best[q + 3] = Math.Max(best[q + 3], Vector256.Sum(a3));
+            }
+        }
+
+        for (; q < best.Length; q++)
+        {
+            best[q] = Math.Max(best[q], TensorPrimitives.Dot(query.Slice(q * d, d), row));
+        }
     }
 }

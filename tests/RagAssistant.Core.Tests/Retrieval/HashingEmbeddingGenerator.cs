@@ -18,6 +18,9 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
 
     public List<string?> InputTypes { get; } = [];
 
+    /// <summary>The texts embedded as queries (pooled vectors, <see cref="EmbeddingInputType.Query"/>), in order.</summary>
+    public List<string> QueryTexts { get; } = [];
+
     public Exception? FailWith { get; set; }
 
     /// <summary>When set, a token-level embedding carries the text's pooled vector too (<see cref="TokenVectors.PooledKey"/>), as the bundled MiniLM's does.</summary>
@@ -66,6 +69,10 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
         {
             // Searches may run concurrently.
             InputTypes.Add(options?.AdditionalProperties?.TryGetValue(EmbeddingInputType.Key, out var type) == true ? type as string : null);
+            if (InputTypes[^1] == EmbeddingInputType.Query)
+            {
+                QueryTexts.AddRange(values);
+            }
             EmbeddedTexts += embeddings.Count;
         }
 

@@ -117,6 +117,39 @@ public sealed class HybridFusionTests
         Assert.Equal((2.0 / (rrf.RrfK + 3)) + (3.0 / (rrf.RrfK + 1)), fused.Single(h => h.Ordinal == Target).Score, 12);
     }
 
+    [Fact]
+    public async Task The_first_clause_adds_its_weighted_min_max_cosine_and_ranks_again_with_ties_in_the_dense_order()
+    {
+        var snapshot = await SnapshotAsync();
+        var fused = Fuse(snapshot, new RetrievalOptions(), null);
+        var before = fused.ToDictionary(h => h.Ordinal, h => h.Score);
+
+        // The clause's vector is (0, 1): a passage at cosine c to the x axis is at √(1 − c²) to it, so Loser (c = 0)
+        // is the clause's best and A (c = 0.62) its lowest.
+        ReadOnlyMemory<float> clause = new float[] { 0, 1 };
+        var with = HybridFusion.AddFirstClause(fused, clause, Vectors, 1, Dense);
+
+        var cosines = new[] { A, B, Target, Loser }.ToDictionary(o => o, o => Math.Sqrt(1 - Math.Pow(Dense.Single(h => h.Ordinal == o).Score, 2)));
+        var low = cosines.Values.Min();
+        var span = cosines.Values.Max() - low;
+        foreach (var (ordinal, score) in with)
+        {
+            Assert.Equal(before[ordinal] + ((cosines[ordinal] - low) / span), score, 4);
+        }
+
+        Assert.Equal(with.OrderByDescending(h => h.Score).Select(h => h.Ordinal), with.Select(h => h.Ordinal));
+        Assert.Equal(1 + before[Loser], with.Single(h => h.Ordinal == Loser).Score, 4);
+
+        // The question's own vector as its clause (a question of one clause): its dense part counts twice.
+        var own = HybridFusion.AddFirstClause(fused, Query, Vectors, 1, Dense);
+        Assert.Equal([A, B, Target, Loser], own.Select(h => h.Ordinal));
+        Assert.Equal(before[A] + 1, own[0].Score, 9);
+
+        // Equal scores keep the dense order.
+        var tied = HybridFusion.AddFirstClause([(Target, 1), (B, 1), (A, 1)], Query, new Dictionary<int, ReadOnlyMemory<float>>(), 1, Dense);
+        Assert.Equal([A, B, Target], tied.Select(h => h.Ordinal));
+    }
+
     private static List<(int Ordinal, double Score)> Fuse(IndexSnapshot snapshot, RetrievalOptions options, SecondDenseSignal? second, TokenMatchSignal? tokens = null) =>
         [.. HybridFusion.Fuse(snapshot, options, ["query"], Query, Bm25, Dense, Vectors, second, tokens)];
 

@@ -126,6 +126,35 @@ public sealed class HybridPaperRetrieverTests
     }
 
     [Fact]
+    public async Task Hybrid_search_embeds_the_questions_first_clause_and_ranks_by_it_at_its_weight()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Attention Heads", "Speech Recognition Systems", "Protein Folding");
+        var generator = new HashingEmbeddingGenerator();
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
+        await index.WaitForVectorsAsync(Ct);
+        // The paper is named in the first clause; the rest of the question is mostly about another one.
+        const string question = "Which work prunes attention heads, and how do speech recognition systems for spoken speech recognition compare?";
+        const string first = "Which work prunes attention heads";
+
+        var off = await CorpusIndexTests.CreateRetriever(index, generator, new RetrievalOptions { FirstClauseWeight = 0 }).SearchAsync(question, cancellationToken: Ct);
+        Assert.DoesNotContain(first, generator.QueryTexts);
+        Assert.Equal("Speech Recognition Systems", off.Hits[0].Paper.Title);
+
+        var retriever = CorpusIndexTests.CreateRetriever(index, generator, new RetrievalOptions { FirstClauseWeight = 10 });
+        var on = await retriever.SearchAsync(question, cancellationToken: Ct);
+        Assert.Equal(first, generator.QueryTexts[^1]);
+        Assert.Equal("Pruning Attention Heads", on.Hits[0].Paper.Title);
+
+        // A question of one clause is its own first clause, and dense search reads no clause: one query text each.
+        var before = generator.QueryTexts.Count;
+        await retriever.SearchAsync("Which papers study speech recognition?", cancellationToken: Ct);
+        await retriever.SearchAsync(question, kind: RetrieverKind.Dense, cancellationToken: Ct);
+        Assert.Equal(["Which papers study speech recognition?", question], generator.QueryTexts.Skip(before));
+    }
+
+    [Fact]
     public async Task Hybrid_fuses_both_rankings_and_reports_each_rank()
     {
         using var corpus = new TempFolder();
@@ -144,7 +173,9 @@ public sealed class HybridPaperRetrieverTests
         var top = result.Hits[0];
         Assert.Equal("Retrieval Augmentation", top.Paper.Title);
         Assert.Equal((1, 1), (top.Bm25Rank, top.DenseRank));
-        Assert.Equal(2.0, top.Score, 6); // normalised-score fusion: best BM25 score and best cosine, each 1
+        // Normalised-score fusion: best BM25 score and best cosine, each 1, and the cosine once more for the first
+        // clause (a question of one clause is its own first clause, at Retrieval:FirstClauseWeight 1).
+        Assert.Equal(3.0, top.Score, 6);
         Assert.Equal(EmbeddingInputType.Query, generator.InputTypes[^1]);
         Assert.True(result.Hits.Zip(result.Hits.Skip(1)).All(p => p.First.Score >= p.Second.Score));
     }

@@ -79,6 +79,51 @@ public sealed class TokenVectorsTests
         Assert.Equal(pooled, TokenVectors.ReadPooled(plain)!.Value.ToArray());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(13)]
+    public void At_a_models_dimension_each_question_token_gets_its_exact_best_cosine(int questionTokens)
+    {
+        // 384 dimensions (all-MiniLM-L6-v2's) take the four-products-per-pass path; 13 tokens leave one to the rest.
+        const int dimensions = 384;
+        var random = new Random(questionTokens);
+        var passages = new[] { RandomTokens(random, 40, dimensions, firstId: 1), RandomTokens(random, 3, dimensions, firstId: 100) };
+        var tokens = TokenVectors.Create(passages.Select(p => TokenVectors.Compact(p, dimensions)!.Value).ToList(), dimensions)!;
+        // Ids no passage has: every question token weighs the same (the unseen idf), so the match is the plain mean.
+        var question = RandomTokens(random, questionTokens, dimensions, firstId: 1000);
+
+        var match = tokens.Match(TokenVectors.Read(question, dimensions)!.Value, [0, 1]);
+
+        for (var p = 0; p < passages.Length; p++)
+        {
+            // As stored: half precision.
+            var stored = passages[p].Vector.ToArray().Select(v => (double)(float)(Half)v).ToArray();
+            var q = question.Vector.ToArray();
+            var expected = Enumerable.Range(0, questionTokens).Average(i => Enumerable.Range(0, stored.Length / dimensions)
+                .Max(t => Enumerable.Range(0, dimensions).Sum(d => q[(i * dimensions) + d] * stored[(t * dimensions) + d])));
+            Assert.Equal(expected, match[p], 5);
+        }
+    }
+
+    // Unit vectors in random directions, with ids from firstId on.
+    private static Embedding<float> RandomTokens(Random random, int count, int dimensions, int firstId)
+    {
+        var vector = new float[count * dimensions];
+        for (var t = 0; t < count; t++)
+        {
+            var row = vector.AsSpan(t * dimensions, dimensions);
+            for (var d = 0; d < dimensions; d++)
+            {
+                row[d] = (float)((random.NextDouble() * 2) - 1);
+            }
+
+            System.Numerics.Tensors.TensorPrimitives.Divide(row, System.Numerics.Tensors.TensorPrimitives.Norm(row), row);
+        }
+
+        return new Embedding<float>(vector) { AdditionalProperties = new() { [TokenVectors.TokenIdsKey] = Enumerable.Range(firstId, count).ToArray() } };
+    }
+
     // A token-level embedding: each token's id and angle.
     internal static Embedding<float> Tokens(params (int Id, double Degrees)[] tokens) =>
         new(tokens.SelectMany(t => new[] { (float)Math.Cos(Rad(t.Degrees)), (float)Math.Sin(Rad(t.Degrees)) }).ToArray())
