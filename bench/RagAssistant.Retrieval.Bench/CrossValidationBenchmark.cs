@@ -212,6 +212,9 @@ internal static class CrossValidationBenchmark
                 var clauseCosines = (await arctic.GenerateAsync(coarse, EmbeddingInputType.Options(EmbeddingInputType.Query), cancellationToken)).Select(e => Cosines(e.Vector.Span, passageVectors)).ToList();
                 signals["clause-passage-max"] = Enumerable.Range(0, n).Select(o => clauseCosines.Max(c => c[o])).ToArray();
                 signals["clause-first"] = clauseCosines[0];
+                // The same for questions of two or more clauses only: a question of one clause adds nothing (its
+                // cosine is not counted twice).
+                signals["clause-first-split"] = coarse.Count >= 2 ? clauseCosines[0] : new double[n];
                 var miniClauseCosines = miniLm.Encode([.. coarse], cancellationToken: cancellationToken).Select(v => Cosines(v, miniVectors)).ToList();
                 signals["minilm-clause-max"] = Enumerable.Range(0, n).Select(o => miniClauseCosines.Max(c => c[o])).ToArray();
                 signals["minilm-clause-first"] = miniClauseCosines[0];
@@ -726,6 +729,11 @@ internal static class CrossValidationBenchmark
         foreach (var (name, _) in active)
         {
             var s = q.Signals[name];
+            if (s.All(v => v == 0))
+            {
+                continue; // a signal this question lacks (clause-first-split of a one-clause question) adds no candidates
+            }
+
             candidates.UnionWith(Enumerable.Range(0, s.Length).Where(i => !(name.Contains("bm25", StringComparison.Ordinal) || name.Contains("-top", StringComparison.Ordinal)) || s[i] > 0).OrderByDescending(i => s[i]).Take(Candidates));
         }
 
@@ -841,7 +849,7 @@ internal static class CrossValidationBenchmark
 
         yield return RankingConfig.Of("before: bm25 + dense", 0, ("bm25", 1), ("dense", 1));
         var shipped = new RetrievalOptions();
-        yield return RankingConfig.Of("shipped", 0, ("bm25", shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight), ($"minilm-maxsim-top{shipped.TokenMatchDepth}", shipped.TokenMatchWeight), ("clause-first", shipped.FirstClauseWeight));
+        yield return RankingConfig.Of("shipped", 0, ("bm25", shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight), ($"minilm-maxsim-top{shipped.TokenMatchDepth}", shipped.TokenMatchWeight), ("clause-first-split", shipped.FirstClauseWeight));
         yield return RankingConfig.Of("shipped before the first clause", 0, ("bm25", shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight), ($"minilm-maxsim-top{shipped.TokenMatchDepth}", shipped.TokenMatchWeight));
         yield return RankingConfig.Of("shipped before the token match", 0, ("bm25", shipped.Bm25Weight), ("dense", shipped.DenseWeight), ("minilm", shipped.SecondDenseWeight));
         yield return RankingConfig.Of("single", 0, ("minilm-maxsim", 1));
@@ -926,7 +934,7 @@ internal static class CrossValidationBenchmark
 
         foreach (var w in new[] { 0.25, 0.5, 1.0 })
         {
-            foreach (var extra in new[] { "clause-passage-max", "clause-first", "minilm-clause-max", "minilm-clause-first", "minilm-maxsim-first-clause" })
+            foreach (var extra in new[] { "clause-passage-max", "clause-first", "clause-first-split", "minilm-clause-max", "minilm-clause-first", "minilm-maxsim-first-clause" })
             {
                 yield return RankingConfig.Of("shipped + each clause of the question alone: " + extra, 0, ("bm25", shippedOptions.Bm25Weight), ("dense", shippedOptions.DenseWeight), ("minilm", shippedOptions.SecondDenseWeight), ($"minilm-maxsim-top{shippedOptions.TokenMatchDepth}", shippedOptions.TokenMatchWeight), (extra, w));
             }

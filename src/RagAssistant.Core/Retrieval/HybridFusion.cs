@@ -96,7 +96,7 @@ internal static class HybridFusion
     /// them, changed no question's ranking on the three question sets.
     /// </summary>
     /// <param name="ranked">The fused ranking (<see cref="Fuse"/>), best first.</param>
-    /// <param name="clause">The first clause's ranking vector (the question's own for a question of one clause).</param>
+    /// <param name="clause">The first clause's vector (the first embedder's, unit length).</param>
     /// <param name="vectors">The candidates' stored vectors (the first embedder's); a candidate without one keeps its score.</param>
     /// <param name="weight"><see cref="RetrievalOptions.FirstClauseWeight"/>.</param>
     /// <param name="dense">The dense retriever's hits, best first: the tie-break.</param>

@@ -178,10 +178,10 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             try
             {
                 queryVectors = await EmbedQueryAsync(_embeddingGenerator!, text, context, weighted.ContextWeight, cancellationToken).ConfigureAwait(false);
-                // A question searched on its own only: the signal was cross-validated on such questions, and a
-                // follow-up's ranking leans on its conversation instead (Weigh).
-                clauseVector = mode == RetrieverKind.Hybrid && context is null && _options.FirstClauseWeight > 0 && _options.Fusion == FusionMethod.NormalizedScore
-                    ? EmbedFirstClause(QuestionClauses.First(text), queryVectors, secondQuery, cancellationToken)
+                // A question of two or more clauses searched on its own only: the signal was cross-validated on such
+                // questions, and a follow-up's ranking leans on its conversation instead (Weigh).
+                clauseVector = mode == RetrieverKind.Hybrid && context is null && _options.FirstClauseWeight > 0 && _options.Fusion == FusionMethod.NormalizedScore && QuestionClauses.First(text) is { } first
+                    ? EmbedFirstClause(first, secondQuery, cancellationToken)
                     : null;
                 dense = await DenseSearchAsync(snapshot.Vectors!, snapshot, queryVectors.Ranking, candidates, cancellationToken).ConfigureAwait(false);
                 var ordinals = bm25.Select(h => h.Ordinal).Concat(dense.Select(h => h.Ordinal)).ToList();
@@ -576,15 +576,10 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
 
     // The vector of the question's first clause (QuestionClauses), on the thread pool once the second model's query
     // call (after) is done: until then both cores embed, and a third ONNX call only slows the other two. It is read
-    // last, after the token match, so it runs beside the searches and the fusion. A question of one clause is its own
-    // first clause. Null (logged) when the model fails: the search ranks without it.
-    private Task<ReadOnlyMemory<float>?> EmbedFirstClause(string? firstClause, QueryVectors question, Task? after, CancellationToken cancellationToken)
+    // last, after the token match, so it runs beside the searches and the fusion. Null (logged) when the model
+    // fails: the search ranks without it.
+    private Task<ReadOnlyMemory<float>?> EmbedFirstClause(string firstClause, Task? after, CancellationToken cancellationToken)
     {
-        if (firstClause is null)
-        {
-            return Task.FromResult<ReadOnlyMemory<float>?>(question.Ranking);
-        }
-
         var generator = _embeddingGenerator!;
         return Task.Run<ReadOnlyMemory<float>?>(
             async () =>

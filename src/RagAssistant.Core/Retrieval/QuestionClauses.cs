@@ -18,7 +18,7 @@ internal static partial class QuestionClauses
         return parts.Count >= 2 ? parts : [question];
     }
 
-    /// <summary>The first of two or more clauses; null when the question is one clause (it is its own first clause).</summary>
+    /// <summary>The first of two or more clauses; null when the question is one clause (hybrid search then adds no clause signal).</summary>
     public static string? First(string question) => Split(question) is { Count: >= 2 } clauses ? clauses[0] : null;
 
     [GeneratedRegex(@"[,;?!]|\s(?:and|while|whereas)\s")]

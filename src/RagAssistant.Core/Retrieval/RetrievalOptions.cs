@@ -49,7 +49,7 @@ public sealed class RetrievalOptions : IValidatableObject
 
     /// <summary>
     /// How many of the fused candidates (BM25 and the dense retrievers, best first) the token-level match scores; the
-    /// rest keep their score. Its cost per search grows with it (about 0.3 ms a passage on two cores).
+    /// rest keep their score. Its cost per search grows with it (about 0.13 ms a passage on one core).
     /// Cross-validated (MRR@10 out of sample at the best weight): 10: 0.907, 20: 0.902, 30: 0.918, 50: 0.914, every candidate: 0.916.
     /// </summary>
     [Range(1, 1000)]
@@ -59,8 +59,9 @@ public sealed class RetrievalOptions : IValidatableObject
     /// Weight of the question's first clause (<see cref="QuestionClauses"/>: split at commas and at "and", "while",
     /// "whereas"), embedded by the first embedder as its own dense signal in the normalised-score combination, added
     /// after the token-level match. A reworded question tends to name its paper in its first clause and ask about its
-    /// results in the rest. A question of one clause is its own first clause: its dense cosine counts this much more.
-    /// A question searched with its conversation (a follow-up) has none: it was measured on questions alone.
+    /// results in the rest. A question of one clause, and a question searched with its conversation (a follow-up),
+    /// get no such signal: the first was measured to lose ("Which papers use GPT-2?" counted its cosine twice against
+    /// BM25's exact match), the second was not measured.
     /// Costs one more short text in the first embedder's query call and one more dense search. 0 = off. Chosen by
     /// 5-fold cross-validation over the four question sets, as the best of every measured setting on the pooled
     /// questions: 1 (Retrieval/README.md, "Each clause of the question alone").

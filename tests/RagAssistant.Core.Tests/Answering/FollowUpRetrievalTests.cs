@@ -330,14 +330,11 @@ public sealed class FollowUpRetrievalTests
         // The hashing stand-in's cosines are lower than a real model's: no floor, so the gate sees them unscaled. Its
         // 64 hashed dimensions collide, so no sentence stands as far above the corpus as with a real model either: the
         // sentence standing is unscaled too (a standard score of 0.15 passes, crowded or not). These tests are about which papers a
-        // follow-up finds; the real model's gate is measured in Retrieval/README.md and tested end to end. Nor is the
-        // first clause weighed: a question of one clause ("What is LoRA?") is its own, so its hashed bag of words would
-        // count twice against BM25's exact match of the name (the real model's weights are cross-validated).
+        // follow-up finds; the real model's gate is measured in Retrieval/README.md and tested end to end.
         var defaults = new RetrievalOptions();
         var options = new RetrievalOptions
         {
             ContextWeight = contextWeight,
-            FirstClauseWeight = 0,
             CosineFloor = hybrid ? 0 : defaults.CosineFloor,
             SentenceScoreScale = hybrid ? 1 : defaults.SentenceScoreScale,
             CrowdedSentenceScoreScale = hybrid ? 1 : defaults.CrowdedSentenceScoreScale,

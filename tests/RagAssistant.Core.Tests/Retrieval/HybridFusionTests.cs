@@ -140,11 +140,6 @@ public sealed class HybridFusionTests
         Assert.Equal(with.OrderByDescending(h => h.Score).Select(h => h.Ordinal), with.Select(h => h.Ordinal));
         Assert.Equal(1 + before[Loser], with.Single(h => h.Ordinal == Loser).Score, 4);
 
-        // The question's own vector as its clause (a question of one clause): its dense part counts twice.
-        var own = HybridFusion.AddFirstClause(fused, Query, Vectors, 1, Dense);
-        Assert.Equal([A, B, Target, Loser], own.Select(h => h.Ordinal));
-        Assert.Equal(before[A] + 1, own[0].Score, 9);
-
         // Equal scores keep the dense order.
         var tied = HybridFusion.AddFirstClause([(Target, 1), (B, 1), (A, 1)], Query, new Dictionary<int, ReadOnlyMemory<float>>(), 1, Dense);
         Assert.Equal([A, B, Target], tied.Select(h => h.Ordinal));

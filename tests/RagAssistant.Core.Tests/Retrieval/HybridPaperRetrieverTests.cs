@@ -147,7 +147,7 @@ public sealed class HybridPaperRetrieverTests
         Assert.Equal(first, generator.QueryTexts[^1]);
         Assert.Equal("Pruning Attention Heads", on.Hits[0].Paper.Title);
 
-        // A question of one clause is its own first clause, and dense search reads no clause: one query text each.
+        // A question of one clause has no first clause, and dense search reads none: one query text each.
         var before = generator.QueryTexts.Count;
         await retriever.SearchAsync("Which papers study speech recognition?", cancellationToken: Ct);
         await retriever.SearchAsync(question, kind: RetrieverKind.Dense, cancellationToken: Ct);
@@ -173,9 +173,7 @@ public sealed class HybridPaperRetrieverTests
         var top = result.Hits[0];
         Assert.Equal("Retrieval Augmentation", top.Paper.Title);
         Assert.Equal((1, 1), (top.Bm25Rank, top.DenseRank));
-        // Normalised-score fusion: best BM25 score and best cosine, each 1, and the cosine once more for the first
-        // clause (a question of one clause is its own first clause, at Retrieval:FirstClauseWeight 1).
-        Assert.Equal(3.0, top.Score, 6);
+        Assert.Equal(2.0, top.Score, 6); // normalised-score fusion: best BM25 score and best cosine, each 1 (one clause: no first-clause part)
         Assert.Equal(EmbeddingInputType.Query, generator.InputTypes[^1]);
         Assert.True(result.Hits.Zip(result.Hits.Skip(1)).All(p => p.First.Score >= p.Second.Score));
     }

@@ -382,7 +382,7 @@ public sealed class SecondDenseRetrieverTests
 
         Assert.Equal((RetrieverKind.Hybrid, null), (result.Mode, result.Notice));
         Assert.Equal("Retrieval Augmentation", result.Hits[0].Paper.Title);
-        Assert.Equal(3.0, result.Hits[0].Score, 6); // BM25 and the first cosine, each 1, the cosine again as the question's one clause: no second part
+        Assert.Equal(2.0, result.Hits[0].Score, 6); // BM25 and the first cosine, each 1: no second part
     }
 
     [Fact]
@@ -423,10 +423,9 @@ public sealed class SecondDenseRetrieverTests
         var top = hybrid.Hits[0];
         Assert.Equal("Retrieval Augmentation", top.Paper.Title);
 
-        // Best BM25, best first cosine, best second cosine, best token match and the first cosine again (the question
-        // is its own first clause): 1 + 1 + 0.5 × 1 + 3 × 1 + 1. The question's tokens are embedded once, by the
-        // hybrid search alone.
-        Assert.Equal(6.5, top.Score, 6);
+        // Best BM25, best first cosine, best second cosine and best token match: 1 + 1 + 0.5 × 1 + 3 × 1 (a question
+        // of one clause has no first-clause part). The question's tokens are embedded once, by the hybrid search alone.
+        Assert.Equal(5.5, top.Score, 6);
         Assert.Equal(Titles.Length + 1, second.TokenTexts);
         Assert.Equal(((int?)1, (int?)1, (int?)1), (top.Bm25Rank, top.DenseRank, top.SecondDenseRank));
         Assert.All(dense.Hits.Concat(bm25.Hits), h => Assert.Null(h.SecondDenseRank));
@@ -446,7 +445,7 @@ public sealed class SecondDenseRetrieverTests
         Assert.Equal(0, Queries(second));
         Assert.Equal(Titles.Length + 1, second.TokenTexts);
         Assert.Equal("Retrieval Augmentation", hybrid.Hits[0].Paper.Title);
-        Assert.Equal(6.5, hybrid.Hits[0].Score, 6);
+        Assert.Equal(5.5, hybrid.Hits[0].Score, 6);
         Assert.Equal(1, hybrid.Hits[0].SecondDenseRank);
 
         // "paper(s)" is left out of the tokens only: the pooled vector reads the question as written, so the one call
@@ -470,7 +469,7 @@ public sealed class SecondDenseRetrieverTests
 
         Assert.Equal((RetrieverKind.Hybrid, null), (result.Mode, result.Notice));
         Assert.Equal("Retrieval Augmentation", result.Hits[0].Paper.Title);
-        Assert.Equal(3.0, result.Hits[0].Score, 6);
+        Assert.Equal(2.0, result.Hits[0].Score, 6);
         Assert.Equal(1, result.Hits[0].DenseRank);
         var warning = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
         Assert.Contains("second model crashed", warning.Message, StringComparison.Ordinal);
@@ -487,7 +486,7 @@ public sealed class SecondDenseRetrieverTests
         var result = await papers.Retriever(index, new RetrievalOptions { SecondDenseWeight = 0 }).SearchAsync("retrieval augmentation", cancellationToken: Ct);
 
         Assert.Equal(RetrieverKind.Hybrid, result.Mode);
-        Assert.Equal(3.0, result.Hits[0].Score, 6);
+        Assert.Equal(2.0, result.Hits[0].Score, 6);
         Assert.Equal(0, Queries(second));
     }
 
