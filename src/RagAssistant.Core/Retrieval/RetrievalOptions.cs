@@ -60,11 +60,11 @@ public sealed class RetrievalOptions : IValidatableObject
     /// "whereas"), embedded by the first embedder as its own dense signal in the normalised-score combination, added
     /// after the token-level match. A reworded question tends to name its paper in its first clause and ask about its
     /// results in the rest. A question of one clause, and a question searched with its conversation (a follow-up),
-    /// get no such signal: the first was measured to lose ("Which papers use GPT-2?" counted its cosine twice against
-    /// BM25's exact match), the second was not measured.
-    /// Costs one more short text in the first embedder's query call and one more dense search. 0 = off. Chosen by
-    /// 5-fold cross-validation over the four question sets, as the best of every measured setting on the pooled
-    /// questions: 1 (Retrieval/README.md, "Each clause of the question alone").
+    /// get no such signal: the first lost out of sample ("Which papers use GPT-2?" counted its cosine twice against
+    /// BM25's exact match), the second was not measured. Costs one more call of the first embedder per question of
+    /// two or more clauses, run beside the search. 0 = off. Chosen by 5-fold cross-validation over the question sets,
+    /// as the best of every measured setting on the pooled questions: 1 (Retrieval/README.md, "Each clause of the
+    /// question alone").
     /// </summary>
     [Range(0.0, 100.0)]
     public double FirstClauseWeight { get; set; } = 1;

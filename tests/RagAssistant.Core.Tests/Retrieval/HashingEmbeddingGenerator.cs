@@ -23,6 +23,9 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
 
     public Exception? FailWith { get; set; }
 
+    /// <summary>When set, a request holding this exact text fails (one query's part, as a first clause).</summary>
+    public string? FailOn { get; set; }
+
     /// <summary>When set, a token-level embedding carries the text's pooled vector too (<see cref="TokenVectors.PooledKey"/>), as the bundled MiniLM's does.</summary>
     public bool PooledBesideTokens { get; set; }
 
@@ -40,6 +43,11 @@ internal sealed partial class HashingEmbeddingGenerator(string modelId = "hashin
         if (FailWith is { } failure)
         {
             throw failure;
+        }
+
+        if (FailOn is { } text && values.Contains(text))
+        {
+            throw new InvalidOperationException("clause model crashed");
         }
 
         var isDocument = options?.AdditionalProperties?.TryGetValue(EmbeddingInputType.Key, out var kind) == true && Equals(kind, EmbeddingInputType.Document);

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 using RagAssistant.Core.Answering;
 using RagAssistant.Core.Retrieval;
 using RagAssistant.Core.Tests.Answering;
@@ -152,6 +155,29 @@ public sealed class HybridPaperRetrieverTests
         await retriever.SearchAsync("Which papers study speech recognition?", cancellationToken: Ct);
         await retriever.SearchAsync(question, kind: RetrieverKind.Dense, cancellationToken: Ct);
         Assert.Equal(["Which papers study speech recognition?", question], generator.QueryTexts.Skip(before));
+    }
+
+    [Fact]
+    public async Task A_first_clause_the_model_fails_on_is_logged_and_the_search_ranks_without_it()
+    {
+        using var corpus = new TempFolder();
+        using var cache = new TempFolder();
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Attention Heads", "Speech Recognition Systems", "Protein Folding");
+        var generator = new HashingEmbeddingGenerator();
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
+        await index.WaitForVectorsAsync(Ct);
+        const string question = "Which work prunes attention heads, and how do speech recognition systems for spoken speech recognition compare?";
+        var off = await CorpusIndexTests.CreateRetriever(index, generator, new RetrievalOptions { FirstClauseWeight = 0 }).SearchAsync(question, cancellationToken: Ct);
+
+        generator.FailOn = "Which work prunes attention heads";
+        var logger = new FakeLogger<HybridPaperRetriever>();
+        var result = await new HybridPaperRetriever(index, Options.Create(new RetrievalOptions { FirstClauseWeight = 10 }), generator, logger).SearchAsync(question, cancellationToken: Ct);
+
+        Assert.Equal((RetrieverKind.Hybrid, null), (result.Mode, result.Notice));
+        Assert.Equal(off.Hits.Select(h => (h.Paper.Id, h.Score)), result.Hits.Select(h => (h.Paper.Id, h.Score)));
+        var warning = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("first clause failed (clause model crashed)", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]
