@@ -128,18 +128,28 @@ public sealed class HybridPaperRetrieverTests
         return CorpusIndexTests.CreateRetriever(index, generator);
     }
 
+    // The paper is named in the first clause; the rest of the question is mostly about another one.
+    private const string TwoClauses = "Which work prunes attention heads, and how do speech recognition systems for spoken speech recognition compare?";
+    private const string FirstClause = "Which work prunes attention heads";
+
+    // Three papers, embedded by the hashing stand-in: the first clause's, the rest's, and another.
+    private static async Task<(CorpusIndex Index, HashingEmbeddingGenerator Generator)> ClausePapersAsync(TempFolder corpus, TempFolder cache)
+    {
+        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Attention Heads", "Speech Recognition Systems", "Protein Folding");
+        var generator = new HashingEmbeddingGenerator();
+        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
+        await index.WaitForVectorsAsync(Ct);
+        return (index, generator);
+    }
+
     [Fact]
     public async Task Hybrid_search_embeds_the_questions_first_clause_and_ranks_by_it_at_its_weight()
     {
         using var corpus = new TempFolder();
         using var cache = new TempFolder();
-        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Attention Heads", "Speech Recognition Systems", "Protein Folding");
-        var generator = new HashingEmbeddingGenerator();
-        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
-        await index.WaitForVectorsAsync(Ct);
-        // The paper is named in the first clause; the rest of the question is mostly about another one.
-        const string question = "Which work prunes attention heads, and how do speech recognition systems for spoken speech recognition compare?";
-        const string first = "Which work prunes attention heads";
+        var (index, generator) = await ClausePapersAsync(corpus, cache);
+        const string question = TwoClauses;
+        const string first = FirstClause;
 
         var off = await CorpusIndexTests.CreateRetriever(index, generator, new RetrievalOptions { FirstClauseWeight = 0 }).SearchAsync(question, cancellationToken: Ct);
         Assert.DoesNotContain(first, generator.QueryTexts);
@@ -162,14 +172,11 @@ public sealed class HybridPaperRetrieverTests
     {
         using var corpus = new TempFolder();
         using var cache = new TempFolder();
-        CorpusIndexTests.WritePapers(corpus, "a.jsonl", "Pruning Attention Heads", "Speech Recognition Systems", "Protein Folding");
-        var generator = new HashingEmbeddingGenerator();
-        var index = CorpusIndexTests.CreateIndex(corpus, cache, generator);
-        await index.WaitForVectorsAsync(Ct);
-        const string question = "Which work prunes attention heads, and how do speech recognition systems for spoken speech recognition compare?";
+        var (index, generator) = await ClausePapersAsync(corpus, cache);
+        const string question = TwoClauses;
         var off = await CorpusIndexTests.CreateRetriever(index, generator, new RetrievalOptions { FirstClauseWeight = 0 }).SearchAsync(question, cancellationToken: Ct);
 
-        generator.FailOn = "Which work prunes attention heads";
+        generator.FailOn = FirstClause;
         var logger = new FakeLogger<HybridPaperRetriever>();
         var result = await new HybridPaperRetriever(index, Options.Create(new RetrievalOptions { FirstClauseWeight = 10 }), generator, logger).SearchAsync(question, cancellationToken: Ct);
 
