@@ -34,6 +34,9 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     // SearchAsync), and leans on it the more (Weigh).
     private const int VagueQuestionTerms = 3;
 
+    // A question of this many topic words or more names its own subject, so its pronouns refer inside it (PointsBack).
+    private const int SelfContainedQuestionTerms = 8;
+
     // How far under Retrieval:OutOfDomainCosine a question holding every topic word in a hit may embed and still be on
     // the subject. On arctic-embed-xs's scale (floor 0.60), best passage cosines measured 2026-12-06: "What is
     // attention?" 0.58, "What is a transformer?" 0.63; chit-chat 0.48 to 0.53 ("What time is it?" 0.51, "Good
@@ -109,7 +112,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             // the earlier topic must not carry it through the gate (text-to-SQL accuracy after a speculative decoding
             // question was answered from decoding papers).
             var alone = await SearchAsync(new RetrievalQuery(query.Text), topK, kind, cancellationToken).ConfigureAwait(false);
-            if (Bm25Index.PointsBack(text))
+            if (PointsBack(snapshot.Bm25, text))
             {
                 // It points back, so its subject is the conversation's topic, and what it asks of it is a word no
                 // paper uses ("Write me a poem about it"): nothing in the corpus answers that. Its hits keep their rank
@@ -124,7 +127,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         }
 
         var result = await SearchWeighedAsync(query, text, context, followsUp, snapshot, topK, kind, cancellationToken).ConfigureAwait(false) with { Searched = new RetrievalQuery(query.Text, context) };
-        if (followsUp && !Bm25Index.PointsBack(text) && result.Hits.All(h => h.RelevanceScore < _options.StandaloneMinRelevance))
+        if (followsUp && !PointsBack(snapshot.Bm25, text) && result.Hits.All(h => h.RelevanceScore < _options.StandaloneMinRelevance))
         {
             // Read as a follow-up for its "the" or its words, yet not covered with the conversation's topic: a new
             // topic ("What is the attention mechanism?") is never refused because the last topic outweighs it.
@@ -323,6 +326,14 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
     // uses: such a question ("what about the limitations?") needs its conversation to say what it is about. A word no
     // paper uses names a subject of its own ("How do I bake bread?" after a neural collapse question), which is judged
     // alone rather than carried by the earlier topic.
+    // A pronoun points back to the conversation ("How much faster is it?") unless the question names its own subject
+    // (SelfContainedQuestionTerms topic words or more): "Is there a survey that catalogues techniques for adapting huge
+    // text networks by updating only a small fraction of their weights, and that also measures how much memory they
+    // save?" was refused after "What is LoRA?" (its "their" and "they" read as pointing back, every relevance set to
+    // 0), and answered alone.
+    private static bool PointsBack(Bm25Index bm25, string text) =>
+        Bm25Index.PointsBack(text) && bm25.TopicTerms(bm25.AnalyzeQuery(text)).Distinct(StringComparer.Ordinal).Count() < SelfContainedQuestionTerms;
+
     private static bool IsVague(Bm25Index bm25, string text)
     {
         var topic = bm25.TopicTerms(bm25.AnalyzeQuery(text)).Distinct(StringComparer.Ordinal).ToList();
@@ -374,7 +385,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
         string? topic = null;
         foreach (var line in context.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (HasContent(bm25, line) && !bm25.IsChat(line) && (topic is null || (!Bm25Index.PointsBack(line) && !FollowsUp(bm25, line, topic))))
+            if (HasContent(bm25, line) && !bm25.IsChat(line) && (topic is null || (!PointsBack(bm25, line) && !FollowsUp(bm25, line, topic))))
             {
                 topic = line;
             }
@@ -406,7 +417,7 @@ public sealed partial class HybridPaperRetriever : IPaperRetriever
             return false;
         }
 
-        if (Bm25Index.PointsBack(question))
+        if (PointsBack(bm25, question))
         {
             return true;
         }

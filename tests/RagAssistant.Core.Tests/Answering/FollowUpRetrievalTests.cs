@@ -282,6 +282,29 @@ public sealed class FollowUpRetrievalTests
         Assert.True(results[2].Sources.Any(s => s.Title.Contains("Speculative Decoding", StringComparison.OrdinalIgnoreCase)), titles[2]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_question_naming_its_own_subject_is_judged_alone_though_it_has_pronouns_and_a_word_no_paper_uses(bool hybrid)
+    {
+        using var cache = new TempFolder();
+        using var index = CreateIndex(cache, hybrid);
+        var retriever = await CreateRetrieverAsync(index, hybrid);
+        // "their" and "they" are its own networks', and no paper uses "catalogues": after "What is LoRA?" it was
+        // refused, every relevance set to 0 as for "Write me a poem about it".
+        const string question = "Is there a survey that catalogues techniques for adapting huge text networks by updating only a small fraction of their weights, and that also measures how much memory they save?";
+
+        var alone = await retriever.SearchAsync(question, cancellationToken: Ct);
+        var after = await retriever.SearchAsync(new RetrievalQuery(question, "What is LoRA?"), cancellationToken: Ct);
+
+        Assert.Contains(alone.Hits, h => h.RelevanceScore > 0);
+        Assert.Equal(alone.Hits.Select(h => (h.Paper.Id, h.RelevanceScore)), after.Hits.Select(h => (h.Paper.Id, h.RelevanceScore)));
+
+        // A short one that points back is still the conversation's: its relevance is 0.
+        var poem = await retriever.SearchAsync(new RetrievalQuery("Write me a poem about it", "What is LoRA?"), cancellationToken: Ct);
+        Assert.All(poem.Hits, h => Assert.Equal(0, h.RelevanceScore));
+    }
+
     [Fact]
     public async Task A_short_question_naming_a_rare_term_passes_the_gate_and_an_absent_topic_does_not()
     {
