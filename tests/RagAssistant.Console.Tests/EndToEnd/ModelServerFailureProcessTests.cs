@@ -79,11 +79,18 @@ public sealed class ModelServerFailureProcessTests : IDisposable
         var line = $"the model server at {server.Endpoint} (EmbeddingModel:Endpoint) answered HTTP 500: internal boom details";
         var logged = result.Error.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.Contains(line, StringComparison.Ordinal)).ToList();
 
-        // 'ask' also says that its answer came from BM25 alone: a note on stderr, never on stdout with the answer.
+        // 'ask' also says that its answer came from BM25 alone: a note on stderr, never on stdout with the answer. It
+        // says how the search ran when it ran: that embedding failed, or, where the search came first (a loaded
+        // machine: the failing server's answer can come after the search), that the index is still being built.
         var noted = logged.Where(l => l.StartsWith("note: ", StringComparison.Ordinal)).ToList();
+        var failedFirst = true;
         if (command == "ask")
         {
-            Assert.Equal($"note: embedding the passages failed ({line}): results come from BM25 (keyword) search only.", Assert.Single(noted));
+            var bm25Only = Assert.Single(result.Error.Split('\n', StringSplitOptions.TrimEntries), l => l.StartsWith("note: ", StringComparison.Ordinal) && l.Contains("results come from BM25 (keyword) search only", StringComparison.Ordinal));
+            Assert.True(
+                bm25Only == $"note: embedding the passages failed ({line}): results come from BM25 (keyword) search only." || bm25Only.StartsWith("note: the semantic index is still being built, ", StringComparison.Ordinal),
+                bm25Only);
+            failedFirst = bm25Only.StartsWith("note: embedding the passages failed", StringComparison.Ordinal);
             Assert.DoesNotContain(line, result.Output, StringComparison.Ordinal);
         }
         else
@@ -92,7 +99,12 @@ public sealed class ModelServerFailureProcessTests : IDisposable
         }
 
         logged = [.. logged.Except(noted)];
-        Assert.Contains($"warning: Embedding failed ({line}); retrieval falls back to BM25 only", logged);
+        if (failedFirst)
+        {
+            // Where the answer came first, the process may end before the build's failure is logged.
+            Assert.Contains($"warning: Embedding failed ({line}); retrieval falls back to BM25 only", logged);
+        }
+
         Assert.All(logged, l => Assert.StartsWith("warning: ", l, StringComparison.Ordinal));
         if (command == "index")
         {
